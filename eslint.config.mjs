@@ -1,0 +1,31 @@
+import nx from '@nx/eslint-plugin';
+
+// Module boundaries (see ../shared/DESIGN.md): apps use plugins and libs; plugins use only
+// libs (and through them the SDK); libs never use apps or plugins; the plugin SDK depends on
+// nothing of ours so that it can be published alone.
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/tmp', 'bench/results'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin'] },
+            { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:sdk', onlyDependOnLibsWithTags: ['scope:sdk'] },
+            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:sdk', 'scope:core'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+];

@@ -1,0 +1,40 @@
+// One Jest configuration for the whole workspace, with two projects:
+//   unit        - *.spec.ts beside the code; no network services.
+//   integration - *.int-spec.ts; talk to the real Postgres and Redis
+//                 (DATABASE_URL / REDIS_URL, defaults: the local services).
+// Nx targets (`test`, `test-integration`) run the same config filtered to one
+// project root, so a single `jest` run can also report totals for CI.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+delete swcrc.$schema;
+// swc resolves `paths` itself; give it an absolute baseUrl.
+swcrc.jsc.baseUrl = __dirname;
+swcrc.sourceMaps = 'inline';
+
+const tsPaths = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions.paths;
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(tsPaths).map(([alias, [target]]) => [`^${alias}$`, path.join(__dirname, target)]),
+);
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,plugins,tools}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,plugins,tools}/**/*.int-spec.ts'],
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,47 @@
+import type { ExtensionContributions } from './extensions';
+import type { PluginManifest } from './manifest';
+import type { TaskDefinition } from './task';
+
+export interface BulkheadPlugin {
+  readonly manifest: PluginManifest;
+  /** Tasks this plugin runs. Their types must be unique within the plugin's kind. */
+  readonly tasks: readonly TaskDefinition[];
+  /** Contributions to the extension points of built-in tasks. */
+  readonly contributes?: ExtensionContributions;
+}
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const TYPE_PATTERN = /^[a-z][a-z0-9-]*$/;
+const SEMVER_PATTERN = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/;
+
+/** Declares a plugin, checking its manifest eagerly so a broken plugin fails at load, not at run. */
+export function definePlugin(plugin: BulkheadPlugin): BulkheadPlugin {
+  const problems = validatePlugin(plugin);
+  if (problems.length > 0) {
+    throw new Error(`invalid plugin ${String(plugin?.manifest?.id)}: ${problems.join('; ')}`);
+  }
+  return plugin;
+}
+
+/** Returns what is wrong with a plugin object (empty when it is valid). */
+export function validatePlugin(plugin: BulkheadPlugin): string[] {
+  const problems: string[] = [];
+  const m = plugin?.manifest;
+  if (!m) return ['missing manifest'];
+  if (typeof m.id !== 'string' || !ID_PATTERN.test(m.id)) problems.push(`manifest.id ${JSON.stringify(m.id)} must match ${ID_PATTERN}`);
+  if (typeof m.version !== 'string' || !SEMVER_PATTERN.test(m.version)) problems.push(`manifest.version ${JSON.stringify(m.version)} is not semver`);
+  if (!['scanner', 'signer', 'benchmark', 'runtime'].includes(m.kind)) problems.push(`manifest.kind ${JSON.stringify(m.kind)} is not one of scanner, signer, benchmark, runtime`);
+  if (!Array.isArray(m.phases) || m.phases.length === 0 || m.phases.some((p) => !['build', 'ship', 'run'].includes(p))) {
+    problems.push('manifest.phases must be a non-empty list of build, ship, run');
+  }
+  if (!Array.isArray(plugin.tasks)) return [...problems, 'tasks must be an array'];
+  const seen = new Set<string>();
+  for (const task of plugin.tasks) {
+    if (typeof task?.type !== 'string' || !TYPE_PATTERN.test(task.type)) problems.push(`task type ${JSON.stringify(task?.type)} must match ${TYPE_PATTERN}`);
+    else if (seen.has(task.type)) problems.push(`task type ${task.type} is declared twice`);
+    else seen.add(task.type);
+    if (typeof task?.run !== 'function') problems.push(`task ${String(task?.type)} has no run()`);
+    if (typeof task?.input?.safeParse !== 'function') problems.push(`task ${String(task?.type)} has no input schema`);
+  }
+  return problems;
+}

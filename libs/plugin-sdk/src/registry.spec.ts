@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { definePlugin, defineTask, PluginRegistry, parseTaskInput, TaskInputError, type BulkheadPlugin } from './index';
+
+function plugin(id: string, taskTypes: string[], kind: 'scanner' | 'runtime' = 'scanner'): BulkheadPlugin {
+  return definePlugin({
+    manifest: { id, version: '1.0.0', kind, phases: ['build'], description: 'test plugin' },
+    tasks: taskTypes.map((type) =>
+      defineTask({ type, description: type, input: z.object({ target: z.string().min(1) }), run: async (input) => input.target }),
+    ),
+  });
+}
+
+describe('PluginRegistry', () => {
+  it('finds a task by kind and type', () => {
+    const registry = new PluginRegistry([plugin('a', ['scan-image'])]);
+    expect(registry.requireTask('scanner', 'scan-image').plugin.manifest.id).toBe('a');
+    expect(registry.findTask('runtime', 'scan-image')).toBeUndefined();
+  });
+
+  it('refuses a plugin id registered twice', () => {
+    expect(() => new PluginRegistry([plugin('a', ['x']), plugin('a', ['y'])])).toThrow('plugin id a is registered twice');
+  });
+
+  it('refuses two handlers for the same task and leaves the registry unchanged', () => {
+    const registry = new PluginRegistry([plugin('a', ['scan-image'])]);
+    expect(() => registry.register(plugin('b', ['other', 'scan-image']))).toThrow(/already handled by plugin a/);
+    expect(registry.get('b')).toBeUndefined();
+    expect(registry.findTask('scanner', 'other')).toBeUndefined();
+  });
+
+  it('allows the same task type in different kinds', () => {
+    const registry = new PluginRegistry([plugin('a', ['run']), plugin('b', ['run'], 'runtime')]);
+    expect(registry.requireTask('runtime', 'run').plugin.manifest.id).toBe('b');
+  });
+
+  it('names the missing task and what is available', () => {
+    const registry = new PluginRegistry([plugin('a', ['scan-image'])]);
+    expect(() => registry.requireTask('scanner', 'nope')).toThrow('no scanner plugin handles task type "nope" (available: scan-image)');
+  });
+
+  it('rejects a malformed manifest at definition time', () => {
+    expect(() => definePlugin({ manifest: { id: 'Bad Id', version: 'x', kind: 'scanner', phases: [], description: '' }, tasks: [] })).toThrow(
+      /manifest.id .* manifest.version .* manifest.phases/,
+    );
+  });
+});
+
+describe('parseTaskInput', () => {
+  it('returns parsed input and names bad fields', () => {
+    const { definition } = new PluginRegistry([plugin('a', ['scan-image'])]).requireTask('scanner', 'scan-image');
+    expect(parseTaskInput(definition, { target: 'oci:/x' })).toEqual({ target: 'oci:/x' });
+    expect(() => parseTaskInput(definition, { target: 3 })).toThrow(TaskInputError);
+    expect(() => parseTaskInput(definition, {})).toThrow(/invalid input for task scan-image: target: /);
+  });
+});

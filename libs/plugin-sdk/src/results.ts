@@ -1,0 +1,73 @@
+import type { PluginKind } from './manifest';
+
+/** Severity scale shared by every kind of finding (vulnerabilities, controls, alerts). */
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO', 'UNKNOWN'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface OsInfo {
+  /** Lower-case distribution id as in os-release `ID`: `debian`, `alpine`, `ubuntu`, ... */
+  family: string;
+  /** Distribution version, e.g. `12` for Debian bookworm, `3.19.1` for Alpine. */
+  version: string;
+  /** Human name, e.g. `Debian GNU/Linux 12 (bookworm)`. */
+  name?: string;
+}
+
+export interface LayerInfo {
+  /** Digest of the layer blob as stored (compressed), `sha256:...`. */
+  digest: string;
+  /** Digest of the uncompressed layer tar (the config's rootfs.diff_ids entry). */
+  diffId?: string;
+  size: number;
+  mediaType?: string;
+}
+
+/** An image (or another scanned artifact such as a root file system), keyed by digest. */
+export interface ArtifactResult {
+  /** Manifest digest for images; a content digest for other artifacts. */
+  digest: string;
+  /** How the user named it: `docker-archive:/x.tar`, `registry.example/app:1.2`, ... */
+  references: string[];
+  os?: OsInfo;
+  /** Total size in bytes of the layers as stored. */
+  size: number;
+  layers: LayerInfo[];
+  /** Image config digest, architecture and other facts that are not first-class columns. */
+  metadata?: Record<string, unknown>;
+}
+
+/** A software package found inside an artifact. */
+export interface PackageResult {
+  /** purl type: `deb`, `apk`, `rpm`, `npm`, `pypi`, `maven`, ... */
+  type: string;
+  name: string;
+  version: string;
+  /** Source package (dpkg `Source:`, apk `o:`); defaults to `name`. */
+  sourceName?: string;
+  sourceVersion?: string;
+  purl: string;
+  /** Digest of the layer that introduced this package version, where known. */
+  layer?: string;
+  /** Licence, architecture, installed files ... */
+  metadata?: Record<string, unknown>;
+}
+
+/** A finding of any plugin kind: a vulnerability, a failed control, a runtime alert. */
+export interface FindingResult {
+  kind: PluginKind;
+  severity: Severity;
+  /** Advisory id (CVE-2024-1234), control id (5.1.1, CIS-DI-0001) or rule name. */
+  ruleId: string;
+  title: string;
+  /** What the finding is about: an image digest, `Deployment/ns/name`, a node, a container id. */
+  target: string;
+  /** Where inside the target: a package, a file path and line, a field path. */
+  location?: string;
+  /** Kind-specific detail (fixed version, audit output, the alert's output_fields ...). */
+  data?: Record<string, unknown>;
+  /**
+   * Stable identity of the finding within its target. When omitted the runner derives it from
+   * kind, ruleId, target and location, so re-running the same work updates instead of duplicating.
+   */
+  fingerprint?: string;
+}
