@@ -1,0 +1,33 @@
+import { findingFingerprint, type ArtifactResult, type FindingResult, type PackageResult, type ResultEmitter } from '@bulkhead/plugin-sdk';
+
+/**
+ * A ResultEmitter that keeps results in memory with the same idempotency rules the database
+ * applies: one artifact per digest, a package inventory replaced per artifact, one finding per
+ * (target, fingerprint). Used by the CLI's inline mode.
+ */
+export class CollectingEmitter implements ResultEmitter {
+  readonly artifacts = new Map<string, ArtifactResult>();
+  readonly packagesByArtifact = new Map<string, PackageResult[]>();
+  private readonly findingsByKey = new Map<string, FindingResult>();
+
+  async artifact(artifact: ArtifactResult): Promise<void> {
+    const previous = this.artifacts.get(artifact.digest);
+    const references = [...new Set([...(previous?.references ?? []), ...artifact.references])];
+    this.artifacts.set(artifact.digest, { ...artifact, references });
+  }
+
+  async packages(artifactDigest: string, packages: readonly PackageResult[]): Promise<void> {
+    this.packagesByArtifact.set(artifactDigest, [...packages]);
+  }
+
+  async findings(findings: readonly FindingResult[]): Promise<void> {
+    for (const finding of findings) {
+      const fingerprint = findingFingerprint(finding);
+      this.findingsByKey.set(`${finding.target}\u0000${fingerprint}`, { ...finding, fingerprint });
+    }
+  }
+
+  get findingList(): FindingResult[] {
+    return [...this.findingsByKey.values()];
+  }
+}

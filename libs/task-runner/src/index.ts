@@ -1,0 +1,2 @@
+export * from './run-task';
+export * from './collecting-emitter';

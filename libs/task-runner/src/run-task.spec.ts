@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { BadInputError, definePlugin, defineTask, PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
+import { CollectingEmitter } from './collecting-emitter';
+import { runTask } from './run-task';
+
+let seenWorkDir = '';
+const registry = new PluginRegistry([
+  definePlugin({
+    manifest: { id: 'test.echo', version: '1.0.0', kind: 'scanner', phases: ['build'], description: 'echo' },
+    tasks: [
+      defineTask({
+        type: 'echo',
+        description: 'emits one finding per word',
+        input: z.object({ words: z.array(z.string()).min(1) }),
+        run: async (input, ctx) => {
+          seenWorkDir = ctx.workDir;
+          await writeFile(path.join(ctx.workDir, 'scratch'), 'x');
+          ctx.progress(2, 'clamped');
+          await ctx.emit.findings(input.words.map((w) => ({ kind: 'scanner', severity: 'LOW', ruleId: w, title: w, target: 't' })));
+          if (input.words.includes('boom')) throw new BadInputError('boom is not a word');
+          return { count: input.words.length };
+        },
+      }),
+    ],
+  }),
+]);
+
+describe('runTask', () => {
+  it('validates input, runs the handler and removes its work dir', async () => {
+    const emit = new CollectingEmitter();
+    const progress: number[] = [];
+    const outcome = await runTask(
+      { taskId: 't1', kind: 'scanner', type: 'echo', input: { words: ['a', 'b', 'a'] } },
+      { registry, emit, onProgress: (f) => progress.push(f) },
+    );
+    expect(outcome.output).toEqual({ count: 3 });
+    expect(emit.findingList.map((f) => f.ruleId)).toEqual(['a', 'b']);
+    expect(progress).toEqual([1]);
+    expect(existsSync(seenWorkDir)).toBe(false);
+  });
+
+  it('rejects bad input before the handler runs', async () => {
+    await expect(runTask({ taskId: 't2', kind: 'scanner', type: 'echo', input: { words: [] } }, { registry, emit: new CollectingEmitter() })).rejects.toThrow(
+      TaskInputError,
+    );
+  });
+
+  it('cleans up and rethrows when the handler fails', async () => {
+    await expect(
+      runTask({ taskId: 't3', kind: 'scanner', type: 'echo', input: { words: ['boom'] } }, { registry, emit: new CollectingEmitter() }),
+    ).rejects.toThrow('boom is not a word');
+    expect(existsSync(seenWorkDir)).toBe(false);
+  });
+
+  it('does not start an aborted task', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    await expect(
+      runTask({ taskId: 't4', kind: 'scanner', type: 'echo', input: { words: ['a'] } }, { registry, emit: new CollectingEmitter(), signal: controller.signal }),
+    ).rejects.toThrow('shutting down');
+  });
+});

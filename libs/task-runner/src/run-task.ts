@@ -1,0 +1,69 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  parseTaskInput,
+  silentLogger,
+  type PluginKind,
+  type PluginRegistry,
+  type ResultEmitter,
+  type TaskContext,
+  type TaskLogger,
+  type BulkheadPlugin,
+} from '@bulkhead/plugin-sdk';
+
+export interface RunTaskRequest {
+  taskId: string;
+  kind: PluginKind;
+  type: string;
+  /** Raw input; validated against the task's schema before the handler runs. */
+  input: unknown;
+}
+
+export interface RunTaskOptions {
+  registry: PluginRegistry;
+  emit: ResultEmitter;
+  logger?: TaskLogger;
+  signal?: AbortSignal;
+  /** Called with a fraction in [0, 1]; throttling is the caller's concern. */
+  onProgress?: (fraction: number, message?: string) => void;
+  /** Parent of the task's private scratch directory (default: the OS temp dir). */
+  tmpRoot?: string;
+}
+
+export interface RunTaskOutcome {
+  plugin: BulkheadPlugin;
+  output: unknown;
+}
+
+/**
+ * Runs one plugin task: finds its handler, validates the input, gives it a private scratch
+ * directory (always removed afterwards) and a context. The same function serves the CLI inline
+ * and the worker; only the ResultEmitter differs (in memory vs persisted).
+ */
+export async function runTask(request: RunTaskRequest, options: RunTaskOptions): Promise<RunTaskOutcome> {
+  const { plugin, definition } = options.registry.requireTask(request.kind, request.type);
+  const input = parseTaskInput(definition, request.input);
+  const logger = (options.logger ?? silentLogger).child({ taskId: request.taskId, plugin: plugin.manifest.id, taskType: request.type });
+  const signal = options.signal ?? new AbortController().signal;
+  const workDir = await mkdtemp(path.join(options.tmpRoot ?? tmpdir(), `bulkhead-${request.kind}-`));
+  const ctx: TaskContext = {
+    taskId: request.taskId,
+    logger,
+    signal,
+    workDir,
+    emit: options.emit,
+    progress: (fraction, message) => {
+      if (!Number.isFinite(fraction)) return;
+      options.onProgress?.(Math.min(1, Math.max(0, fraction)), message);
+    },
+    extensions: (point) => options.registry.extensions(point),
+  };
+  try {
+    signal.throwIfAborted();
+    const output = await definition.run(input, ctx);
+    return { plugin, output };
+  } finally {
+    await rm(workDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn({ err: error, workDir }, 'could not remove task work dir'));
+  }
+}
