@@ -2,7 +2,8 @@ import nx from '@nx/eslint-plugin';
 
 // Module boundaries (see ../shared/DESIGN.md): apps use plugins and libs; plugins use only
 // libs (and through them the SDK); libs never use apps or plugins; the plugin SDK depends on
-// nothing of ours so that it can be published alone.
+// nothing of ours so that it can be published alone. libs/builtin-plugins (type:bundle) is the
+// only library allowed to import plugins, so that apps share one list of built-ins.
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -16,7 +17,9 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin', 'type:bundle'] },
+            // The one place that lists the built-in plugins, shared by the api, worker and cli apps.
+            { sourceTag: 'type:bundle', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin'] },
             { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
