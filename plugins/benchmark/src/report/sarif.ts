@@ -1,0 +1,109 @@
+import type { Severity } from '@bulkhead/plugin-sdk';
+import type { BenchmarkCheckResult, BenchmarkReport, BenchmarkStatus } from './model';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+export interface SarifOptions {
+  toolName?: string;
+  toolVersion?: string;
+  informationUri?: string;
+}
+
+type SarifLevel = 'error' | 'warning' | 'note' | 'none';
+type SarifKind = 'pass' | 'fail' | 'informational' | 'notApplicable';
+
+/**
+ * SARIF 2.1.0 log with one run. Every check id becomes a `tool.driver.rules` entry; every result
+ * refers to its rule by `ruleId` and `ruleIndex`. SARIF (§3.27.10) allows a level other than
+ * `none` only for `kind: fail`, so FAIL and WARN are failures (level from severity / `warning`)
+ * and PASS, INFO, SKIP are `pass`, `informational`, `notApplicable` with level `none`.
+ */
+export function formatSarif(report: BenchmarkReport, options: SarifOptions = {}): string {
+  return JSON.stringify(toSarif(report, options), null, 2) + '\n';
+}
+
+export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Record<string, unknown> {
+  const ruleIndex = new Map<string, number>();
+  const rules: Record<string, unknown>[] = [];
+  for (const r of report.results) {
+    if (ruleIndex.has(r.checkId)) continue;
+    ruleIndex.set(r.checkId, rules.length);
+    rules.push({
+      id: r.checkId,
+      name: ruleName(r.checkId),
+      shortDescription: { text: r.title },
+      ...(r.remediation ? { help: { text: r.remediation } } : {}),
+      defaultConfiguration: { level: levelOf('FAIL', r.severity) },
+      properties: { ...(r.benchmark ? { benchmark: r.benchmark } : {}), severity: r.severity },
+    });
+  }
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: options.toolName ?? 'bulkhead',
+            ...(options.toolVersion ? { version: options.toolVersion } : {}),
+            ...(options.informationUri ? { informationUri: options.informationUri } : {}),
+            rules,
+          },
+        },
+        results: report.results.map((r) => sarifResult(r, ruleIndex.get(r.checkId)!)),
+      },
+    ],
+  };
+}
+
+function sarifResult(r: BenchmarkCheckResult, index: number): Record<string, unknown> {
+  const logical = { fullyQualifiedName: r.target, kind: 'resource' };
+  const location: Record<string, unknown> = { logicalLocations: [logical] };
+  if (r.file) {
+    location['physicalLocation'] = {
+      artifactLocation: { uri: toUri(r.file) },
+      ...(r.line ? { region: { startLine: r.line } } : {}),
+    };
+  }
+  return {
+    ruleId: r.checkId,
+    ruleIndex: index,
+    kind: kindOf(r.status),
+    level: levelOf(r.status, r.severity),
+    message: { text: `${r.target}: ${r.message}` },
+    locations: [location],
+    properties: { status: r.status, severity: r.severity, ...(r.benchmark ? { benchmark: r.benchmark } : {}) },
+  };
+}
+
+function kindOf(status: BenchmarkStatus): SarifKind {
+  switch (status) {
+    case 'FAIL':
+    case 'WARN':
+      return 'fail';
+    case 'PASS':
+      return 'pass';
+    case 'INFO':
+      return 'informational';
+    case 'SKIP':
+      return 'notApplicable';
+  }
+}
+
+function levelOf(status: BenchmarkStatus, severity: Severity): SarifLevel {
+  if (status === 'WARN') return 'warning';
+  if (status !== 'FAIL') return 'none';
+  if (severity === 'CRITICAL' || severity === 'HIGH') return 'error';
+  if (severity === 'MEDIUM' || severity === 'UNKNOWN') return 'warning';
+  return 'note';
+}
+
+/** SARIF rule names are PascalCase-ish identifiers; derive one from ids like `5.1.1` or `host-ports`. */
+function ruleName(id: string): string {
+  return id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''));
+}
+
+/** Relative paths stay relative (resolved against the run's base); backslashes become slashes. */
+function toUri(file: string): string {
+  return encodeURI(file.replace(/\\/g, '/'));
+}

@@ -1,0 +1,29 @@
+import type { BenchmarkReport } from './model';
+
+const MAX_MESSAGE = 100;
+
+/** A plain-text table for terminals: one row per result, then a summary line. */
+export function formatTable(report: BenchmarkReport): string {
+  const header = ['STATUS', 'SEVERITY', 'CHECK', 'TARGET', 'MESSAGE'];
+  const rows = report.results.map((r) => [r.status, r.severity, r.checkId, r.target, truncate(oneLine(r.message), MAX_MESSAGE)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const s = report.summary;
+  const out = [report.title, ''];
+  if (rows.length === 0) out.push('(no results)');
+  else out.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line));
+  out.push('', `${s.FAIL} failed, ${s.WARN} warnings, ${s.PASS} passed, ${s.INFO} info, ${s.SKIP} skipped`);
+  return out.join('\n') + '\n';
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
