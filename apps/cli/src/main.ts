@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, ExitCode, processIo, type CliIo } from './cli-io';
+import { registerCommands } from './commands';
+
+/** Builds the `bulkhead` program; `done` receives each action's exit code. */
+export function buildProgram(io: CliIo, done: (code: number) => void): Command {
+  const program = new Command('bulkhead')
+    .description('Container security across build, ship and run: scan images, benchmark configuration, evaluate runtime rules')
+    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerCommands(program, io, done);
+  return program;
+}
+
+/** Runs the CLI and resolves with the process exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit with 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`bulkhead: ${error.message}`);
+      return error.exitCode;
+    }
+    io.err(`bulkhead: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env['BULKHEAD_DEBUG'] && error instanceof Error && error.stack) io.err(error.stack);
+    return ExitCode.failed;
+  }
+}

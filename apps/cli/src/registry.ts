@@ -1,0 +1,11 @@
+import { builtinPlugins, loadPlugins } from '@bulkhead/builtin-plugins';
+import { PluginRegistry } from '@bulkhead/plugin-sdk';
+
+/**
+ * The plugins the CLI runs inline: the built-ins plus npm plugin packages named with --plugin
+ * or in BULKHEAD_PLUGINS (comma-separated), loaded exactly as the worker loads them.
+ */
+export function cliRegistry(extra: readonly string[] = []): PluginRegistry {
+  const fromEnv = (process.env['BULKHEAD_PLUGINS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return new PluginRegistry([...builtinPlugins(), ...loadPlugins([...fromEnv, ...extra])]);
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `bulkhead` command. Runs the compiled CLI from dist/ (npm run build).
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+
+const main = path.join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+if (!fs.existsSync(main)) {
+  process.stderr.write(`bulkhead: ${path.relative(process.cwd(), main)} is missing: run "npm run build" first\n`);
+  process.exit(2);
+}
+require(main)
+  .runCli(process.argv)
+  .then((code) => {
+    process.exitCode = code;
+  });
