@@ -1,0 +1,1 @@
+export { pluginGenerator } from './plugin-generator/generator';
