@@ -1,0 +1,83 @@
+import { Field, Float, ObjectType } from '@nestjs/graphql';
+import { ConnectionType } from '../graphql/connection';
+
+@ObjectType()
+export class OperatingSystem {
+  @Field({ description: 'os-release ID: debian, alpine, ubuntu ...' })
+  family!: string;
+
+  @Field()
+  version!: string;
+
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+}
+
+@ObjectType()
+export class Layer {
+  @Field({ description: 'Digest of the layer blob as stored (compressed).' })
+  digest!: string;
+
+  @Field(() => String, { nullable: true, description: 'Digest of the uncompressed layer tar (rootfs diff_id).' })
+  diffId!: string | null;
+
+  @Field(() => Float, { description: 'Bytes as stored (Float: layers may exceed 2^31 bytes).' })
+  size!: number;
+
+  @Field(() => String, { nullable: true })
+  mediaType!: string | null;
+}
+
+@ObjectType({ description: 'A software package found inside an image.' })
+export class Package {
+  @Field({ description: 'purl type: deb, apk, rpm, npm ...' })
+  type!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  version!: string;
+
+  @Field(() => String, { nullable: true })
+  sourceName!: string | null;
+
+  @Field(() => String, { nullable: true })
+  sourceVersion!: string | null;
+
+  @Field()
+  purl!: string;
+
+  @Field(() => String, { nullable: true, description: 'Digest of the layer that introduced the package, where known.' })
+  layer!: string | null;
+}
+
+@ObjectType()
+export class PackageConnection extends ConnectionType(Package, 'Package') {}
+
+@ObjectType({ description: 'A scanned image (or other artifact), identified by its digest.' })
+export class Image {
+  /** Internal row id, used to page the image's packages; not exposed. */
+  artifactId!: string;
+
+  @Field({ description: 'Manifest digest (sha256:...).' })
+  digest!: string;
+
+  @Field(() => [String], { description: 'Every name the image was scanned under.' })
+  references!: string[];
+
+  @Field(() => OperatingSystem, { nullable: true })
+  os!: OperatingSystem | null;
+
+  @Field(() => Float, { description: 'Total bytes of the layers as stored.' })
+  size!: number;
+
+  @Field(() => [Layer])
+  layers!: Layer[];
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}

@@ -1,0 +1,22 @@
+import { Args, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Image, PackageConnection } from './image.model';
+import { ImageService } from './image.service';
+
+@Resolver(() => Image)
+export class ImageResolver {
+  constructor(private readonly imageService: ImageService) {}
+
+  @Query(() => Image, { nullable: true, description: 'A scanned image by manifest digest (sha256:...); null when never scanned.' })
+  image(@Args('digest') digest: string): Promise<Image | null> {
+    return this.imageService.byDigest(digest);
+  }
+
+  @ResolveField(() => PackageConnection, { description: 'Packages found in the image, ordered by name.' })
+  packages(
+    @Parent() image: Image,
+    @Args('first', { type: () => Int, nullable: true }) first?: number | null,
+    @Args('after', { type: () => String, nullable: true }) after?: string | null,
+  ): Promise<PackageConnection> {
+    return this.imageService.packages(image.artifactId, first, after);
+  }
+}

@@ -1,0 +1,18 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { printApiSchema, REGENERATE_SCHEMA_COMMAND, SCHEMA_FILE } from './print-schema';
+
+describe('committed GraphQL schema', () => {
+  it('matches the schema the code defines', async () => {
+    const printed = await printApiSchema();
+    if (process.env['BULKHEAD_WRITE_SCHEMA'] === '1') writeFileSync(SCHEMA_FILE, printed);
+    let committed = '';
+    try {
+      committed = readFileSync(SCHEMA_FILE, 'utf8');
+    } catch {
+      // Reported below as drift.
+    }
+    if (committed !== printed) {
+      throw new Error(`${SCHEMA_FILE} differs from the schema defined in code. Regenerate it with \`${REGENERATE_SCHEMA_COMMAND}\` and commit it.`);
+    }
+  });
+});
