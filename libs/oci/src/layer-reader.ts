@@ -1,0 +1,150 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { BadInputError } from '@bulkhead/plugin-sdk';
+import { createDecompressor, detectCompression, type Compression } from './decompress';
+import { parseDigest } from './digest';
+import type { ImageLayer, OpenedImage } from './image';
+import type { ExtractionLimits } from './limits';
+
+/** A tar entry header as tar-stream parses it (PAX and GNU long names already applied). */
+export type LayerEntryHeader = tar.Header;
+
+/**
+ * Decides per entry whether its body is needed. `entry` runs for every entry in order and may
+ * throw (a BadInputError stops the layer); `body` receives the bodies `entry` asked for.
+ */
+export interface LayerEntryVisitor {
+  entry(header: LayerEntryHeader): boolean;
+  body(header: LayerEntryHeader, content: Buffer): void;
+}
+
+/** Uncompressed bytes produced so far over all layers of one image (shared across layers). */
+export interface UncompressedBudget {
+  used: number;
+}
+
+export interface ReadLayerOptions {
+  limits: ExtractionLimits;
+  budget: UncompressedBudget;
+  signal?: AbortSignal;
+}
+
+/** Human name of a layer for error messages: `layer 2 (sha256:...)`. */
+export function layerName(layer: ImageLayer): string {
+  return `layer ${layer.index} (${layer.digest})`;
+}
+
+/**
+ * Streams one layer: blob → sha256 of the blob → decompressor (by magic bytes) → sha256 of the
+ * uncompressed tar (diff_id) and expansion limits → tar parser. Nothing is buffered but the
+ * bodies the visitor asks for. Digests are checked when the stream ends: a mismatch throws a
+ * BadInputError naming both digests.
+ */
+export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: LayerEntryVisitor, options: ReadLayerOptions): Promise<void> {
+  const { limits, budget, signal } = options;
+  signal?.throwIfAborted();
+  const name = layerName(layer);
+  const compression = detectCompression(await image.store.peek(layer.blobPath, 4));
+  const blobDigest = parseDigest(layer.digest, `${name} digest`);
+  const blobHash = createHash(blobDigest.algorithm);
+  // An uncompressed blob is its own diff_id: one hash serves both checks.
+  const diffHash = compression !== 'none' && layer.diffId ? createHash(parseDigest(layer.diffId, `${name} diff_id`).algorithm) : undefined;
+  const counters = { compressed: 0, uncompressed: 0 };
+
+  const compressedTap = new ByteTap((chunk) => {
+    if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+    blobHash.update(chunk);
+    counters.compressed += chunk.length;
+    return compression === 'none' ? countUncompressed(chunk.length) : undefined;
+  });
+  const countUncompressed = (bytes: number): Error | undefined => {
+    counters.uncompressed += bytes;
+    budget.used += bytes;
+    if (budget.used > limits.maxTotalUncompressedBytes) {
+      return new BadInputError(`${name}: image expands past the ${limits.maxTotalUncompressedBytes}-byte limit on total uncompressed size`);
+    }
+    if (counters.uncompressed > limits.expansionFloorBytes && counters.uncompressed > limits.maxExpansionRatio * Math.max(counters.compressed, 1)) {
+      return new BadInputError(
+        `${name}: decompression bomb: ${counters.compressed} compressed bytes expanded to ${counters.uncompressed} (over ${limits.maxExpansionRatio}:1)`,
+      );
+    }
+    return undefined;
+  };
+  const uncompressedTap =
+    compression === 'none'
+      ? undefined
+      : new ByteTap((chunk) => {
+          diffHash?.update(chunk);
+          return countUncompressed(chunk.length);
+        });
+  const decompressor = createDecompressor(compression);
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    let wanted: boolean;
+    try {
+      wanted = visitor.entry(header);
+    } catch (error) {
+      stream.resume();
+      extract.destroy(error as Error);
+      return;
+    }
+    if (!wanted) {
+      stream.on('end', next);
+      stream.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: unknown) => {
+      chunks.push(chunk as Buffer);
+    });
+    stream.on('end', () => {
+      try {
+        visitor.body(header, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        next();
+      } catch (error) {
+        extract.destroy(error as Error);
+      }
+    });
+  });
+
+  const stages = [image.store.open(layer.blobPath), compressedTap, ...(decompressor ? [decompressor, uncompressedTap!] : [])];
+  try {
+    await pipeline([...stages, extract as unknown as NodeJS.WritableStream]);
+  } catch (error) {
+    throw translateError(error, name, compression, signal);
+  }
+  const actualBlob = `${blobDigest.algorithm}:${blobHash.digest('hex')}`;
+  if (actualBlob !== layer.digest) throw new BadInputError(`${name}: digest mismatch: expected ${layer.digest}, actual ${actualBlob}`);
+  if (layer.diffId) {
+    const actualDiff = diffHash ? `${parseDigest(layer.diffId, name).algorithm}:${(diffHash as Hash).digest('hex')}` : actualBlob;
+    if (actualDiff !== layer.diffId) throw new BadInputError(`${name}: uncompressed content (diff_id) mismatch: expected ${layer.diffId}, actual ${actualDiff}`);
+  }
+}
+
+function translateError(error: unknown, name: string, compression: Compression, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason ?? error;
+  if (error instanceof BadInputError) return error;
+  const err = error as NodeJS.ErrnoException;
+  const message = err?.message ?? String(error);
+  if (err?.code === 'Z_BUF_ERROR' || err?.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check|invalid/i.test(message) && compression === 'gzip') {
+    return new BadInputError(`${name}: truncated or corrupt gzip data (${message})`, { cause: error });
+  }
+  if (compression === 'zstd' && !/tar/i.test(message)) return new BadInputError(`${name}: truncated or corrupt zstd data (${message})`, { cause: error });
+  if (/unexpected end of data|invalid tar header|tar/i.test(message)) return new BadInputError(`${name}: corrupt or truncated tar stream (${message})`, { cause: error });
+  return error;
+}
+
+/** A pass-through that inspects each chunk; returning an Error stops the stream with it. */
+class ByteTap extends Transform {
+  constructor(private readonly inspect: (chunk: Buffer) => Error | undefined) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const error = this.inspect(chunk);
+    if (error) callback(error);
+    else callback(null, chunk);
+  }
+}

@@ -1,0 +1,147 @@
+import type { TaskLogger } from '@bulkhead/plugin-sdk';
+import { silentLogger } from '@bulkhead/plugin-sdk';
+import type { OpenedArtifact, OpenedImage } from './image';
+import { LayeredFilesystem, normaliseEntryName, type FsNode } from './layered-filesystem';
+import { layerName, readLayer, type UncompressedBudget } from './layer-reader';
+import { resolveLimits, type ExtractionLimits } from './limits';
+import { walkRootfs } from './rootfs';
+
+/** One wanted file of the final file system. Shaped like the SDK's AnalyzerFile. */
+export interface ImageFile {
+  /** Root-relative path: `var/lib/dpkg/status`. */
+  path: string;
+  content: Buffer;
+  /** Digest of the layer the file's content came from; undefined for a root file system. */
+  layer?: string;
+}
+
+/** The wanted files as they stood after one layer (only layers that changed a wanted file). */
+export interface LayerSnapshot {
+  layerIndex: number;
+  layer: string;
+  files: ImageFile[];
+}
+
+export interface FilesystemWalk {
+  /** Wanted files of the final file system, sorted by path; symlinks resolved (chroot semantics). */
+  files: ImageFile[];
+  /**
+   * For images: the wanted files after each layer that changed one of them, bottom to top (the
+   * last equals `files`, minus files only reachable through a second pass). Lets a caller tell
+   * which layer introduced what, e.g. a package version. Empty for a root file system.
+   */
+  history: LayerSnapshot[];
+  /** Things skipped without failing (oversized or unreadable wanted files). */
+  warnings: string[];
+}
+
+export interface WalkOptions {
+  signal?: AbortSignal;
+  limits?: Partial<ExtractionLimits>;
+  logger?: TaskLogger;
+  /** Called after each layer (or, for a root file system, once at the end). */
+  onLayer?: (done: number, total: number) => void;
+}
+
+/**
+ * Streams every layer once, bottom to top, applying whiteouts, and returns the files some
+ * `wants(path)` asked for, as they are in the final file system. Only those files' bodies are
+ * held in memory. A wanted path that is a symlink (or hardlink) to a file nobody wanted, e.g.
+ * `etc/os-release -> ../usr/lib/os-release`, is fetched in a second, targeted pass over just the
+ * layers holding those bytes.
+ */
+export async function walkFinalFilesystem(artifact: OpenedArtifact, wants: (path: string) => boolean, options: WalkOptions = {}): Promise<FilesystemWalk> {
+  const limits = resolveLimits({ ...artifact.limits, ...(options.limits ?? {}) });
+  if (artifact.kind === 'rootfs') {
+    const result = await walkRootfs(artifact.root, wants, { limits, signal: options.signal });
+    options.onLayer?.(1, 1);
+    return { ...result, history: [] };
+  }
+  return walkImage(artifact, wants, limits, options);
+}
+
+async function walkImage(image: OpenedImage, wants: (path: string) => boolean, limits: ExtractionLimits, options: WalkOptions): Promise<FilesystemWalk> {
+  const logger = options.logger ?? silentLogger;
+  const fs = new LayeredFilesystem(wants);
+  const budget: UncompressedBudget = { used: 0 };
+  const warnings: string[] = [];
+  const history: LayerSnapshot[] = [];
+  for (const layer of image.layers) {
+    const where = layerName(layer);
+    fs.wantedChanged = false;
+    let keptPath = '';
+    await readLayer(
+      image,
+      layer,
+      {
+        entry: (header) => {
+          const path = fs.apply(header, layer.index, where);
+          if (path === undefined) return false;
+          if ((header.size ?? 0) > limits.maxWantedFileBytes) {
+            warnings.push(`${path} in ${where} is ${header.size} bytes, over the ${limits.maxWantedFileBytes}-byte limit: skipped`);
+            return false;
+          }
+          keptPath = path;
+          return true;
+        },
+        // Bodies arrive right after their entry() call, before the next entry is applied.
+        body: (_header, content) => fs.keep(keptPath, content),
+      },
+      { limits, budget, signal: options.signal },
+    );
+    if (fs.wantedChanged) history.push({ layerIndex: layer.index, layer: layer.digest, files: collect(fs, image, () => undefined) });
+    options.onLayer?.(layer.index + 1, image.layers.length);
+  }
+
+  // Second pass for wanted paths whose bytes were not kept (reached through links).
+  const missing = new Map<number, Set<string>>();
+  collect(fs, image, (node) => {
+    if (node.source && node.size <= limits.maxWantedFileBytes) {
+      const entries = missing.get(node.source.layer) ?? new Set<string>();
+      entries.add(node.source.entry);
+      missing.set(node.source.layer, entries);
+    }
+  });
+  if (missing.size > 0) {
+    const fetched = new Map<string, Buffer>();
+    for (const [index, entries] of [...missing].sort((a, b) => a[0] - b[0])) {
+      const layer = image.layers[index]!;
+      const where = layerName(layer);
+      logger.debug({ layer: layer.digest, entries: [...entries] }, 'second pass for linked files');
+      await readLayer(
+        image,
+        layer,
+        {
+          entry: (header) => entries.has(normaliseEntryName(header.name, where)),
+          body: (header, content) => fetched.set(`${index}\u0000${normaliseEntryName(header.name, where)}`, content),
+        },
+        { limits, budget: { used: 0 }, signal: options.signal },
+      );
+    }
+    for (const node of fs.nodes.values()) {
+      if (node.kind === 'file' && !node.content && node.source) node.content = fetched.get(`${node.source.layer}\u0000${node.source.entry}`);
+    }
+  }
+  const files = collect(fs, image, (node, path) => warnings.push(`${path}: content unavailable (${node.size} bytes)`));
+  if (warnings.length) logger.warn({ warnings }, 'some wanted files were skipped');
+  return { files, history, warnings };
+}
+
+/** The node a wanted path leads to, following symlinks inside the root. */
+function finalNode(fs: LayeredFilesystem, path: string): FsNode | undefined {
+  const node = fs.nodes.get(path);
+  if (node?.kind !== 'symlink') return node;
+  const target = fs.resolve(path, true);
+  return target === undefined ? undefined : fs.nodes.get(target);
+}
+
+function collect(fs: LayeredFilesystem, image: OpenedImage, onMissing: (node: FsNode, path: string) => void): ImageFile[] {
+  const files: ImageFile[] = [];
+  for (const path of [...fs.wanted].sort()) {
+    const node = finalNode(fs, path);
+    if (node?.kind !== 'file') continue;
+    if (node.content) files.push({ path, content: node.content, layer: image.layers[node.source?.layer ?? node.layer]!.digest });
+    else onMissing(node, path);
+  }
+  return files;
+}
