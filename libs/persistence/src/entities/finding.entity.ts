@@ -1,0 +1,50 @@
+import type { PluginKind, Severity } from '@bulkhead/plugin-sdk';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+
+/**
+ * A finding of any plugin kind (vulnerability, failed control, runtime alert). Identity:
+ * (target, fingerprint); re-running the same work updates `lastSeenAt` instead of adding a row.
+ */
+@Entity({ name: 'finding' })
+@Unique('UQ_finding_target_fingerprint', ['target', 'fingerprint'])
+@Index('IDX_finding_kind_severity', ['kind', 'severity'])
+@Index('IDX_finding_task_id', ['taskId'])
+@Index('IDX_finding_last_seen_at_id', ['lastSeenAt', 'id'])
+export class FindingEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind!: PluginKind;
+
+  @Column({ type: 'varchar', length: 16 })
+  severity!: Severity;
+
+  @Column({ name: 'rule_id', type: 'text' })
+  ruleId!: string;
+
+  @Column({ type: 'text' })
+  title!: string;
+
+  @Column({ type: 'text' })
+  target!: string;
+
+  @Column({ type: 'text', nullable: true })
+  location!: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  data!: Record<string, unknown>;
+
+  @Column({ type: 'text' })
+  fingerprint!: string;
+
+  /** The task that last reported it (not a foreign key: findings outlive pruned tasks). */
+  @Column({ name: 'task_id', type: 'uuid', nullable: true })
+  taskId!: string | null;
+
+  @Column({ name: 'first_seen_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  firstSeenAt!: Date;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
+  lastSeenAt!: Date;
+}

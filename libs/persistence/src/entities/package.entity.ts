@@ -1,0 +1,50 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { ArtifactEntity } from './artifact.entity';
+
+/**
+ * A package found inside an artifact. Identity: (artifact, purl, layer) — the same package
+ * version introduced by one layer is one row however often the artifact is scanned. `layer` is
+ * '' when the analyzer does not know it, so the key never contains NULL (NULLs are never equal
+ * in a unique constraint).
+ */
+@Entity({ name: 'package' })
+@Unique('UQ_package_artifact_purl_layer', ['artifactId', 'purl', 'layer'])
+// Listing an artifact's packages by name (keyset pagination).
+@Index('IDX_package_artifact_name_id', ['artifactId', 'name', 'id'])
+// "Which images contain package X?"
+@Index('IDX_package_type_name', ['type', 'name'])
+export class PackageEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'artifact_id', type: 'uuid' })
+  artifactId!: string;
+
+  @ManyToOne(() => ArtifactEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'artifact_id', foreignKeyConstraintName: 'FK_package_artifact' })
+  artifact?: ArtifactEntity;
+
+  @Column({ type: 'varchar', length: 32 })
+  type!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  version!: string;
+
+  @Column({ name: 'source_name', type: 'text', nullable: true })
+  sourceName!: string | null;
+
+  @Column({ name: 'source_version', type: 'text', nullable: true })
+  sourceVersion!: string | null;
+
+  @Column({ type: 'text' })
+  purl!: string;
+
+  @Column({ type: 'text', default: '' })
+  layer!: string;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata!: Record<string, unknown>;
+}

@@ -1,0 +1,79 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { PluginKind } from '@bulkhead/plugin-sdk';
+
+/** Persisted task states (strings stored in Postgres: never rename a value). */
+export enum TaskStatus {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+
+export const FINISHED_TASK_STATUSES: readonly TaskStatus[] = [TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED];
+export const UNFINISHED_TASK_STATUSES: readonly TaskStatus[] = [TaskStatus.QUEUED, TaskStatus.RUNNING];
+
+export function isFinishedStatus(status: TaskStatus): boolean {
+  return FINISHED_TASK_STATUSES.includes(status);
+}
+
+/**
+ * One unit of plugin work. The row is the source of truth: it is written before its BullMQ job
+ * (same id), and the worker reloads it and checks its state before doing anything.
+ */
+@Entity({ name: 'task' })
+// Keyset pagination for the Relay connection: newest first, ties broken by id.
+@Index('IDX_task_created_at_id', ['createdAt', 'id'])
+// The reconciler scans unfinished tasks; a partial index keeps that cheap however many finished rows pile up.
+@Index('IDX_task_unfinished', ['status'], { where: `"status" IN ('QUEUED', 'RUNNING')` })
+// One live (or successful) task per deterministic identity; a FAILED or CANCELLED one can be retried with a new row.
+@Index('UQ_task_dedup_key', ['dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING', 'SUCCEEDED')` })
+export class TaskEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  kind!: PluginKind;
+
+  @Column({ type: 'varchar', length: 128 })
+  type!: string;
+
+  @Column({ type: 'jsonb' })
+  input!: unknown;
+
+  @Column({ type: 'enum', enum: TaskStatus, enumName: 'task_status', default: TaskStatus.QUEUED })
+  status!: TaskStatus;
+
+  /** Fraction done in [0, 1]. */
+  @Column({ type: 'real', default: 0 })
+  progress!: number;
+
+  @Column({ name: 'progress_message', type: 'text', nullable: true })
+  progressMessage!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  /** How many times a worker started this task (retries, redeliveries after a crash). */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ type: 'jsonb', nullable: true })
+  result!: unknown;
+
+  /** Deterministic identity of the work (kind, type, plugin version, input): the same request twice is one task. */
+  @Column({ name: 'dedup_key', type: 'text', nullable: true })
+  dedupKey!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
+  updatedAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', precision: 3, nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', precision: 3, nullable: true })
+  finishedAt!: Date | null;
+}

@@ -1,0 +1,65 @@
+import { type DataSource, type Repository } from 'typeorm';
+import { ArtifactEntity, PackageEntity } from './entities';
+import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
+
+export interface PackageFilter {
+  /** Exact package name. */
+  name?: string;
+  /** purl type: `deb`, `apk`, `npm` ... */
+  type?: string;
+}
+
+/** Read side of images/artifacts and their package inventories. */
+export class ImageStore {
+  private readonly artifacts: Repository<ArtifactEntity>;
+  private readonly packageRepo: Repository<PackageEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.artifacts = dataSource.getRepository(ArtifactEntity);
+    this.packageRepo = dataSource.getRepository(PackageEntity);
+  }
+
+  async getByDigest(digest: string): Promise<ArtifactEntity | null> {
+    return this.artifacts.findOneBy({ digest });
+  }
+
+  async getById(id: string): Promise<ArtifactEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.artifacts.findOneBy({ id });
+  }
+
+  /** Most recently updated first, keyset-paginated on (updatedAt, id). */
+  async list(page: PageRequest = {}): Promise<Connection<ArtifactEntity>> {
+    const size = pageSize(page.first);
+    const qb = this.artifacts.createQueryBuilder('a').orderBy('a.updated_at', 'DESC').addOrderBy('a.id', 'DESC').take(size + 1);
+    if (page.after) {
+      const [updatedAt, id] = decodeCursor(page.after, 2) as [string, string];
+      if (Number.isNaN(Date.parse(updatedAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
+      qb.andWhere('(a.updated_at, a.id) < (:updatedAt, :id)', { updatedAt, id });
+    }
+    return toConnection(await qb.getMany(), size, (a) => encodeCursor([a.updatedAt.toISOString(), a.id]));
+  }
+
+  /** Packages of one artifact by name, keyset-paginated on (name, id). */
+  async packages(artifactId: string, page: PageRequest = {}, filter: PackageFilter = {}): Promise<Connection<PackageEntity>> {
+    const size = pageSize(page.first);
+    const qb = this.packageRepo
+      .createQueryBuilder('p')
+      .where('p.artifact_id = :artifactId', { artifactId })
+      .orderBy('p.name', 'ASC')
+      .addOrderBy('p.id', 'ASC')
+      .take(size + 1);
+    if (filter.name) qb.andWhere('p.name = :name', { name: filter.name });
+    if (filter.type) qb.andWhere('p.type = :type', { type: filter.type });
+    if (page.after) {
+      const [name, id] = decodeCursor(page.after, 2) as [string, string];
+      if (!isUuid(id)) throw new InvalidCursorError(page.after);
+      qb.andWhere('(p.name, p.id) > (:name, :id)', { name, id });
+    }
+    return toConnection(await qb.getMany(), size, (p) => encodeCursor([p.name, p.id]));
+  }
+
+  async countPackages(artifactId: string): Promise<number> {
+    return this.packageRepo.countBy({ artifactId });
+  }
+}

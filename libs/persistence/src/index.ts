@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+
+export * from './entities';
+export * from './migrations';
+export * from './data-source';
+export * from './pagination';
+export * from './task-store';
+export * from './image-store';
+export * from './finding-store';
+export * from './result-writer';
+export * from './test-database';

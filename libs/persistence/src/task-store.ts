@@ -1,0 +1,172 @@
+import type { PluginKind } from '@bulkhead/plugin-sdk';
+import { In, type DataSource, type QueryDeepPartialEntity, type Repository } from 'typeorm';
+import { TaskEntity, TaskStatus, UNFINISHED_TASK_STATUSES } from './entities';
+import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
+
+export interface NewTask {
+  kind: PluginKind;
+  type: string;
+  /** Input already validated against the task's schema. */
+  input: unknown;
+  /** Deterministic identity of the work; null for work that must always run anew. */
+  dedupKey?: string | null;
+}
+
+export interface TaskFilter {
+  status?: readonly TaskStatus[];
+  kind?: PluginKind;
+  type?: string;
+}
+
+/** A transition was asked for from a state that does not allow it. */
+export class TaskStateError extends Error {
+  override readonly name = 'TaskStateError';
+  constructor(
+    readonly taskId: string,
+    readonly status: TaskStatus | undefined,
+    action: string,
+  ) {
+    super(status === undefined ? `task ${taskId} does not exist` : `cannot ${action} task ${taskId}: it is ${status}`);
+  }
+}
+
+/** Live identities: a FAILED or CANCELLED task does not block a new one with the same dedup key. */
+const DEDUP_STATUSES = [TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED];
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Task rows and their state machine: QUEUED → RUNNING → SUCCEEDED | FAILED, RUNNING → QUEUED
+ * (retry or release), QUEUED | RUNNING → CANCELLED. Every transition is one conditional UPDATE,
+ * so two workers (or a worker and a cancel) can never both win.
+ */
+export class TaskStore {
+  private readonly repo: Repository<TaskEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(TaskEntity);
+  }
+
+  async get(id: string): Promise<TaskEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.repo.findOneBy({ id });
+  }
+
+  async findByDedupKey(dedupKey: string): Promise<TaskEntity | null> {
+    return this.repo.findOneBy({ dedupKey, status: In(DEDUP_STATUSES) });
+  }
+
+  /** Inserts a QUEUED task. */
+  async create(task: NewTask): Promise<TaskEntity> {
+    const entity = this.repo.create({ kind: task.kind, type: task.type, input: task.input, dedupKey: task.dedupKey ?? null, status: TaskStatus.QUEUED });
+    return this.repo.save(entity);
+  }
+
+  /**
+   * Returns the live task with the same dedup key, or creates one. Safe under concurrency: the
+   * partial unique index decides, and the loser reads the winner's row.
+   */
+  async createOrGet(task: NewTask): Promise<{ task: TaskEntity; created: boolean }> {
+    if (!task.dedupKey) return { task: await this.create(task), created: true };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await this.findByDedupKey(task.dedupKey);
+      if (existing) return { task: existing, created: false };
+      try {
+        return { task: await this.create(task), created: true };
+      } catch (error) {
+        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        // Someone inserted the same identity between our read and our insert: read theirs.
+      }
+    }
+    throw new Error(`could not create or find task with dedup key ${task.dedupKey}`);
+  }
+
+  /** Newest first, keyset-paginated on (createdAt, id). */
+  async list(filter: TaskFilter = {}, page: PageRequest = {}): Promise<Connection<TaskEntity>> {
+    const size = pageSize(page.first);
+    const qb = this.repo.createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(size + 1);
+    if (filter.status?.length) qb.andWhere('t.status IN (:...status)', { status: filter.status });
+    if (filter.kind) qb.andWhere('t.kind = :kind', { kind: filter.kind });
+    if (filter.type) qb.andWhere('t.type = :type', { type: filter.type });
+    if (page.after) {
+      const [createdAt, id] = decodeCursor(page.after, 2) as [string, string];
+      if (Number.isNaN(Date.parse(createdAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
+      qb.andWhere('(t.created_at, t.id) < (:createdAt, :id)', { createdAt, id });
+    }
+    return toConnection(await qb.getMany(), size, taskCursor);
+  }
+
+  /** QUEUED/RUNNING tasks, oldest first, for the reconciler (keyset on createdAt, id). */
+  async listUnfinished(options: { limit?: number; after?: { createdAt: Date; id: string } } = {}): Promise<TaskEntity[]> {
+    const qb = this.repo
+      .createQueryBuilder('t')
+      .where('t.status IN (:...status)', { status: UNFINISHED_TASK_STATUSES })
+      .orderBy('t.created_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .take(options.limit ?? 500);
+    if (options.after) qb.andWhere('(t.created_at, t.id) > (:createdAt, :id)', { createdAt: options.after.createdAt, id: options.after.id });
+    return qb.getMany();
+  }
+
+  /**
+   * Claims a task for a worker: QUEUED or RUNNING (a redelivery after a crash) becomes RUNNING and
+   * attempts++. Returns null when the task is gone or already finished: the caller does nothing.
+   */
+  async markRunning(id: string): Promise<TaskEntity | null> {
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set({
+        status: TaskStatus.RUNNING,
+        attempts: () => 'attempts + 1',
+        startedAt: () => 'COALESCE(started_at, now())',
+        error: null,
+      })
+      .where('id = :id AND status IN (:...from)', { id, from: UNFINISHED_TASK_STATUSES })
+      .execute();
+    return result.affected ? this.get(id) : null;
+  }
+
+  /** Records progress of a RUNNING task; false when it is no longer running. */
+  async updateProgress(id: string, fraction: number, message?: string): Promise<boolean> {
+    const result = await this.repo.update(
+      { id, status: TaskStatus.RUNNING },
+      { progress: Math.min(1, Math.max(0, fraction)), ...(message === undefined ? {} : { progressMessage: message }) },
+    );
+    return Boolean(result.affected);
+  }
+
+  async succeed(id: string, result: unknown): Promise<TaskEntity | null> {
+    return this.transition(id, [TaskStatus.RUNNING], { status: TaskStatus.SUCCEEDED, result: (result ?? null) as QueryDeepPartialEntity<unknown>, progress: 1, error: null, finishedAt: new Date() });
+  }
+
+  async fail(id: string, error: string): Promise<TaskEntity | null> {
+    return this.transition(id, UNFINISHED_TASK_STATUSES, { status: TaskStatus.FAILED, error, finishedAt: new Date() });
+  }
+
+  /** RUNNING → QUEUED: the attempt failed but will be retried, or the worker released it at shutdown. */
+  async requeue(id: string, error?: string): Promise<TaskEntity | null> {
+    return this.transition(id, [TaskStatus.RUNNING], { status: TaskStatus.QUEUED, ...(error === undefined ? {} : { error }) });
+  }
+
+  /** Cancels an unfinished task; throws TaskStateError when it is missing or already finished. */
+  async cancel(id: string): Promise<TaskEntity> {
+    const task = await this.transition(id, UNFINISHED_TASK_STATUSES, { status: TaskStatus.CANCELLED, finishedAt: new Date() });
+    if (task) return task;
+    throw new TaskStateError(id, (await this.get(id))?.status, 'cancel');
+  }
+
+  private async transition(id: string, from: readonly TaskStatus[], patch: QueryDeepPartialEntity<TaskEntity>): Promise<TaskEntity | null> {
+    if (!isUuid(id)) return null;
+    const result = await this.repo
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set(patch)
+      .where('id = :id AND status IN (:...from)', { id, from })
+      .execute();
+    return result.affected ? this.get(id) : null;
+  }
+}
+
+export function taskCursor(task: TaskEntity): string {
+  return encodeCursor([task.createdAt.toISOString(), task.id]);
+}
