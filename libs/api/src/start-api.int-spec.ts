@@ -1,0 +1,76 @@
+import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { z } from 'zod';
+import { loadApiConfig } from './config';
+import { ApiStartupError } from './startup/startup-error';
+import { startApi, type ApiHandle } from './start-api';
+import { graphqlData } from './testing/graphql-http';
+import { silentLogger } from './testing/silent-logger';
+
+const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+const echoPlugin = definePlugin({
+  manifest: { id: 'test.echo', version: '1.2.3', kind: 'runtime', phases: ['run'], description: 'echoes its input' },
+  tasks: [defineTask({ type: 'echo', description: 'returns the text', input: z.object({ text: z.string().min(1) }), run: async ({ text }) => ({ text }) })],
+});
+
+describe('startApi (API side)', () => {
+  const schema = `api_start_${randomBytes(4).toString('hex')}`;
+  let api: ApiHandle;
+
+  beforeAll(async () => {
+    const config = loadApiConfig({ DATABASE_URL, REDIS_URL, DATABASE_SCHEMA: schema, BULKHEAD_QUEUE_PREFIX: schema });
+    api = await startApi({ config, registry: new PluginRegistry([echoPlugin]), port: 0, host: '127.0.0.1', logger: silentLogger() });
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    const client = new Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    const health = await fetch(`${api.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${api.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+  });
+
+  it('lists plugins with the JSON Schema of each task input', async () => {
+    const { plugins } = await graphqlData<{ plugins: { id: string; kind: string; phases: string[]; tasks: { type: string; inputSchema: { required?: string[] } }[] }[] }>(
+      api.url,
+      '{ plugins { id version kind phases description tasks { type description inputSchema } } }',
+    );
+    expect(plugins).toHaveLength(1);
+    expect(plugins[0]).toMatchObject({ id: 'test.echo', kind: 'RUNTIME', phases: ['RUN'] });
+    expect(plugins[0]?.tasks[0]).toMatchObject({ type: 'echo', inputSchema: { type: 'object', required: ['text'] } });
+  });
+});
+
+describe('startApi with unreachable services', () => {
+  it('names the Postgres URL and how to provide one', async () => {
+    const config = loadApiConfig({ DATABASE_URL: 'postgres://bulkhead:secret@127.0.0.1:1/none', REDIS_URL });
+    const error = await startApi({ config, registry: new PluginRegistry(), port: 0, logger: silentLogger() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiStartupError);
+    expect((error as Error).message).toMatch(/cannot connect to Postgres at postgres:\/\/bulkhead:\*\*\*@127\.0\.0\.1:1\/none .*DATABASE_URL.*docker\/compose\.yaml/);
+  });
+
+  it('names the Redis URL and how to provide one', async () => {
+    const schema = `api_noredis_${randomBytes(4).toString('hex')}`;
+    const config = loadApiConfig({ DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const error = await startApi({ config, registry: new PluginRegistry(), port: 0, logger: silentLogger() }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiStartupError);
+      expect((error as Error).message).toMatch(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:1 .*REDIS_URL.*docker\/compose\.yaml/);
+    } finally {
+      const client = new Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+    }
+  });
+});
