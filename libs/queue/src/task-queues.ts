@@ -1,0 +1,57 @@
+import { PLUGIN_KINDS, type PluginKind } from '@bulkhead/plugin-sdk';
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DEFAULT_JOB_OPTIONS, DEFAULT_QUEUE_PREFIX } from './job-options';
+import { JobName, jobIdForTask, queueNameForKind, type JobOf } from './names';
+import { createRedis } from './redis';
+
+export interface QueueSettings {
+  redisUrl: string;
+  /** Redis key prefix (default `bulkhead`). */
+  prefix?: string;
+}
+
+export type TaskJob = Job<JobOf<JobName.TaskRun>, unknown, JobName.TaskRun>;
+
+/** Producer side of the per-kind task queues, on one connection it owns. */
+export class TaskQueues {
+  readonly prefix: string;
+  private readonly connection: Redis;
+  private readonly queues = new Map<PluginKind, Queue<JobOf<JobName.TaskRun>, unknown, JobName.TaskRun>>();
+
+  constructor(settings: QueueSettings) {
+    this.prefix = settings.prefix ?? DEFAULT_QUEUE_PREFIX;
+    this.connection = createRedis(settings.redisUrl, 'producer');
+    // Errors surface on the calls that fail; without a listener ioredis would also print them.
+    this.connection.on('error', () => undefined);
+    for (const kind of PLUGIN_KINDS) {
+      const queue = new Queue<JobOf<JobName.TaskRun>, unknown, JobName.TaskRun>(queueNameForKind(kind), {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
+      queue.on('error', () => undefined);
+      this.queues.set(kind, queue);
+    }
+  }
+
+  queue(kind: PluginKind): Queue<JobOf<JobName.TaskRun>, unknown, JobName.TaskRun> {
+    const queue = this.queues.get(kind);
+    if (!queue) throw new Error(`no queue for plugin kind ${kind}`);
+    return queue;
+  }
+
+  /** Adds the task's job; a no-op when a job with the task's id already exists. */
+  async enqueue(task: { id: string; kind: PluginKind }): Promise<TaskJob> {
+    return this.queue(task.kind).add(JobName.TaskRun, { taskId: task.id }, { jobId: jobIdForTask(task.id) });
+  }
+
+  async getJob(task: { id: string; kind: PluginKind }): Promise<TaskJob | undefined> {
+    return this.queue(task.kind).getJob(jobIdForTask(task.id));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}

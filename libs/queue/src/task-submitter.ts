@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { parseTaskInput, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
+import type { TaskEntity, TaskStore } from '@bulkhead/persistence';
+import { stableStringify } from './stable-json';
+import type { TaskQueues } from './task-queues';
+
+export interface SubmitTaskRequest {
+  kind: PluginKind;
+  type: string;
+  /** Raw input: validated against the task's schema here, before anything is written. */
+  input: unknown;
+  /**
+   * Identity for de-duplication. Default (`true`): derived from kind, type, plugin id and
+   * version and the validated input, so the same request twice is one task until that task
+   * fails or is cancelled. `false` always creates a new task (e.g. "re-scan now").
+   */
+  dedup?: boolean;
+}
+
+export interface SubmitTaskResult {
+  task: TaskEntity;
+  /** False when an existing task with the same identity was returned. */
+  created: boolean;
+  /** False when Redis refused the job; the reconciler enqueues it later. */
+  enqueued: boolean;
+}
+
+const ENQUEUE_TIMEOUT_MS = 5_000;
+
+/**
+ * Accepts work: validates it against the plugin registry, records the task row (the source of
+ * truth) and only then adds the BullMQ job with the task id as job id.
+ */
+export class TaskSubmitter {
+  private readonly logger: TaskLogger;
+
+  constructor(
+    private readonly deps: { registry: PluginRegistry; tasks: TaskStore; queues: TaskQueues; logger?: TaskLogger },
+  ) {
+    this.logger = deps.logger ?? silentLogger;
+  }
+
+  /** Throws TaskInputError (naming every bad field, or the missing handler) for bad requests. */
+  async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
+    const { plugin, definition } = this.deps.registry.requireTask(request.kind, request.type);
+    const input = parseTaskInput(definition, request.input);
+    const dedupKey =
+      request.dedup === false
+        ? null
+        : `${request.kind}/${request.type}@${plugin.manifest.id}@${plugin.manifest.version}:${createHash('sha256').update(stableStringify(input)).digest('hex')}`;
+    const { task, created } = await this.deps.tasks.createOrGet({ kind: request.kind, type: request.type, input, dedupKey });
+    const log = this.logger.child({ taskId: task.id });
+    if (!created) {
+      log.info({ status: task.status, dedupKey }, 'same task already exists');
+      return { task, created, enqueued: false };
+    }
+    let enqueued = false;
+    try {
+      await withTimeout(this.deps.queues.enqueue(task), ENQUEUE_TIMEOUT_MS, 'adding the job to Redis');
+      enqueued = true;
+      log.info({ kind: task.kind, type: task.type }, 'task queued');
+    } catch (error) {
+      log.warn({ err: error }, 'task recorded but its job could not be added; the reconciler will enqueue it');
+    }
+    return { task, created, enqueued };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
