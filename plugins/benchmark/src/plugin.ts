@@ -1,4 +1,6 @@
 import { definePlugin, type BulkheadPlugin, type TaskDefinition } from '@bulkhead/plugin-sdk';
+import { K8S_PROFILES, resolveProfile, type BenchmarkProfile, type BenchmarkTaskRequest } from './k8s/profiles';
+import { k8sManifestsTask } from './k8s/task';
 
 /** Semver of the built-in benchmark plugin; part of every result cache key. */
 export const BENCHMARK_PLUGIN_VERSION = '0.1.0';
@@ -8,7 +10,7 @@ export const BENCHMARK_PLUGIN_VERSION = '0.1.0';
  * adds its task with one line here; the task lives in its own folder.
  */
 export const benchmarkTasks: readonly TaskDefinition[] = [
-  // k8s manifests (PSS, RBAC, NetworkPolicy): src/k8s
+  k8sManifestsTask, // k8s manifests (PSS, RBAC, NetworkPolicy): src/k8s
   // kube-bench: src/kube-bench
   // CIS Docker: src/docker
 ];
@@ -23,3 +25,22 @@ export const benchmarkPlugin: BulkheadPlugin = definePlugin({
   },
   tasks: benchmarkTasks,
 });
+
+/**
+ * Named benchmark profiles (what `runBenchmark(target, profile)` offers), each mapped to a task of
+ * this plugin. Each area adds its profiles with one line here.
+ */
+export const benchmarkProfiles: Readonly<Record<string, BenchmarkProfile>> = {
+  ...K8S_PROFILES, // pss-baseline, pss-restricted (optionally @v1.N), k8s-rbac, k8s-netpol, k8s-manifests
+  // kube-bench: src/kube-bench
+  // CIS Docker: src/docker
+};
+
+/**
+ * The task (type and input) that runs `profile` against `target`, e.g.
+ * `benchmarkTaskFor('deploy/', 'pss-restricted@v1.30')`. Unknown profiles are a BadInputError
+ * that lists the available ones.
+ */
+export function benchmarkTaskFor(target: string, profile: string): BenchmarkTaskRequest {
+  return resolveProfile(benchmarkProfiles, target, profile);
+}

@@ -1,2 +1,4 @@
 export * from './types';
 export * from './evaluator';
+export * from './manifests';
+export * from './titles';

@@ -1,0 +1,22 @@
+/** Human titles of the Pod Security Standards controls (kubernetes.io "Pod Security Standards"). */
+export const PSS_CHECK_TITLES: Readonly<Record<string, string>> = {
+  allowPrivilegeEscalation: 'Privilege Escalation',
+  appArmorProfile: 'AppArmor',
+  capabilities_baseline: 'Capabilities (baseline)',
+  capabilities_restricted: 'Capabilities (restricted)',
+  hostNamespaces: 'Host Namespaces',
+  hostPathVolumes: 'HostPath Volumes',
+  hostPorts: 'Host Ports',
+  hostProbesAndHostLifecycle: 'Host Probes / Lifecycle Hooks',
+  privileged: 'Privileged Containers',
+  procMount: '/proc Mount Type',
+  procMount_restricted: '/proc Mount Type (restricted)',
+  restrictedVolumes: 'Volume Types',
+  runAsNonRoot: 'Running as Non-root',
+  runAsUser: 'Running as Non-root user',
+  seLinuxOptions: 'SELinux',
+  seccompProfile_baseline: 'Seccomp (baseline)',
+  seccompProfile_restricted: 'Seccomp (restricted)',
+  sysctls: 'Sysctls',
+  windowsHostProcess: 'HostProcess',
+};
