@@ -82,6 +82,8 @@ export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: 
   const decompressor = createDecompressor(compression);
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
+    // The pipeline reports the failure; an entry stream destroyed with it must not also throw.
+    stream.on('error', () => undefined);
     let wanted: boolean;
     try {
       wanted = visitor.entry(header);

@@ -15,8 +15,10 @@ export const ACCEPTED_REFERENCE_FORMS = ['oci:<dir>[:<ref>]', 'docker-archive:<f
  */
 export function parseImageReference(reference: string): ImageSource {
   const colon = reference.indexOf(':');
-  const scheme = colon > 0 ? reference.slice(0, colon) : '';
-  const rest = colon > 0 ? reference.slice(colon + 1) : '';
+  const prefix = colon > 0 ? reference.slice(0, colon) : '';
+  // `registry.example/app:1` has a colon but no scheme.
+  const scheme = /^[a-z][a-z0-9-]*$/.test(prefix) ? prefix : '';
+  const rest = scheme ? reference.slice(colon + 1) : '';
   const needPath = (what: string): void => {
     if (!rest) throw new BadInputError(`image reference "${reference}": ${scheme}: needs a ${what}`);
   };
