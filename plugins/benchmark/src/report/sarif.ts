@@ -7,6 +7,8 @@ export interface SarifOptions {
   toolName?: string;
   toolVersion?: string;
   informationUri?: string;
+  /** Problems met while running (e.g. unparsable input files), reported as toolExecutionNotifications. */
+  notifications?: readonly { message: string; file?: string; line?: number }[];
 }
 
 type SarifLevel = 'error' | 'warning' | 'note' | 'none';
@@ -51,6 +53,22 @@ export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Re
           },
         },
         results: report.results.map((r) => sarifResult(r, ruleIndex.get(r.checkId)!)),
+        ...(options.notifications?.length
+          ? {
+              invocations: [
+                {
+                  executionSuccessful: false,
+                  toolExecutionNotifications: options.notifications.map((n) => ({
+                    level: 'error',
+                    message: { text: n.message },
+                    ...(n.file
+                      ? { locations: [{ physicalLocation: { artifactLocation: { uri: toUri(n.file) }, ...(n.line ? { region: { startLine: n.line } } : {}) } }] }
+                      : {}),
+                  })),
+                },
+              ],
+            }
+          : {}),
       },
     ],
   };
