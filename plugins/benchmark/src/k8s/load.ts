@@ -96,9 +96,9 @@ export function parseManifestText(text: string, file: string, into: Pick<LoadedM
     const start = doc.contents?.range?.[0] ?? doc.range[0];
     const line = lineCounter.linePos(start).line;
     if (doc.errors.length > 0) {
-      const err = doc.errors[0]!;
-      const errLine = lineCounter.linePos(err.pos[0]).line;
-      into.errors.push({ file, line: errLine, message: `invalid YAML at ${file}:${errLine}: ${firstLine(err.message)}` });
+      const [err] = doc.errors;
+      const errLine = err ? lineCounter.linePos(err.pos[0]).line : line;
+      into.errors.push({ file, line: errLine, message: `invalid YAML at ${file}:${errLine}: ${firstLine(err?.message ?? 'parse error')}` });
       continue;
     }
     let value: unknown;
@@ -148,7 +148,7 @@ function addValue(value: unknown, file: string, line: number, into: Pick<LoadedM
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return (message.split('\n')[0] ?? '').trim();
 }
 
 /** `Kind/namespace/name` (or `Kind/name` without a namespace): the finding target of an object. */

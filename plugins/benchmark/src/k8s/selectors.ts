@@ -16,10 +16,10 @@ export function selectorMatches(selector: KObject | undefined, labels: Record<st
     const has = Object.prototype.hasOwnProperty.call(labels, key);
     switch (str(expr['operator'])) {
       case 'In':
-        if (!has || !values.includes(labels[key]!)) return false;
+        if (!has || !values.includes(labels[key] ?? '')) return false;
         break;
       case 'NotIn':
-        if (has && values.includes(labels[key]!)) return false;
+        if (has && values.includes(labels[key] ?? '')) return false;
         break;
       case 'Exists':
         if (!has) return false;

@@ -54,7 +54,7 @@ describe('policyCoverage defaulting', () => {
   const policy = (spec: object) => ({ kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', namespace: 'a', name: 'p', file: 'x', line: 1, object: { spec } });
   it('treats empty policyTypes as Ingress, plus Egress only with egress rules', () => {
     const pod = { kind: 'Pod', apiVersion: 'v1', namespace: 'a', name: 'web', file: 'x', line: 1, object: { metadata: { labels: { app: 'web' } }, spec: {} } };
-    const grade = (spec: object) => checkNetworkPolicies([policy(spec), pod]).find((r) => r.checkId === 'pod-networkpolicy')!.status;
+    const grade = (spec: object) => checkNetworkPolicies([policy(spec), pod]).find((r) => r.checkId === 'pod-networkpolicy')?.status;
     expect(grade({ podSelector: {} })).toBe('WARN');
     expect(grade({ podSelector: {}, egress: [{}] })).toBe('PASS');
     expect(grade({ podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web'] }] }, policyTypes: ['Ingress', 'Egress'] })).toBe('PASS');

@@ -1,7 +1,7 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { BASELINE_CHECKS } from './checks-baseline';
 import { RESTRICTED_CHECKS } from './checks-restricted';
-import { PSS_LEVELS, type CheckPodFn, type PodMetadata, type PodSpec, type PssCheck, type PssLevel } from './types';
+import { PSS_LEVELS, type CheckPodFn, type PodMetadata, type PodSpec, type PssCheck, type PssLevel, type VersionedCheck } from './types';
 
 export const PSS_CHECKS: readonly PssCheck[] = [...BASELINE_CHECKS, ...RESTRICTED_CHECKS];
 
@@ -45,8 +45,8 @@ export function parsePssLevel(level: string): PssLevel {
 }
 
 /** The implementation of a check in force at a policy minor, or undefined before its first version. */
-function versionAt(check: PssCheck, minor: number) {
-  let found;
+function versionAt(check: PssCheck, minor: number): VersionedCheck | undefined {
+  let found: VersionedCheck | undefined;
   for (const v of check.versions) if (v.minimumVersion <= minor) found = v;
   return found;
 }
@@ -57,11 +57,16 @@ function versionAt(check: PssCheck, minor: number) {
  * check in force overrides. Baseline checks run first, each group in upstream's order.
  */
 function resolveChecks(level: PssLevel, minor: number): ResolvedCheck[] {
-  const baseline = BASELINE_CHECKS.map((c) => ({ id: c.id, v: versionAt(c, minor) }));
-  if (level === 'baseline') return baseline.filter((c) => c.v).map((c) => ({ id: c.id, checkPod: c.v!.checkPod }));
-  const restricted = RESTRICTED_CHECKS.map((c) => ({ id: c.id, v: versionAt(c, minor) })).filter((c) => c.v);
-  const overridden = new Set(restricted.flatMap((c) => c.v!.overrideCheckIds ?? []));
-  return [...baseline.filter((c) => c.v && !overridden.has(c.id)), ...restricted].map((c) => ({ id: c.id, checkPod: c.v!.checkPod }));
+  const inForce = (checks: readonly PssCheck[]) =>
+    checks.flatMap((c) => {
+      const v = versionAt(c, minor);
+      return v ? [{ id: c.id, v }] : [];
+    });
+  const baseline = inForce(BASELINE_CHECKS);
+  if (level === 'baseline') return baseline.map((c) => ({ id: c.id, checkPod: c.v.checkPod }));
+  const restricted = inForce(RESTRICTED_CHECKS);
+  const overridden = new Set(restricted.flatMap((c) => c.v.overrideCheckIds ?? []));
+  return [...baseline.filter((c) => !overridden.has(c.id)), ...restricted].map((c) => ({ id: c.id, checkPod: c.v.checkPod }));
 }
 
 const cache = new Map<string, ResolvedCheck[]>();

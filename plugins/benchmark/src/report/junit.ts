@@ -38,11 +38,15 @@ export function formatJunit(report: BenchmarkReport): string {
   return out.join('\n') + '\n';
 }
 
-// XML 1.0 forbids most control characters even escaped; drop them.
-const INVALID_XML = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+/** XML 1.0 forbids most control characters even escaped (§2.2 Char); they are dropped. */
+function isXmlChar(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || code >= 0x10000;
+}
 
 function text(value: string): string {
-  return value.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  let clean = '';
+  for (const ch of value) if (isXmlChar(ch.codePointAt(0) ?? 0)) clean += ch;
+  return clean.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function attr(value: string): string {

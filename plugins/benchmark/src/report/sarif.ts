@@ -52,7 +52,7 @@ export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Re
             rules,
           },
         },
-        results: report.results.map((r) => sarifResult(r, ruleIndex.get(r.checkId)!)),
+        results: report.results.map((r) => sarifResult(r, ruleIndex.get(r.checkId) ?? 0)),
         ...(options.notifications?.length
           ? {
               invocations: [

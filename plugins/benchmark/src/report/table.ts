@@ -6,10 +6,10 @@ const MAX_MESSAGE = 100;
 export function formatTable(report: BenchmarkReport): string {
   const header = ['STATUS', 'SEVERITY', 'CHECK', 'TARGET', 'MESSAGE'];
   const rows = report.results.map((r) => [r.status, r.severity, r.checkId, r.target, truncate(oneLine(r.message), MAX_MESSAGE)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const s = report.summary;
