@@ -1,19 +1,37 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
+import { FindingStore, ImageStore, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
+import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { API_RESOLVERS } from './api.resolvers';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
+import { DomainErrorFilter } from './graphql/errors';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { ImageService } from './images/image.service';
 import { PluginsService } from './plugins/plugins.service';
-import { TaskQueryService } from './tasks/task-query.service';
-import { API_CONFIG, API_LOGGER, DATA_SOURCE, PLUGIN_REGISTRY, REDIS } from './tokens';
+import { TaskService } from './tasks/task.service';
+import { TaskUpdatesService } from './tasks/task-updates.service';
+import {
+  API_CONFIG,
+  API_LOGGER,
+  DATA_SOURCE,
+  FINDING_STORE,
+  IMAGE_STORE,
+  PLUGIN_REGISTRY,
+  REDIS,
+  TASK_EVENTS_PUBLISHER,
+  TASK_EVENTS_SUBSCRIBER,
+  TASK_QUEUES,
+  TASK_STORE,
+  TASK_SUBMITTER,
+} from './tokens';
 
 /**
  * Connections and services made outside Nest (by startApi, or by a caller such as
@@ -28,6 +46,10 @@ export interface ApiDependencies {
   dataSource: DataSource;
   /** A general-purpose Redis connection (readiness PING). */
   redis: Redis;
+  queues: TaskQueues;
+  submitter: TaskSubmitter;
+  taskEventsSubscriber: TaskEventsSubscriber;
+  taskEventsPublisher: TaskEventsPublisher;
 }
 
 @Module({})
@@ -55,9 +77,18 @@ export class ApiModule {
         { provide: API_LOGGER, useValue: deps.logger },
         { provide: DATA_SOURCE, useValue: deps.dataSource },
         { provide: REDIS, useValue: deps.redis },
+        { provide: TASK_QUEUES, useValue: deps.queues },
+        { provide: TASK_SUBMITTER, useValue: deps.submitter },
+        { provide: TASK_EVENTS_SUBSCRIBER, useValue: deps.taskEventsSubscriber },
+        { provide: TASK_EVENTS_PUBLISHER, useValue: deps.taskEventsPublisher },
+        { provide: TASK_STORE, useValue: new TaskStore(deps.dataSource) },
+        { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource) },
+        { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource) },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
         ReadinessService,
         PluginsService,
-        TaskQueryService,
+        TaskService,
+        TaskUpdatesService,
         ImageService,
         FindingService,
         ...API_RESOLVERS,

@@ -1,6 +1,5 @@
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { z } from 'zod';
 import { loadApiConfig } from './config';
 import { ApiStartupError } from './startup/startup-error';
@@ -17,19 +16,20 @@ const echoPlugin = definePlugin({
 });
 
 describe('startApi (API side)', () => {
-  const schema = `api_start_${randomBytes(4).toString('hex')}`;
+  let db: TestDatabase;
   let api: ApiHandle;
 
   beforeAll(async () => {
+    // A schema of our own; startApi connects to it itself and runs migrations (already applied: a no-op).
+    db = await createTestDatabase('api_start');
+    const schema = db.schema;
     const config = loadApiConfig({ DATABASE_URL, REDIS_URL, DATABASE_SCHEMA: schema, BULKHEAD_QUEUE_PREFIX: schema });
     api = await startApi({ config, registry: new PluginRegistry([echoPlugin]), port: 0, host: '127.0.0.1', logger: silentLogger() });
   });
 
   afterAll(async () => {
     await api?.close();
-    const client = new Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+    await db?.drop();
   });
 
   it('answers /healthz and /readyz', async () => {
@@ -57,20 +57,18 @@ describe('startApi with unreachable services', () => {
     const config = loadApiConfig({ DATABASE_URL: 'postgres://bulkhead:secret@127.0.0.1:1/none', REDIS_URL });
     const error = await startApi({ config, registry: new PluginRegistry(), port: 0, logger: silentLogger() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiStartupError);
-    expect((error as Error).message).toMatch(/cannot connect to Postgres at postgres:\/\/bulkhead:\*\*\*@127\.0\.0\.1:1\/none .*DATABASE_URL.*docker\/compose\.yaml/);
+    expect((error as Error).message).toMatch(/cannot connect to Postgres at postgres:\/\/bulkhead:\*\*\*@127\.0\.0\.1:1\/none .*DATABASE_URL.*docker compose -f docker\/compose\.yaml up -d postgres/);
   });
 
   it('names the Redis URL and how to provide one', async () => {
-    const schema = `api_noredis_${randomBytes(4).toString('hex')}`;
-    const config = loadApiConfig({ DATABASE_URL, DATABASE_SCHEMA: schema, REDIS_URL: 'redis://127.0.0.1:1' });
+    const db = await createTestDatabase('api_noredis');
+    const config = loadApiConfig({ DATABASE_URL, DATABASE_SCHEMA: db.schema, REDIS_URL: 'redis://127.0.0.1:1' });
     try {
       const error = await startApi({ config, registry: new PluginRegistry(), port: 0, logger: silentLogger() }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApiStartupError);
-      expect((error as Error).message).toMatch(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:1 .*REDIS_URL.*docker\/compose\.yaml/);
+      expect((error as Error).message).toMatch(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:1 .*REDIS_URL.*docker compose -f docker\/compose\.yaml up -d redis/);
     } finally {
-      const client = new Client({ connectionString: DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+      await db.drop();
     }
   });
 });

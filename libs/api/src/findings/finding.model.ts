@@ -50,9 +50,6 @@ export class FindingFilter {
   @Field(() => [Severity], { nullable: true, description: 'Any of these severities.' })
   severities?: Severity[] | null;
 
-  @Field(() => String, { nullable: true })
-  ruleId?: string | null;
-
   @Field(() => String, { nullable: true, description: 'Exact target, e.g. an image digest.' })
   target?: string | null;
 

@@ -9,8 +9,8 @@ export class FindingResolver {
   @Query(() => FindingConnection, { description: 'Findings of every kind, most recently seen first.' })
   findings(
     @Args('filter', { type: () => FindingFilter, nullable: true }) filter?: FindingFilter | null,
-    @Args('first', { type: () => Int, nullable: true }) first?: number | null,
-    @Args('after', { type: () => String, nullable: true }) after?: string | null,
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first?: number | null,
+    @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<FindingConnection> {
     return this.findingService.list(filter, first, after);
   }

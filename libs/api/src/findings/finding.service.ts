@@ -1,33 +1,33 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FindingEntity } from '@bulkhead/persistence';
+import { FindingStore, isUuid, type FindingEntity, type FindingFilter as StoreFindingFilter } from '@bulkhead/persistence';
 import { DataSource } from 'typeorm';
 import type { Connection } from '../graphql/connection';
-import { decodeCursor, pageSize } from '../graphql/cursor';
-import { requireUuid } from '../graphql/ids';
-import { toConnection } from '../graphql/keyset';
-import { DATA_SOURCE } from '../tokens';
+import { countFindings } from '../graphql/counts';
+import { badUserInput } from '../graphql/errors';
+import { mapConnection, pageRequest } from '../graphql/pagination';
+import { DATA_SOURCE, FINDING_STORE } from '../tokens';
 import type { Finding, FindingFilter } from './finding.model';
 
-/** Reads findings of every kind, most recently seen first. */
+/** Reads findings of every kind, most recently seen first (through persistence's FindingStore). */
 @Injectable()
 export class FindingService {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(FINDING_STORE) private readonly findings: FindingStore,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+  ) {}
 
   async list(filter: FindingFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Finding>> {
-    const limit = pageSize(first);
-    const query = this.dataSource.getRepository(FindingEntity).createQueryBuilder('finding');
-    if (filter?.kind) query.andWhere('finding.kind = :kind', { kind: filter.kind });
-    if (filter?.severities?.length) query.andWhere('finding.severity IN (:...severities)', { severities: filter.severities });
-    if (filter?.ruleId) query.andWhere('finding.rule_id = :ruleId', { ruleId: filter.ruleId });
-    if (filter?.target) query.andWhere('finding.target = :target', { target: filter.target });
-    if (filter?.taskId) query.andWhere('finding.task_id = :taskId', { taskId: requireUuid(filter.taskId, 'filter.taskId') });
-    const totalCount = await query.clone().getCount();
-    if (after) {
-      const [lastSeenAt, id] = decodeCursor(after, 2);
-      query.andWhere('(finding.last_seen_at, finding.id) < (:lastSeenAt, :id)', { lastSeenAt: String(lastSeenAt), id: String(id) });
+    if (filter?.taskId && !isUuid(filter.taskId)) {
+      throw badUserInput(`filter.taskId: ${JSON.stringify(filter.taskId)} is not a task id (a UUID)`, { field: 'filter.taskId' });
     }
-    const rows = await query.orderBy('finding.last_seen_at', 'DESC').addOrderBy('finding.id', 'DESC').take(limit + 1).getMany();
-    return toConnection(rows, limit, totalCount, (row) => [row.lastSeenAt.toISOString(), row.id], toFindingModel);
+    const storeFilter: StoreFindingFilter = {
+      ...(filter?.kind ? { kind: filter.kind } : {}),
+      ...(filter?.severities?.length ? { severity: filter.severities } : {}),
+      ...(filter?.target ? { target: filter.target } : {}),
+      ...(filter?.taskId ? { taskId: filter.taskId } : {}),
+    };
+    const [page, totalCount] = await Promise.all([this.findings.list(storeFilter, pageRequest(first, after)), countFindings(this.dataSource, storeFilter)]);
+    return mapConnection(page, totalCount, toFindingModel);
   }
 }
 

@@ -14,8 +14,8 @@ export class ImageResolver {
   @ResolveField(() => PackageConnection, { description: 'Packages found in the image, ordered by name.' })
   packages(
     @Parent() image: Image,
-    @Args('first', { type: () => Int, nullable: true }) first?: number | null,
-    @Args('after', { type: () => String, nullable: true }) after?: string | null,
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first?: number | null,
+    @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<PackageConnection> {
     return this.imageService.packages(image.artifactId, first, after);
   }

@@ -1,33 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ArtifactEntity, PackageEntity } from '@bulkhead/persistence';
-import { DataSource } from 'typeorm';
+import { ImageStore, type ArtifactEntity, type PackageEntity } from '@bulkhead/persistence';
 import type { Connection } from '../graphql/connection';
-import { decodeCursor, pageSize } from '../graphql/cursor';
-import { toConnection } from '../graphql/keyset';
-import { DATA_SOURCE } from '../tokens';
+import { mapConnection, pageRequest } from '../graphql/pagination';
+import { IMAGE_STORE } from '../tokens';
 import type { Image, Package } from './image.model';
 
-/** Reads stored images and their package inventories. */
+/** Reads stored images and their package inventories (through persistence's ImageStore). */
 @Injectable()
 export class ImageService {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(@Inject(IMAGE_STORE) private readonly images: ImageStore) {}
 
   async byDigest(digest: string): Promise<Image | null> {
-    const entity = await this.dataSource.getRepository(ArtifactEntity).findOneBy({ digest });
+    const entity = await this.images.getByDigest(digest);
     return entity ? toImageModel(entity) : null;
   }
 
-  /** Packages of one image ordered by (name, id), matching the index used for keyset pagination. */
+  /** Packages of one image ordered by name. */
   async packages(artifactId: string, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Package>> {
-    const limit = pageSize(first);
-    const query = this.dataSource.getRepository(PackageEntity).createQueryBuilder('pkg').where('pkg.artifact_id = :artifactId', { artifactId });
-    const totalCount = await query.clone().getCount();
-    if (after) {
-      const [name, id] = decodeCursor(after, 2);
-      query.andWhere('(pkg.name, pkg.id) > (:name, :id)', { name: String(name), id: String(id) });
-    }
-    const rows = await query.orderBy('pkg.name', 'ASC').addOrderBy('pkg.id', 'ASC').take(limit + 1).getMany();
-    return toConnection(rows, limit, totalCount, (row) => [row.name, row.id], toPackageModel);
+    const [page, totalCount] = await Promise.all([this.images.packages(artifactId, pageRequest(first, after)), this.images.countPackages(artifactId)]);
+    return mapConnection(page, totalCount, toPackageModel);
   }
 }
 

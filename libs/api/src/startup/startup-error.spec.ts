@@ -1,17 +1,22 @@
-import { redactUrl, unreachable } from './startup-error';
+import { DatabaseUnavailableError } from '@bulkhead/persistence';
+import { RedisUnavailableError } from '@bulkhead/queue';
+import { ApiStartupError, asStartupError } from './startup-error';
 
-describe('start-up errors', () => {
-  it('hides passwords in URLs', () => {
-    expect(redactUrl('postgres://bulkhead:secret@db:5432/bulkhead')).toBe('postgres://bulkhead:***@db:5432/bulkhead');
-    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+describe('asStartupError', () => {
+  it('keeps the message of unreachable Postgres and Redis, which names the URL and how to provide one', () => {
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:1');
+    const pg = asStartupError(new DatabaseUnavailableError('postgres://u:secret@127.0.0.1:1/x', refused), { port: 4000, host: '0.0.0.0' });
+    expect(pg).toBeInstanceOf(ApiStartupError);
+    expect((pg as Error).message).toContain('postgres://u:***@127.0.0.1:1/x');
+    expect((pg as Error).message).toContain('DATABASE_URL');
+    const redis = asStartupError(new RedisUnavailableError('redis://127.0.0.1:1', refused), { port: 4000, host: '0.0.0.0' });
+    expect((redis as Error).message).toContain('REDIS_URL');
   });
 
-  it('names the service, the URL, the cause and how to provide the service', () => {
-    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    const error = unreachable('postgres', 'postgres://u:p@127.0.0.1:1/x', cause);
-    expect(error.message).toContain('cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:1/x (connect ECONNREFUSED 127.0.0.1:1)');
-    expect(error.message).toContain('DATABASE_URL');
-    expect(error.message).toContain('docker/compose.yaml');
-    expect(unreachable('redis', 'redis://x:1', new AggregateError([new Error('boom')])).message).toContain('(boom). Set REDIS_URL');
+  it('explains a busy port and leaves bugs alone', () => {
+    const busy = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
+    expect((asStartupError(busy, { port: 4000, host: '0.0.0.0' }) as Error).message).toBe('port 4000 on 0.0.0.0 is already in use: set PORT (and HOST) to a free one');
+    const bug = new TypeError('x is undefined');
+    expect(asStartupError(bug, { port: 1, host: 'h' })).toBe(bug);
   });
 });

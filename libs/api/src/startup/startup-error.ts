@@ -1,6 +1,9 @@
+import { DatabaseUnavailableError } from '@bulkhead/persistence';
+import { RedisUnavailableError } from '@bulkhead/queue';
+
 /**
- * The API cannot start for a reason the operator must fix (unreachable Postgres or Redis, bad
- * configuration). Its message is meant to be printed as-is, without a stack trace.
+ * The API cannot start for a reason the operator must fix (unreachable Postgres or Redis, a port
+ * in use). Its message is meant to be printed as-is, without a stack trace.
  */
 export class ApiStartupError extends Error {
   override readonly name = 'ApiStartupError';
@@ -9,39 +12,15 @@ export class ApiStartupError extends Error {
   }
 }
 
-/** The URL without its password, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
+/**
+ * Turns the libraries' "service unavailable" errors (which already name the URL and how to
+ * provide the service) and a busy port into ApiStartupError; anything else is a bug and passes
+ * through with its stack.
+ */
+export function asStartupError(error: unknown, listen: { port: number; host: string }): unknown {
+  if (error instanceof DatabaseUnavailableError || error instanceof RedisUnavailableError) return new ApiStartupError(error.message, { cause: error });
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
+    return new ApiStartupError(`port ${listen.port} on ${listen.host} is already in use: set PORT (and HOST) to a free one`, { cause: error });
   }
-}
-
-const HOW_TO_PROVIDE = {
-  postgres:
-    'Set DATABASE_URL to a reachable PostgreSQL server (postgres://user:password@host:5432/db): start the bundled one with ' +
-    '`docker compose -f docker/compose.yaml up -d postgres`, or run a local PostgreSQL service.',
-  redis:
-    'Set REDIS_URL to a reachable Redis server (redis://host:6379): start the bundled one with ' +
-    '`docker compose -f docker/compose.yaml up -d redis`, or run a local redis-server.',
-} as const;
-
-/** Wraps a connection failure in a message naming the service, the URL and how to provide one. */
-export function unreachable(service: keyof typeof HOW_TO_PROVIDE, url: string, cause: unknown): ApiStartupError {
-  const name = service === 'postgres' ? 'PostgreSQL' : 'Redis';
-  const reason = describeError(cause);
-  return new ApiStartupError(`cannot connect to ${name} at ${redactUrl(url)} (${reason}). ${HOW_TO_PROVIDE[service]}`, { cause });
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const message = error.message || error.name;
-    return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
-  }
-  return String(error);
+  return error;
 }

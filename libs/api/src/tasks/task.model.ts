@@ -63,7 +63,7 @@ export class TaskFilter {
   status?: TaskStatus | null;
 }
 
-@ObjectType({ description: 'A change of a task as it runs, pushed by the taskUpdated subscription.' })
+@ObjectType({ description: 'The state of a task after a change, pushed by the taskUpdated subscription.' })
 export class TaskUpdate {
   @Field(() => ID)
   id!: string;
@@ -71,14 +71,20 @@ export class TaskUpdate {
   @Field(() => TaskStatus)
   status!: TaskStatus;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Fraction done, from 0 to 1.' })
   progress!: number;
 
   @Field(() => String, { nullable: true })
-  message!: string | null;
+  progressMessage!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Set when the task FAILED or was CANCELLED.' })
+  @Field(() => String, { nullable: true, description: 'Why the task failed or was cancelled.' })
   error!: string | null;
+
+  @Field(() => Int)
+  attempts!: number;
+
+  @Field()
+  updatedAt!: Date;
 
   @Field({ description: 'True on the last update: the task is SUCCEEDED, FAILED or CANCELLED.' })
   finished!: boolean;

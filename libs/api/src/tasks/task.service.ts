@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isUuid, TaskStatus as StoredTaskStatus, TaskStore, type TaskFilter as StoreTaskFilter } from '@bulkhead/persistence';
+import { TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
+import type { PluginKind } from '@bulkhead/plugin-sdk';
+import type { Logger } from '@bulkhead/common';
+import { DataSource } from 'typeorm';
+import type { Connection } from '../graphql/connection';
+import { countTasks } from '../graphql/counts';
+import { badUserInput } from '../graphql/errors';
+import { mapConnection, pageRequest } from '../graphql/pagination';
+import { API_LOGGER, DATA_SOURCE, TASK_EVENTS_PUBLISHER, TASK_QUEUES, TASK_STORE, TASK_SUBMITTER } from '../tokens';
+import { toTaskModel } from './task.mapper';
+import type { Task, TaskFilter } from './task.model';
+
+/** Task reads and commands; submission and queueing are the queue library's TaskSubmitter. */
+@Injectable()
+export class TaskService {
+  constructor(
+    @Inject(TASK_STORE) private readonly tasks: TaskStore,
+    @Inject(TASK_SUBMITTER) private readonly submitter: TaskSubmitter,
+    @Inject(TASK_QUEUES) private readonly queues: TaskQueues,
+    @Inject(TASK_EVENTS_PUBLISHER) private readonly events: TaskEventsPublisher,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(API_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async get(id: string): Promise<Task | null> {
+    const task = await this.tasks.get(requireTaskId(id));
+    return task ? toTaskModel(task) : null;
+  }
+
+  async list(filter: TaskFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Task>> {
+    const storeFilter: StoreTaskFilter = {
+      ...(filter?.kind ? { kind: filter.kind } : {}),
+      ...(filter?.type ? { type: filter.type } : {}),
+      ...(filter?.status ? { status: [filter.status as StoredTaskStatus] } : {}),
+    };
+    const [page, totalCount] = await Promise.all([this.tasks.list(storeFilter, pageRequest(first, after)), countTasks(this.dataSource, storeFilter)]);
+    return mapConnection(page, totalCount, toTaskModel);
+  }
+
+  /**
+   * Validates the input against the plugin's schema (TaskInputError → BAD_USER_INPUT), records
+   * the task and queues it. The same request twice returns the same live task.
+   */
+  async submit(kind: PluginKind, type: string, input: unknown): Promise<Task> {
+    const { task } = await this.submitter.submit({ kind, type, input });
+    return toTaskModel(task);
+  }
+
+  /**
+   * Cancels an unfinished task: the row first (the worker checks it before and while working),
+   * then a waiting job is removed and subscribers hear the final state.
+   */
+  async cancel(id: string): Promise<Task> {
+    const task = await this.tasks.cancel(requireTaskId(id));
+    const log = this.logger.child({ taskId: task.id });
+    try {
+      const job = await this.queues.getJob(task);
+      // An active job is locked by its worker; that worker sees CANCELLED when it next checks the row.
+      if (job && !(await job.isActive())) await job.remove();
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'task cancelled but its job could not be removed; the worker will skip it');
+    }
+    await this.events.publish(taskUpdateOf(task)).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not publish cancellation'));
+    log.info('task cancelled');
+    return toTaskModel(task);
+  }
+}
+
+export function requireTaskId(id: string): string {
+  if (!isUuid(id)) throw badUserInput(`id: ${JSON.stringify(id)} is not a task id (a UUID)`, { field: 'id' });
+  return id;
+}
