@@ -5,15 +5,23 @@ export interface AnalyzerFile {
   /** Path relative to the image root, without a leading slash: `var/lib/dpkg/status`. */
   path: string;
   content: Buffer;
-  /** Digest of the layer the final version of this file came from. */
-  layer: string;
+  /**
+   * Digest of the layer the final version of this file came from; undefined when the artifact
+   * has no layers (a root file system).
+   */
+  layer?: string;
 }
 
 export interface AnalyzerContext {
   /** OS detected by OS analyzers, available to package analyzers (they run after). */
   os?: OsInfo;
-  /** Digest of the artifact being analysed, for findings' `target`. */
+  /**
+   * Digest of the artifact being analysed, for findings' `target`. Empty while analysing a root
+   * file system, whose digest is derived from what the analyzers read.
+   */
   artifactDigest: string;
+  /** Aborted when the task is cancelled. */
+  signal?: AbortSignal;
 }
 
 export interface AnalyzerResult {
@@ -36,6 +44,15 @@ export interface Analyzer {
   readonly stage: 'os' | 'packages' | 'other';
   /** Largest file this analyzer accepts; larger wanted files are skipped with a warning. */
   readonly maxFileSize?: number;
+  /**
+   * Called for every path of the image (root-relative, `var/lib/dpkg/status`): must be cheap.
+   * Wanted paths that are symlinks are resolved inside the image root.
+   */
   wants(path: string): boolean;
+  /**
+   * Package analyzers may be called once per layer that changed one of their files (with the
+   * files as they stood after that layer) so the scanner can tell which layer introduced each
+   * package version; they must therefore be pure functions of their input.
+   */
   analyze(files: readonly AnalyzerFile[], ctx: AnalyzerContext): Promise<AnalyzerResult> | AnalyzerResult;
 }

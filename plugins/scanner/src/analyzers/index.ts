@@ -1,0 +1,13 @@
+import type { Analyzer } from '@bulkhead/plugin-sdk';
+import { apkAnalyzer } from './apk';
+import { dpkgAnalyzer } from './dpkg';
+import { osReleaseAnalyzer } from './os-release';
+
+export * from './apk';
+export * from './dpkg';
+export * from './os-release';
+export * from './purl';
+export { isValidDebianVersion } from './debian-version';
+
+/** The analyzers the scanner always runs; plugins add more through `scanner.analyzer`. */
+export const builtinAnalyzers: readonly Analyzer[] = [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer];

@@ -1,0 +1,4 @@
+export { scannerPlugin, scanImageTask, scanImageInput, SCANNER_PLUGIN_VERSION, type ScanImageSummary } from './plugin';
+export { scanArtifact, type ScanOptions, type ScanResult } from './scan';
+export { buildScanReport, formatScanTable, type ScanReport, type ReportPackage } from './report';
+export * from './analyzers';
