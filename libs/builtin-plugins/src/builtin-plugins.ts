@@ -1,0 +1,10 @@
+import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
+import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
+
+/**
+ * The one list of built-in plugins, shared by the api, worker and cli apps. A new built-in
+ * plugin is added here and nowhere else.
+ */
+export function builtinPlugins(): BulkheadPlugin[] {
+  return [benchmarkPlugin];
+}

@@ -1,0 +1,2 @@
+export * from './builtin-plugins';
+export * from './load-plugins';

@@ -1,0 +1,5 @@
+export * from './worker-config';
+export * from './worker-host';
+export * from './task-processor';
+export * from './progress-reporter';
+export * from './shutdown';
