@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { testImages, type TestImages } from '@bulkhead/testing';
+import { BadInputError, type Analyzer, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
+import { testImageBuilder } from '@bulkhead/oci';
+import { buildScanReport, builtinAnalyzers, formatScanTable, scanArtifact, scannerPlugin } from './index';
+
+let images: TestImages;
+let work: string;
+beforeAll(() => {
+  images = testImages();
+  work = mkdtempSync(path.join(tmpdir(), 'bh-scan-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** name + version of every package dpkg itself lists for an admin dir. */
+function dpkgQuery(admindir: string): string[] {
+  return execFileSync('dpkg-query', [`--admindir=${admindir}`, '-W', '-f=${db:Status-Status} ${Package} ${Version}\n'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.startsWith('installed '))
+    .map((line) => line.slice('installed '.length))
+    .sort();
+}
+
+function nameVersions(packages: readonly PackageResult[]): string[] {
+  return packages.map((p) => `${p.name} ${p.version}`).sort();
+}
+
+describe('scanning the real test images', () => {
+  let minbaseExpected: string[];
+  beforeAll(() => {
+    const root = path.join(work, 'minbase-rootfs');
+    execFileSync('mkdir', ['-p', root]);
+    execFileSync('tar', ['-xf', images.minbaseRootfsTar, '-C', root, './var/lib/dpkg', './etc/os-release', './usr/lib/os-release', './etc/debian_version']);
+    minbaseExpected = dpkgQuery(path.join(root, 'var/lib/dpkg'));
+  });
+
+  it('lists exactly the packages dpkg-query lists for the minbase rootfs (docker-archive)', async () => {
+    const result = await scanArtifact(`docker-archive:${images.minbaseDockerArchive}`, { analyzers: builtinAnalyzers });
+    expect(minbaseExpected).toHaveLength(88);
+    expect(nameVersions(result.packages)).toEqual(minbaseExpected);
+    expect(result.artifact.os).toMatchObject({ family: 'debian', version: '12' });
+    expect(result.artifact.references).toContain('docker.io/test/minbase:bookworm');
+    const [layer] = result.artifact.layers;
+    expect(result.packages.every((p) => p.layer === layer!.digest)).toBe(true);
+    expect(result.packages.find((p) => p.name === 'bsdutils')?.purl).toMatch(/^pkg:deb\/debian\/bsdutils@1:[^?]+\?arch=amd64&distro=debian-12$/);
+  }, 60_000);
+
+  it('gives the same inventory for the OCI layout, keyed by the manifest digest', async () => {
+    const result = await scanArtifact(`oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, { analyzers: builtinAnalyzers });
+    expect(result.artifact.digest).toBe(images.minbaseManifestDigest);
+    expect(nameVersions(result.packages)).toEqual(minbaseExpected);
+    expect(result.artifact.os).toMatchObject({ family: 'debian', version: '12' });
+  }, 60_000);
+
+  it('scans the extracted root file system with a stable content digest', async () => {
+    const root = path.join(work, 'minbase-rootfs');
+    const first = await scanArtifact(`rootfs:${root}`, { analyzers: builtinAnalyzers });
+    const second = await scanArtifact(`rootfs:${root}`, { analyzers: builtinAnalyzers });
+    expect(nameVersions(first.packages)).toEqual(minbaseExpected);
+    expect(first.artifact.os).toMatchObject({ family: 'debian', version: '12' });
+    expect(first.artifact.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(second.artifact.digest).toBe(first.artifact.digest);
+    expect(first.packages.every((p) => p.layer === undefined)).toBe(true);
+  }, 60_000);
+
+  it.each(['oci', 'docker-archive'] as const)('scans the tiny image (%s form)', async (form) => {
+    const reference = form === 'oci' ? `oci:${images.tinyOciLayout}:${images.tinyOciRef}` : `docker-archive:${images.tinyDockerArchive}`;
+    const admin = path.join(work, 'tiny-dpkg');
+    execFileSync('mkdir', ['-p', admin]);
+    execFileSync('bash', ['-c', `tar -xOf "$1" "$(tar -tf "$1" | grep -E '^[a-f0-9]{64}\\.tar$')" | tar -xO var/lib/dpkg/status > "$2/status"`, '_', images.tinyDockerArchive, admin]);
+    const result = await scanArtifact(reference, { analyzers: builtinAnalyzers });
+    expect(nameVersions(result.packages)).toEqual(dpkgQuery(admin));
+    expect(result.packages.length).toBeGreaterThan(0);
+    expect(result.artifact.os).toMatchObject({ family: 'debian', version: '12' });
+    if (form === 'oci') expect(result.artifact.digest).toBe(images.tinyManifestDigest);
+  });
+});
+
+describe('layer attribution', () => {
+  it('credits each package version to the layer that introduced it', async () => {
+    const stanza = (name: string, version: string): string => `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n`;
+    const osRelease = { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' };
+    const layout = path.join(work, 'layered');
+    await testImageBuilder.writeOciLayout(layout, [
+      {
+        layers: [
+          { entries: [osRelease, { name: 'var/lib/dpkg/status', content: [stanza('base', '1.0'), stanza('libfoo', '1.0')].join('\n') }] },
+          { entries: [{ name: 'app/bin', content: 'x' }], compression: 'zstd' },
+          { entries: [{ name: 'var/lib/dpkg/status', content: [stanza('base', '1.0'), stanza('libfoo', '1.1'), stanza('curl', '7.88')].join('\n') }], compression: 'none' },
+        ],
+      },
+    ]);
+    const result = await scanArtifact(`oci:${layout}`, { analyzers: builtinAnalyzers });
+    const layers = result.artifact.layers.map((l) => l.digest);
+    const layerOf = Object.fromEntries(result.packages.map((p) => [`${p.name}@${p.version}`, p.layer]));
+    expect(layerOf).toEqual({ 'base@1.0': layers[0], 'libfoo@1.1': layers[2], 'curl@7.88': layers[2] });
+  });
+});
+
+describe('scan-image task', () => {
+  function fakeContext(extra: Analyzer[] = []) {
+    const emitted: { artifact?: ArtifactResult; packages?: { digest: string; list: readonly PackageResult[] }; findings?: readonly FindingResult[] } = {};
+    const progress: number[] = [];
+    const ctx: TaskContext = {
+      taskId: 'test',
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => ctx.logger },
+      signal: new AbortController().signal,
+      workDir: work,
+      emit: {
+        artifact: async (a) => void (emitted.artifact = a),
+        packages: async (digest, list) => void (emitted.packages = { digest, list }),
+        findings: async (f) => void (emitted.findings = f),
+      },
+      progress: (fraction) => void progress.push(fraction),
+      extensions: ((point: string) => (point === 'scanner.analyzer' ? extra : [])) as TaskContext['extensions'],
+    };
+    return { ctx, emitted, progress };
+  }
+
+  const task = scannerPlugin.tasks.find((t) => t.type === 'scan-image')!;
+
+  it('declares the scanner manifest', () => {
+    expect(scannerPlugin.manifest).toMatchObject({ id: 'bulkhead.scanner', kind: 'scanner', phases: ['build'] });
+    expect(task.input.safeParse({ source: 'oci:/x' }).success).toBe(true);
+    expect(task.input.safeParse({}).success).toBe(false);
+  });
+
+  it('emits artifact, packages and findings (from extension analyzers) and returns a summary', async () => {
+    const secrets: Analyzer = {
+      id: 'test-hello',
+      version: '1.0.0',
+      stage: 'other',
+      wants: (p) => p === 'hello.txt',
+      analyze: (files, ctx) => ({
+        findings: files.map((f) => ({ kind: 'scanner' as const, severity: 'INFO' as const, ruleId: 'hello', title: f.content.toString().trim(), target: ctx.artifactDigest, location: f.path })),
+      }),
+    };
+    const { ctx, emitted, progress } = fakeContext([secrets]);
+    const summary = await task.run({ source: `oci:${images.tinyOciLayout}` }, ctx);
+    expect(summary).toEqual({ digest: images.tinyManifestDigest, os: { family: 'debian', version: '12' }, packageCount: emitted.packages!.list.length });
+    expect(emitted.artifact?.digest).toBe(images.tinyManifestDigest);
+    expect(emitted.packages?.digest).toBe(images.tinyManifestDigest);
+    expect(emitted.findings).toEqual([expect.objectContaining({ ruleId: 'hello', target: images.tinyManifestDigest, location: 'hello.txt' })]);
+    expect(progress.at(-1)).toBe(1);
+  });
+
+  it('fails with a BadInputError for a missing image', async () => {
+    const { ctx } = fakeContext();
+    await expect(task.run({ source: `docker-archive:${path.join(work, 'nope.tar')}` }, ctx)).rejects.toThrow(BadInputError);
+  });
+
+  it('refuses an extension analyzer that reuses a built-in id', async () => {
+    const { ctx } = fakeContext([{ ...builtinAnalyzers[1]! }]);
+    await expect(task.run({ source: `oci:${images.tinyOciLayout}` }, ctx)).rejects.toThrow('scanner analyzer id dpkg is registered twice');
+  });
+});
+
+describe('report', () => {
+  it('builds the deterministic JSON report and a readable table', async () => {
+    const result = await scanArtifact(`oci:${images.tinyOciLayout}`, { analyzers: builtinAnalyzers });
+    const report = buildScanReport({ artifact: result.artifact, packages: [...result.packages].reverse(), findings: [] });
+    expect(Object.keys(report)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings']);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.artifact).toMatchObject({ digest: images.tinyManifestDigest, os: { family: 'debian', version: '12' } });
+    expect(Object.keys(report.packages[0]!)).toEqual(['type', 'name', 'version', 'sourceName', 'sourceVersion', 'purl', 'layer']);
+    const names = report.packages.map((p) => p.name);
+    expect(names).toEqual([...names].sort());
+    expect(JSON.stringify(buildScanReport({ artifact: result.artifact, packages: result.packages, findings: [] }))).toBe(JSON.stringify(report));
+    const table = formatScanTable(report);
+    expect(table).toContain(`Artifact    ${images.tinyManifestDigest}`);
+    expect(table).toContain('OS          debian 12');
+    expect(table).toMatch(new RegExp(`Packages    ${report.packages.length} \\(deb: ${report.packages.length}\\)`));
+    expect(table).toMatch(/TYPE\s+NAME\s+VERSION\s+SOURCE\s+LAYER/);
+  });
+});
