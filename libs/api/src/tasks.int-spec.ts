@@ -69,6 +69,9 @@ describe('API tasks (no worker)', () => {
   const submit = (input: unknown) =>
     graphql<{ submitTask: TaskFields }>(api.url, `mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "echo", input: $input) { ${TASK} } }`, { input });
 
+  const submitOk = async (input: unknown): Promise<TaskFields> =>
+    (await graphqlData<{ submitTask: TaskFields }>(api.url, `mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "echo", input: $input) { ${TASK} } }`, { input })).submitTask;
+
   it('serves the committed schema', () => {
     const served = `${printSchema(lexicographicSortSchema(api.app.get(GraphQLSchemaHost).schema))}\n`;
     expect({ schemaMatches: served === readFileSync(SCHEMA_FILE, 'utf8'), regenerate: REGENERATE_SCHEMA_COMMAND }).toEqual({ schemaMatches: true, regenerate: REGENERATE_SCHEMA_COMMAND });
@@ -102,7 +105,7 @@ describe('API tasks (no worker)', () => {
 
   it('pages through tasks with cursors, newest first', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await submit({ text: `page-${i}` })).data!.submitTask.id);
+    for (let i = 0; i < 5; i++) ids.push((await submitOk({ text: `page-${i}` })).id);
     const seen: string[] = [];
     const createdAt: string[] = [];
     let after: string | null = null;
@@ -136,7 +139,7 @@ describe('API tasks (no worker)', () => {
   });
 
   it('streams a task over graphql-ws until it is cancelled, then completes', async () => {
-    const task = (await submit({ text: 'to-cancel' })).data!.submitTask;
+    const task = await submitOk({ text: 'to-cancel' });
     let cancelled: Promise<unknown> | undefined;
     const updates = await collectSubscription<{ taskUpdated: { id: string; status: string; finished: boolean } }>(
       ws,
@@ -154,14 +157,14 @@ describe('API tasks (no worker)', () => {
   });
 
   it('a subscription to a finished task yields its final state and completes', async () => {
-    const task = (await submit({ text: 'cancel-first' })).data!.submitTask;
+    const task = await submitOk({ text: 'cancel-first' });
     await graphqlData(api.url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: task.id });
     const updates = await collectSubscription<{ taskUpdated: { status: string } }>(ws, 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', { id: task.id }, { timeoutMs: 10_000 });
     expect(updates).toEqual([{ taskUpdated: { status: 'CANCELLED' } }]);
   });
 
   it('refuses to cancel a finished or unknown task', async () => {
-    const task = (await submit({ text: 'twice' })).data!.submitTask;
+    const task = await submitOk({ text: 'twice' });
     await graphqlData(api.url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: task.id });
     const again = await graphql(api.url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: task.id });
     expect(again.errors?.[0]?.extensions?.['code']).toBe('TASK_FINISHED');
