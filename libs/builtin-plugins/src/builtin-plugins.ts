@@ -1,4 +1,5 @@
 import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
+import { scannerPlugin } from '@bulkhead/plugin-scanner';
 import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
 
 /**
@@ -6,5 +7,5 @@ import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
  * plugin is added here and nowhere else.
  */
 export function builtinPlugins(): BulkheadPlugin[] {
-  return [benchmarkPlugin];
+  return [scannerPlugin, benchmarkPlugin];
 }
