@@ -1,0 +1,56 @@
+import { benchmarkReport, type BenchmarkCheckResult } from './model';
+import { formatReport, toFindings, toSarif } from './index';
+
+const base = { title: 'T', severity: 'HIGH', target: 'Pod/ns/a', benchmark: 'b' } as const;
+const RESULTS: BenchmarkCheckResult[] = [
+  { ...base, checkId: '1.1', status: 'FAIL', message: 'bad <thing> & "quotes"', remediation: 'fix it', file: 'dir/a b.yaml', line: 3 },
+  { ...base, checkId: '1.2', status: 'WARN', severity: 'LOW', message: 'hmm' },
+  { ...base, checkId: '1.3', status: 'PASS', severity: 'INFO', message: 'ok' },
+  { ...base, checkId: '1.4', status: 'INFO', severity: 'INFO', message: 'fyi' },
+  { ...base, checkId: '1.5', status: 'SKIP', severity: 'INFO', message: 'n/a\u0001' },
+];
+const report = benchmarkReport('Report', RESULTS);
+
+describe('report formats', () => {
+  it('summarises by status', () => {
+    expect(report.summary).toEqual({ PASS: 1, FAIL: 1, WARN: 1, INFO: 1, SKIP: 1 });
+  });
+
+  it('maps statuses to SARIF kinds and levels (level other than none only for kind fail)', () => {
+    const sarif = toSarif(report) as { version: string; runs: { tool: { driver: { rules: { id: string }[] } }; results: Record<string, unknown>[] }[] };
+    expect(sarif.version).toBe('2.1.0');
+    const [run] = sarif.runs;
+    expect(run?.tool.driver.rules.map((r) => r.id)).toEqual(['1.1', '1.2', '1.3', '1.4', '1.5']);
+    expect(run?.results.map((r) => [r['ruleId'], r['kind'], r['level']])).toEqual([
+      ['1.1', 'fail', 'error'],
+      ['1.2', 'fail', 'warning'],
+      ['1.3', 'pass', 'none'],
+      ['1.4', 'informational', 'none'],
+      ['1.5', 'notApplicable', 'none'],
+    ]);
+    expect(run?.results[0]?.['locations']).toEqual([
+      { logicalLocations: [{ fullyQualifiedName: 'Pod/ns/a', kind: 'resource' }], physicalLocation: { artifactLocation: { uri: 'dir/a%20b.yaml' }, region: { startLine: 3 } } },
+    ]);
+  });
+
+  it('escapes JUnit XML and counts failures and skips', () => {
+    const xml = formatReport(report, 'junit');
+    expect(xml).toContain('<testsuites name="Report" tests="5" failures="1" errors="0" skipped="1">');
+    expect(xml).toContain('<failure message="bad &lt;thing&gt; &amp; &quot;quotes&quot;" type="HIGH">bad &lt;thing&gt; &amp; "quotes"\nRemediation: fix it</failure>');
+    expect(xml).toContain('<skipped message="n/a"/>');
+    expect(xml).not.toContain('\u0001');
+  });
+
+  it('renders a table with a summary line', () => {
+    const table = formatReport(report, 'table');
+    expect(table.split('\n')[2]).toMatch(/^STATUS\s+SEVERITY\s+CHECK\s+TARGET\s+MESSAGE$/);
+    expect(table).toContain('1 failed, 1 warnings, 1 passed, 1 info, 1 skipped');
+  });
+
+  it('turns only FAIL and WARN into findings', () => {
+    expect(toFindings(RESULTS).map((f) => [f.kind, f.ruleId, f.severity, f.location])).toEqual([
+      ['benchmark', '1.1', 'HIGH', 'b:dir/a b.yaml'],
+      ['benchmark', '1.2', 'LOW', 'b'],
+    ]);
+  });
+});
