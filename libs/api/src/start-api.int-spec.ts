@@ -1,5 +1,5 @@
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createDataSource, createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { z } from 'zod';
 import { loadApiConfig } from './config';
 import { ApiStartupError } from './startup/startup-error';
@@ -49,6 +49,30 @@ describe('startApi (API side)', () => {
     expect(plugins).toHaveLength(1);
     expect(plugins[0]).toMatchObject({ id: 'test.echo', kind: 'RUNTIME', phases: ['RUN'] });
     expect(plugins[0]?.tasks[0]).toMatchObject({ type: 'echo', inputSchema: { type: 'object', required: ['text'] } });
+  });
+});
+
+describe('/readyz when a backing service is lost', () => {
+  it('answers 503 naming the failed dependency', async () => {
+    const db = await createTestDatabase('api_ready');
+    // A data source of the API's own (shared in, so the test can break it) on the test schema.
+    const shared = createDataSource({ url: db.url, schema: db.schema, poolSize: 1 });
+    await shared.initialize();
+    const config = loadApiConfig({ DATABASE_URL, REDIS_URL, DATABASE_SCHEMA: db.schema, BULKHEAD_QUEUE_PREFIX: db.schema });
+    const api = await startApi({ config, registry: new PluginRegistry(), dataSource: shared, port: 0, host: '127.0.0.1', logger: silentLogger() });
+    try {
+      expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+      await shared.destroy();
+      const ready = await fetch(`${api.url}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { status: string; failed: string[]; checks: Record<string, string> };
+      expect(body).toMatchObject({ status: 'unavailable: postgres failed', failed: ['postgres'], checks: { redis: 'ok' } });
+      expect(body.checks['postgres']).not.toBe('ok');
+      expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+    } finally {
+      await api.close();
+      await db.drop();
+    }
   });
 });
 
