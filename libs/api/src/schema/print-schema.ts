@@ -8,7 +8,7 @@ import { API_RESOLVERS } from '../api.resolvers';
 export const SCHEMA_FILE = path.resolve(__dirname, '../../schema.graphql');
 
 /** The command that rewrites SCHEMA_FILE, quoted in the drift test's failure message. */
-export const REGENERATE_SCHEMA_COMMAND = 'BULKHEAD_WRITE_SCHEMA=1 npx nx run api-lib:test';
+export const REGENERATE_SCHEMA_COMMAND = 'BULKHEAD_WRITE_SCHEMA=1 npx nx run api-lib:test --skip-nx-cache';
 
 /**
  * The API's schema in SDL, built from the same resolver list as ApiModule without starting a
