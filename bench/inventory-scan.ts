@@ -57,8 +57,9 @@ function timeShell(script: string, ...args: string[]): number {
 function ociLayerBlob(layout: string, manifestDigest: string): string {
   const blob = (digest: string): string => path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
   const manifest = JSON.parse(readFileSync(blob(manifestDigest), 'utf8')) as { layers: { digest: string }[] };
-  if (manifest.layers.length !== 1) throw new Error('the minbase image is expected to have one layer');
-  return blob(manifest.layers[0]!.digest);
+  const [layer] = manifest.layers;
+  if (manifest.layers.length !== 1 || !layer) throw new Error('the minbase image is expected to have one layer');
+  return blob(layer.digest);
 }
 
 function dockerArchiveLayer(archive: string): string {
@@ -67,7 +68,8 @@ function dockerArchiveLayer(archive: string): string {
   const layer = manifest[0]?.Layers[0] ?? '';
   // legacy archives name the layer `<id>/layer.tar`, a symlink to `<diff_id>.tar`
   const link = listing.split('\n').find((line) => line.includes(`${layer} -> `));
-  return link ? path.posix.join(path.posix.dirname(layer), link.split(' -> ')[1]!) : layer;
+  const target = link?.split(' -> ')[1];
+  return target ? path.posix.join(path.posix.dirname(layer), target) : layer;
 }
 
 function mb(bytes: number): string {
@@ -103,17 +105,19 @@ async function main(): Promise<void> {
   ];
 
   const gzipFloor: number[] = [];
-  const results = forms.map(() => ({ scan: [] as number[], rss: [] as number[], packages: 0, likeForLike: [] as number[] }));
-  runChild(forms[0]!.reference); // warm the page cache and the compiled code paths once
+  const results = forms.map((form) => ({ form, scan: [] as number[], rss: [] as number[], packages: 0, likeForLike: [] as number[] }));
+  // warm the page cache once so the first measured run does not pay for disk reads
+  for (const form of forms) runChild(form.reference);
+  timeShell('gzip -dc "$1" | tar -t >/dev/null', blob);
   for (let run = 0; run < runs; run++) {
     gzipFloor.push(timeShell('gzip -dc "$1" | tar -t >/dev/null', blob));
-    forms.forEach((form, i) => {
-      const r = runChild(form.reference);
-      results[i]!.scan.push(r.scanMs);
-      results[i]!.rss.push(r.peakRssBytes);
-      results[i]!.packages = r.packages;
-      if (form.likeForLike) results[i]!.likeForLike.push(form.likeForLike());
-    });
+    for (const r of results) {
+      const measured = runChild(r.form.reference);
+      r.scan.push(measured.scanMs);
+      r.rss.push(measured.peakRssBytes);
+      r.packages = measured.packages;
+      if (r.form.likeForLike) r.likeForLike.push(r.form.likeForLike());
+    }
   }
 
   const floor = median(gzipFloor);
@@ -122,8 +126,8 @@ async function main(): Promise<void> {
     ['measurement', 'time', 'ratio to gzip floor', 'like-for-like floor', 'ratio', 'peak RSS', 'packages'],
     [
       ['floor: gzip -dc | tar -t', ms(floor), '1.00x', '', '', '', ''],
-      ...forms.map((form, i) => {
-        const r = results[i]!;
+      ...results.map((r) => {
+        const form = r.form;
         const scan = median(r.scan);
         const lfl = r.likeForLike.length ? median(r.likeForLike) : undefined;
         return [`scan: ${form.name}`, ms(scan), `${(scan / floor).toFixed(2)}x`, lfl === undefined ? '(= gzip floor)' : ms(lfl), lfl === undefined ? `${(scan / floor).toFixed(2)}x` : `${(scan / lfl).toFixed(2)}x`, mb(Math.max(...r.rss)), String(r.packages)];

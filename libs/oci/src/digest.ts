@@ -12,10 +12,11 @@ export interface ParsedDigest {
 /** Parses `sha256:<64 hex>` (or sha512); `what` names the field for the error message. */
 export function parseDigest(digest: unknown, what: string): ParsedDigest {
   const match = typeof digest === 'string' ? DIGEST_PATTERN.exec(digest) : null;
-  if (!match || match[2]!.length !== HEX_LENGTH[match[1]!]) {
+  const [, algorithm = '', hex = ''] = match ?? [];
+  if (!match || hex.length !== HEX_LENGTH[algorithm]) {
     throw new BadInputError(`${what}: ${JSON.stringify(digest)} is not a valid sha256/sha512 digest`);
   }
-  return { algorithm: match[1] as ParsedDigest['algorithm'], hex: match[2]! };
+  return { algorithm: algorithm as ParsedDigest['algorithm'], hex };
 }
 
 export function digestHasher(digest: ParsedDigest): Hash {

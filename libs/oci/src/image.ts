@@ -171,14 +171,15 @@ async function openFromIndex(
 ): Promise<OpenedImage> {
   const index = parseJson(await store.readAll('index.json', limits.maxJsonBytes), `${store.description}: index.json`);
   const manifests = descriptors(index['manifests'], `${store.description}: index.json manifests`);
-  let chosen: Descriptor;
+  let chosen: Descriptor | undefined;
   if (ref !== undefined) {
-    const matching = manifests.filter((m) => m.annotations?.[REF_NAME] === ref);
-    if (matching.length === 0) throw new BadInputError(`${store.description}: no manifest with ref "${ref}"; available refs: ${describeRefs(manifests)}`);
-    chosen = matching[0]!;
+    chosen = manifests.find((m) => m.annotations?.[REF_NAME] === ref);
+    if (!chosen) throw new BadInputError(`${store.description}: no manifest with ref "${ref}"; available refs: ${describeRefs(manifests)}`);
   } else if (manifests.length === 1) {
-    chosen = manifests[0]!;
-  } else {
+    chosen = manifests[0];
+  }
+  if (manifests.length === 0) throw new BadInputError(`${store.description}: index.json lists no manifests`);
+  if (!chosen) {
     throw new BadInputError(
       `${store.description}: index.json lists ${manifests.length} manifests; name one with oci:<dir>:<ref> (available refs: ${describeRefs(manifests)})`,
     );
@@ -200,7 +201,7 @@ function pickPlatform(manifests: Descriptor[], store: BlobStore, indexDigest: st
   const images = manifests.filter((m) => m.platform?.os !== 'unknown');
   const amd64 = images.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64');
   if (amd64) return amd64;
-  if (images.length === 1) return images[0]!;
+  if (images.length === 1 && images[0]) return images[0];
   const platforms = images.map((m) => `${m.platform?.os ?? '?'}/${m.platform?.architecture ?? '?'}${m.platform?.variant ? `/${m.platform.variant}` : ''}`);
   throw new BadInputError(`${store.description}: index ${indexDigest} has no linux/amd64 image and more than one platform (${platforms.join(', ') || 'none'})`);
 }
@@ -267,8 +268,8 @@ async function openDockerArchive(source: ImageSource, store: TarBlobStore, limit
     return openFromIndex(source, store, limits, undefined, [reference, ...tags], signal);
   }
   if (!entries) throw new BadInputError(`${store.description}: neither manifest.json nor an OCI index.json found; not a docker-archive (members: ${store.names().slice(0, 10).join(', ')})`);
-  if (entries.length !== 1) throw new BadInputError(`${store.description}: manifest.json describes ${entries.length} images; only single-image archives are supported`);
-  const entry = entries[0]!;
+  const entry = entries[0];
+  if (entries.length !== 1 || !entry) throw new BadInputError(`${store.description}: manifest.json describes ${entries.length} images; only single-image archives are supported`);
   if (typeof entry.Config !== 'string') throw new BadInputError(`${store.description}: manifest.json[0].Config is missing`);
   if (!Array.isArray(entry.Layers) || entry.Layers.some((l) => typeof l !== 'string')) throw new BadInputError(`${store.description}: manifest.json[0].Layers must be a list of paths`);
   if ((await store.size(entry.Config)) === undefined) throw new BadInputError(`${store.description}: manifest.json names config ${entry.Config}, which is missing`);
@@ -289,8 +290,9 @@ async function openDockerArchive(source: ImageSource, store: TarBlobStore, limit
     // The blob digest is needed before streaming (analysers report it per file). A layer named
     // by digest, or stored uncompressed (then blob digest = diff_id, verified while streaming),
     // has it for free; a compressed layer with a legacy name costs one extra hashing pass.
-    const digest = digestInName(file) ?? (compression === 'none' ? config.diffIds[index]! : await hashStream(store.open(file), signal));
-    layers.push({ index, digest, diffId: config.diffIds[index], size, mediaType: mediaTypeFor(compression), blobPath: file });
+    const diffId = config.diffIds[index];
+    const digest = digestInName(file) ?? (compression === 'none' && diffId ? diffId : await hashStream(store.open(file), signal));
+    layers.push({ index, digest, diffId, size, mediaType: mediaTypeFor(compression), blobPath: file });
   }
   return { kind: 'image', source, digest: configDigest, configDigest, config, layers, references: [reference, ...tags], store, limits };
 }

@@ -103,7 +103,7 @@ export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: 
     });
     stream.on('end', () => {
       try {
-        visitor.body(header, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        visitor.body(header, chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
         next();
       } catch (error) {
         extract.destroy(error as Error);
@@ -111,7 +111,7 @@ export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: 
     });
   });
 
-  const stages = [image.store.open(layer.blobPath), compressedTap, ...(decompressor ? [decompressor, uncompressedTap!] : [])];
+  const stages = [image.store.open(layer.blobPath), compressedTap, ...(decompressor && uncompressedTap ? [decompressor, uncompressedTap] : [])];
   try {
     await pipeline([...stages, extract as unknown as NodeJS.WritableStream]);
   } catch (error) {

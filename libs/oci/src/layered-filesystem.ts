@@ -92,10 +92,9 @@ export class LayeredFilesystem {
       }
       case 'link': {
         const raw = header.linkname ?? '';
-        if (raw.startsWith('/') || joinWithinRoot('', raw) === undefined) {
-          throw new BadInputError(`${where}: hardlink ${entry} -> ${raw} escapes the image root`);
-        }
-        const targetPath = this.resolve(joinWithinRoot('', raw)!, false);
+        const linked = raw.startsWith('/') ? undefined : joinWithinRoot('', raw);
+        if (linked === undefined) throw new BadInputError(`${where}: hardlink ${entry} -> ${raw} escapes the image root`);
+        const targetPath = this.resolve(linked, false);
         const target = targetPath === undefined ? undefined : this.nodes.get(targetPath);
         if (!target || target.kind !== 'file') {
           throw new BadInputError(`${where}: hardlink ${entry} -> ${raw} points to ${target ? `a ${target.kind}` : 'nothing'}`);

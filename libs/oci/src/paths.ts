@@ -40,8 +40,7 @@ export function resolveInRoot(path: string, readlink: SymlinkLookup, followFinal
   const queue = path.split('/').reverse();
   const resolved: string[] = [];
   let hops = 0;
-  while (queue.length > 0) {
-    const part = queue.pop()!;
+  for (let part = queue.pop(); part !== undefined; part = queue.pop()) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
       resolved.pop();
@@ -56,8 +55,7 @@ export function resolveInRoot(path: string, readlink: SymlinkLookup, followFinal
     }
     if (++hops > MAX_SYMLINK_HOPS) return undefined;
     if (target.startsWith('/')) resolved.length = 0;
-    const targetParts = target.split('/');
-    for (let i = targetParts.length - 1; i >= 0; i--) queue.push(targetParts[i]!);
+    queue.push(...target.split('/').reverse());
   }
   return resolved.join('/');
 }

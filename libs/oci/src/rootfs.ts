@@ -24,8 +24,7 @@ export async function walkRootfs(
   const wanted: string[] = [];
   const stack: string[] = [''];
   let visited = 0;
-  while (stack.length > 0) {
-    const rel = stack.pop()!;
+  for (let rel = stack.pop(); rel !== undefined; rel = stack.pop()) {
     if (++visited % 256 === 0) options.signal?.throwIfAborted();
     let dir;
     try {

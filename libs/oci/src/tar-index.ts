@@ -35,7 +35,7 @@ export async function indexTar(file: string): Promise<TarMember[]> {
       await readExactly(handle, header, offset);
       if (header.every((b) => b === 0)) break;
       if (!checksumOk(header)) throw new BadInputError(`docker-archive ${file}: corrupt tar header at byte ${offset} (bad checksum); not a tar file?`);
-      const typeFlag = String.fromCharCode(header[156]!);
+      const typeFlag = String.fromCharCode(header.readUInt8(156));
       let size = pending.size ?? parseNumber(header, 124, 12);
       const bodyOffset = offset + BLOCK;
       if (bodyOffset + size > fileSize) throw new BadInputError(`docker-archive ${file}: truncated: member at byte ${offset} needs ${size} bytes past the end of the file`);
@@ -100,9 +100,9 @@ function cString(buffer: Buffer, start: number, length: number): string {
 
 /** Octal, or GNU base-256 when the high bit of the first byte is set (sizes over 8 GiB). */
 function parseNumber(buffer: Buffer, start: number, length: number): number {
-  if (buffer[start]! & 0x80) {
-    let value = buffer[start]! & 0x7f;
-    for (let i = start + 1; i < start + length; i++) value = value * 256 + buffer[i]!;
+  if (buffer.readUInt8(start) & 0x80) {
+    let value = buffer.readUInt8(start) & 0x7f;
+    for (let i = start + 1; i < start + length; i++) value = value * 256 + buffer.readUInt8(i);
     return value;
   }
   const text = cString(buffer, start, length).trim();
@@ -111,7 +111,7 @@ function parseNumber(buffer: Buffer, start: number, length: number): number {
 
 function checksumOk(header: Buffer): boolean {
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : header.readUInt8(i);
   return sum === parseNumber(header, 148, 8);
 }
 

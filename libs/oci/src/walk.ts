@@ -104,8 +104,10 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
   });
   if (missing.size > 0) {
     const fetched = new Map<string, Buffer>();
-    for (const [index, entries] of [...missing].sort((a, b) => a[0] - b[0])) {
-      const layer = image.layers[index]!;
+    for (const layer of image.layers) {
+      const index = layer.index;
+      const entries = missing.get(index);
+      if (!entries) continue;
       const where = layerName(layer);
       logger.debug({ layer: layer.digest, entries: [...entries] }, 'second pass for linked files');
       await readLayer(
@@ -140,7 +142,7 @@ function collect(fs: LayeredFilesystem, image: OpenedImage, onMissing: (node: Fs
   for (const path of [...fs.wanted].sort()) {
     const node = finalNode(fs, path);
     if (node?.kind !== 'file') continue;
-    if (node.content) files.push({ path, content: node.content, layer: image.layers[node.source?.layer ?? node.layer]!.digest });
+    if (node.content) files.push({ path, content: node.content, layer: image.layers[node.source?.layer ?? node.layer]?.digest });
     else onMissing(node, path);
   }
   return files;

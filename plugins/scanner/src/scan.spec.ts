@@ -5,7 +5,7 @@ import path from 'node:path';
 import { testImages, type TestImages } from '@bulkhead/testing';
 import { BadInputError, type Analyzer, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
 import { testImageBuilder } from '@bulkhead/oci';
-import { buildScanReport, builtinAnalyzers, formatScanTable, scanArtifact, scannerPlugin } from './index';
+import { buildScanReport, builtinAnalyzers, dpkgAnalyzer, formatScanTable, scanArtifact, scanImageTask, scannerPlugin } from './index';
 
 let images: TestImages;
 let work: string;
@@ -44,7 +44,7 @@ describe('scanning the real test images', () => {
     expect(result.artifact.os).toMatchObject({ family: 'debian', version: '12' });
     expect(result.artifact.references).toContain('docker.io/test/minbase:bookworm');
     const [layer] = result.artifact.layers;
-    expect(result.packages.every((p) => p.layer === layer!.digest)).toBe(true);
+    expect(result.packages.every((p) => p.layer === layer?.digest)).toBe(true);
     expect(result.packages.find((p) => p.name === 'bsdutils')?.purl).toMatch(/^pkg:deb\/debian\/bsdutils@1:[^?]+\?arch=amd64&distro=debian-12$/);
   }, 60_000);
 
@@ -120,9 +120,10 @@ describe('scan-image task', () => {
     return { ctx, emitted, progress };
   }
 
-  const task = scannerPlugin.tasks.find((t) => t.type === 'scan-image')!;
+  const task = scanImageTask;
 
   it('declares the scanner manifest', () => {
+    expect(scannerPlugin.tasks).toContain(scanImageTask);
     expect(scannerPlugin.manifest).toMatchObject({ id: 'bulkhead.scanner', kind: 'scanner', phases: ['build'] });
     expect(task.input.safeParse({ source: 'oci:/x' }).success).toBe(true);
     expect(task.input.safeParse({}).success).toBe(false);
@@ -140,7 +141,7 @@ describe('scan-image task', () => {
     };
     const { ctx, emitted, progress } = fakeContext([secrets]);
     const summary = await task.run({ source: `oci:${images.tinyOciLayout}` }, ctx);
-    expect(summary).toEqual({ digest: images.tinyManifestDigest, os: { family: 'debian', version: '12' }, packageCount: emitted.packages!.list.length });
+    expect(summary).toEqual({ digest: images.tinyManifestDigest, os: { family: 'debian', version: '12' }, packageCount: emitted.packages?.list.length });
     expect(emitted.artifact?.digest).toBe(images.tinyManifestDigest);
     expect(emitted.packages?.digest).toBe(images.tinyManifestDigest);
     expect(emitted.findings).toEqual([expect.objectContaining({ ruleId: 'hello', target: images.tinyManifestDigest, location: 'hello.txt' })]);
@@ -153,7 +154,7 @@ describe('scan-image task', () => {
   });
 
   it('refuses an extension analyzer that reuses a built-in id', async () => {
-    const { ctx } = fakeContext([{ ...builtinAnalyzers[1]! }]);
+    const { ctx } = fakeContext([{ ...dpkgAnalyzer }]);
     await expect(task.run({ source: `oci:${images.tinyOciLayout}` }, ctx)).rejects.toThrow('scanner analyzer id dpkg is registered twice');
   });
 });
@@ -165,7 +166,7 @@ describe('report', () => {
     expect(Object.keys(report)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings']);
     expect(report.schemaVersion).toBe(1);
     expect(report.artifact).toMatchObject({ digest: images.tinyManifestDigest, os: { family: 'debian', version: '12' } });
-    expect(Object.keys(report.packages[0]!)).toEqual(['type', 'name', 'version', 'sourceName', 'sourceVersion', 'purl', 'layer']);
+    expect(Object.keys(report.packages[0] ?? {})).toEqual(['type', 'name', 'version', 'sourceName', 'sourceVersion', 'purl', 'layer']);
     const names = report.packages.map((p) => p.name);
     expect(names).toEqual([...names].sort());
     expect(JSON.stringify(buildScanReport({ artifact: result.artifact, packages: result.packages, findings: [] }))).toBe(JSON.stringify(report));

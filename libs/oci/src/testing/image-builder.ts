@@ -106,7 +106,8 @@ export async function writeOciLayout(dir: string, images: OciImageSpec[], option
   for (const image of images) {
     const layers = await Promise.all(image.layers.map(buildLayer));
     layers.forEach((layer, i) => {
-      if (!image.layers[i]!.omitBlob) writeBlob(dir, layer.blob, image.layers[i]!.claimedDigest ? layer.digest : undefined);
+      const spec = image.layers[i];
+      if (!spec?.omitBlob) writeBlob(dir, layer.blob, spec?.claimedDigest ? layer.digest : undefined);
     });
     const config = JSON.stringify({
       architecture: image.architecture ?? 'amd64',
@@ -154,7 +155,7 @@ export async function writeDockerArchive(file: string, layers: LayerSpec[], opti
   const tags = [options.tag ?? 'test/built:1'];
   if (options.ociInside) {
     const layerPaths = built.map((l) => `blobs/sha256/${l.digest.slice(7)}`);
-    built.forEach((l, i) => pack.entry({ name: layerPaths[i]! }, l.blob));
+    for (const l of built) pack.entry({ name: `blobs/sha256/${l.digest.slice(7)}` }, l.blob);
     pack.entry({ name: `blobs/sha256/${configDigest.slice(7)}` }, config);
     const manifest = JSON.stringify({
       schemaVersion: 2,

@@ -42,8 +42,8 @@ export function parseApkInstalled(text: string): ApkPackage[] {
       flush();
       continue;
     }
-    if (line[1] !== ':') continue;
-    const key = line[0]!;
+    const key = line[0];
+    if (key === undefined || line[1] !== ':') continue;
     // Only the first occurrence: file lines (R:, Z:, a:) repeat but are not package fields.
     if (!(key in record)) record[key] = line.slice(2);
   }

@@ -6,7 +6,7 @@
  */
 export function isValidDebianVersion(version: string): boolean {
   const epochMatch = /^(\d+):(.*)$/.exec(version);
-  const rest = epochMatch ? epochMatch[2]! : version;
+  const rest = epochMatch?.[2] ?? version;
   const hyphen = rest.lastIndexOf('-');
   const upstream = hyphen >= 0 ? rest.slice(0, hyphen) : rest;
   const revision = hyphen >= 0 ? rest.slice(hyphen + 1) : undefined;

@@ -58,7 +58,7 @@ export const osReleaseAnalyzer: Analyzer = {
 /** `12.5` → `12` (Debian names releases by major version); `bookworm/sid` stays as it is. */
 function debianMajor(version: string): string {
   const match = /^(\d+)(?:\.\d+)*$/.exec(version);
-  return match ? match[1]! : version;
+  return match?.[1] ?? version;
 }
 
 function withName(os: OsInfo, name: string | undefined): OsInfo {
