@@ -1,6 +1,10 @@
 import { definePlugin, type BulkheadPlugin, type TaskDefinition } from '@bulkhead/plugin-sdk';
 import { K8S_PROFILES, resolveProfile, type BenchmarkProfile, type BenchmarkTaskRequest } from './k8s/profiles';
 import { k8sManifestsTask } from './k8s/task';
+import { DOCKER_PROFILES } from './docker/profiles';
+import { containerConfigTask, dockerfileTask, imageConfigTask } from './docker/tasks';
+import { KUBE_BENCH_PROFILES } from './kube-bench/profiles';
+import { kubeBenchTask } from './kube-bench/task';
 
 /** Semver of the built-in benchmark plugin; part of every result cache key. */
 export const BENCHMARK_PLUGIN_VERSION = '0.1.0';
@@ -11,8 +15,10 @@ export const BENCHMARK_PLUGIN_VERSION = '0.1.0';
  */
 export const benchmarkTasks: readonly TaskDefinition[] = [
   k8sManifestsTask, // k8s manifests (PSS, RBAC, NetworkPolicy): src/k8s
-  // kube-bench: src/kube-bench
-  // CIS Docker: src/docker
+  kubeBenchTask, // kube-bench control files on a node: src/kube-bench
+  dockerfileTask, // CIS Docker: src/docker
+  imageConfigTask,
+  containerConfigTask,
 ];
 
 export const benchmarkPlugin: BulkheadPlugin = definePlugin({
@@ -32,8 +38,8 @@ export const benchmarkPlugin: BulkheadPlugin = definePlugin({
  */
 export const benchmarkProfiles: Readonly<Record<string, BenchmarkProfile>> = {
   ...K8S_PROFILES, // pss-baseline, pss-restricted (optionally @v1.N), k8s-rbac, k8s-netpol, k8s-manifests
-  // kube-bench: src/kube-bench
-  // CIS Docker: src/docker
+  ...KUBE_BENCH_PROFILES, // kube-bench[@<benchmark id>]: src/kube-bench
+  ...DOCKER_PROFILES, // cis-docker-image, cis-docker-container, dockerfile: src/docker
 };
 
 /**

@@ -7,3 +7,4 @@ export * from './check';
 export * from './config';
 export * from './discovery';
 export * from './run-benchmark';
+export * from './task';

@@ -1,0 +1,44 @@
+import { BadInputError } from '@bulkhead/plugin-sdk';
+import { BENCHMARK_PLUGIN_VERSION } from '../plugin';
+import { formatReport, REPORT_FORMATS, type BenchmarkReport, type ReportFormat } from '../report';
+
+/** What every `bench` command returns: text for stdout and the process exit code. */
+export interface BenchCommandOutput {
+  output: string;
+  exitCode: number;
+}
+
+/** Options every `bench` command shares. */
+export interface BenchOutputOptions {
+  /** `--format table|json|sarif|junit` (default table). */
+  format?: string;
+  /** `--exit-code N`: exit code when any check FAILs (default 0). */
+  exitCode?: number | string;
+}
+
+export function parseFormat(format: string | undefined): ReportFormat {
+  const f = format ?? 'table';
+  if ((REPORT_FORMATS as readonly string[]).includes(f)) return f as ReportFormat;
+  throw new BadInputError(`--format ${JSON.stringify(f)} is not one of ${REPORT_FORMATS.join(', ')}`);
+}
+
+export function parseExitCode(value: number | string | undefined): number {
+  if (value === undefined) return 0;
+  const n = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 255) throw new BadInputError(`--exit-code ${JSON.stringify(value)} must be an integer from 0 to 255`);
+  return n;
+}
+
+/** Renders a report and picks the exit code: `--exit-code` when anything FAILed, else 0. */
+export function renderReport(report: BenchmarkReport, options: BenchOutputOptions, extra: { notes?: string[]; informationUri?: string; json?: Record<string, unknown> } = {}): BenchCommandOutput {
+  const format = parseFormat(options.format);
+  const failExitCode = parseExitCode(options.exitCode);
+  let output: string;
+  if (format === 'json') {
+    output = JSON.stringify({ ...report, ...(extra.json ?? {}), ...(extra.notes && extra.notes.length > 0 ? { notes: extra.notes } : {}) }, null, 2) + '\n';
+  } else {
+    output = formatReport(report, format, { toolName: 'bulkhead', toolVersion: BENCHMARK_PLUGIN_VERSION, ...(extra.informationUri ? { informationUri: extra.informationUri } : {}) });
+    if (format === 'table') for (const note of extra.notes ?? []) output += `note: ${note}\n`;
+  }
+  return { output, exitCode: report.summary.FAIL > 0 ? failExitCode : 0 };
+}
