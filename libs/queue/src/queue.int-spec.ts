@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { z } from 'zod';
+import {
+  createRedis,
+  deleteKeysWithPrefix,
+  JobName,
+  queueNameForKind,
+  Reconciler,
+  TaskEventsPublisher,
+  TaskEventsSubscriber,
+  TaskQueues,
+  TaskSubmitter,
+  taskUpdateOf,
+  type TaskUpdate,
+} from './index';
+
+jest.setTimeout(60_000);
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const registry = new PluginRegistry([
+  definePlugin({
+    manifest: { id: 'test.queue', version: '1.0.0', kind: 'scanner', phases: ['build'], description: 'queue tests' },
+    tasks: [defineTask({ type: 'echo', description: 'echo', input: z.object({ text: z.string() }), run: async (input) => input.text })],
+  }),
+]);
+
+let db: TestDatabase;
+let prefix: string;
+let tasks: TaskStore;
+let queues: TaskQueues;
+
+beforeAll(async () => {
+  db = await createTestDatabase('queue');
+  prefix = `bhtest-queue-${randomBytes(4).toString('hex')}`;
+  tasks = new TaskStore(db.dataSource);
+  queues = new TaskQueues({ redisUrl: REDIS_URL, prefix });
+});
+
+afterAll(async () => {
+  await queues?.close();
+  const redis = createRedis(REDIS_URL, 'producer');
+  await deleteKeysWithPrefix(redis, prefix).catch(() => undefined);
+  redis.disconnect();
+  await db?.drop();
+});
+
+describe('TaskSubmitter', () => {
+  it('writes the row first, adds the job with the task id, and de-duplicates', async () => {
+    const submitter = new TaskSubmitter({ registry, tasks, queues });
+    const first = await submitter.submit({ kind: 'scanner', type: 'echo', input: { text: 'a' } });
+    expect(first).toMatchObject({ created: true, enqueued: true });
+    const job = await queues.getJob(first.task);
+    expect(job?.name).toBe(JobName.TaskRun);
+    expect(job?.data).toEqual({ taskId: first.task.id });
+    expect(job?.queueName).toBe(queueNameForKind('scanner'));
+    const second = await submitter.submit({ kind: 'scanner', type: 'echo', input: { text: 'a' } });
+    expect(second).toMatchObject({ created: false, task: { id: first.task.id } });
+  });
+
+  it('keeps the task when Redis is unreachable; the reconciler enqueues it later', async () => {
+    const deadQueues = new TaskQueues({ redisUrl: 'redis://127.0.0.1:1', prefix });
+    try {
+      const submitter = new TaskSubmitter({ registry, tasks, queues: deadQueues });
+      const { task, created, enqueued } = await submitter.submit({ kind: 'scanner', type: 'echo', input: { text: 'redis down' } });
+      expect({ created, enqueued }).toEqual({ created: true, enqueued: false });
+      expect((await tasks.get(task.id))?.status).toBe(TaskStatus.QUEUED);
+      expect(await queues.getJob(task)).toBeUndefined();
+
+      const report = await new Reconciler({ tasks, queues }).reconcile();
+      expect(report.enqueued).toBeGreaterThanOrEqual(1);
+      expect((await queues.getJob(task))?.data).toEqual({ taskId: task.id });
+      // A second pass finds nothing to do.
+      expect((await new Reconciler({ tasks, queues }).reconcile()).enqueued).toBe(0);
+    } finally {
+      await deadQueues.close();
+    }
+  });
+});
+
+describe('Reconciler', () => {
+  it('marks FAILED a task whose job BullMQ failed without the worker recording it', async () => {
+    // The runtime queue: empty, so the bare worker below touches only this job.
+    const task = await tasks.create({ kind: 'runtime', type: 'echo', input: { text: 'x' } });
+    await queues.enqueue(task);
+    const connection = createRedis(REDIS_URL, 'worker');
+    // A bare worker that fails the job without touching the row (as BullMQ does for a job stalled too often).
+    const worker = new Worker(queueNameForKind('runtime'), async () => {
+      throw new UnrecoverableError('job stalled more than allowable limit');
+    }, { connection, prefix });
+    try {
+      const job = (await queues.getJob(task))!;
+      for (let i = 0; i < 100 && (await job.getState()) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    expect((await tasks.get(task.id))?.status).toBe(TaskStatus.QUEUED);
+    const report = await new Reconciler({ tasks, queues }).reconcile();
+    expect(report.failed).toBe(1);
+    expect(await tasks.get(task.id)).toMatchObject({ status: TaskStatus.FAILED, error: 'job stalled more than allowable limit' });
+  });
+});
+
+describe('task events', () => {
+  it('delivers the updates of one task in order and ends after its terminal state', async () => {
+    const publisher = new TaskEventsPublisher({ redisUrl: REDIS_URL, prefix });
+    const subscriber = new TaskEventsSubscriber({ redisUrl: REDIS_URL, prefix });
+    try {
+      const task = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'events' } });
+      const other = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'other' } });
+      const iterator = await subscriber.updates(task.id);
+      const received: TaskUpdate[] = [];
+      const collecting = (async () => {
+        for await (const update of { [Symbol.asyncIterator]: () => iterator }) received.push(update);
+      })();
+      const base = taskUpdateOf(task);
+      await publisher.publish({ ...taskUpdateOf(other), status: TaskStatus.RUNNING });
+      await publisher.publish({ ...base, status: TaskStatus.RUNNING });
+      await publisher.publish({ ...base, status: TaskStatus.RUNNING, progress: 0.5 });
+      await publisher.publish({ ...base, status: TaskStatus.SUCCEEDED, progress: 1 });
+      await publisher.publish({ ...base, status: TaskStatus.RUNNING, progress: 0.9 }); // after the end: not delivered
+      await collecting;
+      expect(received.map((u) => [u.id, u.status, u.progress])).toEqual([
+        [task.id, 'RUNNING', 0],
+        [task.id, 'RUNNING', 0.5],
+        [task.id, 'SUCCEEDED', 1],
+      ]);
+    } finally {
+      await publisher.close();
+      await subscriber.close();
+    }
+  });
+
+  it('stops an iterator when its signal aborts', async () => {
+    const subscriber = new TaskEventsSubscriber({ redisUrl: REDIS_URL, prefix });
+    try {
+      const controller = new AbortController();
+      const iterator = await subscriber.updates('00000000-0000-4000-8000-000000000000', controller.signal);
+      const next = iterator.next();
+      controller.abort();
+      expect(await next).toEqual({ value: undefined, done: true });
+    } finally {
+      await subscriber.close();
+    }
+  });
+});
