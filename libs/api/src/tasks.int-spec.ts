@@ -163,6 +163,27 @@ describe('API tasks (no worker)', () => {
     expect(updates).toEqual([{ taskUpdated: { status: 'CANCELLED' } }]);
   });
 
+  it('any replica serves any subscriber: an update made through one API reaches a subscriber of another', async () => {
+    const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: prefix });
+    const replica = await startApi({ config, registry: new PluginRegistry([echoPlugin]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+    const replicaWs = subscriptionClient(replica.url);
+    try {
+      const task = await submitOk({ text: 'cross-replica' });
+      let cancelled: Promise<unknown> | undefined;
+      const updates = await collectSubscription<{ taskUpdated: { status: string } }>(
+        replicaWs,
+        'subscription($id: ID!) { taskUpdated(id: $id) { status } }',
+        { id: task.id },
+        { timeoutMs: 20_000, onNext: () => (cancelled ??= graphqlData(api.url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: task.id })) },
+      );
+      await cancelled;
+      expect(updates.map((u) => u.taskUpdated.status)).toEqual(['QUEUED', 'CANCELLED']);
+    } finally {
+      await replicaWs.dispose();
+      await replica.close();
+    }
+  });
+
   it('refuses to cancel a finished or unknown task', async () => {
     const task = await submitOk({ text: 'twice' });
     await graphqlData(api.url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: task.id });
