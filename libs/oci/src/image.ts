@@ -95,7 +95,7 @@ export async function openImage(reference: string, options: OpenImageOptions = {
       if (!info?.isDirectory()) throw new BadInputError(`${reference}: ${dir} is not a directory (an OCI image layout)`);
       const store = new DirectoryBlobStore(dir);
       if ((await store.size('index.json')) === undefined) throw new BadInputError(`${reference}: ${dir} has no index.json; not an OCI image layout`);
-      return openFromIndex(source, store, limits, source.ref, [reference], options.signal);
+      return openFromIndex(source, store, limits, source.ref, [reference]);
     }
     case 'docker-archive': {
       const file = path.resolve(source.file);
@@ -167,7 +167,6 @@ async function openFromIndex(
   limits: ExtractionLimits,
   ref: string | undefined,
   references: string[],
-  signal: AbortSignal | undefined,
 ): Promise<OpenedImage> {
   const index = parseJson(await store.readAll('index.json', limits.maxJsonBytes), `${store.description}: index.json`);
   const manifests = descriptors(index['manifests'], `${store.description}: index.json manifests`);
@@ -181,18 +180,18 @@ async function openFromIndex(
   if (manifests.length === 0) throw new BadInputError(`${store.description}: index.json lists no manifests`);
   if (!chosen) {
     throw new BadInputError(
-      `${store.description}: index.json lists ${manifests.length} manifests; name one with oci:<dir>:<ref> (available refs: ${describeRefs(manifests)})`,
+      `${store.description}: index.json lists ${manifests.length} manifests; name one with ${source.kind === 'oci' ? 'oci:<dir>:<ref>' : 'a single-image archive'} (available refs: ${describeRefs(manifests)})`,
     );
   }
   for (let depth = 0; ; depth++) {
     if (depth > 4) throw new BadInputError(`${store.description}: image indexes nested more than 4 deep`);
-    const { json, bytes } = await readVerifiedJson(store, chosen, depth === 0 ? 'index.json entry' : 'nested index entry', limits);
+    const { json } = await readVerifiedJson(store, chosen, depth === 0 ? 'index.json entry' : 'nested index entry', limits);
     const mediaType = chosen.mediaType ?? (typeof json['mediaType'] === 'string' ? json['mediaType'] : undefined);
     if (isIndex({ ...chosen, mediaType }) || (!mediaType && Array.isArray(json['manifests']))) {
       chosen = pickPlatform(descriptors(json['manifests'], `${store.description}: index ${chosen.digest} manifests`), store, chosen.digest);
       continue;
     }
-    return openManifest(source, store, limits, chosen.digest, json, bytes, references, signal);
+    return openManifest(source, store, limits, chosen.digest, json, references);
   }
 }
 
@@ -212,9 +211,7 @@ async function openManifest(
   limits: ExtractionLimits,
   manifestDigest: string,
   manifest: Record<string, unknown>,
-  _bytes: Buffer,
   references: string[],
-  _signal: AbortSignal | undefined,
 ): Promise<OpenedImage> {
   const what = `${store.description}: manifest ${manifestDigest}`;
   const configDescriptor = manifest['config'] as Descriptor | undefined;
@@ -265,7 +262,7 @@ async function openDockerArchive(source: ImageSource, store: TarBlobStore, limit
   const entries = (await store.size('manifest.json')) !== undefined ? parseDockerManifest(await store.readAll('manifest.json', limits.maxJsonBytes), store) : undefined;
   const tags = entries?.flatMap((e) => (Array.isArray(e.RepoTags) ? e.RepoTags.filter((t): t is string => typeof t === 'string') : [])) ?? [];
   if ((await store.size('index.json')) !== undefined && (await store.size('oci-layout')) !== undefined) {
-    return openFromIndex(source, store, limits, undefined, [reference, ...tags], signal);
+    return openFromIndex(source, store, limits, undefined, [reference, ...tags]);
   }
   if (!entries) throw new BadInputError(`${store.description}: neither manifest.json nor an OCI index.json found; not a docker-archive (members: ${store.names().slice(0, 10).join(', ')})`);
   const entry = entries[0];

@@ -3,7 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { createDecompressor, detectCompression, type Compression } from './decompress';
+import { compressionOfMediaType, createDecompressor, detectCompression, type Compression } from './decompress';
 import { parseDigest } from './digest';
 import type { ImageLayer, OpenedImage } from './image';
 import type { ExtractionLimits } from './limits';
@@ -29,6 +29,8 @@ export interface ReadLayerOptions {
   limits: ExtractionLimits;
   budget: UncompressedBudget;
   signal?: AbortSignal;
+  /** Told about oddities that do not stop the layer (a media type the bytes contradict). */
+  onWarning?: (message: string) => void;
 }
 
 /** Human name of a layer for error messages: `layer 2 (sha256:...)`. */
@@ -47,6 +49,12 @@ export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: 
   signal?.throwIfAborted();
   const name = layerName(layer);
   const compression = detectCompression(await image.store.peek(layer.blobPath, 4));
+  // The bytes decide, as containerd does: docker-archives label nothing and some registries
+  // mislabel; a contradiction is worth a warning, not a failure (digests still protect content).
+  const claimed = compressionOfMediaType(layer.mediaType);
+  if (claimed && claimed !== compression) {
+    options.onWarning?.(`${name}: media type ${layer.mediaType} says ${claimed} but the content is ${compression === 'none' ? 'uncompressed' : compression}; read as such`);
+  }
   const blobDigest = parseDigest(layer.digest, `${name} digest`);
   const blobHash = createHash(blobDigest.algorithm);
   // An uncompressed blob is its own diff_id: one hash serves both checks.

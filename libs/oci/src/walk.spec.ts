@@ -46,6 +46,12 @@ describe('walkFinalFilesystem over layers', () => {
     expect(walk.files[0]?.layer).toMatch(/^sha256:[a-f0-9]{64}$/);
   });
 
+  it('trusts the magic bytes over a contradicting media type, with a warning', async () => {
+    const walk = await scanLayers([{ entries: [{ name: 'a', content: 'plain' }], compression: 'none', mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }]);
+    expect(contents(walk)).toEqual({ a: 'plain' });
+    expect(walk.warnings).toEqual([expect.stringMatching(/layer 0 .*media type application\/vnd.oci.image.layer.v1.tar\+gzip says gzip but the content is uncompressed/)]);
+  });
+
   it('applies whiteouts and opaque directories across layers', async () => {
     const walk = await scanLayers([
       { entries: [{ name: 'etc/a', content: 'a' }, { name: 'etc/b', content: 'b' }, { name: 'dir/x', content: 'x' }, { name: 'dir/sub/y', content: 'y' }, { name: 'gone/z', content: 'z' }] },
@@ -212,6 +218,27 @@ describe('openImage', () => {
     expect(image).toMatchObject({ kind: 'image', manifestDigest: expect.stringMatching(/^sha256:/) });
     expect(image.references).toContain('test/built:1');
     expect(contents(await walkFinalFilesystem(image, everything))).toEqual({ x: 'oci inside' });
+  });
+
+  it('refuses a docker-archive member symlink that leaves the archive', async () => {
+    const file = path.join(dir, 'image.tar');
+    const config = JSON.stringify({ rootfs: { type: 'layers', diff_ids: [sha256('x')] } });
+    writeFileSync(
+      file,
+      await buildTar([
+        { name: 'cfg.json', content: config },
+        { name: 'l/layer.tar', type: 'symlink', linkname: '../../../etc/passwd' },
+        { name: 'manifest.json', content: JSON.stringify([{ Config: 'cfg.json', Layers: ['l/layer.tar'] }]) },
+      ]),
+    );
+    await expectBadInput(openImage(`docker-archive:${file}`), /member l\/layer.tar links to "..\/..\/..\/etc\/passwd", outside the archive/);
+  });
+
+  it('reports a truncated docker-archive', async () => {
+    const file = path.join(dir, 'image.tar');
+    const whole = await buildTar([{ name: 'manifest.json', content: '[]' }, { name: 'big.tar', content: Buffer.alloc(10_000) }]);
+    writeFileSync(file, whole.subarray(0, 3000));
+    await expectBadInput(openImage(`docker-archive:${file}`), /truncated: member at byte \d+ needs 10000 bytes past the end of the file/);
   });
 
   it('reports a docker-archive layer that is missing', async () => {

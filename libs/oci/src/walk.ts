@@ -87,7 +87,7 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
         // Bodies arrive right after their entry() call, before the next entry is applied.
         body: (_header, content) => fs.keep(keptPath, content),
       },
-      { limits, budget, signal: options.signal },
+      { limits, budget, signal: options.signal, onWarning: (message) => warnings.push(message) },
     );
     if (fs.wantedChanged) history.push({ layerIndex: layer.index, layer: layer.digest, files: collect(fs, image, () => undefined) });
     options.onLayer?.(layer.index + 1, image.layers.length);

@@ -67,6 +67,8 @@ export interface LayerSpec {
   claimedDiffId?: string;
   /** Do not write the blob at all. */
   omitBlob?: boolean;
+  /** Media type written into the manifest instead of the one matching `compression`. */
+  mediaType?: string;
 }
 
 export interface BuiltLayer {
@@ -81,7 +83,7 @@ export async function buildLayer(spec: LayerSpec): Promise<BuiltLayer> {
   const compression = spec.compression ?? 'gzip';
   const real = compress(tarBytes, compression);
   const blob = spec.mutateBlob ? spec.mutateBlob(real) : real;
-  return { blob, digest: spec.claimedDigest ?? sha256(blob), diffId: spec.claimedDiffId ?? sha256(tarBytes), mediaType: LAYER_MEDIA_TYPE[compression] };
+  return { blob, digest: spec.claimedDigest ?? sha256(blob), diffId: spec.claimedDiffId ?? sha256(tarBytes), mediaType: spec.mediaType ?? LAYER_MEDIA_TYPE[compression] };
 }
 
 function writeBlob(dir: string, data: Buffer | string, digest = sha256(data)): string {
