@@ -1,7 +1,7 @@
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, taskEventsChannel } from '@bulkhead/queue';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { readFileSync } from 'node:fs';
@@ -163,6 +163,27 @@ describe('API tasks (no worker)', () => {
     expect(updates).toEqual([{ taskUpdated: { status: 'CANCELLED' } }]);
   });
 
+  it('a client that unsubscribes from a quiet task releases its Redis subscription at once', async () => {
+    const task = await submitOk({ text: 'quiet' });
+    const channel = taskEventsChannel(prefix, task.id);
+    const redis = createRedis(REDIS_URL, 'producer');
+    const subscribers = async (): Promise<number> => Number(((await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]);
+    try {
+      let received = 0;
+      const unsubscribe = ws.subscribe({ query: 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', variables: { id: task.id } }, {
+        next: () => void received++,
+        error: () => undefined,
+        complete: () => undefined,
+      });
+      await until(async () => received > 0, 'the first update');
+      expect(await subscribers()).toBe(1);
+      unsubscribe();
+      await until(async () => (await subscribers()) === 0, 'the Redis channel to be released');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('any replica serves any subscriber: an update made through one API reaches a subscriber of another', async () => {
     const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: prefix });
     const replica = await startApi({ config, registry: new PluginRegistry([echoPlugin]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
@@ -195,3 +216,11 @@ describe('API tasks (no worker)', () => {
     await expect(subscription).rejects.toThrow(/does not exist/);
   });
 });
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -30,18 +30,39 @@ export class TaskUpdatesService {
   }
 }
 
-/** The current state, then newer live updates, ending after the first finished state. */
-async function* followTask(current: QueueTaskUpdate, live: AsyncIterableIterator<QueueTaskUpdate>): AsyncIterableIterator<TaskUpdate> {
-  try {
-    yield toTaskUpdateModel(current);
-    if (isFinishedStatus(current.status)) return;
-    for await (const update of live) {
-      yield toTaskUpdateModel(update);
-      if (isFinishedStatus(update.status)) return;
-    }
-  } finally {
+/**
+ * The current state, then the live updates, ending after the first finished state. Written as an
+ * iterator object rather than an async generator on purpose: a generator's return() waits for a
+ * pending `await live.next()`, so a client that unsubscribes from a quiet task would keep its
+ * Redis listener until the task's next update; here return() releases it at once.
+ */
+function followTask(current: QueueTaskUpdate, live: AsyncIterableIterator<QueueTaskUpdate>): AsyncIterableIterator<TaskUpdate> {
+  let sentCurrent = false;
+  let finished = false;
+  const end = async (): Promise<IteratorResult<TaskUpdate>> => {
+    finished = true;
     await live.return?.();
-  }
+    return { value: undefined, done: true };
+  };
+  const iterator: AsyncIterableIterator<TaskUpdate> = {
+    next: async () => {
+      if (finished) return { value: undefined, done: true };
+      let update: QueueTaskUpdate;
+      if (!sentCurrent) {
+        sentCurrent = true;
+        update = current;
+      } else {
+        const result = await live.next();
+        if (result.done || finished) return end();
+        update = result.value;
+      }
+      if (isFinishedStatus(update.status)) await end();
+      return { value: toTaskUpdateModel(update), done: false };
+    },
+    return: end,
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 function toTaskUpdateModel(update: QueueTaskUpdate): TaskUpdate {
