@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { Composer, LineCounter, Parser } from 'yaml';
 import { isObject, obj, str, type KObject } from './objects';
 
 /** One Kubernetes object read from a manifest file. */
@@ -89,10 +89,12 @@ export function parseManifestText(text: string, file: string, into: Pick<LoadedM
       // fall through: the YAML parser gives a line number for the error
     }
   }
+  // Documents are composed one at a time (not parseAllDocuments) so that only one document's
+  // syntax tree is alive at once: a cluster dump of thousands of objects stays small in memory.
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
-  const list = Array.isArray(docs) ? docs : [];
-  for (const doc of list) {
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  for (const doc of composer.compose(parser.parse(text))) {
     const start = doc.contents?.range?.[0] ?? doc.range[0];
     const line = lineCounter.linePos(start).line;
     if (doc.errors.length > 0) {

@@ -6,30 +6,36 @@ import { objs, str, stringMap, strs, type KObject } from './objects';
  * unknown operator makes the selector invalid, and an invalid selector matches nothing.
  */
 export function selectorMatches(selector: KObject | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return true;
-  for (const [key, value] of Object.entries(stringMap(selector['matchLabels']))) {
-    if (labels[key] !== value) return false;
-  }
+  return compileSelector(selector)(labels);
+}
+
+export type LabelMatcher = (labels: Record<string, string>) => boolean;
+
+/** Compiles a selector once, for matching it against many label sets (policies × pods). */
+export function compileSelector(selector: KObject | undefined): LabelMatcher {
+  if (!selector) return () => true;
+  const pairs = Object.entries(stringMap(selector['matchLabels']));
+  const requirements: LabelMatcher[] = [];
   for (const expr of objs(selector['matchExpressions'])) {
     const key = str(expr['key']);
-    const values = strs(expr['values']);
-    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    const values = new Set(strs(expr['values']));
+    const has = (labels: Record<string, string>) => Object.prototype.hasOwnProperty.call(labels, key);
     switch (str(expr['operator'])) {
       case 'In':
-        if (!has || !values.includes(labels[key] ?? '')) return false;
+        requirements.push((labels) => has(labels) && values.has(labels[key] ?? ''));
         break;
       case 'NotIn':
-        if (has && values.includes(labels[key] ?? '')) return false;
+        requirements.push((labels) => !has(labels) || !values.has(labels[key] ?? ''));
         break;
       case 'Exists':
-        if (!has) return false;
+        requirements.push(has);
         break;
       case 'DoesNotExist':
-        if (has) return false;
+        requirements.push((labels) => !has(labels));
         break;
       default:
-        return false;
+        return () => false;
     }
   }
-  return true;
+  return (labels) => pairs.every(([k, v]) => labels[k] === v) && requirements.every((r) => r(labels));
 }

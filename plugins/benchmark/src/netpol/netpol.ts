@@ -1,6 +1,6 @@
 import { objectRef, type ManifestObject } from '../k8s/load';
 import { obj, objs, stringMap, strs } from '../k8s/objects';
-import { selectorMatches } from '../k8s/selectors';
+import { compileSelector, type LabelMatcher } from '../k8s/selectors';
 import { podTemplateOf } from '../k8s/workloads';
 import type { BenchmarkCheckResult } from '../report/model';
 
@@ -43,26 +43,41 @@ function podsOf(objects: readonly ManifestObject[]): PodLike[] {
   return pods;
 }
 
-function selects(policy: ManifestObject, pod: PodLike): boolean {
-  if (policy.namespace !== pod.namespace) return false;
-  return selectorMatches(obj(obj(policy.object['spec'])?.['podSelector']) ?? {}, pod.labels);
+interface CompiledPolicy {
+  source: ManifestObject;
+  matches: LabelMatcher;
+  coverage: PolicyCoverage;
+}
+
+/** Groups items by namespace: policies only ever select pods of their own namespace. */
+function byNamespace<T>(items: readonly T[], ns: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const list = map.get(ns(item));
+    if (list) list.push(item);
+    else map.set(ns(item), [item]);
+  }
+  return map;
 }
 
 export function checkNetworkPolicies(objects: readonly ManifestObject[]): BenchmarkCheckResult[] {
-  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const policies: CompiledPolicy[] = objects
+    .filter((o) => o.kind === 'NetworkPolicy')
+    .map((o) => ({ source: o, matches: compileSelector(obj(obj(o.object['spec'])?.['podSelector']) ?? {}), coverage: policyCoverage(o) }));
   const pods = podsOf(objects);
+  const policiesByNs = byNamespace(policies, (p) => p.source.namespace);
+  const podsByNs = byNamespace(pods, (p) => p.namespace);
   const results: BenchmarkCheckResult[] = [];
 
   for (const pod of pods) {
     let ingress = false;
     let egress = false;
     const matching: string[] = [];
-    for (const policy of policies) {
-      if (!selects(policy, pod)) continue;
-      matching.push(policy.name);
-      const c = policyCoverage(policy);
-      ingress ||= c.ingress;
-      egress ||= c.egress;
+    for (const policy of policiesByNs.get(pod.namespace) ?? []) {
+      if (!policy.matches(pod.labels)) continue;
+      matching.push(policy.source.name);
+      ingress ||= policy.coverage.ingress;
+      egress ||= policy.coverage.egress;
     }
     const base = {
       checkId: 'pod-networkpolicy',
@@ -95,8 +110,8 @@ export function checkNetworkPolicies(objects: readonly ManifestObject[]): Benchm
     }
   }
 
-  for (const policy of policies) {
-    const targets = pods.filter((p) => selects(policy, p));
+  for (const { source: policy, matches } of policies) {
+    const targets = (podsByNs.get(policy.namespace) ?? []).filter((p) => matches(p.labels));
     const base = {
       checkId: 'networkpolicy-targets-pod',
       title: 'NetworkPolicy targets Pod',
