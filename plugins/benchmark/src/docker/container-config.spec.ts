@@ -90,9 +90,9 @@ describe('container runtime checks (CIS Docker 5.x)', () => {
       '5.30': 'FAIL',
       '5.31': 'FAIL',
     });
-    const caps = report.results.find((r) => r.checkId === '5.3')!;
-    expect(caps.message).toBe("capabilities added beyond Docker's defaults: SYS_ADMIN, NET_ADMIN");
-    expect(report.results.find((r) => r.checkId === '5.4')!.severity).toBe('CRITICAL');
+    const caps = report.results.find((r) => r.checkId === '5.3');
+    expect(caps?.message).toBe("capabilities added beyond Docker's defaults: SYS_ADMIN, NET_ADMIN");
+    expect(report.results.find((r) => r.checkId === '5.4')?.severity).toBe('CRITICAL');
   });
 
   it('reads an OCI runtime config.json: missing namespaces are the host ones', () => {

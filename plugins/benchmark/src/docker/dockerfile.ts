@@ -75,7 +75,8 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
     if (keyword === 'FROM') {
       const args = instruction.getArguments().map((a) => a.getValue());
       const asIndex = args.findIndex((a) => a.toUpperCase() === 'AS');
-      stages.push({ from: instruction, ...(asIndex >= 0 && args[asIndex + 1] ? { alias: args[asIndex + 1]! } : {}), instructions: [] });
+      const alias = asIndex >= 0 ? args[asIndex + 1] : undefined;
+      stages.push({ from: instruction, ...(alias ? { alias } : {}), instructions: [] });
       continue;
     }
     stages[stages.length - 1]?.instructions.push(instruction);

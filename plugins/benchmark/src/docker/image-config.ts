@@ -172,7 +172,7 @@ export function shellWords(text: string): string[] {
   let inWord = false;
   let quote: '"' | "'" | null = null;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (quote) {
       if (c === quote) quote = null;
       else if (c === '\\' && quote === '"' && i + 1 < text.length) current += text[++i];

@@ -117,7 +117,7 @@ function emptyPasswords(contents: Map<string, Buffer>): Assessment[] {
   if (present.length === 0) return [{ code: 'DKL-LI-0001', level: 'SKIP', filename: '', desc: `failed to detect ${SHADOW_FILES.join(',')}` }];
   const out: Assessment[] = [];
   for (const file of present) {
-    for (const line of contents.get(file)!.toString('utf8').split('\n')) {
+    for (const line of (contents.get(file) ?? Buffer.alloc(0)).toString('utf8').split('\n')) {
       if (line === '' || line.startsWith('#')) continue;
       const fields = line.split(':');
       if (fields.length >= 2 && fields[1] === '') out.push({ code: 'DKL-LI-0001', filename: file, desc: `No password user found! username : ${fields[0]}` });

@@ -59,9 +59,8 @@ async function rootfsEntries(root: string, signal?: AbortSignal): Promise<ImageF
   const out: ImageFsEntry[] = [];
   const rootInfo = await lstat(root);
   const stack = [''];
-  while (stack.length > 0) {
+  for (let rel = stack.pop(); rel !== undefined; rel = stack.pop()) {
     signal?.throwIfAborted();
-    const rel = stack.pop()!;
     let dir;
     try {
       dir = await opendir(path.join(root, rel));

@@ -58,9 +58,10 @@ export const imageConfigTask = defineTask({
       ...(input.imageName ? { reference: input.imageName } : {}),
       ...(input.contentTrust !== undefined ? { contentTrust: input.contentTrust } : {}),
     };
-    const report = input.configPath
-      ? checkImageConfig(parseImageConfig(await readInputFile(input.configPath, 'image config'), input.configPath), input.imageName ?? input.configPath, options)
-      : await checkImageReference(input.reference!, { ...options, signal: ctx.signal });
+    const report =
+      input.reference !== undefined
+        ? await checkImageReference(input.reference, { ...options, signal: ctx.signal })
+        : checkImageConfig(parseImageConfig(await readInputFile(input.configPath ?? '', 'image config'), input.configPath ?? ''), input.imageName ?? input.configPath ?? '', options);
     await ctx.emit.findings(toFindings(report.results));
     return report;
   },

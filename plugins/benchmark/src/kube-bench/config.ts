@@ -117,7 +117,7 @@ export function benchmarkForKubernetesVersion(values: ConfigMap, kubeVersion: st
 function decrementVersion(version: string): string {
   const parts = version.split('.');
   if (parts.length < 2) return '';
-  const minor = Number.parseInt(parts[1]!, 10);
+  const minor = Number.parseInt(parts[1] ?? '', 10);
   if (!Number.isFinite(minor) || minor <= 1) return '';
   parts[1] = String(minor - 1);
   return parts.join('.');

@@ -45,9 +45,9 @@ describeWithShared('kube-bench control files', (shared) => {
 
   it('merges the benchmark config over the global one', () => {
     const k3s = loadKubeBenchConfig(cfgDir, 'k3s-cis-1.8').values as Record<string, Record<string, Record<string, unknown>>>;
-    expect(k3s['master']!['apiserver']!['bins']).toEqual(['containerd']);
+    expect(k3s['master']?.['apiserver']?.['bins']).toEqual(['containerd']);
     // Keys the benchmark does not override survive the merge.
-    expect(k3s['master']!['apiserver']!['defaultconf']).toBe('/etc/kubernetes/manifests/kube-apiserver.yaml');
+    expect(k3s['master']?.['apiserver']?.['defaultconf']).toBe('/etc/kubernetes/manifests/kube-apiserver.yaml');
   });
 
   it('maps Kubernetes versions to benchmarks, stepping down minor versions', () => {
@@ -82,16 +82,16 @@ describe('parseControls', () => {
       ].join('\n'),
       'x.yaml',
     );
-    const check = controls.groups[0]!.checks[0]!;
-    expect(controls.groups[0]!.id).toBe('1.10');
-    expect(check.id).toBe('1.1.10');
-    expect(check.tests!.testItems[0]).toEqual({ flag: 'permissions', env: '', path: '', set: true, compare: { op: 'bitmask', value: '0600' } });
-    expect(check.scored).toBe(true);
+    const check = controls.groups[0]?.checks[0];
+    expect(controls.groups[0]?.id).toBe('1.10');
+    expect(check?.id).toBe('1.1.10');
+    expect(check?.tests?.testItems[0]).toEqual({ flag: 'permissions', env: '', path: '', set: true, compare: { op: 'bitmask', value: '0600' } });
+    expect(check?.scored).toBe(true);
   });
 
   it('distinguishes an absent tests: (null) from an empty one', () => {
     const controls = parseControls('type: node\ngroups:\n  - id: 1\n    checks:\n      - id: a\n      - id: b\n        tests: {}\n', 'x.yaml');
-    expect(controls.groups[0]!.checks.map((c) => c.tests)).toEqual([null, { binOp: '', testItems: [] }]);
+    expect(controls.groups[0]?.checks.map((c) => c.tests)).toEqual([null, { binOp: '', testItems: [] }]);
   });
 
   it('names the file and field of a problem, and the line of a syntax error', () => {

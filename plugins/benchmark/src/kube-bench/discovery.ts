@@ -44,7 +44,7 @@ export function parseProcessList(text: string): ProcessInfo[] {
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
-    .map((cmd) => ({ cmd, comm: path.basename(cmd.split(/\s+/)[0]!).slice(0, 15) }));
+    .map((cmd) => ({ cmd, comm: path.basename(cmd.split(/\s+/)[0] ?? '').slice(0, 15) }));
 }
 
 /**
@@ -145,13 +145,14 @@ export function substitute(text: string, suffix: string, values: Record<string, 
   let out = text;
   const keys = Object.keys(values).sort((a, b) => b.length - a.length || a.localeCompare(b));
   for (const key of keys) {
-    let value = values[key]!;
-    if (value === '') continue;
+    const raw = values[key] ?? '';
+    if (raw === '') continue;
+    let value = raw;
     if (value.trim().split(/\s+/).length > 1) value = `'${value}'`;
     const variable = `$${key}${suffix}`;
     if (!out.includes(variable)) continue;
     out = out.split(variable).join(value);
-    used.push(values[key]!);
+    used.push(raw);
   }
   return { text: out, used };
 }

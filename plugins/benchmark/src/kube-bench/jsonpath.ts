@@ -50,32 +50,33 @@ function parseTemplate(template: string): TemplateNode[] {
   const root: TemplateNode[] = [];
   const stack: TemplateNode[][] = [root];
   const ranges: Extract<TemplateNode, { kind: 'range' }>[] = [];
+  const top = (): TemplateNode[] => stack[stack.length - 1] ?? root;
   let i = 0;
   while (i < template.length) {
     const open = template.indexOf('{', i);
     if (open < 0) {
-      stack[stack.length - 1]!.push({ kind: 'text', text: template.slice(i) });
+      top().push({ kind: 'text', text: template.slice(i) });
       break;
     }
-    if (open > i) stack[stack.length - 1]!.push({ kind: 'text', text: template.slice(i, open) });
+    if (open > i) top().push({ kind: 'text', text: template.slice(i, open) });
     const close = findClose(template, open);
     if (close < 0) throw new JsonPathError(`unclosed action in ${JSON.stringify(template)}`);
     const action = template.slice(open + 1, close).trim();
     i = close + 1;
     const quoted = /^'((?:[^'\\]|\\.)*)'$|^"((?:[^"\\]|\\.)*)"$/.exec(action);
     if (quoted) {
-      stack[stack.length - 1]!.push({ kind: 'text', text: unescape(quoted[1] ?? quoted[2] ?? '') });
+      top().push({ kind: 'text', text: unescape(quoted[1] ?? quoted[2] ?? '') });
     } else if (action === 'end') {
       if (ranges.length === 0) throw new JsonPathError(`not in range, nothing to end in ${JSON.stringify(template)}`);
       ranges.pop();
       stack.pop();
     } else if (action.startsWith('range ') || action === 'range') {
       const node = { kind: 'range' as const, steps: parsePath(action.slice(5).trim(), template), body: [] as TemplateNode[] };
-      stack[stack.length - 1]!.push(node);
+      top().push(node);
       ranges.push(node);
       stack.push(node.body);
     } else {
-      stack[stack.length - 1]!.push({ kind: 'path', steps: parsePath(action, template) });
+      top().push({ kind: 'path', steps: parsePath(action, template) });
     }
   }
   if (ranges.length > 0) throw new JsonPathError(`range without end in ${JSON.stringify(template)}`);
@@ -85,7 +86,7 @@ function parseTemplate(template: string): TemplateNode[] {
 function findClose(template: string, open: number): number {
   let quote: string | null = null;
   for (let j = open + 1; j < template.length; j++) {
-    const c = template[j]!;
+    const c = template.charAt(j);
     if (quote) {
       if (c === '\\') j++;
       else if (c === quote) quote = null;
@@ -105,17 +106,17 @@ function parsePath(expr: string, template: string): Step[] {
   if (expr === '' || expr === '@') return steps;
   if (expr[0] === '@' || expr[0] === '$') i = 1;
   while (i < expr.length) {
-    const c = expr[i]!;
+    const c = expr.charAt(i);
     if (c === '.') {
       if (expr[i + 1] === '.') {
         i += 2;
-        const m = /^[^.[\]\s]*/.exec(expr.slice(i))![0];
+        const m = /^[^.[\]\s]*/.exec(expr.slice(i))?.[0] ?? '';
         i += m.length;
         steps.push({ kind: 'recursive', name: m === '' || m === '*' ? null : m });
         continue;
       }
       i++;
-      const m = /^[^.[\]\s]*/.exec(expr.slice(i))![0];
+      const m = /^[^.[\]\s]*/.exec(expr.slice(i))?.[0] ?? '';
       i += m.length;
       if (m === '*') steps.push({ kind: 'wildcard' });
       else if (m !== '') steps.push({ kind: 'field', name: m });

@@ -121,12 +121,12 @@ describeWithShared('kube-bench on a fake node (cis-1.8)', (shared) => {
       '4.2.1': 'PASS', // config file: authentication.anonymous.enabled false
       '4.2.2': 'FAIL', // config file: authorization.mode AlwaysAllow
     });
-    const r111 = run.report.results.find((r) => r.checkId === '1.1.1')!;
+    const r111 = run.report.results.find((r) => r.checkId === '1.1.1');
     expect(r111).toMatchObject({ target: 'fake-node', benchmark: 'cis-1.8', file: 'cis-1.8/master.yaml', severity: 'HIGH' });
-    expect(r111.message).toContain('permissions has permissions 644, expected 600 or more restrictive');
+    expect(r111?.message).toContain('permissions has permissions 644, expected 600 or more restrictive');
     // Remediation shows the node's path, audits the path under --root.
-    expect(r111.remediation).toContain('chmod 600 /etc/kubernetes/manifests/kube-apiserver.yaml');
-    expect(r111.data!['audit']).toContain(`${root}/etc/kubernetes/manifests/kube-apiserver.yaml`);
+    expect(r111?.remediation).toContain('chmod 600 /etc/kubernetes/manifests/kube-apiserver.yaml');
+    expect(r111?.data?.['audit']).toContain(`${root}/etc/kubernetes/manifests/kube-apiserver.yaml`);
     expect(run.notes).toEqual([]);
   });
 
@@ -134,7 +134,7 @@ describeWithShared('kube-bench on a fake node (cis-1.8)', (shared) => {
     const run = await runKubeBench({ cfgDir, benchmark: 'cis-1.8', targets: ['master'], root, checks: ['1.1.9', '1.1.1'], skip: ['1.1.1'] });
     const states = Object.fromEntries(run.report.results.map((r) => [r.checkId, [r.status, r.message]]));
     expect(states['1.1.1']).toEqual(['INFO', 'Test marked as skip']);
-    expect(states['1.1.9']![0]).toBe('WARN'); // unscored CNI check
+    expect(states['1.1.9']?.[0]).toBe('WARN'); // unscored CNI check
   });
 
   it('reports an audit that hangs as timed out', async () => {
@@ -148,7 +148,7 @@ describeWithShared('kube-bench on a fake node (cis-1.8)', (shared) => {
       runAudit: (command, options) => runShellAudit(`sleep 20; ${command}`, options),
     });
     expect(run.report.results[0]).toMatchObject({ status: 'FAIL', data: expect.objectContaining({ timedOut: true }) });
-    expect(run.report.results[0]!.message).toMatch(/timed out after 200 ms/);
+    expect(run.report.results[0]?.message).toMatch(/timed out after 200 ms/);
   });
 
   it('refuses targets the benchmark does not declare', async () => {

@@ -121,7 +121,8 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
       });
     });
     prepared.forEach((p, i) => {
-      results.push(toResult(p, outcomes[i]!, { benchmark, target, nodeName, controls, file: `${benchmark}/${target}.yaml` }));
+      const outcome = outcomes[i];
+      if (outcome) results.push(toResult(p, outcome, { benchmark, target, nodeName, controls, file: `${benchmark}/${target}.yaml` }));
     });
   }
   return { benchmark, targets, report: benchmarkReport(`kube-bench ${benchmark} on ${nodeName}`, results), notes };
@@ -242,10 +243,7 @@ async function runPool<T, R>(items: readonly T[], limit: number, fn: (item: T) =
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;

@@ -33,7 +33,7 @@ export interface AuditOutputs {
  * when it has `env`, at the `audit_env` output.
  */
 export function executeTests(check: ControlCheck, outputs: AuditOutputs): { passed: boolean; actual: string; expected: string; error?: string } {
-  const tests = check.tests!;
+  const tests = check.tests ?? { binOp: '', testItems: [] };
   const results = tests.testItems.map((item) => {
     let result = executeItem(item, 'audit', outputs.audit, check.useMultipleValues);
     if (!result.flagFound && check.auditConfig !== '') {
