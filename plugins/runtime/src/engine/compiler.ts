@@ -1,6 +1,7 @@
 import { LIST_OPERATORS, type CondNode, type FieldRef, type ValueItem } from './ast';
 import { buildScalarTest, OperatorError, type ScalarTest } from './operators';
 import { basename } from '../fields/values';
+import { generatePredicate } from './codegen';
 import type { FieldAccessor, FieldSource, FieldType, FieldValue } from '../fields/types';
 
 /** A compiled condition: one closure per AST node, built once. */
@@ -160,9 +161,14 @@ function transformer(name: string): (v: string | number | boolean) => FieldValue
   }
 }
 
-/** Compiles an (unexpanded) condition into a predicate. Macros are expanded and compiled inline. */
-export function compileCondition(node: CondNode, scope: CompileScope): Predicate {
-  return compileNode(expandMacros(node, scope), scope);
+/**
+ * Compiles an (unexpanded) condition into a predicate, once. Macros are expanded inline. The
+ * default backend generates one specialised JavaScript function per condition (codegen.ts);
+ * `closures` builds a tree of specialised closures instead (same semantics, used to cross-check).
+ */
+export function compileCondition(node: CondNode, scope: CompileScope, backend: 'codegen' | 'closures' = 'codegen'): Predicate {
+  const expanded = expandMacros(node, scope);
+  return backend === 'codegen' ? generatePredicate(expanded, scope) : compileNode(expanded, scope);
 }
 
 function compileNode(node: CondNode, scope: CompileScope): Predicate {
@@ -235,7 +241,7 @@ function orOf(ps: Predicate[]): Predicate {
 }
 
 /** Expands list names among the items (unquoted items only), recording which lists were used. */
-function expandItems(items: readonly ValueItem[], scope: CompileScope): string[] {
+export function expandListItems(items: readonly ValueItem[], scope: CompileScope): string[] {
   const out: string[] = [];
   for (const item of items) {
     const list = item.quoted ? undefined : scope.lists.get(item.text);
@@ -260,8 +266,8 @@ function compileCheck(node: Extract<CondNode, { kind: 'check' }>, scope: Compile
     return (e) => accessor(e) !== undefined;
   }
   const value = node.value!;
-  if (value.kind === 'field') return compileFieldComparison(node, accessor, type, scope);
-  const items = value.kind === 'list' ? expandItems(value.items, scope) : expandItems([value.item], scope).slice(0, 1);
+  if (value.kind === 'field') return compileFieldComparisonClosure(node, accessor, type, scope);
+  const items = value.kind === 'list' ? expandListItems(value.items, scope) : expandListItems([value.item], scope).slice(0, 1);
   if (value.kind === 'value' && !LIST_OPERATORS.has(op) && scope.lists.has(value.item.text) && !value.item.quoted) {
     // A list name on the right of a scalar operator is a literal in Falco, not an expansion.
     items.splice(0, items.length, value.item.text);
@@ -346,7 +352,7 @@ function anyOf(accessor: FieldAccessor<unknown>, test: ScalarTest): Predicate {
 }
 
 /** `field op val(other.field)`: the right-hand side is extracted from the same event. */
-function compileFieldComparison(node: Extract<CondNode, { kind: 'check' }>, accessor: FieldAccessor<unknown>, type: FieldType, scope: CompileScope): Predicate {
+export function compileFieldComparisonClosure(node: Extract<CondNode, { kind: 'check' }>, accessor: FieldAccessor<unknown>, type: FieldType, scope: CompileScope): Predicate {
   const rhs = resolveField((node.value as { field: FieldRef }).field, scope.fields);
   const elementType: FieldType = type === 'list' || type === 'anylist' ? 'string' : type;
   try {

@@ -96,9 +96,10 @@ function str(e: SyscallEvent, key: string): string | undefined {
   return typeof v === 'string' ? v : (asString(v) as string | undefined);
 }
 
+const NO_ANCESTORS: AncestorInfo[] = [];
 function ancestors(e: SyscallEvent): AncestorInfo[] {
   const a = e['proc.ancestors'];
-  return Array.isArray(a) ? (a as AncestorInfo[]) : [];
+  return Array.isArray(a) ? (a as AncestorInfo[]) : NO_ANCESTORS;
 }
 
 const FD_TYPE_CHARS: Record<string, string> = {
@@ -108,15 +109,18 @@ const FD_TYPE_CHARS: Record<string, string> = {
 const FD_TYPES_BY_CHAR = Object.fromEntries(Object.entries(FD_TYPE_CHARS).map(([k, v]) => [v, k]));
 
 const procName = (e: SyscallEvent): string | undefined => {
-  const n = str(e, 'proc.name');
-  if (n !== undefined) return n;
+  const n = e['proc.name'];
+  if (typeof n === 'string') return n;
   const p = str(e, 'proc.exepath') ?? str(e, 'proc.exe');
   return p === undefined ? undefined : basename(p);
 };
-const fdName = (e: SyscallEvent): string | undefined => str(e, 'fd.name');
+const fdName = (e: SyscallEvent): string | undefined => {
+  const n = e['fd.name'];
+  return typeof n === 'string' ? n : undefined;
+};
 const fdTypeChar = (e: SyscallEvent): string | undefined => {
-  const c = str(e, 'fd.typechar');
-  if (c !== undefined) return c;
+  const c = e['fd.typechar'];
+  if (typeof c === 'string') return c;
   const t = str(e, 'fd.type');
   return t === undefined ? undefined : FD_TYPE_CHARS[t];
 };
@@ -129,15 +133,15 @@ const openFlags = (e: SyscallEvent): string | undefined => str(e, 'evt.arg.flags
 const DERIVED: Record<string, FieldAccessor<SyscallEvent>> = {
   'proc.name': procName,
   'proc.exepath': (e) => {
-    const v = str(e, 'proc.exepath');
-    if (v !== undefined) return v;
+    const v = e['proc.exepath'];
+    if (typeof v === 'string') return v;
     const exe = str(e, 'proc.exe');
     return exe?.startsWith('/') ? exe : undefined;
   },
   'proc.exe': (e) => str(e, 'proc.exe') ?? str(e, 'proc.exepath') ?? procName(e),
   'proc.cmdline': (e) => {
-    const v = str(e, 'proc.cmdline');
-    if (v !== undefined) return v;
+    const v = e['proc.cmdline'];
+    if (typeof v === 'string') return v;
     const name = procName(e);
     if (name === undefined) return undefined;
     const args = str(e, 'proc.args');
@@ -151,21 +155,24 @@ const DERIVED: Record<string, FieldAccessor<SyscallEvent>> = {
     const i = cmd.indexOf(' ');
     return i < 0 ? '' : cmd.slice(i + 1);
   },
-  'proc.pname': (e) => str(e, 'proc.pname') ?? asString(ancestors(e)[0]?.name),
+  'proc.pname': (e) => {
+    const v = e['proc.pname'];
+    return typeof v === 'string' ? v : asString(ancestors(e)[0]?.name);
+  },
   'proc.pcmdline': (e) => str(e, 'proc.pcmdline') ?? asString(ancestors(e)[0]?.cmdline),
   'proc.pexe': (e) => str(e, 'proc.pexe') ?? asString(ancestors(e)[0]?.exe ?? ancestors(e)[0]?.exepath),
   'proc.pexepath': (e) => str(e, 'proc.pexepath') ?? asString(ancestors(e)[0]?.exepath),
   'proc.ppid': (e) => asNumber(e['proc.ppid'] ?? ancestors(e)[0]?.pid),
   'fd.directory': (e) => {
-    const v = str(e, 'fd.directory');
-    if (v !== undefined) return v;
+    const v = e['fd.directory'];
+    if (typeof v === 'string') return v;
     const name = fdName(e);
     if (name === undefined || !name.startsWith('/')) return undefined;
     return fdTypeChar(e) === 'd' ? name : dirname(name);
   },
   'fd.filename': (e) => {
-    const v = str(e, 'fd.filename');
-    if (v !== undefined) return v;
+    const v = e['fd.filename'];
+    if (typeof v === 'string') return v;
     const name = fdName(e);
     if (name === undefined || !name.startsWith('/') || fdTypeChar(e) === 'd') return undefined;
     return basename(name);
@@ -178,17 +185,22 @@ const DERIVED: Record<string, FieldAccessor<SyscallEvent>> = {
     return c === undefined ? undefined : FD_TYPES_BY_CHAR[c];
   },
   'fd.nameraw': (e) => str(e, 'fd.nameraw') ?? fdName(e),
-  'evt.dir': (e) => str(e, 'evt.dir') ?? '<',
+  'evt.dir': (e) => {
+    const v = e['evt.dir'];
+    return typeof v === 'string' ? v : '<';
+  },
   'syscall.type': (e) => str(e, 'syscall.type') ?? str(e, 'evt.type'),
   'evt.is_open_read': (e) => {
-    const v = asBool(e['evt.is_open_read']);
-    if (v !== undefined) return v;
+    const v = e['evt.is_open_read'];
+    if (typeof v === 'boolean') return v;
+    if (v !== undefined) return asBool(v);
     const f = openFlags(e);
     return f === undefined ? undefined : f.includes('O_RDONLY') || f.includes('O_RDWR');
   },
   'evt.is_open_write': (e) => {
-    const v = asBool(e['evt.is_open_write']);
-    if (v !== undefined) return v;
+    const v = e['evt.is_open_write'];
+    if (typeof v === 'boolean') return v;
+    if (v !== undefined) return asBool(v);
     const f = openFlags(e);
     return f === undefined ? undefined : f.includes('O_WRONLY') || f.includes('O_RDWR');
   },
@@ -204,7 +216,10 @@ const DERIVED: Record<string, FieldAccessor<SyscallEvent>> = {
     const r = asNumber(e['evt.rawres']);
     return r === undefined ? undefined : (r as number) < 0;
   },
-  'container.id': (e) => str(e, 'container.id') ?? 'host',
+  'container.id': (e) => {
+    const v = e['container.id'];
+    return typeof v === 'string' ? v : v === undefined || v === null ? 'host' : String(v);
+  },
   'container.name': (e) => str(e, 'container.name') ?? (e['container.id'] === undefined ? 'host' : undefined),
   'container.image.repository': (e) => {
     const v = str(e, 'container.image.repository');
@@ -309,7 +324,7 @@ function buildDefinitions(): Map<string, FieldDefinition<SyscallEvent>> {
     const [name, t] = token.split(':') as [string, string];
     const type = T[t]!;
     const derived = DERIVED[name];
-    defs.set(name, def(name, type, () => derived ?? rawAccessor(name, type)));
+    defs.set(name, derived ? def(name, type, () => derived) : { ...def(name, type, () => rawAccessor(name, type)), rawKey: name });
   }
   const more: FieldDefinition<SyscallEvent>[] = [
     ancestorField('proc.aname', procName, (a) => a.name),
@@ -353,7 +368,7 @@ const SYSCALL_FIELDS = buildDefinitions();
 /** Falco's `evt.arg.NAME` / `evt.rawarg.NAME` forms read the key of the same name. */
 function dynamicArgField(name: string): FieldDefinition<SyscallEvent> | undefined {
   if (!/^evt\.(raw)?arg\.[A-Za-z0-9_]+$/.test(name)) return undefined;
-  return def(name, 'string', () => rawAccessor(name, 'string'));
+  return { ...def(name, 'string', () => rawAccessor(name, 'string')), rawKey: name };
 }
 
 export const syscallFields: FieldSource<SyscallEvent> = {

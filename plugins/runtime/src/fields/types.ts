@@ -17,6 +17,11 @@ export interface FieldDefinition<E = unknown> {
   /** `required`: `ka.uri.param[x]`; `optional`: `proc.aname` and `proc.aname[2]`; `none`. */
   readonly arg: 'none' | 'required' | 'optional';
   readonly description?: string;
+  /**
+   * Set when the field is read straight from one key of a flat event object (coerced to the
+   * field type): the code generator then inlines the property read instead of calling `accessor`.
+   */
+  readonly rawKey?: string;
   accessor(arg: string | undefined): FieldAccessor<E>;
 }
 

@@ -1,0 +1,16 @@
+export * from './engine/ast';
+export { parseCondition, ConditionSyntaxError } from './engine/condition-parser';
+export { compileCondition, conditionEventTypes, CompileError, type Predicate, type TypeSet } from './engine/compiler';
+export { compileOutput, type CompiledOutput, type OutputFieldValue } from './engine/output-format';
+export * from './engine/priority';
+export * from './engine/diagnostics';
+export { loadRules, ENGINE_VERSION, DEFAULT_SOURCES, type RulesFile, type CompiledRule, type LoadResult, type LoadOptions } from './engine/loader';
+export { RuleEngine, type EngineOptions, type MatchMode } from './engine/engine';
+export { EventEvaluator } from './engine/evaluator';
+export * from './fields/types';
+export { syscallFields, syscallFieldValue, splitImage, type SyscallEvent, type AncestorInfo, type MountInfo } from './fields/syscall';
+export { k8sAuditFields, k8sAuditFieldValue, jsonPointer, formatRfc3339Nano, type K8sAuditEvent } from './fields/k8saudit';
+export { parseAuditPayload, toAuditEvent, parseRfc3339Ns, type ParsedAuditEvents, type MalformedInput } from './events/k8s-audit';
+export { validateSyscallEvent, syscallEventTimeNs } from './events/syscall-event';
+export { classifyJson, inlineInputs, readInputFile, type InputItem } from './events/reader';
+export * from './alerts/alert';
