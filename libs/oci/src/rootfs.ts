@@ -1,18 +1,21 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { lstat, opendir, open } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExtractionLimits } from './limits';
+import { skippedMountsUnder } from './mounts';
 import { resolveInRoot } from './paths';
 import type { ImageFile } from './walk';
 
-/** Top-level directories of a live system that hold no installed software, only kernel views. */
-const LIVE_SYSTEM_SKIP = new Set(['proc', 'sys', 'dev', 'run']);
+/** Top-level directories of a live system that hold only kernel and runtime views. */
+const LIVE_SYSTEM_SKIP = ['proc', 'sys', 'dev', 'run'];
+/** Directories read at once: overlaps I/O waits without flooding the event loop. */
+const CONCURRENCY = 8;
 
 /**
- * Walks a directory as an image root. Only wanted files are read. Directories on another device
- * than the root (mounts: /proc, bind mounts, network shares) are not entered, like `find -xdev`;
- * for `/` the kernel and runtime trees are skipped by name too. Unreadable directories and files
- * are skipped with a warning, never fatal: scanning a live host as non-root must still work.
+ * Walks a directory as an image root. Only wanted files are read. Virtual, memory-backed and
+ * network file systems mounted inside the root are not entered (see mounts.ts); for `/` the
+ * kernel and runtime trees are skipped by name too. Unreadable directories and files are skipped
+ * with a warning, never fatal: scanning a live host as non-root must still work.
  */
 export async function walkRootfs(
   root: string,
@@ -20,30 +23,30 @@ export async function walkRootfs(
   options: { limits: ExtractionLimits; signal?: AbortSignal },
 ): Promise<{ files: ImageFile[]; warnings: string[] }> {
   const warnings: string[] = [];
-  const rootInfo = await lstat(root);
+  const skip = skippedMountsUnder(root) ?? new Set<string>();
+  if (root === '/') for (const name of LIVE_SYSTEM_SKIP) skip.add(name);
   const wanted: string[] = [];
-  const stack: string[] = [''];
-  let visited = 0;
-  for (let rel = stack.pop(); rel !== undefined; rel = stack.pop()) {
-    if (++visited % 256 === 0) options.signal?.throwIfAborted();
-    let dir;
-    try {
-      dir = await opendir(path.join(root, rel), { bufferSize: 256 });
-    } catch (error) {
-      warnings.push(`${rel || '/'}: not readable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): skipped`);
-      continue;
-    }
-    for await (const dirent of dir) {
-      const child = rel === '' ? dirent.name : `${rel}/${dirent.name}`;
-      if (dirent.isDirectory()) {
-        if (rel === '' && root === '/' && LIVE_SYSTEM_SKIP.has(dirent.name)) continue;
-        const info = await lstat(path.join(root, child)).catch(() => undefined);
-        if (info && info.dev === rootInfo.dev) stack.push(child);
-      } else if ((dirent.isFile() || dirent.isSymbolicLink()) && wants(child)) {
+  const limit = concurrencyLimit(CONCURRENCY);
+
+  const visit = async (rel: string): Promise<void> => {
+    options.signal?.throwIfAborted();
+    const entries = await limit(() => readdir(path.join(root, rel), { withFileTypes: true })).catch((error: NodeJS.ErrnoException) => {
+      warnings.push(`${rel || '/'}: not readable (${error.code ?? error.message}): skipped`);
+      return [];
+    });
+    const subdirectories: string[] = [];
+    for (const entry of entries) {
+      const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!skip.has(child)) subdirectories.push(child);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && wants(child)) {
         wanted.push(child);
       }
     }
-  }
+    await Promise.all(subdirectories.map(visit));
+  };
+  await visit('');
+
   const readlink = (rel: string): string | undefined => {
     try {
       const full = path.join(root, rel);
@@ -78,4 +81,21 @@ async function readLimited(file: string, maxBytes: number): Promise<Buffer | und
   } finally {
     await handle.close();
   }
+}
+
+/** Runs at most `max` of the given tasks at a time (to bound open directory handles). */
+function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
