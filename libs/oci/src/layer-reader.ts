@@ -119,11 +119,17 @@ export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: 
     });
   });
 
-  const stages = [image.store.open(layer.blobPath), compressedTap, ...(decompressor && uncompressedTap ? [decompressor, uncompressedTap] : [])];
+  // The stream that fails first names the failure; pipeline then destroys the others with it.
+  let failedStage: Stage | undefined;
+  const source = image.store.open(layer.blobPath);
+  source.once('error', () => (failedStage ??= 'read'));
+  decompressor?.once('error', () => (failedStage ??= 'decompress'));
+  extract.once('error', () => (failedStage ??= 'tar'));
+  const stages = [source, compressedTap, ...(decompressor && uncompressedTap ? [decompressor, uncompressedTap] : [])];
   try {
     await pipeline([...stages, extract as unknown as NodeJS.WritableStream]);
   } catch (error) {
-    throw translateError(error, name, compression, signal);
+    throw translateError(error, name, compression, failedStage, signal);
   }
   const actualBlob = `${blobDigest.algorithm}:${blobHash.digest('hex')}`;
   if (actualBlob !== layer.digest) throw new BadInputError(`${name}: digest mismatch: expected ${layer.digest}, actual ${actualBlob}`);
@@ -133,17 +139,20 @@ export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: 
   }
 }
 
-function translateError(error: unknown, name: string, compression: Compression, signal: AbortSignal | undefined): unknown {
+type Stage = 'read' | 'decompress' | 'tar';
+
+/**
+ * Turns a stream failure into a message naming the layer and what broke. Corrupt compressed
+ * data and corrupt tar structure are input problems (BadInputError); a failure to read the blob
+ * file itself (EIO, a file removed under us) is not, and keeps its own type.
+ */
+function translateError(error: unknown, name: string, compression: Compression, stage: Stage | undefined, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return signal.reason ?? error;
   if (error instanceof BadInputError) return error;
-  const err = error as NodeJS.ErrnoException;
-  const message = err?.message ?? String(error);
-  if (err?.code === 'Z_BUF_ERROR' || err?.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header check|invalid/i.test(message) && compression === 'gzip') {
-    return new BadInputError(`${name}: truncated or corrupt gzip data (${message})`, { cause: error });
-  }
-  if (compression === 'zstd' && !/tar/i.test(message)) return new BadInputError(`${name}: truncated or corrupt zstd data (${message})`, { cause: error });
-  if (/unexpected end of data|invalid tar header|tar/i.test(message)) return new BadInputError(`${name}: corrupt or truncated tar stream (${message})`, { cause: error });
-  return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (stage === 'decompress') return new BadInputError(`${name}: truncated or corrupt ${compression} data (${message})`, { cause: error });
+  if (stage === 'tar') return new BadInputError(`${name}: corrupt or truncated tar stream (${message})`, { cause: error });
+  return new Error(`${name}: reading the layer failed: ${message}`, { cause: error });
 }
 
 /** A pass-through that inspects each chunk; returning an Error stops the stream with it. */

@@ -132,6 +132,11 @@ describe('hostile layers', () => {
     await expectBadInput(scanLayers([{ tar: tarBytes, mutateBlob: (blob) => blob.subarray(0, blob.length - 20), claimedDigest: undefined }]), /layer 0 .*truncated or corrupt gzip data/);
   });
 
+  it('reports a truncated zstd layer', async () => {
+    const tarBytes = await buildTar([{ name: 'f', content: Buffer.from('x'.repeat(200_000)) }]);
+    await expectBadInput(scanLayers([{ tar: tarBytes, compression: 'zstd', mutateBlob: (blob) => blob.subarray(0, blob.length - 10) }]), /layer 0 .*truncated or corrupt zstd data/);
+  });
+
   it('reports a manifest naming a missing blob', async () => {
     await expectBadInput(scanLayers([{ entries: [{ name: 'f', content: 'x' }], omitBlob: true }]), /layer 0 names blob sha256:[a-f0-9]{64}, which is missing/);
   });
