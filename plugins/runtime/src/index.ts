@@ -14,3 +14,9 @@ export { parseAuditPayload, toAuditEvent, parseRfc3339Ns, type ParsedAuditEvents
 export { validateSyscallEvent, syscallEventTimeNs } from './events/syscall-event';
 export { classifyJson, inlineInputs, readInputFile, type InputItem } from './events/reader';
 export * from './alerts/alert';
+export * from './alerts/outputs';
+export { loadRulesFrom, type RulesSource } from './engine/rules-source';
+export * from './drift';
+export * from './audit-webhook';
+export * from './cli/index';
+export { runtimePlugin, evaluateEventsTask, ingestFalcoAlertsTask, RUNTIME_PLUGIN_VERSION } from './plugin';

@@ -1,0 +1,73 @@
+import type { Writable } from 'node:stream';
+import { formatDiagnostic } from '../engine/diagnostics';
+import { RuleEngine, type MatchMode } from '../engine/engine';
+import { EventEvaluator } from '../engine/evaluator';
+import { loadRulesFrom } from '../engine/rules-source';
+import { readInputFile } from '../events/reader';
+
+export interface ReplayOptions {
+  /** Rules files, loaded in order. */
+  rules: readonly string[];
+  /** Event files: `.json` (array, EventList, Event-per-line) or `.jsonl` (streamed). */
+  inputs: readonly string[];
+  /** Where alerts go, one Falco JSON alert per line (default process.stdout). */
+  output?: Writable;
+  /** Where diagnostics and the summary go (default process.stderr). */
+  errorOutput?: Writable;
+  matching?: MatchMode;
+  hostname?: string;
+  signal?: AbortSignal;
+}
+
+export interface ReplaySummary {
+  exitCode: number;
+  events: number;
+  alerts: number;
+  malformed: number;
+}
+
+const MAX_REPORTED_MALFORMED = 10;
+
+async function write(stream: Writable, text: string): Promise<void> {
+  if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+}
+
+/**
+ * `bulkhead runtime replay --rules <file>... <events>...`: evaluates the events in order and
+ * prints one alert per line. Malformed events are counted and skipped (summary on stderr); an
+ * unreadable input is reported and the others still run. Exit 1 on rules errors or unreadable input.
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> {
+  const out = options.output ?? process.stdout;
+  const err = options.errorOutput ?? process.stderr;
+  const loaded = await loadRulesFrom({ files: options.rules });
+  for (const d of loaded.errors) await write(err, `${formatDiagnostic(d)}\n`);
+  if (loaded.errors.length > 0 || options.rules.length === 0) {
+    if (options.rules.length === 0) await write(err, 'replay: no rules files given (--rules)\n');
+    return { exitCode: 1, events: 0, alerts: 0, malformed: 0 };
+  }
+  const evaluator = new EventEvaluator(new RuleEngine(loaded.rules, { matching: options.matching }), options.hostname);
+  const summary: ReplaySummary = { exitCode: 0, events: 0, alerts: 0, malformed: 0 };
+  for (const input of options.inputs) {
+    try {
+      for await (const item of readInputFile(input, options.signal)) {
+        if (item.kind === 'malformed') {
+          summary.malformed++;
+          if (summary.malformed <= MAX_REPORTED_MALFORMED) await write(err, `replay: skipped malformed event at ${item.where}: ${item.reason}\n`);
+          continue;
+        }
+        summary.events++;
+        for (const alert of evaluator.evaluate(item.event)) {
+          summary.alerts++;
+          await write(out, `${JSON.stringify(alert)}\n`);
+        }
+      }
+    } catch (error) {
+      summary.exitCode = 1;
+      await write(err, `replay: cannot read ${input}: ${(error as Error).message}\n`);
+    }
+  }
+  const more = summary.malformed > MAX_REPORTED_MALFORMED ? ` (first ${MAX_REPORTED_MALFORMED} listed)` : '';
+  await write(err, `replay: ${summary.events} event(s), ${summary.alerts} alert(s), ${summary.malformed} malformed input(s) skipped${more}\n`);
+  return summary;
+}
