@@ -1,5 +1,5 @@
-import { builtinPlugins, loadPlugins } from '@bulkhead/builtin-plugins';
-import { PluginRegistry } from '@bulkhead/plugin-sdk';
+import { loadPlugins } from '@bulkhead/builtin-plugins';
+import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 
 /**
  * The plugins the CLI runs inline: the built-ins plus npm plugin packages named with --plugin
@@ -7,5 +7,5 @@ import { PluginRegistry } from '@bulkhead/plugin-sdk';
  */
 export function cliRegistry(extra: readonly string[] = []): PluginRegistry {
   const fromEnv = (process.env['BULKHEAD_PLUGINS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return new PluginRegistry([...builtinPlugins(), ...loadPlugins([...fromEnv, ...extra])]);
+  return loadPlugins([...fromEnv, ...extra]);
 }

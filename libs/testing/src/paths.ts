@@ -1,8 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Repository root (this file is libs/testing/src/paths.ts). */
-export const repoRoot = path.resolve(__dirname, '../../..');
+/**
+ * Repository root: the nearest folder holding nx.json, from this file upwards (it is
+ * libs/testing/src in sources and dist/libs/testing/src once compiled for benchmarks).
+ */
+export const repoRoot = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'nx.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start, '../../..');
+  }
+}
 
 /** ../shared: peers' conformance data, vulnerability data and image tools. Read-only. */
 export function sharedDir(): string {

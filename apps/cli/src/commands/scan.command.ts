@@ -61,7 +61,7 @@ async function scanInline(source: string, plugins: string[], io: CliIo): Promise
 
 const IMAGE_QUERY = `query($digest: String!, $after: String) {
   image(digest: $digest) {
-    digest references size layers os { family version name }
+    digest references size layers { digest diffId size mediaType } os { family version name }
     packages(first: 500, after: $after) {
       edges { node { type name version sourceName sourceVersion purl layer } }
       pageInfo { hasNextPage endCursor }
@@ -101,8 +101,14 @@ async function scanRemote(source: string, server: string, io: CliIo): Promise<Sc
     after = image.packages.pageInfo.hasNextPage ? image.packages.pageInfo.endCursor : null;
   } while (after);
   return buildScanReport({
-    artifact: { digest, references: image.references, size: image.size, layers: image.layers, os: image.os ?? undefined },
-    packages,
+    artifact: {
+      digest,
+      references: image.references,
+      size: image.size,
+      layers: image.layers.map((l) => ({ ...l, diffId: l.diffId ?? undefined, mediaType: l.mediaType ?? undefined })),
+      os: image.os ?? undefined,
+    },
+    packages: packages.map((p) => ({ ...p, layer: p.layer ?? undefined })),
     findings: [],
   });
 }
