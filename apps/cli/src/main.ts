@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { isPermanentError } from '@bulkhead/plugin-sdk';
 import { CliError, ExitCode, processIo, type CliIo } from './cli-io';
 import { registerCommands } from './commands';
 
@@ -32,8 +33,21 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       io.err(`bulkhead: ${error.message}`);
       return error.exitCode;
     }
+    if (isPermanentError(error) || isOperatorError(error)) {
+      // Bad input (a corrupt archive, a malformed file, an unreachable service): the message is
+      // the whole story, a stack trace would only hide it.
+      io.err(`bulkhead: ${(error as Error).message}`);
+      return ExitCode.failed;
+    }
     io.err(`bulkhead: ${error instanceof Error ? error.message : String(error)}`);
     if (process.env['BULKHEAD_DEBUG'] && error instanceof Error && error.stack) io.err(error.stack);
     return ExitCode.failed;
   }
+}
+
+/** Start-up problems an operator fixes (configuration, services, plugin packages), by name so
+ * that this module does not load their libraries. */
+function isOperatorError(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name ?? '';
+  return ['ConfigError', 'DatabaseUnavailableError', 'RedisUnavailableError', 'PluginLoadError', 'ApiStartupError'].includes(name);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io';
+import { registerBenchCommand } from './bench.command';
 import { registerMigrateCommand } from './migrate.command';
 import { registerScanCommand } from './scan.command';
 import { registerServeCommand } from './serve.command';
@@ -9,4 +10,5 @@ export function registerCommands(program: Command, io: CliIo, done: (code: numbe
   registerScanCommand(program, io, done);
   registerServeCommand(program, io, done);
   registerMigrateCommand(program, io, done);
+  registerBenchCommand(program, io, done);
 }

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../cli-io';
+
+/** What each `bench` subcommand function returns (plugins/benchmark/src/cli). */
+interface BenchOutput {
+  output: string;
+  exitCode: number;
+}
+
+const FORMAT_HELP = 'output format: table, json, sarif, junit';
+const EXIT_CODE_HELP = 'exit with this code when any check fails (default 0)';
+
+/**
+ * `bulkhead bench ...`: configuration benchmarks, run inline. Each subcommand is a thin adapter
+ * over a pure function of the benchmark plugin, which is loaded only when a subcommand runs.
+ */
+export function registerBenchCommand(program: Command, io: CliIo, done: (code: number) => void): void {
+  const bench = program.command('bench').description('configuration benchmarks: Kubernetes manifests, nodes (kube-bench format), Dockerfiles, images, containers');
+  const emit = (result: BenchOutput): void => {
+    io.out(result.output);
+    done(result.exitCode);
+  };
+  const plugin = () => import('@bulkhead/plugin-benchmark');
+
+  bench
+    .command('k8s')
+    .description('Pod Security Standards, RBAC (CIS 5.1.x) and NetworkPolicy isolation of manifests')
+    .argument('<paths...>', 'YAML/JSON manifest files or directories (multi-document, kind: List)')
+    .option('--pss <level>', 'evaluate the Pod Security Standards at this level: baseline or restricted')
+    .option('--pss-version <version>', 'PSS version v1.N or latest', 'latest')
+    .option('--checks <groups>', 'comma-separated check groups: pss, rbac, netpol (default: all; only pss with --pss)')
+    .option('-f, --format <format>', FORMAT_HELP, 'table')
+    .option('--exit-code <code>', EXIT_CODE_HELP)
+    .action(async (paths: string[], options: { pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string }) => {
+      const { runBenchK8s } = await plugin();
+      emit(await runBenchK8s({ paths, ...options }));
+    });
+
+  bench
+    .command('node')
+    .description('CIS Kubernetes node/master checks from kube-bench control files (their audits run as shell: trusted files only)')
+    .option('--benchmark <id>', 'benchmark id, e.g. cis-1.8 (default: from --version or config.yaml)')
+    .option('--version <k8s-version>', 'Kubernetes version used to pick the benchmark, e.g. 1.27')
+    .option('--config <dir>', 'kube-bench cfg folder (default: $BULKHEAD_KUBE_BENCH_CFG or /etc/kube-bench/cfg)')
+    .option('--root <dir>', 'evaluate a node file system copied to this folder')
+    .option('--targets <targets>', 'comma-separated: master, node, controlplane, etcd, policies')
+    .option('--timeout <seconds>', 'per-audit command timeout', '10')
+    .option('--check <ids>', 'only these check ids (comma-separated)')
+    .option('--skip <ids>', 'skip these check or group ids (comma-separated)')
+    .option('-f, --format <format>', FORMAT_HELP, 'table')
+    .option('--exit-code <code>', EXIT_CODE_HELP)
+    .action(async (options: Record<string, string | undefined>) => {
+      const { runBenchNode } = await plugin();
+      emit(await runBenchNode(options));
+    });
+
+  bench
+    .command('dockerfile')
+    .description('Dockerfile best practices (hadolint DL ids) and CIS Docker 4.x (CIS-DI ids)')
+    .argument('<file>', 'the Dockerfile')
+    .option('-f, --format <format>', FORMAT_HELP, 'table')
+    .option('--exit-code <code>', EXIT_CODE_HELP)
+    .action(async (file: string, options: { format: string; exitCode?: string }) => {
+      const { runBenchDockerfile } = await plugin();
+      emit(await runBenchDockerfile({ file, ...options }));
+    });
+
+  bench
+    .command('image')
+    .description('image configuration and file system checks (Dockle CIS-DI / DKL ids)')
+    .argument('<target>', 'oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir>, or an image config JSON with --config-only')
+    .option('--config-only', 'the target is an image config JSON file')
+    .option('--name <reference>', "the image's registry name (for the latest-tag check)")
+    .option('-f, --format <format>', FORMAT_HELP, 'table')
+    .option('--exit-code <code>', EXIT_CODE_HELP)
+    .action(async (target: string, options: { configOnly?: boolean; name?: string; format: string; exitCode?: string }) => {
+      const { runBenchImage } = await plugin();
+      emit(await runBenchImage({ target, ...options }));
+    });
+
+  bench
+    .command('container')
+    .description('container runtime configuration (CIS Docker 5.x) from docker inspect JSON or an OCI runtime config.json')
+    .argument('<file>', 'docker inspect output or config.json')
+    .option('-f, --format <format>', FORMAT_HELP, 'table')
+    .option('--exit-code <code>', EXIT_CODE_HELP)
+    .action(async (file: string, options: { format: string; exitCode?: string }) => {
+      const { runBenchContainer } = await plugin();
+      emit(await runBenchContainer({ file, ...options }));
+    });
+}
