@@ -131,7 +131,7 @@ export function resolveField(ref: FieldRef, fields: FieldSource<unknown>): Resol
   } catch (error) {
     throw new CompileError(`field '${ref.name}[${ref.arg ?? ''}]': ${(error as Error).message}`, ref.pos);
   }
-  let type = def.type;
+  let type = ref.arg === undefined && def.typeWithoutArg ? def.typeWithoutArg : def.type;
   for (const t of ref.transformers) {
     const inner = accessor;
     const map = transformer(t);

@@ -507,6 +507,15 @@ export function applyExceptions(ast: CondNode, exceptions: readonly ExceptionInf
   return { kind: 'and', children: [ast, { kind: 'not', child: alternatives.length === 1 ? alternatives[0]! : { kind: 'or', children: alternatives } }] };
 }
 
+/**
+ * Falco inserts exception values into the condition text quoted only when they contain spaces
+ * (rule_loader_compiler quote_item), so a bare value may name a list; `quoted` mirrors that.
+ */
+function exceptionItem(v: unknown): ValueItem {
+  const text = String(v);
+  return { text, quoted: /\s/.test(text) };
+}
+
 function exceptionCheck(fieldText: string, comp: string, value: unknown): CondNode {
   const m = /^([A-Za-z0-9_.]+)(?:\[(.*)\])?$/.exec(fieldText.trim());
   if (!m) throw new CompileError(`exception field '${fieldText}' is not a field name`);
@@ -514,8 +523,8 @@ function exceptionCheck(fieldText: string, comp: string, value: unknown): CondNo
   const op = comp === '==' ? '=' : comp;
   if (op === 'exists') return { kind: 'check', field, op, pos: 0 };
   if (LIST_OPERATORS.has(op)) {
-    // A plain string value is wrapped in parentheses unquoted, so it may name a list.
-    const items: ValueItem[] = Array.isArray(value) ? value.map((v) => ({ text: String(v), quoted: true })) : [{ text: String(value), quoted: false }];
+    // A single value is wrapped in parentheses (paren_item), so it may name a list.
+    const items: ValueItem[] = Array.isArray(value) ? value.map(exceptionItem) : [exceptionItem(value)];
     return { kind: 'check', field, op, value: { kind: 'list', items }, pos: 0 };
   }
   if (Array.isArray(value)) throw new CompileError(`exception value for field ${fieldText} with operator ${comp} must be a single value, not a list`);

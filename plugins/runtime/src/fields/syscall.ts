@@ -234,6 +234,12 @@ const DERIVED: Record<string, FieldAccessor<SyscallEvent>> = {
     return image === undefined ? undefined : splitImage(image).tag;
   },
   'fd.l4proto': (e) => str(e, 'fd.l4proto'),
+  // fd.*net fields compare the address against networks: read the matching address key.
+  'fd.net': (e) => str(e, 'fd.net') ?? str(e, 'fd.ip'),
+  'fd.snet': (e) => str(e, 'fd.snet') ?? str(e, 'fd.sip'),
+  'fd.cnet': (e) => str(e, 'fd.cnet') ?? str(e, 'fd.cip'),
+  'fd.lnet': (e) => str(e, 'fd.lnet') ?? str(e, 'fd.lip'),
+  'fd.rnet': (e) => str(e, 'fd.rnet') ?? str(e, 'fd.rip'),
 };
 
 /** `registry:5000/ns/app:1.2@sha256:..` → repository `registry:5000/ns/app`, tag `1.2`. */
@@ -255,6 +261,7 @@ function ancestorField(name: string, own: FieldAccessor<SyscallEvent>, pick: (a:
   return {
     name,
     type: numeric ? 'number' : 'string',
+    typeWithoutArg: 'anylist',
     arg: 'optional',
     accessor(arg) {
       if (arg === undefined) {

@@ -22,6 +22,8 @@ export interface FieldDefinition<E = unknown> {
    * field type): the code generator then inlines the property read instead of calling `accessor`.
    */
   readonly rawKey?: string;
+  /** Type when used without an argument, if different (`proc.aname` alone is any-ancestor). */
+  readonly typeWithoutArg?: FieldType;
   accessor(arg: string | undefined): FieldAccessor<E>;
 }
 
