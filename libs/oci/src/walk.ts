@@ -28,7 +28,8 @@ export interface FilesystemWalk {
   /**
    * For images: the wanted files after each layer that changed one of them, bottom to top (the
    * last equals `files`, minus files only reachable through a second pass). Lets a caller tell
-   * which layer introduced what, e.g. a package version. Empty for a root file system.
+   * which layer introduced what, e.g. a package version. Empty for a root file system, and when
+   * `onSnapshot` is given (the snapshots went there instead).
    */
   history: LayerSnapshot[];
   /** Things skipped without failing (oversized or unreadable wanted files). */
@@ -41,6 +42,12 @@ export interface WalkOptions {
   logger?: TaskLogger;
   /** Called after each layer (or, for a root file system, once at the end). */
   onLayer?: (done: number, total: number) => void;
+  /**
+   * Receives each history snapshot as soon as its layer is read, instead of collecting them in
+   * `history`: a caller that only needs a summary per layer lets older file versions be freed
+   * (an image whose 50 layers each rewrite a 2 MB package database would otherwise hold 100 MB).
+   */
+  onSnapshot?: (snapshot: LayerSnapshot) => void | Promise<void>;
 }
 
 /**
@@ -89,7 +96,11 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
       },
       { limits, budget, signal: options.signal, onWarning: (message) => warnings.push(message) },
     );
-    if (fs.wantedChanged) history.push({ layerIndex: layer.index, layer: layer.digest, files: collect(fs, image, () => undefined) });
+    if (fs.wantedChanged) {
+      const snapshot = { layerIndex: layer.index, layer: layer.digest, files: collect(fs, image, () => undefined) };
+      if (options.onSnapshot) await options.onSnapshot(snapshot);
+      else history.push(snapshot);
+    }
     options.onLayer?.(layer.index + 1, image.layers.length);
   }
 

@@ -100,6 +100,26 @@ describe('layer attribution', () => {
   });
 });
 
+describe('layer attribution after removal', () => {
+  it('credits a package removed and reinstalled to the reinstalling layer', async () => {
+    const stanza = (name: string, version: string): string => `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\n`;
+    const layout = path.join(work, 'reinstalled');
+    await testImageBuilder.writeOciLayout(layout, [
+      {
+        layers: [
+          { entries: [{ name: 'var/lib/dpkg/status', content: [stanza('base', '1.0'), stanza('tool', '2.0')].join('\n') }] },
+          { entries: [{ name: 'var/lib/dpkg/status', content: stanza('base', '1.0') }] },
+          { entries: [{ name: 'var/lib/dpkg/status', content: [stanza('base', '1.0'), stanza('tool', '2.0')].join('\n') }, { name: 'usr/bin/tool', content: 'bin' }] },
+        ],
+      },
+    ]);
+    const result = await scanArtifact(`oci:${layout}`, { analyzers: builtinAnalyzers });
+    const layers = result.artifact.layers.map((l) => l.digest);
+    expect(new Set(layers).size).toBe(3);
+    expect(Object.fromEntries(result.packages.map((p) => [p.name, p.layer]))).toEqual({ base: layers[0], tool: layers[2] });
+  });
+});
+
 describe('scan-image task', () => {
   function fakeContext(extra: Analyzer[] = []) {
     const emitted: { artifact?: ArtifactResult; packages?: { digest: string; list: readonly PackageResult[] }; findings?: readonly FindingResult[] } = {};

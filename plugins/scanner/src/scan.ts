@@ -25,10 +25,12 @@ export interface ScanResult {
  * Inventory scan of one image or root file system: streams the layers once, runs the OS
  * analyzers, then the package analyzers (with the detected OS), then the rest.
  *
- * Package layer attribution: package analyzers also run on the wanted files as they stood after
- * each layer that changed them (the walk's history). A package version belongs to the earliest
- * layer from which it stays present up to the top, i.e. the layer that introduced that version;
- * a later layer that rewrites the dpkg database without touching the package does not claim it.
+ * Package layer attribution: while the layers stream, the OS and package analyzers also run on
+ * the wanted files as they stand after each layer that changed one of them. A package version
+ * belongs to the earliest layer from which it stays present up to the top, i.e. the layer that
+ * introduced that version; a later layer that rewrites the dpkg database without touching the
+ * package does not claim it, and a package removed and reinstalled belongs to the reinstalling
+ * layer. Only the package keys per layer are kept, never old file versions.
  *
  * Artifact digest: the manifest digest for images (the config digest for a legacy
  * docker-archive, which has no manifest). A root file system has neither, so its digest is the
@@ -40,17 +42,14 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
   const logger = options.logger ?? silentLogger;
   const progress = options.onProgress ?? (() => undefined);
   const analyzers = checkUnique(options.analyzers);
+  const osAnalyzers = analyzers.filter((a) => a.stage === 'os');
+  const packageAnalyzers = analyzers.filter((a) => a.stage === 'packages');
+  const otherAnalyzers = analyzers.filter((a) => a.stage === 'other');
+  const warnings = new Set<string>();
+
   progress(0, `opening ${reference}`);
   const artifact = await openImage(reference, { limits: options.limits, signal: options.signal });
-  const wants = (path: string): boolean => analyzers.some((a) => a.wants(path));
-  const walk = await walkFinalFilesystem(artifact, wants, {
-    signal: options.signal,
-    limits: options.limits,
-    logger,
-    onLayer: (done, total) => progress((0.9 * done) / total, `read layer ${done} of ${total}`),
-  });
-  const warnings = [...walk.warnings];
-  const digest = artifact.kind === 'image' ? artifact.digest : rootfsDigest(walk.files);
+  let digest = artifact.kind === 'image' ? artifact.digest : '';
 
   const run = async (analyzer: Analyzer, files: readonly ImageFile[], os: OsInfo | undefined): Promise<AnalyzerResult> => {
     options.signal?.throwIfAborted();
@@ -62,30 +61,77 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
       throw new Error(`analyzer ${analyzer.id} failed on ${reference}: ${(error as Error).message}`, { cause: error });
     }
   };
+  const detectOs = async (files: readonly ImageFile[]): Promise<OsInfo | undefined> => {
+    for (const analyzer of osAnalyzers) {
+      const os = (await run(analyzer, files, undefined)).os;
+      if (os) return os;
+    }
+    return undefined;
+  };
 
-  let os: OsInfo | undefined;
-  for (const analyzer of analyzers.filter((a) => a.stage === 'os')) {
-    os ??= (await run(analyzer, walk.files, undefined)).os;
-  }
+  const attribution = new Map(packageAnalyzers.map((a) => [a.id, new LayerAttribution()]));
+  const onSnapshot = async (snapshot: LayerSnapshot): Promise<void> => {
+    const os = await detectOs(snapshot.files);
+    for (const analyzer of packageAnalyzers) {
+      attribution.get(analyzer.id)?.observe(snapshot.layer, (await run(analyzer, snapshot.files, os)).packages ?? []);
+    }
+  };
+  const walk = await walkFinalFilesystem(artifact, (path) => analyzers.some((a) => a.wants(path)), {
+    signal: options.signal,
+    limits: options.limits,
+    logger,
+    onLayer: (done, total) => progress((0.9 * done) / total, `read layer ${done} of ${total}`),
+    onSnapshot,
+  });
+  for (const warning of walk.warnings) warnings.add(warning);
+  if (artifact.kind === 'rootfs') digest = rootfsDigest(walk.files);
+
+  const os = await detectOs(walk.files);
   progress(0.92, os ? `detected ${os.family} ${os.version}` : 'no OS detected');
-
   const packages: PackageResult[] = [];
   const findings: FindingResult[] = [];
-  for (const analyzer of analyzers.filter((a) => a.stage === 'packages')) {
+  for (const analyzer of packageAnalyzers) {
     const result = await run(analyzer, walk.files, os);
     const found = result.packages ?? [];
-    if (found.length > 0 && walk.history.length > 0) await attributeLayers(found, walk.history, (files) => run(analyzer, files, os));
+    attribution.get(analyzer.id)?.apply(found);
     packages.push(...found);
     findings.push(...(result.findings ?? []));
   }
-  for (const analyzer of analyzers.filter((a) => a.stage === 'other')) {
+  for (const analyzer of otherAnalyzers) {
     const result = await run(analyzer, walk.files, os);
     packages.push(...(result.packages ?? []));
     findings.push(...(result.findings ?? []));
   }
   progress(1, `${packages.length} packages`);
 
-  return { artifact: artifactResult(artifact, digest, os), packages, findings, warnings };
+  return { artifact: artifactResult(artifact, digest, os), packages, findings, warnings: [...warnings] };
+}
+
+/**
+ * Which layer introduced each package version of one analyzer (see scanArtifact). Keys leave out
+ * the purl's distro qualifier so that an os-release change alone does not re-attribute.
+ */
+class LayerAttribution {
+  private readonly introducedBy = new Map<string, string>();
+
+  private static key(pkg: PackageResult): string {
+    const purl = pkg.purl.replace(/([?&])distro=[^&]*&?/, '$1').replace(/[?&]$/, '');
+    return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${purl}`;
+  }
+
+  observe(layer: string, packages: readonly PackageResult[]): void {
+    const present = new Set(packages.map(LayerAttribution.key));
+    for (const key of this.introducedBy.keys()) if (!present.has(key)) this.introducedBy.delete(key);
+    for (const key of present) if (!this.introducedBy.has(key)) this.introducedBy.set(key, layer);
+  }
+
+  /** Sets `layer` on packages seen in the snapshots; others keep the layer of their file. */
+  apply(packages: PackageResult[]): void {
+    for (const pkg of packages) {
+      const layer = this.introducedBy.get(LayerAttribution.key(pkg));
+      if (layer) pkg.layer = layer;
+    }
+  }
 }
 
 function checkUnique(analyzers: readonly Analyzer[]): readonly Analyzer[] {
@@ -97,32 +143,14 @@ function checkUnique(analyzers: readonly Analyzer[]): readonly Analyzer[] {
   return analyzers;
 }
 
-function filesFor(analyzer: Analyzer, files: readonly ImageFile[], warnings: string[]): AnalyzerFile[] {
+function filesFor(analyzer: Analyzer, files: readonly ImageFile[], warnings: Set<string>): AnalyzerFile[] {
   const limit = analyzer.maxFileSize ?? Number.POSITIVE_INFINITY;
   return files.filter((file) => {
     if (!analyzer.wants(file.path)) return false;
     if (file.content.length <= limit) return true;
-    warnings.push(`${file.path}: ${file.content.length} bytes, over analyzer ${analyzer.id}'s ${limit}-byte limit: skipped`);
+    warnings.add(`${file.path}: ${file.content.length} bytes, over analyzer ${analyzer.id}'s ${limit}-byte limit: skipped`);
     return false;
   });
-}
-
-function packageKey(pkg: PackageResult): string {
-  return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${pkg.purl}`;
-}
-
-/** Sets each package's layer to the layer that introduced its version (see scanArtifact). */
-async function attributeLayers(packages: PackageResult[], history: readonly LayerSnapshot[], analyze: (files: ImageFile[]) => Promise<AnalyzerResult>): Promise<void> {
-  const introducedBy = new Map<string, string>();
-  for (const snapshot of history) {
-    const present = new Set(((await analyze(snapshot.files)).packages ?? []).map(packageKey));
-    for (const key of introducedBy.keys()) if (!present.has(key)) introducedBy.delete(key);
-    for (const key of present) if (!introducedBy.has(key)) introducedBy.set(key, snapshot.layer);
-  }
-  for (const pkg of packages) {
-    const layer = introducedBy.get(packageKey(pkg));
-    if (layer) pkg.layer = layer;
-  }
 }
 
 function rootfsDigest(files: readonly ImageFile[]): string {
