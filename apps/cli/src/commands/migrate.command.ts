@@ -6,17 +6,8 @@ export function registerMigrateCommand(program: Command, io: CliIo, done: (code:
     .command('migrate')
     .description('apply pending database migrations to DATABASE_URL / DATABASE_SCHEMA and exit')
     .action(async () => {
-      const { loadWorkerConfig } = await import('@bulkhead/worker');
-      const { connectDatabase, redactUrl, runMigrations } = await import('@bulkhead/persistence');
-      const config = loadWorkerConfig();
-      const dataSource = await connectDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
-      try {
-        const ran = await runMigrations(dataSource);
-        const where = `${redactUrl(config.DATABASE_URL)} (schema ${config.DATABASE_SCHEMA})`;
-        io.out(ran.length ? `applied ${ran.length} migration(s) to ${where}:\n  ${ran.join('\n  ')}` : `${where} is up to date`);
-      } finally {
-        await dataSource.destroy();
-      }
+      const { migrate } = await import('../platform/migrate');
+      io.out(await migrate());
       done(ExitCode.ok);
     });
 }

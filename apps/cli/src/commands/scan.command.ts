@@ -93,10 +93,11 @@ async function scanRemote(source: string, server: string, io: CliIo): Promise<Sc
 
   const packages: ScanReport['packages'] = [];
   let after: string | null = null;
-  let image: RemoteImage | null = null;
+  let image: RemoteImage;
   do {
-    ({ image } = await client.request<{ image: RemoteImage | null }>(IMAGE_QUERY, { digest, after }));
-    if (!image) throw new CliError(`image ${digest} is not stored on the server`);
+    const page: { image: RemoteImage | null } = await client.request(IMAGE_QUERY, { digest, after });
+    if (!page.image) throw new CliError(`image ${digest} is not stored on the server`);
+    image = page.image;
     packages.push(...image.packages.edges.map((e) => e.node));
     after = image.packages.pageInfo.hasNextPage ? image.packages.pageInfo.endCursor : null;
   } while (after);

@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describeWithShared, testImages } from '@bulkhead/testing';
+import { runCli } from './main';
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(['node', 'bulkhead', ...args], { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe('bulkhead scan (inline)', () => {
+  const images = testImages();
+
+  it('prints the JSON report of the tiny image in both forms, identically', async () => {
+    const archive = await cli('scan', `docker-archive:${images.tinyDockerArchive}`, '--format', 'json');
+    const layout = await cli('scan', `oci:${images.tinyOciLayout}:${images.tinyOciRef}`, '--format', 'json');
+    expect(archive.code).toBe(0);
+    expect(layout.code).toBe(0);
+    const a = JSON.parse(archive.out);
+    const b = JSON.parse(layout.out);
+    expect(Object.keys(a)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings']);
+    expect(a.artifact.os).toEqual({ family: 'debian', version: '12' });
+    expect(a.packages.length).toBeGreaterThan(0);
+    const withoutLayer = (pkgs: { layer: string }[]) => pkgs.map(({ layer: _layer, ...rest }) => rest);
+    expect(withoutLayer(a.packages)).toEqual(withoutLayer(b.packages));
+    expect(a.findings).toEqual([]);
+  });
+
+  it('lists exactly the packages dpkg-query lists for the minbase root file system', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-dpkg-'));
+    execFileSync('tar', ['-xf', images.minbaseRootfsTar, '-C', dir, './var/lib/dpkg/status']);
+    const expected = execFileSync('dpkg-query', [`--admindir=${dir}/var/lib/dpkg`, '-W', '-f', '${Package} ${Version}\n'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .sort();
+    const { code, out } = await cli('scan', `docker-archive:${images.minbaseDockerArchive}`, '--format', 'json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { packages: { name: string; version: string }[] };
+    expect(report.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(expected);
+    expect(expected).toHaveLength(88);
+  });
+
+  it('prints a readable table by default', async () => {
+    const { code, out } = await cli('scan', `oci:${images.tinyOciLayout}`);
+    expect(code).toBe(0);
+    expect(out).toMatch(/OS\s+debian 12/);
+    expect(out).toMatch(/Packages\s+\d+ \(deb: \d+\)/);
+  });
+
+  it('fails with exit code 1 and one line naming the problem for bad input', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-bad-'));
+    const truncated = path.join(dir, 'truncated.tar');
+    writeFileSync(truncated, readFileSync(images.tinyDockerArchive).subarray(0, 3000));
+    const missing = await cli('scan', 'oci:/nonexistent/layout');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('/nonexistent/layout');
+    const broken = await cli('scan', `docker-archive:${truncated}`);
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/^bulkhead: .*truncated/m);
+    expect(broken.err).not.toContain('    at ');
+  });
+
+  it('rejects usage errors with exit code 2', async () => {
+    expect((await cli('scan')).code).toBe(2);
+    expect((await cli('scan', 'rootfs:/', '--format', 'xml')).err).toContain('unknown --format "xml": use one of table, json');
+    expect((await cli('scan', 'nope:x')).err).toContain('accepted forms');
+    expect((await cli('no-such-command')).code).toBe(2);
+  });
+});
+
+describeWithShared('bulkhead bench k8s', (shared) => {
+  it('prints the PSS JSON shape with upstream check ids and follows --exit-code', async () => {
+    const dir = path.join(shared, 'peers/pod-security-admission/testdata/restricted/v1.30/fail');
+    const { code, out } = await cli('bench', 'k8s', dir, '--pss', 'restricted', '--pss-version', 'v1.30', '--format', 'json', '--exit-code', '3');
+    expect(code).toBe(3);
+    const { results } = JSON.parse(out) as { results: { kind: string; pss: { level: string; version: string; allowed: boolean; violations: { check: string }[] } }[] };
+    expect(results.length).toBeGreaterThan(50);
+    expect(results.every((r) => r.pss.level === 'restricted' && r.pss.version === 'v1.30' && !r.pss.allowed)).toBe(true);
+    expect(new Set(results.flatMap((r) => r.pss.violations.map((v) => v.check)))).toContain('allowPrivilegeEscalation');
+  });
+
+  it('finds our own Kubernetes manifests restricted-clean', async () => {
+    const { code, out } = await cli('bench', 'k8s', path.resolve(__dirname, '../../../docker/kubernetes'), '--pss', 'restricted', '--exit-code', '1');
+    expect(out).toContain('0 failed');
+    expect(code).toBe(0);
+  });
+});
