@@ -14,8 +14,18 @@ export interface FsNode {
   layer: number;
   size: number;
   linkTarget?: string;
+  /**
+   * Where the bytes live when that is not (this node's layer, its own path): hardlinks, and
+   * entries written through a symlinked parent. Left out otherwise to keep per-path metadata
+   * small on images with a million files.
+   */
   source?: FileSource;
   content?: Buffer;
+}
+
+/** Where a file node's bytes live (see FsNode.source). */
+export function sourceOf(path: string, node: FsNode): FileSource {
+  return node.source ?? { layer: node.layer, entry: path };
 }
 
 const WHITEOUT_PREFIX = '.wh.';
@@ -77,7 +87,7 @@ export class LayeredFilesystem {
       case 'file':
       case 'contiguous-file': {
         const size = header.size ?? 0;
-        const node: FsNode = { kind: 'file', layer, size, source: { layer, entry } };
+        const node: FsNode = entry === path ? { kind: 'file', layer, size } : { kind: 'file', layer, size, source: { layer, entry } };
         this.set(path, node);
         return this.wanted.has(path) ? path : undefined;
       }
@@ -99,7 +109,7 @@ export class LayeredFilesystem {
         if (!target || target.kind !== 'file') {
           throw new BadInputError(`${where}: hardlink ${entry} -> ${raw} points to ${target ? `a ${target.kind}` : 'nothing'}`);
         }
-        this.set(path, { kind: 'file', layer, size: target.size, source: target.source, content: target.content });
+        this.set(path, { kind: 'file', layer, size: target.size, source: sourceOf(targetPath ?? '', target), content: target.content });
         return undefined;
       }
       default:

@@ -91,6 +91,17 @@ describe('walkFinalFilesystem over layers', () => {
     expect(contents(walk)['usr/lib/apk/installed']).toBe('P:x');
   });
 
+  it('fetches a linked file written through a symlinked parent in the second pass', async () => {
+    const walk = await scanLayers(
+      [
+        { entries: [{ name: 'lib', type: 'symlink', linkname: 'usr/lib' }, { name: 'usr/lib/', type: 'directory' }] },
+        { entries: [{ name: 'lib/os-release', content: 'ID=merged\n' }, { name: 'etc/os-release', type: 'symlink', linkname: '/usr/lib/os-release' }] },
+      ],
+      (p) => p === 'etc/os-release',
+    );
+    expect(contents(walk)).toEqual({ 'etc/os-release': 'ID=merged\n' });
+  });
+
   it('gives hardlinks the content of their target', async () => {
     const walk = await scanLayers([{ entries: [{ name: 'a', content: 'same bytes' }, { name: 'b', type: 'link', linkname: 'a' }] }], (p) => p === 'b');
     expect(contents(walk)).toEqual({ b: 'same bytes' });

@@ -1,7 +1,7 @@
 import type { TaskLogger } from '@bulkhead/plugin-sdk';
 import { silentLogger } from '@bulkhead/plugin-sdk';
 import type { OpenedArtifact, OpenedImage } from './image';
-import { LayeredFilesystem, normaliseEntryName, type FsNode } from './layered-filesystem';
+import { LayeredFilesystem, normaliseEntryName, sourceOf, type FsNode } from './layered-filesystem';
 import { layerName, readLayer, type UncompressedBudget } from './layer-reader';
 import { resolveLimits, type ExtractionLimits } from './limits';
 import { walkRootfs } from './rootfs';
@@ -106,11 +106,12 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
 
   // Second pass for wanted paths whose bytes were not kept (reached through links).
   const missing = new Map<number, Set<string>>();
-  collect(fs, image, (node) => {
-    if (node.source && node.size <= limits.maxWantedFileBytes) {
-      const entries = missing.get(node.source.layer) ?? new Set<string>();
-      entries.add(node.source.entry);
-      missing.set(node.source.layer, entries);
+  collect(fs, image, (node, _path, nodePath) => {
+    if (node.size <= limits.maxWantedFileBytes) {
+      const source = sourceOf(nodePath, node);
+      const entries = missing.get(source.layer) ?? new Set<string>();
+      entries.add(source.entry);
+      missing.set(source.layer, entries);
     }
   });
   if (missing.size > 0) {
@@ -131,8 +132,10 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
         { limits, budget: { used: 0 }, signal: options.signal },
       );
     }
-    for (const node of fs.nodes.values()) {
-      if (node.kind === 'file' && !node.content && node.source) node.content = fetched.get(`${node.source.layer}\u0000${node.source.entry}`);
+    for (const [path, node] of fs.nodes) {
+      if (node.kind !== 'file' || node.content) continue;
+      const source = sourceOf(path, node);
+      node.content = fetched.get(`${source.layer}\u0000${source.entry}`);
     }
   }
   const files = collect(fs, image, (node, path) => warnings.push(`${path}: content unavailable (${node.size} bytes)`));
@@ -140,21 +143,23 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
   return { files, history, warnings };
 }
 
-/** The node a wanted path leads to, following symlinks inside the root. */
-function finalNode(fs: LayeredFilesystem, path: string): FsNode | undefined {
+/** The node a wanted path leads to (following symlinks inside the root) and its own path. */
+function finalNode(fs: LayeredFilesystem, path: string): { node: FsNode; nodePath: string } | undefined {
   const node = fs.nodes.get(path);
-  if (node?.kind !== 'symlink') return node;
+  if (node?.kind !== 'symlink') return node ? { node, nodePath: path } : undefined;
   const target = fs.resolve(path, true);
-  return target === undefined ? undefined : fs.nodes.get(target);
+  const targetNode = target === undefined ? undefined : fs.nodes.get(target);
+  return target !== undefined && targetNode ? { node: targetNode, nodePath: target } : undefined;
 }
 
-function collect(fs: LayeredFilesystem, image: OpenedImage, onMissing: (node: FsNode, path: string) => void): ImageFile[] {
+function collect(fs: LayeredFilesystem, image: OpenedImage, onMissing: (node: FsNode, path: string, nodePath: string) => void): ImageFile[] {
   const files: ImageFile[] = [];
   for (const path of [...fs.wanted].sort()) {
-    const node = finalNode(fs, path);
-    if (node?.kind !== 'file') continue;
-    if (node.content) files.push({ path, content: node.content, layer: image.layers[node.source?.layer ?? node.layer]?.digest });
-    else onMissing(node, path);
+    const found = finalNode(fs, path);
+    if (found?.node.kind !== 'file') continue;
+    const { node, nodePath } = found;
+    if (node.content) files.push({ path, content: node.content, layer: image.layers[sourceOf(nodePath, node).layer]?.digest });
+    else onMissing(node, path, nodePath);
   }
   return files;
 }
