@@ -90,3 +90,19 @@ describeWithShared('bulkhead bench k8s', (shared) => {
     expect(code).toBe(0);
   });
 });
+
+describeWithShared('bulkhead runtime', (shared) => {
+  const falco = path.join(shared, 'peers/falco');
+
+  it('validates Falco rules files and fails on a broken one with its position', async () => {
+    const ok = await cli('runtime', 'rules', 'validate', path.join(falco, 'falco_rules.yaml'));
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('0 error(s)');
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-rules-'));
+    const broken = path.join(dir, 'broken.yaml');
+    writeFileSync(broken, '- rule: r\n  desc: d\n  condition: evt.type = open and (\n  output: o\n  priority: WARNING\n');
+    const bad = await cli('runtime', 'rules', 'validate', broken);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(new RegExp(`${broken.replace(/[/.]/g, '\\$&')}:\\d+:\\d+: error`));
+  });
+});

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io';
 import { registerBenchCommand } from './bench.command';
+import { registerRuntimeCommand } from './runtime.command';
 import { registerMigrateCommand } from './migrate.command';
 import { registerScanCommand } from './scan.command';
 import { registerServeCommand } from './serve.command';
@@ -11,4 +12,5 @@ export function registerCommands(program: Command, io: CliIo, done: (code: numbe
   registerServeCommand(program, io, done);
   registerMigrateCommand(program, io, done);
   registerBenchCommand(program, io, done);
+  registerRuntimeCommand(program, io, done);
 }
