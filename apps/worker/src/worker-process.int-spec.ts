@@ -47,6 +47,8 @@ function spawnWorker(env: Record<string, string> = {}): RunningWorker {
       WORKER_SHUTDOWN_GRACE_MS: '500',
       WORKER_MIGRATE: 'false',
       LOG_LEVEL: 'info',
+      // A killed worker cannot remove its task's scratch directory: keep those inside buildDir.
+      TMPDIR: path.join(buildDir, 'tmp'),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -74,7 +76,7 @@ function submitSlow(digest: string) {
 }
 
 beforeAll(async () => {
-  mkdirSync(buildDir, { recursive: true });
+  mkdirSync(path.join(buildDir, 'tmp'), { recursive: true });
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(buildDir, 'node_modules'));
   execFileSync(
     process.execPath,

@@ -127,7 +127,7 @@ describe('worker with the real scanner', () => {
     const redis = createRedis(REDIS_URL, 'producer');
     try {
       expect(await deleteKeysWithPrefix(redis, prefix)).toBeGreaterThan(0);
-      expect(await queues.getJob({ id: ids[0]!, kind: 'scanner' })).toBeUndefined();
+      for (const id of ids) expect(await queues.getJob({ id, kind: 'scanner' })).toBeUndefined();
     } finally {
       redis.disconnect();
     }

@@ -80,16 +80,17 @@ describe('ResultWriter', () => {
     const writer = new ResultWriter(db.dataSource, null);
     await writer.artifact({ ...artifact, references: ['registry.example/app:1'] });
     await writer.packages(digest, packages.slice(0, 1));
-    await writer.findings([{ ...findings[0]!, severity: 'CRITICAL' }]);
+    await writer.findings([{ ...findings[0], severity: 'CRITICAL' } as FindingResult]);
 
     const images = new ImageStore(db.dataSource);
     const stored = await images.getByDigest(digest);
     expect(stored?.references).toEqual(['oci:/images/app', 'registry.example/app:1']);
     expect(stored?.size).toBe(1234);
-    expect(await images.countPackages(stored!.id)).toBe(1);
+    expect(await images.countPackages(stored?.id ?? '')).toBe(1);
     const after = (await store.list({ target: digest })).edges.map((e) => e.node);
-    const bash = after.find((f) => f.location === 'bash')!;
-    const bashBefore = before.find((f) => f.location === 'bash')!;
+    const bash = after.find((f) => f.location === 'bash');
+    const bashBefore = before.find((f) => f.location === 'bash');
+    if (!bash || !bashBefore) throw new Error('finding for bash missing');
     expect(bash.severity).toBe('CRITICAL');
     expect(bash.firstSeenAt).toEqual(bashBefore.firstSeenAt);
     expect(bash.lastSeenAt.getTime()).toBeGreaterThan(bashBefore.lastSeenAt.getTime());
@@ -106,7 +107,7 @@ describe('ResultWriter', () => {
     const many = Array.from({ length: 25 }, (_, i) => ({ type: 'npm', name: `p${String(i).padStart(2, '0')}`, version: '1.0.0', purl: `pkg:npm/p${i}@1.0.0` }));
     await writer.packages(d2, many);
     const images = new ImageStore(db.dataSource);
-    const id = (await images.getByDigest(d2))!.id;
+    const id = (await images.getByDigest(d2))?.id ?? '';
     const names: string[] = [];
     let after: string | null = null;
     do {
@@ -160,10 +161,11 @@ describe('TaskStore', () => {
     const results = await Promise.all([store.createOrGet(request), store.createOrGet(request), store.createOrGet(request)]);
     expect(new Set(results.map((r) => r.task.id)).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    await store.fail(results[0]!.task.id, 'boom');
+    const firstId = results[0]?.task.id ?? '';
+    await store.fail(firstId, 'boom');
     const again = await store.createOrGet(request);
     expect(again.created).toBe(true);
-    expect(again.task.id).not.toBe(results[0]!.task.id);
+    expect(again.task.id).not.toBe(firstId);
   });
 
   it('lists unfinished tasks oldest first', async () => {
@@ -172,7 +174,9 @@ describe('TaskStore', () => {
     expect(unfinished.every((t) => t.status === TaskStatus.QUEUED || t.status === TaskStatus.RUNNING)).toBe(true);
     const times = unfinished.map((t) => t.createdAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => a - b));
-    const page2 = await store.listUnfinished({ limit: 1000, after: { createdAt: unfinished[4]!.createdAt, id: unfinished[4]!.id } });
+    const fifth = unfinished[4];
+    if (!fifth) throw new Error('expected at least 5 unfinished tasks');
+    const page2 = await store.listUnfinished({ limit: 1000, after: { createdAt: fifth.createdAt, id: fifth.id } });
     expect(page2.map((t) => t.id)).toEqual(unfinished.slice(5).map((t) => t.id));
   });
 });

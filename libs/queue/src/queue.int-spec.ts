@@ -91,7 +91,8 @@ describe('Reconciler', () => {
       throw new UnrecoverableError('job stalled more than allowable limit');
     }, { connection, prefix });
     try {
-      const job = (await queues.getJob(task))!;
+      const job = await queues.getJob(task);
+      if (!job) throw new Error('job was not added');
       for (let i = 0; i < 100 && (await job.getState()) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       await worker.close();

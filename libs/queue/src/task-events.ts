@@ -94,10 +94,15 @@ export class TaskEventsSubscriber {
     const buffer: TaskUpdate[] = [];
     let wake: (() => void) | undefined;
     let done = false;
+    let terminalSeen = false;
     const listener: Listener = {
       push: (update) => {
+        // Nothing follows a terminal state (a late progress write must not reopen the stream).
+        if (terminalSeen) return;
+        terminalSeen = isFinishedStatus(update.status);
         buffer.push(update);
-        if (buffer.length > MAX_BUFFERED) buffer.splice(buffer.findIndex((u) => !isFinishedStatus(u.status)), 1);
+        // Drop the oldest update; the terminal one is always last, so it is never dropped.
+        if (buffer.length > MAX_BUFFERED) buffer.shift();
         wake?.();
       },
     };
