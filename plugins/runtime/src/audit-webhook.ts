@@ -71,9 +71,9 @@ export class AuditWebhookHandler {
       return { status: 400, alerts: [], events: 0, malformed: [], error: `body is not JSON: ${(error as Error).message}` };
     }
     const parsed = parseAuditPayload(value);
-    if (parsed.events.length === 0 && parsed.malformed.length > 0 && !(typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'EventList')) {
-      return { status: 400, alerts: [], events: 0, malformed: parsed.malformed, error: parsed.malformed[0]!.reason };
-    }
+    // A problem with the payload itself (not with one item of an EventList) rejects the request.
+    const payloadProblem = parsed.malformed.find((m) => m.where === 'body');
+    if (payloadProblem) return { status: 400, alerts: [], events: 0, malformed: parsed.malformed, error: payloadProblem.reason };
     const alerts: FalcoAlert[] = [];
     for (const event of parsed.events) alerts.push(...this.evaluator.evaluate({ source: 'k8s_audit', event }));
     return { status: 200, alerts, events: parsed.events.length, malformed: parsed.malformed };
