@@ -86,7 +86,7 @@ describe('alerts from real Falco sensors', () => {
   const sample = {
     hostname: 'worker-2',
     output: '16:31:56.746609046: Error File below a known binary directory opened for writing (user=root command=touch /bin/x file=/bin/x)',
-    output_fields: { 'evt.time': 1700000000746609046, 'fd.name': '/bin/x', 'proc.cmdline': 'touch /bin/x', 'user.name': 'root', 'container.id': 'host' },
+    output_fields: { ...(JSON.parse('{"evt.time": 1700000000746609046}') as object), 'fd.name': '/bin/x', 'proc.cmdline': 'touch /bin/x', 'user.name': 'root', 'container.id': 'host' },
     priority: 'Error',
     rule: 'Write below binary dir',
     source: 'syscall',

@@ -94,6 +94,8 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Field sources by name; defaults to syscall and k8s_audit. */
   sources?: ReadonlyMap<string, FieldSource<unknown>>;
+  /** Condition backend: generated functions (default) or the closure tree (for cross-checks). */
+  backend?: 'codegen' | 'closures';
 }
 
 export const DEFAULT_SOURCES: ReadonlyMap<string, FieldSource<unknown>> = new Map<string, FieldSource<unknown>>([
@@ -141,7 +143,7 @@ class Ordered<T extends { name: string }> {
  */
 export function loadRules(files: readonly RulesFile[], options: LoadOptions = {}): LoadResult {
   const sources = options.sources ?? DEFAULT_SOURCES;
-  const loader = new Loader(sources);
+  const loader = new Loader(sources, options.backend ?? 'codegen');
   for (const file of files) loader.readFile(file);
   return loader.compile();
 }
@@ -156,7 +158,10 @@ class Loader {
   private file = '';
   private lineCounter = new LineCounter();
 
-  constructor(private readonly sources: ReadonlyMap<string, FieldSource<unknown>>) {}
+  constructor(
+    private readonly sources: ReadonlyMap<string, FieldSource<unknown>>,
+    private readonly backend: 'codegen' | 'closures',
+  ) {}
 
   private pos(node: YamlNode | null | undefined): SourcePos {
     const offset = node?.range?.[0] ?? 0;
@@ -435,7 +440,7 @@ class Loader {
       const scope: CompileScope = { fields, lists, macros: macroDefs, usedMacros, usedLists };
       try {
         const withExceptions = applyExceptions(ast, rule.exceptions);
-        const predicate = compileCondition(withExceptions, scope);
+        const predicate = compileCondition(withExceptions, scope, this.backend);
         const output = compileOutput(rule.output, fields);
         const eventTypes: TypeSet = rule.source === 'syscall' ? conditionEventTypes(expandMacros(withExceptions, scope)) : { neg: true, set: new Set() };
         if (rule.source === 'syscall' && eventTypes.neg && rule.warnEvttypes) {
