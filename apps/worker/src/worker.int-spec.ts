@@ -77,12 +77,12 @@ describe('worker with the real scanner', () => {
     expect(updates.at(-1)).toMatchObject({ status: TaskStatus.SUCCEEDED, progress: 1 });
   });
 
-  it('returns the same task for the same scan, and a forced re-scan adds no rows', async () => {
+  it('runs a finished scan again on request, and neither a repeat nor a forced re-scan adds rows', async () => {
     const images = testImages();
     const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
     const again = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source } });
-    expect(again).toMatchObject({ created: false, enqueued: false });
-    expect(again.task.status).toBe(TaskStatus.SUCCEEDED);
+    expect(again).toMatchObject({ created: true, enqueued: true });
+    expect((await waitForStatus(tasks, again.task.id, FINISHED)).status).toBe(TaskStatus.SUCCEEDED);
 
     const forced = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source }, dedup: false });
     expect(forced.created).toBe(true);

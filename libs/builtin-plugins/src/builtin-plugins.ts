@@ -1,4 +1,5 @@
 import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
+import { runtimePlugin } from '@bulkhead/plugin-runtime';
 import { scannerPlugin } from '@bulkhead/plugin-scanner';
 import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
 
@@ -7,5 +8,5 @@ import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
  * plugin is added here and nowhere else.
  */
 export function builtinPlugins(): BulkheadPlugin[] {
-  return [scannerPlugin, benchmarkPlugin];
+  return [scannerPlugin, benchmarkPlugin, runtimePlugin];
 }

@@ -30,8 +30,12 @@ export class TaskStateError extends Error {
   }
 }
 
-/** Live identities: a FAILED or CANCELLED task does not block a new one with the same dedup key. */
-const DEDUP_STATUSES = [TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED];
+/**
+ * Live identities: the same request while a task is queued or running is that task. A finished
+ * one does not block a new one: the referenced image may have changed since, and result writes
+ * are idempotent, so re-running adds no rows.
+ */
+const DEDUP_STATUSES = [TaskStatus.QUEUED, TaskStatus.RUNNING];
 const UNIQUE_VIOLATION = '23505';
 
 /**

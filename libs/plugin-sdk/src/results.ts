@@ -46,7 +46,10 @@ export interface PackageResult {
   sourceName?: string;
   sourceVersion?: string;
   purl: string;
-  /** Digest of the layer that introduced this package version, where known. */
+  /**
+   * The layer that introduced this package version, where known: its diff_id (digest of the
+   * uncompressed layer tar), which is the same whether the image was stored gzip'd or plain.
+   */
   layer?: string;
   /** Licence, architecture, installed files ... */
   metadata?: Record<string, unknown>;

@@ -11,8 +11,8 @@ export interface SubmitTaskRequest {
   input: unknown;
   /**
    * Identity for de-duplication. Default (`true`): derived from kind, type, plugin id and
-   * version and the validated input, so the same request twice is one task until that task
-   * fails or is cancelled. `false` always creates a new task (e.g. "re-scan now").
+   * version and the validated input, so the same request while a task is queued or running is
+   * that task; once it has finished, the request runs again. `false` always creates a new task.
    */
   dedup?: boolean;
 }

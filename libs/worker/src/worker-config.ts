@@ -1,21 +1,10 @@
-import { env, loadConfig } from '@bulkhead/common';
+import { env, loadConfig, platformConfigFields } from '@bulkhead/common';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
 
 /** Every variable the worker reads, validated once at start-up (a bad value names the variable). */
 export const workerConfigSchema = z.object({
-  DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/bulkhead', ['postgres:', 'postgresql:']),
-  DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
-    .default('public'),
-  REDIS_URL: env.url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
-  BULKHEAD_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only')
-    .default('bulkhead'),
-  /** npm packages (or absolute paths) of third-party plugins, comma-separated. */
-  BULKHEAD_PLUGINS: env.list(),
+  ...platformConfigFields,
   WORKER_CONCURRENCY_SCANNER: env.int(2, { min: 1, max: 64 }),
   WORKER_CONCURRENCY_SIGNER: env.int(4, { min: 1, max: 64 }),
   WORKER_CONCURRENCY_BENCHMARK: env.int(2, { min: 1, max: 64 }),

@@ -94,7 +94,7 @@ describe('layer attribution', () => {
       },
     ]);
     const result = await scanArtifact(`oci:${layout}`, { analyzers: builtinAnalyzers });
-    const layers = result.artifact.layers.map((l) => l.digest);
+    const layers = result.artifact.layers.map((l) => l.diffId ?? l.digest);
     const layerOf = Object.fromEntries(result.packages.map((p) => [`${p.name}@${p.version}`, p.layer]));
     expect(layerOf).toEqual({ 'base@1.0': layers[0], 'libfoo@1.1': layers[2], 'curl@7.88': layers[2] });
   });
@@ -114,7 +114,7 @@ describe('layer attribution after removal', () => {
       },
     ]);
     const result = await scanArtifact(`oci:${layout}`, { analyzers: builtinAnalyzers });
-    const layers = result.artifact.layers.map((l) => l.digest);
+    const layers = result.artifact.layers.map((l) => l.diffId ?? l.digest);
     expect(new Set(layers).size).toBe(3);
     expect(Object.fromEntries(result.packages.map((p) => [p.name, p.layer]))).toEqual({ base: layers[0], tool: layers[2] });
   });

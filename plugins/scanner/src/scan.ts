@@ -102,9 +102,24 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
     packages.push(...(result.packages ?? []));
     findings.push(...(result.findings ?? []));
   }
+  if (artifact.kind === 'image') identifyLayersByDiffId(packages, artifact.layers);
   progress(1, `${packages.length} packages`);
 
   return { artifact: artifactResult(artifact, digest, os), packages, findings, warnings: [...warnings] };
+}
+
+/**
+ * Names each package's layer by its diff_id (the digest of the uncompressed layer) rather than
+ * its blob digest: the same image saved as an OCI layout (gzip blobs) and as a docker-archive
+ * (plain tar blobs) has different blob digests but the same diff_ids, so a package's `layer` is
+ * the same whichever form was scanned.
+ */
+function identifyLayersByDiffId(packages: PackageResult[], layers: readonly { digest: string; diffId?: string }[]): void {
+  const diffIds = new Map(layers.filter((l) => l.diffId).map((l) => [l.digest, l.diffId as string]));
+  for (const pkg of packages) {
+    const diffId = pkg.layer ? diffIds.get(pkg.layer) : undefined;
+    if (diffId) pkg.layer = diffId;
+  }
 }
 
 /**

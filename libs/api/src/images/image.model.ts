@@ -48,7 +48,7 @@ export class Package {
   @Field()
   purl!: string;
 
-  @Field(() => String, { nullable: true, description: 'Digest of the layer that introduced the package, where known.' })
+  @Field(() => String, { nullable: true, description: 'diff_id (uncompressed digest) of the layer that introduced the package, where known.' })
   layer!: string | null;
 }
 

@@ -41,7 +41,7 @@ export class TaskResolver {
     return this.taskService.submit(kind, type, input);
   }
 
-  @Mutation(() => Task, { description: 'Scans an image: `registry/repo:tag`, `oci:/path/to/layout:ref`, `docker-archive:/path.tar` ...' })
+  @Mutation(() => Task, { description: 'Inventories an image on a worker: `oci:/path/to/layout[:ref]`, `docker-archive:/path.tar` or `rootfs:/dir` (paths as the worker sees them).' })
   scanImage(@Args('source') source: string): Promise<Task> {
     return this.taskService.submit(SCAN_IMAGE.kind, SCAN_IMAGE.type, { source });
   }

@@ -10,6 +10,14 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 @Index('IDX_finding_kind_severity', ['kind', 'severity'])
 @Index('IDX_finding_task_id', ['taskId'])
 @Index('IDX_finding_last_seen_at_id', ['lastSeenAt', 'id'])
+// Partial expression indexes on runtime alerts (migration RuntimeAlertIndexes1764460800000):
+// TypeORM cannot describe them, so it is told to leave them alone.
+@Index('IDX_finding_runtime_time', { synchronize: false })
+@Index('IDX_finding_runtime_rule', { synchronize: false })
+@Index('IDX_finding_runtime_priority', { synchronize: false })
+@Index('IDX_finding_runtime_namespace', { synchronize: false })
+@Index('IDX_finding_runtime_image_repository', { synchronize: false })
+@Index('IDX_finding_runtime_image', { synchronize: false })
 export class FindingEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

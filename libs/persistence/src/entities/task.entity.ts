@@ -27,7 +27,7 @@ export function isFinishedStatus(status: TaskStatus): boolean {
 // The reconciler scans unfinished tasks; a partial index keeps that cheap however many finished rows pile up.
 @Index('IDX_task_unfinished', ['status'], { where: `"status" IN ('QUEUED', 'RUNNING')` })
 // One live (or successful) task per deterministic identity; a FAILED or CANCELLED one can be retried with a new row.
-@Index('UQ_task_dedup_key', ['dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING', 'SUCCEEDED')` })
+@Index('UQ_task_dedup_key', ['dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING')` })
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

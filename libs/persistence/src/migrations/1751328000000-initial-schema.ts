@@ -27,7 +27,7 @@ export class InitialSchema1751328000000 implements MigrationInterface {
       `CREATE TABLE "task" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "kind" character varying(32) NOT NULL, "type" character varying(128) NOT NULL, "input" jsonb NOT NULL, "status" "task_status" NOT NULL DEFAULT 'QUEUED', "progress" real NOT NULL DEFAULT '0', "progress_message" text, "error" text, "attempts" integer NOT NULL DEFAULT '0', "result" jsonb, "dedup_key" text, "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(), "started_at" TIMESTAMP(3) WITH TIME ZONE, "finished_at" TIMESTAMP(3) WITH TIME ZONE, CONSTRAINT "PK_fb213f79ee45060ba925ecd576e" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(
-      `CREATE UNIQUE INDEX "UQ_task_dedup_key" ON "task" ("dedup_key") WHERE "dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING', 'SUCCEEDED')`,
+      `CREATE UNIQUE INDEX "UQ_task_dedup_key" ON "task" ("dedup_key") WHERE "dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING')`,
     );
     await queryRunner.query(`CREATE INDEX "IDX_task_unfinished" ON "task" ("status") WHERE "status" IN ('QUEUED', 'RUNNING')`);
     await queryRunner.query(`CREATE INDEX "IDX_task_created_at_id" ON "task" ("created_at", "id")`);
