@@ -10,7 +10,7 @@ describeWithShared('AuditWebhookHandler', (shared) => {
   const dir = path.join(shared, 'peers', 'falco', 'k8saudit');
   const loaded = loadRules([{ name: 'k8s_audit_rules.yaml', content: readFileSync(path.join(dir, 'k8s_audit_rules.yaml'), 'utf8') }]);
   const handler = new AuditWebhookHandler({ engine: new RuleEngine(loaded.rules), maxBodyBytes: 64 * 1024, hostname: 'api-0' });
-  const event = (file: string) => JSON.parse(readFileSync(path.join(dir, 'test_files', file), 'utf8').split('\n')[0]!);
+  const event = (file: string) => JSON.parse(readFileSync(path.join(dir, 'test_files', file), 'utf8').split('\n')[0]);
 
   it.each(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1'])('evaluates an EventList (%s) as kube-apiserver sends it', (apiVersion) => {
     const body = JSON.stringify({ kind: 'EventList', apiVersion, items: [event('create_nginx_pod_privileged.json'), event('create_configmap.json'), { kind: 'Event', apiVersion }] });

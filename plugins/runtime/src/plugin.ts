@@ -135,7 +135,7 @@ export const ingestFalcoAlertsTask = defineTask({
       }
       const lines = content.split('\n');
       for (let i = 0; i < lines.length; i++) {
-        const line = lines[i]!.trim();
+        const line = lines[i].trim();
         if (!line) continue;
         let value: unknown;
         try {

@@ -34,7 +34,8 @@ describe('Falco JSON alerts', () => {
       'proc.ancestors': [{ name: 'sshd' }],
       'container.id': 'abc123',
     };
-    const [alert] = evaluator.evaluate({ source: 'syscall', event });
+    const alert = evaluator.evaluate({ source: 'syscall', event })[0];
+    if (!alert) throw new Error('expected an alert');
     expect(alert).toEqual({
       hostname: 'node-1',
       output: '22:13:20.123456789: Notice Shell (user=root cmd=bash -i parent=sshd pod=<NA> dir=<NA>. uid=0)',
@@ -45,7 +46,7 @@ describe('Falco JSON alerts', () => {
       tags: ['container', 'shell'],
       time: '2023-11-14T22:13:20.123456789Z',
     });
-    expect(Object.keys(alert!)).toEqual(['hostname', 'output', 'output_fields', 'priority', 'rule', 'source', 'tags', 'time']);
+    expect(Object.keys(alert)).toEqual(['hostname', 'output', 'output_fields', 'priority', 'rule', 'source', 'tags', 'time']);
   });
 
   it('formats k8s audit fields, json pointers and list fields', () => {
@@ -58,14 +59,15 @@ describe('Falco JSON alerts', () => {
       stageTimestamp: '2024-01-02T03:04:05.5Z',
       requestObject: { spec: { containers: [{ image: 'nginx' }, { image: 'redis:7' }] } },
     }) as K8sAuditEvent;
-    const [alert] = evaluator.evaluate({ source: 'k8s_audit', event });
-    expect(alert!.output).toBe('03:04:05.500000000: Warning user=alice stage=ResponseComplete images=(nginx,redis:7) missing=<NA> t=2024-01-02T03:04:05.500000000Z');
-    expect(alert!.output_fields['jevt.value[/nope]']).toBeNull();
-    expect(alert!.time).toBe('2024-01-02T03:04:05.500000000Z');
+    const alert = evaluator.evaluate({ source: 'k8s_audit', event })[0];
+    if (!alert) throw new Error('expected an alert');
+    expect(alert.output).toBe('03:04:05.500000000: Warning user=alice stage=ResponseComplete images=(nginx,redis:7) missing=<NA> t=2024-01-02T03:04:05.500000000Z');
+    expect(alert.output_fields['jevt.value[/nope]']).toBeNull();
+    expect(alert.time).toBe('2024-01-02T03:04:05.500000000Z');
   });
 
   it('maps alerts to runtime findings with severity, target and a deterministic per-event fingerprint', () => {
-    const mk = (id: string, ns: bigint) => evaluator.evaluate({ source: 'syscall', event: { 'evt.type': 'execve', 'proc.name': 'bash', 'container.id': id, 'evt.rawtime': ns.toString() } })[0]!;
+    const mk = (id: string, ns: bigint) => evaluator.evaluate({ source: 'syscall', event: { 'evt.type': 'execve', 'proc.name': 'bash', 'container.id': id, 'evt.rawtime': ns.toString() } })[0];
     const a = mk('c1', 1n);
     const finding = alertToFinding(a, { source: 'syscall', event: { 'container.id': 'c1', 'evt.type': 'execve' } });
     expect(finding).toMatchObject({ kind: 'runtime', severity: 'LOW', ruleId: 'Shell in container', title: 'Shell in container', target: 'container:c1', data: a });
@@ -77,7 +79,7 @@ describe('Falco JSON alerts', () => {
   });
 
   it('builds alerts without hostname when none is configured', () => {
-    const rule = engine.rules[0]!;
+    const rule = engine.rules[0];
     expect(buildAlert(rule, { source: 'syscall', event: { 'evt.type': 'execve' } })).not.toHaveProperty('hostname');
   });
 });

@@ -26,8 +26,8 @@ describe('alert outputs', () => {
     const calls: { url: string; init: RequestInit }[] = [];
     const ok = new WebhookOutput({ url: 'http://sidekick:2801/', fetch: (async (url: string, init: RequestInit) => (calls.push({ url, init }), new Response('', { status: 200 }))) as typeof fetch });
     await ok.send(alert);
-    expect(calls[0]!.init.method).toBe('POST');
-    expect(JSON.parse(String(calls[0]!.init.body))).toEqual(alert);
+    expect(calls[0].init.method).toBe('POST');
+    expect(JSON.parse(String(calls[0].init.body))).toEqual(alert);
     expect(ok.delivered).toBe(1);
 
     const warnings: unknown[] = [];

@@ -24,7 +24,8 @@ describeWithShared('Falco legacy k8s audit regression cases (falco_k8s_audit_tes
   }
 
   it('counts and skips the malformed event of fal_01_003 without detections', async () => {
-    const c = cases.find((x) => x.name === 'fal_01_003')!;
+    const c = cases.find((x) => x.name === 'fal_01_003');
+    if (!c) throw new Error('case fal_01_003 is missing');
     const outcome = await runLegacyCase(dir, c, true);
     expect(outcome.malformed).toBe(1);
     expect(outcome.alerts).toEqual([]);

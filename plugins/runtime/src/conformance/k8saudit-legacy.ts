@@ -74,7 +74,7 @@ export function mapRulesPath(k8sauditDir: string, legacy: string, current: boole
   }
   const m = /^\.\/rules\/k8s_audit\/(.+)$/.exec(legacy);
   if (!m) throw new Error(`unmapped rules path ${legacy}`);
-  return [path.join(k8sauditDir, 'falco-legacy-tests', 'rules', m[1]!)];
+  return [path.join(k8sauditDir, 'falco-legacy-tests', 'rules', m[1])];
 }
 
 const contents = new Map<string, string>();

@@ -77,8 +77,8 @@ describeWithShared('generated predicates agree with the closure backend on the r
     let compared = 0;
     let matched = 0;
     for (let i = 0; i < codegen.rules.length; i++) {
-      const a = codegen.rules[i]!;
-      const b = closures.rules[i]!;
+      const a = codegen.rules[i];
+      const b = closures.rules[i];
       expect(b.name).toBe(a.name);
       for (const e of a.source === 'syscall' ? events : audit) {
         const x = a.predicate(e);

@@ -51,7 +51,7 @@ class Generator {
         if (parts.includes(absorbing)) return absorbing;
         const live = parts.filter((p) => p !== neutral);
         if (live.length === 0) return neutral;
-        return live.length === 1 ? live[0]! : `(${live.join(n.kind === 'and' ? ' && ' : ' || ')})`;
+        return live.length === 1 ? live[0] : `(${live.join(n.kind === 'and' ? ' && ' : ' || ')})`;
       }
       case 'not': {
         const inner = this.node(n.child);
@@ -86,7 +86,8 @@ class Generator {
     }
     if (n.op === 'exists') return type === 'list' || type === 'anylist' ? `(${present} && ${t}.length > 0)` : present;
 
-    const value = n.value!;
+    const value = n.value;
+    if (!value) throw new CompileError(`operator '${n.op}' needs a value`, n.pos);
     let items = value.kind === 'list' ? expandListItems(value.items, this.scope) : [(value.item as ValueItem).text];
     if (value.kind === 'value' && LIST_OPERATORS.has(n.op)) items = expandListItems([value.item], this.scope);
     if (LIST_OPERATORS.has(n.op) && items.length === 0) return 'false'; // `x in ()` never matches
@@ -138,14 +139,14 @@ class Generator {
       const values = items.map((x) => (type === 'number' ? (asNumber(x) as number) : x === 'true'));
       switch (op) {
         case '=':
-          return `${t} === ${lit(values[0]!)}`;
+          return `${t} === ${lit(values[0])}`;
         case '!=':
-          return `${t} !== ${lit(values[0]!)}`;
+          return `${t} !== ${lit(values[0])}`;
         case '<':
         case '<=':
         case '>':
         case '>=':
-          return `${t} ${op} ${lit(values[0]!)}`;
+          return `${t} ${op} ${lit(values[0])}`;
         case 'in':
         case 'intersects': {
           const unique = [...new Set(values)];

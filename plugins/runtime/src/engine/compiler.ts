@@ -199,21 +199,21 @@ function flatten(node: CondNode, kind: 'and' | 'or'): CondNode[] {
 function andOf(ps: Predicate[]): Predicate {
   if (ps.includes(FALSE)) return FALSE;
   const live = ps.filter((p) => p !== TRUE);
-  const [a, b, c, d] = live;
+  const [a, b, c, d] = live as [Predicate, Predicate, Predicate, Predicate];
   switch (live.length) {
     case 0:
       return TRUE;
     case 1:
-      return a!;
+      return a;
     case 2:
-      return (e) => a!(e) && b!(e);
+      return (e) => a(e) && b(e);
     case 3:
-      return (e) => a!(e) && b!(e) && c!(e);
+      return (e) => a(e) && b(e) && c(e);
     case 4:
-      return (e) => a!(e) && b!(e) && c!(e) && d!(e);
+      return (e) => a(e) && b(e) && c(e) && d(e);
     default: {
       const rest = andOf(live.slice(3));
-      return (e) => a!(e) && b!(e) && c!(e) && rest(e);
+      return (e) => a(e) && b(e) && c(e) && rest(e);
     }
   }
 }
@@ -221,21 +221,21 @@ function andOf(ps: Predicate[]): Predicate {
 function orOf(ps: Predicate[]): Predicate {
   if (ps.includes(TRUE)) return TRUE;
   const live = ps.filter((p) => p !== FALSE);
-  const [a, b, c, d] = live;
+  const [a, b, c, d] = live as [Predicate, Predicate, Predicate, Predicate];
   switch (live.length) {
     case 0:
       return FALSE;
     case 1:
-      return a!;
+      return a;
     case 2:
-      return (e) => a!(e) || b!(e);
+      return (e) => a(e) || b(e);
     case 3:
-      return (e) => a!(e) || b!(e) || c!(e);
+      return (e) => a(e) || b(e) || c(e);
     case 4:
-      return (e) => a!(e) || b!(e) || c!(e) || d!(e);
+      return (e) => a(e) || b(e) || c(e) || d(e);
     default: {
       const rest = orOf(live.slice(3));
-      return (e) => a!(e) || b!(e) || c!(e) || rest(e);
+      return (e) => a(e) || b(e) || c(e) || rest(e);
     }
   }
 }
@@ -265,7 +265,8 @@ function compileCheck(node: Extract<CondNode, { kind: 'check' }>, scope: Compile
     }
     return (e) => accessor(e) !== undefined;
   }
-  const value = node.value!;
+  const value = node.value;
+  if (!value) throw new CompileError(`operator '${op}' needs a value`, node.pos);
   if (value.kind === 'field') return compileFieldComparisonClosure(node, accessor, type, scope);
   const items = value.kind === 'list' ? expandListItems(value.items, scope) : expandListItems([value.item], scope).slice(0, 1);
   if (value.kind === 'value' && !LIST_OPERATORS.has(op) && scope.lists.has(value.item.text) && !value.item.quoted) {
@@ -305,14 +306,14 @@ function scalarCheck(accessor: FieldAccessor<unknown>, op: string, type: FieldTy
       return (e) => set.has(accessor(e) as string);
     }
     if (op === 'startswith') {
-      const c = items[0]!;
+      const c = items[0];
       return (e) => {
         const v = accessor(e);
         return v !== undefined && (v as string).startsWith(c);
       };
     }
     if (op === 'contains') {
-      const c = items[0]!;
+      const c = items[0];
       return (e) => {
         const v = accessor(e);
         return v !== undefined && (v as string).includes(c);

@@ -49,7 +49,7 @@ class Parser {
   }
 
   skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
   }
 
   /** Consumes a keyword (`and`, `or`, `not`, a word operator) only when followed by a non-word char. */
@@ -74,13 +74,13 @@ class Parser {
   parseOr(): CondNode {
     const children = [this.parseAnd()];
     while (this.keyword('or')) children.push(this.parseAnd());
-    return children.length === 1 ? children[0]! : { kind: 'or', children };
+    return children.length === 1 ? children[0] : { kind: 'or', children };
   }
 
   private parseAnd(): CondNode {
     const children = [this.parseNot()];
     while (this.keyword('and')) children.push(this.parseNot());
-    return children.length === 1 ? children[0]! : { kind: 'and', children };
+    return children.length === 1 ? children[0] : { kind: 'and', children };
   }
 
   private parseNot(): CondNode {
@@ -218,14 +218,14 @@ class Parser {
   }
 
   private quoted(): string {
-    const quote = this.text[this.pos]!;
+    const quote = this.text[this.pos];
     const start = this.pos;
     this.pos++;
     let out = '';
     while (this.pos < this.text.length) {
-      const c = this.text[this.pos]!;
+      const c = this.text[this.pos];
       if (c === '\\' && this.pos + 1 < this.text.length) {
-        const n = this.text[this.pos + 1]!;
+        const n = this.text[this.pos + 1];
         // libs unescapes only the quote characters and the backslash itself.
         if (n === quote || n === '\\' || n === '"' || n === "'") {
           out += n;

@@ -59,7 +59,7 @@ export class RuleEngine {
   firstMatch(source: string, eventType: string | undefined, event: unknown): CompiledRule | undefined {
     const rules = this.candidates(source, eventType);
     for (let i = 0; i < rules.length; i++) {
-      const r = rules[i]!;
+      const r = rules[i];
       if (r.predicate(event)) return r;
     }
     return undefined;

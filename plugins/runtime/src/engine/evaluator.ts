@@ -1,5 +1,5 @@
 import { buildAlert, type EngineEvent, type FalcoAlert } from '../alerts/alert';
-import { syscallFields } from '../fields/syscall';
+import { syscallEventType } from '../fields/syscall';
 import type { RuleEngine } from './engine';
 
 /** Evaluates engine events and builds Falco alerts for the matching rules. */
@@ -10,7 +10,7 @@ export class EventEvaluator {
   ) {}
 
   evaluate(e: EngineEvent): FalcoAlert[] {
-    const type = e.source === 'syscall' ? syscallFields.eventType!(e.event) : undefined;
+    const type = e.source === 'syscall' ? syscallEventType(e.event) : undefined;
     const rules = this.engine.match(e.source, type, e.event);
     return rules.map((r) => buildAlert(r, e, this.hostname));
   }

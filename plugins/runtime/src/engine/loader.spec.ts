@@ -100,9 +100,9 @@ describe('exceptions (falco docs rules/exceptions)', () => {
       values: []`);
     expect(r.errors.map(formatDiagnostic)).toEqual([expect.stringMatching(/^a\.yaml:7:7: error: rule X: exception bad of rule X: 'fields' and 'comps' lists must have the same length/)]);
     const r2 = load(ruleYaml('evt.type = open', '  exceptions:\n    - name: bad\n      fields: [proc.name]\n      values: [[a, b]]\n'));
-    expect(r2.errors[0]!.message).toMatch(/value #1 has 2 items but there are 1 fields/);
+    expect(r2.errors[0].message).toMatch(/value #1 has 2 items but there are 1 fields/);
     const r3 = load(ruleYaml('evt.type = open', '  exceptions:\n    - name: bad\n      fields: [proc.nope]\n      values: [[a]]\n'));
-    expect(r3.errors[0]!.message).toMatch(/unknown field 'proc.nope'/);
+    expect(r3.errors[0].message).toMatch(/unknown field 'proc.nope'/);
   });
   it('leaves a writer not covered by any exception alone', () => {
     expect(matches(engine, writer)).toEqual([]);
@@ -142,17 +142,17 @@ describe('append and override (falco docs rules/overriding)', () => {
     expect(matches(replaced, zsh)).toEqual(['Shell']);
     const rule = engineOf([base, '- rule: Shell\n  condition: and proc.pid > 0\n  priority: ERROR\n  override:\n    condition: append\n    priority: replace\n']);
     expect(matches(rule, { ...bash, 'proc.pid': 1 })).toEqual(['Shell']);
-    expect(rule.rules[0]!.priority).toBe('Error');
+    expect(rule.rules[0].priority).toBe('Error');
     const macro = engineOf([base, '- macro: spawned\n  condition: evt.type = execveat\n  override:\n    condition: replace\n']);
     expect(matches(macro, bash)).toEqual([]);
     expect(matches(macro, { ...bash, 'evt.type': 'execveat' })).toEqual(['Shell']);
   });
   it('refuses append and override together, unknown override keys and missing targets', () => {
-    expect(load(base, '- list: shells\n  items: [zsh]\n  append: true\n  override:\n    items: append\n').errors[0]!.message).toMatch(/cannot be used together/);
-    expect(load(base, '- rule: Shell\n  priority: ERROR\n  override:\n    priority: append\n').errors[0]!.message).toMatch(/cannot be appended to, only replaced/);
-    expect(load(base, '- rule: Shell\n  priority: ERROR\n  override:\n    condition: replace\n').errors[0]!.message).toMatch(/'condition' appears in 'override' but is not defined/);
-    expect(load(base, '- list: nope\n  items: [a]\n  append: true\n').errors[0]!.message).toMatch(/list nope has 'append' but no list by that name already exists/);
-    expect(load(base, '- rule: Nope\n  condition: x\n  append: true\n').errors[0]!.message).toMatch(/no rule by that name already exists/);
+    expect(load(base, '- list: shells\n  items: [zsh]\n  append: true\n  override:\n    items: append\n').errors[0].message).toMatch(/cannot be used together/);
+    expect(load(base, '- rule: Shell\n  priority: ERROR\n  override:\n    priority: append\n').errors[0].message).toMatch(/cannot be appended to, only replaced/);
+    expect(load(base, '- rule: Shell\n  priority: ERROR\n  override:\n    condition: replace\n').errors[0].message).toMatch(/'condition' appears in 'override' but is not defined/);
+    expect(load(base, '- list: nope\n  items: [a]\n  append: true\n').errors[0].message).toMatch(/list nope has 'append' but no list by that name already exists/);
+    expect(load(base, '- rule: Nope\n  condition: x\n  append: true\n').errors[0].message).toMatch(/no rule by that name already exists/);
   });
   it('enabled: false alone disables an existing rule; a redefinition replaces in place', () => {
     const d = load(base, '- rule: Shell\n  enabled: false\n');
@@ -193,19 +193,19 @@ describe('loader semantics and diagnostics', () => {
   });
   it('reports an undefined macro and an unknown field at the position in the condition', () => {
     const r = load(ruleYaml('evt.type = open and nope_macro'));
-    expect(formatDiagnostic(r.errors[0]!)).toBe("a.yaml:3:35: error: rule R: undefined macro 'nope_macro' used in filter");
+    expect(formatDiagnostic(r.errors[0])).toBe("a.yaml:3:35: error: rule R: undefined macro 'nope_macro' used in filter");
     const f = load('- rule: R\n  desc: d\n  condition: evt.type = open and proc.bogus = 1\n  output: o\n  priority: INFO\n');
-    expect(formatDiagnostic(f.errors[0]!)).toBe("a.yaml:3:34: error: rule R: unknown field 'proc.bogus' for source syscall");
+    expect(formatDiagnostic(f.errors[0])).toBe("a.yaml:3:34: error: rule R: unknown field 'proc.bogus' for source syscall");
   });
   it('reports condition syntax errors with their position', () => {
     const r = load('- rule: R\n  desc: d\n  condition: evt.type = open and (proc.name = x\n  output: o\n  priority: INFO\n');
-    expect(formatDiagnostic(r.errors[0]!)).toMatch(/^a\.yaml:3:\d+: error: rule R: expected '\)' at position \d+ of condition$/);
+    expect(formatDiagnostic(r.errors[0])).toMatch(/^a\.yaml:3:\d+: error: rule R: expected '\)' at position \d+ of condition$/);
   });
   it('reports YAML syntax errors with line and column and still loads the other files', () => {
     const r = load('- rule: R\n  desc: [unclosed\n', ruleYaml('evt.type = open'));
-    expect(r.errors[0]!.file).toBe('a.yaml');
-    expect(r.errors[0]!.line).toBeGreaterThan(0);
-    expect(r.errors[0]!.message).toMatch(/YAML syntax error/);
+    expect(r.errors[0].file).toBe('a.yaml');
+    expect(r.errors[0].line).toBeGreaterThan(0);
+    expect(r.errors[0].message).toMatch(/YAML syntax error/);
     expect(r.rules.map((x) => x.name)).toEqual(['R']);
   });
   it('rejects items that are not mappings and rules with missing keys, naming them', () => {
@@ -216,24 +216,24 @@ describe('loader semantics and diagnostics', () => {
     for (const p of ['EMERGENCY', 'alert', 'Critical', 'error', 'WARNING', 'notice', 'INFO', 'informational', 'Debug']) {
       expect(load(ruleYaml('evt.type = open').replace('WARNING', p)).errors).toEqual([]);
     }
-    expect(load(ruleYaml('evt.type = open').replace('WARNING', 'loud')).errors[0]!.message).toMatch(/invalid priority 'loud'/);
+    expect(load(ruleYaml('evt.type = open').replace('WARNING', 'loud')).errors[0].message).toMatch(/invalid priority 'loud'/);
   });
   it('checks required_engine_version in both forms and accepts required_plugin_versions with an info', () => {
     expect(load('- required_engine_version: 0.26.0\n').errors).toEqual([]);
     expect(load('- required_engine_version: 2\n').errors).toEqual([]);
-    expect(load('- required_engine_version: 99.0.0\n').errors[0]!.message).toMatch(/rules require engine version 99\.0\.0/);
-    expect(load('- required_engine_version: 999\n').errors[0]!.message).toMatch(/0\.999\.0/);
+    expect(load('- required_engine_version: 99.0.0\n').errors[0].message).toMatch(/rules require engine version 99\.0\.0/);
+    expect(load('- required_engine_version: 999\n').errors[0].message).toMatch(/0\.999\.0/);
     const p = load('- required_plugin_versions:\n    - name: k8saudit\n      version: 0.1.0\n');
     expect(p.errors).toEqual([]);
-    expect(p.infos[0]!.message).toMatch(/accepted and ignored/);
+    expect(p.infos[0].message).toMatch(/accepted and ignored/);
   });
   it('skip-if-unknown-filter turns an unknown field into a warning; unknown sources are skipped', () => {
     const r = load(ruleYaml('evt.type = open and proc.bogus = 1', '  skip-if-unknown-filter: true\n'));
     expect(r.errors).toEqual([]);
-    expect(r.warnings[0]!.message).toMatch(/rule skipped \(skip-if-unknown-filter\)/);
+    expect(r.warnings[0].message).toMatch(/rule skipped \(skip-if-unknown-filter\)/);
     const s = load(ruleYaml('evt.type = open', '  source: aws_cloudtrail\n'));
     expect(s.errors).toEqual([]);
-    expect(s.warnings[0]!.message).toMatch(/unknown source 'aws_cloudtrail'/);
+    expect(s.warnings[0].message).toMatch(/unknown source 'aws_cloudtrail'/);
   });
   it('warns about unused macros and lists and about rules without evt.type', () => {
     const r = load('- list: unused_list\n  items: [a]\n- macro: unused_macro\n  condition: proc.name = a\n' + ruleYaml('proc.name = a'));

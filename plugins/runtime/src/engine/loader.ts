@@ -224,7 +224,7 @@ class Loader {
   }
 
   private readEngineVersion(map: YAMLMap): void {
-    const node = pairOf(map, 'required_engine_version')!;
+    const node = mustPair(map, 'required_engine_version');
     const raw = scalarValue(node.value as YamlNode);
     let required: string;
     if (typeof raw === 'number' && Number.isInteger(raw)) required = `0.${raw}.0`;
@@ -314,20 +314,20 @@ class Loader {
 
     if (append || override) {
       if (!existing) throw new ItemError(`rule ${name} has 'append' or 'override' but no rule by that name already exists`, map);
-      const how = (key: string): 'append' | 'replace' | undefined => (append ? (keys.has(key) ? 'append' : undefined) : override!.get(key));
+      const how = (key: string): 'append' | 'replace' | undefined => (append ? (keys.has(key) ? 'append' : undefined) : override?.get(key));
       if (append) {
-        for (const k of keys) if (!['rule', 'append', ...RULE_APPENDABLE].includes(k)) throw new ItemError(`key '${k}' cannot be appended to a rule (appendable: ${[...RULE_APPENDABLE].join(', ')})`, pairOf(map, k)!.key as YamlNode);
+        for (const k of keys) if (!['rule', 'append', ...RULE_APPENDABLE].includes(k)) throw new ItemError(`key '${k}' cannot be appended to a rule (appendable: ${[...RULE_APPENDABLE].join(', ')})`, mustPair(map, k).key as YamlNode);
       }
       for (const key of ['condition', 'output', 'desc'] as const) {
         const h = how(key);
         if (!h) continue;
-        const text = key === 'condition' ? conditionText(pairOf(map, key)!, `rule ${name}`) : requiredString(map, key);
+        const text = key === 'condition' ? conditionText(mustPair(map, key), `rule ${name}`) : requiredString(map, key);
         existing[key] = h === 'append' ? `${existing[key]} ${text}` : text;
-        if (key === 'condition' && h === 'replace') existing.condPos = this.pos(pairOf(map, key)!.value as YamlNode);
+        if (key === 'condition' && h === 'replace') existing.condPos = this.pos(mustPair(map, key).value as YamlNode);
       }
       if (how('tags')) existing.tags = how('tags') === 'append' ? [...existing.tags, ...readTags(map)] : readTags(map);
-      if (how('exceptions') === 'replace') existing.exceptions = exceptions!;
-      else if (how('exceptions') === 'append') existing.exceptions = mergeExceptions(existing.exceptions, exceptions!, name, pairOf(map, 'exceptions')!.value as YamlNode);
+      if (how('exceptions') === 'replace') existing.exceptions = exceptions ?? [];
+      else if (how('exceptions') === 'append') existing.exceptions = mergeExceptions(existing.exceptions, exceptions ?? [], name, mustPair(map, 'exceptions').value as YamlNode);
       if (how('priority')) existing.priority = readPriority(map, name);
       if (how('enabled')) existing.enabled = readBool(map, 'enabled', true);
       if (how('source')) existing.source = requiredString(map, 'source');
@@ -347,9 +347,9 @@ class Loader {
       if (!keys.has(key)) throw new ItemError(`rule ${name} has no '${key}'`, map);
     }
     for (const e of exceptions ?? []) {
-      if (e.fields === undefined) throw new ItemError(`exception ${e.name} of rule ${name} has no 'fields'`, pairOf(map, 'exceptions')!.value as YamlNode);
+      if (e.fields === undefined) throw new ItemError(`exception ${e.name} of rule ${name} has no 'fields'`, mustPair(map, 'exceptions').value as YamlNode);
     }
-    const condPair = pairOf(map, 'condition')!;
+    const condPair = mustPair(map, 'condition');
     this.rules.set({
       name,
       desc: requiredString(map, 'desc'),
@@ -368,7 +368,7 @@ class Loader {
   }
 
   private readExceptions(map: YAMLMap, rule: string): ExceptionInfo[] {
-    const node = pairOf(map, 'exceptions')!.value as YamlNode;
+    const node = mustPair(map, 'exceptions').value as YamlNode;
     if (!isSeq(node)) throw new ItemError(`'exceptions' of rule ${rule} must be a sequence`, node);
     return node.items.map((raw) => {
       const ex = raw as YamlNode;
@@ -418,7 +418,7 @@ class Loader {
         expandMacros(m.ast, { fields: syscallFields as FieldSource<unknown>, lists, macros: macroDefs }, m.index);
       } catch (error) {
         if (!(error instanceof CompileError)) throw error;
-        this.report('error', this.offsetPos(macroInfos[m.index]!.condPos, error.offset), error.message, `macro ${m.name}`);
+        this.report('error', this.offsetPos(macroInfos[m.index].condPos, error.offset), error.message, `macro ${m.name}`);
       }
     }
 
@@ -499,7 +499,7 @@ export function applyExceptions(ast: CondNode, exceptions: readonly ExceptionInf
       const comps = (ex.comps as string[] | undefined) ?? ex.fields.map(() => '=');
       for (const tuple of ex.values as unknown[][]) {
         const checks = ex.fields.map((field, i) => exceptionCheck(field, comps[i] ?? '=', tuple[i]));
-        alternatives.push(checks.length === 1 ? checks[0]! : { kind: 'and', children: checks });
+        alternatives.push(checks.length === 1 ? checks[0] : { kind: 'and', children: checks });
       }
     } else {
       if (ex.values.length === 0) continue;
@@ -509,7 +509,7 @@ export function applyExceptions(ast: CondNode, exceptions: readonly ExceptionInf
     }
   }
   if (alternatives.length === 0) return ast;
-  return { kind: 'and', children: [ast, { kind: 'not', child: alternatives.length === 1 ? alternatives[0]! : { kind: 'or', children: alternatives } }] };
+  return { kind: 'and', children: [ast, { kind: 'not', child: alternatives.length === 1 ? alternatives[0] : { kind: 'or', children: alternatives } }] };
 }
 
 /**
@@ -524,7 +524,7 @@ function exceptionItem(v: unknown): ValueItem {
 function exceptionCheck(fieldText: string, comp: string, value: unknown): CondNode {
   const m = /^([A-Za-z0-9_.]+)(?:\[(.*)\])?$/.exec(fieldText.trim());
   if (!m) throw new CompileError(`exception field '${fieldText}' is not a field name`);
-  const field = { name: m[1]!, arg: m[2], transformers: [], pos: 0 };
+  const field = { name: m[1], arg: m[2], transformers: [], pos: 0 };
   const op = comp === '==' ? '=' : comp;
   if (op === 'exists') return { kind: 'check', field, op, pos: 0 };
   if (LIST_OPERATORS.has(op)) {
@@ -578,6 +578,13 @@ function pairOf(map: YAMLMap, key: string): Pair<YamlNode, YamlNode> | undefined
   return map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<YamlNode, YamlNode> | undefined;
 }
 
+/** The pair for a key the caller has already seen in the item. */
+function mustPair(map: YAMLMap, key: string): Pair<YamlNode, YamlNode> {
+  const p = pairOf(map, key);
+  if (!p) throw new ItemError(`missing '${key}'`, map);
+  return p;
+}
+
 function scalarValue(node: YamlNode | null | undefined): unknown {
   if (node === null || node === undefined) return null;
   if (isScalar(node)) return node.value;
@@ -612,7 +619,7 @@ function readBool(map: YAMLMap, key: string, fallback: boolean): boolean {
 function readPriority(map: YAMLMap, rule: string): Priority {
   const text = requiredString(map, 'priority');
   const p = parsePriority(text);
-  if (!p) throw new ItemError(`rule ${rule}: invalid priority '${text}' (expected one of emergency, alert, critical, error, warning, notice, informational, debug)`, pairOf(map, 'priority')!.value);
+  if (!p) throw new ItemError(`rule ${rule}: invalid priority '${text}' (expected one of emergency, alert, critical, error, warning, notice, informational, debug)`, mustPair(map, 'priority').value);
   return p;
 }
 

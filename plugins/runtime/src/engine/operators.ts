@@ -31,7 +31,7 @@ export function operatorAllowed(type: FieldType, op: string): boolean {
 export function globToRegExp(glob: string, ignoreCase: boolean): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
+    const c = glob[i];
     if (c === '*') re += '.*';
     else if (c === '?') re += '.';
     else if (c === '[') {
@@ -65,7 +65,7 @@ function ipv4ToInt(ip: string): number | undefined {
   if (!m) return undefined;
   const parts = m.slice(1).map(Number);
   if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
 }
 
 /** `10.0.0.0/8` (IPv4) or an exact address; IPv6 networks compare by exact prefix string. */
@@ -129,7 +129,8 @@ export function buildScalarTest(type: FieldType, op: string, values: readonly st
   }
   if (type === 'ipnet' || (type === 'ipaddr' && values.some((x) => x.includes('/')))) {
     const tests = values.map(cidrTest);
-    if (op === '!=') return (v) => !tests[0]!(String(v));
+    const first = tests[0] ?? (() => false);
+    if (op === '!=') return (v) => !first(String(v));
     return (v) => tests.some((t) => t(String(v)));
   }
   switch (op) {

@@ -26,7 +26,7 @@ export function compileOutput(text: string, fields: FieldSource<unknown>): Compi
   let literal = '';
   let i = 0;
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text[i];
     if (c !== '%') {
       literal += c;
       i++;
@@ -42,11 +42,11 @@ export function compileOutput(text: string, fields: FieldSource<unknown>): Compi
       const inner = text.slice(j + 1, end).trim();
       const m = /^([A-Za-z0-9_.]+)(?:\[(.*)\])?$/.exec(inner);
       if (!m) throw new CompileError(`invalid output field '%(${inner})'`, i);
-      name = m[1]!;
+      name = m[1];
       arg = m[2];
       j = end + 1;
     } else {
-      while (j < text.length && FIELD_CHARS.test(text[j]!)) j++;
+      while (j < text.length && FIELD_CHARS.test(text[j])) j++;
       const run = text.slice(i + 1, j);
       if (run === '') {
         literal += '%';

@@ -1,6 +1,6 @@
 import { RuleEngine, type MatchMode } from './engine';
 import { loadRules, type LoadResult } from './loader';
-import { syscallFields, type SyscallEvent } from '../fields/syscall';
+import { syscallEventType, type SyscallEvent } from '../fields/syscall';
 
 /** Loads inline YAML documents (named a.yaml, b.yaml, ...) and fails loudly on errors. */
 export function load(...docs: string[]): LoadResult {
@@ -15,7 +15,7 @@ export function engineOf(docs: string[], matching: MatchMode = 'first'): RuleEng
 
 /** Names of the rules matching a syscall event. */
 export function matches(engine: RuleEngine, event: SyscallEvent): string[] {
-  return engine.match('syscall', syscallFields.eventType!(event), event).map((r) => r.name);
+  return engine.match('syscall', syscallEventType(event), event).map((r) => r.name);
 }
 
 /** One syscall rule named R with this condition. */

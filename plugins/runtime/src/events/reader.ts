@@ -89,7 +89,7 @@ export async function* readInputFile(path: string, signal?: AbortSignal): AsyncG
   const lines = content.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (signal?.aborted) return;
-    const line = lines[i]!;
+    const line = lines[i];
     if (line.trim() === '') continue;
     yield* parseLine(line, `${path}:${i + 1}`);
   }

@@ -23,9 +23,12 @@ function get(v: Json, ...keys: string[]): Json {
 }
 
 /** The k8saudit plugin's jsonValueAsString: strings as-is, anything else as compact JSON. */
+function jsonText(v: Json): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null');
+}
+
 function jsonString(v: Json): string | undefined {
-  if (v === undefined) return undefined;
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return v === undefined ? undefined : jsonText(v);
 }
 
 const keys =
@@ -69,14 +72,14 @@ function perContainer(list: string, path: string[], skipMissing: boolean): (arg:
           if (skipMissing) continue;
           return undefined;
         }
-        out.push(jsonString(v)!);
+        out.push(jsonText(v));
       }
       return out;
     };
   };
 }
 
-const repositoryOf = (image: string): string => image.split(':')[0]!.split('@')[0]!;
+const repositoryOf = (image: string): string => image.split(':')[0].split('@')[0];
 
 function images(list: string, repository: boolean): (arg: string | undefined) => FieldAccessor<K8sAuditEvent> {
   const base = perContainer(list, ['image'], false);
@@ -96,12 +99,12 @@ function effective(list: string, key: string): (arg: string | undefined) => Fiel
     const index = indexFilter(arg);
     return (e) => {
       const podValue = get(e.raw, 'requestObject', 'spec', key);
-      const podDefault = podValue === undefined ? '0' : jsonString(podValue)!;
+      const podDefault = podValue === undefined ? '0' : jsonText(podValue);
       const cs = containers(e, list, index);
       if (!cs) return undefined;
       return cs.map((c) => {
         const v = get(c, key) ?? get(c, 'securityContext', key);
-        return v === undefined || v === null ? podDefault : jsonString(v)!;
+        return v === undefined || v === null ? podDefault : jsonText(v);
       });
     };
   };
@@ -120,7 +123,7 @@ function rulesField(key: string): (arg: string | undefined) => FieldAccessor<K8s
       const out: string[] = [];
       for (const r of rules as Json[]) {
         const v = get(r, key);
-        if (Array.isArray(v)) for (const x of v) if (x !== null && x !== undefined) out.push(jsonString(x)!);
+        if (Array.isArray(v)) for (const x of v) if (x !== null && x !== undefined) out.push(jsonText(x));
       }
       return out;
     };
@@ -140,7 +143,7 @@ function hostPorts(list: string): (arg: string | undefined) => FieldAccessor<K8s
         if (!Array.isArray(ports)) return undefined;
         for (const p of ports) {
           const hp = get(p, 'hostPort') ?? get(p, 'containerPort');
-          if (hp !== undefined) out.push(jsonString(hp)!);
+          if (hp !== undefined) out.push(jsonText(hp));
         }
       }
       return out;
@@ -162,7 +165,7 @@ function volumes(path: string[]): (arg: string | undefined) => FieldAccessor<K8s
       for (const v of vols as Json[]) {
         const x = get(v, ...path);
         if (x === undefined || x === null) return undefined;
-        out.push(jsonString(x)!);
+        out.push(jsonText(x));
       }
       return out;
     };
@@ -243,7 +246,7 @@ const DEFS: Def[] = [
       if (typeof uri !== 'string') return undefined;
       const q = uri.indexOf('?');
       if (q < 0) return undefined;
-      const v = new URLSearchParams(uri.slice(q + 1)).get(arg!);
+      const v = new URLSearchParams(uri.slice(q + 1)).get(arg ?? '');
       return v ?? undefined;
     },
   ],
@@ -311,8 +314,8 @@ const DEFS: Def[] = [
       return (e) => {
         const ports = get(e.raw, 'requestObject', 'spec', 'ports');
         if (!Array.isArray(ports)) return undefined;
-        if (index !== undefined) return index >= 0 && index < ports.length ? [jsonString(ports[index])!] : undefined;
-        return ports.map((p) => jsonString(p)!);
+        if (index !== undefined) return index >= 0 && index < ports.length ? [jsonText(ports[index])] : undefined;
+        return ports.map((p) => jsonText(p));
       };
     },
   ],
@@ -339,11 +342,12 @@ const DEFS: Def[] = [
     'string',
     'required',
     (arg) => {
-      const prefix = arg!.endsWith('*') ? arg!.slice(0, -1) : undefined;
+      const key = arg ?? '';
+      const prefix = key.endsWith('*') ? key.slice(0, -1) : undefined;
       return (e) => {
         const paths = volumes(['hostPath', 'path'])(undefined)(e) as string[] | undefined;
         if (!paths) return undefined;
-        return paths.some((p) => (prefix !== undefined && p.startsWith(prefix)) || p === arg) ? 'true' : 'false';
+        return paths.some((p) => (prefix !== undefined && p.startsWith(prefix)) || p === key) ? 'true' : 'false';
       };
     },
   ],

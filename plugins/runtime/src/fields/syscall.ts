@@ -124,6 +124,12 @@ const fdTypeChar = (e: SyscallEvent): string | undefined => {
   const t = str(e, 'fd.type');
   return t === undefined ? undefined : FD_TYPE_CHARS[t];
 };
+const fdType = (e: SyscallEvent): string | undefined => {
+  const v = str(e, 'fd.type');
+  if (v !== undefined) return v;
+  const c = str(e, 'fd.typechar');
+  return c === undefined ? undefined : FD_TYPES_BY_CHAR[c];
+};
 const openFlags = (e: SyscallEvent): string | undefined => str(e, 'evt.arg.flags');
 
 /**
@@ -178,12 +184,7 @@ const DERIVED: Record<string, FieldAccessor<SyscallEvent>> = {
     return basename(name);
   },
   'fd.typechar': fdTypeChar,
-  'fd.type': (e) => {
-    const v = str(e, 'fd.type');
-    if (v !== undefined) return v;
-    const c = str(e, 'fd.typechar');
-    return c === undefined ? undefined : FD_TYPES_BY_CHAR[c];
-  },
+  'fd.type': fdType,
   'fd.nameraw': (e) => str(e, 'fd.nameraw') ?? fdName(e),
   'evt.dir': (e) => {
     const v = e['evt.dir'];
@@ -329,16 +330,16 @@ function buildDefinitions(): Map<string, FieldDefinition<SyscallEvent>> {
   const defs = new Map<string, FieldDefinition<SyscallEvent>>();
   for (const token of PLAIN_FIELDS.split(/\s+/).filter(Boolean)) {
     const [name, t] = token.split(':') as [string, string];
-    const type = T[t]!;
+    const type = T[t];
     const derived = DERIVED[name];
     defs.set(name, derived ? def(name, type, () => derived) : { ...def(name, type, () => rawAccessor(name, type)), rawKey: name });
   }
   const more: FieldDefinition<SyscallEvent>[] = [
     ancestorField('proc.aname', procName, (a) => a.name),
     ancestorField('proc.apid', (e) => asNumber(e['proc.pid']), (a) => a.pid, true),
-    ancestorField('proc.aexe', DERIVED['proc.exe']!, (a) => a.exe ?? a.exepath),
-    ancestorField('proc.aexepath', DERIVED['proc.exepath']!, (a) => a.exepath),
-    ancestorField('proc.acmdline', DERIVED['proc.cmdline']!, (a) => a.cmdline),
+    ancestorField('proc.aexe', DERIVED['proc.exe'], (a) => a.exe ?? a.exepath),
+    ancestorField('proc.aexepath', DERIVED['proc.exepath'], (a) => a.exepath),
+    ancestorField('proc.acmdline', DERIVED['proc.cmdline'], (a) => a.cmdline),
     mountField('container.mount', 'source', 'all'),
     mountField('container.mount.source', 'dest', 'source'),
     mountField('container.mount.dest', 'source', 'dest'),
@@ -351,7 +352,7 @@ function buildDefinitions(): Map<string, FieldDefinition<SyscallEvent>> {
     mapField('k8s.ns.label', 'k8s.ns.labels'),
     mapField('thread.cgroup', 'thread.cgroups'),
     def('evt.type.is', 'bool', (arg) => (e) => (arg === undefined ? undefined : str(e, 'evt.type') === arg), 'required'),
-    def('fd.types', 'list', () => (e) => asStringList(e['fd.types'] ?? DERIVED['fd.type']!(e))),
+    def('fd.types', 'list', () => (e) => asStringList(e['fd.types'] ?? fdType(e))),
     def(
       'evt.arg',
       'string',
@@ -378,13 +379,16 @@ function dynamicArgField(name: string): FieldDefinition<SyscallEvent> | undefine
   return { ...def(name, 'string', () => rawAccessor(name, 'string')), rawKey: name };
 }
 
+/** The `evt.type` of an event, the key of the rule index. */
+export function syscallEventType(e: SyscallEvent): string | undefined {
+  const t = e['evt.type'];
+  return typeof t === 'string' ? t : undefined;
+}
+
 export const syscallFields: FieldSource<SyscallEvent> = {
   source: 'syscall',
   lookup: (name) => SYSCALL_FIELDS.get(name) ?? dynamicArgField(name),
-  eventType: (e) => {
-    const t = e['evt.type'];
-    return typeof t === 'string' ? t : undefined;
-  },
+  eventType: syscallEventType,
 };
 
 /** Reads a field by name for outputs: `%proc.aname[2]` etc. Unknown fields read the raw key. */
