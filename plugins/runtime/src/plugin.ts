@@ -104,7 +104,8 @@ export const evaluateEventsTask = defineTask({
     await batcher.flush();
     if (malformed > 0) ctx.logger.warn({ malformed, samples: malformedSamples }, 'malformed events skipped');
     ctx.progress(1, `${events} events, ${batcher.emitted} alerts`);
-    return { rules: loaded.rules.length, events, malformed, malformedSamples, alerts: batcher.emitted, byRule };
+    if (evaluator.failures > 0) ctx.logger.warn({ failures: evaluator.failures, last: evaluator.lastFailure }, 'events failed evaluation');
+    return { rules: loaded.rules.length, events, malformed, malformedSamples, evaluationFailures: evaluator.failures, alerts: batcher.emitted, byRule };
   },
 });
 

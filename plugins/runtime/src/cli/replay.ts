@@ -68,6 +68,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> 
     }
   }
   const more = summary.malformed > MAX_REPORTED_MALFORMED ? ` (first ${MAX_REPORTED_MALFORMED} listed)` : '';
-  await write(err, `replay: ${summary.events} event(s), ${summary.alerts} alert(s), ${summary.malformed} malformed input(s) skipped${more}\n`);
+  const failed = evaluator.failures > 0 ? `, ${evaluator.failures} event(s) failed evaluation (last: ${evaluator.lastFailure})` : '';
+  await write(err, `replay: ${summary.events} event(s), ${summary.alerts} alert(s), ${summary.malformed} malformed input(s) skipped${more}${failed}\n`);
   return summary;
 }

@@ -99,7 +99,10 @@ function str(e: SyscallEvent, key: string): string | undefined {
 const NO_ANCESTORS: AncestorInfo[] = [];
 function ancestors(e: SyscallEvent): AncestorInfo[] {
   const a = e['proc.ancestors'];
-  return Array.isArray(a) ? (a as AncestorInfo[]) : NO_ANCESTORS;
+  if (!Array.isArray(a)) return NO_ANCESTORS;
+  // Producers may send holes or junk; an entry that is not an object is an unknown ancestor.
+  for (const x of a) if (x === null || typeof x !== 'object') return a.map((y) => (y !== null && typeof y === 'object' ? (y as AncestorInfo) : {}));
+  return a as AncestorInfo[];
 }
 
 const FD_TYPE_CHARS: Record<string, string> = {
@@ -292,7 +295,7 @@ function mountField(name: string, by: keyof MountInfo, want: keyof MountInfo | '
       const index = /^\d+$/.test(arg) ? Number(arg) : undefined;
       const prefix = arg.endsWith('*') ? arg.slice(0, -1) : undefined;
       return (e) => {
-        const mounts = Array.isArray(e['container.mounts']) ? (e['container.mounts'] as MountInfo[]) : [];
+        const mounts = Array.isArray(e['container.mounts']) ? (e['container.mounts'] as unknown[]).filter((m): m is MountInfo => m !== null && typeof m === 'object') : [];
         const m =
           index !== undefined
             ? mounts[index]
