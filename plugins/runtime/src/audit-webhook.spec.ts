@@ -22,6 +22,13 @@ describeWithShared('AuditWebhookHandler', (shared) => {
     expect(r.alerts[0]).toMatchObject({ hostname: 'api-0', source: 'k8s_audit', priority: 'Warning' });
   });
 
+  it('accepts EventList items without their own kind/apiVersion, as kube-apiserver sends them', () => {
+    const { kind: _kind, apiVersion: _apiVersion, ...item } = event('create_nginx_pod_privileged.json');
+    const r = handler.handle(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [item] }));
+    expect(r).toMatchObject({ status: 200, events: 1, malformed: [] });
+    expect(r.alerts.map((a) => a.rule)).toEqual(['Create Privileged Pod']);
+  });
+
   it('rejects an oversized body with 413 semantics, before and while reading', async () => {
     const big = Buffer.alloc(64 * 1024 + 1, 0x20);
     expect(handler.handle(big)).toMatchObject({ status: 413, alerts: [], error: expect.stringMatching(/exceeds the limit of 65536 bytes/) });

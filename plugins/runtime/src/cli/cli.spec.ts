@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -75,6 +75,14 @@ describe('runReplay', () => {
     expect(err.text()).toContain(`skipped malformed event at ${events}:5: not a syscall event`);
     expect(err.text()).toContain('replay: 3 event(s), 2 alert(s), 2 malformed input(s) skipped');
     expect(err.text()).toContain('cannot read');
+  });
+
+  it('writes alerts to a file when output is a path', async () => {
+    const events = write('one.json', JSON.stringify([{ 'evt.type': 'execve', 'proc.name': 'bash' }]));
+    const target = path.join(dir, 'alerts.jsonl');
+    const r = await runReplay({ rules: [rules], inputs: [events], output: target, errorOutput: collect().stream });
+    expect(r).toMatchObject({ exitCode: 0, alerts: 1 });
+    expect(JSON.parse(readFileSync(target, 'utf8')).rule).toBe('Shell');
   });
 
   it('refuses to run with broken rules', async () => {

@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { formatDiagnostic } from '../engine/diagnostics';
 import { RuleEngine, type MatchMode } from '../engine/engine';
@@ -10,8 +11,8 @@ export interface ReplayOptions {
   rules: readonly string[];
   /** Event files: `.json` (array, EventList, Event-per-line) or `.jsonl` (streamed). */
   inputs: readonly string[];
-  /** Where alerts go, one Falco JSON alert per line (default process.stdout). */
-  output?: Writable;
+  /** Where alerts go, one Falco JSON alert per line: a stream or a file path (default process.stdout). */
+  output?: Writable | string;
   /** Where diagnostics and the summary go (default process.stderr). */
   errorOutput?: Writable;
   matching?: MatchMode;
@@ -38,7 +39,15 @@ async function write(stream: Writable, text: string): Promise<void> {
  * unreadable input is reported and the others still run. Exit 1 on rules errors or unreadable input.
  */
 export async function runReplay(options: ReplayOptions): Promise<ReplaySummary> {
-  const out = options.output ?? process.stdout;
+  const out = typeof options.output === 'string' ? createWriteStream(options.output, { flags: 'w' }) : (options.output ?? process.stdout);
+  try {
+    return await replay(options, out);
+  } finally {
+    if (typeof options.output === 'string') await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+}
+
+async function replay(options: ReplayOptions, out: Writable): Promise<ReplaySummary> {
   const err = options.errorOutput ?? process.stderr;
   const loaded = await loadRulesFrom({ files: options.rules });
   for (const d of loaded.errors) await write(err, `${formatDiagnostic(d)}\n`);

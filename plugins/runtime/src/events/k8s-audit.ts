@@ -35,9 +35,10 @@ export function parseRfc3339Ns(text: unknown): bigint | undefined {
  * timestamp is the stage timestamp (as the k8saudit plugin does), then `timestamp`, then
  * `requestReceivedTimestamp`.
  */
-export function toAuditEvent(value: unknown): K8sAuditEvent | string {
+export function toAuditEvent(value: unknown, inList = false): K8sAuditEvent | string {
   if (!isObject(value)) return 'data not recognized as a k8s audit event: not a JSON object';
-  if (value['kind'] !== 'Event') return `data not recognized as a k8s audit event: kind is ${JSON.stringify(value['kind'])}, expected "Event"`;
+  // Items of an EventList usually carry no kind/apiVersion of their own (the list has them).
+  if (!(inList && value['kind'] === undefined) && value['kind'] !== 'Event') return `data not recognized as a k8s audit event: kind is ${JSON.stringify(value['kind'])}, expected "Event"`;
   if (typeof value['apiVersion'] === 'string' && !AUDIT_API.test(value['apiVersion'])) {
     return `unsupported audit apiVersion ${JSON.stringify(value['apiVersion'])} (expected audit.k8s.io/v1 or v1beta1)`;
   }
@@ -63,7 +64,7 @@ export function parseAuditPayload(value: unknown, where = 'body'): ParsedAuditEv
       return out;
     }
     items.forEach((item, i) => {
-      const e = toAuditEvent(item);
+      const e = toAuditEvent(item, true);
       if (typeof e === 'string') out.malformed.push({ where: `${where} item ${i}`, reason: e });
       else out.events.push(e);
     });
