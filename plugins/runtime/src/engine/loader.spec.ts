@@ -157,6 +157,12 @@ describe('append and override (falco docs rules/overriding)', () => {
   it('enabled: false alone disables an existing rule; a redefinition replaces in place', () => {
     const d = load(base, '- rule: Shell\n  enabled: false\n');
     expect(d.errors).toEqual([]);
+    expect(d.warnings.map((w) => w.message)).toContain("an item with only 'enabled' is deprecated: use 'override: {enabled: replace}'");
+    const o = load(base, '- rule: Shell\n  enabled: false\n  override:\n    enabled: replace\n');
+    expect(o.errors).toEqual([]);
+    expect(new RuleEngine(o.rules).rules).toHaveLength(0);
+    const scalarItems = engineOf([base, '- list: shells\n  items: zsh\n  override:\n    items: append\n']);
+    expect(matches(scalarItems, zsh)).toEqual(['Shell']);
     expect(new RuleEngine(d.rules).rules).toHaveLength(0);
     const order = engineOf([
       `${base}

@@ -104,7 +104,8 @@ export const DEFAULT_SOURCES: ReadonlyMap<string, FieldSource<unknown>> = new Ma
 ]);
 
 const RULE_APPENDABLE = new Set(['condition', 'output', 'desc', 'exceptions', 'tags']);
-const RULE_REPLACEABLE = new Set(['condition', 'output', 'desc', 'priority', 'tags', 'exceptions', 'enabled', 'warn_evttypes', 'skip-if-unknown-filter', 'source', 'capture', 'capture_duration']);
+// Falco docs rules/overriding: what `override` may append to or replace on a rule.
+const RULE_REPLACEABLE = new Set(['condition', 'output', 'desc', 'priority', 'tags', 'exceptions', 'enabled', 'warn_evttypes', 'skip-if-unknown-filter', 'capture', 'capture_duration']);
 
 class ItemError extends Error {
   constructor(
@@ -241,10 +242,14 @@ class Loader {
     const { append, override } = this.appendOverride(map, new Set(['items']), new Set(['items']));
     const itemsNode = pairOf(map, 'items');
     if (!itemsNode) throw new ItemError(`list ${name} has no 'items'`, map);
-    if (!isSeq(itemsNode.value) && !(isScalar(itemsNode.value) && (itemsNode.value as Scalar).value === null)) {
-      throw new ItemError(`'items' of list ${name} must be a sequence`, itemsNode.value as YamlNode);
-    }
-    const items = isSeq(itemsNode.value)
+    if (!isSeq(itemsNode.value) && !isScalar(itemsNode.value)) throw new ItemError(`'items' of list ${name} must be a sequence`, itemsNode.value as YamlNode);
+    // A scalar is one item (the Falco docs override `items: cp`); null is an empty list.
+    const scalar = isScalar(itemsNode.value) ? (itemsNode.value as Scalar).value : undefined;
+    const items = isScalar(itemsNode.value)
+      ? scalar === null || scalar === undefined || scalar === ''
+        ? []
+        : [String(scalar)]
+      : isSeq(itemsNode.value)
       ? itemsNode.value.items.map((i) => {
           const v = scalarValue(i as YamlNode);
           if (v === undefined || v === null || typeof v === 'object') throw new ItemError(`items of list ${name} must be scalars`, i as YamlNode);
@@ -330,7 +335,6 @@ class Loader {
       else if (how('exceptions') === 'append') existing.exceptions = mergeExceptions(existing.exceptions, exceptions ?? [], name, mustPair(map, 'exceptions').value as YamlNode);
       if (how('priority')) existing.priority = readPriority(map, name);
       if (how('enabled')) existing.enabled = readBool(map, 'enabled', true);
-      if (how('source')) existing.source = requiredString(map, 'source');
       if (how('warn_evttypes')) existing.warnEvttypes = readBool(map, 'warn_evttypes', true);
       if (how('skip-if-unknown-filter')) existing.skipIfUnknownFilter = readBool(map, 'skip-if-unknown-filter', false);
       return;
@@ -340,6 +344,7 @@ class Loader {
     if ([...keys].every((k) => k === 'rule' || k === 'enabled') && keys.has('enabled')) {
       if (!existing) throw new ItemError(`rule ${name} has only 'enabled' but no rule by that name already exists`, map);
       existing.enabled = readBool(map, 'enabled', true);
+      this.report('warning', this.pos(map), "an item with only 'enabled' is deprecated: use 'override: {enabled: replace}'", `rule ${name}`);
       return;
     }
 
@@ -504,8 +509,7 @@ export function applyExceptions(ast: CondNode, exceptions: readonly ExceptionInf
     } else {
       if (ex.values.length === 0) continue;
       const comp = (ex.comps as string | undefined) ?? 'in';
-      if (LIST_OPERATORS.has(comp)) alternatives.push(exceptionCheck(ex.fields, comp, ex.values));
-      else for (const v of ex.values) alternatives.push(exceptionCheck(ex.fields, comp, v));
+      alternatives.push(exceptionCheck(ex.fields, comp, ex.values));
     }
   }
   if (alternatives.length === 0) return ast;
@@ -544,8 +548,10 @@ function validateException(ex: ExceptionInfo, rule: string, node: YamlNode): voi
       if (!Array.isArray(v)) throw new ItemError(`exception ${ex.name} of rule ${rule}: value #${i + 1} must be a list with one item per field`, node);
       if (v.length !== (ex.fields as string[]).length) throw new ItemError(`exception ${ex.name} of rule ${rule}: value #${i + 1} has ${v.length} items but there are ${(ex.fields as string[]).length} fields`, node);
     });
-  } else if (ex.comps !== undefined && Array.isArray(ex.comps)) {
-    throw new ItemError(`exception ${ex.name} of rule ${rule}: 'fields' is a single field so 'comps' must be a single operator`, node);
+  } else if (ex.comps !== undefined) {
+    if (Array.isArray(ex.comps)) throw new ItemError(`exception ${ex.name} of rule ${rule}: 'fields' is a single field so 'comps' must be a single operator`, node);
+    // Falco docs (rules/exceptions): the single-field form needs a set operator.
+    if (!LIST_OPERATORS.has(ex.comps)) throw new ItemError(`exception ${ex.name} of rule ${rule}: with a single field, 'comps' must be one of in, pmatch, intersects (got '${ex.comps}')`, node);
   }
   const comps = ex.comps === undefined ? [] : Array.isArray(ex.comps) ? ex.comps : [ex.comps];
   const known = new Set(['=', '==', '!=', '<', '<=', '>', '>=', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'pmatch', 'in', 'intersects', 'regex', 'exists']);
