@@ -17,7 +17,11 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin', 'type:bundle'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin', 'type:bundle', 'type:host'] },
+            // libs/api: the API process body shared by apps/api and `bulkhead serve`. Like an app it
+            // may use plugins (their HTTP/GraphQL surfaces: benchmark profiles, runtime ingest), but
+            // not apps or the built-in bundle (it receives its plugin registry from the caller).
+            { sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin'] },
             // The one place that lists the built-in plugins, shared by the api, worker and cli apps.
             { sourceTag: 'type:bundle', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin'] },
             { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:lib'] },

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { connectDatabase, runMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
@@ -8,8 +9,11 @@ import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, Tas
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { AlertEvents } from './alerts/alert-events';
 import { ApiModule } from './api.module';
 import { loadApiConfig, type ApiConfig } from './config';
+import { useBodyParsersExceptIngest } from './runtime-ingest/body-parsers';
+import { createAlertOutputs, loadRuntimeDetection } from './runtime-ingest/runtime-detection';
 import { NestPinoLogger } from './startup/nest-logger';
 import { asStartupError } from './startup/startup-error';
 
@@ -57,6 +61,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   };
 
   try {
+    // First: a rules error is the operator's to fix, whatever the state of Postgres and Redis.
+    const runtime = await loadRuntimeDetection(config, logger);
+    const alertOutputs = createAlertOutputs(config, logger);
+    owned.push(() => Promise.all(alertOutputs.map((output) => output.close())));
     let dataSource = options.dataSource;
     if (!dataSource) {
       const connected = await connectDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
@@ -77,9 +85,24 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
     const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource), queues, logger });
+    const alertEvents = new AlertEvents(queueSettings, logger);
+    owned.push(() => alertEvents.close());
 
-    const app = await NestFactory.create(
-      ApiModule.forRoot({ config, registry: options.registry, logger, dataSource, redis, queues, submitter, taskEventsSubscriber, taskEventsPublisher }),
+    const app = await NestFactory.create<NestExpressApplication>(
+      ApiModule.forRoot({
+        config,
+        registry: options.registry,
+        logger,
+        dataSource,
+        redis,
+        queues,
+        submitter,
+        taskEventsSubscriber,
+        taskEventsPublisher,
+        runtime,
+        alertEvents,
+        alertOutputs,
+      }),
       {
         logger: new NestPinoLogger(logger),
         // Throw instead of calling process.exit: the caller (CLI, tests) decides what failure means.
@@ -88,6 +111,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     // Closed first: stop accepting requests and subscriptions before their connections go.
     owned.push(() => app.close());
+    useBodyParsersExceptIngest(app);
     await app.listen(port, host);
     const address = app.getHttpServer().address() as AddressInfo;
     const url = `http://${displayHost(address)}:${address.port}`;
