@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadRules, RuleEngine, syscallFields, type SyscallEvent } from '@bulkhead/plugin-runtime';
+import { loadRules, RuleEngine, syscallEventType, type SyscallEvent } from '@bulkhead/plugin-runtime';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const sharedDir = path.resolve(process.env['BULKHEAD_SHARED_DIR'] ?? path.join(repoRoot, '..', 'shared'));
@@ -27,7 +27,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 const PROCS = [
   { name: 'nginx', exepath: '/usr/sbin/nginx', parent: 'nginx' },
@@ -111,7 +111,7 @@ function syscallEvent(r: () => number, i: number): SyscallEvent {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return s[Math.floor(s.length / 2)] ?? 0;
 }
 
 function main(): void {
@@ -122,28 +122,27 @@ function main(): void {
   const engine = new RuleEngine(loaded.rules);
   const r = rng(42);
   const lines = Array.from({ length: count }, (_, i) => JSON.stringify(syscallEvent(r, i)));
-  const typeOf = syscallFields.eventType!;
+  const typeOf = syscallEventType;
 
   const evaluate = (events: readonly SyscallEvent[]): number => {
     let matches = 0;
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
+    for (const e of events) {
       if (engine.firstMatch('syscall', typeOf(e), e) !== undefined) matches++;
     }
     return matches;
   };
   const parseOnly = (): number => {
     let n = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const e = JSON.parse(lines[i]!) as SyscallEvent;
+    for (const line of lines) {
+      const e = JSON.parse(line) as SyscallEvent;
       if (e['evt.type'] !== undefined) n++;
     }
     return n;
   };
   const parseAndEvaluate = (): number => {
     let matches = 0;
-    for (let i = 0; i < lines.length; i++) {
-      const e = JSON.parse(lines[i]!) as SyscallEvent;
+    for (const line of lines) {
+      const e = JSON.parse(line) as SyscallEvent;
       if (engine.firstMatch('syscall', typeOf(e), e) !== undefined) matches++;
     }
     return matches;
@@ -162,20 +161,33 @@ function main(): void {
     return { ms: median(times), result };
   };
 
-  // The JSON phases run first, interleaved, while the heap holds only the JSON lines; the
-  // pre-parsed events are materialised afterwards.
-  const parseRun = time(parseOnly);
-  const bothRun = time(parseAndEvaluate);
-  const parseRun2 = time(parseOnly);
-  const bothRun2 = time(parseAndEvaluate);
-  parseRun.ms = Math.min(parseRun.ms, parseRun2.ms);
-  bothRun.ms = Math.min(bothRun.ms, bothRun2.ms);
+  // The JSON phases run first, while the heap holds only the JSON lines, and alternate pass by
+  // pass (parse, parse+evaluate, parse, ...) so that load from other processes on this shared
+  // machine hits both alike; the ratio is the median of the per-pair ratios.
+  parseOnly();
+  parseAndEvaluate();
+  const parseTimes: number[] = [];
+  const bothTimes: number[] = [];
+  const ratios: number[] = [];
+  for (let p = 0; p < 11; p++) {
+    let t0 = performance.now();
+    parseOnly();
+    const tp = performance.now() - t0;
+    t0 = performance.now();
+    parseAndEvaluate();
+    const tb = performance.now() - t0;
+    parseTimes.push(tp);
+    bothTimes.push(tb);
+    ratios.push(tb / tp);
+  }
+  const parseRun = { ms: median(parseTimes) };
+  const bothRun = { ms: median(bothTimes) };
   const parsed = lines.map((l) => JSON.parse(l) as SyscallEvent);
   const evalRun = time(() => evaluate(parsed));
   const rate = (ms: number): string => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')}`;
   const bytes = lines.reduce((n, l) => n + l.length + 1, 0);
 
-  console.log(`runtime-eval: ${loaded.rules.length} rules from falco_rules.yaml (${loaded.rules.filter((x) => x.enabled).length} enabled), ${count.toLocaleString('en-US')} events (${(bytes / count).toFixed(0)} bytes/event as JSON), first-match, median of ${passes} passes, one core`);
+  console.log(`runtime-eval: ${loaded.rules.length} rules from falco_rules.yaml (${loaded.rules.filter((x) => x.enabled).length} enabled), ${count.toLocaleString('en-US')} events (${(bytes / count).toFixed(0)} bytes/event as JSON), first-match, median of ${passes} passes (JSON phases: 11 interleaved pairs), one core`);
   const byRule = new Map<string, number>();
   for (const e of parsed) {
     const rule = engine.firstMatch('syscall', typeOf(e), e);
@@ -187,7 +199,8 @@ function main(): void {
     { phase: 'JSON.parse alone (baseline)', 'ms/pass': parseRun.ms.toFixed(1), 'events/s': rate(parseRun.ms), 'target': '' },
     { phase: 'JSON.parse + evaluate', 'ms/pass': bothRun.ms.toFixed(1), 'events/s': rate(bothRun.ms), 'target': '' },
   ]);
-  console.log(`ratio parse+evaluate / parse alone: ${(bothRun.ms / parseRun.ms).toFixed(2)}x (target <= 1.5x)`);
+  const ratio = median(ratios);
+  console.log(`ratio parse+evaluate / parse alone: ${ratio.toFixed(2)}x (median of 11 interleaved pairs; target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})`);
   console.log(`evaluation target (>= 1,000,000 events/s): ${count / (evalRun.ms / 1000) >= 1_000_000 ? 'met' : 'NOT met'}`);
 }
 

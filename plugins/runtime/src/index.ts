@@ -8,7 +8,7 @@ export { loadRules, ENGINE_VERSION, DEFAULT_SOURCES, type RulesFile, type Compil
 export { RuleEngine, type EngineOptions, type MatchMode } from './engine/engine';
 export { EventEvaluator } from './engine/evaluator';
 export * from './fields/types';
-export { syscallFields, syscallFieldValue, splitImage, type SyscallEvent, type AncestorInfo, type MountInfo } from './fields/syscall';
+export { syscallFields, syscallEventType, syscallFieldValue, splitImage, type SyscallEvent, type AncestorInfo, type MountInfo } from './fields/syscall';
 export { k8sAuditFields, k8sAuditFieldValue, jsonPointer, formatRfc3339Nano, type K8sAuditEvent } from './fields/k8saudit';
 export { parseAuditPayload, toAuditEvent, parseRfc3339Ns, type ParsedAuditEvents, type MalformedInput } from './events/k8s-audit';
 export { validateSyscallEvent, syscallEventTimeNs } from './events/syscall-event';
