@@ -1,0 +1,435 @@
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { PluginRegistry } from '@bulkhead/plugin-sdk';
+import { PRIORITIES } from '@bulkhead/plugin-runtime';
+import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { describeWithShared } from '@bulkhead/testing';
+import type { Client } from 'graphql-ws';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { alertsChannel } from '../alerts/alert-events';
+import { AlertStore } from '../alerts/alert-store';
+import { alertCountQuery, alertPageQuery } from '../alerts/alert-query';
+import { loadApiConfig } from '../config';
+import { startApi, type ApiHandle } from '../start-api';
+import { ApiStartupError } from '../startup/startup-error';
+import { graphql, graphqlData } from '../testing/graphql-http';
+import { subscriptionClient } from '../testing/graphql-ws';
+import { silentLogger } from '../testing/silent-logger';
+
+/*
+ * The runtime ingest endpoints and the alert API against real Postgres and Redis, with the
+ * upstream Falco k8s audit rules and the audit events of Falco's k8saudit test files.
+ */
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const MAX_BODY = 512 * 1024;
+
+const SYSCALL_RULES = `
+- rule: Shell in container
+  desc: a shell ran in a container
+  condition: evt.type = execve and proc.name = bash and container.id != host
+  output: Shell in container (container=%container.id image=%container.image.repository ns=%k8s.ns.name pod=%k8s.pod.name)
+  priority: NOTICE
+  tags: [container, shell]
+`;
+
+interface AlertNode {
+  id: string;
+  rule: string;
+  priority: string;
+  time: string;
+  source: string;
+  output: string;
+  tags: string[];
+  hostname: string | null;
+  outputFields: Record<string, unknown>;
+  severity: string;
+  target: string;
+}
+
+const ALERT_FIELDS = 'id rule priority time source output tags hostname outputFields severity target';
+
+interface Page {
+  alerts: { totalCount: number; edges: { cursor: string; node: AlertNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+}
+
+async function post(url: string, body: string | Buffer | ReadableStream<Uint8Array>, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> {
+  const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers: { 'content-type': contentType }, body };
+  if (body instanceof ReadableStream) init.duplex = 'half';
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** A chunked body (no Content-Length), so the limit can only be enforced while reading. */
+function streamOf(chunks: number, chunkBytes: number, fill = 0x20): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent++ >= chunks) controller.close();
+      else controller.enqueue(new Uint8Array(chunkBytes).fill(fill));
+    },
+  });
+}
+
+describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postgres and Redis)', (shared) => {
+  const k8saudit = path.join(shared, 'peers', 'falco', 'k8saudit');
+  let db: TestDatabase;
+  let api: ApiHandle;
+  let ws: Client;
+  let work: string;
+  let alertFile: string;
+  let eventList: string;
+  let auditEvents: Record<string, unknown>[];
+  let raisedFromEventList = 0;
+
+  const alertCount = async (): Promise<number> => (await db.dataSource.query(`SELECT count(*)::int AS n FROM "${db.schema}".finding WHERE kind = 'runtime'`))[0].n;
+  const alertFileLines = async (): Promise<number> => (await readFile(alertFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+  const allAlerts = async (filter: Record<string, unknown> = {}): Promise<{ totalCount: number; nodes: AlertNode[] }> => {
+    const nodes: AlertNode[] = [];
+    let after: string | null = null;
+    let totalCount = 0;
+    do {
+      const page: Page = await graphqlData<Page>(
+        api.url,
+        `query($filter: AlertFilter, $after: String) { alerts(filter: $filter, first: 7, after: $after) { totalCount edges { cursor node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+        { filter, after },
+      );
+      totalCount = page.alerts.totalCount;
+      nodes.push(...page.alerts.edges.map((e) => e.node));
+      after = page.alerts.pageInfo.hasNextPage ? page.alerts.pageInfo.endCursor : null;
+    } while (after);
+    return { totalCount, nodes };
+  };
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'bh-api-runtime-'));
+    alertFile = path.join(work, 'out', 'alerts.jsonl');
+    const syscallRules = path.join(work, 'syscall_rules.yaml');
+    await writeFile(syscallRules, SYSCALL_RULES);
+    auditEvents = [];
+    for (const file of (await readdir(path.join(k8saudit, 'test_files'))).filter((f) => f.endsWith('.json')).sort()) {
+      for (const line of (await readFile(path.join(k8saudit, 'test_files', file), 'utf8')).split('\n')) {
+        if (line.trim()) auditEvents.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    }
+    eventList = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: auditEvents });
+    db = await createTestDatabase('api_runtime');
+    const config = loadApiConfig({
+      DATABASE_URL: db.url,
+      DATABASE_SCHEMA: db.schema,
+      REDIS_URL,
+      BULKHEAD_QUEUE_PREFIX: db.schema,
+      BULKHEAD_RUNTIME_RULES: `${path.join(k8saudit, 'k8s_audit_rules.yaml')},${syscallRules}`,
+      BULKHEAD_MAX_EVENT_BODY_BYTES: String(MAX_BODY),
+      BULKHEAD_ALERT_FILE: alertFile,
+    });
+    api = await startApi({ config, registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+    ws = subscriptionClient(api.url);
+  });
+
+  afterAll(async () => {
+    await ws?.dispose();
+    await api?.close();
+    await db?.drop();
+    const redis = createRedis(REDIS_URL, 'producer');
+    await deleteKeysWithPrefix(redis, db.schema).finally(() => redis.disconnect());
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('stores the alerts of an audit EventList and pushes them to an alertRaised subscriber', async () => {
+    const wanted = 'Create Privileged Pod';
+    const received: AlertNode[] = [];
+    let expected = Infinity;
+    let resolveAll: () => void = () => undefined;
+    const all = new Promise<void>((resolve) => (resolveAll = resolve));
+    const unsubscribe = ws.subscribe<{ alertRaised: AlertNode }>(
+      { query: `subscription($filter: AlertFilter) { alertRaised(filter: $filter) { ${ALERT_FIELDS} } }`, variables: { filter: { rule: wanted } } },
+      {
+        next: (result) => {
+          if (result.data) received.push(result.data.alertRaised);
+          if (received.length >= expected) resolveAll();
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    try {
+      await untilSubscribed(db.schema);
+      const response = await post(`${api.url}/k8s-audit`, eventList);
+      expect(response.status).toBe(200);
+      // Falco's test files include one deliberately broken item (fal_01_003.json: `"kind": 0`).
+      const broken = auditEvents.filter((e) => e['kind'] !== 'Event').length;
+      expect(broken).toBeGreaterThan(0);
+      expect(response.body).toMatchObject({ events: auditEvents.length - broken, malformed: broken });
+      raisedFromEventList = response.body['alerts'] as number;
+      expect(raisedFromEventList).toBeGreaterThan(10);
+      // Identical events (the files repeat some) raise identical alerts: stored once.
+      const alerts = response.body['stored'] as number;
+      expect(alerts).toBeGreaterThan(10);
+      expect(alerts).toBeLessThanOrEqual(raisedFromEventList);
+      expect(await alertCount()).toBe(alerts);
+
+      const { nodes, totalCount } = await allAlerts();
+      expect(totalCount).toBe(alerts);
+      expect(new Set(nodes.map((n) => n.id)).size).toBe(alerts);
+      expect(nodes.map((n) => n.time)).toEqual([...nodes.map((n) => n.time)].sort().reverse());
+      const privileged = nodes.filter((n) => n.rule === wanted);
+      expect(privileged.length).toBeGreaterThan(0);
+      expect(privileged[0]).toMatchObject({ priority: 'WARNING', source: 'k8s_audit', severity: 'MEDIUM', tags: ['k8s'] });
+      expect(privileged[0]?.output).toMatch(/Pod started with privileged container \(user=/);
+      expect(privileged[0]?.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      expect(Object.keys(privileged[0]?.outputFields ?? {})).toContain('ka.user.name');
+
+      expected = privileged.length;
+      if (received.length < expected) await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`got ${received.length} of ${expected} alerts`)), 10_000))]);
+      expect(received.map((a) => a.id).sort()).toEqual(privileged.map((a) => a.id).sort());
+      expect(received.every((a) => a.rule === wanted)).toBe(true);
+      // Each new alert went to the configured file output once.
+      expect(await alertFileLines()).toBe(alerts);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('re-posting the same alerts adds no rows, publishes nothing and writes no output', async () => {
+    const before = await alertCount();
+    const lines = await alertFileLines();
+    const response = await post(`${api.url}/k8s-audit`, eventList);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ alerts: raisedFromEventList, stored: 0 });
+    expect(await alertCount()).toBe(before);
+    expect(await alertFileLines()).toBe(lines);
+  });
+
+  it('filters alerts by rule, minimum priority, namespace and time, with the same results as filtering by hand', async () => {
+    const { nodes: all } = await allAlerts();
+    const rule = all[0]?.rule ?? '';
+    const byRule = await allAlerts({ rule });
+    expect(byRule.nodes.map((n) => n.id).sort()).toEqual(all.filter((n) => n.rule === rule).map((n) => n.id).sort());
+    expect(byRule.totalCount).toBe(byRule.nodes.length);
+
+    for (const priority of ['NOTICE', 'WARNING', 'ERROR']) {
+      const admitted = PRIORITIES.slice(0, PRIORITIES.findIndex((p) => p.toUpperCase() === priority) + 1).map((p) => p.toUpperCase());
+      const filtered = await allAlerts({ priority });
+      expect(filtered.nodes.map((n) => n.id).sort()).toEqual(all.filter((n) => admitted.includes(n.priority)).map((n) => n.id).sort());
+    }
+
+    const namespaces = all.map((n) => n.outputFields['ka.target.namespace']).filter((ns): ns is string => typeof ns === 'string' && ns !== '<NA>');
+    const namespace = namespaces.find((ns) => ns === 'kube-system') ?? namespaces[0] ?? 'default';
+    const inNamespace = await allAlerts({ namespace });
+    expect(inNamespace.nodes.length).toBeGreaterThan(0);
+    expect(inNamespace.nodes.map((n) => n.id).sort()).toEqual(all.filter((n) => n.outputFields['ka.target.namespace'] === namespace).map((n) => n.id).sort());
+
+    const times = all.map((n) => n.time).sort();
+    const middle = times[Math.floor(times.length / 2)] ?? '';
+    const from = new Date(middle.slice(0, 23) + 'Z');
+    const later = await allAlerts({ from: from.toISOString() });
+    const earlier = await allAlerts({ to: from.toISOString() });
+    expect(later.totalCount + earlier.totalCount).toBe(all.length);
+    expect(later.nodes.every((n) => n.time >= from.toISOString().slice(0, 23))).toBe(true);
+    expect((await allAlerts({ from: '2100-01-01T00:00:00Z' })).totalCount).toBe(0);
+
+    const bad = await graphql(api.url, '{ alerts(filter: { from: "2020-01-02T00:00:00Z", to: "2020-01-01T00:00:00Z" }) { totalCount } }');
+    expect(bad.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+  });
+
+  it('each alert filter is served by its index, not a table scan', async () => {
+    const store = new AlertStore(db.dataSource);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ rule: 'rule-7' }, 'IDX_finding_runtime_rule'],
+      [{ priorities: ['Emergency'] }, 'IDX_finding_runtime_priority'],
+      [{ namespace: 'ns-42' }, 'IDX_finding_runtime_namespace'],
+      [{ image: 'img-9' }, 'IDX_finding_runtime_image_repository'],
+      [{ image: 'img-9:1' }, 'IDX_finding_runtime_image'],
+      [{ from: '2024-01-01T01:00:00.000000000Z', to: '2024-01-01T01:05:00.000000000Z' }, 'IDX_finding_runtime_time'],
+    ];
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      // 20 000 synthetic runtime alerts (rolled back below) and their statistics: enough rows for
+      // the planner to choose by selectivity, as it would on a production table.
+      await runner.query(
+        `INSERT INTO ${store.tableName} (kind, severity, rule_id, title, target, data, fingerprint)
+         SELECT 'runtime', 'LOW', 'rule-' || (i % 50), 'x', 'host:h',
+                jsonb_build_object(
+                  'time', to_char(timestamp '2024-01-01' + i * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS') || '.000000000Z',
+                  'priority', (ARRAY['Emergency','Alert','Critical','Error','Warning','Notice','Informational','Debug'])[1 + i % 8],
+                  'output_fields', jsonb_build_object('k8s.ns.name', 'ns-' || (i % 100), 'container.image.repository', 'img-' || (i % 200), 'container.image', 'img-' || (i % 200) || ':1')),
+                'synthetic-' || i
+           FROM generate_series(1, 20000) AS i`,
+      );
+      await runner.query(`ANALYZE ${store.tableName}`);
+      const explain = async (query: { sql: string; params: unknown[] }): Promise<string> =>
+        ((await runner.query(`EXPLAIN ${query.sql}`, query.params)) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
+      // The unfiltered page walks the time index backwards and stops after one page.
+      const page = await explain(alertPageQuery(store.tableName, {}, 51));
+      expect({ page: page.includes('IDX_finding_runtime_time') && !page.includes('Seq Scan') ? 'index' : page }).toEqual({ page: 'index' });
+      for (const [criteria, index] of cases) {
+        for (const query of [alertCountQuery(store.tableName, criteria), alertPageQuery(store.tableName, criteria, 51)]) {
+          const plan = await explain(query);
+          expect({ criteria, plan: plan.includes('Seq Scan') ? plan : 'no table scan' }).toEqual({ criteria, plan: 'no table scan' });
+        }
+        const count = await explain(alertCountQuery(store.tableName, criteria));
+        expect({ criteria, index: count.includes(index) ? index : count }).toEqual({ criteria, index });
+      }
+    } finally {
+      await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+  });
+
+  it('refuses an oversized body with 413, declared or streamed, and keeps serving', async () => {
+    // Above Nest's default 100 kB JSON limit but within ours: the route reads its own body.
+    const large = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [...auditEvents, ...auditEvents, ...auditEvents] });
+    expect(large.length).toBeGreaterThan(200 * 1024);
+    expect(large.length).toBeLessThan(MAX_BODY);
+    const accepted = await post(`${api.url}/k8s-audit`, large);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ alerts: 3 * raisedFromEventList, stored: 0 });
+
+    const declared = await post(`${api.url}/k8s-audit`, Buffer.alloc(MAX_BODY + 1, 0x20));
+    expect(declared.status).toBe(413);
+    expect(declared.body['error']).toMatch(/exceeds the limit of 524288 bytes/);
+    const streamed = await post(`${api.url}/k8s-audit`, streamOf(64, 16 * 1024));
+    expect(streamed.status).toBe(413);
+    const alerts = await post(`${api.url}/falco-alerts`, streamOf(64, 16 * 1024));
+    expect(alerts.status).toBe(413);
+    expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+    const after = await post(`${api.url}/k8s-audit`, JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [] }));
+    expect(after).toEqual({ status: 200, body: expect.objectContaining({ events: 0, alerts: 0 }) });
+  });
+
+  it('answers 400 naming the problem to a malformed audit payload, and counts malformed items', async () => {
+    const notJson = await post(`${api.url}/k8s-audit`, '{"kind": "EventList", ');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body['error']).toMatch(/^body is not JSON/);
+    const wrongVersion = await post(`${api.url}/k8s-audit`, JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v2', items: [] }));
+    expect(wrongVersion.status).toBe(400);
+    expect(wrongVersion.body['error']).toMatch(/unsupported audit apiVersion "audit.k8s.io\/v2"/);
+    const partly = await post(`${api.url}/k8s-audit`, JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1beta1', items: [auditEvents[0], { kind: 'Event' }, 7] }));
+    expect(partly.status).toBe(200);
+    expect(partly.body).toMatchObject({ events: 1, malformed: 2 });
+    expect(partly.body['malformedSamples']).toEqual([expect.stringMatching(/^body item 1: /), expect.stringMatching(/^body item 2: /)]);
+  });
+
+  it('evaluates JSON lines on /events, counting malformed lines, and filters the alerts by image', async () => {
+    const shell = (i: number, image: string, ns: string) =>
+      JSON.stringify({ 'evt.type': 'execve', 'evt.rawtime': 1_700_000_000_000_000_000 + i, 'proc.name': 'bash', 'container.id': `c${i}`, 'container.image.repository': image, 'k8s.ns.name': ns });
+    const lines = [
+      shell(1, 'nginx', 'shop'),
+      'not json',
+      JSON.stringify({ 'evt.type': 'execve', 'proc.name': 'ls', 'container.id': 'c9' }),
+      '',
+      JSON.stringify({ 'proc.name': 'bash' }),
+      shell(2, 'redis', 'cache'),
+      shell(3, 'nginx', 'shop'),
+      'x'.repeat(MAX_BODY + 10),
+    ];
+    const body = lines.join('\n') + '\n';
+    // Chunks that split lines: the body is read as a stream, never whole.
+    const bytes = Buffer.from(body);
+    let offset = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close();
+        controller.enqueue(new Uint8Array(bytes.subarray(offset, offset + 1000)));
+        offset += 1000;
+      },
+    });
+    const response = await post(`${api.url}/events`, stream, 'application/x-ndjson');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ events: 4, alerts: 3, stored: 3, malformed: 3 });
+    expect(response.body['malformedSamples']).toEqual([
+      expect.stringMatching(/^line 2: invalid JSON/),
+      expect.stringMatching(/^line 5: /),
+      expect.stringMatching(/^line 8: longer than 524288 bytes/),
+    ]);
+
+    const nginx = await allAlerts({ image: 'nginx' });
+    expect(nginx.nodes.map((n) => n.target).sort()).toEqual(['container:c1', 'container:c3']);
+    expect(nginx.nodes[0]).toMatchObject({ rule: 'Shell in container', priority: 'NOTICE', source: 'syscall', tags: ['container', 'shell'] });
+    expect((await allAlerts({ namespace: 'cache' })).nodes.map((n) => n.target)).toEqual(['container:c2']);
+    const again = await post(`${api.url}/events`, `${shell(1, 'nginx', 'shop')}\n`, 'application/x-ndjson');
+    expect(again.body).toMatchObject({ events: 1, alerts: 1, stored: 0 });
+  });
+
+  it('stores alerts of real Falco sensors from /falco-alerts once, validating them', async () => {
+    const alert = {
+      hostname: 'node-7',
+      output: '10:20:05.408091526: Warning Sensitive file opened for reading by non-trusted program (user=root file=/etc/shadow container_id=3ad2d2e7c2f1 image=docker.io/library/alpine)',
+      priority: 'Warning',
+      rule: 'Read sensitive file untrusted',
+      source: 'syscall',
+      tags: ['filesystem', 'mitre_credential_access'],
+      time: '2024-05-02T10:20:05.408091526Z',
+      output_fields: {
+        'container.id': '3ad2d2e7c2f1',
+        'container.image.repository': 'docker.io/library/alpine',
+        'evt.time': 1714645205408091526,
+        'fd.name': '/etc/shadow',
+        'k8s.ns.name': 'payments',
+        'user.name': 'root',
+      },
+    };
+    const first = await post(`${api.url}/falco-alerts`, JSON.stringify(alert));
+    expect(first).toEqual({ status: 200, body: { received: 1, stored: 1, rejected: 0, rejectedSamples: [] } });
+    const again = await post(`${api.url}/falco-alerts`, JSON.stringify([alert, { ...alert, priority: 'LOUD' }]));
+    expect(again).toEqual({ status: 200, body: { received: 2, stored: 0, rejected: 1, rejectedSamples: [expect.stringMatching(/^alert 1: priority: unknown priority "LOUD"/)] } });
+    const invalid = await post(`${api.url}/falco-alerts`, JSON.stringify({ output: 'x' }));
+    expect(invalid.status).toBe(400);
+    expect(invalid.body['error']).toMatch(/^not a Falco alert: alert: .*rule/);
+
+    const { nodes } = await allAlerts({ image: 'docker.io/library/alpine', namespace: 'payments', priority: 'WARNING' });
+    expect(nodes).toEqual([
+      expect.objectContaining({ rule: alert.rule, time: alert.time, hostname: 'node-7', priority: 'WARNING', target: 'container:3ad2d2e7c2f1', outputFields: alert.output_fields, tags: alert.tags }),
+    ]);
+  });
+});
+
+describe('runtime ingest without rules, and broken rules', () => {
+  it('answers 503 saying how to configure rules; a rules error stops start-up naming file:line:col', async () => {
+    const db = await createTestDatabase('api_runtime_off');
+    const work = await mkdtemp(path.join(tmpdir(), 'bh-api-rules-'));
+    try {
+      const base = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema };
+      const api = await startApi({ config: loadApiConfig(base), registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+      try {
+        for (const route of ['k8s-audit', 'events']) {
+          const response = await post(`${api.url}/${route}`, '{}');
+          expect(response.status).toBe(503);
+          expect(response.body['error']).toMatch(/set BULKHEAD_RUNTIME_RULES to a comma-separated list of Falco rules files/);
+        }
+      } finally {
+        await api.close();
+      }
+
+      const broken = path.join(work, 'broken.yaml');
+      await writeFile(broken, '- rule: Broken\n  desc: x\n  condition: evt.type = (\n  output: x\n  priority: WARNING\n');
+      const start = startApi({ config: loadApiConfig({ ...base, BULKHEAD_RUNTIME_RULES: broken }), registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+      await expect(start).rejects.toBeInstanceOf(ApiStartupError);
+      await expect(start).rejects.toThrow(new RegExp(`BULKHEAD_RUNTIME_RULES: the rules failed to load:\\n  ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: error: `));
+      await expect(startApi({ config: loadApiConfig({ ...base, BULKHEAD_RUNTIME_RULES: path.join(work, 'missing.yaml') }), registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() })).rejects.toThrow(/missing\.yaml:1:1: error: cannot read rules file/);
+    } finally {
+      await db.drop();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Waits until this API's alert subscriber is registered with Redis, so no published alert is missed. */
+async function untilSubscribed(prefix: string): Promise<void> {
+  const redis = createRedis(REDIS_URL, 'producer');
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const [, count] = (await redis.call('PUBSUB', 'NUMSUB', alertsChannel(prefix))) as [string, number];
+      if (Number(count) > 0) return;
+      if (Date.now() > deadline) throw new Error('the alertRaised subscription did not reach Redis');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
