@@ -26,7 +26,7 @@ export type CondNode =
   | { kind: 'or'; children: CondNode[] }
   | { kind: 'not'; child: CondNode }
   | { kind: 'macro'; name: string; pos: number }
-  | { kind: 'check'; field: FieldRef; op: string; value?: ValueNode; pos: number };
+  | { kind: 'check'; field: FieldRef; op: string; value?: ValueNode; pos: number; /** Macro whose text `pos` refers to. */ origin?: string };
 
 export const UNARY_OPERATORS = ['exists'] as const;
 /** Longest first so that `<=` wins over `<` and `icontains` over `in`. */

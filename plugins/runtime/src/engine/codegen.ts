@@ -1,5 +1,5 @@
 import { LIST_OPERATORS, type CondNode, type ValueItem } from './ast';
-import { CompileError, compileFieldComparisonClosure, expandListItems, resolveField, type CompileScope, type Predicate } from './compiler';
+import { CompileError, compileFieldComparisonClosure, expandListItems, resolveField, withOrigin, type CompileScope, type Predicate } from './compiler';
 import { buildScalarTest, OperatorError } from './operators';
 import { asBool, asNumber, asString } from '../fields/values';
 import type { FieldType } from '../fields/types';
@@ -62,7 +62,7 @@ class Generator {
       case 'macro':
         throw new CompileError(`unexpanded macro '${n.name}'`, n.pos);
       case 'check':
-        return this.check(n);
+        return withOrigin(n, () => this.check(n));
     }
   }
 

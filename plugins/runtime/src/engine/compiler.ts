@@ -13,8 +13,34 @@ export class CompileError extends Error {
     message: string,
     /** Offset in the condition text where the problem is, when known. */
     readonly offset?: number,
+    /** The macro whose condition text `offset` refers to (undefined: the rule's own condition). */
+    readonly macro?: string,
   ) {
     super(message);
+  }
+}
+
+/** Re-throws a compile error of a check that came from a macro, naming that macro. */
+export function withOrigin<T>(node: { origin?: string }, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof CompileError && node.origin && error.macro === undefined) throw new CompileError(error.message, error.offset, node.origin);
+    throw error;
+  }
+}
+
+function tagOrigin(node: CondNode, origin: string): CondNode {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return { kind: node.kind, children: node.children.map((c) => tagOrigin(c, origin)) };
+    case 'not':
+      return { kind: 'not', child: tagOrigin(node.child, origin) };
+    case 'check':
+      return node.origin ? node : { ...node, origin };
+    default:
+      return node;
   }
 }
 
@@ -59,7 +85,12 @@ export function expandMacros(node: CondNode, scope: CompileScope, visibility = I
       }
       if (stack.includes(node.name)) throw new CompileError(`macro '${node.name}' refers to itself`, node.pos);
       scope.usedMacros?.add(node.name);
-      return expandMacros(m.ast, scope, m.index, [...stack, node.name]);
+      try {
+        return tagOrigin(expandMacros(m.ast, scope, m.index, [...stack, node.name]), node.name);
+      } catch (error) {
+        if (error instanceof CompileError && error.macro === undefined) throw new CompileError(error.message, error.offset, node.name);
+        throw error;
+      }
     }
     case 'check':
       return node;
@@ -186,7 +217,7 @@ function compileNode(node: CondNode, scope: CompileScope): Predicate {
     case 'macro':
       throw new CompileError(`unexpanded macro '${node.name}'`, node.pos);
     case 'check':
-      return compileCheck(node, scope);
+      return withOrigin(node, () => compileCheck(node, scope));
   }
 }
 

@@ -203,6 +203,14 @@ describe('loader semantics and diagnostics', () => {
     const f = load('- rule: R\n  desc: d\n  condition: evt.type = open and proc.bogus = 1\n  output: o\n  priority: INFO\n');
     expect(formatDiagnostic(f.errors[0])).toBe("a.yaml:3:34: error: rule R: unknown field 'proc.bogus' for source syscall");
   });
+  it('reports a problem inside a macro once, at the macro, whichever rules use it', () => {
+    const r = load('- macro: m\n  condition: evt.type = open and proc.nope = 1\n' + ruleYaml('m') + ruleYaml('m and proc.name = x').replace('rule: R', 'rule: R2'));
+    expect(r.errors.map(formatDiagnostic)).toEqual(["a.yaml:2:34: error: macro m: unknown field 'proc.nope' for source syscall"]);
+    expect(r.rules).toEqual([]);
+    const u = load('- macro: m\n  condition: evt.type = open and nope\n' + ruleYaml('m'));
+    expect(u.errors.map(formatDiagnostic)).toEqual(["a.yaml:2:34: error: macro m: undefined macro 'nope' used in filter"]);
+  });
+
   it('reports condition syntax errors with their position', () => {
     const r = load('- rule: R\n  desc: d\n  condition: evt.type = open and (proc.name = x\n  output: o\n  priority: INFO\n');
     expect(formatDiagnostic(r.errors[0])).toMatch(/^a\.yaml:3:\d+: error: rule R: expected '\)' at position \d+ of condition$/);

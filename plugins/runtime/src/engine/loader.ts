@@ -175,8 +175,14 @@ class Loader {
     return { file: this.file, line: lp.line, col: lp.col + (singleLine && type !== 'PLAIN' ? 1 : 0), singleLine };
   }
 
+  private readonly reported = new Set<string>();
+
   private report(severity: Diagnostic['severity'], pos: SourcePos, message: string, item?: string): void {
     const d: Diagnostic = { severity, file: pos.file, line: pos.line, col: pos.col, message, item };
+    // A problem inside a macro surfaces once per rule using it: report it once.
+    const key = JSON.stringify(d);
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
     (severity === 'error' ? this.errors : severity === 'warning' ? this.warnings : this.infos).push(d);
   }
 
@@ -472,6 +478,12 @@ class Loader {
         if (!(error instanceof CompileError)) throw error;
         if (rule.skipIfUnknownFilter && /unknown field/.test(error.message)) {
           this.report('warning', rule.pos, `${error.message}: rule skipped (skip-if-unknown-filter)`, label);
+          return;
+        }
+        const macro = error.macro !== undefined ? macroInfos.find((m) => m.name === error.macro) : undefined;
+        if (macro) {
+          // The problem is in a macro's text: point there, and say which rule uses it.
+          this.report('error', this.offsetPos(macro.condPos, error.offset), error.message, `macro ${macro.name}`);
           return;
         }
         const pos = error.offset !== undefined && error.offset <= rule.condition.length ? this.offsetPos(rule.condPos, error.offset) : rule.condPos;
