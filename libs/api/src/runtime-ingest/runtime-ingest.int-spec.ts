@@ -373,8 +373,50 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
         'user.name': 'root',
       },
     };
-    const first = await post(`${api.url}/falco-alerts`, JSON.stringify(alert));
-    expect(first).toEqual({ status: 200, body: { received: 1, stored: 1, rejected: 0, rejectedSamples: [] } });
+    // Any replica serves any subscriber: a replica (without rules) hears what this API stores.
+    const replica = await startApi({
+      config: loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema }),
+      registry: new PluginRegistry(),
+      dataSource: db.dataSource,
+      port: 0,
+      host: '127.0.0.1',
+      logger: silentLogger(),
+    });
+    const replicaWs = subscriptionClient(replica.url);
+    const redis = createRedis(REDIS_URL, 'producer');
+    try {
+      const baseline = await alertSubscribers(redis, db.schema);
+      const heard = new Promise<AlertNode>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the replica subscriber heard nothing')), 10_000);
+        // Subscribed first: its listener exists once Redis counts the replica's subscription.
+        replicaWs.subscribe<{ alertRaised: AlertNode }>(
+          { query: `subscription { alertRaised(filter: { namespace: "payments" }) { ${ALERT_FIELDS} } }` },
+          {
+            next: (result) => {
+              clearTimeout(timer);
+              if (result.data) resolve(result.data.alertRaised);
+            },
+            error: reject,
+            complete: () => undefined,
+          },
+        );
+        // Filtered out (WARNING is below ERROR): must not be raised to this one.
+        replicaWs.subscribe<{ alertRaised: AlertNode }>(
+          { query: `subscription { alertRaised(filter: { namespace: "payments", priority: ERROR }) { ${ALERT_FIELDS} } }` },
+          { next: (result) => reject(new Error(`filtered subscription received ${JSON.stringify(result)}`)), error: reject, complete: () => undefined },
+        );
+      });
+      // Both subscriptions share the replica's one Redis subscriber connection.
+      await untilSubscribed(db.schema, baseline);
+      const first = await post(`${api.url}/falco-alerts`, JSON.stringify(alert));
+      expect(first).toEqual({ status: 200, body: { received: 1, stored: 1, rejected: 0, rejectedSamples: [] } });
+      expect(await heard).toMatchObject({ rule: alert.rule, time: alert.time, target: 'container:3ad2d2e7c2f1', priority: 'WARNING' });
+      expect(await alertSubscribers(redis, db.schema)).toBe(baseline + 1);
+    } finally {
+      redis.disconnect();
+      await replicaWs.dispose();
+      await replica.close();
+    }
     const again = await post(`${api.url}/falco-alerts`, JSON.stringify([alert, { ...alert, priority: 'LOUD' }]));
     expect(again).toEqual({ status: 200, body: { received: 2, stored: 0, rejected: 1, rejectedSamples: [expect.stringMatching(/^alert 1: priority: unknown priority "LOUD"/)] } });
     const invalid = await post(`${api.url}/falco-alerts`, JSON.stringify({ output: 'x' }));
@@ -418,14 +460,18 @@ describe('runtime ingest without rules, and broken rules', () => {
   });
 });
 
+async function alertSubscribers(redis: ReturnType<typeof createRedis>, prefix: string): Promise<number> {
+  const [, count] = (await redis.call('PUBSUB', 'NUMSUB', alertsChannel(prefix))) as [string, number];
+  return Number(count);
+}
+
 /** Waits until this API's alert subscriber is registered with Redis, so no published alert is missed. */
-async function untilSubscribed(prefix: string): Promise<void> {
+async function untilSubscribed(prefix: string, moreThan = 0): Promise<void> {
   const redis = createRedis(REDIS_URL, 'producer');
   try {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const [, count] = (await redis.call('PUBSUB', 'NUMSUB', alertsChannel(prefix))) as [string, number];
-      if (Number(count) > 0) return;
+      if ((await alertSubscribers(redis, prefix)) > moreThan) return;
       if (Date.now() > deadline) throw new Error('the alertRaised subscription did not reach Redis');
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
