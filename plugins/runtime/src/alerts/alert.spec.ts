@@ -53,6 +53,7 @@ describe('Falco JSON alerts', () => {
     const event = toAuditEvent({
       kind: 'Event',
       apiVersion: 'audit.k8s.io/v1',
+      auditID: 'e1',
       stage: 'ResponseComplete',
       verb: 'create',
       user: { username: 'alice' },

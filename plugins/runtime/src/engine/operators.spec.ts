@@ -127,7 +127,16 @@ describe('condition operators (Falco semantics, codegen and closures agree)', ()
     const pod: K8sAuditEvent = {
       source: 'k8s_audit',
       timeNs: 0n,
-      raw: { requestObject: { spec: { containers: [{ image: 'nginx:1.25' }, { image: 'docker.io/falcosecurity/falco@sha256:ab' }] } } },
+      raw: {
+        auditID: 'a1',
+        requestObject: {
+          spec: {
+            containers: [{ image: 'nginx:1.25', ports: [{ containerPort: 80 }] }, { image: 'docker.io/falcosecurity/falco@sha256:ab', securityContext: { runAsUser: 0 } }],
+            volumes: [{ name: 'a', emptyDir: {} }, { name: 'b', hostPath: { path: '/proc' } }],
+            ports: [{ port: 80 }],
+          },
+        },
+      },
     };
     const k8s = k8sAuditFields as FieldSource<unknown>;
     expect(evalBoth('ka.req.pod.containers.image.repository in (nginx, docker.io/falcosecurity/falco)', pod, k8s)).toBe(true);
@@ -140,6 +149,16 @@ describe('condition operators (Falco semantics, codegen and closures agree)', ()
     expect(evalBoth('jevt.value[/requestObject/spec/containers] contains falco', pod, k8s)).toBe(true);
     expect(evalBoth('jevt.value[/nope] exists', pod, k8s)).toBe(false);
     expect(evalBoth('ka.req.pod.containers.privileged intersects (true)', pod, k8s)).toBe(false);
+    // k8saudit extract.go: missing per-container values are skipped, not fatal.
+    expect(evalBoth('ka.req.pod.containers.run_as_user in (0)', pod, k8s)).toBe(true);
+    expect(evalBoth('ka.req.pod.containers.host_port in (80)', pod, k8s)).toBe(true);
+    expect(evalBoth('ka.req.pod.volumes.hostpath intersects (/proc)', pod, k8s)).toBe(true);
+    expect(evalBoth('ka.req.volume.hostpath[/pro*] = true', pod, k8s)).toBe(true);
+    expect(evalBoth('ka.req.service.ports in (\'[{"port":80}]\')', pod, k8s)).toBe(true);
+    // ...and a JSON object without auditID is not an audit event for the ka.* fields.
+    const noId: K8sAuditEvent = { ...pod, raw: { ...pod.raw, auditID: undefined } };
+    expect(evalBoth('ka.req.pod.containers.image exists', noId, k8s)).toBe(false);
+    expect(evalBoth('jevt.value[/requestObject/spec/ports/0/port] = 80', noId, k8s)).toBe(true);
   });
 
   it('decodes RFC 6901 escapes in jevt.value pointers', () => {

@@ -36,6 +36,13 @@ const keys =
   (e) =>
     jsonString(get(e.raw, ...path));
 
+const listOfOne =
+  (...path: string[]): FieldAccessor<K8sAuditEvent> =>
+  (e) => {
+    const v = get(e.raw, ...path);
+    return v === undefined || v === null ? undefined : [jsonText(v)];
+  };
+
 const listKeys =
   (...path: string[]): FieldAccessor<K8sAuditEvent> =>
   (e) => {
@@ -103,7 +110,8 @@ function effective(list: string, key: string): (arg: string | undefined) => Fiel
       const cs = containers(e, list, index);
       if (!cs) return undefined;
       return cs.map((c) => {
-        const v = get(c, key) ?? get(c, 'securityContext', key);
+        // As upstream readFromContainerEffectively: `<container>.<key>`, not its securityContext.
+        const v = get(c, key);
         return v === undefined || v === null ? podDefault : jsonText(v);
       });
     };
@@ -139,7 +147,7 @@ function hostPorts(list: string): (arg: string | undefined) => FieldAccessor<K8s
       const out: string[] = [];
       for (const c of cs) {
         const ports = get(c, 'ports');
-        if (ports === undefined) return undefined;
+        if (ports === undefined || ports === null) continue;
         if (!Array.isArray(ports)) return undefined;
         for (const p of ports) {
           const hp = get(p, 'hostPort') ?? get(p, 'containerPort');
@@ -164,8 +172,7 @@ function volumes(path: string[]): (arg: string | undefined) => FieldAccessor<K8s
       const out: string[] = [];
       for (const v of vols as Json[]) {
         const x = get(v, ...path);
-        if (x === undefined || x === null) return undefined;
-        out.push(jsonText(x));
+        if (x !== undefined && x !== null) out.push(jsonText(x));
       }
       return out;
     };
@@ -211,14 +218,14 @@ function containerListFields(prefix: string, list: string): Def[] {
     [`${prefix}.image.repository`, 'list', 'optional', images(list, true)],
     [`${prefix}.host_port`, 'list', 'optional', hostPorts(list)],
     [`${prefix}.privileged`, 'list', 'optional', perContainer(list, ['securityContext', 'privileged'], true)],
-    [`${prefix}.allow_privilege_escalation`, 'list', 'optional', perContainer(list, ['securityContext', 'allowPrivilegeEscalation'], false)],
-    [`${prefix}.read_only_fs`, 'list', 'optional', perContainer(list, ['securityContext', 'readOnlyRootFilesystem'], false)],
-    [`${prefix}.run_as_user`, 'list', 'optional', perContainer(list, ['securityContext', 'runAsUser'], false)],
+    [`${prefix}.allow_privilege_escalation`, 'list', 'optional', perContainer(list, ['securityContext', 'allowPrivilegeEscalation'], true)],
+    [`${prefix}.read_only_fs`, 'list', 'optional', perContainer(list, ['securityContext', 'readOnlyRootFilesystem'], true)],
+    [`${prefix}.run_as_user`, 'list', 'optional', perContainer(list, ['securityContext', 'runAsUser'], true)],
     [`${prefix}.eff_run_as_user`, 'list', 'optional', effective(list, 'runAsUser')],
-    [`${prefix}.run_as_group`, 'list', 'optional', perContainer(list, ['securityContext', 'runAsGroup'], false)],
+    [`${prefix}.run_as_group`, 'list', 'optional', perContainer(list, ['securityContext', 'runAsGroup'], true)],
     [`${prefix}.eff_run_as_group`, 'list', 'optional', effective(list, 'runAsGroup')],
-    [`${prefix}.proc_mount`, 'list', 'optional', perContainer(list, ['securityContext', 'procMount'], false)],
-    [`${prefix}.add_capabilities`, 'list', 'optional', perContainer(list, ['securityContext', 'capabilities', 'add'], false)],
+    [`${prefix}.proc_mount`, 'list', 'optional', perContainer(list, ['securityContext', 'procMount'], true)],
+    [`${prefix}.add_capabilities`, 'list', 'optional', perContainer(list, ['securityContext', 'capabilities', 'add'], true)],
   ];
 }
 
@@ -305,20 +312,8 @@ const DEFS: Def[] = [
   ['ka.req.pod.fs_group', 'string', 'none', always(keys('requestObject', 'spec', 'securityContext', 'fsGroup'))],
   ['ka.req.pod.supplemental_groups', 'list', 'none', always(listKeys('requestObject', 'spec', 'securityContext', 'supplementalGroups'))],
   ['ka.req.service.type', 'string', 'none', always(keys('requestObject', 'spec', 'type'))],
-  [
-    'ka.req.service.ports',
-    'list',
-    'optional',
-    (arg) => {
-      const index = indexFilter(arg);
-      return (e) => {
-        const ports = get(e.raw, 'requestObject', 'spec', 'ports');
-        if (!Array.isArray(ports)) return undefined;
-        if (index !== undefined) return index >= 0 && index < ports.length ? [jsonText(ports[index])] : undefined;
-        return ports.map((p) => jsonText(p));
-      };
-    },
-  ],
+  // Upstream reaches `ports` as the last key, so the value is the whole array as one JSON string.
+  ['ka.req.service.ports', 'list', 'optional', always(listOfOne('requestObject', 'spec', 'ports'))],
   ['ka.req.pod.volumes.hostpath', 'list', 'optional', volumes(['hostPath', 'path'])],
   ['ka.req.pod.volumes.flexvolume_driver', 'list', 'optional', volumes(['flexVolume', 'driver'])],
   [
@@ -377,9 +372,18 @@ function jsonFields(prefix: 'jevt' | 'json'): Def[] {
   ];
 }
 
-const K8S_FIELDS = new Map<string, FieldDefinition<K8sAuditEvent>>(
-  [...DEFS, ...jsonFields('jevt'), ...jsonFields('json')].map(([name, type, arg, accessor]) => [name, { name, type, arg, accessor }]),
-);
+/** Upstream ExtractFromJSON discards JSON without `auditID`: no ka.* field is available on it. */
+function requireAuditId(make: (arg: string | undefined) => FieldAccessor<K8sAuditEvent>): (arg: string | undefined) => FieldAccessor<K8sAuditEvent> {
+  return (arg) => {
+    const inner = make(arg);
+    return (e) => (e.raw['auditID'] === undefined ? undefined : inner(e));
+  };
+}
+
+const K8S_FIELDS = new Map<string, FieldDefinition<K8sAuditEvent>>([
+  ...DEFS.map(([name, type, arg, accessor]): [string, FieldDefinition<K8sAuditEvent>] => [name, { name, type, arg, accessor: requireAuditId(accessor) }]),
+  ...[...jsonFields('jevt'), ...jsonFields('json')].map(([name, type, arg, accessor]): [string, FieldDefinition<K8sAuditEvent>] => [name, { name, type, arg, accessor }]),
+]);
 
 export const k8sAuditFields: FieldSource<K8sAuditEvent> = {
   source: 'k8s_audit',
