@@ -98,7 +98,7 @@ describe('exceptions (falco docs rules/exceptions)', () => {
       fields: [proc.name, fd.name]
       comps: [=]
       values: []`);
-    expect(r.errors.map(formatDiagnostic)).toEqual([expect.stringMatching(/^a\.yaml:7:7: error: rule X: exception bad of rule X: 'fields' and 'comps' lists must have the same length/)]);
+    expect(r.errors.map(formatDiagnostic)).toEqual([expect.stringMatching(/^a\.yaml:7:7: error: rule X: exception bad: 'fields' and 'comps' lists must have the same length/)]);
     const r2 = load(ruleYaml('evt.type = open', '  exceptions:\n    - name: bad\n      fields: [proc.name]\n      values: [[a, b]]\n'));
     expect(r2.errors[0].message).toMatch(/value #1 has 2 items but there are 1 fields/);
     const r3 = load(ruleYaml('evt.type = open', '  exceptions:\n    - name: bad\n      fields: [proc.nope]\n      values: [[a]]\n'));
@@ -202,6 +202,8 @@ describe('loader semantics and diagnostics', () => {
     expect(formatDiagnostic(r.errors[0])).toBe("a.yaml:3:35: error: rule R: undefined macro 'nope_macro' used in filter");
     const f = load('- rule: R\n  desc: d\n  condition: evt.type = open and proc.bogus = 1\n  output: o\n  priority: INFO\n');
     expect(formatDiagnostic(f.errors[0])).toBe("a.yaml:3:34: error: rule R: unknown field 'proc.bogus' for source syscall");
+    const o = load('- rule: R\n  desc: d\n  condition: evt.type = open\n  output: "file %fd.name by %proc.nam3"\n  priority: INFO\n');
+    expect(formatDiagnostic(o.errors[0]!)).toBe("a.yaml:4:29: error: rule R: invalid output field '%proc.nam3': unknown field for source syscall");
   });
   it('reports a problem inside a macro once, at the macro, whichever rules use it', () => {
     const r = load('- macro: m\n  condition: evt.type = open and proc.nope = 1\n' + ruleYaml('m') + ruleYaml('m and proc.name = x').replace('rule: R', 'rule: R2'));
@@ -224,7 +226,7 @@ describe('loader semantics and diagnostics', () => {
   });
   it('rejects items that are not mappings and rules with missing keys, naming them', () => {
     const r = load('- just a string\n- rule: R\n  desc: d\n  condition: evt.type = open\n  priority: INFO\n');
-    expect(r.errors.map(formatDiagnostic)).toEqual(['a.yaml:1:3: error: item is not a YAML mapping', "a.yaml:2:3: error: rule R: rule R has no 'output'"]);
+    expect(r.errors.map(formatDiagnostic)).toEqual(['a.yaml:1:3: error: item is not a YAML mapping', "a.yaml:2:3: error: rule R: missing required key 'output'"]);
   });
   it('accepts every priority name case-insensitively and rejects others', () => {
     for (const p of ['EMERGENCY', 'alert', 'Critical', 'error', 'WARNING', 'notice', 'INFO', 'informational', 'Debug']) {

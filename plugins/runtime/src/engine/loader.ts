@@ -64,6 +64,7 @@ interface RuleInfo {
   skipIfUnknownFilter: boolean;
   pos: SourcePos;
   condPos: SourcePos;
+  outputPos: SourcePos;
 }
 
 /** A rule ready to run. */
@@ -247,7 +248,7 @@ class Loader {
     const name = requiredString(map, 'list');
     const { append, override } = this.appendOverride(map, new Set(['items']), new Set(['items']));
     const itemsNode = pairOf(map, 'items');
-    if (!itemsNode) throw new ItemError(`list ${name} has no 'items'`, map);
+    if (!itemsNode) throw new ItemError(`missing required key 'items'`, map);
     if (!isSeq(itemsNode.value) && !isScalar(itemsNode.value)) throw new ItemError(`'items' of list ${name} must be a sequence`, itemsNode.value as YamlNode);
     // A scalar is one item (the Falco docs override `items: cp`); null is an empty list.
     const scalar = isScalar(itemsNode.value) ? (itemsNode.value as Scalar).value : undefined;
@@ -277,7 +278,7 @@ class Loader {
     const name = requiredString(map, 'macro');
     const { append, override } = this.appendOverride(map, new Set(['condition']), new Set(['condition']));
     const condPair = pairOf(map, 'condition');
-    if (!condPair) throw new ItemError(`macro ${name} has no 'condition'`, map);
+    if (!condPair) throw new ItemError(`missing required key 'condition'`, map);
     const condition = conditionText(condPair, `macro ${name}`);
     const existing = this.macros.get(name);
     if (append || override?.get('condition') === 'append') {
@@ -321,7 +322,7 @@ class Loader {
     const { append, override } = this.appendOverride(map, RULE_APPENDABLE, RULE_REPLACEABLE);
     const existing = this.rules.get(name);
     const keys = new Set(map.items.map((p) => String(scalarValue(p.key as YamlNode))));
-    const exceptions = pairOf(map, 'exceptions') ? this.readExceptions(map, name) : undefined;
+    const exceptions = pairOf(map, 'exceptions') ? this.readExceptions(map) : undefined;
 
     if (append || override) {
       if (!existing) throw new ItemError(`rule ${name} has 'append' or 'override' but no rule by that name already exists`, map);
@@ -335,11 +336,12 @@ class Loader {
         const text = key === 'condition' ? conditionText(mustPair(map, key), `rule ${name}`) : requiredString(map, key);
         existing[key] = h === 'append' ? `${existing[key]} ${text}` : text;
         if (key === 'condition' && h === 'replace') existing.condPos = this.pos(mustPair(map, key).value as YamlNode);
+        if (key === 'output' && h === 'replace') existing.outputPos = this.pos(mustPair(map, key).value as YamlNode);
       }
       if (how('tags')) existing.tags = how('tags') === 'append' ? [...existing.tags, ...readTags(map)] : readTags(map);
       if (how('exceptions') === 'replace') existing.exceptions = exceptions ?? [];
-      else if (how('exceptions') === 'append') existing.exceptions = mergeExceptions(existing.exceptions, exceptions ?? [], name, mustPair(map, 'exceptions').value as YamlNode);
-      if (how('priority')) existing.priority = readPriority(map, name);
+      else if (how('exceptions') === 'append') existing.exceptions = mergeExceptions(existing.exceptions, exceptions ?? [], mustPair(map, 'exceptions').value as YamlNode);
+      if (how('priority')) existing.priority = readPriority(map);
       if (how('enabled')) existing.enabled = readBool(map, 'enabled', true);
       if (how('warn_evttypes')) existing.warnEvttypes = readBool(map, 'warn_evttypes', true);
       if (how('skip-if-unknown-filter')) existing.skipIfUnknownFilter = readBool(map, 'skip-if-unknown-filter', false);
@@ -355,10 +357,10 @@ class Loader {
     }
 
     for (const key of ['condition', 'output', 'desc', 'priority']) {
-      if (!keys.has(key)) throw new ItemError(`rule ${name} has no '${key}'`, map);
+      if (!keys.has(key)) throw new ItemError(`missing required key '${key}'`, map);
     }
     for (const e of exceptions ?? []) {
-      if (e.fields === undefined) throw new ItemError(`exception ${e.name} of rule ${name} has no 'fields'`, mustPair(map, 'exceptions').value as YamlNode);
+      if (e.fields === undefined) throw new ItemError(`exception ${e.name} has no 'fields'`, mustPair(map, 'exceptions').value as YamlNode);
     }
     const condPair = mustPair(map, 'condition');
     this.rules.set({
@@ -366,7 +368,7 @@ class Loader {
       desc: requiredString(map, 'desc'),
       condition: conditionText(condPair, `rule ${name}`),
       output: requiredString(map, 'output'),
-      priority: readPriority(map, name),
+      priority: readPriority(map),
       source: pairOf(map, 'source') ? requiredString(map, 'source') : 'syscall',
       enabled: readBool(map, 'enabled', true),
       tags: readTags(map),
@@ -375,15 +377,16 @@ class Loader {
       skipIfUnknownFilter: readBool(map, 'skip-if-unknown-filter', false),
       pos: existing?.pos ?? this.pos(map),
       condPos: this.pos(condPair.value as YamlNode),
+      outputPos: this.pos(mustPair(map, 'output').value as YamlNode),
     });
   }
 
-  private readExceptions(map: YAMLMap, rule: string): ExceptionInfo[] {
+  private readExceptions(map: YAMLMap): ExceptionInfo[] {
     const node = mustPair(map, 'exceptions').value as YamlNode;
-    if (!isSeq(node)) throw new ItemError(`'exceptions' of rule ${rule} must be a sequence`, node);
+    if (!isSeq(node)) throw new ItemError(`'exceptions' must be a sequence`, node);
     return node.items.map((raw) => {
       const ex = raw as YamlNode;
-      if (!isMap(ex)) throw new ItemError(`each exception of rule ${rule} must be a mapping`, ex);
+      if (!isMap(ex)) throw new ItemError(`each exception must be a mapping`, ex);
       const exMap = ex as YAMLMap;
       const name = requiredString(exMap, 'name');
       const fieldsNode = pairOf(exMap, 'fields')?.value as YamlNode | undefined;
@@ -393,7 +396,7 @@ class Loader {
       const comps = compsNode === undefined ? undefined : toStringOrList(compsNode, `comps of exception ${name}`);
       const values = valuesNode === undefined || (isScalar(valuesNode) && valuesNode.value === null) ? [] : (valuesNode.toJSON() as unknown);
       if (!Array.isArray(values)) throw new ItemError(`values of exception ${name} must be a sequence`, valuesNode);
-      if (fields !== undefined) validateException({ name, fields, comps, values }, rule, ex);
+      if (fields !== undefined) validateException({ name, fields, comps, values }, ex);
       return { name, fields, comps, values };
     });
   }
@@ -452,7 +455,14 @@ class Loader {
       try {
         const withExceptions = applyExceptions(ast, rule.exceptions);
         const predicate = compileCondition(withExceptions, scope, this.backend);
-        const output = compileOutput(rule.output, fields);
+        let output: CompiledOutput;
+        try {
+          output = compileOutput(rule.output, fields);
+        } catch (error) {
+          if (!(error instanceof CompileError)) throw error;
+          this.report('error', error.offset !== undefined && error.offset <= rule.output.length ? this.offsetPos(rule.outputPos, error.offset) : rule.outputPos, error.message, label);
+          return;
+        }
         const eventTypes: TypeSet = rule.source === 'syscall' ? conditionEventTypes(expandMacros(withExceptions, scope)) : { neg: true, set: new Set() };
         if (rule.source === 'syscall' && eventTypes.neg && rule.warnEvttypes) {
           this.report('warning', rule.pos, 'rule matches too many evt.type values: it runs on every event, a significant performance penalty', label);
@@ -552,33 +562,33 @@ function exceptionCheck(fieldText: string, comp: string, value: unknown): CondNo
   return { kind: 'check', field, op, value: { kind: 'value', item: { text: String(value), quoted: true } }, pos: 0 };
 }
 
-function validateException(ex: ExceptionInfo, rule: string, node: YamlNode): void {
+function validateException(ex: ExceptionInfo, node: YamlNode): void {
   if (Array.isArray(ex.fields)) {
-    if (ex.comps !== undefined && !Array.isArray(ex.comps)) throw new ItemError(`exception ${ex.name} of rule ${rule}: 'fields' is a list so 'comps' must be a list too`, node);
-    if (Array.isArray(ex.comps) && ex.comps.length !== ex.fields.length) throw new ItemError(`exception ${ex.name} of rule ${rule}: 'fields' and 'comps' lists must have the same length`, node);
+    if (ex.comps !== undefined && !Array.isArray(ex.comps)) throw new ItemError(`exception ${ex.name}: 'fields' is a list so 'comps' must be a list too`, node);
+    if (Array.isArray(ex.comps) && ex.comps.length !== ex.fields.length) throw new ItemError(`exception ${ex.name}: 'fields' and 'comps' lists must have the same length`, node);
     ex.values.forEach((v, i) => {
-      if (!Array.isArray(v)) throw new ItemError(`exception ${ex.name} of rule ${rule}: value #${i + 1} must be a list with one item per field`, node);
-      if (v.length !== (ex.fields as string[]).length) throw new ItemError(`exception ${ex.name} of rule ${rule}: value #${i + 1} has ${v.length} items but there are ${(ex.fields as string[]).length} fields`, node);
+      if (!Array.isArray(v)) throw new ItemError(`exception ${ex.name}: value #${i + 1} must be a list with one item per field`, node);
+      if (v.length !== (ex.fields as string[]).length) throw new ItemError(`exception ${ex.name}: value #${i + 1} has ${v.length} items but there are ${(ex.fields as string[]).length} fields`, node);
     });
   } else if (ex.comps !== undefined) {
-    if (Array.isArray(ex.comps)) throw new ItemError(`exception ${ex.name} of rule ${rule}: 'fields' is a single field so 'comps' must be a single operator`, node);
+    if (Array.isArray(ex.comps)) throw new ItemError(`exception ${ex.name}: 'fields' is a single field so 'comps' must be a single operator`, node);
     // Falco docs (rules/exceptions): the single-field form needs a set operator.
-    if (!LIST_OPERATORS.has(ex.comps)) throw new ItemError(`exception ${ex.name} of rule ${rule}: with a single field, 'comps' must be one of in, pmatch, intersects (got '${ex.comps}')`, node);
+    if (!LIST_OPERATORS.has(ex.comps)) throw new ItemError(`exception ${ex.name}: with a single field, 'comps' must be one of in, pmatch, intersects (got '${ex.comps}')`, node);
   }
   const comps = ex.comps === undefined ? [] : Array.isArray(ex.comps) ? ex.comps : [ex.comps];
   const known = new Set(['=', '==', '!=', '<', '<=', '>', '>=', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'pmatch', 'in', 'intersects', 'regex', 'exists']);
-  for (const c of comps) if (!known.has(c)) throw new ItemError(`exception ${ex.name} of rule ${rule}: unknown comparison operator '${c}'`, node);
+  for (const c of comps) if (!known.has(c)) throw new ItemError(`exception ${ex.name}: unknown comparison operator '${c}'`, node);
 }
 
-function mergeExceptions(existing: ExceptionInfo[], added: ExceptionInfo[], rule: string, node: YamlNode): ExceptionInfo[] {
+function mergeExceptions(existing: ExceptionInfo[], added: ExceptionInfo[], node: YamlNode): ExceptionInfo[] {
   const out = existing.map((e) => ({ ...e, values: [...e.values] }));
   for (const a of added) {
     const match = out.find((e) => e.name === a.name);
     if (match) {
-      if (a.fields !== undefined || a.comps !== undefined) throw new ItemError(`exception ${a.name} of rule ${rule}: an appended exception with an existing name may only add values`, node);
+      if (a.fields !== undefined || a.comps !== undefined) throw new ItemError(`exception ${a.name}: an appended exception with an existing name may only add values`, node);
       match.values.push(...a.values);
     } else {
-      if (a.fields === undefined) throw new ItemError(`exception ${a.name} of rule ${rule} is new and has no 'fields'`, node);
+      if (a.fields === undefined) throw new ItemError(`exception ${a.name} is new and has no 'fields'`, node);
       out.push(a);
     }
   }
@@ -634,10 +644,10 @@ function readBool(map: YAMLMap, key: string, fallback: boolean): boolean {
   throw new ItemError(`'${key}' must be true or false, got ${JSON.stringify(v)}`, p.value);
 }
 
-function readPriority(map: YAMLMap, rule: string): Priority {
+function readPriority(map: YAMLMap): Priority {
   const text = requiredString(map, 'priority');
   const p = parsePriority(text);
-  if (!p) throw new ItemError(`rule ${rule}: invalid priority '${text}' (expected one of emergency, alert, critical, error, warning, notice, informational, debug)`, mustPair(map, 'priority').value);
+  if (!p) throw new ItemError(`invalid priority '${text}' (expected one of emergency, alert, critical, error, warning, notice, informational, debug)`, mustPair(map, 'priority').value);
   return p;
 }
 
