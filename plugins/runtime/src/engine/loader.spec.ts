@@ -203,7 +203,7 @@ describe('loader semantics and diagnostics', () => {
     const f = load('- rule: R\n  desc: d\n  condition: evt.type = open and proc.bogus = 1\n  output: o\n  priority: INFO\n');
     expect(formatDiagnostic(f.errors[0])).toBe("a.yaml:3:34: error: rule R: unknown field 'proc.bogus' for source syscall");
     const o = load('- rule: R\n  desc: d\n  condition: evt.type = open\n  output: "file %fd.name by %proc.nam3"\n  priority: INFO\n');
-    expect(formatDiagnostic(o.errors[0]!)).toBe("a.yaml:4:29: error: rule R: invalid output field '%proc.nam3': unknown field for source syscall");
+    expect(formatDiagnostic(o.errors[0])).toBe("a.yaml:4:29: error: rule R: invalid output field '%proc.nam3': unknown field for source syscall");
   });
   it('reports a problem inside a macro once, at the macro, whichever rules use it', () => {
     const r = load('- macro: m\n  condition: evt.type = open and proc.nope = 1\n' + ruleYaml('m') + ruleYaml('m and proc.name = x').replace('rule: R', 'rule: R2'));
