@@ -113,7 +113,11 @@ export class AlertEvents {
         for (const listener of this.listeners) listener.push(alert);
       });
       this.subscriber = subscriber;
-      this.subscribing = subscriber.subscribe(this.channel);
+      this.subscribing = subscriber.subscribe(this.channel).catch(async (error: unknown) => {
+        // Not cached: the next subscription tries a fresh connection.
+        if (this.subscriber === subscriber) await this.release();
+        throw error;
+      });
     }
     return this.subscribing ?? Promise.resolve();
   }

@@ -194,6 +194,15 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
   });
 
   it('re-posting the same alerts adds no rows, publishes nothing and writes no output', async () => {
+    // The subscriber of the previous test is gone, and with it this API's Redis subscription.
+    const redis = createRedis(REDIS_URL, 'producer');
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await alertSubscribers(redis, db.schema)) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(await alertSubscribers(redis, db.schema)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
     const before = await alertCount();
     const lines = await alertFileLines();
     const response = await post(`${api.url}/k8s-audit`, eventList);
