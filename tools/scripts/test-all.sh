@@ -22,7 +22,7 @@ mkdir -p tmp
 npx jest --config jest.config.cjs --ci --maxWorkers=2 --json --outputFile=tmp/jest-results.json "$@" || status=1
 node -e '
   const r = require("./tmp/jest-results.json");
-  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped (${r.numTotalTestSuites} suites, ${r.numFailedTestSuites} failed)`);
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped (${r.numTotalTestSuites} suites, ${r.numFailedTestSuites} failed, ${r.numRuntimeErrorTestSuites} could not run)`);
 ' 2>/dev/null || true
 [ "$status" -eq 0 ] && echo "all checks passed" || echo "some checks FAILED"
 exit "$status"
