@@ -27,6 +27,8 @@ export default [
             { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            // bench/: measures plugins and libraries directly, like an app would.
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin'] },
             { sourceTag: 'scope:sdk', onlyDependOnLibsWithTags: ['scope:sdk'] },
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:sdk', 'scope:core'] },
           ],

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { builtinAnalyzers, scanArtifact } from '@bulkhead/plugin-scanner';
 import { testImages } from '@bulkhead/testing';
+import { median, printTable } from './lib/measure';
 
 const repoRoot = path.resolve(__dirname, '../..');
 process.env['BULKHEAD_TEST_IMAGES'] ??= path.join(repoRoot, 'tmp', 'test-images');
@@ -22,11 +23,6 @@ interface ChildResult {
   scanMs: number;
   packages: number;
   peakRssBytes: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 function peakRss(): number {
@@ -78,14 +74,6 @@ function mb(bytes: number): string {
 
 function ms(value: number): string {
   return `${value.toFixed(0)} ms`;
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of rows) console.log(line(row));
 }
 
 async function main(): Promise<void> {

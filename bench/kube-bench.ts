@@ -9,10 +9,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { executeTests, parseControls, runKubeBench, type Controls } from '@bulkhead/plugin-benchmark';
 import { sharedPath } from '@bulkhead/testing';
 import { FAILSAFE_SCHEMA, load } from 'js-yaml';
+import { median, timeAsync } from './lib/measure';
 
 const RUNS = 5;
 
@@ -22,17 +22,6 @@ interface Row {
   baselineMs: number;
   measuredMs: number;
   note: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-async function timeAsync(fn: () => Promise<void> | void): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 async function main(): Promise<void> {

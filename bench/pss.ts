@@ -9,10 +9,10 @@
 import { readdirSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { evaluateManifests, evaluateWorkloads, loadManifests, parseManifestText, type LoadedManifests, type PssLevel } from '@bulkhead/plugin-benchmark';
 import { sharedPath } from '@bulkhead/testing';
 import { Composer, parse, Parser } from 'yaml';
+import { gc, median, printTable, time, timeAsync } from './lib/measure';
 
 const RUNS = 5;
 
@@ -22,27 +22,6 @@ interface Row {
   baselineMs: number;
   measuredMs: number;
   note: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-function time(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return performance.now() - start;
-}
-
-async function timeAsync(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 interface Fixture {
@@ -192,14 +171,12 @@ async function benchDump(count: number): Promise<{ row: Row; rssMb: number; heap
   }
 }
 
-function printTable(rows: Row[]): void {
+function printRows(rows: Row[]): void {
   const header = ['benchmark', 'items', 'baseline ms (read+parse)', 'measured ms', 'ratio', 'per item µs', 'note'];
-  const cells = rows.map((r) => [r.name, String(r.items), r.baselineMs.toFixed(1), r.measuredMs.toFixed(1), `${(r.measuredMs / r.baselineMs).toFixed(2)}x`, ((r.measuredMs * 1000) / r.items).toFixed(1), r.note]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const c of cells) console.log(line(c));
+  printTable(
+    header,
+    rows.map((r) => [r.name, String(r.items), r.baselineMs.toFixed(1), r.measuredMs.toFixed(1), `${(r.measuredMs / r.baselineMs).toFixed(2)}x`, ((r.measuredMs * 1000) / r.items).toFixed(1), r.note]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -216,7 +193,7 @@ async function main(): Promise<void> {
   else console.log('skipped PSA fixtures: ../shared is absent (set BULKHEAD_SHARED_DIR)');
   rows.push(dump.row);
   console.log(`median of ${RUNS} runs after a warm-up; node ${process.version}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  printTable(rows);
+  printRows(rows);
   console.log(
     `memory (cluster dump): peak RSS ${dump.rssMb.toFixed(0)} MB (${rssBeforeMb.toFixed(0)} MB before it); heap growth after ${RUNS} runs ${dump.heapDeltaMb.toFixed(1)} MB`,
   );

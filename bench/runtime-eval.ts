@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadRules, RuleEngine, syscallEventType, type SyscallEvent } from '@bulkhead/plugin-runtime';
+import { median } from './lib/measure';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const sharedDir = path.resolve(process.env['BULKHEAD_SHARED_DIR'] ?? path.join(repoRoot, '..', 'shared'));
@@ -107,11 +108,6 @@ function syscallEvent(r: () => number, i: number): SyscallEvent {
     Object.assign(base, { 'evt.type': pick(r, ['close', 'read', 'write', 'mmap', 'futex', 'accept4']), 'fd.num': 9, 'fd.typechar': 'f', 'fd.name': pick(r, FILES) });
   }
   return base;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
 }
 
 function main(): void {

@@ -1,3 +1,4 @@
+import { redactUrl, ServiceUnavailableError } from '@bulkhead/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from './entities';
 import { migrations } from './migrations';
@@ -85,25 +86,20 @@ export async function connectDatabase(options: DatabaseOptions): Promise<DataSou
   return dataSource;
 }
 
-export class DatabaseUnavailableError extends Error {
+/** Postgres is unreachable (see ServiceUnavailableError for the message's shape). */
+export class DatabaseUnavailableError extends ServiceUnavailableError {
   override readonly name = 'DatabaseUnavailableError';
   constructor(url: string, cause: unknown) {
     super(
-      `cannot connect to Postgres at ${redactUrl(url)} (${cause instanceof Error ? cause.message : String(cause)}). ` +
-        'Set DATABASE_URL to a reachable database, or start one: `docker compose -f docker/compose.yaml up -d postgres` ' +
-        'or a local service (`pg_ctlcluster 15 main start`).',
-      { cause },
+      {
+        name: 'Postgres',
+        url,
+        variable: 'DATABASE_URL',
+        howToStart: '`docker compose -f docker/compose.yaml up -d postgres` or a local service (`pg_ctlcluster 15 main start`)',
+      },
+      cause,
     );
   }
 }
 
-/** Hides the password of a connection URL in messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+export { redactUrl };

@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '@bulkhead/common';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export type RedisRole = 'producer' | 'worker' | 'publisher' | 'subscriber';
@@ -17,14 +18,13 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
   });
 }
 
-export class RedisUnavailableError extends Error {
+/** Redis is unreachable (see ServiceUnavailableError for the message's shape). */
+export class RedisUnavailableError extends ServiceUnavailableError {
   override readonly name = 'RedisUnavailableError';
   constructor(url: string, cause: unknown) {
     super(
-      `cannot connect to Redis at ${redactRedisUrl(url)} (${cause instanceof Error ? cause.message : String(cause)}). ` +
-        'Set REDIS_URL to a reachable server, or start one: `docker compose -f docker/compose.yaml up -d redis` ' +
-        'or a local service (`redis-server --daemonize yes`).',
-      { cause },
+      { name: 'Redis', url, variable: 'REDIS_URL', howToStart: '`docker compose -f docker/compose.yaml up -d redis` or a local service (`redis-server --daemonize yes`)' },
+      cause,
     );
   }
 }
@@ -45,15 +45,6 @@ export async function checkRedis(url: string, timeoutMs = 5_000): Promise<void> 
   }
 }
 
-function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** Deletes every key under `prefix:` (what FLUSHALL means for a prefix-isolated installation). */
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
