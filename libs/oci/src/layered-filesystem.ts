@@ -13,6 +13,9 @@ export interface FsNode {
   /** Index of the layer that last wrote this path. */
   layer: number;
   size: number;
+  /** Permission bits with setuid/setgid/sticky (`& 0o7777`) from the tar header. */
+  mode: number;
+  /** Symlinks: the target as written. Hardlinks (kind 'file'): the root-relative path linked to. */
   linkTarget?: string;
   /**
    * Where the bytes live when that is not (this node's layer, its own path): hardlinks, and
@@ -75,10 +78,14 @@ export class LayeredFilesystem {
     const path = dir === '' ? name : `${dir}/${name}`;
     const existing = this.nodes.get(path);
     const type = header.type ?? 'file';
+    const mode = (header.mode ?? 0) & 0o7777;
     if (type === 'directory') {
-      if (existing?.kind !== 'dir') {
+      // A directory restated by an upper layer keeps its contents (and its layer, which opaque
+      // whiteouts compare against) but takes the upper layer's permissions.
+      if (existing?.kind === 'dir') existing.mode = mode;
+      else {
         if (existing) this.remove(path);
-        this.nodes.set(path, { kind: 'dir', layer, size: 0 });
+        this.nodes.set(path, { kind: 'dir', layer, size: 0, mode });
       }
       return undefined;
     }
@@ -87,7 +94,7 @@ export class LayeredFilesystem {
       case 'file':
       case 'contiguous-file': {
         const size = header.size ?? 0;
-        const node: FsNode = entry === path ? { kind: 'file', layer, size } : { kind: 'file', layer, size, source: { layer, entry } };
+        const node: FsNode = entry === path ? { kind: 'file', layer, size, mode } : { kind: 'file', layer, size, mode, source: { layer, entry } };
         this.set(path, node);
         return this.wanted.has(path) ? path : undefined;
       }
@@ -97,7 +104,7 @@ export class LayeredFilesystem {
           throw new BadInputError(`${where}: symlink ${entry} -> ${target} escapes the image root`);
         }
         this.symlinkCount++;
-        this.set(path, { kind: 'symlink', layer, size: 0, linkTarget: target });
+        this.set(path, { kind: 'symlink', layer, size: 0, mode, linkTarget: target });
         return undefined;
       }
       case 'link': {
@@ -109,11 +116,12 @@ export class LayeredFilesystem {
         if (!target || target.kind !== 'file') {
           throw new BadInputError(`${where}: hardlink ${entry} -> ${raw} points to ${target ? `a ${target.kind}` : 'nothing'}`);
         }
-        this.set(path, { kind: 'file', layer, size: target.size, source: sourceOf(targetPath ?? '', target), content: target.content });
+        // A hardlink shares its target's inode, hence its permissions (the header repeats them).
+        this.set(path, { kind: 'file', layer, size: target.size, mode: target.mode, linkTarget: targetPath, source: sourceOf(targetPath ?? '', target), content: target.content });
         return undefined;
       }
       default:
-        this.set(path, { kind: 'other', layer, size: 0 });
+        this.set(path, { kind: 'other', layer, size: 0, mode });
         return undefined;
     }
   }

@@ -1,10 +1,10 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { lstat, open, readdir, readlink as readlinkAsync } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExtractionLimits } from './limits';
 import { skippedMountsUnder } from './mounts';
 import { resolveInRoot } from './paths';
-import type { ImageFile } from './walk';
+import type { FinalEntry, ImageFile } from './walk';
 
 /** Top-level directories of a live system that hold only kernel and runtime views. */
 const LIVE_SYSTEM_SKIP = ['proc', 'sys', 'dev', 'run'];
@@ -15,12 +15,14 @@ const CONCURRENCY = 8;
  * Walks a directory as an image root. Only wanted files are read. Virtual, memory-backed and
  * network file systems mounted inside the root are not entered (see mounts.ts); for `/` the
  * kernel and runtime trees are skipped by name too. Unreadable directories and files are skipped
- * with a warning, never fatal: scanning a live host as non-root must still work.
+ * with a warning, never fatal: scanning a live host as non-root must still work. With `onEntry`,
+ * every entry seen is also lstat'ed and reported (skipped mount points as the directories they
+ * are, without their contents).
  */
 export async function walkRootfs(
   root: string,
   wants: (path: string) => boolean,
-  options: { limits: ExtractionLimits; signal?: AbortSignal },
+  options: { limits: ExtractionLimits; signal?: AbortSignal; onEntry?: (entry: FinalEntry) => void },
 ): Promise<{ files: ImageFile[]; warnings: string[] }> {
   const warnings: string[] = [];
   const skip = skippedMountsUnder(root) ?? new Set<string>();
@@ -35,6 +37,18 @@ export async function walkRootfs(
       return [];
     });
     const subdirectories: string[] = [];
+    const onEntry = options.onEntry;
+    if (onEntry) {
+      await Promise.all(
+        entries.map((entry) => {
+          const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+          return limit(() => describeEntry(root, child)).then(
+            (described) => onEntry(described),
+            (error: NodeJS.ErrnoException) => void warnings.push(`${child}: not readable (${error.code ?? error.message}): skipped`),
+          );
+        }),
+      );
+    }
     for (const entry of entries) {
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isDirectory()) {
@@ -69,6 +83,15 @@ export async function walkRootfs(
     if (content) files.push({ path: rel, content });
   }
   return { files, warnings };
+}
+
+async function describeEntry(root: string, rel: string): Promise<FinalEntry> {
+  const full = path.join(root, rel);
+  const info = await lstat(full);
+  const mode = info.mode & 0o7777;
+  if (info.isSymbolicLink()) return { path: rel, type: 'symlink', mode, size: 0, linkTarget: await readlinkAsync(full) };
+  if (info.isFile()) return { path: rel, type: 'file', mode, size: info.size };
+  return { path: rel, type: info.isDirectory() ? 'dir' : 'other', mode, size: 0 };
 }
 
 async function readLimited(file: string, maxBytes: number): Promise<Buffer | undefined> {

@@ -36,6 +36,23 @@ export interface FilesystemWalk {
   warnings: string[];
 }
 
+/**
+ * One entry of the final file system (after every layer's whiteouts), metadata only. Paths are
+ * root-relative like ImageFile paths; parents are canonical (an entry written through a
+ * symlinked directory is reported where it landed).
+ */
+export interface FinalEntry {
+  path: string;
+  /** `hardlink` only for images (a tar link entry); a root file system reports its files as `file`. */
+  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+  /** Permission bits with setuid (0o4000), setgid (0o2000) and sticky (0o1000). */
+  mode: number;
+  /** Bytes of regular files and hardlinks; 0 otherwise. */
+  size: number;
+  /** Symlinks: the target as written (`../usr/lib/os-release`, `/bin/dash`). Hardlinks: the root-relative path linked to. */
+  linkTarget?: string;
+}
+
 export interface WalkOptions {
   signal?: AbortSignal;
   limits?: Partial<ExtractionLimits>;
@@ -48,6 +65,12 @@ export interface WalkOptions {
    * (an image whose 50 layers each rewrite a 2 MB package database would otherwise hold 100 MB).
    */
   onSnapshot?: (snapshot: LayerSnapshot) => void | Promise<void>;
+  /**
+   * Receives every entry of the final file system, once, in no particular order, when the walk
+   * is done (for a root file system: from lstat, while walking). Costs one call per entry and no
+   * file contents: the walk keeps per-path metadata anyway to apply whiteouts.
+   */
+  onFinalEntry?: (entry: FinalEntry) => void;
 }
 
 /**
@@ -60,7 +83,7 @@ export interface WalkOptions {
 export async function walkFinalFilesystem(artifact: OpenedArtifact, wants: (path: string) => boolean, options: WalkOptions = {}): Promise<FilesystemWalk> {
   const limits = resolveLimits({ ...artifact.limits, ...(options.limits ?? {}) });
   if (artifact.kind === 'rootfs') {
-    const result = await walkRootfs(artifact.root, wants, { limits, signal: options.signal });
+    const result = await walkRootfs(artifact.root, wants, { limits, signal: options.signal, onEntry: options.onFinalEntry });
     options.onLayer?.(1, 1);
     return { ...result, history: [] };
   }
@@ -139,8 +162,17 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
     }
   }
   const files = collect(fs, image, (node, path) => warnings.push(`${path}: content unavailable (${node.size} bytes)`));
+  if (options.onFinalEntry) reportEntries(fs, options.onFinalEntry);
   if (warnings.length) logger.warn({ warnings }, 'some wanted files were skipped');
   return { files, history, warnings };
+}
+
+function reportEntries(fs: LayeredFilesystem, onEntry: (entry: FinalEntry) => void): void {
+  for (const [path, node] of fs.nodes) {
+    if (node.kind === 'symlink') onEntry({ path, type: 'symlink', mode: node.mode, size: 0, linkTarget: node.linkTarget ?? '' });
+    else if (node.kind === 'file' && node.linkTarget !== undefined) onEntry({ path, type: 'hardlink', mode: node.mode, size: node.size, linkTarget: node.linkTarget });
+    else onEntry({ path, type: node.kind, mode: node.mode, size: node.kind === 'file' ? node.size : 0 });
+  }
 }
 
 /** The node a wanted path leads to (following symlinks inside the root) and its own path. */

@@ -14,6 +14,8 @@ export interface EntrySpec {
   type?: 'file' | 'directory' | 'symlink' | 'link';
   content?: string | Buffer;
   linkname?: string;
+  /** Permission bits; default 0o644 for files, 0o755 for directories, 0o777 otherwise. */
+  mode?: number;
 }
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
@@ -33,8 +35,8 @@ export async function buildTar(entries: EntrySpec[]): Promise<Buffer> {
   for (const entry of entries) {
     const type = entry.type ?? 'file';
     const content = entry.content === undefined ? Buffer.alloc(0) : Buffer.from(entry.content);
-    if (type === 'file') pack.entry({ name: entry.name, type, mode: 0o644 }, content);
-    else pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: type === 'directory' ? 0o755 : 0o777 });
+    if (type === 'file') pack.entry({ name: entry.name, type, mode: entry.mode ?? 0o644 }, content);
+    else pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: entry.mode ?? (type === 'directory' ? 0o755 : 0o777) });
   }
   pack.finalize();
   await done;

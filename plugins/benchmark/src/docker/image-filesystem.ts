@@ -75,6 +75,9 @@ const DEPENDENCY_DIRS = ['node_modules/', 'vendor/'];
 
 const SHADOW_FILES = ['etc/shadow', 'etc/master.passwd'];
 
+/** The files whose contents assessImageFilesystem reads (an adapter may fetch them up front). */
+export const IMAGE_FILESYSTEM_READS: readonly string[] = [...SHADOW_FILES, 'etc/passwd', 'etc/group'];
+
 /** Dockle's file assessors: setuid/setgid, credential files, empty passwords, duplicate ids, leftovers. */
 export async function assessImageFilesystem(fs: ImageFilesystemView, options: ImageFilesystemOptions = {}): Promise<Assessment[]> {
   const out: Assessment[] = [];
@@ -105,7 +108,7 @@ export async function assessImageFilesystem(fs: ImageFilesystemView, options: Im
     if (DELETABLE_FILES.includes(base)) out.push({ code: 'DKL-LI-0003', filename: entry.path, desc: `unnecessary file : ${entry.path} ` });
   }
 
-  const contents = await fs.read([...SHADOW_FILES, 'etc/passwd', 'etc/group']);
+  const contents = await fs.read(IMAGE_FILESYSTEM_READS);
   out.push(...emptyPasswords(contents));
   out.push(...duplicateIds(contents, 'etc/passwd', 'UID'));
   out.push(...duplicateIds(contents, 'etc/group', 'GroupID'));
