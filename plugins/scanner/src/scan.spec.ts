@@ -5,7 +5,7 @@ import path from 'node:path';
 import { testImages, type TestImages } from '@bulkhead/testing';
 import { BadInputError, type Analyzer, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
 import { testImageBuilder } from '@bulkhead/oci';
-import { buildScanReport, builtinAnalyzers, dpkgAnalyzer, formatScanTable, scanArtifact, scanImageTask, scannerPlugin } from './index';
+import { buildScanReport, builtinAnalyzers, dpkgAnalyzer, ExecutableCollector, formatScanTable, MAX_EXECUTABLE_PATHS, scanArtifact, scanImageTask, scannerPlugin } from './index';
 
 let images: TestImages;
 let work: string;
@@ -76,6 +76,92 @@ describe('scanning the real test images', () => {
     expect(result.packages.length).toBeGreaterThan(0);
     expect(result.artifact.os).toMatchObject({ family: 'debian', version: '12' });
     if (form === 'oci') expect(result.artifact.digest).toBe(images.tinyManifestDigest);
+  });
+});
+
+describe('executables', () => {
+  const executablesOf = (artifact: ArtifactResult): string[] => artifact.metadata?.['executables'] as string[];
+
+  it.each(['oci', 'docker-archive'] as const)('records the executables of the minbase image (%s form), symlinks and merged-usr paths included', async (form) => {
+    const reference = form === 'oci' ? `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}` : `docker-archive:${images.minbaseDockerArchive}`;
+    const { artifact } = await scanArtifact(reference, { analyzers: builtinAnalyzers });
+    const executables = executablesOf(artifact);
+    expect(artifact.metadata?.['executableCount']).toBe(executables.length);
+    expect(executables.length).toBeGreaterThan(100);
+    expect(executables).toEqual([...executables].sort());
+    // a regular file; a symlink to it (sh -> dash); both again through `bin -> usr/bin`
+    expect(executables).toEqual(expect.arrayContaining(['/usr/bin/dash', '/usr/bin/sh', '/bin/dash', '/bin/sh', '/usr/bin/awk', '/bin/awk']));
+    // `/usr/bin/awk -> /etc/alternatives/awk -> /usr/bin/mawk`: a chain of absolute links
+    expect(executables).toContain('/etc/alternatives/awk');
+    // not executable, or not a file
+    expect(executables).not.toContain('/etc/os-release');
+    expect(executables).not.toContain('/usr/bin');
+    expect(executables).not.toContain('/bin');
+  }, 60_000);
+
+  it('records the same executables for the extracted root file system', async () => {
+    const root = path.join(work, 'minbase-full');
+    execFileSync('mkdir', ['-p', root]);
+    execFileSync('tar', ['-xf', images.minbaseRootfsTar, '-C', root]);
+    const fromRootfs = await scanArtifact(`rootfs:${root}`, { analyzers: builtinAnalyzers });
+    const fromImage = await scanArtifact(`oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, { analyzers: builtinAnalyzers });
+    expect(executablesOf(fromRootfs.artifact)).toEqual(executablesOf(fromImage.artifact));
+  }, 60_000);
+
+  it('records an empty list for the tiny image, which holds no executable file', async () => {
+    const { artifact } = await scanArtifact(`oci:${images.tinyOciLayout}`, { analyzers: builtinAnalyzers });
+    expect(artifact.metadata).toMatchObject({ executables: [], executableCount: 0 });
+  });
+
+  it('keeps executables out of the JSON report', async () => {
+    const result = await scanArtifact(`oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, { analyzers: builtinAnalyzers });
+    expect(JSON.stringify(buildScanReport(result))).not.toContain('/usr/bin/dash');
+  }, 60_000);
+
+  it('follows layered changes: whiteouts, replaced links, self-referencing directory links, loops', async () => {
+    const layout = path.join(work, 'exec-layers');
+    await testImageBuilder.writeOciLayout(layout, [
+      {
+        layers: [
+          {
+            entries: [
+              { name: 'usr/bin/', type: 'directory' },
+              { name: 'usr/bin/tool', content: 'x', mode: 0o755 },
+              { name: 'usr/bin/gone', content: 'x', mode: 0o755 },
+              { name: 'usr/bin/data', content: 'x', mode: 0o644 },
+              { name: 'usr/bin/X11', type: 'symlink', linkname: '.' },
+              { name: 'bin', type: 'symlink', linkname: 'usr/bin' },
+              { name: 'loop', type: 'symlink', linkname: 'loop' },
+              { name: 'opt/run', type: 'symlink', linkname: '/usr/bin/data' },
+            ],
+          },
+          { entries: [{ name: 'usr/bin/.wh.gone' }, { name: 'usr/bin/group-exec', content: 'x', mode: 0o610 }, { name: 'usr/bin/hard', type: 'link', linkname: 'usr/bin/tool' }] },
+        ],
+      },
+    ]);
+    const { artifact } = await scanArtifact(`oci:${layout}`, { analyzers: builtinAnalyzers });
+    const bases = ['group-exec', 'hard', 'tool'];
+    expect(executablesOf(artifact)).toEqual(
+      [...bases.flatMap((b) => [`/usr/bin/${b}`, `/usr/bin/X11/${b}`, `/bin/${b}`, `/bin/X11/${b}`])].sort(),
+    );
+  });
+
+  it('applies each directory alias at most once per path', () => {
+    const collector = new ExecutableCollector();
+    collector.add({ path: 'a', type: 'symlink', mode: 0o777, size: 0, linkTarget: '.' });
+    collector.add({ path: 'b', type: 'symlink', mode: 0o777, size: 0, linkTarget: '.' });
+    collector.add({ path: 'x', type: 'file', mode: 0o755, size: 1 });
+    // root aliases apply once each: x, a/x, b/x, a/b/x, b/a/x
+    expect(collector.result()).toEqual({ executables: ['/a/b/x', '/a/x', '/b/a/x', '/b/x', '/x'], warnings: [] });
+  });
+
+  it('stops at the cap with a warning when aliases multiply paths', () => {
+    const collector = new ExecutableCollector();
+    for (let i = 0; i < 10; i++) collector.add({ path: `l${i}`, type: 'symlink', mode: 0o777, size: 0, linkTarget: '/' });
+    collector.add({ path: 'x', type: 'file', mode: 0o755, size: 1 });
+    const { executables, warnings } = collector.result();
+    expect(executables).toHaveLength(MAX_EXECUTABLE_PATHS);
+    expect(warnings).toEqual([`more than ${MAX_EXECUTABLE_PATHS} executable paths (counting symlinked directories): the rest are left out`]);
   });
 });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Analyzer, AnalyzerFile, AnalyzerResult, ArtifactResult, FindingResult, OsInfo, PackageResult, TaskLogger } from '@bulkhead/plugin-sdk';
 import { silentLogger } from '@bulkhead/plugin-sdk';
 import { openImage, walkFinalFilesystem, type ExtractionLimits, type ImageFile, type LayerSnapshot, type OpenedArtifact } from '@bulkhead/oci';
+import { ExecutableCollector } from './executables';
 
 export interface ScanOptions {
   /** Analyzers to run (built-ins plus extensions); ids must be unique. */
@@ -37,6 +38,11 @@ export interface ScanResult {
  * sha256 of what the analyzers read: for each wanted file, sorted by path, its path, a NUL, its
  * length in decimal, a NUL and its bytes. The same OS release and package databases give the
  * same digest, so rescans of an unchanged host update rather than duplicate.
+ *
+ * Executables: the same walk lists the final file system's entries (metadata only), from which
+ * `artifact.metadata.executables` (sorted absolute paths a process can exec, symlinks included;
+ * see ExecutableCollector) and `executableCount` are recorded: runtime drift detection compares
+ * exec events against them.
  */
 export async function scanArtifact(reference: string, options: ScanOptions): Promise<ScanResult> {
   const logger = options.logger ?? silentLogger;
@@ -69,6 +75,7 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
     return undefined;
   };
 
+  const executables = new ExecutableCollector();
   const attribution = new Map(packageAnalyzers.map((a) => [a.id, new LayerAttribution()]));
   const onSnapshot = async (snapshot: LayerSnapshot): Promise<void> => {
     const os = await detectOs(snapshot.files);
@@ -82,8 +89,11 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
     logger,
     onLayer: (done, total) => progress((0.9 * done) / total, `read layer ${done} of ${total}`),
     onSnapshot,
+    onFinalEntry: executables.add,
   });
   for (const warning of walk.warnings) warnings.add(warning);
+  const inventory = executables.result();
+  for (const warning of inventory.warnings) warnings.add(warning);
   if (artifact.kind === 'rootfs') digest = rootfsDigest(walk.files);
 
   const os = await detectOs(walk.files);
@@ -105,7 +115,9 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
   if (artifact.kind === 'image') identifyLayersByDiffId(packages, artifact.layers);
   progress(1, `${packages.length} packages`);
 
-  return { artifact: artifactResult(artifact, digest, os), packages, findings, warnings: [...warnings] };
+  const result = artifactResult(artifact, digest, os);
+  result.metadata = { ...result.metadata, executables: inventory.executables, executableCount: inventory.executables.length };
+  return { artifact: result, packages, findings, warnings: [...warnings] };
 }
 
 /**
