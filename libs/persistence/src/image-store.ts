@@ -62,4 +62,23 @@ export class ImageStore {
   async countPackages(artifactId: string): Promise<number> {
     return this.packageRepo.countBy({ artifactId });
   }
+
+  /**
+   * The executables the scanner recorded for an image (`metadata.executables`: absolute paths
+   * such as `/usr/bin/dash`), read without loading the rest of the row. Null when the image is
+   * unknown, or was scanned before executables were recorded: no inventory to judge drift by
+   * (an empty set means "no executable at all" and makes every exec drift).
+   */
+  async executables(digest: string): Promise<ReadonlySet<string> | null> {
+    const row = await this.artifacts
+      .createQueryBuilder('a')
+      .select(`a.metadata -> 'executables'`, 'executables')
+      .where('a.digest = :digest', { digest })
+      .getRawOne<{ executables: unknown }>();
+    const list = row?.executables;
+    if (!Array.isArray(list)) return null;
+    const bad = list.findIndex((p) => typeof p !== 'string');
+    if (bad >= 0) throw new Error(`artifact ${digest}: metadata.executables[${bad}] is not a string`);
+    return new Set(list as string[]);
+  }
 }

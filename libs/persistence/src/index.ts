@@ -9,3 +9,4 @@ export * from './image-store';
 export * from './finding-store';
 export * from './result-writer';
 export * from './test-database';
+export * from './image-inventory-cache';

@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   FindingEntity,
   FindingStore,
+  ImageInventoryCache,
   ImageStore,
   InvalidCursorError,
   PackageEntity,
@@ -116,6 +117,45 @@ describe('ResultWriter', () => {
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
     expect(names).toEqual(many.map((p) => p.name));
+  });
+});
+
+describe('ImageStore.executables', () => {
+  const scanned = 'sha256:' + 'e'.repeat(64);
+  const older = 'sha256:' + 'f'.repeat(64);
+
+  beforeAll(async () => {
+    const writer = new ResultWriter(db.dataSource, null);
+    const base = { references: ['oci:/images/exec'], size: 1, layers: [] };
+    await writer.artifact({ ...base, digest: scanned, metadata: { source: 'oci', executables: ['/bin/sh', '/usr/bin/dash'], executableCount: 2 } });
+    await writer.artifact({ ...base, digest: older, metadata: { source: 'oci' } });
+  });
+
+  it('reads the recorded executables of an image', async () => {
+    const store = new ImageStore(db.dataSource);
+    expect(await store.executables(scanned)).toEqual(new Set(['/bin/sh', '/usr/bin/dash']));
+  });
+
+  it('gives null for an unknown image and for one scanned before executables were recorded', async () => {
+    const store = new ImageStore(db.dataSource);
+    expect(await store.executables('sha256:' + '0'.repeat(64))).toBeNull();
+    expect(await store.executables(older)).toBeNull();
+  });
+
+  it('keeps the latest list when the image is scanned again', async () => {
+    const writer = new ResultWriter(db.dataSource, null);
+    await writer.artifact({ digest: scanned, references: ['oci:/images/exec'], size: 1, layers: [], metadata: { executables: ['/bin/sh'], executableCount: 1 } });
+    const store = new ImageStore(db.dataSource);
+    expect(await store.executables(scanned)).toEqual(new Set(['/bin/sh']));
+    expect((await store.getByDigest(scanned))?.metadata).toMatchObject({ source: 'oci', executableCount: 1 });
+  });
+
+  it('backs an ImageInventoryCache', async () => {
+    const cache = new ImageInventoryCache(new ImageStore(db.dataSource));
+    const lookup = await cache.lookupFor(scanned, older);
+    expect(lookup(scanned)?.hasExecutable('/bin/sh')).toBe(true);
+    expect(lookup(scanned)?.hasExecutable('/tmp/xmrig')).toBe(false);
+    expect(lookup(older)).toBeUndefined();
   });
 });
 
