@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describeWithShared } from '@bulkhead/testing';
+import { PathSetInventory } from '../drift';
 import { runReplay, runRulesValidate } from './index';
 
 function collect(): { stream: PassThrough; text: () => string } {
@@ -83,6 +84,28 @@ describe('runReplay', () => {
     const r = await runReplay({ rules: [rules], inputs: [events], output: target, errorOutput: collect().stream });
     expect(r).toMatchObject({ exitCode: 0, alerts: 1 });
     expect(JSON.parse(readFileSync(target, 'utf8')).rule).toBe('Shell');
+  });
+
+  it('adds drift alerts for execs outside the image inventory, after the rule alerts of the same event', async () => {
+    const exec = { 'evt.type': 'execve', 'evt.dir': '<', 'evt.rawres': 0, 'container.id': 'c1', 'container.image.digest': 'sha256:img' };
+    const events = write(
+      'drift.jsonl',
+      [
+        { ...exec, 'proc.name': 'sh', 'proc.exepath': '/bin/sh', 'evt.rawtime': 1 },
+        { ...exec, 'proc.name': 'xmrig', 'proc.exepath': '/tmp/xmrig', 'evt.rawtime': 2 },
+        { ...exec, 'proc.name': 'bash', 'proc.exepath': '/tmp/bash', 'evt.rawtime': 3 },
+        { ...exec, 'proc.name': 'xmrig', 'proc.exepath': '/tmp/xmrig', 'container.image.digest': 'sha256:unscanned', 'evt.rawtime': 4 },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    const inventory = new PathSetInventory(['/bin/sh', '/usr/bin/dash']);
+    const out = collect();
+    const r = await runReplay({ rules: [rules], inputs: [events], output: out.stream, errorOutput: collect().stream, hostname: 'h', inventory: (d) => (d === 'sha256:img' ? inventory : undefined) });
+    const alerts = out.text().trim().split('\n').map((l) => JSON.parse(l));
+    expect(alerts.map((a) => `${a.rule} ${a.output_fields['proc.exepath'] ?? a.output_fields['proc.name']}`)).toEqual(['Shell sh', 'Drift Detected /tmp/xmrig', 'Shell bash', 'Drift Detected /tmp/bash']);
+    expect(alerts.every((a) => a.hostname === 'h')).toBe(true);
+    expect(r).toEqual({ exitCode: 0, events: 4, alerts: 4, malformed: 0 });
   });
 
   it('refuses to run with broken rules', async () => {

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { detectDrift, type InventoryLookup } from '../drift';
 import { formatDiagnostic } from '../engine/diagnostics';
 import { RuleEngine, type MatchMode } from '../engine/engine';
 import { EventEvaluator } from '../engine/evaluator';
@@ -18,6 +19,11 @@ export interface ReplayOptions {
   matching?: MatchMode;
   hostname?: string;
   signal?: AbortSignal;
+  /**
+   * Image inventories by digest: when given, each syscall exec event is also checked for drift
+   * (detectDrift) and a drift alert follows the event's rule alerts.
+   */
+  inventory?: InventoryLookup;
 }
 
 export interface ReplaySummary {
@@ -66,7 +72,12 @@ async function replay(options: ReplayOptions, out: Writable): Promise<ReplaySumm
           continue;
         }
         summary.events++;
-        for (const alert of evaluator.evaluate(item.event)) {
+        const alerts = evaluator.evaluate(item.event);
+        if (options.inventory && item.event.source === 'syscall') {
+          const verdict = detectDrift(item.event.event, options.inventory, { hostname: options.hostname });
+          if (verdict.drift) alerts.push(verdict.alert);
+        }
+        for (const alert of alerts) {
           summary.alerts++;
           await write(out, `${JSON.stringify(alert)}\n`);
         }
