@@ -106,3 +106,68 @@ describeWithShared('bulkhead runtime', (shared) => {
     expect(bad.out).toMatch(new RegExp(`${broken.replace(/[/.]/g, '\\$&')}:\\d+:\\d+: error`));
   });
 });
+
+describe('bulkhead runtime replay --image (drift)', () => {
+  const images = testImages();
+
+  /** runReplay prints alerts on process.stdout (streamed, with backpressure): capture it. */
+  async function replay(...args: string[]): Promise<{ code: number; alerts: { rule: string; output_fields: Record<string, unknown> }[]; err: string }> {
+    let stdout = '';
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+      stdout += chunk.toString();
+      return true;
+    }) as typeof process.stdout.write);
+    try {
+      const { code, err } = await cli('runtime', 'replay', ...args);
+      return { code, err, alerts: stdout.trim() === '' ? [] : stdout.trim().split('\n').map((line) => JSON.parse(line)) };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('alerts on execs that are not in the scanned image, in event order', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-drift-'));
+    const rules = path.join(dir, 'rules.yaml');
+    writeFileSync(rules, '- rule: Shell\n  desc: d\n  condition: evt.type = execve and proc.name = bash\n  output: "shell %proc.name"\n  priority: WARNING\n');
+    const exec = (exepath: string, digest: string, time: number) => ({
+      'evt.type': 'execve',
+      'evt.dir': '<',
+      'evt.rawres': 0,
+      'evt.rawtime': time,
+      'proc.name': path.posix.basename(exepath),
+      'proc.exepath': exepath,
+      'container.id': 'c0ffee',
+      'container.image.digest': digest,
+    });
+    const minbase = images.minbaseManifestDigest;
+    const tiny = images.tinyManifestDigest;
+    const events = path.join(dir, 'events.jsonl');
+    writeFileSync(
+      events,
+      [
+        exec('/bin/sh', minbase, 1), // in the image (bin -> usr/bin, sh -> dash)
+        exec('/usr/bin/bash', minbase, 2), // in the image; the Shell rule still fires
+        exec('/tmp/xmrig', minbase, 3), // drift
+        exec('/bin/sh', tiny, 4), // the tiny image has no executables at all: drift
+        exec('/tmp/xmrig', 'sha256:' + '0'.repeat(64), 5), // unknown image: not judged
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    const { code, alerts, err } = await replay('--rules', rules, '--image', `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, '--image', `oci:${images.tinyOciLayout}`, '--', events);
+    expect(code).toBe(0);
+    expect(alerts.map((a) => `${a.rule} ${a.output_fields['proc.exepath'] ?? ''} ${a.output_fields['container.image.digest'] ?? ''}`.trim())).toEqual([
+      'Shell',
+      `Drift Detected /tmp/xmrig ${minbase}`,
+      `Drift Detected /bin/sh ${tiny}`,
+    ]);
+    expect(err).toMatch(new RegExp(`--image oci:.*minbase.* is ${minbase} \\(\\d{3,} executables\\)`));
+    expect(err).toContain(`is ${tiny} (0 executables)`);
+  }, 60_000);
+
+  it('fails with one line naming a bad --image', async () => {
+    const { code, err } = await replay('--rules', '/dev/null', '--image', 'oci:/nonexistent/layout', '--', '/dev/null');
+    expect(code).toBe(1);
+    expect(err).toMatch(/^bulkhead: .*\/nonexistent\/layout/m);
+  });
+});

@@ -31,21 +31,33 @@ export function registerRuntimeCommand(program: Command, io: CliIo, done: (code:
     .argument('<events...>', 'event files: .json (array, audit EventList) or .jsonl (one event per line, streamed)')
     .option('--match <mode>', `rule matching: ${MATCH_MODES.join(' (Falco default) or ')}`, 'first')
     .option('--hostname <name>', 'hostname field of the alerts (default: this machine)')
-    .action(async (events: string[], options: { rules: string[]; match: string; hostname?: string }) => {
+    .option(
+      '--image <refs...>',
+      'images whose executables are the inventory for drift detection (oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir>; scanned inline): an exec event whose container.image.digest is one of them and whose executable is not in it gives a "Drift Detected" alert. End the list with -- before the event files',
+    )
+    .action(async (events: string[], options: { rules: string[]; match: string; hostname?: string; image?: string[] }) => {
       if (!(MATCH_MODES as readonly string[]).includes(options.match)) {
         throw new CliError(`unknown --match ${JSON.stringify(options.match)}: use ${MATCH_MODES.join(' or ')}`, ExitCode.usage);
       }
-      const { runReplay } = await plugin();
+      const { runReplay, PathSetInventory } = await plugin();
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
       try {
+        let inventory: ((digest: string) => InstanceType<typeof PathSetInventory> | undefined) | undefined;
+        if (options.image?.length) {
+          // Loaded here, like the plugin: other commands do not need the scanner for this.
+          const { scanImageExecutables } = await import('./image-inventories');
+          const byDigest = new Map([...(await scanImageExecutables(options.image, io, controller.signal))].map(([digest, paths]) => [digest, new PathSetInventory(paths)]));
+          inventory = (digest) => byDigest.get(digest);
+        }
         const summary = await runReplay({
           rules: options.rules,
           inputs: events,
           matching: options.match as (typeof MATCH_MODES)[number],
           hostname: options.hostname,
           signal: controller.signal,
+          ...(inventory ? { inventory } : {}),
         });
         done(summary.exitCode);
       } finally {
