@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { CliError, ExitCode, type CliIo } from '../cli-io';
 
@@ -55,7 +56,8 @@ export function registerRuntimeCommand(program: Command, io: CliIo, done: (code:
           rules: options.rules,
           inputs: events,
           matching: options.match as (typeof MATCH_MODES)[number],
-          hostname: options.hostname,
+          // Falco's alerts always carry the sensor's hostname; ours name the machine that replayed.
+          hostname: options.hostname ?? hostname(),
           signal: controller.signal,
           ...(inventory ? { inventory } : {}),
         });

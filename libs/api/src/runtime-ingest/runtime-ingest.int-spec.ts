@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { PRIORITIES } from '@bulkhead/plugin-runtime';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
@@ -362,6 +362,37 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
     expect((await allAlerts({ namespace: 'cache' })).nodes.map((n) => n.target)).toEqual(['container:c2']);
     const again = await post(`${api.url}/events`, `${shell(1, 'nginx', 'shop')}\n`, 'application/x-ndjson');
     expect(again.body).toMatchObject({ events: 1, alerts: 1, stored: 0 });
+  });
+
+  it('raises a drift alert for an exec of an executable that is not in the scanned image', async () => {
+    const digest = `sha256:${'d'.repeat(64)}`;
+    await new ResultWriter(db.dataSource, null).artifact({
+      digest,
+      references: ['oci:/images/app'],
+      size: 0,
+      layers: [],
+      metadata: { executables: ['/bin/sh', '/usr/bin/dash', '/usr/local/bin/app'], executableCount: 3 },
+    });
+    const exec = (i: number, exe: string, image = digest) =>
+      JSON.stringify({
+        'evt.type': 'execve',
+        'evt.dir': '<',
+        'evt.rawtime': `171000000000000000${i}`,
+        'proc.name': path.basename(exe),
+        'proc.exepath': exe,
+        'proc.cmdline': path.basename(exe),
+        'container.id': `drift${i}`,
+        'container.image.repository': 'registry.example/app',
+        'container.image.digest': image,
+      });
+    const body = [exec(1, '/usr/local/bin/app'), exec(2, '/bin/sh'), exec(3, '/tmp/xmrig'), exec(4, '/tmp/xmrig', `sha256:${'e'.repeat(64)}`)].join('\n');
+    const response = await post(`${api.url}/events`, body, 'application/x-ndjson');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ events: 4, alerts: 1, stored: 1, malformed: 0 });
+    const { nodes } = await allAlerts({ rule: 'Drift Detected' });
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ rule: 'Drift Detected', priority: 'CRITICAL', target: 'container:drift3' });
+    expect(nodes[0]?.outputFields['proc.exepath']).toBe('/tmp/xmrig');
   });
 
   it('stores alerts of real Falco sensors from /falco-alerts once, validating them', async () => {

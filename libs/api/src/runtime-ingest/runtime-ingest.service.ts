@@ -1,16 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ImageInventoryCache, ImageStore } from '@bulkhead/persistence';
 import {
   AuditWebhookHandler,
   classifyJson,
+  detectDrift,
   EventEvaluator,
   parseFalcoAlert,
   PayloadTooLargeError,
   readLimitedBody,
   type InputItem,
+  type FalcoAlert,
+  type SyscallEvent,
 } from '@bulkhead/plugin-runtime';
 import type { ApiConfig } from '../config';
 import { AlertRecorder, type RaisedAlert } from '../alerts/alert-recorder';
-import { ALERT_RECORDER, API_CONFIG, RUNTIME_DETECTION } from '../tokens';
+import { ALERT_RECORDER, API_CONFIG, IMAGE_STORE, RUNTIME_DETECTION } from '../tokens';
 import { splitLines } from './line-splitter';
 import { RULES_NOT_CONFIGURED, type RuntimeDetection } from './runtime-detection';
 
@@ -45,12 +49,16 @@ export class RuntimeIngestService {
   private readonly auditHandler: AuditWebhookHandler | undefined;
   private readonly evaluator: EventEvaluator | undefined;
   private readonly maxBodyBytes: number;
+  /** Executables of scanned images by digest, for drift detection; digests name immutable content, so entries never go stale. */
+  private readonly inventories: ImageInventoryCache;
 
   constructor(
     @Inject(API_CONFIG) config: ApiConfig,
-    @Inject(RUNTIME_DETECTION) detection: RuntimeDetection | null,
+    @Inject(RUNTIME_DETECTION) private readonly detection: RuntimeDetection | null,
     @Inject(ALERT_RECORDER) private readonly recorder: AlertRecorder,
+    @Inject(IMAGE_STORE) images: ImageStore,
   ) {
+    this.inventories = new ImageInventoryCache(images);
     this.maxBodyBytes = config.BULKHEAD_MAX_EVENT_BODY_BYTES;
     if (detection) {
       this.auditHandler = new AuditWebhookHandler({ engine: detection.engine, maxBodyBytes: this.maxBodyBytes, hostname: detection.hostname });
@@ -110,11 +118,27 @@ export class RuntimeIngestService {
           alerts++;
           batch.push({ alert, event: item.event });
         }
+        const drift = item.event.source === 'syscall' ? await this.driftAlert(item.event.event) : undefined;
+        if (drift) {
+          alerts++;
+          batch.push({ alert: drift, event: item.event });
+        }
       }
       if (batch.length >= ALERT_BATCH) await flush();
     }
     await flush();
     return { status: 200, body: { events, alerts, stored, malformed: malformed.count, malformedSamples: malformed.items } };
+  }
+
+  /**
+   * Container drift: a successful exec in a container of an image the scanner has inventoried,
+   * of an executable that is not in that image. Only exec events look anything up.
+   */
+  private async driftAlert(event: SyscallEvent): Promise<FalcoAlert | undefined> {
+    const type = event['evt.type'];
+    if (type !== 'execve' && type !== 'execveat') return undefined;
+    const verdict = detectDrift(event, await this.inventories.lookupFor(event['container.image.digest']), { hostname: this.detection?.hostname });
+    return verdict.drift ? verdict.alert : undefined;
   }
 
   /**
