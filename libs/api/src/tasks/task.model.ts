@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, PickType } from '@nestjs/graphql';
 import { ConnectionType } from '../graphql/connection';
 import { PluginKind, TaskStatus } from '../graphql/enums';
 import { GraphQLJSON } from '../graphql/json.scalar';
@@ -64,28 +64,7 @@ export class TaskFilter {
 }
 
 @ObjectType({ description: 'The state of a task after a change, pushed by the taskUpdated subscription.' })
-export class TaskUpdate {
-  @Field(() => ID)
-  id!: string;
-
-  @Field(() => TaskStatus)
-  status!: TaskStatus;
-
-  @Field(() => Float, { description: 'Fraction done, from 0 to 1.' })
-  progress!: number;
-
-  @Field(() => String, { nullable: true })
-  progressMessage!: string | null;
-
-  @Field(() => String, { nullable: true, description: 'Why the task failed or was cancelled.' })
-  error!: string | null;
-
-  @Field(() => Int)
-  attempts!: number;
-
-  @Field()
-  updatedAt!: Date;
-
+export class TaskUpdate extends PickType(Task, ['id', 'status', 'progress', 'progressMessage', 'error', 'attempts', 'updatedAt'] as const, ObjectType) {
   @Field({ description: 'True on the last update: the task is SUCCEEDED, FAILED or CANCELLED.' })
   finished!: boolean;
 }
