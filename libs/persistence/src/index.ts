@@ -7,6 +7,8 @@ export * from './pagination';
 export * from './task-store';
 export * from './image-store';
 export * from './finding-store';
+export * from './finding-upsert';
+export * from './table-name';
 export * from './result-writer';
 export * from './test-database';
 export * from './image-inventory-cache';

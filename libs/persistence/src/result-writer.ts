@@ -1,5 +1,4 @@
 import {
-  findingFingerprint,
   silentLogger,
   type ArtifactResult,
   type FindingResult,
@@ -8,24 +7,36 @@ import {
   type TaskLogger,
 } from '@bulkhead/plugin-sdk';
 import type { DataSource, EntityManager, QueryDeepPartialEntity } from 'typeorm';
-import { ArtifactEntity, FindingEntity, PackageEntity } from './entities';
+import { ArtifactEntity, PackageEntity } from './entities';
+import { upsertFindings, type UpsertedFinding } from './finding-upsert';
 import { tableName } from './table-name';
 
 /** Rows per INSERT: well below Postgres' 65535 bind parameters for the widest row. */
 const BATCH_ROWS = 500;
+
+export interface ResultWriterOptions {
+  /**
+   * Called after each findings write with the findings it inserted (none already stored). A
+   * failure here fails the emit call; callers that only announce should catch their own errors.
+   */
+  onNewFindings?: (findings: readonly UpsertedFinding[]) => Promise<void>;
+}
 
 /**
  * The worker's ResultEmitter: persists what a task emits so that running the same work again
  * (a retry, a duplicate delivery, a re-scan) converges on the same rows:
  * - artifacts are upserted by digest, merging references;
  * - an artifact's package inventory is replaced in one transaction;
- * - findings are upserted on (target, fingerprint); lastSeenAt moves, firstSeenAt stays.
+ * - findings are upserted on (target, fingerprint) (upsertFindings, policy `refresh`):
+ *   lastSeenAt moves, firstSeenAt stays, and only findings new to the database reach
+ *   `onNewFindings` (the worker announces new runtime alerts with it).
  */
 export class ResultWriter implements ResultEmitter {
   constructor(
     private readonly dataSource: DataSource,
     private readonly taskId: string | null,
     private readonly logger: TaskLogger = silentLogger,
+    private readonly options: ResultWriterOptions = {},
   ) {}
 
   async artifact(artifact: ArtifactResult): Promise<void> {
@@ -65,36 +76,9 @@ export class ResultWriter implements ResultEmitter {
   }
 
   async findings(findings: readonly FindingResult[]): Promise<void> {
-    // One statement cannot update the same row twice (ON CONFLICT): keep the last of duplicates.
-    const byKey = new Map<string, FindingResult & { fingerprint: string }>();
-    for (const finding of findings) {
-      const fingerprint = findingFingerprint(finding);
-      byKey.set(`${finding.target}\u0000${fingerprint}`, { ...finding, fingerprint });
-    }
-    const rows = [...byKey.values()];
-    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-      await this.dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(FindingEntity)
-        .values(
-          rows.slice(i, i + BATCH_ROWS).map((f) => ({
-            kind: f.kind,
-            severity: f.severity,
-            ruleId: f.ruleId,
-            title: f.title,
-            target: f.target,
-            location: f.location ?? null,
-            data: f.data ?? {},
-            fingerprint: f.fingerprint,
-            taskId: this.taskId,
-            firstSeenAt: () => 'now()',
-            lastSeenAt: () => 'now()',
-          })) as QueryDeepPartialEntity<FindingEntity>[],
-        )
-        .orUpdate(['kind', 'severity', 'rule_id', 'title', 'location', 'data', 'task_id', 'last_seen_at'], ['target', 'fingerprint'])
-        .execute();
-    }
+    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'refresh', taskId: this.taskId });
+    const fresh = stored.filter((f) => f.inserted);
+    if (fresh.length > 0 && this.options.onNewFindings) await this.options.onNewFindings(fresh);
   }
 
   private async upsertArtifact(manager: EntityManager, artifact: ArtifactResult): Promise<void> {

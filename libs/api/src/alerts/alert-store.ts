@@ -1,4 +1,17 @@
-import { decodeCursor, encodeCursor, FindingEntity, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from '@bulkhead/persistence';
+import {
+  decodeCursor,
+  encodeCursor,
+  FindingEntity,
+  InvalidCursorError,
+  isUuid,
+  pageSize,
+  tableName as qualifiedTableName,
+  toConnection,
+  upsertFindings,
+  type Connection,
+  type PageRequest,
+  type UpsertedFinding,
+} from '@bulkhead/persistence';
 import type { FindingResult, Severity } from '@bulkhead/plugin-sdk';
 import type { FalcoAlert } from '@bulkhead/plugin-runtime';
 import type { DataSource } from 'typeorm';
@@ -15,9 +28,6 @@ export interface StoredAlert {
   lastSeenAt: Date;
 }
 
-/** Rows per INSERT: one jsonb parameter per statement, so this bounds statement size, not bind parameters. */
-const BATCH_ROWS = 500;
-
 interface AlertRow {
   id: string;
   severity: Severity;
@@ -25,6 +35,11 @@ interface AlertRow {
   data: FalcoAlert;
   first_seen_at: Date;
   last_seen_at: Date;
+}
+
+/** A runtime finding row as a stored alert (its data is the Falco alert alertToFinding stored). */
+export function storedAlertOf(finding: UpsertedFinding): StoredAlert {
+  return { id: finding.id, severity: finding.severity, target: finding.target, alert: finding.data as unknown as FalcoAlert, firstSeenAt: finding.firstSeenAt, lastSeenAt: finding.lastSeenAt };
 }
 
 function toStored(row: AlertRow): StoredAlert {
@@ -40,9 +55,7 @@ export class AlertStore {
   private readonly table: string;
 
   constructor(private readonly dataSource: DataSource) {
-    const meta = dataSource.getMetadata(FindingEntity);
-    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-    this.table = meta.schema ? `${quote(meta.schema)}.${quote(meta.tableName)}` : quote(meta.tableName);
+    this.table = qualifiedTableName(dataSource, FindingEntity);
   }
 
   /** The schema-qualified findings table (for EXPLAIN in tests). */
@@ -52,40 +65,14 @@ export class AlertStore {
 
   /**
    * Upserts runtime findings (from alertToFinding) and returns the newly inserted ones, in input
-   * order. Duplicates within the call are written once.
+   * order. Duplicates within the call are written once. A re-sent alert only moves lastSeenAt.
    */
   async record(findings: readonly FindingResult[]): Promise<StoredAlert[]> {
-    const unique = new Map<string, FindingResult>();
     for (const f of findings) {
       if (!f.fingerprint) throw new Error(`runtime finding for rule ${f.ruleId} has no fingerprint`);
-      const key = `${f.target}\u0000${f.fingerprint}`;
-      if (!unique.has(key)) unique.set(key, f);
     }
-    const rows = [...unique.values()];
-    const inserted: StoredAlert[] = [];
-    for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-      const batch = rows.slice(i, i + BATCH_ROWS).map((f) => ({
-        kind: f.kind,
-        severity: f.severity,
-        rule_id: f.ruleId,
-        title: f.title,
-        target: f.target,
-        location: f.location ?? null,
-        data: f.data ?? {},
-        fingerprint: f.fingerprint,
-      }));
-      // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
-      const result: (AlertRow & { inserted: boolean })[] = await this.dataSource.query(
-        `INSERT INTO ${this.table} AS f (kind, severity, rule_id, title, target, location, data, fingerprint)
-         SELECT r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint
-           FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text)
-         ON CONFLICT (target, fingerprint) DO UPDATE SET last_seen_at = now()
-         RETURNING f.id, f.severity, f.target, f.data, f.first_seen_at, f.last_seen_at, (f.xmax = 0) AS inserted`,
-        [JSON.stringify(batch)],
-      );
-      for (const row of result) if (row.inserted) inserted.push(toStored(row));
-    }
-    return inserted;
+    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'touch' });
+    return stored.filter((f) => f.inserted).map(storedAlertOf);
   }
 
   /** Newest alert time first, keyset-paginated on (time, id). */

@@ -1,0 +1,134 @@
+import { findingFingerprint, type FindingResult, type PluginKind, type Severity } from '@bulkhead/plugin-sdk';
+import type { DataSource } from 'typeorm';
+import { FindingEntity } from './entities';
+import { tableName } from './table-name';
+
+/**
+ * What a re-reported finding (same target and fingerprint) changes on its existing row:
+ * - `refresh`: everything the reporter knows (kind, severity, rule, title, location, data, the
+ *   reporting task) and lastSeenAt; the last report of a duplicate within one call wins. Scans
+ *   and benchmarks: the newest run describes the finding.
+ * - `touch`: lastSeenAt only; the first report within one call wins. Runtime alerts re-sent by a
+ *   sensor: the stored alert is the fact, a repeat only says it was seen again.
+ * firstSeenAt never moves.
+ */
+export type FindingConflictPolicy = 'refresh' | 'touch';
+
+export interface FindingUpsertOptions {
+  onConflict: FindingConflictPolicy;
+  /** The task that reports them (null: not reported by a task, e.g. ingested by the API). */
+  taskId?: string | null;
+}
+
+/** A findings row as the upsert left it. */
+export interface UpsertedFinding {
+  id: string;
+  kind: PluginKind;
+  severity: Severity;
+  ruleId: string;
+  title: string;
+  target: string;
+  location: string | null;
+  data: Record<string, unknown>;
+  fingerprint: string;
+  taskId: string | null;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** True when this call created the row; false when the finding was already stored. */
+  inserted: boolean;
+}
+
+/** Rows per statement: one jsonb parameter each, so this bounds statement size, not bind parameters. */
+export const FINDING_UPSERT_BATCH_ROWS = 500;
+
+interface ReturnedRow {
+  id: string;
+  kind: PluginKind;
+  severity: Severity;
+  rule_id: string;
+  title: string;
+  target: string;
+  location: string | null;
+  data: Record<string, unknown>;
+  fingerprint: string;
+  task_id: string | null;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  inserted: boolean;
+}
+
+const ON_CONFLICT: Record<FindingConflictPolicy, string> = {
+  refresh: `kind = EXCLUDED.kind, severity = EXCLUDED.severity, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
+            location = EXCLUDED.location, data = EXCLUDED.data, task_id = EXCLUDED.task_id, last_seen_at = now()`,
+  touch: 'last_seen_at = now()',
+};
+
+/**
+ * The one write path of findings: batched upserts on their identity (target, fingerprint) that
+ * report, per distinct finding and in input order, the stored row and whether this call inserted
+ * it (so that callers can announce only new findings). A finding without a fingerprint gets the
+ * SDK's derived one. Used by the worker's ResultWriter and the API's alert store.
+ */
+export async function upsertFindings(
+  dataSource: DataSource,
+  findings: readonly FindingResult[],
+  options: FindingUpsertOptions,
+): Promise<UpsertedFinding[]> {
+  // One statement cannot update the same row twice (ON CONFLICT): duplicates are merged first.
+  const byKey = new Map<string, FindingResult & { fingerprint: string }>();
+  for (const finding of findings) {
+    const fingerprint = findingFingerprint(finding);
+    const key = `${finding.target}\u0000${fingerprint}`;
+    if (options.onConflict === 'refresh') byKey.delete(key); // re-inserted: last wins, at its position
+    else if (byKey.has(key)) continue;
+    byKey.set(key, { ...finding, fingerprint });
+  }
+  const rows = [...byKey.values()];
+  if (rows.length === 0) return [];
+  const table = tableName(dataSource, FindingEntity);
+  const order = new Map([...byKey.keys()].map((key, index) => [key, index]));
+  const out: UpsertedFinding[] = [];
+  for (let i = 0; i < rows.length; i += FINDING_UPSERT_BATCH_ROWS) {
+    const batch = rows.slice(i, i + FINDING_UPSERT_BATCH_ROWS).map((f) => ({
+      kind: f.kind,
+      severity: f.severity,
+      rule_id: f.ruleId,
+      title: f.title,
+      target: f.target,
+      location: f.location ?? null,
+      data: f.data ?? {},
+      fingerprint: f.fingerprint,
+    }));
+    // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
+    const returned: ReturnedRow[] = await dataSource.query(
+      `INSERT INTO ${table} AS f (kind, severity, rule_id, title, target, location, data, fingerprint, task_id)
+       SELECT r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid
+         FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text)
+       ON CONFLICT (target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}
+       RETURNING f.id, f.kind, f.severity, f.rule_id, f.title, f.target, f.location, f.data, f.fingerprint, f.task_id,
+                 f.first_seen_at, f.last_seen_at, (f.xmax = 0) AS inserted`,
+      [JSON.stringify(batch), options.taskId ?? null],
+    );
+    for (const row of returned) out.push(toUpserted(row));
+  }
+  // RETURNING order is not promised by Postgres; the caller's order is.
+  return out.sort((a, b) => (order.get(`${a.target}\u0000${a.fingerprint}`) ?? 0) - (order.get(`${b.target}\u0000${b.fingerprint}`) ?? 0));
+}
+
+function toUpserted(row: ReturnedRow): UpsertedFinding {
+  return {
+    id: row.id,
+    kind: row.kind,
+    severity: row.severity,
+    ruleId: row.rule_id,
+    title: row.title,
+    target: row.target,
+    location: row.location,
+    data: row.data,
+    fingerprint: row.fingerprint,
+    taskId: row.task_id,
+    firstSeenAt: new Date(row.first_seen_at),
+    lastSeenAt: new Date(row.last_seen_at),
+    inserted: row.inserted,
+  };
+}
