@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { lstat, open, readdir, readlink as readlinkAsync } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExtractionLimits } from './limits';
 import { skippedMountsUnder } from './mounts';
@@ -39,15 +39,15 @@ export async function walkRootfs(
     const subdirectories: string[] = [];
     const onEntry = options.onEntry;
     if (onEntry) {
-      await Promise.all(
-        entries.map((entry) => {
-          const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-          return limit(() => describeEntry(root, child)).then(
-            (described) => onEntry(described),
-            (error: NodeJS.ErrnoException) => void warnings.push(`${child}: not readable (${error.code ?? error.message}): skipped`),
-          );
-        }),
-      );
+      for (const entry of entries) {
+        const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+        try {
+          onEntry(describeEntry(root, child));
+        } catch (error) {
+          const { code, message } = error as NodeJS.ErrnoException;
+          warnings.push(`${child}: not readable (${code ?? message}): skipped`);
+        }
+      }
     }
     for (const entry of entries) {
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
@@ -85,11 +85,16 @@ export async function walkRootfs(
   return { files, warnings };
 }
 
-async function describeEntry(root: string, rel: string): Promise<FinalEntry> {
+/**
+ * lstat of one entry. Synchronous on purpose: half a million promise round trips through the
+ * thread pool cost about 20 times more than the system calls themselves (measured on `/`:
+ * 25 s against 1.5 s), and each call blocks for microseconds only.
+ */
+function describeEntry(root: string, rel: string): FinalEntry {
   const full = path.join(root, rel);
-  const info = await lstat(full);
+  const info = lstatSync(full);
   const mode = info.mode & 0o7777;
-  if (info.isSymbolicLink()) return { path: rel, type: 'symlink', mode, size: 0, linkTarget: await readlinkAsync(full) };
+  if (info.isSymbolicLink()) return { path: rel, type: 'symlink', mode, size: 0, linkTarget: readlinkSync(full) };
   if (info.isFile()) return { path: rel, type: 'file', mode, size: info.size };
   return { path: rel, type: info.isDirectory() ? 'dir' : 'other', mode, size: 0 };
 }
