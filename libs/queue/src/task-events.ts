@@ -1,4 +1,4 @@
-import { isFinishedStatus, type TaskEntity, type TaskStatus } from '@bulkhead/persistence';
+import { isFinishedStatus, TaskStatus, type TaskEntity } from '@bulkhead/persistence';
 import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './job-options';
 import { createRedis } from './redis';
@@ -35,7 +35,19 @@ export function taskEventsChannel(prefix: string, taskId: string): string {
   return `${prefix}:task-events:${taskId}`;
 }
 
-/** Publishes task updates on Redis pub/sub so that every API replica can serve any subscriber. */
+/**
+ * Where cancellations are announced to workers: one channel per installation, so that a worker
+ * hears every cancellation with one subscription instead of every task's progress.
+ */
+export function taskCancelChannel(prefix: string): string {
+  return `${prefix}:task-cancel`;
+}
+
+/**
+ * Publishes task updates on Redis pub/sub so that every API replica can serve any subscriber.
+ * A CANCELLED update also goes to the cancel channel (same pipeline), where the worker running
+ * the task hears it and aborts it.
+ */
 export class TaskEventsPublisher {
   private readonly redis: Redis;
   private readonly prefix: string;
@@ -47,7 +59,14 @@ export class TaskEventsPublisher {
   }
 
   async publish(update: TaskUpdate): Promise<void> {
-    await this.redis.publish(taskEventsChannel(this.prefix, update.id), JSON.stringify(update));
+    const message = JSON.stringify(update);
+    if (update.status !== TaskStatus.CANCELLED) {
+      await this.redis.publish(taskEventsChannel(this.prefix, update.id), message);
+      return;
+    }
+    const results = (await this.redis.pipeline().publish(taskEventsChannel(this.prefix, update.id), message).publish(taskCancelChannel(this.prefix), message).exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
   }
 
   async close(): Promise<void> {
@@ -155,6 +174,46 @@ export class TaskEventsSubscriber {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * A worker's ear for cancellations: one subscription to the installation's cancel channel,
+ * calling `onCancel(taskId)` for each cancelled task (whether or not this worker runs it).
+ */
+export class TaskCancellationListener {
+  private readonly redis: Redis;
+  private readonly channel: string;
+
+  constructor(
+    settings: { redisUrl: string; prefix?: string },
+    private readonly onCancel: (taskId: string) => void,
+    private readonly onError: (error: Error) => void = () => undefined,
+  ) {
+    this.channel = taskCancelChannel(settings.prefix ?? DEFAULT_QUEUE_PREFIX);
+    this.redis = createRedis(settings.redisUrl, 'subscriber', { connectionName: 'bulkhead-task-cancel-subscriber' });
+    // ioredis re-subscribes after a reconnect; a cancellation sent while disconnected is missed,
+    // and the worker's check of the row (on progress and on failure) is the fallback.
+    this.redis.on('error', (error: Error) => this.onError(error));
+    this.redis.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      let id: unknown;
+      try {
+        id = (JSON.parse(message) as Partial<TaskUpdate>).id;
+      } catch {
+        return;
+      }
+      if (typeof id === 'string') this.onCancel(id);
+    });
+  }
+
+  /** Resolves once subscribed: cancellations published from then on are heard. */
+  async start(): Promise<void> {
+    await this.redis.subscribe(this.channel);
+  }
+
+  async close(): Promise<void> {
     this.redis.disconnect();
   }
 }

@@ -1,32 +1,24 @@
 import type { Logger } from '@bulkhead/common';
-import { createRedis } from '@bulkhead/queue';
+import { parseFalcoAlert } from '@bulkhead/plugin-runtime';
+import { AlertPublisher, alertsChannel, createRedis, parseRaisedAlertMessage } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { StoredAlert } from './alert-store';
 
-/** The Redis channel new alerts are published on (one per queue prefix, i.e. per installation). */
-export function alertsChannel(prefix: string): string {
-  return `${prefix}:runtime-alerts`;
-}
-
 /** Alerts kept per slow subscriber; beyond this the oldest are dropped (they stay queryable). */
 const MAX_BUFFERED = 1000;
-
-interface WireAlert extends Omit<StoredAlert, 'firstSeenAt' | 'lastSeenAt'> {
-  firstSeenAt: string;
-  lastSeenAt: string;
-}
 
 interface Listener {
   push(alert: StoredAlert): void;
 }
 
 /**
- * New alerts over Redis pub/sub, so that an alert stored by any API replica reaches the
- * `alertRaised` subscribers of every replica. One publisher and one subscriber connection per
- * process; the subscriber connection subscribes while at least one local listener exists.
+ * New alerts over Redis pub/sub (the queue library's alert channel), so that an alert stored by
+ * any API replica, or inserted by a worker's runtime task, reaches the `alertRaised` subscribers
+ * of every replica. One publisher and one subscriber connection per process; the subscriber
+ * connection subscribes while at least one local listener exists.
  */
 export class AlertEvents {
-  private readonly publisher: Redis;
+  private readonly publisher: AlertPublisher;
   private subscriber: Redis | undefined;
   private subscribing: Promise<unknown> | undefined;
   private readonly listeners = new Set<Listener>();
@@ -37,16 +29,12 @@ export class AlertEvents {
     private readonly logger: Logger,
   ) {
     this.channel = alertsChannel(settings.prefix);
-    this.publisher = createRedis(settings.redisUrl, 'publisher', { connectionName: 'bulkhead-api-alerts-publisher' });
-    this.publisher.on('error', (error: Error) => logger.warn({ err: error.message }, 'alert publisher connection error'));
+    this.publisher = new AlertPublisher({ redisUrl: settings.redisUrl, prefix: settings.prefix, connectionName: 'bulkhead-api-alerts-publisher' });
   }
 
   /** Publishes in one pipeline. Failing to publish never loses an alert: it is already stored. */
   async publish(alerts: readonly StoredAlert[]): Promise<void> {
-    if (alerts.length === 0) return;
-    const pipeline = this.publisher.pipeline();
-    for (const alert of alerts) pipeline.publish(this.channel, JSON.stringify(alert));
-    await pipeline.exec();
+    await this.publisher.publish(alerts);
   }
 
   /** Every alert published from now on, until the consumer stops iterating. */
@@ -103,13 +91,13 @@ export class AlertEvents {
       subscriber.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'alert subscriber connection error'));
       subscriber.on('message', (channel: string, message: string) => {
         if (channel !== this.channel) return;
-        let alert: StoredAlert;
-        try {
-          const wire = JSON.parse(message) as WireAlert;
-          alert = { ...wire, firstSeenAt: new Date(wire.firstSeenAt), lastSeenAt: new Date(wire.lastSeenAt) };
-        } catch {
-          return;
-        }
+        const wire = parseRaisedAlertMessage(message);
+        if (!wire) return;
+        // Runtime findings carry the Falco alert alertToFinding made of them as their data; a
+        // runtime finding of another shape (a third-party plugin's) is not an alert to push.
+        const parsed = parseFalcoAlert(wire.alert);
+        if (!('alert' in parsed)) return;
+        const alert: StoredAlert = { ...wire, alert: parsed.alert, firstSeenAt: new Date(wire.firstSeenAt), lastSeenAt: new Date(wire.lastSeenAt) };
         for (const listener of this.listeners) listener.push(alert);
       });
       this.subscriber = subscriber;
@@ -132,6 +120,6 @@ export class AlertEvents {
   async close(): Promise<void> {
     this.listeners.clear();
     await this.release();
-    this.publisher.disconnect();
+    await this.publisher.close();
   }
 }

@@ -1,13 +1,12 @@
 import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { PRIORITIES } from '@bulkhead/plugin-runtime';
-import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { alertsChannel, createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { describeWithShared } from '@bulkhead/testing';
 import type { Client } from 'graphql-ws';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { alertsChannel } from '../alerts/alert-events';
 import { AlertStore } from '../alerts/alert-store';
 import { alertCountQuery, alertPageQuery } from '../alerts/alert-query';
 import { loadApiConfig } from '../config';
