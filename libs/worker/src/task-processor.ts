@@ -1,6 +1,6 @@
 import { isPermanentError, silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
-import { isFinishedStatus, ResultWriter, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
-import { JobName, taskUpdateOf, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
+import { isFinishedStatus, ResultWriter, TaskStatus, type TaskEntity, type TaskStore, type UpsertedFinding } from '@bulkhead/persistence';
+import { JobName, raisedAlertOf, taskUpdateOf, type AlertPublisher, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
 import { runTask } from '@bulkhead/task-runner';
 import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { DataSource } from 'typeorm';
@@ -11,13 +11,23 @@ export interface TaskProcessorDeps {
   tasks: TaskStore;
   registry: PluginRegistry;
   events: TaskEventsPublisher;
+  /** Announces runtime findings a task inserted on the alert channel (API `alertRaised`). */
+  alerts?: AlertPublisher;
   logger?: TaskLogger;
   /** True once the host is shutting down: an abort then means "release", not "fail". */
   isShuttingDown: () => boolean;
   progressIntervalMs?: number;
 }
 
-export type ProcessOutcome = { status: 'SUCCEEDED' | 'FAILED' } | { skipped: string };
+export type ProcessOutcome = { status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' } | { skipped: string };
+
+/** The abort reason of a task cancelled while it ran. */
+export class TaskCancelledError extends Error {
+  override readonly name = 'TaskCancelledError';
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} was cancelled`);
+  }
+}
 
 /**
  * Runs the task behind one BullMQ job. The job carries only the task id; the row decides:
@@ -25,15 +35,49 @@ export type ProcessOutcome = { status: 'SUCCEEDED' | 'FAILED' } | { skipped: str
  */
 export class TaskProcessor {
   private readonly logger: TaskLogger;
+  /** The abort controller of each task this process is running, by task id. */
+  private readonly running = new Map<string, AbortController>();
 
   constructor(private readonly deps: TaskProcessorDeps) {
     this.logger = deps.logger ?? silentLogger;
   }
 
-  async process(job: TaskJob, token: string | undefined, signal: AbortSignal | undefined): Promise<ProcessOutcome> {
+  /** Task ids running here now. */
+  get runningTaskIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /**
+   * Aborts the task if this process runs it (its plugin sees `ctx.signal` abort with a
+   * TaskCancelledError); returns whether it did. The row is already CANCELLED: the canceller's
+   * conditional UPDATE decided, this only stops the work.
+   */
+  cancel(taskId: string): boolean {
+    const controller = this.running.get(taskId);
+    if (!controller || controller.signal.aborted) return false;
+    this.logger.info({ taskId }, 'task cancelled while running: aborting it');
+    controller.abort(new TaskCancelledError(taskId));
+    return true;
+  }
+
+  async process(job: TaskJob, token: string | undefined, jobSignal: AbortSignal | undefined): Promise<ProcessOutcome> {
     if (job.name !== JobName.TaskRun) throw new UnrecoverableError(`unknown job name ${JSON.stringify(job.name)}`);
     const { taskId } = job.data;
+    // Registered before the row is claimed, so that a cancellation right after the claim is heard.
+    const cancellation = new AbortController();
+    this.running.set(taskId, cancellation);
+    try {
+      return await this.run(job, token, jobSignal, cancellation);
+    } finally {
+      if (this.running.get(taskId) === cancellation) this.running.delete(taskId);
+    }
+  }
+
+  private async run(job: TaskJob, token: string | undefined, jobSignal: AbortSignal | undefined, cancellation: AbortController): Promise<ProcessOutcome> {
+    const { taskId } = job.data;
     const log = this.logger.child({ taskId, jobId: job.id, queue: job.queueName });
+    // BullMQ's signal aborts at shutdown; ours when the task is cancelled.
+    const signal = jobSignal ? AbortSignal.any([jobSignal, cancellation.signal]) : cancellation.signal;
     const existing = await this.deps.tasks.get(taskId);
     if (!existing) {
       log.warn('task row not found: job ignored');
@@ -56,6 +100,9 @@ export class TaskProcessor {
           progressMessage: message ?? task.progressMessage,
           updatedAt: new Date().toISOString(),
         });
+      } else if ((await this.deps.tasks.get(taskId))?.status === TaskStatus.CANCELLED) {
+        // The cancellation message was missed (e.g. Redis reconnecting): the row says it.
+        this.cancel(taskId);
       }
     }, this.deps.progressIntervalMs);
 
@@ -64,7 +111,7 @@ export class TaskProcessor {
         { taskId, kind: task.kind, type: task.type, input: task.input },
         {
           registry: this.deps.registry,
-          emit: new ResultWriter(this.deps.dataSource, taskId, log),
+          emit: new ResultWriter(this.deps.dataSource, taskId, log, { onNewFindings: (fresh) => this.announceAlerts(fresh, log) }),
           logger: log,
           signal,
           onProgress: (fraction, message) => progress.report(fraction, message),
@@ -75,13 +122,23 @@ export class TaskProcessor {
       if (done) {
         log.info('task succeeded');
         await this.publish(done, log);
-      } else {
-        log.warn('task left RUNNING while it ran (cancelled?): result not recorded');
+        return { status: 'SUCCEEDED' };
       }
+      if (await this.isCancelled(taskId, log)) {
+        log.info('task cancelled while it ran (it finished without heeding the abort): result not recorded');
+        return { status: 'CANCELLED' };
+      }
+      log.warn('task left RUNNING while it ran: result not recorded');
       return { status: 'SUCCEEDED' };
     } catch (error) {
       await progress.stop();
-      if (signal?.aborted && this.deps.isShuttingDown()) {
+      if (cancellation.signal.aborted || (await this.isCancelled(taskId, log))) {
+        // The row is CANCELLED and stays so (fail/requeue would not move it); what the task
+        // wrote before it stopped stays too. The job completes: a retry would only be skipped.
+        log.info({ err: error instanceof Error ? error.message : String(error) }, 'task cancelled: stopped');
+        return { status: 'CANCELLED' };
+      }
+      if (signal.aborted && this.deps.isShuttingDown()) {
         // Released, not failed: another worker (or this one after restart) runs it again.
         const released = await this.deps.tasks.requeue(taskId);
         if (released) await this.publish(released, log);
@@ -106,6 +163,23 @@ export class TaskProcessor {
       log.warn({ err: error, attempt: job.attemptsMade + 1 }, 'task attempt failed: will retry');
       throw error;
     }
+  }
+
+  private async isCancelled(taskId: string, log: TaskLogger): Promise<boolean> {
+    try {
+      return (await this.deps.tasks.get(taskId))?.status === TaskStatus.CANCELLED;
+    } catch (error) {
+      log.warn({ err: error }, 'could not read the task row after a failure');
+      return false;
+    }
+  }
+
+  /** New runtime findings are alerts: API replicas push them to `alertRaised` subscribers. */
+  private async announceAlerts(fresh: readonly UpsertedFinding[], log: TaskLogger): Promise<void> {
+    const alerts = fresh.filter((f) => f.kind === 'runtime');
+    if (alerts.length === 0 || !this.deps.alerts) return;
+    // Stored already: an announcement that fails is logged, never a failed task.
+    await this.deps.alerts.publish(alerts.map(raisedAlertOf)).catch((error: unknown) => log.warn({ err: error, alerts: alerts.length }, 'could not publish new runtime alerts'));
   }
 
   private async publish(task: TaskEntity, log: TaskLogger): Promise<void> {

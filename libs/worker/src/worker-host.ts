@@ -1,11 +1,13 @@
 import { PLUGIN_KINDS, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { connectDatabase, redactUrl, runMigrations, TaskStore } from '@bulkhead/persistence';
 import {
+  AlertPublisher,
   checkRedis,
   createRedis,
   DEFAULT_QUEUE_PREFIX,
   queueNameForKind,
   Reconciler,
+  TaskCancellationListener,
   TaskEventsPublisher,
   TaskQueues,
   type JobName,
@@ -41,8 +43,9 @@ export interface WorkerOptions {
 }
 
 /**
- * The worker: one BullMQ Worker per plugin kind, a reconciler, and the connections they use.
- * Usable standalone (apps/worker) or inside another process (`bulkhead serve`).
+ * The worker: one BullMQ Worker per plugin kind, a reconciler, a listener that aborts running
+ * tasks when they are cancelled, a publisher of the runtime alerts its tasks insert, and the
+ * connections they use. Usable standalone (apps/worker) or inside another process (`bulkhead serve`).
  */
 export class WorkerHost {
   private stopping: Promise<void> | undefined;
@@ -54,6 +57,8 @@ export class WorkerHost {
     private readonly connections: Redis[],
     private readonly queues: TaskQueues,
     private readonly events: TaskEventsPublisher,
+    private readonly alerts: AlertPublisher,
+    private readonly cancellations: TaskCancellationListener,
     readonly reconciler: Reconciler,
     private readonly options: WorkerOptions,
     private readonly logger: TaskLogger,
@@ -94,6 +99,7 @@ export class WorkerHost {
     const tasks = new TaskStore(dataSource);
     const queues = new TaskQueues({ redisUrl: options.redisUrl, prefix });
     const events = new TaskEventsPublisher({ redisUrl: options.redisUrl, prefix });
+    const alerts = new AlertPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-alerts-publisher' });
     const reconciler = new Reconciler({ tasks, queues, logger: logger.child({ component: 'reconciler' }) });
     const connections: Redis[] = [];
     const workers: TaskWorker[] = [];
@@ -103,9 +109,17 @@ export class WorkerHost {
       tasks,
       registry: options.registry,
       events,
+      alerts,
       logger,
       isShuttingDown: () => lifecycle.shuttingDown,
     });
+    const cancellations = new TaskCancellationListener(
+      { redisUrl: options.redisUrl, prefix },
+      (taskId) => processor.cancel(taskId),
+      (error) => logger.warn({ err: error.message }, 'task cancellation subscriber connection error'),
+    );
+    // Subscribed before any job is taken: a task cannot start unheard.
+    await cancellations.start();
     for (const kind of kinds) {
       const connection = createRedis(options.redisUrl, 'worker');
       connection.on('error', () => undefined);
@@ -123,7 +137,7 @@ export class WorkerHost {
       workers.push(worker);
       logger.info({ queue: worker.name, concurrency }, 'serving queue');
     }
-    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, reconciler, options, logger, lifecycle);
+    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, alerts, cancellations, reconciler, options, logger, lifecycle);
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await reconciler.start(options.reconcileIntervalMs ?? 60_000);
     return host;
@@ -153,7 +167,7 @@ export class WorkerHost {
         await Promise.all(this.workers.map((w) => w.close(true)));
       }
     }
-    await Promise.allSettled([this.queues.close(), this.events.close()]);
+    await Promise.allSettled([this.queues.close(), this.events.close(), this.alerts.close(), this.cancellations.close()]);
     for (const connection of this.connections) connection.disconnect();
     if (this.ownsDataSource) await this.dataSource.destroy().catch(() => undefined);
     this.logger.info('worker stopped');
