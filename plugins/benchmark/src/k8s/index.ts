@@ -1,5 +1,6 @@
 export * from './objects';
 export * from './load';
+export * from './yaml';
 export * from './workloads';
 export * from './selectors';
 export * from './evaluate';

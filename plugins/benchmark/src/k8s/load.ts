@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { Composer, LineCounter, Parser } from 'yaml';
+import { YAMLException } from 'js-yaml';
 import { isObject, obj, str, type KObject } from './objects';
+import { contentStartLine, lineAt, parseYamlDocument, splitYamlDocuments } from './yaml';
 
 /** One Kubernetes object read from a manifest file. */
 export interface ManifestObject {
@@ -89,38 +90,25 @@ export function parseManifestText(text: string, file: string, into: Pick<LoadedM
       // fall through: the YAML parser gives a line number for the error
     }
   }
-  // Documents are composed one at a time (not parseAllDocuments) so that only one document's
-  // syntax tree is alive at once: a cluster dump of thousands of objects stays small in memory.
-  const lineCounter = new LineCounter();
-  const parser = new Parser(lineCounter.addNewLine);
-  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
-  for (const doc of composer.compose(parser.parse(text))) {
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    const line = lineCounter.linePos(start).line;
-    if (doc.errors.length > 0) {
-      const [err] = doc.errors;
-      const errLine = err ? lineCounter.linePos(err.pos[0]).line : line;
-      into.errors.push({ file, line: errLine, message: `invalid YAML at ${file}:${errLine}: ${firstLine(err?.message ?? 'parse error')}` });
-      continue;
-    }
-    let value: unknown;
+  // Documents are parsed one at a time so that an invalid one is reported with its line while the
+  // others are still read, and only one document's values are being built at once.
+  for (const doc of splitYamlDocuments(text)) {
+    let parsed;
     try {
-      value = doc.toJS({ maxAliasCount: 100 });
+      parsed = parseYamlDocument(doc.text);
     } catch (error) {
-      into.errors.push({ file, line, message: `invalid YAML at ${file}:${line}: ${firstLine((error as Error).message)}` });
+      const mark = error instanceof YAMLException ? error.mark : undefined;
+      const line = doc.firstLine + (mark ? mark.line : contentStartLine(doc.text)) + 1;
+      const reason = error instanceof YAMLException ? error.reason : (error as Error).message;
+      into.errors.push({ file, line, message: `invalid YAML at ${file}:${line}: ${firstLine(reason)}` });
       continue;
     }
+    const { value, itemOffsets } = parsed;
     if (value === null || value === undefined) continue; // empty document, e.g. a trailing `---`
-    addValue(value, file, line, into, itemLines(doc.contents, lineCounter));
+    const line = doc.firstLine + contentStartLine(doc.text) + 1;
+    const items = isObject(value) ? itemOffsets.get(value['items']) : undefined;
+    addValue(value, file, line, into, items?.map((offset) => doc.firstLine + lineAt(doc.text, offset)));
   }
-}
-
-/** Start lines of a List's items, so each item reports its own line. */
-function itemLines(contents: unknown, lineCounter: LineCounter): number[] | undefined {
-  const map = contents as { get?: (key: string, keepScalar?: boolean) => unknown } | null;
-  const items = map && typeof map.get === 'function' ? (map.get('items', true) as { items?: { range?: [number] }[] } | undefined) : undefined;
-  if (!items || !Array.isArray(items.items)) return undefined;
-  return items.items.map((node) => (node.range ? lineCounter.linePos(node.range[0]).line : 0));
 }
 
 function addValue(value: unknown, file: string, line: number, into: Pick<LoadedManifests, 'objects' | 'errors'>, lines?: number[]): void {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeWithShared } from '@bulkhead/testing';
-import { parse } from 'yaml';
+import { parseManifestText, type LoadedManifests } from '../k8s/load';
 import { obj } from '../k8s/objects';
 import { RESTRICTED_CHECKS } from './checks-restricted';
 import { evaluatePod, PSS_CHECKS } from './evaluator';
@@ -55,9 +55,16 @@ describeWithShared('Pod Security Standards fixtures of kubernetes/pod-security-a
   it('agrees with every fixture at its own level and version', () => {
     const disagreements: string[] = [];
     for (const f of fixtures) {
-      const pod = parse(readFileSync(f.file, 'utf8'));
-      const evaluation = evaluatePod(obj(pod.metadata) ?? {}, obj(pod.spec) ?? {}, f.level, f.version);
+      // Read with the manifest loader, so its YAML reading is held to every fixture too.
+      const loaded: LoadedManifests = { objects: [], errors: [], files: [f.file] };
+      parseManifestText(readFileSync(f.file, 'utf8'), f.file, loaded);
       const rel = path.relative(root, f.file);
+      const pod = loaded.objects[0]?.object;
+      if (loaded.errors.length > 0 || loaded.objects.length !== 1 || !pod) {
+        disagreements.push(`${rel}: expected one object, got ${loaded.objects.length} and errors ${JSON.stringify(loaded.errors)}`);
+        continue;
+      }
+      const evaluation = evaluatePod(obj(pod['metadata']) ?? {}, obj(pod['spec']) ?? {}, f.level, f.version);
       if (f.expect === 'pass' && !evaluation.allowed) {
         disagreements.push(`${rel}: expected allowed, got ${JSON.stringify(evaluation.violations)}`);
       } else if (f.expect === 'fail') {
