@@ -49,15 +49,17 @@ export class TaskService {
   }
 
   /**
-   * Cancels an unfinished task: the row first (the worker checks it before and while working),
-   * then a waiting job is removed and subscribers hear the final state.
+   * Cancels an unfinished task: the row first (the worker checks it before working), then a
+   * waiting job is removed and the CANCELLED update is published: subscribers hear the final
+   * state, and the worker running the task hears it on the cancel channel and aborts it.
    */
   async cancel(id: string): Promise<Task> {
     const task = await this.tasks.cancel(requireTaskId(id));
     const log = this.logger.child({ taskId: task.id });
     try {
       const job = await this.queues.getJob(task);
-      // An active job is locked by its worker; that worker sees CANCELLED when it next checks the row.
+      // An active job is locked by its worker, which aborts it on the published cancellation (or,
+      // if it missed that, on its next progress write or failure, when it reads the row).
       if (job && !(await job.isActive())) await job.remove();
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'task cancelled but its job could not be removed; the worker will skip it');
