@@ -118,8 +118,14 @@ export class WorkerHost {
       (taskId) => processor.cancel(taskId),
       (error) => logger.warn({ err: error.message }, 'task cancellation subscriber connection error'),
     );
-    // Subscribed before any job is taken: a task cannot start unheard.
-    await cancellations.start();
+    try {
+      // Subscribed before any job is taken: a task cannot start unheard.
+      await cancellations.start();
+    } catch (error) {
+      await Promise.allSettled([queues.close(), events.close(), alerts.close(), cancellations.close()]);
+      if (ownsDataSource) await dataSource.destroy().catch(() => undefined);
+      throw error;
+    }
     for (const kind of kinds) {
       const connection = createRedis(options.redisUrl, 'worker');
       connection.on('error', () => undefined);
