@@ -1,6 +1,6 @@
 import type { FalcoAlert } from '@bulkhead/plugin-runtime';
 import { alertCriteria, alertTimeText, matchesAlert, prioritiesFrom } from './alert-filter';
-import { normaliseAlertTime } from './alert-recorder';
+import { normaliseAlertTime } from '@bulkhead/plugin-runtime';
 
 const alert: FalcoAlert = {
   hostname: 'node-1',

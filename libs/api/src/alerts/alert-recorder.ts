@@ -1,5 +1,5 @@
 import type { Logger } from '@bulkhead/common';
-import { alertToFinding, formatRfc3339Nano, parseRfc3339Ns, type AlertOutput, type EngineEvent, type FalcoAlert } from '@bulkhead/plugin-runtime';
+import { alertToFinding, type AlertOutput, type EngineEvent, type FalcoAlert } from '@bulkhead/plugin-runtime';
 import type { AlertEvents } from './alert-events';
 import type { AlertStore, StoredAlert } from './alert-store';
 
@@ -7,17 +7,6 @@ import type { AlertStore, StoredAlert } from './alert-store';
 export interface RaisedAlert {
   alert: FalcoAlert;
   event?: EngineEvent;
-}
-
-/**
- * Falco's own time format (UTC, nanoseconds). Stored times must share one format: the alerts
- * query orders and filters on them as text. Alerts from other sensors may use an offset or
- * fewer digits; the instant is kept, the spelling normalised.
- */
-export function normaliseAlertTime(alert: FalcoAlert): FalcoAlert {
-  const ns = parseRfc3339Ns(alert.time) ?? BigInt(Date.parse(alert.time)) * 1_000_000n;
-  const time = formatRfc3339Nano(ns);
-  return time === alert.time ? alert : { ...alert, time };
 }
 
 /**
@@ -36,7 +25,7 @@ export class AlertRecorder {
   /** Returns the alerts that were new. Throws when they could not be stored (the sender should retry). */
   async record(raised: readonly RaisedAlert[]): Promise<StoredAlert[]> {
     if (raised.length === 0) return [];
-    const findings = raised.map(({ alert, event }) => alertToFinding(normaliseAlertTime(alert), event));
+    const findings = raised.map(({ alert, event }) => alertToFinding(alert, event));
     const fresh = await this.store.record(findings);
     await this.events.publish(fresh).catch((error: unknown) => this.logger.warn({ err: (error as Error).message, alerts: fresh.length }, 'could not publish new alerts'));
     for (const output of this.outputs) {

@@ -79,6 +79,16 @@ describe('Falco JSON alerts', () => {
     expect(alertTarget({ ...a, output_fields: {} })).toBe('host:node-1');
   });
 
+  it('stores one spelling of a time: a sensor alert with an offset is the same finding as its UTC form', () => {
+    const a = evaluator.evaluate({ source: 'syscall', event: { 'evt.type': 'execve', 'proc.name': 'bash', 'container.id': 'c1', 'evt.rawtime': '1' } })[0];
+    if (!a) throw new Error('expected an alert');
+    const utc = { ...a, time: '2024-05-02T10:20:05.400000000Z' };
+    const offset = { ...a, time: '2024-05-02T12:20:05.4+02:00' };
+    expect(alertToFinding(offset).data?.['time']).toBe('2024-05-02T10:20:05.400000000Z');
+    expect(alertToFinding(offset).fingerprint).toBe(alertToFinding(utc).fingerprint);
+    expect(alertToFinding({ ...a, time: 'not a time' }).data?.['time']).toBe('not a time');
+  });
+
   it('builds alerts without hostname when none is configured', () => {
     const rule = engine.rules[0];
     expect(buildAlert(rule, { source: 'syscall', event: { 'evt.type': 'execve' } })).not.toHaveProperty('hostname');

@@ -5,6 +5,7 @@ import type { CompiledRule } from '../engine/loader';
 import type { OutputFieldValue } from '../engine/output-format';
 import { parsePriority, PRIORITIES, severityOfPriority, type Priority } from '../engine/priority';
 import { formatRfc3339Nano, type K8sAuditEvent } from '../fields/k8saudit';
+import { parseRfc3339Ns } from '../events/k8s-audit';
 import { syscallEventTimeNs, type SyscallEvent } from '../events/syscall-event';
 
 /** Falco's JSON alert (json_output: true), the shape falcosidekick receives. Keys in Falco's order. */
@@ -103,7 +104,25 @@ export function alertTarget(alert: FalcoAlert, e?: EngineEvent): string {
 }
 
 /** Maps an alert to the SDK finding: severity from priority, rule name as id, whole alert as data. */
-export function alertToFinding(alert: FalcoAlert, e?: EngineEvent): FindingResult {
+/**
+ * Falco's own time format (UTC, nanoseconds). Stored alert times must share one spelling: the
+ * alerts query orders and filters on them as text. Alerts from other sensors may use an offset
+ * or fewer digits; the instant is kept, the spelling normalised. An unparsable time is kept.
+ */
+export function normaliseAlertTime(alert: FalcoAlert): FalcoAlert {
+  const millis = Date.parse(alert.time);
+  const ns = parseRfc3339Ns(alert.time) ?? (Number.isNaN(millis) ? undefined : BigInt(millis) * 1_000_000n);
+  if (ns === undefined) return alert;
+  const time = formatRfc3339Nano(ns);
+  return time === alert.time ? alert : { ...alert, time };
+}
+
+/**
+ * A runtime finding for an alert, whoever raised it (this engine, a Falco sensor, the API or a
+ * worker task): time normalised, deterministic fingerprint, so the same alert is one row.
+ */
+export function alertToFinding(raw: FalcoAlert, e?: EngineEvent): FindingResult {
+  const alert = normaliseAlertTime(raw);
   const target = alertTarget(alert, e);
   const identity = JSON.stringify([alert.rule, alert.source, alert.time, alert.hostname ?? '', sortedEntries(alert.output_fields)]);
   return {
