@@ -12,17 +12,9 @@ import path from 'node:path';
 import { executeTests, parseControls, runKubeBench, type Controls } from '@bulkhead/plugin-benchmark';
 import { sharedPath } from '@bulkhead/testing';
 import { FAILSAFE_SCHEMA, load } from 'js-yaml';
-import { median, timeAsync } from './lib/measure';
+import { median, timeAsync, type BaselineRow as Row } from './lib/measure';
 
 const RUNS = 5;
-
-interface Row {
-  name: string;
-  items: number;
-  baselineMs: number;
-  measuredMs: number;
-  note: string;
-}
 
 async function main(): Promise<void> {
   // Compiled to dist/, @bulkhead/testing's repo root is dist/: fall back to ../shared from the

@@ -11,17 +11,9 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { evaluateManifests, evaluateWorkloads, loadManifests, parseManifestText, parseYamlDocument, splitYamlDocuments, type LoadedManifests, type PssLevel } from '@bulkhead/plugin-benchmark';
 import { sharedPath } from '@bulkhead/testing';
-import { gc, median, printTable, time, timeAsync } from './lib/measure';
+import { gc, median, printTable, time, timeAsync, type BaselineRow as Row } from './lib/measure';
 
 const RUNS = 5;
-
-interface Row {
-  name: string;
-  items: number;
-  baselineMs: number;
-  measuredMs: number;
-  note: string;
-}
 
 interface Fixture {
   file: string;

@@ -2,6 +2,15 @@ import { performance } from 'node:perf_hooks';
 
 /** Shared measuring and printing for the benchmarks in bench/ (each compares to a baseline). */
 
+/** One measured case against its same-run baseline (the ratio is measuredMs / baselineMs). */
+export interface BaselineRow {
+  name: string;
+  items: number;
+  baselineMs: number;
+  measuredMs: number;
+  note: string;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;

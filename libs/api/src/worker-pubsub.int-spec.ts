@@ -1,16 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, FindingEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { FindingEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
-import { AlertPublisher, alertsChannel, createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { startWorker, type WorkerHost } from '@bulkhead/worker';
+import { AlertPublisher, alertsChannel, createRedis } from '@bulkhead/queue';
 import type { Client } from 'graphql-ws';
 import { z } from 'zod';
-import { loadApiConfig } from './config';
-import { startApi, type ApiHandle } from './start-api';
+import type { ApiHandle } from './start-api';
 import { graphqlData } from './testing/graphql-http';
-import { subscriptionClient } from './testing/graphql-ws';
-import { silentLogger } from './testing/silent-logger';
+import { startTestPlatform, type TestPlatform } from './testing/platform';
 
 /*
  * The API with a worker, over real Postgres and Redis: runtime alerts a worker task inserts
@@ -60,29 +57,20 @@ interface AlertNode {
   outputFields: Record<string, unknown>;
 }
 
+let platform: TestPlatform;
 let db: TestDatabase;
 let api: ApiHandle;
-let worker: WorkerHost;
 let ws: Client;
 let tasks: TaskStore;
 
 beforeAll(async () => {
-  db = await createTestDatabase('api_worker_pubsub');
+  platform = await startTestPlatform({ label: 'api_worker_pubsub', registry: new PluginRegistry([runtimePlugin, waitPlugin]), kinds: ['runtime', 'scanner'], shutdownGraceMs: 2_000 });
+  ({ db, api, ws } = platform);
   tasks = new TaskStore(db.dataSource);
-  const registry = new PluginRegistry([runtimePlugin, waitPlugin]);
-  const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-  api = await startApi({ config, registry, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
-  worker = await startWorker({ registry, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['runtime', 'scanner'], shutdownGraceMs: 2_000 });
-  ws = subscriptionClient(api.url);
 });
 
 afterAll(async () => {
-  await ws?.dispose();
-  await worker?.stop();
-  await api?.close();
-  await db?.drop();
-  const redis = createRedis(REDIS_URL, 'producer');
-  await deleteKeysWithPrefix(redis, db.schema).finally(() => redis.disconnect());
+  await platform?.stop();
 });
 
 async function submit(kind: string, type: string, input: unknown): Promise<string> {

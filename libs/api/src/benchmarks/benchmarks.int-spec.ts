@@ -1,24 +1,19 @@
 import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import type { Client } from 'graphql-ws';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadApiConfig } from '../config';
-import { startApi, type ApiHandle } from '../start-api';
+import type { ApiHandle } from '../start-api';
 import { graphql, graphqlData } from '../testing/graphql-http';
-import { collectSubscription, subscriptionClient } from '../testing/graphql-ws';
-import { silentLogger } from '../testing/silent-logger';
+import { collectSubscription } from '../testing/graphql-ws';
+import { startTestPlatform, type TestPlatform } from '../testing/platform';
 
 /*
  * Benchmarks end to end: the real API and the real worker (in this process, as `bulkhead serve`
  * runs them) against real Postgres and Redis, on manifests written here.
  */
 
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 const PRIVILEGED_POD = `apiVersion: v1
 kind: Pod
@@ -64,30 +59,20 @@ const RUN_FIELDS = `id status type profile target title summary { pass fail warn
   task { kind input }`;
 
 describe('benchmarks through the API (with a worker)', () => {
-  let db: TestDatabase;
+  let platform: TestPlatform;
   let api: ApiHandle;
-  let worker: WorkerHost;
   let ws: Client;
   let manifests: string;
 
   beforeAll(async () => {
     manifests = await mkdtemp(path.join(tmpdir(), 'bh-api-bench-'));
     await writeFile(path.join(manifests, 'pod.yaml'), PRIVILEGED_POD);
-    db = await createTestDatabase('api_bench');
-    const registry = new PluginRegistry([benchmarkPlugin]);
-    const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-    api = await startApi({ config, registry, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
-    worker = await startWorker({ registry, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['benchmark'], shutdownGraceMs: 5_000 });
-    ws = subscriptionClient(api.url);
+    platform = await startTestPlatform({ label: 'api_bench', registry: new PluginRegistry([benchmarkPlugin]), kinds: ['benchmark'] });
+    ({ api, ws } = platform);
   });
 
   afterAll(async () => {
-    await ws?.dispose();
-    await worker?.stop();
-    await api?.close();
-    await db?.drop();
-    const redis = createRedis(REDIS_URL, 'producer');
-    await deleteKeysWithPrefix(redis, db.schema).finally(() => redis.disconnect());
+    await platform?.stop();
     await rm(manifests, { recursive: true, force: true });
   });
 
