@@ -1,0 +1,189 @@
+import type { PluginKind } from '../manifest';
+import type { FindingResult, OsInfo, Severity } from '../results';
+
+/**
+ * Host capabilities a plugin's API module is given (inject them with the tokens in tokens.ts).
+ * They are interfaces, not classes: the host implements them over Postgres and Redis, and a
+ * plugin never sees TypeORM, BullMQ or ioredis.
+ */
+
+// ---- tasks ---------------------------------------------------------------------------------
+
+export type HostTaskStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface HostTask {
+  id: string;
+  kind: PluginKind;
+  type: string;
+  /** Id and version of the plugin that handles (or handled) the task. */
+  pluginId: string | null;
+  pluginVersion: string | null;
+  status: HostTaskStatus;
+  input: unknown;
+  result: unknown;
+  error: string | null;
+  labels: Record<string, string>;
+  parentTaskId: string | null;
+  /** The artifact (image) the task produced or worked on, when there is one: its id. */
+  artifactId: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface SubmitTaskRequest {
+  kind: PluginKind;
+  type: string;
+  /** Validated against the task's input schema; a bad input rejects with a TaskInputError. */
+  input: unknown;
+  labels?: Record<string, string>;
+  parentTaskId?: string;
+}
+
+export interface HostTaskFilter {
+  kind?: PluginKind;
+  types?: readonly string[];
+  statuses?: readonly HostTaskStatus[];
+  /** Every label given must be present with that value. */
+  labels?: Record<string, string>;
+}
+
+export interface Page<T> {
+  items: T[];
+  totalCount: number;
+  hasNextPage: boolean;
+  /** Opaque cursor of the last item, for `after`. */
+  endCursor: string | null;
+}
+
+export interface PageRequest {
+  /** 1..500; the host clamps it. */
+  first?: number;
+  after?: string | null;
+}
+
+export interface HostTasks {
+  /** Records a task and queues its job (or returns the live task for the same request). */
+  submit(request: SubmitTaskRequest): Promise<HostTask>;
+  get(id: string): Promise<HostTask | null>;
+  /** Newest first. */
+  list(filter: HostTaskFilter, page?: PageRequest): Promise<Page<HostTask>>;
+}
+
+// ---- artifacts -----------------------------------------------------------------------------
+
+export interface HostArtifact {
+  id: string;
+  /** Image id: the config digest (the same whatever form the image was read from). */
+  digest: string;
+  /** Every manifest digest the image is known by. */
+  manifestDigests: string[];
+  references: string[];
+  os: OsInfo | null;
+}
+
+export interface HostArtifacts {
+  /** By image id (config digest) or by any of its manifest digests. */
+  get(digest: string): Promise<HostArtifact | null>;
+  /**
+   * Absolute paths of the executables in the artifact's final file system (as the scanner
+   * recorded them), or null when the artifact is unknown or was scanned without that list.
+   */
+  executables(digest: string): Promise<ReadonlySet<string> | null>;
+}
+
+// ---- findings ------------------------------------------------------------------------------
+
+export type FindingStatus = 'OPEN' | 'RESOLVED' | 'SUPPRESSED';
+
+/** A finding as stored: what a plugin emitted plus the host's identity, times and lifecycle. */
+export interface StoredFinding extends Required<Pick<FindingResult, 'kind' | 'severity' | 'ruleId' | 'title' | 'target' | 'fingerprint'>> {
+  id: string;
+  location: string | null;
+  data: Record<string, unknown>;
+  status: FindingStatus;
+  /** True while OPEN after having been RESOLVED once. */
+  reopened: boolean;
+  taskId: string | null;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  resolvedAt: Date | null;
+}
+
+/**
+ * A condition on a text value inside a finding's `data` JSON, addressed by its path of keys
+ * (`['output_fields', 'k8s.ns.name']`). Alternatives in `anyOfPaths` are COALESCEd in order,
+ * so one filter can read whichever field an event source fills.
+ */
+export interface FindingDataCondition {
+  path: readonly string[];
+  /** Further paths tried, in order, where `path` is absent (COALESCE). */
+  fallbackPaths?: readonly (readonly string[])[];
+  equals?: string;
+  oneOf?: readonly string[];
+  /** Text comparison (RFC 3339 UTC times with a fixed number of fraction digits sort as text). */
+  gte?: string;
+  lte?: string;
+}
+
+export interface FindingFilter {
+  kinds?: readonly PluginKind[];
+  severities?: readonly Severity[];
+  ruleIds?: readonly string[];
+  targets?: readonly string[];
+  statuses?: readonly FindingStatus[];
+  taskId?: string;
+  data?: readonly FindingDataCondition[];
+}
+
+export interface FindingOrder {
+  /** Order by this text value of `data` (newest first when `descending`), ties by id. Default: lastSeenAt. */
+  dataPath?: readonly string[];
+  descending?: boolean;
+}
+
+export interface HostFindings {
+  query(filter: FindingFilter, page?: PageRequest, order?: FindingOrder): Promise<Page<StoredFinding>>;
+  get(id: string): Promise<StoredFinding | null>;
+  /**
+   * Stores findings the API itself produced (not through a task): upserted by
+   * (target, fingerprint) in one statement; returns the rows it inserted, which the host also
+   * announces on the finding events (to every API replica).
+   */
+  record(findings: readonly FindingResult[]): Promise<StoredFinding[]>;
+}
+
+export interface FindingEvents {
+  /**
+   * Every newly stored finding, wherever it was stored (a worker's task, any API replica),
+   * delivered once per subscriber. Returns an async iterator that ends when `signal` aborts.
+   */
+  subscribe(filter: Pick<FindingFilter, 'kinds' | 'ruleIds'>, signal: AbortSignal): AsyncIterableIterator<StoredFinding>;
+}
+
+// ---- plain HTTP bodies ---------------------------------------------------------------------
+
+/** The request body was larger than the limit: answer 413. */
+export interface BodyTooLarge {
+  tooLarge: true;
+  limit: number;
+}
+
+export interface HostBodyReader {
+  /** The configured limit in bytes (BULKHEAD_MAX_EVENT_BODY_BYTES). */
+  readonly limit: number;
+  /** Reads a whole (small) body with the limit; `undefined` content-length is fine. */
+  readAll(request: NodeJS.ReadableStream & { headers: Record<string, string | string[] | undefined> }): Promise<Buffer | BodyTooLarge>;
+  /** Streams the body's lines (JSON lines), stopping with BodyTooLarge past the limit. */
+  lines(request: NodeJS.ReadableStream & { headers: Record<string, string | string[] | undefined> }): AsyncIterable<string | BodyTooLarge>;
+}
+
+// ---- a plugin's own tables -----------------------------------------------------------------
+
+/**
+ * SQL on the platform's database, in the platform's schema (search_path), for the tables a
+ * plugin's own migrations created. Parameters are positional ($1, $2 ...): never interpolate.
+ */
+export interface PluginDatabase {
+  query<T = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<T[]>;
+  transaction<T>(work: (db: Pick<PluginDatabase, 'query'>) => Promise<T>): Promise<T>;
+}
