@@ -1,6 +1,5 @@
 import { env, loadConfig, platformConfigFields } from '@bulkhead/common';
 import { z } from 'zod';
-import { runtimeConfigFields } from './runtime-ingest/runtime-config';
 
 /** 10 MiB: kube-apiserver's audit webhook batches are far smaller (its batch max is 10 000 events). */
 export const DEFAULT_MAX_EVENT_BODY_BYTES = 10 * 1024 * 1024;
@@ -22,7 +21,6 @@ export const apiConfigSchema = z.object({
    * streamed one (HostBodyReader).
    */
   BULKHEAD_MAX_EVENT_BODY_BYTES: env.int(DEFAULT_MAX_EVENT_BODY_BYTES, { min: 1024, max: 1024 * 1024 * 1024 }),
-  ...runtimeConfigFields,
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

@@ -9,7 +9,6 @@ import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, Tas
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
-import { AlertEvents } from './alerts/alert-events';
 import { ApiModule } from './api.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
@@ -21,7 +20,6 @@ import { StoreHostTasks } from './host/host-tasks';
 import type { HostCapabilities } from './host/host.module';
 import { DataSourcePluginDatabase } from './host/plugin-database';
 import { loadPluginApis, pluginNestModules, type ApiPluginPackage } from './plugin-apis/load-plugin-apis';
-import { createAlertOutputs, loadRuntimeDetection } from './runtime-ingest/runtime-detection';
 import { NestPinoLogger } from './startup/nest-logger';
 import { asStartupError } from './startup/startup-error';
 
@@ -77,11 +75,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   };
 
   try {
-    // First: configuration and rules errors are the operator's to fix, whatever the state of Postgres and Redis.
+    // First: configuration errors are the operator's to fix, whatever the state of Postgres and Redis.
     const pluginApis = await loadPluginApis(options.plugins ?? [], env);
-    const runtime = await loadRuntimeDetection(config, logger);
-    const alertOutputs = createAlertOutputs(config, logger);
-    owned.push(() => Promise.all(alertOutputs.map((output) => output.close())));
     let dataSource = options.dataSource;
     if (!dataSource) {
       const connected = await connectDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
@@ -119,7 +114,6 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       database: new DataSourcePluginDatabase(dataSource),
       logger,
     };
-    const alertEvents = new AlertEvents(findingEvents);
     const pluginModules = pluginNestModules(pluginApis, logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
     for (const { api, pluginId } of pluginApis) {
@@ -137,9 +131,6 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         submitter,
         taskEventsSubscriber,
         taskEventsPublisher,
-        runtime,
-        alertEvents,
-        alertOutputs,
         host: capabilities,
         pluginModules,
       }),

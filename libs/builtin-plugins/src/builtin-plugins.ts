@@ -2,7 +2,8 @@ import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
 import { scannerPlugin } from '@bulkhead/plugin-scanner';
 import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
-import type { PluginPackage } from './plugin-package';
+import type { PluginApi } from '@bulkhead/plugin-sdk/api';
+import { entryExport, type PluginPackage } from './plugin-package';
 
 /**
  * The one list of built-in plugins, shared by the api, worker and cli apps, as package
@@ -14,7 +15,12 @@ export function builtinPluginPackages(): PluginPackage[] {
   return [
     { name: '@bulkhead/plugin-scanner', plugin: scannerPlugin, loadApi: none, loadCli: none },
     { name: '@bulkhead/plugin-benchmark', plugin: benchmarkPlugin, loadApi: none, loadCli: none },
-    { name: '@bulkhead/plugin-runtime', plugin: runtimePlugin, loadApi: none, loadCli: none },
+    {
+      name: '@bulkhead/plugin-runtime',
+      plugin: runtimePlugin,
+      loadApi: async () => entryExport<PluginApi>(await import('@bulkhead/plugin-runtime/api'), 'api'),
+      loadCli: none,
+    },
   ];
 }
 

@@ -11,5 +11,4 @@ export * from './finding-upsert';
 export * from './table-name';
 export * from './result-writer';
 export * from './test-database';
-export * from './image-inventory-cache';
 export * from './plugin-migrations';

@@ -4,7 +4,6 @@ import {
   createTestDatabase,
   FindingEntity,
   FindingStore,
-  ImageInventoryCache,
   ImageStore,
   InvalidCursorError,
   PackageEntity,
@@ -148,14 +147,6 @@ describe('ImageStore.executables', () => {
     const store = new ImageStore(db.dataSource);
     expect(await store.executables(scanned)).toEqual(new Set(['/bin/sh']));
     expect((await store.getByDigest(scanned))?.metadata).toMatchObject({ source: 'oci', executableCount: 1 });
-  });
-
-  it('backs an ImageInventoryCache', async () => {
-    const cache = new ImageInventoryCache(new ImageStore(db.dataSource));
-    const lookup = await cache.lookupFor(scanned, older);
-    expect(lookup(scanned)?.hasExecutable('/bin/sh')).toBe(true);
-    expect(lookup(scanned)?.hasExecutable('/tmp/xmrig')).toBe(false);
-    expect(lookup(older)).toBeUndefined();
   });
 });
 

@@ -10,8 +10,10 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 @Index('IDX_finding_kind_severity', ['kind', 'severity'])
 @Index('IDX_finding_task_id', ['taskId'])
 @Index('IDX_finding_last_seen_at_id', ['lastSeenAt', 'id'])
-// Partial expression indexes on runtime alerts (migration RuntimeAlertIndexes1764460800000):
-// TypeORM cannot describe them, so it is told to leave them alone.
+// Partial expression indexes on runtime alerts, owned by the runtime plugin (its migration
+// 0001-alert-indexes; the former core migration RuntimeAlertIndexes1764460800000 created them
+// first on every installation and stays in the list). TypeORM cannot describe them, so it is
+// told to leave them alone.
 @Index('IDX_finding_runtime_time', { synchronize: false })
 @Index('IDX_finding_runtime_rule', { synchronize: false })
 @Index('IDX_finding_runtime_priority', { synchronize: false })

@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import type { FindingDataCondition, FindingFilter, FindingOrder } from './host';
+import type { FindingDataAlternatives, FindingDataCondition, FindingFilter, FindingOrder } from './host';
 
 /*
  * The one translation of a typed FindingFilter into SQL over the host's `finding` table.
@@ -91,6 +91,12 @@ function dataCondition(condition: FindingDataCondition, params: Parameters): str
   return out;
 }
 
+/** `(a AND b) OR (c)`: each alternative's comparisons together; no alternative admits nothing. */
+function anyOfCondition(alternatives: FindingDataAlternatives, params: Parameters): string {
+  if (alternatives.anyOf.length === 0) return 'FALSE';
+  return `(${alternatives.anyOf.map((condition) => `(${dataCondition(condition, params).join(' AND ')})`).join(' OR ')})`;
+}
+
 /** A single value is compared with `=` (so a partial index on one kind is provably usable), several with ANY. */
 function memberOf(column: string, values: readonly string[], params: Parameters): string {
   return values.length === 1 ? `${column} = ${params.bind(values[0])}` : `${column} = ANY(${params.bind([...values], '::text[]')})`;
@@ -105,7 +111,10 @@ function whereConditions(filter: FindingFilter, params: Parameters): string[] {
   if (filter.targets) conditions.push(filter.targets.length ? memberOf(`"target"`, filter.targets, params) : 'FALSE');
   if (filter.statuses) conditions.push(`${FINDING_STATUS_EXPRESSION} = ANY(${params.bind([...filter.statuses], '::text[]')})`);
   if (filter.taskId !== undefined) conditions.push(`"task_id" = ${params.bind(filter.taskId, '::uuid')}`);
-  for (const condition of filter.data ?? []) conditions.push(...dataCondition(condition, params));
+  for (const condition of filter.data ?? []) {
+    if ('anyOf' in condition) conditions.push(anyOfCondition(condition, params));
+    else conditions.push(...dataCondition(condition, params));
+  }
   return conditions;
 }
 

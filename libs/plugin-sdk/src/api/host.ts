@@ -129,6 +129,15 @@ export interface FindingDataCondition {
   lte?: string;
 }
 
+/**
+ * Conditions of which at least one must hold (SQL OR), e.g. an image given either as its
+ * repository or as its full reference, which live in two fields: not a COALESCE, since both
+ * fields may be present and either may match.
+ */
+export interface FindingDataAlternatives {
+  anyOf: readonly FindingDataCondition[];
+}
+
 export interface FindingFilter {
   kinds?: readonly PluginKind[];
   severities?: readonly Severity[];
@@ -136,7 +145,8 @@ export interface FindingFilter {
   targets?: readonly string[];
   statuses?: readonly FindingStatus[];
   taskId?: string;
-  data?: readonly FindingDataCondition[];
+  /** All must hold. */
+  data?: readonly (FindingDataCondition | FindingDataAlternatives)[];
 }
 
 export interface FindingOrder {

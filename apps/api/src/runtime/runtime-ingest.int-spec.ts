@@ -1,27 +1,24 @@
+import { ApiStartupError, startApi, type ApiHandle } from '@bulkhead/api';
+import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
 import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { PRIORITIES } from '@bulkhead/plugin-runtime';
-import { createRedis, deleteKeysWithPrefix, findingsRaisedChannel } from '@bulkhead/queue';
+import { ALERT_INDEXES, alertFindingFilter, api as runtimeApi, type AlertCriteria } from '@bulkhead/plugin-runtime/api';
+import { compileFindingCountQuery, compileFindingPageQuery } from '@bulkhead/plugin-sdk/api';
+import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { describeWithShared } from '@bulkhead/testing';
 import type { Client } from 'graphql-ws';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AlertStore } from '../alerts/alert-store';
-import { alertCountQuery, alertPageQuery } from '../alerts/alert-query';
-import { loadApiConfig } from '../config';
-import { startApi, type ApiHandle } from '../start-api';
-import { ApiStartupError } from '../startup/startup-error';
-import { graphql, graphqlData } from '../testing/graphql-http';
-import { subscriptionClient } from '../testing/graphql-ws';
-import { silentLogger } from '../testing/silent-logger';
+import { findingSubscribers, graphql, graphqlData, REDIS_URL, subscriptionClient, testLogger, untilSubscribed } from './testing';
 
 /*
- * The runtime ingest endpoints and the alert API against real Postgres and Redis, with the
- * upstream Falco k8s audit rules and the audit events of Falco's k8saudit test files.
+ * The runtime plugin's API surface (its `api` entry, loaded by the host like any plugin's):
+ * the ingest endpoints and the alert API against real Postgres and Redis, with the upstream
+ * Falco k8s audit rules and the audit events of Falco's k8saudit test files.
  */
 
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const MAX_BODY = 512 * 1024;
 
 const SYSCALL_RULES = `
@@ -72,6 +69,19 @@ function streamOf(chunks: number, chunkBytes: number, fill = 0x20): ReadableStre
   });
 }
 
+/** The API with the built-in plugins' api entries (the runtime plugin's among them), configured by `env`. */
+function startRuntimeApi(db: TestDatabase, env: Record<string, string> = {}): Promise<ApiHandle> {
+  return startApi({
+    registry: new PluginRegistry(),
+    plugins: builtinPluginPackages(),
+    env: { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...env },
+    dataSource: db.dataSource,
+    port: 0,
+    host: '127.0.0.1',
+    logger: testLogger(),
+  });
+}
+
 describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postgres and Redis)', (shared) => {
   const k8saudit = path.join(shared, 'peers', 'falco', 'k8saudit');
   let db: TestDatabase;
@@ -115,16 +125,11 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
     }
     eventList = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: auditEvents });
     db = await createTestDatabase('api_runtime');
-    const config = loadApiConfig({
-      DATABASE_URL: db.url,
-      DATABASE_SCHEMA: db.schema,
-      REDIS_URL,
-      BULKHEAD_QUEUE_PREFIX: db.schema,
+    api = await startRuntimeApi(db, {
       BULKHEAD_RUNTIME_RULES: `${path.join(k8saudit, 'k8s_audit_rules.yaml')},${syscallRules}`,
       BULKHEAD_MAX_EVENT_BODY_BYTES: String(MAX_BODY),
       BULKHEAD_ALERT_FILE: alertFile,
     });
-    api = await startApi({ config, registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
     ws = subscriptionClient(api.url);
   });
 
@@ -194,14 +199,9 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
 
   it('re-posting the same alerts adds no rows, publishes nothing and writes no output', async () => {
     // The subscriber of the previous test is gone, and with it this API's Redis subscription.
-    const redis = createRedis(REDIS_URL, 'producer');
-    try {
-      const deadline = Date.now() + 5_000;
-      while ((await alertSubscribers(redis, db.schema)) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-      expect(await alertSubscribers(redis, db.schema)).toBe(0);
-    } finally {
-      redis.disconnect();
-    }
+    const deadline = Date.now() + 5_000;
+    while ((await findingSubscribers(db.schema)) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(await findingSubscribers(db.schema)).toBe(0);
     const before = await alertCount();
     const lines = await alertFileLines();
     const response = await post(`${api.url}/k8s-audit`, eventList);
@@ -244,8 +244,12 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
   });
 
   it('each alert filter is served by its index, not a table scan', async () => {
-    const store = new AlertStore(db.dataSource);
-    const cases: [Record<string, unknown>, string][] = [
+    // The SQL the host runs for the plugin's finding filters (the SDK compiles it for both).
+    const table = `"${db.schema}"."finding"`;
+    const order = { dataPath: ['time'], descending: true };
+    const count = (criteria: AlertCriteria) => compileFindingCountQuery(table, alertFindingFilter(criteria), order);
+    const page = (criteria: AlertCriteria) => compileFindingPageQuery(table, alertFindingFilter(criteria), { limit: 51, order });
+    const cases: [AlertCriteria, string][] = [
       [{ rule: 'rule-7' }, 'IDX_finding_runtime_rule'],
       [{ priorities: ['Emergency'] }, 'IDX_finding_runtime_priority'],
       [{ namespace: 'ns-42' }, 'IDX_finding_runtime_namespace'],
@@ -259,7 +263,7 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
       // 20 000 synthetic runtime alerts (rolled back below) and their statistics: enough rows for
       // the planner to choose by selectivity, as it would on a production table.
       await runner.query(
-        `INSERT INTO ${store.tableName} (kind, severity, rule_id, title, target, data, fingerprint)
+        `INSERT INTO ${table} (kind, severity, rule_id, title, target, data, fingerprint)
          SELECT 'runtime', 'LOW', 'rule-' || (i % 50), 'x', 'host:h',
                 jsonb_build_object(
                   'time', to_char(timestamp '2024-01-01' + i * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS') || '.000000000Z',
@@ -268,20 +272,44 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
                 'synthetic-' || i
            FROM generate_series(1, 20000) AS i`,
       );
-      await runner.query(`ANALYZE ${store.tableName}`);
+      await runner.query(`ANALYZE ${table}`);
       const explain = async (query: { sql: string; params: unknown[] }): Promise<string> =>
         ((await runner.query(`EXPLAIN ${query.sql}`, query.params)) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
       // The unfiltered page walks the time index backwards and stops after one page.
-      const page = await explain(alertPageQuery(store.tableName, {}, 51));
-      expect({ page: page.includes('IDX_finding_runtime_time') && !page.includes('Seq Scan') ? 'index' : page }).toEqual({ page: 'index' });
+      const unfiltered = await explain(page({}));
+      expect({ page: unfiltered.includes('IDX_finding_runtime_time') && !unfiltered.includes('Seq Scan') ? 'index' : unfiltered }).toEqual({ page: 'index' });
       for (const [criteria, index] of cases) {
-        for (const query of [alertCountQuery(store.tableName, criteria), alertPageQuery(store.tableName, criteria, 51)]) {
+        for (const query of [count(criteria), page(criteria)]) {
           const plan = await explain(query);
           expect({ criteria, plan: plan.includes('Seq Scan') ? plan : 'no table scan' }).toEqual({ criteria, plan: 'no table scan' });
         }
-        const count = await explain(alertCountQuery(store.tableName, criteria));
-        expect({ criteria, index: count.includes(index) ? index : count }).toEqual({ criteria, index });
+        const plan = await explain(count(criteria));
+        expect({ criteria, index: plan.includes(index) ? index : plan }).toEqual({ criteria, index });
       }
+    } finally {
+      await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+  });
+
+  it("the plugin's migration creates exactly the indexes the core migration of earlier versions created", async () => {
+    // Every installation ran the core RuntimeAlertIndexes migration first; the plugin's step then
+    // finds the indexes by name. Here they are dropped (rolled back below) to see what the
+    // plugin's step would create: the same definitions, so either way the query is served.
+    const definitions = async (run: { query: (sql: string, params?: unknown[]) => Promise<unknown> }) =>
+      (await run.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'IDX_finding_runtime_%' ORDER BY indexname`, [db.schema])) as { indexname: string; indexdef: string }[];
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const core = await definitions(runner);
+      expect(core.map((d) => d.indexname).sort()).toEqual(Object.keys(ALERT_INDEXES).sort());
+      for (const { indexname } of core) await runner.query(`DROP INDEX "${db.schema}"."${indexname}"`);
+      const step = runtimeApi.migrations?.find((m) => m.id === '0001-alert-indexes');
+      await step?.up({ query: (sql, params) => runner.query(sql, params ? [...params] : undefined) });
+      expect(await definitions(runner)).toEqual(core);
+      // And it is idempotent: run again over existing indexes, it changes nothing.
+      await step?.up({ query: (sql, params) => runner.query(sql, params ? [...params] : undefined) });
+      expect(await definitions(runner)).toEqual(core);
     } finally {
       await runner.rollbackTransaction().catch(() => undefined);
       await runner.release();
@@ -413,18 +441,10 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
       },
     };
     // Any replica serves any subscriber: a replica (without rules) hears what this API stores.
-    const replica = await startApi({
-      config: loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema }),
-      registry: new PluginRegistry(),
-      dataSource: db.dataSource,
-      port: 0,
-      host: '127.0.0.1',
-      logger: silentLogger(),
-    });
+    const replica = await startRuntimeApi(db);
     const replicaWs = subscriptionClient(replica.url);
-    const redis = createRedis(REDIS_URL, 'producer');
     try {
-      const baseline = await alertSubscribers(redis, db.schema);
+      const baseline = await findingSubscribers(db.schema);
       const heard = new Promise<AlertNode>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the replica subscriber heard nothing')), 10_000);
         // Subscribed first: its listener exists once Redis counts the replica's subscription.
@@ -450,9 +470,8 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
       const first = await post(`${api.url}/falco-alerts`, JSON.stringify(alert));
       expect(first).toEqual({ status: 200, body: { received: 1, stored: 1, rejected: 0, rejectedSamples: [] } });
       expect(await heard).toMatchObject({ rule: alert.rule, time: alert.time, target: 'container:3ad2d2e7c2f1', priority: 'WARNING' });
-      expect(await alertSubscribers(redis, db.schema)).toBe(baseline + 1);
+      expect(await findingSubscribers(db.schema)).toBe(baseline + 1);
     } finally {
-      redis.disconnect();
       await replicaWs.dispose();
       await replica.close();
     }
@@ -474,8 +493,7 @@ describe('runtime ingest without rules, and broken rules', () => {
     const db = await createTestDatabase('api_runtime_off');
     const work = await mkdtemp(path.join(tmpdir(), 'bh-api-rules-'));
     try {
-      const base = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema };
-      const api = await startApi({ config: loadApiConfig(base), registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+      const api = await startRuntimeApi(db);
       try {
         for (const route of ['k8s-audit', 'events']) {
           const response = await post(`${api.url}/${route}`, '{}');
@@ -488,33 +506,13 @@ describe('runtime ingest without rules, and broken rules', () => {
 
       const broken = path.join(work, 'broken.yaml');
       await writeFile(broken, '- rule: Broken\n  desc: x\n  condition: evt.type = (\n  output: x\n  priority: WARNING\n');
-      const start = startApi({ config: loadApiConfig({ ...base, BULKHEAD_RUNTIME_RULES: broken }), registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+      const start = startRuntimeApi(db, { BULKHEAD_RUNTIME_RULES: broken });
       await expect(start).rejects.toBeInstanceOf(ApiStartupError);
       await expect(start).rejects.toThrow(new RegExp(`BULKHEAD_RUNTIME_RULES: the rules failed to load:\\n  ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+: error: `));
-      await expect(startApi({ config: loadApiConfig({ ...base, BULKHEAD_RUNTIME_RULES: path.join(work, 'missing.yaml') }), registry: new PluginRegistry(), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() })).rejects.toThrow(/missing\.yaml:1:1: error: cannot read rules file/);
+      await expect(startRuntimeApi(db, { BULKHEAD_RUNTIME_RULES: path.join(work, 'missing.yaml') })).rejects.toThrow(/missing\.yaml:1:1: error: cannot read rules file/);
     } finally {
       await db.drop();
       await rm(work, { recursive: true, force: true });
     }
   });
 });
-
-async function alertSubscribers(redis: ReturnType<typeof createRedis>, prefix: string): Promise<number> {
-  const [, count] = (await redis.call('PUBSUB', 'NUMSUB', findingsRaisedChannel(prefix))) as [string, number];
-  return Number(count);
-}
-
-/** Waits until this API's alert subscriber is registered with Redis, so no published alert is missed. */
-async function untilSubscribed(prefix: string, moreThan = 0): Promise<void> {
-  const redis = createRedis(REDIS_URL, 'producer');
-  try {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if ((await alertSubscribers(redis, prefix)) > moreThan) return;
-      if (Date.now() > deadline) throw new Error('the alertRaised subscription did not reach Redis');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  } finally {
-    redis.disconnect();
-  }
-}

@@ -1,83 +1,52 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ImageInventoryCache, ImageStore } from '@bulkhead/persistence';
-import {
-  AuditWebhookHandler,
-  classifyJson,
-  detectDrift,
-  EventEvaluator,
-  parseFalcoAlert,
-  PayloadTooLargeError,
-  readLimitedBody,
-  type InputItem,
-  type FalcoAlert,
-  type SyscallEvent,
-} from '@bulkhead/plugin-runtime';
-import type { ApiConfig } from '../config';
+import { HOST_ARTIFACTS, HOST_BODY_READER, type HostArtifacts, type HostBodyReader, type HostRequest } from '@bulkhead/plugin-sdk/api';
+import { parseFalcoAlert, type FalcoAlert } from '../../alerts/alert';
+import { AuditWebhookHandler } from '../../audit-webhook';
+import { detectDrift } from '../../drift';
+import { EventEvaluator } from '../../engine/evaluator';
+import { classifyJson, type InputItem } from '../../events/reader';
+import type { SyscallEvent } from '../../fields/syscall';
 import { AlertRecorder, type RaisedAlert } from '../alerts/alert-recorder';
-import { ALERT_RECORDER, API_CONFIG, IMAGE_STORE, RUNTIME_DETECTION } from '../tokens';
-import { splitLines } from '../host/line-splitter';
-import { RULES_NOT_CONFIGURED, type RuntimeDetection } from './runtime-detection';
-
-/** An HTTP answer: the status and the JSON body. */
-export interface IngestResponse {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-type Body = AsyncIterable<Uint8Array | string>;
+import type { RuntimeDetection } from '../detection';
+import { ImageInventoryCache } from '../drift/image-inventory-cache';
+import { ALERT_RECORDER, RUNTIME_DETECTION } from '../tokens';
+import { notConfigured, Samples, tooLarge, type IngestResponse } from './ingest-response';
 
 /** Alerts stored per batch while a stream is read: memory stays flat, INSERTs stay few. */
 const ALERT_BATCH = 500;
-/** Problems quoted back to the sender; the rest are only counted. */
-const MAX_SAMPLES = 10;
-
-class Samples {
-  readonly items: string[] = [];
-  count = 0;
-  add(where: string, reason: string): void {
-    this.count++;
-    if (this.items.length < MAX_SAMPLES) this.items.push(`${where}: ${reason}`);
-  }
-}
 
 /**
  * The runtime ingest endpoints without HTTP: each takes the request body as a stream and
- * answers a status and a JSON body. Bodies are read with their limit enforced while reading.
+ * answers a status and a JSON body. Bodies are read with the host's limit enforced while
+ * reading; /events applies it per line, so a stream may be of any length.
  */
 @Injectable()
 export class RuntimeIngestService {
   private readonly auditHandler: AuditWebhookHandler | undefined;
   private readonly evaluator: EventEvaluator | undefined;
-  private readonly maxBodyBytes: number;
-  /** Executables of scanned images by digest, for drift detection; digests name immutable content, so entries never go stale. */
+  /** Executables of scanned images by digest, for drift detection; bounded, refreshed after a while (a rescan may change them). */
   private readonly inventories: ImageInventoryCache;
 
   constructor(
-    @Inject(API_CONFIG) config: ApiConfig,
     @Inject(RUNTIME_DETECTION) private readonly detection: RuntimeDetection | null,
     @Inject(ALERT_RECORDER) private readonly recorder: AlertRecorder,
-    @Inject(IMAGE_STORE) images: ImageStore,
+    @Inject(HOST_BODY_READER) private readonly bodies: HostBodyReader,
+    @Inject(HOST_ARTIFACTS) artifacts: HostArtifacts,
   ) {
-    this.inventories = new ImageInventoryCache(images);
-    this.maxBodyBytes = config.BULKHEAD_MAX_EVENT_BODY_BYTES;
+    this.inventories = new ImageInventoryCache(artifacts);
     if (detection) {
-      this.auditHandler = new AuditWebhookHandler({ engine: detection.engine, maxBodyBytes: this.maxBodyBytes, hostname: detection.hostname });
+      this.auditHandler = new AuditWebhookHandler({ engine: detection.engine, maxBodyBytes: bodies.limit, hostname: detection.hostname });
       this.evaluator = new EventEvaluator(detection.engine, detection.hostname);
     }
   }
 
-  /** A Content-Length over the limit is refused before reading anything. */
-  declaredTooLarge(contentLength: string | undefined): IngestResponse | undefined {
-    const declared = contentLength === undefined ? NaN : Number(contentLength);
-    if (!(declared > this.maxBodyBytes)) return undefined;
-    return tooLarge(`request body of ${declared} bytes exceeds the limit of ${this.maxBodyBytes} bytes (BULKHEAD_MAX_EVENT_BODY_BYTES)`);
-  }
-
   /** kube-apiserver's audit webhook: an EventList (audit.k8s.io/v1 or v1beta1), or one Event. */
-  async k8sAudit(body: Body): Promise<IngestResponse> {
-    if (!this.auditHandler) return notConfigured();
-    const result = await this.auditHandler.handleStream(body);
-    if (result.status === 413) return tooLarge(`${result.error ?? 'request body too large'} (BULKHEAD_MAX_EVENT_BODY_BYTES)`);
+  async k8sAudit(request: HostRequest): Promise<IngestResponse> {
+    const handler = this.auditHandler;
+    if (!handler) return notConfigured();
+    const body = await this.readAll(request);
+    if ('status' in body) return body;
+    const result = handler.handle(body);
     const malformed = new Samples();
     for (const m of result.malformed) malformed.add(m.where, m.reason);
     if (result.status === 400) return { status: 400, body: { error: result.error ?? 'not a Kubernetes audit EventList', malformed: malformed.items } };
@@ -89,9 +58,10 @@ export class RuntimeIngestService {
    * Events as JSON lines (syscall events with `evt.type`, or audit Events), read line by line.
    * Malformed lines are counted and skipped; alerts are stored in batches while reading.
    */
-  async events(body: Body): Promise<IngestResponse> {
+  async events(request: HostRequest): Promise<IngestResponse> {
     const evaluator = this.evaluator;
     if (!evaluator) return notConfigured();
+    const limit = this.bodies.limit;
     const malformed = new Samples();
     let events = 0;
     let alerts = 0;
@@ -102,10 +72,10 @@ export class RuntimeIngestService {
       batch = [];
       stored += (await this.recorder.record(taken)).length;
     };
-    for await (const line of splitLines(body, this.maxBodyBytes)) {
+    for await (const line of this.bodies.lines(request)) {
       const where = `line ${line.number}`;
       if (!('text' in line)) {
-        malformed.add(where, `longer than ${this.maxBodyBytes} bytes (BULKHEAD_MAX_EVENT_BODY_BYTES)`);
+        malformed.add(where, `longer than ${limit} bytes (BULKHEAD_MAX_EVENT_BODY_BYTES)`);
         continue;
       }
       for (const item of parseEventLine(line.text, where)) {
@@ -145,17 +115,12 @@ export class RuntimeIngestService {
    * Alerts of real Falco sensors (json_output, as falcosidekick receives them): one alert object
    * or an array. Invalid alerts in an array are counted and skipped; a single invalid one is 400.
    */
-  async falcoAlerts(body: Body): Promise<IngestResponse> {
-    let bytes: Buffer;
-    try {
-      bytes = await readLimitedBody(body, this.maxBodyBytes);
-    } catch (error) {
-      if (error instanceof PayloadTooLargeError) return tooLarge(`${error.message} (BULKHEAD_MAX_EVENT_BODY_BYTES)`);
-      throw error;
-    }
+  async falcoAlerts(request: HostRequest): Promise<IngestResponse> {
+    const body = await this.readAll(request);
+    if ('status' in body) return body;
     let value: unknown;
     try {
-      value = JSON.parse(bytes.toString('utf8'));
+      value = JSON.parse(body.toString('utf8'));
     } catch (error) {
       return { status: 400, body: { error: `body is not JSON: ${(error as Error).message}` } };
     }
@@ -175,6 +140,18 @@ export class RuntimeIngestService {
     const stored = await this.recorder.record(valid);
     return { status: 200, body: { received: items.length, stored: stored.length, rejected: rejected.count, rejectedSamples: rejected.items } };
   }
+
+  /** A Content-Length over the limit is refused before reading anything (and before any other check). */
+  declaredTooLarge(request: HostRequest): IngestResponse | undefined {
+    if (!this.bodies.declaredTooLarge(request)) return undefined;
+    return tooLarge(`request body of ${String(request.headers['content-length'])} bytes exceeds the limit of ${this.bodies.limit} bytes`);
+  }
+
+  /** The whole body within the host's limit, or the 413 answer. */
+  private async readAll(request: HostRequest): Promise<Buffer | IngestResponse> {
+    const body = await this.bodies.readAll(request);
+    return Buffer.isBuffer(body) ? body : tooLarge(`request body exceeds the limit of ${body.limit} bytes`);
+  }
 }
 
 /** One JSON line: an event, an EventList, or an array of them. */
@@ -187,12 +164,4 @@ function parseEventLine(text: string, where: string): InputItem[] {
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => classifyJson(v, `${where} item ${i}`));
   return classifyJson(value, where);
-}
-
-function notConfigured(): IngestResponse {
-  return { status: 503, body: { error: RULES_NOT_CONFIGURED } };
-}
-
-function tooLarge(message: string): IngestResponse {
-  return { status: 413, body: { error: message } };
 }

@@ -19,7 +19,7 @@ export class AlertResolver {
     description: 'Every new runtime alert matching the filter, as any API replica stores it (a re-sent alert is not raised again).',
     resolve: (alert: Alert) => alert,
   })
-  alertRaised(@Args('filter', { type: () => AlertFilter, nullable: true }) filter?: AlertFilter | null): Promise<AsyncIterableIterator<Alert>> {
+  alertRaised(@Args('filter', { type: () => AlertFilter, nullable: true }) filter?: AlertFilter | null): AsyncIterableIterator<Alert> {
     return this.alertService.raised(filter);
   }
 }

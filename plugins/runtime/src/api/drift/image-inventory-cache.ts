@@ -1,16 +1,5 @@
-import type { ImageStore } from './image-store';
-
-/**
- * What drift detection asks of an image: structurally the runtime plugin's `ImageInventory`
- * (libraries may not import plugins, so the shape is restated here; TypeScript matches it).
- */
-export interface ExecutableInventory {
-  /** True when `path` (absolute, normalised: `/usr/bin/dash`) is an executable of the image. */
-  hasExecutable(path: string): boolean;
-}
-
-/** Structurally the runtime plugin's `InventoryLookup`, as `detectDrift(event, lookup)` takes it. */
-export type ExecutableInventoryLookup = (imageDigest: string) => ExecutableInventory | undefined;
+import type { HostArtifacts } from '@bulkhead/plugin-sdk/api';
+import type { ImageInventory, InventoryLookup } from '../../drift';
 
 /** Loads an image's executables by digest; null when there is no inventory for it. */
 export type ExecutablesLoader = (digest: string) => Promise<ReadonlySet<string> | null>;
@@ -28,7 +17,7 @@ export interface ImageInventoryCacheOptions {
   now?: () => number;
 }
 
-class SetInventory implements ExecutableInventory {
+class SetInventory implements ImageInventory {
   constructor(readonly paths: ReadonlySet<string>) {}
   hasExecutable(path: string): boolean {
     return this.paths.has(path);
@@ -42,8 +31,8 @@ interface Entry {
 
 /**
  * Image inventories by digest for drift detection on every exec event: a bounded LRU over
- * `ImageStore.executables` (or any loader), with concurrent misses for one digest sharing one
- * load. A failed load is not cached. Usage per event (or per batch of events):
+ * `HostArtifacts.executables` (the core's typed query) or any loader, with concurrent misses
+ * for one digest sharing one load. A failed load is not cached. Usage per event (or per batch of events):
  *
  *   const lookup = await inventories.lookupFor(event['container.image.digest']);
  *   const verdict = detectDrift(event, lookup);
@@ -59,7 +48,7 @@ export class ImageInventoryCache {
   private readonly now: () => number;
   private paths = 0;
 
-  constructor(source: ImageStore | ExecutablesLoader, options: ImageInventoryCacheOptions = {}) {
+  constructor(source: Pick<HostArtifacts, 'executables'> | ExecutablesLoader, options: ImageInventoryCacheOptions = {}) {
     this.load = typeof source === 'function' ? source : (digest) => source.executables(digest);
     this.maxImages = positive(options.maxImages ?? 256, 'maxImages');
     this.maxPaths = positive(options.maxPaths ?? 2_000_000, 'maxPaths');
@@ -74,7 +63,7 @@ export class ImageInventoryCache {
   }
 
   /** The inventory of one image, loading it on a miss; undefined when there is none. */
-  async get(digest: string): Promise<ExecutableInventory | undefined> {
+  async get(digest: string): Promise<ImageInventory | undefined> {
     const cached = this.entries.get(digest);
     if (cached && cached.expiresAt > this.now()) {
       // Map order is recency order: move the hit to the end.
@@ -94,7 +83,7 @@ export class ImageInventoryCache {
    * and returns a synchronous lookup over them, as `detectDrift` wants.
    * The lookup answers from what was loaded here, so an eviction in between cannot change it.
    */
-  async lookupFor(...digests: readonly unknown[]): Promise<ExecutableInventoryLookup> {
+  async lookupFor(...digests: readonly unknown[]): Promise<InventoryLookup> {
     const wanted = [...new Set(digests.filter((d): d is string => typeof d === 'string' && d !== ''))];
     const loaded = new Map(await Promise.all(wanted.map(async (d) => [d, await this.get(d)] as const)));
     return (digest) => loaded.get(digest);

@@ -1,16 +1,11 @@
-import type { Logger } from '@bulkhead/common';
-import {
-  FileOutput,
-  formatDiagnostic,
-  loadRulesFrom,
-  RuleEngine,
-  StdoutOutput,
-  WebhookOutput,
-  type AlertOutput,
-} from '@bulkhead/plugin-runtime';
+import type { TaskLogger } from '@bulkhead/plugin-sdk';
+import { PluginStartupError } from '@bulkhead/plugin-sdk/api';
 import { hostname } from 'node:os';
-import { ApiStartupError } from '../startup/startup-error';
-import type { ApiConfig } from '../config';
+import { FileOutput, StdoutOutput, WebhookOutput, type AlertOutput } from '../alerts/outputs';
+import { formatDiagnostic } from '../engine/diagnostics';
+import { RuleEngine } from '../engine/engine';
+import { loadRulesFrom } from '../engine/rules-source';
+import type { RuntimeApiConfig } from './config';
 
 /** The rules the API evaluates ingested events with, loaded once at start-up. */
 export interface RuntimeDetection {
@@ -18,6 +13,11 @@ export interface RuntimeDetection {
   rulesFiles: readonly string[];
   /** Hostname put on alerts this API raises (Falco's `hostname`). */
   hostname: string;
+}
+
+/** The rules could not be loaded: the API must not start. The message lists every problem as file:line:col. */
+export class RuntimeRulesError extends PluginStartupError {
+  override readonly name = 'RuntimeRulesError';
 }
 
 /** What /k8s-audit and /events answer when no rules are configured. */
@@ -28,12 +28,12 @@ export const RULES_NOT_CONFIGURED =
  * Loads BULKHEAD_RUNTIME_RULES, or returns null when none are configured. Any rules error stops
  * start-up with every problem as `file:line:col: error: ...`.
  */
-export async function loadRuntimeDetection(config: Pick<ApiConfig, 'BULKHEAD_RUNTIME_RULES'>, logger: Logger): Promise<RuntimeDetection | null> {
+export async function loadRuntimeDetection(config: Pick<RuntimeApiConfig, 'BULKHEAD_RUNTIME_RULES'>, logger: TaskLogger): Promise<RuntimeDetection | null> {
   const files = config.BULKHEAD_RUNTIME_RULES;
   if (files.length === 0) return null;
   const loaded = await loadRulesFrom({ files });
   if (loaded.errors.length > 0) {
-    throw new ApiStartupError(`BULKHEAD_RUNTIME_RULES: the rules failed to load:\n  ${loaded.errors.map(formatDiagnostic).join('\n  ')}`);
+    throw new RuntimeRulesError(`BULKHEAD_RUNTIME_RULES: the rules failed to load:\n  ${loaded.errors.map(formatDiagnostic).join('\n  ')}`);
   }
   for (const warning of loaded.warnings) logger.warn({ warning: formatDiagnostic(warning) }, 'runtime rules warning');
   const engine = new RuleEngine(loaded.rules);
@@ -41,8 +41,8 @@ export async function loadRuntimeDetection(config: Pick<ApiConfig, 'BULKHEAD_RUN
   return { engine, rulesFiles: files, hostname: hostname() };
 }
 
-/** Falco-style outputs for new alerts, as configured (none by default: alerts are stored and published anyway). */
-export function createAlertOutputs(config: Pick<ApiConfig, 'BULKHEAD_ALERT_WEBHOOK_URL' | 'BULKHEAD_ALERT_FILE' | 'BULKHEAD_ALERT_STDOUT'>, logger: Logger): AlertOutput[] {
+/** Falco-style outputs for new alerts, as configured (none by default: alerts are stored and announced anyway). */
+export function createAlertOutputs(config: Pick<RuntimeApiConfig, 'BULKHEAD_ALERT_WEBHOOK_URL' | 'BULKHEAD_ALERT_FILE' | 'BULKHEAD_ALERT_STDOUT'>, logger: TaskLogger): AlertOutput[] {
   const outputs: AlertOutput[] = [];
   if (config.BULKHEAD_ALERT_STDOUT) outputs.push(new StdoutOutput());
   if (config.BULKHEAD_ALERT_FILE) outputs.push(new FileOutput(config.BULKHEAD_ALERT_FILE));

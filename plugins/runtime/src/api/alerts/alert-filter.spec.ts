@@ -1,6 +1,6 @@
-import type { FalcoAlert } from '@bulkhead/plugin-runtime';
-import { alertCriteria, alertTimeText, matchesAlert, prioritiesFrom } from './alert-filter';
-import { normaliseAlertTime } from '@bulkhead/plugin-runtime';
+import type { FalcoAlert } from '../../alerts/alert';
+import { normaliseAlertTime } from '../../alerts/alert';
+import { alertCriteria, alertFindingFilter, alertTimeText, matchesAlert, prioritiesFrom } from './alert-filter';
 
 const alert: FalcoAlert = {
   hostname: 'node-1',
@@ -40,12 +40,38 @@ describe('alert filters', () => {
     expect(matchesAlert(alertCriteria({ rule: 'Shell in container', from: new Date(0), to: new Date('2100-01-01') }), alert)).toBe(true);
   });
 
-  it('rejects a time range that ends before it starts', () => {
+  it('rejects a time range that ends before it starts, and an invalid date, as bad user input', () => {
     expect(() => alertCriteria({ from: new Date('2024-02-01'), to: new Date('2024-01-01') })).toThrow(/filter.from .* is after filter.to/);
+    try {
+      alertCriteria({ to: new Date('not a date') });
+      throw new Error('accepted an invalid date');
+    } catch (error) {
+      expect(error).toMatchObject({ message: 'filter.to is not a valid date-time', extensions: { code: 'BAD_USER_INPUT', field: 'filter.to' } });
+    }
   });
 
   it('stores times in Falco form whatever offset or precision the sensor used', () => {
     expect(normaliseAlertTime({ ...alert, time: '2024-05-02T12:20:05.4+02:00' }).time).toBe('2024-05-02T10:20:05.400000000Z');
     expect(normaliseAlertTime(alert)).toBe(alert);
+  });
+});
+
+describe('alertFindingFilter', () => {
+  it('asks the host for runtime findings only when no criteria are given', () => {
+    expect(alertFindingFilter(alertCriteria(null))).toEqual({ kinds: ['runtime'] });
+  });
+
+  it('turns every criterion into a condition on the stored alert, with the namespace of syscall or audit alerts', () => {
+    const criteria = alertCriteria({ rule: 'Shell in container', priority: 'Critical', image: 'nginx', namespace: 'shop', from: new Date('2024-05-02T10:00:00Z'), to: new Date('2024-05-02T11:00:00Z') });
+    expect(alertFindingFilter(criteria)).toEqual({
+      kinds: ['runtime'],
+      ruleIds: ['Shell in container'],
+      data: [
+        { path: ['priority'], oneOf: ['Emergency', 'Alert', 'Critical'] },
+        { anyOf: [{ path: ['output_fields', 'container.image.repository'], equals: 'nginx' }, { path: ['output_fields', 'container.image'], equals: 'nginx' }] },
+        { path: ['output_fields', 'k8s.ns.name'], fallbackPaths: [['output_fields', 'ka.target.namespace']], equals: 'shop' },
+        { path: ['time'], gte: '2024-05-02T10:00:00.000000000Z', lt: '2024-05-02T11:00:00.000000000Z' },
+      ],
+    });
   });
 });

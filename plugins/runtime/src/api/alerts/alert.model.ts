@@ -1,8 +1,12 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { PRIORITIES, type Priority } from '@bulkhead/plugin-runtime';
-import { ConnectionType } from '@bulkhead/plugin-sdk/api';
-import { Severity } from '../graphql/enums';
-import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
+import { ConnectionType, GraphQLJSON, Severity } from '@bulkhead/plugin-sdk/api';
+import { PRIORITIES, type Priority } from '../../engine/priority';
+import type { AlertFilterInput } from './alert-filter';
+
+/*
+ * The GraphQL surface of runtime alerts. Type and field names are the API's contract with its
+ * clients: they were the same when this lived in the host (libs/api) and must stay so.
+ */
 
 /** Falco priorities; the enum values are Falco's own spelling (`Warning`), as stored in alerts. */
 export const FalcoPriority = Object.fromEntries(PRIORITIES.map((p) => [p.toUpperCase(), p])) as { [K in Priority as Uppercase<K>]: K };
@@ -55,7 +59,7 @@ export class Alert {
 export class AlertConnection extends ConnectionType(Alert, 'Alert') {}
 
 @InputType({ description: 'All given fields must match.' })
-export class AlertFilter {
+export class AlertFilter implements AlertFilterInput {
   @Field(() => String, { nullable: true, description: 'Exact rule name.' })
   rule?: string | null;
 
