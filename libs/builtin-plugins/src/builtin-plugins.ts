@@ -2,7 +2,8 @@ import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
 import { scannerPlugin } from '@bulkhead/plugin-scanner';
 import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
-import type { PluginPackage } from './plugin-package';
+import type { PluginApi } from '@bulkhead/plugin-sdk/api';
+import { entryExport, type PluginPackage } from './plugin-package';
 
 /**
  * The one list of built-in plugins, shared by the api, worker and cli apps, as package
@@ -13,7 +14,12 @@ export function builtinPluginPackages(): PluginPackage[] {
   const none = async (): Promise<undefined> => undefined;
   return [
     { name: '@bulkhead/plugin-scanner', plugin: scannerPlugin, loadApi: none, loadCli: none },
-    { name: '@bulkhead/plugin-benchmark', plugin: benchmarkPlugin, loadApi: none, loadCli: none },
+    {
+      name: '@bulkhead/plugin-benchmark',
+      plugin: benchmarkPlugin,
+      loadApi: async () => entryExport<PluginApi>(await import('@bulkhead/plugin-benchmark/api'), 'benchmarkApi'),
+      loadCli: none,
+    },
     { name: '@bulkhead/plugin-runtime', plugin: runtimePlugin, loadApi: none, loadCli: none },
   ];
 }
