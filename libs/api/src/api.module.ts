@@ -9,7 +9,6 @@ import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitt
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { API_RESOLVERS } from './api.resolvers';
-import { BenchmarkService } from './benchmarks/benchmark.service';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
@@ -100,7 +99,6 @@ export class ApiModule {
         TaskUpdatesService,
         ImageService,
         FindingService,
-        BenchmarkService,
         ...API_RESOLVERS,
       ],
     };

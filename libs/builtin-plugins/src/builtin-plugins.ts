@@ -14,7 +14,12 @@ export function builtinPluginPackages(): PluginPackage[] {
   const none = async (): Promise<undefined> => undefined;
   return [
     { name: '@bulkhead/plugin-scanner', plugin: scannerPlugin, loadApi: none, loadCli: none },
-    { name: '@bulkhead/plugin-benchmark', plugin: benchmarkPlugin, loadApi: none, loadCli: none },
+    {
+      name: '@bulkhead/plugin-benchmark',
+      plugin: benchmarkPlugin,
+      loadApi: async () => entryExport<PluginApi>(await import('@bulkhead/plugin-benchmark/api'), 'benchmarkApi'),
+      loadCli: none,
+    },
     {
       name: '@bulkhead/plugin-runtime',
       plugin: runtimePlugin,

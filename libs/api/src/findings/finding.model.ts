@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import { ConnectionType } from '@bulkhead/plugin-sdk/api';
-import { PluginKind, Severity } from '../graphql/enums';
+import { PluginKind, Severity } from '@bulkhead/plugin-sdk/api';
 import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType({ description: 'A finding of any plugin kind: a vulnerability, a failed control, a runtime alert.' })

@@ -61,6 +61,9 @@ export class StoreHostTasks implements HostTasks {
       pluginId: plugin?.id ?? null,
       pluginVersion: plugin?.version ?? null,
       status: task.status,
+      progress: task.progress,
+      progressMessage: task.progressMessage,
+      attempts: task.attempts,
       input: task.input,
       result: task.result,
       error: task.error,
@@ -68,6 +71,8 @@ export class StoreHostTasks implements HostTasks {
       parentTaskId: null,
       artifactId: null,
       createdAt: task.createdAt,
+      updatedAt: task.updatedAt,
+      startedAt: task.startedAt,
       finishedAt: task.finishedAt,
     };
   }

@@ -172,7 +172,9 @@ describe('plugin api entries at start-up', () => {
     expect(error).toBeInstanceOf(ApiStartupError);
     expect((error as Error).message).toMatch(/plugin acme\.notes: migration 0002-broken failed: .*no_such_table/);
     // Fixed: the first step is not run again (it would fail: the table exists), the second runs.
-    const fixed: PluginApi = { ...failing, migrations: [failing.migrations![0]!, { id: '0002-broken', up: async (q) => void (await q.query('INSERT INTO acme_once VALUES (1)')) }] };
+    const [first] = failing.migrations ?? [];
+    if (!first) throw new Error('fixture has no first migration');
+    const fixed: PluginApi = { ...failing, migrations: [first, { id: '0002-broken', up: async (q) => void (await q.query('INSERT INTO acme_once VALUES (1)')) }] };
     const api = await start(db, {}, [acmeNotesPackage(fixed)]);
     await api.close();
     expect(await db.dataSource.query('SELECT n FROM acme_once')).toEqual([{ n: 1 }]);

@@ -1,5 +1,5 @@
 import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { PluginKind } from '../graphql/enums';
+import { PluginKind } from '@bulkhead/plugin-sdk/api';
 import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 import { Task, TaskConnection, TaskFilter, TaskUpdate } from './task.model';
 import { TaskService } from './task.service';
