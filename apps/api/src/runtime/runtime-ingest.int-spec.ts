@@ -1,4 +1,5 @@
 import { ApiStartupError, startApi, type ApiHandle } from '@bulkhead/api';
+import { graphql, graphqlData, silentLogger, subscriptionClient } from '@bulkhead/api/testing';
 import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
 import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
@@ -11,7 +12,7 @@ import type { Client } from 'graphql-ws';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findingSubscribers, graphql, graphqlData, REDIS_URL, subscriptionClient, testLogger, untilSubscribed } from './testing';
+import { findingSubscribers, REDIS_URL, untilSubscribed } from './testing';
 
 /*
  * The runtime plugin's API surface (its `api` entry, loaded by the host like any plugin's):
@@ -78,7 +79,7 @@ function startRuntimeApi(db: TestDatabase, env: Record<string, string> = {}): Pr
     dataSource: db.dataSource,
     port: 0,
     host: '127.0.0.1',
-    logger: testLogger(),
+    logger: silentLogger(),
   });
 }
 

@@ -1,13 +1,11 @@
-import { startApi, type ApiHandle } from '@bulkhead/api';
+import { graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
-import { createTestDatabase, FindingEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { FindingEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
-import { createRedis, deleteKeysWithPrefix, FindingsPublisher } from '@bulkhead/queue';
-import { startWorker, type WorkerHost } from '@bulkhead/worker';
-import type { Client } from 'graphql-ws';
+import { FindingsPublisher } from '@bulkhead/queue';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findingSubscribers, graphqlData, REDIS_URL, subscriptionClient, testLogger } from './testing';
+import { findingSubscribers, REDIS_URL } from './testing';
 
 /*
  * Alerts a worker's runtime task stores reach the API's `alertRaised` subscribers: the worker
@@ -38,40 +36,21 @@ interface AlertNode {
   outputFields: Record<string, unknown>;
 }
 
-let db: TestDatabase;
-let api: ApiHandle;
-let worker: WorkerHost;
-let ws: Client;
+let platform: TestPlatform;
 let tasks: TaskStore;
 
 beforeAll(async () => {
-  db = await createTestDatabase('api_runtime_worker');
-  const registry = new PluginRegistry([runtimePlugin]);
-  api = await startApi({
-    registry,
-    plugins: builtinPluginPackages(),
-    env: { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema },
-    dataSource: db.dataSource,
-    port: 0,
-    host: '127.0.0.1',
-    logger: testLogger(),
-  });
-  worker = await startWorker({ registry, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['runtime'], shutdownGraceMs: 2_000 });
-  ws = subscriptionClient(api.url);
-  tasks = new TaskStore(db.dataSource);
+  // The built-in packages' api entries (the runtime plugin's alerts), a worker for runtime tasks.
+  platform = await startTestPlatform({ label: 'api_runtime_worker', registry: new PluginRegistry([runtimePlugin]), plugins: builtinPluginPackages(), kinds: ['runtime'], shutdownGraceMs: 2_000 });
+  tasks = new TaskStore(platform.db.dataSource);
 });
 
 afterAll(async () => {
-  await ws?.dispose();
-  await worker?.stop();
-  await api?.close();
-  await db?.drop();
-  const redis = createRedis(REDIS_URL, 'producer');
-  await deleteKeysWithPrefix(redis, db.schema).finally(() => redis.disconnect());
+  await platform?.stop();
 });
 
 async function submit(input: unknown): Promise<string> {
-  const data = await graphqlData<{ submitTask: { id: string } }>(api.url, 'mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "evaluate-events", input: $input) { id } }', { input });
+  const data = await graphqlData<{ submitTask: { id: string } }>(platform.api.url, 'mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "evaluate-events", input: $input) { id } }', { input });
   return data.submitTask.id;
 }
 
@@ -93,6 +72,7 @@ const finished = (id: string) =>
 
 describe('alerts raised by a worker task', () => {
   it('reach an alertRaised subscriber once; running the task again raises nothing and adds no rows', async () => {
+    const { db, ws } = platform;
     const received: AlertNode[] = [];
     const errors: unknown[] = [];
     const baseline = await findingSubscribers(db.schema);
