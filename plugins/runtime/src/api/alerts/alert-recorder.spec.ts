@@ -14,13 +14,18 @@ function memoryFindings(): Pick<HostFindings, 'record'> & { rows: StoredFinding[
       for (const f of findings) {
         if (rows.some((r) => r.target === f.target && r.fingerprint === f.fingerprint)) continue;
         const now = new Date();
-        const row: StoredFinding = { id: `id-${rows.length}`, kind: f.kind, severity: f.severity, ruleId: f.ruleId, title: f.title, target: f.target ?? '', fingerprint: f.fingerprint ?? '', location: f.location ?? null, data: f.data ?? {}, status: 'OPEN', reopened: false, taskId: null, firstSeenAt: now, lastSeenAt: now, resolvedAt: null };
+        const row: StoredFinding = { id: `id-${rows.length}`, kind: f.kind, severity: f.severity, ruleId: f.ruleId, title: f.title, target: f.target ?? '', fingerprint: f.fingerprint ?? '', location: f.location ?? null, data: jsonbOrder(f.data ?? {}), status: 'OPEN', reopened: false, taskId: null, firstSeenAt: now, lastSeenAt: now, resolvedAt: null };
         rows.push(row);
         inserted.push(row);
       }
       return inserted;
     },
   };
+}
+
+/** JSONB hands objects back with keys shorter-first, then by bytes: not the order they were written in. */
+function jsonbOrder(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : 1)));
 }
 
 class RecordingOutput implements AlertOutput {
@@ -57,6 +62,8 @@ describe('AlertRecorder', () => {
       ['runtime', 'Shell in container', 'container:c2', 'MEDIUM'],
     ]);
     expect(output.sent.map((a) => a.time)).toEqual(['2024-05-02T10:20:01.500000000Z', '2024-05-02T10:20:02.500000000Z']);
+    // In Falco's key order, as built (not as the store hands the JSON back).
+    expect(Object.keys(output.sent[0] ?? {})).toEqual(['output', 'output_fields', 'priority', 'rule', 'source', 'tags', 'time']);
     // Re-sent: stored once, sent once; a failing output does not stop the others.
     expect(await recorder.record([{ alert: alert(2) }, { alert: alert(3) }])).toHaveLength(1);
     expect(output.sent.map((a) => a.output)).toEqual(['shell 1', 'shell 2', 'shell 3']);

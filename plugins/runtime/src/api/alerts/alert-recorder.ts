@@ -25,13 +25,22 @@ export class AlertRecorder {
   /** Returns the findings that were new. Throws when they could not be stored (the sender should retry). */
   async record(raised: readonly RaisedAlert[]): Promise<StoredFinding[]> {
     if (raised.length === 0) return [];
-    const fresh = await this.findings.record(raised.map(({ alert, event }) => alertToFinding(alert, event)));
+    const findings = raised.map(({ alert, event }) => alertToFinding(alert, event));
+    const fresh = await this.findings.record(findings);
+    if (this.outputs.length === 0) return fresh;
+    // The alerts as built here (Falco's key order; the stored JSONB keeps its own order).
+    const built = new Map(findings.map((f) => [identity(f.target, f.fingerprint), f.data as unknown as FalcoAlert]));
     for (const output of this.outputs) {
       for (const stored of fresh) {
-        const alert = stored.data as unknown as FalcoAlert;
+        const alert = built.get(identity(stored.target, stored.fingerprint)) ?? (stored.data as unknown as FalcoAlert);
         await output.send(alert).catch((error: unknown) => this.logger.warn({ err: (error as Error).message, rule: alert.rule }, 'alert output failed'));
       }
     }
     return fresh;
   }
+}
+
+/** A finding's identity: (target, fingerprint), as the host upserts on it. */
+function identity(target: string | undefined, fingerprint: string | undefined): string {
+  return `${target ?? ''}\u0000${fingerprint ?? ''}`;
 }
