@@ -7,7 +7,12 @@ import { createAlertOutputs } from './detection';
 import { runtimeMigrations } from './migrations/0001-alert-indexes';
 import { RuntimeApiModule } from './runtime-api.module';
 
-/** Outputs opened by module() and not yet closed (one set per API started in this process). */
+/**
+ * Outputs opened by module() and not yet closed. A production process starts one API; a test
+ * process may start several (replicas), and close() then closes every API's outputs, which is
+ * harmless because closing an output is final for none of them (file and webhook outputs hold
+ * nothing open between alerts; stdout is never closed).
+ */
 const openOutputs = new Set<readonly AlertOutput[]>();
 
 export const api = definePluginApi({
