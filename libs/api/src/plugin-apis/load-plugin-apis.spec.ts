@@ -24,7 +24,7 @@ describe('loadPluginApis', () => {
     const error = await loadPluginApis([pkg('acme.a', a), pkg('acme.b', b)], { ACME_LIMIT: '0', OTHER_URL: 'not a url' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^invalid plugin configuration:\n  plugin acme\.a: ACME_LIMIT="0": .+\n  plugin acme\.b: OTHER_URL="not a url": .+$/);
+    expect(message).toMatch(/^invalid plugin configuration:\n {2}plugin acme\.a: ACME_LIMIT="0": .+\n {2}plugin acme\.b: OTHER_URL="not a url": .+$/);
     const missing = await loadPluginApis([pkg('acme.a', a)], {}).catch((e: unknown) => e);
     expect((missing as Error).message).toMatch(/ACME_LIMIT: /);
   });

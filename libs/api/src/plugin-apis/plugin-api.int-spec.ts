@@ -1,7 +1,7 @@
 import { ConfigError } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { FINDING_EVENTS, HOST_FINDINGS, type FindingEvents, type HostFindings, type PluginApi, type StoredFinding } from '@bulkhead/plugin-sdk/api';
+import { compileFindingPageQuery, FINDING_EVENTS, HOST_FINDINGS, type FindingEvents, type HostFindings, type PluginApi, type StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
@@ -128,7 +128,6 @@ describe('a plugin api entry served by startApi', () => {
 
   it('uses the index a plugin migration built with findingDataExpression', async () => {
     const findings = api.app.get<HostFindings>(HOST_FINDINGS, { strict: false }) as HostFindings & { tableName: string };
-    const { compileFindingPageQuery } = await import('@bulkhead/plugin-sdk/api');
     const statement = compileFindingPageQuery(findings.tableName, { kinds: ['signer'] }, { limit: 10, order: { dataPath: ['at'] } });
     const runner = db.dataSource.createQueryRunner();
     try {
