@@ -20,6 +20,9 @@ import { findingSubscribers, REDIS_URL, untilSubscribed } from './testing';
  * Falco k8s audit rules and the audit events of Falco's k8saudit test files.
  */
 
+// Per test: Jest applies a project's testTimeout only as a global option, so say it here.
+jest.setTimeout(60_000);
+
 const MAX_BODY = 512 * 1024;
 
 const SYSCALL_RULES = `
