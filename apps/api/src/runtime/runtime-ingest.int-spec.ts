@@ -20,7 +20,8 @@ import { findingSubscribers, REDIS_URL, untilSubscribed } from './testing';
  * Falco k8s audit rules and the audit events of Falco's k8saudit test files.
  */
 
-// Per test: Jest applies a project's testTimeout only as a global option, so say it here.
+// Per test. Jest takes testTimeout from the root configuration only, not from a project's
+// (jest.config.cjs sets it on the integration project): without this the limit is 5 s.
 jest.setTimeout(60_000);
 
 const MAX_BODY = 512 * 1024;
