@@ -57,7 +57,7 @@ export class Finding {
   @Field(() => Date, { nullable: true, description: 'When it became RESOLVED; null unless RESOLVED.' })
   resolvedAt!: Date | null;
 
-  @Field({ description: 'True when the finding was RESOLVED once and has been reported again since (it is then OPEN, or SUPPRESSED since).' })
+  @Field({ description: 'True while OPEN after having been RESOLVED once: a regression (reopenedAt says when it came back).' })
   reopened!: boolean;
 
   @Field(() => Date, { nullable: true, description: 'When it was last reported again after being RESOLVED.' })

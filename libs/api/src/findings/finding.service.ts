@@ -68,7 +68,7 @@ function toFindingModel(entity: FindingEntity): Finding {
     lastSeenAt: entity.lastSeenAt,
     status: entity.status,
     resolvedAt: entity.resolvedAt,
-    reopened: entity.reopenedAt !== null,
+    reopened: entity.status === 'OPEN' && entity.reopenedAt !== null,
     reopenedAt: entity.reopenedAt,
   };
 }
