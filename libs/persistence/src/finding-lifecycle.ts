@@ -29,6 +29,14 @@ import { tableName } from './table-name';
  * A failed or cancelled run resolves nothing (it may have stopped half-way). Findings without a
  * producer (ingested by the API) and runtime findings (kind `runtime`: events, not states) are
  * never resolved by absence.
+ *
+ * Known limit: "reported by this task" is "last reported by this task id". A finding written by
+ * an earlier, failed attempt of the same task that the successful attempt did not report again
+ * stays OPEN until the next run of that producer and scope resolves it.
+ *
+ * Rows re-keyed by the image-identity migration: scanner findings targeting an image's old
+ * manifest digest are not reported any more (findings now target the image id), so the next
+ * successful scan of that source resolves them and opens their successors.
  */
 
 /** Finding kinds that record events: never resolved because a later run did not repeat them. */

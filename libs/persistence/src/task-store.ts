@@ -24,6 +24,8 @@ export interface TaskFilter {
   status?: readonly TaskStatus[];
   kind?: PluginKind;
   type?: string;
+  /** Any of these types. */
+  types?: readonly string[];
   /** Tasks that produced this artifact (its row id). */
   artifactId?: string;
   /** Children of this task. */
@@ -40,6 +42,7 @@ export function applyTaskFilter<Q extends WhereExpressionBuilder>(qb: Q, filter:
   if (filter.status?.length) qb.andWhere('t.status IN (:...status)', { status: filter.status });
   if (filter.kind) qb.andWhere('t.kind = :kind', { kind: filter.kind });
   if (filter.type) qb.andWhere('t.type = :type', { type: filter.type });
+  if (filter.types?.length) qb.andWhere('t.type IN (:...types)', { types: filter.types });
   if (filter.artifactId) qb.andWhere('t.artifact_id = :artifactId', { artifactId: filter.artifactId });
   if (filter.parentTaskId) qb.andWhere('t.parent_task_id = :parentTaskId', { parentTaskId: filter.parentTaskId });
   if (filter.labels && Object.keys(filter.labels).length > 0) qb.andWhere('t.labels @> CAST(:labels AS jsonb)', { labels: JSON.stringify(filter.labels) });
