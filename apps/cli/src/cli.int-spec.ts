@@ -74,7 +74,10 @@ describe('bulkhead serve + scan --server', () => {
     const remoteReport = JSON.parse(remote.out);
     expect(remoteReport.packages).toHaveLength(88);
     expect(remoteReport.artifact.os).toEqual({ family: 'debian', version: '12' });
-    expect(remoteReport.packages).toEqual(JSON.parse(inline.out).packages);
+    const inlineReport = JSON.parse(inline.out);
+    expect(remoteReport.packages).toEqual(inlineReport.packages);
+    expect(remoteReport.artifact.digest).toBe(inlineReport.artifact.digest);
+    expect(remoteReport.artifact.manifestDigests).toEqual([images.minbaseManifestDigest]);
   });
 
   it('reports a failed remote task with its message and exit code 1', async () => {

@@ -12,6 +12,13 @@ import { API_LOGGER, DATA_SOURCE, TASK_EVENTS_PUBLISHER, TASK_QUEUES, TASK_STORE
 import { toTaskModel } from './task.mapper';
 import type { Task, TaskFilter } from './task.model';
 
+/** What a submission may carry besides the input (GraphQL passes null for omitted arguments). */
+export interface SubmitOptions {
+  /** A JSON object of strings (checked by the submitter: BAD_USER_INPUT naming the problem). */
+  labels?: unknown;
+  parentTaskId?: string | null;
+}
+
 /** Task reads and commands; submission and queueing are the queue library's TaskSubmitter. */
 @Injectable()
 export class TaskService {
@@ -35,6 +42,15 @@ export class TaskService {
       ...(filter?.type ? { type: filter.type } : {}),
       ...(filter?.status ? { status: [filter.status as StoredTaskStatus] } : {}),
     };
+    return this.page(storeFilter, first, after);
+  }
+
+  /** The tasks that produced one artifact (by row id), newest first: Image.tasks. */
+  async forArtifact(artifactId: string, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Task>> {
+    return this.page({ artifactId }, first, after);
+  }
+
+  private async page(storeFilter: StoreTaskFilter, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Task>> {
     const [page, totalCount] = await Promise.all([this.tasks.list(storeFilter, pageRequest(first, after)), countTasks(this.dataSource, storeFilter)]);
     return mapConnection(page, totalCount, toTaskModel);
   }
@@ -43,8 +59,14 @@ export class TaskService {
    * Validates the input against the plugin's schema (TaskInputError → BAD_USER_INPUT), records
    * the task and queues it. The same request twice returns the same live task.
    */
-  async submit(kind: PluginKind, type: string, input: unknown): Promise<Task> {
-    const { task } = await this.submitter.submit({ kind, type, input });
+  async submit(kind: PluginKind, type: string, input: unknown, options: SubmitOptions = {}): Promise<Task> {
+    const { task } = await this.submitter.submit({
+      kind,
+      type,
+      input,
+      ...(options.labels === undefined || options.labels === null ? {} : { labels: options.labels }),
+      ...(options.parentTaskId ? { parentTaskId: options.parentTaskId } : {}),
+    });
     return toTaskModel(task);
   }
 
