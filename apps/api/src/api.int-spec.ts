@@ -16,6 +16,8 @@ import WebSocket from 'ws';
  */
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// Scans of the 51 MB image run here; Jest's default 5 s is too short on a loaded machine.
+jest.setTimeout(120_000);
 const logger = createLogger('api-e2e', { level: process.env['LOG_LEVEL'] ?? 'silent' });
 
 interface GraphqlResult<T> {
@@ -214,6 +216,11 @@ describe('API + worker end to end', () => {
     }
     const [counts] = await db.dataSource.query(`SELECT (SELECT count(*) FROM "${db.schema}".artifact)::int AS artifacts`);
     expect(counts).toEqual({ artifacts: 1 });
+
+    const byLabel = await data<{ tasks: { edges: { node: { id: string } }[] } }>(api.url, '{ tasks(filter: { labels: { suite: "e2e" } }) { edges { node { id } } } }');
+    expect(byLabel.tasks.edges.map((e) => e.node.id)).toEqual([submitTask.id]);
+    const children = await data<{ tasks: { edges: { node: { id: string } }[] } }>(api.url, 'query($p: ID) { tasks(filter: { parentTaskId: $p }) { edges { node { id } } } }', { p: first.id });
+    expect(children.tasks.edges.map((e) => e.node.id)).toEqual([submitTask.id]);
   });
 
   it('refuses bad labels and an unknown parent task with BAD_USER_INPUT naming them', async () => {
@@ -228,6 +235,8 @@ describe('API + worker end to end', () => {
     expect(badKey.errors?.[0]?.message).toMatch(/labels: "\.\.\/etc": keys are/);
     const notObject = await submit(['a'], null);
     expect(notObject.errors?.[0]?.message).toMatch(/labels: expected an object of strings, got an array/);
+    const badFilter = await post(api.url, '{ tasks(filter: { labels: { team: 1 } }) { totalCount } }');
+    expect(badFilter.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^filter\.labels: "team": value must be a string/), extensions: { code: 'BAD_USER_INPUT' } });
     const parent = await submit(null, '00000000-0000-4000-8000-000000000000');
     expect(parent.errors?.[0]).toMatchObject({ message: 'parentTaskId: task 00000000-0000-4000-8000-000000000000 does not exist', extensions: { code: 'BAD_USER_INPUT' } });
   });

@@ -17,6 +17,12 @@ export class TaskFilter {
 
   @Field(() => TaskStatus, { nullable: true })
   status?: TaskStatus | null;
+
+  @Field(() => ID, { nullable: true, description: 'Only the tasks this task submitted.' })
+  parentTaskId?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Every label given must be present with that value, e.g. {"pipeline": "nightly"}.' })
+  labels?: unknown;
 }
 
 @ObjectType({ description: 'The state of a task after a change, pushed by the taskUpdated subscription.' })

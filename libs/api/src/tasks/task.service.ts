@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid, TaskStatus as StoredTaskStatus, TaskStore, type TaskFilter as StoreTaskFilter } from '@bulkhead/persistence';
-import { TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
+import { parseTaskLabels, TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import type { Logger } from '@bulkhead/common';
 import { DataSource } from 'typeorm';
@@ -41,6 +41,8 @@ export class TaskService {
       ...(filter?.kind ? { kind: filter.kind } : {}),
       ...(filter?.type ? { type: filter.type } : {}),
       ...(filter?.status ? { status: [filter.status as StoredTaskStatus] } : {}),
+      ...(filter?.parentTaskId ? { parentTaskId: requireTaskId(filter.parentTaskId, 'filter.parentTaskId') } : {}),
+      ...(filter?.labels === undefined || filter.labels === null ? {} : { labels: labelFilter(filter.labels) }),
     };
     return this.page(storeFilter, first, after);
   }
@@ -92,7 +94,16 @@ export class TaskService {
   }
 }
 
-export function requireTaskId(id: string): string {
-  if (!isUuid(id)) throw badUserInput(`id: ${JSON.stringify(id)} is not a task id (a UUID)`, { field: 'id' });
+export function requireTaskId(id: string, field = 'id'): string {
+  if (!isUuid(id)) throw badUserInput(`${field}: ${JSON.stringify(id)} is not a task id (a UUID)`, { field });
   return id;
+}
+
+/** A labels filter is checked like labels themselves (parseTaskLabels), its problems named under filter.labels. */
+function labelFilter(labels: unknown): Record<string, string> {
+  try {
+    return parseTaskLabels(labels);
+  } catch (error) {
+    throw badUserInput(`filter.${(error as Error).message}`, { field: 'filter.labels' });
+  }
 }
