@@ -106,7 +106,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const findingEvents = new RedisFindingEvents(queueSettings, logger);
     owned.push(() => findingEvents.close());
     const capabilities: HostCapabilities = {
-      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource), submitter, registry: options.registry, dataSource }),
+      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource), submitter }),
       artifacts: new StoreHostArtifacts(new ImageStore(dataSource)),
       findings: new PostgresHostFindings(dataSource, findingEvents, logger),
       findingEvents,

@@ -73,7 +73,7 @@ describe('ResultWriter', () => {
     expect(await counts()).toEqual({ artifacts: 1, packages: 3, findings: 2 });
   });
 
-  it('merges references, replaces the inventory and keeps firstSeenAt', async () => {
+  it('merges references, upserts the inventory and keeps firstSeenAt', async () => {
     const store = new FindingStore(db.dataSource);
     const before = (await store.list({ target: digest })).edges.map((e) => e.node);
     await new Promise((r) => setTimeout(r, 20));

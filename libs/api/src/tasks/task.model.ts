@@ -1,5 +1,5 @@
-import { Field, InputType, ObjectType, PickType } from '@nestjs/graphql';
-import { ConnectionType, PluginKind, Task, TaskStatus } from '@bulkhead/plugin-sdk/api';
+import { Field, ID, InputType, ObjectType, PickType } from '@nestjs/graphql';
+import { ConnectionType, GraphQLJSON, PluginKind, Task, TaskStatus } from '@bulkhead/plugin-sdk/api';
 
 /** The shared `Task` type lives in the SDK's api entry (plugins' types refer to it). */
 export { Task };
@@ -17,6 +17,12 @@ export class TaskFilter {
 
   @Field(() => TaskStatus, { nullable: true })
   status?: TaskStatus | null;
+
+  @Field(() => ID, { nullable: true, description: 'Only the tasks this task submitted.' })
+  parentTaskId?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Every label given must be present with that value, e.g. {"pipeline": "nightly"}.' })
+  labels?: unknown;
 }
 
 @ObjectType({ description: 'The state of a task after a change, pushed by the taskUpdated subscription.' })

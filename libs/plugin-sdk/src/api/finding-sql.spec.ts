@@ -48,7 +48,7 @@ describe('compileFindingPageQuery', () => {
     expect(sql).not.toContain(hostile);
     expect(params).toEqual(['runtime', ['HIGH', 'CRITICAL'], hostile, 't1', '00000000-0000-4000-8000-000000000000', ['Error', hostile], '2025-01-01', hostile, hostile, 51]);
     expect(sql).toBe(
-      `SELECT "id", "kind", "severity", "rule_id", "title", "target", "location", "data", "fingerprint", "task_id", "first_seen_at", "last_seen_at", 'OPEN' AS "status", ` +
+      `SELECT "id", "kind", "severity", "rule_id", "title", "target", "location", "data", "fingerprint", "task_id", "first_seen_at", "last_seen_at", "status"::text AS "status", "resolved_at", "reopened_at", ` +
         `to_char("last_seen_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "sort_key" FROM "s"."finding" ` +
         `WHERE "kind" = $1 AND "severity" = ANY($2::text[]) AND "rule_id" = $3 AND "target" = $4 AND "task_id" = $5::uuid ` +
         `AND ("data" ->> 'priority') = ANY($6::text[]) AND ("data" ->> 'time') >= $7 AND ("data" ->> 'time') < $8 ` +

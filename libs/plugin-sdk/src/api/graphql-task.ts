@@ -12,6 +12,9 @@ export class Task {
   @Field(() => ID)
   id!: string;
 
+  /** Row id of the artifact the task produced (the host resolves it as `image`); not exposed. */
+  artifactId!: string | null;
+
   @Field(() => PluginKind)
   kind!: PluginKind;
 
@@ -20,6 +23,18 @@ export class Task {
 
   @Field(() => GraphQLJSON, { description: 'The validated input the task was submitted with.' })
   input!: unknown;
+
+  @Field(() => String, { nullable: true, description: 'Id of the plugin that handles the task (e.g. bulkhead.scanner); null on tasks recorded before this was stored.' })
+  pluginId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Version of that plugin when the task was submitted.' })
+  pluginVersion!: string | null;
+
+  @Field(() => GraphQLJSON, { description: 'String labels given at submission, e.g. {"pipeline": "nightly"}; {} when none.' })
+  labels!: Record<string, string>;
+
+  @Field(() => ID, { nullable: true, description: 'The task that submitted this one, if any.' })
+  parentTaskId!: string | null;
 
   @Field(() => TaskStatus)
   status!: TaskStatus;
@@ -36,7 +51,7 @@ export class Task {
   @Field(() => Int, { description: 'How many times a worker started the task.' })
   attempts!: number;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: "The plugin's output once SUCCEEDED (e.g. {digest} for scan-image)." })
+  @Field(() => GraphQLJSON, { nullable: true, description: "The plugin's output once SUCCEEDED (e.g. {digest, os, packageCount} for scan-image). The image a task produced is `image`." })
   result!: unknown;
 
   @Field()
@@ -56,9 +71,14 @@ export class Task {
 export function taskModelOf(task: HostTask): Task {
   return {
     id: task.id,
+    artifactId: task.artifactId,
     kind: task.kind,
     type: task.type,
     input: task.input,
+    pluginId: task.pluginId,
+    pluginVersion: task.pluginVersion,
+    labels: task.labels,
+    parentTaskId: task.parentTaskId,
     status: task.status,
     progress: task.progress,
     progressMessage: task.progressMessage,
