@@ -1,5 +1,5 @@
-import { Field, InputType, ObjectType, PickType } from '@nestjs/graphql';
-import { ConnectionType, PluginKind, Task, TaskStatus } from '@bulkhead/plugin-sdk/api';
+import { Field, ID, InputType, ObjectType, PickType } from '@nestjs/graphql';
+import { ConnectionType, GraphQLJSON, PluginKind, Task, TaskStatus } from '@bulkhead/plugin-sdk/api';
 
 /** The shared `Task` type lives in the SDK's api entry (plugins' types refer to it). */
 export { Task };
