@@ -1,7 +1,10 @@
 import type { ImageStore } from '@bulkhead/persistence';
 import type { HostArtifact, HostArtifacts } from '@bulkhead/plugin-sdk/api';
 
-/** HostArtifacts over the image store (the typed core query for an image's executables). */
+/**
+ * HostArtifacts over the image store (the typed core query for an image's executables). Both
+ * look an image up by its image id (config digest) or any manifest digest it is known by.
+ */
 export class StoreHostArtifacts implements HostArtifacts {
   constructor(private readonly images: ImageStore) {}
 
@@ -11,8 +14,7 @@ export class StoreHostArtifacts implements HostArtifacts {
     return {
       id: artifact.id,
       digest: artifact.digest,
-      // Images are keyed by the digest they were read with until the data model records manifest digests.
-      manifestDigests: [],
+      manifestDigests: artifact.manifestDigests,
       references: artifact.references,
       os: artifact.osFamily ? { family: artifact.osFamily, version: artifact.osVersion ?? '', ...(artifact.osName ? { name: artifact.osName } : {}) } : null,
     };

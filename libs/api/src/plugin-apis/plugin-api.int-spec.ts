@@ -1,7 +1,19 @@
 import { ConfigError } from '@bulkhead/common';
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
-import { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { compileFindingPageQuery, FINDING_EVENTS, HOST_FINDINGS, type FindingEvents, type HostFindings, type PluginApi, type StoredFinding } from '@bulkhead/plugin-sdk/api';
+import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
+import { BadInputError, PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
+import {
+  compileFindingPageQuery,
+  FINDING_EVENTS,
+  HOST_ARTIFACTS,
+  HOST_FINDINGS,
+  HOST_TASKS,
+  type FindingEvents,
+  type HostArtifacts,
+  type HostFindings,
+  type HostTasks,
+  type PluginApi,
+  type StoredFinding,
+} from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
@@ -124,6 +136,36 @@ describe('a plugin api entry served by startApi', () => {
     const injected = await findings.query({ kinds: ['signer'], data: [{ path: ['meta', 'author'], equals: hostileValue }] });
     expect(injected.totalCount).toBe(0);
     expect(Number((await db.dataSource.query('SELECT count(*) AS n FROM finding'))[0].n)).toBe(5);
+  });
+
+  it('gives plugin modules the host tasks: submit with labels and a parent, get, list by labels', async () => {
+    const tasks = api.app.get<HostTasks>(HOST_TASKS, { strict: false });
+    const parent = await tasks.submit({ kind: 'signer', type: 'annotate', input: { image: 'sha256:a' } });
+    const child = await tasks.submit({ kind: 'signer', type: 'annotate', input: { image: 'sha256:b' }, labels: { run: 'r1' }, parentTaskId: parent.id });
+    expect(child).toMatchObject({ status: 'QUEUED', pluginId: 'acme.notes', pluginVersion: '1.0.0', labels: { run: 'r1' }, parentTaskId: parent.id, artifactId: null });
+    expect(await tasks.get(child.id)).toMatchObject({ id: child.id, labels: { run: 'r1' } });
+    const labelled = await tasks.list({ labels: { run: 'r1' } });
+    expect({ ids: labelled.items.map((t) => t.id), total: labelled.totalCount }).toEqual({ ids: [child.id], total: 1 });
+    expect((await tasks.list({ kind: 'signer', types: ['annotate'] }, { first: 1 })).hasNextPage).toBe(true);
+    await expect(tasks.submit({ kind: 'signer', type: 'annotate', input: {} })).rejects.toThrow(TaskInputError);
+    await expect(tasks.submit({ kind: 'signer', type: 'annotate', input: { image: 'x' }, parentTaskId: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(BadInputError);
+  });
+
+  it('gives plugin modules the host artifacts: an image by config or manifest digest, and its executables', async () => {
+    const artifacts = api.app.get<HostArtifacts>(HOST_ARTIFACTS, { strict: false });
+    await new ResultWriter(db.dataSource, null).artifact({
+      digest: 'sha256:config1',
+      manifestDigests: ['sha256:manifest1'],
+      references: ['oci:/x:app'],
+      os: { family: 'debian', version: '12' },
+      size: 1,
+      layers: [],
+      metadata: { executables: ['/bin/sh', '/usr/bin/env'] },
+    });
+    expect(await artifacts.get('sha256:manifest1')).toMatchObject({ digest: 'sha256:config1', manifestDigests: ['sha256:manifest1'], references: ['oci:/x:app'], os: { family: 'debian', version: '12' } });
+    expect(await artifacts.executables('sha256:manifest1')).toEqual(new Set(['/bin/sh', '/usr/bin/env']));
+    expect(await artifacts.get('sha256:unknown')).toBeNull();
+    expect(await artifacts.executables('sha256:unknown')).toBeNull();
   });
 
   it('uses the index a plugin migration built with findingDataExpression', async () => {

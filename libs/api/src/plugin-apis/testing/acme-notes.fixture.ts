@@ -1,6 +1,6 @@
 import { Controller, Inject, Module, Post, Req, Res, type DynamicModule } from '@nestjs/common';
 import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
-import { definePlugin, type FindingResult } from '@bulkhead/plugin-sdk';
+import { definePlugin, defineTask, type FindingResult } from '@bulkhead/plugin-sdk';
 import {
   connectionOf,
   ConnectionType,
@@ -33,7 +33,7 @@ const NOTE_KIND = 'signer';
 
 export const acmeNotesPlugin = definePlugin({
   manifest: { id: 'acme.notes', version: '1.0.0', kind: 'signer', phases: ['ship'], description: 'notes about images (test fixture)' },
-  tasks: [],
+  tasks: [defineTask({ type: 'annotate', description: 'notes on an image', input: z.object({ image: z.string().min(1) }), run: async () => null })],
 });
 
 @ObjectType('AcmeNote')
