@@ -5,32 +5,22 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
 import { FindingStore, ImageStore, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import type { AlertOutput } from '@bulkhead/plugin-runtime';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AlertEvents } from './alerts/alert-events';
-import { AlertRecorder } from './alerts/alert-recorder';
-import { AlertStore } from './alerts/alert-store';
-import { AlertService } from './alerts/alert.service';
 import { API_RESOLVERS } from './api.resolvers';
-import { BenchmarkService } from './benchmarks/benchmark.service';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
 import { HealthController } from './health/health.controller';
+import { HostModule, type HostCapabilities } from './host/host.module';
 import { ReadinessService } from './health/readiness.service';
 import { ImageService } from './images/image.service';
+import type { PluginNestModule } from './plugin-apis/load-plugin-apis';
 import { PluginsService } from './plugins/plugins.service';
-import { RuntimeIngestController } from './runtime-ingest/runtime-ingest.controller';
-import { RuntimeIngestService } from './runtime-ingest/runtime-ingest.service';
-import type { RuntimeDetection } from './runtime-ingest/runtime-detection';
 import { TaskService } from './tasks/task.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
 import {
-  ALERT_EVENTS,
-  ALERT_RECORDER,
-  ALERT_STORE,
   API_CONFIG,
   API_LOGGER,
   DATA_SOURCE,
@@ -38,7 +28,6 @@ import {
   IMAGE_STORE,
   PLUGIN_REGISTRY,
   REDIS,
-  RUNTIME_DETECTION,
   TASK_EVENTS_PUBLISHER,
   TASK_EVENTS_SUBSCRIBER,
   TASK_QUEUES,
@@ -63,18 +52,15 @@ export interface ApiDependencies {
   submitter: TaskSubmitter;
   taskEventsSubscriber: TaskEventsSubscriber;
   taskEventsPublisher: TaskEventsPublisher;
-  /** Loaded BULKHEAD_RUNTIME_RULES, or null when none are configured (ingest answers 503). */
-  runtime: RuntimeDetection | null;
-  /** Redis pub/sub of new alerts (alertRaised). */
-  alertEvents: AlertEvents;
-  /** Where new alerts are also sent (stdout, file, webhook), as configured. */
-  alertOutputs: readonly AlertOutput[];
+  /** The host capabilities plugin modules inject (SDK tokens). */
+  host: HostCapabilities;
+  /** The Nest modules of the plugins' API entries, imported after the core's. */
+  pluginModules: readonly PluginNestModule[];
 }
 
 @Module({})
 export class ApiModule {
   static forRoot(deps: ApiDependencies): DynamicModule {
-    const alertStore = new AlertStore(deps.dataSource);
     return {
       module: ApiModule,
       imports: [
@@ -89,8 +75,10 @@ export class ApiModule {
           introspection: deps.config.GRAPHQL_INTROSPECTION,
           subscriptions: { 'graphql-ws': { path: '/graphql' } },
         }),
+        HostModule.forRoot(deps.host),
+        ...deps.pluginModules,
       ],
-      controllers: [HealthController, RuntimeIngestController],
+      controllers: [HealthController],
       providers: [
         { provide: API_CONFIG, useValue: deps.config },
         { provide: PLUGIN_REGISTRY, useValue: deps.registry },
@@ -104,10 +92,6 @@ export class ApiModule {
         { provide: TASK_STORE, useValue: new TaskStore(deps.dataSource) },
         { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource) },
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource) },
-        { provide: RUNTIME_DETECTION, useValue: deps.runtime },
-        { provide: ALERT_EVENTS, useValue: deps.alertEvents },
-        { provide: ALERT_STORE, useValue: alertStore },
-        { provide: ALERT_RECORDER, useValue: new AlertRecorder(alertStore, deps.alertEvents, deps.alertOutputs, deps.logger) },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         ReadinessService,
         PluginsService,
@@ -115,9 +99,6 @@ export class ApiModule {
         TaskUpdatesService,
         ImageService,
         FindingService,
-        AlertService,
-        BenchmarkService,
-        RuntimeIngestService,
         ...API_RESOLVERS,
       ],
     };

@@ -11,7 +11,3 @@ export const TASK_SUBMITTER = Symbol('TASK_SUBMITTER');
 export const TASK_QUEUES = Symbol('TASK_QUEUES');
 export const TASK_EVENTS_SUBSCRIBER = Symbol('TASK_EVENTS_SUBSCRIBER');
 export const TASK_EVENTS_PUBLISHER = Symbol('TASK_EVENTS_PUBLISHER');
-export const ALERT_STORE = Symbol('ALERT_STORE');
-export const ALERT_EVENTS = Symbol('ALERT_EVENTS');
-export const ALERT_RECORDER = Symbol('ALERT_RECORDER');
-export const RUNTIME_DETECTION = Symbol('RUNTIME_DETECTION');

@@ -4,7 +4,6 @@ import {
   createTestDatabase,
   FindingEntity,
   FindingStore,
-  ImageInventoryCache,
   ImageStore,
   InvalidCursorError,
   PackageEntity,
@@ -36,7 +35,7 @@ describe('schema', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [db.schema],
     );
-    expect(rows.map((r) => r.table_name)).toEqual(['artifact', 'finding', 'migrations', 'package', 'task']);
+    expect(rows.map((r) => r.table_name)).toEqual(['artifact', 'finding', 'migrations', 'package', 'plugin_migration', 'task']);
   });
 });
 
@@ -74,7 +73,7 @@ describe('ResultWriter', () => {
     expect(await counts()).toEqual({ artifacts: 1, packages: 3, findings: 2 });
   });
 
-  it('merges references, replaces the inventory and keeps firstSeenAt', async () => {
+  it('merges references, upserts the inventory and keeps firstSeenAt', async () => {
     const store = new FindingStore(db.dataSource);
     const before = (await store.list({ target: digest })).edges.map((e) => e.node);
     await new Promise((r) => setTimeout(r, 20));
@@ -148,14 +147,6 @@ describe('ImageStore.executables', () => {
     const store = new ImageStore(db.dataSource);
     expect(await store.executables(scanned)).toEqual(new Set(['/bin/sh']));
     expect((await store.getByDigest(scanned))?.metadata).toMatchObject({ source: 'oci', executableCount: 1 });
-  });
-
-  it('backs an ImageInventoryCache', async () => {
-    const cache = new ImageInventoryCache(new ImageStore(db.dataSource));
-    const lookup = await cache.lookupFor(scanned, older);
-    expect(lookup(scanned)?.hasExecutable('/bin/sh')).toBe(true);
-    expect(lookup(scanned)?.hasExecutable('/tmp/xmrig')).toBe(false);
-    expect(lookup(older)).toBeUndefined();
   });
 });
 

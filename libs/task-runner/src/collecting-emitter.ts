@@ -2,7 +2,7 @@ import { findingFingerprint, type ArtifactResult, type FindingResult, type Packa
 
 /**
  * A ResultEmitter that keeps results in memory with the same idempotency rules the database
- * applies: one artifact per digest, a package inventory replaced per artifact, one finding per
+ * applies: one artifact per digest (merging references and manifest digests), a package inventory replaced per artifact, one finding per
  * (target, fingerprint). Used by the CLI's inline mode.
  */
 export class CollectingEmitter implements ResultEmitter {
@@ -13,7 +13,8 @@ export class CollectingEmitter implements ResultEmitter {
   async artifact(artifact: ArtifactResult): Promise<void> {
     const previous = this.artifacts.get(artifact.digest);
     const references = [...new Set([...(previous?.references ?? []), ...artifact.references])];
-    this.artifacts.set(artifact.digest, { ...artifact, references });
+    const manifestDigests = [...new Set([...(previous?.manifestDigests ?? []), ...(artifact.manifestDigests ?? [])])].sort();
+    this.artifacts.set(artifact.digest, { ...artifact, references, ...(manifestDigests.length > 0 ? { manifestDigests } : {}) });
   }
 
   async packages(artifactDigest: string, packages: readonly PackageResult[]): Promise<void> {

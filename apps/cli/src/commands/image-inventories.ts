@@ -5,8 +5,9 @@ import { cliRegistry } from '../registry';
 
 /**
  * Scans each image inline with the scanner's `scan-image` task (as `bulkhead scan` does) and
- * keys its recorded executables (absolute paths) by the image digest, for drift detection on replayed events.
- * Says on stderr which digest each reference got, since events must carry that digest.
+ * keys its recorded executables (absolute paths) by the image id and by every manifest digest
+ * of the image (Kubernetes reports a pod's image by manifest digest), for drift detection on
+ * replayed events. Says on stderr which digests each reference got, since events must carry one.
  */
 export async function scanImageExecutables(references: readonly string[], io: CliIo, signal?: AbortSignal): Promise<Map<string, readonly string[]>> {
   const inventories = new Map<string, readonly string[]>();
@@ -19,8 +20,10 @@ export async function scanImageExecutables(references: readonly string[], io: Cl
     if (!Array.isArray(executables) || executables.some((p) => typeof p !== 'string')) {
       throw new CliError(`--image ${source}: the scanner recorded no executables list for ${digest}`);
     }
-    inventories.set(digest, executables as string[]);
-    io.err(`replay: --image ${source} is ${digest} (${executables.length} executables)`);
+    const manifestDigests = emit.artifacts.get(digest)?.manifestDigests ?? [];
+    for (const key of [digest, ...manifestDigests]) inventories.set(key, executables as string[]);
+    const aka = manifestDigests.length > 0 ? `, manifest ${manifestDigests.join(', ')}` : '';
+    io.err(`replay: --image ${source} is ${digest}${aka} (${executables.length} executables)`);
   }
   return inventories;
 }

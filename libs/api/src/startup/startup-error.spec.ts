@@ -1,4 +1,5 @@
 import { DatabaseUnavailableError } from '@bulkhead/persistence';
+import { PluginStartupError } from '@bulkhead/plugin-sdk/api';
 import { RedisUnavailableError } from '@bulkhead/queue';
 import { ApiStartupError, asStartupError } from './startup-error';
 
@@ -11,6 +12,18 @@ describe('asStartupError', () => {
     expect((pg as Error).message).toContain('DATABASE_URL');
     const redis = asStartupError(new RedisUnavailableError('redis://127.0.0.1:1', refused), { port: 4000, host: '0.0.0.0' });
     expect((redis as Error).message).toContain('REDIS_URL');
+  });
+
+  it("reports a plugin module's start-up error as-is, also from another copy of the SDK", () => {
+    class RulesError extends PluginStartupError {}
+    const own = asStartupError(new RulesError('BULKHEAD_RUNTIME_RULES: the rules failed to load'), { port: 4000, host: '0.0.0.0' });
+    expect(own).toBeInstanceOf(ApiStartupError);
+    expect((own as Error).message).toBe('BULKHEAD_RUNTIME_RULES: the rules failed to load');
+    // What a plugin's bundled SDK copy throws: another class with the same brand.
+    const foreign = Object.assign(new Error('ACME_KEY: cannot read /etc/acme.key'), { [Symbol.for('bulkhead.plugin-startup-error')]: true });
+    expect(asStartupError(foreign, { port: 4000, host: '0.0.0.0' })).toBeInstanceOf(ApiStartupError);
+    expect(new PluginStartupError('x')).toBeInstanceOf(PluginStartupError);
+    expect(new Error('x')).not.toBeInstanceOf(PluginStartupError);
   });
 
   it('explains a busy port and leaves bugs alone', () => {

@@ -47,3 +47,21 @@ export interface PluginApi<ConfigSchema extends z.ZodObject = z.ZodObject> {
 export function definePluginApi<S extends z.ZodObject>(api: PluginApi<S>): PluginApi<S> {
   return api;
 }
+
+const PLUGIN_STARTUP_ERROR = Symbol.for('bulkhead.plugin-startup-error');
+
+/**
+ * A plugin's API module cannot start for a reason the operator must fix (a rules file that does
+ * not load, a file that cannot be read). Thrown from `module()` or from a provider of the
+ * plugin's Nest module, it stops the API's start-up and the host reports its message as-is, like
+ * its own configuration errors. Recognised by a `Symbol.for` brand, so a plugin bundling its own
+ * copy of the SDK is understood too.
+ */
+export class PluginStartupError extends Error {
+  override readonly name: string = 'PluginStartupError';
+  readonly [PLUGIN_STARTUP_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_STARTUP_ERROR] === true;
+  }
+}

@@ -1,0 +1,31 @@
+import { runtimeApiConfig } from './config';
+
+describe('runtime API configuration', () => {
+  it('defaults to no rules and no outputs', () => {
+    expect(runtimeApiConfig.parse({})).toEqual({ BULKHEAD_RUNTIME_RULES: [], BULKHEAD_ALERT_WEBHOOK_URL: undefined, BULKHEAD_ALERT_FILE: undefined, BULKHEAD_ALERT_STDOUT: false });
+  });
+
+  it('reads comma-separated rules files in order, a trimmed file path, a flag and a webhook URL', () => {
+    const config = runtimeApiConfig.parse({
+      BULKHEAD_RUNTIME_RULES: ' /etc/falco/falco_rules.yaml, ,/etc/falco/k8s_audit_rules.yaml ',
+      BULKHEAD_ALERT_FILE: ' /var/log/alerts.jsonl ',
+      BULKHEAD_ALERT_STDOUT: 'yes',
+      BULKHEAD_ALERT_WEBHOOK_URL: 'http://falcosidekick:2801/',
+    });
+    expect(config).toEqual({
+      BULKHEAD_RUNTIME_RULES: ['/etc/falco/falco_rules.yaml', '/etc/falco/k8s_audit_rules.yaml'],
+      BULKHEAD_ALERT_FILE: '/var/log/alerts.jsonl',
+      BULKHEAD_ALERT_STDOUT: true,
+      BULKHEAD_ALERT_WEBHOOK_URL: 'http://falcosidekick:2801/',
+    });
+    expect(runtimeApiConfig.parse({ BULKHEAD_ALERT_WEBHOOK_URL: '  ', BULKHEAD_ALERT_FILE: '' })).toMatchObject({ BULKHEAD_ALERT_WEBHOOK_URL: undefined, BULKHEAD_ALERT_FILE: undefined });
+  });
+
+  it('names the variable of a bad value', () => {
+    const webhook = runtimeApiConfig.safeParse({ BULKHEAD_ALERT_WEBHOOK_URL: 'ftp://example.org/' });
+    expect(webhook.success).toBe(false);
+    expect(webhook.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['BULKHEAD_ALERT_WEBHOOK_URL', 'must be an http: or https: URL']]);
+    const flag = runtimeApiConfig.safeParse({ BULKHEAD_ALERT_STDOUT: 'maybe' });
+    expect(flag.error?.issues[0]?.path).toEqual(['BULKHEAD_ALERT_STDOUT']);
+  });
+});

@@ -1,0 +1,3 @@
+/** The runtime API module's own providers (host capabilities use the SDK's tokens). */
+export const RUNTIME_DETECTION = Symbol('bulkhead.runtime.detection');
+export const ALERT_RECORDER = Symbol('bulkhead.runtime.alert-recorder');
