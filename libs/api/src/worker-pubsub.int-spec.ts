@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FindingEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { FindingEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
+import type { TestDatabase } from '@bulkhead/persistence/testing';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
 import { AlertPublisher, alertsChannel, createRedis } from '@bulkhead/queue';

@@ -10,5 +10,4 @@ export * from './finding-store';
 export * from './finding-upsert';
 export * from './table-name';
 export * from './result-writer';
-export * from './test-database';
 export * from './image-inventory-cache';

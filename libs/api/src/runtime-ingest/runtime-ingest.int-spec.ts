@@ -1,4 +1,5 @@
-import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
+import { ResultWriter } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { PRIORITIES } from '@bulkhead/plugin-runtime';
 import { alertsChannel, createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
