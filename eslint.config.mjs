@@ -40,7 +40,7 @@ const TEST_CONSTRAINTS = PRODUCTION_CONSTRAINTS.map((c) =>
 const boundaries = (depConstraints) => ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }];
 
 // Files that exist for tests and benchmarks only: they may use the `/testing` entries.
-const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/testing/**/*.ts', '**/*.fixture.ts', '**/test-helpers.ts', 'bench/**/*.ts'];
+const TEST_FILES = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.test.ts', '**/testing/**/*.ts', '**/testing.ts', '**/*.fixture.ts', '**/test-helpers.ts', 'bench/**/*.ts'];
 
 export default [
   ...nx.configs['flat/base'],
