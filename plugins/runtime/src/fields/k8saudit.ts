@@ -4,6 +4,9 @@ import type { FieldAccessor, FieldDefinition, FieldSource, FieldType, FieldValue
 
 export { formatRfc3339Nano, jsonPointer, type K8sAuditEvent } from './k8saudit-event';
 
+// The k8s_audit field source: the field table below; the event and its JSON helpers are in
+// k8saudit-event.ts, the extraction of pod-spec values in k8saudit-extractors.ts.
+
 type Def = [name: string, type: FieldType, arg: FieldDefinition['arg'], accessor: (arg: string | undefined) => FieldAccessor<K8sAuditEvent>];
 
 const always =

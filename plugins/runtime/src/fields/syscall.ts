@@ -4,6 +4,9 @@ import type { FieldAccessor, FieldDefinition, FieldSource, FieldType, FieldValue
 
 export { splitImage, type AncestorInfo, type MountInfo, type SyscallEvent } from './syscall-derived';
 
+// The syscall field source: libsinsp's field names and types, and the fields with arguments
+// (ancestors, mounts, maps); the event type and the fields Falco derives are in syscall-derived.ts.
+
 const T: Record<string, FieldType> = { s: 'string', n: 'number', b: 'bool', ip: 'ipaddr', net: 'ipnet' };
 
 /**
