@@ -56,7 +56,13 @@ describe('Nx module boundaries', () => {
   it('lets a plugin use the SDK and the plugin-support libraries', async () => {
     const errors = await boundaryErrors(
       'plugins/scanner/src/probe.ts',
-      "import { definePlugin } from '@bulkhead/plugin-sdk';\nimport { openImage } from '@bulkhead/oci';\nexport const probe = [definePlugin, openImage];\n",
+      [
+        "import { definePlugin } from '@bulkhead/plugin-sdk';",
+        "import { HOST_TASKS } from '@bulkhead/plugin-sdk/api';",
+        "import type { CliHost } from '@bulkhead/plugin-sdk/cli';",
+        "import { openImage } from '@bulkhead/oci';",
+        'export const probe: [unknown, unknown, unknown, CliHost?] = [definePlugin, HOST_TASKS, openImage];',
+      ].join('\n'),
     );
     expect(errors).toEqual([]);
   });
