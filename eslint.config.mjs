@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import importX from 'eslint-plugin-import-x';
+import { fileURLToPath } from 'node:url';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 // Module boundaries (docs/ and libs/*/README.md), by Nx project tags:
@@ -53,7 +54,8 @@ export default [
       'import-x/extensions': ['.ts', '.js'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       // Resolves the @bulkhead/* aliases of tsconfig.base.json, so cycles through a barrel count.
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.base.json' })],
+      // (An absolute path: Nx runs each project's lint from the project's own folder.)
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: fileURLToPath(new URL('tsconfig.base.json', import.meta.url)) })],
     },
     rules: {
       '@nx/enforce-module-boundaries': boundaries(PRODUCTION_CONSTRAINTS),
