@@ -2,7 +2,7 @@ import { startApi, type ApiHandle } from '@bulkhead/api';
 import { loadApiConfig } from '@bulkhead/api';
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
 import { createLogger } from '@bulkhead/common';
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { testImages } from '@bulkhead/testing';

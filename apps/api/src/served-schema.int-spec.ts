@@ -1,7 +1,7 @@
 import { loadApiConfig, REGENERATE_SCHEMA_COMMAND, SCHEMA_FILE, startApi, type ApiHandle } from '@bulkhead/api';
 import { silentLogger } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';

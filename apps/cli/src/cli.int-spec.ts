@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { repoRoot, testImages } from '@bulkhead/testing';
 

@@ -1,5 +1,6 @@
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
-import { ArtifactEntity, createTestDatabase, FindingEntity, PackageEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { ArtifactEntity, FindingEntity, PackageEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import {

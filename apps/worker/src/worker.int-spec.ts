@@ -1,5 +1,6 @@
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
-import { ArtifactEntity, createTestDatabase, ImageStore, PackageEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { ArtifactEntity, ImageStore, PackageEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix, TaskEventsSubscriber, TaskQueues, TaskSubmitter, type TaskUpdate } from '@bulkhead/queue';
 import { testImages } from '@bulkhead/testing';

@@ -1,5 +1,6 @@
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createDataSource, createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createDataSource } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { z } from 'zod';
 import { loadApiConfig } from './config';
 import { ApiStartupError } from './startup/startup-error';

@@ -1,5 +1,5 @@
 import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix, taskEventsChannel } from '@bulkhead/queue';
 import { lexicographicSortSchema, printSchema } from 'graphql';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { TaskStatus, TaskStore } from '@bulkhead/persistence';
+import type { TestDatabase } from '@bulkhead/persistence/testing';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
 import type { ApiHandle } from './start-api';

@@ -7,4 +7,3 @@ export * from './decompress';
 export { readLayer, layerName, type LayerEntryHeader, type LayerEntryVisitor, type ReadLayerOptions, type UncompressedBudget } from './layer-reader';
 export { DirectoryBlobStore, TarBlobStore, type BlobStore } from './blob-store';
 export { resolveInRoot, joinWithinRoot } from './paths';
-export * as testImageBuilder from './testing/image-builder';

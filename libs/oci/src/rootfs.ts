@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ExtractionLimits } from './limits';
 import { skippedMountsUnder } from './mounts';
 import { resolveInRoot } from './paths';
-import type { FinalEntry, ImageFile } from './walk';
+import type { FinalEntry, ImageFile } from './walk-results';
 
 /** Top-level directories of a live system that hold only kernel and runtime views. */
 const LIVE_SYSTEM_SKIP = ['proc', 'sys', 'dev', 'run'];

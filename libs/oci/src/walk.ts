@@ -5,53 +5,9 @@ import { LayeredFilesystem, normaliseEntryName, sourceOf, type FsNode } from './
 import { layerName, readLayer, type UncompressedBudget } from './layer-reader';
 import { resolveLimits, type ExtractionLimits } from './limits';
 import { walkRootfs } from './rootfs';
+import type { FilesystemWalk, FinalEntry, ImageFile, LayerSnapshot } from './walk-results';
 
-/** One wanted file of the final file system. Shaped like the SDK's AnalyzerFile. */
-export interface ImageFile {
-  /** Root-relative path: `var/lib/dpkg/status`. */
-  path: string;
-  content: Buffer;
-  /** Digest of the layer the file's content came from; undefined for a root file system. */
-  layer?: string;
-}
-
-/** The wanted files as they stood after one layer (only layers that changed a wanted file). */
-export interface LayerSnapshot {
-  layerIndex: number;
-  layer: string;
-  files: ImageFile[];
-}
-
-export interface FilesystemWalk {
-  /** Wanted files of the final file system, sorted by path; symlinks resolved (chroot semantics). */
-  files: ImageFile[];
-  /**
-   * For images: the wanted files after each layer that changed one of them, bottom to top (the
-   * last equals `files`, minus files only reachable through a second pass). Lets a caller tell
-   * which layer introduced what, e.g. a package version. Empty for a root file system, and when
-   * `onSnapshot` is given (the snapshots went there instead).
-   */
-  history: LayerSnapshot[];
-  /** Things skipped without failing (oversized or unreadable wanted files). */
-  warnings: string[];
-}
-
-/**
- * One entry of the final file system (after every layer's whiteouts), metadata only. Paths are
- * root-relative like ImageFile paths; parents are canonical (an entry written through a
- * symlinked directory is reported where it landed).
- */
-export interface FinalEntry {
-  path: string;
-  /** `hardlink` only for images (a tar link entry); a root file system reports its files as `file`. */
-  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
-  /** Permission bits with setuid (0o4000), setgid (0o2000) and sticky (0o1000). */
-  mode: number;
-  /** Bytes of regular files and hardlinks; 0 otherwise. */
-  size: number;
-  /** Symlinks: the target as written (`../usr/lib/os-release`, `/bin/dash`). Hardlinks: the root-relative path linked to. */
-  linkTarget?: string;
-}
+export type { FilesystemWalk, FinalEntry, ImageFile, LayerSnapshot } from './walk-results';
 
 export interface WalkOptions {
   signal?: AbortSignal;

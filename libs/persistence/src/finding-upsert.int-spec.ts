@@ -1,5 +1,6 @@
 import type { FindingResult } from '@bulkhead/plugin-sdk';
-import { createTestDatabase, FindingEntity, FINDING_UPSERT_BATCH_ROWS, ResultWriter, upsertFindings, type TestDatabase, type UpsertedFinding } from './index';
+import { FindingEntity, FINDING_UPSERT_BATCH_ROWS, ResultWriter, upsertFindings, type UpsertedFinding } from './index';
+import { createTestDatabase, type TestDatabase } from './testing';
 
 let db: TestDatabase;
 

@@ -11,5 +11,4 @@ export * from './finding-upsert';
 export * from './finding-lifecycle';
 export * from './table-name';
 export * from './result-writer';
-export * from './test-database';
 export * from './plugin-migrations';

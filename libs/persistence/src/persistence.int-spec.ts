@@ -1,7 +1,6 @@
 import type { ArtifactResult, FindingResult, PackageResult } from '@bulkhead/plugin-sdk';
 import {
   ArtifactEntity,
-  createTestDatabase,
   FindingEntity,
   FindingStore,
   ImageStore,
@@ -11,8 +10,8 @@ import {
   TaskEntity,
   TaskStatus,
   TaskStore,
-  type TestDatabase,
 } from './index';
+import { createTestDatabase, type TestDatabase } from './testing';
 
 let db: TestDatabase;
 

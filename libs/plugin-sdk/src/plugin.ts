@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { ExtensionContributions } from './extensions';
 import type { PluginManifest } from './manifest';
 import type { TaskDefinition } from './task';
@@ -12,7 +13,6 @@ export interface BulkheadPlugin {
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const TYPE_PATTERN = /^[a-z][a-z0-9-]*$/;
-const SEMVER_PATTERN = /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/;
 
 /** Declares a plugin, checking its manifest eagerly so a broken plugin fails at load, not at run. */
 export function definePlugin(plugin: BulkheadPlugin): BulkheadPlugin {
@@ -29,7 +29,7 @@ export function validatePlugin(plugin: BulkheadPlugin): string[] {
   const m = plugin?.manifest;
   if (!m) return ['missing manifest'];
   if (typeof m.id !== 'string' || !ID_PATTERN.test(m.id)) problems.push(`manifest.id ${JSON.stringify(m.id)} must match ${ID_PATTERN}`);
-  if (typeof m.version !== 'string' || !SEMVER_PATTERN.test(m.version)) problems.push(`manifest.version ${JSON.stringify(m.version)} is not semver`);
+  if (!isSemver(m.version)) problems.push(`manifest.version ${JSON.stringify(m.version)} is not semver`);
   if (!['scanner', 'signer', 'benchmark', 'runtime'].includes(m.kind)) problems.push(`manifest.kind ${JSON.stringify(m.kind)} is not one of scanner, signer, benchmark, runtime`);
   if (!Array.isArray(m.phases) || m.phases.length === 0 || m.phases.some((p) => !['build', 'ship', 'run'].includes(p))) {
     problems.push('manifest.phases must be a non-empty list of build, ship, run');
@@ -44,4 +44,14 @@ export function validatePlugin(plugin: BulkheadPlugin): string[] {
     if (typeof task?.input?.safeParse !== 'function') problems.push(`task ${String(task?.type)} has no input schema`);
   }
   return problems;
+}
+
+/**
+ * A semantic version (semver.org 2.0.0) written exactly as semver prints it: the `semver` package
+ * also accepts a leading `v` or `=` and surrounding blanks, which a manifest must not have.
+ */
+function isSemver(version: unknown): boolean {
+  if (typeof version !== 'string') return false;
+  const parsed = semver.parse(version);
+  return parsed !== null && `${parsed.version}${parsed.build.length > 0 ? `+${parsed.build.join('.')}` : ''}` === version;
 }

@@ -43,6 +43,13 @@ describe('PluginRegistry', () => {
       /manifest.id .* manifest.version .* manifest.phases/,
     );
   });
+
+  it('checks manifest.version against semver', () => {
+    const withVersion = (version: string) => () =>
+      definePlugin({ manifest: { id: 'acme.check', version, kind: 'scanner', phases: ['build'], description: 'd' }, tasks: [] });
+    for (const good of ['1.0.0', '0.1.0-rc.1', '2.3.4+build.5', '1.0.0-alpha+001']) expect(withVersion(good)).not.toThrow();
+    for (const bad of ['1.0', 'v1.0.0', '01.0.0', '1.0.0-01', ' 1.0.0', '1.0.0 ']) expect(withVersion(bad)).toThrow(/manifest.version .* is not semver/);
+  });
 });
 
 describe('parseTaskInput', () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { TaskStatus, TaskStore } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testImages, type TestImages } from '@bulkhead/testing';
 import { BadInputError, type Analyzer, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
-import { testImageBuilder } from '@bulkhead/oci';
+import { testImageBuilder } from '@bulkhead/oci/testing';
 import { buildScanReport, builtinAnalyzers, dpkgAnalyzer, ExecutableCollector, formatScanTable, MAX_EXECUTABLE_PATHS, scanArtifact, scanImageTask, scannerPlugin } from './index';
 
 let images: TestImages;

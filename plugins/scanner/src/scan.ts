@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Analyzer, AnalyzerFile, AnalyzerResult, ArtifactResult, FindingResult, OsInfo, PackageResult, TaskLogger } from '@bulkhead/plugin-sdk';
 import { silentLogger } from '@bulkhead/plugin-sdk';
 import { openImage, walkFinalFilesystem, type ExtractionLimits, type ImageFile, type LayerSnapshot, type OpenedArtifact } from '@bulkhead/oci';
+import { purlWithoutQualifier } from './analyzers/purl';
 import { ExecutableCollector } from './executables';
 
 export interface ScanOptions {
@@ -143,8 +144,7 @@ class LayerAttribution {
   private readonly introducedBy = new Map<string, string>();
 
   private static key(pkg: PackageResult): string {
-    const purl = pkg.purl.replace(/([?&])distro=[^&]*&?/, '$1').replace(/[?&]$/, '');
-    return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${purl}`;
+    return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${purlWithoutQualifier(pkg.purl, 'distro')}`;
   }
 
   observe(layer: string, packages: readonly PackageResult[]): void {

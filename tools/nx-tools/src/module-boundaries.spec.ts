@@ -9,7 +9,7 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '../../..');
 
 /** Lints `source` as if it were `file` (via stdin: ESLint loads its .mjs config outside Jest's VM). */
-async function boundaryErrors(file: string, source: string): Promise<string[]> {
+async function lintMessages(file: string, source: string, ruleId: string): Promise<string[]> {
   const eslint = spawnSync(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), '--stdin', '--stdin-filename', path.join(root, file), '--format', 'json'], {
     cwd: root,
     input: source,
@@ -17,23 +17,71 @@ async function boundaryErrors(file: string, source: string): Promise<string[]> {
     env: { ...process.env, NX_DAEMON: 'false' },
   });
   const [result] = JSON.parse(eslint.stdout) as { messages: { ruleId: string | null; message: string }[] }[];
-  return (result?.messages ?? []).filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  if (!result) throw new Error(`eslint gave no result for ${file}: ${eslint.stderr}`);
+  return result.messages.filter((m) => m.ruleId === ruleId).map((m) => m.message);
 }
+
+const boundaryErrors = (file: string, source: string) => lintMessages(file, source, '@nx/enforce-module-boundaries');
 
 describe('Nx module boundaries', () => {
   jest.setTimeout(60_000);
 
-  it('forbids a plugin to import an app-level library or another plugin', async () => {
+  it('forbids a plugin to import the host library or another plugin', async () => {
     const errors = await boundaryErrors(
       'plugins/scanner/src/probe.ts',
       "import { startApi } from '@bulkhead/api';\nimport { runtimePlugin } from '@bulkhead/plugin-runtime';\nexport const probe = [startApi, runtimePlugin];\n",
     );
-    // @bulkhead/api is a type:host library (it hosts plugins); a plugin may use neither it nor
-    // another plugin.
     expect(errors).toEqual([
-      'A project tagged with "type:plugin" can only depend on libs tagged with "type:lib"',
-      'A project tagged with "type:plugin" can only depend on libs tagged with "type:lib"',
+      'A project tagged with "type:plugin" can only depend on libs tagged with "scope:sdk", "type:plugin-support"',
+      'A project tagged with "type:plugin" can only depend on libs tagged with "scope:sdk", "type:plugin-support"',
     ]);
+  });
+
+  it('forbids a plugin to import the core libraries (persistence, queue, worker, common, task-runner)', async () => {
+    const errors = await boundaryErrors(
+      'plugins/benchmark/src/probe.ts',
+      [
+        "import { ResultWriter } from '@bulkhead/persistence';",
+        "import { createRedis } from '@bulkhead/queue';",
+        "import { startWorker } from '@bulkhead/worker';",
+        "import { createLogger } from '@bulkhead/common';",
+        "import { runTask } from '@bulkhead/task-runner';",
+        'export const probe = [ResultWriter, createRedis, startWorker, createLogger, runTask];',
+      ].join('\n'),
+    );
+    expect(errors).toHaveLength(5);
+    for (const e of errors) expect(e).toBe('A project tagged with "type:plugin" can only depend on libs tagged with "scope:sdk", "type:plugin-support"');
+  });
+
+  it('lets a plugin use the SDK and the plugin-support libraries', async () => {
+    const errors = await boundaryErrors(
+      'plugins/scanner/src/probe.ts',
+      [
+        "import { definePlugin } from '@bulkhead/plugin-sdk';",
+        "import { HOST_TASKS } from '@bulkhead/plugin-sdk/api';",
+        "import type { CliHost } from '@bulkhead/plugin-sdk/cli';",
+        "import { openImage } from '@bulkhead/oci';",
+        'export const probe: [unknown, unknown, unknown, CliHost?] = [definePlugin, HOST_TASKS, openImage];',
+      ].join('\n'),
+    );
+    expect(errors).toEqual([]);
+  });
+
+  it('forbids the host library to import a plugin (no type:host exception)', async () => {
+    const errors = await boundaryErrors('libs/api/src/probe.ts', "import { scannerPlugin } from '@bulkhead/plugin-scanner';\nexport const probe = scannerPlugin;\n");
+    expect(errors).toEqual(['A project tagged with "type:host" can only depend on libs tagged with "type:lib", "type:plugin-support"']);
+  });
+
+  it('keeps test helpers out of production code, and lets tests use them', async () => {
+    const source = "import { testImageBuilder } from '@bulkhead/oci/testing';\nexport const probe = testImageBuilder;\n";
+    expect(await lintMessages('plugins/scanner/src/probe.ts', source, 'no-restricted-imports')).toHaveLength(1);
+    expect(await lintMessages('plugins/scanner/src/probe.spec.ts', source, 'no-restricted-imports')).toEqual([]);
+  });
+
+  it('refuses an import cycle', async () => {
+    // libs/oci/src/index.ts re-exports digest.ts; digest.ts importing the index closes a cycle.
+    const errors = await lintMessages('libs/oci/src/digest.ts', "import { openImage } from './index';\nexport const probe = openImage;\n", 'import-x/no-cycle');
+    expect(errors).toEqual(['Dependency cycle detected']);
   });
 
   it('keeps the plugin SDK free of the rest of the workspace', async () => {
@@ -43,7 +91,7 @@ describe('Nx module boundaries', () => {
 
   it('forbids a library to import a plugin', async () => {
     const errors = await boundaryErrors('libs/common/src/probe.ts', "import { scannerPlugin } from '@bulkhead/plugin-scanner';\nexport const probe = scannerPlugin;\n");
-    expect(errors[0]).toBe('A project tagged with "type:lib" can only depend on libs tagged with "type:lib"');
+    expect(errors[0]).toBe('A project tagged with "type:lib" can only depend on libs tagged with "type:lib", "type:plugin-support"');
   });
 
   it('allows an app to use plugins and libraries', async () => {

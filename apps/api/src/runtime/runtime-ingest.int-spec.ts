@@ -1,7 +1,8 @@
 import { ApiStartupError, startApi, type ApiHandle } from '@bulkhead/api';
 import { graphql, graphqlData, silentLogger, subscriptionClient } from '@bulkhead/api/testing';
 import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
-import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
+import { ResultWriter } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { PRIORITIES } from '@bulkhead/plugin-runtime';
 import { ALERT_INDEXES, alertFindingFilter, api as runtimeApi, type AlertCriteria } from '@bulkhead/plugin-runtime/api';

@@ -1,4 +1,5 @@
-import { createTestDatabase, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { TaskStatus, TaskStore } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { definePlugin, defineTask, PluginRegistry, type FindingResult } from '@bulkhead/plugin-sdk';
 import { FINDING_EVENTS, HOST_FINDINGS, type FindingEvents, type HostFindings, type StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix, findingsRaisedChannel } from '@bulkhead/queue';

@@ -1,5 +1,6 @@
 import { ConfigError } from '@bulkhead/common';
-import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
+import { ResultWriter } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { BadInputError, PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
 import {
   compileFindingPageQuery,

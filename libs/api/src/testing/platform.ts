@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';

@@ -2,7 +2,7 @@ import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import type { Severity } from '@bulkhead/plugin-sdk';
 import { benchmarkReport, type BenchmarkCheckResult, type BenchmarkReport, type BenchmarkStatus } from '../report';
 import { DOCKLE_CHECKPOINTS, type DockleCode } from './checkpoints';
-import { shellWords } from './image-config';
+import { shellWords } from './shell-words';
 
 type Level = 'error' | 'warning' | 'info';
 

@@ -1,5 +1,6 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import type { Assessment, DockleCode } from './checkpoints';
+import { shellWords } from './shell-words';
 
 /** The parts of a Docker/OCI image config JSON the image checks read. */
 export interface ImageConfigJson {
@@ -163,37 +164,6 @@ function sensitiveVar(cmd: string, suspicious: RegExp, accepted: Set<string>): {
     if (suspicious.test(name)) return { name, value };
   }
   return undefined;
-}
-
-/** Shell-like word splitting (google/shlex): whitespace separates, quotes group, backslash escapes. */
-export function shellWords(text: string): string[] {
-  const words: string[] = [];
-  let current = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < text.length) current += text[++i];
-      else current += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      current += text[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(current);
-      current = '';
-      inWord = false;
-    } else {
-      current += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(current);
-  return words;
 }
 
 function escapeRegExp(s: string): string {

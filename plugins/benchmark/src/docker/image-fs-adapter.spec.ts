@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openImage, testImageBuilder } from '@bulkhead/oci';
+import { openImage } from '@bulkhead/oci';
+import { testImageBuilder } from '@bulkhead/oci/testing';
 import { assessImageFilesystem } from './image-filesystem';
 import { imageFilesystemView } from './image-fs-adapter';
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { parse as parseYaml } from 'yaml';
+import { load } from 'js-yaml';
+import { KUBERNETES_YAML_SCHEMA } from '../k8s/yaml';
 
 /** The node types kube-bench knows, each with its own controls file `<type>.yaml`. */
 export const KUBE_BENCH_TARGETS = ['master', 'node', 'controlplane', 'etcd', 'policies', 'managedservices'] as const;
@@ -52,7 +53,8 @@ export function listBenchmarks(cfgDir: string): string[] {
 function readYamlMap(file: string): ConfigMap {
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(file, 'utf8'), { version: '1.1', uniqueKeys: false });
+    // go-yaml v2's scalar resolution (YAML 1.1 booleans, octal, ...), as kube-bench's viper reads it.
+    parsed = load(readFileSync(file, 'utf8'), { schema: KUBERNETES_YAML_SCHEMA, json: true });
   } catch (error) {
     throw new BadInputError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -1,4 +1,5 @@
-import { parse as parseYaml } from 'yaml';
+import { load } from 'js-yaml';
+import { KUBERNETES_YAML_SCHEMA } from '../k8s/yaml';
 import { compareOp } from './compare';
 import type { ControlCheck, TestItem } from './controls';
 import { executeJsonPath } from './jsonpath';
@@ -129,8 +130,8 @@ function unmarshal(s: string): unknown {
   try {
     return JSON.parse(s) as unknown;
   } catch {
-    // yaml.v2 (YAML 1.1) is what kube-bench falls back to.
-    return parseYaml(s, { version: '1.1', uniqueKeys: false }) as unknown;
+    // yaml.v2 (YAML 1.1 scalars, duplicate keys: the last wins) is what kube-bench falls back to.
+    return load(s, { schema: KUBERNETES_YAML_SCHEMA, json: true });
   }
 }
 

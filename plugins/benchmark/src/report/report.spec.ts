@@ -17,18 +17,18 @@ describe('report formats', () => {
   });
 
   it('maps statuses to SARIF kinds and levels (level other than none only for kind fail)', () => {
-    const sarif = toSarif(report) as { version: string; runs: { tool: { driver: { rules: { id: string }[] } }; results: Record<string, unknown>[] }[] };
+    const sarif = toSarif(report);
     expect(sarif.version).toBe('2.1.0');
     const [run] = sarif.runs;
-    expect(run?.tool.driver.rules.map((r) => r.id)).toEqual(['1.1', '1.2', '1.3', '1.4', '1.5']);
-    expect(run?.results.map((r) => [r['ruleId'], r['kind'], r['level']])).toEqual([
+    expect(run?.tool.driver.rules?.map((r) => r.id)).toEqual(['1.1', '1.2', '1.3', '1.4', '1.5']);
+    expect(run?.results?.map((r) => [r.ruleId, r.kind, r.level])).toEqual([
       ['1.1', 'fail', 'error'],
       ['1.2', 'fail', 'warning'],
       ['1.3', 'pass', 'none'],
       ['1.4', 'informational', 'none'],
       ['1.5', 'notApplicable', 'none'],
     ]);
-    expect(run?.results[0]?.['locations']).toEqual([
+    expect(run?.results?.[0]?.locations).toEqual([
       { logicalLocations: [{ fullyQualifiedName: 'Pod/ns/a', kind: 'resource' }], physicalLocation: { artifactLocation: { uri: 'dir/a%20b.yaml' }, region: { startLine: 3 } } },
     ]);
   });

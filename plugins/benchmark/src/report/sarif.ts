@@ -1,4 +1,5 @@
 import type { Severity } from '@bulkhead/plugin-sdk';
+import type * as Sarif from 'sarif';
 import type { BenchmarkCheckResult, BenchmarkReport, BenchmarkStatus } from './model';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -11,11 +12,8 @@ export interface SarifOptions {
   notifications?: readonly { message: string; file?: string; line?: number }[];
 }
 
-type SarifLevel = 'error' | 'warning' | 'note' | 'none';
-type SarifKind = 'pass' | 'fail' | 'informational' | 'notApplicable';
-
 /**
- * SARIF 2.1.0 log with one run. Every check id becomes a `tool.driver.rules` entry; every result
+ * SARIF 2.1.0 log with one run, typed against the spec's schema (@types/sarif). Every check id becomes a `tool.driver.rules` entry; every result
  * refers to its rule by `ruleId` and `ruleIndex`. SARIF (§3.27.10) allows a level other than
  * `none` only for `kind: fail`, so FAIL and WARN are failures (level from severity / `warning`)
  * and PASS, INFO, SKIP are `pass`, `informational`, `notApplicable` with level `none`.
@@ -24,9 +22,9 @@ export function formatSarif(report: BenchmarkReport, options: SarifOptions = {})
   return JSON.stringify(toSarif(report, options), null, 2) + '\n';
 }
 
-export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Record<string, unknown> {
+export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Sarif.Log {
   const ruleIndex = new Map<string, number>();
-  const rules: Record<string, unknown>[] = [];
+  const rules: Sarif.ReportingDescriptor[] = [];
   for (const r of report.results) {
     if (ruleIndex.has(r.checkId)) continue;
     ruleIndex.set(r.checkId, rules.length);
@@ -74,11 +72,11 @@ export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Re
   };
 }
 
-function sarifResult(r: BenchmarkCheckResult, index: number): Record<string, unknown> {
-  const logical = { fullyQualifiedName: r.target, kind: 'resource' };
-  const location: Record<string, unknown> = { logicalLocations: [logical] };
+function sarifResult(r: BenchmarkCheckResult, index: number): Sarif.Result {
+  const logical: Sarif.LogicalLocation = { fullyQualifiedName: r.target, kind: 'resource' };
+  const location: Sarif.Location = { logicalLocations: [logical] };
   if (r.file) {
-    location['physicalLocation'] = {
+    location.physicalLocation = {
       artifactLocation: { uri: toUri(r.file) },
       ...(r.line ? { region: { startLine: r.line } } : {}),
     };
@@ -94,7 +92,7 @@ function sarifResult(r: BenchmarkCheckResult, index: number): Record<string, unk
   };
 }
 
-function kindOf(status: BenchmarkStatus): SarifKind {
+function kindOf(status: BenchmarkStatus): Sarif.Result.kind {
   switch (status) {
     case 'FAIL':
     case 'WARN':
@@ -108,7 +106,7 @@ function kindOf(status: BenchmarkStatus): SarifKind {
   }
 }
 
-function levelOf(status: BenchmarkStatus, severity: Severity): SarifLevel {
+function levelOf(status: BenchmarkStatus, severity: Severity): Sarif.Result.level {
   if (status === 'WARN') return 'warning';
   if (status !== 'FAIL') return 'none';
   if (severity === 'CRITICAL' || severity === 'HIGH') return 'error';

@@ -1,5 +1,7 @@
 import { LIST_OPERATORS, type CondNode, type ValueItem } from './ast';
-import { CompileError, compileFieldComparisonClosure, expandListItems, resolveField, withOrigin, type CompileScope, type Predicate } from './compiler';
+import { compileFieldComparisonClosure } from './closures';
+import { CompileError, withOrigin, type CompileScope, type Predicate } from './compile-scope';
+import { expandListItems, resolveField } from './field-resolution';
 import { buildScalarTest, OperatorError } from './operators';
 import { asBool, asNumber, asString } from '../fields/values';
 import type { FieldType } from '../fields/types';

@@ -239,6 +239,11 @@ describe('loader semantics and diagnostics', () => {
     expect(load('- required_engine_version: 2\n').errors).toEqual([]);
     expect(load('- required_engine_version: 99.0.0\n').errors[0].message).toMatch(/rules require engine version 99\.0\.0/);
     expect(load('- required_engine_version: 999\n').errors[0].message).toMatch(/0\.999\.0/);
+    // Compared as versions, not as text: 0.100.0 is newer than 0.57.0, 0.9.0 older.
+    expect(load('- required_engine_version: 0.100.0\n').errors[0].message).toMatch(/rules require engine version 0\.100\.0/);
+    expect(load('- required_engine_version: 0.9.0\n').errors).toEqual([]);
+    expect(load('- required_engine_version: 0.26.0-rc1\n').errors[0].message).toMatch(/must be a semver string or an integer, got "0\.26\.0-rc1"/);
+    expect(load('- required_engine_version: [1]\n').errors[0].message).toMatch(/must be a semver string or an integer/);
     const p = load('- required_plugin_versions:\n    - name: k8saudit\n      version: 0.1.0\n');
     expect(p.errors).toEqual([]);
     expect(p.infos[0].message).toMatch(/accepted and ignored/);

@@ -1,4 +1,5 @@
-import { CompileError, resolveField } from './compiler';
+import { CompileError } from './compile-scope';
+import { resolveField } from './field-resolution';
 import { formatFieldValue } from '../fields/values';
 import type { FieldAccessor, FieldSource, FieldValue } from '../fields/types';
 

@@ -1,4 +1,4 @@
-import { dpkgAnalyzer, isValidDebianVersion, osReleaseAnalyzer, packageUrl, parseDpkgStatus, parseOsRelease } from './index';
+import { dpkgAnalyzer, isValidDebianVersion, osReleaseAnalyzer, packageUrl, parseDpkgStatus, parseOsRelease, purlWithoutQualifier } from './index';
 
 const file = (path: string, content: string) => ({ path, content: Buffer.from(content), layer: 'sha256:l0' });
 
@@ -53,5 +53,18 @@ describe('packageUrl', () => {
       'pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12',
     );
     expect(packageUrl('apk', 'alpine', 'a b', undefined, { arch: undefined })).toBe('pkg:apk/alpine/a%20b');
+    // `+` is percent-encoded in every component (purl-spec), qualifier keys are lower-cased.
+    expect(packageUrl('deb', 'debian', 'libstdc++6', '12.2.0-14+deb12u1', { Arch: 'amd64' })).toBe('pkg:deb/debian/libstdc%2B%2B6@12.2.0-14%2Bdeb12u1?arch=amd64');
+  });
+
+  it('refuses what is not a package URL, naming the problem', () => {
+    expect(() => packageUrl('', 'debian', 'bash', '5.2')).toThrow(/type/);
+    expect(() => packageUrl('deb', 'debian', '', '5.2')).toThrow(/name/);
+  });
+
+  it('leaves one qualifier out of a purl, and keeps an unparsable purl whole', () => {
+    expect(purlWithoutQualifier('pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12', 'distro')).toBe('pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64');
+    expect(purlWithoutQualifier('pkg:apk/alpine/musl@1.2.4-r2?distro=alpine-3.18.4', 'distro')).toBe('pkg:apk/alpine/musl@1.2.4-r2');
+    expect(purlWithoutQualifier('not a purl', 'distro')).toBe('not a purl');
   });
 });

@@ -1,24 +1,32 @@
+import { PackageURL } from 'packageurl-js';
+
 /**
- * Package URLs (https://github.com/package-url/purl-spec). Components are percent-encoded except
- * the unreserved characters and `:` (which the spec says must never be encoded); qualifiers are
- * sorted by key and empty ones dropped.
+ * A package URL (purl-spec), built and encoded by packageurl-js. Qualifiers without a value are
+ * dropped; packageurl-js sorts the rest by key.
+ *
+ * One deviation from packageurl-js 2.0.1: it writes a `+` in the version as is, while the purl
+ * spec (character encoding, since 2025) says `+` must be percent-encoded everywhere but the type,
+ * and Trivy (packageurl-go) writes `%2B`. Debian versions are full of `+` (`12.4+deb12u5`), and a
+ * purl is part of a package's identity, so we keep the spec's form: packageurl-js encodes `+` as
+ * `%2B` in every other component already, which leaves the version's `+` the only one to encode.
  */
 export function packageUrl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers: Record<string, string | undefined> = {}): string {
-  const ns = namespace ? `${encodeComponent(namespace)}/` : '';
-  const at = version ? `@${encodeComponent(version)}` : '';
-  const query = Object.entries(qualifiers)
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => `${key.toLowerCase()}=${encodeComponent(value)}`)
-    .join('&');
-  return `pkg:${type}/${ns}${encodeComponent(name)}${at}${query ? `?${query}` : ''}`;
+  const present = Object.fromEntries(Object.entries(qualifiers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''));
+  return new PackageURL(type, namespace, name, version, present).toString().replace(/\+/g, '%2B');
 }
 
-function encodeComponent(value: string): string {
-  let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9.\-_~:]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+/**
+ * The purl with one qualifier left out (e.g. `distro`, to compare packages across OS releases).
+ * A purl that does not parse (an outside analyzer's) is returned as it is: it has no qualifier
+ * we could recognise, and the result is only used to compare packages.
+ */
+export function purlWithoutQualifier(purl: string, qualifier: string): string {
+  let parsed: PackageURL;
+  try {
+    parsed = PackageURL.fromString(purl);
+  } catch {
+    return purl;
   }
-  return out;
+  const rest = Object.fromEntries(Object.entries(parsed.qualifiers ?? {}).filter(([key]) => key !== qualifier));
+  return packageUrl(parsed.type, parsed.namespace, parsed.name, parsed.version, rest);
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createDataSource, runMigrations } from './data-source';
+import { createDataSource, runMigrations } from '../data-source';
 
 export interface TestDatabase {
   dataSource: DataSource;
