@@ -5,7 +5,7 @@ import { createLogger } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { testImages } from '@bulkhead/testing';
+import { describeWithMinbase } from '@bulkhead/testing';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -41,9 +41,8 @@ interface TaskUpdate {
   finished: boolean;
 }
 
-describe('API + worker end to end', () => {
-  const images = testImages();
-  const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
+describeWithMinbase('API + worker end to end', (minbase) => {
+  const source = `oci:${minbase.ociLayout}:${minbase.ociRef}`;
   let db: TestDatabase;
   let api: ApiHandle;
   let worker: WorkerHost | undefined;
@@ -132,7 +131,7 @@ describe('API + worker end to end', () => {
       id: scanImage.id,
     });
     expect(task.status).toBe('SUCCEEDED');
-    expect(task.result.digest).toBe(images.minbaseManifestDigest);
+    expect(task.result.digest).toBe(minbase.manifestDigest);
 
     const names = await allPackageNames(api.url, task.result.digest);
     expect(names).toHaveLength(88);
@@ -161,7 +160,7 @@ describe('API + worker end to end', () => {
       'query($digest: String!) { image(digest: $digest) { digest references os { family version name } size layers { digest diffId size mediaType } } }',
       { digest: task.result.digest },
     );
-    expect(image).toMatchObject({ digest: images.minbaseManifestDigest, os: { family: 'debian', version: expect.stringMatching(/^12/) } });
+    expect(image).toMatchObject({ digest: minbase.manifestDigest, os: { family: 'debian', version: expect.stringMatching(/^12/) } });
     expect(image.references).toContain(source);
     expect(image.layers.length).toBeGreaterThan(0);
     expect(image.size).toBe(image.layers.reduce((sum, layer) => sum + layer.size, 0));

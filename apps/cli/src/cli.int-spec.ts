@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { repoRoot, testImages } from '@bulkhead/testing';
+import { describeWithMinbase, repoRoot } from '@bulkhead/testing';
 
 /**
  * The `bulkhead` command as a user runs it: the compiled CLI (npm run build) as real processes,
@@ -24,7 +24,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   });
 }
 
-describe('bulkhead serve + scan --server', () => {
+describeWithMinbase('bulkhead serve + scan --server', (minbase) => {
   let db: TestDatabase;
   let server: ChildProcess | undefined;
   let serverExit: Promise<number | null>;
@@ -64,8 +64,7 @@ describe('bulkhead serve + scan --server', () => {
   });
 
   it('scans the minbase OCI layout on the server and prints the same report as inline', async () => {
-    const images = testImages();
-    const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
+    const source = `oci:${minbase.ociLayout}:${minbase.ociRef}`;
     const remote = await run(['scan', '--server', url, source, '--format', 'json']);
     expect(remote.err).toContain('submitted task');
     expect(remote.code).toBe(0);

@@ -1,1 +1,6 @@
 export * from './paths';
+export * from './skip-suite';
+export * from './shared-data';
+export * from './test-image';
+export * from './tiny-image';
+export * from './minbase-image';
