@@ -25,6 +25,8 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Builds the tiny test image in-process (libs/testing); tests find it through testImages().
+  globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
 };
 
 module.exports = {

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { builtinAnalyzers, scanArtifact } from '@bulkhead/plugin-scanner';
-import { minbaseImage, minbaseMissing } from '@bulkhead/testing';
+import { testImages } from '@bulkhead/testing';
 import { median, printTable } from './lib/measure';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -79,17 +79,16 @@ function ms(value: number): string {
 async function main(): Promise<void> {
   if (process.argv[2] === '--child') return child(process.argv[3] ?? '');
   const runs = Number(process.argv[2] ?? 5);
-  const minbase = minbaseImage();
-  if (!minbase) throw new Error(`inventory-scan ${minbaseMissing()}`);
-  const blob = ociLayerBlob(minbase.ociLayout, minbase.manifestDigest);
-  const archiveLayer = dockerArchiveLayer(minbase.dockerArchive);
+  const images = testImages();
+  const blob = ociLayerBlob(images.minbaseOciLayout, images.minbaseManifestDigest);
+  const archiveLayer = dockerArchiveLayer(images.minbaseDockerArchive);
   if (!existsSync(blob)) throw new Error(`layer blob ${blob} is missing`);
   const forms = [
-    { name: 'oci layout (gzip layer)', reference: `oci:${minbase.ociLayout}:${minbase.ociRef}`, likeForLike: undefined as (() => number) | undefined },
+    { name: 'oci layout (gzip layer)', reference: `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, likeForLike: undefined as (() => number) | undefined },
     {
       name: 'docker-archive (tar layer)',
-      reference: `docker-archive:${minbase.dockerArchive}`,
-      likeForLike: () => timeShell('tar -xOf "$1" "$2" | tar -t >/dev/null', minbase.dockerArchive, archiveLayer),
+      reference: `docker-archive:${images.minbaseDockerArchive}`,
+      likeForLike: () => timeShell('tar -xOf "$1" "$2" | tar -t >/dev/null', images.minbaseDockerArchive, archiveLayer),
     },
   ];
 

@@ -9,7 +9,7 @@
 #   oci/                 OCI image layout, reference "bookworm"
 #   docker-archive.tar   the same image as `docker save` writes it, tagged test/minbase:bookworm
 #   rootfs.tar           the root file system (also the image's only layer, uncompressed);
-#                        tests extract /var/lib/dpkg from it to compare with dpkg-query
+#                        tests extract ./var/lib/dpkg from it to compare with dpkg-query
 #   debootstrap.log
 # An existing complete image is kept unless --force is given. The folder is replaced in one
 # step, so readers never see half an image.
@@ -125,15 +125,15 @@ fi
 debootstrapped=$SECONDS
 
 # The layer: the whole tree except what only makes sense on a running system (device nodes,
-# mounts, temporary files, logs) and apt's download caches. Names are sorted and carry no "./"
-# prefix, owners are numeric, every mtime is the fixed epoch.
+# mounts, temporary files, logs) and apt's download caches. Names are sorted and start with
+# "./" (as `tar -C dir -c .` writes them, which image tools meet in the wild), owners are
+# numeric, every mtime is the fixed epoch.
 rootfs="$work/image/rootfs.tar"
-(cd "$tree" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort) >"$work/top-level"
 tar -C "$tree" --create --file "$rootfs" --sort=name --numeric-owner --mtime="@$epoch" \
-  --anchored --exclude='dev/*' --exclude='proc/*' --exclude='sys/*' --exclude='run/*' \
-  --exclude='tmp/*' --exclude='var/log/*' --exclude='var/lib/apt/lists/*' \
-  --exclude='var/cache/apt/*.bin' --exclude='var/cache/apt/archives/*.deb' \
-  --files-from "$work/top-level"
+  --anchored --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' --exclude='./run/*' \
+  --exclude='./tmp/*' --exclude='./var/log/*' --exclude='./var/lib/apt/lists/*' \
+  --exclude='./var/cache/apt/*.bin' --exclude='./var/cache/apt/archives/*.deb' \
+  .
 
 packages="?"
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -5,7 +5,7 @@ import { createLogger } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { describeWithMinbase } from '@bulkhead/testing';
+import { describeWithMinbase, testImages } from '@bulkhead/testing';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -41,8 +41,9 @@ interface TaskUpdate {
   finished: boolean;
 }
 
-describeWithMinbase('API + worker end to end', (minbase) => {
-  const source = `oci:${minbase.ociLayout}:${minbase.ociRef}`;
+describeWithMinbase('API + worker end to end', () => {
+  const images = testImages();
+  const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
   let db: TestDatabase;
   let api: ApiHandle;
   let worker: WorkerHost | undefined;
@@ -131,7 +132,7 @@ describeWithMinbase('API + worker end to end', (minbase) => {
       id: scanImage.id,
     });
     expect(task.status).toBe('SUCCEEDED');
-    expect(task.result.digest).toBe(minbase.manifestDigest);
+    expect(task.result.digest).toBe(images.minbaseManifestDigest);
 
     const names = await allPackageNames(api.url, task.result.digest);
     expect(names).toHaveLength(88);
@@ -160,7 +161,7 @@ describeWithMinbase('API + worker end to end', (minbase) => {
       'query($digest: String!) { image(digest: $digest) { digest references os { family version name } size layers { digest diffId size mediaType } } }',
       { digest: task.result.digest },
     );
-    expect(image).toMatchObject({ digest: minbase.manifestDigest, os: { family: 'debian', version: expect.stringMatching(/^12/) } });
+    expect(image).toMatchObject({ digest: images.minbaseManifestDigest, os: { family: 'debian', version: expect.stringMatching(/^12/) } });
     expect(image.references).toContain(source);
     expect(image.layers.length).toBeGreaterThan(0);
     expect(image.size).toBe(image.layers.reduce((sum, layer) => sum + layer.size, 0));

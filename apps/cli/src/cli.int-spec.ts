@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { describeWithMinbase, repoRoot } from '@bulkhead/testing';
+import { itWithMinbase, repoRoot, testImages } from '@bulkhead/testing';
 
 /**
  * The `bulkhead` command as a user runs it: the compiled CLI (npm run build) as real processes,
@@ -24,7 +24,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   });
 }
 
-describeWithMinbase('bulkhead serve + scan --server', (minbase) => {
+describe('bulkhead serve + scan --server', () => {
   let db: TestDatabase;
   let server: ChildProcess | undefined;
   let serverExit: Promise<number | null>;
@@ -63,8 +63,9 @@ describeWithMinbase('bulkhead serve + scan --server', (minbase) => {
     await db?.drop();
   });
 
-  it('scans the minbase OCI layout on the server and prints the same report as inline', async () => {
-    const source = `oci:${minbase.ociLayout}:${minbase.ociRef}`;
+  itWithMinbase('scans the minbase OCI layout on the server and prints the same report as inline', async () => {
+    const images = testImages();
+    const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
     const remote = await run(['scan', '--server', url, source, '--format', 'json']);
     expect(remote.err).toContain('submitted task');
     expect(remote.code).toBe(0);

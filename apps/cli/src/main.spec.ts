@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describeWithMinbase, describeWithShared, tinyImage, type TinyImage } from '@bulkhead/testing';
+import { describeWithMinbase, describeWithShared, itWithMinbase, testImages } from '@bulkhead/testing';
 import { runCli } from './main';
 
 /** Runs the CLI in-process and captures what it prints. */
@@ -14,14 +14,11 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('bulkhead scan (inline)', () => {
-  let tiny: TinyImage;
-  beforeAll(async () => {
-    tiny = await tinyImage();
-  });
+  const images = testImages();
 
   it('prints the JSON report of the tiny image in both forms, identically', async () => {
-    const archive = await cli('scan', `docker-archive:${tiny.dockerArchive}`, '--format', 'json');
-    const layout = await cli('scan', `oci:${tiny.ociLayout}:${tiny.ociRef}`, '--format', 'json');
+    const archive = await cli('scan', `docker-archive:${images.tinyDockerArchive}`, '--format', 'json');
+    const layout = await cli('scan', `oci:${images.tinyOciLayout}:${images.tinyOciRef}`, '--format', 'json');
     expect(archive.code).toBe(0);
     expect(layout.code).toBe(0);
     const a = JSON.parse(archive.out);
@@ -34,8 +31,22 @@ describe('bulkhead scan (inline)', () => {
     expect(a.findings).toEqual([]);
   });
 
+  itWithMinbase('lists exactly the packages dpkg-query lists for the minbase root file system', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-dpkg-'));
+    execFileSync('tar', ['-xf', images.minbaseRootfsTar, '-C', dir, './var/lib/dpkg/status']);
+    const expected = execFileSync('dpkg-query', [`--admindir=${dir}/var/lib/dpkg`, '-W', '-f', '${Package} ${Version}\n'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .sort();
+    const { code, out } = await cli('scan', `docker-archive:${images.minbaseDockerArchive}`, '--format', 'json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { packages: { name: string; version: string }[] };
+    expect(report.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(expected);
+    expect(expected).toHaveLength(88);
+  });
+
   it('prints a readable table by default', async () => {
-    const { code, out } = await cli('scan', `oci:${tiny.ociLayout}`);
+    const { code, out } = await cli('scan', `oci:${images.tinyOciLayout}`);
     expect(code).toBe(0);
     expect(out).toMatch(/OS\s+debian 12/);
     expect(out).toMatch(/Packages\s+\d+ \(deb: \d+\)/);
@@ -44,7 +55,7 @@ describe('bulkhead scan (inline)', () => {
   it('fails with exit code 1 and one line naming the problem for bad input', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-bad-'));
     const truncated = path.join(dir, 'truncated.tar');
-    writeFileSync(truncated, readFileSync(tiny.dockerArchive).subarray(0, 3000));
+    writeFileSync(truncated, readFileSync(images.tinyDockerArchive).subarray(0, 3000));
     const missing = await cli('scan', 'oci:/nonexistent/layout');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('/nonexistent/layout');
@@ -59,22 +70,6 @@ describe('bulkhead scan (inline)', () => {
     expect((await cli('scan', 'rootfs:/', '--format', 'xml')).err).toContain('unknown --format "xml": use one of table, json');
     expect((await cli('scan', 'nope:x')).err).toContain('accepted forms');
     expect((await cli('no-such-command')).code).toBe(2);
-  });
-});
-
-describeWithMinbase('bulkhead scan (inline) of the minbase image', (minbase) => {
-  it('lists exactly the packages dpkg-query lists for the minbase root file system', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-dpkg-'));
-    execFileSync('tar', ['-xf', minbase.rootfsTar, '-C', dir, 'var/lib/dpkg/status']);
-    const expected = execFileSync('dpkg-query', [`--admindir=${dir}/var/lib/dpkg`, '-W', '-f', '${Package} ${Version}\n'], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .sort();
-    const { code, out } = await cli('scan', `docker-archive:${minbase.dockerArchive}`, '--format', 'json');
-    expect(code).toBe(0);
-    const report = JSON.parse(out) as { packages: { name: string; version: string }[] };
-    expect(report.packages.map((p) => `${p.name} ${p.version}`).sort()).toEqual(expected);
-    expect(expected).toHaveLength(88);
   });
 });
 
@@ -112,11 +107,8 @@ describeWithShared('bulkhead runtime', (shared) => {
   });
 });
 
-describeWithMinbase('bulkhead runtime replay --image (drift)', (minbaseImg) => {
-  let tinyImg: TinyImage;
-  beforeAll(async () => {
-    tinyImg = await tinyImage();
-  });
+describeWithMinbase('bulkhead runtime replay --image (drift)', () => {
+  const images = testImages();
 
   /** runReplay prints alerts on process.stdout (streamed, with backpressure): capture it. */
   async function replay(...args: string[]): Promise<{ code: number; alerts: { rule: string; output_fields: Record<string, unknown> }[]; err: string }> {
@@ -147,8 +139,8 @@ describeWithMinbase('bulkhead runtime replay --image (drift)', (minbaseImg) => {
       'container.id': 'c0ffee',
       'container.image.digest': digest,
     });
-    const minbase = minbaseImg.manifestDigest;
-    const tiny = tinyImg.manifestDigest;
+    const minbase = images.minbaseManifestDigest;
+    const tiny = images.tinyManifestDigest;
     const events = path.join(dir, 'events.jsonl');
     writeFileSync(
       events,
@@ -162,7 +154,7 @@ describeWithMinbase('bulkhead runtime replay --image (drift)', (minbaseImg) => {
         .map((e) => JSON.stringify(e))
         .join('\n'),
     );
-    const { code, alerts, err } = await replay('--rules', rules, '--image', `oci:${minbaseImg.ociLayout}:${minbaseImg.ociRef}`, '--image', `oci:${tinyImg.ociLayout}`, '--', events);
+    const { code, alerts, err } = await replay('--rules', rules, '--image', `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, '--image', `oci:${images.tinyOciLayout}`, '--', events);
     expect(code).toBe(0);
     expect(alerts.map((a) => `${a.rule} ${a.output_fields['proc.exepath'] ?? ''} ${a.output_fields['container.image.digest'] ?? ''}`.trim())).toEqual([
       'Shell',

@@ -2,7 +2,7 @@ import { builtinPlugins } from '@bulkhead/builtin-plugins';
 import { ArtifactEntity, createTestDatabase, PackageEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix, TaskEventsSubscriber, TaskQueues, TaskSubmitter, type TaskUpdate } from '@bulkhead/queue';
-import { describeWithMinbase, tinyImage } from '@bulkhead/testing';
+import { describeWithMinbase, testImages } from '@bulkhead/testing';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { plugin as slowPlugin } from './testing/slow-plugin.fixture';
 import { FINISHED, REDIS_URL, rowCounts, testPrefix, waitForStatus } from './testing/harness';
@@ -53,9 +53,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describeWithMinbase('worker with the real scanner', (minbase) => {
+describeWithMinbase('worker with the real scanner', () => {
   it('scans the minbase OCI layout: SUCCEEDED, 88 packages, updates published', async () => {
-    const source = `oci:${minbase.ociLayout}:${minbase.ociRef}`;
+    const images = testImages();
+    const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
     const submitted = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source } });
     expect(submitted).toMatchObject({ created: true, enqueued: true });
     const updates: TaskUpdate[] = [];
@@ -66,8 +67,8 @@ describeWithMinbase('worker with the real scanner', (minbase) => {
 
     const done = await waitForStatus(tasks, submitted.task.id, FINISHED);
     expect(done).toMatchObject({ status: TaskStatus.SUCCEEDED, attempts: 1, progress: 1, error: null });
-    expect(done.result).toMatchObject({ digest: minbase.manifestDigest, packageCount: MINBASE_PACKAGES });
-    const artifact = await db.dataSource.manager.findOneByOrFail(ArtifactEntity, { digest: minbase.manifestDigest });
+    expect(done.result).toMatchObject({ digest: images.minbaseManifestDigest, packageCount: MINBASE_PACKAGES });
+    const artifact = await db.dataSource.manager.findOneByOrFail(ArtifactEntity, { digest: images.minbaseManifestDigest });
     expect(artifact.osFamily).toBe('debian');
     expect(await db.dataSource.manager.countBy(PackageEntity, { artifactId: artifact.id })).toBe(MINBASE_PACKAGES);
 
@@ -77,7 +78,8 @@ describeWithMinbase('worker with the real scanner', (minbase) => {
   });
 
   it('runs a finished scan again on request, and neither a repeat nor a forced re-scan adds rows', async () => {
-    const source = `oci:${minbase.ociLayout}:${minbase.ociRef}`;
+    const images = testImages();
+    const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
     const again = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source } });
     expect(again).toMatchObject({ created: true, enqueued: true });
     expect((await waitForStatus(tasks, again.task.id, FINISHED)).status).toBe(TaskStatus.SUCCEEDED);
@@ -113,11 +115,11 @@ describeWithMinbase('worker with the real scanner', (minbase) => {
   it('finishes all 20 queued scans after its Redis keys are flushed (reconciler)', async () => {
     await host?.stop();
     host = undefined;
-    const tiny = await tinyImage();
+    const images = testImages();
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       // Distinct inputs (the reference differs) so that each is its own task.
-      const source = i % 2 ? `oci:${minbase.ociLayout}:${minbase.ociRef}` : `oci:${tiny.ociLayout}:${tiny.ociRef}`;
+      const source = i % 2 ? `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}` : `oci:${images.tinyOciLayout}:${images.tinyOciRef}`;
       const { task, enqueued } = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source }, dedup: false });
       expect(enqueued).toBe(true);
       ids.push(task.id);
@@ -132,8 +134,8 @@ describeWithMinbase('worker with the real scanner', (minbase) => {
 
     host = await start(); // its first reconcile pass re-enqueues them
     for (const id of ids) expect((await waitForStatus(tasks, id, FINISHED, 120_000)).status).toBe(TaskStatus.SUCCEEDED);
-    const artifact = await db.dataSource.manager.findOneByOrFail(ArtifactEntity, { digest: minbase.manifestDigest });
-    expect(await db.dataSource.manager.countBy(PackageEntity, { artifactId: artifact.id })).toBe(MINBASE_PACKAGES);
-    expect(await rowCounts(db.dataSource, artifact.id, artifact.digest)).toEqual({ packages: MINBASE_PACKAGES, findings: 0 });
+    const minbase = await db.dataSource.manager.findOneByOrFail(ArtifactEntity, { digest: images.minbaseManifestDigest });
+    expect(await db.dataSource.manager.countBy(PackageEntity, { artifactId: minbase.id })).toBe(MINBASE_PACKAGES);
+    expect(await rowCounts(db.dataSource, minbase.id, minbase.digest)).toEqual({ packages: MINBASE_PACKAGES, findings: 0 });
   }, 180_000);
 });

@@ -4,3 +4,4 @@ export * from './shared-data';
 export * from './test-image';
 export * from './tiny-image';
 export * from './minbase-image';
+export * from './test-images';

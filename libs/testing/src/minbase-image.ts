@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './paths';
-import { skipSuite } from './skip-suite';
+import { skipSuite, skipTest } from './skip-suite';
 import { layoutDigests, type TestImage } from './test-image';
 
 /** The Debian bookworm minbase image that tools/scripts/make-minbase-image.sh builds. */
 export interface MinbaseImage extends TestImage {
-  /** Its root file system as a tar (names without `./`), to extract and compare with. */
+  /** Its root file system as a tar (names start with `./`), to extract and compare with. */
   rootfsTar: string;
 }
 
@@ -41,4 +41,10 @@ export function describeWithMinbase(name: string, fn: (minbase: MinbaseImage) =>
   const image = minbaseImage();
   if (image) describe(name, () => fn(image));
   else skipSuite(name, minbaseMissing());
+}
+
+/** `it` for one test that scans the minbase image: skipped (saying so) where it is not built. */
+export function itWithMinbase(name: string, fn: () => Promise<unknown>, timeout?: number): void {
+  if (minbaseImage()) it(name, fn, timeout);
+  else skipTest(name, minbaseMissing());
 }

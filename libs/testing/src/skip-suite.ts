@@ -8,26 +8,27 @@ import { repoRoot } from './paths';
 export const NO_SKIP_VARIABLE = 'BULKHEAD_NO_SKIP';
 
 /**
- * Registers the suite `name` as one that cannot run here because `missing` (a sentence saying
- * what is absent and where it was looked for) is not there.
+ * Registers the suite `name` as one that cannot run here because of `missing` (a sentence
+ * saying what is absent and where it was looked for).
  *
  * It prints one line on stderr (shown in `npm test` output, unlike a skipped test's name) and
  * registers one skipped test whose name says the same. With BULKHEAD_NO_SKIP=1 it registers a
  * failing test instead.
  */
 export function skipSuite(name: string, missing: string): void {
+  describe(name, () => skipTest('cannot run', missing, name));
+}
+
+/** Like skipSuite, for the single test `name` (`suite` names its suite in the printed line). */
+export function skipTest(name: string, missing: string, suite?: string): void {
   if (process.env[NO_SKIP_VARIABLE] === '1') {
-    describe(name, () => {
-      it(`cannot run: ${missing}`, () => {
-        throw new Error(`${missing}; ${NO_SKIP_VARIABLE}=1 forbids skipping this suite`);
-      });
+    it(`${name}: ${missing}`, () => {
+      throw new Error(`${missing}; ${NO_SKIP_VARIABLE}=1 forbids skipping`);
     });
     return;
   }
   const testPath = expect.getState().testPath;
   const file = testPath ? path.relative(repoRoot, testPath) : 'a test file';
-  process.stderr.write(`skipped "${name}" (${file}): ${missing}\n`);
-  describe(name, () => {
-    it.skip(`skipped: ${missing}`, () => undefined);
-  });
+  process.stderr.write(`skipped "${suite ?? name}" (${file}): ${missing}\n`);
+  it.skip(`${name}: skipped, ${missing}`, () => undefined);
 }

@@ -73,30 +73,26 @@ const ENTRIES: testImageBuilder.EntrySpec[] = [
   { name: 'hello.txt', content: 'hello from the tiny test image\n' },
 ];
 
-let built: Promise<TinyImage> | undefined;
+/** Set by Jest's global setup (jest-global-setup.ts) to the folder of the built tiny image. */
+export const TINY_IMAGE_VARIABLE = 'BULKHEAD_TINY_IMAGE';
 
 /**
- * The tiny test image as an OCI layout (gzip layer) and a docker-archive (uncompressed layer, as
- * `docker save` writes it), built in-process on first use. Its bytes never change (fixed
- * content and mtimes), so it is kept under the OS temp folder in a folder named by its
- * manifest digest and shared by every test process.
+ * Builds the tiny test image as an OCI layout (gzip layer) and a docker-archive (uncompressed
+ * layer, as `docker save` writes it) with our own image builder. Its bytes never change (fixed
+ * content and mtimes), so it is kept under the OS temp folder in a folder named by its manifest
+ * digest: building it again finds it there. Returns that folder.
  */
-export function tinyImage(): Promise<TinyImage> {
-  built ??= buildTinyImage();
-  return built;
-}
-
-async function buildTinyImage(): Promise<TinyImage> {
+export async function buildTinyImage(): Promise<string> {
   const parent = path.join(tmpdir(), 'bulkhead-test-images');
   mkdirSync(parent, { recursive: true });
-  // Written to a private folder first and renamed into place: concurrent test processes each
-  // build their own, and the first rename wins (a folder only ever appears complete).
+  // Written to a private folder first and renamed into place: concurrent builds each write their
+  // own, and the first rename wins (the folder only ever appears complete).
   const staging = mkdtempSync(path.join(parent, '.tiny-'));
   const tar = await testImageBuilder.buildTar(ENTRIES);
   await testImageBuilder.writeOciLayout(path.join(staging, 'oci'), [{ ref: REF, layers: [{ tar, compression: 'gzip' }] }]);
   await testImageBuilder.writeDockerArchive(path.join(staging, 'docker-archive.tar'), [{ tar, compression: 'none' }], { tag: ARCHIVE_TAG });
-  const digests = layoutDigests(path.join(staging, 'oci'), REF);
-  const dir = path.join(parent, `tiny-${digests.manifestDigest.slice('sha256:'.length, 'sha256:'.length + 16)}`);
+  const { manifestDigest } = layoutDigests(path.join(staging, 'oci'), REF);
+  const dir = path.join(parent, `tiny-${manifestDigest.slice('sha256:'.length, 'sha256:'.length + 16)}`);
   if (existsSync(dir)) rmSync(staging, { recursive: true, force: true });
   else {
     try {
@@ -107,12 +103,13 @@ async function buildTinyImage(): Promise<TinyImage> {
       rmSync(staging, { recursive: true, force: true });
     }
   }
-  return {
-    ociLayout: path.join(dir, 'oci'),
-    ociRef: REF,
-    dockerArchive: path.join(dir, 'docker-archive.tar'),
-    archiveTag: ARCHIVE_TAG,
-    ...digests,
-    dpkgStatus: DPKG_STATUS,
-  };
+  return dir;
+}
+
+/** The tiny image that Jest's global setup built (it names the folder in BULKHEAD_TINY_IMAGE). */
+export function tinyImage(): TinyImage {
+  const dir = process.env[TINY_IMAGE_VARIABLE];
+  if (!dir) throw new Error(`${TINY_IMAGE_VARIABLE} is not set: the tiny test image is built by Jest's global setup (libs/testing/src/jest-global-setup.ts, named in jest.config.cjs)`);
+  const ociLayout = path.join(dir, 'oci');
+  return { ociLayout, ociRef: REF, dockerArchive: path.join(dir, 'docker-archive.tar'), archiveTag: ARCHIVE_TAG, ...layoutDigests(ociLayout, REF), dpkgStatus: DPKG_STATUS };
 }
