@@ -65,11 +65,14 @@ require() {
   command -v "$1" >/dev/null 2>&1 && return 0
   command -v apt-get >/dev/null 2>&1 || fail "$1 is missing and there is no apt-get to install Debian package $2"
   say "installing $2 (apt-get)"
+  local log
+  log="$(mktemp)"
   if [ "$apt_updated" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || fail "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 || { cat "$log" >&2; fail "apt-get update failed"; }
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >&2 || fail "could not install $2"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >"$log" 2>&1 || { cat "$log" >&2; fail "could not install $2"; }
+  rm -f "$log"
 }
 require debootstrap debootstrap
 require gzip gzip
