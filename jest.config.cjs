@@ -25,6 +25,8 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // Builds the tiny test image in-process (libs/testing); tests find it through testImages().
+  globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
 };
 
 module.exports = {
@@ -34,7 +36,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,plugins,tools}/**/*.int-spec.ts'],
-      setupFilesAfterEnv: ['<rootDir>/tools/jest/integration-timeout.cjs'],
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/integration-timeout.ts'],
     },
   ],
 };

@@ -1,6 +1,6 @@
 // Inventory scan benchmark: `npm run bench -- inventory-scan [runs]`.
 //
-// Scans the Debian bookworm minbase test image (tools/scripts/test-images.sh) in its two forms,
+// Scans the Debian bookworm minbase test image (tools/scripts/make-minbase-image.sh) in its two forms,
 // OCI layout (one gzip layer, 51 MB) and docker-archive (the same layer uncompressed, 121 MB),
 // with the built-in analyzers, and compares against the floor measured in the same run:
 // `gzip -dc <layer> | tar -t`, a shell pipeline that only decompresses and lists the layer. For

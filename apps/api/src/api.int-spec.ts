@@ -5,7 +5,7 @@ import { createLogger } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { testImages } from '@bulkhead/testing';
+import { describeWithMinbase, testImages } from '@bulkhead/testing';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -43,7 +43,7 @@ interface TaskUpdate {
   finished: boolean;
 }
 
-describe('API + worker end to end', () => {
+describeWithMinbase('API + worker end to end', () => {
   const images = testImages();
   const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
   let db: TestDatabase;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { repoRoot, testImages } from '@bulkhead/testing';
+import { itWithMinbase, repoRoot, testImages } from '@bulkhead/testing';
 
 /**
  * The `bulkhead` command as a user runs it: the compiled CLI (npm run build) as real processes,
@@ -66,7 +66,7 @@ describe('bulkhead serve + scan --server', () => {
     await db?.drop();
   });
 
-  it('scans the minbase OCI layout on the server and prints the same report as inline', async () => {
+  itWithMinbase('scans the minbase OCI layout on the server and prints the same report as inline', async () => {
     const images = testImages();
     const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
     const remote = await run(['scan', '--server', url, source, '--format', 'json']);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describeWithShared, testImages } from '@bulkhead/testing';
+import { describeWithMinbase, describeWithShared, itWithMinbase, testImages } from '@bulkhead/testing';
 import { runCli } from './main';
 
 /** Runs the CLI in-process and captures what it prints. */
@@ -35,7 +35,7 @@ describe('bulkhead scan (inline)', () => {
     expect(b.artifact.manifestDigests).toEqual([images.tinyManifestDigest]);
   });
 
-  it('gives the minbase image the same artifact.digest as OCI layout and as docker-archive', async () => {
+  itWithMinbase('gives the minbase image the same artifact.digest as OCI layout and as docker-archive', async () => {
     const archive = await cli('scan', `docker-archive:${images.minbaseDockerArchive}`, '--format', 'json');
     const layout = await cli('scan', `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, '--format', 'json');
     expect([archive.code, layout.code]).toEqual([0, 0]);
@@ -47,7 +47,7 @@ describe('bulkhead scan (inline)', () => {
     expect(a.artifact.digest).not.toBe(images.minbaseManifestDigest);
   }, 60_000);
 
-  it('lists exactly the packages dpkg-query lists for the minbase root file system', async () => {
+  itWithMinbase('lists exactly the packages dpkg-query lists for the minbase root file system', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-dpkg-'));
     execFileSync('tar', ['-xf', images.minbaseRootfsTar, '-C', dir, './var/lib/dpkg/status']);
     const expected = execFileSync('dpkg-query', [`--admindir=${dir}/var/lib/dpkg`, '-W', '-f', '${Package} ${Version}\n'], { encoding: 'utf8' })
@@ -123,7 +123,7 @@ describeWithShared('bulkhead runtime', (shared) => {
   });
 });
 
-describe('bulkhead runtime replay --image (drift)', () => {
+describeWithMinbase('bulkhead runtime replay --image (drift)', () => {
   const images = testImages();
 
   /** runReplay prints alerts on process.stdout (streamed, with backpressure): capture it. */

@@ -3,7 +3,7 @@ import { ArtifactEntity, ImageStore, PackageEntity, TaskStatus, TaskStore } from
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix, TaskEventsSubscriber, TaskQueues, TaskSubmitter, type TaskUpdate } from '@bulkhead/queue';
-import { testImages } from '@bulkhead/testing';
+import { describeWithMinbase, testImages } from '@bulkhead/testing';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { plugin as slowPlugin } from './testing/slow-plugin.fixture';
 import { FINISHED, REDIS_URL, rowCounts, testPrefix, waitForStatus } from './testing/harness';
@@ -54,7 +54,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('worker with the real scanner', () => {
+describeWithMinbase('worker with the real scanner', () => {
   it('scans the minbase OCI layout: SUCCEEDED, 88 packages, updates published', async () => {
     const images = testImages();
     const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;

@@ -1,1 +1,7 @@
 export * from './paths';
+export * from './skip-suite';
+export * from './shared-data';
+export * from './test-image';
+export * from './tiny-image';
+export * from './minbase-image';
+export * from './test-images';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { testImages, type TestImages } from '@bulkhead/testing';
+import { describeWithMinbase, testImages, type TestImages } from '@bulkhead/testing';
 import { BadInputError, type Analyzer, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
 import { testImageBuilder } from '@bulkhead/oci/testing';
 import { buildScanReport, builtinAnalyzers, dpkgAnalyzer, ExecutableCollector, formatScanTable, MAX_EXECUTABLE_PATHS, scanArtifact, scanImageTask, scannerPlugin } from './index';
@@ -28,7 +28,7 @@ function nameVersions(packages: readonly PackageResult[]): string[] {
   return packages.map((p) => `${p.name} ${p.version}`).sort();
 }
 
-describe('scanning the real test images', () => {
+describeWithMinbase('scanning the real test images', () => {
   let minbaseExpected: string[];
   /** The image id the docker-archive form gave: the OCI layout form must give the same. */
   let minbaseImageId = '';
@@ -88,9 +88,9 @@ describe('scanning the real test images', () => {
   });
 });
 
-describe('executables', () => {
-  const executablesOf = (artifact: ArtifactResult): string[] => artifact.metadata?.['executables'] as string[];
+const executablesOf = (artifact: ArtifactResult): string[] => artifact.metadata?.['executables'] as string[];
 
+describeWithMinbase('executables of the minbase image', () => {
   it.each(['oci', 'docker-archive'] as const)('records the executables of the minbase image (%s form), symlinks and merged-usr paths included', async (form) => {
     const reference = form === 'oci' ? `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}` : `docker-archive:${images.minbaseDockerArchive}`;
     const { artifact } = await scanArtifact(reference, { analyzers: builtinAnalyzers });
@@ -117,15 +117,17 @@ describe('executables', () => {
     expect(executablesOf(fromRootfs.artifact)).toEqual(executablesOf(fromImage.artifact));
   }, 60_000);
 
-  it('records an empty list for the tiny image, which holds no executable file', async () => {
-    const { artifact } = await scanArtifact(`oci:${images.tinyOciLayout}`, { analyzers: builtinAnalyzers });
-    expect(artifact.metadata).toMatchObject({ executables: [], executableCount: 0 });
-  });
-
   it('keeps executables out of the JSON report', async () => {
     const result = await scanArtifact(`oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, { analyzers: builtinAnalyzers });
     expect(JSON.stringify(buildScanReport(result))).not.toContain('/usr/bin/dash');
   }, 60_000);
+});
+
+describe('executables', () => {
+  it('records an empty list for the tiny image, which holds no executable file', async () => {
+    const { artifact } = await scanArtifact(`oci:${images.tinyOciLayout}`, { analyzers: builtinAnalyzers });
+    expect(artifact.metadata).toMatchObject({ executables: [], executableCount: 0 });
+  });
 
   it('follows layered changes: whiteouts, replaced links, self-referencing directory links, loops', async () => {
     const layout = path.join(work, 'exec-layers');

@@ -24,6 +24,9 @@ export function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
+/** Every entry's mtime, so that the same entries always give the same bytes and digests. */
+const ENTRY_MTIME = new Date('2000-01-01T00:00:00Z');
+
 export async function buildTar(entries: EntrySpec[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
@@ -35,8 +38,8 @@ export async function buildTar(entries: EntrySpec[]): Promise<Buffer> {
   for (const entry of entries) {
     const type = entry.type ?? 'file';
     const content = entry.content === undefined ? Buffer.alloc(0) : Buffer.from(entry.content);
-    if (type === 'file') pack.entry({ name: entry.name, type, mode: entry.mode ?? 0o644 }, content);
-    else pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: entry.mode ?? (type === 'directory' ? 0o755 : 0o777) });
+    if (type === 'file') pack.entry({ name: entry.name, type, mode: entry.mode ?? 0o644, mtime: ENTRY_MTIME }, content);
+    else pack.entry({ name: entry.name, type, linkname: entry.linkname, mode: entry.mode ?? (type === 'directory' ? 0o755 : 0o777), mtime: ENTRY_MTIME });
   }
   pack.finalize();
   await done;
