@@ -1,0 +1,3 @@
+export { HADOLINT_RULES, HADOLINT_RULE_META, lintWithHadolintRules, type HadolintOptions, type HadolintProblem } from './lint';
+export type { HadolintLevel, HadolintRuleMeta } from './rule';
+export { parseShell, type ParsedShell, type ShellCommand } from './shell';
