@@ -244,7 +244,8 @@ const DL3042: HadolintRule = {
 /** `$NAME` occurs in `text` not followed by a name character (hadolint's bareVariableInText). */
 function bareVariableIn(name: string, text: string): boolean {
   const marker = `$${name}`;
-  return text.includes(marker) && text.split(marker).some((rest) => rest === '' || !/^[0-9A-Za-z_]/.test(rest));
+  // Each piece after an occurrence must not go on with a name character (the end of text ends it).
+  return text.split(marker).slice(1).some((rest) => !/^[0-9A-Za-z_]/.test(rest));
 }
 
 const DL3044: HadolintRule = {
