@@ -41,7 +41,11 @@ export function parseDockerfile(content: string): ParsedDockerfile {
   const dockerfile = DockerfileParser.parse(content);
   return {
     instructions: dockerfile.getInstructions().map(toInstruction),
-    comments: dockerfile.getComments().map((c) => ({ line: c.getRange().start.line + 1, text: c.getContent() })),
+    // Read from the raw lines: dockerfile-ast takes a first-line `# name ...=` comment for a parser directive.
+    comments: content.split('\n').flatMap((text, i) => {
+      const comment = /^\s*#\s*(.*)$/.exec(text);
+      return comment ? [{ line: i + 1, text: comment[1]! }] : [];
+    }),
   };
 }
 

@@ -75,6 +75,8 @@ class Parser {
   pos = 0;
   commands: ShellCommand[] = [];
   hasPipes = false;
+  /** Inside a backquoted script a backquote ends it (nested ones would be escaped). */
+  private inBackquotes = false;
 
   constructor(private readonly src: string) {}
 
@@ -105,7 +107,7 @@ class Parser {
       } else if (c === '\n' || c === ';' || c === '&' || c === '|' || c === '(') {
         if (c === '|' && src[this.pos + 1] !== '|') this.hasPipes = true;
         if (c === '&' && src[this.pos + 1] === '>') {
-          this.skipRedirect(depth);
+          this.skipRedirect(depth, nested);
           continue;
         }
         if (c === '(' && words.length > 0) {
@@ -128,7 +130,7 @@ class Parser {
         }
         words.push(this.readWord(depth, nested));
       } else if (c === '<' || c === '>') {
-        this.skipRedirect(depth);
+        this.skipRedirect(depth, nested);
       } else {
         const word = this.readWord(depth, nested);
         if (words.length === 0 && !skipToSeparator && !word.quoted && RESERVED_AT_START.has(word.text)) continue;
@@ -141,7 +143,7 @@ class Parser {
         if (words.length === 0 && ASSIGNMENT.test(word.text)) continue;
         // An fd number glued to a redirection (`2>`, `1>&2`) is part of the redirection.
         if (/^\d+$/.test(word.text) && !word.quoted && (src[this.pos] === '<' || src[this.pos] === '>')) {
-          this.skipRedirect(depth);
+          this.skipRedirect(depth, nested);
           continue;
         }
         words.push(word);
@@ -158,19 +160,19 @@ class Parser {
   }
 
   /** Skips a redirection operator and its target word (`> file`, `2>&1`, `<<-EOF`, `&>> log`). */
-  private skipRedirect(depth: number): void {
+  private skipRedirect(depth: number, nested: ShellCommand[]): void {
     const src = this.src;
     while (this.pos < src.length && '<>&|-'.includes(src[this.pos]!)) {
       // `<(` / `>(` is process substitution: its commands count.
       if ((src[this.pos] === '<' || src[this.pos] === '>') && src[this.pos + 1] === '(') {
         this.pos += 2;
-        this.parseNested(depth, ')', []);
+        this.parseNested(depth, ')', nested);
         return;
       }
       this.pos++;
     }
     while (src[this.pos] === ' ' || src[this.pos] === '\t') this.pos++;
-    if (this.pos < src.length && !'\n;|&()'.includes(src[this.pos]!)) this.readWord(depth, []);
+    if (this.pos < src.length && !'\n;|&()'.includes(src[this.pos]!)) this.readWord(depth, nested);
   }
 
   private addCommand(words: Word[]): void {
@@ -182,8 +184,15 @@ class Parser {
     // ShellCheck's getCommandName looks through these wrappers to the program they run.
     if (WRAPPERS.has(name) && rest[0] !== undefined && !rest[0].startsWith('-') && words[1]!.literal) name = rest[0];
     else if (name === 'exec') {
-      const program = rest.find((w) => !w.startsWith('-'));
-      if (program !== undefined) name = program;
+      // exec's options are -c, -l and -a NAME (ShellCheck: getBsdOpts "cla:").
+      for (let i = 0; i < rest.length; i++) {
+        const word = rest[i]!;
+        if (!word.startsWith('-')) {
+          name = word;
+          break;
+        }
+        if (word.endsWith('a')) i++;
+      }
     }
     this.commands.push({ name, args: rest, flags: flagsOf(rest) });
   }
@@ -195,12 +204,15 @@ class Parser {
       return;
     }
     const outer = this.commands;
+    const outerBackquotes = this.inBackquotes;
     this.commands = [];
+    this.inBackquotes = close === '`';
     try {
       this.parseList(depth + 1, close);
       into.push(...this.commands);
     } finally {
       this.commands = outer;
+      this.inBackquotes = outerBackquotes;
     }
   }
 
@@ -261,6 +273,7 @@ class Parser {
           literal = false;
         }
       } else if (c === '`') {
+        if (this.inBackquotes) break;
         const start = this.pos;
         this.pos++;
         this.parseNested(depth, '`', nested);
