@@ -15,11 +15,10 @@ describe("hadolint's own rule examples", () => {
     expect(reported(id, dockerfile)).toBe(false);
   });
 
-  it('has positive and negative examples for every implemented rule', () => {
-    for (const rule of HADOLINT_RULES) {
-      expect({ id: rule.id, catches: HADOLINT_EXAMPLES[rule.id]?.catches.length ?? 0 }).toEqual({ id: rule.id, catches: expect.any(Number) });
-      expect(HADOLINT_EXAMPLES[rule.id]?.catches.length).toBeGreaterThan(0);
-      expect(HADOLINT_EXAMPLES[rule.id]?.passes.length).toBeGreaterThan(0);
-    }
+  it('has positive and negative examples for every rule, and examples only for rules that exist', () => {
+    const counts = (id: string): [number, number] => [HADOLINT_EXAMPLES[id]?.catches.length ?? 0, HADOLINT_EXAMPLES[id]?.passes.length ?? 0];
+    const missing = HADOLINT_RULES.filter((rule) => counts(rule.id).includes(0)).map((rule) => rule.id);
+    expect(missing).toEqual([]);
+    expect(Object.keys(HADOLINT_EXAMPLES).sort()).toEqual(HADOLINT_RULES.map((rule) => rule.id));
   });
 });

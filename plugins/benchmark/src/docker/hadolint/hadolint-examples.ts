@@ -36,7 +36,6 @@ export const HADOLINT_EXAMPLES: Record<string, RuleExamples> = {
     catches: ['RUN sudo apt-get update', 'RUN apt-get update && sudo apt-get install', 'ONBUILD RUN sudo apt-get update'],
     passes: ['RUN apt-get install sudo', 'ONBUILD RUN apt-get install sudo'],
   },
-  DL3005: { catches: ['RUN apt-get update && apt-get dist-upgrade', 'ONBUILD RUN apt-get update && apt-get dist-upgrade'], passes: ['RUN apt-get update'] },
   DL3006: {
     catches: ['FROM debian', 'FROM debian AS builder', lines('FROM golang:1.9.3-alpine3.7 AS build', 'RUN foo', 'FROM node as unit-test', 'RUN bar', 'FROM alpine:3.7', 'RUN baz')],
     passes: [
@@ -243,7 +242,10 @@ export const HADOLINT_EXAMPLES: Record<string, RuleExamples> = {
       'RUN gem install bundler:2.0.1 --use-system-libraries=true',
     ],
   },
-  DL3029: { catches: ['FROM --platform=linux debian:jessie'], passes: ['FROM debian:jessie'] },
+  DL3029: {
+    catches: ['FROM --platform=linux debian:jessie'],
+    passes: ['FROM debian:jessie', 'FROM --platform=$BUILDPLATFORM debian:jessie', 'FROM --platform=${TARGETPLATFORM} debian:jessie'],
+  },
   DL3030: {
     catches: ['RUN yum install httpd-2.4.24 && yum clean all', 'ONBUILD RUN yum install httpd-2.4.24 && yum clean all'],
     passes: ['RUN yum install -y httpd-2.4.24 && yum clean all', 'RUN bash -c `# not even a yum command`'],

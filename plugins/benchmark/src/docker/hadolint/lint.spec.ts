@@ -59,4 +59,20 @@ describe('lintWithHadolintRules', () => {
     // An unparsable script has no commands for the shell rules, as in hadolint; the next RUN still counts.
     expect(ids("FROM debian:12\nRUN echo 'a\nRUN sudo ls")).toEqual(['3:DL3004', '3:DL3059']);
   });
+
+  // hadolint's DL3026 examples (test/Hadolint/Rule/DL3026Spec.hs): the rule needs trusted registries.
+  it.each([
+    ['FROM random.com/debian', [], false],
+    ['FROM random.com/debian', ['docker.io'], true],
+    ['FROM random.com/debian', ['x.com', 'random.com'], false],
+    ['FROM scratch', ['x.com', 'random.com'], false],
+    ['FROM ubuntu:18.04 AS builder1\nFROM zemanlx/ubuntu:18.04 AS builder2\nFROM docker.io/zemanlx/ubuntu:18.04 AS builder3', ['docker.io'], false],
+    ['FROM random.com/foo AS builder1\nFROM builder1 AS builder2', ['random.com'], false],
+    ['FROM x.com/debian', ['*.random.com'], true],
+    ['FROM foo.random.com/debian', ['x.com', '*.random.com'], false],
+    ['FROM ubuntu:18.04 AS builder1\nFROM docker.io/zemanlx/ubuntu:18.04 AS builder3', ['*'], false],
+  ] as const)('DL3026 over %j with trusted registries %j reports: %s', (content, trustedRegistries, reported) => {
+    const problems = lintWithHadolintRules(content, { trustedRegistries });
+    expect(problems.some((p) => p.id === 'DL3026')).toBe(reported);
+  });
 });

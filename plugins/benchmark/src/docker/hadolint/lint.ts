@@ -1,3 +1,4 @@
+import { allowedRegistriesRule } from './allowed-registries';
 import { parseDockerfile, type DockerInstruction } from './dockerfile-model';
 import { ignoredByPragmas } from './pragmas';
 import type { HadolintLevel, HadolintRule, HadolintRuleMeta } from './rule';
@@ -19,26 +20,30 @@ export interface HadolintProblem {
 export interface HadolintOptions {
   /** Rule ids never to report (hadolint's `--ignore`). */
   ignore?: readonly string[];
+  /** Registries FROM images may come from (DL3026; hadolint's `--trusted-registry`). Empty: any. */
+  trustedRegistries?: readonly string[];
 }
 
-/** Every rule, ordered by id. */
-export const HADOLINT_RULES: readonly HadolintRule[] = [...INSTRUCTION_RULES, ...RUN_RULES, ...STAGE_RULES].sort((a, b) => a.id.localeCompare(b.id));
+const byId = (a: HadolintRuleMeta, b: HadolintRuleMeta): number => a.id.localeCompare(b.id);
+
+/** Every rule that needs no configuration, ordered by id. */
+export const HADOLINT_RULES: readonly HadolintRule[] = [...INSTRUCTION_RULES, ...RUN_RULES, ...STAGE_RULES].sort(byId);
 
 /** Id, level and message of every rule, by id. */
 export const HADOLINT_RULE_META: Readonly<Record<string, HadolintRuleMeta>> = Object.fromEntries(
-  HADOLINT_RULES.map(({ id, level, message }) => [id, { id, level, message }]),
+  [...HADOLINT_RULES, allowedRegistriesRule([])].sort(byId).map(({ id, level, message }) => [id, { id, level, message }]),
 );
 
 /**
- * Lints Dockerfile text with hadolint's DL rules. Honours `# hadolint ignore=…` (next line),
- * `# hadolint global ignore=…` and `options.ignore`. Problems come sorted by line, then id.
+ * Lints Dockerfile text with hadolint's DL rules. Honours `# hadolint ignore=…` (the instruction on
+ * the next line), `# hadolint global ignore=…` and `options.ignore`. Problems come sorted by line, then id.
  */
 export function lintWithHadolintRules(content: string, options: HadolintOptions = {}): HadolintProblem[] {
   const { instructions, comments } = parseDockerfile(content);
   const pragmas = ignoredByPragmas(comments);
   const ignored = new Set([...(options.ignore ?? []), ...pragmas.global]);
   const found = new Map<string, HadolintProblem>();
-  for (const rule of HADOLINT_RULES) {
+  for (const rule of [...HADOLINT_RULES, allowedRegistriesRule(options.trustedRegistries ?? [])]) {
     if (ignored.has(rule.id)) continue;
     rule.check(instructions, (at: DockerInstruction) => {
       if (pragmas.byLine.get(at.line)?.has(rule.id)) return;

@@ -55,8 +55,9 @@ const DL3025 = instructionRule({ id: 'DL3025', level: 'warning', message: 'Use a
 
 const DL3029 = instructionRule({ id: 'DL3029', level: 'warning', message: 'Do not use --platform flag with FROM' }, (inst) => {
   if (inst.keyword !== 'FROM') return true;
+  // Building for the platform BuildKit was asked for is fine (newer hadolint).
   const platform = baseImageOf(inst).platform;
-  return platform === undefined || platform === '';
+  return platform === undefined || platform === '' || platform.includes('BUILDPLATFORM') || platform.includes('TARGETPLATFORM');
 });
 
 const DL3043: HadolintRule = {

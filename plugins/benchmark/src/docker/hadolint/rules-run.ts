@@ -46,10 +46,6 @@ const DL3004 = runRule(
   (shell) => !usingProgram(shell, 'sudo'),
 );
 
-const DL3005 = runRule({ id: 'DL3005', level: 'error', message: 'Do not use apt-get upgrade or dist-upgrade' }, (shell) =>
-  none(shell, (c) => cmdHasArgs(c, 'apt-get', ['upgrade', 'dist-upgrade'])),
-);
-
 const DL3008 = runRule(
   {
     id: 'DL3008',
@@ -287,6 +283,6 @@ const DL4005 = runRule({ id: 'DL4005', level: 'warning', message: 'Use SHELL to 
 );
 
 export const RUN_RULES: HadolintRule[] = [
-  DL3001, DL3003, DL3004, DL3005, DL3008, DL3013, DL3014, DL3015, DL3016, DL3018, DL3019, DL3027, DL3028, DL3030, DL3032, DL3033,
+  DL3001, DL3003, DL3004, DL3008, DL3013, DL3014, DL3015, DL3016, DL3018, DL3019, DL3027, DL3028, DL3030, DL3032, DL3033,
   DL3034, DL3035, DL3036, DL3037, DL3038, DL3040, DL3041, DL3046, DL3047, DL4005,
 ];
