@@ -44,13 +44,19 @@ export function dropFlagArg(cmd: ShellCommand, flags: readonly string[]): ShellC
     return true;
   });
   const newIndex = new Map(keptIndex.map((old, i) => [old, i]));
-  const kept = cmd.flags.filter((f) => newIndex.has(f.at)).map((f) => ({ name: f.name, at: newIndex.get(f.at)! }));
+  const kept = cmd.flags.flatMap((f) => {
+    const at = newIndex.get(f.at);
+    return at === undefined ? [] : [{ name: f.name, at }];
+  });
   return { name: cmd.name, args, flags: kept };
 }
 
 /** The words after each occurrence of `flag` (getFlagArg: `useradd -u 12345` → ["12345"]). */
 export function flagArgs(cmd: ShellCommand, flag: string): string[] {
-  return cmd.flags.filter((f) => f.name === flag && f.at + 1 < cmd.args.length).map((f) => cmd.args[f.at + 1]!);
+  return cmd.flags.flatMap((f) => {
+    const value = f.name === flag ? cmd.args[f.at + 1] : undefined;
+    return value === undefined ? [] : [value];
+  });
 }
 
 /** `seq` appears as consecutive words in `args` (Haskell's isInfixOf on lists). */

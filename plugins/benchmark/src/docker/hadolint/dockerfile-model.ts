@@ -43,8 +43,8 @@ export function parseDockerfile(content: string): ParsedDockerfile {
     instructions: dockerfile.getInstructions().map(toInstruction),
     // Read from the raw lines: dockerfile-ast takes a first-line `# name ...=` comment for a parser directive.
     comments: content.split('\n').flatMap((text, i) => {
-      const comment = /^\s*#\s*(.*)$/.exec(text);
-      return comment ? [{ line: i + 1, text: comment[1]! }] : [];
+      const comment = /^\s*#\s*(.*)$/.exec(text)?.[1];
+      return comment === undefined ? [] : [{ line: i + 1, text: comment }];
     }),
   };
 }

@@ -7,7 +7,7 @@ describe('lintWithHadolintRules', () => {
 
   it('reports each problem once with hadolint id, level and message, sorted by line then id', () => {
     expect(lintWithHadolintRules(dockerfile)).toEqual([
-      { id: 'DL3008', line: 2, level: 'warning', message: HADOLINT_RULE_META.DL3008!.message },
+      { id: 'DL3008', line: 2, level: 'warning', message: HADOLINT_RULE_META.DL3008?.message },
       { id: 'DL3009', line: 2, level: 'info', message: 'Delete the apt-get lists after installing something.' },
     ]);
   });

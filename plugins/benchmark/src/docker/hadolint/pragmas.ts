@@ -16,7 +16,7 @@ export function ignoredByPragmas(comments: { line: number; text: string }[]): Pr
   for (const comment of comments) {
     const match = PRAGMA.exec(comment.text.trim());
     if (!match) continue;
-    const ids = match[2]!
+    const ids = (match[2] ?? '')
       .split(',')
       .map((id) => id.trim())
       .filter((id) => id !== '');

@@ -54,7 +54,7 @@ export function plainStream(instructions: DockerInstruction[]): DockerInstructio
 export function hasCacheMount(run: DockerInstruction, dir: string): boolean {
   return run.flags.some((f) => {
     if (f.name !== 'mount' || f.value === null) return false;
-    const options = new Map(f.value.split(',').map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)]));
+    const options = new Map(f.value.split(',').map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), kv.slice(kv.indexOf('=') + 1)]));
     return options.get('type') === 'cache' && (options.get('target') ?? options.get('dst') ?? options.get('destination') ?? '').startsWith(dir);
   });
 }

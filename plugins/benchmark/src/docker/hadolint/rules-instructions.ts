@@ -33,7 +33,7 @@ const DL3007 = instructionRule(
 const DL3011 = instructionRule({ id: 'DL3011', level: 'error', message: 'Valid UNIX ports range from 0 to 65535' }, (inst) => {
   if (inst.keyword !== 'EXPOSE') return true;
   return inst.words.every((word) => {
-    const ports = word.split('/')[0]!.split('-');
+    const ports = word.slice(0, word.includes('/') ? word.indexOf('/') : undefined).split('-');
     return ports.every((p) => !/^\d+$/.test(p) || Number(p) <= 65535);
   });
 });

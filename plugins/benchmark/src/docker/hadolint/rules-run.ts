@@ -151,8 +151,9 @@ function gemsOf(cmd: ShellCommand): string[] {
   const words = cmd.args.slice(0, cmd.args.includes('--') ? cmd.args.indexOf('--') : undefined);
   const gems: string[] = [];
   for (let i = 0; i < words.length; i++) {
-    if (words[i]!.startsWith('-')) i++;
-    else if (words[i] !== 'install' && words[i] !== 'i') gems.push(words[i]!);
+    const word = words[i] ?? '';
+    if (word.startsWith('-')) i++;
+    else if (word !== 'install' && word !== 'i') gems.push(word);
   }
   return gems;
 }

@@ -97,7 +97,7 @@ class Parser {
       skipToSeparator = false;
     };
     while (this.pos < src.length) {
-      const c = src[this.pos]!;
+      const c = src.charAt(this.pos);
       if (c === ' ' || c === '\t' || c === '\r') {
         this.pos++;
       } else if (c === '\\' && src[this.pos + 1] === '\n') {
@@ -162,7 +162,7 @@ class Parser {
   /** Skips a redirection operator and its target word (`> file`, `2>&1`, `<<-EOF`, `&>> log`). */
   private skipRedirect(depth: number, nested: ShellCommand[]): void {
     const src = this.src;
-    while (this.pos < src.length && '<>&|-'.includes(src[this.pos]!)) {
+    while (this.pos < src.length && '<>&|-'.includes(src.charAt(this.pos))) {
       // `<(` / `>(` is process substitution: its commands count.
       if ((src[this.pos] === '<' || src[this.pos] === '>') && src[this.pos + 1] === '(') {
         this.pos += 2;
@@ -172,21 +172,20 @@ class Parser {
       this.pos++;
     }
     while (src[this.pos] === ' ' || src[this.pos] === '\t') this.pos++;
-    if (this.pos < src.length && !'\n;|&()'.includes(src[this.pos]!)) this.readWord(depth, nested);
+    if (this.pos < src.length && !'\n;|&()'.includes(src.charAt(this.pos))) this.readWord(depth, nested);
   }
 
   private addCommand(words: Word[]): void {
-    if (words.length === 0) return;
-    const first = words[0]!;
-    if (!first.literal) return;
+    const [first, second] = words;
+    if (first === undefined || !first.literal) return;
     let name = first.text;
     const rest = words.slice(1).map((w) => w.text);
     // ShellCheck's getCommandName looks through these wrappers to the program they run.
-    if (WRAPPERS.has(name) && rest[0] !== undefined && !rest[0].startsWith('-') && words[1]!.literal) name = rest[0];
+    if (WRAPPERS.has(name) && rest[0] !== undefined && !rest[0].startsWith('-') && second?.literal) name = rest[0];
     else if (name === 'exec') {
       // exec's options are -c, -l and -a NAME (ShellCheck: getBsdOpts "cla:").
       for (let i = 0; i < rest.length; i++) {
-        const word = rest[i]!;
+        const word = rest[i] ?? '';
         if (!word.startsWith('-')) {
           name = word;
           break;
@@ -242,7 +241,7 @@ class Parser {
     let literal = true;
     let quoted = false;
     while (this.pos < src.length) {
-      const c = src[this.pos]!;
+      const c = src.charAt(this.pos);
       if (c === '\\') {
         if (src[this.pos + 1] === '\n') this.pos += 2;
         else {
@@ -295,7 +294,7 @@ class Parser {
     let text = '';
     let literal = true;
     while (this.pos < src.length) {
-      const c = src[this.pos]!;
+      const c = src.charAt(this.pos);
       if (c === '"') {
         this.pos++;
         return { text, literal };
@@ -359,7 +358,7 @@ export function flagsOf(args: string[]): { name: string; at: number }[] {
   const flags: { name: string; at: number }[] = [];
   args.forEach((arg, at) => {
     if (arg === '--' || arg === '-') return;
-    if (arg.startsWith('--')) flags.push({ name: arg.slice(2).split('=')[0]!, at });
+    if (arg.startsWith('--')) flags.push({ name: arg.slice(2).split('=', 1)[0] ?? '', at });
     else if (arg.startsWith('-')) for (const ch of arg.slice(1)) flags.push({ name: ch, at });
   });
   return flags;
