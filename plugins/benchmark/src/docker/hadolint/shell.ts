@@ -47,6 +47,8 @@ const RESERVED_AT_START = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'do
 /** Compound-command headers whose words up to the next separator are not a command. */
 const HEADERS = new Set(['for', 'select', 'case', 'function']);
 const WRAPPERS = new Set(['busybox', 'builtin', 'command', 'run']);
+/** Characters that end a run of plain word characters. */
+const WORD_SPECIAL = '\\\'"$` \t\r\n;&|()<>';
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 
 interface Word {
@@ -282,8 +284,11 @@ class Parser {
         // `{a,b}` and `[…]` are globs, not operators; `(` in `foo=(…)` arrays is rare enough to split on.
         break;
       } else {
-        text += c;
-        this.pos++;
+        // Copy the run of plain characters at once: a 1 MB word stays linear and quick.
+        let end = this.pos + 1;
+        while (end < src.length && !WORD_SPECIAL.includes(src.charAt(end))) end++;
+        text += src.slice(this.pos, end);
+        this.pos = end;
       }
     }
     return { text, literal, quoted };
