@@ -1,5 +1,7 @@
 import { allowedRegistriesRule } from './allowed-registries';
 import { parseDockerfile, type DockerInstruction } from './dockerfile-model';
+import { DL3057 } from './healthcheck';
+import { labelSchemaRules, type LabelSchema } from './label-schema';
 import { ignoredByPragmas } from './pragmas';
 import type { HadolintLevel, HadolintRule, HadolintRuleMeta } from './rule';
 import { INSTRUCTION_RULES } from './rules-instructions';
@@ -22,16 +24,38 @@ export interface HadolintOptions {
   ignore?: readonly string[];
   /** Registries FROM images may come from (DL3026; hadolint's `--trusted-registry`). Empty: any. */
   trustedRegistries?: readonly string[];
+  /** Labels every stage must set, with the type of their value (DL3049–DL3058; `--require-label`). */
+  labelSchema?: LabelSchema;
+  /** With a label schema: report labels it does not name (DL3050; `--strict-labels`). */
+  strictLabels?: boolean;
+  /** Levels that replace a rule's default (hadolint's `override:`); turns on DL3057 too. */
+  override?: Partial<Record<HadolintLevel, readonly string[]>>;
 }
 
 const byId = (a: HadolintRuleMeta, b: HadolintRuleMeta): number => a.id.localeCompare(b.id);
 
-/** Every rule that needs no configuration, ordered by id. */
+/** Every rule that needs no configuration and is on by default, ordered by id. */
 export const HADOLINT_RULES: readonly HadolintRule[] = [...INSTRUCTION_RULES, ...RUN_RULES, ...STAGE_RULES].sort(byId);
+
+/** The rules a lint runs with these options: the default ones plus those the options configure. */
+function rulesFor(options: HadolintOptions): HadolintRule[] {
+  return [
+    ...HADOLINT_RULES,
+    allowedRegistriesRule(options.trustedRegistries ?? []),
+    ...labelSchemaRules(options.labelSchema ?? {}, options.strictLabels ?? false),
+    DL3057,
+  ];
+}
+
+/** The level a rule reports at: an override's, else its default. */
+function levelOf(rule: HadolintRuleMeta, override: HadolintOptions['override']): HadolintRule['level'] {
+  const levels: HadolintLevel[] = ['error', 'warning', 'info', 'style'];
+  return levels.find((level) => override?.[level]?.includes(rule.id)) ?? rule.level;
+}
 
 /** Id, level and message of every rule, by id. */
 export const HADOLINT_RULE_META: Readonly<Record<string, HadolintRuleMeta>> = Object.fromEntries(
-  [...HADOLINT_RULES, allowedRegistriesRule([])].sort(byId).map(({ id, level, message }) => [id, { id, level, message }]),
+  [...HADOLINT_RULES, allowedRegistriesRule([]), DL3057].sort(byId).map(({ id, level, message }) => [id, { id, level, message }]),
 );
 
 /**
@@ -43,14 +67,15 @@ export function lintWithHadolintRules(content: string, options: HadolintOptions 
   const pragmas = ignoredByPragmas(comments);
   const ignored = new Set([...(options.ignore ?? []), ...pragmas.global]);
   const found = new Map<string, HadolintProblem>();
-  for (const rule of [...HADOLINT_RULES, allowedRegistriesRule(options.trustedRegistries ?? [])]) {
-    if (ignored.has(rule.id)) continue;
+  for (const rule of rulesFor(options)) {
+    const level = levelOf(rule, options.override);
+    if (ignored.has(rule.id) || level === 'ignore') continue;
     rule.check(instructions, (at: DockerInstruction) => {
       if (pragmas.byLine.get(at.line)?.has(rule.id)) return;
-      const problem: HadolintProblem = { id: rule.id, line: at.line, level: rule.level, message: rule.message };
+      const problem: HadolintProblem = { id: rule.id, line: at.line, level, message: rule.message };
       if (at.endLine !== at.line) problem.endLine = at.endLine;
-      found.set(`${at.line}:${rule.id}`, problem);
+      found.set(`${at.line}:${rule.id}:${rule.message}`, problem);
     });
   }
-  return [...found.values()].sort((a, b) => a.line - b.line || a.id.localeCompare(b.id));
+  return [...found.values()].sort((a, b) => a.line - b.line || a.id.localeCompare(b.id) || a.message.localeCompare(b.message));
 }

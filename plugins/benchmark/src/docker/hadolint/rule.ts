@@ -6,7 +6,8 @@ export type HadolintLevel = 'error' | 'warning' | 'info' | 'style';
 
 export interface HadolintRuleMeta {
   id: string;
-  level: HadolintLevel;
+  /** The default level; `ignore` rules report only when the `override` option gives them a level. */
+  level: HadolintLevel | 'ignore';
   /** hadolint's message, word for word. */
   message: string;
 }
