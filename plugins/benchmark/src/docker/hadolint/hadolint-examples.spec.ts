@@ -1,4 +1,4 @@
-import { HADOLINT_EXAMPLES } from './hadolint-examples';
+import { HADOLINT_EXAMPLES } from './examples';
 import { HADOLINT_RULES, lintWithHadolintRules } from './lint';
 
 const reported = (id: string, dockerfile: string): boolean => lintWithHadolintRules(dockerfile).some((p) => p.id === id);
