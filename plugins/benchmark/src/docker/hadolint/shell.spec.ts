@@ -25,6 +25,13 @@ describe('parseShell: the commands hadolint sees in a RUN script', () => {
     ['$CC -o x main.c && make', ['make']],
     ['diff <(sort a) b', ['diff b', 'sort a']],
     ['echo $((1 + 2)) ${HOME} $1', ['echo $((1 + 2)) ${HOME} $1']],
+    ['case "$ARCH" in amd64) apt-get install x ;; arm64|aarch64) apk add y ;; *) exit 1 ;; esac', ['apt-get install x', 'apk add y', 'exit 1']],
+    ['case $x in\n  (a) make ;;\nesac && ls', ['make', 'ls']],
+    ['[[ -f a && -d b ]] && rm a', ['rm a']],
+    ['(( i++ )) && echo $i', ['echo $i']],
+    ['pkgs=(curl git) && apt-get install "${pkgs[@]}"', ['apt-get install ${pkgs[@]}']],
+    ['function setup { useradd app; } && setup', ['useradd app', 'setup']],
+    ['for p in $(ls /opt); do rm -rf $p; done', ['ls /opt', 'rm -rf $p']],
   ])('%j → %j', (script, expected) => {
     expect(commands(script)).toEqual(expected);
   });

@@ -13,8 +13,9 @@
  * - splits commands on `&&`, `||`, `;`, `;;`, `&`, `|`, `|&`, newlines, `(`, `)`;
  * - removes quotes (`'…'`, `"…"`, `$'…'`), backslash escapes and line continuations;
  * - finds commands inside `$( … )`, `` `…` `` and `<( … )` (listed after the command holding them);
- * - skips leading `NAME=value` assignments, redirections (`> file`, `2>&1`, `<<EOF`), comments,
- *   and the reserved words of compound commands (`if`, `then`, `do`, `{`, …);
+ * - skips leading `NAME=value` assignments (`a=(x y)` too), redirections (`> file`, `2>&1`,
+ *   `<<EOF`), comments, the reserved words of compound commands (`if`, `then`, `do`, `{`, …),
+ *   `for`/`select` headers, `case` patterns, `[[ … ]]` tests and `(( … ))` arithmetic;
  * - names `busybox X`, `builtin X`, `command X`, `exec X` by X, like ShellCheck's getCommandName;
  *   `sudo`, `xargs` and `env` stay the command name, as in hadolint;
  * - drops a command whose name is not a literal word (`$CC -o x`), as ShellCheck does.
@@ -43,9 +44,9 @@ export interface ParsedShell {
 /** Nesting deeper than this is skipped over (its commands are not listed) instead of parsed. */
 const MAX_DEPTH = 50;
 
-const RESERVED_AT_START = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', 'time', 'esac']);
+const RESERVED_AT_START = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', 'time']);
 /** Compound-command headers whose words up to the next separator are not a command. */
-const HEADERS = new Set(['for', 'select', 'case', 'function']);
+const HEADERS = new Set(['for', 'select']);
 const WRAPPERS = new Set(['busybox', 'builtin', 'command', 'run']);
 /** Characters that end a run of plain word characters. */
 const WORD_SPECIAL = '\\\'"$` \t\r\n;&|()<>';
@@ -91,6 +92,8 @@ class Parser {
     let words: Word[] = [];
     let nested: ShellCommand[] = [];
     let skipToSeparator = false;
+    // In `case … in`, words up to `)` are a pattern, not a command (again after each `;;`).
+    let casePattern = false;
     const finish = (): void => {
       if (!skipToSeparator) this.addCommand(words);
       this.commands.push(...nested);
@@ -106,8 +109,16 @@ class Parser {
         this.pos += 2;
       } else if (c === '#') {
         while (this.pos < src.length && src[this.pos] !== '\n') this.pos++;
+      } else if (c === '|' && casePattern) {
+        // `a|b)`: alternatives of one case pattern.
+        this.pos++;
+      } else if (c === '(' && words.length === 0 && (casePattern || src[this.pos + 1] === '(')) {
+        // `(pattern)` in a case, or an arithmetic command `(( … ))`: no command in either.
+        this.pos++;
+        if (!casePattern) this.skipBalanced(')');
       } else if (c === '\n' || c === ';' || c === '&' || c === '|' || c === '(') {
         if (c === '|' && src[this.pos + 1] !== '|') this.hasPipes = true;
+        if (c === ';' && (src[this.pos + 1] === ';' || src[this.pos + 1] === '&')) casePattern = true;
         if (c === '&' && src[this.pos + 1] === '>') {
           this.skipRedirect(depth, nested);
           continue;
@@ -125,8 +136,12 @@ class Parser {
           return;
         }
         if (c === ')') {
-          // A `)` closing a subshell or a `case` pattern ends a command.
+          // A `)` ends a case pattern (its words are dropped) or closes a subshell.
           this.pos++;
+          if (casePattern) {
+            words = [];
+            casePattern = false;
+          }
           finish();
           continue;
         }
@@ -135,13 +150,33 @@ class Parser {
         this.skipRedirect(depth, nested);
       } else {
         const word = this.readWord(depth, nested);
-        if (words.length === 0 && !skipToSeparator && !word.quoted && RESERVED_AT_START.has(word.text)) continue;
-        if (words.length === 0 && !word.quoted && HEADERS.has(word.text)) {
+        const atStart = words.length === 0 && !skipToSeparator && !casePattern && !word.quoted;
+        if (atStart && RESERVED_AT_START.has(word.text)) continue;
+        if (atStart && HEADERS.has(word.text)) {
           skipToSeparator = true;
-          if (word.text === 'case') this.skipCaseHeader();
           continue;
         }
-        if (words.length === 0 && !word.quoted && /^[^()]*\)$/.test(word.text) && close !== ')') continue;
+        if (atStart && word.text === 'case') {
+          this.skipCaseHeader();
+          casePattern = true;
+          continue;
+        }
+        if (words.length === 0 && !word.quoted && word.text === 'esac') {
+          casePattern = false;
+          continue;
+        }
+        if (atStart && word.text === 'function') {
+          this.skipBlanks();
+          this.readWord(depth, nested);
+          continue;
+        }
+        if (atStart && word.text === '[[') {
+          // A `[[ … ]]` test is not a command; `&&` inside it does not split.
+          const end = src.indexOf(']]', this.pos);
+          this.pos = end < 0 ? src.length : end + 2;
+          skipToSeparator = true;
+          continue;
+        }
         if (words.length === 0 && ASSIGNMENT.test(word.text)) continue;
         // An fd number glued to a redirection (`2>`, `1>&2`) is part of the redirection.
         if (/^\d+$/.test(word.text) && !word.quoted && (src[this.pos] === '<' || src[this.pos] === '>')) {
@@ -153,6 +188,10 @@ class Parser {
     }
     if (close !== null) throw new ParseFailure(close === ')' ? 'unterminated $( … )' : 'unterminated backquote');
     finish();
+  }
+
+  private skipBlanks(): void {
+    while (this.src[this.pos] === ' ' || this.src[this.pos] === '\t') this.pos++;
   }
 
   /** After `case WORD in`, patterns and bodies are parsed as commands; skip `WORD in`. */
@@ -280,6 +319,12 @@ class Parser {
         this.parseNested(depth, '`', nested);
         text += src.slice(start, this.pos);
         literal = false;
+      } else if (c === '(' && /^[A-Za-z_][A-Za-z0-9_]*\+?=$/.test(text) && !quoted) {
+        // An array assignment `name=(a b)` is one word.
+        const start = this.pos;
+        this.pos++;
+        this.skipBalanced(')');
+        text += src.slice(start, this.pos);
       } else if (' \t\r\n;&|()<>'.includes(c)) {
         // `{a,b}` and `[…]` are globs, not operators; `(` in `foo=(…)` arrays is rare enough to split on.
         break;
