@@ -12,12 +12,16 @@ export const DL3057: HadolintRule = {
   message: '`HEALTHCHECK` instruction missing.',
   check(instructions, report) {
     const stages: { name: string; good: boolean; from: (typeof instructions)[number] }[] = [];
+    const goodNames = new Set<string>();
     for (const inst of plainStream(instructions)) {
       const current = stages[stages.length - 1];
       if (inst.keyword === 'FROM') {
         const { image, alias } = baseImageOf(inst);
-        stages.push({ name: alias ?? image, good: stages.some((s) => s.good && s.name === image), from: inst });
-      } else if (inst.keyword === 'HEALTHCHECK' && current) current.good = true;
+        stages.push({ name: alias ?? image, good: goodNames.has(image), from: inst });
+      } else if (inst.keyword === 'HEALTHCHECK' && current) {
+        current.good = true;
+        goodNames.add(current.name);
+      }
     }
     for (const s of stages) if (!s.good) report(s.from);
   },

@@ -44,21 +44,23 @@ function missingLabelRule(label: string): HadolintRule {
     level: 'info',
     message: `Label \`${label}\` is missing.`,
     check(instructions, report) {
-      const stages: { from: DockerInstruction; alias?: string; good: boolean; copySource: boolean }[] = [];
+      const stages: { from: DockerInstruction; alias?: string; good: boolean }[] = [];
+      const goodAliases = new Set<string>();
+      const copySources = new Set<string>();
       for (const inst of plainStream(instructions)) {
         const current = stages[stages.length - 1];
         if (inst.keyword === 'FROM') {
           const { image, alias } = baseImageOf(inst);
-          const good = stages.some((s) => s.good && s.alias === image);
-          stages.push({ from: inst, ...(alias ? { alias } : {}), good, copySource: false });
+          stages.push({ from: inst, ...(alias ? { alias } : {}), good: goodAliases.has(image) });
         } else if (inst.keyword === 'LABEL' && current && inst.pairs.some((p) => p.name === label)) {
           current.good = true;
         } else if (inst.keyword === 'COPY') {
           const source = inst.flags.find((f) => f.name === 'from')?.value;
-          for (const s of stages) if (s.alias !== undefined && s.alias === source) s.copySource = true;
+          if (source) copySources.add(source);
         }
+        if (current?.good && current.alias !== undefined) goodAliases.add(current.alias);
       }
-      for (const s of stages) if (!s.good && !s.copySource) report(s.from);
+      for (const s of stages) if (!s.good && !(s.alias !== undefined && copySources.has(s.alias))) report(s.from);
     },
   };
 }

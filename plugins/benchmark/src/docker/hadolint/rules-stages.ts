@@ -103,21 +103,20 @@ const DL3010: HadolintRule = {
   level: 'info',
   message: 'Use `ADD` for extracting archives into an image.',
   check(instructions, report) {
-    // Archives COPY'd in this stage (by base name), then extracted by a later RUN.
-    let archives: { copy: DockerInstruction; name: string }[] = [];
+    // Archives COPY'd in this stage: base name → the COPY instructions that brought it.
+    let archives = new Map<string, DockerInstruction[]>();
     const extracted = new Set<DockerInstruction>();
     for (const inst of plainStream(instructions)) {
-      if (inst.keyword === 'FROM') archives = [];
+      if (inst.keyword === 'FROM') archives = new Map();
       else if (inst.keyword === 'COPY' && !inst.flags.some((f) => f.name === 'from')) {
         const { sources, target } = copyArgs(inst);
         const names = isArchive(target) ? [basename(target)] : sources.map(basename).filter(isArchive);
-        archives.push(...names.map((name) => ({ copy: inst, name })));
+        for (const name of names) archives.set(name, [...(archives.get(name) ?? []), inst]);
       } else if (inst.keyword === 'RUN' && inst.shell) {
         for (const cmd of inst.shell.commands) {
           const isTarExtract = cmd.name === 'tar' && cmd.args.some((a) => a === '--extract' || a === '--get' || (a.startsWith('-') && !a.startsWith('--') && a.includes('x')));
           if (!isTarExtract && !EXTRACTORS.includes(cmd.name)) continue;
-          const files = argsNoFlags(cmd).map(basename);
-          for (const a of archives) if (files.includes(a.name)) extracted.add(a.copy);
+          for (const file of argsNoFlags(cmd)) for (const copy of archives.get(basename(file)) ?? []) extracted.add(copy);
         }
       }
     }
