@@ -1,4 +1,4 @@
-import { HADOLINT_RULE_META, lintWithHadolintRules } from './lint';
+import { HADOLINT_RULE_IDS, HADOLINT_RULE_META, lintWithHadolintRules } from './lint';
 
 const ids = (content: string, ignore?: string[]): string[] => lintWithHadolintRules(content, ignore ? { ignore } : {}).map((p) => `${p.line}:${p.id}`);
 
@@ -26,6 +26,12 @@ describe('lintWithHadolintRules', () => {
     const content = ['# hadolint global ignore=DL3009', 'FROM debian', 'RUN apt-get update && apt-get install -y --no-install-recommends curl'].join('\n');
     expect(ids(content)).toEqual(['2:DL3006', '3:DL3008']);
     expect(ids(content, ['DL3006', 'DL3008'])).toEqual([]);
+  });
+
+  it('knows every rule id it can report, configured ones included', () => {
+    expect(HADOLINT_RULE_IDS.size).toBe(62);
+    for (const id of ['DL3000', 'DL3026', 'DL3049', 'DL3058', 'DL3057', 'DL4006']) expect(HADOLINT_RULE_IDS.has(id)).toBe(true);
+    for (const id of ['DL3005', 'DL3054', 'SC2086']) expect(HADOLINT_RULE_IDS.has(id)).toBe(false);
   });
 
   it('gives the last line of a multi-line instruction as endLine', () => {

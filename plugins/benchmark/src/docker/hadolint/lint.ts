@@ -59,6 +59,16 @@ export const HADOLINT_RULE_META: Readonly<Record<string, HadolintRuleMeta>> = Ob
 );
 
 /**
+ * Every rule id this engine knows, configured ones included (for validating `--ignore` values;
+ * hadolint itself accepts unknown ids silently).
+ */
+export const HADOLINT_RULE_IDS: ReadonlySet<string> = new Set([
+  ...Object.keys(HADOLINT_RULE_META),
+  // A schema with a label of every type switches every label-schema rule on.
+  ...labelSchemaRules({ text: 'text', url: 'url', time: 'rfc3339', hash: 'hash', version: 'semver', email: 'email' }, true).map((r) => r.id),
+]);
+
+/**
  * Lints Dockerfile text with hadolint's DL rules. Honours `# hadolint ignore=…` (the instruction on
  * the next line), `# hadolint global ignore=…` and `options.ignore`. Problems come sorted by line, then id.
  */
