@@ -139,6 +139,7 @@ describe('alerts raised by a worker task', () => {
           taskId: null,
           status: 'OPEN',
           reopened: false,
+          reopenedAt: null,
           firstSeenAt: now,
           lastSeenAt: now,
           resolvedAt: null,
