@@ -182,6 +182,7 @@ describe('findings inserted by a worker task', () => {
         taskId: done.id,
         status: 'OPEN',
         reopened: false,
+        reopenedAt: null,
         firstSeenAt: row.firstSeenAt,
         lastSeenAt: row.lastSeenAt,
         resolvedAt: null,

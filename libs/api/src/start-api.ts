@@ -58,9 +58,11 @@ export interface ApiHandle {
 }
 
 /**
- * Starts the GraphQL API: connects to Postgres (running migrations) and Redis, then serves
- * /graphql (queries, mutations, graphql-ws subscriptions), /healthz and /readyz. Unreachable
- * services or a busy port fail with an ApiStartupError whose message is for the operator.
+ * Starts the GraphQL API: validates the core's and the plugin API entries' configuration,
+ * connects to Postgres (running the core migrations, then the plugins') and Redis, then serves
+ * /graphql (queries, mutations, graphql-ws subscriptions), /healthz, /readyz and what the
+ * plugins' modules add. Unreachable services, a failed plugin migration or a busy port fail
+ * with an ApiStartupError whose message is for the operator; a bad variable with a ConfigError.
  */
 export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const env = options.env ?? process.env;

@@ -2,7 +2,6 @@ import type { ArtifactResult, FindingResult, PackageResult } from '@bulkhead/plu
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
-  createTestDatabase,
   dataSourceOptions,
   FindingStatus,
   FindingStore,
@@ -12,8 +11,8 @@ import {
   ResultWriter,
   TaskStore,
   type FindingEntity,
-  type TestDatabase,
 } from './index';
+import { createTestDatabase, type TestDatabase } from './testing';
 
 /*
  * The data model's guarantees on real Postgres: stable package ids across rescans, one image

@@ -151,6 +151,6 @@ function toUpserted(row: ReturnedRow): UpsertedFinding {
 
 /** An upserted row as the SDK's StoredFinding (what HostFindings returns and the findings channel carries). */
 export function storedFindingOf(finding: UpsertedFinding): StoredFinding {
-  const { inserted: _inserted, reopenedAt, ...row } = finding;
-  return { ...row, reopened: finding.status === 'OPEN' && reopenedAt !== null };
+  const { inserted: _inserted, ...row } = finding;
+  return { ...row, reopened: finding.status === 'OPEN' && finding.reopenedAt !== null };
 }

@@ -1,6 +1,6 @@
 import type { PluginMigration } from '@bulkhead/plugin-sdk/api';
 import { PluginMigrationError, runPluginMigrations } from './plugin-migrations';
-import { createTestDatabase, type TestDatabase } from './test-database';
+import { createTestDatabase, type TestDatabase } from './testing';
 
 /** A step that records its run in `log` (a table the first step creates) and in `ran`. */
 function step(id: string, ran: string[], sql?: string): PluginMigration {

@@ -15,10 +15,11 @@ export function findingsRaisedChannel(prefix: string): string {
 }
 
 /** A StoredFinding as it travels on the channel (JSON: times are ISO-8601 strings). */
-export type RaisedFindingMessage = Omit<StoredFinding, 'firstSeenAt' | 'lastSeenAt' | 'resolvedAt'> & {
+export type RaisedFindingMessage = Omit<StoredFinding, 'firstSeenAt' | 'lastSeenAt' | 'resolvedAt' | 'reopenedAt'> & {
   firstSeenAt: string;
   lastSeenAt: string;
   resolvedAt: string | null;
+  reopenedAt: string | null;
 };
 
 const STRING_FIELDS = ['id', 'ruleId', 'title', 'target', 'fingerprint', 'status', 'firstSeenAt', 'lastSeenAt'] as const;
@@ -48,6 +49,7 @@ export function parseRaisedFinding(message: string): StoredFinding | undefined {
     firstSeenAt,
     lastSeenAt,
     resolvedAt: typeof wire.resolvedAt === 'string' ? new Date(wire.resolvedAt) : null,
+    reopenedAt: typeof wire.reopenedAt === 'string' ? new Date(wire.reopenedAt) : null,
   };
 }
 

@@ -55,6 +55,7 @@ describe('FindingsPublisher', () => {
     taskId: null,
     status: 'OPEN',
     reopened: false,
+    reopenedAt: null,
     firstSeenAt,
     lastSeenAt: firstSeenAt,
     resolvedAt: null,

@@ -1,35 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FindingStore, isUuid, type FindingEntity, type FindingFilter as StoreFindingFilter, type FindingStatus as StoredFindingStatus } from '@bulkhead/persistence';
+import { FindingStore, isUuid, type FindingEntity } from '@bulkhead/persistence';
+import { connectionOf, HOST_FINDINGS, pageRequest, type Connection, type FindingFilter as HostFindingFilter, type HostFindings, type StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { GraphQLError } from 'graphql';
-import { DataSource } from 'typeorm';
-import type { Connection } from '@bulkhead/plugin-sdk/api';
-import { countFindings } from '../graphql/counts';
 import { badUserInput } from '../graphql/errors';
-import { mapConnection, pageRequest } from '../graphql/pagination';
-import { DATA_SOURCE, FINDING_STORE } from '../tokens';
+import { FINDING_STORE } from '../tokens';
 import type { Finding, FindingFilter } from './finding.model';
 
-/** Reads findings of every kind, most recently seen first (through persistence's FindingStore). */
+/**
+ * Findings of every kind, most recently seen first. Read through HostFindings, the same query
+ * compiler plugins use; suppression through persistence's FindingStore.
+ */
 @Injectable()
 export class FindingService {
   constructor(
+    @Inject(HOST_FINDINGS) private readonly hostFindings: HostFindings,
     @Inject(FINDING_STORE) private readonly findings: FindingStore,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
   async list(filter: FindingFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Finding>> {
     if (filter?.taskId && !isUuid(filter.taskId)) {
       throw badUserInput(`filter.taskId: ${JSON.stringify(filter.taskId)} is not a task id (a UUID)`, { field: 'filter.taskId' });
     }
-    const storeFilter: StoreFindingFilter = {
-      ...(filter?.kind ? { kind: filter.kind } : {}),
-      ...(filter?.severities?.length ? { severity: filter.severities } : {}),
-      ...(filter?.target ? { target: filter.target } : {}),
+    const hostFilter: HostFindingFilter = {
+      ...(filter?.kind ? { kinds: [filter.kind] } : {}),
+      ...(filter?.severities?.length ? { severities: filter.severities } : {}),
+      ...(filter?.target ? { targets: [filter.target] } : {}),
       ...(filter?.taskId ? { taskId: filter.taskId } : {}),
-      ...(filter?.status ? { status: [filter.status as StoredFindingStatus] } : {}),
+      ...(filter?.status ? { statuses: [filter.status] } : {}),
     };
-    const [page, totalCount] = await Promise.all([this.findings.list(storeFilter, pageRequest(first, after)), countFindings(this.dataSource, storeFilter)]);
-    return mapConnection(page, totalCount, toFindingModel);
+    return connectionOf(await this.hostFindings.query(hostFilter, pageRequest(first, after)), toFindingModel);
   }
 
   /** SUPPRESSED until unsuppressed; reruns keep it (NOT_FOUND for an unknown id). */
@@ -50,10 +49,10 @@ function requireFindingId(id: string): string {
 
 function requireFound(id: string, entity: FindingEntity | null): Finding {
   if (!entity) throw new GraphQLError(`finding ${id} does not exist`, { extensions: { code: 'NOT_FOUND', findingId: id } });
-  return toFindingModel(entity);
+  return toFindingModel({ ...entity, reopened: entity.status === 'OPEN' && entity.reopenedAt !== null });
 }
 
-function toFindingModel(entity: FindingEntity): Finding {
+function toFindingModel(entity: StoredFinding): Finding {
   return {
     id: entity.id,
     kind: entity.kind,
@@ -68,7 +67,7 @@ function toFindingModel(entity: FindingEntity): Finding {
     lastSeenAt: entity.lastSeenAt,
     status: entity.status,
     resolvedAt: entity.resolvedAt,
-    reopened: entity.status === 'OPEN' && entity.reopenedAt !== null,
+    reopened: entity.reopened,
     reopenedAt: entity.reopenedAt,
   };
 }

@@ -1,15 +1,11 @@
-import { applyFindingFilter, applyTaskFilter, FindingEntity, TaskEntity, type FindingFilter, type TaskFilter } from '@bulkhead/persistence';
+import { applyTaskFilter, TaskEntity, type TaskFilter } from '@bulkhead/persistence';
 import type { DataSource } from 'typeorm';
 
 /*
- * Connection totals, with the stores' own filter conditions (applyTaskFilter,
- * applyFindingFilter), so a total counts exactly what the connection pages.
+ * Connection totals of tasks, with the store's own filter conditions (applyTaskFilter), so a
+ * total counts exactly what the connection pages. (Findings count through HostFindings.)
  */
 
 export function countTasks(dataSource: DataSource, filter: TaskFilter): Promise<number> {
   return applyTaskFilter(dataSource.getRepository(TaskEntity).createQueryBuilder('t'), filter).getCount();
-}
-
-export function countFindings(dataSource: DataSource, filter: FindingFilter): Promise<number> {
-  return applyFindingFilter(dataSource.getRepository(FindingEntity).createQueryBuilder('f'), filter).getCount();
 }

@@ -51,6 +51,7 @@ function toStored(row: FindingRow): StoredFinding {
     lastSeenAt: new Date(row.last_seen_at),
     status: row.status,
     reopened: row.status === 'OPEN' && row.reopened_at !== null,
+    reopenedAt: row.reopened_at === null ? null : new Date(row.reopened_at),
     resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
   };
 }

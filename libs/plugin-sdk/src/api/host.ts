@@ -112,6 +112,8 @@ export interface StoredFinding extends Required<Pick<FindingResult, 'kind' | 'se
   status: FindingStatus;
   /** True while OPEN after having been RESOLVED once. */
   reopened: boolean;
+  /** When it was last reported again after being RESOLVED (null if never). */
+  reopenedAt: Date | null;
   taskId: string | null;
   firstSeenAt: Date;
   lastSeenAt: Date;
