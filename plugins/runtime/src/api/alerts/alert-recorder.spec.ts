@@ -14,7 +14,7 @@ function memoryFindings(): Pick<HostFindings, 'record'> & { rows: StoredFinding[
       for (const f of findings) {
         if (rows.some((r) => r.target === f.target && r.fingerprint === f.fingerprint)) continue;
         const now = new Date();
-        const row: StoredFinding = { id: `id-${rows.length}`, kind: f.kind, severity: f.severity, ruleId: f.ruleId, title: f.title, target: f.target ?? '', fingerprint: f.fingerprint ?? '', location: f.location ?? null, data: jsonbOrder(f.data ?? {}), status: 'OPEN', reopened: false, taskId: null, firstSeenAt: now, lastSeenAt: now, resolvedAt: null };
+        const row: StoredFinding = { id: `id-${rows.length}`, kind: f.kind, severity: f.severity, ruleId: f.ruleId, title: f.title, target: f.target ?? '', fingerprint: f.fingerprint ?? '', location: f.location ?? null, data: jsonbOrder(f.data ?? {}), status: 'OPEN', reopened: false, reopenedAt: null, taskId: null, firstSeenAt: now, lastSeenAt: now, resolvedAt: null };
         rows.push(row);
         inserted.push(row);
       }
