@@ -25,6 +25,8 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // dist/ holds compiled copies of every package.json (npm run build): not modules of the workspace.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/tmp/'],
 };
 
 module.exports = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CollectingEmitter, runTask } from '@bulkhead/task-runner';
+import { CollectingEmitter, runTask } from '@bulkhead/plugin-sdk';
 import { CliError, type CliIo } from '../cli-io';
 import { cliRegistry } from '../registry';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { buildScanReport, formatScanTable, type ScanReport } from '@bulkhead/plugin-scanner';
-import { CollectingEmitter, runTask } from '@bulkhead/task-runner';
+import { CollectingEmitter, runTask } from '@bulkhead/plugin-sdk';
 import { CliError, ExitCode, parseFormat, type CliIo } from '../cli-io';
 import { cliRegistry } from '../registry';
 import { GraphqlClient, waitForTask, type RemoteTask } from '../remote/graphql-client';
