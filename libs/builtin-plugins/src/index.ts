@@ -1,2 +1,3 @@
 export * from './builtin-plugins';
 export * from './load-plugins';
+export * from './plugin-package';

@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PluginRegistry, validatePlugin, type BulkheadPlugin } from '@bulkhead/plugin-sdk';
-import { builtinPlugins } from './builtin-plugins';
+import type { PluginApi } from '@bulkhead/plugin-sdk/api';
+import type { PluginCli } from '@bulkhead/plugin-sdk/cli';
+import { builtinPluginPackages } from './builtin-plugins';
+import { entryExport, type PluginPackage } from './plugin-package';
 
 /** A configured plugin package is missing or does not export a valid plugin: a start-up error. */
 export class PluginLoadError extends Error {
@@ -15,31 +18,20 @@ export class PluginLoadError extends Error {
   }
 }
 
+function firstLine(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+}
+
 /**
- * Requires one plugin package: its default export or its `plugin` export must be a valid
- * BulkheadPlugin. Resolved from the working directory first (where an installation keeps its
- * plugins), then from Bulkhead's own node_modules. Absolute paths are accepted too.
+ * Where a package is looked up: the working directory first (where an installation keeps its
+ * plugins), then Bulkhead's own node_modules. Absolute paths are accepted too.
  */
-export function loadPluginPackage(name: string, cwd = process.cwd()): BulkheadPlugin {
-  let exported: unknown;
-  try {
-    const resolved = resolvePackage(name, cwd);
-    exported = require(resolved);
-  } catch (error) {
-    if (error instanceof PluginLoadError) throw error;
-    throw new PluginLoadError(name, error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error), { cause: error });
-  }
-  const module = exported as { default?: unknown; plugin?: unknown } | undefined;
-  const candidate = (module?.default ?? module?.plugin) as BulkheadPlugin | undefined;
-  if (!candidate) throw new PluginLoadError(name, 'it has neither a default export nor a `plugin` export');
-  const problems = validatePlugin(candidate);
-  if (problems.length) throw new PluginLoadError(name, problems.join('; '));
-  return candidate;
+function requirers(cwd: string): NodeJS.Require[] {
+  return [createRequire(path.join(cwd, 'noop.js')), require];
 }
 
 function resolvePackage(name: string, cwd: string): string {
-  const attempts = [createRequire(path.join(cwd, 'noop.js')), require];
-  for (const req of attempts) {
+  for (const req of requirers(cwd)) {
     try {
       return req.resolve(name);
     } catch {
@@ -50,18 +42,100 @@ function resolvePackage(name: string, cwd: string): string {
 }
 
 /**
- * The registry of built-in plugins plus the configured packages. Throws at start-up for a
- * missing or broken package, a duplicate plugin id or two handlers for one task.
+ * Requires one plugin package: its default export or its `plugin` export must be a valid
+ * BulkheadPlugin.
  */
-export function loadPlugins(names: readonly string[], builtins: readonly BulkheadPlugin[] = builtinPlugins()): PluginRegistry {
-  const registry = new PluginRegistry(builtins);
-  for (const name of names) {
-    const plugin = loadPluginPackage(name);
+export function loadPluginPackage(name: string, cwd = process.cwd()): BulkheadPlugin {
+  let exported: unknown;
+  try {
+    exported = require(resolvePackage(name, cwd));
+  } catch (error) {
+    if (error instanceof PluginLoadError) throw error;
+    throw new PluginLoadError(name, firstLine(error), { cause: error });
+  }
+  const candidate = entryExport<BulkheadPlugin>(exported, 'plugin');
+  if (!candidate) throw new PluginLoadError(name, 'it has neither a default export nor a `plugin` export');
+  const problems = validatePlugin(candidate);
+  if (problems.length) throw new PluginLoadError(name, problems.join('; '));
+  return candidate;
+}
+
+/**
+ * Resolves `<package>/<entry>` next to the package, or undefined when the package has no such
+ * entry (not found, or not in its `exports`). Only resolution failures mean "absent".
+ */
+function resolveEntry(name: string, entry: string, cwd: string): string | undefined {
+  const specifier = `${name.replace(/\/+$/, '')}/${entry}`;
+  for (const req of requirers(cwd)) {
     try {
-      registry.register(plugin);
+      return req.resolve(specifier);
+    } catch {
+      // absent here: try the next location
+    }
+  }
+  return undefined;
+}
+
+/** Loads an entry that exists; anything wrong in it (a throw at import, no export) names the package and entry. */
+function loadEntry<T>(name: string, entry: 'api' | 'cli', cwd: string): T | undefined {
+  const resolved = resolveEntry(name, entry, cwd);
+  if (resolved === undefined) return undefined;
+  let exported: unknown;
+  try {
+    exported = require(resolved);
+  } catch (error) {
+    throw new PluginLoadError(name, `its ${entry} entry (${resolved}) failed to load: ${firstLine(error)}`, { cause: error });
+  }
+  const value = entryExport<T>(exported, entry);
+  if (!value) throw new PluginLoadError(name, `its ${entry} entry (${resolved}) has neither a default export nor an \`${entry}\` export`);
+  return value;
+}
+
+/** An npm (or path) plugin package as a descriptor: the plugin now, its entries when asked for. */
+export function npmPluginPackage(name: string, cwd = process.cwd()): PluginPackage {
+  const plugin = loadPluginPackage(name, cwd);
+  return {
+    name,
+    plugin,
+    loadApi: async () => loadEntry<PluginApi>(name, 'api', cwd),
+    loadCli: async () => loadEntry<PluginCli>(name, 'cli', cwd),
+  };
+}
+
+/**
+ * The built-in plugin packages plus the configured ones, checked together: throws at start-up
+ * for a missing or broken package, a duplicate plugin id or two handlers for one task. The
+ * packages' `api`/`cli` entries are loaded later, by the host that needs them.
+ */
+export function loadPluginPackages(names: readonly string[], builtins: readonly PluginPackage[] = builtinPluginPackages()): PluginPackage[] {
+  const registry = new PluginRegistry(builtins.map((pkg) => pkg.plugin));
+  const packages = [...builtins];
+  for (const name of names) {
+    const pkg = npmPluginPackage(name);
+    try {
+      registry.register(pkg.plugin);
     } catch (error) {
       throw new PluginLoadError(name, (error as Error).message, { cause: error });
     }
+    packages.push(pkg);
   }
-  return registry;
+  return packages;
+}
+
+/** The task registry of loaded packages. */
+export function registryOf(packages: readonly PluginPackage[]): PluginRegistry {
+  return new PluginRegistry(packages.map((pkg) => pkg.plugin));
+}
+
+/**
+ * The registry of built-in plugins plus the configured packages (the worker's and the inline
+ * CLI's view: tasks only).
+ */
+export function loadPlugins(names: readonly string[], builtins: readonly BulkheadPlugin[] = builtinPluginPackages().map((pkg) => pkg.plugin)): PluginRegistry {
+  const none = async (): Promise<undefined> => undefined;
+  const packages = loadPluginPackages(
+    names,
+    builtins.map((plugin) => ({ name: plugin.manifest.id, plugin, loadApi: none, loadCli: none })),
+  );
+  return registryOf(packages);
 }
