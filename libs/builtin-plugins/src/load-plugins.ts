@@ -4,6 +4,7 @@ import { PluginRegistry, validatePlugin, type BulkheadPlugin } from '@bulkhead/p
 import type { PluginApi } from '@bulkhead/plugin-sdk/api';
 import type { PluginCli } from '@bulkhead/plugin-sdk/cli';
 import { builtinPluginPackages } from './builtin-plugins';
+import { shareHostSingletons } from './host-singletons';
 import { entryExport, type PluginPackage } from './plugin-package';
 
 /** A configured plugin package is missing or does not export a valid plugin: a start-up error. */
@@ -48,7 +49,10 @@ function resolvePackage(name: string, cwd: string): string {
 export function loadPluginPackage(name: string, cwd = process.cwd()): BulkheadPlugin {
   let exported: unknown;
   try {
-    exported = require(resolvePackage(name, cwd));
+    const resolved = resolvePackage(name, cwd);
+    // Before its first require: the package must load the host's Nest, GraphQL, zod and SDK.
+    shareHostSingletons(resolved);
+    exported = require(resolved);
   } catch (error) {
     if (error instanceof PluginLoadError) throw error;
     throw new PluginLoadError(name, firstLine(error), { cause: error });
