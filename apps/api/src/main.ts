@@ -1,5 +1,5 @@
 import { ApiStartupError, loadApiConfig, startApi } from '@bulkhead/api';
-import { loadPlugins, PluginLoadError } from '@bulkhead/builtin-plugins';
+import { loadPluginPackages, PluginLoadError, registryOf } from '@bulkhead/builtin-plugins';
 import { ConfigError, createLogger } from '@bulkhead/common';
 
 /**
@@ -10,8 +10,8 @@ import { ConfigError, createLogger } from '@bulkhead/common';
 async function main(): Promise<void> {
   const config = loadApiConfig();
   const logger = createLogger('api');
-  const registry = loadPlugins(config.BULKHEAD_PLUGINS);
-  const api = await startApi({ config, registry, logger });
+  const plugins = loadPluginPackages(config.BULKHEAD_PLUGINS);
+  const api = await startApi({ config, registry: registryOf(plugins), plugins, logger });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -1,16 +1,17 @@
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
 import { ArtifactEntity, createTestDatabase, FindingEntity, PackageEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
+import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import {
-  alertsChannel,
   createRedis,
   deleteKeysWithPrefix,
-  parseRaisedAlertMessage,
+  findingsRaisedChannel,
+  FindingsPublisher,
+  parseRaisedFinding,
   TaskEventsPublisher,
   TaskQueues,
   TaskSubmitter,
   taskUpdateOf,
-  type RaisedAlertMessage,
 } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import type { Redis } from 'ioredis';
@@ -19,7 +20,7 @@ import { FINISHED, REDIS_URL, testPrefix, waitFor, waitForStatus } from './testi
 
 /*
  * The worker's two Redis pub/sub duties: hearing cancellations of the tasks it runs (and
- * aborting them), and announcing the runtime alerts its tasks insert on the alert channel.
+ * aborting them), and announcing every finding its tasks insert on the findings channel.
  */
 
 jest.setTimeout(60_000);
@@ -138,17 +139,17 @@ const EVENTS = [
   { 'evt.type': 'execve', 'evt.time': '2025-03-01T10:00:02.000000000Z', 'proc.name': 'bash', 'container.id': 'host' },
 ];
 
-describe('runtime alerts inserted by a worker task', () => {
+describe('findings inserted by a worker task', () => {
   let listener: Redis;
-  const heard: RaisedAlertMessage[] = [];
+  const heard: StoredFinding[] = [];
 
   beforeAll(async () => {
     listener = createRedis(REDIS_URL, 'subscriber');
     listener.on('message', (_channel: string, message: string) => {
-      const alert = parseRaisedAlertMessage(message);
-      if (alert) heard.push(alert);
+      const finding = parseRaisedFinding(message);
+      if (finding) heard.push(finding);
     });
-    await listener.subscribe(alertsChannel(prefix));
+    await listener.subscribe(findingsRaisedChannel(prefix));
   });
 
   afterAll(() => listener?.disconnect());
@@ -161,7 +162,7 @@ describe('runtime alerts inserted by a worker task', () => {
   };
   const runtimeRows = () => db.dataSource.manager.countBy(FindingEntity, { kind: 'runtime' });
 
-  it('are published once on the alert channel, as the stored rows', async () => {
+  it('are published once on the findings channel, as the stored rows', async () => {
     const done = await evaluate();
     expect(done.result).toMatchObject({ events: 3, alerts: 1 });
     await waitFor('the alert on the channel', async () => heard.length > 0, 5_000, 20);
@@ -169,14 +170,23 @@ describe('runtime alerts inserted by a worker task', () => {
     expect(heard).toEqual([
       {
         id: row.id,
+        kind: 'runtime',
         severity: 'MEDIUM',
+        ruleId: row.ruleId,
+        title: row.title,
         target: 'container:c0ffee',
-        alert: expect.objectContaining({ rule: 'Shell in container', priority: 'Warning', time: '2025-03-01T10:00:00.000000001Z', tags: ['container', 'shell'] }),
-        firstSeenAt: row.firstSeenAt.toISOString(),
-        lastSeenAt: row.lastSeenAt.toISOString(),
+        location: row.location,
+        data: expect.objectContaining({ rule: 'Shell in container', priority: 'Warning', time: '2025-03-01T10:00:00.000000001Z', tags: ['container', 'shell'] }),
+        fingerprint: row.fingerprint,
+        taskId: done.id,
+        status: 'OPEN',
+        reopened: false,
+        firstSeenAt: row.firstSeenAt,
+        lastSeenAt: row.lastSeenAt,
+        resolvedAt: null,
       },
     ]);
-    expect(heard[0]?.alert).toEqual(row.data);
+    expect(heard[0]?.data).toEqual(row.data);
     expect(row.taskId).toBe(done.id);
   });
 
@@ -185,9 +195,9 @@ describe('runtime alerts inserted by a worker task', () => {
     const row = await db.dataSource.manager.findOneByOrFail(FindingEntity, { kind: 'runtime' });
     const again = await evaluate();
     // A marker published after the task finished arrives after anything the task published.
-    const producer = createRedis(REDIS_URL, 'producer');
-    const marker = { id: 'marker', severity: 'LOW', target: 'marker', alert: {}, firstSeenAt: '', lastSeenAt: '' };
-    await producer.publish(alertsChannel(prefix), JSON.stringify(marker)).finally(() => producer.disconnect());
+    const producer = new FindingsPublisher({ redisUrl: REDIS_URL, prefix });
+    const marker: StoredFinding = { ...row, status: 'OPEN', reopened: false, resolvedAt: null, id: 'marker' };
+    await producer.publish([marker]).finally(() => producer.close());
     await waitFor('the marker', async () => heard.some((a) => a.id === 'marker'), 5_000, 20);
     expect(heard.map((a) => a.id)).toEqual([row.id, 'marker']);
     expect(await runtimeRows()).toBe(before);

@@ -9,7 +9,7 @@ import type { AlertOutput } from '@bulkhead/plugin-runtime';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AlertEvents } from './alerts/alert-events';
+import type { AlertEvents } from './alerts/alert-events';
 import { AlertRecorder } from './alerts/alert-recorder';
 import { AlertStore } from './alerts/alert-store';
 import { AlertService } from './alerts/alert.service';
@@ -19,8 +19,10 @@ import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
 import { HealthController } from './health/health.controller';
+import { HostModule, type HostCapabilities } from './host/host.module';
 import { ReadinessService } from './health/readiness.service';
 import { ImageService } from './images/image.service';
+import type { PluginNestModule } from './plugin-apis/load-plugin-apis';
 import { PluginsService } from './plugins/plugins.service';
 import { RuntimeIngestController } from './runtime-ingest/runtime-ingest.controller';
 import { RuntimeIngestService } from './runtime-ingest/runtime-ingest.service';
@@ -65,8 +67,12 @@ export interface ApiDependencies {
   taskEventsPublisher: TaskEventsPublisher;
   /** Loaded BULKHEAD_RUNTIME_RULES, or null when none are configured (ingest answers 503). */
   runtime: RuntimeDetection | null;
-  /** Redis pub/sub of new alerts (alertRaised). */
+  /** New runtime alerts among the host's finding events (alertRaised). */
   alertEvents: AlertEvents;
+  /** The host capabilities plugin modules inject (SDK tokens). */
+  host: HostCapabilities;
+  /** The Nest modules of the plugins' API entries, imported after the core's. */
+  pluginModules: readonly PluginNestModule[];
   /** Where new alerts are also sent (stdout, file, webhook), as configured. */
   alertOutputs: readonly AlertOutput[];
 }
@@ -89,6 +95,8 @@ export class ApiModule {
           introspection: deps.config.GRAPHQL_INTROSPECTION,
           subscriptions: { 'graphql-ws': { path: '/graphql' } },
         }),
+        HostModule.forRoot(deps.host),
+        ...deps.pluginModules,
       ],
       controllers: [HealthController, RuntimeIngestController],
       providers: [
@@ -107,7 +115,7 @@ export class ApiModule {
         { provide: RUNTIME_DETECTION, useValue: deps.runtime },
         { provide: ALERT_EVENTS, useValue: deps.alertEvents },
         { provide: ALERT_STORE, useValue: alertStore },
-        { provide: ALERT_RECORDER, useValue: new AlertRecorder(alertStore, deps.alertEvents, deps.alertOutputs, deps.logger) },
+        { provide: ALERT_RECORDER, useValue: new AlertRecorder(deps.host.findings, deps.alertOutputs, deps.logger) },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         ReadinessService,
         PluginsService,

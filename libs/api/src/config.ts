@@ -2,6 +2,9 @@ import { env, loadConfig, platformConfigFields } from '@bulkhead/common';
 import { z } from 'zod';
 import { runtimeConfigFields } from './runtime-ingest/runtime-config';
 
+/** 10 MiB: kube-apiserver's audit webhook batches are far smaller (its batch max is 10 000 events). */
+export const DEFAULT_MAX_EVENT_BODY_BYTES = 10 * 1024 * 1024;
+
 /**
  * API configuration, read from environment variables once at start-up. A missing or malformed
  * value stops the process with a message naming the variable (see loadConfig).
@@ -14,6 +17,11 @@ export const apiConfigSchema = z.object({
   GRAPHQL_PLAYGROUND: env.bool(false),
   /** Answer introspection queries (clients and code generators need it; some deployments hide it). */
   GRAPHQL_INTROSPECTION: env.bool(true),
+  /**
+   * Largest request body a plugin HTTP route reads whole (413 above), and the longest line of a
+   * streamed one (HostBodyReader).
+   */
+  BULKHEAD_MAX_EVENT_BODY_BYTES: env.int(DEFAULT_MAX_EVENT_BODY_BYTES, { min: 1024, max: 1024 * 1024 * 1024 }),
   ...runtimeConfigFields,
 });
 

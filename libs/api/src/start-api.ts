@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { connectDatabase, runMigrations, TaskStore } from '@bulkhead/persistence';
+import { connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -12,7 +12,15 @@ import type { DataSource } from 'typeorm';
 import { AlertEvents } from './alerts/alert-events';
 import { ApiModule } from './api.module';
 import { loadApiConfig, type ApiConfig } from './config';
-import { useBodyParsersExceptIngest } from './runtime-ingest/body-parsers';
+import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
+import { StreamedBodyReader } from './host/body-reader';
+import { RedisFindingEvents } from './host/finding-events';
+import { StoreHostArtifacts } from './host/host-artifacts';
+import { PostgresHostFindings } from './host/host-findings';
+import { StoreHostTasks } from './host/host-tasks';
+import type { HostCapabilities } from './host/host.module';
+import { DataSourcePluginDatabase } from './host/plugin-database';
+import { loadPluginApis, pluginNestModules, type ApiPluginPackage } from './plugin-apis/load-plugin-apis';
 import { createAlertOutputs, loadRuntimeDetection } from './runtime-ingest/runtime-detection';
 import { NestPinoLogger } from './startup/nest-logger';
 import { asStartupError } from './startup/startup-error';
@@ -20,7 +28,14 @@ import { asStartupError } from './startup/startup-error';
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
   registry: PluginRegistry;
-  /** Validated configuration; default: read from process.env with loadApiConfig. */
+  /**
+   * The packages of those plugins whose `api` entries the API loads (their Nest modules,
+   * migrations, configuration). Default: none (the registry's tasks only).
+   */
+  plugins?: readonly ApiPluginPackage[];
+  /** Where configuration is read from (the core's unless `config` is given, and every plugin's); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Validated configuration; default: read from `env` with loadApiConfig. */
   config?: ApiConfig;
   /** Override config PORT (0 = an ephemeral port, for tests). */
   port?: number;
@@ -50,7 +65,8 @@ export interface ApiHandle {
  * services or a busy port fail with an ApiStartupError whose message is for the operator.
  */
 export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
-  const config = options.config ?? loadApiConfig();
+  const env = options.env ?? process.env;
+  const config = options.config ?? loadApiConfig(env);
   const logger = options.logger ?? createLogger('api');
   const port = options.port ?? config.PORT;
   const host = options.host ?? config.HOST;
@@ -61,7 +77,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   };
 
   try {
-    // First: a rules error is the operator's to fix, whatever the state of Postgres and Redis.
+    // First: configuration and rules errors are the operator's to fix, whatever the state of Postgres and Redis.
+    const pluginApis = await loadPluginApis(options.plugins ?? [], env);
     const runtime = await loadRuntimeDetection(config, logger);
     const alertOutputs = createAlertOutputs(config, logger);
     owned.push(() => Promise.all(alertOutputs.map((output) => output.close())));
@@ -73,6 +90,12 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       if (ran.length > 0) logger.info({ migrations: ran }, 'database migrations applied');
       dataSource = connected;
     }
+    // After the core migrations, whoever ran those (a shared data source is migrated by its owner).
+    const pluginSteps = await runPluginMigrations(
+      dataSource,
+      pluginApis.map(({ pluginId, api }) => ({ pluginId, migrations: api.migrations ?? [] })),
+    );
+    if (pluginSteps.length > 0) logger.info({ migrations: pluginSteps }, 'plugin migrations applied');
     await checkRedis(config.REDIS_URL);
     const queueSettings = { redisUrl: config.REDIS_URL, prefix: config.BULKHEAD_QUEUE_PREFIX };
     const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness' });
@@ -85,8 +108,23 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
     const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource), queues, logger });
-    const alertEvents = new AlertEvents(queueSettings, logger);
-    owned.push(() => alertEvents.close());
+    const findingEvents = new RedisFindingEvents(queueSettings, logger);
+    owned.push(() => findingEvents.close());
+    const capabilities: HostCapabilities = {
+      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource), submitter, registry: options.registry, dataSource }),
+      artifacts: new StoreHostArtifacts(new ImageStore(dataSource)),
+      findings: new PostgresHostFindings(dataSource, findingEvents, logger),
+      findingEvents,
+      bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
+      database: new DataSourcePluginDatabase(dataSource),
+      logger,
+    };
+    const alertEvents = new AlertEvents(findingEvents);
+    const pluginModules = pluginNestModules(pluginApis, logger);
+    // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
+    for (const { api, pluginId } of pluginApis) {
+      if (api.close) owned.push(() => api.close!().catch((error: unknown) => logger.warn({ plugin: pluginId, err: (error as Error).message }, 'plugin close failed')));
+    }
 
     const app = await NestFactory.create<NestExpressApplication>(
       ApiModule.forRoot({
@@ -102,6 +140,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         runtime,
         alertEvents,
         alertOutputs,
+        host: capabilities,
+        pluginModules,
       }),
       {
         logger: new NestPinoLogger(logger),
@@ -111,11 +151,11 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     // Closed first: stop accepting requests and subscriptions before their connections go.
     owned.push(() => app.close());
-    useBodyParsersExceptIngest(app);
+    useBodyParsersForGraphqlOnly(app);
     await app.listen(port, host);
     const address = app.getHttpServer().address() as AddressInfo;
     const url = `http://${displayHost(address)}:${address.port}`;
-    logger.info({ url: `${url}/graphql`, plugins: options.registry.list().map((p) => p.manifest.id) }, 'api listening');
+    logger.info({ url: `${url}/graphql`, plugins: options.registry.list().map((p) => p.manifest.id), pluginApis: pluginApis.map((p) => p.pluginId) }, 'api listening');
 
     let closing: Promise<void> | undefined;
     return { app, url, port: address.port, host, close: () => (closing ??= closeOwned()) };

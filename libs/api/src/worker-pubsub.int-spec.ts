@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FindingEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
-import { AlertPublisher, alertsChannel, createRedis } from '@bulkhead/queue';
+import { createRedis, findingsRaisedChannel, FindingsPublisher } from '@bulkhead/queue';
 import type { Client } from 'graphql-ws';
 import { z } from 'zod';
 import type { ApiHandle } from './start-api';
@@ -99,13 +99,13 @@ describe('alerts raised by a worker task', () => {
     const received: AlertNode[] = [];
     const errors: unknown[] = [];
     const redis = createRedis(REDIS_URL, 'producer');
-    const subscribers = async () => Number(((await redis.call('PUBSUB', 'NUMSUB', alertsChannel(db.schema))) as [string, number])[1]);
+    const subscribers = async () => Number(((await redis.call('PUBSUB', 'NUMSUB', findingsRaisedChannel(db.schema))) as [string, number])[1]);
     const baseline = await subscribers();
     const unsubscribe = ws.subscribe<{ alertRaised: AlertNode }>(
       { query: 'subscription { alertRaised(filter: { namespace: "payments" }) { id rule priority time target outputFields } }' },
       { next: (result) => (result.data ? received.push(result.data.alertRaised) : errors.push(result.errors)), error: (e) => errors.push(e), complete: () => undefined },
     );
-    const marker = new AlertPublisher({ redisUrl: REDIS_URL, prefix: db.schema });
+    const marker = new FindingsPublisher({ redisUrl: REDIS_URL, prefix: db.schema });
     try {
       await until('the subscription to reach Redis', async () => ((await subscribers()) > baseline ? true : undefined));
       const input = { rules: { inline: RULES }, events: { inline: EVENTS } };
@@ -124,7 +124,26 @@ describe('alerts raised by a worker task', () => {
       expect(await finished(second)).toBe(TaskStatus.SUCCEEDED);
       // Published after the second task finished: heard after anything that task published.
       const markerAlert = { rule: 'marker', output: 'marker', priority: 'Error', source: 'syscall', tags: [], time: '2025-04-01T09:00:00.000000000Z', output_fields: { 'k8s.ns.name': 'payments' } };
-      await marker.publish([{ id: 'marker', severity: 'HIGH', target: 'host:marker', alert: markerAlert, firstSeenAt: new Date(), lastSeenAt: new Date() }]);
+      const now = new Date();
+      await marker.publish([
+        {
+          id: 'marker',
+          kind: 'runtime',
+          severity: 'HIGH',
+          ruleId: 'marker',
+          title: 'marker',
+          target: 'host:marker',
+          location: null,
+          data: markerAlert,
+          fingerprint: 'marker',
+          taskId: null,
+          status: 'OPEN',
+          reopened: false,
+          firstSeenAt: now,
+          lastSeenAt: now,
+          resolvedAt: null,
+        },
+      ]);
       await until('the marker', async () => (received.some((a) => a.id === 'marker') ? true : undefined));
       expect(received.map((a) => a.id)).toEqual([rows[0]?.id, 'marker']);
       expect(await db.dataSource.manager.countBy(FindingEntity, { kind: 'runtime' })).toBe(2);

@@ -49,7 +49,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
 }
 
 /** Any 32-bit number unique to Bulkhead: serialises concurrent migration runs (API replicas, workers). */
-const MIGRATION_LOCK_ID = 0x42_48_4d_31;
+export const MIGRATION_LOCK_ID = 0x42_48_4d_31;
 
 /**
  * Creates the schema if needed and runs pending migrations, holding a Postgres advisory lock so

@@ -1,4 +1,5 @@
 import { findingFingerprint, type FindingResult, type PluginKind, type Severity } from '@bulkhead/plugin-sdk';
+import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import type { DataSource } from 'typeorm';
 import { FindingEntity } from './entities';
 import { tableName } from './table-name';
@@ -131,4 +132,13 @@ function toUpserted(row: ReturnedRow): UpsertedFinding {
     lastSeenAt: new Date(row.last_seen_at),
     inserted: row.inserted,
   };
+}
+
+/**
+ * An upserted row as the SDK's StoredFinding (what HostFindings returns and the findings
+ * channel carries). Every finding is OPEN until findings carry a stored lifecycle.
+ */
+export function storedFindingOf(finding: UpsertedFinding): StoredFinding {
+  const { inserted: _inserted, ...row } = finding;
+  return { ...row, status: 'OPEN', reopened: false, resolvedAt: null };
 }

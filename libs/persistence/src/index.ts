@@ -12,3 +12,4 @@ export * from './table-name';
 export * from './result-writer';
 export * from './test-database';
 export * from './image-inventory-cache';
+export * from './plugin-migrations';

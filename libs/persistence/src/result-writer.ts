@@ -29,7 +29,7 @@ export interface ResultWriterOptions {
  * - an artifact's package inventory is replaced in one transaction;
  * - findings are upserted on (target, fingerprint) (upsertFindings, policy `refresh`):
  *   lastSeenAt moves, firstSeenAt stays, and only findings new to the database reach
- *   `onNewFindings` (the worker announces new runtime alerts with it).
+ *   `onNewFindings` (the worker announces every new finding with it).
  */
 export class ResultWriter implements ResultEmitter {
   constructor(

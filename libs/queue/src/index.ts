@@ -3,7 +3,7 @@ export * from './job-options';
 export * from './redis';
 export * from './task-queues';
 export * from './task-events';
-export * from './alert-events';
+export * from './findings-events';
 export * from './task-submitter';
 export * from './reconciler';
 export * from './stable-json';

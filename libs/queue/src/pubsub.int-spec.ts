@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TaskStatus } from '@bulkhead/persistence';
 import type { Redis } from 'ioredis';
+import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import {
-  AlertPublisher,
-  alertsChannel,
   createRedis,
-  parseRaisedAlertMessage,
+  findingsRaisedChannel,
+  FindingsPublisher,
+  parseRaisedFinding,
   TaskCancellationListener,
   taskCancelChannel,
   TaskEventsPublisher,
   taskEventsChannel,
-  type RaisedAlertMessage,
   type TaskUpdate,
 } from './index';
 
@@ -40,36 +40,53 @@ function update(id: string, status: TaskStatus): TaskUpdate {
   return { id, kind: 'scanner', type: 'echo', status, progress: 0, progressMessage: null, error: null, attempts: 1, updatedAt: new Date().toISOString() };
 }
 
-describe('AlertPublisher', () => {
-  it('publishes each alert on the installation alert channel, in order, in the wire format', async () => {
-    const { heard, redis } = await listen([alertsChannel(prefix)]);
-    const publisher = new AlertPublisher({ redisUrl: REDIS_URL, prefix });
+describe('FindingsPublisher', () => {
+  const firstSeenAt = new Date('2025-01-02T03:04:05.678Z');
+  const finding = (id: string, kind: StoredFinding['kind']): StoredFinding => ({
+    id,
+    kind,
+    severity: 'HIGH',
+    ruleId: `rule-${id}`,
+    title: `title ${id}`,
+    target: 'container:c1',
+    location: null,
+    data: { rule: 'r1', nested: { a: [1, 2] } },
+    fingerprint: `fp-${id}`,
+    taskId: null,
+    status: 'OPEN',
+    reopened: false,
+    firstSeenAt,
+    lastSeenAt: firstSeenAt,
+    resolvedAt: null,
+  });
+
+  it('publishes every finding, of any kind, on the installation findings channel, in order', async () => {
+    const { heard, redis } = await listen([findingsRaisedChannel(prefix)]);
+    const publisher = new FindingsPublisher({ redisUrl: REDIS_URL, prefix });
     try {
-      const firstSeenAt = new Date('2025-01-02T03:04:05.678Z');
-      await publisher.publish([
-        { id: 'a1', severity: 'HIGH', target: 'container:c1', alert: { rule: 'r1', output: 'o1' }, firstSeenAt, lastSeenAt: firstSeenAt },
-        { id: 'a2', severity: 'LOW', target: 'host:h', alert: { rule: 'r2', output: 'o2' }, firstSeenAt, lastSeenAt: firstSeenAt },
-      ]);
+      await publisher.publish([finding('a1', 'runtime'), finding('a2', 'benchmark'), finding('a3', 'scanner')]);
       await publisher.publish([]);
-      await until('two alerts', () => heard.length === 2);
+      await until('three findings', () => heard.length === 3);
       const messages = heard.map(([channel, message]) => {
-        expect(channel).toBe(`${prefix}:runtime-alerts`);
-        return parseRaisedAlertMessage(message) as RaisedAlertMessage;
+        expect(channel).toBe(`${prefix}:findings-raised`);
+        return parseRaisedFinding(message);
       });
-      expect(messages).toEqual([
-        { id: 'a1', severity: 'HIGH', target: 'container:c1', alert: { rule: 'r1', output: 'o1' }, firstSeenAt: '2025-01-02T03:04:05.678Z', lastSeenAt: '2025-01-02T03:04:05.678Z' },
-        { id: 'a2', severity: 'LOW', target: 'host:h', alert: { rule: 'r2', output: 'o2' }, firstSeenAt: '2025-01-02T03:04:05.678Z', lastSeenAt: '2025-01-02T03:04:05.678Z' },
-      ]);
+      expect(messages).toEqual([finding('a1', 'runtime'), finding('a2', 'benchmark'), finding('a3', 'scanner')]);
     } finally {
       await publisher.close();
       redis.disconnect();
     }
   });
 
-  it('parses only raised-alert messages', () => {
-    expect(parseRaisedAlertMessage('not json')).toBeUndefined();
-    expect(parseRaisedAlertMessage('null')).toBeUndefined();
-    expect(parseRaisedAlertMessage(JSON.stringify({ id: 'x', severity: 'LOW', target: 't', alert: 'text', firstSeenAt: 'a', lastSeenAt: 'b' }))).toBeUndefined();
+  it('parses only raised-finding messages', () => {
+    expect(parseRaisedFinding('not json')).toBeUndefined();
+    expect(parseRaisedFinding('null')).toBeUndefined();
+    expect(parseRaisedFinding('[]')).toBeUndefined();
+    const wire = JSON.parse(JSON.stringify(finding('x', 'runtime'))) as Record<string, unknown>;
+    expect(parseRaisedFinding(JSON.stringify({ ...wire, kind: 'alien' }))).toBeUndefined();
+    expect(parseRaisedFinding(JSON.stringify({ ...wire, data: 'text' }))).toBeUndefined();
+    expect(parseRaisedFinding(JSON.stringify({ ...wire, firstSeenAt: 'yesterday' }))).toBeUndefined();
+    expect(parseRaisedFinding(JSON.stringify(wire))).toEqual(finding('x', 'runtime'));
   });
 });
 

@@ -1,6 +1,6 @@
 import { isPermanentError, silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
-import { isFinishedStatus, ResultWriter, TaskStatus, type TaskEntity, type TaskStore, type UpsertedFinding } from '@bulkhead/persistence';
-import { JobName, raisedAlertOf, taskUpdateOf, type AlertPublisher, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
+import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore, type UpsertedFinding } from '@bulkhead/persistence';
+import { JobName, taskUpdateOf, type FindingsPublisher, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
 import { runTask } from '@bulkhead/plugin-sdk';
 import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { DataSource } from 'typeorm';
@@ -11,8 +11,8 @@ export interface TaskProcessorDeps {
   tasks: TaskStore;
   registry: PluginRegistry;
   events: TaskEventsPublisher;
-  /** Announces runtime findings a task inserted on the alert channel (API `alertRaised`). */
-  alerts?: AlertPublisher;
+  /** Announces every finding a task inserted on the findings channel (API FindingEvents). */
+  findings?: FindingsPublisher;
   logger?: TaskLogger;
   /** True once the host is shutting down: an abort then means "release", not "fail". */
   isShuttingDown: () => boolean;
@@ -111,7 +111,7 @@ export class TaskProcessor {
         { taskId, kind: task.kind, type: task.type, input: task.input },
         {
           registry: this.deps.registry,
-          emit: new ResultWriter(this.deps.dataSource, taskId, log, { onNewFindings: (fresh) => this.announceAlerts(fresh, log) }),
+          emit: new ResultWriter(this.deps.dataSource, taskId, log, { onNewFindings: (fresh) => this.announceFindings(fresh, log) }),
           logger: log,
           signal,
           onProgress: (fraction, message) => progress.report(fraction, message),
@@ -174,12 +174,11 @@ export class TaskProcessor {
     }
   }
 
-  /** New runtime findings are alerts: API replicas push them to `alertRaised` subscribers. */
-  private async announceAlerts(fresh: readonly UpsertedFinding[], log: TaskLogger): Promise<void> {
-    const alerts = fresh.filter((f) => f.kind === 'runtime');
-    if (alerts.length === 0 || !this.deps.alerts) return;
+  /** Every newly inserted finding, of any kind: API replicas hand them to their FindingEvents subscribers. */
+  private async announceFindings(fresh: readonly UpsertedFinding[], log: TaskLogger): Promise<void> {
+    if (fresh.length === 0 || !this.deps.findings) return;
     // Stored already: an announcement that fails is logged, never a failed task.
-    await this.deps.alerts.publish(alerts.map(raisedAlertOf)).catch((error: unknown) => log.warn({ err: error, alerts: alerts.length }, 'could not publish new runtime alerts'));
+    await this.deps.findings.publish(fresh.map(storedFindingOf)).catch((error: unknown) => log.warn({ err: error, findings: fresh.length }, 'could not publish new findings'));
   }
 
   private async publish(task: TaskEntity, log: TaskLogger): Promise<void> {

@@ -1,10 +1,10 @@
 import { PLUGIN_KINDS, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { connectDatabase, redactUrl, runMigrations, TaskStore } from '@bulkhead/persistence';
 import {
-  AlertPublisher,
   checkRedis,
   createRedis,
   DEFAULT_QUEUE_PREFIX,
+  FindingsPublisher,
   queueNameForKind,
   Reconciler,
   TaskCancellationListener,
@@ -44,7 +44,7 @@ export interface WorkerOptions {
 
 /**
  * The worker: one BullMQ Worker per plugin kind, a reconciler, a listener that aborts running
- * tasks when they are cancelled, a publisher of the runtime alerts its tasks insert, and the
+ * tasks when they are cancelled, a publisher of the findings its tasks insert, and the
  * connections they use. Usable standalone (apps/worker) or inside another process (`bulkhead serve`).
  */
 export class WorkerHost {
@@ -57,7 +57,7 @@ export class WorkerHost {
     private readonly connections: Redis[],
     private readonly queues: TaskQueues,
     private readonly events: TaskEventsPublisher,
-    private readonly alerts: AlertPublisher,
+    private readonly findings: FindingsPublisher,
     private readonly cancellations: TaskCancellationListener,
     readonly reconciler: Reconciler,
     private readonly options: WorkerOptions,
@@ -99,7 +99,7 @@ export class WorkerHost {
     const tasks = new TaskStore(dataSource);
     const queues = new TaskQueues({ redisUrl: options.redisUrl, prefix });
     const events = new TaskEventsPublisher({ redisUrl: options.redisUrl, prefix });
-    const alerts = new AlertPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-alerts-publisher' });
+    const findings = new FindingsPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-findings-publisher' });
     const reconciler = new Reconciler({ tasks, queues, logger: logger.child({ component: 'reconciler' }) });
     const connections: Redis[] = [];
     const workers: TaskWorker[] = [];
@@ -109,7 +109,7 @@ export class WorkerHost {
       tasks,
       registry: options.registry,
       events,
-      alerts,
+      findings,
       logger,
       isShuttingDown: () => lifecycle.shuttingDown,
     });
@@ -122,7 +122,7 @@ export class WorkerHost {
       // Subscribed before any job is taken: a task cannot start unheard.
       await cancellations.start();
     } catch (error) {
-      await Promise.allSettled([queues.close(), events.close(), alerts.close(), cancellations.close()]);
+      await Promise.allSettled([queues.close(), events.close(), findings.close(), cancellations.close()]);
       if (ownsDataSource) await dataSource.destroy().catch(() => undefined);
       throw error;
     }
@@ -143,7 +143,7 @@ export class WorkerHost {
       workers.push(worker);
       logger.info({ queue: worker.name, concurrency }, 'serving queue');
     }
-    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, alerts, cancellations, reconciler, options, logger, lifecycle);
+    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, findings, cancellations, reconciler, options, logger, lifecycle);
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await reconciler.start(options.reconcileIntervalMs ?? 60_000);
     return host;
@@ -173,7 +173,7 @@ export class WorkerHost {
         await Promise.all(this.workers.map((w) => w.close(true)));
       }
     }
-    await Promise.allSettled([this.queues.close(), this.events.close(), this.alerts.close(), this.cancellations.close()]);
+    await Promise.allSettled([this.queues.close(), this.events.close(), this.findings.close(), this.cancellations.close()]);
     for (const connection of this.connections) connection.disconnect();
     if (this.ownsDataSource) await this.dataSource.destroy().catch(() => undefined);
     this.logger.info('worker stopped');

@@ -1,5 +1,5 @@
 import { loadApiConfig, startApi, type ApiHandle } from '@bulkhead/api';
-import { loadPlugins } from '@bulkhead/builtin-plugins';
+import { loadPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { createLogger } from '@bulkhead/common';
 import { connectDatabase, runMigrations } from '@bulkhead/persistence';
 import { concurrencyFromConfig, loadWorkerConfig, startWorker, stopOnSignals, type WorkerHost } from '@bulkhead/worker';
@@ -22,7 +22,8 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
   const logger = createLogger('bulkhead');
   const apiConfig = loadApiConfig();
   const workerConfig = loadWorkerConfig();
-  const registry = loadPlugins(workerConfig.BULKHEAD_PLUGINS);
+  const plugins = loadPluginPackages(workerConfig.BULKHEAD_PLUGINS);
+  const registry = registryOf(plugins);
   // One connection pool for both roles; migrations run once, under an advisory lock.
   const dataSource = await connectDatabase({ url: workerConfig.DATABASE_URL, schema: workerConfig.DATABASE_SCHEMA });
   const handle: ServeHandle = {
@@ -50,7 +51,7 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
       });
     }
     if (role !== 'worker') {
-      handle.api = await startApi({ registry, config: apiConfig, port, host: options.host, dataSource, logger: logger.child({ role: 'api' }) });
+      handle.api = await startApi({ registry, plugins, config: apiConfig, port, host: options.host, dataSource, logger: logger.child({ role: 'api' }) });
       io.err(`bulkhead: GraphQL API at ${handle.api.url}/graphql${handle.worker ? ' (with an in-process worker)' : ''}`);
     } else {
       io.err(`bulkhead: worker serving ${handle.worker?.kinds.join(', ')}`);

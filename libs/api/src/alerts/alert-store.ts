@@ -7,12 +7,10 @@ import {
   pageSize,
   tableName as qualifiedTableName,
   toConnection,
-  upsertFindings,
   type Connection,
   type PageRequest,
-  type UpsertedFinding,
 } from '@bulkhead/persistence';
-import type { FindingResult, Severity } from '@bulkhead/plugin-sdk';
+import type { Severity } from '@bulkhead/plugin-sdk';
 import type { FalcoAlert } from '@bulkhead/plugin-runtime';
 import type { DataSource } from 'typeorm';
 import type { AlertCriteria } from './alert-filter';
@@ -37,11 +35,6 @@ interface AlertRow {
   last_seen_at: Date;
 }
 
-/** A runtime finding row as a stored alert (its data is the Falco alert alertToFinding stored). */
-export function storedAlertOf(finding: UpsertedFinding): StoredAlert {
-  return { id: finding.id, severity: finding.severity, target: finding.target, alert: finding.data as unknown as FalcoAlert, firstSeenAt: finding.firstSeenAt, lastSeenAt: finding.lastSeenAt };
-}
-
 function toStored(row: AlertRow): StoredAlert {
   return { id: row.id, severity: row.severity, target: row.target, alert: row.data, firstSeenAt: new Date(row.first_seen_at), lastSeenAt: new Date(row.last_seen_at) };
 }
@@ -61,18 +54,6 @@ export class AlertStore {
   /** The schema-qualified findings table (for EXPLAIN in tests). */
   get tableName(): string {
     return this.table;
-  }
-
-  /**
-   * Upserts runtime findings (from alertToFinding) and returns the newly inserted ones, in input
-   * order. Duplicates within the call are written once. A re-sent alert only moves lastSeenAt.
-   */
-  async record(findings: readonly FindingResult[]): Promise<StoredAlert[]> {
-    for (const f of findings) {
-      if (!f.fingerprint) throw new Error(`runtime finding for rule ${f.ruleId} has no fingerprint`);
-    }
-    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'touch' });
-    return stored.filter((f) => f.inserted).map(storedAlertOf);
   }
 
   /** Newest alert time first, keyset-paginated on (time, id). */

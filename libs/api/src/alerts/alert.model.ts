@@ -1,8 +1,8 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { PRIORITIES, type Priority } from '@bulkhead/plugin-runtime';
-import { ConnectionType } from '../graphql/connection';
+import { ConnectionType } from '@bulkhead/plugin-sdk/api';
 import { Severity } from '../graphql/enums';
-import { GraphQLJSON } from '../graphql/json.scalar';
+import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 
 /** Falco priorities; the enum values are Falco's own spelling (`Warning`), as stored in alerts. */
 export const FalcoPriority = Object.fromEntries(PRIORITIES.map((p) => [p.toUpperCase(), p])) as { [K in Priority as Uppercase<K>]: K };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Connection } from '../graphql/connection';
+import type { Connection } from '@bulkhead/plugin-sdk/api';
 import { mapConnection, pageRequest } from '../graphql/pagination';
 import { ALERT_EVENTS, ALERT_STORE } from '../tokens';
 import { AlertEvents } from './alert-events';

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { BENCHMARK_STATUSES, type BenchmarkStatus as PluginBenchmarkStatus } from '@bulkhead/plugin-benchmark';
-import { ConnectionType } from '../graphql/connection';
+import { ConnectionType } from '@bulkhead/plugin-sdk/api';
 import { Severity, TaskStatus } from '../graphql/enums';
 import { Task } from '../tasks/task.model';
 

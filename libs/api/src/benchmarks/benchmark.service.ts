@@ -3,7 +3,7 @@ import { benchmarkTaskFor } from '@bulkhead/plugin-benchmark';
 import { TaskStore, type TaskEntity, type TaskFilter as StoreTaskFilter } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { DataSource } from 'typeorm';
-import type { Connection } from '../graphql/connection';
+import type { Connection } from '@bulkhead/plugin-sdk/api';
 import { countTasks } from '../graphql/counts';
 import { mapConnection, pageRequest } from '../graphql/pagination';
 import { toTaskModel } from '../tasks/task.mapper';

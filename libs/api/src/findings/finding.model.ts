@@ -1,7 +1,7 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { ConnectionType } from '../graphql/connection';
+import { ConnectionType } from '@bulkhead/plugin-sdk/api';
 import { PluginKind, Severity } from '../graphql/enums';
-import { GraphQLJSON } from '../graphql/json.scalar';
+import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType({ description: 'A finding of any plugin kind: a vulnerability, a failed control, a runtime alert.' })
 export class Finding {

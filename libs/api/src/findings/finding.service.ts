@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FindingStore, isUuid, type FindingEntity, type FindingFilter as StoreFindingFilter } from '@bulkhead/persistence';
 import { DataSource } from 'typeorm';
-import type { Connection } from '../graphql/connection';
+import type { Connection } from '@bulkhead/plugin-sdk/api';
 import { countFindings } from '../graphql/counts';
 import { badUserInput } from '../graphql/errors';
 import { mapConnection, pageRequest } from '../graphql/pagination';

@@ -1,5 +1,5 @@
 import { Field, Float, ObjectType } from '@nestjs/graphql';
-import { ConnectionType } from '../graphql/connection';
+import { ConnectionType } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType()
 export class OperatingSystem {

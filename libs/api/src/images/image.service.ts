@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ImageStore, type ArtifactEntity, type PackageEntity } from '@bulkhead/persistence';
-import type { Connection } from '../graphql/connection';
+import type { Connection } from '@bulkhead/plugin-sdk/api';
 import { mapConnection, pageRequest } from '../graphql/pagination';
 import { IMAGE_STORE } from '../tokens';
 import type { Image, Package } from './image.model';

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import { GraphQLJSON } from '../graphql/json.scalar';
+import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 import { LifecyclePhase, PluginKind } from '../graphql/enums';
 
 @ObjectType({ description: 'A task type a plugin runs, with the JSON Schema its input must satisfy.' })

@@ -1,9 +1,6 @@
 import { env } from '@bulkhead/common';
 import { z } from 'zod';
 
-/** 10 MiB: kube-apiserver's audit webhook batches are far smaller (its batch max is 10 000 events). */
-export const DEFAULT_MAX_EVENT_BODY_BYTES = 10 * 1024 * 1024;
-
 const optionalHttpUrl = z
   .string()
   .optional()
@@ -24,8 +21,6 @@ const optionalHttpUrl = z
 export const runtimeConfigFields = {
   /** Falco rules files, comma-separated, loaded once at start-up in this order. None: ingest answers 503. */
   BULKHEAD_RUNTIME_RULES: env.list(),
-  /** Largest request body /k8s-audit and /falco-alerts accept (413 above), and the longest line of /events. */
-  BULKHEAD_MAX_EVENT_BODY_BYTES: env.int(DEFAULT_MAX_EVENT_BODY_BYTES, { min: 1024, max: 1024 * 1024 * 1024 }),
   /** POST every new alert as JSON to this URL (Falco's http_output, e.g. falcosidekick). */
   BULKHEAD_ALERT_WEBHOOK_URL: optionalHttpUrl,
   /** Append every new alert as a JSON line to this file (Falco's file_output). */

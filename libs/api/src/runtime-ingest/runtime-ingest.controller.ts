@@ -11,7 +11,7 @@ interface JsonResponse {
 /**
  * Plain HTTP, because the senders fix the wire format: kube-apiserver's audit webhook, event
  * streams as JSON lines, and Falco's http_output / falcosidekick. Bodies are streams: the
- * API's JSON and form parsers skip these routes (see INGEST_ROUTES in body-parsers.ts).
+ * API parses bodies of /graphql only (see host/body-parsers.ts).
  */
 @Controller()
 export class RuntimeIngestController {

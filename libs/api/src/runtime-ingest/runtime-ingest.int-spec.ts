@@ -1,7 +1,7 @@
 import { createTestDatabase, ResultWriter, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { PRIORITIES } from '@bulkhead/plugin-runtime';
-import { alertsChannel, createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, findingsRaisedChannel } from '@bulkhead/queue';
 import { describeWithShared } from '@bulkhead/testing';
 import type { Client } from 'graphql-ws';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -500,7 +500,7 @@ describe('runtime ingest without rules, and broken rules', () => {
 });
 
 async function alertSubscribers(redis: ReturnType<typeof createRedis>, prefix: string): Promise<number> {
-  const [, count] = (await redis.call('PUBSUB', 'NUMSUB', alertsChannel(prefix))) as [string, number];
+  const [, count] = (await redis.call('PUBSUB', 'NUMSUB', findingsRaisedChannel(prefix))) as [string, number];
   return Number(count);
 }
 

@@ -15,7 +15,7 @@ import {
 import type { ApiConfig } from '../config';
 import { AlertRecorder, type RaisedAlert } from '../alerts/alert-recorder';
 import { ALERT_RECORDER, API_CONFIG, IMAGE_STORE, RUNTIME_DETECTION } from '../tokens';
-import { splitLines } from './line-splitter';
+import { splitLines } from '../host/line-splitter';
 import { RULES_NOT_CONFIGURED, type RuntimeDetection } from './runtime-detection';
 
 /** An HTTP answer: the status and the JSON body. */

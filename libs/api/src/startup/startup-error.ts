@@ -1,4 +1,4 @@
-import { DatabaseUnavailableError } from '@bulkhead/persistence';
+import { DatabaseUnavailableError, PluginMigrationError } from '@bulkhead/persistence';
 import { RedisUnavailableError } from '@bulkhead/queue';
 
 /**
@@ -14,11 +14,13 @@ export class ApiStartupError extends Error {
 
 /**
  * Turns the libraries' "service unavailable" errors (which already name the URL and how to
- * provide the service) and a busy port into ApiStartupError; anything else is a bug and passes
+ * provide the service), a failed plugin migration (naming plugin and step) and a busy port into ApiStartupError; anything else is a bug and passes
  * through with its stack.
  */
 export function asStartupError(error: unknown, listen: { port: number; host: string }): unknown {
-  if (error instanceof DatabaseUnavailableError || error instanceof RedisUnavailableError) return new ApiStartupError(error.message, { cause: error });
+  if (error instanceof DatabaseUnavailableError || error instanceof RedisUnavailableError || error instanceof PluginMigrationError) {
+    return new ApiStartupError(error.message, { cause: error });
+  }
   if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
     return new ApiStartupError(`port ${listen.port} on ${listen.host} is already in use: set PORT (and HOST) to a free one`, { cause: error });
   }

@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, PickType } from '@nestjs/graphql';
-import { ConnectionType } from '../graphql/connection';
+import { ConnectionType } from '@bulkhead/plugin-sdk/api';
 import { PluginKind, TaskStatus } from '../graphql/enums';
-import { GraphQLJSON } from '../graphql/json.scalar';
+import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType({ description: 'One unit of plugin work, recorded before it is queued.' })
 export class Task {

@@ -1,6 +1,6 @@
 import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { PluginKind } from '../graphql/enums';
-import { GraphQLJSON } from '../graphql/json.scalar';
+import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 import { Task, TaskConnection, TaskFilter, TaskUpdate } from './task.model';
 import { TaskService } from './task.service';
 import { TaskUpdatesService } from './task-updates.service';

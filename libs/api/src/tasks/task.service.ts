@@ -4,7 +4,7 @@ import { TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@b
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import type { Logger } from '@bulkhead/common';
 import { DataSource } from 'typeorm';
-import type { Connection } from '../graphql/connection';
+import type { Connection } from '@bulkhead/plugin-sdk/api';
 import { countTasks } from '../graphql/counts';
 import { badUserInput } from '../graphql/errors';
 import { mapConnection, pageRequest } from '../graphql/pagination';

@@ -49,6 +49,8 @@ export interface HostTaskFilter {
 
 export interface Page<T> {
   items: T[];
+  /** The cursor of each item (same order), for `after` and for Relay edges. */
+  cursors: string[];
   totalCount: number;
   hasNextPage: boolean;
   /** Opaque cursor of the last item, for `after`. */
@@ -120,8 +122,10 @@ export interface FindingDataCondition {
   fallbackPaths?: readonly (readonly string[])[];
   equals?: string;
   oneOf?: readonly string[];
-  /** Text comparison (RFC 3339 UTC times with a fixed number of fraction digits sort as text). */
+  /** Text comparisons (RFC 3339 UTC times with a fixed number of fraction digits sort as text). */
+  gt?: string;
   gte?: string;
+  lt?: string;
   lte?: string;
 }
 
@@ -136,8 +140,12 @@ export interface FindingFilter {
 }
 
 export interface FindingOrder {
-  /** Order by this text value of `data` (newest first when `descending`), ties by id. Default: lastSeenAt. */
+  /**
+   * Order by this text value of `data`, ties by id; only findings that have the value are
+   * listed. Default: lastSeenAt.
+   */
   dataPath?: readonly string[];
+  /** Largest (newest) first; default true. */
   descending?: boolean;
 }
 
@@ -162,19 +170,33 @@ export interface FindingEvents {
 
 // ---- plain HTTP bodies ---------------------------------------------------------------------
 
-/** The request body was larger than the limit: answer 413. */
+/**
+ * Plugin HTTP routes get their request body unread (the host parses bodies of /graphql only):
+ * read it with HostBodyReader, which enforces the installation's size limit while reading.
+ */
+export type HostRequest = NodeJS.ReadableStream & { headers: Record<string, string | string[] | undefined> };
+
+/** The request body (or one line of it) was larger than the limit: answer 413 (and close the connection). */
 export interface BodyTooLarge {
   tooLarge: true;
   limit: number;
 }
 
+/** One non-blank line of a streamed body (LF or CRLF; numbered from 1, blank lines counted). */
+export type BodyLine = { number: number; text: string } | { number: number; tooLarge: true; limit: number };
+
 export interface HostBodyReader {
   /** The configured limit in bytes (BULKHEAD_MAX_EVENT_BODY_BYTES). */
   readonly limit: number;
-  /** Reads a whole (small) body with the limit; `undefined` content-length is fine. */
-  readAll(request: NodeJS.ReadableStream & { headers: Record<string, string | string[] | undefined> }): Promise<Buffer | BodyTooLarge>;
-  /** Streams the body's lines (JSON lines), stopping with BodyTooLarge past the limit. */
-  lines(request: NodeJS.ReadableStream & { headers: Record<string, string | string[] | undefined> }): AsyncIterable<string | BodyTooLarge>;
+  /** A declared Content-Length over the limit, before reading anything; else undefined. */
+  declaredTooLarge(request: HostRequest): BodyTooLarge | undefined;
+  /** Reads a whole (small) body with the limit; an absent content-length is fine. */
+  readAll(request: HostRequest): Promise<Buffer | BodyTooLarge>;
+  /**
+   * Streams the body's lines (JSON lines) holding one line at a time: a body of any length, each
+   * line at most `limit` bytes. A longer line is reported as too large and skipped; reading goes on.
+   */
+  lines(request: HostRequest): AsyncIterable<BodyLine>;
 }
 
 // ---- a plugin's own tables -----------------------------------------------------------------

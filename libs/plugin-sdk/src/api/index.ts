@@ -1,5 +1,7 @@
 // `@bulkhead/plugin-sdk/api`: what a plugin needs to contribute to the API process. Nest
-// (@nestjs/common, @nestjs/graphql) is a peer dependency of this entry only.
+// (@nestjs/common, @nestjs/graphql) and graphql-scalars are peer dependencies of this entry only.
 export * from './host';
 export * from './tokens';
 export * from './plugin-api';
+export * from './finding-sql';
+export * from './graphql';

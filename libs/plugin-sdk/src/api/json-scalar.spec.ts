@@ -1,5 +1,5 @@
 import { parseValue, valueFromAST, type ValueNode } from 'graphql';
-import { GraphQLJSON } from './json.scalar';
+import { GraphQLJSON } from './graphql';
 
 describe('JSON scalar', () => {
   it('reads inline literals of every JSON shape, with variables inside', () => {

@@ -1,0 +1,49 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { TaskLogger } from '@bulkhead/plugin-sdk';
+import {
+  FINDING_EVENTS,
+  HOST_ARTIFACTS,
+  HOST_BODY_READER,
+  HOST_FINDINGS,
+  HOST_LOGGER,
+  HOST_TASKS,
+  PLUGIN_DATABASE,
+  type FindingEvents,
+  type HostArtifacts,
+  type HostBodyReader,
+  type HostFindings,
+  type HostTasks,
+  type PluginDatabase,
+} from '@bulkhead/plugin-sdk/api';
+
+/** The host capabilities, made outside Nest by startApi (they share its connections). */
+export interface HostCapabilities {
+  tasks: HostTasks;
+  artifacts: HostArtifacts;
+  findings: HostFindings;
+  findingEvents: FindingEvents;
+  bodyReader: HostBodyReader;
+  database: PluginDatabase;
+  logger: TaskLogger;
+}
+
+/**
+ * Provides the SDK's host tokens to every module of the API, the plugins' modules included
+ * (global: a plugin module injects `@Inject(HOST_FINDINGS)` without importing anything of ours).
+ */
+@Global()
+@Module({})
+export class HostModule {
+  static forRoot(host: HostCapabilities): DynamicModule {
+    const providers = [
+      { provide: HOST_TASKS, useValue: host.tasks },
+      { provide: HOST_ARTIFACTS, useValue: host.artifacts },
+      { provide: HOST_FINDINGS, useValue: host.findings },
+      { provide: FINDING_EVENTS, useValue: host.findingEvents },
+      { provide: HOST_BODY_READER, useValue: host.bodyReader },
+      { provide: PLUGIN_DATABASE, useValue: host.database },
+      { provide: HOST_LOGGER, useValue: host.logger },
+    ];
+    return { module: HostModule, global: true, providers, exports: providers.map((p) => p.provide) };
+  }
+}

@@ -1,0 +1,156 @@
+import { BadInputError } from '../errors';
+import type { FindingDataCondition, FindingFilter, FindingOrder } from './host';
+
+/*
+ * The one translation of a typed FindingFilter into SQL over the host's `finding` table.
+ *
+ * Values (kinds, rule ids, equals/oneOf/range operands, cursors) are always bind parameters.
+ * Keys of a `data` path cannot be: Postgres matches an expression index only against the same
+ * expression with the same constants, so they are SQL string literals, quoted here. A plugin
+ * migration that indexes `data` uses findingDataExpression too, so that the index and the
+ * query are the same SQL text by construction (columns are unqualified for the same reason).
+ */
+
+/** The longest key accepted in a `data` path (a guard against absurd input, not a Postgres limit). */
+export const MAX_DATA_PATH_KEY_LENGTH = 256;
+
+/** A statement and its positional parameters ($1, $2 ...). */
+export interface SqlStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/** A Postgres text literal: quotes doubled (standard_conforming_strings, on since Postgres 9.1). */
+export function sqlTextLiteral(value: string): string {
+  if (value.includes('\u0000')) throw new BadInputError('a SQL text cannot contain the NUL character');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function checkPath(path: readonly string[]): void {
+  if (!Array.isArray(path) || path.length === 0) throw new BadInputError('a finding data path needs at least one key');
+  for (const key of path) {
+    if (typeof key !== 'string' || key.length === 0) throw new BadInputError(`finding data path ${JSON.stringify(path)}: every key must be a non-empty string`);
+    if (key.length > MAX_DATA_PATH_KEY_LENGTH) throw new BadInputError(`finding data path key is longer than ${MAX_DATA_PATH_KEY_LENGTH} characters`);
+    if (key.includes('\u0000')) throw new BadInputError(`finding data path ${JSON.stringify(path)}: a key cannot contain the NUL character`);
+  }
+}
+
+function pathExpression(path: readonly string[]): string {
+  checkPath(path);
+  const keys = path.map(sqlTextLiteral);
+  const last = keys.pop() as string;
+  return `("data"${keys.map((key) => ` -> ${key}`).join('')} ->> ${last})`;
+}
+
+/**
+ * The SQL expression of a text value inside a finding's `data`, e.g.
+ * `("data" -> 'output_fields' ->> 'k8s.ns.name')`, with `fallbackPaths` COALESCEd in order.
+ * The query compiled from a FindingFilter uses exactly this text, so a plugin migration that
+ * creates `CREATE INDEX ... ON finding ((<this>))` gets an index the query can use.
+ */
+export function findingDataExpression(path: readonly string[], fallbackPaths: readonly (readonly string[])[] = []): string {
+  if (fallbackPaths.length === 0) return pathExpression(path);
+  return `COALESCE(${[path, ...fallbackPaths].map(pathExpression).join(', ')})`;
+}
+
+/**
+ * The predicate of a partial index over one kind of finding: `"kind" = 'runtime'`. The query
+ * for a FindingFilter with that single kind implies it, so the planner can use such an index.
+ */
+export function findingKindPredicate(kind: string): string {
+  return `"kind" = ${sqlTextLiteral(kind)}`;
+}
+
+/**
+ * Until findings carry a stored lifecycle, every finding is OPEN; this is the one place that
+ * says how a finding's status is read in SQL.
+ */
+export const FINDING_STATUS_EXPRESSION = `'OPEN'`;
+
+/** Columns of a stored finding, in the order findingRowColumns lists them. */
+export const FINDING_COLUMNS = `"id", "kind", "severity", "rule_id", "title", "target", "location", "data", "fingerprint", "task_id", "first_seen_at", "last_seen_at"`;
+
+class Parameters {
+  readonly values: unknown[] = [];
+  bind(value: unknown, cast = ''): string {
+    this.values.push(value);
+    return `$${this.values.length}${cast}`;
+  }
+}
+
+function dataCondition(condition: FindingDataCondition, params: Parameters): string[] {
+  const expression = findingDataExpression(condition.path, condition.fallbackPaths ?? []);
+  const out: string[] = [];
+  if (condition.equals !== undefined) out.push(`${expression} = ${params.bind(String(condition.equals))}`);
+  if (condition.oneOf !== undefined) out.push(`${expression} = ANY(${params.bind(condition.oneOf.map(String), '::text[]')})`);
+  if (condition.gt !== undefined) out.push(`${expression} > ${params.bind(String(condition.gt))}`);
+  if (condition.gte !== undefined) out.push(`${expression} >= ${params.bind(String(condition.gte))}`);
+  if (condition.lt !== undefined) out.push(`${expression} < ${params.bind(String(condition.lt))}`);
+  if (condition.lte !== undefined) out.push(`${expression} <= ${params.bind(String(condition.lte))}`);
+  if (out.length === 0) throw new BadInputError(`finding data condition on ${JSON.stringify(condition.path)} has no comparison (equals, oneOf, gt, gte, lt or lte)`);
+  return out;
+}
+
+/** A single value is compared with `=` (so a partial index on one kind is provably usable), several with ANY. */
+function memberOf(column: string, values: readonly string[], params: Parameters): string {
+  return values.length === 1 ? `${column} = ${params.bind(values[0])}` : `${column} = ANY(${params.bind([...values], '::text[]')})`;
+}
+
+function whereConditions(filter: FindingFilter, params: Parameters): string[] {
+  const conditions: string[] = [];
+  // An empty list admits nothing, as SQL's `= ANY('{}')` would say.
+  if (filter.kinds) conditions.push(filter.kinds.length ? memberOf(`"kind"`, filter.kinds, params) : 'FALSE');
+  if (filter.severities) conditions.push(filter.severities.length ? memberOf(`"severity"`, filter.severities, params) : 'FALSE');
+  if (filter.ruleIds) conditions.push(filter.ruleIds.length ? memberOf(`"rule_id"`, filter.ruleIds, params) : 'FALSE');
+  if (filter.targets) conditions.push(filter.targets.length ? memberOf(`"target"`, filter.targets, params) : 'FALSE');
+  if (filter.statuses) conditions.push(`${FINDING_STATUS_EXPRESSION} = ANY(${params.bind([...filter.statuses], '::text[]')})`);
+  if (filter.taskId !== undefined) conditions.push(`"task_id" = ${params.bind(filter.taskId, '::uuid')}`);
+  for (const condition of filter.data ?? []) conditions.push(...dataCondition(condition, params));
+  return conditions;
+}
+
+/** Where a page starts: the sort value and id of the last row of the previous page. */
+export interface FindingKeyset {
+  value: string;
+  id: string;
+}
+
+/** The sort expression of an order, and whether it is newest (largest) first. */
+export function findingOrderExpression(order: FindingOrder = {}): { expression: string; descending: boolean } {
+  return {
+    expression: order.dataPath ? findingDataExpression(order.dataPath) : `"last_seen_at"`,
+    descending: order.descending ?? true,
+  };
+}
+
+/**
+ * One page of findings: `limit` rows matching `filter` after `after`, in `order` (default: last
+ * seen first), ties by id. Ordering by a data path lists only findings that have that value.
+ * The sort value is returned as `sort_key` (text) for the next cursor.
+ */
+export function compileFindingPageQuery(table: string, filter: FindingFilter, options: { limit: number; order?: FindingOrder; after?: FindingKeyset }): SqlStatement {
+  const params = new Parameters();
+  const conditions = whereConditions(filter, params);
+  const { expression, descending } = findingOrderExpression(options.order);
+  if (options.order?.dataPath) conditions.push(`${expression} IS NOT NULL`);
+  if (options.after) {
+    const value = options.order?.dataPath ? params.bind(options.after.value) : params.bind(options.after.value, '::timestamptz');
+    conditions.push(`(${expression}, "id") ${descending ? '<' : '>'} (${value}, ${params.bind(options.after.id, '::uuid')})`);
+  }
+  const direction = descending ? 'DESC' : 'ASC';
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const sortKey = options.order?.dataPath ? expression : `to_char("last_seen_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const sql =
+    `SELECT ${FINDING_COLUMNS}, ${FINDING_STATUS_EXPRESSION} AS "status", ${sortKey} AS "sort_key" FROM ${table}${where}` +
+    ` ORDER BY ${expression} ${direction}, "id" ${direction} LIMIT ${params.bind(options.limit, '::int')}`;
+  return { sql, params: params.values };
+}
+
+/** The number of findings matching `filter` (across pages; with a data-path order, those having that value). */
+export function compileFindingCountQuery(table: string, filter: FindingFilter, order?: FindingOrder): SqlStatement {
+  const params = new Parameters();
+  const conditions = whereConditions(filter, params);
+  if (order?.dataPath) conditions.push(`${findingDataExpression(order.dataPath)} IS NOT NULL`);
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  return { sql: `SELECT count(*)::int AS "n" FROM ${table}${where}`, params: params.values };
+}

@@ -1,0 +1,82 @@
+import { PLUGIN_KINDS, SEVERITIES } from '@bulkhead/plugin-sdk';
+import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
+import type { Redis } from 'ioredis';
+import { DEFAULT_QUEUE_PREFIX } from './job-options';
+import { createRedis } from './redis';
+
+/**
+ * The Redis channel every newly stored finding is announced on (one per queue prefix, i.e. per
+ * installation), whatever its kind: workers publish what their tasks inserted, API replicas
+ * what they recorded themselves (HostFindings.record). Every API replica subscribes once and
+ * hands the findings to its FindingEvents subscribers. The channel knows no plugin kind.
+ */
+export function findingsRaisedChannel(prefix: string): string {
+  return `${prefix}:findings-raised`;
+}
+
+/** A StoredFinding as it travels on the channel (JSON: times are ISO-8601 strings). */
+export type RaisedFindingMessage = Omit<StoredFinding, 'firstSeenAt' | 'lastSeenAt' | 'resolvedAt'> & {
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+};
+
+const STRING_FIELDS = ['id', 'ruleId', 'title', 'target', 'fingerprint', 'status', 'firstSeenAt', 'lastSeenAt'] as const;
+
+/** Parses a channel message back into the stored finding; undefined for anything else. */
+export function parseRaisedFinding(message: string): StoredFinding | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const m = value as Record<string, unknown>;
+  if (STRING_FIELDS.some((field) => typeof m[field] !== 'string')) return undefined;
+  if (!(PLUGIN_KINDS as readonly unknown[]).includes(m['kind']) || !(SEVERITIES as readonly unknown[]).includes(m['severity'])) return undefined;
+  if (typeof m['data'] !== 'object' || m['data'] === null || Array.isArray(m['data'])) return undefined;
+  const wire = m as unknown as RaisedFindingMessage;
+  const firstSeenAt = new Date(wire.firstSeenAt);
+  const lastSeenAt = new Date(wire.lastSeenAt);
+  if (Number.isNaN(firstSeenAt.getTime()) || Number.isNaN(lastSeenAt.getTime())) return undefined;
+  return {
+    ...wire,
+    location: typeof wire.location === 'string' ? wire.location : null,
+    taskId: typeof wire.taskId === 'string' ? wire.taskId : null,
+    reopened: wire.reopened === true,
+    firstSeenAt,
+    lastSeenAt,
+    resolvedAt: typeof wire.resolvedAt === 'string' ? new Date(wire.resolvedAt) : null,
+  };
+}
+
+/**
+ * Publishes newly stored findings on the installation's findings channel, on a connection it
+ * owns. Publishing is an announcement: the findings are already stored, so a failure loses none.
+ */
+export class FindingsPublisher {
+  private readonly redis: Redis;
+  readonly channel: string;
+
+  constructor(settings: { redisUrl: string; prefix?: string; connectionName?: string }) {
+    this.channel = findingsRaisedChannel(settings.prefix ?? DEFAULT_QUEUE_PREFIX);
+    this.redis = createRedis(settings.redisUrl, 'publisher', { connectionName: settings.connectionName ?? 'bulkhead-findings-publisher' });
+    // Errors surface on the publish calls that fail; without a listener ioredis would also print them.
+    this.redis.on('error', () => undefined);
+  }
+
+  /** Publishes one message per finding, in order, in one pipeline; rejects when Redis refused any. */
+  async publish(findings: readonly StoredFinding[]): Promise<void> {
+    if (findings.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const finding of findings) pipeline.publish(this.channel, JSON.stringify(finding));
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
