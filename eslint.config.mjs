@@ -16,6 +16,10 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
+          // A plugin's entries are loaded separately: its main entry (task handlers) statically, its
+          // `cli` (and `api`) entry lazily with import(), so `bulkhead --help` never loads an engine.
+          // They are different modules of one project, not one library loaded both ways.
+          checkDynamicDependenciesExceptions: ['@bulkhead/plugin-*'],
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin', 'type:bundle', 'type:host'] },
             // libs/api: the API process body shared by apps/api and `bulkhead serve`. Like an app it
