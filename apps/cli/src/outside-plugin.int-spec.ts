@@ -101,7 +101,7 @@ describeWithRegistry('a plugin package written outside the repository', () => {
     const { stdout } = await run(process.execPath, ['--test', 'dist/licenses.test.js'], { cwd: pluginDir });
     expect(stdout).toMatch(/# pass 2/);
     expect(stdout).toMatch(/# fail 0/);
-  });
+  }, 30_000);
 
   it('runs through `bulkhead run`, printing its output and findings', async () => {
     const input = JSON.stringify({ target: 'sha256:abc', packages: [{ name: 'bash', license: 'GPL-3.0-only' }, { name: 'zlib', license: 'Zlib' }] });
@@ -115,7 +115,7 @@ describeWithRegistry('a plugin package written outside the repository', () => {
       (error: { code: number; stderr: string }) => error,
     );
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringContaining('invalid input for task check-licenses: packages: ') });
-  });
+  }, 30_000);
 
   describe('served with BULKHEAD_PLUGINS', () => {
     let db: TestDatabase;
@@ -183,6 +183,6 @@ describeWithRegistry('a plugin package written outside the repository', () => {
       ]);
       const { plugins } = await graphql<{ plugins: { id: string; tasks: { type: string }[] }[] }>('{ plugins { id tasks { type } } }');
       expect(plugins.find((p) => p.id === 'acme.licenses')?.tasks).toEqual([{ type: 'check-licenses' }]);
-    });
+    }, 30_000);
   });
 });
