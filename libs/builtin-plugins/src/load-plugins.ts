@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PluginRegistry, validatePlugin, type BulkheadPlugin } from '@bulkhead/plugin-sdk';
@@ -70,6 +71,8 @@ export function loadPluginPackage(name: string, cwd = process.cwd()): BulkheadPl
  */
 function resolveEntry(name: string, entry: string, cwd: string): string | undefined {
   const specifier = `${name.replace(/\/+$/, '')}/${entry}`;
+  const byPath = isPathName(name) ? resolveEntryOfDirectory(path.resolve(cwd, name), entry) : undefined;
+  if (byPath) return byPath;
   for (const req of requirers(cwd)) {
     try {
       return req.resolve(specifier);
@@ -78,6 +81,25 @@ function resolveEntry(name: string, entry: string, cwd: string): string | undefi
     }
   }
   return undefined;
+}
+
+function isPathName(name: string): boolean {
+  return path.isAbsolute(name) || name.startsWith('./') || name.startsWith('../');
+}
+
+/**
+ * A package named by its directory (`BULKHEAD_PLUGINS=/srv/plugins/acme-licenses`): its entries
+ * are found through its own package.json `exports`, by the package resolving its own name from
+ * inside its directory (Node's package self-reference), not as files beside the path.
+ */
+function resolveEntryOfDirectory(dir: string, entry: string): string | undefined {
+  try {
+    const { name } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
+    if (typeof name !== 'string') return undefined;
+    return createRequire(path.join(dir, 'package.json')).resolve(`${name}/${entry}`);
+  } catch {
+    return undefined; // no package.json, no exports, or no such entry: not an entry of this directory
+  }
 }
 
 /** Loads an entry that exists; anything wrong in it (a throw at import, no export) names the package and entry. */
