@@ -51,7 +51,7 @@ describe('plugin generator', () => {
     await pluginGenerator(tree, { name: 'my-check', kind: 'runtime', phases: 'run', vendor: 'example' });
     expect(tree.read('plugins/my-check/src/plugin.ts', 'utf8')).toContain("id: 'example.my-check'");
     const builtins = tree.read(BUILTIN_PLUGINS_FILE, 'utf8') ?? '';
-    expect(builtins).toContain("import { myCheckPlugin } from '@bulkhead/plugin-my-check';");
+    expect(builtins).toContain("import { scannerPlugin } from '@bulkhead/plugin-scanner';\nimport { myCheckPlugin } from '@bulkhead/plugin-my-check';\n");
     expect(builtins).toMatch(/plugin: scannerPlugin[^\n]*\n\s*\{ name: '@bulkhead\/plugin-my-check', plugin: myCheckPlugin,[^\n]*\n\s*\];/);
   });
 

@@ -68,7 +68,9 @@ function registerBuiltin(tree: Tree, alias: string, exportName: string): void {
   const indent = /^(\s*)/.exec(entries)?.[1] ?? '    ';
   const entry = `${indent}{ name: '${alias}', plugin: ${exportName}, loadApi: async () => undefined, loadCli: async () => undefined },`;
   const withEntry = source.replace(whole, `${head}${entries}\n${entry}${tail}`);
-  const lastImport = [...withEntry.matchAll(/^import .*;$/gm)].pop();
+  // After the other plugins' imports (else after the last import).
+  const pluginImports = [...withEntry.matchAll(/^import \{[^}]*\} from '@bulkhead\/plugin-(?!sdk)[^']*';$/gm)];
+  const lastImport = pluginImports.pop() ?? [...withEntry.matchAll(/^import .*;$/gm)].pop();
   const at = lastImport ? (lastImport.index ?? 0) + lastImport[0].length : 0;
   tree.write(BUILTIN_PLUGINS_FILE, `${withEntry.slice(0, at)}\nimport { ${exportName} } from '${alias}';${withEntry.slice(at)}`);
 }
