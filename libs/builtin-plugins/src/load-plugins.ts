@@ -134,6 +134,9 @@ export function npmPluginPackage(name: string, cwd = process.cwd()): PluginPacka
  * packages' `api`/`cli` entries are loaded later, by the host that needs them.
  */
 export function loadPluginPackages(names: readonly string[], builtins: readonly PluginPackage[] = builtinPluginPackages()): PluginPackage[] {
+  // Without packages there is nothing to check here: reading the built-ins' plugins would load
+  // every engine (for `bulkhead --help` too). registryOf() checks them when the tasks are needed.
+  if (names.length === 0) return [...builtins];
   const registry = new PluginRegistry(builtins.map((pkg) => pkg.plugin));
   const packages = [...builtins];
   for (const name of names) {

@@ -8,7 +8,7 @@ import type { PluginPackage } from './plugin-package';
 export function builtinPluginPackages(): PluginPackage[] {
   const none = async (): Promise<undefined> => undefined;
   return [
-    { name: '@bulkhead/plugin-scanner', plugin: scannerPlugin, loadApi: none, loadCli: none },
+    builtin('@bulkhead/plugin-scanner', () => scannerPlugin, none, none),
   ];
 }
 `;
@@ -52,7 +52,7 @@ describe('plugin generator', () => {
     expect(tree.read('plugins/my-check/src/plugin.ts', 'utf8')).toContain("id: 'example.my-check'");
     const builtins = tree.read(BUILTIN_PLUGINS_FILE, 'utf8') ?? '';
     expect(builtins).toContain("import { scannerPlugin } from '@bulkhead/plugin-scanner';\nimport { myCheckPlugin } from '@bulkhead/plugin-my-check';\n");
-    expect(builtins).toMatch(/plugin: scannerPlugin[^\n]*\n\s*\{ name: '@bulkhead\/plugin-my-check', plugin: myCheckPlugin,[^\n]*\n\s*\];/);
+    expect(builtins).toContain("    builtin('@bulkhead/plugin-scanner', () => scannerPlugin, none, none),\n    builtin('@bulkhead/plugin-my-check', () => myCheckPlugin, none, none),\n  ];");
   });
 
   it('refuses unknown phases, a bad vendor, an existing project and a built-ins list it cannot find', async () => {
