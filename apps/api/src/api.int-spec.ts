@@ -16,6 +16,8 @@ import WebSocket from 'ws';
  */
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+// Scans of the 51 MB image run here; Jest's default 5 s is too short on a loaded machine.
+jest.setTimeout(120_000);
 const logger = createLogger('api-e2e', { level: process.env['LOG_LEVEL'] ?? 'silent' });
 
 interface GraphqlResult<T> {
@@ -132,7 +134,7 @@ describe('API + worker end to end', () => {
       id: scanImage.id,
     });
     expect(task.status).toBe('SUCCEEDED');
-    expect(task.result.digest).toBe(images.minbaseManifestDigest);
+    expect(task.result.digest).toMatch(/^sha256:[a-f0-9]{64}$/); // the image id (config digest)
 
     const names = await allPackageNames(api.url, task.result.digest);
     expect(names).toHaveLength(88);
@@ -161,7 +163,7 @@ describe('API + worker end to end', () => {
       'query($digest: String!) { image(digest: $digest) { digest references os { family version name } size layers { digest diffId size mediaType } } }',
       { digest: task.result.digest },
     );
-    expect(image).toMatchObject({ digest: images.minbaseManifestDigest, os: { family: 'debian', version: expect.stringMatching(/^12/) } });
+    expect(image).toMatchObject({ digest: task.result.digest, os: { family: 'debian', version: expect.stringMatching(/^12/) } });
     expect(image.references).toContain(source);
     expect(image.layers.length).toBeGreaterThan(0);
     expect(image.size).toBe(image.layers.reduce((sum, layer) => sum + layer.size, 0));
@@ -172,6 +174,71 @@ describe('API + worker end to end', () => {
     expect(tasks.edges.map((e) => e.node.id).sort()).toEqual(succeeded.sort());
     const { findings } = await data<{ findings: { totalCount: number } }>(api.url, 'query($t: String) { findings(filter: { target: $t }) { totalCount } }', { t: task.result.digest });
     expect(findings.totalCount).toBe(0); // the built-in analyzers report packages, not findings
+  });
+
+  it('keeps one record per image across its forms and rescans: stable package ids, found by either digest, linked to its tasks', async () => {
+    const scans = await data<{ tasks: { edges: { node: { id: string; image: { digest: string; manifestDigests: string[] } | null } }[] } }>(
+      api.url,
+      '{ tasks(filter: { kind: SCANNER, status: SUCCEEDED }) { edges { node { id image { digest manifestDigests } } } } }',
+    );
+    const first = scans.tasks.edges.at(-1)?.node;
+    if (!first?.image) throw new Error('the first scan produced no image');
+    const imageId = first.image.digest;
+    expect(first.image.manifestDigests).toEqual([images.minbaseManifestDigest]);
+    const before = await packageIds(api.url, imageId);
+    expect(before.size).toBe(88);
+
+    // The same image as a docker-archive, submitted with labels and a parent task.
+    const archive = `docker-archive:${images.minbaseDockerArchive}`;
+    const { submitTask } = await data<{ submitTask: { id: string; pluginId: string; pluginVersion: string; labels: Record<string, string>; parentTaskId: string } }>(
+      api.url,
+      'mutation($input: JSON!, $labels: JSON, $parent: ID) { submitTask(kind: SCANNER, type: "scan-image", input: $input, labels: $labels, parentTaskId: $parent) { id pluginId pluginVersion labels parentTaskId } }',
+      { input: { source: archive }, labels: { suite: 'e2e', form: 'docker-archive' }, parent: first.id },
+    );
+    expect(submitTask).toMatchObject({ pluginId: 'bulkhead.scanner', pluginVersion: expect.stringMatching(/^\d+\.\d+\.\d+/), labels: { suite: 'e2e', form: 'docker-archive' }, parentTaskId: first.id });
+    await waitForTaskStatus(api.url, submitTask.id, 'SUCCEEDED');
+    const { task } = await data<{ task: { image: { digest: string } } }>(api.url, 'query($id: ID!) { task(id: $id) { image { digest } } }', { id: submitTask.id });
+    expect(task.image.digest).toBe(imageId);
+    expect(await packageIds(api.url, imageId)).toEqual(before); // every package kept its id
+
+    // Found by its image id and by its manifest digest; one record with both references.
+    for (const digest of [imageId, images.minbaseManifestDigest]) {
+      const { image } = await data<{ image: { digest: string; manifestDigests: string[]; references: string[]; tasks: { totalCount: number; edges: { node: { id: string } }[] } } }>(
+        api.url,
+        'query($digest: String!) { image(digest: $digest) { digest manifestDigests references tasks(first: 50) { totalCount edges { node { id } } } } }',
+        { digest },
+      );
+      expect(image).toMatchObject({ digest: imageId, manifestDigests: [images.minbaseManifestDigest] });
+      expect(image.references).toEqual(expect.arrayContaining([source, archive]));
+      expect(image.tasks.edges[0]?.node.id).toBe(submitTask.id); // newest first
+      expect(image.tasks.edges.map((e) => e.node.id)).toContain(first.id);
+      expect(image.tasks.totalCount).toBe(scans.tasks.edges.length + 1);
+    }
+    const [counts] = await db.dataSource.query(`SELECT (SELECT count(*) FROM "${db.schema}".artifact)::int AS artifacts`);
+    expect(counts).toEqual({ artifacts: 1 });
+
+    const byLabel = await data<{ tasks: { edges: { node: { id: string } }[] } }>(api.url, '{ tasks(filter: { labels: { suite: "e2e" } }) { edges { node { id } } } }');
+    expect(byLabel.tasks.edges.map((e) => e.node.id)).toEqual([submitTask.id]);
+    const children = await data<{ tasks: { edges: { node: { id: string } }[] } }>(api.url, 'query($p: ID) { tasks(filter: { parentTaskId: $p }) { edges { node { id } } } }', { p: first.id });
+    expect(children.tasks.edges.map((e) => e.node.id)).toEqual([submitTask.id]);
+  });
+
+  it('refuses bad labels and an unknown parent task with BAD_USER_INPUT naming them', async () => {
+    const submit = (labels: unknown, parent: string | null) =>
+      post(api.url, 'mutation($labels: JSON, $parent: ID) { submitTask(kind: SCANNER, type: "scan-image", input: { source: "oci:/x" }, labels: $labels, parentTaskId: $parent) { id } }', {
+        labels,
+        parent,
+      });
+    const badValue = await submit({ team: 42 }, null);
+    expect(badValue.errors?.[0]).toMatchObject({ message: expect.stringMatching(/labels: "team": value must be a string, got number/), extensions: { code: 'BAD_USER_INPUT' } });
+    const badKey = await submit({ '../etc': 'x' }, null);
+    expect(badKey.errors?.[0]?.message).toMatch(/labels: "\.\.\/etc": keys are/);
+    const notObject = await submit(['a'], null);
+    expect(notObject.errors?.[0]?.message).toMatch(/labels: expected an object of strings, got an array/);
+    const badFilter = await post(api.url, '{ tasks(filter: { labels: { team: 1 } }) { totalCount } }');
+    expect(badFilter.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^filter\.labels: "team": value must be a string/), extensions: { code: 'BAD_USER_INPUT' } });
+    const parent = await submit(null, '00000000-0000-4000-8000-000000000000');
+    expect(parent.errors?.[0]).toMatchObject({ message: 'parentTaskId: task 00000000-0000-4000-8000-000000000000 does not exist', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('returns null for an image that was never scanned', async () => {
@@ -198,6 +265,22 @@ async function allPackageNames(url: string, digest: string): Promise<string[]> {
   }
   expect(pages).toBe(4);
   return names;
+}
+
+/** Every package of an image: `purl layer` → id. */
+async function packageIds(url: string, digest: string): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  let after: string | null = null;
+  do {
+    const { image }: { image: { packages: { edges: { node: { id: string; purl: string; layer: string | null } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } } = await data(
+      url,
+      'query($digest: String!, $after: String) { image(digest: $digest) { packages(first: 500, after: $after) { edges { node { id purl layer } } pageInfo { hasNextPage endCursor } } } }',
+      { digest, after },
+    );
+    for (const { node } of image.packages.edges) ids.set(`${node.purl} ${node.layer ?? ''}`, node.id);
+    after = image.packages.pageInfo.hasNextPage ? image.packages.pageInfo.endCursor : null;
+  } while (after);
+  return ids;
 }
 
 async function waitForTaskStatus(url: string, id: string, status: string, timeoutMs = 90_000): Promise<void> {

@@ -10,6 +10,9 @@ import { repoRoot, testImages } from '@bulkhead/testing';
  * `serve` against the real Postgres and Redis, and `scan --server` talking to it.
  */
 const BIN = path.join(repoRoot, 'bin', 'bulkhead.js');
+// Each test starts Node processes (serve, scan): on a loaded machine (the whole suite in
+// parallel) that alone exceeds Jest's default 5 s. The waits inside have their own limits.
+jest.setTimeout(90_000);
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
@@ -74,7 +77,10 @@ describe('bulkhead serve + scan --server', () => {
     const remoteReport = JSON.parse(remote.out);
     expect(remoteReport.packages).toHaveLength(88);
     expect(remoteReport.artifact.os).toEqual({ family: 'debian', version: '12' });
-    expect(remoteReport.packages).toEqual(JSON.parse(inline.out).packages);
+    const inlineReport = JSON.parse(inline.out);
+    expect(remoteReport.packages).toEqual(inlineReport.packages);
+    expect(remoteReport.artifact.digest).toBe(inlineReport.artifact.digest);
+    expect(remoteReport.artifact.manifestDigests).toEqual([images.minbaseManifestDigest]);
   });
 
   it('reports a failed remote task with its message and exit code 1', async () => {

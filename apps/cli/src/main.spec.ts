@@ -29,7 +29,23 @@ describe('bulkhead scan (inline)', () => {
     // Layers are named by diff_id, so even the attribution is the same for both forms.
     expect(a.packages).toEqual(b.packages);
     expect(a.findings).toEqual([]);
+    // One image, one identity: the config digest; the layout adds its manifest digest.
+    expect(a.artifact.digest).toBe(b.artifact.digest);
+    expect(a.artifact.manifestDigests).toEqual([]);
+    expect(b.artifact.manifestDigests).toEqual([images.tinyManifestDigest]);
   });
+
+  it('gives the minbase image the same artifact.digest as OCI layout and as docker-archive', async () => {
+    const archive = await cli('scan', `docker-archive:${images.minbaseDockerArchive}`, '--format', 'json');
+    const layout = await cli('scan', `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, '--format', 'json');
+    expect([archive.code, layout.code]).toEqual([0, 0]);
+    const a = JSON.parse(archive.out) as { artifact: { digest: string; manifestDigests: string[] } };
+    const b = JSON.parse(layout.out) as { artifact: { digest: string; manifestDigests: string[] } };
+    expect(a.artifact.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(b.artifact.digest).toBe(a.artifact.digest);
+    expect(b.artifact.manifestDigests).toEqual([images.minbaseManifestDigest]);
+    expect(a.artifact.digest).not.toBe(images.minbaseManifestDigest);
+  }, 60_000);
 
   it('lists exactly the packages dpkg-query lists for the minbase root file system', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-dpkg-'));
@@ -161,8 +177,9 @@ describe('bulkhead runtime replay --image (drift)', () => {
       `Drift Detected /tmp/xmrig ${minbase}`,
       `Drift Detected /bin/sh ${tiny}`,
     ]);
-    expect(err).toMatch(new RegExp(`--image oci:.*minbase.* is ${minbase} \\(\\d{3,} executables\\)`));
-    expect(err).toContain(`is ${tiny} (0 executables)`);
+    // Events carry the manifest digest (as Kubernetes reports it); the image id is the config digest.
+    expect(err).toMatch(new RegExp(`--image oci:.*minbase.* is sha256:[a-f0-9]{64}, manifest ${minbase} \\(\\d{3,} executables\\)`));
+    expect(err).toMatch(new RegExp(`is sha256:[a-f0-9]{64}, manifest ${tiny} \\(0 executables\\)`));
   }, 60_000);
 
   it('fails with one line naming a bad --image', async () => {

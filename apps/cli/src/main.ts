@@ -57,5 +57,5 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
  * that this module does not load their libraries. */
 function isOperatorError(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? '';
-  return ['ConfigError', 'DatabaseUnavailableError', 'RedisUnavailableError', 'PluginLoadError', 'ApiStartupError'].includes(name);
+  return ['ConfigError', 'DatabaseUnavailableError', 'RedisUnavailableError', 'PluginLoadError', 'PluginMigrationError', 'ApiStartupError'].includes(name);
 }

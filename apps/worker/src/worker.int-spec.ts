@@ -1,5 +1,5 @@
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
-import { ArtifactEntity, createTestDatabase, PackageEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
+import { ArtifactEntity, createTestDatabase, ImageStore, PackageEntity, TaskStatus, TaskStore, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix, TaskEventsSubscriber, TaskQueues, TaskSubmitter, type TaskUpdate } from '@bulkhead/queue';
 import { testImages } from '@bulkhead/testing';
@@ -67,9 +67,11 @@ describe('worker with the real scanner', () => {
 
     const done = await waitForStatus(tasks, submitted.task.id, FINISHED);
     expect(done).toMatchObject({ status: TaskStatus.SUCCEEDED, attempts: 1, progress: 1, error: null });
-    expect(done.result).toMatchObject({ digest: images.minbaseManifestDigest, packageCount: MINBASE_PACKAGES });
-    const artifact = await db.dataSource.manager.findOneByOrFail(ArtifactEntity, { digest: images.minbaseManifestDigest });
+    expect(done.result).toMatchObject({ digest: expect.stringMatching(/^sha256:/), packageCount: MINBASE_PACKAGES });
+    const artifact = await db.dataSource.manager.findOneByOrFail(ArtifactEntity, { digest: (done.result as { digest: string }).digest });
     expect(artifact.osFamily).toBe('debian');
+    expect(artifact.manifestDigests).toEqual([images.minbaseManifestDigest]);
+    expect(done.artifactId).toBe(artifact.id); // the task links to the image it produced
     expect(await db.dataSource.manager.countBy(PackageEntity, { artifactId: artifact.id })).toBe(MINBASE_PACKAGES);
 
     await collecting; // the iterator ends after the terminal update
@@ -80,6 +82,8 @@ describe('worker with the real scanner', () => {
   it('runs a finished scan again on request, and neither a repeat nor a forced re-scan adds rows', async () => {
     const images = testImages();
     const source = `oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`;
+    const packageIds = async () => (await db.dataSource.manager.find(PackageEntity, { order: { id: 'ASC' } })).map((p) => `${p.id} ${p.purl} ${p.layer}`);
+    const before = await packageIds();
     const again = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source } });
     expect(again).toMatchObject({ created: true, enqueued: true });
     expect((await waitForStatus(tasks, again.task.id, FINISHED)).status).toBe(TaskStatus.SUCCEEDED);
@@ -89,6 +93,7 @@ describe('worker with the real scanner', () => {
     expect((await waitForStatus(tasks, forced.task.id, FINISHED)).status).toBe(TaskStatus.SUCCEEDED);
     expect(await db.dataSource.manager.count(ArtifactEntity)).toBe(1);
     expect(await db.dataSource.manager.count(PackageEntity)).toBe(MINBASE_PACKAGES);
+    expect(await packageIds()).toEqual(before); // upserted in place: every package kept its id
   });
 
   it('fails a hostile input with its message and keeps serving', async () => {
@@ -134,7 +139,8 @@ describe('worker with the real scanner', () => {
 
     host = await start(); // its first reconcile pass re-enqueues them
     for (const id of ids) expect((await waitForStatus(tasks, id, FINISHED, 120_000)).status).toBe(TaskStatus.SUCCEEDED);
-    const minbase = await db.dataSource.manager.findOneByOrFail(ArtifactEntity, { digest: images.minbaseManifestDigest });
+    const minbase = await new ImageStore(db.dataSource).getByDigest(images.minbaseManifestDigest); // by manifest digest
+    if (!minbase) throw new Error('minbase image not stored');
     expect(await db.dataSource.manager.countBy(PackageEntity, { artifactId: minbase.id })).toBe(MINBASE_PACKAGES);
     expect(await rowCounts(db.dataSource, minbase.id, minbase.digest)).toEqual({ packages: MINBASE_PACKAGES, findings: 0 });
   }, 180_000);

@@ -14,7 +14,6 @@ import { AlertRecorder } from './alerts/alert-recorder';
 import { AlertStore } from './alerts/alert-store';
 import { AlertService } from './alerts/alert.service';
 import { API_RESOLVERS } from './api.resolvers';
-import { BenchmarkService } from './benchmarks/benchmark.service';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
@@ -124,7 +123,6 @@ export class ApiModule {
         ImageService,
         FindingService,
         AlertService,
-        BenchmarkService,
         RuntimeIngestService,
         ...API_RESOLVERS,
       ],

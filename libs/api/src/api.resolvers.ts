@@ -1,9 +1,8 @@
 import { AlertResolver } from './alerts/alert.resolver';
-import { BenchmarkResolver } from './benchmarks/benchmark.resolver';
 import { FindingResolver } from './findings/finding.resolver';
 import { ImageResolver } from './images/image.resolver';
 import { PluginsResolver } from './plugins/plugins.resolver';
 import { TaskResolver } from './tasks/task.resolver';
 
 /** Every resolver of the API, shared by ApiModule and the schema printer so they cannot differ. */
-export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, BenchmarkResolver, AlertResolver];
+export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AlertResolver];

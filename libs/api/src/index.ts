@@ -2,4 +2,5 @@ export * from './start-api';
 export * from './api.module';
 export * from './config';
 export { ApiStartupError } from './startup/startup-error';
-export { printApiSchema, SCHEMA_FILE } from './schema/print-schema';
+export { printApiSchema, REGENERATE_SCHEMA_COMMAND, SCHEMA_FILE } from './schema/print-schema';
+export type { ApiPluginPackage } from './plugin-apis/load-plugin-apis';

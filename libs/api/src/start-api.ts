@@ -111,7 +111,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const findingEvents = new RedisFindingEvents(queueSettings, logger);
     owned.push(() => findingEvents.close());
     const capabilities: HostCapabilities = {
-      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource), submitter, registry: options.registry, dataSource }),
+      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource), submitter }),
       artifacts: new StoreHostArtifacts(new ImageStore(dataSource)),
       findings: new PostgresHostFindings(dataSource, findingEvents, logger),
       findingEvents,
@@ -123,7 +123,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const pluginModules = pluginNestModules(pluginApis, logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
     for (const { api, pluginId } of pluginApis) {
-      if (api.close) owned.push(() => api.close!().catch((error: unknown) => logger.warn({ plugin: pluginId, err: (error as Error).message }, 'plugin close failed')));
+      const close = api.close?.bind(api);
+      if (close) owned.push(() => close().catch((error: unknown) => logger.warn({ plugin: pluginId, err: (error as Error).message }, 'plugin close failed')));
     }
 
     const app = await NestFactory.create<NestExpressApplication>(

@@ -2,6 +2,7 @@ import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
 import { scannerPlugin } from '@bulkhead/plugin-scanner';
 import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
+import type { PluginApi } from '@bulkhead/plugin-sdk/api';
 import type { PluginCli } from '@bulkhead/plugin-sdk/cli';
 import { entryExport, type PluginPackage } from './plugin-package';
 
@@ -20,7 +21,12 @@ export function builtinPluginPackages(): PluginPackage[] {
   const none = async (): Promise<undefined> => undefined;
   return [
     builtin('@bulkhead/plugin-scanner', () => scannerPlugin, none, async () => cliOf(await import('@bulkhead/plugin-scanner/cli'))),
-    builtin('@bulkhead/plugin-benchmark', () => benchmarkPlugin, none, async () => cliOf(await import('@bulkhead/plugin-benchmark/cli'))),
+    builtin(
+      '@bulkhead/plugin-benchmark',
+      () => benchmarkPlugin,
+      async () => entryExport<PluginApi>(await import('@bulkhead/plugin-benchmark/api'), 'benchmarkApi'),
+      async () => cliOf(await import('@bulkhead/plugin-benchmark/cli')),
+    ),
     builtin('@bulkhead/plugin-runtime', () => runtimePlugin, none, async () => cliOf(await import('@bulkhead/plugin-runtime/cli'))),
   ];
 }

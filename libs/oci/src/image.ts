@@ -44,12 +44,19 @@ export interface OpenedImage {
   kind: 'image';
   source: ImageSource;
   /**
-   * The image's identity: the manifest digest where there is a manifest (OCI layout, docker
-   * save from Docker 25+); for a legacy docker-archive, which holds no manifest, the config
-   * digest (Docker's image id).
+   * The image's identity: its image id, the config digest (Docker's image id). It is the same
+   * whatever form the image was read from: an OCI layout and a docker-archive of one image have
+   * different manifests (or none) but one config.
    */
   digest: string;
+  /** The digest of the image manifest read, where there is one (not in a legacy docker-archive). */
   manifestDigest?: string;
+  /**
+   * Every manifest digest the image is known by here: the image manifest's, then those of the
+   * indexes it was reached through, innermost first (a multi-platform image is often referred
+   * to, and reported by Kubernetes, by its index digest). Empty for a legacy docker-archive.
+   */
+  manifestDigests: string[];
   configDigest: string;
   config: ImageConfig;
   layers: ImageLayer[];
@@ -183,15 +190,17 @@ async function openFromIndex(
       `${store.description}: index.json lists ${manifests.length} manifests; name one with ${source.kind === 'oci' ? 'oci:<dir>:<ref>' : 'a single-image archive'} (available refs: ${describeRefs(manifests)})`,
     );
   }
+  const indexDigests: string[] = [];
   for (let depth = 0; ; depth++) {
     if (depth > 4) throw new BadInputError(`${store.description}: image indexes nested more than 4 deep`);
     const { json } = await readVerifiedJson(store, chosen, depth === 0 ? 'index.json entry' : 'nested index entry', limits);
     const mediaType = chosen.mediaType ?? (typeof json['mediaType'] === 'string' ? json['mediaType'] : undefined);
     if (isIndex({ ...chosen, mediaType }) || (!mediaType && Array.isArray(json['manifests']))) {
+      indexDigests.unshift(chosen.digest);
       chosen = pickPlatform(descriptors(json['manifests'], `${store.description}: index ${chosen.digest} manifests`), store, chosen.digest);
       continue;
     }
-    return openManifest(source, store, limits, chosen.digest, json, references);
+    return openManifest(source, store, limits, chosen.digest, json, references, indexDigests);
   }
 }
 
@@ -212,6 +221,7 @@ async function openManifest(
   manifestDigest: string,
   manifest: Record<string, unknown>,
   references: string[],
+  indexDigests: readonly string[],
 ): Promise<OpenedImage> {
   const what = `${store.description}: manifest ${manifestDigest}`;
   const configDescriptor = manifest['config'] as Descriptor | undefined;
@@ -229,7 +239,9 @@ async function openManifest(
     if (size === undefined) throw new BadInputError(`${what}: layer ${index} names blob ${d.digest}, which is missing`);
     layers.push({ index, digest: d.digest, diffId: config.diffIds[index], size, mediaType: d.mediaType ?? 'application/vnd.oci.image.layer.v1.tar', blobPath: file });
   }
-  return { kind: 'image', source, digest: manifestDigest, manifestDigest, configDigest: configDescriptor.digest, config, layers, references, store, limits };
+  const configDigest = configDescriptor.digest;
+  const manifestDigests = [manifestDigest, ...indexDigests];
+  return { kind: 'image', source, digest: configDigest, manifestDigest, manifestDigests, configDigest, config, layers, references, store, limits };
 }
 
 function readConfig(json: Record<string, unknown>, what: string): ImageConfig {
@@ -291,7 +303,7 @@ async function openDockerArchive(source: ImageSource, store: TarBlobStore, limit
     const digest = digestInName(file) ?? (compression === 'none' && diffId ? diffId : await hashStream(store.open(file), signal));
     layers.push({ index, digest, diffId, size, mediaType: mediaTypeFor(compression), blobPath: file });
   }
-  return { kind: 'image', source, digest: configDigest, configDigest, config, layers, references: [reference, ...tags], store, limits };
+  return { kind: 'image', source, digest: configDigest, manifestDigests: [], configDigest, config, layers, references: [reference, ...tags], store, limits };
 }
 
 function parseDockerManifest(bytes: Buffer, store: BlobStore): DockerManifestEntry[] {

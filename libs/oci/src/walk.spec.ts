@@ -192,8 +192,11 @@ describe('openImage', () => {
       { ref: 'one', layers: [{ entries: [{ name: 'x', content: '1' }] }] },
       { ref: 'two', layers: [{ entries: [{ name: 'x', content: '2' }] }] },
     ]);
-    expect((await openImage(`oci:${layout}:two`)).kind === 'image' && (await openImage(`oci:${layout}:two`))).toMatchObject({ digest: second });
-    expect(await openImage(`oci:${layout}:one`)).toMatchObject({ digest: first, manifestDigest: first });
+    expect(await openImage(`oci:${layout}:two`)).toMatchObject({ manifestDigest: second, manifestDigests: [second] });
+    const one = await openImage(`oci:${layout}:one`);
+    expect(one).toMatchObject({ manifestDigest: first, manifestDigests: [first] });
+    if (one.kind !== 'image') throw new Error('expected an image');
+    expect(one.digest).toBe(one.configDigest);
     await expectBadInput(openImage(`oci:${layout}:three`), /no manifest with ref "three"; available refs: one, two/);
     await expectBadInput(openImage(`oci:${layout}`), /lists 2 manifests; name one with oci:<dir>:<ref> \(available refs: one, two\)/);
   });
@@ -209,7 +212,7 @@ describe('openImage', () => {
       { nestedIndex: true },
     );
     const image = await openImage(`oci:${layout}:multi`);
-    expect(image).toMatchObject({ digest: amd });
+    expect(image).toMatchObject({ manifestDigest: amd, manifestDigests: [amd, expect.stringMatching(/^sha256:/)] });
     expect(arm).not.toBe(amd);
     expect(contents(await walkFinalFilesystem(image, everything))).toEqual({ x: 'amd' });
   });
@@ -220,6 +223,7 @@ describe('openImage', () => {
     const image = await openImage(`docker-archive:${file}`);
     expect(image.references).toEqual([`docker-archive:${file}`, 'acme/app:2']);
     if (image.kind !== 'image') throw new Error('expected an image');
+    expect(image).toMatchObject({ digest: image.configDigest, manifestDigests: [] });
     expect(image.layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar']);
     expect(image.layers[1]?.digest).toBe(image.layers[1]?.diffId);
     const walk = await walkFinalFilesystem(image, everything);
@@ -232,6 +236,9 @@ describe('openImage', () => {
     await writeDockerArchive(file, [{ entries: [{ name: 'x', content: 'oci inside' }], compression: 'zstd' }], { ociInside: true });
     const image = await openImage(`docker-archive:${file}`);
     expect(image).toMatchObject({ kind: 'image', manifestDigest: expect.stringMatching(/^sha256:/) });
+    if (image.kind !== 'image' || !image.manifestDigest) throw new Error('expected an image with a manifest');
+    expect(image.manifestDigests).toEqual([image.manifestDigest]);
+    expect(image.digest).toBe(image.configDigest);
     expect(image.references).toContain('test/built:1');
     expect(contents(await walkFinalFilesystem(image, everything))).toEqual({ x: 'oci inside' });
   });

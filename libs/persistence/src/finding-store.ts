@@ -1,6 +1,6 @@
 import type { PluginKind, Severity } from '@bulkhead/plugin-sdk';
-import type { DataSource, Repository } from 'typeorm';
-import { FindingEntity } from './entities';
+import type { DataSource, Repository, WhereExpressionBuilder } from 'typeorm';
+import { FindingEntity, FindingStatus } from './entities';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
 export interface FindingFilter {
@@ -8,9 +8,24 @@ export interface FindingFilter {
   kind?: PluginKind;
   severity?: readonly Severity[];
   taskId?: string;
+  /** Any of these lifecycle states. */
+  status?: readonly FindingStatus[];
 }
 
-/** Read side of findings of every kind. */
+/**
+ * The filter's conditions on a query builder over findings aliased `f` (shared by list and
+ * count, so a connection's totalCount always counts what it pages).
+ */
+export function applyFindingFilter<Q extends WhereExpressionBuilder>(qb: Q, filter: FindingFilter): Q {
+  if (filter.target) qb.andWhere('f.target = :target', { target: filter.target });
+  if (filter.kind) qb.andWhere('f.kind = :kind', { kind: filter.kind });
+  if (filter.severity?.length) qb.andWhere('f.severity IN (:...severity)', { severity: filter.severity });
+  if (filter.taskId) qb.andWhere('f.task_id = :taskId', { taskId: filter.taskId });
+  if (filter.status?.length) qb.andWhere('f.status IN (:...status)', { status: filter.status });
+  return qb;
+}
+
+/** Read side of findings of every kind, and the lifecycle changes a person makes (suppression). */
 export class FindingStore {
   private readonly repo: Repository<FindingEntity>;
 
@@ -26,16 +41,33 @@ export class FindingStore {
   /** Most recently seen first, keyset-paginated on (lastSeenAt, id). */
   async list(filter: FindingFilter = {}, page: PageRequest = {}): Promise<Connection<FindingEntity>> {
     const size = pageSize(page.first);
-    const qb = this.repo.createQueryBuilder('f').orderBy('f.last_seen_at', 'DESC').addOrderBy('f.id', 'DESC').take(size + 1);
-    if (filter.target) qb.andWhere('f.target = :target', { target: filter.target });
-    if (filter.kind) qb.andWhere('f.kind = :kind', { kind: filter.kind });
-    if (filter.severity?.length) qb.andWhere('f.severity IN (:...severity)', { severity: filter.severity });
-    if (filter.taskId) qb.andWhere('f.task_id = :taskId', { taskId: filter.taskId });
+    const qb = applyFindingFilter(this.repo.createQueryBuilder('f'), filter).orderBy('f.last_seen_at', 'DESC').addOrderBy('f.id', 'DESC').take(size + 1);
     if (page.after) {
       const [lastSeenAt, id] = decodeCursor(page.after, 2) as [string, string];
       if (Number.isNaN(Date.parse(lastSeenAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
       qb.andWhere('(f.last_seen_at, f.id) < (:lastSeenAt, :id)', { lastSeenAt, id });
     }
     return toConnection(await qb.getMany(), size, (f) => encodeCursor([f.lastSeenAt.toISOString(), f.id]));
+  }
+
+  async count(filter: FindingFilter = {}): Promise<number> {
+    return applyFindingFilter(this.repo.createQueryBuilder('f'), filter).getCount();
+  }
+
+  /**
+   * SUPPRESSED: a person decided the finding needs no action. Reruns keep it suppressed
+   * (finding-lifecycle.ts). Null when there is no such finding.
+   */
+  async suppress(id: string): Promise<FindingEntity | null> {
+    if (!isUuid(id)) return null;
+    await this.repo.update({ id }, { status: FindingStatus.SUPPRESSED, resolvedAt: null });
+    return this.get(id);
+  }
+
+  /** Lifts a suppression: the finding is OPEN (a later run that does not report it resolves it). */
+  async unsuppress(id: string): Promise<FindingEntity | null> {
+    if (!isUuid(id)) return null;
+    await this.repo.update({ id, status: FindingStatus.SUPPRESSED }, { status: FindingStatus.OPEN });
+    return this.get(id);
   }
 }

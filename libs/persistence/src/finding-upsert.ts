@@ -1,17 +1,19 @@
 import { findingFingerprint, type FindingResult, type PluginKind, type Severity } from '@bulkhead/plugin-sdk';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import type { DataSource } from 'typeorm';
-import { FindingEntity } from './entities';
+import { FindingEntity, FindingStatus, TaskEntity } from './entities';
+import { PRODUCER_SQL, REPORTED_AGAIN_SQL, SCOPE_SQL } from './finding-lifecycle';
 import { tableName } from './table-name';
 
 /**
  * What a re-reported finding (same target and fingerprint) changes on its existing row:
  * - `refresh`: everything the reporter knows (kind, severity, rule, title, location, data, the
- *   reporting task) and lastSeenAt; the last report of a duplicate within one call wins. Scans
+ *   reporting task and its producer and scope) and lastSeenAt; the last report of a duplicate within one call wins. Scans
  *   and benchmarks: the newest run describes the finding.
  * - `touch`: lastSeenAt only; the first report within one call wins. Runtime alerts re-sent by a
  *   sensor: the stored alert is the fact, a repeat only says it was seen again.
- * firstSeenAt never moves.
+ * firstSeenAt never moves. Either way a RESOLVED finding reported again is OPEN and reopened; a
+ * SUPPRESSED one stays suppressed (see finding-lifecycle.ts).
  */
 export type FindingConflictPolicy = 'refresh' | 'touch';
 
@@ -35,6 +37,9 @@ export interface UpsertedFinding {
   taskId: string | null;
   firstSeenAt: Date;
   lastSeenAt: Date;
+  status: FindingStatus;
+  resolvedAt: Date | null;
+  reopenedAt: Date | null;
   /** True when this call created the row; false when the finding was already stored. */
   inserted: boolean;
 }
@@ -55,13 +60,17 @@ interface ReturnedRow {
   task_id: string | null;
   first_seen_at: Date;
   last_seen_at: Date;
+  status: FindingStatus;
+  resolved_at: Date | null;
+  reopened_at: Date | null;
   inserted: boolean;
 }
 
 const ON_CONFLICT: Record<FindingConflictPolicy, string> = {
   refresh: `kind = EXCLUDED.kind, severity = EXCLUDED.severity, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
-            location = EXCLUDED.location, data = EXCLUDED.data, task_id = EXCLUDED.task_id, last_seen_at = now()`,
-  touch: 'last_seen_at = now()',
+            location = EXCLUDED.location, data = EXCLUDED.data, task_id = EXCLUDED.task_id,
+            producer = EXCLUDED.producer, scope = EXCLUDED.scope, last_seen_at = now(), ${REPORTED_AGAIN_SQL}`,
+  touch: `last_seen_at = now(), ${REPORTED_AGAIN_SQL}`,
 };
 
 /**
@@ -87,6 +96,7 @@ export async function upsertFindings(
   const rows = [...byKey.values()];
   if (rows.length === 0) return [];
   const table = tableName(dataSource, FindingEntity);
+  const tasks = tableName(dataSource, TaskEntity);
   const order = new Map([...byKey.keys()].map((key, index) => [key, index]));
   const out: UpsertedFinding[] = [];
   for (let i = 0; i < rows.length; i += FINDING_UPSERT_BATCH_ROWS) {
@@ -101,13 +111,15 @@ export async function upsertFindings(
       fingerprint: f.fingerprint,
     }));
     // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
+    // The reporting task's row gives the producer and scope (none without a task).
     const returned: ReturnedRow[] = await dataSource.query(
-      `INSERT INTO ${table} AS f (kind, severity, rule_id, title, target, location, data, fingerprint, task_id)
-       SELECT r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid
+      `INSERT INTO ${table} AS f (kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope)
+       SELECT r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, p.producer, p.scope
          FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text)
+         LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid) AS p ON true
        ON CONFLICT (target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}
        RETURNING f.id, f.kind, f.severity, f.rule_id, f.title, f.target, f.location, f.data, f.fingerprint, f.task_id,
-                 f.first_seen_at, f.last_seen_at, (f.xmax = 0) AS inserted`,
+                 f.first_seen_at, f.last_seen_at, f.status, f.resolved_at, f.reopened_at, (f.xmax = 0) AS inserted`,
       [JSON.stringify(batch), options.taskId ?? null],
     );
     for (const row of returned) out.push(toUpserted(row));
@@ -130,15 +142,15 @@ function toUpserted(row: ReturnedRow): UpsertedFinding {
     taskId: row.task_id,
     firstSeenAt: new Date(row.first_seen_at),
     lastSeenAt: new Date(row.last_seen_at),
+    status: row.status,
+    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+    reopenedAt: row.reopened_at === null ? null : new Date(row.reopened_at),
     inserted: row.inserted,
   };
 }
 
-/**
- * An upserted row as the SDK's StoredFinding (what HostFindings returns and the findings
- * channel carries). Every finding is OPEN until findings carry a stored lifecycle.
- */
+/** An upserted row as the SDK's StoredFinding (what HostFindings returns and the findings channel carries). */
 export function storedFindingOf(finding: UpsertedFinding): StoredFinding {
-  const { inserted: _inserted, ...row } = finding;
-  return { ...row, status: 'OPEN', reopened: false, resolvedAt: null };
+  const { inserted: _inserted, reopenedAt, ...row } = finding;
+  return { ...row, reopened: finding.status === 'OPEN' && reopenedAt !== null };
 }

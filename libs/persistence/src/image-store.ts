@@ -9,6 +9,9 @@ export interface PackageFilter {
   type?: string;
 }
 
+/** Matches an artifact (alias `a`) by image id or by one of its manifest digests (GIN-indexed). */
+const BY_EITHER_DIGEST = '(a.digest = :digest OR a.manifest_digests @> CAST(ARRAY[:digest] AS text[]))';
+
 /** Read side of images/artifacts and their package inventories. */
 export class ImageStore {
   private readonly artifacts: Repository<ArtifactEntity>;
@@ -19,8 +22,16 @@ export class ImageStore {
     this.packageRepo = dataSource.getRepository(PackageEntity);
   }
 
+  /**
+   * An image by its image id (config digest) or by any manifest digest it is known by
+   * (Kubernetes reports the manifest digest of a running pod's image). At most one row matches:
+   * a manifest names exactly one config.
+   */
   async getByDigest(digest: string): Promise<ArtifactEntity | null> {
-    return this.artifacts.findOneBy({ digest });
+    return this.artifacts
+      .createQueryBuilder('a')
+      .where(BY_EITHER_DIGEST, { digest })
+      .getOne();
   }
 
   async getById(id: string): Promise<ArtifactEntity | null> {
@@ -64,7 +75,8 @@ export class ImageStore {
   }
 
   /**
-   * The executables the scanner recorded for an image (`metadata.executables`: absolute paths
+   * The executables the scanner recorded for an image, by image id or manifest digest as
+   * getByDigest (`metadata.executables`: absolute paths
    * such as `/usr/bin/dash`), read without loading the rest of the row. Null when the image is
    * unknown, or was scanned before executables were recorded: no inventory to judge drift by
    * (an empty set means "no executable at all" and makes every exec drift).
@@ -73,7 +85,7 @@ export class ImageStore {
     const row = await this.artifacts
       .createQueryBuilder('a')
       .select(`a.metadata -> 'executables'`, 'executables')
-      .where('a.digest = :digest', { digest })
+      .where(BY_EITHER_DIGEST, { digest })
       .getRawOne<{ executables: unknown }>();
     const list = row?.executables;
     if (!Array.isArray(list)) return null;

@@ -8,6 +8,7 @@ export * from './task-store';
 export * from './image-store';
 export * from './finding-store';
 export * from './finding-upsert';
+export * from './finding-lifecycle';
 export * from './table-name';
 export * from './result-writer';
 export * from './test-database';

@@ -36,7 +36,7 @@ describe('schema', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [db.schema],
     );
-    expect(rows.map((r) => r.table_name)).toEqual(['artifact', 'finding', 'migrations', 'package', 'task']);
+    expect(rows.map((r) => r.table_name)).toEqual(['artifact', 'finding', 'migrations', 'package', 'plugin_migration', 'task']);
   });
 });
 
@@ -74,7 +74,7 @@ describe('ResultWriter', () => {
     expect(await counts()).toEqual({ artifacts: 1, packages: 3, findings: 2 });
   });
 
-  it('merges references, replaces the inventory and keeps firstSeenAt', async () => {
+  it('merges references, upserts the inventory and keeps firstSeenAt', async () => {
     const store = new FindingStore(db.dataSource);
     const before = (await store.list({ target: digest })).edges.map((e) => e.node);
     await new Promise((r) => setTimeout(r, 20));

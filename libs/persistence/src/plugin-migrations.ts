@@ -8,15 +8,19 @@ export interface PluginMigrationSet {
   migrations: readonly PluginMigration[];
 }
 
-/** A plugin migration step failed (its transaction was rolled back): start-up stops. */
+/**
+ * A plugin migration step failed (its transaction was rolled back), or the plugin's list of
+ * steps is invalid (migrationId null): start-up stops.
+ */
 export class PluginMigrationError extends Error {
   override readonly name = 'PluginMigrationError';
   constructor(
     readonly pluginId: string,
-    readonly migrationId: string,
+    readonly migrationId: string | null,
     cause: unknown,
   ) {
-    super(`plugin ${pluginId}: migration ${migrationId} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const problem = cause instanceof Error ? cause.message : String(cause);
+    super(migrationId === null ? `plugin ${pluginId}: invalid migration list: ${problem}` : `plugin ${pluginId}: migration ${migrationId} failed: ${problem}`, { cause });
   }
 }
 
@@ -43,7 +47,7 @@ export function checkPluginMigrationIds(set: PluginMigrationSet): string[] {
 export async function runPluginMigrations(dataSource: DataSource, sets: readonly PluginMigrationSet[]): Promise<{ pluginId: string; migrationId: string }[]> {
   for (const set of sets) {
     const problems = checkPluginMigrationIds(set);
-    if (problems.length) throw new PluginMigrationError(set.pluginId, '(list)', new Error(problems.join('; ')));
+    if (problems.length) throw new PluginMigrationError(set.pluginId, null, new Error(problems.join('; ')));
   }
   const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   const table = `"${schema}"."plugin_migration"`;

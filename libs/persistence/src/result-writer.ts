@@ -6,12 +6,12 @@ import {
   type ResultEmitter,
   type TaskLogger,
 } from '@bulkhead/plugin-sdk';
-import type { DataSource, EntityManager, QueryDeepPartialEntity } from 'typeorm';
-import { ArtifactEntity, PackageEntity } from './entities';
+import type { DataSource, EntityManager } from 'typeorm';
+import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
 import { upsertFindings, type UpsertedFinding } from './finding-upsert';
 import { tableName } from './table-name';
 
-/** Rows per INSERT: well below Postgres' 65535 bind parameters for the widest row. */
+/** Packages per upsert statement: one jsonb parameter each, so this bounds statement size. */
 const BATCH_ROWS = 500;
 
 export interface ResultWriterOptions {
@@ -25,8 +25,11 @@ export interface ResultWriterOptions {
 /**
  * The worker's ResultEmitter: persists what a task emits so that running the same work again
  * (a retry, a duplicate delivery, a re-scan) converges on the same rows:
- * - artifacts are upserted by digest, merging references;
- * - an artifact's package inventory is replaced in one transaction;
+ * - artifacts are upserted by digest (the image id), merging references and manifest digests;
+ *   the reporting task is linked to the artifact (its `artifact_id`: Task.image);
+ * - an artifact's package inventory is upserted on (artifact, purl, layer) in one transaction:
+ *   a package still present keeps its row and id, a new one is inserted, one no longer present
+ *   is deleted (ids are stable across rescans, so other rows can refer to them);
  * - findings are upserted on (target, fingerprint) (upsertFindings, policy `refresh`):
  *   lastSeenAt moves, firstSeenAt stays, and only findings new to the database reach
  *   `onNewFindings` (the worker announces every new finding with it).
@@ -48,29 +51,23 @@ export class ResultWriter implements ResultEmitter {
     if (unique.length < packages.length) {
       this.logger.warn({ artifactDigest, emitted: packages.length, kept: unique.length }, 'dropped packages repeating (purl, layer)');
     }
+    const packageTable = tableName(this.dataSource, PackageEntity);
     await this.dataSource.transaction(async (manager) => {
       const artifactTable = tableName(this.dataSource, ArtifactEntity);
-      // Lock the artifact row: two tasks replacing the same inventory run one after the other.
+      // Lock the artifact row: two tasks writing the same inventory run one after the other.
       const rows: { id: string }[] = await manager.query(`SELECT id FROM ${artifactTable} WHERE digest = $1 FOR UPDATE`, [artifactDigest]);
       const artifactId = rows[0]?.id;
       if (!artifactId) throw new Error(`packages emitted for unknown artifact ${artifactDigest}: emit the artifact first`);
-      await manager.delete(PackageEntity, { artifactId });
+      // Only the key (purl, layer) of every package, to delete the rows no longer present.
+      const keys = JSON.stringify(unique.map((p) => ({ purl: p.purl, layer: p.layer ?? '' })));
+      await manager.query(
+        `DELETE FROM ${packageTable} AS p
+          WHERE p.artifact_id = $1
+            AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k(purl text, layer text) WHERE k.purl = p.purl AND k.layer = p.layer)`,
+        [artifactId, keys],
+      );
       for (let i = 0; i < unique.length; i += BATCH_ROWS) {
-        await manager.insert(
-          PackageEntity,
-          unique.slice(i, i + BATCH_ROWS).map((p) => ({
-            artifactId,
-            type: p.type,
-            name: p.name,
-            version: p.version,
-            sourceName: p.sourceName ?? null,
-            sourceVersion: p.sourceVersion ?? null,
-            purl: p.purl,
-            layer: p.layer ?? '',
-            metadata: p.metadata ?? {},
-            // jsonb columns hold Record<string, unknown>, which TypeORM's deep-partial type cannot express.
-          })) as QueryDeepPartialEntity<PackageEntity>[],
-        );
+        await upsertPackages(manager, packageTable, artifactId, unique.slice(i, i + BATCH_ROWS));
       }
     });
   }
@@ -83,10 +80,11 @@ export class ResultWriter implements ResultEmitter {
 
   private async upsertArtifact(manager: EntityManager, artifact: ArtifactResult): Promise<void> {
     const table = tableName(this.dataSource, ArtifactEntity);
-    await manager.query(
-      `INSERT INTO ${table} AS a (digest, "references", os_family, os_version, os_name, size, layers, metadata)
-       VALUES ($1, $2::text[], $3, $4, $5, $6, $7::jsonb, $8::jsonb)
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO ${table} AS a (digest, manifest_digests, "references", os_family, os_version, os_name, size, layers, metadata)
+       VALUES ($1, $9::text[], $2::text[], $3, $4, $5, $6, $7::jsonb, $8::jsonb)
        ON CONFLICT (digest) DO UPDATE SET
+         manifest_digests = ARRAY(SELECT DISTINCT d FROM unnest(a.manifest_digests || EXCLUDED.manifest_digests) AS d ORDER BY d),
          "references" = ARRAY(SELECT DISTINCT r FROM unnest(a."references" || EXCLUDED."references") AS r ORDER BY r),
          os_family = COALESCE(EXCLUDED.os_family, a.os_family),
          os_version = COALESCE(EXCLUDED.os_version, a.os_version),
@@ -94,7 +92,8 @@ export class ResultWriter implements ResultEmitter {
          size = EXCLUDED.size,
          layers = EXCLUDED.layers,
          metadata = a.metadata || EXCLUDED.metadata,
-         updated_at = now()`,
+         updated_at = now()
+       RETURNING a.id`,
       [
         artifact.digest,
         [...new Set(artifact.references)].sort(),
@@ -104,9 +103,43 @@ export class ResultWriter implements ResultEmitter {
         artifact.size,
         JSON.stringify(artifact.layers),
         JSON.stringify(artifact.metadata ?? {}),
+        [...new Set(artifact.manifestDigests ?? [])].sort(),
       ],
     );
+    const artifactId = rows[0]?.id;
+    if (this.taskId && artifactId) {
+      await manager.query(`UPDATE ${tableName(this.dataSource, TaskEntity)} SET artifact_id = $2 WHERE id = $1`, [this.taskId, artifactId]);
+    }
   }
+}
+
+/**
+ * Inserts packages of one artifact, or updates the stored row of the same (purl, layer) in place
+ * (keeping its id). A row whose columns are all unchanged is not rewritten (no dead tuple per
+ * package on every rescan of an unchanged image).
+ */
+async function upsertPackages(manager: EntityManager, table: string, artifactId: string, packages: readonly PackageResult[]): Promise<void> {
+  const rows = packages.map((p) => ({
+    type: p.type,
+    name: p.name,
+    version: p.version,
+    source_name: p.sourceName ?? null,
+    source_version: p.sourceVersion ?? null,
+    purl: p.purl,
+    layer: p.layer ?? '',
+    metadata: p.metadata ?? {},
+  }));
+  await manager.query(
+    `INSERT INTO ${table} AS p (artifact_id, type, name, version, source_name, source_version, purl, layer, metadata)
+     SELECT $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.metadata
+       FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, metadata jsonb)
+     ON CONFLICT (artifact_id, purl, layer) DO UPDATE SET
+       type = EXCLUDED.type, name = EXCLUDED.name, version = EXCLUDED.version,
+       source_name = EXCLUDED.source_name, source_version = EXCLUDED.source_version, metadata = EXCLUDED.metadata
+     WHERE (p.type, p.name, p.version, p.source_name, p.source_version, p.metadata)
+           IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.version, EXCLUDED.source_name, EXCLUDED.source_version, EXCLUDED.metadata)`,
+    [artifactId, JSON.stringify(rows)],
+  );
 }
 
 /** First occurrence wins for each (purl, layer): the inventory's unique key. */

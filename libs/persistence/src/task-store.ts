@@ -1,6 +1,7 @@
 import type { PluginKind } from '@bulkhead/plugin-sdk';
-import { In, type DataSource, type QueryDeepPartialEntity, type Repository } from 'typeorm';
+import { In, type DataSource, type QueryDeepPartialEntity, type Repository, type WhereExpressionBuilder } from 'typeorm';
 import { TaskEntity, TaskStatus, UNFINISHED_TASK_STATUSES } from './entities';
+import { resolveUnreportedFindings } from './finding-lifecycle';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
 export interface NewTask {
@@ -10,12 +11,42 @@ export interface NewTask {
   input: unknown;
   /** Deterministic identity of the work; null for work that must always run anew. */
   dedupKey?: string | null;
+  /** Id and version of the plugin registered for (kind, type) at submission. */
+  pluginId?: string | null;
+  pluginVersion?: string | null;
+  /** String labels (validated by the submitter). */
+  labels?: Record<string, string>;
+  /** An existing task that submitted this one. */
+  parentTaskId?: string | null;
 }
 
 export interface TaskFilter {
   status?: readonly TaskStatus[];
   kind?: PluginKind;
   type?: string;
+  /** Any of these types. */
+  types?: readonly string[];
+  /** Tasks that produced this artifact (its row id). */
+  artifactId?: string;
+  /** Children of this task. */
+  parentTaskId?: string;
+  /** Every label given must be present with that value. */
+  labels?: Record<string, string>;
+}
+
+/**
+ * The filter's conditions on a query builder over tasks aliased `t` (shared by list and count,
+ * so a connection's totalCount always counts what it pages).
+ */
+export function applyTaskFilter<Q extends WhereExpressionBuilder>(qb: Q, filter: TaskFilter): Q {
+  if (filter.status?.length) qb.andWhere('t.status IN (:...status)', { status: filter.status });
+  if (filter.kind) qb.andWhere('t.kind = :kind', { kind: filter.kind });
+  if (filter.type) qb.andWhere('t.type = :type', { type: filter.type });
+  if (filter.types?.length) qb.andWhere('t.type IN (:...types)', { types: filter.types });
+  if (filter.artifactId) qb.andWhere('t.artifact_id = :artifactId', { artifactId: filter.artifactId });
+  if (filter.parentTaskId) qb.andWhere('t.parent_task_id = :parentTaskId', { parentTaskId: filter.parentTaskId });
+  if (filter.labels && Object.keys(filter.labels).length > 0) qb.andWhere('t.labels @> CAST(:labels AS jsonb)', { labels: JSON.stringify(filter.labels) });
+  return qb;
 }
 
 /** A transition was asked for from a state that does not allow it. */
@@ -46,7 +77,7 @@ const UNIQUE_VIOLATION = '23505';
 export class TaskStore {
   private readonly repo: Repository<TaskEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(TaskEntity);
   }
 
@@ -61,7 +92,17 @@ export class TaskStore {
 
   /** Inserts a QUEUED task. */
   async create(task: NewTask): Promise<TaskEntity> {
-    const entity = this.repo.create({ kind: task.kind, type: task.type, input: task.input, dedupKey: task.dedupKey ?? null, status: TaskStatus.QUEUED });
+    const entity = this.repo.create({
+      kind: task.kind,
+      type: task.type,
+      input: task.input,
+      dedupKey: task.dedupKey ?? null,
+      pluginId: task.pluginId ?? null,
+      pluginVersion: task.pluginVersion ?? null,
+      labels: task.labels ?? {},
+      parentTaskId: task.parentTaskId ?? null,
+      status: TaskStatus.QUEUED,
+    });
     return this.repo.save(entity);
   }
 
@@ -88,9 +129,7 @@ export class TaskStore {
   async list(filter: TaskFilter = {}, page: PageRequest = {}): Promise<Connection<TaskEntity>> {
     const size = pageSize(page.first);
     const qb = this.repo.createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(size + 1);
-    if (filter.status?.length) qb.andWhere('t.status IN (:...status)', { status: filter.status });
-    if (filter.kind) qb.andWhere('t.kind = :kind', { kind: filter.kind });
-    if (filter.type) qb.andWhere('t.type = :type', { type: filter.type });
+    applyTaskFilter(qb, filter);
     if (page.after) {
       const [createdAt, id] = decodeCursor(page.after, 2) as [string, string];
       if (Number.isNaN(Date.parse(createdAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
@@ -139,8 +178,30 @@ export class TaskStore {
     return Boolean(result.affected);
   }
 
+  /** Tasks matching the filter. */
+  async count(filter: TaskFilter = {}): Promise<number> {
+    return applyTaskFilter(this.repo.createQueryBuilder('t'), filter).getCount();
+  }
+
+  /**
+   * RUNNING → SUCCEEDED, and in the same transaction the findings of the task's producer and
+   * scope that this run did not report become RESOLVED (finding-lifecycle.ts): a run that
+   * finished is the new truth about what it looked at.
+   */
   async succeed(id: string, result: unknown): Promise<TaskEntity | null> {
-    return this.transition(id, [TaskStatus.RUNNING], { status: TaskStatus.SUCCEEDED, result: (result ?? null) as QueryDeepPartialEntity<unknown>, progress: 1, error: null, finishedAt: new Date() });
+    if (!isUuid(id)) return null;
+    const succeeded = await this.dataSource.transaction(async (manager) => {
+      const update = await manager
+        .createQueryBuilder()
+        .update(TaskEntity)
+        .set({ status: TaskStatus.SUCCEEDED, result: (result ?? null) as QueryDeepPartialEntity<unknown>, progress: 1, error: null, finishedAt: new Date() })
+        .where('id = :id AND status IN (:...from)', { id, from: [TaskStatus.RUNNING] })
+        .execute();
+      if (!update.affected) return false;
+      await resolveUnreportedFindings(manager, id);
+      return true;
+    });
+    return succeeded ? this.get(id) : null;
   }
 
   async fail(id: string, error: string): Promise<TaskEntity | null> {

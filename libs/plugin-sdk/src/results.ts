@@ -24,8 +24,17 @@ export interface LayerInfo {
 
 /** An image (or another scanned artifact such as a root file system), keyed by digest. */
 export interface ArtifactResult {
-  /** Manifest digest for images; a content digest for other artifacts. */
+  /**
+   * The artifact's identity. For an image: its image id, the digest of its config blob, which is
+   * the same whatever form the image was read from (OCI layout, docker-archive, a registry).
+   * For other artifacts (a root file system): a content digest.
+   */
   digest: string;
+  /**
+   * Manifest digests the image is known by (none for a legacy docker-archive, which has no
+   * manifest, nor for a root file system). The host merges them across scans.
+   */
+  manifestDigests?: string[];
   /** How the user named it: `docker-archive:/x.tar`, `registry.example/app:1.2`, ... */
   references: string[];
   os?: OsInfo;

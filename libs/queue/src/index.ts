@@ -7,3 +7,4 @@ export * from './findings-events';
 export * from './task-submitter';
 export * from './reconciler';
 export * from './stable-json';
+export * from './task-labels';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { parseTaskInput, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
-import type { TaskEntity, TaskStore } from '@bulkhead/persistence';
+import { BadInputError, parseTaskInput, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
+import { isUuid, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
 import { stableStringify } from './stable-json';
+import { parseTaskLabels } from './task-labels';
 import type { TaskQueues } from './task-queues';
 
 export interface SubmitTaskRequest {
@@ -13,8 +14,13 @@ export interface SubmitTaskRequest {
    * Identity for de-duplication. Default (`true`): derived from kind, type, plugin id and
    * version and the validated input, so the same request while a task is queued or running is
    * that task; once it has finished, the request runs again. `false` always creates a new task.
+   * Labels and the parent task, when given, are part of the identity.
    */
   dedup?: boolean;
+  /** String labels stored with the task (checked by parseTaskLabels). */
+  labels?: unknown;
+  /** The task that submits this one: it must exist. */
+  parentTaskId?: string | null;
 }
 
 export interface SubmitTaskResult {
@@ -40,15 +46,31 @@ export class TaskSubmitter {
     this.logger = deps.logger ?? silentLogger;
   }
 
-  /** Throws TaskInputError (naming every bad field, or the missing handler) for bad requests. */
+  /**
+   * Throws TaskInputError (naming every bad field, or the missing handler) for bad requests, and
+   * BadInputError for bad labels or a parent task that does not exist.
+   */
   async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
     const { plugin, definition } = this.deps.registry.requireTask(request.kind, request.type);
     const input = parseTaskInput(definition, request.input);
+    const labels = parseTaskLabels(request.labels);
+    const parentTaskId = await this.requireParent(request.parentTaskId);
+    // Labels and parent join the identity only when given, so plain requests keep their keys.
+    const extra = Object.keys(labels).length > 0 || parentTaskId ? stableStringify({ labels, parentTaskId }) : '';
     const dedupKey =
       request.dedup === false
         ? null
-        : `${request.kind}/${request.type}@${plugin.manifest.id}@${plugin.manifest.version}:${createHash('sha256').update(stableStringify(input)).digest('hex')}`;
-    const { task, created } = await this.deps.tasks.createOrGet({ kind: request.kind, type: request.type, input, dedupKey });
+        : `${request.kind}/${request.type}@${plugin.manifest.id}@${plugin.manifest.version}:${createHash('sha256').update(stableStringify(input)).update(extra).digest('hex')}`;
+    const { task, created } = await this.deps.tasks.createOrGet({
+      kind: request.kind,
+      type: request.type,
+      input,
+      dedupKey,
+      pluginId: plugin.manifest.id,
+      pluginVersion: plugin.manifest.version,
+      labels,
+      parentTaskId,
+    });
     const log = this.logger.child({ taskId: task.id });
     if (!created) {
       log.info({ status: task.status, dedupKey }, 'same task already exists');
@@ -63,6 +85,13 @@ export class TaskSubmitter {
       log.warn({ err: error }, 'task recorded but its job could not be added; the reconciler will enqueue it');
     }
     return { task, created, enqueued };
+  }
+
+  private async requireParent(parentTaskId: string | null | undefined): Promise<string | null> {
+    if (parentTaskId === undefined || parentTaskId === null) return null;
+    if (!isUuid(parentTaskId)) throw new BadInputError(`parentTaskId: ${JSON.stringify(parentTaskId.slice(0, 80))} is not a task id (a UUID)`);
+    if (!(await this.deps.tasks.get(parentTaskId))) throw new BadInputError(`parentTaskId: task ${parentTaskId} does not exist`);
+    return parentTaskId;
   }
 }
 

@@ -10,6 +10,7 @@ export const scanImageInput = z.object({
 });
 
 export interface ScanImageSummary {
+  /** The image id (config digest); a root file system's content digest. */
   digest: string;
   os: { family: string; version: string } | null;
   packageCount: number;

@@ -4,7 +4,10 @@ import type { ArtifactResult, FindingResult, PackageResult } from '@bulkhead/plu
 export interface ScanReport {
   schemaVersion: 1;
   artifact: {
+    /** Image id (config digest); for a root file system, its content digest. */
     digest: string;
+    /** Manifest digests the image is known by (sorted; empty for a legacy docker-archive or a root file system). */
+    manifestDigests: string[];
     os: { family: string; version: string } | null;
     references: string[];
     size: number;
@@ -54,6 +57,7 @@ export function buildScanReport(input: { artifact: ArtifactResult; packages: rea
     schemaVersion: 1,
     artifact: {
       digest: artifact.digest,
+      manifestDigests: [...new Set(artifact.manifestDigests ?? [])].sort(),
       os: artifact.os ? { family: artifact.os.family, version: artifact.os.version } : null,
       references: [...artifact.references],
       size: artifact.size,
@@ -95,6 +99,7 @@ export function formatScanTable(report: ScanReport): string {
     ['', ''],
     [
       ['Artifact', artifact.digest],
+      ...(artifact.manifestDigests.length > 0 ? [['Manifests', artifact.manifestDigests.join(', ')]] : []),
       ['References', artifact.references.join(', ') || '-'],
       ['OS', artifact.os ? `${artifact.os.family} ${artifact.os.version}` : 'unknown'],
       ['Layers', `${artifact.layers.length} (${humanSize(artifact.size)})`],

@@ -30,6 +30,8 @@ function nameVersions(packages: readonly PackageResult[]): string[] {
 
 describe('scanning the real test images', () => {
   let minbaseExpected: string[];
+  /** The image id the docker-archive form gave: the OCI layout form must give the same. */
+  let minbaseImageId = '';
   beforeAll(() => {
     const root = path.join(work, 'minbase-rootfs');
     execFileSync('mkdir', ['-p', root]);
@@ -45,12 +47,18 @@ describe('scanning the real test images', () => {
     expect(result.artifact.references).toContain('docker.io/test/minbase:bookworm');
     const [layer] = result.artifact.layers;
     expect(result.packages.every((p) => p.layer === layer?.digest)).toBe(true);
+    // A legacy docker-archive has no manifest: the image id is its config digest, nothing else.
+    expect(result.artifact.digest).toBe(result.artifact.metadata?.['configDigest']);
+    expect(result.artifact.manifestDigests).toBeUndefined();
+    minbaseImageId = result.artifact.digest;
     expect(result.packages.find((p) => p.name === 'bsdutils')?.purl).toMatch(/^pkg:deb\/debian\/bsdutils@1:[^?]+\?arch=amd64&distro=debian-12$/);
   }, 60_000);
 
-  it('gives the same inventory for the OCI layout, keyed by the manifest digest', async () => {
+  it('gives the same inventory and image id for the OCI layout, which adds its manifest digest', async () => {
     const result = await scanArtifact(`oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, { analyzers: builtinAnalyzers });
-    expect(result.artifact.digest).toBe(images.minbaseManifestDigest);
+    expect(minbaseImageId).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(result.artifact.digest).toBe(minbaseImageId);
+    expect(result.artifact.manifestDigests).toEqual([images.minbaseManifestDigest]);
     expect(nameVersions(result.packages)).toEqual(minbaseExpected);
     expect(result.artifact.os).toMatchObject({ family: 'debian', version: '12' });
   }, 60_000);
@@ -75,7 +83,8 @@ describe('scanning the real test images', () => {
     expect(nameVersions(result.packages)).toEqual(dpkgQuery(admin));
     expect(result.packages.length).toBeGreaterThan(0);
     expect(result.artifact.os).toMatchObject({ family: 'debian', version: '12' });
-    if (form === 'oci') expect(result.artifact.digest).toBe(images.tinyManifestDigest);
+    expect(result.artifact.digest).toBe(result.artifact.metadata?.['configDigest']);
+    if (form === 'oci') expect(result.artifact.manifestDigests).toEqual([images.tinyManifestDigest]);
   });
 });
 
@@ -247,10 +256,12 @@ describe('scan-image task', () => {
     };
     const { ctx, emitted, progress } = fakeContext([secrets]);
     const summary = await task.run({ source: `oci:${images.tinyOciLayout}` }, ctx);
-    expect(summary).toEqual({ digest: images.tinyManifestDigest, os: { family: 'debian', version: '12' }, packageCount: emitted.packages?.list.length });
-    expect(emitted.artifact?.digest).toBe(images.tinyManifestDigest);
-    expect(emitted.packages?.digest).toBe(images.tinyManifestDigest);
-    expect(emitted.findings).toEqual([expect.objectContaining({ ruleId: 'hello', target: images.tinyManifestDigest, location: 'hello.txt' })]);
+    const imageId = emitted.artifact?.metadata?.['configDigest'];
+    expect(imageId).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(summary).toEqual({ digest: imageId, os: { family: 'debian', version: '12' }, packageCount: emitted.packages?.list.length });
+    expect(emitted.artifact).toMatchObject({ digest: imageId, manifestDigests: [images.tinyManifestDigest] });
+    expect(emitted.packages?.digest).toBe(imageId);
+    expect(emitted.findings).toEqual([expect.objectContaining({ ruleId: 'hello', target: imageId, location: 'hello.txt' })]);
     expect(progress.at(-1)).toBe(1);
   });
 
@@ -271,13 +282,15 @@ describe('report', () => {
     const report = buildScanReport({ artifact: result.artifact, packages: [...result.packages].reverse(), findings: [] });
     expect(Object.keys(report)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings']);
     expect(report.schemaVersion).toBe(1);
-    expect(report.artifact).toMatchObject({ digest: images.tinyManifestDigest, os: { family: 'debian', version: '12' } });
+    expect(report.artifact).toMatchObject({ digest: result.artifact.digest, manifestDigests: [images.tinyManifestDigest], os: { family: 'debian', version: '12' } });
+    expect(Object.keys(report.artifact)).toEqual(['digest', 'manifestDigests', 'os', 'references', 'size', 'layers']);
     expect(Object.keys(report.packages[0] ?? {})).toEqual(['type', 'name', 'version', 'sourceName', 'sourceVersion', 'purl', 'layer']);
     const names = report.packages.map((p) => p.name);
     expect(names).toEqual([...names].sort());
     expect(JSON.stringify(buildScanReport({ artifact: result.artifact, packages: result.packages, findings: [] }))).toBe(JSON.stringify(report));
     const table = formatScanTable(report);
-    expect(table).toContain(`Artifact    ${images.tinyManifestDigest}`);
+    expect(table).toContain(`Artifact    ${result.artifact.digest}`);
+    expect(table).toContain(`Manifests   ${images.tinyManifestDigest}`);
     expect(table).toContain('OS          debian 12');
     expect(table).toMatch(new RegExp(`Packages    ${report.packages.length} \\(deb: ${report.packages.length}\\)`));
     expect(table).toMatch(/TYPE\s+NAME\s+VERSION\s+SOURCE\s+LAYER/);

@@ -33,8 +33,9 @@ export interface ScanResult {
  * package does not claim it, and a package removed and reinstalled belongs to the reinstalling
  * layer. Only the package keys per layer are kept, never old file versions.
  *
- * Artifact digest: the manifest digest for images (the config digest for a legacy
- * docker-archive, which has no manifest). A root file system has neither, so its digest is the
+ * Artifact digest: for images the image id, the config digest, which is the same for every form
+ * the image is stored in (OCI layout, docker-archive); the manifest digests it is known by go to
+ * `artifact.manifestDigests`. A root file system has neither, so its digest is the
  * sha256 of what the analyzers read: for each wanted file, sorted by path, its path, a NUL, its
  * length in decimal, a NUL and its bytes. The same OS release and package databases give the
  * same digest, so rescans of an unchanged host update rather than duplicate.
@@ -195,6 +196,7 @@ function artifactResult(artifact: OpenedArtifact, digest: string, os: OsInfo | u
   }
   return {
     digest,
+    ...(artifact.manifestDigests.length > 0 ? { manifestDigests: [...artifact.manifestDigests] } : {}),
     references: artifact.references,
     ...(os ? { os } : {}),
     size: artifact.layers.reduce((sum, layer) => sum + layer.size, 0),

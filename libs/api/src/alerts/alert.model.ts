@@ -1,7 +1,7 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { PRIORITIES, type Priority } from '@bulkhead/plugin-runtime';
 import { ConnectionType } from '@bulkhead/plugin-sdk/api';
-import { Severity } from '../graphql/enums';
+import { Severity } from '@bulkhead/plugin-sdk/api';
 import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
 
 /** Falco priorities; the enum values are Falco's own spelling (`Warning`), as stored in alerts. */

@@ -1,7 +1,18 @@
-import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { ConnectionType } from '@bulkhead/plugin-sdk/api';
-import { PluginKind, Severity } from '../graphql/enums';
-import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
+import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ConnectionType, GraphQLJSON, PluginKind, Severity } from '@bulkhead/plugin-sdk/api';
+
+/** Mirrors the persisted finding states (persistence's FindingStatus); values are the stored strings. */
+export const FindingStatus = {
+  OPEN: 'OPEN',
+  RESOLVED: 'RESOLVED',
+  SUPPRESSED: 'SUPPRESSED',
+} as const;
+export type FindingStatus = (typeof FindingStatus)[keyof typeof FindingStatus];
+registerEnumType(FindingStatus, {
+  name: 'FindingStatus',
+  description:
+    'OPEN: reported and not fixed. RESOLVED: the next successful run of the same producer over the same scope (same task kind, type and input) no longer reported it; it is OPEN again, and `reopened`, if a later run reports it. SUPPRESSED: set by a person; reruns keep it. Runtime alerts are never resolved by absence.',
+});
 
 @ObjectType({ description: 'A finding of any plugin kind: a vulnerability, a failed control, a runtime alert.' })
 export class Finding {
@@ -37,6 +48,18 @@ export class Finding {
 
   @Field()
   lastSeenAt!: Date;
+
+  @Field(() => FindingStatus)
+  status!: FindingStatus;
+
+  @Field(() => Date, { nullable: true, description: 'When it became RESOLVED; null unless RESOLVED.' })
+  resolvedAt!: Date | null;
+
+  @Field({ description: 'True while OPEN after having been RESOLVED once: a regression (reopenedAt says when it came back).' })
+  reopened!: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'When it was last reported again after being RESOLVED.' })
+  reopenedAt!: Date | null;
 }
 
 @ObjectType()
@@ -55,4 +78,7 @@ export class FindingFilter {
 
   @Field(() => ID, { nullable: true })
   taskId?: string | null;
+
+  @Field(() => FindingStatus, { nullable: true })
+  status?: FindingStatus | null;
 }

@@ -1,4 +1,4 @@
-import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Finding, FindingConnection, FindingFilter } from './finding.model';
 import { FindingService } from './finding.service';
 
@@ -13,5 +13,15 @@ export class FindingResolver {
     @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<FindingConnection> {
     return this.findingService.list(filter, first, after);
+  }
+
+  @Mutation(() => Finding, { description: 'Marks a finding SUPPRESSED (no action needed); reruns that report it keep it suppressed. NOT_FOUND for an unknown id.' })
+  suppressFinding(@Args('id', { type: () => ID }) id: string): Promise<Finding> {
+    return this.findingService.suppress(id);
+  }
+
+  @Mutation(() => Finding, { description: 'Lifts a suppression: the finding is OPEN again (the next run that no longer reports it resolves it).' })
+  unsuppressFinding(@Args('id', { type: () => ID }) id: string): Promise<Finding> {
+    return this.findingService.unsuppress(id);
   }
 }

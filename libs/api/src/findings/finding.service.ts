@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FindingStore, isUuid, type FindingEntity, type FindingFilter as StoreFindingFilter } from '@bulkhead/persistence';
+import { FindingStore, isUuid, type FindingEntity, type FindingFilter as StoreFindingFilter, type FindingStatus as StoredFindingStatus } from '@bulkhead/persistence';
+import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import type { Connection } from '@bulkhead/plugin-sdk/api';
 import { countFindings } from '../graphql/counts';
@@ -25,10 +26,31 @@ export class FindingService {
       ...(filter?.severities?.length ? { severity: filter.severities } : {}),
       ...(filter?.target ? { target: filter.target } : {}),
       ...(filter?.taskId ? { taskId: filter.taskId } : {}),
+      ...(filter?.status ? { status: [filter.status as StoredFindingStatus] } : {}),
     };
     const [page, totalCount] = await Promise.all([this.findings.list(storeFilter, pageRequest(first, after)), countFindings(this.dataSource, storeFilter)]);
     return mapConnection(page, totalCount, toFindingModel);
   }
+
+  /** SUPPRESSED until unsuppressed; reruns keep it (NOT_FOUND for an unknown id). */
+  async suppress(id: string): Promise<Finding> {
+    return requireFound(id, await this.findings.suppress(requireFindingId(id)));
+  }
+
+  /** A SUPPRESSED finding becomes OPEN; others are returned unchanged. */
+  async unsuppress(id: string): Promise<Finding> {
+    return requireFound(id, await this.findings.unsuppress(requireFindingId(id)));
+  }
+}
+
+function requireFindingId(id: string): string {
+  if (!isUuid(id)) throw badUserInput(`id: ${JSON.stringify(id)} is not a finding id (a UUID)`, { field: 'id' });
+  return id;
+}
+
+function requireFound(id: string, entity: FindingEntity | null): Finding {
+  if (!entity) throw new GraphQLError(`finding ${id} does not exist`, { extensions: { code: 'NOT_FOUND', findingId: id } });
+  return toFindingModel(entity);
 }
 
 function toFindingModel(entity: FindingEntity): Finding {
@@ -44,5 +66,9 @@ function toFindingModel(entity: FindingEntity): Finding {
     taskId: entity.taskId,
     firstSeenAt: entity.firstSeenAt,
     lastSeenAt: entity.lastSeenAt,
+    status: entity.status,
+    resolvedAt: entity.resolvedAt,
+    reopened: entity.status === 'OPEN' && entity.reopenedAt !== null,
+    reopenedAt: entity.reopenedAt,
   };
 }

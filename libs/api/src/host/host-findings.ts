@@ -5,7 +5,6 @@ import {
   compileFindingCountQuery,
   compileFindingPageQuery,
   FINDING_COLUMNS,
-  FINDING_STATUS_EXPRESSION,
   type FindingFilter,
   type FindingKeyset,
   type FindingOrder,
@@ -31,6 +30,8 @@ interface FindingRow {
   first_seen_at: Date;
   last_seen_at: Date;
   status: StoredFinding['status'];
+  resolved_at: Date | null;
+  reopened_at: Date | null;
   sort_key?: string;
 }
 
@@ -49,8 +50,8 @@ function toStored(row: FindingRow): StoredFinding {
     firstSeenAt: new Date(row.first_seen_at),
     lastSeenAt: new Date(row.last_seen_at),
     status: row.status,
-    reopened: false,
-    resolvedAt: null,
+    reopened: row.status === 'OPEN' && row.reopened_at !== null,
+    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
   };
 }
 
@@ -97,7 +98,7 @@ export class PostgresHostFindings implements HostFindings {
 
   async get(id: string): Promise<StoredFinding | null> {
     if (!isUuid(id)) return null;
-    const rows: FindingRow[] = await this.dataSource.query(`SELECT ${FINDING_COLUMNS}, ${FINDING_STATUS_EXPRESSION} AS "status" FROM ${this.table} WHERE "id" = $1`, [id]);
+    const rows: FindingRow[] = await this.dataSource.query(`SELECT ${FINDING_COLUMNS} FROM ${this.table} WHERE "id" = $1`, [id]);
     return rows[0] ? toStored(rows[0]) : null;
   }
 

@@ -1,4 +1,4 @@
-import { Field, Float, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
 import { ConnectionType } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType()
@@ -30,6 +30,9 @@ export class Layer {
 
 @ObjectType({ description: 'A software package found inside an image.' })
 export class Package {
+  @Field(() => ID, { description: 'Stable across rescans of the image while the package (purl, layer) stays in it.' })
+  id!: string;
+
   @Field({ description: 'purl type: deb, apk, rpm, npm ...' })
   type!: string;
 
@@ -55,13 +58,16 @@ export class Package {
 @ObjectType()
 export class PackageConnection extends ConnectionType(Package, 'Package') {}
 
-@ObjectType({ description: 'A scanned image (or other artifact), identified by its digest.' })
+@ObjectType({ description: 'A scanned image (or other artifact): one record whatever form it was read from.' })
 export class Image {
-  /** Internal row id, used to page the image's packages; not exposed. */
+  /** Internal row id, used to page the image's packages and tasks; not exposed. */
   artifactId!: string;
 
-  @Field({ description: 'Manifest digest (sha256:...).' })
+  @Field({ description: 'Image id: the config digest (sha256:...), the same for every form of the image (OCI layout, docker-archive). A root file system: its content digest.' })
   digest!: string;
+
+  @Field(() => [String], { description: 'Every manifest digest the image is known by (OCI layouts, multi-platform indexes); empty for a legacy docker-archive.' })
+  manifestDigests!: string[];
 
   @Field(() => [String], { description: 'Every name the image was scanned under.' })
   references!: string[];

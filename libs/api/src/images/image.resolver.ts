@@ -1,12 +1,17 @@
 import { Args, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { TaskConnection } from '../tasks/task.model';
+import { TaskService } from '../tasks/task.service';
 import { Image, PackageConnection } from './image.model';
 import { ImageService } from './image.service';
 
 @Resolver(() => Image)
 export class ImageResolver {
-  constructor(private readonly imageService: ImageService) {}
+  constructor(
+    private readonly imageService: ImageService,
+    private readonly taskService: TaskService,
+  ) {}
 
-  @Query(() => Image, { nullable: true, description: 'A scanned image by manifest digest (sha256:...); null when never scanned.' })
+  @Query(() => Image, { nullable: true, description: 'A scanned image by image id (config digest) or by any of its manifest digests (sha256:...); null when never scanned.' })
   image(@Args('digest') digest: string): Promise<Image | null> {
     return this.imageService.byDigest(digest);
   }
@@ -18,5 +23,14 @@ export class ImageResolver {
     @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<PackageConnection> {
     return this.imageService.packages(image.artifactId, first, after);
+  }
+
+  @ResolveField(() => TaskConnection, { description: 'The tasks that produced this image (scans of any of its forms), newest first.' })
+  tasks(
+    @Parent() image: Image,
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first?: number | null,
+    @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
+  ): Promise<TaskConnection> {
+    return this.taskService.forArtifact(image.artifactId, first, after);
   }
 }

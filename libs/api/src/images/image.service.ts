@@ -10,8 +10,15 @@ import type { Image, Package } from './image.model';
 export class ImageService {
   constructor(@Inject(IMAGE_STORE) private readonly images: ImageStore) {}
 
+  /** By image id (config digest) or by any manifest digest of the image. */
   async byDigest(digest: string): Promise<Image | null> {
     const entity = await this.images.getByDigest(digest);
+    return entity ? toImageModel(entity) : null;
+  }
+
+  /** By row id (Task.image). */
+  async byId(artifactId: string): Promise<Image | null> {
+    const entity = await this.images.getById(artifactId);
     return entity ? toImageModel(entity) : null;
   }
 
@@ -26,6 +33,7 @@ function toImageModel(entity: ArtifactEntity): Image {
   return {
     artifactId: entity.id,
     digest: entity.digest,
+    manifestDigests: entity.manifestDigests,
     references: entity.references,
     os: entity.osFamily ? { family: entity.osFamily, version: entity.osVersion ?? '', name: entity.osName } : null,
     size: entity.size,
@@ -42,6 +50,7 @@ function toImageModel(entity: ArtifactEntity): Image {
 
 function toPackageModel(entity: PackageEntity): Package {
   return {
+    id: entity.id,
     type: entity.type,
     name: entity.name,
     version: entity.version,

@@ -60,13 +60,15 @@ export async function loadPluginApis(packages: readonly ApiPluginPackage[], env:
         config = loadConfig(api.config, env) as Record<string, unknown>;
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        configProblems.push(`of plugin ${pluginId}: ${error.message.replace(/^invalid configuration:\s*/, '')}`);
+        // loadConfig's message is a heading and one line per variable: keep the lines, name the plugin.
+        const lines = error.message.split('\n').slice(1).map((line) => line.trim()).filter(Boolean);
+        configProblems.push(...lines.map((line) => `plugin ${pluginId}: ${line}`));
         continue;
       }
     }
     loaded.push({ pluginId, packageName: pkg.name, api, config });
   }
-  if (configProblems.length) throw new ConfigError(`invalid configuration ${configProblems.join('\n')}`);
+  if (configProblems.length) throw new ConfigError(`invalid plugin configuration:\n  ${configProblems.join('\n  ')}`);
   return loaded;
 }
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { FINDING_EVENTS, HOST_FINDINGS, type FindingEvents, type HostFindings, type PluginApi, type StoredFinding } from '@bulkhead/plugin-sdk/api';
+import { compileFindingPageQuery, FINDING_EVENTS, HOST_FINDINGS, type FindingEvents, type HostFindings, type PluginApi, type StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
@@ -128,7 +128,6 @@ describe('a plugin api entry served by startApi', () => {
 
   it('uses the index a plugin migration built with findingDataExpression', async () => {
     const findings = api.app.get<HostFindings>(HOST_FINDINGS, { strict: false }) as HostFindings & { tableName: string };
-    const { compileFindingPageQuery } = await import('@bulkhead/plugin-sdk/api');
     const statement = compileFindingPageQuery(findings.tableName, { kinds: ['signer'] }, { limit: 10, order: { dataPath: ['at'] } });
     const runner = db.dataSource.createQueryRunner();
     try {
@@ -172,7 +171,9 @@ describe('plugin api entries at start-up', () => {
     expect(error).toBeInstanceOf(ApiStartupError);
     expect((error as Error).message).toMatch(/plugin acme\.notes: migration 0002-broken failed: .*no_such_table/);
     // Fixed: the first step is not run again (it would fail: the table exists), the second runs.
-    const fixed: PluginApi = { ...failing, migrations: [failing.migrations![0]!, { id: '0002-broken', up: async (q) => void (await q.query('INSERT INTO acme_once VALUES (1)')) }] };
+    const [first] = failing.migrations ?? [];
+    if (!first) throw new Error('fixture has no first migration');
+    const fixed: PluginApi = { ...failing, migrations: [first, { id: '0002-broken', up: async (q) => void (await q.query('INSERT INTO acme_once VALUES (1)')) }] };
     const api = await start(db, {}, [acmeNotesPackage(fixed)]);
     await api.close();
     expect(await db.dataSource.query('SELECT n FROM acme_once')).toEqual([{ n: 1 }]);

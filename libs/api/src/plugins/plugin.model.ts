@@ -1,6 +1,6 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
-import { LifecyclePhase, PluginKind } from '../graphql/enums';
+import { LifecyclePhase, PluginKind } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType({ description: 'A task type a plugin runs, with the JSON Schema its input must satisfy.' })
 export class PluginTask {

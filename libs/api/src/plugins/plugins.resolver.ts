@@ -1,5 +1,5 @@
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import { PluginKind } from '../graphql/enums';
+import { PluginKind } from '@bulkhead/plugin-sdk/api';
 import { Plugin } from './plugin.model';
 import { PluginsService } from './plugins.service';
 

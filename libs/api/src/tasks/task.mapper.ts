@@ -5,9 +5,14 @@ import type { Task } from './task.model';
 export function toTaskModel(entity: TaskEntity): Task {
   return {
     id: entity.id,
+    artifactId: entity.artifactId,
     kind: entity.kind,
     type: entity.type,
     input: entity.input,
+    pluginId: entity.pluginId,
+    pluginVersion: entity.pluginVersion,
+    labels: entity.labels,
+    parentTaskId: entity.parentTaskId,
     status: entity.status,
     progress: entity.progress,
     progressMessage: entity.progressMessage,

@@ -1,6 +1,7 @@
-import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { PluginKind } from '../graphql/enums';
-import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import { GraphQLJSON, PluginKind } from '@bulkhead/plugin-sdk/api';
+import { Image } from '../images/image.model';
+import { ImageService } from '../images/image.service';
 import { Task, TaskConnection, TaskFilter, TaskUpdate } from './task.model';
 import { TaskService } from './task.service';
 import { TaskUpdatesService } from './task-updates.service';
@@ -13,6 +14,7 @@ export class TaskResolver {
   constructor(
     private readonly taskService: TaskService,
     private readonly taskUpdates: TaskUpdatesService,
+    private readonly imageService: ImageService,
   ) {}
 
   @Query(() => Task, { nullable: true, description: 'A task by id; null when there is none.' })
@@ -37,8 +39,10 @@ export class TaskResolver {
     @Args('kind', { type: () => PluginKind }) kind: PluginKind,
     @Args('type') type: string,
     @Args('input', { type: () => GraphQLJSON }) input: unknown,
+    @Args('labels', { type: () => GraphQLJSON, nullable: true, description: 'String labels to store with the task, e.g. {"pipeline": "nightly"} (at most 32).' }) labels?: unknown,
+    @Args('parentTaskId', { type: () => ID, nullable: true, description: 'The task this one belongs to; it must exist.' }) parentTaskId?: string | null,
   ): Promise<Task> {
-    return this.taskService.submit(kind, type, input);
+    return this.taskService.submit(kind, type, input, { labels, parentTaskId });
   }
 
   @Mutation(() => Task, { description: 'Inventories an image on a worker: `oci:/path/to/layout[:ref]`, `docker-archive:/path.tar` or `rootfs:/dir` (paths as the worker sees them).' })
@@ -49,6 +53,11 @@ export class TaskResolver {
   @Mutation(() => Task, { description: 'Cancels a QUEUED or RUNNING task (NOT_FOUND / TASK_FINISHED errors otherwise).' })
   cancelTask(@Args('id', { type: () => ID }) id: string): Promise<Task> {
     return this.taskService.cancel(id);
+  }
+
+  @ResolveField(() => Image, { nullable: true, description: 'The image (artifact) the task produced, once it has emitted one.' })
+  image(@Parent() task: Task): Promise<Image | null> {
+    return task.artifactId ? this.imageService.byId(task.artifactId) : Promise.resolve(null);
   }
 
   @Subscription(() => TaskUpdate, {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid, TaskStatus as StoredTaskStatus, TaskStore, type TaskFilter as StoreTaskFilter } from '@bulkhead/persistence';
-import { TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
+import { parseTaskLabels, TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import type { Logger } from '@bulkhead/common';
 import { DataSource } from 'typeorm';
@@ -11,6 +11,13 @@ import { mapConnection, pageRequest } from '../graphql/pagination';
 import { API_LOGGER, DATA_SOURCE, TASK_EVENTS_PUBLISHER, TASK_QUEUES, TASK_STORE, TASK_SUBMITTER } from '../tokens';
 import { toTaskModel } from './task.mapper';
 import type { Task, TaskFilter } from './task.model';
+
+/** What a submission may carry besides the input (GraphQL passes null for omitted arguments). */
+export interface SubmitOptions {
+  /** A JSON object of strings (checked by the submitter: BAD_USER_INPUT naming the problem). */
+  labels?: unknown;
+  parentTaskId?: string | null;
+}
 
 /** Task reads and commands; submission and queueing are the queue library's TaskSubmitter. */
 @Injectable()
@@ -34,7 +41,18 @@ export class TaskService {
       ...(filter?.kind ? { kind: filter.kind } : {}),
       ...(filter?.type ? { type: filter.type } : {}),
       ...(filter?.status ? { status: [filter.status as StoredTaskStatus] } : {}),
+      ...(filter?.parentTaskId ? { parentTaskId: requireTaskId(filter.parentTaskId, 'filter.parentTaskId') } : {}),
+      ...(filter?.labels === undefined || filter.labels === null ? {} : { labels: labelFilter(filter.labels) }),
     };
+    return this.page(storeFilter, first, after);
+  }
+
+  /** The tasks that produced one artifact (by row id), newest first: Image.tasks. */
+  async forArtifact(artifactId: string, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Task>> {
+    return this.page({ artifactId }, first, after);
+  }
+
+  private async page(storeFilter: StoreTaskFilter, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Task>> {
     const [page, totalCount] = await Promise.all([this.tasks.list(storeFilter, pageRequest(first, after)), countTasks(this.dataSource, storeFilter)]);
     return mapConnection(page, totalCount, toTaskModel);
   }
@@ -43,8 +61,14 @@ export class TaskService {
    * Validates the input against the plugin's schema (TaskInputError → BAD_USER_INPUT), records
    * the task and queues it. The same request twice returns the same live task.
    */
-  async submit(kind: PluginKind, type: string, input: unknown): Promise<Task> {
-    const { task } = await this.submitter.submit({ kind, type, input });
+  async submit(kind: PluginKind, type: string, input: unknown, options: SubmitOptions = {}): Promise<Task> {
+    const { task } = await this.submitter.submit({
+      kind,
+      type,
+      input,
+      ...(options.labels === undefined || options.labels === null ? {} : { labels: options.labels }),
+      ...(options.parentTaskId ? { parentTaskId: options.parentTaskId } : {}),
+    });
     return toTaskModel(task);
   }
 
@@ -70,7 +94,16 @@ export class TaskService {
   }
 }
 
-export function requireTaskId(id: string): string {
-  if (!isUuid(id)) throw badUserInput(`id: ${JSON.stringify(id)} is not a task id (a UUID)`, { field: 'id' });
+export function requireTaskId(id: string, field = 'id'): string {
+  if (!isUuid(id)) throw badUserInput(`${field}: ${JSON.stringify(id)} is not a task id (a UUID)`, { field });
   return id;
+}
+
+/** A labels filter is checked like labels themselves (parseTaskLabels), its problems named under filter.labels. */
+function labelFilter(labels: unknown): Record<string, string> {
+  try {
+    return parseTaskLabels(labels);
+  } catch (error) {
+    throw badUserInput(`filter.${(error as Error).message}`, { field: 'filter.labels' });
+  }
 }

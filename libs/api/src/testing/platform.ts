@@ -4,6 +4,7 @@ import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import type { Client } from 'graphql-ws';
 import { loadApiConfig } from '../config';
+import type { ApiPluginPackage } from '../plugin-apis/load-plugin-apis';
 import { startApi, type ApiHandle } from '../start-api';
 import { subscriptionClient } from './graphql-ws';
 import { silentLogger } from './silent-logger';
@@ -23,10 +24,17 @@ export interface TestPlatform {
  * For integration tests: the real API and a real worker in this process, sharing a fresh
  * database schema; the schema name is also the Redis key prefix, so suites run in parallel.
  */
-export async function startTestPlatform(options: { label: string; registry: PluginRegistry; kinds: PluginKind[]; shutdownGraceMs?: number }): Promise<TestPlatform> {
+export async function startTestPlatform(options: {
+  label: string;
+  registry: PluginRegistry;
+  /** Plugin packages whose api entries the API loads (default none). */
+  plugins?: readonly ApiPluginPackage[];
+  kinds: PluginKind[];
+  shutdownGraceMs?: number;
+}): Promise<TestPlatform> {
   const db = await createTestDatabase(options.label);
   const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-  const api = await startApi({ config, registry: options.registry, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  const api = await startApi({ config, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
   const worker = await startWorker({
     registry: options.registry,
     database: { dataSource: db.dataSource },

@@ -1,16 +1,31 @@
 import type { LayerInfo } from '@bulkhead/plugin-sdk';
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 import { bigintNumberTransformer } from './bigint-number.transformer';
 
-/** An image or other scanned artifact, identified by its digest. */
+/**
+ * An image or other scanned artifact. One image is one row whatever form it was read from (OCI
+ * layout, docker-archive, a registry): `digest` is its image id, the digest of its config blob,
+ * and every manifest digest it was seen with is listed in `manifestDigests` (an OCI layout and
+ * a docker-archive of one image have different manifests, or none, but one config). A root file
+ * system has no config: its digest is the scanner's content digest.
+ */
 @Entity({ name: 'artifact' })
 @Unique('UQ_artifact_digest', ['digest'])
+// GIN index on manifest_digests (migration ImageIdentity1765152000000), for lookups by a
+// manifest digest (Kubernetes reports those for running pods). TypeORM cannot describe a GIN
+// index, so it is told to leave it alone.
+@Index('IDX_artifact_manifest_digests', { synchronize: false })
 export class ArtifactEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
+  /** Image id: the config digest (`sha256:…`); for a root file system, its content digest. */
   @Column({ type: 'text' })
   digest!: string;
+
+  /** Every manifest digest the image is known by, merged across scans, sorted. */
+  @Column({ name: 'manifest_digests', type: 'text', array: true, default: () => "'{}'" })
+  manifestDigests!: string[];
 
   /** Every name it was scanned under (`registry/app:1.2`, `oci:/path`), merged across scans. */
   @Column({ type: 'text', array: true, default: () => "'{}'" })

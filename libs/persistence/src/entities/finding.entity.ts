@@ -1,15 +1,25 @@
 import type { PluginKind, Severity } from '@bulkhead/plugin-sdk';
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
+/** Lifecycle of a finding (strings stored in Postgres: never rename a value). See finding-lifecycle.ts. */
+export enum FindingStatus {
+  OPEN = 'OPEN',
+  RESOLVED = 'RESOLVED',
+  SUPPRESSED = 'SUPPRESSED',
+}
+
 /**
  * A finding of any plugin kind (vulnerability, failed control, runtime alert). Identity:
  * (target, fingerprint); re-running the same work updates `lastSeenAt` instead of adding a row.
+ * Lifecycle (status, resolvedAt, reopenedAt, producer, scope): see finding-lifecycle.ts.
  */
 @Entity({ name: 'finding' })
 @Unique('UQ_finding_target_fingerprint', ['target', 'fingerprint'])
 @Index('IDX_finding_kind_severity', ['kind', 'severity'])
 @Index('IDX_finding_task_id', ['taskId'])
 @Index('IDX_finding_last_seen_at_id', ['lastSeenAt', 'id'])
+// Resolving what a producer's run no longer reports: the OPEN findings of one (producer, scope).
+@Index('IDX_finding_producer_scope_status', ['producer', 'scope', 'status'])
 // Partial expression indexes on runtime alerts (migration RuntimeAlertIndexes1764460800000):
 // TypeORM cannot describe them, so it is told to leave them alone.
 @Index('IDX_finding_runtime_time', { synchronize: false })
@@ -55,4 +65,23 @@ export class FindingEntity {
 
   @Column({ name: 'last_seen_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   lastSeenAt!: Date;
+
+  @Column({ type: 'enum', enum: FindingStatus, enumName: 'finding_status', default: FindingStatus.OPEN })
+  status!: FindingStatus;
+
+  /** When it last became RESOLVED; null while OPEN or SUPPRESSED. */
+  @Column({ name: 'resolved_at', type: 'timestamptz', precision: 3, nullable: true })
+  resolvedAt!: Date | null;
+
+  /** When it last came back after being RESOLVED (it is then OPEN again); null if it never did. */
+  @Column({ name: 'reopened_at', type: 'timestamptz', precision: 3, nullable: true })
+  reopenedAt!: Date | null;
+
+  /** `<task kind>/<task type>` of the task that last reported it; null when not reported by a task (ingested alerts). */
+  @Column({ type: 'text', nullable: true })
+  producer!: string | null;
+
+  /** The input identity of that task (see findingProducerOf): the set of targets one run covers. */
+  @Column({ type: 'text', nullable: true })
+  scope!: string | null;
 }

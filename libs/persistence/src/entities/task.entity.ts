@@ -1,5 +1,6 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
+import { ArtifactEntity } from './artifact.entity';
 
 /** Persisted task states (strings stored in Postgres: never rename a value). */
 export enum TaskStatus {
@@ -28,6 +29,10 @@ export function isFinishedStatus(status: TaskStatus): boolean {
 @Index('IDX_task_unfinished', ['status'], { where: `"status" IN ('QUEUED', 'RUNNING')` })
 // One live (or successful) task per deterministic identity; a FAILED or CANCELLED one can be retried with a new row.
 @Index('UQ_task_dedup_key', ['dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING')` })
+// An image's tasks (Image.tasks), newest first.
+@Index('IDX_task_artifact_created_at_id', ['artifactId', 'createdAt', 'id'])
+// A task's children.
+@Index('IDX_task_parent_task_id', ['parentTaskId'])
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -40,6 +45,33 @@ export class TaskEntity {
 
   @Column({ type: 'jsonb' })
   input!: unknown;
+
+  /** Id and version of the plugin that handles the task, as registered when it was submitted (null on rows older than these columns). */
+  @Column({ name: 'plugin_id', type: 'text', nullable: true })
+  pluginId!: string | null;
+
+  @Column({ name: 'plugin_version', type: 'text', nullable: true })
+  pluginVersion!: string | null;
+
+  /** Free-form string labels given at submission (`{"pipeline": "nightly"}`), for filtering and grouping. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  labels!: Record<string, string>;
+
+  /** The task that submitted this one (a run and its steps). Cleared if the parent row is deleted. */
+  @Column({ name: 'parent_task_id', type: 'uuid', nullable: true })
+  parentTaskId!: string | null;
+
+  @ManyToOne(() => TaskEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'parent_task_id', foreignKeyConstraintName: 'FK_task_parent_task' })
+  parentTask?: TaskEntity;
+
+  /** The artifact (image) the task produced: the last one it emitted. Cleared if the artifact is deleted. */
+  @Column({ name: 'artifact_id', type: 'uuid', nullable: true })
+  artifactId!: string | null;
+
+  @ManyToOne(() => ArtifactEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'artifact_id', foreignKeyConstraintName: 'FK_task_artifact' })
+  artifact?: ArtifactEntity;
 
   @Column({ type: 'enum', enum: TaskStatus, enumName: 'task_status', default: TaskStatus.QUEUED })
   status!: TaskStatus;

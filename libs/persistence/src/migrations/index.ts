@@ -1,8 +1,25 @@
 import { InitialSchema1751328000000 } from './1751328000000-initial-schema';
 import { RuntimeAlertIndexes1764460800000 } from './1764460800000-runtime-alert-indexes';
 import { PluginMigrationTable1765000000000 } from './1765000000000-plugin-migration-table';
+import { ImageIdentity1765152000000 } from './1765152000000-image-identity';
+import { TaskProvenance1765152000001 } from './1765152000001-task-provenance';
+import { FindingLifecycle1765152000002 } from './1765152000002-finding-lifecycle';
 
-export { InitialSchema1751328000000, PluginMigrationTable1765000000000, RuntimeAlertIndexes1764460800000 };
+export {
+  InitialSchema1751328000000,
+  RuntimeAlertIndexes1764460800000,
+  PluginMigrationTable1765000000000,
+  ImageIdentity1765152000000,
+  TaskProvenance1765152000001,
+  FindingLifecycle1765152000002,
+};
 
 /** Every migration, oldest first, listed explicitly (no globs). */
-export const migrations = [InitialSchema1751328000000, RuntimeAlertIndexes1764460800000, PluginMigrationTable1765000000000];
+export const migrations = [
+  InitialSchema1751328000000,
+  RuntimeAlertIndexes1764460800000,
+  PluginMigrationTable1765000000000,
+  ImageIdentity1765152000000,
+  TaskProvenance1765152000001,
+  FindingLifecycle1765152000002,
+];

@@ -61,14 +61,11 @@ export function findingKindPredicate(kind: string): string {
   return `"kind" = ${sqlTextLiteral(kind)}`;
 }
 
-/**
- * Until findings carry a stored lifecycle, every finding is OPEN; this is the one place that
- * says how a finding's status is read in SQL.
- */
-export const FINDING_STATUS_EXPRESSION = `'OPEN'`;
+/** A finding's lifecycle status (OPEN, RESOLVED, SUPPRESSED) as text, for comparison with parameters. */
+export const FINDING_STATUS_EXPRESSION = `"status"::text`;
 
-/** Columns of a stored finding, in the order findingRowColumns lists them. */
-export const FINDING_COLUMNS = `"id", "kind", "severity", "rule_id", "title", "target", "location", "data", "fingerprint", "task_id", "first_seen_at", "last_seen_at"`;
+/** Columns of a stored finding (StoredFinding's, in snake case). */
+export const FINDING_COLUMNS = `"id", "kind", "severity", "rule_id", "title", "target", "location", "data", "fingerprint", "task_id", "first_seen_at", "last_seen_at", "status"::text AS "status", "resolved_at", "reopened_at"`;
 
 class Parameters {
   readonly values: unknown[] = [];
@@ -141,7 +138,7 @@ export function compileFindingPageQuery(table: string, filter: FindingFilter, op
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
   const sortKey = options.order?.dataPath ? expression : `to_char("last_seen_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   const sql =
-    `SELECT ${FINDING_COLUMNS}, ${FINDING_STATUS_EXPRESSION} AS "status", ${sortKey} AS "sort_key" FROM ${table}${where}` +
+    `SELECT ${FINDING_COLUMNS}, ${sortKey} AS "sort_key" FROM ${table}${where}` +
     ` ORDER BY ${expression} ${direction}, "id" ${direction} LIMIT ${params.bind(options.limit, '::int')}`;
   return { sql, params: params.values };
 }

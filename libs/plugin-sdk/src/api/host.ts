@@ -19,6 +19,11 @@ export interface HostTask {
   pluginId: string | null;
   pluginVersion: string | null;
   status: HostTaskStatus;
+  /** Fraction done, 0 to 1, and the plugin's last progress message. */
+  progress: number;
+  progressMessage: string | null;
+  /** How many times a worker started the task. */
+  attempts: number;
   input: unknown;
   result: unknown;
   error: string | null;
@@ -27,6 +32,8 @@ export interface HostTask {
   /** The artifact (image) the task produced or worked on, when there is one: its id. */
   artifactId: string | null;
   createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
   finishedAt: Date | null;
 }
 

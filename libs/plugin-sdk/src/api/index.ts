@@ -5,3 +5,5 @@ export * from './tokens';
 export * from './plugin-api';
 export * from './finding-sql';
 export * from './graphql';
+export * from './graphql-enums';
+export * from './graphql-task';

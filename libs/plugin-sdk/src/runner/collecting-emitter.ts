@@ -11,8 +11,9 @@ export interface CollectedResults {
 
 /**
  * A ResultEmitter that keeps results in memory with the same idempotency rules the database
- * applies: one artifact per digest, a package inventory replaced per artifact, one finding per
- * (target, fingerprint). Used by the CLI's inline mode and by the testing entry.
+ * applies: one artifact per digest (merging references and manifest digests), a package inventory
+ * replaced per artifact, one finding per (target, fingerprint). Used by the CLI's inline mode and
+ * by the testing entry.
  */
 export class CollectingEmitter implements ResultEmitter {
   readonly artifacts = new Map<string, ArtifactResult>();
@@ -22,7 +23,8 @@ export class CollectingEmitter implements ResultEmitter {
   async artifact(artifact: ArtifactResult): Promise<void> {
     const previous = this.artifacts.get(artifact.digest);
     const references = [...new Set([...(previous?.references ?? []), ...artifact.references])];
-    this.artifacts.set(artifact.digest, { ...artifact, references });
+    const manifestDigests = [...new Set([...(previous?.manifestDigests ?? []), ...(artifact.manifestDigests ?? [])])].sort();
+    this.artifacts.set(artifact.digest, { ...artifact, references, ...(manifestDigests.length > 0 ? { manifestDigests } : {}) });
   }
 
   async packages(artifactDigest: string, packages: readonly PackageResult[]): Promise<void> {

@@ -29,7 +29,7 @@ async function scanInline(source: string, plugins: readonly string[], host: CliH
 
 const IMAGE_QUERY = `query($digest: String!, $after: String) {
   image(digest: $digest) {
-    digest references size layers { digest diffId size mediaType } os { family version name }
+    digest manifestDigests references size layers { digest diffId size mediaType } os { family version name }
     packages(first: 500, after: $after) {
       edges { node { type name version sourceName sourceVersion purl layer } }
       pageInfo { hasNextPage endCursor }
@@ -39,6 +39,7 @@ const IMAGE_QUERY = `query($digest: String!, $after: String) {
 
 interface RemoteImage {
   digest: string;
+  manifestDigests: string[];
   references: string[];
   size: number;
   layers: ScanReport['artifact']['layers'];
@@ -54,8 +55,10 @@ async function scanRemote(source: string, server: string, host: CliHost): Promis
   const print = host.progressPrinter();
   const task = await api.waitForTask(scanImage.id, (t) => print(t.progress, t.progressMessage ?? t.status));
   if (task.status !== 'SUCCEEDED') throw new CliError(`task ${task.id} ${task.status}: ${task.error ?? 'no error message'}`);
-  const digest = (task.result as { digest?: string } | null)?.digest;
-  if (!digest) throw new CliError(`task ${task.id} succeeded without an artifact digest in its result`);
+  // The task row links to the image it produced (Task.image).
+  const produced = await api.request<{ task: { image: { digest: string } | null } | null }>(`query($id: ID!) { task(id: $id) { image { digest } } }`, { id: task.id });
+  const digest = produced.task?.image?.digest;
+  if (!digest) throw new CliError(`task ${task.id} succeeded without producing an image`);
 
   const packages: ScanReport['packages'] = [];
   let after: string | null = null;
@@ -70,6 +73,7 @@ async function scanRemote(source: string, server: string, host: CliHost): Promis
   return buildScanReport({
     artifact: {
       digest,
+      manifestDigests: image.manifestDigests,
       references: image.references,
       size: image.size,
       layers: image.layers.map((l) => ({ ...l, diffId: l.diffId ?? undefined, mediaType: l.mediaType ?? undefined })),

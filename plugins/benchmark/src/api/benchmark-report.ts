@@ -1,5 +1,5 @@
-import type { BenchmarkCheckResult, BenchmarkReport } from '@bulkhead/plugin-benchmark';
-import type { BenchmarkControl, BenchmarkSummary } from './benchmark.model';
+import type { BenchmarkCheckResult, BenchmarkReport } from '../report';
+import type { BenchmarkControl, BenchmarkSummary } from './benchmark-run.model';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

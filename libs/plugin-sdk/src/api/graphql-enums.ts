@@ -1,8 +1,10 @@
 import { registerEnumType } from '@nestjs/graphql';
-import { LIFECYCLE_PHASES, PLUGIN_KINDS, SEVERITIES, type LifecyclePhase as SdkLifecyclePhase, type PluginKind as SdkPluginKind, type Severity as SdkSeverity } from '@bulkhead/plugin-sdk';
+import { LIFECYCLE_PHASES, PLUGIN_KINDS, type LifecyclePhase as SdkLifecyclePhase, type PluginKind as SdkPluginKind } from '../manifest';
+import { SEVERITIES, type Severity as SdkSeverity } from '../results';
 
 /**
- * GraphQL enums use upper-case names (SCANNER) while the SDK and the database store the
+ * The platform's GraphQL enums, shared by the host's core types and plugin modules. GraphQL
+ * enums use upper-case names (SCANNER) while the SDK and the database store the
  * lower-case strings (scanner); the enum *values* are the stored strings, so resolvers pass them
  * through unchanged.
  */
@@ -21,7 +23,7 @@ export const Severity = Object.fromEntries(SEVERITIES.map((s) => [s, s])) as { [
 export type Severity = SdkSeverity;
 registerEnumType(Severity, { name: 'Severity' });
 
-/** Mirrors the persisted task states (persistence's TaskStatus); values are the stored strings. */
+/** The task states (HostTaskStatus); values are the stored strings. */
 export const TaskStatus = {
   QUEUED: 'QUEUED',
   RUNNING: 'RUNNING',

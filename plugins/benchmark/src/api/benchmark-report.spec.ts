@@ -1,4 +1,4 @@
-import { benchmarkReport, type BenchmarkCheckResult } from '@bulkhead/plugin-benchmark';
+import { benchmarkReport, type BenchmarkCheckResult } from '../report';
 import { reportOfResult, toControl, toSummary } from './benchmark-report';
 
 const results: BenchmarkCheckResult[] = [

@@ -1,11 +1,11 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { Task } from '../tasks/task.model';
-import { BenchmarkControl, BenchmarkRun, BenchmarkRunConnection, BenchmarkStatus } from './benchmark.model';
-import { BenchmarkService } from './benchmark.service';
+import { pageRequest, Task } from '@bulkhead/plugin-sdk/api';
+import { BenchmarkControl, BenchmarkRun, BenchmarkRunConnection, BenchmarkStatus } from './benchmark-run.model';
+import { BenchmarkRunsService } from './benchmark-runs.service';
 
 @Resolver(() => BenchmarkRun)
-export class BenchmarkResolver {
-  constructor(private readonly benchmarks: BenchmarkService) {}
+export class BenchmarkRunsResolver {
+  constructor(private readonly benchmarks: BenchmarkRunsService) {}
 
   @Mutation(() => Task, {
     description:
@@ -25,7 +25,7 @@ export class BenchmarkResolver {
     @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first?: number | null,
     @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<BenchmarkRunConnection> {
-    return this.benchmarks.list(first, after);
+    return this.benchmarks.list(pageRequest(first, after));
   }
 
   @ResolveField(() => [BenchmarkControl], { description: 'The controls of the report, in report order (empty until the task has SUCCEEDED).' })

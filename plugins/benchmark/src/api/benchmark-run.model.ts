@@ -1,8 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { BENCHMARK_STATUSES, type BenchmarkStatus as PluginBenchmarkStatus } from '@bulkhead/plugin-benchmark';
-import { ConnectionType } from '@bulkhead/plugin-sdk/api';
-import { Severity, TaskStatus } from '../graphql/enums';
-import { Task } from '../tasks/task.model';
+import { ConnectionType, Severity, Task, TaskStatus } from '@bulkhead/plugin-sdk/api';
+import { BENCHMARK_STATUSES, type BenchmarkStatus as PluginBenchmarkStatus } from '../report';
 
 export const BenchmarkStatus = Object.fromEntries(BENCHMARK_STATUSES.map((s) => [s, s])) as { [K in PluginBenchmarkStatus]: K };
 export type BenchmarkStatus = PluginBenchmarkStatus;

@@ -1,0 +1,78 @@
+import type { EntityManager } from 'typeorm';
+import { FindingEntity, FindingStatus, TaskEntity } from './entities';
+import { tableName } from './table-name';
+
+/*
+ * Finding lifecycle
+ * -----------------
+ * A finding is OPEN when first stored. It becomes RESOLVED when the next successful run of the
+ * same producer over the same scope no longer reports it, and OPEN again (with `reopenedAt` set:
+ * "reopened") when a later run reports it again. SUPPRESSED is set by a person and kept: a rerun
+ * neither resolves nor reopens a suppressed finding; lifting the suppression makes it OPEN.
+ *
+ * "The same producer over the same target", precisely:
+ * - producer: `<task kind>/<task type>` of the task that last reported the finding, e.g.
+ *   `benchmark/k8s`. One (kind, type) is handled by one plugin, whatever its version: an upgraded
+ *   plugin's run resolves what the new version no longer reports.
+ * - scope: the identity of what that task was asked to look at, its validated input: the sha256
+ *   of the stored input (jsonb text, which Postgres prints canonically). A benchmark over a
+ *   manifest directory reports findings on many targets (each workload); they all share the
+ *   run's scope, so a rerun over the same directory with the same options resolves those, and
+ *   only those, it did not report again. A run with other options (another check set, another
+ *   directory) is another scope and resolves nothing of this one.
+ * Both are recorded on the finding by each report (upsertFindings, from the reporting task's
+ * row); when another producer reports the same finding (same target and fingerprint), it
+ * becomes that producer's.
+ *
+ * Resolution happens when a task SUCCEEDS (TaskStore.succeed, in the same transaction): the
+ * OPEN findings of its (producer, scope) whose last report is not from this task are RESOLVED.
+ * A failed or cancelled run resolves nothing (it may have stopped half-way). Findings without a
+ * producer (ingested by the API) and runtime findings (kind `runtime`: events, not states) are
+ * never resolved by absence.
+ *
+ * Known limit: "reported by this task" is "last reported by this task id". A finding written by
+ * an earlier, failed attempt of the same task that the successful attempt did not report again
+ * stays OPEN until the next run of that producer and scope resolves it.
+ *
+ * Rows re-keyed by the image-identity migration: scanner findings targeting an image's old
+ * manifest digest are not reported any more (findings now target the image id), so the next
+ * successful scan of that source resolves them and opens their successors.
+ */
+
+/** Finding kinds that record events: never resolved because a later run did not repeat them. */
+export const EVENT_FINDING_KINDS = ['runtime'] as const;
+
+/**
+ * SQL over a task row aliased `t`: its producer and scope. The finding-lifecycle migration
+ * repeats these expressions literally (a migration never changes); change both together.
+ */
+export const PRODUCER_SQL = `t.kind || '/' || t.type`;
+export const SCOPE_SQL = `encode(sha256(convert_to(t.input::text, 'UTF8')), 'hex')`;
+
+/**
+ * Resolves the OPEN findings of the task's (producer, scope) that this task did not report.
+ * Call in the transaction that marks the task SUCCEEDED. Returns how many it resolved.
+ */
+export async function resolveUnreportedFindings(manager: EntityManager, taskId: string): Promise<number> {
+  const findings = tableName(manager.connection, FindingEntity);
+  const tasks = tableName(manager.connection, TaskEntity);
+  const [, affected] = (await manager.query(
+    `UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
+       FROM ${tasks} AS t
+      WHERE t.id = $1
+        AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
+        AND f.status = '${FindingStatus.OPEN}'
+        AND f.task_id IS DISTINCT FROM t.id
+        AND f.kind <> ALL($2::text[])`,
+    [taskId, EVENT_FINDING_KINDS],
+  )) as [unknown, number];
+  return affected;
+}
+
+/**
+ * How a re-report changes the lifecycle columns of an existing row `f` (ON CONFLICT DO UPDATE):
+ * a RESOLVED finding reported again is OPEN and reopened now; OPEN and SUPPRESSED stay.
+ */
+export const REPORTED_AGAIN_SQL = `status = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN '${FindingStatus.OPEN}' ELSE f.status END,
+            resolved_at = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN NULL ELSE f.resolved_at END,
+            reopened_at = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN now() ELSE f.reopened_at END`;
