@@ -23,7 +23,10 @@ const plugin = definePlugin({
         await ctx.emit.packages(input.digest, [bash]);
         const analyzers = ctx.extensions('scanner.analyzer');
         await ctx.emit.findings(analyzers.map((a) => ({ kind: 'scanner', severity: 'LOW', ruleId: a.id, title: a.id, target: input.digest })));
-        if (input.wait) await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+        if (input.wait) {
+          ctx.signal.throwIfAborted(); // aborted while it was writing: 'abort' has already fired
+          await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+        }
         ctx.progress(7);
         return { analyzers: analyzers.length };
       },
