@@ -27,6 +27,8 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Builds the tiny test image in-process (libs/testing); tests find it through testImages().
   globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+  // dist/ holds compiled copies of every package.json (npm run build): not modules of the workspace.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/tmp/'],
 };
 
 module.exports = {

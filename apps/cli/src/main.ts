@@ -1,27 +1,35 @@
 import { Command, CommanderError } from 'commander';
 import { isPermanentError } from '@bulkhead/plugin-sdk';
 import { CliError, ExitCode, processIo, type CliIo } from './cli-io';
-import { registerCommands } from './commands';
+import { registerCoreCommands } from './commands';
+import { createCliHost } from './host/cli-host';
+import { registerPluginCommands } from './host/plugin-commands';
+import { cliPluginPackages } from './registry';
 
-/** Builds the `bulkhead` program; `done` receives each action's exit code. */
-export function buildProgram(io: CliIo, done: (code: number) => void): Command {
+/**
+ * Builds the `bulkhead` program: its own commands, then those of every plugin package's `cli`
+ * entry (built-ins and BULKHEAD_PLUGINS). `done` receives each action's exit code.
+ */
+export async function buildProgram(io: CliIo, done: (code: number) => void): Promise<Command> {
   const program = new Command('bulkhead')
     .description('Container security across build, ship and run: scan images, benchmark configuration, evaluate runtime rules')
     .version(process.env['npm_package_version'] ?? '0.1.0')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  registerCommands(program, io, done);
+  const host = createCliHost(io, done);
+  registerCoreCommands(program, io, host, done);
+  await registerPluginCommands(program, cliPluginPackages(), host);
   return program;
 }
 
 /** Runs the CLI and resolves with the process exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
   try {
+    const program = await buildProgram(io, (code) => {
+      exitCode = code;
+    });
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (error) {

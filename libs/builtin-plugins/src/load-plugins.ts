@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PluginRegistry, validatePlugin, type BulkheadPlugin } from '@bulkhead/plugin-sdk';
 import type { PluginApi } from '@bulkhead/plugin-sdk/api';
 import type { PluginCli } from '@bulkhead/plugin-sdk/cli';
 import { builtinPluginPackages } from './builtin-plugins';
+import { shareHostSingletons } from './host-singletons';
 import { entryExport, type PluginPackage } from './plugin-package';
 
 /** A configured plugin package is missing or does not export a valid plugin: a start-up error. */
@@ -48,7 +50,10 @@ function resolvePackage(name: string, cwd: string): string {
 export function loadPluginPackage(name: string, cwd = process.cwd()): BulkheadPlugin {
   let exported: unknown;
   try {
-    exported = require(resolvePackage(name, cwd));
+    const resolved = resolvePackage(name, cwd);
+    // Before its first require: the package must load the host's Nest, GraphQL, zod and SDK.
+    shareHostSingletons(resolved);
+    exported = require(resolved);
   } catch (error) {
     if (error instanceof PluginLoadError) throw error;
     throw new PluginLoadError(name, firstLine(error), { cause: error });
@@ -66,6 +71,8 @@ export function loadPluginPackage(name: string, cwd = process.cwd()): BulkheadPl
  */
 function resolveEntry(name: string, entry: string, cwd: string): string | undefined {
   const specifier = `${name.replace(/\/+$/, '')}/${entry}`;
+  const byPath = isPathName(name) ? resolveEntryOfDirectory(path.resolve(cwd, name), entry) : undefined;
+  if (byPath) return byPath;
   for (const req of requirers(cwd)) {
     try {
       return req.resolve(specifier);
@@ -74,6 +81,25 @@ function resolveEntry(name: string, entry: string, cwd: string): string | undefi
     }
   }
   return undefined;
+}
+
+function isPathName(name: string): boolean {
+  return path.isAbsolute(name) || name.startsWith('./') || name.startsWith('../');
+}
+
+/**
+ * A package named by its directory (`BULKHEAD_PLUGINS=/srv/plugins/acme-licenses`): its entries
+ * are found through its own package.json `exports`, by the package resolving its own name from
+ * inside its directory (Node's package self-reference), not as files beside the path.
+ */
+function resolveEntryOfDirectory(dir: string, entry: string): string | undefined {
+  try {
+    const { name } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown };
+    if (typeof name !== 'string') return undefined;
+    return createRequire(path.join(dir, 'package.json')).resolve(`${name}/${entry}`);
+  } catch {
+    return undefined; // no package.json, no exports, or no such entry: not an entry of this directory
+  }
 }
 
 /** Loads an entry that exists; anything wrong in it (a throw at import, no export) names the package and entry. */
@@ -108,6 +134,9 @@ export function npmPluginPackage(name: string, cwd = process.cwd()): PluginPacka
  * packages' `api`/`cli` entries are loaded later, by the host that needs them.
  */
 export function loadPluginPackages(names: readonly string[], builtins: readonly PluginPackage[] = builtinPluginPackages()): PluginPackage[] {
+  // Without packages there is nothing to check here: reading the built-ins' plugins would load
+  // every engine (for `bulkhead --help` too). registryOf() checks them when the tasks are needed.
+  if (names.length === 0) return [...builtins];
   const registry = new PluginRegistry(builtins.map((pkg) => pkg.plugin));
   const packages = [...builtins];
   for (const name of names) {

@@ -8,3 +8,4 @@ export * from './scanner';
 export * from './plugin';
 export * from './registry';
 export * from './fingerprint';
+export * from './runner';

@@ -1,7 +1,7 @@
 import { isPermanentError, silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore, type UpsertedFinding } from '@bulkhead/persistence';
 import { JobName, taskUpdateOf, type FindingsPublisher, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
-import { runTask } from '@bulkhead/task-runner';
+import { runTask } from '@bulkhead/plugin-sdk';
 import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { ProgressReporter } from './progress-reporter';

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
+import type { CliHost } from '@bulkhead/plugin-sdk/cli';
 import type { CliIo } from '../cli-io';
-import { registerBenchCommand } from './bench.command';
-import { registerRuntimeCommand } from './runtime.command';
 import { registerMigrateCommand } from './migrate.command';
-import { registerScanCommand } from './scan.command';
+import { registerRunCommand } from './run.command';
 import { registerServeCommand } from './serve.command';
 
-/** Every top-level command of `bulkhead`; each lives in its own module. */
-export function registerCommands(program: Command, io: CliIo, done: (code: number) => void): void {
-  registerScanCommand(program, io, done);
+/**
+ * The commands of `bulkhead` itself (the platform, and running any task); every other command
+ * (`scan`, `bench`, `runtime`, ...) comes from a plugin package's `cli` entry.
+ */
+export function registerCoreCommands(program: Command, io: CliIo, host: CliHost, done: (code: number) => void): void {
   registerServeCommand(program, io, done);
   registerMigrateCommand(program, io, done);
-  registerBenchCommand(program, io, done);
-  registerRuntimeCommand(program, io, done);
+  registerRunCommand(program, host);
 }

@@ -1,7 +1,8 @@
+import type { RemoteApi, RemoteTask } from '@bulkhead/plugin-sdk/cli';
 import { CliError } from '../cli-io';
 
 /** A minimal GraphQL-over-HTTP client for `--server URL` (the API's /graphql endpoint). */
-export class GraphqlClient {
+export class GraphqlClient implements RemoteApi {
   readonly endpoint: string;
 
   constructor(serverUrl: string) {
@@ -38,16 +39,13 @@ export class GraphqlClient {
     if (!body.data) throw new CliError(`the API at ${this.endpoint} answered HTTP ${response.status} without data`);
     return body.data;
   }
+
+  waitForTask(id: string, onUpdate: (task: RemoteTask) => void = () => undefined): Promise<RemoteTask> {
+    return waitForTask(this, id, onUpdate);
+  }
 }
 
-export interface RemoteTask {
-  id: string;
-  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-  progress: number;
-  progressMessage: string | null;
-  error: string | null;
-  result: unknown;
-}
+export type { RemoteTask };
 
 const TASK_FIELDS = 'id status progress progressMessage error result';
 

@@ -1,22 +1,52 @@
+import type { Command } from 'commander';
 import type { PluginKind } from '../manifest';
-import type { ArtifactResult, FindingResult, PackageResult } from '../results';
+import type { CollectedResults } from '../runner/collecting-emitter';
 
 /** What an inline task run produced (the CLI collects results instead of storing them). */
-export interface InlineTaskOutcome {
+export interface InlineTaskOutcome extends CollectedResults {
   output: unknown;
-  artifacts: ArtifactResult[];
-  packages: { artifactDigest: string; packages: PackageResult[] }[];
-  findings: FindingResult[];
+}
+
+export interface InlineTaskOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message?: string) => void;
+  /** npm plugin packages to load for this run besides the built-ins and BULKHEAD_PLUGINS. */
+  plugins?: readonly string[];
+}
+
+/** A task as a running Bulkhead API reports it (`--server URL`). */
+export interface RemoteTask {
+  id: string;
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  progress: number;
+  progressMessage: string | null;
+  error: string | null;
+  result: unknown;
+}
+
+/** A GraphQL client of a running Bulkhead API. Failures are CliErrors naming the endpoint. */
+export interface RemoteApi {
+  /** The /graphql URL requests go to. */
+  readonly endpoint: string;
+  request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Polls a task until it has finished; `onUpdate` sees each change of status or progress. */
+  waitForTask(id: string, onUpdate?: (task: RemoteTask) => void): Promise<RemoteTask>;
 }
 
 /** The CLI's services for a plugin's commands. */
 export interface CliHost {
-  /** Standard output / error of the command (tests capture them). */
+  /** Standard output / error of the command (tests capture them). A newline is added when missing. */
   out(text: string): void;
   err(text: string): void;
   /** Runs any registered plugin's task inline (input validated against its schema). */
-  runTask(kind: PluginKind, type: string, input: unknown, options?: { signal?: AbortSignal; onProgress?: (fraction: number, message?: string) => void }): Promise<InlineTaskOutcome>;
-  /** Ends the command with this exit code (0 ok, 1 failed / found, 2 usage). */
+  runTask(kind: PluginKind, type: string, input: unknown, options?: InlineTaskOptions): Promise<InlineTaskOutcome>;
+  /** A progress reporter on stderr (only on a terminal or with BULKHEAD_PROGRESS=1), once per whole percent. */
+  progressPrinter(): (fraction: number, message?: string | null) => void;
+  /** Runs `work` with a signal that aborts on Ctrl-C (SIGINT), with a CliError "interrupted". */
+  interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** A client of the Bulkhead API at `url` (e.g. `--server http://127.0.0.1:4000`); a bad URL is a usage error. */
+  server(url: string): RemoteApi;
+  /** Ends the command with this exit code (EXIT_CODES: 0 ok, 1 failed / found, 2 usage). */
   exit(code: number): void;
 }
 
@@ -26,10 +56,11 @@ export interface PluginCliCommand {
   readonly name: string;
   readonly description: string;
   /**
-   * Adds the subcommand's options, arguments and actions to `command` (a commander `Command`
-   * already named `name`). Load heavy modules inside actions so that `bulkhead --help` stays fast.
+   * Adds the subcommand's options, arguments and actions to `command` (the host's commander
+   * `Command`, already named and described). Load heavy modules inside actions, with `import()`,
+   * so that `bulkhead --help` stays fast. Throw `CliError` for a message without a stack trace.
    */
-  register(command: unknown, host: CliHost): void;
+  register(command: Command, host: CliHost): void;
 }
 
 /** Exported from a plugin's `<package>/cli` entry (default export or `cli`). */

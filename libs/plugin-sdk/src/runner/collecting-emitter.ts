@@ -1,9 +1,19 @@
-import { findingFingerprint, type ArtifactResult, type FindingResult, type PackageResult, type ResultEmitter } from '@bulkhead/plugin-sdk';
+import { findingFingerprint } from '../fingerprint';
+import type { ArtifactResult, FindingResult, PackageResult } from '../results';
+import type { ResultEmitter } from '../task';
+
+/** Everything a task emitted, as plain data (what `bulkhead run` prints, what tests assert on). */
+export interface CollectedResults {
+  artifacts: ArtifactResult[];
+  packages: { artifactDigest: string; packages: PackageResult[] }[];
+  findings: FindingResult[];
+}
 
 /**
  * A ResultEmitter that keeps results in memory with the same idempotency rules the database
- * applies: one artifact per digest (merging references and manifest digests), a package inventory replaced per artifact, one finding per
- * (target, fingerprint). Used by the CLI's inline mode.
+ * applies: one artifact per digest (merging references and manifest digests), a package inventory
+ * replaced per artifact, one finding per (target, fingerprint). Used by the CLI's inline mode and
+ * by the testing entry.
  */
 export class CollectingEmitter implements ResultEmitter {
   readonly artifacts = new Map<string, ArtifactResult>();
@@ -30,5 +40,13 @@ export class CollectingEmitter implements ResultEmitter {
 
   get findingList(): FindingResult[] {
     return [...this.findingsByKey.values()];
+  }
+
+  results(): CollectedResults {
+    return {
+      artifacts: [...this.artifacts.values()],
+      packages: [...this.packagesByArtifact].map(([artifactDigest, packages]) => ({ artifactDigest, packages })),
+      findings: this.findingList,
+    };
   }
 }

@@ -1,26 +1,18 @@
 import type { Command } from 'commander';
-import type { CliIo } from '../cli-io';
+import { definePluginCli, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import type { BenchCommandOutput } from './bench-output';
 
-/** What each `bench` subcommand function returns (plugins/benchmark/src/cli). */
-interface BenchOutput {
-  output: string;
-  exitCode: number;
-}
+// `@bulkhead/plugin-benchmark/cli`: the `bulkhead bench` commands. Each subcommand is a thin
+// adapter over a pure function of this plugin, loaded (import()) only when that subcommand runs.
 
 const FORMAT_HELP = 'output format: table, json, sarif, junit';
 const EXIT_CODE_HELP = 'exit with this code when any check fails (default 0)';
 
-/**
- * `bulkhead bench ...`: configuration benchmarks, run inline. Each subcommand is a thin adapter
- * over a pure function of the benchmark plugin, which is loaded only when a subcommand runs.
- */
-export function registerBenchCommand(program: Command, io: CliIo, done: (code: number) => void): void {
-  const bench = program.command('bench').description('configuration benchmarks: Kubernetes manifests, nodes (kube-bench format), Dockerfiles, images, containers');
-  const emit = (result: BenchOutput): void => {
-    io.out(result.output);
-    done(result.exitCode);
+function registerBench(bench: Command, host: CliHost): void {
+  const emit = (result: BenchCommandOutput): void => {
+    host.out(result.output);
+    host.exit(result.exitCode);
   };
-  const plugin = () => import('@bulkhead/plugin-benchmark');
 
   bench
     .command('k8s')
@@ -32,7 +24,7 @@ export function registerBenchCommand(program: Command, io: CliIo, done: (code: n
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .action(async (paths: string[], options: { pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string }) => {
-      const { runBenchK8s } = await plugin();
+      const { runBenchK8s } = await import('./k8s-command');
       emit(await runBenchK8s({ paths, ...options }));
     });
 
@@ -50,7 +42,7 @@ export function registerBenchCommand(program: Command, io: CliIo, done: (code: n
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .action(async (options: Record<string, string | undefined>) => {
-      const { runBenchNode } = await plugin();
+      const { runBenchNode } = await import('./node-command');
       emit(await runBenchNode(options));
     });
 
@@ -61,7 +53,7 @@ export function registerBenchCommand(program: Command, io: CliIo, done: (code: n
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .action(async (file: string, options: { format: string; exitCode?: string }) => {
-      const { runBenchDockerfile } = await plugin();
+      const { runBenchDockerfile } = await import('./dockerfile-command');
       emit(await runBenchDockerfile({ file, ...options }));
     });
 
@@ -74,7 +66,7 @@ export function registerBenchCommand(program: Command, io: CliIo, done: (code: n
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .action(async (target: string, options: { configOnly?: boolean; name?: string; format: string; exitCode?: string }) => {
-      const { runBenchImage } = await plugin();
+      const { runBenchImage } = await import('./image-command');
       emit(await runBenchImage({ target, ...options }));
     });
 
@@ -85,7 +77,17 @@ export function registerBenchCommand(program: Command, io: CliIo, done: (code: n
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .action(async (file: string, options: { format: string; exitCode?: string }) => {
-      const { runBenchContainer } = await plugin();
+      const { runBenchContainer } = await import('./container-command');
       emit(await runBenchContainer({ file, ...options }));
     });
 }
+
+export default definePluginCli({
+  commands: [
+    {
+      name: 'bench',
+      description: 'configuration benchmarks: Kubernetes manifests, nodes (kube-bench format), Dockerfiles, images, containers',
+      register: registerBench,
+    },
+  ],
+});

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { BadInputError, definePlugin, defineTask, PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
+import { BadInputError, definePlugin, defineTask, PluginRegistry, TaskInputError } from '../index';
 import { CollectingEmitter } from './collecting-emitter';
 import { runTask } from './run-task';
 

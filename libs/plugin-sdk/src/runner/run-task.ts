@@ -1,16 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  parseTaskInput,
-  silentLogger,
-  type PluginKind,
-  type PluginRegistry,
-  type ResultEmitter,
-  type TaskContext,
-  type TaskLogger,
-  type BulkheadPlugin,
-} from '@bulkhead/plugin-sdk';
+import { silentLogger, type TaskLogger } from '../logger';
+import type { PluginKind } from '../manifest';
+import type { BulkheadPlugin } from '../plugin';
+import { parseTaskInput, type PluginRegistry } from '../registry';
+import type { ResultEmitter, TaskContext } from '../task';
 
 export interface RunTaskRequest {
   taskId: string;

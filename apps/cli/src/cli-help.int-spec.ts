@@ -1,0 +1,19 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '@bulkhead/testing';
+
+/**
+ * `bulkhead --help` stays fast: the compiled CLI (npm run build) lists every plugin's commands
+ * from their `cli` entries alone, without loading a plugin's main module or its engines.
+ */
+it('lists the plugin commands loading only their cli entries', async () => {
+  const hook = path.join(mkdtempSync(path.join(tmpdir(), 'bulkhead-help-')), 'loaded-modules.js');
+  writeFileSync(hook, "process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));\n");
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-r', hook, path.join(repoRoot, 'bin', 'bulkhead.js'), '--help']);
+  for (const command of ['scan', 'bench', 'runtime', 'run', 'serve', 'migrate']) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  const pluginModules = (JSON.parse(stderr) as string[]).filter((file) => file.includes(`${path.sep}dist${path.sep}plugins${path.sep}`)).map((file) => path.relative(repoRoot, file));
+  expect(pluginModules.sort()).toEqual(['benchmark', 'runtime', 'scanner'].map((p) => path.join('dist', 'plugins', p, 'src', 'cli', 'cli-entry.js')));
+}, 30_000);

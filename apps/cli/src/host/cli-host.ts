@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { CollectingEmitter, runTask } from '@bulkhead/plugin-sdk';
+import type { CliHost, InlineTaskOutcome } from '@bulkhead/plugin-sdk/cli';
+import { CliError, type CliIo } from '../cli-io';
+import { cliRegistry } from '../registry';
+import { GraphqlClient } from '../remote/graphql-client';
+
+/**
+ * The services `bulkhead` gives every command, its own and the plugins': output, inline task
+ * runs (the worker's runner with an in-memory emitter), progress, Ctrl-C, a client of a running
+ * API, and the exit code (`done`).
+ */
+export function createCliHost(io: CliIo, done: (code: number) => void): CliHost {
+  return {
+    out: (text) => io.out(text),
+    err: (text) => io.err(text),
+    exit: (code) => done(code),
+    async runTask(kind, type, input, options = {}): Promise<InlineTaskOutcome> {
+      const emit = new CollectingEmitter();
+      const { output } = await runTask(
+        { taskId: randomUUID(), kind, type, input },
+        {
+          registry: cliRegistry(options.plugins),
+          emit,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        },
+      );
+      return { output, ...emit.results() };
+    },
+    progressPrinter: () => progressPrinter(io),
+    async interruptible(work) {
+      const controller = new AbortController();
+      const onSignal = () => controller.abort(new CliError('interrupted'));
+      process.once('SIGINT', onSignal);
+      try {
+        return await work(controller.signal);
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+      }
+    },
+    server: (url) => new GraphqlClient(url),
+  };
+}
+
+/** Progress on stderr (stdout stays machine-readable), at most once per whole percent. */
+function progressPrinter(io: CliIo): (fraction: number, message?: string | null) => void {
+  if (!process.stderr.isTTY && process.env['BULKHEAD_PROGRESS'] !== '1') return () => undefined;
+  let last = -1;
+  return (fraction, message) => {
+    const percent = Math.floor(fraction * 100);
+    if (percent === last) return;
+    last = percent;
+    io.err(`[${String(percent).padStart(3)}%] ${message ?? ''}`);
+  };
+}

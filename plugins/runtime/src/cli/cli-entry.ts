@@ -1,0 +1,73 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { definePluginCli, endListOptionsAtOperands, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+
+// `@bulkhead/plugin-runtime/cli`: the `bulkhead runtime` commands. The rules engine is loaded
+// only when a subcommand runs (import() in the actions), so `bulkhead --help` never loads it.
+
+const MATCH_MODES = ['first', 'all'] as const;
+
+function registerRuntime(runtime: Command, host: CliHost): void {
+  runtime
+    .command('rules')
+    .description('work with Falco rules files')
+    .command('validate')
+    .description('load and compile rules files as Falco would; list errors and warnings as file:line:col (exit 1 on errors)')
+    .argument('<files...>', 'Falco rules YAML files, loaded in order')
+    .action(async (files: string[]) => {
+      const { runRulesValidate } = await import('./validate');
+      const result = await runRulesValidate(files);
+      host.out(result.output);
+      host.exit(result.exitCode);
+    });
+
+  const replay = runtime
+    .command('replay')
+    .description('evaluate recorded events in order and print one Falco JSON alert per line')
+    .requiredOption('-r, --rules <files...>', 'Falco rules files, loaded in order; repeat -r per file, or end the list with -- before the event files')
+    .argument('<events...>', 'event files: .json (array, audit EventList) or .jsonl (one event per line, streamed)')
+    .option('--match <mode>', `rule matching: ${MATCH_MODES.join(' (Falco default) or ')}`, 'first')
+    .option('--hostname <name>', 'hostname field of the alerts (default: this machine)')
+    .option(
+      '--image <refs...>',
+      'images whose executables are the inventory for drift detection (oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir>; scanned inline): an exec event whose container.image.digest is one of them and whose executable is not in it gives a "Drift Detected" alert. Repeat --image per image, or end the list with -- before the event files',
+    )
+    .action(async (events: string[], options: { rules: string[]; match: string; hostname?: string; image?: string[] }) => {
+      if (!(MATCH_MODES as readonly string[]).includes(options.match)) {
+        throw usageError(`unknown --match ${JSON.stringify(options.match)}: use ${MATCH_MODES.join(' or ')}`);
+      }
+      const { runReplay } = await import('./replay');
+      const summary = await host.interruptible(async (signal) => {
+        const inventory = options.image?.length ? await imageInventories(options.image, host, signal) : undefined;
+        return runReplay({
+          rules: options.rules,
+          inputs: events,
+          matching: options.match as (typeof MATCH_MODES)[number],
+          // Falco's alerts always carry the sensor's hostname; ours name the machine that replayed.
+          hostname: options.hostname ?? hostname(),
+          signal,
+          ...(inventory ? { inventory } : {}),
+        });
+      });
+      host.exit(summary.exitCode);
+    });
+  // `-r a.yaml -r b.yaml events.json` as Falco's -r; `--rules a.yaml b.yaml -- events.json` too.
+  endListOptionsAtOperands(replay);
+}
+
+/** The executables of each `--image`, scanned inline by the scanner plugin, as a drift inventory. */
+async function imageInventories(references: readonly string[], host: CliHost, signal: AbortSignal) {
+  const [{ scanImageExecutables }, { PathSetInventory }] = await Promise.all([import('./image-inventories'), import('../drift')]);
+  const byDigest = new Map([...(await scanImageExecutables(references, host, signal))].map(([digest, paths]) => [digest, new PathSetInventory(paths)]));
+  return (digest: string) => byDigest.get(digest);
+}
+
+export default definePluginCli({
+  commands: [
+    {
+      name: 'runtime',
+      description: 'Falco-compatible rules over syscall-style events and Kubernetes audit events',
+      register: registerRuntime,
+    },
+  ],
+});
