@@ -12,7 +12,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 //   type:plugin         plugins/*: only the SDK (scope:sdk) and the plugin-support libraries.
 //   type:plugin-support libraries written for plugins (libs/oci; the vulnerability-data and
 //                       version-ordering libraries to come): only the SDK and each other.
-//   type:lib            the core libraries (persistence, queue, worker, task-runner, common) and
+//   type:lib            the core libraries (persistence, queue, worker, common) and
 //                       the SDK. The SDK (scope:sdk) depends on nothing of ours so that it can be
 //                       published alone.
 //   type:test-support   libs/testing: helpers for tests and benchmarks (see the test files block).

@@ -47,7 +47,8 @@ export interface UpsertedFinding {
 /** Rows per statement: one jsonb parameter each, so this bounds statement size, not bind parameters. */
 export const FINDING_UPSERT_BATCH_ROWS = 500;
 
-interface ReturnedRow {
+/** A finding row as raw SQL returns it (snake_case columns; see FINDING_COLUMNS in the SDK). */
+export interface FindingRow {
   id: string;
   kind: PluginKind;
   severity: Severity;
@@ -63,6 +64,9 @@ interface ReturnedRow {
   status: FindingStatus;
   resolved_at: Date | null;
   reopened_at: Date | null;
+}
+
+interface ReturnedRow extends FindingRow {
   inserted: boolean;
 }
 
@@ -129,6 +133,12 @@ export async function upsertFindings(
 }
 
 function toUpserted(row: ReturnedRow): UpsertedFinding {
+  const { reopened: _reopened, ...finding } = findingRowToStored(row);
+  return { ...finding, status: row.status, inserted: row.inserted };
+}
+
+/** A raw finding row as the SDK's StoredFinding: the one mapping from columns to fields. */
+export function findingRowToStored(row: FindingRow): StoredFinding {
   return {
     id: row.id,
     kind: row.kind,
@@ -143,9 +153,9 @@ function toUpserted(row: ReturnedRow): UpsertedFinding {
     firstSeenAt: new Date(row.first_seen_at),
     lastSeenAt: new Date(row.last_seen_at),
     status: row.status,
-    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+    reopened: row.status === 'OPEN' && row.reopened_at !== null,
     reopenedAt: row.reopened_at === null ? null : new Date(row.reopened_at),
-    inserted: row.inserted,
+    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
   };
 }
 

@@ -51,7 +51,7 @@ describe('Nx module boundaries', () => {
     ]);
   });
 
-  it('forbids a plugin to import the core libraries (persistence, queue, worker, common, task-runner)', async () => {
+  it('forbids a plugin to import the core libraries and the API host (persistence, queue, worker, common, api)', async () => {
     const errors = await boundaryErrors(
       'plugins/benchmark/src/probe.ts',
       [
@@ -59,8 +59,8 @@ describe('Nx module boundaries', () => {
         "import { createRedis } from '@bulkhead/queue';",
         "import { startWorker } from '@bulkhead/worker';",
         "import { createLogger } from '@bulkhead/common';",
-        "import { runTask } from '@bulkhead/task-runner';",
-        'export const probe = [ResultWriter, createRedis, startWorker, createLogger, runTask];',
+        "import { startApi } from '@bulkhead/api';",
+        'export const probe = [ResultWriter, createRedis, startWorker, createLogger, startApi];',
       ].join('\n'),
     );
     expect(errors).toHaveLength(5);

@@ -1,5 +1,17 @@
 import type { Logger } from '@bulkhead/common';
-import { decodeCursor, encodeCursor, FindingEntity, InvalidCursorError, isUuid, pageSize, storedFindingOf, tableName, upsertFindings } from '@bulkhead/persistence';
+import {
+  decodeCursor,
+  encodeCursor,
+  FindingEntity,
+  findingRowToStored,
+  InvalidCursorError,
+  isUuid,
+  pageSize,
+  storedFindingOf,
+  tableName,
+  upsertFindings,
+  type FindingRow,
+} from '@bulkhead/persistence';
 import { BadInputError, type FindingResult } from '@bulkhead/plugin-sdk';
 import {
   compileFindingCountQuery,
@@ -16,44 +28,9 @@ import {
 import type { DataSource } from 'typeorm';
 import type { RedisFindingEvents } from './finding-events';
 
-interface FindingRow {
-  id: string;
-  kind: StoredFinding['kind'];
-  severity: StoredFinding['severity'];
-  rule_id: string;
-  title: string;
-  target: string;
-  location: string | null;
-  data: Record<string, unknown>;
-  fingerprint: string;
-  task_id: string | null;
-  first_seen_at: Date;
-  last_seen_at: Date;
-  status: StoredFinding['status'];
-  resolved_at: Date | null;
-  reopened_at: Date | null;
+/** A page row: the finding's columns plus the value it is ordered by. */
+interface FindingPageRow extends FindingRow {
   sort_key?: string;
-}
-
-function toStored(row: FindingRow): StoredFinding {
-  return {
-    id: row.id,
-    kind: row.kind,
-    severity: row.severity,
-    ruleId: row.rule_id,
-    title: row.title,
-    target: row.target,
-    location: row.location,
-    data: row.data,
-    fingerprint: row.fingerprint,
-    taskId: row.task_id,
-    firstSeenAt: new Date(row.first_seen_at),
-    lastSeenAt: new Date(row.last_seen_at),
-    status: row.status,
-    reopened: row.status === 'OPEN' && row.reopened_at !== null,
-    reopenedAt: row.reopened_at === null ? null : new Date(row.reopened_at),
-    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
-  };
 }
 
 /**
@@ -89,18 +66,18 @@ export class PostgresHostFindings implements HostFindings {
     const statement = compileFindingPageQuery(this.table, filter, { limit: size + 1, order, ...(after ? { after } : {}) });
     const count = compileFindingCountQuery(this.table, filter, order);
     const [rows, counted] = await Promise.all([
-      this.dataSource.query(statement.sql, statement.params) as Promise<FindingRow[]>,
+      this.dataSource.query(statement.sql, statement.params) as Promise<FindingPageRow[]>,
       this.dataSource.query(count.sql, count.params) as Promise<{ n: number }[]>,
     ]);
     const items = rows.slice(0, size);
     const cursors = items.map((row) => encodeCursor([row.sort_key ?? '', row.id]));
-    return { items: items.map(toStored), cursors, totalCount: counted[0]?.n ?? 0, hasNextPage: rows.length > size, endCursor: cursors.at(-1) ?? null };
+    return { items: items.map(findingRowToStored), cursors, totalCount: counted[0]?.n ?? 0, hasNextPage: rows.length > size, endCursor: cursors.at(-1) ?? null };
   }
 
   async get(id: string): Promise<StoredFinding | null> {
     if (!isUuid(id)) return null;
     const rows: FindingRow[] = await this.dataSource.query(`SELECT ${FINDING_COLUMNS} FROM ${this.table} WHERE "id" = $1`, [id]);
-    return rows[0] ? toStored(rows[0]) : null;
+    return rows[0] ? findingRowToStored(rows[0]) : null;
   }
 
   /**
