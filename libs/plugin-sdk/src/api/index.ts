@@ -7,3 +7,4 @@ export * from './finding-sql';
 export * from './graphql';
 export * from './graphql-enums';
 export * from './graphql-task';
+export * from './access';

@@ -10,3 +10,5 @@ export const HOST_BODY_READER = Symbol.for('bulkhead.host.body-reader');
 export const PLUGIN_DATABASE = Symbol.for('bulkhead.host.plugin-database');
 /** The host's logger (pino-compatible: `info(obj, msg)`), a TaskLogger. */
 export const HOST_LOGGER = Symbol.for('bulkhead.host.logger');
+/** The request's principal (HostRequestContext). */
+export const HOST_REQUEST_CONTEXT = Symbol.for('bulkhead.host.request-context');
