@@ -1,3 +1,4 @@
+import { DockerfileParser } from 'dockerfile-ast';
 import { HADOLINT_RULE_IDS, HADOLINT_RULE_META, lintWithHadolintRules } from './lint';
 
 const ids = (content: string, ignore?: string[]): string[] => lintWithHadolintRules(content, ignore ? { ignore } : {}).map((p) => `${p.line}:${p.id}`);
@@ -50,8 +51,7 @@ describe('lintWithHadolintRules', () => {
     expect(ids('FROM debian:12\nRUN command apt install curl')).toEqual(['2:DL3027']);
   });
 
-  it('does not hang or throw on hostile Dockerfiles', () => {
-    const started = Date.now();
+  it('does not hang or throw on hostile Dockerfiles: linear, within a few times the parser alone', () => {
     const hostile = [
       `FROM debian:12\nRUN apt-get install ${'x'.repeat(1_000_000)}`,
       `FROM debian:12\nRUN ${'echo $('.repeat(50_000)}${')'.repeat(50_000)}`,
@@ -60,8 +60,19 @@ describe('lintWithHadolintRules', () => {
       `FROM debian:12\n${'RUN a\n'.repeat(20_000)}`,
       '\u0000\uffff\nRUN [\nCOPY\nFROM\nONBUILD\nENV =\nLABEL =\nEXPOSE -\nWORKDIR\n',
     ];
-    for (const content of hostile) expect(() => lintWithHadolintRules(content)).not.toThrow();
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // The bound is relative to a baseline measured in the same run (dockerfile-ast parsing the
+    // same text), so a loaded machine slows both sides: a wall-clock bound failed at load 14.
+    let parsing = 0;
+    let linting = 0;
+    for (const content of hostile) {
+      let started = performance.now();
+      DockerfileParser.parse(content);
+      parsing += performance.now() - started;
+      started = performance.now();
+      expect(() => lintWithHadolintRules(content)).not.toThrow();
+      linting += performance.now() - started;
+    }
+    expect(linting).toBeLessThan(5 * parsing + 500);
     // An unparsable script has no commands for the shell rules, as in hadolint; the next RUN still counts.
     expect(ids("FROM debian:12\nRUN echo 'a\nRUN sudo ls")).toEqual(['3:DL3004', '3:DL3059']);
   });
