@@ -23,8 +23,20 @@ export interface BenchmarkCheckResult {
   remediation?: string;
   /** Where the target is defined, e.g. a file path relative to the scanned root. */
   file?: string;
-  /** 1-based line of the target's document in `file`. */
+  /**
+   * 1-based line in `file`: of the offending field when the check names it in `path`, else of the
+   * target's document.
+   */
   line?: number;
+  /** 1-based last line of the offending field (set with `path`, by the location resolver). */
+  endLine?: number;
+  /**
+   * The field the result is about, relative to the target object (`k8s/paths.ts`):
+   * `spec.template.spec.containers[0].securityContext.privileged`, `rules[2]`. A check names the
+   * field that should be set even when it is missing; the resolver then points at the nearest
+   * ancestor that exists.
+   */
+  path?: string;
   /** Which benchmark the check belongs to: `pss-restricted`, `cis-k8s-rbac`, `cis-docker` ... */
   benchmark?: string;
   /** Check-specific structured detail (upstream reason/detail strings, matched rules ...). */
