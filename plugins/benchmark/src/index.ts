@@ -4,6 +4,7 @@ export * from './k8s';
 export * from './pss';
 export { checkRbac, RBAC_CONTROLS, RBAC_BENCHMARK, type RbacControlId } from './rbac/rbac';
 export { checkNetworkPolicies, NETPOL_BENCHMARK } from './netpol/netpol';
+export * from './workload';
 export * from './cli/k8s-command';
 export * from './kube-bench';
 export * from './docker';

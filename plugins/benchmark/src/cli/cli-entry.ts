@@ -27,7 +27,7 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('-n, --namespace <namespace>', 'namespace of objects that set none (where they would be applied)', 'default')
     .option('--pss <level>', 'evaluate the Pod Security Standards at this level: baseline or restricted')
     .option('--pss-version <version>', 'PSS version v1.N or latest', 'latest')
-    .option('--checks <groups>', 'comma-separated check groups: pss, rbac, netpol (default: all; only pss with --pss)')
+    .option('--checks <groups>', 'comma-separated check groups: pss, rbac, netpol, workload (default: all; only pss with --pss)')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string }) => {

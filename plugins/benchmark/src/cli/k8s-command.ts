@@ -25,7 +25,7 @@ export interface BenchK8sOptions {
   format?: string;
   /** `--exit-code N`: exit code when anything fails or a file cannot be parsed (default 0). */
   exitCode?: number | string;
-  /** `--checks pss,rbac,netpol`: check groups; default all without --pss, only pss with --pss. */
+  /** `--checks pss,rbac,netpol,workload`: check groups; default all without --pss, only pss with --pss. */
   checks?: readonly string[] | string;
 }
 

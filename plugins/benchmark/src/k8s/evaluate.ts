@@ -7,14 +7,15 @@ import { benchmarkReport, type BenchmarkCheckResult, type BenchmarkReport } from
 import { sourceOf, type LoadedManifests, type ManifestError, type ManifestObject, type SkippedFile } from './load';
 import { locateResults } from './locate';
 import { isWorkload } from './workloads';
+import { checkWorkloads, isWorkloadCheckTarget } from '../workload/workload';
 
-export const K8S_CHECK_GROUPS = ['pss', 'rbac', 'netpol'] as const;
+export const K8S_CHECK_GROUPS = ['pss', 'rbac', 'netpol', 'workload'] as const;
 export type K8sCheckGroup = (typeof K8S_CHECK_GROUPS)[number];
 
 export interface K8sManifestOptions {
   /** PSS level and version; default baseline at latest. */
   pss?: { level: PssLevel; version?: string };
-  /** Which check groups run; default all three. */
+  /** Which check groups run; default all four. */
   checks?: readonly K8sCheckGroup[];
   /**
    * The namespace objects without `metadata.namespace` would be applied to (`kubectl apply -n`);
@@ -80,6 +81,7 @@ export function evaluateManifests(loaded: LoadedManifests, options: K8sManifestO
   }
   if (groups.has('rbac')) results.push(...checkRbac(objects));
   if (groups.has('netpol')) results.push(...checkNetworkPolicies(objects));
+  if (groups.has('workload')) results.push(...checkWorkloads(objects));
 
   locateResults(results, objects, sourceOf);
   out.skipped = objects.filter((o) => !isCheckedBy(o, groups)).map((o) => skipped(o, groups));
@@ -91,6 +93,7 @@ function isCheckedBy(o: ManifestObject, groups: ReadonlySet<K8sCheckGroup>): boo
   if (isWorkload(o)) return true; // PSS, RBAC (service account use) and NetworkPolicy all look at workloads
   if (groups.has('rbac') && RBAC_KINDS.has(o.kind)) return true;
   if (groups.has('netpol') && o.kind === 'NetworkPolicy') return true;
+  if (groups.has('workload') && isWorkloadCheckTarget(o)) return true;
   return false;
 }
 
@@ -103,5 +106,6 @@ function reportTitle(groups: ReadonlySet<K8sCheckGroup>, pss?: { level: string; 
   if (groups.has('pss') && pss) parts.push(`Pod Security Standards ${pss.level}:${pss.version}`);
   if (groups.has('rbac')) parts.push('RBAC (CIS 5.1)');
   if (groups.has('netpol')) parts.push('NetworkPolicy');
+  if (groups.has('workload')) parts.push('workload hardening');
   return `Kubernetes manifests: ${parts.join(', ')}`;
 }

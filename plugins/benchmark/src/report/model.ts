@@ -1,4 +1,5 @@
 import type { Severity } from '@bulkhead/plugin-sdk';
+import { referencesOf, type CheckReferences } from './references';
 
 /** Outcome of one check on one target, as every benchmark in this plugin reports it. */
 export const BENCHMARK_STATUSES = ['PASS', 'FAIL', 'WARN', 'INFO', 'SKIP'] as const;
@@ -40,6 +41,8 @@ export interface BenchmarkCheckResult {
   benchmark?: string;
   /** Check-specific structured detail (upstream reason/detail strings, matched rules ...). */
   data?: Record<string, unknown>;
+  /** What other tools and standards call this check (Trivy/AVD, kube-score, Polaris, CIS, PSS); see ./references.ts. */
+  references?: CheckReferences;
 }
 
 export type BenchmarkSummary = Record<BenchmarkStatus, number>;
@@ -58,6 +61,12 @@ export function summarize(results: readonly BenchmarkCheckResult[]): BenchmarkSu
   return summary;
 }
 
+/** A report over `results`; each result gets the cross-references of its check id unless it carries its own. */
 export function benchmarkReport(title: string, results: BenchmarkCheckResult[]): BenchmarkReport {
-  return { title, results, summary: summarize(results) };
+  const withReferences = results.map((r) => {
+    if (r.references) return r;
+    const references = referencesOf(r.checkId, r.benchmark);
+    return references ? { ...r, references } : r;
+  });
+  return { title, results: withReferences, summary: summarize(withReferences) };
 }
