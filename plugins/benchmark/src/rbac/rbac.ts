@@ -5,6 +5,7 @@ import { podTemplateOf } from '../k8s/workloads';
 import type { BenchmarkCheckResult, BenchmarkStatus } from '../report/model';
 import type { Severity } from '@bulkhead/plugin-sdk';
 import { effectiveRules, rulesGrant, type PolicyRule } from './rules';
+import { checkRbacWrites } from './rbac-writes';
 
 export const RBAC_BENCHMARK = 'k8s-rbac';
 
@@ -208,5 +209,6 @@ export function checkRbac(objects: readonly ManifestObject[]): BenchmarkCheckRes
   for (const b of bindings) out.push(...bindingChecks(b));
   for (const sa of serviceAccounts.values()) out.push(...serviceAccountChecks(sa));
   for (const o of objects) out.push(...workloadChecks(o, serviceAccounts));
+  out.push(...checkRbacWrites(roles, bindings, rules, isBootstrap));
   return out;
 }
