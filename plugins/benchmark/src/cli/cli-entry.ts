@@ -55,13 +55,13 @@ function registerBench(bench: Command, host: CliHost): void {
 
   bench
     .command('dockerfile')
-    .description('Dockerfile best practices (hadolint DL ids) and CIS Docker 4.x (CIS-DI ids)')
-    .argument('<file>', 'the Dockerfile')
+    .description('Dockerfile best practices (hadolint DL ids, Trivy DS ids) and CIS Docker 4.x (CIS-DI ids)')
+    .argument('<paths...>', 'Dockerfiles, or directories searched for Dockerfile, Dockerfile.*, *.Dockerfile and Containerfile')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (file: string, options: { format: string; exitCode?: string }) => {
+    .action(async (paths: string[], options: { format: string; exitCode?: string }) => {
       const { runBenchDockerfile } = await import('./dockerfile-command');
-      emit(await runBenchDockerfile({ file, ...options }));
+      emit(await runBenchDockerfile({ paths, ...options }));
     });
 
   bench
@@ -70,9 +70,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .argument('<target>', 'oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir>, or an image config JSON with --config-only')
     .option('--config-only', 'the target is an image config JSON file')
     .option('--name <reference>', "the image's registry name (for the latest-tag check)")
+    .option('--accept-key <names>', 'ENV/ARG names never reported as secrets (comma-separated, repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (target: string, options: { configOnly?: boolean; name?: string; format: string; exitCode?: string }) => {
+    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string }) => {
       const { runBenchImage } = await import('./image-command');
       emit(await runBenchImage({ target, ...options }));
     });
