@@ -3,6 +3,7 @@ export * from './report';
 export * from './k8s';
 export * from './pss';
 export { checkRbac, RBAC_CONTROLS, RBAC_BENCHMARK, type RbacControlId } from './rbac/rbac';
+export { RBAC_WRITE_CHECKS, type RbacWriteCheckId } from './rbac/rbac-writes';
 export { checkNetworkPolicies, NETPOL_BENCHMARK } from './netpol/netpol';
 export * from './workload';
 export * from './cli/k8s-command';

@@ -79,6 +79,7 @@ export const CHECK_REFERENCES: Readonly<Record<string, CheckReferences>> = {
   appArmorProfile: refs({ trivy: ['KSV002'], pss: pss('baseline', 'AppArmor') }),
   seLinuxOptions: refs({ trivy: ['KSV025'], pss: pss('baseline', 'SELinux') }),
   procMount: refs({ trivy: ['KSV027'], pss: pss('baseline', '/proc Mount Type') }),
+  procMount_restricted: refs({ trivy: ['KSV027'], pss: pss('restricted', '/proc Mount Type') }),
   sysctls: refs({ trivy: ['KSV026'], pss: pss('baseline', 'Sysctls') }),
   restrictedVolumes: refs({ trivy: ['KSV028'], pss: pss('restricted', 'Volume Types') }),
   windowsHostProcess: refs({ trivy: ['KSV103'], cisKubernetes: cisK8s('5.2.11'), pss: pss('baseline', 'HostProcess') }),

@@ -249,7 +249,7 @@ describe('workload checks', () => {
   });
 
   it('names every check with a severity, and cross-references those that have equivalents', () => {
-    const loaded = load(`${asKind('Deployment', BARE_CONTAINER)}---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n`);
+    const loaded = load(`${asKind('Deployment', BARE_CONTAINER)}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n`);
     const report = evaluateManifests(loaded, { checks: ['workload'] }).report;
     const ro = report.results.find((r) => r.checkId === 'readonly-root-filesystem')!;
     expect(ro.references).toMatchObject({ trivy: ['KSV014'], avd: ['AVD-KSV-0014'], polaris: ['notReadOnlyRootFilesystem'], cisKubernetes: ['CIS-K8S-5.7.3'] });
