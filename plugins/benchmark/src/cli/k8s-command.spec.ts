@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
@@ -219,3 +219,29 @@ describe('runBenchK8s inputs', () => {
     expect(rbac.results.find((r: { checkId: string }) => r.checkId === '5.1.3')).toMatchObject({ target: 'ClusterRole/r', status: 'FAIL', line: 6, endLine: 8, path: 'rules[0]' });
   });
 });
+
+describe('bench k8s on a mixed repository (test-corpus/mixed-repo)', () => {
+  let repo: string;
+  beforeEach(() => {
+    repo = path.join(mkdtempSync(path.join(tmpdir(), 'bench-k8s-repo-')), 'repo');
+    cpSync(path.join(__dirname, '..', '..', 'test-corpus', 'mixed-repo'), repo, { recursive: true });
+  });
+  afterEach(() => rmSync(path.dirname(repo), { recursive: true, force: true }));
+
+  it('--exit-code 1 exits 0 when the manifests are clean, listing the files it skipped', async () => {
+    const { output, exitCode } = await runBenchK8s({ paths: [repo], exitCode: '1' });
+    expect(exitCode).toBe(0);
+    expect(output).toContain('0 failed');
+    expect(output).toContain('skipped 5 files that are not Kubernetes manifests:');
+    for (const f of ['.github/workflows/ci.yml', 'compose.yaml', 'chart/values.yaml', 'chart/Chart.yaml', 'chart/templates/deployment.yaml']) expect(output).toContain(path.join(repo, f));
+  });
+
+  it('--exit-code 1 exits 1 when one manifest is not clean, and points at the field', async () => {
+    writeFileSync(path.join(repo, 'deploy', 'debug.yaml'), PRIVILEGED_DEPLOYMENT);
+    const { output, exitCode } = await runBenchK8s({ paths: [repo], exitCode: '1' });
+    expect(exitCode).toBe(1);
+    expect(output).toMatch(new RegExp(`FAIL\\s+HIGH\\s+privileged\\s+Deployment/shop/web\\s+${path.join(repo, 'deploy', 'debug.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:15`));
+    expect(output).toContain('skipped 5 files that are not Kubernetes manifests:');
+  });
+});
+
