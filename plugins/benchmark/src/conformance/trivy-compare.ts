@@ -49,9 +49,9 @@ export function trivyFailures(report: unknown): Omit<TrivyFailure, 'object'>[] {
 /** `Kind/name` (lower-case kind) of the object a Trivy message names, if it names one. */
 export function objectInMessage(message: string): string | undefined {
   const of = /\bof (\w+) '([^']+)'/.exec(message) ?? /^(\w+) '([^']+)'/.exec(message);
-  if (of) return `${of[1]!.toLowerCase()}/${of[2]}`;
+  if (of) return `${(of[1] ?? '').toLowerCase()}/${of[2] ?? ''}`;
   const inNs = /^(?:container \S+ of )?(\w+) (\S+) in \S+ namespace/i.exec(message);
-  if (inNs) return `${inNs[1]!.toLowerCase()}/${inNs[2]}`;
+  if (inNs) return `${(inNs[1] ?? '').toLowerCase()}/${inNs[2] ?? ''}`;
   return undefined;
 }
 
@@ -74,8 +74,9 @@ export function attachObjects(failures: readonly Omit<TrivyFailure, 'object'>[],
     const inFile = (byFile.get(f.file) ?? []).sort((a, b) => a.line - b.line);
     if (inFile.length === 0) return { ...f }; // a Dockerfile: the file is the object
     let object = objectInMessage(f.message);
-    if (!object && f.line !== undefined) {
-      const at = inFile.filter((o) => o.line <= f.line!).pop();
+    const line = f.line;
+    if (!object && line !== undefined) {
+      const at = inFile.filter((o) => o.line <= line).pop();
       if (at) object = objectKey(at);
     }
     if (!object && inFile.length === 1 && inFile[0]) object = objectKey(inFile[0]);
@@ -207,7 +208,7 @@ export function compareWithTrivy(
   for (const r of results) {
     if ((r.status !== 'FAIL' && r.status !== 'WARN' && r.status !== 'INFO') || !r.file) continue;
     const parts = r.target.split('/');
-    const object = parts.length >= 2 ? `${parts[0]!.toLowerCase()}/${parts[parts.length - 1]}` : '';
+    const object = parts.length >= 2 ? `${(parts[0] ?? '').toLowerCase()}/${parts[parts.length - 1] ?? ''}` : '';
     for (const key of [`${r.checkId}\0${rel(r.file)}\0${object}`, `${r.checkId}\0${rel(r.file)}\0*`]) {
       if (r.status === 'INFO') {
         if (!found.has(key)) infoOnly.add(key);

@@ -50,8 +50,8 @@ if (!trivyPeer || !existsSync(trivyPeer) || !psaRoot || !existsSync(psaRoot)) {
       cpSync(path.join(CORPUS, 'k8s'), path.join(root, 'k8s'), { recursive: true });
       cpSync(path.join(CORPUS, 'docker'), path.join(root, 'docker'), { recursive: true });
       for (const level of ['baseline', 'restricted']) {
-        const newest = readdirSync(path.join(psaRoot, level)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])).pop()!;
-        cpSync(path.join(psaRoot, level, newest), path.join(root, 'psa', level, newest), { recursive: true });
+        const newest = readdirSync(path.join(psaRoot, level)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])).pop();
+        if (newest) cpSync(path.join(psaRoot, level, newest), path.join(root, 'psa', level, newest), { recursive: true });
       }
     }, 180_000);
     afterAll(() => {
@@ -76,7 +76,8 @@ if (!trivyPeer || !existsSync(trivyPeer) || !psaRoot || !existsSync(psaRoot)) {
       const loaded = await loadManifests([path.join(root, 'k8s'), path.join(root, 'psa')]);
       const k8s = evaluateManifests(loaded, { pss: { level: 'restricted' } });
       const dockerResults = [];
-      for (const file of await findDockerfiles(path.join(root, 'docker'))) dockerResults.push(...checkDockerfile(readFileSync(file, 'utf8'), file).results);
+      const dockerfiles = await findDockerfiles(path.join(root, 'docker'));
+      for (const file of dockerfiles) dockerResults.push(...checkDockerfile(readFileSync(file, 'utf8'), file).results);
 
       const failures = attachObjects(trivyFailures(report), loaded.objects, root);
       const argued = JSON.parse(readFileSync(path.join(CORPUS, 'trivy-argued.json'), 'utf8')) as ArguedRule[];
@@ -89,7 +90,7 @@ if (!trivyPeer || !existsSync(trivyPeer) || !psaRoot || !existsSync(psaRoot)) {
       const pendingHit = comparison.unmatched.filter((r) => isPending(r.failure));
       const stalePending = pending.filter((p) => !pendingHit.some((r) => r.failure.id === p.trivy && (!p.file || r.failure.file.startsWith(p.file))));
       process.stdout.write(
-        `Trivy conformance: ${comparison.raised} Trivy failures (${comparison.ids.raised} check ids) on ${loaded.files.length} manifests and Dockerfiles; ` +
+        `Trivy conformance: ${comparison.raised} Trivy failures (${comparison.ids.raised} check ids) on ${loaded.files.length} manifests and ${dockerfiles.length} Dockerfiles; ` +
           `${comparison.matched} matched (${comparison.matchedInfo} by an INFO result), ${comparison.argued} argued, ${pendingHit.length} pending, ${unexplained.length} unexplained; ` +
           `${comparison.ids.covered}/${comparison.ids.raised} ids fully matched or argued\n`,
       );
