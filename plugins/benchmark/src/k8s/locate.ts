@@ -90,37 +90,78 @@ export interface LineRange {
  * that is. Undefined when the document does not parse again or the path is malformed.
  */
 export function resolveField(source: ObjectSource, tree: PositionNode | undefined, path: string): LineRange | undefined {
-  const segments = parseFieldPath(path);
+  const segments = parsedPath(path);
   if (!segments || !tree) return undefined;
   let node = tree;
-  for (const s of [...source.prefix, ...segments]) {
-    const next = node.children?.get(s);
-    if (!next) break;
-    node = next;
+  let complete = true;
+  for (const list of [source.prefix, segments]) {
+    for (const s of list) {
+      const next = complete ? node.children?.get(s) : undefined;
+      if (!next) {
+        complete = false;
+        break;
+      }
+      node = next;
+    }
   }
   const start = node.keyStart ?? node.start;
-  const line = source.firstLine + lineOf(source.text, skipBlank(source.text, start));
-  const endLine = Math.max(line, source.firstLine + lineOf(source.text, lastContent(source.text, node.end, start)));
+  const starts = lineStarts(source.text);
+  const line = source.firstLine + lineOf(starts, skipBlank(source.text, start));
+  const endLine = Math.max(line, source.firstLine + lineOf(starts, lastContent(source.text, node.end, start)));
   return { line, endLine };
 }
 
+// Paths repeat across objects (`spec.template.spec.containers[0].image`): parse each once.
+const PARSED_PATHS = new Map<string, PathSegment[] | undefined>();
+const PARSED_PATHS_LIMIT = 10_000;
+
+function parsedPath(path: string): PathSegment[] | undefined {
+  if (PARSED_PATHS.has(path)) return PARSED_PATHS.get(path);
+  const segments = parseFieldPath(path);
+  if (PARSED_PATHS.size >= PARSED_PATHS_LIMIT) PARSED_PATHS.clear();
+  PARSED_PATHS.set(path, segments);
+  return segments;
+}
+
+// Offsets where each line of a document starts, computed once per document text.
+let lastText = '';
+let lastStarts: number[] = [0];
+
+function lineStarts(text: string): number[] {
+  if (text === lastText) return lastStarts;
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  lastText = text;
+  lastStarts = starts;
+  return starts;
+}
+
 /**
- * Gives results that name a field path its lines: `line` becomes the field's first line and
- * `endLine` its last. The object is found by the result's file and line (which checks set to the
+ * Gives results (other than PASS) that name a field path its lines: `line` becomes the field's
+ * first line and `endLine` its last. The object is found by the result's file and line (which checks set to the
  * object's own); results without a path, or whose object is unknown, keep their line.
  */
 export function locateResults(results: BenchmarkCheckResult[], objects: readonly ManifestObject[], sourceOf: (o: ManifestObject) => ObjectSource | undefined): void {
-  const byPlace = new Map<string, ManifestObject>();
-  for (const o of objects) byPlace.set(`${o.line}\0${o.file}`, o);
+  const byPlace = new Map<string, Map<number, ManifestObject>>();
+  for (const o of objects) {
+    const inFile = byPlace.get(o.file) ?? new Map<number, ManifestObject>();
+    inFile.set(o.line, o);
+    byPlace.set(o.file, inFile);
+  }
+  // One position tree per document text (List items share their document's).
   const trees = new Map<string, PositionNode | undefined>();
   for (const r of results) {
-    if (!r.path || !r.file || !r.line) continue;
-    const object = byPlace.get(`${r.line}\0${r.file}`);
+    // A PASS names the field it checked, but is not worth a second parse of its document.
+    if (!r.path || !r.file || !r.line || r.status === 'PASS') continue;
+    const object = byPlace.get(r.file)?.get(r.line);
     const source = object && sourceOf(object);
     if (!source) continue;
-    const treeKey = `${source.firstLine}\0${r.file}`;
-    if (!trees.has(treeKey)) trees.set(treeKey, positionTree(source.text));
-    const range = resolveField(source, trees.get(treeKey), r.path);
+    let tree = trees.get(source.text);
+    if (tree === undefined && !trees.has(source.text)) {
+      tree = positionTree(source.text);
+      trees.set(source.text, tree);
+    }
+    const range = resolveField(source, tree, r.path);
     if (!range) continue;
     r.line = range.line;
     r.endLine = range.endLine;
@@ -140,14 +181,19 @@ function skipBlank(text: string, offset: number): number {
   }
 }
 
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
 /** Offset of the last character of content before `end` (not whitespace, not a comment-only line). */
 function lastContent(text: string, end: number, floor: number): number {
   let pos = Math.min(end, text.length) - 1;
   for (;;) {
-    while (pos > floor && /\s/.test(text[pos] ?? '')) pos--;
+    while (pos > floor && isSpace(text.charCodeAt(pos))) pos--;
     const lineStart = text.lastIndexOf('\n', pos) + 1;
-    const firstNonBlank = text.slice(lineStart, pos + 1).search(/\S/);
-    if (pos > floor && lineStart > floor && text[lineStart + firstNonBlank] === '#') {
+    let first = lineStart;
+    while (first < pos && (text.charCodeAt(first) === 0x20 || text.charCodeAt(first) === 0x09)) first++;
+    if (pos > floor && lineStart > floor && text.charCodeAt(first) === 0x23) {
       pos = lineStart - 1;
       continue;
     }
@@ -155,9 +201,14 @@ function lastContent(text: string, end: number, floor: number): number {
   }
 }
 
-/** 1-based line of `offset` in `text`. */
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+/** 1-based line of `offset`, given the offsets where lines start. */
+function lineOf(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
 }
