@@ -4,7 +4,8 @@ import { parsePssLevel, parsePssVersion } from '../pss/evaluator';
 import type { PssLevel } from '../pss/types';
 import { checkRbac } from '../rbac/rbac';
 import { benchmarkReport, type BenchmarkCheckResult, type BenchmarkReport } from '../report/model';
-import type { LoadedManifests, ManifestError, ManifestObject } from './load';
+import { sourceOf, type LoadedManifests, type ManifestError, type ManifestObject, type SkippedFile } from './load';
+import { locateResults } from './locate';
 import { isWorkload } from './workloads';
 import { checkWorkloads, isWorkloadCheckTarget } from '../workload/workload';
 
@@ -16,6 +17,11 @@ export interface K8sManifestOptions {
   pss?: { level: PssLevel; version?: string };
   /** Which check groups run; default all four. */
   checks?: readonly K8sCheckGroup[];
+  /**
+   * The namespace objects without `metadata.namespace` would be applied to (`kubectl apply -n`);
+   * default `default`. Cluster-scoped kinds keep no namespace.
+   */
+  namespace?: string;
 }
 
 /** An object no selected check group looks at (e.g. a ConfigMap), listed so nothing is silently dropped. */
@@ -33,10 +39,20 @@ export interface K8sManifestsResult {
   /** Per-workload PSS outcome (present when `pss` ran). */
   pss?: { level: PssLevel; version: string; results: PssWorkloadResult[] };
   skipped: SkippedObject[];
+  /** Files found in directories that hold no Kubernetes objects (workflows, compose files, Helm values). */
+  skippedFiles: SkippedFile[];
   errors: ManifestError[];
   files: number;
   objects: number;
 }
+
+/** Kinds that live outside namespaces (they get no default namespace). */
+const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'CustomResourceDefinition',
+  'PriorityClass', 'RuntimeClass', 'IngressClass', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'APIService', 'PodSecurityPolicy',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration', 'ComponentStatus',
+]);
 
 const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ServiceAccount']);
 
@@ -44,21 +60,31 @@ const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBi
 export function evaluateManifests(loaded: LoadedManifests, options: K8sManifestOptions = {}): K8sManifestsResult {
   const groups = new Set(options.checks && options.checks.length > 0 ? options.checks : K8S_CHECK_GROUPS);
   const results: BenchmarkCheckResult[] = [];
-  const out: K8sManifestsResult = { report: benchmarkReport('', []), skipped: [], errors: loaded.errors, files: loaded.files.length, objects: loaded.objects.length };
+  const namespace = options.namespace ?? 'default';
+  const objects = loaded.objects.map((o) => (o.namespace !== '' || CLUSTER_SCOPED_KINDS.has(o.kind) ? o : { ...o, namespace }));
+  const out: K8sManifestsResult = {
+    report: benchmarkReport('', []),
+    skipped: [],
+    skippedFiles: loaded.skippedFiles ?? [],
+    errors: loaded.errors,
+    files: loaded.files.length,
+    objects: objects.length,
+  };
 
   if (groups.has('pss')) {
     const level = parsePssLevel(options.pss?.level ?? 'baseline');
     const version = options.pss?.version ?? 'latest';
     parsePssVersion(version);
-    const pss = evaluateWorkloads(loaded.objects.filter(isWorkload), level, version);
+    const pss = evaluateWorkloads(objects.filter(isWorkload), level, version);
     out.pss = { level, version, results: pss };
     results.push(...pssCheckResults(pss));
   }
-  if (groups.has('rbac')) results.push(...checkRbac(loaded.objects));
-  if (groups.has('netpol')) results.push(...checkNetworkPolicies(loaded.objects));
-  if (groups.has('workload')) results.push(...checkWorkloads(loaded.objects));
+  if (groups.has('rbac')) results.push(...checkRbac(objects));
+  if (groups.has('netpol')) results.push(...checkNetworkPolicies(objects));
+  if (groups.has('workload')) results.push(...checkWorkloads(objects));
 
-  out.skipped = loaded.objects.filter((o) => !isCheckedBy(o, groups)).map((o) => skipped(o, groups));
+  locateResults(results, objects, sourceOf);
+  out.skipped = objects.filter((o) => !isCheckedBy(o, groups)).map((o) => skipped(o, groups));
   out.report = benchmarkReport(reportTitle(groups, out.pss), results);
   return out;
 }

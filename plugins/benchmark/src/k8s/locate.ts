@@ -52,7 +52,11 @@ export function positionTree(text: string): PositionNode | undefined {
     if (!frame || !parent) return;
     const value: unknown = state.result;
     const node: PositionNode = { start: frame.start, end: state.position };
-    if (Array.isArray(value)) {
+    const only = frame.kids.length === 1 ? frame.kids[0] : undefined;
+    if (only && only.value === value && typeof value === 'object' && value !== null) {
+      // A wrapper around the same node (the document around a flow collection): take its children.
+      if (only.node.children) node.children = only.node.children;
+    } else if (Array.isArray(value)) {
       if (frame.kids.length === value.length) node.children = new Map(frame.kids.map((k, i) => [i, k.node]));
     } else if (typeof value === 'object' && value !== null && frame.kids.length % 2 === 0) {
       // Keys and values alternate. A merge key (`<<`) has no entry of its own: its entries get no position.

@@ -127,7 +127,7 @@ function sarifResult(r: BenchmarkCheckResult, index: number): Sarif.Result {
   if (r.file) {
     location.physicalLocation = {
       artifactLocation: { uri: toUri(r.file) },
-      ...(r.line ? { region: { startLine: r.line } } : {}),
+      ...(r.line ? { region: { startLine: r.line, ...(r.endLine && r.endLine > r.line ? { endLine: r.endLine } : {}) } } : {}),
     };
   }
   return {
