@@ -50,7 +50,7 @@ describe("Dockerfile checks from Trivy's DS set", () => {
     ].join('\n');
     expect(ids(content)).toEqual(['5:DS007', '7:DS016', '9:DS023']);
     const [entrypoint] = lintDockerfile(content).filter((p) => p.id === 'DS007');
-    expect(entrypoint!.message).toBe('ENTRYPOINT repeated in this stage (first on line 4); only the last one takes effect');
+    expect(entrypoint?.message).toBe('ENTRYPOINT repeated in this stage (first on line 4); only the last one takes effect');
   });
 
   it('flags COPY --from its own stage and duplicate stage aliases (case-insensitive)', () => {
@@ -60,10 +60,10 @@ describe("Dockerfile checks from Trivy's DS set", () => {
 
   it('reports the new rules with their severities, cross-references and a PASS when clean', () => {
     const report = checkDockerfile('FROM a:1\nEXPOSE 22\n', 'Dockerfile');
-    const ds004 = report.results.find((r) => r.checkId === 'DS004')!;
+    const ds004 = report.results.find((r) => r.checkId === 'DS004');
     expect(ds004).toMatchObject({ status: 'FAIL', severity: 'MEDIUM', line: 2, benchmark: 'dockerfile', references: { trivy: ['DS004'], avd: ['AVD-DS-0004'] } });
     for (const id of Object.keys(TRIVY_DS_RULES).filter((i) => i !== 'DS004')) expect(report.results.find((r) => r.checkId === id)?.status).toBe('PASS');
-    expect(report.results.find((r) => r.checkId === 'DS007')!.references).toMatchObject({ hadolint: ['DL4004'] });
+    expect(report.results.find((r) => r.checkId === 'DS007')?.references).toMatchObject({ hadolint: ['DL4004'] });
   });
 });
 
@@ -101,6 +101,6 @@ describe('secrets in ENV and ARG', () => {
     expect(messages[1]).toContain('build argument is kept in the image history');
     expect(messages[2]).toBe('ENV DOWNLOAD_HELPER holds what looks like a GitHub token (its value is stored in the image)');
     const report = checkDockerfile(content, 'Dockerfile');
-    expect(report.results.find((r) => r.checkId === 'CIS-DI-0010')!.references).toMatchObject({ trivy: ['DS031'], cisDocker: ['CIS-DOCKER-4.10'] });
+    expect(report.results.find((r) => r.checkId === 'CIS-DI-0010')?.references).toMatchObject({ trivy: ['DS031'], cisDocker: ['CIS-DOCKER-4.10'] });
   });
 });

@@ -95,7 +95,7 @@ export function isSecretName(name: string): boolean {
   if (ACCEPTED_KEYS.has(name.toUpperCase())) return false;
   const words = nameWords(name);
   if (words.length === 0 || words.includes('PUBLIC')) return false;
-  if (NOT_SECRET_LAST_WORDS.has(words[words.length - 1]!)) return false;
+  if (NOT_SECRET_LAST_WORDS.has(words[words.length - 1] ?? '')) return false;
   return words.some((w) => SECRET_WORDS.has(w));
 }
 
@@ -215,9 +215,9 @@ type Add = (id: DockerfileProblem['id'], instruction: Instruction, message: stri
 function checkRepeated(stage: Stage, add: Add): void {
   const rules = { ENTRYPOINT: 'DS007', CMD: 'DS016', HEALTHCHECK: 'DS023' } as const;
   for (const [keyword, id] of Object.entries(rules) as [keyof typeof rules, TrivyDsRuleId][]) {
-    const found = stage.instructions.filter((i) => i.getKeyword().toUpperCase() === keyword);
-    for (const repeated of found.slice(1)) {
-      add(id, repeated, `${keyword} repeated in this stage (first on line ${found[0]!.getRange().start.line + 1}); only the last one takes effect`);
+    const [first, ...repeats] = stage.instructions.filter((i) => i.getKeyword().toUpperCase() === keyword);
+    for (const repeated of first ? repeats : []) {
+      add(id, repeated, `${keyword} repeated in this stage (first on line ${first.getRange().start.line + 1}); only the last one takes effect`);
     }
   }
 }
@@ -226,7 +226,7 @@ function checkRepeated(stage: Stage, add: Add): void {
 function checkExpose(instruction: Instruction, add: Add): void {
   for (const arg of instruction.getArguments().map((a) => a.getValue())) {
     if (arg.includes('$')) continue;
-    const spec = arg.split('/')[0]!;
+    const spec = arg.split('/')[0] ?? '';
     const ports = spec.split('-');
     if (ports.some((p) => !/^\d+$/.test(p) || Number(p) > 65535)) {
       add('DS008', instruction, `EXPOSE ${arg}: ports range from 0 to 65535`);
@@ -312,13 +312,12 @@ function checkRun(instruction: Instruction, script: string, pipefail: boolean, a
   if (updates.length > 0 && installs.length === 0 && !commands.some((w) => hasApt(w, 'upgrade') || hasApt(w, 'dist-upgrade'))) {
     add('CIS-DI-0007', instruction, "apt-get update alone: combine it with 'apt-get install' in the same RUN");
   }
-  if (commands.some((w) => (w[0] === 'apt-get' || w[0] === 'apt') && w.includes('dist-upgrade'))) {
-    add('DS024', instruction, `${commands.find((w) => w.includes('dist-upgrade'))![0]} dist-upgrade: it can upgrade to a new major release; use a newer base image`);
-  }
+  const distUpgrade = commands.find((w) => (w[0] === 'apt-get' || w[0] === 'apt') && w.includes('dist-upgrade'));
+  if (distUpgrade) add('DS024', instruction, `${distUpgrade[0]} dist-upgrade: it can upgrade to a new major release; use a newer base image`);
   for (const [manager, update, install] of PACKAGE_MANAGERS) {
-    const updates = commands.filter((w) => w[0] === manager && w.some((x) => update.includes(x)));
-    if (updates.length > 0 && !commands.some((w) => w[0] === manager && w.some((x) => install.includes(x)))) {
-      add('DS017', instruction, `${updates[0]!.join(' ')} alone: install in the same RUN, or the cached layer serves stale package lists`);
+    const updateCommand = commands.find((w) => w[0] === manager && w.some((x) => update.includes(x)));
+    if (updateCommand && !commands.some((w) => w[0] === manager && w.some((x) => install.includes(x)))) {
+      add('DS017', instruction, `${updateCommand.join(' ')} alone: install in the same RUN, or the cached layer serves stale package lists`);
     }
   }
   for (const words of commands.filter((w) => w[0] === 'apk' && w.includes('add'))) {

@@ -84,7 +84,7 @@ describe('RBAC write access and anonymous bindings', () => {
       { target: 'ClusterRoleBinding/authenticated', status: 'PASS' },
       { target: 'ClusterRoleBinding/weird', status: 'PASS' },
     ]);
-    const anon = results.find((r) => r.checkId === 'anonymous-binding' && r.status === 'FAIL')!;
+    const anon = results.find((r) => r.checkId === 'anonymous-binding' && r.status === 'FAIL');
     expect(anon).toMatchObject({ severity: 'HIGH', message: 'ClusterRoleBinding anon grants ClusterRole/view to system:anonymous: anyone who can reach the API server gets it' });
   });
 
@@ -99,7 +99,7 @@ describe('RBAC write access and anonymous bindings', () => {
     const loaded: LoadedManifests = { objects: [], errors: [], files: [] };
     parseManifestText(text, 'rbac.yaml', loaded);
     const report = evaluateManifests(loaded, { checks: ['rbac'] }).report;
-    expect(report.results.find((r) => r.checkId === 'secrets-write')!.references).toMatchObject({ trivy: ['KSV041'], avd: ['AVD-KSV-0041'] });
+    expect(report.results.find((r) => r.checkId === 'secrets-write')?.references).toMatchObject({ trivy: ['KSV041'], avd: ['AVD-KSV-0041'] });
     expect(report.results.find((r) => r.checkId === 'anonymous-binding')).toBeUndefined();
   });
 });

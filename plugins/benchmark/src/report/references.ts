@@ -45,8 +45,8 @@ export const REFERENCE_SOURCES: Readonly<Record<ReferenceSource, { name: string;
 /** `KSV014` → its AVD id `AVD-KSV-0014`; `DS004` → `AVD-DS-0004`. */
 export function avdId(trivyId: string): string {
   const m = /^([A-Z]+)(\d+)$/.exec(trivyId);
-  if (!m) return trivyId;
-  return `AVD-${m[1]}-${m[2]!.padStart(4, '0')}`;
+  const [, prefix, number] = m ?? [];
+  return prefix && number ? `AVD-${prefix}-${number.padStart(4, '0')}` : trivyId;
 }
 
 /** Builds references; AVD ids are derived from the Trivy ids unless given. */

@@ -104,7 +104,7 @@ describe('workload checks', () => {
     // A Job runs to completion: probes are not asked of it.
     expect(failed.has('liveness-probe')).toBe(kind !== 'Job' && kind !== 'CronJob');
     const prefix = kind === 'Pod' ? 'spec' : kind === 'CronJob' ? 'spec.jobTemplate.spec.template.spec' : 'spec.template.spec';
-    expect(failing(results, 'readonly-root-filesystem')[0]!.path).toBe(`${prefix}.containers[0].securityContext.readOnlyRootFilesystem`);
+    expect(failing(results, 'readonly-root-filesystem')[0]?.path).toBe(`${prefix}.containers[0].securityContext.readOnlyRootFilesystem`);
   });
 
   it('reports each violation once per container, naming the container field', () => {
@@ -130,14 +130,14 @@ describe('workload checks', () => {
 
     it('lets a container lower the pod value, and names the container field', () => {
       const [uid] = failing(run(pod('{runAsUser: 10001, runAsGroup: 10001}', '{runAsUser: 1000}')), 'run-as-high-uid');
-      expect(uid!.message).toBe('container app runs as UID 1000 (<= 10000)');
-      expect(uid!.path).toBe('spec.containers[0].securityContext.runAsUser');
+      expect(uid?.message).toBe('container app runs as UID 1000 (<= 10000)');
+      expect(uid?.path).toBe('spec.containers[0].securityContext.runAsUser');
     });
 
     it('names the pod field when the pod value is at fault', () => {
       const [gid] = failing(run(pod('{runAsGroup: 10000}', '{runAsUser: 20000}')), 'run-as-high-gid');
-      expect(gid!.path).toBe('spec.securityContext.runAsGroup');
-      expect(gid!.message).toBe('container app runs as GID 10000 (<= 10000)');
+      expect(gid?.path).toBe('spec.securityContext.runAsGroup');
+      expect(gid?.message).toBe('container app runs as GID 10000 (<= 10000)');
     });
 
     it('lets a container raise the pod value', () => {
@@ -169,9 +169,9 @@ describe('workload checks', () => {
     const image = (image: string, policy?: string) => run(asKind('Pod', `containers:\n- name: app\n  image: ${image}\n${policy ? `  imagePullPolicy: ${policy}\n` : ''}`));
 
     it('flags no tag and :latest, not a version tag or a digest', () => {
-      expect(failing(image('nginx'), 'image-tag')[0]!.message).toBe('container app image nginx has no tag (pulls latest)');
+      expect(failing(image('nginx'), 'image-tag')[0]?.message).toBe('container app image nginx has no tag (pulls latest)');
       expect(failing(image('localhost:5000/nginx'), 'image-tag')).toHaveLength(1);
-      expect(failing(image('nginx:latest'), 'image-tag')[0]!.path).toBe('spec.containers[0].image');
+      expect(failing(image('nginx:latest'), 'image-tag')[0]?.path).toBe('spec.containers[0].image');
       expect(failing(image('nginx:1.27'), 'image-tag')).toEqual([]);
       expect(failing(image('nginx@sha256:0123'), 'image-tag')).toEqual([]);
     });
@@ -183,8 +183,8 @@ describe('workload checks', () => {
     });
 
     it('asks for imagePullPolicy Always on mutable tags only, with the API server default', () => {
-      expect(failing(image('nginx:1.27'), 'image-pull-policy')[0]!.message).toContain('imagePullPolicy IfNotPresent (defaulted)');
-      expect(failing(image('nginx:1.27', 'IfNotPresent'), 'image-pull-policy')[0]!.path).toBe('spec.containers[0].imagePullPolicy');
+      expect(failing(image('nginx:1.27'), 'image-pull-policy')[0]?.message).toContain('imagePullPolicy IfNotPresent (defaulted)');
+      expect(failing(image('nginx:1.27', 'IfNotPresent'), 'image-pull-policy')[0]?.path).toBe('spec.containers[0].imagePullPolicy');
       expect(failing(image('nginx:1.27', 'Always'), 'image-pull-policy')).toEqual([]);
       expect(failing(image('nginx'), 'image-pull-policy')).toEqual([]); // defaulted to Always
       expect(failing(image('nginx:1.27@sha256:0123', 'IfNotPresent'), 'image-pull-policy')).toEqual([]);
@@ -205,7 +205,7 @@ describe('workload checks', () => {
   });
 
   it('reports shareProcessNamespace: true only', () => {
-    expect(failing(run(asKind('Pod', `shareProcessNamespace: true\n${BARE_CONTAINER}`)), 'share-process-namespace')[0]!.path).toBe('spec.shareProcessNamespace');
+    expect(failing(run(asKind('Pod', `shareProcessNamespace: true\n${BARE_CONTAINER}`)), 'share-process-namespace')[0]?.path).toBe('spec.shareProcessNamespace');
     expect(failing(run(asKind('Pod', `shareProcessNamespace: false\n${BARE_CONTAINER}`)), 'share-process-namespace')).toEqual([]);
   });
 
@@ -245,13 +245,13 @@ describe('workload checks', () => {
     const weird = `apiVersion: v1\nkind: Pod\nmetadata: {name: w, namespace: x}\nspec:\n  securityContext: [1]\n  containers: [null, 5, {name: c, image: 7, resources: "lots", env: {a: 1}, envFrom: [null], securityContext: {runAsUser: "0"}}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n`;
     const results = run(weird);
     expect(results.every((r) => r.target === 'Pod/x/w')).toBe(true);
-    expect(failing(results, 'run-as-high-uid')[0]!.message).toBe("container c sets no runAsUser (nor does the pod): the image's user runs");
+    expect(failing(results, 'run-as-high-uid')[0]?.message).toBe("container c sets no runAsUser (nor does the pod): the image's user runs");
   });
 
   it('names every check with a severity, and cross-references those that have equivalents', () => {
     const loaded = load(`${asKind('Deployment', BARE_CONTAINER)}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n`);
     const report = evaluateManifests(loaded, { checks: ['workload'] }).report;
-    const ro = report.results.find((r) => r.checkId === 'readonly-root-filesystem')!;
+    const ro: BenchmarkCheckResult = report.results.find((r) => r.checkId === 'readonly-root-filesystem') ?? { checkId: 'missing', title: '', status: 'SKIP', severity: 'INFO', target: '', message: '' };
     expect(ro.references).toMatchObject({ trivy: ['KSV014'], avd: ['AVD-KSV-0014'], polaris: ['notReadOnlyRootFilesystem'], cisKubernetes: ['CIS-K8S-5.7.3'] });
     for (const id of ['readonly-root-filesystem', 'KSV014', 'avd-ksv-0014', 'notReadOnlyRootFilesystem', 'container-security-context-readonlyrootfilesystem']) {
       expect(checkMatches(ro, id)).toBe(true);
@@ -260,15 +260,15 @@ describe('workload checks', () => {
     expect(Object.keys(WORKLOAD_CHECKS).sort()).toEqual([...new Set(report.results.map((r) => r.checkId))].sort());
 
     const sarif = toSarif(report);
-    const run0 = sarif.runs[0]!;
-    const rule = run0.tool.driver.rules!.find((r) => r.id === 'readonly-root-filesystem')!;
-    const trivy = rule.relationships!.find((rel) => rel.target.toolComponent?.name === 'Trivy')!;
-    expect(trivy.target.id).toBe('KSV014');
+    const run0 = sarif.runs[0];
+    const rule = run0?.tool.driver.rules?.find((r) => r.id === 'readonly-root-filesystem');
+    const trivy = rule?.relationships?.find((rel) => rel.target.toolComponent?.name === 'Trivy');
+    expect(trivy?.target.id).toBe('KSV014');
     // The relationship points at a taxon that exists in the run's taxonomies.
-    const taxonomy = run0.taxonomies![trivy.target.toolComponent!.index!]!;
-    expect(taxonomy.name).toBe('Trivy');
-    expect(taxonomy.taxa![trivy.target.index!]!.id).toBe('KSV014');
-    expect(rule.properties!['references']).toEqual(ro.references);
+    const taxonomy = run0?.taxonomies?.[trivy?.target.toolComponent?.index ?? -1];
+    expect(taxonomy?.name).toBe('Trivy');
+    expect(taxonomy?.taxa?.[trivy?.target.index ?? -1]?.id).toBe('KSV014');
+    expect(rule?.properties?.['references']).toEqual(ro.references);
   });
 
   it('keeps its README table in step with the checks', () => {
