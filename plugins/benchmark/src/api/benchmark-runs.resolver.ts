@@ -9,7 +9,7 @@ export class BenchmarkRunsResolver {
 
   @Mutation(() => Task, {
     description:
-      'Runs a benchmark profile against a target on a worker: pss-baseline / pss-restricted[@v1.N], k8s-rbac, k8s-netpol, k8s-manifests[@restricted] (target: manifest file or directory), kube-bench@<benchmark> (target: node root), cis-docker-image (image), cis-docker-container (inspect JSON), dockerfile. An unknown profile is BAD_USER_INPUT listing the profiles.',
+      'Runs a benchmark profile against a target on a worker: pss-baseline / pss-restricted[@v1.N], k8s-rbac, k8s-netpol, k8s-workload, k8s-manifests[@restricted] (target: manifest file or directory), kube-bench@<benchmark> (target: node root), cis-docker-image (image), cis-docker-container (inspect JSON), dockerfile. An unknown profile is BAD_USER_INPUT listing the profiles.',
   })
   runBenchmark(@Args('target') target: string, @Args('profile') profile: string): Promise<Task> {
     return this.benchmarks.run(target, profile);

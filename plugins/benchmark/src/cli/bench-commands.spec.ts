@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
@@ -51,6 +51,44 @@ describe('bench dockerfile', () => {
   });
 });
 
+describe('bench dockerfile on directories', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'bench-dockerfiles-'));
+    const files: Record<string, string> = {
+      'Dockerfile': 'FROM alpine:3.20\nUSER app\n',
+      'api/Dockerfile.prod': 'FROM alpine:3.20\nADD app.tar /app\n',
+      'tools/ci.Dockerfile': 'FROM alpine:latest\n',
+      'legacy/Containerfile': 'FROM alpine:3.20\nRUN apk update\n',
+      'docs/Dockerfile.md.txt/README': 'not a Dockerfile',
+      'docs/notes.txt': 'FROM nothing',
+      'node_modules/pkg/Dockerfile': 'FROM ignored:latest\n',
+      '.Dockerfile': 'FROM hidden:latest\n',
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), text);
+    }
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('finds Dockerfile, Dockerfile.*, *.Dockerfile and Containerfile, and reports them together', async () => {
+    const json = JSON.parse((await runBenchDockerfile({ paths: [root], format: 'json' })).output);
+    const files = [...new Set(json.results.map((r: { file: string }) => path.relative(root, r.file)))].sort();
+    expect(files).toEqual(['Dockerfile', 'api/Dockerfile.prod', 'legacy/Containerfile', 'tools/ci.Dockerfile']);
+    expect(json.title).toBe('Dockerfile checks of 4 files');
+    const latest = json.results.find((r: { checkId: string; status: string }) => r.checkId === 'DL3007' && r.status !== 'PASS');
+    expect(latest).toMatchObject({ file: path.join(root, 'tools/ci.Dockerfile'), line: 1 });
+    const out = await runBenchDockerfile({ paths: [path.join(root, 'Dockerfile'), path.join(root, 'api')], exitCode: 1 });
+    expect(out.exitCode).toBe(1);
+    expect(out.output).toContain('Dockerfile checks of 2 files');
+  });
+
+  it('says so when a directory holds no Dockerfile', async () => {
+    await expect(runBenchDockerfile({ paths: [path.join(root, 'docs')] })).rejects.toThrow(/no Dockerfile under .*docs \(looked for Dockerfile, Dockerfile\.\*, \*\.Dockerfile, Containerfile\)/);
+  });
+});
+
 describe('bench container', () => {
   it('checks docker inspect output', async () => {
     const out = await runBenchContainer({ file: path.join(dir, 'inspect.json'), format: 'json', exitCode: 1 });
@@ -67,6 +105,23 @@ describe('bench image --config-only', () => {
     const out = await runBenchImage({ target: path.join(dir, 'image-config.json'), configOnly: true, name: 'app:latest', contentTrust: true, exitCode: 2 });
     expect(out.exitCode).toBe(0); // DKL-DI-0006 is a warning, not a failure
     expect(out.output).toMatch(/WARN\s+MEDIUM\s+DKL-DI-0006/);
+  });
+});
+
+describe('bench image --accept-key', () => {
+  it('accepts the flag its secret message suggests, and names a bad one', async () => {
+    const config = { config: { User: 'app', Healthcheck: { Test: ['CMD', 'true'] } }, history: [{ created_by: '/bin/sh -c #(nop)  ENV API_SECRET=abc123' }] };
+    writeFileSync(path.join(dir, 'secret-config.json'), JSON.stringify(config));
+    const target = path.join(dir, 'secret-config.json');
+    const before = await runBenchImage({ target, configOnly: true, contentTrust: true });
+    expect(before.output).toMatch(/CIS-DI-0010/);
+    const secret = JSON.parse((await runBenchImage({ target, configOnly: true, contentTrust: true, format: 'json' })).output).results.find(
+      (r: { checkId: string; status: string }) => r.checkId === 'CIS-DI-0010' && r.status !== 'PASS',
+    );
+    expect(secret.message).toContain('--accept-key');
+    const after = JSON.parse((await runBenchImage({ target, configOnly: true, contentTrust: true, acceptKey: ['API_SECRET'], format: 'json' })).output);
+    expect(after.results.filter((r: { checkId: string; status: string }) => r.checkId === 'CIS-DI-0010' && r.status !== 'PASS')).toEqual([]);
+    await expect(runBenchImage({ target, configOnly: true, acceptKey: 'A B' })).rejects.toThrow(/--accept-key "A B"/);
   });
 });
 

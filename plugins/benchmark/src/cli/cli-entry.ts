@@ -8,6 +8,12 @@ import type { BenchCommandOutput } from './bench-output';
 const FORMAT_HELP = 'output format: table, json, sarif, junit';
 const EXIT_CODE_HELP = 'exit with this code when any check fails (default 0)';
 
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function registerBench(bench: Command, host: CliHost): void {
   const emit = (result: BenchCommandOutput): void => {
     host.out(result.output);
@@ -17,15 +23,16 @@ function registerBench(bench: Command, host: CliHost): void {
   bench
     .command('k8s')
     .description('Pod Security Standards, RBAC (CIS 5.1.x) and NetworkPolicy isolation of manifests')
-    .argument('<paths...>', 'YAML/JSON manifest files or directories (multi-document, kind: List)')
+    .argument('<paths...>', 'YAML/JSON manifest files or directories (multi-document, kind: List); - reads standard input')
+    .option('-n, --namespace <namespace>', 'namespace of objects that set none (where they would be applied)', 'default')
     .option('--pss <level>', 'evaluate the Pod Security Standards at this level: baseline or restricted')
     .option('--pss-version <version>', 'PSS version v1.N or latest', 'latest')
-    .option('--checks <groups>', 'comma-separated check groups: pss, rbac, netpol (default: all; only pss with --pss)')
+    .option('--checks <groups>', 'comma-separated check groups: pss, rbac, netpol, workload (default: all; only pss with --pss)')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (paths: string[], options: { pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string }) => {
+    .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string }) => {
       const { runBenchK8s } = await import('./k8s-command');
-      emit(await runBenchK8s({ paths, ...options }));
+      emit(await runBenchK8s({ paths, ...options, readStdin: () => readStream(process.stdin) }));
     });
 
   bench
@@ -48,13 +55,13 @@ function registerBench(bench: Command, host: CliHost): void {
 
   bench
     .command('dockerfile')
-    .description('Dockerfile best practices (hadolint DL ids) and CIS Docker 4.x (CIS-DI ids)')
-    .argument('<file>', 'the Dockerfile')
+    .description('Dockerfile best practices (hadolint DL ids, Trivy DS ids) and CIS Docker 4.x (CIS-DI ids)')
+    .argument('<paths...>', 'Dockerfiles, or directories searched for Dockerfile, Dockerfile.*, *.Dockerfile and Containerfile')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (file: string, options: { format: string; exitCode?: string }) => {
+    .action(async (paths: string[], options: { format: string; exitCode?: string }) => {
       const { runBenchDockerfile } = await import('./dockerfile-command');
-      emit(await runBenchDockerfile({ file, ...options }));
+      emit(await runBenchDockerfile({ paths, ...options }));
     });
 
   bench
@@ -63,9 +70,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .argument('<target>', 'oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir>, or an image config JSON with --config-only')
     .option('--config-only', 'the target is an image config JSON file')
     .option('--name <reference>', "the image's registry name (for the latest-tag check)")
+    .option('--accept-key <names>', 'ENV/ARG names never reported as secrets (comma-separated, repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (target: string, options: { configOnly?: boolean; name?: string; format: string; exitCode?: string }) => {
+    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string }) => {
       const { runBenchImage } = await import('./image-command');
       emit(await runBenchImage({ target, ...options }));
     });

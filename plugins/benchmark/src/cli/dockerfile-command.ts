@@ -1,14 +1,55 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { BadInputError } from '@bulkhead/plugin-sdk';
 import { checkDockerfile } from '../docker/dockerfile';
 import { readInputFile } from '../docker/tasks';
+import { benchmarkReport, type BenchmarkReport } from '../report/model';
 import { renderReport, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
 
-/** Options of `bulkhead bench dockerfile <file> [--format F] [--exit-code N]`. */
+/** Options of `bulkhead bench dockerfile <file|dir...> [--format F] [--exit-code N]`. */
 export interface BenchDockerfileOptions extends BenchOutputOptions {
-  file: string;
+  /** One Dockerfile (kept for callers of the single-file form). */
+  file?: string;
+  /** Dockerfiles and directories to search for them. */
+  paths?: string[];
 }
 
-/** `bench dockerfile` as a pure function. */
+/** Names a directory walk takes for Dockerfiles: `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`. */
+export function isDockerfileName(name: string): boolean {
+  return name === 'Dockerfile' || name === 'Containerfile' || name.startsWith('Dockerfile.') || (name.endsWith('.Dockerfile') && name.length > '.Dockerfile'.length);
+}
+
+// Folders a walk does not enter: version control data and installed dependencies.
+const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+
+/** `bench dockerfile` as a pure function: every Dockerfile named or found, in one report. */
 export async function runBenchDockerfile(options: BenchDockerfileOptions): Promise<BenchCommandOutput> {
-  const report = checkDockerfile(await readInputFile(options.file, 'Dockerfile'), options.file);
+  const paths = options.paths ?? (options.file !== undefined ? [options.file] : []);
+  if (paths.length === 0) throw new BadInputError('no Dockerfile or directory given');
+  const files: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => undefined);
+    if (info?.isDirectory()) {
+      const found = await findDockerfiles(p);
+      if (found.length === 0) throw new BadInputError(`no Dockerfile under ${p} (looked for Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile)`);
+      files.push(...found);
+    } else files.push(p); // a missing file is reported by readInputFile
+  }
+  const reports: BenchmarkReport[] = [];
+  for (const file of files) reports.push(checkDockerfile(await readInputFile(file, 'Dockerfile'), file));
+  const report = reports.length === 1 && reports[0] ? reports[0] : benchmarkReport(`Dockerfile checks of ${files.length} files`, reports.flatMap((r) => r.results));
   return renderReport(report, options, { informationUri: 'https://github.com/hadolint/hadolint#rules' });
+}
+
+/** Dockerfiles under `dir`, recursively, in name order. */
+export async function findDockerfiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) out.push(...(await findDockerfiles(full)));
+    else if (entry.isFile() && isDockerfileName(entry.name)) out.push(full);
+  }
+  return out;
 }

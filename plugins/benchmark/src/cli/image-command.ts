@@ -1,3 +1,4 @@
+import { BadInputError } from '@bulkhead/plugin-sdk';
 import { parseImageConfig } from '../docker/image-config';
 import { checkImageConfig, checkImageReference } from '../docker/image-scan';
 import { readInputFile } from '../docker/tasks';
@@ -15,11 +16,25 @@ export interface BenchImageOptions extends BenchOutputOptions {
   name?: string;
   /** Overrides DOCKER_CONTENT_TRUST of this process for CIS-DI-0005. */
   contentTrust?: boolean;
+  /** `--accept-key NAME[,NAME]` (repeatable): ENV/ARG names never reported as secrets (Dockle's --accept-key). */
+  acceptKey?: readonly string[] | string;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function parseAcceptKeys(value: readonly string[] | string | undefined): string[] {
+  if (value === undefined) return [];
+  const list = (typeof value === 'string' ? [value] : value).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const bad = list.filter((v) => !ENV_NAME.test(v));
+  if (bad.length > 0) throw new BadInputError(`--accept-key ${JSON.stringify(bad[0])} is not an environment variable name`);
+  return list;
 }
 
 /** `bench image` as a pure function. */
 export async function runBenchImage(options: BenchImageOptions): Promise<BenchCommandOutput> {
+  const acceptKeys = parseAcceptKeys(options.acceptKey);
   const checkOptions = {
+    ...(acceptKeys.length > 0 ? { acceptKeys } : {}),
     ...(options.name ? { reference: options.name } : {}),
     ...(options.contentTrust !== undefined ? { contentTrust: options.contentTrust } : {}),
   };

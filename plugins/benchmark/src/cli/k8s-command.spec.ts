@@ -1,8 +1,9 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { runBenchK8s } from './k8s-command';
+import { WORKLOAD_CHECKS } from '../workload/workload';
 
 const PRIVILEGED_DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -90,11 +91,13 @@ describe('runBenchK8s', () => {
     expect(json.results.map((r: { name: string }) => r.name).sort()).toEqual(['good', 'web']);
   });
 
-  it('runs RBAC and NetworkPolicy checks too without --pss', async () => {
+  it('runs RBAC, NetworkPolicy and workload checks too without --pss', async () => {
     const { output } = await runBenchK8s({ paths: [dir], format: 'json' });
     const json = JSON.parse(output);
     const ids = new Set(json.results.map((r: { checkId: string }) => r.checkId));
-    expect(ids).toEqual(new Set(['privileged', 'pss-baseline', '5.1.5', '5.1.6', 'pod-networkpolicy']));
+    // No Service among the fixtures: the Service checks have nothing to look at.
+    const workload = Object.keys(WORKLOAD_CHECKS).filter((id) => !id.startsWith('service-'));
+    expect(ids).toEqual(new Set(['privileged', 'pss-baseline', '5.1.5', '5.1.6', 'pod-networkpolicy', ...workload]));
     expect(json.summary.FAIL).toBeGreaterThan(0);
   });
 
@@ -107,7 +110,7 @@ describe('runBenchK8s', () => {
     const run = sarif.runs[0];
     expect(run.tool.driver.rules.map((r: { id: string }) => r.id).sort()).toEqual(['privileged', 'pss-baseline']);
     const failed = run.results.find((r: { ruleId: string }) => r.ruleId === 'privileged');
-    expect(failed).toMatchObject({ level: 'error', kind: 'fail', locations: [{ physicalLocation: { artifactLocation: { uri: expect.stringContaining('deploy.yaml') }, region: { startLine: 1 } } }] });
+    expect(failed).toMatchObject({ level: 'error', kind: 'fail', locations: [{ physicalLocation: { artifactLocation: { uri: expect.stringContaining('deploy.yaml') }, region: { startLine: 15 } } }] });
     expect(run.tool.driver.rules[failed.ruleIndex].id).toBe('privileged');
     const junit = (await runBenchK8s({ paths: [dir], pss: 'baseline', format: 'junit' })).output;
     expect(junit).toContain('<testsuites name="Kubernetes manifests: Pod Security Standards baseline:latest" tests="2" failures="1"');
@@ -121,4 +124,124 @@ describe('runBenchK8s', () => {
     await expect(runBenchK8s({ paths: [dir], exitCode: 'x' })).rejects.toThrow(/--exit-code/);
     await expect(runBenchK8s({ paths: [path.join(dir, 'missing')] })).rejects.toBeInstanceOf(BadInputError);
   });
+
+  it('points JSON, SARIF and the table at the same line of the offending field', async () => {
+    const json = JSON.parse((await runBenchK8s({ paths: [dir], pss: 'baseline', checks: 'pss,rbac', format: 'json' })).output);
+    const privileged = JSON.parse((await runBenchK8s({ paths: [dir], format: 'json' })).output).results.find((r: { checkId: string }) => r.checkId === 'privileged');
+    const file = path.join(dir, 'deploy.yaml');
+    expect(privileged).toMatchObject({ file, line: 15, endLine: 15, path: 'spec.template.spec.containers[0].securityContext.privileged' });
+    expect(privileged.location).toEqual({ file, line: 15, endLine: 15, path: 'spec.template.spec.containers[0].securityContext.privileged' });
+    // RBAC results ride along in `checks` of the --pss shape, also located (the pod spec's missing serviceAccountName -> its `spec`).
+    const sa = json.checks.find((r: { checkId: string }) => r.checkId === '5.1.5');
+    expect(sa.location).toMatchObject({ file, line: 10, path: 'spec.template.spec.serviceAccountName' });
+    const table = (await runBenchK8s({ paths: [dir], pss: 'baseline' })).output;
+    expect(table).toMatch(/FAIL\s+HIGH\s+privileged\s+Deployment\/shop\/web\s+\S*deploy\.yaml:15\s/);
+  });
 });
+
+describe('runBenchK8s inputs', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bench-k8s-inputs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (rel: string, text: string): void => {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  };
+
+  it('skips files in directories that are not Kubernetes objects, and lists them', async () => {
+    write('deploy/app.yaml', PRIVILEGED_DEPLOYMENT);
+    write('.github/workflows/ci.yml', 'name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n');
+    write('compose.yaml', 'services:\n  web:\n    image: nginx\n    ports: ["80:80"]\n');
+    write('chart/values.yaml', 'replicaCount: 1\nimage:\n  repository: nginx\n');
+    write('chart/Chart.yaml', 'apiVersion: v2\nname: web\nversion: 0.1.0\n');
+    write('chart/templates/deployment.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  {{- toYaml .Values.spec | nindent 2 }}\n');
+    write('broken.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: [\n');
+    const { output, exitCode } = await runBenchK8s({ paths: [dir], format: 'json', exitCode: 3 });
+    const json = JSON.parse(output);
+    expect(json.skippedFiles.map((f: { file: string }) => path.relative(dir, f.file)).sort()).toEqual([
+      '.github/workflows/ci.yml',
+      'chart/Chart.yaml',
+      'chart/templates/deployment.yaml',
+      'chart/values.yaml',
+      'compose.yaml',
+    ]);
+    expect(json.skippedFiles.find((f: { file: string }) => f.file.endsWith('deployment.yaml')).reason).toMatch(/helm template/);
+    // A broken YAML file that is not a template is still an error, and fails the run.
+    expect(json.errors.map((e: { file: string }) => path.relative(dir, e.file))).toEqual(['broken.yaml']);
+    expect(exitCode).toBe(3);
+    const table = (await runBenchK8s({ paths: [dir] })).output;
+    expect(table).toContain('skipped 5 files that are not Kubernetes manifests:');
+    expect(table).toContain(`${path.join(dir, 'compose.yaml')}: no Kubernetes objects`);
+  });
+
+  it('still reports a file named directly that is not a manifest', async () => {
+    write('compose.yaml', 'services:\n  web:\n    image: nginx\n');
+    const json = JSON.parse((await runBenchK8s({ paths: [path.join(dir, 'compose.yaml')], format: 'json' })).output);
+    expect(json.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/object has no kind/) })]);
+    expect(json.skippedFiles).toEqual([]);
+  });
+
+  it('reads a manifest stream from standard input with -', async () => {
+    const stream = `---\n# Source: web/templates/deployment.yaml\n${PRIVILEGED_DEPLOYMENT}---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    hostPID: true\n    containers: [{name: a, image: a}]\n`;
+    const { output } = await runBenchK8s({ paths: ['-'], pss: 'baseline', format: 'json', readStdin: async () => stream });
+    const json = JSON.parse(output);
+    expect(json.results.map((r: { kind: string; namespace: string; name: string; file: string; line: number }) => [r.kind, r.namespace, r.name, r.file, r.line])).toEqual([
+      ['Deployment', 'shop', 'web', '<stdin>', 3],
+      ['Pod', 'default', 'p', '<stdin>', 22],
+    ]);
+    const full = JSON.parse((await runBenchK8s({ paths: ['-'], checks: 'pss', format: 'json', readStdin: async () => stream })).output);
+    const hostPid = full.results.find((r: { checkId: string }) => r.checkId === 'hostNamespaces');
+    expect(hostPid).toMatchObject({ file: '<stdin>', line: 26, path: 'spec.hostPID' });
+    await expect(runBenchK8s({ paths: ['-'] })).rejects.toThrow(/standard input/);
+    await expect(runBenchK8s({ paths: ['-', '-'], readStdin: async () => stream })).rejects.toThrow(/more than once/);
+  });
+
+  it('treats objects without a namespace as the --namespace they would be applied to', async () => {
+    const deny = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: NS\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n';
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: a, image: a}]\n';
+    write('pod.yaml', pod);
+    write('deny.yaml', deny.replace('NS', 'default'));
+    const netpol = async (namespace?: string) =>
+      JSON.parse((await runBenchK8s({ paths: [dir], checks: 'netpol', format: 'json', ...(namespace ? { namespace } : {}) })).output).results.find(
+        (r: { checkId: string }) => r.checkId === 'pod-networkpolicy',
+      );
+    expect(await netpol()).toMatchObject({ status: 'PASS', target: 'Pod/default/p' });
+    expect(await netpol('shop')).toMatchObject({ status: 'FAIL', target: 'Pod/shop/p' });
+    write('deny.yaml', deny.replace('NS', 'shop'));
+    expect(await netpol('shop')).toMatchObject({ status: 'PASS' });
+    await expect(runBenchK8s({ paths: [dir], namespace: 'Bad_NS' })).rejects.toThrow(/--namespace "Bad_NS"/);
+    // Cluster-scoped kinds get no namespace.
+    write('cr.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups: ["*"]\n  resources: ["*"]\n  verbs: ["*"]\n');
+    const rbac = JSON.parse((await runBenchK8s({ paths: [path.join(dir, 'cr.yaml')], checks: 'rbac', format: 'json' })).output);
+    expect(rbac.results.find((r: { checkId: string }) => r.checkId === '5.1.3')).toMatchObject({ target: 'ClusterRole/r', status: 'FAIL', line: 6, endLine: 8, path: 'rules[0]' });
+  });
+});
+
+describe('bench k8s on a mixed repository (test-corpus/mixed-repo)', () => {
+  let repo: string;
+  beforeEach(() => {
+    repo = path.join(mkdtempSync(path.join(tmpdir(), 'bench-k8s-repo-')), 'repo');
+    cpSync(path.join(__dirname, '..', '..', 'test-corpus', 'mixed-repo'), repo, { recursive: true });
+  });
+  afterEach(() => rmSync(path.dirname(repo), { recursive: true, force: true }));
+
+  it('--exit-code 1 exits 0 when the manifests are clean, listing the files it skipped', async () => {
+    const { output, exitCode } = await runBenchK8s({ paths: [repo], exitCode: '1' });
+    expect(exitCode).toBe(0);
+    expect(output).toContain('0 failed');
+    expect(output).toContain('skipped 5 files that are not Kubernetes manifests:');
+    for (const f of ['.github/workflows/ci.yml', 'compose.yaml', 'chart/values.yaml', 'chart/Chart.yaml', 'chart/templates/deployment.yaml']) expect(output).toContain(path.join(repo, f));
+  });
+
+  it('--exit-code 1 exits 1 when one manifest is not clean, and points at the field', async () => {
+    writeFileSync(path.join(repo, 'deploy', 'debug.yaml'), PRIVILEGED_DEPLOYMENT);
+    const { output, exitCode } = await runBenchK8s({ paths: [repo], exitCode: '1' });
+    expect(exitCode).toBe(1);
+    expect(output).toMatch(new RegExp(`FAIL\\s+HIGH\\s+privileged\\s+Deployment/shop/web\\s+${path.join(repo, 'deploy', 'debug.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:15`));
+    expect(output).toContain('skipped 5 files that are not Kubernetes manifests:');
+  });
+});
+

@@ -1,6 +1,7 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { evaluateManifests, K8S_CHECK_GROUPS, type K8sCheckGroup, type K8sManifestsResult } from '../k8s/evaluate';
 import { loadManifests } from '../k8s/load';
+import type { BenchmarkCheckResult } from '../report/model';
 import { BENCHMARK_PLUGIN_VERSION } from '../plugin';
 import { parsePssLevel, parsePssVersion } from '../pss/evaluator';
 import { formatJunit } from '../report/junit';
@@ -10,8 +11,12 @@ import { REPORT_FORMATS, type ReportFormat } from '../report';
 
 /** Options of `bulkhead bench k8s <files|dirs...>`, as commander parses them. */
 export interface BenchK8sOptions {
-  /** Manifest files and directories. */
+  /** Manifest files and directories; `-` reads a manifest stream from standard input. */
   paths: string[];
+  /** `--namespace NS`: the namespace objects without one are applied to (default `default`). */
+  namespace?: string;
+  /** Reads standard input (for `-`); the CLI passes process.stdin. */
+  readStdin?: () => Promise<string>;
   /** `--pss baseline|restricted`: evaluate the Pod Security Standards at this level (alone, unless `checks` says otherwise). */
   pss?: string;
   /** `--pss-version v1.N|latest` (default latest). */
@@ -20,7 +25,7 @@ export interface BenchK8sOptions {
   format?: string;
   /** `--exit-code N`: exit code when anything fails or a file cannot be parsed (default 0). */
   exitCode?: number | string;
-  /** `--checks pss,rbac,netpol`: check groups; default all without --pss, only pss with --pss. */
+  /** `--checks pss,rbac,netpol,workload`: check groups; default all without --pss, only pss with --pss. */
   checks?: readonly string[] | string;
 }
 
@@ -46,8 +51,10 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
   const version = options.pssVersion ?? 'latest';
   parsePssVersion(version);
 
-  const loaded = await loadManifests(options.paths);
-  const result = evaluateManifests(loaded, { pss: { level, version }, checks });
+  const namespace = parseNamespace(options.namespace);
+
+  const loaded = await loadManifests(options.paths, options.readStdin ? { readStdin: options.readStdin } : {});
+  const result = evaluateManifests(loaded, { pss: { level, version }, checks, namespace });
   const failed = result.report.summary.FAIL > 0 || result.errors.length > 0;
   return { output: render(result, format, options.pss !== undefined), exitCode: failed ? failExitCode : 0 };
 }
@@ -82,14 +89,22 @@ function pssJson(result: K8sManifestsResult): Record<string, unknown> {
     })),
   };
   if (result.skipped.length > 0) out['skipped'] = result.skipped;
+  if (result.skippedFiles.length > 0) out['skippedFiles'] = result.skippedFiles;
   if (result.errors.length > 0) out['errors'] = result.errors;
   const others = result.report.results.filter((r) => !r.benchmark?.startsWith('pss-'));
-  if (others.length > 0) out['checks'] = others;
+  if (others.length > 0) out['checks'] = others.map(withLocation);
   return out;
 }
 
 function fullJson(result: K8sManifestsResult): Record<string, unknown> {
-  return { ...result.report, skipped: result.skipped, errors: result.errors };
+  return { ...result.report, results: result.report.results.map(withLocation), skipped: result.skipped, skippedFiles: result.skippedFiles, errors: result.errors };
+}
+
+/** A result with `location: {file, line, endLine, path}` (the flat file/line stay for existing readers). */
+function withLocation(r: BenchmarkCheckResult): BenchmarkCheckResult & { location?: Record<string, unknown> } {
+  if (!r.file) return r;
+  const location = { file: r.file, ...(r.line ? { line: r.line, endLine: r.endLine ?? r.line } : {}), ...(r.path ? { path: r.path } : {}) };
+  return { ...r, location };
 }
 
 function tableText(result: K8sManifestsResult): string {
@@ -98,6 +113,10 @@ function tableText(result: K8sManifestsResult): string {
     const kinds = new Map<string, number>();
     for (const s of result.skipped) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
     text += `skipped ${result.skipped.length} objects of kinds not evaluated: ${[...kinds].map(([k, n]) => `${k} (${n})`).join(', ')}\n`;
+  }
+  if (result.skippedFiles.length > 0) {
+    text += `skipped ${result.skippedFiles.length} files that are not Kubernetes manifests:\n`;
+    for (const f of result.skippedFiles) text += `  ${f.file}: ${f.reason}\n`;
   }
   for (const e of result.errors) text += `error: ${e.message}\n`;
   return text;
@@ -116,6 +135,15 @@ function parseExitCode(value: number | string | undefined): number {
     throw new BadInputError(`--exit-code ${JSON.stringify(value)} must be an integer from 0 to 255`);
   }
   return n;
+}
+
+// A DNS-1123 label, as Kubernetes requires of namespace names.
+const NAMESPACE_NAME = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function parseNamespace(value: string | undefined): string {
+  if (value === undefined) return 'default';
+  if (!NAMESPACE_NAME.test(value)) throw new BadInputError(`--namespace ${JSON.stringify(value)} is not a namespace name (lowercase letters, digits and '-', at most 63)`);
+  return value;
 }
 
 function parseChecks(value: readonly string[] | string | undefined, pssGiven: boolean): K8sCheckGroup[] {

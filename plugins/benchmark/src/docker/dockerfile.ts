@@ -1,4 +1,4 @@
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import type { Severity } from '@bulkhead/plugin-sdk';
 import { benchmarkReport, type BenchmarkCheckResult, type BenchmarkReport, type BenchmarkStatus } from '../report';
 import { DOCKLE_CHECKPOINTS, type DockleCode } from './checkpoints';
@@ -31,18 +31,78 @@ export const DOCKERFILE_RULES = {
 } as const satisfies Record<string, { level: Level; title: string }>;
 export type DockerfileRuleId = keyof typeof DOCKERFILE_RULES;
 
+/**
+ * Trivy's DS checks the hadolint rules above do not cover, under Trivy's own ids (aquasecurity/
+ * trivy-checks `checks/docker`). Severities are Bulkhead's: a repeated CMD is a mistake, not a
+ * critical risk as Trivy grades it.
+ */
+export const TRIVY_DS_RULES = {
+  DS004: { severity: 'MEDIUM', title: 'Port 22 exposed' },
+  DS006: { severity: 'MEDIUM', title: "COPY '--from' referring to the current image" },
+  DS007: { severity: 'MEDIUM', title: 'Multiple ENTRYPOINT instructions listed' },
+  DS008: { severity: 'MEDIUM', title: 'Exposed port out of range' },
+  DS012: { severity: 'MEDIUM', title: 'Duplicate aliases defined in different FROMs' },
+  DS016: { severity: 'LOW', title: 'Multiple CMD instructions listed' },
+  DS017: { severity: 'MEDIUM', title: "'RUN <package-manager> update' instruction alone" },
+  DS023: { severity: 'LOW', title: 'Multiple HEALTHCHECK defined' },
+  DS024: { severity: 'MEDIUM', title: "'apt-get dist-upgrade' used" },
+} as const satisfies Record<string, { severity: Severity; title: string }>;
+export type TrivyDsRuleId = keyof typeof TRIVY_DS_RULES;
+
 const CIS_CODES = ['CIS-DI-0001', 'CIS-DI-0006', 'CIS-DI-0007', 'CIS-DI-0009', 'CIS-DI-0010'] as const satisfies readonly DockleCode[];
 type CisCode = (typeof CIS_CODES)[number];
 
 export interface DockerfileProblem {
-  id: DockerfileRuleId | CisCode;
+  id: DockerfileRuleId | CisCode | TrivyDsRuleId;
   /** 1-based line. */
   line: number;
   message: string;
 }
 
-const SECRET_NAME = /PASS|PASSWD|PASSWORD|SECRET|KEY|ACCESS|TOKEN/i;
+/**
+ * Secret variable names are matched by whole words (`DB_PASSWORD`, `apiKey`, `GITHUB_TOKEN`), as
+ * Docker's own SecretsUsedInArgOrEnv build check does, so `PASSENGER_VERSION`, `KEYCLOAK_VERSION`
+ * and `ACCESS_LOG` are not secrets; a name whose last word says it holds a location or a setting
+ * (`DB_PASSWORD_FILE`, `TOKEN_URL`, `KEY_SERVER`) is not either, nor one about a public key.
+ */
+const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'PASS', 'PWD', 'PWORD', 'SECRET', 'SECRETS', 'TOKEN', 'APIKEY', 'KEY', 'CREDENTIAL', 'CREDENTIALS', 'AUTH', 'PASSPHRASE', 'PRIVATEKEY']);
+const NOT_SECRET_LAST_WORDS = new Set(['FILE', 'PATH', 'DIR', 'FILENAME', 'LOCATION', 'VERSION', 'URL', 'URI', 'ENDPOINT', 'HOST', 'PORT', 'SERVER', 'SERVERS', 'NAME', 'USER', 'USERNAME', 'LOG', 'ENABLED', 'DISABLED', 'TYPE', 'MODE', 'ALGORITHM', 'LENGTH', 'TTL', 'TIMEOUT', 'EXPIRY', 'HEADER', 'REF', 'FINGERPRINT']);
 const ACCEPTED_KEYS = new Set(['GPG_KEY', 'GPG_KEYS']);
+/** Values that are credentials whatever the variable is called. */
+const TOKEN_FORMATS: readonly [string, RegExp][] = [
+  ['an AWS access key id', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
+  ['a GitHub token', /\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/],
+  ['a GitLab token', /\bglpat-[A-Za-z0-9_-]{20,}\b/],
+  ['a Slack token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
+  ['a Stripe secret key', /\b[sr]k_live_[0-9A-Za-z]{24,}\b/],
+  ['a Google API key', /\bAIza[0-9A-Za-z_-]{35}\b/],
+  ['an npm token', /\bnpm_[A-Za-z0-9]{36}\b/],
+  ['a Hugging Face token', /\bhf_[A-Za-z]{34}\b/],
+  ['a private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+];
+
+/** The words of a variable name: split on `_`, `-`, `.` and camelCase humps, upper-cased. */
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[_\-.]+/)
+    .filter(Boolean)
+    .map((w) => w.toUpperCase());
+}
+
+/** Whether a variable name says it holds a secret (see SECRET_WORDS). */
+export function isSecretName(name: string): boolean {
+  if (ACCEPTED_KEYS.has(name.toUpperCase())) return false;
+  const words = nameWords(name);
+  if (words.length === 0 || words.includes('PUBLIC')) return false;
+  if (NOT_SECRET_LAST_WORDS.has(words[words.length - 1] ?? '')) return false;
+  return words.some((w) => SECRET_WORDS.has(w));
+}
+
+/** The kind of credential a value looks like (`a GitHub token`), or undefined. */
+export function tokenFormatOf(value: string): string | undefined {
+  return TOKEN_FORMATS.find(([, re]) => re.test(value))?.[0];
+}
 const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|gz|bz2|xz)$/i;
 
 interface Stage {
@@ -56,7 +116,7 @@ export function checkDockerfile(content: string, file: string): BenchmarkReport 
   const problems = lintDockerfile(content);
   const results: BenchmarkCheckResult[] = problems.map((p) => toResult(p, file));
   const found = new Set(problems.map((p) => p.id));
-  for (const id of [...(Object.keys(DOCKERFILE_RULES) as DockerfileRuleId[]), ...CIS_CODES]) {
+  for (const id of [...(Object.keys(DOCKERFILE_RULES) as DockerfileRuleId[]), ...CIS_CODES, ...(Object.keys(TRIVY_DS_RULES) as TrivyDsRuleId[])]) {
     if (!found.has(id)) results.push({ checkId: id, title: titleOf(id), status: 'PASS', severity: 'INFO', target: file, message: 'no problem found', file, benchmark: benchmarkOf(id) });
   }
   return benchmarkReport(`Dockerfile checks of ${file}`, results);
@@ -82,14 +142,30 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
     stages[stages.length - 1]?.instructions.push(instruction);
   }
   const aliases = new Set(stages.map((s) => s.alias?.toLowerCase()).filter((a): a is string => a !== undefined));
+  const seenAliases = new Set<string>();
+  for (const stage of stages) {
+    const alias = stage.alias?.toLowerCase();
+    if (alias === undefined) continue;
+    if (seenAliases.has(alias)) add('DS012', stage.from, `stage alias ${stage.alias} is already defined by an earlier FROM`);
+    seenAliases.add(alias);
+  }
 
   for (const stage of stages) {
     checkFrom(stage.from, aliases, add);
+    checkRepeated(stage, add);
     let pipefail = false;
     for (const instruction of stage.instructions) {
       const keyword = instruction.getKeyword().toUpperCase();
       const argsText = instruction.getArgumentsContent() ?? '';
       switch (keyword) {
+        case 'EXPOSE':
+          checkExpose(instruction, add);
+          break;
+        case 'COPY': {
+          const source = instruction instanceof Copy ? instruction.getFromFlag()?.getValue() : undefined;
+          if (source && stage.alias && source.toLowerCase() === stage.alias.toLowerCase()) add('DS006', instruction, `COPY --from=${source} refers to the stage it is in`);
+          break;
+        }
         case 'MAINTAINER':
           add('DL4000', instruction, 'MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors');
           break;
@@ -135,6 +211,32 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
 
 type Add = (id: DockerfileProblem['id'], instruction: Instruction, message: string) => void;
 
+/** Only the last ENTRYPOINT, CMD and HEALTHCHECK of a stage take effect; the earlier ones are dead code or a mistake. */
+function checkRepeated(stage: Stage, add: Add): void {
+  const rules = { ENTRYPOINT: 'DS007', CMD: 'DS016', HEALTHCHECK: 'DS023' } as const;
+  for (const [keyword, id] of Object.entries(rules) as [keyof typeof rules, TrivyDsRuleId][]) {
+    const [first, ...repeats] = stage.instructions.filter((i) => i.getKeyword().toUpperCase() === keyword);
+    for (const repeated of first ? repeats : []) {
+      add(id, repeated, `${keyword} repeated in this stage (first on line ${first.getRange().start.line + 1}); only the last one takes effect`);
+    }
+  }
+}
+
+/** EXPOSE takes `port`, `port/proto` and `from-to` ranges; variables are left alone. */
+function checkExpose(instruction: Instruction, add: Add): void {
+  for (const arg of instruction.getArguments().map((a) => a.getValue())) {
+    if (arg.includes('$')) continue;
+    const spec = arg.split('/')[0] ?? '';
+    const ports = spec.split('-');
+    if (ports.some((p) => !/^\d+$/.test(p) || Number(p) > 65535)) {
+      add('DS008', instruction, `EXPOSE ${arg}: ports range from 0 to 65535`);
+      continue;
+    }
+    const [low, high] = [Number(ports[0]), Number(ports[ports.length - 1])];
+    if (low <= 22 && 22 <= high) add('DS004', instruction, `EXPOSE ${arg} exposes SSH (port 22); use kubectl exec / docker exec instead of an SSH server`);
+  }
+}
+
 function checkFrom(from: Instruction, aliases: Set<string>, add: Add): void {
   const args = from.getArguments().map((a) => a.getValue()).filter((a) => !a.startsWith('--'));
   const image = args[0];
@@ -171,9 +273,19 @@ function checkSecretVariable(instruction: Instruction, keyword: string, add: Add
     const space = text.search(/\s/);
     if (space > 0) pairs.push([text.slice(0, space), text.slice(space).trim()]);
   }
-  for (const [name, value] of pairs) {
-    if (value === '' || ACCEPTED_KEYS.has(name) || !SECRET_NAME.test(name)) continue;
-    add('CIS-DI-0010', instruction, `Suspicious ${keyword} key found : ${name} (its value is stored in the image)`);
+  if (keyword === 'ARG') {
+    // `ARG NAME` without a default: a build argument, whose value is kept in the image history.
+    for (const word of shellWords(text)) if (!word.includes('=')) pairs.push([word, '']);
+  }
+  for (const [name, quoted] of pairs) {
+    const value = quoted.replace(/^(["'])(.*)\1$/s, '$2');
+    const format = tokenFormatOf(value);
+    if (format) {
+      add('CIS-DI-0010', instruction, `${keyword} ${name} holds what looks like ${format} (its value is stored in the image)`);
+    } else if (isSecretName(name) && (value !== '' || keyword === 'ARG')) {
+      const where = keyword === 'ARG' && value === '' ? 'a build argument is kept in the image history; use RUN --mount=type=secret' : 'its value is stored in the image';
+      add('CIS-DI-0010', instruction, `Suspicious ${keyword} key found : ${name} (${where})`);
+    }
   }
 }
 
@@ -200,6 +312,14 @@ function checkRun(instruction: Instruction, script: string, pipefail: boolean, a
   if (updates.length > 0 && installs.length === 0 && !commands.some((w) => hasApt(w, 'upgrade') || hasApt(w, 'dist-upgrade'))) {
     add('CIS-DI-0007', instruction, "apt-get update alone: combine it with 'apt-get install' in the same RUN");
   }
+  const distUpgrade = commands.find((w) => (w[0] === 'apt-get' || w[0] === 'apt') && w.includes('dist-upgrade'));
+  if (distUpgrade) add('DS024', instruction, `${distUpgrade[0]} dist-upgrade: it can upgrade to a new major release; use a newer base image`);
+  for (const [manager, update, install] of PACKAGE_MANAGERS) {
+    const updateCommand = commands.find((w) => w[0] === manager && w.some((x) => update.includes(x)));
+    if (updateCommand && !commands.some((w) => w[0] === manager && w.some((x) => install.includes(x)))) {
+      add('DS017', instruction, `${updateCommand.join(' ')} alone: install in the same RUN, or the cached layer serves stale package lists`);
+    }
+  }
   for (const words of commands.filter((w) => w[0] === 'apk' && w.includes('add'))) {
     const packages = packagesOf(words, 'add');
     const unpinned = packages.filter((p) => !p.includes('='));
@@ -212,17 +332,36 @@ function checkRun(instruction: Instruction, script: string, pipefail: boolean, a
   }
 }
 
+/**
+ * Package managers besides apt-get (CIS-DI-0007 covers it): the sub-commands that refresh or
+ * update, and those that install. Updating without installing in the same RUN leaves a layer
+ * the build cache reuses with stale package lists.
+ */
+const PACKAGE_MANAGERS: readonly [string, readonly string[], readonly string[]][] = [
+  ['apk', ['update'], ['add']],
+  ['yum', ['update', 'makecache'], ['install', 'groupinstall', 'localinstall', 'reinstall']],
+  ['dnf', ['update', 'upgrade', 'makecache'], ['install', 'reinstall']],
+  ['microdnf', ['update', 'upgrade', 'makecache'], ['install', 'reinstall']],
+  ['zypper', ['refresh', 'ref', 'update', 'up'], ['install', 'in']],
+];
+
 /** Package arguments after the sub-command, skipping options and their values. */
 function packagesOf(words: string[], sub: string): string[] {
   const start = words.indexOf(sub);
   return words.slice(start + 1).filter((w) => !w.startsWith('-') && !w.includes('$'));
 }
 
+function isTrivyDs(id: DockerfileProblem['id']): id is TrivyDsRuleId {
+  return id.startsWith('DS');
+}
+
 function titleOf(id: DockerfileProblem['id']): string {
+  if (isTrivyDs(id)) return TRIVY_DS_RULES[id].title;
   return id.startsWith('DL') ? DOCKERFILE_RULES[id as DockerfileRuleId].title : DOCKLE_CHECKPOINTS[id as CisCode].title;
 }
 
 function benchmarkOf(id: DockerfileProblem['id']): string {
+  if (isTrivyDs(id)) return 'dockerfile';
   return id.startsWith('DL') ? 'hadolint' : 'cis-docker-image';
 }
 
@@ -230,6 +369,7 @@ const HADOLINT_STATUS: Record<Level, [BenchmarkStatus, Severity]> = { error: ['F
 const DOCKLE_STATUS = { FATAL: ['FAIL', 'HIGH'], WARN: ['WARN', 'MEDIUM'], INFO: ['INFO', 'LOW'] } as const;
 
 function toResult(p: DockerfileProblem, file: string): BenchmarkCheckResult {
+  if (isTrivyDs(p.id)) return { checkId: p.id, title: titleOf(p.id), status: 'FAIL', severity: TRIVY_DS_RULES[p.id].severity, target: file, message: p.message, file, line: p.line, benchmark: benchmarkOf(p.id) };
   const [status, severity] = p.id.startsWith('DL') ? HADOLINT_STATUS[DOCKERFILE_RULES[p.id as DockerfileRuleId].level] : DOCKLE_STATUS[DOCKLE_CHECKPOINTS[p.id as CisCode].level];
   return { checkId: p.id, title: titleOf(p.id), status, severity, target: file, message: p.message, file, line: p.line, benchmark: benchmarkOf(p.id) };
 }

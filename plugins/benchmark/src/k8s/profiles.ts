@@ -30,8 +30,9 @@ export const K8S_PROFILES: Readonly<Record<string, BenchmarkProfile>> = {
   'pss-restricted': (target, variant) => k8s({ checks: ['pss'], pss: { level: 'restricted', version: pssVersion(variant) } }, target),
   'k8s-rbac': (target) => k8s({ checks: ['rbac'] }, target),
   'k8s-netpol': (target) => k8s({ checks: ['netpol'] }, target),
+  'k8s-workload': (target) => k8s({ checks: ['workload'] }, target),
   'k8s-manifests': (target, variant) =>
-    k8s({ checks: ['pss', 'rbac', 'netpol'], pss: { level: variant === 'restricted' ? 'restricted' : 'baseline', version: 'latest' } }, target),
+    k8s({ checks: ['pss', 'rbac', 'netpol', 'workload'], pss: { level: variant === 'restricted' ? 'restricted' : 'baseline', version: 'latest' } }, target),
 };
 
 /** Resolves `name` or `name@variant` against a profile table; unknown names list what exists. */

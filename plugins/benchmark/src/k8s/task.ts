@@ -11,7 +11,7 @@ export const K8S_MANIFESTS_TASK = 'k8s-manifests';
  * - `paths`: manifest files and directories (searched recursively for .yaml/.yml/.json);
  * - `pss`: Pod Security Standards level (`baseline` | `restricted`) and version (`latest` or
  *   `v1.N`, default `latest`); default baseline:latest;
- * - `checks`: which groups run (`pss`, `rbac`, `netpol`); default all.
+ * - `checks`: which groups run (`pss`, `rbac`, `netpol`, `workload`); default all.
  */
 export const k8sManifestsInput = z.object({
   paths: z.array(z.string().min(1)).min(1),

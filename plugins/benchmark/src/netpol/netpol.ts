@@ -129,6 +129,7 @@ export function checkNetworkPolicies(objects: readonly ManifestObject[]): Benchm
         status: 'FAIL',
         severity: 'MEDIUM',
         message: 'the NetworkPolicy podSelector does not match any pod',
+        path: 'spec.podSelector',
         remediation: 'fix the podSelector (or the namespace) so the policy selects the pods it is meant for',
       });
     }

@@ -1,7 +1,8 @@
 import { objectRef, type ManifestObject } from '../k8s/load';
-import { podTemplateOf } from '../k8s/workloads';
+import { podTemplateOf, type PodTemplate } from '../k8s/workloads';
 import type { BenchmarkCheckResult } from '../report/model';
 import { evaluatePod, type PssEvaluation } from './evaluator';
+import { pssViolationPath } from './locate';
 import { PSS_CHECK_TITLES } from './titles';
 import type { PssLevel } from './types';
 
@@ -15,6 +16,10 @@ export interface PssWorkloadResult {
   pss: PssEvaluation;
 }
 
+// The pod template each result was evaluated from, to locate violations (kept off the result,
+// which tasks return as is).
+const templates = new WeakMap<PssWorkloadResult, PodTemplate>();
+
 /** Evaluates every workload that has a pod template; callers pass only workload objects. */
 export function evaluateWorkloads(workloads: readonly ManifestObject[], level: PssLevel, version: string): PssWorkloadResult[] {
   const out: PssWorkloadResult[] = [];
@@ -22,7 +27,9 @@ export function evaluateWorkloads(workloads: readonly ManifestObject[], level: P
     const template = podTemplateOf(o);
     // A workload without a pod template has nothing to admit; evaluate an empty pod like upstream would.
     const pss = evaluatePod(template?.metadata ?? {}, template?.spec ?? {}, level, version);
-    out.push({ kind: o.kind, namespace: o.namespace, name: o.name, file: o.file, line: o.line, pss });
+    const result = { kind: o.kind, namespace: o.namespace, name: o.name, file: o.file, line: o.line, pss };
+    if (template) templates.set(result, template);
+    out.push(result);
   }
   return out;
 }
@@ -44,9 +51,12 @@ export function pssCheckResults(results: readonly PssWorkloadResult[]): Benchmar
       });
       continue;
     }
+    const template = templates.get(r);
     for (const v of r.pss.violations) {
+      const path = template ? pssViolationPath(r.kind, template, v.check) : undefined;
       out.push({
         ...common,
+        ...(path ? { path } : {}),
         checkId: v.check,
         title: PSS_CHECK_TITLES[v.check] ?? v.check,
         status: 'FAIL',

@@ -1,9 +1,11 @@
 import { objectRef, type ManifestObject } from '../k8s/load';
 import { isFalse, obj, objs, str, stringMap } from '../k8s/objects';
+import { fieldPath, podSpecSegments } from '../k8s/paths';
 import { podTemplateOf } from '../k8s/workloads';
 import type { BenchmarkCheckResult, BenchmarkStatus } from '../report/model';
 import type { Severity } from '@bulkhead/plugin-sdk';
 import { effectiveRules, rulesGrant, type PolicyRule } from './rules';
+import { checkRbacWrites } from './rbac-writes';
 
 export const RBAC_BENCHMARK = 'k8s-rbac';
 
@@ -38,7 +40,7 @@ function isBootstrap(o: ManifestObject): boolean {
   return stringMap(obj(o.object['metadata'])?.['labels'])['kubernetes.io/bootstrapping'] === 'rbac-defaults' || o.name.startsWith('system:');
 }
 
-function result(control: RbacControlId, o: ManifestObject, status: BenchmarkStatus, message: string, data?: Record<string, unknown>): BenchmarkCheckResult {
+function result(control: RbacControlId, o: ManifestObject, status: BenchmarkStatus, message: string, data?: Record<string, unknown>, path?: string): BenchmarkCheckResult {
   const c = RBAC_CONTROLS[control];
   return {
     checkId: control,
@@ -50,6 +52,7 @@ function result(control: RbacControlId, o: ManifestObject, status: BenchmarkStat
     ...(status === 'PASS' ? {} : { remediation: REMEDIATION[control] }),
     file: o.file,
     line: o.line,
+    ...(path ? { path } : {}),
     benchmark: RBAC_BENCHMARK,
     ...(data ? { data } : {}),
   };
@@ -58,37 +61,49 @@ function result(control: RbacControlId, o: ManifestObject, status: BenchmarkStat
 function roleChecks(role: ManifestObject, rules: readonly PolicyRule[], boundTo: string[]): BenchmarkCheckResult[] {
   const data = { boundTo };
   const out: BenchmarkCheckResult[] = [];
-  const check = (control: RbacControlId, granted: string[], what: string) =>
+  // The role's own rules come first in `rules` (aggregated ones follow): a finding points at the
+  // first own rule that grants what it reports, or at the aggregationRule.
+  const ownRules = objs(role.object['rules']).length;
+  const rulePath = (grants: (rules: readonly PolicyRule[]) => unknown[]): string | undefined => {
+    const i = rules.findIndex((r) => grants([r]).length > 0);
+    if (i < 0) return undefined;
+    return i < ownRules ? fieldPath(['rules', i]) : 'aggregationRule';
+  };
+  const check = (control: RbacControlId, grants: (rules: readonly PolicyRule[]) => string[], what: string) => {
+    const granted = grants(rules);
     out.push(
       granted.length > 0
-        ? result(control, role, 'FAIL', `${role.kind} ${role.name} grants ${granted.join(', ')}`, { ...data, granted })
+        ? result(control, role, 'FAIL', `${role.kind} ${role.name} grants ${granted.join(', ')}`, { ...data, granted }, rulePath(grants))
         : result(control, role, 'PASS', `${role.kind} ${role.name} does not grant ${what}`, data),
     );
+  };
 
-  check('5.1.2', rulesGrant(rules, '', ['secrets'], ['get', 'list', 'watch']), 'get/list/watch on secrets');
-  const wildcards = rules.flatMap((r) => [
-    ...(r.apiGroups.includes('*') ? ['apiGroups: *'] : []),
-    ...(r.resources.includes('*') ? ['resources: *'] : []),
-    ...(r.verbs.includes('*') ? ['verbs: *'] : []),
-    ...(r.nonResourceURLs.includes('*') ? ['nonResourceURLs: *'] : []),
-  ]);
+  check('5.1.2', (rs) => rulesGrant(rs, '', ['secrets'], ['get', 'list', 'watch']), 'get/list/watch on secrets');
+  const wildcardsOf = (rs: readonly PolicyRule[]): string[] =>
+    rs.flatMap((r) => [
+      ...(r.apiGroups.includes('*') ? ['apiGroups: *'] : []),
+      ...(r.resources.includes('*') ? ['resources: *'] : []),
+      ...(r.verbs.includes('*') ? ['verbs: *'] : []),
+      ...(r.nonResourceURLs.includes('*') ? ['nonResourceURLs: *'] : []),
+    ]);
+  const wildcards = wildcardsOf(rules);
   out.push(
     wildcards.length > 0
-      ? result('5.1.3', role, 'FAIL', `${role.kind} ${role.name} uses wildcards (${[...new Set(wildcards)].join(', ')})`, data)
+      ? result('5.1.3', role, 'FAIL', `${role.kind} ${role.name} uses wildcards (${[...new Set(wildcards)].join(', ')})`, data, rulePath(wildcardsOf))
       : result('5.1.3', role, 'PASS', `${role.kind} ${role.name} uses no wildcards`, data),
   );
-  check('5.1.4', rulesGrant(rules, '', ['pods'], ['create']), 'create on pods');
+  check('5.1.4', (rs) => rulesGrant(rs, '', ['pods'], ['create']), 'create on pods');
   check(
     '5.1.8',
-    [
-      ...rulesGrant(rules, 'rbac.authorization.k8s.io', ['roles', 'clusterroles'], ['bind', 'escalate']),
-      ...rulesGrant(rules, '', ['users', 'groups', 'serviceaccounts'], ['impersonate']),
-      ...rulesGrant(rules, 'authentication.k8s.io', ['userextras/scopes', 'uids'], ['impersonate']),
+    (rs) => [
+      ...rulesGrant(rs, 'rbac.authorization.k8s.io', ['roles', 'clusterroles'], ['bind', 'escalate']),
+      ...rulesGrant(rs, '', ['users', 'groups', 'serviceaccounts'], ['impersonate']),
+      ...rulesGrant(rs, 'authentication.k8s.io', ['userextras/scopes', 'uids'], ['impersonate']),
     ],
     'bind, escalate or impersonate',
   );
   // exec/attach are `create` since Kubernetes 1.30 (WebSocket), `get` before (SPDY upgrade).
-  check('pods-exec-attach', rulesGrant(rules, '', ['pods/exec', 'pods/attach'], ['create', 'get']), 'pods/exec or pods/attach');
+  check('pods-exec-attach', (rs) => rulesGrant(rs, '', ['pods/exec', 'pods/attach'], ['create', 'get']), 'pods/exec or pods/attach');
   return out;
 }
 
@@ -108,22 +123,29 @@ function bindingChecks(binding: ManifestObject): BenchmarkCheckResult[] {
   const clusterAdmin = str(roleRef['kind']) === 'ClusterRole' && str(roleRef['name']) === 'cluster-admin';
   out.push(
     clusterAdmin
-      ? result('5.1.1', binding, 'FAIL', `${binding.kind} ${binding.name} grants cluster-admin to ${names.join(', ') || 'no subjects'}`, data)
+      ? result('5.1.1', binding, 'FAIL', `${binding.kind} ${binding.name} grants cluster-admin to ${names.join(', ') || 'no subjects'}`, data, 'roleRef')
       : result('5.1.1', binding, 'PASS', `${binding.kind} ${binding.name} does not bind cluster-admin`, data),
   );
-  const masters = subjects.some((s) => str(s['kind']) === 'Group' && str(s['name']) === 'system:masters');
+  const masters = subjects.findIndex((s) => str(s['kind']) === 'Group' && str(s['name']) === 'system:masters');
   out.push(
-    masters
-      ? result('5.1.7', binding, 'FAIL', `${binding.kind} ${binding.name} binds the system:masters group`, data)
+    masters >= 0
+      ? result('5.1.7', binding, 'FAIL', `${binding.kind} ${binding.name} binds the system:masters group`, data, subjectPath(binding, subjects[masters]))
       : result('5.1.7', binding, 'PASS', `${binding.kind} ${binding.name} does not bind system:masters`, data),
   );
   const defaultSas = names.filter((n) => n.startsWith('ServiceAccount/') && n.endsWith('/default'));
   out.push(
     defaultSas.length > 0
-      ? result('5.1.5', binding, 'FAIL', `${binding.kind} ${binding.name} grants ${data.roleRef} to default service account ${defaultSas.join(', ')}`, data)
+      ? result('5.1.5', binding, 'FAIL', `${binding.kind} ${binding.name} grants ${data.roleRef} to default service account ${defaultSas.join(', ')}`, data, subjectPath(binding, subjects[names.findIndex((n) => n.startsWith('ServiceAccount/') && n.endsWith('/default'))]))
       : result('5.1.5', binding, 'PASS', `${binding.kind} ${binding.name} does not bind a default service account`, data),
   );
   return out;
+}
+
+/** `subjects[i]` of a subject (objs() skips non-objects, so the index is looked up in the raw list). */
+function subjectPath(binding: ManifestObject, subject: unknown): string | undefined {
+  const raw = binding.object['subjects'];
+  const i = Array.isArray(raw) ? raw.indexOf(subject) : -1;
+  return i >= 0 ? fieldPath(['subjects', i]) : undefined;
 }
 
 function serviceAccountKey(namespace: string, name: string): string {
@@ -134,7 +156,7 @@ function serviceAccountChecks(sa: ManifestObject): BenchmarkCheckResult[] {
   if (sa.name !== 'default') return [];
   return isFalse(sa.object['automountServiceAccountToken'])
     ? [result('5.1.5', sa, 'PASS', 'the default service account does not automount its token')]
-    : [result('5.1.5', sa, 'FAIL', 'the default service account automounts its token (automountServiceAccountToken is not false)')];
+    : [result('5.1.5', sa, 'FAIL', 'the default service account automounts its token (automountServiceAccountToken is not false)', undefined, 'automountServiceAccountToken')];
 }
 
 function workloadChecks(o: ManifestObject, serviceAccounts: Map<string, ManifestObject>): BenchmarkCheckResult[] {
@@ -146,7 +168,7 @@ function workloadChecks(o: ManifestObject, serviceAccounts: Map<string, Manifest
   const out: BenchmarkCheckResult[] = [];
   out.push(
     saName === 'default'
-      ? result('5.1.5', o, 'WARN', 'the pod runs as the default service account', { serviceAccount: saName })
+      ? result('5.1.5', o, 'WARN', 'the pod runs as the default service account', { serviceAccount: saName }, fieldPath([...podSpecSegments(o.kind), 'serviceAccountName']))
       : result('5.1.5', o, 'PASS', `the pod runs as service account ${saName}`, { serviceAccount: saName }),
   );
   // The pod's own setting wins over the service account's (core/v1 PodSpec docs).
@@ -154,7 +176,7 @@ function workloadChecks(o: ManifestObject, serviceAccounts: Map<string, Manifest
   const mounts = typeof podSetting === 'boolean' ? podSetting : !isFalse(sa?.object['automountServiceAccountToken']);
   out.push(
     mounts
-      ? result('5.1.6', o, 'WARN', `the service account token of ${saName} is mounted into the pod`, { serviceAccount: saName })
+      ? result('5.1.6', o, 'WARN', `the service account token of ${saName} is mounted into the pod`, { serviceAccount: saName }, fieldPath([...podSpecSegments(o.kind), 'automountServiceAccountToken']))
       : result('5.1.6', o, 'PASS', 'the service account token is not mounted', { serviceAccount: saName }),
   );
   return out;
@@ -187,5 +209,6 @@ export function checkRbac(objects: readonly ManifestObject[]): BenchmarkCheckRes
   for (const b of bindings) out.push(...bindingChecks(b));
   for (const sa of serviceAccounts.values()) out.push(...serviceAccountChecks(sa));
   for (const o of objects) out.push(...workloadChecks(o, serviceAccounts));
+  out.push(...checkRbacWrites(roles, bindings, rules, isBootstrap));
   return out;
 }

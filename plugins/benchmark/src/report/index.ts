@@ -4,6 +4,7 @@ export * from './table';
 export * from './json';
 export * from './sarif';
 export * from './junit';
+export * from './references';
 
 import type { BenchmarkReport } from './model';
 import { formatJson } from './json';

@@ -1,4 +1,5 @@
 import type { Severity } from '@bulkhead/plugin-sdk';
+import { referencesOf, type CheckReferences } from './references';
 
 /** Outcome of one check on one target, as every benchmark in this plugin reports it. */
 export const BENCHMARK_STATUSES = ['PASS', 'FAIL', 'WARN', 'INFO', 'SKIP'] as const;
@@ -22,12 +23,26 @@ export interface BenchmarkCheckResult {
   remediation?: string;
   /** Where the target is defined, e.g. a file path relative to the scanned root. */
   file?: string;
-  /** 1-based line of the target's document in `file`. */
+  /**
+   * 1-based line in `file`: of the offending field when the check names it in `path`, else of the
+   * target's document.
+   */
   line?: number;
+  /** 1-based last line of the offending field (set with `path`, by the location resolver). */
+  endLine?: number;
+  /**
+   * The field the result is about, relative to the target object (`k8s/paths.ts`):
+   * `spec.template.spec.containers[0].securityContext.privileged`, `rules[2]`. A check names the
+   * field that should be set even when it is missing; the resolver then points at the nearest
+   * ancestor that exists.
+   */
+  path?: string;
   /** Which benchmark the check belongs to: `pss-restricted`, `cis-k8s-rbac`, `cis-docker` ... */
   benchmark?: string;
   /** Check-specific structured detail (upstream reason/detail strings, matched rules ...). */
   data?: Record<string, unknown>;
+  /** What other tools and standards call this check (Trivy/AVD, kube-score, Polaris, CIS, PSS); see ./references.ts. */
+  references?: CheckReferences;
 }
 
 export type BenchmarkSummary = Record<BenchmarkStatus, number>;
@@ -46,6 +61,12 @@ export function summarize(results: readonly BenchmarkCheckResult[]): BenchmarkSu
   return summary;
 }
 
+/** A report over `results`; each result gets the cross-references of its check id unless it carries its own. */
 export function benchmarkReport(title: string, results: BenchmarkCheckResult[]): BenchmarkReport {
-  return { title, results, summary: summarize(results) };
+  const withReferences = results.map((r) => {
+    if (r.references) return r;
+    const references = referencesOf(r.checkId, r.benchmark);
+    return references ? { ...r, references } : r;
+  });
+  return { title, results: withReferences, summary: summarize(withReferences) };
 }

@@ -43,7 +43,8 @@ describe('report formats', () => {
 
   it('renders a table with a summary line', () => {
     const table = formatReport(report, 'table');
-    expect(table.split('\n')[2]).toMatch(/^STATUS\s+SEVERITY\s+CHECK\s+TARGET\s+MESSAGE$/);
+    expect(table.split('\n')[2]).toMatch(/^STATUS\s+SEVERITY\s+CHECK\s+TARGET\s+LOCATION\s+MESSAGE$/);
+    expect(table).toContain('dir/a b.yaml:3');
     expect(table).toContain('1 failed, 1 warnings, 1 passed, 1 info, 1 skipped');
   });
 

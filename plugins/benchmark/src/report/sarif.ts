@@ -1,6 +1,7 @@
 import type { Severity } from '@bulkhead/plugin-sdk';
 import type * as Sarif from 'sarif';
 import type { BenchmarkCheckResult, BenchmarkReport, BenchmarkStatus } from './model';
+import { REFERENCE_SOURCES, type CheckReferences, type ReferenceSource } from './references';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -25,16 +26,19 @@ export function formatSarif(report: BenchmarkReport, options: SarifOptions = {})
 export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Sarif.Log {
   const ruleIndex = new Map<string, number>();
   const rules: Sarif.ReportingDescriptor[] = [];
+  const taxonomies = new Taxonomies();
   for (const r of report.results) {
     if (ruleIndex.has(r.checkId)) continue;
     ruleIndex.set(r.checkId, rules.length);
+    const relationships = r.references ? taxonomies.relationships(r.references) : [];
     rules.push({
       id: r.checkId,
       name: ruleName(r.checkId),
       shortDescription: { text: r.title },
       ...(r.remediation ? { help: { text: r.remediation } } : {}),
       defaultConfiguration: { level: levelOf('FAIL', r.severity) },
-      properties: { ...(r.benchmark ? { benchmark: r.benchmark } : {}), severity: r.severity },
+      ...(relationships.length > 0 ? { relationships } : {}),
+      properties: { ...(r.benchmark ? { benchmark: r.benchmark } : {}), severity: r.severity, ...(r.references ? { references: r.references } : {}) },
     });
   }
   return {
@@ -50,6 +54,7 @@ export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Sa
             rules,
           },
         },
+        ...(taxonomies.size > 0 ? { taxonomies: taxonomies.toolComponents() } : {}),
         results: report.results.map((r) => sarifResult(r, ruleIndex.get(r.checkId) ?? 0)),
         ...(options.notifications?.length
           ? {
@@ -72,13 +77,57 @@ export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Sa
   };
 }
 
+/**
+ * The other tools and standards a run's rules refer to, as SARIF taxonomies (§3.19.3): one
+ * toolComponent per source whose taxa are the referenced ids. A rule's `relationships` point at
+ * those taxa (`kinds: ["equal"]`, or `relevant` for a standard's control), by index and name.
+ */
+class Taxonomies {
+  private readonly components = new Map<ReferenceSource, { index: number; taxa: Map<string, number> }>();
+
+  get size(): number {
+    return this.components.size;
+  }
+
+  relationships(references: CheckReferences): Sarif.ReportingDescriptorRelationship[] {
+    const out: Sarif.ReportingDescriptorRelationship[] = [];
+    for (const source of Object.keys(REFERENCE_SOURCES) as ReferenceSource[]) {
+      for (const id of references[source] ?? []) {
+        let component = this.components.get(source);
+        if (!component) {
+          component = { index: this.components.size, taxa: new Map() };
+          this.components.set(source, component);
+        }
+        let taxon = component.taxa.get(id);
+        if (taxon === undefined) {
+          taxon = component.taxa.size;
+          component.taxa.set(id, taxon);
+        }
+        out.push({
+          target: { id, index: taxon, toolComponent: { name: REFERENCE_SOURCES[source].name, index: component.index } },
+          kinds: [source.startsWith('cis') || source === 'pss' ? 'relevant' : 'equal'],
+        });
+      }
+    }
+    return out;
+  }
+
+  toolComponents(): Sarif.ToolComponent[] {
+    return [...this.components].map(([source, c]) => ({
+      name: REFERENCE_SOURCES[source].name,
+      informationUri: REFERENCE_SOURCES[source].informationUri,
+      taxa: [...c.taxa.keys()].map((id) => ({ id })),
+    }));
+  }
+}
+
 function sarifResult(r: BenchmarkCheckResult, index: number): Sarif.Result {
   const logical: Sarif.LogicalLocation = { fullyQualifiedName: r.target, kind: 'resource' };
   const location: Sarif.Location = { logicalLocations: [logical] };
   if (r.file) {
     location.physicalLocation = {
       artifactLocation: { uri: toUri(r.file) },
-      ...(r.line ? { region: { startLine: r.line } } : {}),
+      ...(r.line ? { region: { startLine: r.line, ...(r.endLine && r.endLine > r.line ? { endLine: r.endLine } : {}) } } : {}),
     };
   }
   return {

@@ -1,11 +1,14 @@
-import type { BenchmarkReport } from './model';
+import type { BenchmarkCheckResult, BenchmarkReport } from './model';
 
 const MAX_MESSAGE = 100;
 
 /** A plain-text table for terminals: one row per result, then a summary line. */
 export function formatTable(report: BenchmarkReport): string {
-  const header = ['STATUS', 'SEVERITY', 'CHECK', 'TARGET', 'MESSAGE'];
-  const rows = report.results.map((r) => [r.status, r.severity, r.checkId, r.target, truncate(oneLine(r.message), MAX_MESSAGE)]);
+  // LOCATION (`file:line`, the line of the offending field where the check names one) only when
+  // some result comes from a file.
+  const located = report.results.some((r) => r.file);
+  const header = ['STATUS', 'SEVERITY', 'CHECK', 'TARGET', ...(located ? ['LOCATION'] : []), 'MESSAGE'];
+  const rows = report.results.map((r) => [r.status, r.severity, r.checkId, r.target, ...(located ? [locationText(r)] : []), truncate(oneLine(r.message), MAX_MESSAGE)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
@@ -18,6 +21,11 @@ export function formatTable(report: BenchmarkReport): string {
   else out.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line));
   out.push('', `${s.FAIL} failed, ${s.WARN} warnings, ${s.PASS} passed, ${s.INFO} info, ${s.SKIP} skipped`);
   return out.join('\n') + '\n';
+}
+
+function locationText(r: BenchmarkCheckResult): string {
+  if (!r.file) return '';
+  return r.line ? `${r.file}:${r.line}` : r.file;
 }
 
 function oneLine(text: string): string {
