@@ -2,10 +2,12 @@ import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/tes
 import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
+import { ApiTokenStore } from '@bulkhead/persistence';
 import type { Client } from 'graphql-ws';
 import { loadApiConfig } from '../config';
 import type { ApiPluginPackage } from '../plugin-apis/load-plugin-apis';
 import { startApi, type ApiHandle } from '../start-api';
+import { setDefaultToken } from './graphql-http';
 import { subscriptionClient } from './graphql-ws';
 import { silentLogger } from './silent-logger';
 
@@ -16,6 +18,10 @@ export interface TestPlatform {
   api: ApiHandle;
   worker: WorkerHost;
   ws: Client;
+  /** The secret of an admin token of team `default`, which graphql()/graphqlData()/subscriptionClient() send by default for this API. */
+  adminToken: string;
+  /** Creates another token (a secret) of `role` in `team` (default `default`). */
+  createToken(role: 'viewer' | 'operator' | 'admin', team?: string, expiresAt?: Date | null): Promise<{ id: string; secret: string }>;
   /** Stops everything and removes only what it created (its schema and Redis key prefix). */
   stop(): Promise<void>;
 }
@@ -43,13 +49,23 @@ export async function startTestPlatform(options: {
     kinds: options.kinds,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
   });
+  const tokens = new ApiTokenStore(db.dataSource);
+  const createToken = async (role: 'viewer' | 'operator' | 'admin', team = 'default', expiresAt: Date | null = null) => {
+    const { token, secret } = await tokens.create({ name: `test-${role}`, team, role, expiresAt, createdBy: 'test' });
+    return { id: token.id, secret };
+  };
+  const adminToken = (await createToken('admin')).secret;
+  setDefaultToken(api.url, adminToken);
   const ws = subscriptionClient(api.url);
   return {
     db,
     api,
     worker,
     ws,
+    adminToken,
+    createToken,
     stop: async () => {
+      setDefaultToken(api.url, undefined);
       await ws.dispose();
       await worker.stop();
       await api.close();
