@@ -4,6 +4,7 @@ import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { ApiTokenStore } from '@bulkhead/persistence';
 import type { Client } from 'graphql-ws';
+import type { DataSource } from 'typeorm';
 import { loadApiConfig } from '../config';
 import type { ApiPluginPackage } from '../plugin-apis/load-plugin-apis';
 import { startApi, type ApiHandle } from '../start-api';
@@ -13,6 +14,24 @@ import { silentLogger } from './silent-logger';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
+export type TestRole = 'viewer' | 'operator' | 'admin';
+
+/** A new API token in the test database: its id and (the only copy of) its secret. */
+export async function createTestToken(dataSource: DataSource, role: TestRole, team = 'default', expiresAt: Date | null = null): Promise<{ id: string; secret: string }> {
+  const { token, secret } = await new ApiTokenStore(dataSource).create({ name: `test-${role}`, team, role, expiresAt, createdBy: 'test' });
+  return { id: token.id, secret };
+}
+
+/**
+ * For a test that starts the API itself: creates an admin token of team `default` and makes it
+ * the one graphql()/graphqlData()/subscriptionClient()/authHeaders() send to this API. Returns the secret.
+ */
+export async function useAdminToken(api: { url: string }, dataSource: DataSource): Promise<string> {
+  const { secret } = await createTestToken(dataSource, 'admin');
+  setDefaultToken(api.url, secret);
+  return secret;
+}
+
 export interface TestPlatform {
   db: TestDatabase;
   api: ApiHandle;
@@ -21,7 +40,7 @@ export interface TestPlatform {
   /** The secret of an admin token of team `default`, which graphql()/graphqlData()/subscriptionClient() send by default for this API. */
   adminToken: string;
   /** Creates another token (a secret) of `role` in `team` (default `default`). */
-  createToken(role: 'viewer' | 'operator' | 'admin', team?: string, expiresAt?: Date | null): Promise<{ id: string; secret: string }>;
+  createToken(role: TestRole, team?: string, expiresAt?: Date | null): Promise<{ id: string; secret: string }>;
   /** Stops everything and removes only what it created (its schema and Redis key prefix). */
   stop(): Promise<void>;
 }
@@ -49,13 +68,8 @@ export async function startTestPlatform(options: {
     kinds: options.kinds,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
   });
-  const tokens = new ApiTokenStore(db.dataSource);
-  const createToken = async (role: 'viewer' | 'operator' | 'admin', team = 'default', expiresAt: Date | null = null) => {
-    const { token, secret } = await tokens.create({ name: `test-${role}`, team, role, expiresAt, createdBy: 'test' });
-    return { id: token.id, secret };
-  };
-  const adminToken = (await createToken('admin')).secret;
-  setDefaultToken(api.url, adminToken);
+  const createToken = (role: TestRole, team = 'default', expiresAt: Date | null = null) => createTestToken(db.dataSource, role, team, expiresAt);
+  const adminToken = await useAdminToken(api, db.dataSource);
   const ws = subscriptionClient(api.url);
   return {
     db,
