@@ -56,10 +56,13 @@ export async function startTestPlatform(options: {
   plugins?: readonly ApiPluginPackage[];
   kinds: PluginKind[];
   shutdownGraceMs?: number;
+  /** More variables for the API and its plugins' configuration (e.g. BULKHEAD_RUNTIME_RULES). */
+  env?: Record<string, string>;
 }): Promise<TestPlatform> {
   const db = await createTestDatabase(options.label);
-  const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-  const api = await startApi({ config, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...options.env };
+  const config = loadApiConfig(env);
+  const api = await startApi({ config, env, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
   const worker = await startWorker({
     registry: options.registry,
     database: { dataSource: db.dataSource },
