@@ -1,9 +1,11 @@
 import { collectSubscription, graphql, graphqlData, startTestPlatform, subscriptionClient, type GraphqlResponse, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isLeafType, type GraphQLField, type GraphQLObjectType, type IntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 
 /*
  * Identity and access against the real API (every built-in plugin's api entry), worker, Postgres
@@ -246,18 +248,20 @@ describe('identity and access', () => {
         await client.dispose();
       }
     }
-    const id = await queuedTask();
-    const client = subscriptionClient(url, { token: tokens.viewer });
-    try {
-      let cancelled: Promise<unknown> | undefined;
-      const updates = await collectSubscription<{ taskUpdated: { status: string } }>(client, 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', { id }, {
-        timeoutMs: 20_000,
-        onNext: () => (cancelled ??= graphqlData(url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id })),
-      });
-      await cancelled;
-      expect(updates.map((u) => u.taskUpdated.status)).toEqual(['QUEUED', 'CANCELLED']);
-    } finally {
-      await client.dispose();
+    for (const connectionParams of [{ authorization: `Bearer ${tokens.viewer}` }, { token: tokens.viewer }]) {
+      const id = await queuedTask();
+      const client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams });
+      try {
+        let cancelled: Promise<unknown> | undefined;
+        const updates = await collectSubscription<{ taskUpdated: { status: string } }>(client, 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', { id }, {
+          timeoutMs: 20_000,
+          onNext: () => (cancelled ??= graphqlData(url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id })),
+        });
+        await cancelled;
+        expect(updates.map((u) => u.taskUpdated.status)).toEqual(['QUEUED', 'CANCELLED']);
+      } finally {
+        await client.dispose();
+      }
     }
   });
 
