@@ -45,11 +45,37 @@ export function graphqlWsAccess(authenticator: Authenticator): GraphQLWsSubscrip
     },
     context: (ctx: Context<Record<string, unknown> | undefined, unknown>): GraphqlAuthContext => graphqlContext({ extra: ctx.extra }),
     execute: (args: ExecutionArgs) => requestContext.run(principalOf(args), () => execute(args)),
-    subscribe: (args: ExecutionArgs) => requestContext.run(principalOf(args), () => subscribe(args)),
+    subscribe: async (args: ExecutionArgs) => {
+      const principal = principalOf(args);
+      const result = await requestContext.run(principal, () => subscribe(args));
+      return isAsyncIterable(result) ? withContext(result, principal) : result;
+    },
   };
   // Nest types only a few graphql-ws options but hands the whole object to graphql-ws's useServer
   // (GqlSubscriptionService spreads it over its defaults), so context/execute/subscribe apply too.
   return options as GraphQLWsSubscriptionsConfig;
+}
+
+function isAsyncIterable<T>(value: unknown): value is AsyncGenerator<T> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * graphql-ws pulls a subscription's events from its own message loop, outside the request
+ * context; each pull (the source's next(), then the event's execution) runs in it here, so
+ * resolvers and host capabilities see the principal for every event, not only the first call.
+ */
+function withContext<T>(source: AsyncGenerator<T>, principal: Principal | undefined): AsyncGenerator<T> {
+  const wrapped: AsyncGenerator<T> = {
+    next: (...args) => requestContext.run(principal, () => source.next(...args)),
+    return: (value) => requestContext.run(principal, () => source.return(value)),
+    throw: (error) => requestContext.run(principal, () => source.throw(error)),
+    [Symbol.asyncIterator]: () => wrapped,
+    [Symbol.asyncDispose]: async () => {
+      await wrapped.return(undefined as never);
+    },
+  };
+  return wrapped;
 }
 
 function principalOf(args: ExecutionArgs): Principal | undefined {
