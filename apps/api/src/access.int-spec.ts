@@ -74,7 +74,7 @@ describe('identity and access', () => {
     await writeFile(path.join(work, 'pod.yaml'), PRIVILEGED_POD);
     await writeFile(path.join(work, 'rules.yaml'), SYSCALL_RULES);
     const plugins = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml') } });
+    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200' } });
     url = platform.api.url;
     for (const role of ROLES) tokens[role] = (await platform.createToken(role)).secret;
     // A finding to suppress: a real benchmark run over the privileged pod.
@@ -262,6 +262,24 @@ describe('identity and access', () => {
       } finally {
         await client.dispose();
       }
+    }
+  });
+
+  it('graphql-ws: a connection whose token is revoked is closed with 4401, its running subscription included', async () => {
+    const token = await platform.createToken('viewer');
+    const client = subscriptionClient(url, { token: token.secret });
+    try {
+      const id = await queuedTask();
+      let first: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (first = resolve));
+      const ended = new Promise<unknown>((resolve) => {
+        client.subscribe({ query: 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', variables: { id } }, { next: () => first(), error: resolve, complete: () => resolve('completed') });
+      });
+      await started;
+      await graphqlData(url, 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: token.id });
+      expect(await ended).toMatchObject({ code: 4401, reason: 'Unauthorized' });
+    } finally {
+      await client.dispose();
     }
   });
 

@@ -5,6 +5,7 @@ import { CloseCode, type Context } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { requestContext } from '../host/request-context';
+import { unauthenticated } from './auth-errors';
 import type { GraphqlAuthContext } from './access.guard';
 import type { AuthenticatedRequest } from './auth.middleware';
 import type { Authenticator } from './authenticator';
@@ -31,7 +32,7 @@ export function graphqlContext(source: { req?: AuthenticatedRequest; extra?: unk
  * socket is closed with 4401 Unauthorized before any subscription. Every subscription's resolver
  * and each event's execution then run inside the connection's request context.
  */
-export function graphqlWsAccess(authenticator: Authenticator): GraphQLWsSubscriptionsConfig {
+export function graphqlWsAccess(authenticator: Authenticator, recheckMs: number): GraphQLWsSubscriptionsConfig {
   const options = {
     onConnect: async (ctx: Context<Record<string, unknown> | undefined, unknown>) => {
       const extra = ctx.extra as WsExtra;
@@ -41,7 +42,16 @@ export function graphqlWsAccess(authenticator: Authenticator): GraphQLWsSubscrip
         return false;
       }
       extra.principal = authentication.principal;
+      watchToken(authenticator, extra, authentication.principal.tokenId, recheckMs);
       return true;
+    },
+    // A token revoked or expired since connection_init: no new subscription, and the socket closes.
+    onSubscribe: async (ctx: Context<Record<string, unknown> | undefined, unknown>) => {
+      const extra = ctx.extra as WsExtra;
+      const problem = extra.principal ? await authenticator.problemSince(extra.principal.tokenId) : 'authentication required';
+      if (!problem) return undefined;
+      extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+      return [unauthenticated(problem)];
     },
     context: (ctx: Context<Record<string, unknown> | undefined, unknown>): GraphqlAuthContext => graphqlContext({ extra: ctx.extra }),
     execute: (args: ExecutionArgs) => requestContext.run(principalOf(args), () => execute(args)),
@@ -54,6 +64,23 @@ export function graphqlWsAccess(authenticator: Authenticator): GraphQLWsSubscrip
   // Nest types only a few graphql-ws options but hands the whole object to graphql-ws's useServer
   // (GqlSubscriptionService spreads it over its defaults), so context/execute/subscribe apply too.
   return options as GraphQLWsSubscriptionsConfig;
+}
+
+/**
+ * Long-lived subscriptions (alertRaised) must not outlive their token: the connection re-checks
+ * it every `intervalMs` (BULKHEAD_WS_TOKEN_RECHECK_MS) and closes with 4401 once it is revoked or expired.
+ */
+function watchToken(authenticator: Authenticator, extra: WsExtra, tokenId: string, intervalMs: number): void {
+  const timer = setInterval(() => {
+    authenticator.problemSince(tokenId).then(
+      (problem) => {
+        if (problem) extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+      },
+      () => undefined, // Postgres unreachable for a moment: keep the connection, check again later.
+    );
+  }, intervalMs);
+  timer.unref();
+  extra.socket.once('close', () => clearInterval(timer));
 }
 
 function isAsyncIterable<T>(value: unknown): value is AsyncGenerator<T> {
