@@ -3,13 +3,15 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
+import { ApiTokenStore, connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { ApiModule } from './api.module';
+import { authenticationMiddleware } from './auth/auth.middleware';
+import { Authenticator } from './auth/authenticator';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
 import { StreamedBodyReader } from './host/body-reader';
@@ -93,6 +95,9 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       pluginApis.map(({ pluginId, api }) => ({ pluginId, migrations: api.migrations ?? [] })),
     );
     if (pluginSteps.length > 0) logger.info({ migrations: pluginSteps }, 'plugin migrations applied');
+    if (await new ApiTokenStore(dataSource).none()) {
+      logger.warn('no API token exists, so every request will be refused: create one with `bulkhead token create --team default --role admin` (`bulkhead serve` makes a first one itself)');
+    }
     await checkRedis(config.REDIS_URL);
     const queueSettings = { redisUrl: config.REDIS_URL, prefix: config.BULKHEAD_QUEUE_PREFIX };
     const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness' });
@@ -117,6 +122,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       logger,
     };
     const pluginModules = pluginNestModules(pluginApis, logger);
+    const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
     for (const { api, pluginId } of pluginApis) {
       const close = api.close?.bind(api);
@@ -136,6 +142,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         taskEventsPublisher,
         host: capabilities,
         pluginModules,
+        authenticator,
       }),
       {
         logger: new NestPinoLogger(logger),
@@ -145,6 +152,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     // Closed first: stop accepting requests and subscriptions before their connections go.
     owned.push(() => app.close());
+    // Before every route: the request's principal (if its credentials are valid) and its request context.
+    app.use(authenticationMiddleware(authenticator));
     useBodyParsersForGraphqlOnly(app);
     await app.listen(port, host);
     const address = app.getHttpServer().address() as AddressInfo;

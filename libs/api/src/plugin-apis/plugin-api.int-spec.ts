@@ -19,7 +19,9 @@ import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
 import { ApiStartupError } from '../startup/startup-error';
-import { graphqlData } from '../testing/graphql-http';
+import { authHeaders, graphqlData } from '../testing/graphql-http';
+import { collectSubscription, subscriptionClient } from '../testing/graphql-ws';
+import { createTestToken, useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
 import { acmeNotesApi, acmeNotesPackage, acmeNotesPlugin, acmePingPackage, acmePingPlugin, closed, noteFinding } from './testing/acme-notes.fixture';
 
@@ -36,7 +38,9 @@ const registry = new PluginRegistry([acmeNotesPlugin, acmePingPlugin]);
 
 async function start(db: TestDatabase, env: Record<string, string>, plugins = [acmeNotesPackage(), acmePingPackage()]): Promise<ApiHandle> {
   const source = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...env };
-  return startApi({ config: loadApiConfig(source), env: source, registry, plugins, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  const api = await startApi({ config: loadApiConfig(source), env: source, registry, plugins, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  await useAdminToken(api, db.dataSource);
+  return api;
 }
 
 async function cleanRedis(prefix: string): Promise<void> {
@@ -74,6 +78,24 @@ describe('a plugin api entry served by startApi', () => {
     expect(await graphqlData<{ acmePing: string }>(api.url, '{ acmePing }')).toEqual({ acmePing: 'pong' });
   });
 
+  it('gives plugin modules the request context: the principal of each query, subscription and HTTP request, across awaits', async () => {
+    expect(await graphqlData<{ acmeWhoAmI: string }>(api.url, '{ acmeWhoAmI }')).toEqual({ acmeWhoAmI: 'default/test-admin/admin' });
+    const viewer = await createTestToken(db.dataSource, 'viewer', 'team-b');
+    expect(await graphqlData<{ acmeWhoAmI: string }>(api.url, '{ acmeWhoAmI }', {}, { token: viewer.secret })).toEqual({ acmeWhoAmI: 'team-b/test-viewer/viewer' });
+    const ws = subscriptionClient(api.url, { token: viewer.secret });
+    try {
+      const events = await collectSubscription<{ acmeWhoAmIEvents: string }>(ws, 'subscription { acmeWhoAmIEvents }', {}, { timeoutMs: 10_000 });
+      expect(events.map((e) => e.acmeWhoAmIEvents)).toEqual(['team-b/test-viewer/viewer', 'team-b/test-viewer/viewer']);
+    } finally {
+      await ws.dispose();
+    }
+    const http = await fetch(`${api.url}/acme-whoami`, { headers: authHeaders(api.url, viewer.secret) });
+    expect(await http.json()).toEqual({ principal: 'team-b/test-viewer/viewer' });
+    // Concurrent requests of different principals do not see each other's.
+    const both = await Promise.all(Array.from({ length: 10 }, (_, i) => graphqlData<{ acmeWhoAmI: string }>(api.url, '{ acmeWhoAmI }', {}, i % 2 ? { token: viewer.secret } : {})));
+    expect(both.map((r) => r.acmeWhoAmI)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'team-b/test-viewer/viewer' : 'default/test-admin/admin')));
+  });
+
   it('gives plugin modules the host findings: record announces new findings once; query filters on data paths', async () => {
     const events = api.app.get<FindingEvents>(FINDING_EVENTS, { strict: false });
     const stop = new AbortController();
@@ -100,7 +122,7 @@ describe('a plugin api entry served by startApi', () => {
     expect((await graphqlData<{ acmeAddNotes: number }>(api.url, 'mutation { acmeAddNotes(texts: ["a", "b"], author: "ann") }')).acmeAddNotes).toBe(0);
     // Ingested over the plugin's HTTP route: one line too long for the limit is skipped.
     const body = [JSON.stringify({ text: 'd', author: 'bob', at: '2025-01-01T00:00:09Z' }), 'x'.repeat(2048), ''].join('\n');
-    const ingest = await fetch(`${api.url}/acme-notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const ingest = await fetch(`${api.url}/acme-notes`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(api.url) }, body });
     expect(ingest.status).toBe(200);
     expect(await ingest.json()).toEqual({ stored: 1, tooLong: [2] });
 
