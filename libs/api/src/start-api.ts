@@ -12,6 +12,7 @@ import type { DataSource } from 'typeorm';
 import { ApiModule } from './api.module';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
+import { checkWebSocketOrigin, jsonErrorHandler, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
 import { StreamedBodyReader } from './host/body-reader';
 import { RedisFindingEvents } from './host/finding-events';
 import { StoreHostArtifacts } from './host/host-artifacts';
@@ -145,7 +146,15 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     // Closed first: stop accepting requests and subscriptions before their connections go.
     owned.push(() => app.close());
-    useBodyParsersForGraphqlOnly(app);
+    // Before Nest's routes, in this order: headers on every answer, then the rate limit, then bodies.
+    securityHeaders(app);
+    app.use(new RedisRateLimiter(redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger).middleware());
+    refuseSimpleCrossSiteBodies(app);
+    useBodyParsersForGraphqlOnly(app, config.BULKHEAD_MAX_GRAPHQL_BODY_BYTES);
+    await app.init();
+    // After Nest's routes and its graphql-ws upgrade listener exist.
+    app.use(jsonErrorHandler(logger));
+    checkWebSocketOrigin(app.getHttpServer(), config.BULKHEAD_ALLOWED_ORIGINS, logger);
     await app.listen(port, host);
     const address = app.getHttpServer().address() as AddressInfo;
     const url = `http://${displayHost(address)}:${address.port}`;
