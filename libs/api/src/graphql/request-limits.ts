@@ -5,6 +5,9 @@ import {
   isObjectType,
   isScalarType,
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -129,7 +132,7 @@ class CostWalker {
     if (depth > this.limits.maxDepth) {
       return limitError(`query is nested deeper than ${this.limits.maxDepth} levels at "${name}" (BULKHEAD_GRAPHQL_MAX_DEPTH)`, { limit: 'depth', max: this.limits.maxDepth });
     }
-    const definition: GraphQLField<unknown, unknown> | undefined = 'getFields' in parent ? parent.getFields()[node.name.value] : undefined;
+    const definition = fieldDefinition(this.schema, parent, node.name.value);
     const type = definition ? getNamedType(definition.type) : undefined;
     this.cost += multiplier * (1 + (type && isScalarType(type) && JSON_SCALARS.has(type.name) ? JSON_FIELD_COST : 0));
     if (this.cost > this.limits.maxCost) {
@@ -155,6 +158,16 @@ class CostWalker {
     }
     return Math.max(value, 1);
   }
+}
+
+/** As graphql-js resolves it: the introspection fields (`__schema`, `__type`, `__typename`) are not in getFields(). */
+function fieldDefinition(schema: GraphQLSchema, parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (name === '__typename') return TypeNameMetaFieldDef;
+  if (parent === schema.getQueryType()) {
+    if (name === '__schema') return SchemaMetaFieldDef;
+    if (name === '__type') return TypeMetaFieldDef;
+  }
+  return 'getFields' in parent ? parent.getFields()[name] : undefined;
 }
 
 function valueOf(node: ValueNode, variables: Variables): unknown {
