@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestListener, GraphQLServerListener } from '@apollo/server';
 import type { Logger } from '@bulkhead/common';
-import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { checkOperation, PARSE_MAX_TOKENS, type RequestLimits } from './request-limits';
 
@@ -60,7 +60,11 @@ export function graphqlWsHooks(options: GraphqlWsLimits): { onSubscribe(ctx: Con
         return [new GraphQLError(`only subscriptions are carried over graphql-ws; send ${operation.operation === 'mutation' ? 'mutations' : 'queries'} as HTTP POST /graphql`, { extensions: { code: 'BAD_USER_INPUT' } })];
       }
       const schema = options.plugin.schema;
-      const problem = schema ? checkOperation(schema, document, operation, payload.variables ?? undefined, options.limits) : undefined;
+      if (!schema) return undefined;
+      // The limits walk fragments: only a valid document (no fragment cycles) is walked.
+      const invalid = validate(schema, document);
+      if (invalid.length > 0) return invalid;
+      const problem = checkOperation(schema, document, operation, payload.variables ?? undefined, options.limits);
       return problem ? [problem] : undefined;
     },
   };

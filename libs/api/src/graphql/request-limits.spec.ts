@@ -1,14 +1,27 @@
-import { buildSchema, getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
-import { checkOperation, JSON_FIELD_COST, type RequestLimits } from './request-limits';
+import { GraphQLJSON } from '@bulkhead/plugin-sdk/api';
+import { GraphQLID, GraphQLInt, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, getIntrospectionQuery, parse, type OperationDefinitionNode } from 'graphql';
+import { checkOperation, LARGE_FIELD_COST, type RequestLimits } from './request-limits';
 
-const schema = buildSchema(`
-  scalar JSON
-  type Task { id: ID! result: JSON input: JSON }
-  type TaskEdge { cursor: String! node: Task! }
-  type TaskConnection { edges: [TaskEdge!]! totalCount: Int! }
-  type Query { task(id: ID!): Task tasks(first: Int, after: String): TaskConnection! }
-  type Mutation { submitTask(input: JSON!, note: String): Task! }
-`);
+// As Nest builds it: `complexity` in the field's extensions (the SDK's Task.result).
+const Task = new GraphQLObjectType({
+  name: 'Task',
+  fields: { id: { type: GraphQLID }, result: { type: GraphQLJSON, extensions: { complexity: LARGE_FIELD_COST } }, input: { type: GraphQLJSON } },
+});
+const TaskEdge = new GraphQLObjectType({ name: 'TaskEdge', fields: { cursor: { type: GraphQLString }, node: { type: Task } } });
+const TaskConnection = new GraphQLObjectType({ name: 'TaskConnection', fields: { edges: { type: new GraphQLList(TaskEdge) }, totalCount: { type: GraphQLInt } } });
+const schema = new GraphQLSchema({
+  query: new GraphQLObjectType({
+    name: 'Query',
+    fields: {
+      task: { type: Task, args: { id: { type: new GraphQLNonNull(GraphQLID) } } },
+      tasks: { type: TaskConnection, args: { first: { type: GraphQLInt }, after: { type: GraphQLString } } },
+    },
+  }),
+  mutation: new GraphQLObjectType({
+    name: 'Mutation',
+    fields: { submitTask: { type: Task, args: { input: { type: new GraphQLNonNull(GraphQLJSON) }, note: { type: GraphQLString } } } },
+  }),
+});
 const limits: RequestLimits = { maxDepth: 15, maxAliases: 30, maxCost: 20_000, maxPageSize: 500 };
 
 function check(query: string, variables?: Record<string, unknown>) {
@@ -36,12 +49,14 @@ describe('checkOperation', () => {
     expect(check(deep)?.message).toMatch(/nested deeper than 15 levels .*BULKHEAD_GRAPHQL_MAX_DEPTH/);
   });
 
-  it('counts JSON fields and pages into the cost', () => {
-    // 30 task results: 30 × (1 + 1 + JSON_FIELD_COST) > 20 000 would be refused only past ~39.
-    expect(check(`{ ${Array.from({ length: 30 }, (_, i) => `t${i}: task(id: "${i}") { result }`).join(' ')} }`)).toBeUndefined();
-    expect(JSON_FIELD_COST).toBe(500);
-    const page = check('query($n: Int) { tasks(first: $n) { edges { node { result } } } }', { n: 100 });
-    expect(page?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'cost', max: 20_000 });
+  it('counts large fields, JSON fields and pages into the cost', () => {
+    const results = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `t${i}: task(id: "${i}") { result }`).join(' ')} }`;
+    // result costs LARGE_FIELD_COST (4000): 4 × 4002 fits in 20 000, 5 × 4002 does not.
+    expect(check(results(4))).toBeUndefined();
+    expect(check(results(5))?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'cost', max: 20_000 });
+    // input is an ordinary JSON field (10): a page of 500 inputs is 500 × 13 + 1.
+    expect(check('{ tasks(first: 500) { edges { node { input } } } }')).toBeUndefined();
+    expect(check('query($n: Int) { tasks(first: $n) { edges { node { result } } } }', { n: 5 })?.extensions).toMatchObject({ limit: 'cost' });
   });
 
   it('stops counting a fragment bomb at the limit', () => {

@@ -18,6 +18,9 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { JSON_FIELD_COST, LARGE_FIELD_COST } from '@bulkhead/plugin-sdk/api';
+
+export { JSON_FIELD_COST, LARGE_FIELD_COST };
 
 /**
  * Limits that bound the work and memory of one GraphQL operation, checked after parsing and
@@ -25,8 +28,10 @@ import {
  *
  * Cost model (deliberately simple, so a client can predict it):
  * - every selected field costs 1;
- * - a field of a JSON scalar type (task results and inputs, finding data, alert fields) costs
- *   JSON_FIELD_COST more, because its value can be large and is held whole in memory;
+ * - a field of a JSON scalar type (task inputs, finding data, alert fields) costs JSON_FIELD_COST,
+ *   because its value is held whole in memory;
+ * - a field declared with a `complexity` (Nest's field option) costs that: the SDK's Task.result
+ *   is LARGE_FIELD_COST, as any plugin field whose value can be megabytes should be;
  * - a field with a `first` argument (a connection page) multiplies the cost of what is selected
  *   under it by `first` (by DEFAULT_PAGE when `first` is omitted).
  * Fragments are expanded where they are spread. The count stops at the limit, so a document
@@ -43,7 +48,6 @@ export interface RequestLimits {
   maxPageSize: number;
 }
 
-export const JSON_FIELD_COST = 500;
 /** The page size the stores use when `first` is omitted. */
 export const DEFAULT_PAGE = 50;
 
@@ -134,9 +138,9 @@ class CostWalker {
     }
     const definition = fieldDefinition(this.schema, parent, node.name.value);
     const type = definition ? getNamedType(definition.type) : undefined;
-    this.cost += multiplier * (1 + (type && isScalarType(type) && JSON_SCALARS.has(type.name) ? JSON_FIELD_COST : 0));
+    this.cost += multiplier * fieldCost(definition);
     if (this.cost > this.limits.maxCost) {
-      return limitError(`query costs more than ${this.limits.maxCost} (BULKHEAD_GRAPHQL_MAX_COST; a field costs 1, a JSON field ${JSON_FIELD_COST}, and a page multiplies what is under it by its size)`, {
+      return limitError(`query costs more than ${this.limits.maxCost} (BULKHEAD_GRAPHQL_MAX_COST; a field costs 1, a JSON field ${JSON_FIELD_COST}, a task result ${LARGE_FIELD_COST}, and a page multiplies what is under it by its size)`, {
         limit: 'cost',
         max: this.limits.maxCost,
       });
@@ -158,6 +162,13 @@ class CostWalker {
     }
     return Math.max(value, 1);
   }
+}
+
+function fieldCost(definition: GraphQLField<unknown, unknown> | undefined): number {
+  const declared = definition?.extensions?.['complexity'];
+  if (typeof declared === 'number' && declared >= 0) return declared;
+  const type = definition ? getNamedType(definition.type) : undefined;
+  return type && isScalarType(type) && JSON_SCALARS.has(type.name) ? JSON_FIELD_COST : 1;
 }
 
 /** As graphql-js resolves it: the introspection fields (`__schema`, `__type`, `__typename`) are not in getFields(). */
