@@ -21,3 +21,17 @@ export async function graphqlData<T = Record<string, unknown>>(baseUrl: string, 
   if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors ?? result)}`);
   return result.data;
 }
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** A plain HTTP POST to a route of the API (ingest endpoints, malformed GraphQL bodies). */
+export async function httpPost(baseUrl: string, path: string, body: string | Uint8Array, options: { contentType?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.contentType !== undefined) headers['content-type'] = options.contentType;
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}

@@ -1,9 +1,18 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
-/** A graphql-ws client (the `graphql-transport-ws` protocol) for integration tests; dispose() it in teardown. */
-export function subscriptionClient(baseUrl: string): Client {
-  return createClient({ url: `${baseUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+/**
+ * A graphql-ws client (the `graphql-transport-ws` protocol) for integration tests; dispose() it in
+ * teardown. `origin` sends an Origin header as a browser page on that site would.
+ */
+export function subscriptionClient(baseUrl: string, options: { origin?: string } = {}): Client {
+  const { origin } = options;
+  const webSocketImpl = origin === undefined ? WebSocket : class extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { origin });
+    }
+  };
+  return createClient({ url: `${baseUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl, lazy: true, retryAttempts: 0 });
 }
 
 /**
