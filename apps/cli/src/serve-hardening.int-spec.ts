@@ -83,7 +83,6 @@ describe(`bulkhead serve under a ${HEAP_MIB} MiB heap: hostile requests`, () => 
       server.kill('SIGTERM');
       await serverExit;
     }
-    // eslint-disable-next-line no-console
     console.log(`refusal times (ms): ${JSON.stringify(timings)}`);
     await db.drop();
     const redis = createRedis(REDIS_URL, 'producer');
