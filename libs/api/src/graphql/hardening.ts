@@ -42,8 +42,9 @@ export interface GraphqlWsLimits {
  */
 export function graphqlWsHooks(options: GraphqlWsLimits): { onSubscribe(ctx: Context, id: string, payload: SubscribePayload): readonly GraphQLError[] | undefined } {
   return {
-    onSubscribe(ctx, _id, payload) {
-      const active = Object.keys(ctx.subscriptions).length;
+    onSubscribe(ctx, id, payload) {
+      // graphql-ws has already reserved this id in ctx.subscriptions: the others are what counts.
+      const active = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
       if (active >= options.maxSubscriptions) {
         return [new GraphQLError(`this connection already has ${active} subscriptions; at most ${options.maxSubscriptions} are allowed (BULKHEAD_WS_MAX_SUBSCRIPTIONS)`, { extensions: { code: 'BAD_USER_INPUT' } })];
       }
