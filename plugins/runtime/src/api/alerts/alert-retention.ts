@@ -39,8 +39,13 @@ export class AlertRetention implements OnApplicationBootstrap, OnApplicationShut
     const days = this.config.BULKHEAD_ALERT_RETENTION_DAYS;
     if (days === undefined) return 0;
     const cutoff = new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
-    const deleted = await this.database.query<{ id: string }>(`DELETE FROM finding WHERE kind = 'runtime' AND last_seen_at < $1 RETURNING id`, [cutoff]);
-    if (deleted.length > 0) this.logger.info({ deleted: deleted.length, olderThanDays: days }, 'alert retention: old runtime alerts deleted');
-    return deleted.length;
+    // A SELECT around the DELETE: the driver answers rows for it (a bare DELETE's shape differs by driver).
+    const [row] = await this.database.query<{ deleted: number }>(
+      `WITH gone AS (DELETE FROM finding WHERE kind = 'runtime' AND last_seen_at < $1 RETURNING 1) SELECT count(*)::int AS deleted FROM gone`,
+      [cutoff],
+    );
+    const deleted = row?.deleted ?? 0;
+    if (deleted > 0) this.logger.info({ deleted, olderThanDays: days }, 'alert retention: old runtime alerts deleted');
+    return deleted;
   }
 }
