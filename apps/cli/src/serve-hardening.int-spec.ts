@@ -1,4 +1,4 @@
-import { graphql, httpPost, subscriptionClient } from '@bulkhead/api/testing';
+import { graphql, httpPost, subscriptionClient, useAdminToken } from '@bulkhead/api/testing';
 import { TaskStore } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
@@ -70,6 +70,7 @@ describe(`bulkhead serve under a ${HEAP_MIB} MiB heap: hostile requests`, () => 
       });
       child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${err}`)));
     });
+    await useAdminToken({ url }, db.dataSource);
     // A finished task with a large result, as a scan of a big image leaves.
     const tasks = new TaskStore(db.dataSource);
     const task = await tasks.create({ kind: 'scanner', type: 'scan-image', input: { source: 'oci:/images/big' } });

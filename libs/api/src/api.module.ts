@@ -1,14 +1,18 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
-import { FindingStore, ImageStore, MAX_PAGE_SIZE, TaskStore } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { API_RESOLVERS } from './api.resolvers';
+import { AccessGuard } from './auth/access.guard';
+import { accessPlugin } from './auth/apollo-access.plugin';
+import type { Authenticator } from './auth/authenticator';
+import { graphqlContext, graphqlWsAccess } from './auth/graphql-ws-access';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
@@ -25,6 +29,8 @@ import { TaskUpdatesService } from './tasks/task-updates.service';
 import {
   API_CONFIG,
   API_LOGGER,
+  API_TOKEN_STORE,
+  AUDIT_LOG_STORE,
   DATA_SOURCE,
   FINDING_STORE,
   IMAGE_STORE,
@@ -58,6 +64,8 @@ export interface ApiDependencies {
   host: HostCapabilities;
   /** The Nest modules of the plugins' API entries, imported after the core's. */
   pluginModules: readonly PluginNestModule[];
+  /** Reads credentials (HTTP middleware, graphql-ws connection_init). */
+  authenticator: Authenticator;
 }
 
 @Module({})
@@ -71,6 +79,8 @@ export class ApiModule {
       maxPageSize: MAX_PAGE_SIZE,
     };
     const limitsPlugin = new RequestLimitsPlugin(limits);
+    const tokenStore = new ApiTokenStore(deps.dataSource);
+    const auditLog = new AuditLogStore(deps.dataSource);
     return {
       module: ApiModule,
       imports: [
@@ -83,13 +93,18 @@ export class ApiModule {
           graphiql: deps.config.GRAPHQL_PLAYGROUND,
           playground: false,
           introspection: deps.config.GRAPHQL_INTROSPECTION,
-          // Refused before execution: documents over PARSE_MAX_TOKENS while parsing, the rest by the plugin.
+          context: graphqlContext,
+          // Refused before execution: documents over PARSE_MAX_TOKENS while parsing, the rest by the limits plugin.
           parseOptions: { maxTokens: PARSE_MAX_TOKENS },
-          plugins: [limitsPlugin],
+          plugins: [accessPlugin(auditLog, deps.logger), limitsPlugin],
           formatError: formatGraphqlError(config.BULKHEAD_DEBUG_ERRORS, deps.logger),
           includeStacktraceInErrorResponses: config.BULKHEAD_DEBUG_ERRORS,
           subscriptions: {
-            'graphql-ws': { path: '/graphql', ...graphqlWsHooks({ limits, maxSubscriptions: config.BULKHEAD_WS_MAX_SUBSCRIPTIONS, plugin: limitsPlugin }) },
+            'graphql-ws': {
+              path: '/graphql',
+              ...graphqlWsAccess(deps.authenticator),
+              ...graphqlWsHooks({ limits, maxSubscriptions: config.BULKHEAD_WS_MAX_SUBSCRIPTIONS, plugin: limitsPlugin }),
+            },
           },
         }),
         HostModule.forRoot(deps.host),
@@ -109,7 +124,11 @@ export class ApiModule {
         { provide: TASK_STORE, useValue: new TaskStore(deps.dataSource) },
         { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource) },
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource) },
+        { provide: API_TOKEN_STORE, useValue: tokenStore },
+        { provide: AUDIT_LOG_STORE, useValue: auditLog },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
+        // Every resolver and route, the plugins' included: authenticated and authorised by role.
+        { provide: APP_GUARD, useClass: AccessGuard },
         ReadinessService,
         PluginsService,
         TaskService,

@@ -4,8 +4,9 @@ import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { z } from 'zod';
 import { loadApiConfig } from './config';
 import { startApi, type ApiHandle } from './start-api';
-import { graphql } from './testing/graphql-http';
+import { authHeaders, graphql, setDefaultToken } from './testing/graphql-http';
 import { subscriptionClient } from './testing/graphql-ws';
+import { useAdminToken } from './testing/platform';
 import { silentLogger } from './testing/silent-logger';
 
 /* Rate limits shared by replicas through Redis, and the graphql-ws subscription cap. */
@@ -34,6 +35,9 @@ describe('API hardening: rate limits and graphql-ws caps', () => {
     });
     const start = () => startApi({ config, registry: new PluginRegistry([echoPlugin]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
     replicas = [await start(), await start()];
+    // One token for both: its requests count against it on whichever replica they reach.
+    const token = await useAdminToken(replicas[0] as ApiHandle, db.dataSource);
+    setDefaultToken((replicas[1] as ApiHandle).url, token);
   });
 
   afterAll(async () => {
@@ -65,7 +69,7 @@ describe('API hardening: rate limits and graphql-ws caps', () => {
     if (!a || !b) throw new Error('no api');
     // 10 per window in all: some spent above (graphql-ws upgrades do not count), the rest here, alternating replicas.
     const answers = [];
-    for (let i = 0; i < 12; i++) answers.push(await fetch(`${(i % 2 ? b : a).url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ plugins { id } }' }) }));
+    for (let i = 0; i < 12; i++) answers.push(await fetch(`${(i % 2 ? b : a).url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(a.url) }, body: JSON.stringify({ query: '{ plugins { id } }' }) }));
     const statuses = answers.map((r) => r.status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
     expect(statuses.slice(10)).toEqual([429, 429]);

@@ -3,13 +3,15 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
+import { ApiTokenStore, connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { ApiModule } from './api.module';
+import { authenticationMiddleware } from './auth/auth.middleware';
+import { Authenticator } from './auth/authenticator';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
 import { checkWebSocketOrigin, jsonErrorHandler, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
@@ -118,6 +120,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       logger,
     };
     const pluginModules = pluginNestModules(pluginApis, logger);
+    const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
     for (const { api, pluginId } of pluginApis) {
       const close = api.close?.bind(api);
@@ -137,6 +140,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         taskEventsPublisher,
         host: capabilities,
         pluginModules,
+        authenticator,
       }),
       {
         logger: new NestPinoLogger(logger),
@@ -146,8 +150,11 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     // Closed first: stop accepting requests and subscriptions before their connections go.
     owned.push(() => app.close());
-    // Before Nest's routes, in this order: headers on every answer, then the rate limit, then bodies.
+    // Before Nest's routes, in this order: headers on every answer; the request's principal (if
+    // its credentials are valid) and its request context; the rate limit (per token, else per
+    // address); refusing simple cross-site bodies; the GraphQL body parsers.
     securityHeaders(app);
+    app.use(authenticationMiddleware(authenticator));
     app.use(new RedisRateLimiter(redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger).middleware());
     refuseSimpleCrossSiteBodies(app);
     useBodyParsersForGraphqlOnly(app, config.BULKHEAD_MAX_GRAPHQL_BODY_BYTES);

@@ -12,3 +12,5 @@ export * from './finding-lifecycle';
 export * from './table-name';
 export * from './result-writer';
 export * from './plugin-migrations';
+export * from './api-token-store';
+export * from './audit-log-store';

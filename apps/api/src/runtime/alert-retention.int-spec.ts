@@ -1,5 +1,5 @@
 import { startApi, type ApiHandle } from '@bulkhead/api';
-import { graphqlData, httpPost, silentLogger } from '@bulkhead/api/testing';
+import { graphqlData, httpPost, silentLogger, useAdminToken } from '@bulkhead/api/testing';
 import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
@@ -28,6 +28,7 @@ describe('runtime alert retention', () => {
       host: '127.0.0.1',
       logger: silentLogger(),
     });
+    await useAdminToken(api, db.dataSource);
   });
 
   afterAll(async () => {

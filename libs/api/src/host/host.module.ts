@@ -6,6 +6,7 @@ import {
   HOST_BODY_READER,
   HOST_FINDINGS,
   HOST_LOGGER,
+  HOST_REQUEST_CONTEXT,
   HOST_TASKS,
   PLUGIN_DATABASE,
   type FindingEvents,
@@ -15,6 +16,7 @@ import {
   type HostTasks,
   type PluginDatabase,
 } from '@bulkhead/plugin-sdk/api';
+import { requestContext } from './request-context';
 
 /** The host capabilities, made outside Nest by startApi (they share its connections). */
 export interface HostCapabilities {
@@ -43,6 +45,8 @@ export class HostModule {
       { provide: HOST_BODY_READER, useValue: host.bodyReader },
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
+      // The principal of the request being served (one AsyncLocalStorage for the whole process).
+      { provide: HOST_REQUEST_CONTEXT, useValue: requestContext },
     ];
     return { module: HostModule, global: true, providers, exports: providers.map((p) => p.provide) };
   }

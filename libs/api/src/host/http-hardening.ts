@@ -1,5 +1,6 @@
 import type { Logger } from '@bulkhead/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Principal } from '@bulkhead/plugin-sdk/api';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -64,11 +65,11 @@ export interface RateLimitSettings {
 }
 
 /**
- * Who a request counts against. Today the remote address; once requests carry a Principal
- * (API tokens), its token id — change this one function.
+ * Who a request counts against: its API token (the principal the authentication middleware
+ * found), else its remote address (requests without a valid token).
  */
-export function rateLimitKey(request: IncomingMessage): string {
-  return `ip:${request.socket.remoteAddress ?? 'unknown'}`;
+export function rateLimitKey(request: IncomingMessage & { principal?: Principal }): string {
+  return request.principal ? `token:${request.principal.tokenId}` : `ip:${request.socket.remoteAddress ?? 'unknown'}`;
 }
 
 /**
