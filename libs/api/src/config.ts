@@ -33,6 +33,8 @@ export const apiConfigSchema = z.object({
   /** Requests per client per window (BULKHEAD_RATE_LIMIT_WINDOW_SECONDS), counted in Redis; 0 = no limit. */
   BULKHEAD_RATE_LIMIT: env.int(600, { min: 0 }),
   BULKHEAD_RATE_LIMIT_WINDOW_SECONDS: env.int(60, { min: 1, max: 86_400 }),
+  /** Queued or running tasks one API token may have (RATE_LIMITED above); 0 = no quota. */
+  BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN: env.int(100, { min: 0 }),
   /** Browser origins allowed to open graphql-ws connections (e.g. https://console.example.com); clients that send no Origin always may. */
   BULKHEAD_ALLOWED_ORIGINS: env.list().pipe(
     z.array(z.string().refine(isOrigin, 'each must be an origin such as https://console.example.com (scheme, host, optional port)').transform((value) => new URL(value).origin)),

@@ -6,7 +6,7 @@ import { loadApiConfig } from './config';
 import { startApi, type ApiHandle } from './start-api';
 import { authHeaders, graphql, setDefaultToken } from './testing/graphql-http';
 import { subscriptionClient } from './testing/graphql-ws';
-import { useAdminToken } from './testing/platform';
+import { createTestToken, useAdminToken } from './testing/platform';
 import { silentLogger } from './testing/silent-logger';
 
 /* Rate limits shared by replicas through Redis, and the graphql-ws subscription cap. */
@@ -80,5 +80,45 @@ describe('API hardening: rate limits and graphql-ws caps', () => {
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
     const viaHelper = await graphql(b.url, '{ plugins { id } }');
     expect(viaHelper.status).toBe(429);
+  });
+});
+
+describe('API hardening: tasks queued per token', () => {
+  let db: TestDatabase;
+  let api: ApiHandle;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('api_quota');
+    const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN: '2' });
+    api = await startApi({ config, registry: new PluginRegistry([echoPlugin]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+    await useAdminToken(api, db.dataSource);
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await db.drop();
+    const redis = createRedis(REDIS_URL, 'producer');
+    await deleteKeysWithPrefix(redis, db.schema).finally(() => redis.disconnect());
+  });
+
+  const submit = (text: string) =>
+    graphql<{ submitTask: { id: string } }>(api.url, 'mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "echo", input: $input) { id } }', { input: { text } });
+
+  it('refuses a token a third unfinished task (RATE_LIMITED naming the setting) until one finishes', async () => {
+    // No worker: tasks stay QUEUED.
+    const first = await submit('one');
+    await submit('two');
+    const third = await submit('three');
+    expect(third.errors?.[0]).toMatchObject({
+      message: 'this API token already has 2 queued or running tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); wait for some to finish',
+      extensions: { code: 'RATE_LIMITED' },
+    });
+    await graphql(api.url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: first.data?.submitTask.id });
+    const fourth = await submit('four');
+    expect(fourth.data?.submitTask.id).toBeDefined();
+    // Another token has its own quota.
+    const other = await createTestToken(db.dataSource, 'operator');
+    const otherSubmit = await graphql<{ submitTask: { id: string } }>(api.url, 'mutation { submitTask(kind: RUNTIME, type: "echo", input: {text: "five"}) { id } }', {}, { token: other.secret });
+    expect(otherSubmit.data?.submitTask.id).toBeDefined();
   });
 });

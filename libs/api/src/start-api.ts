@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
+import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -16,6 +16,7 @@ import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
 import { checkWebSocketOrigin, jsonErrorHandler, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
 import { StreamedBodyReader } from './host/body-reader';
+import { QuotaTaskSubmitter } from './host/task-quota';
 import { RedisFindingEvents } from './host/finding-events';
 import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
@@ -107,7 +108,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     owned.push(() => taskEventsSubscriber.close());
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
-    const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource), queues, logger });
+    const submitter = new QuotaTaskSubmitter(
+      { registry: options.registry, tasks: new TaskStore(dataSource), queues, logger },
+      { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
+    );
     const findingEvents = new RedisFindingEvents(queueSettings, logger);
     owned.push(() => findingEvents.close());
     const capabilities: HostCapabilities = {
