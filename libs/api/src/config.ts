@@ -39,6 +39,8 @@ export const apiConfigSchema = z.object({
   BULKHEAD_ALLOWED_ORIGINS: env.list().pipe(
     z.array(z.string().refine(isOrigin, 'each must be an origin such as https://console.example.com (scheme, host, optional port)').transform((value) => new URL(value).origin)),
   ),
+  /** Largest graphql-ws message; a bigger one closes the connection (1009). */
+  BULKHEAD_MAX_WS_MESSAGE_BYTES: env.int(64 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
   /** Subscriptions one graphql-ws connection may hold at once. */
   BULKHEAD_WS_MAX_SUBSCRIPTIONS: env.int(20, { min: 1, max: 10_000 }),
   /** Put stack traces and the messages of unexpected errors (SQL, paths) in API responses. Debugging only. */

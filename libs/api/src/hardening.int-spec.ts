@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import WebSocket from 'ws';
 import { z } from 'zod';
 import { loadApiConfig } from './config';
 import { startApi, type ApiHandle } from './start-api';
@@ -32,6 +33,7 @@ describe('API hardening: rate limits and graphql-ws caps', () => {
       BULKHEAD_RATE_LIMIT: '10',
       BULKHEAD_RATE_LIMIT_WINDOW_SECONDS: '60',
       BULKHEAD_WS_MAX_SUBSCRIPTIONS: '2',
+      BULKHEAD_MAX_WS_MESSAGE_BYTES: '4096',
     });
     const start = () => startApi({ config, registry: new PluginRegistry([echoPlugin]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
     replicas = [await start(), await start()];
@@ -62,6 +64,16 @@ describe('API hardening: rate limits and graphql-ws caps', () => {
     expect(second).toMatchObject({ status: 'fulfilled' });
     expect(third).toMatchObject({ status: 'rejected', reason: [expect.objectContaining({ message: expect.stringContaining('at most 2 are allowed (BULKHEAD_WS_MAX_SUBSCRIPTIONS)') })] });
     await ws.dispose();
+  });
+
+  it('closes a graphql-ws connection that sends a message over BULKHEAD_MAX_WS_MESSAGE_BYTES (1009)', async () => {
+    const [api] = replicas;
+    if (!api) throw new Error('no api');
+    const socket = new WebSocket(`${api.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code: number) => resolve(code)));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(8192) } }));
+    expect(await closed).toBe(1009);
   });
 
   it('counts requests per client across replicas and answers 429 RATE_LIMITED with Retry-After', async () => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
@@ -14,7 +15,7 @@ import { authenticationMiddleware } from './auth/auth.middleware';
 import { Authenticator } from './auth/authenticator';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
-import { checkWebSocketOrigin, jsonErrorHandler, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
+import { checkWebSocketOrigin, jsonErrorHandler, limitWebSocketMessages, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
 import { StreamedBodyReader } from './host/body-reader';
 import { QuotaTaskSubmitter } from './host/task-quota';
 import { RedisFindingEvents } from './host/finding-events';
@@ -166,6 +167,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // After Nest's routes and its graphql-ws upgrade listener exist.
     app.use(jsonErrorHandler(logger));
     checkWebSocketOrigin(app.getHttpServer(), config.BULKHEAD_ALLOWED_ORIGINS, logger);
+    limitWebSocketMessages(app.get(GraphQLModule).graphQlAdapter, config.BULKHEAD_MAX_WS_MESSAGE_BYTES, logger);
     await app.listen(port, host);
     const address = app.getHttpServer().address() as AddressInfo;
     const url = `http://${displayHost(address)}:${address.port}`;

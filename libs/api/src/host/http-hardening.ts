@@ -155,3 +155,18 @@ export function jsonErrorHandler(logger: Logger): (error: unknown, request: Inco
     refuse(request, response, status, message, status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
   };
 }
+
+/**
+ * The largest graphql-ws message (ws `maxPayload`; bigger closes the socket with 1009). Nest
+ * creates the WebSocketServer itself without a way to pass ws options, so the limit is set on
+ * its options object, which ws reads at every upgrade. If a Nest release moves it, this logs a
+ * warning (and the hardening test of the limit fails) instead of stopping the API.
+ */
+export function limitWebSocketMessages(graphqlAdapter: unknown, maxPayloadBytes: number, logger: Logger): void {
+  const wss = (graphqlAdapter as { _subscriptionService?: { wss?: { options?: { maxPayload?: number } } } } | undefined)?._subscriptionService?.wss;
+  if (!wss?.options) {
+    logger.warn('graphql-ws message size limit not applied: the subscription server was not found');
+    return;
+  }
+  wss.options.maxPayload = maxPayloadBytes;
+}
