@@ -3,7 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
-import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, TaskStore } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -16,6 +16,8 @@ import { graphqlContext, graphqlWsAccess } from './auth/graphql-ws-access';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
+import { formatGraphqlError, graphqlWsHooks, RequestLimitsPlugin } from './graphql/hardening';
+import { PARSE_MAX_TOKENS, type RequestLimits } from './graphql/request-limits';
 import { HealthController } from './health/health.controller';
 import { HostModule, type HostCapabilities } from './host/host.module';
 import { ReadinessService } from './health/readiness.service';
@@ -69,6 +71,14 @@ export interface ApiDependencies {
 @Module({})
 export class ApiModule {
   static forRoot(deps: ApiDependencies): DynamicModule {
+    const { config } = deps;
+    const limits: RequestLimits = {
+      maxDepth: config.BULKHEAD_GRAPHQL_MAX_DEPTH,
+      maxAliases: config.BULKHEAD_GRAPHQL_MAX_ALIASES,
+      maxCost: config.BULKHEAD_GRAPHQL_MAX_COST,
+      maxPageSize: MAX_PAGE_SIZE,
+    };
+    const limitsPlugin = new RequestLimitsPlugin(limits);
     const tokenStore = new ApiTokenStore(deps.dataSource);
     const auditLog = new AuditLogStore(deps.dataSource);
     return {
@@ -84,8 +94,18 @@ export class ApiModule {
           playground: false,
           introspection: deps.config.GRAPHQL_INTROSPECTION,
           context: graphqlContext,
-          plugins: [accessPlugin(auditLog, deps.logger)],
-          subscriptions: { 'graphql-ws': { path: '/graphql', ...graphqlWsAccess(deps.authenticator, deps.config.BULKHEAD_WS_TOKEN_RECHECK_MS) } },
+          // Refused before execution: documents over PARSE_MAX_TOKENS while parsing, the rest by the limits plugin.
+          parseOptions: { maxTokens: PARSE_MAX_TOKENS },
+          plugins: [accessPlugin(auditLog, deps.logger), limitsPlugin],
+          formatError: formatGraphqlError(config.BULKHEAD_DEBUG_ERRORS, deps.logger),
+          includeStacktraceInErrorResponses: config.BULKHEAD_DEBUG_ERRORS,
+          subscriptions: {
+            'graphql-ws': {
+              path: '/graphql',
+              ...graphqlWsAccess(deps.authenticator, deps.config.BULKHEAD_WS_TOKEN_RECHECK_MS),
+              ...graphqlWsHooks({ limits, maxSubscriptions: config.BULKHEAD_WS_MAX_SUBSCRIPTIONS, plugin: limitsPlugin }),
+            },
+          },
         }),
         HostModule.forRoot(deps.host),
         ...deps.pluginModules,

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
+import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -14,7 +15,9 @@ import { authenticationMiddleware } from './auth/auth.middleware';
 import { Authenticator } from './auth/authenticator';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
+import { checkWebSocketOrigin, jsonErrorHandler, limitWebSocketMessages, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
 import { StreamedBodyReader } from './host/body-reader';
+import { QuotaTaskSubmitter } from './host/task-quota';
 import { RedisFindingEvents } from './host/finding-events';
 import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
@@ -109,7 +112,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     owned.push(() => taskEventsSubscriber.close());
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
-    const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource), queues, logger });
+    const submitter = new QuotaTaskSubmitter(
+      { registry: options.registry, tasks: new TaskStore(dataSource), queues, logger },
+      { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
+    );
     const findingEvents = new RedisFindingEvents(queueSettings, logger);
     owned.push(() => findingEvents.close());
     const capabilities: HostCapabilities = {
@@ -152,9 +158,19 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     // Closed first: stop accepting requests and subscriptions before their connections go.
     owned.push(() => app.close());
-    // Before every route: the request's principal (if its credentials are valid) and its request context.
+    // Before Nest's routes, in this order: headers on every answer; the request's principal (if
+    // its credentials are valid) and its request context; the rate limit (per token, else per
+    // address); refusing simple cross-site bodies; the GraphQL body parsers.
+    securityHeaders(app);
     app.use(authenticationMiddleware(authenticator));
-    useBodyParsersForGraphqlOnly(app);
+    app.use(new RedisRateLimiter(redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger).middleware());
+    refuseSimpleCrossSiteBodies(app);
+    useBodyParsersForGraphqlOnly(app, config.BULKHEAD_MAX_GRAPHQL_BODY_BYTES);
+    await app.init();
+    // After Nest's routes and its graphql-ws upgrade listener exist.
+    app.use(jsonErrorHandler(logger));
+    checkWebSocketOrigin(app.getHttpServer(), config.BULKHEAD_ALLOWED_ORIGINS, logger);
+    limitWebSocketMessages(app.get(GraphQLModule).graphQlAdapter, config.BULKHEAD_MAX_WS_MESSAGE_BYTES, logger);
     await app.listen(port, host);
     const address = app.getHttpServer().address() as AddressInfo;
     const url = `http://${displayHost(address)}:${address.port}`;

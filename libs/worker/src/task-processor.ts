@@ -1,9 +1,10 @@
-import { isPermanentError, silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
+import { silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore, type UpsertedFinding } from '@bulkhead/persistence';
 import { JobName, taskUpdateOf, type FindingsPublisher, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
 import { runTask } from '@bulkhead/plugin-sdk';
 import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { DataSource } from 'typeorm';
+import { isPermanentFailure } from './permanent-failure';
 import { ProgressReporter } from './progress-reporter';
 
 export interface TaskProcessorDeps {
@@ -150,7 +151,7 @@ export class TaskProcessor {
         throw error;
       }
       const message = error instanceof Error ? error.message : String(error);
-      const permanent = isPermanentError(error);
+      const permanent = isPermanentFailure(error);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (permanent || lastAttempt) {
         const failed = await this.deps.tasks.fail(taskId, message);

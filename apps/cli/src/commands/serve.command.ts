@@ -7,7 +7,7 @@ export function registerServeCommand(program: Command, io: CliIo, done: (code: n
     .command('serve')
     .description('run the platform: GraphQL API and worker in one process (or one role of it)')
     .option('-p, --port <port>', 'API port (default: PORT or 4000)')
-    .option('--host <host>', 'API bind address (default: HOST or 0.0.0.0)')
+    .option('--host <host>', 'API bind address (default: HOST or 127.0.0.1, loopback only)')
     .option('--role <role>', `what to run: ${SERVE_ROLES.join(', ')}`, 'all')
     .addHelpText(
       'after',

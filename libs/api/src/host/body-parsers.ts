@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { jsonNestingDepth, MAX_JSON_NESTING } from '@bulkhead/plugin-sdk/api';
 import type { IncomingMessage } from 'node:http';
 
 /** The only route whose bodies the host parses: GraphQL. Every other route reads its own stream. */
@@ -22,8 +23,19 @@ function mediaType(request: IncomingMessage): string {
  * Nest would, replaces them (Nest skips a parser type already applied): same media types and
  * options as Nest's defaults, but only for /graphql; every other body is left unread.
  */
-export function useBodyParsersForGraphqlOnly(app: NestExpressApplication): void {
+export function useBodyParsersForGraphqlOnly(app: NestExpressApplication, limitBytes: number): void {
   const isGraphql = (request: IncomingMessage): boolean => routeOf(request) === PARSED_BODY_ROUTE;
-  app.useBodyParser('json', { type: (request: IncomingMessage) => isGraphql(request) && mediaType(request) === 'application/json' });
-  app.useBodyParser('urlencoded', { extended: true, type: (request: IncomingMessage) => isGraphql(request) && mediaType(request) === 'application/x-www-form-urlencoded' });
+  app.useBodyParser('json', {
+    limit: limitBytes,
+    type: (request: IncomingMessage) => isGraphql(request) && mediaType(request) === 'application/json',
+    verify: refuseDeepNesting,
+  });
+  app.useBodyParser('urlencoded', { limit: limitBytes, extended: true, depth: 8, type: (request: IncomingMessage) => isGraphql(request) && mediaType(request) === 'application/x-www-form-urlencoded' });
+}
+
+/** Variables nested deeper than MAX_JSON_NESTING are refused (400) before JSON.parse and the resolvers walk them. */
+function refuseDeepNesting(_request: IncomingMessage, _response: unknown, body: Buffer): void {
+  if (jsonNestingDepth(body, MAX_JSON_NESTING) > MAX_JSON_NESTING) {
+    throw Object.assign(new Error(`request body is nested deeper than ${MAX_JSON_NESTING} levels`), { status: 400, expose: true });
+  }
 }

@@ -48,3 +48,22 @@ export async function graphqlData<T = Record<string, unknown>>(baseUrl: string, 
   if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors ?? result)}`);
   return result.data;
 }
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** A plain HTTP POST to a route of the API (ingest endpoints, malformed GraphQL bodies), with the API's registered token unless `token` says otherwise. */
+export async function httpPost(
+  baseUrl: string,
+  path: string,
+  body: string | Uint8Array,
+  options: RequestAs & { contentType?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...authHeaders(baseUrl, options.token), ...options.headers };
+  if (options.contentType !== undefined) headers['content-type'] = options.contentType;
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}

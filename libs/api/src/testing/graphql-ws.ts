@@ -5,12 +5,22 @@ import { defaultToken, type RequestAs } from './graphql-http';
 /**
  * A graphql-ws client (the `graphql-transport-ws` protocol) for integration tests; dispose() it
  * in teardown. It authenticates in connection_init with the API's registered token (or `as.token`; null: none).
+ * `as.origin` sends an Origin header as a browser page on that site would.
  */
-export function subscriptionClient(baseUrl: string, as: RequestAs = {}): Client {
+export function subscriptionClient(baseUrl: string, as: RequestAs & { origin?: string } = {}): Client {
   const token = as.token === undefined ? defaultToken(baseUrl) : as.token;
+  const { origin } = as;
+  const webSocketImpl =
+    origin === undefined
+      ? WebSocket
+      : class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { origin });
+          }
+        };
   return createClient({
     url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
+    webSocketImpl,
     lazy: true,
     retryAttempts: 0,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},

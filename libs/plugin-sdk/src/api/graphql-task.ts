@@ -2,6 +2,7 @@ import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { PluginKind, TaskStatus } from './graphql-enums';
 import type { HostTask } from './host';
+import { LARGE_FIELD_COST } from './graphql';
 
 /**
  * The platform's `Task` GraphQL type, shared so that a plugin's types can refer to the task
@@ -51,7 +52,7 @@ export class Task {
   @Field(() => Int, { description: 'How many times a worker started the task.' })
   attempts!: number;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: "The plugin's output once SUCCEEDED (e.g. {digest, os, packageCount} for scan-image). The image a task produced is `image`." })
+  @Field(() => GraphQLJSON, { nullable: true, complexity: LARGE_FIELD_COST, description: "The plugin's output once SUCCEEDED (e.g. {digest, os, packageCount} for scan-image). The image a task produced is `image`." })
   result!: unknown;
 
   @Field()

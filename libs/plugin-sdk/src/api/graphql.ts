@@ -14,6 +14,16 @@ import type { Page } from './host';
  */
 export { GraphQLJSON, GraphQLJSONObject };
 
+/**
+ * The cost a field whose value can be megabytes (a task's result) adds to a GraphQL operation:
+ * declare it with `@Field(() => GraphQLJSON, { complexity: LARGE_FIELD_COST })`. With the host's
+ * default limit (BULKHEAD_GRAPHQL_MAX_COST=20000) one request selects at most 5 such fields, so
+ * 200 aliases of `task { result }` are refused before anything is read. Other JSON fields cost
+ * JSON_FIELD_COST, every other field 1; a field's `complexity` overrides both.
+ */
+export const LARGE_FIELD_COST = 4000;
+export const JSON_FIELD_COST = 10;
+
 @ObjectType()
 export class PageInfo {
   @Field()

@@ -8,3 +8,4 @@ export * from './graphql';
 export * from './graphql-enums';
 export * from './graphql-task';
 export * from './access';
+export * from './json-depth';

@@ -33,6 +33,18 @@ const flag = z
   .optional()
   .transform((value) => value !== undefined && ['true', '1', 'yes'].includes(value));
 
+/** A whole number within bounds; unset or blank: the fallback. */
+function count<Fallback extends number | undefined>(fallback: Fallback, min: number, max: number) {
+  return optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max))
+      .optional(),
+  ).transform((value): number | Fallback => value ?? fallback);
+}
+
 export const runtimeApiConfig = z.object({
   /** Falco rules files, comma-separated, loaded once at start-up in this order. None: ingest answers 503. */
   BULKHEAD_RUNTIME_RULES: commaList,
@@ -42,6 +54,10 @@ export const runtimeApiConfig = z.object({
   BULKHEAD_ALERT_FILE: optionalText,
   /** Print every new alert as a JSON line on stdout (Falco's stdout_output). */
   BULKHEAD_ALERT_STDOUT: flag,
+  /** Most alerts one ingest request may store; a request that would store more is refused (413). */
+  BULKHEAD_MAX_FINDINGS_PER_REQUEST: count(1000, 1, 1_000_000),
+  /** Delete runtime alerts not seen for this many days (checked hourly). Unset: keep them. */
+  BULKHEAD_ALERT_RETENTION_DAYS: count(undefined, 1, 36_500),
 });
 
 export type RuntimeApiConfig = z.output<typeof runtimeApiConfig>;

@@ -35,3 +35,4 @@ export { runtimeApiConfig, type RuntimeApiConfig } from './config';
 export { RULES_NOT_CONFIGURED, RuntimeRulesError } from './detection';
 export { ALERT_INDEXES } from './migrations/0001-alert-indexes';
 export { alertFindingFilter, alertCriteria, type AlertCriteria } from './alerts/alert-filter';
+export { AlertRetention } from './alerts/alert-retention';

@@ -3,13 +3,14 @@ import type { TaskLogger } from '@bulkhead/plugin-sdk';
 import { HOST_FINDINGS, type HostFindings } from '@bulkhead/plugin-sdk/api';
 import type { AlertOutput } from '../alerts/outputs';
 import { AlertRecorder } from './alerts/alert-recorder';
+import { AlertRetention } from './alerts/alert-retention';
 import { AlertResolver } from './alerts/alert.resolver';
 import { AlertService } from './alerts/alert.service';
 import type { RuntimeApiConfig } from './config';
 import { loadRuntimeDetection } from './detection';
 import { RuntimeIngestController } from './ingest/ingest.controller';
 import { RuntimeIngestService } from './ingest/ingest.service';
-import { ALERT_RECORDER, RUNTIME_DETECTION } from './tokens';
+import { ALERT_RECORDER, RUNTIME_API_CONFIG, RUNTIME_DETECTION } from './tokens';
 
 export interface RuntimeModuleOptions {
   config: RuntimeApiConfig;
@@ -31,6 +32,7 @@ export class RuntimeApiModule {
       module: RuntimeApiModule,
       controllers: [RuntimeIngestController],
       providers: [
+        { provide: RUNTIME_API_CONFIG, useValue: options.config },
         { provide: RUNTIME_DETECTION, useFactory: () => loadRuntimeDetection(options.config, options.logger) },
         {
           provide: ALERT_RECORDER,
@@ -40,6 +42,7 @@ export class RuntimeApiModule {
         AlertService,
         AlertResolver,
         RuntimeIngestService,
+        AlertRetention,
       ],
     };
   }

@@ -1,8 +1,12 @@
 import { Controller, Post, Req, Res } from '@nestjs/common';
 import { IngestRoute, RequireRole } from '@bulkhead/plugin-sdk/api';
 import type { IncomingMessage } from 'node:http';
-import type { IngestResponse } from './ingest-response';
+import { unsupportedMediaType, type IngestResponse } from './ingest-response';
 import { RuntimeIngestService } from './ingest.service';
+
+/** What each route documents: kube-apiserver and Falco send JSON; event streams JSON lines. */
+const JSON_TYPES = ['application/json'];
+const EVENT_STREAM_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/json'];
 
 /** The Express response methods used here (the workspace has no @types/express). */
 interface JsonResponse {
@@ -26,23 +30,29 @@ export class RuntimeIngestController {
 
   @Post('k8s-audit')
   k8sAudit(@Req() request: IncomingMessage, @Res({ passthrough: true }) response: JsonResponse): Promise<Record<string, unknown>> {
-    return this.answer(request, response, () => this.ingest.k8sAudit(request));
+    return this.answer(request, response, () => this.ingest.k8sAudit(request), { accepted: JSON_TYPES });
   }
 
   @Post('events')
   events(@Req() request: IncomingMessage, @Res({ passthrough: true }) response: JsonResponse): Promise<Record<string, unknown>> {
     // A stream of any length: the limit applies per line, not to the body.
-    return this.answer(request, response, () => this.ingest.events(request), { streamed: true });
+    return this.answer(request, response, () => this.ingest.events(request), { streamed: true, accepted: EVENT_STREAM_TYPES });
   }
 
   @Post('falco-alerts')
   falcoAlerts(@Req() request: IncomingMessage, @Res({ passthrough: true }) response: JsonResponse): Promise<Record<string, unknown>> {
-    return this.answer(request, response, () => this.ingest.falcoAlerts(request));
+    return this.answer(request, response, () => this.ingest.falcoAlerts(request), { accepted: JSON_TYPES });
   }
 
-  private async answer(request: IncomingMessage, response: JsonResponse, handle: () => Promise<IngestResponse>, options: { streamed?: boolean } = {}): Promise<Record<string, unknown>> {
-    const result = (!options.streamed && this.ingest.declaredTooLarge(request)) || (await handle());
-    if (result.status === 413) {
+  private async answer(
+    request: IncomingMessage,
+    response: JsonResponse,
+    handle: () => Promise<IngestResponse>,
+    options: { streamed?: boolean; accepted: readonly string[] },
+  ): Promise<Record<string, unknown>> {
+    const result =
+      unsupportedMediaType(request.headers['content-type'], options.accepted) ?? ((!options.streamed && this.ingest.declaredTooLarge(request)) || (await handle()));
+    if (result.status === 413 || result.status === 415) {
       // The unread rest of the body is discarded by Node as it arrives (never buffered); closing
       // the connection afterwards stops a sender that keeps going.
       response.setHeader('connection', 'close');

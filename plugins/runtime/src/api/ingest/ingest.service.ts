@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HOST_ARTIFACTS, HOST_BODY_READER, type HostArtifacts, type HostBodyReader, type HostRequest } from '@bulkhead/plugin-sdk/api';
+import { HOST_ARTIFACTS, HOST_BODY_READER, jsonNestingDepth, MAX_JSON_NESTING, type HostArtifacts, type HostBodyReader, type HostRequest } from '@bulkhead/plugin-sdk/api';
 import { parseFalcoAlert, type FalcoAlert } from '../../alerts/alert';
 import { AuditWebhookHandler } from '../../audit-webhook';
 import { detectDrift } from '../../drift';
@@ -9,8 +9,9 @@ import type { SyscallEvent } from '../../fields/syscall';
 import { AlertRecorder, type RaisedAlert } from '../alerts/alert-recorder';
 import type { RuntimeDetection } from '../detection';
 import { ImageInventoryCache } from '../drift/image-inventory-cache';
-import { ALERT_RECORDER, RUNTIME_DETECTION } from '../tokens';
-import { notConfigured, Samples, tooLarge, type IngestResponse } from './ingest-response';
+import { ALERT_RECORDER, RUNTIME_API_CONFIG, RUNTIME_DETECTION } from '../tokens';
+import type { RuntimeApiConfig } from '../config';
+import { notConfigured, Samples, tooDeep, tooLarge, tooManyFindings, type IngestResponse } from './ingest-response';
 
 /** Alerts stored per batch while a stream is read: memory stays flat, INSERTs stay few. */
 const ALERT_BATCH = 500;
@@ -26,13 +27,17 @@ export class RuntimeIngestService {
   private readonly evaluator: EventEvaluator | undefined;
   /** Executables of scanned images by digest, for drift detection; bounded, refreshed after a while (a rescan may change them). */
   private readonly inventories: ImageInventoryCache;
+  /** Alerts one request may store (BULKHEAD_MAX_FINDINGS_PER_REQUEST). */
+  private readonly maxFindings: number;
 
   constructor(
     @Inject(RUNTIME_DETECTION) private readonly detection: RuntimeDetection | null,
     @Inject(ALERT_RECORDER) private readonly recorder: AlertRecorder,
     @Inject(HOST_BODY_READER) private readonly bodies: HostBodyReader,
     @Inject(HOST_ARTIFACTS) artifacts: HostArtifacts,
+    @Inject(RUNTIME_API_CONFIG) config: RuntimeApiConfig,
   ) {
+    this.maxFindings = config.BULKHEAD_MAX_FINDINGS_PER_REQUEST;
     this.inventories = new ImageInventoryCache(artifacts);
     if (detection) {
       this.auditHandler = new AuditWebhookHandler({ engine: detection.engine, maxBodyBytes: bodies.limit, hostname: detection.hostname });
@@ -44,12 +49,13 @@ export class RuntimeIngestService {
   async k8sAudit(request: HostRequest): Promise<IngestResponse> {
     const handler = this.auditHandler;
     if (!handler) return notConfigured();
-    const body = await this.readAll(request);
+    const body = await this.readJson(request);
     if ('status' in body) return body;
     const result = handler.handle(body);
     const malformed = new Samples();
     for (const m of result.malformed) malformed.add(m.where, m.reason);
     if (result.status === 400) return { status: 400, body: { error: result.error ?? 'not a Kubernetes audit EventList', malformed: malformed.items } };
+    if (result.alerts.length > this.maxFindings) return tooManyFindings(result.alerts.length, this.maxFindings);
     const stored = await this.recorder.record(result.alerts.map((alert) => ({ alert })));
     return { status: 200, body: { events: result.events, alerts: result.alerts.length, stored: stored.length, malformed: malformed.count, malformedSamples: malformed.items } };
   }
@@ -67,6 +73,7 @@ export class RuntimeIngestService {
     let alerts = 0;
     let stored = 0;
     let batch: RaisedAlert[] = [];
+    let refused = false;
     const flush = async (): Promise<void> => {
       const taken = batch;
       batch = [];
@@ -76,6 +83,10 @@ export class RuntimeIngestService {
       const where = `line ${line.number}`;
       if (!('text' in line)) {
         malformed.add(where, `longer than ${limit} bytes (BULKHEAD_MAX_EVENT_BODY_BYTES)`);
+        continue;
+      }
+      if (jsonNestingDepth(line.text, MAX_JSON_NESTING) > MAX_JSON_NESTING) {
+        malformed.add(where, `nested deeper than ${MAX_JSON_NESTING} levels`);
         continue;
       }
       for (const item of parseEventLine(line.text, where)) {
@@ -94,7 +105,18 @@ export class RuntimeIngestService {
           batch.push({ alert: drift, event: item.event });
         }
       }
+      if (alerts > this.maxFindings) {
+        // Stop reading: what was stored stays, the rest of the stream is not read.
+        refused = true;
+        break;
+      }
       if (batch.length >= ALERT_BATCH) await flush();
+    }
+    if (refused) {
+      batch = batch.slice(0, Math.max(0, this.maxFindings - (alerts - batch.length)));
+      await flush();
+      const answer = tooManyFindings(`more than ${this.maxFindings}`, this.maxFindings);
+      return { status: 413, body: { ...answer.body, events, stored, malformed: malformed.count, malformedSamples: malformed.items } };
     }
     await flush();
     return { status: 200, body: { events, alerts, stored, malformed: malformed.count, malformedSamples: malformed.items } };
@@ -116,7 +138,7 @@ export class RuntimeIngestService {
    * or an array. Invalid alerts in an array are counted and skipped; a single invalid one is 400.
    */
   async falcoAlerts(request: HostRequest): Promise<IngestResponse> {
-    const body = await this.readAll(request);
+    const body = await this.readJson(request);
     if ('status' in body) return body;
     let value: unknown;
     try {
@@ -129,6 +151,7 @@ export class RuntimeIngestService {
       return { status: 400, body: { error: 'body must be a Falco alert object or an array of them' } };
     }
     const items = single ? [value] : (value as unknown[]);
+    if (items.length > this.maxFindings) return tooManyFindings(items.length, this.maxFindings);
     const rejected = new Samples();
     const valid: RaisedAlert[] = [];
     items.forEach((item, i) => {
@@ -145,6 +168,13 @@ export class RuntimeIngestService {
   declaredTooLarge(request: HostRequest): IngestResponse | undefined {
     if (!this.bodies.declaredTooLarge(request)) return undefined;
     return tooLarge(`request body of ${String(request.headers['content-length'])} bytes exceeds the limit of ${this.bodies.limit} bytes`);
+  }
+
+  /** The whole body within the host's limit and MAX_JSON_NESTING (a JSON body), or the 413 / 400 answer. */
+  private async readJson(request: HostRequest): Promise<Buffer | IngestResponse> {
+    const body = await this.readAll(request);
+    if (Buffer.isBuffer(body) && jsonNestingDepth(body, MAX_JSON_NESTING) > MAX_JSON_NESTING) return tooDeep('body', MAX_JSON_NESTING);
+    return body;
   }
 
   /** The whole body within the host's limit, or the 413 answer. */

@@ -1,0 +1,172 @@
+import type { Logger } from '@bulkhead/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Principal } from '@bulkhead/plugin-sdk/api';
+import type { Redis } from 'ioredis';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+type Next = (error?: unknown) => void;
+type Middleware = (request: IncomingMessage, response: ServerResponse, next: Next) => void;
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+/** JSON for a refused request: GraphQL's error shape on /graphql, `{ error }` on plugin routes. */
+function refuse(request: IncomingMessage, response: ServerResponse, status: number, message: string, code: string): void {
+  const graphql = pathOf(request).replace(/\/$/, '') === '/graphql';
+  const body = graphql ? { errors: [{ message, extensions: { code } }] } : { error: message, code };
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(body));
+}
+
+/** Standard headers for an API that serves no pages to frame or sniff; no X-Powered-By. */
+export function securityHeaders(app: NestExpressApplication): void {
+  app.disable('x-powered-by');
+  app.use(((_request, response, next) => {
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('X-Frame-Options', 'DENY');
+    response.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+    response.setHeader('Referrer-Policy', 'no-referrer');
+    response.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    next();
+  }) satisfies Middleware);
+}
+
+/** Content types a browser may send cross-site without a CORS preflight ("simple" requests). */
+const SIMPLE_CONTENT_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', '']);
+
+/**
+ * Plain HTTP routes (every route but /graphql, which has its own parsers) take no body a web page
+ * could send cross-site without a preflight: POST, PUT, PATCH and DELETE with a simple content type
+ * (text/plain, form encodings, or none) are refused 415 before the route runs.
+ */
+export function refuseSimpleCrossSiteBodies(app: NestExpressApplication): void {
+  app.use(((request, response, next) => {
+    const method = request.method ?? 'GET';
+    if (['GET', 'HEAD', 'OPTIONS'].includes(method) || pathOf(request).replace(/\/$/, '') === '/graphql') return next();
+    const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (!SIMPLE_CONTENT_TYPES.has(type)) return next();
+    response.setHeader('connection', 'close');
+    refuse(request, response, 415, `content type ${type ? `"${type}"` : '(none)'} is not accepted here; send the documented one (e.g. application/json)`, 'UNSUPPORTED_MEDIA_TYPE');
+    request.resume();
+  }) satisfies Middleware);
+}
+
+export interface RateLimitSettings {
+  /** Requests per window per client; 0 turns limiting off. */
+  requests: number;
+  windowSeconds: number;
+  /** Redis key prefix (the installation's BULKHEAD_QUEUE_PREFIX), so replicas share counters. */
+  prefix: string;
+}
+
+/**
+ * Who a request counts against: its API token (the principal the authentication middleware
+ * found), else its remote address (requests without a valid token).
+ */
+export function rateLimitKey(request: IncomingMessage & { principal?: Principal }): string {
+  return request.principal ? `token:${request.principal.tokenId}` : `ip:${request.socket.remoteAddress ?? 'unknown'}`;
+}
+
+/**
+ * A fixed-window counter per client in Redis (INCR + PEXPIRE), shared by every API replica.
+ * Over the limit: 429 with Retry-After (RATE_LIMITED). If Redis does not answer, requests pass
+ * (readiness reports Redis; refusing everything would turn a Redis outage into an API outage).
+ */
+export class RedisRateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly settings: RateLimitSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Seconds until the window ends when over the limit, else undefined. */
+  async take(key: string): Promise<number | undefined> {
+    const windowMs = this.settings.windowSeconds * 1000;
+    const window = Math.floor(Date.now() / windowMs);
+    const redisKey = `${this.settings.prefix}:ratelimit:${key}:${window}`;
+    const [[, count]] = (await this.redis.multi().incr(redisKey).pexpire(redisKey, windowMs).exec()) as [[Error | null, number]];
+    if (count <= this.settings.requests) return undefined;
+    return Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
+  }
+
+  /** Express middleware; health probes are not counted. */
+  middleware(): Middleware {
+    return (request, response, next) => {
+      if (this.settings.requests === 0 || ['/healthz', '/readyz'].includes(pathOf(request))) return next();
+      this.take(rateLimitKey(request)).then(
+        (retryAfter) => {
+          if (retryAfter === undefined) return next();
+          response.setHeader('Retry-After', String(retryAfter));
+          refuse(request, response, 429, `rate limit of ${this.settings.requests} requests per ${this.settings.windowSeconds} s exceeded; retry in ${retryAfter} s (BULKHEAD_RATE_LIMIT)`, 'RATE_LIMITED');
+        },
+        (error: unknown) => {
+          this.logger.warn({ err: (error as Error).message }, 'rate limiter: redis did not answer; request let through');
+          next();
+        },
+      );
+    };
+  }
+}
+
+/**
+ * Origin check for WebSocket upgrades (graphql-ws): a browser always sends Origin, so a page on
+ * another site is refused (403) before the handshake; clients that send none (CLI, scripts,
+ * other services) are not browsers and pass. Allowed: only those in BULKHEAD_ALLOWED_ORIGINS
+ * (not "the same host", which a DNS-rebinding page can fake). Wraps the upgrade listeners Nest
+ * registered.
+ */
+export function checkWebSocketOrigin(server: Server, allowedOrigins: readonly string[], logger: Logger): void {
+  const listeners = server.listeners('upgrade') as ((request: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const origin = request.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, allowedOrigins)) {
+      logger.warn({ origin }, 'websocket upgrade from a foreign origin refused');
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\norigin not allowed (BULKHEAD_ALLOWED_ORIGINS)\n');
+      return;
+    }
+    for (const listener of listeners) listener(request, socket, head);
+  });
+}
+
+export function originAllowed(origin: string, allowed: readonly string[]): boolean {
+  try {
+    return allowed.includes(new URL(origin).origin);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Last error handler: body parser failures (malformed or nested JSON, a body over the limit) get
+ * their 4xx status and a one-line JSON message, never Express's HTML page with a stack trace.
+ */
+export function jsonErrorHandler(logger: Logger): (error: unknown, request: IncomingMessage, response: ServerResponse, next: Next) => void {
+  return (error, request, response, next) => {
+    if (response.headersSent) return next(error);
+    const status = (error as { status?: number }).status ?? 500;
+    if (status >= 500) logger.error({ err: (error as Error).message }, 'http request failed');
+    const message = status >= 500 ? 'Internal server error' : (error as { expose?: boolean }).expose === false ? 'Bad request' : (error as Error).message;
+    refuse(request, response, status, message, status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+  };
+}
+
+/**
+ * The largest graphql-ws message (ws `maxPayload`; bigger closes the socket with 1009). Nest
+ * creates the WebSocketServer itself without a way to pass ws options, so the limit is set on
+ * its options object, which ws reads at every upgrade. If a Nest release moves it, this logs a
+ * warning (and the hardening test of the limit fails) instead of stopping the API.
+ */
+export function limitWebSocketMessages(graphqlAdapter: unknown, maxPayloadBytes: number, logger: Logger): void {
+  const wss = (graphqlAdapter as { _subscriptionService?: { wss?: { options?: { maxPayload?: number } } } } | undefined)?._subscriptionService?.wss;
+  if (!wss?.options) {
+    logger.warn('graphql-ws message size limit not applied: the subscription server was not found');
+    return;
+  }
+  wss.options.maxPayload = maxPayloadBytes;
+}
