@@ -11,7 +11,7 @@ import {
   parseRaisedFinding,
   TaskEventsPublisher,
   TaskQueues,
-  TaskSubmitter,
+  ServerInputPolicy, TaskSubmitter,
   taskUpdateOf,
 } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   prefix = testPrefix('worker-pubsub');
   tasks = new TaskStore(db.dataSource);
   queues = new TaskQueues({ redisUrl: REDIS_URL, prefix });
-  submitter = new TaskSubmitter({ registry, tasks, queues });
+  submitter = new TaskSubmitter({ registry, tasks, queues, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }) });
   events = new TaskEventsPublisher({ redisUrl: REDIS_URL, prefix });
   host = await startWorker({
     registry,

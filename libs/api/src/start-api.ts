@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
+import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, ServerInputPolicy, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -39,6 +39,8 @@ export interface StartApiOptions {
   port?: number;
   /** Override config HOST. */
   host?: string;
+  /** What task inputs may reach on this server; default: BULKHEAD_ALLOWED_PATHS and BULKHEAD_ENABLE_... from `env`. */
+  inputs?: ServerInputPolicy;
   logger?: Logger;
   /**
    * An initialised, migrated data source to share (e.g. with the worker in `bulkhead serve`).
@@ -104,7 +106,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     owned.push(() => taskEventsSubscriber.close());
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
-    const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource), queues, logger });
+    const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource), queues, inputs: options.inputs ?? ServerInputPolicy.fromEnv(options.env ?? process.env), logger });
     const findingEvents = new RedisFindingEvents(queueSettings, logger);
     owned.push(() => findingEvents.close());
     const capabilities: HostCapabilities = {

@@ -76,6 +76,12 @@ export const evaluateEventsTask = defineTask({
   type: 'evaluate-events',
   description: 'Evaluates syscall and Kubernetes audit events against Falco rules and emits a runtime finding per alert.',
   input: evaluateEventsInput,
+  serverInputs: (input) => ({
+    paths: [
+      ...input.rules.files.map((p, i) => ({ field: `rules.files.${i}`, path: p })),
+      ...input.events.files.map((p, i) => ({ field: `events.files.${i}`, path: p })),
+    ],
+  }),
   async run(input, ctx) {
     const loaded = await loadRulesFrom({ files: input.rules.files, inline: input.rules.inline });
     for (const w of loaded.warnings) ctx.logger.debug({ warning: formatDiagnostic(w) }, 'rules warning');
@@ -113,6 +119,7 @@ export const ingestFalcoAlertsTask = defineTask({
   type: 'ingest-falco-alerts',
   description: 'Validates alerts from Falco sensors (Falco JSON output, as falcosidekick receives them) and stores them as runtime findings.',
   input: ingestAlertsInput,
+  serverInputs: (input) => ({ paths: input.files.map((p, i) => ({ field: `files.${i}`, path: p })) }),
   async run(input, ctx) {
     const batcher = new FindingBatcher(ctx);
     const rejected: string[] = [];

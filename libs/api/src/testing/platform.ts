@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, ServerInputPolicy } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import type { Client } from 'graphql-ws';
 import { loadApiConfig } from '../config';
@@ -31,12 +31,19 @@ export async function startTestPlatform(options: {
   plugins?: readonly ApiPluginPackage[];
   kinds: PluginKind[];
   shutdownGraceMs?: number;
+  /**
+   * The server's input policy, shared by the API and the worker. Default: every existing path
+   * allowed (suites about other features scan fixtures anywhere); confinement tests pass theirs.
+   */
+  inputs?: ServerInputPolicy;
 }): Promise<TestPlatform> {
   const db = await createTestDatabase(options.label);
   const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-  const api = await startApi({ config, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  const inputs = options.inputs ?? new ServerInputPolicy({ allowedPaths: ['/'] });
+  const api = await startApi({ config, inputs, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
   const worker = await startWorker({
     registry: options.registry,
+    inputs,
     database: { dataSource: db.dataSource },
     redisUrl: REDIS_URL,
     queuePrefix: db.schema,

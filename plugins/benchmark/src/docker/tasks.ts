@@ -27,6 +27,7 @@ export const dockerfileTask = defineTask({
   type: DOCKERFILE_TASK,
   description: 'Check a Dockerfile against hadolint rules and the CIS Docker Benchmark image section',
   input: dockerfileInput,
+  serverInputs: (input) => ({ paths: [{ field: 'path', path: input.path }] }),
   async run(input, ctx): Promise<BenchmarkReport> {
     const report = checkDockerfile(await readInputFile(input.path, 'Dockerfile'), input.path);
     await ctx.emit.findings(toFindings(report.results));
@@ -53,6 +54,7 @@ export const imageConfigTask = defineTask({
   type: IMAGE_CONFIG_TASK,
   description: 'Check an image (config and final file system) against the CIS Docker Benchmark image section and Dockle checkpoints',
   input: imageConfigInput,
+  serverInputs: (input) => ({ paths: input.configPath !== undefined ? [{ field: 'configPath', path: input.configPath }] : [] }),
   async run(input, ctx): Promise<BenchmarkReport> {
     const options = {
       ...(input.imageName ? { reference: input.imageName } : {}),
@@ -74,6 +76,7 @@ export const containerConfigTask = defineTask({
   type: CONTAINER_CONFIG_TASK,
   description: 'Check container runtime settings (docker inspect JSON or OCI runtime config.json) against CIS Docker Benchmark section 5',
   input: containerConfigInput,
+  serverInputs: (input) => ({ paths: [{ field: 'path', path: input.path }] }),
   async run(input, ctx): Promise<BenchmarkReport> {
     const report = checkContainers(parseContainerConfig(await readInputFile(input.path, 'container config'), input.path));
     await ctx.emit.findings(toFindings(report.results));
