@@ -63,9 +63,10 @@ export class TaskSubmitter {
   async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
     const { plugin, definition } = this.deps.registry.requireTask(request.kind, request.type);
     const input = parseTaskInput(definition, request.input);
-    await this.deps.inputs.check(definition, input);
     const labels = parseTaskLabels(request.labels);
     const parentTaskId = await this.requireParent(request.parentTaskId);
+    // Last of the checks (it touches the file system), still before anything is written.
+    await this.deps.inputs.check(definition, input);
     // Labels and parent join the identity only when given, so plain requests keep their keys.
     const extra = Object.keys(labels).length > 0 || parentTaskId ? stableStringify({ labels, parentTaskId }) : '';
     const dedupKey =
