@@ -55,7 +55,7 @@ beforeAll(async () => {
     label: 'api_confine',
     registry: registryOf(plugins),
     plugins,
-    kinds: ['benchmark', 'scanner'],
+    kinds: ['benchmark', 'scanner', 'runtime'],
     inputs: new ServerInputPolicy({ allowedPaths: [allowed], settings }),
   });
   ({ api } = platform);
@@ -112,6 +112,13 @@ describe('confined server-side inputs over the API', () => {
     const { submitTask } = await graphqlData<{ submitTask: { id: string } }>(api.url, SUBMIT, { input: { benchmark: 'cis-test', root, targets: ['node'] } });
     expect(await statusOf(submitTask.id)).toEqual({ status: 'SUCCEEDED', error: null });
     expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+  });
+
+  it('refuses runtime rules from clients (the worker uses the operator\'s BULKHEAD_RUNTIME_RULES) and event files outside the allowed folders', async () => {
+    const evaluate = 'mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "evaluate-events", input: $input) { id } }';
+    await refused(evaluate, { input: { rules: { inline: '- macro: m\n  condition: evt.type = x\n' }, events: { inline: [{}] } } }, /^rules: not accepted from clients on a server/);
+    await refused(evaluate, { input: { rules: { files: [path.join(allowed, 'pod.yaml')] }, events: { inline: [{}] } } }, /^rules: not accepted from clients/);
+    await refused(evaluate, { input: { events: { files: ['/etc/shadow'] } } }, /^events\.files\.0: "\/etc\/shadow" is outside/);
   });
 
   it('runs node benchmarks only where the operator turned them on', async () => {
