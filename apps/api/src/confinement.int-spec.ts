@@ -92,6 +92,11 @@ describe('confined server-side inputs over the API', () => {
   it('refuses rootfs:/, /etc and a path reached through a symlink out of the allowed folder; accepts one inside', async () => {
     await refused('mutation($s: String!) { scanImage(source: $s) { id } }', { s: 'rootfs:/' }, /source: "\/" is outside the folders this server allows \(BULKHEAD_ALLOWED_PATHS\)/);
     await refused(RUN, { target: '/etc', profile: 'k8s-rbac' }, /paths\.0: "\/etc" is outside/);
+    const image = 'mutation($input: JSON!) { submitTask(kind: BENCHMARK, type: "image-config", input: $input) { id } }';
+    await refused(image, { input: { reference: 'rootfs:/' } }, /^reference: "\/" is outside/);
+    await refused(image, { input: { configPath: '/etc/shadow' } }, /^configPath: "\/etc\/shadow" is outside/);
+    const dockerfile = 'mutation($input: JSON!) { submitTask(kind: BENCHMARK, type: "dockerfile", input: $input) { id } }';
+    await refused(dockerfile, { input: { path: path.join(allowed, 'link', 'pod.yaml') } }, /^path: .* leads \(through a symbolic link\) outside/);
     await refused(RUN, { target: path.join(allowed, 'link', 'pod.yaml'), profile: 'pss-baseline' }, /leads \(through a symbolic link\) outside/);
     await refused(RUN, { target: path.join(allowed, '..', 'outside', 'pod.yaml'), profile: 'pss-baseline' }, /is outside/);
     const { runBenchmark } = await graphqlData<{ runBenchmark: { id: string } }>(api.url, RUN, { target: path.join(allowed, 'pod.yaml'), profile: 'pss-baseline' });

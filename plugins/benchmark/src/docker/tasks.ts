@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseImageReference } from '@bulkhead/oci';
 import { BadInputError, defineTask } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
 import type { BenchmarkReport } from '../report';
@@ -11,6 +12,13 @@ import { checkImageConfig, checkImageReference } from './image-scan';
 export const DOCKERFILE_TASK = 'dockerfile';
 export const IMAGE_CONFIG_TASK = 'image-config';
 export const CONTAINER_CONFIG_TASK = 'container-config';
+
+/** The server-side file or folder an image reference (`oci:<dir>`, `docker-archive:<file>`, `rootfs:<dir>`) opens. */
+function imageReferencePaths(reference: string | undefined): { field: string; path: string }[] {
+  if (reference === undefined) return [];
+  const source = parseImageReference(reference);
+  return [{ field: 'reference', path: source.kind === 'docker-archive' ? source.file : source.dir }];
+}
 
 export async function readInputFile(file: string, what: string): Promise<string> {
   try {
@@ -54,7 +62,7 @@ export const imageConfigTask = defineTask({
   type: IMAGE_CONFIG_TASK,
   description: 'Check an image (config and final file system) against the CIS Docker Benchmark image section and Dockle checkpoints',
   input: imageConfigInput,
-  serverInputs: (input) => ({ paths: input.configPath !== undefined ? [{ field: 'configPath', path: input.configPath }] : [] }),
+  serverInputs: (input) => ({ paths: [...(input.configPath !== undefined ? [{ field: 'configPath', path: input.configPath }] : []), ...imageReferencePaths(input.reference)] }),
   async run(input, ctx): Promise<BenchmarkReport> {
     const options = {
       ...(input.imageName ? { reference: input.imageName } : {}),
