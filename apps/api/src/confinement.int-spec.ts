@@ -2,7 +2,8 @@ import type { ApiHandle } from '@bulkhead/api';
 import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { ServerInputPolicy } from '@bulkhead/queue';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { startWorker } from '@bulkhead/worker';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -27,6 +28,9 @@ function plantCfg(dir: string, audit: string): string {
   return cfgDir;
 }
 
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+let policy: ServerInputPolicy;
+let registry: ReturnType<typeof registryOf>;
 let platform: TestPlatform;
 let api: ApiHandle;
 let dir = '';
@@ -53,10 +57,11 @@ beforeAll(async () => {
   const plugins = builtinPluginPackages();
   platform = await startTestPlatform({
     label: 'api_confine',
-    registry: registryOf(plugins),
+    registry: (registry = registryOf(plugins)),
     plugins,
-    kinds: ['benchmark', 'scanner', 'runtime'],
-    inputs: new ServerInputPolicy({ allowedPaths: [allowed], settings }),
+    // No runtime worker here: runtime tasks stay queued until a test starts one.
+    kinds: ['benchmark', 'scanner'],
+    inputs: (policy = new ServerInputPolicy({ allowedPaths: [allowed], settings })),
   });
   ({ api } = platform);
 });
@@ -124,6 +129,27 @@ describe('confined server-side inputs over the API', () => {
     await refused(evaluate, { input: { rules: { inline: '- macro: m\n  condition: evt.type = x\n' }, events: { inline: [{}] } } }, /^rules: not accepted from clients on a server/);
     await refused(evaluate, { input: { rules: { files: [path.join(allowed, 'pod.yaml')] }, events: { inline: [{}] } } }, /^rules: not accepted from clients/);
     await refused(evaluate, { input: { events: { files: ['/etc/shadow'] } } }, /^events\.files\.0: "\/etc\/shadow" is outside/);
+  });
+
+  it('the worker checks again when it runs: a folder swapped for a link out of the allowed folder after submit fails the task, unread', async () => {
+    const events = path.join(allowed, 'events');
+    mkdirSync(events);
+    writeFileSync(path.join(events, 'e.jsonl'), '{}\n');
+    writeFileSync(path.join(outside, 'e.jsonl'), '{}\n');
+    const { submitTask } = await graphqlData<{ submitTask: { id: string } }>(api.url, 'mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "evaluate-events", input: $input) { id } }', {
+      input: { events: { files: [path.join(events, 'e.jsonl')] } },
+    });
+    // Between submit and run, the folder becomes a link to a folder outside.
+    renameSync(events, path.join(dir, 'events-moved'));
+    symlinkSync(outside, events);
+    const worker = await startWorker({ registry, inputs: policy, database: { dataSource: platform.db.dataSource }, redisUrl: REDIS_URL, queuePrefix: platform.db.schema, kinds: ['runtime'], shutdownGraceMs: 2_000 });
+    try {
+      const task = await statusOf(submitTask.id);
+      expect(task.status).toBe('FAILED');
+      expect(task.error).toMatch(/^events\.files\.0: ".*e\.jsonl" leads \(through a symbolic link\) outside the folders this server allows/);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('runs node benchmarks only where the operator turned them on', async () => {
