@@ -47,9 +47,8 @@ export class ServerInputPolicy {
         throw new BadInputError(`task ${definition.type} is turned off on this server; the operator can turn it on with ${reach.requiresSetting}=true`);
       }
     }
-    for (const field of reach.trustedFields ?? []) {
-      throw new BadInputError(`${field}: not accepted from clients on a server; this task uses the folder the operator configured`);
-    }
+    const [trusted] = reach.trustedFields ?? [];
+    if (trusted !== undefined) throw new BadInputError(`${trusted}: not accepted from clients on a server; this task uses what the operator configured instead`);
     for (const { field, path: value } of reach.paths ?? []) await this.checkPath(field, value);
   }
 
