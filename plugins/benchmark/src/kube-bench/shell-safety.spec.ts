@@ -9,7 +9,7 @@ import { runKubeBench } from './run-benchmark';
  * A kube-bench cfg folder with one benchmark whose audits name a node path literally and through
  * a `$kubeletconf` substitution: under --root both point into the root folder.
  */
-export function plantCfg(dir: string, audit = 'stat -c %a /etc/kubernetes/kubelet.conf; cat $kubeletconf'): string {
+function plantCfg(dir: string, audit = 'stat -c %a /etc/kubernetes/kubelet.conf; cat $kubeletconf'): string {
   const cfgDir = path.join(dir, 'cfg');
   mkdirSync(path.join(cfgDir, 'cis-test'), { recursive: true });
   writeFileSync(
