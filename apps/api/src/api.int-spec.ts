@@ -5,7 +5,7 @@ import { authHeaders, useAdminToken } from '@bulkhead/api/testing';
 import { createLogger } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, ServerInputPolicy } from '@bulkhead/queue';
 import { describeWithMinbase, testImages } from '@bulkhead/testing';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { createClient, type Client } from 'graphql-ws';
@@ -57,7 +57,7 @@ describeWithMinbase('API + worker end to end', () => {
     db = await createTestDatabase('api_e2e');
     registry = new PluginRegistry(builtinPlugins());
     const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-    api = await startApi({ config, registry, port: 0, host: '127.0.0.1', logger });
+    api = await startApi({ config, registry, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }), port: 0, host: '127.0.0.1', logger });
     const token = await useAdminToken(api, db.dataSource);
     ws = createClient({ url: `${api.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
   });
@@ -123,7 +123,7 @@ describeWithMinbase('API + worker end to end', () => {
       );
     });
     await waitFor(() => updates.length > 0, 10_000, 'the first (current-state) update');
-    worker = await startWorker({ registry, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['scanner'], shutdownGraceMs: 5_000, logger });
+    worker = await startWorker({ registry, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }), database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['scanner'], shutdownGraceMs: 5_000, logger });
     await completed;
 
     expect(updates[0]).toMatchObject({ status: 'QUEUED', finished: false });

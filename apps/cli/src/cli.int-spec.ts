@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
@@ -41,7 +43,9 @@ describe('bulkhead serve + scan --server', () => {
   beforeAll(async () => {
     db = await createTestDatabase('cli_serve');
     dbEnv = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema };
-    const env = { ...process.env, ...dbEnv, REDIS_URL, BULKHEAD_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
+    // The server reads only the test images and this machine's temp folder.
+    const allowed = [process.env['BULKHEAD_TEST_IMAGES'] ?? path.join(repoRoot, 'tmp/test-images'), tmpdir()].join(',');
+    const env = { ...process.env, ...dbEnv, REDIS_URL, BULKHEAD_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', BULKHEAD_ALLOWED_PATHS: allowed };
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     server = child;
     serverExit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
@@ -91,9 +95,22 @@ describe('bulkhead serve + scan --server', () => {
   });
 
   it('reports a failed remote task with its message and exit code 1', async () => {
-    const { code, err } = await run(['scan', '--server', url, 'oci:/nonexistent/bulkhead-cli-test'], { BULKHEAD_TOKEN: token });
+    const notAnImage = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-not-an-image-'));
+    try {
+      const { code, err } = await run(['scan', '--server', url, `oci:${notAnImage}`], { BULKHEAD_TOKEN: token });
+      expect(code).toBe(1);
+      expect(err).toContain(`FAILED: `);
+      expect(err).toContain(notAnImage);
+    } finally {
+      rmSync(notAnImage, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a path outside BULKHEAD_ALLOWED_PATHS before queueing, with exit code 1', async () => {
+    const { code, err } = await run(['scan', '--server', url, 'rootfs:/'], { BULKHEAD_TOKEN: token });
     expect(code).toBe(1);
-    expect(err).toMatch(/FAILED: .*\/nonexistent\/bulkhead-cli-test/);
+    expect(err).toContain('source: "/" is outside the folders this server allows (BULKHEAD_ALLOWED_PATHS)');
+    expect(err).not.toContain('submitted task');
   });
 
   it('printed a first admin token once on the empty database; the API refuses commands without a valid token', async () => {

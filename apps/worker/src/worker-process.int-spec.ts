@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ArtifactEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, TaskQueues, ServerInputPolicy, TaskSubmitter } from '@bulkhead/queue';
 import { repoRoot } from '@bulkhead/testing';
 import { plugin as slowPlugin } from './testing/slow-plugin.fixture';
 import { FINISHED, REDIS_URL, rowCounts, testPrefix, waitFor, waitForStatus } from './testing/harness';
@@ -89,7 +89,7 @@ beforeAll(async () => {
   prefix = testPrefix('worker-process');
   tasks = new TaskStore(db.dataSource);
   queues = new TaskQueues({ redisUrl: REDIS_URL, prefix });
-  submitter = new TaskSubmitter({ registry: new PluginRegistry([slowPlugin]), tasks, queues });
+  submitter = new TaskSubmitter({ registry: new PluginRegistry([slowPlugin]), tasks, queues, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }) });
 });
 
 afterAll(async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
 import { ArtifactEntity, FindingEntity, PackageEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
@@ -11,7 +14,7 @@ import {
   parseRaisedFinding,
   TaskEventsPublisher,
   TaskQueues,
-  TaskSubmitter,
+  ServerInputPolicy, TaskSubmitter,
   taskUpdateOf,
 } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
@@ -40,7 +43,7 @@ beforeAll(async () => {
   prefix = testPrefix('worker-pubsub');
   tasks = new TaskStore(db.dataSource);
   queues = new TaskQueues({ redisUrl: REDIS_URL, prefix });
-  submitter = new TaskSubmitter({ registry, tasks, queues });
+  submitter = new TaskSubmitter({ registry, tasks, queues, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }) });
   events = new TaskEventsPublisher({ redisUrl: REDIS_URL, prefix });
   host = await startWorker({
     registry,
@@ -144,7 +147,13 @@ describe('findings inserted by a worker task', () => {
   let listener: Redis;
   const heard: StoredFinding[] = [];
 
+  let rulesDir = '';
+
   beforeAll(async () => {
+    // A server takes rules only from its operator: the worker's BULKHEAD_RUNTIME_RULES.
+    rulesDir = mkdtempSync(path.join(tmpdir(), 'bulkhead-rules-'));
+    writeFileSync(path.join(rulesDir, 'rules.yaml'), RULES);
+    process.env['BULKHEAD_RUNTIME_RULES'] = path.join(rulesDir, 'rules.yaml');
     listener = createRedis(REDIS_URL, 'subscriber');
     listener.on('message', (_channel: string, message: string) => {
       const finding = parseRaisedFinding(message);
@@ -153,10 +162,14 @@ describe('findings inserted by a worker task', () => {
     await listener.subscribe(findingsRaisedChannel(prefix));
   });
 
-  afterAll(() => listener?.disconnect());
+  afterAll(() => {
+    listener?.disconnect();
+    delete process.env['BULKHEAD_RUNTIME_RULES'];
+    rmSync(rulesDir, { recursive: true, force: true });
+  });
 
   const evaluate = async () => {
-    const { task } = await submitter.submit({ kind: 'runtime', type: 'evaluate-events', input: { rules: { inline: RULES }, events: { inline: EVENTS } }, dedup: false });
+    const { task } = await submitter.submit({ kind: 'runtime', type: 'evaluate-events', input: { events: { inline: EVENTS } }, dedup: false });
     const done = await waitForStatus(tasks, task.id, FINISHED, 20_000);
     expect(done.status).toBe(TaskStatus.SUCCEEDED);
     return done;

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
 import { ArtifactEntity, ImageStore, PackageEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry, TaskInputError } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix, TaskEventsSubscriber, TaskQueues, TaskSubmitter, type TaskUpdate } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, TaskEventsSubscriber, TaskQueues, ServerInputPolicy, TaskSubmitter, type TaskUpdate } from '@bulkhead/queue';
 import { describeWithMinbase, testImages } from '@bulkhead/testing';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { plugin as slowPlugin } from './testing/slow-plugin.fixture';
@@ -25,6 +28,7 @@ const registry = new PluginRegistry([...builtinPlugins(), slowPlugin]);
 function start(): Promise<WorkerHost> {
   return startWorker({
     registry,
+    inputs: new ServerInputPolicy({ allowedPaths: ['/'] }),
     database: { dataSource: db.dataSource },
     redisUrl: REDIS_URL,
     queuePrefix: prefix,
@@ -39,7 +43,7 @@ beforeAll(async () => {
   prefix = testPrefix('worker');
   tasks = new TaskStore(db.dataSource);
   queues = new TaskQueues({ redisUrl: REDIS_URL, prefix });
-  submitter = new TaskSubmitter({ registry, tasks, queues });
+  submitter = new TaskSubmitter({ registry, tasks, queues, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }) });
   subscriber = new TaskEventsSubscriber({ redisUrl: REDIS_URL, prefix });
   host = await start();
 });
@@ -98,10 +102,12 @@ describeWithMinbase('worker with the real scanner', () => {
   });
 
   it('fails a hostile input with its message and keeps serving', async () => {
-    const bad = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source: 'oci:/nonexistent/bulkhead-test-image' } });
+    const notAnImage = mkdtempSync(path.join(tmpdir(), 'bulkhead-not-an-image-'));
+    const bad = await submitter.submit({ kind: 'scanner', type: 'scan-image', input: { source: `oci:${notAnImage}` } });
     const failed = await waitForStatus(tasks, bad.task.id, FINISHED);
+    rmSync(notAnImage, { recursive: true, force: true });
     expect(failed.status).toBe(TaskStatus.FAILED);
-    expect(failed.error).toContain('/nonexistent/bulkhead-test-image');
+    expect(failed.error).toContain(notAnImage);
     expect(failed.attempts).toBe(1); // a permanent error is not retried
 
     const next = await submitter.submit({ kind: 'scanner', type: 'slow-inventory', input: { digest: 'sha256:after-failure', packages: 3, steps: 1, stepMs: 0 } });

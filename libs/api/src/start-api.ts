@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
+import { checkRedis, createRedis, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -44,6 +44,8 @@ export interface StartApiOptions {
   port?: number;
   /** Override config HOST. */
   host?: string;
+  /** What task inputs may reach on this server; default: BULKHEAD_ALLOWED_PATHS and BULKHEAD_ENABLE_... from `env`. */
+  inputs?: ServerInputPolicy;
   logger?: Logger;
   /**
    * An initialised, migrated data source to share (e.g. with the worker in `bulkhead serve`).
@@ -113,7 +115,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
     const submitter = new QuotaTaskSubmitter(
-      { registry: options.registry, tasks: new TaskStore(dataSource), queues, logger },
+      { registry: options.registry, tasks: new TaskStore(dataSource), queues, inputs: options.inputs ?? ServerInputPolicy.fromEnv(options.env ?? process.env), logger },
       { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
     );
     const findingEvents = new RedisFindingEvents(queueSettings, logger);

@@ -37,7 +37,41 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Output = u
   readonly input: Schema;
   /** Does the work; the returned value (JSON-serialisable) is stored as the task's result. */
   run(input: z.output<Schema>, ctx: TaskContext): Promise<Output>;
+  /**
+   * What this input makes the task read on the machine that runs it. A server (API and worker)
+   * confines it before the task is queued and again before it runs; the inline CLI applies
+   * none of it. A task that reads no server-side files leaves this out.
+   */
+  serverInputs?(input: z.output<Schema>): ServerInputs;
 }
+
+/** The server-side reach of one task input (see TaskDefinition.serverInputs). */
+export interface ServerInputs {
+  /**
+   * Files and folders the task opens, by input field (`source`, `paths.0`). On a server each
+   * must resolve, symbolic links followed, inside a folder the operator allows
+   * (BULKHEAD_ALLOWED_PATHS); anything else is refused before a task is queued.
+   */
+  paths?: readonly ServerPathInput[];
+  /**
+   * Input fields the client set that only the operator may configure on a server: control
+   * files with shell audits, detection rules. Any value a client gives for them is refused; the
+   * task falls back to the operator's configuration.
+   */
+  trustedFields?: readonly string[];
+  /**
+   * A `BULKHEAD_ENABLE_...` setting the operator must set to `true` before a server runs this
+   * task at all (e.g. tasks that inspect the worker's own node).
+   */
+  requiresSetting?: string;
+}
+
+export interface ServerPathInput {
+  /** The input field, as in error messages (`root`, `paths.1`). */
+  field: string;
+  path: string;
+}
+
 
 /** Identity helper that keeps the input type flowing from the schema into `run`. */
 export function defineTask<Schema extends z.ZodType, Output>(

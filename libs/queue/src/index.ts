@@ -8,3 +8,4 @@ export * from './task-submitter';
 export * from './reconciler';
 export * from './stable-json';
 export * from './task-labels';
+export * from './server-inputs';

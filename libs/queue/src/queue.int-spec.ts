@@ -13,7 +13,7 @@ import {
   TaskEventsPublisher,
   TaskEventsSubscriber,
   TaskQueues,
-  TaskSubmitter,
+  ServerInputPolicy, TaskSubmitter,
   taskUpdateOf,
   type TaskUpdate,
 } from './index';
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 describe('TaskSubmitter', () => {
   it('writes the row first, adds the job with the task id, and de-duplicates', async () => {
-    const submitter = new TaskSubmitter({ registry, tasks, queues });
+    const submitter = new TaskSubmitter({ registry, tasks, queues, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }) });
     const first = await submitter.submit({ kind: 'scanner', type: 'echo', input: { text: 'a' } });
     expect(first).toMatchObject({ created: true, enqueued: true });
     const job = await queues.getJob(first.task);
@@ -64,7 +64,7 @@ describe('TaskSubmitter', () => {
   it('keeps the task when Redis is unreachable; the reconciler enqueues it later', async () => {
     const deadQueues = new TaskQueues({ redisUrl: 'redis://127.0.0.1:1', prefix });
     try {
-      const submitter = new TaskSubmitter({ registry, tasks, queues: deadQueues });
+      const submitter = new TaskSubmitter({ registry, tasks, queues: deadQueues, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }) });
       const { task, created, enqueued } = await submitter.submit({ kind: 'scanner', type: 'echo', input: { text: 'redis down' } });
       expect({ created, enqueued }).toEqual({ created: true, enqueued: false });
       expect((await tasks.get(task.id))?.status).toBe(TaskStatus.QUEUED);

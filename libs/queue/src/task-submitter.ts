@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BadInputError, parseTaskInput, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isUuid, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
+import type { ServerInputPolicy } from './server-inputs';
 import { stableStringify } from './stable-json';
 import { parseTaskLabels } from './task-labels';
 import type { TaskQueues } from './task-queues';
@@ -41,20 +42,31 @@ export class TaskSubmitter {
   private readonly logger: TaskLogger;
 
   constructor(
-    private readonly deps: { registry: PluginRegistry; tasks: TaskStore; queues: TaskQueues; logger?: TaskLogger },
+    private readonly deps: {
+      registry: PluginRegistry;
+      tasks: TaskStore;
+      queues: TaskQueues;
+      /** What inputs may reach on this server (BULKHEAD_ALLOWED_PATHS, trusted fields, opt-in tasks). */
+      inputs: ServerInputPolicy;
+      logger?: TaskLogger;
+    },
   ) {
     this.logger = deps.logger ?? silentLogger;
   }
 
   /**
    * Throws TaskInputError (naming every bad field, or the missing handler) for bad requests, and
-   * BadInputError for bad labels or a parent task that does not exist.
+   * BadInputError for bad labels, a parent task that does not exist, or an input the server
+   * refuses (a path outside BULKHEAD_ALLOWED_PATHS, a client-given control folder, a task the
+   * operator has not turned on): nothing is written or queued then.
    */
   async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
     const { plugin, definition } = this.deps.registry.requireTask(request.kind, request.type);
     const input = parseTaskInput(definition, request.input);
     const labels = parseTaskLabels(request.labels);
     const parentTaskId = await this.requireParent(request.parentTaskId);
+    // Last of the checks (it touches the file system), still before anything is written.
+    await this.deps.inputs.check(definition, input);
     // Labels and parent join the identity only when given, so plain requests keep their keys.
     const extra = Object.keys(labels).length > 0 || parentTaskId ? stableStringify({ labels, parentTaskId }) : '';
     const dedupKey =

@@ -1,6 +1,6 @@
 import { silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore, type UpsertedFinding } from '@bulkhead/persistence';
-import { JobName, taskUpdateOf, type FindingsPublisher, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
+import { JobName, taskUpdateOf, type FindingsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
 import { runTask } from '@bulkhead/plugin-sdk';
 import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { DataSource } from 'typeorm';
@@ -8,6 +8,8 @@ import { isPermanentFailure } from './permanent-failure';
 import { ProgressReporter } from './progress-reporter';
 
 export interface TaskProcessorDeps {
+  /** The server's input policy, re-checked just before each task runs (paths may have changed since submit). */
+  inputs: ServerInputPolicy;
   dataSource: DataSource;
   tasks: TaskStore;
   registry: PluginRegistry;
@@ -115,6 +117,7 @@ export class TaskProcessor {
           emit: new ResultWriter(this.deps.dataSource, taskId, log, { onNewFindings: (fresh) => this.announceFindings(fresh, log) }),
           logger: log,
           signal,
+          checkInput: (definition, input) => this.deps.inputs.check(definition, input),
           onProgress: (fraction, message) => progress.report(fraction, message),
         },
       );

@@ -7,6 +7,7 @@ import {
   FindingsPublisher,
   queueNameForKind,
   Reconciler,
+  ServerInputPolicy,
   TaskCancellationListener,
   TaskEventsPublisher,
   TaskQueues,
@@ -23,6 +24,8 @@ type TaskWorker = Worker<JobOf<JobName.TaskRun>, unknown, JobName>;
 
 export interface WorkerOptions {
   registry: PluginRegistry;
+  /** What task inputs may reach on this machine; default: from BULKHEAD_ALLOWED_PATHS and BULKHEAD_ENABLE_... in process.env. */
+  inputs?: ServerInputPolicy;
   /** An initialised data source (e.g. shared with the API in `bulkhead serve`), or where to connect. */
   database: { dataSource: DataSource } | { url: string; schema?: string };
   redisUrl: string;
@@ -108,6 +111,7 @@ export class WorkerHost {
       dataSource,
       tasks,
       registry: options.registry,
+      inputs: options.inputs ?? ServerInputPolicy.fromEnv(),
       events,
       findings,
       logger,

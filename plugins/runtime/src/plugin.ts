@@ -19,7 +19,8 @@ const evaluateEventsInput = z
         files: z.array(z.string().min(1)).default([]),
         inline: z.union([z.string(), z.array(z.string())]).optional(),
       })
-      .refine((r) => r.files.length > 0 || (r.inline !== undefined && r.inline.length > 0), 'give rules files or inline rules YAML'),
+      .refine((r) => r.files.length > 0 || (r.inline !== undefined && r.inline.length > 0), 'give rules files or inline rules YAML')
+      .optional(),
     events: z
       .object({
         files: z.array(z.string().min(1)).default([]),
@@ -72,12 +73,35 @@ async function* eventSources(files: readonly string[], inline: readonly unknown[
   }
 }
 
+/** The rules setting of the machine running the task (comma-separated Falco rules files). */
+export const RUNTIME_RULES_SETTING = 'BULKHEAD_RUNTIME_RULES';
+
+/** The rules a task input names, or else the operator's BULKHEAD_RUNTIME_RULES. */
+function rulesOf(rules: { files: string[]; inline?: string | string[] | undefined } | undefined): { files: string[]; inline?: string | string[] } {
+  if (rules) return { files: rules.files, ...(rules.inline !== undefined ? { inline: rules.inline } : {}) };
+  const files = (process.env[RUNTIME_RULES_SETTING] ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (files.length === 0) throw new BadInputError(`rules: give rules files or inline rules YAML, or set ${RUNTIME_RULES_SETTING} (comma-separated Falco rules files) where the task runs`);
+  return { files };
+}
+
+/**
+ * `evaluate-events`. Rules come from the input (inline CLI) or from the operator's
+ * BULKHEAD_RUNTIME_RULES: a server refuses rules from clients (they decide what is detected and
+ * what is not) and confines event files to BULKHEAD_ALLOWED_PATHS.
+ */
 export const evaluateEventsTask = defineTask({
   type: 'evaluate-events',
   description: 'Evaluates syscall and Kubernetes audit events against Falco rules and emits a runtime finding per alert.',
   input: evaluateEventsInput,
+  serverInputs: (input) => ({
+    trustedFields: input.rules !== undefined ? ['rules'] : [],
+    paths: input.events.files.map((p, i) => ({ field: `events.files.${i}`, path: p })),
+  }),
   async run(input, ctx) {
-    const loaded = await loadRulesFrom({ files: input.rules.files, inline: input.rules.inline });
+    const loaded = await loadRulesFrom(rulesOf(input.rules));
     for (const w of loaded.warnings) ctx.logger.debug({ warning: formatDiagnostic(w) }, 'rules warning');
     if (loaded.errors.length > 0) throw new BadInputError(`rules failed to load:\n${loaded.errors.map(formatDiagnostic).join('\n')}`);
     const engine = new RuleEngine(loaded.rules, { matching: input.matching, minimumPriority: input.minimumPriority ? parsePriority(input.minimumPriority) : undefined });
@@ -113,6 +137,7 @@ export const ingestFalcoAlertsTask = defineTask({
   type: 'ingest-falco-alerts',
   description: 'Validates alerts from Falco sensors (Falco JSON output, as falcosidekick receives them) and stores them as runtime findings.',
   input: ingestAlertsInput,
+  serverInputs: (input) => ({ paths: input.files.map((p, i) => ({ field: `files.${i}`, path: p })) }),
   async run(input, ctx) {
     const batcher = new FindingBatcher(ctx);
     const rejected: string[] = [];

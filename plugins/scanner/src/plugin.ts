@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { definePlugin, defineTask } from '@bulkhead/plugin-sdk';
+import { parseImageReference } from '@bulkhead/oci';
 import { builtinAnalyzers } from './analyzers';
 import { scanArtifact } from './scan';
 
@@ -24,6 +25,10 @@ export const scanImageTask = defineTask({
   type: 'scan-image',
   description: 'Lists the OS and the OS packages (dpkg, apk) of an image or root file system, per layer',
   input: scanImageInput,
+  serverInputs(input) {
+    const source = parseImageReference(input.source);
+    return { paths: [{ field: 'source', path: source.kind === 'docker-archive' ? source.file : source.dir }] };
+  },
   async run(input, ctx): Promise<ScanImageSummary> {
     const result = await scanArtifact(input.source, {
       analyzers: [...builtinAnalyzers, ...ctx.extensions('scanner.analyzer')],

@@ -4,6 +4,9 @@ import { FindingEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
 import { FindingsPublisher } from '@bulkhead/queue';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findingSubscribers, REDIS_URL } from './testing';
 
@@ -38,15 +41,22 @@ interface AlertNode {
 
 let platform: TestPlatform;
 let tasks: TaskStore;
+let rulesDir = '';
 
 beforeAll(async () => {
   // The built-in packages' api entries (the runtime plugin's alerts), a worker for runtime tasks.
   platform = await startTestPlatform({ label: 'api_runtime_worker', registry: new PluginRegistry([runtimePlugin]), plugins: builtinPluginPackages(), kinds: ['runtime'], shutdownGraceMs: 2_000 });
   tasks = new TaskStore(platform.db.dataSource);
+  // A server takes rules only from its operator: the worker's BULKHEAD_RUNTIME_RULES.
+  rulesDir = mkdtempSync(path.join(tmpdir(), 'bulkhead-rules-'));
+  writeFileSync(path.join(rulesDir, 'rules.yaml'), RULES);
+  process.env['BULKHEAD_RUNTIME_RULES'] = path.join(rulesDir, 'rules.yaml');
 });
 
 afterAll(async () => {
   await platform?.stop();
+  delete process.env['BULKHEAD_RUNTIME_RULES'];
+  rmSync(rulesDir, { recursive: true, force: true });
 });
 
 async function submit(input: unknown): Promise<string> {
@@ -83,7 +93,7 @@ describe('alerts raised by a worker task', () => {
     const marker = new FindingsPublisher({ redisUrl: REDIS_URL, prefix: db.schema });
     try {
       await until('the subscription to reach Redis', async () => ((await findingSubscribers(db.schema)) > baseline ? true : undefined));
-      const input = { rules: { inline: RULES }, events: { inline: EVENTS } };
+      const input = { events: { inline: EVENTS } };
       const first = await submit(input);
       expect(await finished(first)).toBe(TaskStatus.SUCCEEDED);
       await until('the alert', async () => (received.length > 0 ? true : undefined));

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, ServerInputPolicy } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import { ApiTokenStore } from '@bulkhead/persistence';
 import type { Client } from 'graphql-ws';
@@ -58,13 +58,20 @@ export async function startTestPlatform(options: {
   shutdownGraceMs?: number;
   /** More variables for the API and its plugins' configuration (e.g. BULKHEAD_RUNTIME_RULES). */
   env?: Record<string, string>;
+  /**
+   * The server's input policy, shared by the API and the worker. Default: every existing path
+   * allowed (suites about other features scan fixtures anywhere); confinement tests pass theirs.
+   */
+  inputs?: ServerInputPolicy;
 }): Promise<TestPlatform> {
   const db = await createTestDatabase(options.label);
   const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...options.env };
   const config = loadApiConfig(env);
-  const api = await startApi({ config, env, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  const inputs = options.inputs ?? new ServerInputPolicy({ allowedPaths: ['/'] });
+  const api = await startApi({ config, env, inputs, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
   const worker = await startWorker({
     registry: options.registry,
+    inputs,
     database: { dataSource: db.dataSource },
     redisUrl: REDIS_URL,
     queuePrefix: db.schema,

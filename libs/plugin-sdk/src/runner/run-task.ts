@@ -5,7 +5,7 @@ import { silentLogger, type TaskLogger } from '../logger';
 import type { PluginKind } from '../manifest';
 import type { BulkheadPlugin } from '../plugin';
 import { parseTaskInput, type PluginRegistry } from '../registry';
-import type { ResultEmitter, TaskContext } from '../task';
+import type { ResultEmitter, TaskContext, TaskDefinition } from '../task';
 
 export interface RunTaskRequest {
   taskId: string;
@@ -22,6 +22,11 @@ export interface RunTaskOptions {
   signal?: AbortSignal;
   /** Called with a fraction in [0, 1]; throttling is the caller's concern. */
   onProgress?: (fraction: number, message?: string) => void;
+  /**
+   * Checks the validated input just before the task runs (the worker re-applies the server's
+   * input policy here: paths may have changed since the task was queued). Throws to refuse.
+   */
+  checkInput?: (definition: TaskDefinition, input: unknown) => Promise<void>;
   /** Parent of the task's private scratch directory (default: the OS temp dir). */
   tmpRoot?: string;
 }
@@ -39,6 +44,7 @@ export interface RunTaskOutcome {
 export async function runTask(request: RunTaskRequest, options: RunTaskOptions): Promise<RunTaskOutcome> {
   const { plugin, definition } = options.registry.requireTask(request.kind, request.type);
   const input = parseTaskInput(definition, request.input);
+  await options.checkInput?.(definition, input);
   const logger = (options.logger ?? silentLogger).child({ taskId: request.taskId, plugin: plugin.manifest.id, taskType: request.type });
   const signal = options.signal ?? new AbortController().signal;
   const workDir = await mkdtemp(path.join(options.tmpRoot ?? tmpdir(), `bulkhead-${request.kind}-`));

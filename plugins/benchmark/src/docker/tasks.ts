@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseImageReference } from '@bulkhead/oci';
 import { BadInputError, defineTask } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
 import type { BenchmarkReport } from '../report';
@@ -11,6 +12,13 @@ import { checkImageConfig, checkImageReference } from './image-scan';
 export const DOCKERFILE_TASK = 'dockerfile';
 export const IMAGE_CONFIG_TASK = 'image-config';
 export const CONTAINER_CONFIG_TASK = 'container-config';
+
+/** The server-side file or folder an image reference (`oci:<dir>`, `docker-archive:<file>`, `rootfs:<dir>`) opens. */
+function imageReferencePaths(reference: string | undefined): { field: string; path: string }[] {
+  if (reference === undefined) return [];
+  const source = parseImageReference(reference);
+  return [{ field: 'reference', path: source.kind === 'docker-archive' ? source.file : source.dir }];
+}
 
 export async function readInputFile(file: string, what: string): Promise<string> {
   try {
@@ -27,6 +35,7 @@ export const dockerfileTask = defineTask({
   type: DOCKERFILE_TASK,
   description: 'Check a Dockerfile against hadolint rules and the CIS Docker Benchmark image section',
   input: dockerfileInput,
+  serverInputs: (input) => ({ paths: [{ field: 'path', path: input.path }] }),
   async run(input, ctx): Promise<BenchmarkReport> {
     const report = checkDockerfile(await readInputFile(input.path, 'Dockerfile'), input.path);
     await ctx.emit.findings(toFindings(report.results));
@@ -53,6 +62,7 @@ export const imageConfigTask = defineTask({
   type: IMAGE_CONFIG_TASK,
   description: 'Check an image (config and final file system) against the CIS Docker Benchmark image section and Dockle checkpoints',
   input: imageConfigInput,
+  serverInputs: (input) => ({ paths: [...(input.configPath !== undefined ? [{ field: 'configPath', path: input.configPath }] : []), ...imageReferencePaths(input.reference)] }),
   async run(input, ctx): Promise<BenchmarkReport> {
     const options = {
       ...(input.imageName ? { reference: input.imageName } : {}),
@@ -74,6 +84,7 @@ export const containerConfigTask = defineTask({
   type: CONTAINER_CONFIG_TASK,
   description: 'Check container runtime settings (docker inspect JSON or OCI runtime config.json) against CIS Docker Benchmark section 5',
   input: containerConfigInput,
+  serverInputs: (input) => ({ paths: [{ field: 'path', path: input.path }] }),
   async run(input, ctx): Promise<BenchmarkReport> {
     const report = checkContainers(parseContainerConfig(await readInputFile(input.path, 'container config'), input.path));
     await ctx.emit.findings(toFindings(report.results));

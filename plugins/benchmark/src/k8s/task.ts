@@ -37,6 +37,7 @@ export const k8sManifestsTask = defineTask({
   type: K8S_MANIFESTS_TASK,
   description: 'Evaluate Kubernetes manifests: Pod Security Standards, RBAC (CIS 5.1) and NetworkPolicy isolation',
   input: k8sManifestsInput,
+  serverInputs: (input) => ({ paths: input.paths.map((p, i) => ({ field: `paths.${i}`, path: p })) }),
   async run(input, ctx): Promise<K8sManifestsResult> {
     ctx.progress(0, 'loading manifests');
     const loaded = await loadManifests(input.paths);

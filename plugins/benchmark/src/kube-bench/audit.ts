@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 export interface AuditOptions {
   /** Kill the command (its whole process group) after this long. */
   timeoutMs: number;
-  /** Extra environment for the command (merged over this process's environment). */
+  /** Variables for the command, added to the minimal audit environment (auditEnvironment). */
   env?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -20,11 +20,33 @@ export type AuditRunner = (command: string, options: AuditOptions) => Promise<Au
 
 const MAX_OUTPUT = 4 * 1024 * 1024;
 
+/** Passed through from this process when set: what kube-bench's own audits need (kubectl). */
+const PASSED_THROUGH = ['PATH', 'KUBECONFIG'] as const;
+
+/**
+ * The environment an audit runs with: PATH (and KUBECONFIG when set), HOME=/nonexistent,
+ * LANG=C, plus `extra`. Nothing else of this process reaches it, so database and Redis URLs,
+ * tokens and BULKHEAD_* settings of the worker or the CLI never do.
+ */
+export function auditEnvironment(extra: Record<string, string> = {}, from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/nonexistent', LANG: 'C', LC_ALL: 'C' };
+  for (const name of PASSED_THROUGH) {
+    const value = from[name];
+    if (value !== undefined && value !== '') env[name] = value;
+  }
+  for (const [name, value] of Object.entries(extra)) {
+    if (/[\0\n\r]/.test(value)) throw new Error(`audit variable ${name}: a value must not contain NUL or line breaks`);
+    env[name] = value;
+  }
+  return env;
+}
+
 /**
  * Runs an audit the way kube-bench does (`/bin/sh` reading the command text on stdin; stdout and
  * stderr combined; a non-zero exit is an error carrying the output), plus a deadline: the shell
  * runs in its own process group and the whole group is SIGKILLed at the timeout, so a hung
- * `find /` or a blocked `kubectl` cannot stall the benchmark.
+ * `find /` or a blocked `kubectl` cannot stall the benchmark. The command gets only the minimal
+ * environment of auditEnvironment, never this process's secrets.
  */
 export const runShellAudit: AuditRunner = (command, options) => {
   const audit = command.trim();
@@ -37,7 +59,7 @@ export const runShellAudit: AuditRunner = (command, options) => {
     const child = spawn('/bin/sh', [], {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
+      env: auditEnvironment(options.env),
     });
     const collect = (chunk: Buffer): void => {
       if (size >= MAX_OUTPUT) return;

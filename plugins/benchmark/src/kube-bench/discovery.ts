@@ -104,8 +104,53 @@ export type FileKind = keyof typeof FILE_KINDS;
 export interface NodePath {
   /** Path as the node sees it (shown in remediation text). */
   nodePath: string;
-  /** Path to use in audits: with `--root DIR`, DIR + nodePath. */
+  /**
+   * Path to use in audits: with `--root DIR`, ROOT_MARK + nodePath (never DIR itself: the
+   * root reaches the shell only as the BULKHEAD_ROOT variable, see expandRootMarks).
+   */
   auditPath: string;
+}
+
+/** The environment variable that carries `--root` to audit commands. */
+export const ROOT_VARIABLE = 'BULKHEAD_ROOT';
+
+/**
+ * Stands for the root folder in audit text until expandRootMarks turns it into a reference to
+ * $BULKHEAD_ROOT (a private-use character: it occurs in no control file).
+ */
+export const ROOT_MARK = '\uE000';
+
+function auditPathUnder(root: string | undefined, p: string): string {
+  return root && p.startsWith('/') ? `${ROOT_MARK}${p}` : p;
+}
+
+/**
+ * Turns each ROOT_MARK of an audit command into a reference to $BULKHEAD_ROOT, so that a root
+ * folder's name never becomes shell text: a folder named `x;touch PWNED;y` or `$(id)` is only
+ * ever the value of a variable. Quoting follows the context at the mark: `"${BULKHEAD_ROOT}"`
+ * outside quotes, `${BULKHEAD_ROOT}` inside double quotes, and inside single quotes
+ * `${BULKHEAD_ROOT}` stays literal for the `sh -c '...'` it is usually handed to (which inherits
+ * the variable). Whatever the context, the value is expanded by the shell, never parsed by it.
+ */
+export function expandRootMarks(command: string): string {
+  let out = '';
+  let quote: '' | "'" | '"' = '';
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i] as string;
+    if (c === ROOT_MARK) {
+      out += quote === '' ? `"\${${ROOT_VARIABLE}}"` : `\${${ROOT_VARIABLE}}`;
+      continue;
+    }
+    out += c;
+    if (c === '\\' && quote !== "'" && i + 1 < command.length) {
+      out += command[++i] as string;
+    } else if (quote === '' && (c === "'" || c === '"')) {
+      quote = c;
+    } else if (c === quote) {
+      quote = '';
+    }
+  }
+  return out;
 }
 
 /**
@@ -121,10 +166,10 @@ export function discoverFiles(section: ConfigMap, kind: FileKind, root?: string)
     if (!isConfigMap(sub)) continue;
     const candidates = stringSlice(sub[mainKey]);
     const existing = candidates.find((c) => existsSync(withRoot(root, c)));
-    if (existing !== undefined) out[component] = { nodePath: existing, auditPath: withRoot(root, existing) };
+    if (existing !== undefined) out[component] = { nodePath: existing, auditPath: auditPathUnder(root, existing) };
     else if (sub[defaultKey] !== undefined && sub[defaultKey] !== null) {
       const def = stringValue(sub[defaultKey]);
-      out[component] = { nodePath: def, auditPath: withRoot(root, def) };
+      out[component] = { nodePath: def, auditPath: auditPathUnder(root, def) };
     } else out[component] = { nodePath: component, auditPath: component };
   }
   return out;
@@ -166,8 +211,7 @@ export const ROOT_REWRITE_PREFIXES = ['etc', 'var', 'home', 'run', 'lib', 'opt',
 
 const ROOT_PATH_RE = new RegExp(`(^|[\\s'"=:(,;|&<>\`])(/(?:${ROOT_REWRITE_PREFIXES.join('|')})(?=/|[\\s'";|&)]|$))`, 'g');
 
-/** Rewrites literal node paths in an audit command to live under `root`. */
-export function rewriteAuditForRoot(command: string, root: string): string {
-  const prefix = root.replace(/\/+$/, '');
-  return command.replace(ROOT_PATH_RE, (_m, lead: string, p: string) => `${lead}${prefix}${p}`);
+/** Marks literal node paths in an audit command to live under the root (ROOT_MARK, see expandRootMarks). */
+export function rewriteAuditForRoot(command: string): string {
+  return command.replace(ROOT_PATH_RE, (_m, lead: string, p: string) => `${lead}${ROOT_MARK}${p}`);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeWithShared } from '@bulkhead/testing';
 import { runShellAudit } from './audit';
-import { rewriteAuditForRoot, isBinaryRunning, parseProcessList, substitute } from './discovery';
+import { expandRootMarks, rewriteAuditForRoot, isBinaryRunning, parseProcessList, substitute } from './discovery';
 import { runKubeBench } from './run-benchmark';
 
 const isRoot = process.getuid?.() === 0;
@@ -39,9 +39,9 @@ describe('discovery helpers', () => {
     expect(substitute('ps -C $kubeletbin; $kubebin', 'bin', { kubelet: 'hyperkube kubelet', kube: 'k' }).text).toBe("ps -C 'hyperkube kubelet'; k");
   });
 
-  it('rewrites literal node paths (not tools or /proc) under --root', () => {
-    expect(rewriteAuditForRoot("stat -c %a /etc/kubernetes/admin.conf; /bin/ps -ef; cat /proc/1/environ; ls '/var/lib/etcd'", '/mnt/node/')).toBe(
-      "stat -c %a /mnt/node/etc/kubernetes/admin.conf; /bin/ps -ef; cat /proc/1/environ; ls '/mnt/node/var/lib/etcd'",
+  it('rewrites literal node paths (not tools or /proc) under --root, as $BULKHEAD_ROOT quoted for their context', () => {
+    expect(expandRootMarks(rewriteAuditForRoot(`stat -c %a /etc/kubernetes/admin.conf; /bin/ps -ef; cat /proc/1/environ; ls "/var/lib/etcd"; sh -c 'test -e /etc/x'`))).toBe(
+      `stat -c %a "\${BULKHEAD_ROOT}"/etc/kubernetes/admin.conf; /bin/ps -ef; cat /proc/1/environ; ls "\${BULKHEAD_ROOT}/var/lib/etcd"; sh -c 'test -e \${BULKHEAD_ROOT}/etc/x'`,
     );
   });
 });
@@ -124,9 +124,10 @@ describeWithShared('kube-bench on a fake node (cis-1.8)', (shared) => {
     const r111 = run.report.results.find((r) => r.checkId === '1.1.1');
     expect(r111).toMatchObject({ target: 'fake-node', benchmark: 'cis-1.8', file: 'cis-1.8/master.yaml', severity: 'HIGH' });
     expect(r111?.message).toContain('permissions has permissions 644, expected 600 or more restrictive');
-    // Remediation shows the node's path, audits the path under --root.
+    // Remediation shows the node's path, audits the path under --root (as $BULKHEAD_ROOT, never the folder's name).
     expect(r111?.remediation).toContain('chmod 600 /etc/kubernetes/manifests/kube-apiserver.yaml');
-    expect(r111?.data?.['audit']).toContain(`${root}/etc/kubernetes/manifests/kube-apiserver.yaml`);
+    expect(r111?.data?.['audit']).toContain('${BULKHEAD_ROOT}/etc/kubernetes/manifests/kube-apiserver.yaml');
+    expect(r111?.data?.['audit']).not.toContain(root);
     expect(run.notes).toEqual([]);
   });
 

@@ -16,7 +16,7 @@ import {
   type KubeBenchTarget,
 } from './config';
 import { parseControls, type ControlCheck, type Controls } from './controls';
-import { discoverBinaries, discoverFiles, FILE_KINDS, listHostProcesses, rewriteAuditForRoot, substitute, type FileKind, type ProcessInfo } from './discovery';
+import { discoverBinaries, discoverFiles, expandRootMarks, FILE_KINDS, listHostProcesses, rewriteAuditForRoot, ROOT_VARIABLE, substitute, type FileKind, type ProcessInfo } from './discovery';
 
 export const DEFAULT_AUDIT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KUBE_BENCH_CFG_DIR = '/etc/kube-bench/cfg';
@@ -73,7 +73,10 @@ export function resolveBenchmark(values: ConfigMap, options: Pick<KubeBenchOptio
 export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBenchRun> {
   const logger = options.logger ?? silentLogger;
   if (!existsSync(options.cfgDir)) throw new BadInputError(`kube-bench cfg folder ${options.cfgDir} does not exist`);
+  if (options.root !== undefined && /[\0\n\r]/.test(options.root)) throw new BadInputError('root folder: a path must not contain NUL or line breaks');
   if (options.root !== undefined && !existsSync(options.root)) throw new BadInputError(`root folder ${options.root} does not exist`);
+  // Audits read the root from $BULKHEAD_ROOT (absolute, so a `cd` in an audit changes nothing).
+  const root = options.root === undefined ? undefined : path.resolve(options.root);
   const globalValues = loadGlobalConfig(options.cfgDir);
   const benchmark = resolveBenchmark(globalValues, options);
   const config = loadKubeBenchConfig(options.cfgDir, benchmark);
@@ -105,7 +108,7 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     const controls = parseControls(source, path.relative(options.cfgDir, file));
     if (controls.type !== target) throw new BadInputError(`${file}: non-${target} controls file specified (type is ${JSON.stringify(controls.type)})`);
     const section = config.values[target];
-    const prepared = prepareControls(controls, source, isConfigMap(section) ? section : {}, processes, options.root, notes, target).filter(
+    const prepared = prepareControls(controls, source, isConfigMap(section) ? section : {}, processes, root, notes, target).filter(
       (p) => !options.checks || options.checks.length === 0 || options.checks.includes(p.check.id),
     );
     logger.info({ benchmark, target, checks: prepared.length }, 'running kube-bench controls');
@@ -116,7 +119,7 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
       const effective = skipped ? { ...check, type: 'skip' } : check;
       return runCheck(effective, options.runAudit ?? runShellAudit, {
         timeoutMs: options.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS,
-        ...(options.root ? { env: { BULKHEAD_ROOT: options.root } } : {}),
+        ...(root ? { env: { [ROOT_VARIABLE]: root } } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
     });
@@ -166,13 +169,14 @@ function prepareControls(
   >;
   const binSubs = substitute(source, 'bin', binaries).used;
   const apply = (text: string, forAudit: boolean): string => {
-    let out = forAudit && root ? rewriteAuditForRoot(text, root) : text;
+    let out = forAudit && root ? rewriteAuditForRoot(text) : text;
     out = substitute(out, 'bin', binaries).text;
     for (const kind of Object.keys(FILE_KINDS) as FileKind[]) {
       const values = Object.fromEntries(Object.entries(files[kind]).map(([c, p]) => [c, forAudit ? p.auditPath : p.nodePath]));
       out = substitute(out, kind, values).text;
     }
-    return out;
+    // The root reaches the shell only as $BULKHEAD_ROOT, never as text (a folder named `x;id` stays a name).
+    return forAudit && root ? expandRootMarks(out) : out;
   };
   const prepared: PreparedCheck[] = [];
   for (const group of controls.groups) {

@@ -9,14 +9,20 @@ export const KUBE_BENCH_TASK = 'kube-bench';
 /**
  * Input of `kube-bench`. Give `benchmark` (`cis-1.8`) or `kubernetesVersion` (`1.27`).
  * `cfgDir` is a kube-bench cfg folder (default: $BULKHEAD_KUBE_BENCH_CFG or /etc/kube-bench/cfg);
- * its control files run shell commands as this process: only point it at trusted files.
+ * its control files run shell commands as this process: only point it at trusted files. A server
+ * refuses `cfgDir` from clients (its operator's BULKHEAD_KUBE_BENCH_CFG is used) and runs this
+ * task only with BULKHEAD_ENABLE_NODE_BENCHMARKS=true.
  */
 export const kubeBenchInput = z
   .object({
     benchmark: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a benchmark id such as cis-1.8').optional(),
     kubernetesVersion: z.string().regex(/^v?\d+\.\d+/, 'expected a version such as 1.27').optional(),
     cfgDir: z.string().min(1).optional(),
-    root: z.string().min(1).optional(),
+    root: z
+      .string()
+      .min(1)
+      .refine((r) => !/[\0\n\r]/.test(r), 'a root folder must not contain NUL or line breaks')
+      .optional(),
     targets: z.array(z.enum(KUBE_BENCH_TARGETS)).optional(),
     timeoutMs: z.number().int().positive().max(600_000).default(DEFAULT_AUDIT_TIMEOUT_MS),
     skip: z.array(z.string().min(1)).optional(),
@@ -35,6 +41,13 @@ export const kubeBenchTask = defineTask({
   type: KUBE_BENCH_TASK,
   description: 'Run kube-bench CIS Kubernetes Benchmark control files against a node or a copied node root file system',
   input: kubeBenchInput,
+  // On a server: only where the operator turned node benchmarks on; the control files (shell
+  // audits) only from the operator's folder; a copied node root only under the allowed paths.
+  serverInputs: (input) => ({
+    requiresSetting: 'BULKHEAD_ENABLE_NODE_BENCHMARKS',
+    trustedFields: input.cfgDir !== undefined ? ['cfgDir'] : [],
+    paths: input.root !== undefined ? [{ field: 'root', path: input.root }] : [],
+  }),
   async run(input, ctx): Promise<KubeBenchRun> {
     ctx.progress(0, 'running kube-bench controls');
     const run = await runKubeBench({
