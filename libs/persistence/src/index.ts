@@ -12,3 +12,4 @@ export * from './finding-lifecycle';
 export * from './table-name';
 export * from './result-writer';
 export * from './plugin-migrations';
+export * from './team';

@@ -4,6 +4,7 @@ import { PluginMigrationTable1765000000000 } from './1765000000000-plugin-migrat
 import { ImageIdentity1765152000000 } from './1765152000000-image-identity';
 import { TaskProvenance1765152000001 } from './1765152000001-task-provenance';
 import { FindingLifecycle1765152000002 } from './1765152000002-finding-lifecycle';
+import { TeamScoping1765238400000 } from './1765238400000-team-scoping';
 
 export {
   InitialSchema1751328000000,
@@ -12,6 +13,7 @@ export {
   ImageIdentity1765152000000,
   TaskProvenance1765152000001,
   FindingLifecycle1765152000002,
+  TeamScoping1765238400000,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -22,4 +24,5 @@ export const migrations = [
   ImageIdentity1765152000000,
   TaskProvenance1765152000001,
   FindingLifecycle1765152000002,
+  TeamScoping1765238400000,
 ];
