@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
+import type { HostRequestContext } from '@bulkhead/plugin-sdk/api';
 import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
 import { StoreHostTasks } from './host/host-tasks';
 import type { HostCapabilities } from './host/host.module';
+import { NO_PRINCIPAL_CONTEXT, requestTeam } from './host/request-team';
 import { DataSourcePluginDatabase } from './host/plugin-database';
 import { loadPluginApis, pluginNestModules, type ApiPluginPackage } from './plugin-apis/load-plugin-apis';
 import { NestPinoLogger } from './startup/nest-logger';
@@ -45,6 +47,8 @@ export interface StartApiOptions {
    * When omitted, startApi connects to DATABASE_URL, runs migrations, and closes it in close().
    */
   dataSource?: DataSource;
+  /** Whose request is being served (its principal's team scopes every store and host capability). */
+  requestContext?: HostRequestContext;
 }
 
 export interface ApiHandle {
@@ -104,13 +108,15 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     owned.push(() => taskEventsSubscriber.close());
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
-    const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource), queues, logger });
-    const findingEvents = new RedisFindingEvents(queueSettings, logger);
+    // One accessor of the request's team for every store and capability (they serve every team's requests).
+    const team = requestTeam(options.requestContext ?? NO_PRINCIPAL_CONTEXT);
+    const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource, team), queues, logger });
+    const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
     owned.push(() => findingEvents.close());
     const capabilities: HostCapabilities = {
-      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource), submitter }),
-      artifacts: new StoreHostArtifacts(new ImageStore(dataSource)),
-      findings: new PostgresHostFindings(dataSource, findingEvents, logger),
+      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource, team), submitter }),
+      artifacts: new StoreHostArtifacts(new ImageStore(dataSource, team)),
+      findings: new PostgresHostFindings(dataSource, findingEvents, logger, team),
       findingEvents,
       bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
       database: new DataSourcePluginDatabase(dataSource),
@@ -136,6 +142,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         taskEventsPublisher,
         host: capabilities,
         pluginModules,
+        team,
       }),
       {
         logger: new NestPinoLogger(logger),
