@@ -109,7 +109,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
     // One accessor of the request's team for every store and capability (they serve every team's requests).
-    const team = requestTeam(options.requestContext ?? NO_PRINCIPAL_CONTEXT);
+    const requestContext = options.requestContext ?? NO_PRINCIPAL_CONTEXT;
+    const team = requestTeam(requestContext);
     const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource, team), queues, logger });
     const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
     owned.push(() => findingEvents.close());
@@ -121,6 +122,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
       database: new DataSourcePluginDatabase(dataSource),
       logger,
+      requestContext,
     };
     const pluginModules = pluginNestModules(pluginApis, logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.

@@ -6,12 +6,14 @@ import {
   HOST_BODY_READER,
   HOST_FINDINGS,
   HOST_LOGGER,
+  HOST_REQUEST_CONTEXT,
   HOST_TASKS,
   PLUGIN_DATABASE,
   type FindingEvents,
   type HostArtifacts,
   type HostBodyReader,
   type HostFindings,
+  type HostRequestContext,
   type HostTasks,
   type PluginDatabase,
 } from '@bulkhead/plugin-sdk/api';
@@ -25,6 +27,7 @@ export interface HostCapabilities {
   bodyReader: HostBodyReader;
   database: PluginDatabase;
   logger: TaskLogger;
+  requestContext: HostRequestContext;
 }
 
 /**
@@ -43,6 +46,7 @@ export class HostModule {
       { provide: HOST_BODY_READER, useValue: host.bodyReader },
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
+      { provide: HOST_REQUEST_CONTEXT, useValue: host.requestContext },
     ];
     return { module: HostModule, global: true, providers, exports: providers.map((p) => p.provide) };
   }

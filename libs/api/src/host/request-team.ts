@@ -7,12 +7,13 @@ import type { HostRequestContext } from '@bulkhead/plugin-sdk/api';
  * Called on every operation, never cached: one store object serves the requests of every team.
  */
 export function requestTeam(context: HostRequestContext): TeamAccessor {
-  return () => context.principal()?.team ?? DEFAULT_TEAM;
+  return () => context.requestTeam();
 }
 
 /** A request context with no principal (every request is the team `default`). */
 export const NO_PRINCIPAL_CONTEXT: HostRequestContext = {
   principal: () => undefined,
+  requestTeam: () => DEFAULT_TEAM,
   requirePrincipal: () => {
     throw new Error('no principal: this API has no request context');
   },
