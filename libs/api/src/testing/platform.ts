@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
+import type { HostRequestContext } from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
 import type { Client } from 'graphql-ws';
@@ -31,10 +32,21 @@ export async function startTestPlatform(options: {
   plugins?: readonly ApiPluginPackage[];
   kinds: PluginKind[];
   shutdownGraceMs?: number;
+  /** Whose requests the API serves (default: no principal, the team `default`). */
+  requestContext?: HostRequestContext;
 }): Promise<TestPlatform> {
   const db = await createTestDatabase(options.label);
   const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-  const api = await startApi({ config, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  const api = await startApi({
+    config,
+    registry: options.registry,
+    plugins: options.plugins ?? [],
+    dataSource: db.dataSource,
+    port: 0,
+    host: '127.0.0.1',
+    logger: silentLogger(),
+    ...(options.requestContext ? { requestContext: options.requestContext } : {}),
+  });
   const worker = await startWorker({
     registry: options.registry,
     database: { dataSource: db.dataSource },
