@@ -1,6 +1,7 @@
 import { startApi, type ApiHandle } from '@bulkhead/api';
 import { loadApiConfig } from '@bulkhead/api';
 import { builtinPlugins } from '@bulkhead/builtin-plugins';
+import { authHeaders, useAdminToken } from '@bulkhead/api/testing';
 import { createLogger } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
@@ -26,7 +27,7 @@ interface GraphqlResult<T> {
 }
 
 async function post<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlResult<T>> {
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(url) }, body: JSON.stringify({ query, variables }) });
   return (await response.json()) as GraphqlResult<T>;
 }
 
@@ -57,7 +58,8 @@ describeWithMinbase('API + worker end to end', () => {
     registry = new PluginRegistry(builtinPlugins());
     const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
     api = await startApi({ config, registry, port: 0, host: '127.0.0.1', logger });
-    ws = createClient({ url: `${api.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+    const token = await useAdminToken(api, db.dataSource);
+    ws = createClient({ url: `${api.url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
   });
 
   afterAll(async () => {

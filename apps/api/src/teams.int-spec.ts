@@ -1,7 +1,6 @@
 import type { ApiHandle } from '@bulkhead/api';
-import { graphql, graphqlData, startTestPlatform, subscriptionClient, type TestPlatform } from '@bulkhead/api/testing';
+import { authHeaders, graphql, graphqlData, startTestPlatform, subscriptionClient, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
-import type { HostRequestContext, Principal } from '@bulkhead/plugin-sdk/api';
 import { testImages } from '@bulkhead/testing';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,26 +12,10 @@ import { findingSubscribers, untilSubscribed } from './runtime/testing';
  * runs, runtime alerts) and a real worker against real Postgres and Redis. Two teams, red and
  * blue, do the same work; each sees only its own images, packages, tasks, findings, benchmark
  * runs and alerts through every query, mutation, subscription and ingest route, and the same
- * work is stored once per team.
- *
- * The request context below stands for the authenticated principal (its team is all that
- * scoping reads): each request is served as the team `acting.team` names when it is sent.
+ * work is stored once per team. Each team sends its own API token (role operator).
  */
 
 jest.setTimeout(120_000);
-
-class ActingTeam implements HostRequestContext {
-  team = 'red';
-  principal(): Principal {
-    return { tokenId: `token-${this.team}`, name: `${this.team} admin`, team: this.team, role: 'admin' };
-  }
-  requirePrincipal(): Principal {
-    return this.principal();
-  }
-  requestTeam(): string {
-    return this.team;
-  }
-}
 
 const PRIVILEGED_POD = `apiVersion: v1
 kind: Pod
@@ -65,20 +48,21 @@ interface TaskNode {
 }
 
 describe('team scoping (two teams, real API, worker, Postgres and Redis)', () => {
-  const acting = new ActingTeam();
+  const tokens: Record<string, string> = {};
   const images = testImages();
   let platform: TestPlatform;
   let api: ApiHandle;
   let manifests: string;
 
-  /** Runs `work` as `team` (each request reads its team when it is served). */
-  async function as<T>(team: string, work: () => Promise<T>): Promise<T> {
-    acting.team = team;
-    return work();
-  }
-  const query = <T>(team: string, text: string, variables: Record<string, unknown> = {}) => as(team, () => graphqlData<T>(api.url, text, variables));
+  /** The API token of `team`. */
+  const token = (team: string): { token: string } => {
+    const secret = tokens[team];
+    if (!secret) throw new Error(`no token for team ${team}`);
+    return { token: secret };
+  };
+  const query = <T>(team: string, text: string, variables: Record<string, unknown> = {}) => graphqlData<T>(api.url, text, variables, token(team));
   const errorOf = async (team: string, text: string, variables: Record<string, unknown> = {}) => {
-    const result = await as(team, () => graphql(api.url, text, variables));
+    const result = await graphql(api.url, text, variables, token(team));
     return { code: result.errors?.[0]?.extensions?.['code'], message: result.errors?.[0]?.message, data: result.data };
   };
   async function finished(team: string, id: string): Promise<TaskNode> {
@@ -95,8 +79,9 @@ describe('team scoping (two teams, real API, worker, Postgres and Redis)', () =>
     manifests = await mkdtemp(path.join(tmpdir(), 'bh-api-teams-'));
     await writeFile(path.join(manifests, 'pod.yaml'), PRIVILEGED_POD);
     const plugins = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'api_teams', registry: registryOf(plugins), plugins, kinds: ['scanner', 'benchmark'], requestContext: acting });
+    platform = await startTestPlatform({ label: 'api_teams', registry: registryOf(plugins), plugins, kinds: ['scanner', 'benchmark'] });
     api = platform.api;
+    for (const team of ['red', 'blue', 'green']) tokens[team] = (await platform.createToken('operator', team)).secret;
   });
 
   afterAll(async () => {
@@ -215,9 +200,8 @@ describe('team scoping (two teams, real API, worker, Postgres and Redis)', () =>
   });
 
   it('taskUpdated of another team’s task is NOT_FOUND', async () => {
-    const ws = subscriptionClient(api.url);
+    const ws = subscriptionClient(api.url, token('blue'));
     try {
-      acting.team = 'blue';
       const error = await new Promise<unknown>((resolve) => {
         ws.subscribe({ query: 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', variables: { id: red.scan.id } }, { next: (r) => resolve(r.errors?.[0] ?? r), error: resolve, complete: () => resolve('completed') });
       });
@@ -228,23 +212,24 @@ describe('team scoping (two teams, real API, worker, Postgres and Redis)', () =>
   });
 
   it('an ingested alert is stored under the sender’s team; alerts and alertRaised of another team never show it', async () => {
-    const ws = subscriptionClient(api.url);
+    const clients = { red: subscriptionClient(api.url, token('red')), blue: subscriptionClient(api.url, token('blue')) };
     const heard: Record<string, string[]> = { red: [], blue: [] };
     try {
       for (const team of ['blue', 'red'] as const) {
-        acting.team = team;
         const before = await findingSubscribers(platform.db.schema);
-        ws.subscribe<{ alertRaised: { id: string } }>(
+        clients[team].subscribe<{ alertRaised: { id: string } }>(
           { query: 'subscription { alertRaised { id } }' },
           { next: (r) => r.data && heard[team]?.push(r.data.alertRaised.id), error: () => undefined, complete: () => undefined },
         );
-        // The subscriber's team is read when it subscribes (blue's, before red's begins: the first
-        // subscription opens the replica's one Redis subscription, which then serves both).
+        // The first subscription opens the replica's one Redis subscription, which then serves both.
         if (before === 0) await untilSubscribed(platform.db.schema, 0);
         else await new Promise((r) => setTimeout(r, 300));
       }
       const send = (team: string) =>
-        as(team, () => fetch(`${api.url}/falco-alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ALERT) }).then(async (r) => ({ status: r.status, body: await r.json() })));
+        fetch(`${api.url}/falco-alerts`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(api.url, token(team).token) }, body: JSON.stringify(ALERT) }).then(async (r) => ({
+          status: r.status,
+          body: await r.json(),
+        }));
       expect(await send('red')).toEqual({ status: 200, body: expect.objectContaining({ stored: 1 }) });
       const deadline = Date.now() + 10_000;
       while (heard['red']?.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -265,7 +250,7 @@ describe('team scoping (two teams, real API, worker, Postgres and Redis)', () =>
       expect(heard['blue']).toEqual(blueAlerts);
       expect(heard['red']).toHaveLength(1);
     } finally {
-      await ws.dispose();
+      await Promise.all([clients.red.dispose(), clients.blue.dispose()]);
     }
   });
 });

@@ -1,14 +1,18 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
-import { FindingStore, ImageStore, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { API_RESOLVERS } from './api.resolvers';
+import { AccessGuard } from './auth/access.guard';
+import { accessPlugin } from './auth/apollo-access.plugin';
+import type { Authenticator } from './auth/authenticator';
+import { graphqlContext, graphqlWsAccess } from './auth/graphql-ws-access';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
@@ -23,6 +27,8 @@ import { TaskUpdatesService } from './tasks/task-updates.service';
 import {
   API_CONFIG,
   API_LOGGER,
+  API_TOKEN_STORE,
+  AUDIT_LOG_STORE,
   DATA_SOURCE,
   FINDING_STORE,
   IMAGE_STORE,
@@ -58,11 +64,15 @@ export interface ApiDependencies {
   pluginModules: readonly PluginNestModule[];
   /** The team of the request being served (host/request-team.ts): every store reads and writes only it. */
   team: TeamAccessor;
+  /** Reads credentials (HTTP middleware, graphql-ws connection_init). */
+  authenticator: Authenticator;
 }
 
 @Module({})
 export class ApiModule {
   static forRoot(deps: ApiDependencies): DynamicModule {
+    const tokenStore = new ApiTokenStore(deps.dataSource);
+    const auditLog = new AuditLogStore(deps.dataSource);
     return {
       module: ApiModule,
       imports: [
@@ -75,7 +85,9 @@ export class ApiModule {
           graphiql: deps.config.GRAPHQL_PLAYGROUND,
           playground: false,
           introspection: deps.config.GRAPHQL_INTROSPECTION,
-          subscriptions: { 'graphql-ws': { path: '/graphql' } },
+          context: graphqlContext,
+          plugins: [accessPlugin(auditLog, deps.logger)],
+          subscriptions: { 'graphql-ws': { path: '/graphql', ...graphqlWsAccess(deps.authenticator) } },
         }),
         HostModule.forRoot(deps.host),
         ...deps.pluginModules,
@@ -94,7 +106,11 @@ export class ApiModule {
         { provide: TASK_STORE, useValue: new TaskStore(deps.dataSource, deps.team) },
         { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource, deps.team) },
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource, deps.team) },
+        { provide: API_TOKEN_STORE, useValue: tokenStore },
+        { provide: AUDIT_LOG_STORE, useValue: auditLog },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
+        // Every resolver and route, the plugins' included: authenticated and authorised by role.
+        { provide: APP_GUARD, useClass: AccessGuard },
         ReadinessService,
         PluginsService,
         TaskService,

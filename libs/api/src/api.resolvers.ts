@@ -1,7 +1,8 @@
+import { AccessResolver } from './access/access.resolver';
 import { FindingResolver } from './findings/finding.resolver';
 import { ImageResolver } from './images/image.resolver';
 import { PluginsResolver } from './plugins/plugins.resolver';
 import { TaskResolver } from './tasks/task.resolver';
 
 /** Every resolver of the API, shared by ApiModule and the schema printer so they cannot differ. */
-export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver];
+export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver];

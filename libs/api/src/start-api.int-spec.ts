@@ -6,6 +6,7 @@ import { loadApiConfig } from './config';
 import { ApiStartupError } from './startup/startup-error';
 import { startApi, type ApiHandle } from './start-api';
 import { graphqlData } from './testing/graphql-http';
+import { useAdminToken } from './testing/platform';
 import { silentLogger } from './testing/silent-logger';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -26,6 +27,7 @@ describe('startApi (API side)', () => {
     const schema = db.schema;
     const config = loadApiConfig({ DATABASE_URL, REDIS_URL, DATABASE_SCHEMA: schema, BULKHEAD_QUEUE_PREFIX: schema });
     api = await startApi({ config, registry: new PluginRegistry([echoPlugin]), port: 0, host: '127.0.0.1', logger: silentLogger() });
+    await useAdminToken(api, db.dataSource);
   });
 
   afterAll(async () => {

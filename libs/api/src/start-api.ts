@@ -3,14 +3,15 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
+import { ApiTokenStore, connectDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import type { HostRequestContext } from '@bulkhead/plugin-sdk/api';
 import { checkRedis, createRedis, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { ApiModule } from './api.module';
+import { authenticationMiddleware } from './auth/auth.middleware';
+import { Authenticator } from './auth/authenticator';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
 import { StreamedBodyReader } from './host/body-reader';
@@ -19,7 +20,8 @@ import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
 import { StoreHostTasks } from './host/host-tasks';
 import type { HostCapabilities } from './host/host.module';
-import { NO_PRINCIPAL_CONTEXT, requestTeam } from './host/request-team';
+import { requestContext } from './host/request-context';
+import { requestTeam } from './host/request-team';
 import { DataSourcePluginDatabase } from './host/plugin-database';
 import { loadPluginApis, pluginNestModules, type ApiPluginPackage } from './plugin-apis/load-plugin-apis';
 import { NestPinoLogger } from './startup/nest-logger';
@@ -47,8 +49,6 @@ export interface StartApiOptions {
    * When omitted, startApi connects to DATABASE_URL, runs migrations, and closes it in close().
    */
   dataSource?: DataSource;
-  /** Whose request is being served (its principal's team scopes every store and host capability). */
-  requestContext?: HostRequestContext;
 }
 
 export interface ApiHandle {
@@ -109,7 +109,6 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
     // One accessor of the request's team for every store and capability (they serve every team's requests).
-    const requestContext = options.requestContext ?? NO_PRINCIPAL_CONTEXT;
     const team = requestTeam(requestContext);
     const submitter = new TaskSubmitter({ registry: options.registry, tasks: new TaskStore(dataSource, team), queues, logger });
     const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
@@ -122,9 +121,9 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
       database: new DataSourcePluginDatabase(dataSource),
       logger,
-      requestContext,
     };
     const pluginModules = pluginNestModules(pluginApis, logger);
+    const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
     for (const { api, pluginId } of pluginApis) {
       const close = api.close?.bind(api);
@@ -145,6 +144,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         host: capabilities,
         pluginModules,
         team,
+        authenticator,
       }),
       {
         logger: new NestPinoLogger(logger),
@@ -154,6 +154,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     // Closed first: stop accepting requests and subscriptions before their connections go.
     owned.push(() => app.close());
+    // Before every route: the request's principal (if its credentials are valid) and its request context.
+    app.use(authenticationMiddleware(authenticator));
     useBodyParsersForGraphqlOnly(app);
     await app.listen(port, host);
     const address = app.getHttpServer().address() as AddressInfo;

@@ -11,6 +11,7 @@ import { printApiSchema } from './schema/print-schema';
 import { startApi, type ApiHandle } from './start-api';
 import { graphql, graphqlData } from './testing/graphql-http';
 import { collectSubscription, subscriptionClient } from './testing/graphql-ws';
+import { useAdminToken } from './testing/platform';
 import { silentLogger } from './testing/silent-logger';
 
 /*
@@ -54,6 +55,7 @@ describe('API tasks (no worker)', () => {
     prefix = db.schema;
     const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: prefix });
     api = await startApi({ config, registry: new PluginRegistry([echoPlugin]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+    await useAdminToken(api, db.dataSource);
     ws = subscriptionClient(api.url);
   });
 
@@ -186,6 +188,7 @@ describe('API tasks (no worker)', () => {
   it('any replica serves any subscriber: an update made through one API reaches a subscriber of another', async () => {
     const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: prefix });
     const replica = await startApi({ config, registry: new PluginRegistry([echoPlugin]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+    await useAdminToken(replica, db.dataSource);
     const replicaWs = subscriptionClient(replica.url);
     try {
       const task = await submitOk({ text: 'cross-replica' });

@@ -11,3 +11,5 @@ export const TASK_SUBMITTER = Symbol('TASK_SUBMITTER');
 export const TASK_QUEUES = Symbol('TASK_QUEUES');
 export const TASK_EVENTS_SUBSCRIBER = Symbol('TASK_EVENTS_SUBSCRIBER');
 export const TASK_EVENTS_PUBLISHER = Symbol('TASK_EVENTS_PUBLISHER');
+export const API_TOKEN_STORE = Symbol('API_TOKEN_STORE');
+export const AUDIT_LOG_STORE = Symbol('AUDIT_LOG_STORE');

@@ -10,7 +10,7 @@
  * Rows stored before teams existed, and everything the inline CLI does, are the team `default`.
  */
 
-/** The team of rows older than teams and of the inline CLI. */
+/** The team of rows older than teams, of the inline CLI, and of the first admin token `bulkhead serve` creates on an empty database. */
 export const DEFAULT_TEAM = 'default';
 
 /**

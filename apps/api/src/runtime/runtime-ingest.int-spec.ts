@@ -1,5 +1,5 @@
 import { ApiStartupError, startApi, type ApiHandle } from '@bulkhead/api';
-import { graphql, graphqlData, silentLogger, subscriptionClient } from '@bulkhead/api/testing';
+import { authHeaders, graphql, graphqlData, silentLogger, subscriptionClient, useAdminToken } from '@bulkhead/api/testing';
 import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
 import { ResultWriter } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
@@ -57,7 +57,8 @@ interface Page {
 }
 
 async function post(url: string, body: string | Buffer | ReadableStream<Uint8Array>, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> {
-  const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers: { 'content-type': contentType }, body };
+  // The API's admin token (useAdminToken in startRuntimeApi): ingest routes need at least an operator.
+  const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers: { 'content-type': contentType, ...authHeaders(new URL(url).origin) }, body };
   if (body instanceof ReadableStream) init.duplex = 'half';
   const response = await fetch(url, init);
   const text = await response.text();
@@ -75,9 +76,9 @@ function streamOf(chunks: number, chunkBytes: number, fill = 0x20): ReadableStre
   });
 }
 
-/** The API with the built-in plugins' api entries (the runtime plugin's among them), configured by `env`. */
-function startRuntimeApi(db: TestDatabase, env: Record<string, string> = {}): Promise<ApiHandle> {
-  return startApi({
+/** The API with the built-in plugins' api entries (the runtime plugin's among them), configured by `env`; the test helpers send an admin token. */
+async function startRuntimeApi(db: TestDatabase, env: Record<string, string> = {}): Promise<ApiHandle> {
+  const api = await startApi({
     registry: new PluginRegistry(),
     plugins: builtinPluginPackages(),
     env: { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...env },
@@ -86,6 +87,8 @@ function startRuntimeApi(db: TestDatabase, env: Record<string, string> = {}): Pr
     host: '127.0.0.1',
     logger: silentLogger(),
   });
+  await useAdminToken(api, db.dataSource);
+  return api;
 }
 
 describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postgres and Redis)', (shared) => {

@@ -1,4 +1,5 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { RequireRole } from '@bulkhead/plugin-sdk/api';
 import { Finding, FindingConnection, FindingFilter } from './finding.model';
 import { FindingService } from './finding.service';
 
@@ -15,11 +16,13 @@ export class FindingResolver {
     return this.findingService.list(filter, first, after);
   }
 
+  @RequireRole('operator')
   @Mutation(() => Finding, { description: 'Marks a finding SUPPRESSED (no action needed); reruns that report it keep it suppressed. NOT_FOUND for an unknown id.' })
   suppressFinding(@Args('id', { type: () => ID }) id: string): Promise<Finding> {
     return this.findingService.suppress(id);
   }
 
+  @RequireRole('operator')
   @Mutation(() => Finding, { description: 'Lifts a suppression: the finding is OPEN again (the next run that no longer reports it resolves it).' })
   unsuppressFinding(@Args('id', { type: () => ID }) id: string): Promise<Finding> {
     return this.findingService.unsuppress(id);

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { PublicRoute } from '../auth/access.guard';
 import { ReadinessService } from './readiness.service';
 
 /** The one method of the Express response used here (the workspace has no @types/express). */
@@ -8,6 +9,8 @@ interface StatusSettable {
 
 /** Kubernetes probes: liveness says the process is up, readiness that its backing services answer. */
 @Controller()
+// Open to anyone: probes carry no data (the status of Postgres and Redis only).
+@PublicRoute()
 export class HealthController {
   constructor(private readonly readiness: ReadinessService) {}
 

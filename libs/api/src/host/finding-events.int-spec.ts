@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
 import { graphqlData } from '../testing/graphql-http';
+import { useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
 
 /*
@@ -74,6 +75,7 @@ describe('findings raised, across a worker and two API replicas', () => {
     const source = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema };
     const start = () => startApi({ config: loadApiConfig(source), env: source, registry, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
     replicas = [await start(), await start()];
+    for (const api of replicas) await useAdminToken(api, db.dataSource);
     worker = await startWorker({ registry, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['benchmark'], shutdownGraceMs: 2_000 });
     tasks = new TaskStore(db.dataSource);
   });

@@ -13,10 +13,10 @@ import {
   type HostArtifacts,
   type HostBodyReader,
   type HostFindings,
-  type HostRequestContext,
   type HostTasks,
   type PluginDatabase,
 } from '@bulkhead/plugin-sdk/api';
+import { requestContext } from './request-context';
 
 /** The host capabilities, made outside Nest by startApi (they share its connections). */
 export interface HostCapabilities {
@@ -27,7 +27,6 @@ export interface HostCapabilities {
   bodyReader: HostBodyReader;
   database: PluginDatabase;
   logger: TaskLogger;
-  requestContext: HostRequestContext;
 }
 
 /**
@@ -46,7 +45,8 @@ export class HostModule {
       { provide: HOST_BODY_READER, useValue: host.bodyReader },
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
-      { provide: HOST_REQUEST_CONTEXT, useValue: host.requestContext },
+      // The principal of the request being served (one AsyncLocalStorage for the whole process).
+      { provide: HOST_REQUEST_CONTEXT, useValue: requestContext },
     ];
     return { module: HostModule, global: true, providers, exports: providers.map((p) => p.provide) };
   }

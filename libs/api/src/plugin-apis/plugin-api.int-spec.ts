@@ -19,7 +19,8 @@ import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
 import { ApiStartupError } from '../startup/startup-error';
-import { graphqlData } from '../testing/graphql-http';
+import { authHeaders, graphqlData } from '../testing/graphql-http';
+import { useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
 import { acmeNotesApi, acmeNotesPackage, acmeNotesPlugin, acmePingPackage, acmePingPlugin, closed, noteFinding } from './testing/acme-notes.fixture';
 
@@ -36,7 +37,9 @@ const registry = new PluginRegistry([acmeNotesPlugin, acmePingPlugin]);
 
 async function start(db: TestDatabase, env: Record<string, string>, plugins = [acmeNotesPackage(), acmePingPackage()]): Promise<ApiHandle> {
   const source = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...env };
-  return startApi({ config: loadApiConfig(source), env: source, registry, plugins, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  const api = await startApi({ config: loadApiConfig(source), env: source, registry, plugins, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+  await useAdminToken(api, db.dataSource);
+  return api;
 }
 
 async function cleanRedis(prefix: string): Promise<void> {
@@ -100,7 +103,7 @@ describe('a plugin api entry served by startApi', () => {
     expect((await graphqlData<{ acmeAddNotes: number }>(api.url, 'mutation { acmeAddNotes(texts: ["a", "b"], author: "ann") }')).acmeAddNotes).toBe(0);
     // Ingested over the plugin's HTTP route: one line too long for the limit is skipped.
     const body = [JSON.stringify({ text: 'd', author: 'bob', at: '2025-01-01T00:00:09Z' }), 'x'.repeat(2048), ''].join('\n');
-    const ingest = await fetch(`${api.url}/acme-notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const ingest = await fetch(`${api.url}/acme-notes`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(api.url) }, body });
     expect(ingest.status).toBe(200);
     expect(await ingest.json()).toEqual({ stored: 1, tooLong: [2] });
 

@@ -1,5 +1,5 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
-import { GraphQLJSON, PluginKind } from '@bulkhead/plugin-sdk/api';
+import { GraphQLJSON, PluginKind, RequireRole } from '@bulkhead/plugin-sdk/api';
 import { Image } from '../images/image.model';
 import { ImageService } from '../images/image.service';
 import { Task, TaskConnection, TaskFilter, TaskUpdate } from './task.model';
@@ -31,6 +31,7 @@ export class TaskResolver {
     return this.taskService.list(filter, first, after);
   }
 
+  @RequireRole('operator')
   @Mutation(() => Task, {
     description:
       "Submits a task of any plugin. The input is validated against the task's JSON Schema (Query.plugins); a bad one is a BAD_USER_INPUT error naming the fields. The same request twice returns the same live task.",
@@ -45,11 +46,13 @@ export class TaskResolver {
     return this.taskService.submit(kind, type, input, { labels, parentTaskId });
   }
 
+  @RequireRole('operator')
   @Mutation(() => Task, { description: 'Inventories an image on a worker: `oci:/path/to/layout[:ref]`, `docker-archive:/path.tar` or `rootfs:/dir` (paths as the worker sees them).' })
   scanImage(@Args('source') source: string): Promise<Task> {
     return this.taskService.submit(SCAN_IMAGE.kind, SCAN_IMAGE.type, { source });
   }
 
+  @RequireRole('operator')
   @Mutation(() => Task, { description: 'Cancels a QUEUED or RUNNING task (NOT_FOUND / TASK_FINISHED errors otherwise).' })
   cancelTask(@Args('id', { type: () => ID }) id: string): Promise<Task> {
     return this.taskService.cancel(id);

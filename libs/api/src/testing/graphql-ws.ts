@@ -1,9 +1,20 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { defaultToken, type RequestAs } from './graphql-http';
 
-/** A graphql-ws client (the `graphql-transport-ws` protocol) for integration tests; dispose() it in teardown. */
-export function subscriptionClient(baseUrl: string): Client {
-  return createClient({ url: `${baseUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+/**
+ * A graphql-ws client (the `graphql-transport-ws` protocol) for integration tests; dispose() it
+ * in teardown. It authenticates in connection_init with the API's registered token (or `as.token`; null: none).
+ */
+export function subscriptionClient(baseUrl: string, as: RequestAs = {}): Client {
+  const token = as.token === undefined ? defaultToken(baseUrl) : as.token;
+  return createClient({
+    url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
 }
 
 /**

@@ -1,22 +1,46 @@
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
-import type { HostRequestContext } from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { startWorker, type WorkerHost } from '@bulkhead/worker';
+import { ApiTokenStore } from '@bulkhead/persistence';
 import type { Client } from 'graphql-ws';
+import type { DataSource } from 'typeorm';
 import { loadApiConfig } from '../config';
 import type { ApiPluginPackage } from '../plugin-apis/load-plugin-apis';
 import { startApi, type ApiHandle } from '../start-api';
+import { setDefaultToken } from './graphql-http';
 import { subscriptionClient } from './graphql-ws';
 import { silentLogger } from './silent-logger';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+export type TestRole = 'viewer' | 'operator' | 'admin';
+
+/** A new API token in the test database: its id and (the only copy of) its secret. */
+export async function createTestToken(dataSource: DataSource, role: TestRole, team = 'default', expiresAt: Date | null = null): Promise<{ id: string; secret: string }> {
+  const { token, secret } = await new ApiTokenStore(dataSource).create({ name: `test-${role}`, team, role, expiresAt, createdBy: 'test' });
+  return { id: token.id, secret };
+}
+
+/**
+ * For a test that starts the API itself: creates an admin token of team `default` and makes it
+ * the one graphql()/graphqlData()/subscriptionClient()/authHeaders() send to this API. Returns the secret.
+ */
+export async function useAdminToken(api: { url: string }, dataSource: DataSource): Promise<string> {
+  const { secret } = await createTestToken(dataSource, 'admin');
+  setDefaultToken(api.url, secret);
+  return secret;
+}
 
 export interface TestPlatform {
   db: TestDatabase;
   api: ApiHandle;
   worker: WorkerHost;
   ws: Client;
+  /** The secret of an admin token of team `default`, which graphql()/graphqlData()/subscriptionClient() send by default for this API. */
+  adminToken: string;
+  /** Creates another token (a secret) of `role` in `team` (default `default`). */
+  createToken(role: TestRole, team?: string, expiresAt?: Date | null): Promise<{ id: string; secret: string }>;
   /** Stops everything and removes only what it created (its schema and Redis key prefix). */
   stop(): Promise<void>;
 }
@@ -32,21 +56,13 @@ export async function startTestPlatform(options: {
   plugins?: readonly ApiPluginPackage[];
   kinds: PluginKind[];
   shutdownGraceMs?: number;
-  /** Whose requests the API serves (default: no principal, the team `default`). */
-  requestContext?: HostRequestContext;
+  /** More variables for the API and its plugins' configuration (e.g. BULKHEAD_RUNTIME_RULES). */
+  env?: Record<string, string>;
 }): Promise<TestPlatform> {
   const db = await createTestDatabase(options.label);
-  const config = loadApiConfig({ DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema });
-  const api = await startApi({
-    config,
-    registry: options.registry,
-    plugins: options.plugins ?? [],
-    dataSource: db.dataSource,
-    port: 0,
-    host: '127.0.0.1',
-    logger: silentLogger(),
-    ...(options.requestContext ? { requestContext: options.requestContext } : {}),
-  });
+  const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...options.env };
+  const config = loadApiConfig(env);
+  const api = await startApi({ config, env, registry: options.registry, plugins: options.plugins ?? [], dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
   const worker = await startWorker({
     registry: options.registry,
     database: { dataSource: db.dataSource },
@@ -55,13 +71,18 @@ export async function startTestPlatform(options: {
     kinds: options.kinds,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
   });
+  const createToken = (role: TestRole, team = 'default', expiresAt: Date | null = null) => createTestToken(db.dataSource, role, team, expiresAt);
+  const adminToken = await useAdminToken(api, db.dataSource);
   const ws = subscriptionClient(api.url);
   return {
     db,
     api,
     worker,
     ws,
+    adminToken,
+    createToken,
     stop: async () => {
+      setDefaultToken(api.url, undefined);
       await ws.dispose();
       await worker.stop();
       await api.close();

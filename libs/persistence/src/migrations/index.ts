@@ -5,6 +5,7 @@ import { ImageIdentity1765152000000 } from './1765152000000-image-identity';
 import { TaskProvenance1765152000001 } from './1765152000001-task-provenance';
 import { FindingLifecycle1765152000002 } from './1765152000002-finding-lifecycle';
 import { TeamScoping1765238400000 } from './1765238400000-team-scoping';
+import { ApiTokensAuditLog1765300000000 } from './1765300000000-api-tokens-audit-log';
 
 export {
   InitialSchema1751328000000,
@@ -14,6 +15,7 @@ export {
   TaskProvenance1765152000001,
   FindingLifecycle1765152000002,
   TeamScoping1765238400000,
+  ApiTokensAuditLog1765300000000,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -25,4 +27,5 @@ export const migrations = [
   TaskProvenance1765152000001,
   FindingLifecycle1765152000002,
   TeamScoping1765238400000,
+  ApiTokensAuditLog1765300000000,
 ];

@@ -1,5 +1,5 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { pageRequest, Task } from '@bulkhead/plugin-sdk/api';
+import { pageRequest, RequireRole, Task } from '@bulkhead/plugin-sdk/api';
 import { BenchmarkControl, BenchmarkRun, BenchmarkRunConnection, BenchmarkStatus } from './benchmark-run.model';
 import { BenchmarkRunsService } from './benchmark-runs.service';
 
@@ -7,6 +7,7 @@ import { BenchmarkRunsService } from './benchmark-runs.service';
 export class BenchmarkRunsResolver {
   constructor(private readonly benchmarks: BenchmarkRunsService) {}
 
+  @RequireRole('operator')
   @Mutation(() => Task, {
     description:
       'Runs a benchmark profile against a target on a worker: pss-baseline / pss-restricted[@v1.N], k8s-rbac, k8s-netpol, k8s-manifests[@restricted] (target: manifest file or directory), kube-bench@<benchmark> (target: node root), cis-docker-image (image), cis-docker-container (inspect JSON), dockerfile. An unknown profile is BAD_USER_INPUT listing the profiles.',

@@ -1,8 +1,10 @@
 import { Args, Int, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { RequireRole } from '@bulkhead/plugin-sdk/api';
 import { Alert, AlertConnection, AlertFilter } from './alert.model';
 import { AlertService } from './alert.service';
 
 @Resolver(() => Alert)
+@RequireRole('viewer')
 export class AlertResolver {
   constructor(private readonly alertService: AlertService) {}
 

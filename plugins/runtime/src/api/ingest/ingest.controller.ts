@@ -1,4 +1,5 @@
 import { Controller, Post, Req, Res } from '@nestjs/common';
+import { IngestRoute, RequireRole } from '@bulkhead/plugin-sdk/api';
 import type { IncomingMessage } from 'node:http';
 import type { IngestResponse } from './ingest-response';
 import { RuntimeIngestService } from './ingest.service';
@@ -13,8 +14,13 @@ interface JsonResponse {
  * Plain HTTP, because the senders fix the wire format: kube-apiserver's audit webhook, event
  * streams as JSON lines, and Falco's http_output / falcosidekick. The host leaves plugin
  * routes' bodies unread: they are read here as streams, with the host's size limit.
+ *
+ * Senders authenticate with an operator (or admin) token as `Authorization: Bearer bhk_...`;
+ * kube-apiserver sends its audit webhook kubeconfig's `token:` exactly so.
  */
 @Controller()
+@IngestRoute()
+@RequireRole('operator')
 export class RuntimeIngestController {
   constructor(private readonly ingest: RuntimeIngestService) {}
 

@@ -1,0 +1,57 @@
+import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import type { Logger } from '@bulkhead/common';
+import type { AuditLogStore, AuditOutcome } from '@bulkhead/persistence';
+import type { Principal } from '@bulkhead/plugin-sdk/api';
+import type { GraphQLFormattedError } from 'graphql';
+import { unauthenticated } from './auth-errors';
+import type { AuthenticatedRequest } from './auth.middleware';
+
+interface HttpContext {
+  req?: AuthenticatedRequest;
+}
+
+/**
+ * GraphQL over HTTP, before and after the resolvers:
+ * - a request without a valid token is refused as a whole (401 UNAUTHENTICATED), introspection
+ *   and `__typename` included: nothing of the API is served anonymously;
+ * - every mutation is written to the audit log once its response is ready, without delaying it
+ *   (a failed write is logged, the response still goes out).
+ */
+export function accessPlugin(audit: AuditLogStore, logger: Logger): ApolloServerPlugin<HttpContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(request) {
+          const req = request.contextValue.req;
+          if (!req?.principal) throw unauthenticated(req?.authProblem ?? 'authentication required: send an API token (Authorization: Bearer bhk_...)');
+        },
+        async willSendResponse(request) {
+          if (request.operation?.operation !== 'mutation') return;
+          const body = request.response.body;
+          const errors = body.kind === 'single' ? body.singleResult.errors : undefined;
+          auditMutation(audit, logger, request, errors);
+        },
+      };
+    },
+  };
+}
+
+function auditMutation(audit: AuditLogStore, logger: Logger, request: GraphQLRequestContext<HttpContext>, errors: readonly GraphQLFormattedError[] | undefined): void {
+  const req = request.contextValue.req;
+  const principal: Principal | undefined = req?.principal;
+  const fields = request.operation?.selectionSet.selections.flatMap((s) => (s.kind === 'Field' ? [s.name.value] : [])) ?? [];
+  const codes = [...new Set((errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'INTERNAL_SERVER_ERROR')))];
+  const outcome: AuditOutcome = codes.length === 0 ? 'ok' : codes.includes('UNAUTHENTICATED') ? 'unauthenticated' : codes.includes('FORBIDDEN') ? 'forbidden' : 'error';
+  const entry = {
+    tokenId: principal?.tokenId ?? null,
+    tokenName: principal?.name ?? null,
+    team: principal?.team ?? null,
+    operation: `mutation ${fields.join(',')}`,
+    details: { operationName: request.operationName ?? null, variables: request.request.variables ?? {}, query: request.source ?? null },
+    outcome,
+    error: codes.length ? codes.join(',') + ': ' + (errors ?? []).map((e) => e.message).join('; ').slice(0, 1000) : null,
+    remoteAddress: req?.socket.remoteAddress ?? null,
+    userAgent: typeof req?.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+  };
+  audit.append(entry).catch((error: unknown) => logger.error({ err: (error as Error).message, operation: entry.operation, tokenId: entry.tokenId }, 'audit log write failed'));
+}

@@ -1,0 +1,52 @@
+import type { ApiTokenStore, TokenRejection } from '@bulkhead/persistence';
+import type { Logger } from '@bulkhead/common';
+import type { Principal } from '@bulkhead/plugin-sdk/api';
+
+/** The outcome of reading a request's credentials. */
+export type Authentication = { principal: Principal } | { principal?: undefined; problem: string };
+
+const PROBLEMS: Record<TokenRejection | 'missing' | 'scheme', string> = {
+  missing: 'authentication required: send an API token (Authorization: Bearer bhk_...)',
+  scheme: 'the Authorization header must be `Bearer <token>`',
+  malformed: 'the API token is not valid',
+  unknown: 'the API token is not valid',
+  revoked: 'the API token has been revoked',
+  expired: 'the API token has expired',
+};
+
+/**
+ * Turns a presented credential (an `Authorization` header, or a graphql-ws connection_init
+ * payload) into a principal. Kube-apiserver's audit webhook sends a kubeconfig `token:` as the
+ * same `Authorization: Bearer` header, so ingest routes need nothing else.
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: ApiTokenStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** From an Authorization header value (or its absence). */
+  async fromHeader(header: string | undefined): Promise<Authentication> {
+    if (header === undefined || header.trim() === '') return { problem: PROBLEMS.missing };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) return { problem: PROBLEMS.scheme };
+    return this.fromSecret(match[1] as string);
+  }
+
+  /** From a graphql-ws connection_init payload: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
+  async fromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): Promise<Authentication> {
+    const authorization = params?.['authorization'] ?? params?.['Authorization'];
+    if (typeof authorization === 'string') return this.fromHeader(authorization);
+    const token = params?.['token'];
+    if (typeof token === 'string') return this.fromSecret(token);
+    return { problem: PROBLEMS.missing };
+  }
+
+  private async fromSecret(secret: string): Promise<Authentication> {
+    const check = await this.tokens.verify(secret);
+    if (!check.ok) return { problem: PROBLEMS[check.reason] };
+    check.touched?.catch((error: unknown) => this.logger.warn({ err: (error as Error).message, tokenId: check.token.id }, 'recording token use failed'));
+    const { id, name, team, role } = check.token;
+    return { principal: { tokenId: id, name, team, role } };
+  }
+}
