@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HOST_ARTIFACTS, HOST_BODY_READER, type HostArtifacts, type HostBodyReader, type HostRequest } from '@bulkhead/plugin-sdk/api';
+import {
+  HOST_ARTIFACTS,
+  HOST_BODY_READER,
+  HOST_REQUEST_CONTEXT,
+  type HostArtifacts,
+  type HostBodyReader,
+  type HostRequest,
+  type HostRequestContext,
+} from '@bulkhead/plugin-sdk/api';
 import { parseFalcoAlert, type FalcoAlert } from '../../alerts/alert';
 import { AuditWebhookHandler } from '../../audit-webhook';
 import { detectDrift } from '../../drift';
@@ -24,7 +32,7 @@ const ALERT_BATCH = 500;
 export class RuntimeIngestService {
   private readonly auditHandler: AuditWebhookHandler | undefined;
   private readonly evaluator: EventEvaluator | undefined;
-  /** Executables of scanned images by digest, for drift detection; bounded, refreshed after a while (a rescan may change them). */
+  /** Executables of the sender's team's scanned images by digest, for drift detection; bounded, refreshed after a while (a rescan may change them). */
   private readonly inventories: ImageInventoryCache;
 
   constructor(
@@ -32,8 +40,9 @@ export class RuntimeIngestService {
     @Inject(ALERT_RECORDER) private readonly recorder: AlertRecorder,
     @Inject(HOST_BODY_READER) private readonly bodies: HostBodyReader,
     @Inject(HOST_ARTIFACTS) artifacts: HostArtifacts,
+    @Inject(HOST_REQUEST_CONTEXT) context: HostRequestContext,
   ) {
-    this.inventories = new ImageInventoryCache(artifacts);
+    this.inventories = new ImageInventoryCache(artifacts, { team: () => context.requestTeam() });
     if (detection) {
       this.auditHandler = new AuditWebhookHandler({ engine: detection.engine, maxBodyBytes: bodies.limit, hostname: detection.hostname });
       this.evaluator = new EventEvaluator(detection.engine, detection.hostname);
