@@ -1,9 +1,11 @@
 import { collectSubscription, graphql, graphqlData, startTestPlatform, subscriptionClient, type GraphqlResponse, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isLeafType, type GraphQLField, type GraphQLObjectType, type IntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 
 /*
  * Identity and access against the real API (every built-in plugin's api entry), worker, Postgres
@@ -72,7 +74,7 @@ describe('identity and access', () => {
     await writeFile(path.join(work, 'pod.yaml'), PRIVILEGED_POD);
     await writeFile(path.join(work, 'rules.yaml'), SYSCALL_RULES);
     const plugins = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml') } });
+    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200' } });
     url = platform.api.url;
     for (const role of ROLES) tokens[role] = (await platform.createToken(role)).secret;
     // A finding to suppress: a real benchmark run over the privileged pod.
@@ -246,16 +248,36 @@ describe('identity and access', () => {
         await client.dispose();
       }
     }
-    const id = await queuedTask();
-    const client = subscriptionClient(url, { token: tokens.viewer });
+    for (const connectionParams of [{ authorization: `Bearer ${tokens.viewer}` }, { token: tokens.viewer }]) {
+      const id = await queuedTask();
+      const client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams });
+      try {
+        let cancelled: Promise<unknown> | undefined;
+        const updates = await collectSubscription<{ taskUpdated: { status: string } }>(client, 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', { id }, {
+          timeoutMs: 20_000,
+          onNext: () => (cancelled ??= graphqlData(url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id })),
+        });
+        await cancelled;
+        expect(updates.map((u) => u.taskUpdated.status)).toEqual(['QUEUED', 'CANCELLED']);
+      } finally {
+        await client.dispose();
+      }
+    }
+  });
+
+  it('graphql-ws: a connection whose token is revoked is closed with 4401, its running subscription included', async () => {
+    const token = await platform.createToken('viewer');
+    const client = subscriptionClient(url, { token: token.secret });
     try {
-      let cancelled: Promise<unknown> | undefined;
-      const updates = await collectSubscription<{ taskUpdated: { status: string } }>(client, 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', { id }, {
-        timeoutMs: 20_000,
-        onNext: () => (cancelled ??= graphqlData(url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id })),
+      const id = await queuedTask();
+      let first: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (first = resolve));
+      const ended = new Promise<unknown>((resolve) => {
+        client.subscribe({ query: 'subscription($id: ID!) { taskUpdated(id: $id) { status } }', variables: { id } }, { next: () => first(), error: resolve, complete: () => resolve('completed') });
       });
-      await cancelled;
-      expect(updates.map((u) => u.taskUpdated.status)).toEqual(['QUEUED', 'CANCELLED']);
+      await started;
+      await graphqlData(url, 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: token.id });
+      expect(await ended).toMatchObject({ code: 4401, reason: 'Unauthorized' });
     } finally {
       await client.dispose();
     }

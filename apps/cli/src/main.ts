@@ -16,8 +16,9 @@ export async function buildProgram(io: CliIo, done: (code: number) => void): Pro
     .version(process.env['npm_package_version'] ?? '0.1.0')
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  const host = createCliHost(io, done);
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .option('--token <token>', 'API token for commands that talk to a server (--server); default: BULKHEAD_TOKEN');
+  const host = createCliHost(io, done, () => (program.opts<{ token?: string }>().token ?? process.env['BULKHEAD_TOKEN']) || undefined);
   registerCoreCommands(program, io, host, done);
   await registerPluginCommands(program, cliPluginPackages(), host);
   return program;

@@ -121,6 +121,8 @@ describeWithRegistry('a plugin package written outside the repository', () => {
     let db: TestDatabase;
     let server: ChildProcess | undefined;
     let url = '';
+    /** The first admin token serve printed on the empty database. */
+    let auth: Record<string, string> = {};
     const prefix = `bhtest-outside-${randomBytes(4).toString('hex')}`;
 
     beforeAll(async () => {
@@ -136,6 +138,7 @@ describeWithRegistry('a plugin package written outside the repository', () => {
           const match = /GraphQL API at (http:\/\/[^\s]+)\/graphql/.exec(err);
           if (match?.[1]) {
             clearTimeout(timer);
+            auth = { authorization: `Bearer ${/^ {4}(bhk_\S+)$/m.exec(err)?.[1] ?? ''}` };
             resolve(match[1]);
           }
         });
@@ -156,7 +159,7 @@ describeWithRegistry('a plugin package written outside the repository', () => {
     });
 
     async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query, variables }) });
       const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
       if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
       return body.data as T;
@@ -164,11 +167,14 @@ describeWithRegistry('a plugin package written outside the repository', () => {
 
     it('answers its own query after an ingest on its own route, from the table its migration made', async () => {
       const report = { target: 'registry.example/app:1.2', packages: [{ name: 'bash', license: 'GPL-3.0-only', version: '5.2' }, { name: 'zlib', license: 'Zlib' }] };
-      const ingest = await fetch(`${url}/acme-licenses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+      // An outside plugin's unmarked route is closed: admin only, and never anonymous.
+      const anonymous = await fetch(`${url}/acme-licenses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+      expect(anonymous.status).toBe(401);
+      const ingest = await fetch(`${url}/acme-licenses`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(report) });
       expect(ingest.status).toBe(201);
       expect(await ingest.json()).toEqual({ stored: 2 });
 
-      const bad = await fetch(`${url}/acme-licenses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: 'x', packages: [] }) });
+      const bad = await fetch(`${url}/acme-licenses`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ target: 'x', packages: [] }) });
       // A BadRequestException of the plugin's @nestjs/common: a 400 only if it is the host's class.
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { message: string }).message).toContain('packages: ');

@@ -87,7 +87,7 @@ export class ApiModule {
           introspection: deps.config.GRAPHQL_INTROSPECTION,
           context: graphqlContext,
           plugins: [accessPlugin(auditLog, deps.logger)],
-          subscriptions: { 'graphql-ws': { path: '/graphql', ...graphqlWsAccess(deps.authenticator) } },
+          subscriptions: { 'graphql-ws': { path: '/graphql', ...graphqlWsAccess(deps.authenticator, deps.config.BULKHEAD_WS_TOKEN_RECHECK_MS) } },
         }),
         HostModule.forRoot(deps.host),
         ...deps.pluginModules,

@@ -21,6 +21,8 @@ export const apiConfigSchema = z.object({
    * streamed one (HostBodyReader).
    */
   BULKHEAD_MAX_EVENT_BODY_BYTES: env.int(DEFAULT_MAX_EVENT_BODY_BYTES, { min: 1024, max: 1024 * 1024 * 1024 }),
+  /** How often an open graphql-ws connection re-checks its token (closed with 4401 once revoked or expired). */
+  BULKHEAD_WS_TOKEN_RECHECK_MS: env.int(30_000, { min: 100, max: 3_600_000 }),
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

@@ -97,6 +97,9 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       pluginApis.map(({ pluginId, api }) => ({ pluginId, migrations: api.migrations ?? [] })),
     );
     if (pluginSteps.length > 0) logger.info({ migrations: pluginSteps }, 'plugin migrations applied');
+    if (await new ApiTokenStore(dataSource).none()) {
+      logger.warn('no API token exists, so every request will be refused: create one with `bulkhead token create --team default --role admin` (`bulkhead serve` makes a first one itself)');
+    }
     await checkRedis(config.REDIS_URL);
     const queueSettings = { redisUrl: config.REDIS_URL, prefix: config.BULKHEAD_QUEUE_PREFIX };
     const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness' });

@@ -3,6 +3,7 @@ import { BadInputError } from '@bulkhead/plugin-sdk';
 import { ROLES, type Role } from '@bulkhead/plugin-sdk/api';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { ApiTokenEntity } from './entities/api-token.entity';
+import { DEFAULT_TEAM } from './team';
 
 /** Every secret starts with this, so that secret scanners (and people) recognise a leaked one. */
 export const API_TOKEN_PREFIX = 'bhk_';
@@ -109,11 +110,31 @@ export class ApiTokenStore {
     return token;
   }
 
+  /**
+   * On a database without any token (a fresh installation): creates an admin token of team
+   * DEFAULT_TEAM and returns it with its secret; otherwise null. Serialised by an advisory lock,
+   * so replicas starting together make one.
+   */
+  async createFirstAdmin(): Promise<{ token: ApiTokenEntity; secret: string } | null> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_ADMIN_LOCK_ID]);
+      if ((await manager.count(ApiTokenEntity, { take: 1 })) > 0) return null;
+      const secret = generateTokenSecret();
+      const token = await manager.save(
+        manager.create(ApiTokenEntity, { name: 'first-admin', team: DEFAULT_TEAM, role: 'admin', secretHash: hashTokenSecret(secret), expiresAt: null, createdBy: 'serve' }),
+      );
+      return { token, secret };
+    });
+  }
+
   /** True when no token exists at all (a fresh installation). */
   async none(): Promise<boolean> {
     return (await this.repo.count({ take: 1 })) === 0;
   }
 }
+
+/** Any 32-bit number unique to this use: serialises first-admin creation across replicas. */
+const FIRST_ADMIN_LOCK_ID = 0x42_48_41_31;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -4,6 +4,7 @@ import type { CliIo } from '../cli-io';
 import { registerMigrateCommand } from './migrate.command';
 import { registerRunCommand } from './run.command';
 import { registerServeCommand } from './serve.command';
+import { registerTokenCommand } from './token.command';
 
 /**
  * The commands of `bulkhead` itself (the platform, and running any task); every other command
@@ -12,5 +13,6 @@ import { registerServeCommand } from './serve.command';
 export function registerCoreCommands(program: Command, io: CliIo, host: CliHost, done: (code: number) => void): void {
   registerServeCommand(program, io, done);
   registerMigrateCommand(program, io, done);
+  registerTokenCommand(program, io, done);
   registerRunCommand(program, host);
 }

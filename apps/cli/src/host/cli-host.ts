@@ -8,9 +8,9 @@ import { GraphqlClient } from '../remote/graphql-client';
 /**
  * The services `bulkhead` gives every command, its own and the plugins': output, inline task
  * runs (the worker's runner with an in-memory emitter), progress, Ctrl-C, a client of a running
- * API, and the exit code (`done`).
+ * API (authenticated with `token()`: --token or BULKHEAD_TOKEN), and the exit code (`done`).
  */
-export function createCliHost(io: CliIo, done: (code: number) => void): CliHost {
+export function createCliHost(io: CliIo, done: (code: number) => void, token: () => string | undefined = () => process.env['BULKHEAD_TOKEN']): CliHost {
   return {
     out: (text) => io.out(text),
     err: (text) => io.err(text),
@@ -39,7 +39,7 @@ export function createCliHost(io: CliIo, done: (code: number) => void): CliHost 
         process.removeListener('SIGINT', onSignal);
       }
     },
-    server: (url) => new GraphqlClient(url),
+    server: (url) => new GraphqlClient(url, token()),
   };
 }
 

@@ -1,7 +1,7 @@
 import { loadApiConfig, startApi, type ApiHandle } from '@bulkhead/api';
 import { loadPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { createLogger } from '@bulkhead/common';
-import { connectDatabase, runMigrations } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, connectDatabase, runMigrations } from '@bulkhead/persistence';
 import { concurrencyFromConfig, loadWorkerConfig, startWorker, stopOnSignals, type WorkerHost } from '@bulkhead/worker';
 import { CliError, ExitCode, type CliIo } from '../cli-io';
 import { SERVE_ROLES, type ServeOptions, type ServeRole } from './serve-options';
@@ -51,6 +51,16 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
       });
     }
     if (role !== 'worker') {
+      // A fresh installation gets one admin token, printed here once (never logged, never shown again).
+      const first = await new ApiTokenStore(dataSource).createFirstAdmin();
+      if (first) {
+        await new AuditLogStore(dataSource).append({ tokenId: null, tokenName: null, team: first.token.team, operation: 'token.create', details: { id: first.token.id, name: first.token.name, role: 'admin', firstAdmin: true }, outcome: 'ok', userAgent: 'bulkhead serve' });
+        io.err(
+          `bulkhead: no API token existed, so one admin token (team ${first.token.team}, id ${first.token.id}) was created. Its secret is shown only now:\n\n` +
+            `    ${first.secret}\n\n` +
+            'Send it as `Authorization: Bearer <secret>` (or --token / BULKHEAD_TOKEN); make more with `bulkhead token create` or the createApiToken mutation.',
+        );
+      }
       handle.api = await startApi({ registry, plugins, config: apiConfig, port, host: options.host, dataSource, logger: logger.child({ role: 'api' }) });
       io.err(`bulkhead: GraphQL API at ${handle.api.url}/graphql${handle.worker ? ' (with an in-process worker)' : ''}`);
     } else {

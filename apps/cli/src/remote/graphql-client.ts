@@ -5,7 +5,11 @@ import { CliError } from '../cli-io';
 export class GraphqlClient implements RemoteApi {
   readonly endpoint: string;
 
-  constructor(serverUrl: string) {
+  /** `token`: the API token sent as `Authorization: Bearer` (--token or BULKHEAD_TOKEN). */
+  constructor(
+    serverUrl: string,
+    private readonly token?: string,
+  ) {
     let url: URL;
     try {
       url = new URL(serverUrl);
@@ -21,7 +25,7 @@ export class GraphqlClient implements RemoteApi {
     try {
       response = await fetch(this.endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(60_000),
       });
@@ -29,13 +33,20 @@ export class GraphqlClient implements RemoteApi {
       throw new CliError(`cannot reach the Bulkhead API at ${this.endpoint}: ${(error as Error).message}`);
     }
     const text = await response.text();
-    let body: { data?: T; errors?: { message: string }[] };
+    let body: { data?: T; errors?: { message: string; extensions?: { code?: unknown } }[] };
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
       throw new CliError(`the API at ${this.endpoint} answered HTTP ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
     }
-    if (body.errors?.length) throw new CliError(body.errors.map((e) => e.message).join('; '));
+    if (body.errors?.length) {
+      const hint = body.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')
+        ? this.token
+          ? ' (check the token given by --token or BULKHEAD_TOKEN)'
+          : ' (pass --token or set BULKHEAD_TOKEN; `bulkhead token create` makes one)'
+        : '';
+      throw new CliError(body.errors.map((e) => e.message).join('; ') + hint);
+    }
     if (!body.data) throw new CliError(`the API at ${this.endpoint} answered HTTP ${response.status} without data`);
     return body.data;
   }

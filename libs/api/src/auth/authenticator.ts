@@ -42,6 +42,15 @@ export class Authenticator {
     return { problem: PROBLEMS.missing };
   }
 
+  /** Why an authenticated token may no longer be used (revoked, expired, deleted since), or undefined. */
+  async problemSince(tokenId: string, now = new Date()): Promise<string | undefined> {
+    const token = await this.tokens.get(tokenId);
+    if (!token) return PROBLEMS.unknown;
+    if (token.revokedAt) return PROBLEMS.revoked;
+    if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return PROBLEMS.expired;
+    return undefined;
+  }
+
   private async fromSecret(secret: string): Promise<Authentication> {
     const check = await this.tokens.verify(secret);
     if (!check.ok) return { problem: PROBLEMS[check.reason] };

@@ -5,6 +5,7 @@ import { CloseCode, type Context } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import { requestContext } from '../host/request-context';
+import { unauthenticated } from './auth-errors';
 import type { GraphqlAuthContext } from './access.guard';
 import type { AuthenticatedRequest } from './auth.middleware';
 import type { Authenticator } from './authenticator';
@@ -31,7 +32,7 @@ export function graphqlContext(source: { req?: AuthenticatedRequest; extra?: unk
  * socket is closed with 4401 Unauthorized before any subscription. Every subscription's resolver
  * and each event's execution then run inside the connection's request context.
  */
-export function graphqlWsAccess(authenticator: Authenticator): GraphQLWsSubscriptionsConfig {
+export function graphqlWsAccess(authenticator: Authenticator, recheckMs: number): GraphQLWsSubscriptionsConfig {
   const options = {
     onConnect: async (ctx: Context<Record<string, unknown> | undefined, unknown>) => {
       const extra = ctx.extra as WsExtra;
@@ -41,15 +42,67 @@ export function graphqlWsAccess(authenticator: Authenticator): GraphQLWsSubscrip
         return false;
       }
       extra.principal = authentication.principal;
+      watchToken(authenticator, extra, authentication.principal.tokenId, recheckMs);
       return true;
+    },
+    // A token revoked or expired since connection_init: no new subscription, and the socket closes.
+    onSubscribe: async (ctx: Context<Record<string, unknown> | undefined, unknown>) => {
+      const extra = ctx.extra as WsExtra;
+      const problem = extra.principal ? await authenticator.problemSince(extra.principal.tokenId) : 'authentication required';
+      if (!problem) return undefined;
+      extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+      return [unauthenticated(problem)];
     },
     context: (ctx: Context<Record<string, unknown> | undefined, unknown>): GraphqlAuthContext => graphqlContext({ extra: ctx.extra }),
     execute: (args: ExecutionArgs) => requestContext.run(principalOf(args), () => execute(args)),
-    subscribe: (args: ExecutionArgs) => requestContext.run(principalOf(args), () => subscribe(args)),
+    subscribe: async (args: ExecutionArgs) => {
+      const principal = principalOf(args);
+      const result = await requestContext.run(principal, () => subscribe(args));
+      return isAsyncIterable(result) ? withContext(result, principal) : result;
+    },
   };
   // Nest types only a few graphql-ws options but hands the whole object to graphql-ws's useServer
   // (GqlSubscriptionService spreads it over its defaults), so context/execute/subscribe apply too.
   return options as GraphQLWsSubscriptionsConfig;
+}
+
+/**
+ * Long-lived subscriptions (alertRaised) must not outlive their token: the connection re-checks
+ * it every `intervalMs` (BULKHEAD_WS_TOKEN_RECHECK_MS) and closes with 4401 once it is revoked or expired.
+ */
+function watchToken(authenticator: Authenticator, extra: WsExtra, tokenId: string, intervalMs: number): void {
+  const timer = setInterval(() => {
+    authenticator.problemSince(tokenId).then(
+      (problem) => {
+        if (problem) extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+      },
+      () => undefined, // Postgres unreachable for a moment: keep the connection, check again later.
+    );
+  }, intervalMs);
+  timer.unref();
+  extra.socket.once('close', () => clearInterval(timer));
+}
+
+function isAsyncIterable<T>(value: unknown): value is AsyncGenerator<T> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * graphql-ws pulls a subscription's events from its own message loop, outside the request
+ * context; each pull (the source's next(), then the event's execution) runs in it here, so
+ * resolvers and host capabilities see the principal for every event, not only the first call.
+ */
+function withContext<T>(source: AsyncGenerator<T>, principal: Principal | undefined): AsyncGenerator<T> {
+  const wrapped: AsyncGenerator<T> = {
+    next: (...args) => requestContext.run(principal, () => source.next(...args)),
+    return: (value) => requestContext.run(principal, () => source.return(value)),
+    throw: (error) => requestContext.run(principal, () => source.throw(error)),
+    [Symbol.asyncIterator]: () => wrapped,
+    [Symbol.asyncDispose]: async () => {
+      await wrapped.return(undefined as never);
+    },
+  };
+  return wrapped;
 }
 
 function principalOf(args: ExecutionArgs): Principal | undefined {

@@ -21,7 +21,8 @@ import { startApi, type ApiHandle } from '../start-api';
 import { ApiStartupError } from '../startup/startup-error';
 import { authHeaders, graphqlData } from '../testing/graphql-http';
 import { asTeam } from '../testing/as-team';
-import { useAdminToken } from '../testing/platform';
+import { collectSubscription, subscriptionClient } from '../testing/graphql-ws';
+import { createTestToken, useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
 import { acmeNotesApi, acmeNotesPackage, acmeNotesPlugin, acmePingPackage, acmePingPlugin, closed, noteFinding } from './testing/acme-notes.fixture';
 
@@ -76,6 +77,24 @@ describe('a plugin api entry served by startApi', () => {
 
   it('serves a plugin whose module is a plain Nest module class', async () => {
     expect(await graphqlData<{ acmePing: string }>(api.url, '{ acmePing }')).toEqual({ acmePing: 'pong' });
+  });
+
+  it('gives plugin modules the request context: the principal of each query, subscription and HTTP request, across awaits', async () => {
+    expect(await graphqlData<{ acmeWhoAmI: string }>(api.url, '{ acmeWhoAmI }')).toEqual({ acmeWhoAmI: 'default/test-admin/admin' });
+    const viewer = await createTestToken(db.dataSource, 'viewer', 'team-b');
+    expect(await graphqlData<{ acmeWhoAmI: string }>(api.url, '{ acmeWhoAmI }', {}, { token: viewer.secret })).toEqual({ acmeWhoAmI: 'team-b/test-viewer/viewer' });
+    const ws = subscriptionClient(api.url, { token: viewer.secret });
+    try {
+      const events = await collectSubscription<{ acmeWhoAmIEvents: string }>(ws, 'subscription { acmeWhoAmIEvents }', {}, { timeoutMs: 10_000 });
+      expect(events.map((e) => e.acmeWhoAmIEvents)).toEqual(['team-b/test-viewer/viewer', 'team-b/test-viewer/viewer']);
+    } finally {
+      await ws.dispose();
+    }
+    const http = await fetch(`${api.url}/acme-whoami`, { headers: authHeaders(api.url, viewer.secret) });
+    expect(await http.json()).toEqual({ principal: 'team-b/test-viewer/viewer' });
+    // Concurrent requests of different principals do not see each other's.
+    const both = await Promise.all(Array.from({ length: 10 }, (_, i) => graphqlData<{ acmeWhoAmI: string }>(api.url, '{ acmeWhoAmI }', {}, i % 2 ? { token: viewer.secret } : {})));
+    expect(both.map((r) => r.acmeWhoAmI)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'team-b/test-viewer/viewer' : 'default/test-admin/admin')));
   });
 
   it('gives plugin modules the host findings: record announces new findings once; query filters on data paths', () =>

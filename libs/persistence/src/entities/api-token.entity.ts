@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { Role } from '@bulkhead/plugin-sdk/api';
 
 /**
@@ -7,6 +7,7 @@ import type { Role } from '@bulkhead/plugin-sdk/api';
  */
 @Entity({ name: 'api_token' })
 @Index('IDX_api_token_team_created_at', ['team', 'createdAt'])
+@Check('CHK_api_token_role', `"role" IN ('viewer', 'operator', 'admin')`)
 export class ApiTokenEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -10,14 +10,15 @@ export class ApiTokensAuditLog1765300000000 implements MigrationInterface {
         "id" uuid NOT NULL DEFAULT gen_random_uuid(),
         "name" text NOT NULL,
         "team" text NOT NULL,
-        "role" text NOT NULL CHECK ("role" IN ('viewer', 'operator', 'admin')),
+        "role" text NOT NULL,
         "secret_hash" char(64) NOT NULL,
         "created_at" TIMESTAMP(3) WITH TIME ZONE NOT NULL DEFAULT now(),
         "created_by" text NOT NULL,
         "expires_at" TIMESTAMP(3) WITH TIME ZONE,
         "revoked_at" TIMESTAMP(3) WITH TIME ZONE,
         "last_used_at" TIMESTAMP(3) WITH TIME ZONE,
-        CONSTRAINT "PK_api_token" PRIMARY KEY ("id"))`,
+        CONSTRAINT "PK_api_token" PRIMARY KEY ("id"),
+        CONSTRAINT "CHK_api_token_role" CHECK ("role" IN ('viewer', 'operator', 'admin')))`,
     );
     await queryRunner.query(`CREATE UNIQUE INDEX "UQ_api_token_secret_hash" ON "api_token" ("secret_hash")`);
     await queryRunner.query(`CREATE INDEX "IDX_api_token_team_created_at" ON "api_token" ("team", "created_at")`);

@@ -1,5 +1,5 @@
-import { Controller, Inject, Module, Post, Req, Res, type DynamicModule } from '@nestjs/common';
-import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Controller, Get, Inject, Module, Post, Req, Res, type DynamicModule } from '@nestjs/common';
+import { Args, Field, ID, Int, Mutation, ObjectType, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { definePlugin, defineTask, type FindingResult } from '@bulkhead/plugin-sdk';
 import {
   connectionOf,
@@ -10,7 +10,10 @@ import {
   GraphQLJSON,
   HOST_BODY_READER,
   HOST_FINDINGS,
+  HOST_REQUEST_CONTEXT,
   PLUGIN_DATABASE,
+  RequireRole,
+  type HostRequestContext,
   type HostBodyReader,
   type HostFindings,
   type HostRequest,
@@ -172,15 +175,51 @@ export function acmeNotesPackage(api: PluginApi | undefined = acmeNotesApi as un
 
 // ---- a second plugin whose module() returns a plain Nest module class ----------------------
 
+/** `team/name/role` of the request's principal as a plugin sees it (HOST_REQUEST_CONTEXT). */
+function whoAmI(context: HostRequestContext): string {
+  const principal = context.principal();
+  return principal ? `${principal.team}/${principal.name}/${principal.role}` : 'nobody';
+}
+
 @Resolver()
 class PingResolver {
+  constructor(@Inject(HOST_REQUEST_CONTEXT) private readonly context: HostRequestContext) {}
+
   @Query(() => String)
   acmePing(): string {
     return 'pong';
   }
+
+  @Query(() => String)
+  async acmeWhoAmI(): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return whoAmI(this.context);
+  }
+
+  /** The principal when the subscription starts, then after a timer (the context follows awaits). */
+  @Subscription(() => String, { resolve: (value: string) => value })
+  acmeWhoAmIEvents(): AsyncIterableIterator<string> {
+    const context = this.context;
+    return (async function* () {
+      yield whoAmI(context);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      yield whoAmI(context);
+    })();
+  }
 }
 
-@Module({ providers: [PingResolver] })
+@Controller('acme-whoami')
+@RequireRole('viewer')
+class WhoAmIController {
+  constructor(@Inject(HOST_REQUEST_CONTEXT) private readonly context: HostRequestContext) {}
+
+  @Get()
+  get(): { principal: string } {
+    return { principal: whoAmI(this.context) };
+  }
+}
+
+@Module({ providers: [PingResolver], controllers: [WhoAmIController] })
 class PingModule {}
 
 export const acmePingPlugin = definePlugin({
