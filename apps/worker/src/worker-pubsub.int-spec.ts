@@ -156,8 +156,8 @@ describe('findings inserted by a worker task', () => {
     process.env['BULKHEAD_RUNTIME_RULES'] = path.join(rulesDir, 'rules.yaml');
     listener = createRedis(REDIS_URL, 'subscriber');
     listener.on('message', (_channel: string, message: string) => {
-      const finding = parseRaisedFinding(message);
-      if (finding) heard.push(finding);
+      const raised = parseRaisedFinding(message);
+      if (raised?.team === 'default') heard.push(raised.finding);
     });
     await listener.subscribe(findingsRaisedChannel(prefix));
   });
@@ -212,7 +212,7 @@ describe('findings inserted by a worker task', () => {
     // A marker published after the task finished arrives after anything the task published.
     const producer = new FindingsPublisher({ redisUrl: REDIS_URL, prefix });
     const marker: StoredFinding = { ...row, status: 'OPEN', reopened: false, resolvedAt: null, id: 'marker' };
-    await producer.publish([marker]).finally(() => producer.close());
+    await producer.publish('default', [marker]).finally(() => producer.close());
     await waitFor('the marker', async () => heard.some((a) => a.id === 'marker'), 5_000, 20);
     expect(heard.map((a) => a.id)).toEqual([row.id, 'marker']);
     expect(await runtimeRows()).toBe(before);

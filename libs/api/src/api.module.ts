@@ -3,7 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
-import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, TaskStore } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -64,6 +64,8 @@ export interface ApiDependencies {
   host: HostCapabilities;
   /** The Nest modules of the plugins' API entries, imported after the core's. */
   pluginModules: readonly PluginNestModule[];
+  /** The team of the request being served (host/request-team.ts): every store reads and writes only it. */
+  team: TeamAccessor;
   /** Reads credentials (HTTP middleware, graphql-ws connection_init). */
   authenticator: Authenticator;
 }
@@ -121,9 +123,9 @@ export class ApiModule {
         { provide: TASK_SUBMITTER, useValue: deps.submitter },
         { provide: TASK_EVENTS_SUBSCRIBER, useValue: deps.taskEventsSubscriber },
         { provide: TASK_EVENTS_PUBLISHER, useValue: deps.taskEventsPublisher },
-        { provide: TASK_STORE, useValue: new TaskStore(deps.dataSource) },
-        { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource) },
-        { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource) },
+        { provide: TASK_STORE, useValue: new TaskStore(deps.dataSource, deps.team) },
+        { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource, deps.team) },
+        { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource, deps.team) },
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
         { provide: APP_FILTER, useClass: DomainErrorFilter },

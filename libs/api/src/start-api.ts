@@ -23,6 +23,8 @@ import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
 import { StoreHostTasks } from './host/host-tasks';
 import type { HostCapabilities } from './host/host.module';
+import { requestContext } from './host/request-context';
+import { requestTeam } from './host/request-team';
 import { DataSourcePluginDatabase } from './host/plugin-database';
 import { loadPluginApis, pluginNestModules, type ApiPluginPackage } from './plugin-apis/load-plugin-apis';
 import { NestPinoLogger } from './startup/nest-logger';
@@ -114,16 +116,18 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     owned.push(() => taskEventsSubscriber.close());
     const taskEventsPublisher = new TaskEventsPublisher(queueSettings);
     owned.push(() => taskEventsPublisher.close());
+    // One accessor of the request's team for every store and capability (they serve every team's requests).
+    const team = requestTeam(requestContext);
     const submitter = new QuotaTaskSubmitter(
-      { registry: options.registry, tasks: new TaskStore(dataSource), queues, inputs: options.inputs ?? ServerInputPolicy.fromEnv(options.env ?? process.env), logger },
+      { registry: options.registry, tasks: new TaskStore(dataSource, team), queues, inputs: options.inputs ?? ServerInputPolicy.fromEnv(options.env ?? process.env), logger },
       { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
     );
-    const findingEvents = new RedisFindingEvents(queueSettings, logger);
+    const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
     owned.push(() => findingEvents.close());
     const capabilities: HostCapabilities = {
-      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource), submitter }),
-      artifacts: new StoreHostArtifacts(new ImageStore(dataSource)),
-      findings: new PostgresHostFindings(dataSource, findingEvents, logger),
+      tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource, team), submitter }),
+      artifacts: new StoreHostArtifacts(new ImageStore(dataSource, team)),
+      findings: new PostgresHostFindings(dataSource, findingEvents, logger, team),
       findingEvents,
       bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
       database: new DataSourcePluginDatabase(dataSource),
@@ -150,6 +154,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         taskEventsPublisher,
         host: capabilities,
         pluginModules,
+        team,
         authenticator,
       }),
       {

@@ -3,13 +3,12 @@ import { BadInputError } from '@bulkhead/plugin-sdk';
 import { ROLES, type Role } from '@bulkhead/plugin-sdk/api';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import { ApiTokenEntity } from './entities/api-token.entity';
+import { DEFAULT_TEAM } from './team';
 
 /** Every secret starts with this, so that secret scanners (and people) recognise a leaked one. */
 export const API_TOKEN_PREFIX = 'bhk_';
 const SECRET_PATTERN = /^bhk_[A-Za-z0-9_-]{43}$/;
 export const TEAM_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-/** The team of the first admin token `bulkhead serve` creates on an empty database. */
-export const DEFAULT_TEAM = 'default';
 /** last_used_at is written at most once per this interval per token, not on every request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 

@@ -260,6 +260,12 @@ describe('migration of rows written before the data model', () => {
         const [old] = await after.query(`SELECT status, producer, scope FROM "${schema}".finding`);
         expect(old).toMatchObject({ status: 'OPEN', producer: 'scanner/scan-image', scope: expect.stringMatching(/^[a-f0-9]{64}$/) });
         expect(await new ImageStore(after).getByDigest(loneManifest)).toMatchObject({ digest: loneConfig });
+        // Rows older than teams are the team `default`: an upgraded installation keeps working as that team.
+        for (const table of ['task', 'artifact', 'package', 'finding']) {
+          const teams: { team: string }[] = await after.query(`SELECT DISTINCT team FROM "${schema}".${table}`);
+          expect({ table, teams: teams.map((t) => t.team) }).toEqual({ table, teams: ['default'] });
+        }
+        expect(await new ImageStore(after, () => 'other').getByDigest(loneManifest)).toBeNull();
         // Down to (and including) ImageIdentity, whatever migrations came after it.
         const undo = migrations.length - migrations.findIndex((m) => new m().name === 'ImageIdentity1765152000000');
         for (let i = 0; i < undo; i++) await after.undoLastMigration({ transaction: 'each' });

@@ -60,6 +60,7 @@ export async function resolveUnreportedFindings(manager: EntityManager, taskId: 
     `UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
        FROM ${tasks} AS t
       WHERE t.id = $1
+        AND f.team = t.team
         AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
         AND f.status = '${FindingStatus.OPEN}'
         AND f.task_id IS DISTINCT FROM t.id

@@ -1,6 +1,7 @@
 import type { PluginKind, Severity } from '@bulkhead/plugin-sdk';
 import type { DataSource, Repository, WhereExpressionBuilder } from 'typeorm';
 import { FindingEntity, FindingStatus } from './entities';
+import { DEFAULT_TEAM, teamScope, type TeamAccessor } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
 export interface FindingFilter {
@@ -25,23 +26,33 @@ export function applyFindingFilter<Q extends WhereExpressionBuilder>(qb: Q, filt
   return qb;
 }
 
-/** Read side of findings of every kind, and the lifecycle changes a person makes (suppression). */
+/**
+ * Read side of findings of every kind, and the lifecycle changes a person makes (suppression),
+ * within one team (team.ts): another team's finding is, here, one that does not exist.
+ */
 export class FindingStore {
   private readonly repo: Repository<FindingEntity>;
+  private readonly team: () => string;
 
-  constructor(dataSource: DataSource) {
+  constructor(dataSource: DataSource, scope: TeamAccessor = teamScope(DEFAULT_TEAM)) {
     this.repo = dataSource.getRepository(FindingEntity);
+    this.team = scope;
+  }
+
+  /** Findings of the scope's team, aliased `f`. */
+  private query() {
+    return this.repo.createQueryBuilder('f').where('f.team = :team', { team: this.team() });
   }
 
   async get(id: string): Promise<FindingEntity | null> {
     if (!isUuid(id)) return null;
-    return this.repo.findOneBy({ id });
+    return this.repo.findOneBy({ id, team: this.team() });
   }
 
   /** Most recently seen first, keyset-paginated on (lastSeenAt, id). */
   async list(filter: FindingFilter = {}, page: PageRequest = {}): Promise<Connection<FindingEntity>> {
     const size = pageSize(page.first);
-    const qb = applyFindingFilter(this.repo.createQueryBuilder('f'), filter).orderBy('f.last_seen_at', 'DESC').addOrderBy('f.id', 'DESC').take(size + 1);
+    const qb = applyFindingFilter(this.query(), filter).orderBy('f.last_seen_at', 'DESC').addOrderBy('f.id', 'DESC').take(size + 1);
     if (page.after) {
       const [lastSeenAt, id] = decodeCursor(page.after, 2) as [string, string];
       if (Number.isNaN(Date.parse(lastSeenAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
@@ -51,7 +62,7 @@ export class FindingStore {
   }
 
   async count(filter: FindingFilter = {}): Promise<number> {
-    return applyFindingFilter(this.repo.createQueryBuilder('f'), filter).getCount();
+    return applyFindingFilter(this.query(), filter).getCount();
   }
 
   /**
@@ -60,14 +71,14 @@ export class FindingStore {
    */
   async suppress(id: string): Promise<FindingEntity | null> {
     if (!isUuid(id)) return null;
-    await this.repo.update({ id }, { status: FindingStatus.SUPPRESSED, resolvedAt: null });
+    await this.repo.update({ id, team: this.team() }, { status: FindingStatus.SUPPRESSED, resolvedAt: null });
     return this.get(id);
   }
 
   /** Lifts a suppression: the finding is OPEN (a later run that does not report it resolves it). */
   async unsuppress(id: string): Promise<FindingEntity | null> {
     if (!isUuid(id)) return null;
-    await this.repo.update({ id, status: FindingStatus.SUPPRESSED }, { status: FindingStatus.OPEN });
+    await this.repo.update({ id, team: this.team(), status: FindingStatus.SUPPRESSED }, { status: FindingStatus.OPEN });
     return this.get(id);
   }
 }

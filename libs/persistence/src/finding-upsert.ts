@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { FindingEntity, FindingStatus, TaskEntity } from './entities';
 import { PRODUCER_SQL, REPORTED_AGAIN_SQL, SCOPE_SQL } from './finding-lifecycle';
 import { tableName } from './table-name';
+import { DEFAULT_TEAM } from './team';
 
 /**
  * What a re-reported finding (same target and fingerprint) changes on its existing row:
@@ -21,6 +22,11 @@ export interface FindingUpsertOptions {
   onConflict: FindingConflictPolicy;
   /** The task that reports them (null: not reported by a task, e.g. ingested by the API). */
   taskId?: string | null;
+  /**
+   * The team they are stored under (their identity is (team, target, fingerprint)): the
+   * reporting task's team, or the team of the request that records them. Default `default`.
+   */
+  team?: string;
 }
 
 /** A findings row as the upsert left it. */
@@ -117,14 +123,14 @@ export async function upsertFindings(
     // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
     // The reporting task's row gives the producer and scope (none without a task).
     const returned: ReturnedRow[] = await dataSource.query(
-      `INSERT INTO ${table} AS f (kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope)
-       SELECT r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, p.producer, p.scope
+      `INSERT INTO ${table} AS f (team, kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope)
+       SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, p.producer, p.scope
          FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text)
-         LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid) AS p ON true
-       ON CONFLICT (target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}
+         LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid AND t.team = $3) AS p ON true
+       ON CONFLICT (team, target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}
        RETURNING f.id, f.kind, f.severity, f.rule_id, f.title, f.target, f.location, f.data, f.fingerprint, f.task_id,
                  f.first_seen_at, f.last_seen_at, f.status, f.resolved_at, f.reopened_at, (f.xmax = 0) AS inserted`,
-      [JSON.stringify(batch), options.taskId ?? null],
+      [JSON.stringify(batch), options.taskId ?? null, options.team ?? DEFAULT_TEAM],
     );
     for (const row of returned) out.push(toUpserted(row));
   }

@@ -1,5 +1,6 @@
 import { type DataSource, type Repository } from 'typeorm';
 import { ArtifactEntity, PackageEntity } from './entities';
+import { DEFAULT_TEAM, teamScope, type TeamAccessor } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
 export interface PackageFilter {
@@ -12,14 +13,17 @@ export interface PackageFilter {
 /** Matches an artifact (alias `a`) by image id or by one of its manifest digests (GIN-indexed). */
 const BY_EITHER_DIGEST = '(a.digest = :digest OR a.manifest_digests @> CAST(ARRAY[:digest] AS text[]))';
 
-/** Read side of images/artifacts and their package inventories. */
+/** Read side of images/artifacts and their package inventories, within one team (team.ts). */
 export class ImageStore {
   private readonly artifacts: Repository<ArtifactEntity>;
   private readonly packageRepo: Repository<PackageEntity>;
+  private readonly team: () => string;
 
-  constructor(dataSource: DataSource) {
+  /** Images are only ever read within a team: no ALL_TEAMS scope here. */
+  constructor(dataSource: DataSource, scope: TeamAccessor = teamScope(DEFAULT_TEAM)) {
     this.artifacts = dataSource.getRepository(ArtifactEntity);
     this.packageRepo = dataSource.getRepository(PackageEntity);
+    this.team = scope;
   }
 
   /**
@@ -31,18 +35,19 @@ export class ImageStore {
     return this.artifacts
       .createQueryBuilder('a')
       .where(BY_EITHER_DIGEST, { digest })
+      .andWhere('a.team = :team', { team: this.team() })
       .getOne();
   }
 
   async getById(id: string): Promise<ArtifactEntity | null> {
     if (!isUuid(id)) return null;
-    return this.artifacts.findOneBy({ id });
+    return this.artifacts.findOneBy({ id, team: this.team() });
   }
 
   /** Most recently updated first, keyset-paginated on (updatedAt, id). */
   async list(page: PageRequest = {}): Promise<Connection<ArtifactEntity>> {
     const size = pageSize(page.first);
-    const qb = this.artifacts.createQueryBuilder('a').orderBy('a.updated_at', 'DESC').addOrderBy('a.id', 'DESC').take(size + 1);
+    const qb = this.artifacts.createQueryBuilder('a').where('a.team = :team', { team: this.team() }).orderBy('a.updated_at', 'DESC').addOrderBy('a.id', 'DESC').take(size + 1);
     if (page.after) {
       const [updatedAt, id] = decodeCursor(page.after, 2) as [string, string];
       if (Number.isNaN(Date.parse(updatedAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
@@ -56,7 +61,7 @@ export class ImageStore {
     const size = pageSize(page.first);
     const qb = this.packageRepo
       .createQueryBuilder('p')
-      .where('p.artifact_id = :artifactId', { artifactId })
+      .where('p.artifact_id = :artifactId AND p.team = :team', { artifactId, team: this.team() })
       .orderBy('p.name', 'ASC')
       .addOrderBy('p.id', 'ASC')
       .take(size + 1);
@@ -71,7 +76,7 @@ export class ImageStore {
   }
 
   async countPackages(artifactId: string): Promise<number> {
-    return this.packageRepo.countBy({ artifactId });
+    return this.packageRepo.countBy({ artifactId, team: this.team() });
   }
 
   /**
@@ -86,6 +91,7 @@ export class ImageStore {
       .createQueryBuilder('a')
       .select(`a.metadata -> 'executables'`, 'executables')
       .where(BY_EITHER_DIGEST, { digest })
+      .andWhere('a.team = :team', { team: this.team() })
       .getRawOne<{ executables: unknown }>();
     const list = row?.executables;
     if (!Array.isArray(list)) return null;

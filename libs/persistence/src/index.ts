@@ -12,5 +12,6 @@ export * from './finding-lifecycle';
 export * from './table-name';
 export * from './result-writer';
 export * from './plugin-migrations';
+export * from './team';
 export * from './api-token-store';
 export * from './audit-log-store';

@@ -10,11 +10,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
 import { upsertFindings, type UpsertedFinding } from './finding-upsert';
 import { tableName } from './table-name';
+import { DEFAULT_TEAM } from './team';
 
 /** Packages per upsert statement: one jsonb parameter each, so this bounds statement size. */
 const BATCH_ROWS = 500;
 
 export interface ResultWriterOptions {
+  /** The team everything is written under: the task row's team (the worker's writer). Default `default` (the inline CLI). */
+  team?: string;
   /**
    * Called after each findings write with the findings it inserted (none already stored). A
    * failure here fails the emit call; callers that only announce should catch their own errors.
@@ -25,12 +28,12 @@ export interface ResultWriterOptions {
 /**
  * The worker's ResultEmitter: persists what a task emits so that running the same work again
  * (a retry, a duplicate delivery, a re-scan) converges on the same rows:
- * - artifacts are upserted by digest (the image id), merging references and manifest digests;
+ * - artifacts are upserted by (team, digest) (the image id within the team), merging references and manifest digests;
  *   the reporting task is linked to the artifact (its `artifact_id`: Task.image);
  * - an artifact's package inventory is upserted on (artifact, purl, layer) in one transaction:
  *   a package still present keeps its row and id, a new one is inserted, one no longer present
  *   is deleted (ids are stable across rescans, so other rows can refer to them);
- * - findings are upserted on (target, fingerprint) (upsertFindings, policy `refresh`):
+ * - findings are upserted on (team, target, fingerprint) (upsertFindings, policy `refresh`):
  *   lastSeenAt moves, firstSeenAt stays, and only findings new to the database reach
  *   `onNewFindings` (the worker announces every new finding with it).
  */
@@ -40,7 +43,11 @@ export class ResultWriter implements ResultEmitter {
     private readonly taskId: string | null,
     private readonly logger: TaskLogger = silentLogger,
     private readonly options: ResultWriterOptions = {},
-  ) {}
+  ) {
+    this.team = options.team ?? DEFAULT_TEAM;
+  }
+
+  private readonly team: string;
 
   async artifact(artifact: ArtifactResult): Promise<void> {
     await this.upsertArtifact(this.dataSource.manager, artifact);
@@ -55,7 +62,7 @@ export class ResultWriter implements ResultEmitter {
     await this.dataSource.transaction(async (manager) => {
       const artifactTable = tableName(this.dataSource, ArtifactEntity);
       // Lock the artifact row: two tasks writing the same inventory run one after the other.
-      const rows: { id: string }[] = await manager.query(`SELECT id FROM ${artifactTable} WHERE digest = $1 FOR UPDATE`, [artifactDigest]);
+      const rows: { id: string }[] = await manager.query(`SELECT id FROM ${artifactTable} WHERE team = $2 AND digest = $1 FOR UPDATE`, [artifactDigest, this.team]);
       const artifactId = rows[0]?.id;
       if (!artifactId) throw new Error(`packages emitted for unknown artifact ${artifactDigest}: emit the artifact first`);
       // Only the key (purl, layer) of every package, to delete the rows no longer present.
@@ -67,13 +74,13 @@ export class ResultWriter implements ResultEmitter {
         [artifactId, keys],
       );
       for (let i = 0; i < unique.length; i += BATCH_ROWS) {
-        await upsertPackages(manager, packageTable, artifactId, unique.slice(i, i + BATCH_ROWS));
+        await upsertPackages(manager, packageTable, this.team, artifactId, unique.slice(i, i + BATCH_ROWS));
       }
     });
   }
 
   async findings(findings: readonly FindingResult[]): Promise<void> {
-    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'refresh', taskId: this.taskId });
+    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'refresh', taskId: this.taskId, team: this.team });
     const fresh = stored.filter((f) => f.inserted);
     if (fresh.length > 0 && this.options.onNewFindings) await this.options.onNewFindings(fresh);
   }
@@ -81,9 +88,9 @@ export class ResultWriter implements ResultEmitter {
   private async upsertArtifact(manager: EntityManager, artifact: ArtifactResult): Promise<void> {
     const table = tableName(this.dataSource, ArtifactEntity);
     const rows: { id: string }[] = await manager.query(
-      `INSERT INTO ${table} AS a (digest, manifest_digests, "references", os_family, os_version, os_name, size, layers, metadata)
-       VALUES ($1, $9::text[], $2::text[], $3, $4, $5, $6, $7::jsonb, $8::jsonb)
-       ON CONFLICT (digest) DO UPDATE SET
+      `INSERT INTO ${table} AS a (team, digest, manifest_digests, "references", os_family, os_version, os_name, size, layers, metadata)
+       VALUES ($10, $1, $9::text[], $2::text[], $3, $4, $5, $6, $7::jsonb, $8::jsonb)
+       ON CONFLICT (team, digest) DO UPDATE SET
          manifest_digests = ARRAY(SELECT DISTINCT d FROM unnest(a.manifest_digests || EXCLUDED.manifest_digests) AS d ORDER BY d),
          "references" = ARRAY(SELECT DISTINCT r FROM unnest(a."references" || EXCLUDED."references") AS r ORDER BY r),
          os_family = COALESCE(EXCLUDED.os_family, a.os_family),
@@ -104,11 +111,12 @@ export class ResultWriter implements ResultEmitter {
         JSON.stringify(artifact.layers),
         JSON.stringify(artifact.metadata ?? {}),
         [...new Set(artifact.manifestDigests ?? [])].sort(),
+        this.team,
       ],
     );
     const artifactId = rows[0]?.id;
     if (this.taskId && artifactId) {
-      await manager.query(`UPDATE ${tableName(this.dataSource, TaskEntity)} SET artifact_id = $2 WHERE id = $1`, [this.taskId, artifactId]);
+      await manager.query(`UPDATE ${tableName(this.dataSource, TaskEntity)} SET artifact_id = $2 WHERE id = $1 AND team = $3`, [this.taskId, artifactId, this.team]);
     }
   }
 }
@@ -118,7 +126,7 @@ export class ResultWriter implements ResultEmitter {
  * (keeping its id). A row whose columns are all unchanged is not rewritten (no dead tuple per
  * package on every rescan of an unchanged image).
  */
-async function upsertPackages(manager: EntityManager, table: string, artifactId: string, packages: readonly PackageResult[]): Promise<void> {
+async function upsertPackages(manager: EntityManager, table: string, team: string, artifactId: string, packages: readonly PackageResult[]): Promise<void> {
   const rows = packages.map((p) => ({
     type: p.type,
     name: p.name,
@@ -130,15 +138,15 @@ async function upsertPackages(manager: EntityManager, table: string, artifactId:
     metadata: p.metadata ?? {},
   }));
   await manager.query(
-    `INSERT INTO ${table} AS p (artifact_id, type, name, version, source_name, source_version, purl, layer, metadata)
-     SELECT $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.metadata
+    `INSERT INTO ${table} AS p (team, artifact_id, type, name, version, source_name, source_version, purl, layer, metadata)
+     SELECT $3, $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.metadata
        FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, metadata jsonb)
      ON CONFLICT (artifact_id, purl, layer) DO UPDATE SET
        type = EXCLUDED.type, name = EXCLUDED.name, version = EXCLUDED.version,
        source_name = EXCLUDED.source_name, source_version = EXCLUDED.source_version, metadata = EXCLUDED.metadata
      WHERE (p.type, p.name, p.version, p.source_name, p.source_version, p.metadata)
            IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.version, EXCLUDED.source_name, EXCLUDED.source_version, EXCLUDED.metadata)`,
-    [artifactId, JSON.stringify(rows)],
+    [artifactId, JSON.stringify(rows), team],
   );
 }
 

@@ -2,6 +2,7 @@ import type { PluginKind } from '@bulkhead/plugin-sdk';
 import { In, type DataSource, type QueryDeepPartialEntity, type Repository, type WhereExpressionBuilder } from 'typeorm';
 import { TaskEntity, TaskStatus, UNFINISHED_TASK_STATUSES } from './entities';
 import { resolveUnreportedFindings } from './finding-lifecycle';
+import { DEFAULT_TEAM, scopedTeam, teamScope, type TeamScope } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
 export interface NewTask {
@@ -77,22 +78,46 @@ const UNIQUE_VIOLATION = '23505';
 export class TaskStore {
   private readonly repo: Repository<TaskEntity>;
 
-  constructor(private readonly dataSource: DataSource) {
+  /**
+   * Every read and write is within the scope's team (team.ts): a task of another team is, for
+   * this store, a task that does not exist. ALL_TEAMS (the worker, the reconciler) works on
+   * rows of every team by id and creates none.
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scope: TeamScope = teamScope(DEFAULT_TEAM),
+  ) {
     this.repo = dataSource.getRepository(TaskEntity);
+  }
+
+  /** The scope's team as a `where` condition (none for ALL_TEAMS). */
+  private teamWhere(): { team?: string } {
+    const team = scopedTeam(this.scope);
+    return team === undefined ? {} : { team };
+  }
+
+  /** `AND t.team = …` on a query builder, unless the scope is ALL_TEAMS. */
+  private scoped<Q extends WhereExpressionBuilder>(qb: Q, alias: string | null = 't'): Q {
+    const team = scopedTeam(this.scope);
+    if (team !== undefined) qb.andWhere(`${alias === null ? '' : `${alias}.`}team = :scopeTeam`, { scopeTeam: team });
+    return qb;
   }
 
   async get(id: string): Promise<TaskEntity | null> {
     if (!isUuid(id)) return null;
-    return this.repo.findOneBy({ id });
+    return this.repo.findOneBy({ id, ...this.teamWhere() });
   }
 
   async findByDedupKey(dedupKey: string): Promise<TaskEntity | null> {
-    return this.repo.findOneBy({ dedupKey, status: In(DEDUP_STATUSES) });
+    return this.repo.findOneBy({ dedupKey, status: In(DEDUP_STATUSES), ...this.teamWhere() });
   }
 
   /** Inserts a QUEUED task. */
   async create(task: NewTask): Promise<TaskEntity> {
+    const team = scopedTeam(this.scope);
+    if (team === undefined) throw new Error('tasks are created within a team: this store serves ALL_TEAMS');
     const entity = this.repo.create({
+      team,
       kind: task.kind,
       type: task.type,
       input: task.input,
@@ -128,8 +153,8 @@ export class TaskStore {
   /** Newest first, keyset-paginated on (createdAt, id). */
   async list(filter: TaskFilter = {}, page: PageRequest = {}): Promise<Connection<TaskEntity>> {
     const size = pageSize(page.first);
-    const qb = this.repo.createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(size + 1);
-    applyTaskFilter(qb, filter);
+    const qb = this.repo.createQueryBuilder('t').where('true').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(size + 1);
+    this.scoped(applyTaskFilter(qb, filter));
     if (page.after) {
       const [createdAt, id] = decodeCursor(page.after, 2) as [string, string];
       if (Number.isNaN(Date.parse(createdAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
@@ -147,7 +172,7 @@ export class TaskStore {
       .addOrderBy('t.id', 'ASC')
       .take(options.limit ?? 500);
     if (options.after) qb.andWhere('(t.created_at, t.id) > (:createdAt, :id)', { createdAt: options.after.createdAt, id: options.after.id });
-    return qb.getMany();
+    return this.scoped(qb).getMany();
   }
 
   /**
@@ -155,7 +180,7 @@ export class TaskStore {
    * attempts++. Returns null when the task is gone or already finished: the caller does nothing.
    */
   async markRunning(id: string): Promise<TaskEntity | null> {
-    const result = await this.repo
+    const update = this.repo
       .createQueryBuilder()
       .update(TaskEntity)
       .set({
@@ -164,15 +189,15 @@ export class TaskStore {
         startedAt: () => 'COALESCE(started_at, now())',
         error: null,
       })
-      .where('id = :id AND status IN (:...from)', { id, from: UNFINISHED_TASK_STATUSES })
-      .execute();
+      .where('id = :id AND status IN (:...from)', { id, from: UNFINISHED_TASK_STATUSES });
+    const result = await this.scoped(update, null).execute();
     return result.affected ? this.get(id) : null;
   }
 
   /** Records progress of a RUNNING task; false when it is no longer running. */
   async updateProgress(id: string, fraction: number, message?: string): Promise<boolean> {
     const result = await this.repo.update(
-      { id, status: TaskStatus.RUNNING },
+      { id, status: TaskStatus.RUNNING, ...this.teamWhere() },
       { progress: Math.min(1, Math.max(0, fraction)), ...(message === undefined ? {} : { progressMessage: message }) },
     );
     return Boolean(result.affected);
@@ -180,7 +205,7 @@ export class TaskStore {
 
   /** Tasks matching the filter. */
   async count(filter: TaskFilter = {}): Promise<number> {
-    return applyTaskFilter(this.repo.createQueryBuilder('t'), filter).getCount();
+    return this.scoped(applyTaskFilter(this.repo.createQueryBuilder('t').where('true'), filter)).getCount();
   }
 
   /**
@@ -191,12 +216,14 @@ export class TaskStore {
   async succeed(id: string, result: unknown): Promise<TaskEntity | null> {
     if (!isUuid(id)) return null;
     const succeeded = await this.dataSource.transaction(async (manager) => {
-      const update = await manager
-        .createQueryBuilder()
-        .update(TaskEntity)
-        .set({ status: TaskStatus.SUCCEEDED, result: (result ?? null) as QueryDeepPartialEntity<unknown>, progress: 1, error: null, finishedAt: new Date() })
-        .where('id = :id AND status IN (:...from)', { id, from: [TaskStatus.RUNNING] })
-        .execute();
+      const update = await this.scoped(
+        manager
+          .createQueryBuilder()
+          .update(TaskEntity)
+          .set({ status: TaskStatus.SUCCEEDED, result: (result ?? null) as QueryDeepPartialEntity<unknown>, progress: 1, error: null, finishedAt: new Date() })
+          .where('id = :id AND status IN (:...from)', { id, from: [TaskStatus.RUNNING] }),
+        null,
+      ).execute();
       if (!update.affected) return false;
       await resolveUnreportedFindings(manager, id);
       return true;
@@ -222,12 +249,8 @@ export class TaskStore {
 
   private async transition(id: string, from: readonly TaskStatus[], patch: QueryDeepPartialEntity<TaskEntity>): Promise<TaskEntity | null> {
     if (!isUuid(id)) return null;
-    const result = await this.repo
-      .createQueryBuilder()
-      .update(TaskEntity)
-      .set(patch)
-      .where('id = :id AND status IN (:...from)', { id, from })
-      .execute();
+    const update = this.repo.createQueryBuilder().update(TaskEntity).set(patch).where('id = :id AND status IN (:...from)', { id, from });
+    const result = await this.scoped(update, null).execute();
     return result.affected ? this.get(id) : null;
   }
 }

@@ -14,18 +14,28 @@ export function findingsRaisedChannel(prefix: string): string {
   return `${prefix}:findings-raised`;
 }
 
-/** A StoredFinding as it travels on the channel (JSON: times are ISO-8601 strings). */
+/**
+ * A StoredFinding as it travels on the channel (JSON: times are ISO-8601 strings), with the team
+ * it was stored under: replicas hand it only to that team's subscribers.
+ */
 export type RaisedFindingMessage = Omit<StoredFinding, 'firstSeenAt' | 'lastSeenAt' | 'resolvedAt' | 'reopenedAt'> & {
+  team: string;
   firstSeenAt: string;
   lastSeenAt: string;
   resolvedAt: string | null;
   reopenedAt: string | null;
 };
 
-const STRING_FIELDS = ['id', 'ruleId', 'title', 'target', 'fingerprint', 'status', 'firstSeenAt', 'lastSeenAt'] as const;
+/** A finding heard on the channel and the team it belongs to. */
+export interface RaisedFinding {
+  team: string;
+  finding: StoredFinding;
+}
 
-/** Parses a channel message back into the stored finding; undefined for anything else. */
-export function parseRaisedFinding(message: string): StoredFinding | undefined {
+const STRING_FIELDS = ['team', 'id', 'ruleId', 'title', 'target', 'fingerprint', 'status', 'firstSeenAt', 'lastSeenAt'] as const;
+
+/** Parses a channel message back into the stored finding and its team; undefined for anything else (a message without a team included). */
+export function parseRaisedFinding(message: string): RaisedFinding | undefined {
   let value: unknown;
   try {
     value = JSON.parse(message);
@@ -41,15 +51,19 @@ export function parseRaisedFinding(message: string): StoredFinding | undefined {
   const firstSeenAt = new Date(wire.firstSeenAt);
   const lastSeenAt = new Date(wire.lastSeenAt);
   if (Number.isNaN(firstSeenAt.getTime()) || Number.isNaN(lastSeenAt.getTime())) return undefined;
+  const { team, ...finding } = wire;
   return {
-    ...wire,
-    location: typeof wire.location === 'string' ? wire.location : null,
-    taskId: typeof wire.taskId === 'string' ? wire.taskId : null,
-    reopened: wire.reopened === true,
-    firstSeenAt,
-    lastSeenAt,
-    resolvedAt: typeof wire.resolvedAt === 'string' ? new Date(wire.resolvedAt) : null,
-    reopenedAt: typeof wire.reopenedAt === 'string' ? new Date(wire.reopenedAt) : null,
+    team,
+    finding: {
+      ...finding,
+      location: typeof wire.location === 'string' ? wire.location : null,
+      taskId: typeof wire.taskId === 'string' ? wire.taskId : null,
+      reopened: wire.reopened === true,
+      firstSeenAt,
+      lastSeenAt,
+      resolvedAt: typeof wire.resolvedAt === 'string' ? new Date(wire.resolvedAt) : null,
+      reopenedAt: typeof wire.reopenedAt === 'string' ? new Date(wire.reopenedAt) : null,
+    },
   };
 }
 
@@ -68,11 +82,11 @@ export class FindingsPublisher {
     this.redis.on('error', () => undefined);
   }
 
-  /** Publishes one message per finding, in order, in one pipeline; rejects when Redis refused any. */
-  async publish(findings: readonly StoredFinding[]): Promise<void> {
+  /** Publishes one message per finding of `team`, in order, in one pipeline; rejects when Redis refused any. */
+  async publish(team: string, findings: readonly StoredFinding[]): Promise<void> {
     if (findings.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const finding of findings) pipeline.publish(this.channel, JSON.stringify(finding));
+    for (const finding of findings) pipeline.publish(this.channel, JSON.stringify({ ...finding, team }));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];

@@ -61,18 +61,23 @@ describe('FindingsPublisher', () => {
     resolvedAt: null,
   });
 
-  it('publishes every finding, of any kind, on the installation findings channel, in order', async () => {
+  it('publishes every finding, of any kind, on the installation findings channel, in order, with its team', async () => {
     const { heard, redis } = await listen([findingsRaisedChannel(prefix)]);
     const publisher = new FindingsPublisher({ redisUrl: REDIS_URL, prefix });
     try {
-      await publisher.publish([finding('a1', 'runtime'), finding('a2', 'benchmark'), finding('a3', 'scanner')]);
-      await publisher.publish([]);
+      await publisher.publish('blue', [finding('a1', 'runtime'), finding('a2', 'benchmark')]);
+      await publisher.publish('red', [finding('a3', 'scanner')]);
+      await publisher.publish('blue', []);
       await until('three findings', () => heard.length === 3);
       const messages = heard.map(([channel, message]) => {
         expect(channel).toBe(`${prefix}:findings-raised`);
         return parseRaisedFinding(message);
       });
-      expect(messages).toEqual([finding('a1', 'runtime'), finding('a2', 'benchmark'), finding('a3', 'scanner')]);
+      expect(messages).toEqual([
+        { team: 'blue', finding: finding('a1', 'runtime') },
+        { team: 'blue', finding: finding('a2', 'benchmark') },
+        { team: 'red', finding: finding('a3', 'scanner') },
+      ]);
     } finally {
       await publisher.close();
       redis.disconnect();
@@ -83,11 +88,13 @@ describe('FindingsPublisher', () => {
     expect(parseRaisedFinding('not json')).toBeUndefined();
     expect(parseRaisedFinding('null')).toBeUndefined();
     expect(parseRaisedFinding('[]')).toBeUndefined();
-    const wire = JSON.parse(JSON.stringify(finding('x', 'runtime'))) as Record<string, unknown>;
+    const wire = JSON.parse(JSON.stringify({ ...finding('x', 'runtime'), team: 'blue' })) as Record<string, unknown>;
+    const { team: _team, ...teamless } = wire;
+    expect(parseRaisedFinding(JSON.stringify(teamless))).toBeUndefined(); // a finding of no team reaches no one
     expect(parseRaisedFinding(JSON.stringify({ ...wire, kind: 'alien' }))).toBeUndefined();
     expect(parseRaisedFinding(JSON.stringify({ ...wire, data: 'text' }))).toBeUndefined();
     expect(parseRaisedFinding(JSON.stringify({ ...wire, firstSeenAt: 'yesterday' }))).toBeUndefined();
-    expect(parseRaisedFinding(JSON.stringify(wire))).toEqual(finding('x', 'runtime'));
+    expect(parseRaisedFinding(JSON.stringify(wire))).toEqual({ team: 'blue', finding: finding('x', 'runtime') });
   });
 });
 

@@ -114,7 +114,8 @@ export class TaskProcessor {
         { taskId, kind: task.kind, type: task.type, input: task.input },
         {
           registry: this.deps.registry,
-          emit: new ResultWriter(this.deps.dataSource, taskId, log, { onNewFindings: (fresh) => this.announceFindings(fresh, log) }),
+          // Written under the task row's team (the queue payload is only the id).
+          emit: new ResultWriter(this.deps.dataSource, taskId, log, { team: task.team, onNewFindings: (fresh) => this.announceFindings(task.team, fresh, log) }),
           logger: log,
           signal,
           checkInput: (definition, input) => this.deps.inputs.check(definition, input),
@@ -179,10 +180,10 @@ export class TaskProcessor {
   }
 
   /** Every newly inserted finding, of any kind: API replicas hand them to their FindingEvents subscribers. */
-  private async announceFindings(fresh: readonly UpsertedFinding[], log: TaskLogger): Promise<void> {
+  private async announceFindings(team: string, fresh: readonly UpsertedFinding[], log: TaskLogger): Promise<void> {
     if (fresh.length === 0 || !this.deps.findings) return;
     // Stored already: an announcement that fails is logged, never a failed task.
-    await this.deps.findings.publish(fresh.map(storedFindingOf)).catch((error: unknown) => log.warn({ err: error, findings: fresh.length }, 'could not publish new findings'));
+    await this.deps.findings.publish(team, fresh.map(storedFindingOf)).catch((error: unknown) => log.warn({ err: error, findings: fresh.length }, 'could not publish new findings'));
   }
 
   private async publish(task: TaskEntity, log: TaskLogger): Promise<void> {

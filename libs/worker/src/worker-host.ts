@@ -1,5 +1,5 @@
 import { PLUGIN_KINDS, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
-import { connectDatabase, redactUrl, runMigrations, TaskStore } from '@bulkhead/persistence';
+import { ALL_TEAMS, connectDatabase, redactUrl, runMigrations, TaskStore } from '@bulkhead/persistence';
 import {
   checkRedis,
   createRedis,
@@ -99,7 +99,8 @@ export class WorkerHost {
       throw error;
     }
 
-    const tasks = new TaskStore(dataSource);
+    // The worker and the reconciler work on task rows of every team by id; results are written under each task's team.
+    const tasks = new TaskStore(dataSource, ALL_TEAMS);
     const queues = new TaskQueues({ redisUrl: options.redisUrl, prefix });
     const events = new TaskEventsPublisher({ redisUrl: options.redisUrl, prefix });
     const findings = new FindingsPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-findings-publisher' });

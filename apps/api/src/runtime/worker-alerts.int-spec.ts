@@ -112,7 +112,7 @@ describe('alerts raised by a worker task', () => {
       const markerAlert = { rule: 'marker', output: 'marker', priority: 'Error', source: 'syscall', tags: [], time: '2025-04-01T09:00:00.000000000Z', output_fields: { 'k8s.ns.name': 'payments' } };
       const now = new Date();
       const finding = { severity: 'HIGH', ruleId: 'marker', title: 'marker', target: 'host:marker', location: null, data: markerAlert, fingerprint: 'marker', status: 'OPEN', reopened: false, reopenedAt: null, taskId: null, firstSeenAt: now, lastSeenAt: now, resolvedAt: null } as const;
-      await marker.publish([
+      await marker.publish('default', [
         { ...finding, id: 'not-runtime', kind: 'scanner' },
         { ...finding, id: 'marker', kind: 'runtime' },
       ]);

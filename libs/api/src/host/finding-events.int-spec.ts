@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
 import { graphqlData } from '../testing/graphql-http';
+import { asTeam } from '../testing/as-team';
 import { useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
 
@@ -103,7 +104,8 @@ describe('findings raised, across a worker and two API replicas', () => {
     await until('the task', async () => (await tasks.get(submitTask.id))?.status === TaskStatus.SUCCEEDED);
   };
 
-  it('every new finding of every kind reaches each subscriber once, on every replica; repeats are not announced', async () => {
+  it('every new finding of every kind reaches each subscriber once, on every replica; repeats are not announced', () =>
+    asTeam('default', async () => {
     const a = replica(0).app.get<FindingEvents>(FINDING_EVENTS, { strict: false });
     const b = replica(1).app.get<FindingEvents>(FINDING_EVENTS, { strict: false });
     const everything = collect(a, {});
@@ -137,5 +139,5 @@ describe('findings raised, across a worker and two API replicas', () => {
     expect(onlyRuntime.heard.map((f) => f.ruleId)).toEqual(['r2']);
     expect(onlyRule.heard.map((f) => f.ruleId)).toEqual(['r2']);
     expect(everything.heard[0]).toMatchObject({ status: 'OPEN', target: 't1', data: { n: 1 }, firstSeenAt: expect.any(Date) });
-  });
+    }));
 });

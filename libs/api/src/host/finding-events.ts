@@ -1,4 +1,5 @@
 import type { Logger } from '@bulkhead/common';
+import type { TeamAccessor } from '@bulkhead/persistence';
 import type { FindingEvents, FindingFilter, StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { createRedis, findingsRaisedChannel, FindingsPublisher, parseRaisedFinding } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -9,6 +10,8 @@ export const MAX_BUFFERED_FINDINGS = 1000;
 type EventFilter = Pick<FindingFilter, 'kinds' | 'ruleIds'>;
 
 interface Listener {
+  /** The subscriber's team: it hears only that team's findings. */
+  team: string;
   filter: EventFilter;
   push(finding: StoredFinding): void;
 }
@@ -24,7 +27,8 @@ function matches(filter: EventFilter, finding: StoredFinding): boolean {
  * worker's task or any API replica reaches the subscribers of every replica. One publisher and
  * one subscriber connection per process; the subscriber connection subscribes while at least
  * one local subscriber exists, so each message is heard once here and handed once to each
- * matching subscriber.
+ * matching subscriber. A subscriber hears only the findings of its team: the team of the request
+ * that subscribed (read once, at subscription).
  */
 export class RedisFindingEvents implements FindingEvents {
   private readonly publisher: FindingsPublisher;
@@ -36,14 +40,15 @@ export class RedisFindingEvents implements FindingEvents {
   constructor(
     private readonly settings: { redisUrl: string; prefix: string },
     private readonly logger: Logger,
+    private readonly team: TeamAccessor,
   ) {
     this.channel = findingsRaisedChannel(settings.prefix);
     this.publisher = new FindingsPublisher({ redisUrl: settings.redisUrl, prefix: settings.prefix, connectionName: 'bulkhead-api-findings-publisher' });
   }
 
-  /** Announces newly stored findings to every replica. Stored already: the caller decides whether a failure matters. */
-  async publish(findings: readonly StoredFinding[]): Promise<void> {
-    await this.publisher.publish(findings);
+  /** Announces newly stored findings of `team` to every replica. Stored already: the caller decides whether a failure matters. */
+  async publish(team: string, findings: readonly StoredFinding[]): Promise<void> {
+    await this.publisher.publish(team, findings);
   }
 
   subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterableIterator<StoredFinding> {
@@ -52,6 +57,7 @@ export class RedisFindingEvents implements FindingEvents {
     let done = false;
     let dropped = 0;
     const listener: Listener = {
+      team: this.team(),
       filter,
       push: (finding) => {
         buffer.push(finding);
@@ -120,9 +126,9 @@ export class RedisFindingEvents implements FindingEvents {
       subscriber.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'findings subscriber connection error'));
       subscriber.on('message', (channel: string, message: string) => {
         if (channel !== this.channel) return;
-        const finding = parseRaisedFinding(message);
-        if (!finding) return;
-        for (const listener of this.listeners) if (matches(listener.filter, finding)) listener.push(finding);
+        const raised = parseRaisedFinding(message);
+        if (!raised) return;
+        for (const listener of this.listeners) if (listener.team === raised.team && matches(listener.filter, raised.finding)) listener.push(raised.finding);
       });
       this.subscriber = subscriber;
       this.subscribing = subscriber.subscribe(this.channel).catch(async (error: unknown) => {

@@ -11,6 +11,7 @@ import {
   tableName,
   upsertFindings,
   type FindingRow,
+  type TeamAccessor,
 } from '@bulkhead/persistence';
 import { BadInputError, type FindingResult } from '@bulkhead/plugin-sdk';
 import {
@@ -45,6 +46,8 @@ export class PostgresHostFindings implements HostFindings {
     private readonly dataSource: DataSource,
     private readonly events: RedisFindingEvents,
     private readonly logger: Logger,
+    /** The request's team: every query, get and record is within it. */
+    private readonly team: TeamAccessor,
   ) {
     this.table = tableName(dataSource, FindingEntity);
   }
@@ -63,8 +66,8 @@ export class PostgresHostFindings implements HostFindings {
       if (!isUuid(id) || (!order.dataPath && Number.isNaN(Date.parse(value)))) throw new InvalidCursorError(page.after);
       after = { value, id };
     }
-    const statement = compileFindingPageQuery(this.table, filter, { limit: size + 1, order, ...(after ? { after } : {}) });
-    const count = compileFindingCountQuery(this.table, filter, order);
+    const statement = compileFindingPageQuery(this.table, filter, { limit: size + 1, order, team: this.team(), ...(after ? { after } : {}) });
+    const count = compileFindingCountQuery(this.table, filter, order, this.team());
     const [rows, counted] = await Promise.all([
       this.dataSource.query(statement.sql, statement.params) as Promise<FindingPageRow[]>,
       this.dataSource.query(count.sql, count.params) as Promise<{ n: number }[]>,
@@ -76,19 +79,20 @@ export class PostgresHostFindings implements HostFindings {
 
   async get(id: string): Promise<StoredFinding | null> {
     if (!isUuid(id)) return null;
-    const rows: FindingRow[] = await this.dataSource.query(`SELECT ${FINDING_COLUMNS} FROM ${this.table} WHERE "id" = $1`, [id]);
+    const rows: FindingRow[] = await this.dataSource.query(`SELECT ${FINDING_COLUMNS} FROM ${this.table} WHERE "id" = $1 AND "team" = $2`, [id, this.team()]);
     return rows[0] ? findingRowToStored(rows[0]) : null;
   }
 
   /**
-   * Upserts on (target, fingerprint); a finding already stored only has lastSeenAt moved (what
+   * Upserts on (team, target, fingerprint) under the request's team; a finding already stored only has lastSeenAt moved (what
    * the API records are reports from outside, e.g. a sensor re-sending an alert: the first
    * report is the fact). Returns and announces only the findings this call inserted.
    */
   async record(findings: readonly FindingResult[]): Promise<StoredFinding[]> {
-    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'touch' });
+    const team = this.team();
+    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'touch', team });
     const fresh = stored.filter((f) => f.inserted).map(storedFindingOf);
-    await this.events.publish(fresh).catch((error: unknown) => this.logger.warn({ err: (error as Error).message, findings: fresh.length }, 'could not publish new findings'));
+    await this.events.publish(team, fresh).catch((error: unknown) => this.logger.warn({ err: (error as Error).message, findings: fresh.length }, 'could not publish new findings'));
     return fresh;
   }
 }

@@ -21,6 +21,11 @@ export class AsyncLocalRequestContext implements HostRequestContext {
     return principal;
   }
 
+  /** The principal's team (UNAUTHENTICATED without one): what every store and host capability is scoped to. */
+  requestTeam(): string {
+    return this.requirePrincipal().team;
+  }
+
   /** Runs `work` (and everything it awaits or schedules) as `principal`. */
   run<T>(principal: Principal | undefined, work: () => T): T {
     return principal ? this.storage.run(principal, work) : this.storage.exit(work);

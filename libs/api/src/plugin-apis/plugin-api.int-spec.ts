@@ -20,6 +20,7 @@ import { loadApiConfig } from '../config';
 import { startApi, type ApiHandle } from '../start-api';
 import { ApiStartupError } from '../startup/startup-error';
 import { authHeaders, graphqlData } from '../testing/graphql-http';
+import { asTeam } from '../testing/as-team';
 import { collectSubscription, subscriptionClient } from '../testing/graphql-ws';
 import { createTestToken, useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
@@ -96,7 +97,8 @@ describe('a plugin api entry served by startApi', () => {
     expect(both.map((r) => r.acmeWhoAmI)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'team-b/test-viewer/viewer' : 'default/test-admin/admin')));
   });
 
-  it('gives plugin modules the host findings: record announces new findings once; query filters on data paths', async () => {
+  it('gives plugin modules the host findings: record announces new findings once; query filters on data paths', () =>
+    asTeam('default', async () => {
     const events = api.app.get<FindingEvents>(FINDING_EVENTS, { strict: false });
     const stop = new AbortController();
     const live = events.subscribe({ kinds: ['signer'] }, stop.signal);
@@ -147,9 +149,10 @@ describe('a plugin api entry served by startApi', () => {
     expect(next.acmeNotes.pageInfo.hasNextPage).toBe(false);
     const bob = await graphqlData<{ acmeNotes: { edges: { node: { text: string; author: string } }[] } }>(api.url, '{ acmeNotes(author: "bob") { edges { node { text author } } } }');
     expect(bob.acmeNotes.edges.map((e) => e.node)).toEqual([{ text: 'd', author: 'bob' }]);
-  });
+    }));
 
-  it('reads data paths whose keys carry quotes, and never interpolates values', async () => {
+  it('reads data paths whose keys carry quotes, and never interpolates values', () =>
+    asTeam('default', async () => {
     const findings = api.app.get<HostFindings>(HOST_FINDINGS, { strict: false });
     const hostileKey = `it's"; DROP TABLE finding; --`;
     const hostileValue = `x' OR '1'='1`;
@@ -159,9 +162,10 @@ describe('a plugin api entry served by startApi', () => {
     const injected = await findings.query({ kinds: ['signer'], data: [{ path: ['meta', 'author'], equals: hostileValue }] });
     expect(injected.totalCount).toBe(0);
     expect(Number((await db.dataSource.query('SELECT count(*) AS n FROM finding'))[0].n)).toBe(5);
-  });
+    }));
 
-  it('gives plugin modules the host tasks: submit with labels and a parent, get, list by labels', async () => {
+  it('gives plugin modules the host tasks: submit with labels and a parent, get, list by labels', () =>
+    asTeam('default', async () => {
     const tasks = api.app.get<HostTasks>(HOST_TASKS, { strict: false });
     const parent = await tasks.submit({ kind: 'signer', type: 'annotate', input: { image: 'sha256:a' } });
     const child = await tasks.submit({ kind: 'signer', type: 'annotate', input: { image: 'sha256:b' }, labels: { run: 'r1' }, parentTaskId: parent.id });
@@ -172,9 +176,10 @@ describe('a plugin api entry served by startApi', () => {
     expect((await tasks.list({ kind: 'signer', types: ['annotate'] }, { first: 1 })).hasNextPage).toBe(true);
     await expect(tasks.submit({ kind: 'signer', type: 'annotate', input: {} })).rejects.toThrow(TaskInputError);
     await expect(tasks.submit({ kind: 'signer', type: 'annotate', input: { image: 'x' }, parentTaskId: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(BadInputError);
-  });
+    }));
 
-  it('gives plugin modules the host artifacts: an image by config or manifest digest, and its executables', async () => {
+  it('gives plugin modules the host artifacts: an image by config or manifest digest, and its executables', () =>
+    asTeam('default', async () => {
     const artifacts = api.app.get<HostArtifacts>(HOST_ARTIFACTS, { strict: false });
     await new ResultWriter(db.dataSource, null).artifact({
       digest: 'sha256:config1',
@@ -189,9 +194,10 @@ describe('a plugin api entry served by startApi', () => {
     expect(await artifacts.executables('sha256:manifest1')).toEqual(new Set(['/bin/sh', '/usr/bin/env']));
     expect(await artifacts.get('sha256:unknown')).toBeNull();
     expect(await artifacts.executables('sha256:unknown')).toBeNull();
-  });
+    }));
 
-  it('uses the index a plugin migration built with findingDataExpression', async () => {
+  it('uses the index a plugin migration built with findingDataExpression', () =>
+    asTeam('default', async () => {
     const findings = api.app.get<HostFindings>(HOST_FINDINGS, { strict: false }) as HostFindings & { tableName: string };
     const statement = compileFindingPageQuery(findings.tableName, { kinds: ['signer'] }, { limit: 10, order: { dataPath: ['at'] } });
     const runner = db.dataSource.createQueryRunner();
@@ -203,7 +209,7 @@ describe('a plugin api entry served by startApi', () => {
       await runner.query('RESET enable_seqscan').catch(() => undefined);
       await runner.release();
     }
-  });
+    }));
 });
 
 describe('plugin api entries at start-up', () => {

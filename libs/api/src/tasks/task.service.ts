@@ -3,12 +3,10 @@ import { isUuid, TaskStatus as StoredTaskStatus, TaskStore, type TaskFilter as S
 import { parseTaskLabels, TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import type { Logger } from '@bulkhead/common';
-import { DataSource } from 'typeorm';
 import type { Connection } from '@bulkhead/plugin-sdk/api';
-import { countTasks } from '../graphql/counts';
 import { badUserInput } from '../graphql/errors';
 import { mapConnection, pageRequest } from '../graphql/pagination';
-import { API_LOGGER, DATA_SOURCE, TASK_EVENTS_PUBLISHER, TASK_QUEUES, TASK_STORE, TASK_SUBMITTER } from '../tokens';
+import { API_LOGGER, TASK_EVENTS_PUBLISHER, TASK_QUEUES, TASK_STORE, TASK_SUBMITTER } from '../tokens';
 import { toTaskModel } from './task.mapper';
 import type { Task, TaskFilter } from './task.model';
 
@@ -27,7 +25,6 @@ export class TaskService {
     @Inject(TASK_SUBMITTER) private readonly submitter: TaskSubmitter,
     @Inject(TASK_QUEUES) private readonly queues: TaskQueues,
     @Inject(TASK_EVENTS_PUBLISHER) private readonly events: TaskEventsPublisher,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(API_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -53,7 +50,7 @@ export class TaskService {
   }
 
   private async page(storeFilter: StoreTaskFilter, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Task>> {
-    const [page, totalCount] = await Promise.all([this.tasks.list(storeFilter, pageRequest(first, after)), countTasks(this.dataSource, storeFilter)]);
+    const [page, totalCount] = await Promise.all([this.tasks.list(storeFilter, pageRequest(first, after)), this.tasks.count(storeFilter)]);
     return mapConnection(page, totalCount, toTaskModel);
   }
 

@@ -4,3 +4,4 @@ export * from './graphql-http';
 export * from './graphql-ws';
 export * from './platform';
 export * from './silent-logger';
+export * from './as-team';

@@ -1,5 +1,6 @@
 import type { LayerInfo } from '@bulkhead/plugin-sdk';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { DEFAULT_TEAM } from '../team';
 import { bigintNumberTransformer } from './bigint-number.transformer';
 
 /**
@@ -10,7 +11,10 @@ import { bigintNumberTransformer } from './bigint-number.transformer';
  * system has no config: its digest is the scanner's content digest.
  */
 @Entity({ name: 'artifact' })
-@Unique('UQ_artifact_digest', ['digest'])
+// One row per image and team: two teams scanning one image get two rows.
+@Unique('UQ_artifact_team_digest', ['team', 'digest'])
+// A team's images, most recently updated first.
+@Index('IDX_artifact_team_updated_at_id', ['team', 'updatedAt', 'id'])
 // GIN index on manifest_digests (migration ImageIdentity1765152000000), for lookups by a
 // manifest digest (Kubernetes reports those for running pods). TypeORM cannot describe a GIN
 // index, so it is told to leave it alone.
@@ -18,6 +22,10 @@ import { bigintNumberTransformer } from './bigint-number.transformer';
 export class ArtifactEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
+
+  /** The team (tenant) the row belongs to (see team.ts); `default` for rows older than teams. */
+  @Column({ type: 'text', default: DEFAULT_TEAM })
+  team!: string;
 
   /** Image id: the config digest (`sha256:…`); for a root file system, its content digest. */
   @Column({ type: 'text' })

@@ -1,5 +1,6 @@
 import type { PluginKind, Severity } from '@bulkhead/plugin-sdk';
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { DEFAULT_TEAM } from '../team';
 
 /** Lifecycle of a finding (strings stored in Postgres: never rename a value). See finding-lifecycle.ts. */
 export enum FindingStatus {
@@ -10,14 +11,14 @@ export enum FindingStatus {
 
 /**
  * A finding of any plugin kind (vulnerability, failed control, runtime alert). Identity:
- * (target, fingerprint); re-running the same work updates `lastSeenAt` instead of adding a row.
+ * (team, target, fingerprint); re-running the same work updates `lastSeenAt` instead of adding a row.
  * Lifecycle (status, resolvedAt, reopenedAt, producer, scope): see finding-lifecycle.ts.
  */
 @Entity({ name: 'finding' })
-@Unique('UQ_finding_target_fingerprint', ['target', 'fingerprint'])
+@Unique('UQ_finding_team_target_fingerprint', ['team', 'target', 'fingerprint'])
 @Index('IDX_finding_kind_severity', ['kind', 'severity'])
 @Index('IDX_finding_task_id', ['taskId'])
-@Index('IDX_finding_last_seen_at_id', ['lastSeenAt', 'id'])
+@Index('IDX_finding_team_last_seen_at_id', ['team', 'lastSeenAt', 'id'])
 // Resolving what a producer's run no longer reports: the OPEN findings of one (producer, scope).
 @Index('IDX_finding_producer_scope_status', ['producer', 'scope', 'status'])
 // Partial expression indexes on runtime alerts, owned by the runtime plugin (its migration
@@ -33,6 +34,10 @@ export enum FindingStatus {
 export class FindingEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
+
+  /** The team (tenant) the row belongs to (see team.ts); `default` for rows older than teams. */
+  @Column({ type: 'text', default: DEFAULT_TEAM })
+  team!: string;
 
   @Column({ type: 'varchar', length: 32 })
   kind!: PluginKind;

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { DEFAULT_TEAM } from '../team';
 import { ArtifactEntity } from './artifact.entity';
 
 /**
@@ -16,6 +17,10 @@ import { ArtifactEntity } from './artifact.entity';
 export class PackageEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
+
+  /** The team (tenant) the row belongs to (always its artifact's: see team.ts); `default` for rows older than teams. */
+  @Column({ type: 'text', default: DEFAULT_TEAM })
+  team!: string;
 
   @Column({ name: 'artifact_id', type: 'uuid' })
   artifactId!: string;

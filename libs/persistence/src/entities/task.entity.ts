@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
+import { DEFAULT_TEAM } from '../team';
 import { ArtifactEntity } from './artifact.entity';
 
 /** Persisted task states (strings stored in Postgres: never rename a value). */
@@ -24,11 +25,11 @@ export function isFinishedStatus(status: TaskStatus): boolean {
  */
 @Entity({ name: 'task' })
 // Keyset pagination for the Relay connection: newest first, ties broken by id.
-@Index('IDX_task_created_at_id', ['createdAt', 'id'])
+@Index('IDX_task_team_created_at_id', ['team', 'createdAt', 'id'])
 // The reconciler scans unfinished tasks; a partial index keeps that cheap however many finished rows pile up.
 @Index('IDX_task_unfinished', ['status'], { where: `"status" IN ('QUEUED', 'RUNNING')` })
-// One live (or successful) task per deterministic identity; a FAILED or CANCELLED one can be retried with a new row.
-@Index('UQ_task_dedup_key', ['dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING')` })
+// One live (or successful) task per deterministic identity and team; a FAILED or CANCELLED one can be retried with a new row.
+@Index('UQ_task_team_dedup_key', ['team', 'dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING')` })
 // An image's tasks (Image.tasks), newest first.
 @Index('IDX_task_artifact_created_at_id', ['artifactId', 'createdAt', 'id'])
 // A task's children.
@@ -36,6 +37,10 @@ export function isFinishedStatus(status: TaskStatus): boolean {
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
+
+  /** The team (tenant) the row belongs to (see team.ts): the worker writes the task's results under it; `default` for rows older than teams. */
+  @Column({ type: 'text', default: DEFAULT_TEAM })
+  team!: string;
 
   @Column({ type: 'varchar', length: 32 })
   kind!: PluginKind;

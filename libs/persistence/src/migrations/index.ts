@@ -4,6 +4,7 @@ import { PluginMigrationTable1765000000000 } from './1765000000000-plugin-migrat
 import { ImageIdentity1765152000000 } from './1765152000000-image-identity';
 import { TaskProvenance1765152000001 } from './1765152000001-task-provenance';
 import { FindingLifecycle1765152000002 } from './1765152000002-finding-lifecycle';
+import { TeamScoping1765238400000 } from './1765238400000-team-scoping';
 import { ApiTokensAuditLog1765300000000 } from './1765300000000-api-tokens-audit-log';
 
 export {
@@ -13,6 +14,7 @@ export {
   ImageIdentity1765152000000,
   TaskProvenance1765152000001,
   FindingLifecycle1765152000002,
+  TeamScoping1765238400000,
   ApiTokensAuditLog1765300000000,
 };
 
@@ -24,5 +26,6 @@ export const migrations = [
   ImageIdentity1765152000000,
   TaskProvenance1765152000001,
   FindingLifecycle1765152000002,
+  TeamScoping1765238400000,
   ApiTokensAuditLog1765300000000,
 ];

@@ -32,6 +32,13 @@ export interface HostRequestContext {
   principal(): Principal | undefined;
   /** The principal, or an UNAUTHENTICATED error. */
   requirePrincipal(): Principal;
+  /**
+   * The team whose data the request sees and writes (the principal's team). The host's
+   * capabilities apply it by themselves; a plugin applies it to its own tables: every plugin
+   * table carries a `team text NOT NULL` column, part of its unique keys, written with this value
+   * and compared with it in every query (see the benchmark plugin's `benchmark_run`).
+   */
+  requestTeam(): string;
 }
 
 /** Metadata key of the role a resolver, field or route needs (read by the host's guard). */

@@ -99,8 +99,10 @@ function memberOf(column: string, values: readonly string[], params: Parameters)
   return values.length === 1 ? `${column} = ${params.bind(values[0])}` : `${column} = ANY(${params.bind([...values], '::text[]')})`;
 }
 
-function whereConditions(filter: FindingFilter, params: Parameters): string[] {
+/** Conditions of a filter; with a team, only that team's findings (the host always passes its request's team). */
+function whereConditions(filter: FindingFilter, params: Parameters, team?: string): string[] {
   const conditions: string[] = [];
+  if (team !== undefined) conditions.push(`"team" = ${params.bind(team)}`);
   // An empty list admits nothing, as SQL's `= ANY('{}')` would say.
   if (filter.kinds) conditions.push(filter.kinds.length ? memberOf(`"kind"`, filter.kinds, params) : 'FALSE');
   if (filter.severities) conditions.push(filter.severities.length ? memberOf(`"severity"`, filter.severities, params) : 'FALSE');
@@ -134,9 +136,13 @@ export function findingOrderExpression(order: FindingOrder = {}): { expression: 
  * seen first), ties by id. Ordering by a data path lists only findings that have that value.
  * The sort value is returned as `sort_key` (text) for the next cursor.
  */
-export function compileFindingPageQuery(table: string, filter: FindingFilter, options: { limit: number; order?: FindingOrder; after?: FindingKeyset }): SqlStatement {
+export function compileFindingPageQuery(
+  table: string,
+  filter: FindingFilter,
+  options: { limit: number; order?: FindingOrder; after?: FindingKeyset; team?: string },
+): SqlStatement {
   const params = new Parameters();
-  const conditions = whereConditions(filter, params);
+  const conditions = whereConditions(filter, params, options.team);
   const { expression, descending } = findingOrderExpression(options.order);
   if (options.order?.dataPath) conditions.push(`${expression} IS NOT NULL`);
   if (options.after) {
@@ -153,9 +159,9 @@ export function compileFindingPageQuery(table: string, filter: FindingFilter, op
 }
 
 /** The number of findings matching `filter` (across pages; with a data-path order, those having that value). */
-export function compileFindingCountQuery(table: string, filter: FindingFilter, order?: FindingOrder): SqlStatement {
+export function compileFindingCountQuery(table: string, filter: FindingFilter, order?: FindingOrder, team?: string): SqlStatement {
   const params = new Parameters();
-  const conditions = whereConditions(filter, params);
+  const conditions = whereConditions(filter, params, team);
   if (order?.dataPath) conditions.push(`${findingDataExpression(order.dataPath)} IS NOT NULL`);
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
   return { sql: `SELECT count(*)::int AS "n" FROM ${table}${where}`, params: params.values };

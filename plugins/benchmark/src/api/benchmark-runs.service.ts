@@ -1,6 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { connectionOf, HOST_TASKS, PLUGIN_DATABASE, taskModelOf, type Connection, type HostTask, type HostTasks, type PageRequest, type PluginDatabase, type Task } from '@bulkhead/plugin-sdk/api';
+import {
+  connectionOf,
+  HOST_REQUEST_CONTEXT,
+  HOST_TASKS,
+  PLUGIN_DATABASE,
+  taskModelOf,
+  type Connection,
+  type HostRequestContext,
+  type HostTask,
+  type HostTasks,
+  type PageRequest,
+  type PluginDatabase,
+  type Task,
+} from '@bulkhead/plugin-sdk/api';
 import { benchmarkTaskFor } from '../plugin';
 import { reportOfResult, toControl, toSummary } from './benchmark-report';
 import type { BenchmarkRun } from './benchmark-run.model';
@@ -22,13 +35,15 @@ export function requireTaskId(id: string): string {
 /**
  * Benchmark runs: benchmark-kind tasks with the report their result carries, and the profile
  * and target they were asked for, stored when runBenchmark submitted them (a benchmark task
- * submitted otherwise, e.g. with submitTask, has neither).
+ * submitted otherwise, e.g. with submitTask, has neither). Within the request's team: the tasks
+ * through HostTasks (scoped by the host), the plugin's own table by its `team` column.
  */
 @Injectable()
 export class BenchmarkRunsService {
   constructor(
     @Inject(HOST_TASKS) private readonly tasks: HostTasks,
     @Inject(PLUGIN_DATABASE) private readonly db: PluginDatabase,
+    @Inject(HOST_REQUEST_CONTEXT) private readonly context: HostRequestContext,
   ) {}
 
   /** Maps the profile to a benchmark task (unknown profile: BadInputError listing the profiles), submits it and records the request. */
@@ -36,7 +51,12 @@ export class BenchmarkRunsService {
     const request = benchmarkTaskFor(target, profile);
     const task = await this.tasks.submit({ kind: BENCHMARK, type: request.type, input: request.input });
     // The same request while that task is live returns the same task: its first request stays.
-    await this.db.query('INSERT INTO benchmark_run (task_id, profile, target) VALUES ($1, $2, $3) ON CONFLICT (task_id) DO NOTHING', [task.id, profile, target]);
+    await this.db.query('INSERT INTO benchmark_run (team, task_id, profile, target) VALUES ($4, $1, $2, $3) ON CONFLICT (team, task_id) DO NOTHING', [
+      task.id,
+      profile,
+      target,
+      this.context.requestTeam(),
+    ]);
     return taskModelOf(task);
   }
 
@@ -55,7 +75,10 @@ export class BenchmarkRunsService {
 
   private async requestsOf(taskIds: readonly string[]): Promise<Map<string, RunRequest>> {
     if (taskIds.length === 0) return new Map();
-    const rows = await this.db.query<RunRequest & { task_id: string }>('SELECT task_id, profile, target FROM benchmark_run WHERE task_id = ANY($1::uuid[])', [taskIds]);
+    const rows = await this.db.query<RunRequest & { task_id: string }>('SELECT task_id, profile, target FROM benchmark_run WHERE team = $2 AND task_id = ANY($1::uuid[])', [
+      taskIds,
+      this.context.requestTeam(),
+    ]);
     return new Map(rows.map((row) => [row.task_id, { profile: row.profile, target: row.target }]));
   }
 }

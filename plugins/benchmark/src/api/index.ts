@@ -22,6 +22,15 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
       );
     },
   },
+  {
+    // Team scoping: a run belongs to the team of the request that submitted it (rows older than
+    // teams: the team `default`), and its key includes the team.
+    id: '0002-benchmark-run-team',
+    up: async (db) => {
+      await db.query(`ALTER TABLE benchmark_run ADD team text NOT NULL DEFAULT 'default'`);
+      await db.query(`ALTER TABLE benchmark_run DROP CONSTRAINT benchmark_run_pkey, ADD PRIMARY KEY (team, task_id)`);
+    },
+  },
 ];
 
 @Module({ providers: [BenchmarkRunsService, BenchmarkRunsResolver] })

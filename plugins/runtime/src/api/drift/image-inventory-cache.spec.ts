@@ -22,6 +22,27 @@ describe('ImageInventoryCache', () => {
     expect(calls).toEqual(['sha256:a']);
   });
 
+  it('keeps each team’s inventories apart: one team’s scan never answers for another', async () => {
+    let team = 'red';
+    // The loader stands for HostArtifacts.executables: it answers from the current team's images only.
+    const byTeam: Record<string, Record<string, string[]>> = { red: { 'sha256:a': ['/bin/sh'] }, blue: {} };
+    const calls: string[] = [];
+    const cache = new ImageInventoryCache(
+      async (digest) => {
+        calls.push(`${team}:${digest}`);
+        const paths = byTeam[team]?.[digest];
+        return paths ? new Set(paths) : null;
+      },
+      { team: () => team },
+    );
+    expect((await cache.get('sha256:a'))?.hasExecutable('/bin/sh')).toBe(true);
+    team = 'blue';
+    expect(await cache.get('sha256:a')).toBeUndefined(); // not red's cached inventory
+    team = 'red';
+    expect((await cache.get('sha256:a'))?.hasExecutable('/bin/sh')).toBe(true);
+    expect(calls).toEqual(['red:sha256:a', 'blue:sha256:a']);
+  });
+
   it('gives detectDrift a synchronous lookup over the digests of a batch', async () => {
     const { load } = countingLoader({ 'sha256:a': ['/bin/sh'], 'sha256:b': [] });
     const lookup = await new ImageInventoryCache(load).lookupFor('sha256:a', 'sha256:b', undefined, 42, 'sha256:unknown');

@@ -15,6 +15,11 @@ export interface ImageInventoryCacheOptions {
   unknownTtlMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * The team of the request being served (HOST_REQUEST_CONTEXT.requestTeam). Inventories are
+   * cached per team: one team's scan never decides drift in another team's events. Default: one team.
+   */
+  team?: () => string;
 }
 
 class SetInventory implements ImageInventory {
@@ -46,6 +51,7 @@ export class ImageInventoryCache {
   private readonly knownTtlMs: number;
   private readonly unknownTtlMs: number;
   private readonly now: () => number;
+  private readonly team: () => string;
   private paths = 0;
 
   constructor(source: Pick<HostArtifacts, 'executables'> | ExecutablesLoader, options: ImageInventoryCacheOptions = {}) {
@@ -55,6 +61,12 @@ export class ImageInventoryCache {
     this.knownTtlMs = options.knownTtlMs ?? 15 * 60_000;
     this.unknownTtlMs = options.unknownTtlMs ?? 30_000;
     this.now = options.now ?? Date.now;
+    this.team = options.team ?? (() => '');
+  }
+
+  /** Cache key of an image in the current team. */
+  private keyOf(digest: string): string {
+    return `${this.team()}\u0000${digest}`;
   }
 
   /** Images currently cached (known and unknown). */
@@ -64,17 +76,18 @@ export class ImageInventoryCache {
 
   /** The inventory of one image, loading it on a miss; undefined when there is none. */
   async get(digest: string): Promise<ImageInventory | undefined> {
-    const cached = this.entries.get(digest);
+    const key = this.keyOf(digest);
+    const cached = this.entries.get(key);
     if (cached && cached.expiresAt > this.now()) {
       // Map order is recency order: move the hit to the end.
-      this.entries.delete(digest);
-      this.entries.set(digest, cached);
+      this.entries.delete(key);
+      this.entries.set(key, cached);
       return cached.inventory;
     }
-    const pending = this.loading.get(digest);
+    const pending = this.loading.get(key);
     if (pending) return pending;
-    const loaded = this.fetch(digest).finally(() => this.loading.delete(digest));
-    this.loading.set(digest, loaded);
+    const loaded = this.fetch(key, digest).finally(() => this.loading.delete(key));
+    this.loading.set(key, loaded);
     return loaded;
   }
 
@@ -89,33 +102,34 @@ export class ImageInventoryCache {
     return (digest) => loaded.get(digest);
   }
 
-  /** Forgets one image (call after it is rescanned) so the next lookup reloads it. */
+  /** Forgets one image of the current team (call after it is rescanned) so the next lookup reloads it. */
   invalidate(digest: string): void {
-    this.drop(digest);
+    this.drop(this.keyOf(digest));
   }
 
-  private async fetch(digest: string): Promise<SetInventory | undefined> {
+  /** Loads within the caller's request, so the loader reads the caller's team. */
+  private async fetch(key: string, digest: string): Promise<SetInventory | undefined> {
     const paths = await this.load(digest);
     const inventory = paths ? new SetInventory(paths) : undefined;
-    this.drop(digest);
-    this.entries.set(digest, { inventory, expiresAt: this.now() + (inventory ? this.knownTtlMs : this.unknownTtlMs) });
+    this.drop(key);
+    this.entries.set(key, { inventory, expiresAt: this.now() + (inventory ? this.knownTtlMs : this.unknownTtlMs) });
     this.paths += inventory?.paths.size ?? 0;
-    this.evict(digest);
+    this.evict(key);
     return inventory;
   }
 
-  private drop(digest: string): void {
-    const entry = this.entries.get(digest);
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
     if (!entry) return;
-    this.entries.delete(digest);
+    this.entries.delete(key);
     this.paths -= entry.inventory?.paths.size ?? 0;
   }
 
   /** Evicts least recently used images until within bounds; the one just loaded always stays. */
   private evict(keep: string): void {
-    for (const digest of this.entries.keys()) {
+    for (const key of this.entries.keys()) {
       if (this.entries.size <= this.maxImages && this.paths <= this.maxPaths) return;
-      if (digest !== keep) this.drop(digest);
+      if (key !== keep) this.drop(key);
     }
   }
 }

@@ -1,5 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HOST_ARTIFACTS, HOST_BODY_READER, jsonNestingDepth, MAX_JSON_NESTING, type HostArtifacts, type HostBodyReader, type HostRequest } from '@bulkhead/plugin-sdk/api';
+import {
+  HOST_ARTIFACTS,
+  HOST_BODY_READER,
+  HOST_REQUEST_CONTEXT,
+  jsonNestingDepth,
+  MAX_JSON_NESTING,
+  type HostArtifacts,
+  type HostBodyReader,
+  type HostRequest,
+  type HostRequestContext,
+} from '@bulkhead/plugin-sdk/api';
 import { parseFalcoAlert, type FalcoAlert } from '../../alerts/alert';
 import { AuditWebhookHandler } from '../../audit-webhook';
 import { detectDrift } from '../../drift';
@@ -25,7 +35,7 @@ const ALERT_BATCH = 500;
 export class RuntimeIngestService {
   private readonly auditHandler: AuditWebhookHandler | undefined;
   private readonly evaluator: EventEvaluator | undefined;
-  /** Executables of scanned images by digest, for drift detection; bounded, refreshed after a while (a rescan may change them). */
+  /** Executables of the sender's team's scanned images by digest, for drift detection; bounded, refreshed after a while (a rescan may change them). */
   private readonly inventories: ImageInventoryCache;
   /** Alerts one request may store (BULKHEAD_MAX_FINDINGS_PER_REQUEST). */
   private readonly maxFindings: number;
@@ -36,9 +46,10 @@ export class RuntimeIngestService {
     @Inject(HOST_BODY_READER) private readonly bodies: HostBodyReader,
     @Inject(HOST_ARTIFACTS) artifacts: HostArtifacts,
     @Inject(RUNTIME_API_CONFIG) config: RuntimeApiConfig,
+    @Inject(HOST_REQUEST_CONTEXT) context: HostRequestContext,
   ) {
     this.maxFindings = config.BULKHEAD_MAX_FINDINGS_PER_REQUEST;
-    this.inventories = new ImageInventoryCache(artifacts);
+    this.inventories = new ImageInventoryCache(artifacts, { team: () => context.requestTeam() });
     if (detection) {
       this.auditHandler = new AuditWebhookHandler({ engine: detection.engine, maxBodyBytes: bodies.limit, hostname: detection.hostname });
       this.evaluator = new EventEvaluator(detection.engine, detection.hostname);
