@@ -2,6 +2,7 @@ import { collectSubscription, graphql, graphqlData, startTestPlatform, subscript
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isLeafType, type GraphQLField, type GraphQLObjectType, type IntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +65,12 @@ describe('identity and access', () => {
   let platform: TestPlatform;
   let url: string;
   let work: string;
+  /** An existing (empty) folder under the suite's temp dir: server inputs must exist to be queued. */
+  const folder = (name: string): string => {
+    const dir = path.join(work, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
   const tokens = {} as Record<Role, string>;
   let findingId: string;
   let sequence = 0;
@@ -93,15 +100,15 @@ describe('identity and access', () => {
 
   /** A queued scanner task (the worker here serves benchmarks only, so it stays QUEUED). */
   const queuedTask = async (): Promise<string> =>
-    (await graphqlData<{ scanImage: { id: string } }>(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${work}/image-${unique()}` })).scanImage.id;
+    (await graphqlData<{ scanImage: { id: string } }>(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${folder(`image-${unique()}`)}` })).scanImage.id;
 
   /** Every mutation of the schema: the role it needs and a call that works for that role. */
   const MUTATIONS: Record<string, { role: Role; call: (token: string) => Promise<GraphqlResponse<unknown>> }> = {
     submitTask: {
       role: 'operator',
-      call: (token) => graphql(url, 'mutation($i: JSON!) { submitTask(kind: SCANNER, type: "scan-image", input: $i) { id } }', { i: { source: `oci:${work}/submit-${unique()}` } }, { token }),
+      call: (token) => graphql(url, 'mutation($i: JSON!) { submitTask(kind: SCANNER, type: "scan-image", input: $i) { id } }', { i: { source: `oci:${folder(`submit-${unique()}`)}` } }, { token }),
     },
-    scanImage: { role: 'operator', call: (token) => graphql(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${work}/scan-${unique()}` }, { token }) },
+    scanImage: { role: 'operator', call: (token) => graphql(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${folder(`scan-${unique()}`)}` }, { token }) },
     cancelTask: { role: 'operator', call: async (token) => graphql(url, 'mutation($id: ID!) { cancelTask(id: $id) { status } }', { id: await queuedTask() }, { token }) },
     suppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { suppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     unsuppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { unsuppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
@@ -286,7 +293,7 @@ describe('identity and access', () => {
   it('writes an audit row for every mutation: who, what (secrets redacted), from where, outcome; admins page through it', async () => {
     const secretLike = `bhk_${'s'.repeat(43)}`;
     const marker = unique();
-    await graphql(url, 'mutation($i: JSON!, $l: JSON) { submitTask(kind: SCANNER, type: "scan-image", input: $i, labels: $l) { id } }', { i: { source: `oci:${work}/audit-${marker}` }, l: { note: secretLike, marker } }, { token: tokens.operator });
+    await graphql(url, 'mutation($i: JSON!, $l: JSON) { submitTask(kind: SCANNER, type: "scan-image", input: $i, labels: $l) { id } }', { i: { source: `oci:${folder(`audit-${marker}`)}` }, l: { note: secretLike, marker } }, { token: tokens.operator });
     await graphql(url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: '00000000-0000-0000-0000-000000000000' }, { token: tokens.viewer });
     await graphql(url, 'mutation { cancelTask(id: "00000000-0000-0000-0000-000000000001") { id } }', {}, { token: null });
     type Row = { operation: string; outcome: string; token_name: string | null; team: string | null; details: { variables?: { l?: Record<string, string> } }; remote_address: string; user_agent: string | null; error: string | null };
