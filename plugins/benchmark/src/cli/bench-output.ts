@@ -1,7 +1,7 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { BENCHMARK_PLUGIN_VERSION } from '../plugin';
 import { formatReport, REPORT_FORMATS, type BenchmarkReport, type ReportFormat } from '../report';
-import { applyIgnores, ignoredNotice, parseIgnoreIds } from '../report/ignore';
+import { applyIgnores, ignoredNotice, parseIgnoreIds } from './ignore';
 
 /** What every `bench` command returns: text for stdout and the process exit code. */
 export interface BenchCommandOutput {

@@ -8,7 +8,7 @@ import { formatJunit } from '../report/junit';
 import { formatSarif } from '../report/sarif';
 import { formatTable } from '../report/table';
 import { REPORT_FORMATS, type ReportFormat } from '../report';
-import { applyIgnores, ignoredNotice, isIgnored, parseIgnoreIds } from '../report/ignore';
+import { applyIgnores, ignoredNotice, isIgnored, parseIgnoreIds } from './ignore';
 import { referencesOf } from '../report/references';
 
 /** Options of `bulkhead bench k8s <files|dirs...>`, as commander parses them. */

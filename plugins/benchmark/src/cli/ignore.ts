@@ -1,18 +1,19 @@
-import { BadInputError } from '@bulkhead/plugin-sdk';
-import { summarize, type BenchmarkCheckResult, type BenchmarkReport } from './model';
-import { CHECK_REFERENCES, checkMatches, idsOf } from './references';
+import { usageError } from '@bulkhead/plugin-sdk/cli';
+import { summarize, type BenchmarkCheckResult, type BenchmarkReport } from '../report/model';
+import { CHECK_REFERENCES, checkMatches, idsOf } from '../report/references';
 
 /**
  * `--ignore` of the `bench` commands: results whose check id or any equivalent (KSV014,
  * AVD-KSV-0014, kube-score and Polaris ids, CIS ids; case-insensitive, see checkMatches) is named
- * are left out of the report, its summary and so of the `--exit-code` decision.
+ * are left out of the report, its summary and so of the `--exit-code` decision. A bad `--ignore`
+ * is a usage error (exit 2).
  */
 
 /** `--ignore a,b --ignore c` as commander collects it (a string or one string per occurrence). */
 export function parseIgnoreIds(value: readonly string[] | string | undefined): string[] {
   if (value === undefined) return [];
   const list = (typeof value === 'string' ? [value] : value).flatMap((v) => v.split(',')).map((v) => v.trim());
-  if (list.some((v) => v === '')) throw new BadInputError(`--ignore ${JSON.stringify((typeof value === 'string' ? [value] : value).join(','))}: expected comma-separated check ids, without empty entries`);
+  if (list.some((v) => v === '')) throw usageError(`--ignore ${JSON.stringify((typeof value === 'string' ? [value] : value).join(','))}: expected comma-separated check ids, without empty entries`);
   return list;
 }
 
@@ -30,7 +31,7 @@ export function assertKnownIds(ids: readonly string[], results: readonly Benchma
   const known = knownIds(results);
   const unknown = ids.filter((id) => !known.has(id.toLowerCase()));
   if (unknown.length > 0) {
-    throw new BadInputError(`--ignore ${unknown.map((id) => JSON.stringify(id)).join(', ')}: no Bulkhead check has this id or equivalent (Trivy KSV/DS/AVD, kube-score, Polaris, CIS, hadolint, Dockle ids are accepted)`);
+    throw usageError(`--ignore ${unknown.map((id) => JSON.stringify(id)).join(', ')}: no Bulkhead check has this id or equivalent (Trivy KSV/DS/AVD, kube-score, Polaris, CIS, hadolint, Dockle ids are accepted)`);
   }
 }
 
