@@ -93,3 +93,72 @@ describe('bulkhead run', () => {
     expect((await cli('run', 'scan-image', '--input', '@/nonexistent/input.json')).err).toContain('cannot read --input file /nonexistent/input.json');
   });
 });
+
+describe('bulkhead bench --ignore (check ids or their Trivy/AVD/kube-score/Polaris equivalents)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cli-ignore-'));
+  const manifest = path.join(dir, 'pod.yaml');
+  const other = path.join(dir, 'role.yaml');
+  const dockerfile = path.join(dir, 'Dockerfile');
+  const inspect = path.join(dir, 'inspect.json');
+  // Fails only readonly-root-filesystem (KSV014) among the workload checks that --ignore is tried with.
+  writeFileSync(
+    manifest,
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: team}\nspec:\n  containers:\n  - name: web\n    image: nginx@sha256:' + 'a'.repeat(64) + '\n',
+  );
+  writeFileSync(other, 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, namespace: team}\nrules:\n- {apiGroups: [apps], resources: [deployments], verbs: [create]}\n');
+  writeFileSync(dockerfile, 'FROM alpine:latest\nADD app /app\nCMD run\n');
+  writeFileSync(inspect, JSON.stringify([{ Name: '/web', HostConfig: { Privileged: true }, Mounts: [], Config: {} }]));
+
+  const ids = (out: string): string[] => (JSON.parse(out) as { results: { checkId: string; status: string }[] }).results.filter((r) => r.status === 'FAIL').map((r) => r.checkId);
+
+  it('leaves out results named by Trivy id, AVD id or own id (case-insensitive), and says how many on stderr', async () => {
+    const all = await cli('bench', 'k8s', '--checks', 'workload,rbac', '-f', 'json', manifest, other);
+    expect(all.code).toBe(0);
+    expect(ids(all.out)).toEqual(expect.arrayContaining(['readonly-root-filesystem', 'workloads-write']));
+    expect(all.err).not.toMatch(/ignored/);
+
+    // Repeated and comma-separated; the files after --ignore stay operands.
+    const some = await cli('bench', 'k8s', '--checks', 'workload,rbac', '-f', 'json', '--ignore', 'ksv014', '--ignore', 'AVD-KSV-0048,cpu-limits', manifest, other);
+    expect(some.code).toBe(0);
+    const left = ids(some.out);
+    expect(left).not.toContain('readonly-root-filesystem');
+    expect(left).not.toContain('workloads-write');
+    expect(left).not.toContain('cpu-limits');
+    expect(JSON.parse(some.out).results.some((r: { checkId: string }) => r.checkId === 'workloads-write' || r.checkId === 'readonly-root-filesystem')).toBe(false);
+    expect(some.err).toMatch(/ignored [1-9]\d* results? \(--ignore\)/);
+  });
+
+  it('takes ignored results out of the --exit-code decision', async () => {
+    const failing = await cli('bench', 'k8s', '--checks', 'rbac', '--exit-code', '3', other);
+    expect(failing.code).toBe(3);
+    const accepted = await cli('bench', 'k8s', '--checks', 'rbac', '--exit-code', '3', '--ignore', 'KSV048', other);
+    expect(accepted.code).toBe(0);
+    expect(accepted.err).toContain('ignored 1 result (--ignore)');
+  });
+
+  it('works on dockerfile and container too', async () => {
+    const docker = await cli('bench', 'dockerfile', '--exit-code', '4', '--ignore', 'DL3020', '-f', 'json', dockerfile);
+    expect(ids(docker.out)).not.toContain('DL3020');
+    expect(ids(docker.out).length).toBeGreaterThan(0);
+    expect(docker.code).toBe(4);
+    const plain = await cli('bench', 'container', '-f', 'json', inspect);
+    const failed = ids(plain.out);
+    expect(failed.length).toBeGreaterThan(0);
+    const none = await cli('bench', 'container', '--exit-code', '5', '--ignore', failed.join(','), '-f', 'json', inspect);
+    expect(ids(none.out)).toEqual([]);
+    expect(none.code).toBe(0);
+    expect(none.err).toMatch(/ignored \d+ results? \(--ignore\)/);
+  });
+
+  it('refuses an id no check answers to, and empty entries, naming them (exit 2)', async () => {
+    const unknown = await cli('bench', 'k8s', '--ignore', 'KSV014,KSV9999', manifest);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--ignore "KSV9999": no Bulkhead check has this id/);
+    const empty = await cli('bench', 'dockerfile', '--ignore', 'DL3020,,', dockerfile);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toMatch(/--ignore .*empty entries/);
+    const node = await cli('bench', 'container', '--ignore', 'not-a-check', inspect);
+    expect(node.code).toBe(2);
+    expect(node.err).toContain('not-a-check');
+  });
+});

@@ -133,6 +133,13 @@ describeWithShared('bench image and bench node on shared data', (shared) => {
     expect(JSON.parse(out.output).results.find((r: { checkId: string; status: string }) => r.checkId === 'CIS-DI-0010' && r.status === 'FAIL')).toBeDefined();
   });
 
+  it('bench image --ignore leaves out a check by its Trivy equivalent (DS031 = CIS-DI-0010)', async () => {
+    const target = `docker-archive:${path.join(shared, 'peers/dockle/pkg/scanner/testdata/scratch.tar')}`;
+    const out = await runBenchImage({ target, format: 'json', contentTrust: true, ignore: ['ds031'] });
+    expect(JSON.parse(out.output).results.some((r: { checkId: string }) => r.checkId === 'CIS-DI-0010')).toBe(false);
+    expect(out.notice).toMatch(/^ignored [1-9]\d* results? \(--ignore\)$/);
+  });
+
   it('bench node runs a benchmark against a root directory with a timeout in seconds', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'bh-bench-node-'));
     try {
@@ -154,6 +161,11 @@ describeWithShared('bench image and bench node on shared data', (shared) => {
       // No kubelet running: kube-bench leaves $kubeletbin unsubstituted and says so.
       expect(json.notes).toEqual(['node: unable to detect running programs for kubelet; $...bin variables are left unsubstituted']);
       expect(out.exitCode).toBe(json.summary.FAIL > 0 ? 7 : 0);
+      const options = { benchmark: 'cis-1.8', config: path.join(shared, 'peers/kube-bench/cfg'), root, targets: 'node', check: '4.1.1,4.1.2', timeout: '5', format: 'json', runner: { processes: [], nodeName: 'n1' } };
+      const ignored = await runBenchNode({ ...options, ignore: '4.1.1' });
+      expect(JSON.parse(ignored.output).results.map((r: { checkId: string }) => r.checkId)).toEqual(['4.1.2']);
+      expect(ignored.notice).toBe('ignored 1 result (--ignore)');
+      await expect(runBenchNode({ ...options, ignore: ['4.1.1', '9.9.9'] })).rejects.toThrow('--ignore "9.9.9": no Bulkhead check has this id');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,11 +1,14 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { BENCHMARK_PLUGIN_VERSION } from '../plugin';
 import { formatReport, REPORT_FORMATS, type BenchmarkReport, type ReportFormat } from '../report';
+import { applyIgnores, ignoredNotice, parseIgnoreIds } from './ignore';
 
 /** What every `bench` command returns: text for stdout and the process exit code. */
 export interface BenchCommandOutput {
   output: string;
   exitCode: number;
+  /** A line for standard error (e.g. how many results `--ignore` left out). */
+  notice?: string;
 }
 
 /** Options every `bench` command shares. */
@@ -14,6 +17,8 @@ export interface BenchOutputOptions {
   format?: string;
   /** `--exit-code N`: exit code when any check FAILs (default 0). */
   exitCode?: number | string;
+  /** `--ignore ID[,ID]` (repeatable): leave out results of these checks (own ids or equivalents such as KSV014). */
+  ignore?: readonly string[] | string;
 }
 
 export function parseFormat(format: string | undefined): ReportFormat {
@@ -29,10 +34,12 @@ export function parseExitCode(value: number | string | undefined): number {
   return n;
 }
 
-/** Renders a report and picks the exit code: `--exit-code` when anything FAILed, else 0. */
-export function renderReport(report: BenchmarkReport, options: BenchOutputOptions, extra: { notes?: string[]; informationUri?: string; json?: Record<string, unknown> } = {}): BenchCommandOutput {
+/** Renders a report without `--ignore`d results and picks the exit code: `--exit-code` when anything left FAILed, else 0. */
+export function renderReport(fullReport: BenchmarkReport, options: BenchOutputOptions, extra: { notes?: string[]; informationUri?: string; json?: Record<string, unknown> } = {}): BenchCommandOutput {
   const format = parseFormat(options.format);
   const failExitCode = parseExitCode(options.exitCode);
+  const ignore = parseIgnoreIds(options.ignore);
+  const { report, ignored } = applyIgnores(fullReport, ignore);
   let output: string;
   if (format === 'json') {
     output = JSON.stringify({ ...report, ...(extra.json ?? {}), ...(extra.notes && extra.notes.length > 0 ? { notes: extra.notes } : {}) }, null, 2) + '\n';
@@ -40,5 +47,5 @@ export function renderReport(report: BenchmarkReport, options: BenchOutputOption
     output = formatReport(report, format, { toolName: 'bulkhead', toolVersion: BENCHMARK_PLUGIN_VERSION, ...(extra.informationUri ? { informationUri: extra.informationUri } : {}) });
     if (format === 'table') for (const note of extra.notes ?? []) output += `note: ${note}\n`;
   }
-  return { output, exitCode: report.summary.FAIL > 0 ? failExitCode : 0 };
+  return { output, exitCode: report.summary.FAIL > 0 ? failExitCode : 0, ...(ignore.length > 0 ? { notice: ignoredNotice(ignored) } : {}) };
 }

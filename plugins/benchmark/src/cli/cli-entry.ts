@@ -7,6 +7,10 @@ import type { BenchCommandOutput } from './bench-output';
 
 const FORMAT_HELP = 'output format: table, json, sarif, junit';
 const EXIT_CODE_HELP = 'exit with this code when any check fails (default 0)';
+const IGNORE_HELP = 'leave out results of these check ids or their equivalents (KSV014, AVD-KSV-0014, kube-score, Polaris, CIS ids); comma-separated, repeatable';
+
+/** `--ignore` takes one value per occurrence (never the file operands after it) and collects them. */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -17,6 +21,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 function registerBench(bench: Command, host: CliHost): void {
   const emit = (result: BenchCommandOutput): void => {
     host.out(result.output);
+    if (result.notice) host.err(result.notice);
     host.exit(result.exitCode);
   };
 
@@ -30,7 +35,8 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--checks <groups>', 'comma-separated check groups: pss, rbac, netpol, workload (default: all; only pss with --pss)')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string }) => {
+    .option('--ignore <ids>', IGNORE_HELP, collect)
+    .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string; ignore?: string[] }) => {
       const { runBenchK8s } = await import('./k8s-command');
       emit(await runBenchK8s({ paths, ...options, readStdin: () => readStream(process.stdin) }));
     });
@@ -48,7 +54,8 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--skip <ids>', 'skip these check or group ids (comma-separated)')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (options: Record<string, string | undefined>) => {
+    .option('--ignore <ids>', IGNORE_HELP, collect)
+    .action(async (options: Record<string, string | string[] | undefined>) => {
       const { runBenchNode } = await import('./node-command');
       emit(await runBenchNode(options));
     });
@@ -59,7 +66,8 @@ function registerBench(bench: Command, host: CliHost): void {
     .argument('<paths...>', 'Dockerfiles, or directories searched for Dockerfile, Dockerfile.*, *.Dockerfile and Containerfile')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (paths: string[], options: { format: string; exitCode?: string }) => {
+    .option('--ignore <ids>', IGNORE_HELP, collect)
+    .action(async (paths: string[], options: { format: string; exitCode?: string; ignore?: string[] }) => {
       const { runBenchDockerfile } = await import('./dockerfile-command');
       emit(await runBenchDockerfile({ paths, ...options }));
     });
@@ -73,7 +81,8 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--accept-key <names>', 'ENV/ARG names never reported as secrets (comma-separated, repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string }) => {
+    .option('--ignore <ids>', IGNORE_HELP, collect)
+    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string; ignore?: string[] }) => {
       const { runBenchImage } = await import('./image-command');
       emit(await runBenchImage({ target, ...options }));
     });
@@ -84,7 +93,8 @@ function registerBench(bench: Command, host: CliHost): void {
     .argument('<file>', 'docker inspect output or config.json')
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
-    .action(async (file: string, options: { format: string; exitCode?: string }) => {
+    .option('--ignore <ids>', IGNORE_HELP, collect)
+    .action(async (file: string, options: { format: string; exitCode?: string; ignore?: string[] }) => {
       const { runBenchContainer } = await import('./container-command');
       emit(await runBenchContainer({ file, ...options }));
     });

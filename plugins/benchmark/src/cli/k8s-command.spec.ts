@@ -69,6 +69,15 @@ describe('runBenchK8s', () => {
     expect((await runBenchK8s({ paths: [dir], pss: 'baseline' })).exitCode).toBe(0);
   });
 
+  it('--ignore takes PSS violations out of the --pss JSON and of --exit-code', async () => {
+    const out = await runBenchK8s({ paths: [dir], pss: 'baseline', format: 'json', exitCode: '3', ignore: ['KSV017'] });
+    expect(out.exitCode).toBe(0);
+    expect(out.notice).toBe('ignored 1 result (--ignore)');
+    const web = JSON.parse(out.output).results.find((r: { name: string }) => r.name === 'web');
+    expect(web.pss).toMatchObject({ allowed: true, violations: [] });
+    await expect(runBenchK8s({ paths: [dir], ignore: 'KSV017,bogus' })).rejects.toThrow('--ignore "bogus"');
+  });
+
   it('honours --pss-version (seccomp is not a restricted control before v1.19)', async () => {
     const pod = { ...RESTRICTED_POD, spec: { ...RESTRICTED_POD.spec, securityContext: { runAsNonRoot: true } } };
     const file = path.join(dir, 'old.json');

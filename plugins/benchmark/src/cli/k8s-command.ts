@@ -8,6 +8,8 @@ import { formatJunit } from '../report/junit';
 import { formatSarif } from '../report/sarif';
 import { formatTable } from '../report/table';
 import { REPORT_FORMATS, type ReportFormat } from '../report';
+import { applyIgnores, ignoredNotice, isIgnored, parseIgnoreIds } from './ignore';
+import { referencesOf } from '../report/references';
 
 /** Options of `bulkhead bench k8s <files|dirs...>`, as commander parses them. */
 export interface BenchK8sOptions {
@@ -27,11 +29,15 @@ export interface BenchK8sOptions {
   exitCode?: number | string;
   /** `--checks pss,rbac,netpol,workload`: check groups; default all without --pss, only pss with --pss. */
   checks?: readonly string[] | string;
+  /** `--ignore ID[,ID]` (repeatable): leave out results of these checks (own ids or equivalents such as KSV014). */
+  ignore?: readonly string[] | string;
 }
 
 export interface BenchK8sOutput {
   output: string;
   exitCode: number;
+  /** A line for standard error: how many results `--ignore` left out. */
+  notice?: string;
 }
 
 /**
@@ -52,11 +58,36 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
   parsePssVersion(version);
 
   const namespace = parseNamespace(options.namespace);
+  const ignore = parseIgnoreIds(options.ignore);
 
   const loaded = await loadManifests(options.paths, options.readStdin ? { readStdin: options.readStdin } : {});
-  const result = evaluateManifests(loaded, { pss: { level, version }, checks, namespace });
+  const { result, ignored } = withoutIgnored(evaluateManifests(loaded, { pss: { level, version }, checks, namespace }), ignore);
   const failed = result.report.summary.FAIL > 0 || result.errors.length > 0;
-  return { output: render(result, format, options.pss !== undefined), exitCode: failed ? failExitCode : 0 };
+  return {
+    output: render(result, format, options.pss !== undefined),
+    exitCode: failed ? failExitCode : 0,
+    ...(ignore.length > 0 ? { notice: ignoredNotice(ignored) } : {}),
+  };
+}
+
+/**
+ * Leaves `--ignore`d results out of the report and, for the `--pss` JSON, their violations out of
+ * each workload (a workload whose violations are all ignored counts as allowed).
+ */
+function withoutIgnored(result: K8sManifestsResult, ignore: readonly string[]): { result: K8sManifestsResult; ignored: number } {
+  const { report, ignored } = applyIgnores(result.report, ignore);
+  if (ignore.length === 0 || !result.pss) return { result: { ...result, report }, ignored };
+  const benchmark = `pss-${result.pss.level}`;
+  const results = result.pss.results.map((r) => {
+    const violations = r.pss.violations.filter((v) => !isIgnored({ checkId: v.check, ...optionalReferences(v.check, benchmark) }, ignore));
+    return { ...r, pss: { ...r.pss, violations, allowed: violations.length === 0 } };
+  });
+  return { result: { ...result, report, pss: { ...result.pss, results } }, ignored };
+}
+
+function optionalReferences(checkId: string, benchmark: string): { references?: NonNullable<ReturnType<typeof referencesOf>> } {
+  const references = referencesOf(checkId, benchmark);
+  return references ? { references } : {};
 }
 
 function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boolean): string {

@@ -33,6 +33,30 @@ describe('RBAC write access and anonymous bindings', () => {
     expect(pick(results, '5.1.2').map((r) => r.status)).toEqual(['FAIL', 'PASS', 'FAIL', 'PASS']);
   });
 
+  it('reports write verbs on pods and workload controllers in their API groups (Trivy KSV048), not reads', () => {
+    const results = rbac(
+      role('deployer', 'team', '- {apiGroups: [""], resources: [configmaps], verbs: [get]}\n- {apiGroups: [apps], resources: [deployments], verbs: [patch]}') +
+        role('pods', 'team', '- {apiGroups: [""], resources: [pods], verbs: [create, get]}') +
+        role('jobs', undefined, '- {apiGroups: [batch], resources: [cronjobs, jobs], verbs: ["*"]}', 'ClusterRole') +
+        role('everything', 'team', '- {apiGroups: ["*"], resources: ["*"], verbs: [update]}') +
+        role('reader', 'team', '- {apiGroups: ["", apps, batch], resources: [pods, deployments, daemonsets, statefulsets, jobs], verbs: [get, list, watch]}') +
+        role('wrong-group', 'team', '- {apiGroups: [batch], resources: [pods, deployments], verbs: [create]}') +
+        role('sub-resource', 'team', '- {apiGroups: [""], resources: [pods/log, pods/status], verbs: [update]}'),
+    );
+    expect(pick(results, 'workloads-write')).toEqual([
+      { target: 'Role/team/deployer', status: 'FAIL', path: 'rules[1]' },
+      { target: 'Role/team/pods', status: 'FAIL', path: 'rules[0]' },
+      { target: 'ClusterRole/jobs', status: 'FAIL', path: 'rules[0]' },
+      { target: 'Role/team/everything', status: 'FAIL', path: 'rules[0]' },
+      { target: 'Role/team/reader', status: 'PASS' },
+      { target: 'Role/team/wrong-group', status: 'PASS' },
+      { target: 'Role/team/sub-resource', status: 'PASS' },
+    ]);
+    const jobs = results.find((r) => r.checkId === 'workloads-write' && r.target === 'ClusterRole/jobs');
+    expect(jobs?.severity).toBe('MEDIUM');
+    expect(jobs?.data?.['granted']).toEqual(expect.arrayContaining(['create jobs', 'patch cronjobs']));
+  });
+
   it('reports nodes/proxy, also through a */proxy or wildcard rule', () => {
     const results = rbac(
       role('kubelet-api', undefined, '- {apiGroups: [""], resources: [nodes/proxy], verbs: [get]}', 'ClusterRole') +

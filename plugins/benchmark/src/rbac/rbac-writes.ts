@@ -6,7 +6,8 @@ import type { BenchmarkCheckResult, BenchmarkStatus } from '../report/model';
 import { rulesGrant, rulesOf, type PolicyRule } from './rules';
 
 /**
- * RBAC checks beyond CIS 5.1.x read access: write access to Secrets, the kubelet API through
+ * RBAC checks beyond CIS 5.1.x read access: write access to Secrets and to workloads (pods,
+ * deployments, jobs, ...), the kubelet API through
  * `nodes/proxy`, writes to ConfigMaps in kube-system, and bindings that grant anything to
  * unauthenticated users. Reported under the same benchmark as the CIS controls (`k8s-rbac`).
  */
@@ -15,6 +16,11 @@ export const RBAC_WRITE_CHECKS = {
     title: 'Minimize write access to secrets',
     severity: 'HIGH',
     remediation: 'remove create, update, patch and delete on secrets from the role; let a controller or a secrets manager write them',
+  },
+  'workloads-write': {
+    title: 'Minimize create, update and delete of workloads and pods',
+    severity: 'MEDIUM',
+    remediation: 'grant only get, list and watch on pods and workload controllers; whoever creates a pod can run it privileged or mount the node unless admission stops it',
   },
   'nodes-proxy': {
     title: 'Minimize access to the proxy sub-resource of nodes',
@@ -35,6 +41,22 @@ export const RBAC_WRITE_CHECKS = {
 export type RbacWriteCheckId = keyof typeof RBAC_WRITE_CHECKS;
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+/**
+ * Workload resources by API group: creating or changing any of them creates pods (Trivy KSV048
+ * lists the same resources and verbs). `extensions` still serves the old apps resources on some clusters.
+ */
+const WORKLOAD_RESOURCES: ReadonlyArray<readonly [group: string, resources: readonly string[]]> = [
+  ['', ['pods', 'replicationcontrollers']],
+  ['apps', ['deployments', 'daemonsets', 'statefulsets', 'replicasets']],
+  ['extensions', ['deployments', 'daemonsets', 'replicasets']],
+  ['batch', ['jobs', 'cronjobs']],
+];
+
+function workloadWrites(rules: readonly PolicyRule[]): string[] {
+  const granted = WORKLOAD_RESOURCES.flatMap(([group, resources]) => rulesGrant(rules, group, resources, WRITE_VERBS));
+  return [...new Set(granted)];
+}
+
 const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
 
 function result(check: RbacWriteCheckId, o: ManifestObject, status: BenchmarkStatus, message: string, path?: string, data?: Record<string, unknown>): BenchmarkCheckResult {
@@ -93,6 +115,7 @@ function roleWriteChecks(role: ManifestObject, effective: readonly PolicyRule[],
     );
   };
   check('secrets-write', (rs) => rulesGrant(rs, '', ['secrets'], WRITE_VERBS), 'write access to secrets');
+  check('workloads-write', workloadWrites, 'write access to workloads or pods');
   check('nodes-proxy', (rs) => rulesGrant(rs, '', ['nodes/proxy'], ['get', 'create', 'update', 'patch', 'delete']), 'nodes/proxy');
 
   const configMapWrites = (rs: readonly PolicyRule[]) => rulesGrant(rs, '', ['configmaps'], WRITE_VERBS);

@@ -96,6 +96,7 @@ export const CHECK_REFERENCES: Readonly<Record<string, CheckReferences>> = {
   '5.1.8': refs({ trivy: ['KSV043', 'KSV050'], cisKubernetes: cisK8s('5.1.8') }),
   'pods-exec-attach': refs({ trivy: ['KSV053'] }),
   'secrets-write': refs({ trivy: ['KSV041'], cisKubernetes: cisK8s('5.1.2') }),
+  'workloads-write': refs({ trivy: ['KSV048'] }),
   'nodes-proxy': refs({ trivy: ['KSV047'], cisKubernetes: cisK8s('5.1.10') }),
   'kube-system-configmaps-write': refs({ trivy: ['KSV049'] }),
   'anonymous-binding': refs({ trivy: ['KSV122'] }),
