@@ -1,5 +1,6 @@
 import type { Severity } from '@bulkhead/plugin-sdk';
-import { objectRef, type ManifestObject } from '../k8s/load';
+import type { ManifestObject } from '../k8s/load';
+import { objectCheckResult } from '../k8s/object-result';
 import { obj, objs, str } from '../k8s/objects';
 import { fieldPath } from '../k8s/paths';
 import type { BenchmarkCheckResult, BenchmarkStatus } from '../report/model';
@@ -61,20 +62,7 @@ const ANONYMOUS = new Set(['system:anonymous', 'system:unauthenticated']);
 
 function result(check: RbacWriteCheckId, o: ManifestObject, status: BenchmarkStatus, message: string, path?: string, data?: Record<string, unknown>): BenchmarkCheckResult {
   const c = RBAC_WRITE_CHECKS[check];
-  return {
-    checkId: check,
-    title: c.title,
-    status,
-    severity: status === 'PASS' ? 'INFO' : c.severity,
-    target: objectRef(o),
-    message,
-    ...(status === 'PASS' ? {} : { remediation: c.remediation }),
-    file: o.file,
-    line: o.line,
-    ...(path ? { path } : {}),
-    benchmark: 'k8s-rbac',
-    ...(data ? { data } : {}),
-  };
+  return objectCheckResult({ id: check, title: c.title, severity: c.severity, remediation: c.remediation, benchmark: 'k8s-rbac' }, o, status, message, { path, data });
 }
 
 /** `rules[i]` of the role's first own rule that grants, or `aggregationRule` when only aggregated rules do. */

@@ -1,4 +1,5 @@
-import { objectRef, type ManifestObject } from '../k8s/load';
+import type { ManifestObject } from '../k8s/load';
+import { objectCheckResult } from '../k8s/object-result';
 import { isFalse, obj, objs, str, stringMap } from '../k8s/objects';
 import { fieldPath, podSpecSegments } from '../k8s/paths';
 import { podTemplateOf } from '../k8s/workloads';
@@ -42,20 +43,7 @@ function isBootstrap(o: ManifestObject): boolean {
 
 function result(control: RbacControlId, o: ManifestObject, status: BenchmarkStatus, message: string, data?: Record<string, unknown>, path?: string): BenchmarkCheckResult {
   const c = RBAC_CONTROLS[control];
-  return {
-    checkId: control,
-    title: c.title,
-    status,
-    severity: status === 'PASS' ? 'INFO' : c.severity,
-    target: objectRef(o),
-    message,
-    ...(status === 'PASS' ? {} : { remediation: REMEDIATION[control] }),
-    file: o.file,
-    line: o.line,
-    ...(path ? { path } : {}),
-    benchmark: RBAC_BENCHMARK,
-    ...(data ? { data } : {}),
-  };
+  return objectCheckResult({ id: control, title: c.title, severity: c.severity, remediation: REMEDIATION[control], benchmark: RBAC_BENCHMARK }, o, status, message, { path, data });
 }
 
 function roleChecks(role: ManifestObject, rules: readonly PolicyRule[], boundTo: string[]): BenchmarkCheckResult[] {

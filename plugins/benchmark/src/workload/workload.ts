@@ -1,5 +1,6 @@
 import type { Severity } from '@bulkhead/plugin-sdk';
-import { objectRef, type ManifestObject } from '../k8s/load';
+import type { ManifestObject } from '../k8s/load';
+import { objectCheckResult } from '../k8s/object-result';
 import { isObject, isTrue, obj, objs, str } from '../k8s/objects';
 import { podSpecPath } from '../k8s/paths';
 import { isWorkload, podTemplateOf } from '../k8s/workloads';
@@ -219,20 +220,7 @@ function applicableChecks(o: ManifestObject): WorkloadCheckId[] {
 
 function toResult(o: ManifestObject, check: WorkloadCheckId, status: BenchmarkStatus, message: string, path?: string, data?: Record<string, unknown>): BenchmarkCheckResult {
   const c: WorkloadCheck = WORKLOAD_CHECKS[check];
-  return {
-    checkId: check,
-    title: c.title,
-    status,
-    severity: status === 'PASS' ? 'INFO' : c.severity,
-    target: objectRef(o),
-    message,
-    ...(status === 'PASS' ? {} : { remediation: c.remediation }),
-    file: o.file,
-    line: o.line,
-    ...(path ? { path } : {}),
-    benchmark: WORKLOAD_BENCHMARK,
-    ...(data ? { data } : {}),
-  };
+  return objectCheckResult({ id: check, title: c.title, severity: c.severity, remediation: c.remediation, benchmark: WORKLOAD_BENCHMARK }, o, status, message, { path, data });
 }
 
 /**
