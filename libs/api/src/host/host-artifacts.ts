@@ -5,14 +5,14 @@ import type { HostArtifact, HostArtifacts } from '@bulkhead/plugin-sdk/api';
 export class StoreHostArtifacts implements HostArtifacts {
   constructor(private readonly images: ImageStore) {}
 
+  /** By image id (config digest) or any manifest digest of the image (ImageStore.getByDigest). */
   async get(digest: string): Promise<HostArtifact | null> {
     const artifact = await this.images.getByDigest(digest);
     if (!artifact) return null;
     return {
       id: artifact.id,
       digest: artifact.digest,
-      // Images are keyed by the digest they were read with until the data model records manifest digests.
-      manifestDigests: [],
+      manifestDigests: artifact.manifestDigests,
       references: artifact.references,
       os: artifact.osFamily ? { family: artifact.osFamily, version: artifact.osVersion ?? '', ...(artifact.osName ? { name: artifact.osName } : {}) } : null,
     };
