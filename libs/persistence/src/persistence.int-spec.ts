@@ -36,7 +36,7 @@ describe('schema', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [db.schema],
     );
-    expect(rows.map((r) => r.table_name)).toEqual(['artifact', 'finding', 'migrations', 'package', 'task']);
+    expect(rows.map((r) => r.table_name)).toEqual(['artifact', 'finding', 'migrations', 'package', 'plugin_migration', 'task']);
   });
 });
 
