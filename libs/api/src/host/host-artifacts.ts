@@ -8,6 +8,7 @@ import type { HostArtifact, HostArtifacts } from '@bulkhead/plugin-sdk/api';
 export class StoreHostArtifacts implements HostArtifacts {
   constructor(private readonly images: ImageStore) {}
 
+  /** By image id (config digest) or any manifest digest of the image (ImageStore.getByDigest). */
   async get(digest: string): Promise<HostArtifact | null> {
     const artifact = await this.images.getByDigest(digest);
     if (!artifact) return null;
