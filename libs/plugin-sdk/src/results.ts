@@ -60,6 +60,12 @@ export interface PackageResult {
    * uncompressed layer tar), which is the same whether the image was stored gzip'd or plain.
    */
   layer?: string;
+  /**
+   * The file the package was read from, root-relative (`app/package-lock.json`,
+   * `usr/lib/python3/dist-packages/x-1.0.dist-info/METADATA`, `var/lib/dpkg/status`). The same
+   * package version found in two lockfiles is two packages.
+   */
+  path?: string;
   /** Licence, architecture, installed files ... */
   metadata?: Record<string, unknown>;
 }

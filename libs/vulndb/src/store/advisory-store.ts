@@ -1,0 +1,56 @@
+import type { Advisory, AffectedPackage, RejectedRecord } from '../model';
+
+/** One affected-package entry with the advisory it belongs to: what matching needs. */
+export interface AdvisoryCandidate {
+  advisory: Advisory;
+  affected: AffectedPackage;
+}
+
+/** What one import did. An import is one transaction: all of it is stored, or none. */
+export interface ImportReport {
+  /** The source label recorded for these records (`osv`, `debian-tracker`, `alpine-secdb`, a feed URL). */
+  source: string;
+  imported: number;
+  /** Records replaced because a record with the same id and source was already stored. */
+  replaced: number;
+  withdrawn: number;
+  /** Affected ranges of type GIT: stored, never matched. */
+  gitRangesSkipped: number;
+  rejected: RejectedRecord[];
+}
+
+export interface SourceStatus {
+  source: string;
+  records: number;
+  /** RFC 3339 time of the last import or update of this source. */
+  updatedAt: string;
+  /** Feed URL and its validators, for sources fed by `db update`. */
+  feed?: { url: string; etag?: string; lastModified?: string; sha256?: string };
+}
+
+export interface StoreStatus {
+  /** Where the store lives: a file path (embedded) or `postgres`. */
+  location: string;
+  advisories: number;
+  affectedPackages: number;
+  sources: SourceStatus[];
+}
+
+/**
+ * Where advisories live: an embedded database in the CLI's cache directory, or the platform's
+ * Postgres in server mode. Both answer the same questions with indexes; neither ever loads the
+ * whole database into memory.
+ */
+export interface AdvisoryStore {
+  /**
+   * Every affected entry for these package names in one ecosystem (names normalised as
+   * ecosystem.ts does), withdrawn advisories included (the matcher ignores them). Keyed by name.
+   */
+  candidates(ecosystem: string, names: readonly string[]): Promise<Map<string, AdvisoryCandidate[]>>;
+  /** Stores the records of one source in one transaction; see ImportReport. */
+  import(source: string, records: AsyncIterable<Advisory | RejectedRecord>, feed?: SourceStatus['feed']): Promise<ImportReport>;
+  /** One advisory by id or alias (CVE id finds the GHSA/DSA records that alias it). */
+  advisory(idOrAlias: string): Promise<Advisory[]>;
+  status(): Promise<StoreStatus>;
+  close(): Promise<void>;
+}
