@@ -1,17 +1,50 @@
 import type { z } from 'zod';
 import type { ExtensionPoints } from './extensions';
 import type { TaskLogger } from './logger';
+import type { PluginKind } from './manifest';
+import type { PluginDatabase } from './api/host';
 import type { ArtifactResult, FindingResult, PackageResult } from './results';
 
 /**
  * Where a task's results go. Inline (CLI) they are collected in memory; in the worker they are
- * persisted idempotently. Plugins never talk to Postgres or Redis themselves.
+ * persisted idempotently. Plugins never write the platform's own tables: results go through here,
+ * and a plugin's own tables are reached through TaskPlatform.database.
  */
 export interface ResultEmitter {
   artifact(artifact: ArtifactResult): Promise<void>;
   /** Replaces the package inventory of the artifact with this digest. */
   packages(artifactDigest: string, packages: readonly PackageResult[]): Promise<void>;
-  findings(findings: readonly FindingResult[]): Promise<void>;
+  /**
+   * Stores findings. With `report`, the call is a complete report over a named scope (see
+   * FindingReport); without it, the task's own producer and scope apply (finding lifecycle).
+   */
+  findings(findings: readonly FindingResult[], report?: FindingReport): Promise<void>;
+}
+
+/**
+ * A complete report of some findings over a scope that outlives one task type. When the task
+ * succeeds, the OPEN findings of the same `producer` and `scope` that it did not report are
+ * RESOLVED, whichever task reported them before. Example: the vulnerabilities of one image are
+ * reported by its scan and again by every re-match after an advisory update, under producer
+ * `scanner/vulnerability` and scope the image id, so a re-match resolves what no longer matches
+ * and leaves the image's secrets (another producer) alone. Calling it with no findings still
+ * records the scope as covered (everything there is resolved).
+ */
+export interface FindingReport {
+  producer: string;
+  scope: string;
+}
+
+/**
+ * What a task gets when it runs on the platform (a worker), absent when it runs inline in the
+ * CLI: the platform database (for the plugin's own tables: its migrations' tables, unqualified),
+ * the team the task belongs to, and submission of follow-up tasks (recorded as its children).
+ */
+export interface TaskPlatform {
+  readonly team: string;
+  readonly database: PluginDatabase;
+  /** Queues a task of any loaded plugin for the same team; returns its id. */
+  submitTask(request: { kind: PluginKind; type: string; input: unknown; labels?: Record<string, string> }): Promise<{ id: string }>;
 }
 
 export interface TaskContext {
@@ -27,6 +60,8 @@ export interface TaskContext {
   progress(fraction: number, message?: string): void;
   /** Contributions of every loaded plugin to an extension point (e.g. extra scanner analyzers). */
   extensions<P extends keyof ExtensionPoints>(point: P): readonly ExtensionPoints[P][];
+  /** Set on the platform (worker), undefined inline: see TaskPlatform. */
+  readonly platform?: TaskPlatform;
 }
 
 export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Output = unknown> {
