@@ -97,7 +97,8 @@ interface Stage {
 export function checkDockerfile(content: string, file: string, options: HadolintOptions = {}): BenchmarkReport {
   const problems = lintDockerfile(content, options);
   const results: BenchmarkCheckResult[] = problems.map((p) => toResult(p, file));
-  const found = new Set(problems.map((p) => p.id));
+  // A problem folded into another's finding (SAME_PROBLEM) has not passed either.
+  const found = new Set(problems.flatMap((p) => [p.id, ...SAME_PROBLEM.filter(([kept]) => kept === p.id).map(([, folded]) => folded)]));
   const ignored = new Set(options.ignore ?? []);
   const checked = [...HADOLINT_RULES.map((r) => r.id), ...CIS_CODES, ...(Object.keys(TRIVY_DS_RULES) as TrivyDsRuleId[])];
   for (const id of checked) {
