@@ -2,12 +2,20 @@ import type { Analyzer } from '@bulkhead/plugin-sdk';
 import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
 import { osReleaseAnalyzer } from './os-release';
+import { rpmAnalyzer, rpmqaAnalyzer } from './rpm';
 
 export * from './apk';
 export * from './dpkg';
 export * from './os-release';
 export * from './purl';
+export * from './rpm';
 export { isValidDebianVersion } from './debian-version';
 
 /** The analyzers the scanner always runs; plugins add more through `scanner.analyzer`. */
-export const builtinAnalyzers: readonly Analyzer[] = [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer];
+export const builtinAnalyzers: readonly Analyzer[] = [
+  osReleaseAnalyzer,
+  dpkgAnalyzer,
+  apkAnalyzer,
+  rpmAnalyzer,
+  rpmqaAnalyzer,
+];
