@@ -1,11 +1,13 @@
 import type { Analyzer } from '@bulkhead/plugin-sdk';
 import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
+import { nodePackageAnalyzer, npmLockAnalyzer, pnpmLockAnalyzer, yarnLockAnalyzer } from './node';
 import { osReleaseAnalyzer } from './os-release';
 import { rpmAnalyzer, rpmqaAnalyzer } from './rpm';
 
 export * from './apk';
 export * from './dpkg';
+export * from './node';
 export * from './os-release';
 export * from './purl';
 export * from './rpm';
@@ -18,4 +20,8 @@ export const builtinAnalyzers: readonly Analyzer[] = [
   apkAnalyzer,
   rpmAnalyzer,
   rpmqaAnalyzer,
+  npmLockAnalyzer,
+  yarnLockAnalyzer,
+  pnpmLockAnalyzer,
+  nodePackageAnalyzer,
 ];
