@@ -3,6 +3,7 @@ import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
 import { nodePackageAnalyzer, npmLockAnalyzer, pnpmLockAnalyzer, yarnLockAnalyzer } from './node';
 import { osReleaseAnalyzer } from './os-release';
+import { pipenvLockAnalyzer, pipRequirementsAnalyzer, poetryLockAnalyzer, pythonPackageAnalyzer, uvLockAnalyzer } from './python';
 import { rpmAnalyzer, rpmqaAnalyzer } from './rpm';
 
 export * from './apk';
@@ -10,6 +11,7 @@ export * from './dpkg';
 export * from './node';
 export * from './os-release';
 export * from './purl';
+export * from './python';
 export * from './rpm';
 export { isValidDebianVersion } from './debian-version';
 
@@ -24,4 +26,9 @@ export const builtinAnalyzers: readonly Analyzer[] = [
   yarnLockAnalyzer,
   pnpmLockAnalyzer,
   nodePackageAnalyzer,
+  pipRequirementsAnalyzer,
+  pipenvLockAnalyzer,
+  poetryLockAnalyzer,
+  uvLockAnalyzer,
+  pythonPackageAnalyzer,
 ];
