@@ -41,7 +41,7 @@ interface Lockfile {
 }
 
 export function parsePnpmLock(text: string, where = 'pnpm-lock.yaml'): ParsedLockfile {
-  const documents = parseAllDocuments(text, { maxAliasCount: 100 });
+  const documents = parseAllDocuments(text);
   const list = Array.isArray(documents) ? documents : [documents];
   const project = list[list.length - 1];
   if (!project) return { packages: [], dependencies: [] };
