@@ -12,8 +12,10 @@ import { parseYarnLock } from './yarn-lock';
  * Unlike Trivy, which reads lockfiles only in file-system scans and installed packages only in
  * image scans, Bulkhead reads both wherever they are, so an image that ships its lockfile is
  * covered before `npm ci` runs too. To not report a package twice, the installed-package
- * analyzer leaves out a project's node_modules when the project has a lockfile: the lockfile
- * says more (dev or not, direct or not, its line).
+ * analyzer leaves out an installed package that its project's lockfile already reports (the
+ * lockfile says more: direct or not, its line). Installed packages the lockfile does not report
+ * (a stale lockfile, `npm install --no-save`, dev dependencies installed into the image) are
+ * still reported from node_modules: they are on disk.
  */
 
 const LOCKFILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'] as const;
@@ -108,30 +110,34 @@ export const yarnLockAnalyzer: Analyzer = {
     return (base === 'yarn.lock' || base === 'package.json') && !inNodeModules(path);
   },
   analyze(files) {
-    const manifests = new Map(files.filter((f) => baseName(f.path) === 'package.json').map((f) => [dirName(f.path), f]));
+    const manifests = manifestsByDir(files);
     const warnings: string[] = [];
     const result = perFile(
       files.filter((f) => baseName(f.path) === 'yarn.lock'),
-      (file) => {
-        const parsed = parseYarnLock(file.content.toString('utf8'), file.path);
-        warnings.push(...parsed.warnings);
-        const manifest = manifests.get(dirName(file.path));
-        let root: PackageJson | undefined;
-        if (manifest) {
-          try {
-            root = parsePackageJson(manifest.content.toString('utf8'), manifest.path);
-          } catch (error) {
-            if (!(error instanceof BadInputError)) throw error;
-            warnings.push(`${error.message}: dev dependencies of ${file.path} cannot be told apart, all reported`);
-          }
-        }
-        if (root) markYarnDev(parsed, root);
-        return lockfilePackages(parsed, file);
-      },
+      (file) => lockfilePackages(parseYarnProject(file, manifests, warnings), file),
     );
     return { packages: result.packages, warnings: [...warnings, ...result.warnings] };
   },
 };
+
+function manifestsByDir(files: readonly AnalyzerFile[]): Map<string, AnalyzerFile> {
+  return new Map(files.filter((f) => baseName(f.path) === 'package.json' && !inNodeModules(f.path)).map((f) => [dirName(f.path), f]));
+}
+
+/** A yarn.lock with dev dependencies told apart by the package.json beside it, when there is one. */
+function parseYarnProject(file: AnalyzerFile, manifests: ReadonlyMap<string, AnalyzerFile>, warnings: string[]): ParsedLockfile {
+  const parsed = parseYarnLock(file.content.toString('utf8'), file.path);
+  warnings.push(...parsed.warnings);
+  const manifest = manifests.get(dirName(file.path));
+  if (!manifest) return parsed;
+  try {
+    markYarnDev(parsed, parsePackageJson(manifest.content.toString('utf8'), manifest.path));
+  } catch (error) {
+    if (!(error instanceof BadInputError)) throw error;
+    warnings.push(`${error.message}: dev dependencies of ${file.path} cannot be told apart, all reported`);
+  }
+  return parsed;
+}
 
 /** Sets `dev` and `relationship` on a yarn lockfile's packages from the project's package.json. */
 function markYarnDev(parsed: ReturnType<typeof parseYarnLock>, root: PackageJson): void {
@@ -157,32 +163,54 @@ function markYarnDev(parsed: ReturnType<typeof parseYarnLock>, root: PackageJson
 }
 
 /**
+ * `name@version` of the packages a project lockfile reports (what lockfilePackages keeps), or
+ * undefined when it does not parse (its own analyzer warns; nothing is left out then).
+ */
+function lockfileReported(file: AnalyzerFile, manifests: ReadonlyMap<string, AnalyzerFile>): Set<string> | undefined {
+  try {
+    const text = file.content.toString('utf8');
+    const base = baseName(file.path);
+    const parsed = base === 'package-lock.json' ? parsePackageLock(text, file.path) : base === 'pnpm-lock.yaml' ? parsePnpmLock(text, file.path) : parseYarnProject(file, manifests, []);
+    return new Set(parsed.packages.filter((p) => !p.dev && p.version !== '').map((p) => `${p.name}@${p.version}`));
+  } catch (error) {
+    if (error instanceof BadInputError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Installed packages: every package.json with a name and a version (Trivy's node-pkg rule: a
  * package.json is a package when it names one), except those of a node_modules tree whose
- * project has a lockfile (see the top of this file). Wants the lockfile names too, only to
- * know which projects have one.
+ * project's lockfile reports the same name and version (see the top of this file). Wants the
+ * projects' lockfiles too, to know what they report.
  */
 export const nodePackageAnalyzer: Analyzer = {
   id: 'node-pkg',
   version: '1.0.0',
   stage: 'packages',
-  // As large as the lockfiles it wants (only to see that they exist), so none is skipped.
+  // As large as the lockfiles it reads, so none is skipped.
   maxFileSize: MAX_LOCKFILE,
   wants: (path) => {
     const base = baseName(path);
     return base === 'package.json' || (LOCKFILE_SET.has(base) && !inNodeModules(path));
   },
   analyze(files) {
-    const projectsWithLockfile = new Set(files.filter((f) => LOCKFILE_SET.has(baseName(f.path))).map((f) => dirName(f.path)));
-    const manifests = files.filter((f) => {
-      if (baseName(f.path) !== 'package.json') return false;
-      const project = projectOf(f.path);
-      return project === undefined || !projectsWithLockfile.has(project);
-    });
-    return perFile(manifests, (file) => {
-      const pkg = parsePackageJson(file.content.toString('utf8'), file.path);
-      if (!pkg.id) return [];
-      return [npmPackageResult(pkg.name, pkg.version, file, pkg.licenses.length ? { licenses: pkg.licenses } : {})];
-    });
+    const manifests = manifestsByDir(files);
+    const reported = new Map<string, Set<string>[]>();
+    for (const file of files) {
+      if (!LOCKFILE_SET.has(baseName(file.path))) continue;
+      const ids = lockfileReported(file, manifests);
+      if (ids) reported.set(dirName(file.path), [...(reported.get(dirName(file.path)) ?? []), ids]);
+    }
+    return perFile(
+      files.filter((f) => baseName(f.path) === 'package.json'),
+      (file) => {
+        const pkg = parsePackageJson(file.content.toString('utf8'), file.path);
+        if (!pkg.id) return [];
+        const project = projectOf(file.path);
+        if (project !== undefined && reported.get(project)?.some((ids) => ids.has(pkg.id))) return [];
+        return [npmPackageResult(pkg.name, pkg.version, file, pkg.licenses.length ? { licenses: pkg.licenses } : {})];
+      },
+    );
   },
 };

@@ -139,12 +139,20 @@ describe('node-pkg analyzer', () => {
     expect(result.warnings?.[0]).toMatch(/^usr\/lib\/node_modules\/resolve\/test\/malformed\/package\.json:1:\d+: JSON decode error/);
   });
 
-  it('leaves a project node_modules to its lockfile, and keeps the project itself', async () => {
+  it('leaves out installed packages the project lockfile reports; keeps the project, installed dev and unlocked packages', async () => {
     const result = await nodePackageAnalyzer.analyze(
-      [file('app/package-lock.json', LOCK_V3), file('app/package.json', '{"name":"app","version":"1.0.0"}'), file('app/node_modules/ms/package.json', '{"name":"ms","version":"2.1.3"}'), file('other/node_modules/ms/package.json', '{"name":"ms","version":"2.0.0"}')],
+      [
+        file('app/package-lock.json', LOCK_V3),
+        file('app/package.json', '{"name":"app","version":"1.0.0"}'),
+        file('app/node_modules/ms/package.json', '{"name":"ms","version":"2.1.3"}'),
+        file('app/node_modules/jest/package.json', '{"name":"jest","version":"29.7.0"}'),
+        file('app/node_modules/extra/package.json', '{"name":"extra","version":"1.0.0"}'),
+        file('other/node_modules/ms/package.json', '{"name":"ms","version":"2.0.0"}'),
+        file('web/yarn.lock', 'ms@^2.1.0:\n  version "2.1.3"\n'),
+        file('web/node_modules/ms/package.json', '{"name":"ms","version":"2.1.3"}'),
+      ],
       ctx,
     );
-    expect(result.packages?.map((p) => p.path)).toEqual(['app/package.json', 'other/node_modules/ms/package.json']);
-    expect(result.packages).toHaveLength(2);
+    expect(result.packages?.map((p) => p.path)).toEqual(['app/package.json', 'app/node_modules/jest/package.json', 'app/node_modules/extra/package.json', 'other/node_modules/ms/package.json']);
   });
 });
