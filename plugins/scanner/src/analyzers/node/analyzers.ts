@@ -26,6 +26,14 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/**
+ * `path`'s last segment is `name`: what wants() asks of every path of an image, so it compares
+ * in place instead of slicing the base name out.
+ */
+export function hasBaseName(path: string, name: string): boolean {
+  return path.endsWith(name) && (path.length === name.length || path.charCodeAt(path.length - name.length - 1) === 0x2f);
+}
+
 function dirName(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? '' : path.slice(0, slash);
@@ -82,7 +90,7 @@ export const npmLockAnalyzer: Analyzer = {
   stage: 'packages',
   maxFileSize: MAX_LOCKFILE,
   // node_modules/.package-lock.json is npm's cache of the tree, not a project's lockfile.
-  wants: (path) => baseName(path) === 'package-lock.json' && !inNodeModules(path),
+  wants: (path) => hasBaseName(path, 'package-lock.json') && !inNodeModules(path),
   analyze: (files) => perFile(files, (file) => lockfilePackages(parsePackageLock(file.content.toString('utf8'), file.path), file)),
 };
 
@@ -91,7 +99,7 @@ export const pnpmLockAnalyzer: Analyzer = {
   version: '1.0.0',
   stage: 'packages',
   maxFileSize: MAX_LOCKFILE,
-  wants: (path) => baseName(path) === 'pnpm-lock.yaml' && !inNodeModules(path),
+  wants: (path) => hasBaseName(path, 'pnpm-lock.yaml') && !inNodeModules(path),
   analyze: (files) => perFile(files, (file) => lockfilePackages(parsePnpmLock(file.content.toString('utf8'), file.path), file)),
 };
 
@@ -105,10 +113,7 @@ export const yarnLockAnalyzer: Analyzer = {
   version: '1.0.0',
   stage: 'packages',
   maxFileSize: MAX_LOCKFILE,
-  wants: (path) => {
-    const base = baseName(path);
-    return (base === 'yarn.lock' || base === 'package.json') && !inNodeModules(path);
-  },
+  wants: (path) => (hasBaseName(path, 'yarn.lock') || hasBaseName(path, 'package.json')) && !inNodeModules(path),
   analyze(files) {
     const manifests = manifestsByDir(files);
     const warnings: string[] = [];
@@ -190,10 +195,7 @@ export const nodePackageAnalyzer: Analyzer = {
   stage: 'packages',
   // As large as the lockfiles it reads, so none is skipped.
   maxFileSize: MAX_LOCKFILE,
-  wants: (path) => {
-    const base = baseName(path);
-    return base === 'package.json' || (LOCKFILE_SET.has(base) && !inNodeModules(path));
-  },
+  wants: (path) => hasBaseName(path, 'package.json') || (LOCKFILES.some((name) => hasBaseName(path, name)) && !inNodeModules(path)),
   analyze(files) {
     const manifests = manifestsByDir(files);
     const reported = new Map<string, Set<string>[]>();

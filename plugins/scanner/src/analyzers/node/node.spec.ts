@@ -1,5 +1,5 @@
 import type { AnalyzerFile } from '@bulkhead/plugin-sdk';
-import { nodePackageAnalyzer, npmLockAnalyzer, pnpmLockAnalyzer, yarnLockAnalyzer } from './analyzers';
+import { hasBaseName, nodePackageAnalyzer, npmLockAnalyzer, pnpmLockAnalyzer, yarnLockAnalyzer } from './analyzers';
 import { parsePackageLock } from './package-lock';
 import { parsePnpmLock } from './pnpm-lock';
 
@@ -37,6 +37,10 @@ describe('npm-lock analyzer', () => {
     expect(npmLockAnalyzer.wants('app/node_modules/.package-lock.json')).toBe(false);
     expect(npmLockAnalyzer.wants('app/node_modules/x/package-lock.json')).toBe(false);
     expect(npmLockAnalyzer.wants('app/package-lock.json.bak')).toBe(false);
+    expect(npmLockAnalyzer.wants('app/old-package-lock.json')).toBe(false);
+    expect(hasBaseName('package.json', 'package.json')).toBe(true);
+    expect(hasBaseName('a/package.json', 'package.json')).toBe(true);
+    expect(hasBaseName('a/xpackage.json', 'package.json')).toBe(false);
   });
 
   it('a malformed or hostile lockfile is a warning naming file and line; the other files still count', async () => {

@@ -1,4 +1,5 @@
 import { BadInputError, type Analyzer, type AnalyzerFile, type PackageResult } from '@bulkhead/plugin-sdk';
+import { hasBaseName } from '../node/analyzers';
 import { packageUrl } from '../purl';
 import { parsePythonMetadata } from './metadata';
 import { parsePipfileLock } from './pipenv';
@@ -15,10 +16,6 @@ import { parseUvLock } from './uv';
  */
 
 const MAX_LOCKFILE = 64 * 1024 * 1024;
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
 
 export function pypiPackageResult(pkg: PythonPackage, file: AnalyzerFile, extra: Record<string, unknown> = {}): PackageResult {
   return {
@@ -62,7 +59,7 @@ function lockfilePackages(parsed: ParsedPythonLockfile, file: AnalyzerFile): Pac
 const byName =
   (name: string) =>
   (path: string): boolean =>
-    baseName(path) === name;
+    hasBaseName(path, name);
 
 export const pipRequirementsAnalyzer: Analyzer = {
   id: 'pip',
