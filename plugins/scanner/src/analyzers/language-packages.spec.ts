@@ -82,4 +82,23 @@ describe('language and rpm packages in an image scan', () => {
       });
     }
   });
+
+  it('credits the same package version at two paths to the layer that wrote each', async () => {
+    const layout = path.join(work, 'two-apps');
+    const lodash = { content: '{"name":"lodash","version":"4.17.20"}' };
+    await testImageBuilder.writeOciLayout(layout, [
+      {
+        layers: [
+          { entries: [{ name: 'srv/one/node_modules/lodash/package.json', ...lodash }] },
+          { entries: [{ name: 'srv/two/node_modules/lodash/package.json', ...lodash }] },
+        ],
+      },
+    ]);
+    const result = await scanArtifact(`oci:${layout}`, { analyzers: builtinAnalyzers });
+    const [first, second] = result.artifact.layers.map((l) => l.diffId);
+    expect(result.packages.map((p) => [p.path, p.layer])).toEqual([
+      ['srv/one/node_modules/lodash/package.json', first],
+      ['srv/two/node_modules/lodash/package.json', second],
+    ]);
+  });
 });
