@@ -70,12 +70,13 @@ function lockfilePackages(parsed: ParsedLockfile, file: AnalyzerFile): PackageRe
 }
 
 /** Runs `parse` per file; a file that does not parse becomes a warning, not a failed scan. */
-function perFile(files: readonly AnalyzerFile[], parse: (file: AnalyzerFile) => PackageResult[]): { packages: PackageResult[]; warnings: string[] } {
+export function perFile(files: readonly AnalyzerFile[], parse: (file: AnalyzerFile) => PackageResult[]): { packages: PackageResult[]; warnings: string[] } {
   const packages: PackageResult[] = [];
   const warnings: string[] = [];
   for (const file of files) {
     try {
-      packages.push(...parse(file));
+      // One by one: a spread of a 100,000-package lockfile would overflow the call stack.
+      for (const pkg of parse(file)) packages.push(pkg);
     } catch (error) {
       if (!(error instanceof BadInputError)) throw error;
       warnings.push(`${error.message}: skipped`);

@@ -1,5 +1,5 @@
-import { BadInputError, type Analyzer, type AnalyzerFile, type PackageResult } from '@bulkhead/plugin-sdk';
-import { hasBaseName } from '../node/analyzers';
+import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
+import { hasBaseName, perFile } from '../node/analyzers';
 import { packageUrl } from '../purl';
 import { parsePythonMetadata } from './metadata';
 import { parsePipfileLock } from './pipenv';
@@ -33,21 +33,6 @@ export function pypiPackageResult(pkg: PythonPackage, file: AnalyzerFile, extra:
       file: file.path,
     },
   };
-}
-
-/** Runs `parse` per file; a file that does not parse becomes a warning, not a failed scan. */
-function perFile(files: readonly AnalyzerFile[], parse: (file: AnalyzerFile) => PackageResult[]): { packages: PackageResult[]; warnings: string[] } {
-  const packages: PackageResult[] = [];
-  const warnings: string[] = [];
-  for (const file of files) {
-    try {
-      packages.push(...parse(file));
-    } catch (error) {
-      if (!(error instanceof BadInputError)) throw error;
-      warnings.push(`${error.message}: skipped`);
-    }
-  }
-  return { packages, warnings };
 }
 
 function lockfilePackages(parsed: ParsedPythonLockfile, file: AnalyzerFile): PackageResult[] {
