@@ -2,7 +2,7 @@ import { BadInputError, type Analyzer, type AnalyzerFile, type PackageResult } f
 import { packageUrl } from '../purl';
 import type { LockPackage, ParsedLockfile } from './lock-package';
 import { parsePackageJson, type PackageJson } from './package-json';
-import { parsePackageLock } from './package-lock';
+import { globMatch, parsePackageLock } from './package-lock';
 import { parsePnpmLock } from './pnpm-lock';
 import { parseYarnLock } from './yarn-lock';
 
@@ -130,28 +130,51 @@ function manifestsByDir(files: readonly AnalyzerFile[]): Map<string, AnalyzerFil
   return new Map(files.filter((f) => baseName(f.path) === 'package.json' && !inNodeModules(f.path)).map((f) => [dirName(f.path), f]));
 }
 
-/** A yarn.lock with dev dependencies told apart by the package.json beside it, when there is one. */
+/**
+ * A yarn.lock with dev dependencies told apart by the package.json beside it, when there is one,
+ * and by its workspace members' package.json files (a monorepo's production dependencies are
+ * mostly declared by its members, not by the root).
+ */
 function parseYarnProject(file: AnalyzerFile, manifests: ReadonlyMap<string, AnalyzerFile>, warnings: string[]): ParsedLockfile {
   const parsed = parseYarnLock(file.content.toString('utf8'), file.path);
   warnings.push(...parsed.warnings);
-  const manifest = manifests.get(dirName(file.path));
+  const projectDir = dirName(file.path);
+  const manifest = manifests.get(projectDir);
   if (!manifest) return parsed;
-  try {
-    markYarnDev(parsed, parsePackageJson(manifest.content.toString('utf8'), manifest.path));
-  } catch (error) {
-    if (!(error instanceof BadInputError)) throw error;
-    warnings.push(`${error.message}: dev dependencies of ${file.path} cannot be told apart, all reported`);
+  const readManifest = (candidate: AnalyzerFile): PackageJson | undefined => {
+    try {
+      return parsePackageJson(candidate.content.toString('utf8'), candidate.path);
+    } catch (error) {
+      if (!(error instanceof BadInputError)) throw error;
+      warnings.push(`${error.message}: dev dependencies of ${file.path} cannot be told apart, all reported`);
+      return undefined;
+    }
+  };
+  const root = readManifest(manifest);
+  if (!root) return parsed;
+  const members: PackageJson[] = [];
+  if (root.workspaces.length) {
+    const prefix = projectDir ? `${projectDir}/` : '';
+    for (const [dir, candidate] of manifests) {
+      if (dir === projectDir || !dir.startsWith(prefix)) continue;
+      const relative = dir.slice(prefix.length);
+      if (!root.workspaces.some((pattern) => globMatch(pattern.replace(/\/+$/, ''), relative))) continue;
+      const member = readManifest(candidate);
+      if (!member) return parsed;
+      members.push(member);
+    }
   }
+  markYarnDev(parsed, [root, ...members]);
   return parsed;
 }
 
-/** Sets `dev` and `relationship` on a yarn lockfile's packages from the project's package.json. */
-function markYarnDev(parsed: ReturnType<typeof parseYarnLock>, root: PackageJson): void {
+/** Sets `dev` and `relationship` on a yarn lockfile's packages from the project's manifests. */
+function markYarnDev(parsed: ReturnType<typeof parseYarnLock>, manifests: readonly PackageJson[]): void {
   const idOfPattern = new Map<string, string>();
   for (const [id, patterns] of parsed.patterns) for (const pattern of patterns) idOfPattern.set(pattern, id);
   const idsOf = (deps: Record<string, string>): string[] => Object.entries(deps).flatMap(([name, range]) => idOfPattern.get(`${name}@${range.replace(/^npm:/, '')}`) ?? []);
-  const prodRoots = idsOf({ ...root.dependencies, ...root.optionalDependencies });
-  const devRoots = idsOf(root.devDependencies);
+  const prodRoots = manifests.flatMap((m) => idsOf({ ...m.dependencies, ...m.optionalDependencies }));
+  const devRoots = manifests.flatMap((m) => idsOf(m.devDependencies));
   const edges = new Map(parsed.dependencies.map((d) => [d.id, d.dependsOn]));
   const prod = new Set<string>();
   const stack = [...prodRoots];

@@ -83,6 +83,13 @@ describe('yarn-lock analyzer', () => {
     ]);
   });
 
+  it('counts workspace members\' dependencies as production dependencies of a monorepo', async () => {
+    const root = JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'], devDependencies: { jest: '^29.0.0' } });
+    const api = JSON.stringify({ name: 'api', version: '1.0.0', dependencies: { express: '^4.18.0' } });
+    const result = await yarnLockAnalyzer.analyze([file('repo/yarn.lock', yarnLock), file('repo/package.json', root), file('repo/packages/api/package.json', api), file('repo/tools/x/package.json', '{"dependencies":{"jest":"^29.0.0"}}')], ctx);
+    expect(result.packages?.map((p) => p.name)).toEqual(['debug', 'express']);
+  });
+
   it('keeps every package without a package.json', async () => {
     const result = await yarnLockAnalyzer.analyze([file('app/yarn.lock', yarnLock)], ctx);
     expect(result.packages?.map((p) => p.name)).toEqual(['debug', 'express', 'jest']);
