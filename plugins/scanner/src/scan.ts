@@ -64,7 +64,9 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
     const mine = filesFor(analyzer, files, warnings);
     if (mine.length === 0) return {};
     try {
-      return await analyzer.analyze(mine, { os, artifactDigest: digest, signal: options.signal });
+      const result = await analyzer.analyze(mine, { os, artifactDigest: digest, signal: options.signal });
+      for (const warning of result.warnings ?? []) warnings.add(`analyzer ${analyzer.id}: ${warning}`);
+      return result;
     } catch (error) {
       throw new Error(`analyzer ${analyzer.id} failed on ${reference}: ${(error as Error).message}`, { cause: error });
     }
@@ -143,8 +145,9 @@ function identifyLayersByDiffId(packages: PackageResult[], layers: readonly { di
 class LayerAttribution {
   private readonly introducedBy = new Map<string, string>();
 
+  /** The file is part of the key: the same npm package installed by two apps is two packages. */
   private static key(pkg: PackageResult): string {
-    return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${purlWithoutQualifier(pkg.purl, 'distro')}`;
+    return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${purlWithoutQualifier(pkg.purl, 'distro')}\u0000${pkg.path ?? ''}`;
   }
 
   observe(layer: string, packages: readonly PackageResult[]): void {
