@@ -1,13 +1,21 @@
 import type { Analyzer } from '@bulkhead/plugin-sdk';
 import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
+import { goBinaryAnalyzer, goModAnalyzer } from './golang';
 import { osReleaseAnalyzer } from './os-release';
 
 export * from './apk';
 export * from './dpkg';
 export * from './os-release';
+export * as golang from './golang';
 export * from './purl';
 export { isValidDebianVersion } from './debian-version';
 
 /** The analyzers the scanner always runs; plugins add more through `scanner.analyzer`. */
-export const builtinAnalyzers: readonly Analyzer[] = [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer];
+export const builtinAnalyzers: readonly Analyzer[] = [
+  osReleaseAnalyzer,
+  dpkgAnalyzer,
+  apkAnalyzer,
+  goModAnalyzer,
+  goBinaryAnalyzer,
+];

@@ -1,0 +1,42 @@
+/**
+ * Which files the binary analyzers (Go build info, cargo-auditable) ask the scanner for.
+ *
+ * The trade-off: `wants(path)` sees only a path (no mode, no bytes), and every wanted file's body
+ * is held in memory until the analyzers run, so "every executable" is not an option (an image's
+ * /usr/lib alone holds hundreds of MB of shared objects). Trivy decides by the executable bit
+ * and then reads every executable; we decide by where programs are installed:
+ *
+ * - direct children of the bin directories: `bin/`, `sbin/`, `usr/bin/`, `usr/sbin/`,
+ *   `usr/local/bin/`, `usr/local/sbin/`, and Go's install directories `go/bin/`,
+ *   `root/go/bin/`, `home/<user>/go/bin/`, and `opt/<app>/bin/`, `opt/<app>/` (vendor
+ *   installs: `/opt/bitnami/<app>/bin/<tool>` is `opt/bitnami/<app>/bin/` and covered by the
+ *   `opt/.../bin/` rule at any depth);
+ * - files directly under the usual application directories of distroless/scratch images:
+ *   the image root (`/manager`, `/coredns`, `/app` as a file), `app/`, `ko-app/`, `srv/`;
+ * - never names with a dot-suffix that no executable carries (`.so`, `.txt`, `.json`, `.py`,
+ *   …): only names without a dot or with a version-like / `.exe` suffix pass.
+ *
+ * Missed by design: programs in other directories (`usr/libexec/…`, `usr/lib/go/…` and test
+ * fixtures), which are mostly installed by the OS package manager and covered by its advisories
+ * anyway (Trivy also skips files the OS package database owns). The analyzers check the magic
+ * (ELF, Mach-O, PE) before parsing, and read only section headers and the build info window.
+ * The size cap (`MAX_BINARY_SIZE`) keeps one huge binary from dominating memory; the walk's own
+ * `maxWantedFileBytes` (64 MiB by default) applies first.
+ */
+export const MAX_BINARY_SIZE = 256 * 1024 * 1024;
+
+const BIN_DIRS = new Set(['bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'usr/local/sbin', 'go/bin', 'root/go/bin', 'app', 'ko-app', 'srv', 'app/bin']);
+
+/** Extensions that never name an executable program. */
+const NOT_PROGRAM = /\.(?:so(?:\.\d+)*|a|o|la|txt|md|json|ya?ml|toml|xml|html?|css|js|mjs|cjs|ts|map|py|pyc|rb|pl|pm|php|sh|bash|lua|jar|war|class|conf|cfg|ini|properties|gz|xz|bz2|zst|zip|tar|tgz|png|jpe?g|gif|svg|ico|pem|crt|key|log|lock|mod|sum|go|rs|c|h|cc|cpp|hpp|1|8)$/i;
+
+export function isExecutableCandidate(path: string): boolean {
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
+  if (name === '' || name.startsWith('.') || NOT_PROGRAM.test(name)) return false;
+  if (slash < 0) return true; // a file at the image root: scratch/distroless entry points
+  const dir = path.slice(0, slash);
+  if (BIN_DIRS.has(dir)) return true;
+  if (dir.startsWith('home/') && dir.endsWith('/go/bin') && dir.split('/').length === 4) return true;
+  return dir.startsWith('opt/') && (dir.endsWith('/bin') || dir.split('/').length === 2);
+}
