@@ -3,11 +3,13 @@ import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
 import { goBinaryAnalyzer, goModAnalyzer } from './golang';
 import { osReleaseAnalyzer } from './os-release';
+import { cargoLockAnalyzer, rustBinaryAnalyzer } from './rust';
 
 export * from './apk';
 export * from './dpkg';
 export * from './os-release';
 export * as golang from './golang';
+export * as rust from './rust';
 export * from './purl';
 export { isValidDebianVersion } from './debian-version';
 
@@ -18,4 +20,6 @@ export const builtinAnalyzers: readonly Analyzer[] = [
   apkAnalyzer,
   goModAnalyzer,
   goBinaryAnalyzer,
+  cargoLockAnalyzer,
+  rustBinaryAnalyzer,
 ];
