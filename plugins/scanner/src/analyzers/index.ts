@@ -3,6 +3,8 @@ import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
 import { goBinaryAnalyzer, goModAnalyzer } from './golang';
 import { osReleaseAnalyzer } from './os-release';
+import { composerAnalyzer } from './php';
+import { bundlerAnalyzer } from './ruby';
 import { cargoLockAnalyzer, rustBinaryAnalyzer } from './rust';
 
 export * from './apk';
@@ -10,6 +12,8 @@ export * from './dpkg';
 export * from './os-release';
 export * as golang from './golang';
 export * as rust from './rust';
+export * as php from './php';
+export * as ruby from './ruby';
 export * from './purl';
 export { isValidDebianVersion } from './debian-version';
 
@@ -22,4 +26,6 @@ export const builtinAnalyzers: readonly Analyzer[] = [
   goBinaryAnalyzer,
   cargoLockAnalyzer,
   rustBinaryAnalyzer,
+  composerAnalyzer,
+  bundlerAnalyzer,
 ];
