@@ -48,7 +48,7 @@ describeWithShared('Rust parsers against trivy testdata', (shared) => {
     const got = trivyShape(parseCargoLock(content.toString('utf8'), input));
     // Trivy's test sorts packages and dependencies before comparing.
     expect(sortedBy(got.pkgs, byId)).toEqual(sortedBy(c.expected['wantPkgs'] as TrivyPackage[], byId));
-    expect(sortedBy(got.deps, byId)).toEqual(sortedBy(c.expected['wantDeps'] as TrivyDependency[], (d) => d.ID));
+    expect(sortedBy(got.deps, (d) => d.ID)).toEqual(sortedBy(c.expected['wantDeps'] as TrivyDependency[], (d) => d.ID));
   });
 
   it('reads the .dep-v0 section of ELF and Mach-O executables', async () => {
