@@ -2,6 +2,7 @@ import type { Analyzer } from '@bulkhead/plugin-sdk';
 import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
 import { goBinaryAnalyzer, goModAnalyzer } from './golang';
+import { jarAnalyzer } from './java';
 import { osReleaseAnalyzer } from './os-release';
 import { composerAnalyzer } from './php';
 import { bundlerAnalyzer } from './ruby';
@@ -11,6 +12,7 @@ export * from './apk';
 export * from './dpkg';
 export * from './os-release';
 export * as golang from './golang';
+export * as java from './java';
 export * as rust from './rust';
 export * as php from './php';
 export * as ruby from './ruby';
@@ -24,6 +26,7 @@ export const builtinAnalyzers: readonly Analyzer[] = [
   apkAnalyzer,
   goModAnalyzer,
   goBinaryAnalyzer,
+  jarAnalyzer,
   cargoLockAnalyzer,
   rustBinaryAnalyzer,
   composerAnalyzer,
