@@ -2,7 +2,7 @@ import type { Analyzer } from '@bulkhead/plugin-sdk';
 import { apkAnalyzer } from './apk';
 import { dpkgAnalyzer } from './dpkg';
 import { goBinaryAnalyzer, goModAnalyzer } from './golang';
-import { jarAnalyzer } from './java';
+import { jarAnalyzer, pomAnalyzer } from './java';
 import { osReleaseAnalyzer } from './os-release';
 import { composerAnalyzer } from './php';
 import { bundlerAnalyzer } from './ruby';
@@ -27,6 +27,7 @@ export const builtinAnalyzers: readonly Analyzer[] = [
   goModAnalyzer,
   goBinaryAnalyzer,
   jarAnalyzer,
+  pomAnalyzer,
   cargoLockAnalyzer,
   rustBinaryAnalyzer,
   composerAnalyzer,

@@ -6,6 +6,9 @@ import { mavenPackageResult } from './maven-package';
 export { parseJavaArchive, isJavaArchive, type JavaPackage } from './jar';
 export { parseManifest, manifestCoordinates } from './manifest';
 export { DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip-archive';
+export { pomAnalyzer, wantsPomFile } from './pom-analyzer';
+export { PomResolver, type MavenArtifact, type PomFiles } from './pom-resolver';
+export { parsePomXml } from './pom-xml';
 
 /**
  * Java archives (.jar, .war, .ear, .par) anywhere in the image. `path` of a package found in a

@@ -326,7 +326,7 @@ export class PomResolver {
   }
 
   private analyze(pom: Pom, opts: { exclusions: ReadonlySet<string>; rootManaged: readonly PomDependency[]; rootFile: string }): Analysis {
-    this.resolveParent(pom, 0);
+    this.resolveParent(pom, []);
     const props = pomProperties(pom.content);
     const managed = pom.content.dependencyManagement;
     const dependencies = this.parseDependencies(pom.content.dependencies, props, managed, opts).filter((d) => !excluded(opts.exclusions, d));
@@ -388,11 +388,12 @@ export class PomResolver {
   }
 
   /** Resolves the parent chain, inheriting groupId, version, licences, properties, managed and declared dependencies. */
-  private resolveParent(pom: Pom, depth: number): void {
-    if (depth > MAX_PARENT_DEPTH) throw new BadInputError(`${pom.file}: parent POMs nest more than ${MAX_PARENT_DEPTH} deep`);
+  private resolveParent(pom: Pom, chain: readonly string[]): void {
+    if (chain.includes(pom.file)) throw new BadInputError(`${chain[0] ?? pom.file}: parent POMs form a cycle (${[...chain, pom.file].join(' -> ')})`);
+    if (chain.length > MAX_PARENT_DEPTH) throw new BadInputError(`${chain[0] ?? pom.file}: parent POMs nest more than ${MAX_PARENT_DEPTH} deep`);
     if (this.inherited.has(pom)) return;
     this.inherited.add(pom);
-    const parent = this.parseParent(pom, depth);
+    const parent = this.parseParent(pom, [...chain, pom.file]);
     if (!parent) return;
     const child = pom.content;
     child.properties = { ...pomProperties(parent.content), ...child.properties };
@@ -408,29 +409,29 @@ export class PomResolver {
     child.dependencies = mergeByName(child.dependencies, parent.content.dependencies);
   }
 
-  private parseParent(pom: Pom, depth: number): Pom | undefined {
+  private parseParent(pom: Pom, chain: readonly string[]): Pom | undefined {
     const p = pom.content.parent;
     // Variables in <parent> are not evaluated (a ${revision} version still names a parent).
     const target = newArtifact(p.groupId, p.artifactId, p.version, undefined, {});
     if (isEmpty(target) && !isProperty(p.version)) return undefined;
-    const parent = this.retrieveParent(pom.file, p.relativePath, target, depth);
-    if (parent) this.resolveParent(parent, depth + 1);
+    const parent = this.retrieveParent(pom.file, p.relativePath, target, chain);
+    if (parent) this.resolveParent(parent, chain);
     return parent;
   }
 
-  private retrieveParent(currentFile: string, relativePath: string, target: Artifact, depth: number): Pom | undefined {
+  private retrieveParent(currentFile: string, relativePath: string, target: Artifact, chain: readonly string[]): Pom | undefined {
     for (const candidate of relativePath ? [relativePath, '../pom.xml'] : ['../pom.xml']) {
-      const pom = this.tryRelativePath(target, currentFile, candidate, depth);
+      const pom = this.tryRelativePath(target, currentFile, candidate, chain);
       if (pom) return pom;
     }
     return this.fromRepository(target.groupId, target.artifactId, target.version.value);
   }
 
-  private tryRelativePath(target: Artifact, currentFile: string, relativePath: string, depth: number): Pom | undefined {
+  private tryRelativePath(target: Artifact, currentFile: string, relativePath: string, chain: readonly string[]): Pom | undefined {
     const pom = this.openRelative(currentFile, relativePath);
     // Only the artifactId can be compared before resolving (groupId and version may be inherited).
     if (!pom || pomArtifact(pom.content).artifactId !== target.artifactId) return undefined;
-    this.resolveParent(pom, depth + 1);
+    this.resolveParent(pom, chain);
     const found = pomArtifact(pom.content);
     // Trivy's artifact.Equal: any one coordinate in common.
     if (!(found.groupId === target.groupId || found.artifactId === target.artifactId || found.version.value === target.version.value)) return undefined;

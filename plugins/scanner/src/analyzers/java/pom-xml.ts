@@ -40,7 +40,8 @@ const parser = new XMLParser({
   processEntities: true,
   isArray: (name) => REPEATED.has(name),
 });
-const META = XMLParser.getMetaDataSymbol();
+// Typed `Symbol` (the wrapper type) by fast-xml-parser; it is a symbol primitive at run time.
+const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
 type Node = Record<string | symbol, unknown>;
 
