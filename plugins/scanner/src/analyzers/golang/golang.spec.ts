@@ -84,6 +84,28 @@ describe('Go binary analyzer', () => {
     expect(result.packages?.map((p) => `${p.path}:${p.name}`)).toEqual(['usr/bin/app:example.com/app', 'usr/bin/app:github.com/pkg/errors', 'usr/bin/app:golang.org/x/text', 'usr/bin/app:stdlib']);
   });
 
+  it('reads the pre-1.18 pointer format through the executable address map', async () => {
+    // Go <= 1.17: two pointers to Go string headers (pointer, length) instead of inline strings.
+    const addr = 0x500000n;
+    const version = Buffer.from('go1.16.15');
+    const modinfo = Buffer.concat([Buffer.alloc(16, 0x30), Buffer.from('path\tx/cmd\nmod\tx\tv1.2.3\t\ndep\ty\tv0.1.0\t\n'), Buffer.alloc(16, 0x31)]);
+    const data = Buffer.alloc(32 + 32 + version.length + modinfo.length);
+    BUILDINFO_MAGIC.copy(data);
+    data[14] = 8;
+    data[15] = 0; // little-endian, pointer format
+    data.writeBigUInt64LE(addr + 32n, 16);
+    data.writeBigUInt64LE(addr + 48n, 24);
+    data.writeBigUInt64LE(addr + 64n, 32);
+    data.writeBigUInt64LE(BigInt(version.length), 40);
+    data.writeBigUInt64LE(addr + 64n + BigInt(version.length), 48);
+    data.writeBigUInt64LE(BigInt(modinfo.length), 56);
+    version.copy(data, 64);
+    modinfo.copy(data, 64 + version.length);
+    const result = await goBinaryAnalyzer.analyze([{ path: 'usr/local/bin/old', content: elf64WithSection('.go.buildinfo', data, { addr }) }], ctx);
+    expect(result.packages?.map((p) => `${p.name}@${p.version}`)).toEqual(['stdlib@v1.16.15', 'x@v1.2.3', 'y@v0.1.0']);
+    expect(() => decodeBuildInfo(data, 'old')).toThrow('old: pre-1.18 Go build info needs the executable to resolve its pointers');
+  });
+
   it('refuses headers that point outside the file with a BadInputError naming it', () => {
     const binary = elf64WithSection('.go.buildinfo', buildInfoBlob('go1.21.5', MODINFO));
     binary.writeBigUInt64LE(0xffffffn, 0x28); // e_shoff far past the end
