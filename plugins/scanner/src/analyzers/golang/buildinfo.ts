@@ -183,7 +183,7 @@ function buildSetting(text: string): [string, string] | undefined {
  * unknown relationship, and the main module as the root, whose version comes from the module
  * version, or, for `(devel)` and `v0.0.0-…` pseudo-versions, from `-ldflags -X …version=`.
  */
-export function goBinaryModules(info: BuildInfo): GoModule[] {
+export function goBinaryModules(info: BuildInfo, object?: ObjectFile): GoModule[] {
   const stdlibVersion = `v${(info.goVersion.replace(/^go/, '').split(' ')[0] ?? '')}`;
   const modules: GoModule[] = [{ id: goModuleId('stdlib', stdlibVersion), name: 'stdlib', version: stdlibVersion, relationship: 'direct' }];
   for (const dep of info.deps) {
@@ -196,6 +196,7 @@ export function goBinaryModules(info: BuildInfo): GoModule[] {
     let version = info.main.version === '(devel)' ? '' : info.main.version;
     const ldflags = ldflagsVersion(info.main.path, info.settings.get('-ldflags'));
     if (version === '' || (version.startsWith('v0.0.0') && ldflags !== '')) version = ldflags;
+    if (version === '' && object) version = symbolVersion(object, info.main.path);
     modules.push({ id: goModuleId(info.main.path, version), name: info.main.path, version, relationship: 'root', dependsOn: modules.map((m) => m.id).sort() });
   }
   return modules.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
@@ -203,12 +204,7 @@ export function goBinaryModules(info: BuildInfo): GoModule[] {
 
 const DEFAULT_PREFIXES = ['main', 'common', 'version', 'cmd'];
 
-/**
- * The main module's version stamped with `-ldflags "-X <pkg>.version=<semver>"`, picked as
- * Trivy does: keys ending `.version`/`.ver` with a semver value, preferring
- * `<module>/cmd/…` keys, then `main.`/`common.`/`version.`/`cmd.` keys, then any other; more
- * than one candidate in the winning group means no version.
- */
+/** The main module's version stamped with `-ldflags "-X <pkg>.version=<semver>"` (see chooseVersion). */
 export function ldflagsVersion(modulePath: string, ldflags: string | undefined): string {
   if (!ldflags) return '';
   const words = shellWords(ldflags);
@@ -232,12 +228,23 @@ export function ldflagsVersion(modulePath: string, ldflags: string | undefined):
       stamped.set(pair.slice(0, eq), pair.slice(eq + 1));
     }
   }
+  return chooseVersion(
+    modulePath,
+    [...stamped].map(([key, value]) => [key.replace(/^'+/, ''), value.replace(/'+$/, '')]),
+  );
+}
+
+const isVersionKey = (key: string): boolean => /\.(?:version|ver)$/i.test(key);
+
+/**
+ * Trivy's choice among stamped `key=value` versions: keys ending `.version`/`.ver` with a
+ * semver value, preferring `<module>/cmd/…` keys, then `main.`/`common.`/`version.`/`cmd.` keys,
+ * then any other; more than one candidate in the winning group means no version.
+ */
+function chooseVersion(modulePath: string, stamped: readonly (readonly [string, string])[]): string {
   const groups: string[][] = [[], [], []];
-  for (const [rawKey, rawValue] of stamped) {
-    const key = rawKey.replace(/^'+/, '');
-    const value = rawValue.replace(/'+$/, '');
-    const lower = key.toLowerCase();
-    if (!(lower.endsWith('.version') || lower.endsWith('.ver')) || !(isSemver(value) || isSemver(`v${value}`))) continue;
+  for (const [key, value] of stamped) {
+    if (!isVersionKey(key) || !(isSemver(value) || isSemver(`v${value}`))) continue;
     if (key.startsWith(`${modulePath}/cmd/`)) groups[0]?.push(value);
     else if (DEFAULT_PREFIXES.includes(versionPrefix(key))) groups[1]?.push(value);
     else groups[2]?.push(value);
@@ -247,6 +254,19 @@ export function ldflagsVersion(modulePath: string, ldflags: string | undefined):
     return group.length > 1 ? '' : (group[0] ?? '');
   }
   return '';
+}
+
+/**
+ * The version stamped with `-X` read from the ELF symbol table, where `-trimpath` builds leave
+ * `-ldflags` out of the build info (go.dev/issue/63432) but the linker still writes a
+ * `<key>.str` symbol holding the value. Unstripped ELF binaries only (Trivy's fallback).
+ */
+export function symbolVersion(object: ObjectFile, modulePath: string): string {
+  const symbols = object.symbolData((name) => name.endsWith('.str') && isVersionKey(name.slice(0, -4)), 256);
+  return chooseVersion(
+    modulePath,
+    symbols.map(({ name, data }) => [name.slice(0, -4), data.toString('utf8').replace(/\0+$/, '')] as const),
+  );
 }
 
 /** `github.com/x/y/pkg/Version.version` → `version`. */

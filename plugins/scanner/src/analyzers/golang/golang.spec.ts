@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { sharedPath } from '@bulkhead/testing';
 import { BUILDINFO_MAGIC, decodeBuildInfo, ldflagsVersion } from './buildinfo';
-import { elf64WithSection, macho64WithSection } from './executables.fixture';
+import { elf64, elf64Symbols, elf64WithSection, macho64WithSection } from './executables.fixture';
 import { goBinaryAnalyzer, goModAnalyzer } from './index';
 import { parseGoMod } from './go-mod';
 import { isExecutableCandidate } from './executable-paths';
@@ -104,6 +104,25 @@ describe('Go binary analyzer', () => {
     const result = await goBinaryAnalyzer.analyze([{ path: 'usr/local/bin/old', content: elf64WithSection('.go.buildinfo', data, { addr }) }], ctx);
     expect(result.packages?.map((p) => `${p.name}@${p.version}`)).toEqual(['stdlib@v1.16.15', 'x@v1.2.3', 'y@v0.1.0']);
     expect(() => decodeBuildInfo(data, 'old')).toThrow('old: pre-1.18 Go build info needs the executable to resolve its pointers');
+  });
+
+  it('falls back to `-X` version symbols of the ELF symbol table (-trimpath builds)', async () => {
+    const blob = buildInfoBlob('go1.22.1', 'path\tgithub.com/aquasecurity/test\nmod\tgithub.com/aquasecurity/test\t(devel)\t\nbuild\t-trimpath=true\n');
+    const rodata = Buffer.from('v1.0.0\0xxxxinvalid-version\0');
+    // Sections: 1 .go.buildinfo, 2 .rodata, 3 .symtab, 4 .strtab.
+    const { symtab, strtab } = elf64Symbols([
+      { name: 'main.version.str', value: 0x600000n, size: 6, section: 2 },
+      { name: 'main.commit.str', value: 0x600007n, size: 4, section: 2 },
+      { name: 'other.Version.str', value: 0x60000bn, size: 15, section: 2 },
+    ]);
+    const binary = elf64([
+      { name: '.go.buildinfo', data: blob, addr: 0x401000n },
+      { name: '.rodata', data: rodata, addr: 0x600000n },
+      { name: '.symtab', type: 2, data: symtab, link: 4, entsize: 24 },
+      { name: '.strtab', type: 3, data: strtab },
+    ]);
+    const result = await goBinaryAnalyzer.analyze([{ path: 'usr/local/bin/test', content: binary }], ctx);
+    expect(result.packages?.map((p) => `${p.name}@${p.version}`)).toEqual(['github.com/aquasecurity/test@v1.0.0', 'stdlib@v1.22.1']);
   });
 
   it('refuses headers that point outside the file with a BadInputError naming it', () => {

@@ -9,7 +9,7 @@ import { skipUnreadable } from './skip-unreadable';
 
 export { parseGoMod, type GoModOptions } from './go-mod';
 export { parseGoSum } from './go-sum';
-export { decodeBuildInfo, findBuildInfo, goBinaryModules, ldflagsVersion, parseModinfo } from './buildinfo';
+export { decodeBuildInfo, findBuildInfo, goBinaryModules, ldflagsVersion, parseModinfo, symbolVersion } from './buildinfo';
 export { readObjectFile, objectFormat, type ObjectFile } from './object-file';
 export { isExecutableCandidate, MAX_BINARY_SIZE } from './executable-paths';
 export { goPurl, type GoModule, type Relationship } from './go-module';
@@ -84,5 +84,5 @@ export function goBinaryPackages(file: AnalyzerFile): PackageResult[] {
   if (!object) return [];
   const raw = findBuildInfo(object, file.path);
   if (!raw) return [];
-  return goPackageResults(goBinaryModules(parseModinfo(raw)), file, 'binary');
+  return goPackageResults(goBinaryModules(parseModinfo(raw), object), file, 'binary');
 }

@@ -41,6 +41,11 @@ export interface ObjectFile {
   section(name: string): Buffer | undefined;
   /** Up to `size` bytes at virtual address `addr`, or undefined when no loaded segment maps it. */
   read(addr: bigint, size: number): Buffer | undefined;
+  /**
+   * The bytes of the ELF symbols (`.symtab`) whose names pass `wanted` and whose size is at most
+   * `maxSize`; none for other formats or a stripped binary.
+   */
+  symbolData(wanted: (name: string) => boolean, maxSize: number): { name: string; data: Buffer }[];
 }
 
 /** Executable file formats the binary analyzers read, by their magic numbers. */
@@ -119,7 +124,9 @@ class Reader {
 const MAX_SECTIONS = 4096;
 const MAX_LOAD_COMMANDS = 4096;
 
-function build(format: ObjectFile['format'], r: Reader, ptrSize: number, sections: ObjectSection[], mappings: Mapping[], dataStart: bigint | undefined): ObjectFile {
+type SymbolData = ObjectFile['symbolData'];
+
+function build(format: ObjectFile['format'], r: Reader, ptrSize: number, sections: ObjectSection[], mappings: Mapping[], dataStart: bigint | undefined, symbolData: SymbolData = () => []): ObjectFile {
   const slice = (offset: number, size: number): Buffer | undefined => {
     if (size <= 0 || offset < 0 || offset >= r.buf.length) return undefined;
     return r.buf.subarray(offset, Math.min(r.buf.length, offset + size));
@@ -130,6 +137,7 @@ function build(format: ObjectFile['format'], r: Reader, ptrSize: number, section
     ptrSize,
     sections,
     dataStart,
+    symbolData,
     section(name) {
       const found = sections.find((s) => s.name === name);
       return found ? slice(found.offset, found.size) : undefined;
@@ -147,6 +155,7 @@ function build(format: ObjectFile['format'], r: Reader, ptrSize: number, section
 }
 
 const PT_LOAD = 1;
+const SHT_SYMTAB = 2;
 const PF_X = 1;
 const PF_W = 2;
 
@@ -178,12 +187,14 @@ function readElf(r: Reader): ObjectFile {
     if (dataSegment === undefined && (flags & (PF_X | PF_W)) === PF_W) dataSegment = vaddr;
   }
 
-  const raw: { nameOffset: number; section: Omit<ObjectSection, 'name'> }[] = [];
+  const raw: { nameOffset: number; type: number; link: number; section: Omit<ObjectSection, 'name'> }[] = [];
   for (let i = 0; i < shnum && shoff > 0; i++) {
     const s = shoff + i * shentsize;
     const type = r.u32(s + 4);
     raw.push({
       nameOffset: r.u32(s),
+      type,
+      link: r.u32(is64 ? s + 40 : s + 24),
       section: {
         flags: is64 ? Number(r.u64(s + 8) & 0xffffffffn) : r.u32(s + 8),
         addr: addr(is64 ? s + 16 : s + 12),
@@ -198,7 +209,29 @@ function readElf(r: Reader): ObjectFile {
   // Sections map addresses too (after the segments): an object without program headers.
   for (const s of sections) if (s.addr !== 0n && s.size > 0) mappings.push({ addr: s.addr, offset: s.offset, size: s.size });
   const buildinfo = sections.find((s) => s.name === '.go.buildinfo');
-  return build('elf', r, ptrSize, sections, mappings, buildinfo?.addr ?? dataSegment);
+  const symbolData: SymbolData = (wanted, maxSize) => {
+    const index = raw.findIndex((s) => s.type === SHT_SYMTAB);
+    const symtab = raw[index];
+    const strtab = symtab ? raw[symtab.link]?.section : undefined;
+    if (!symtab || !strtab) return [];
+    const entry = is64 ? 24 : 16;
+    const out: { name: string; data: Buffer }[] = [];
+    const end = Math.min(r.buf.length, symtab.section.offset + symtab.section.size);
+    for (let at = symtab.section.offset + entry; at + entry <= end; at += entry) {
+      const name = r.cstring(strtab.offset + r.u32(at), 512);
+      if (!wanted(name)) continue;
+      const value = is64 ? r.u64(at + 8) : BigInt(r.u32(at + 4));
+      const size = is64 ? r.u64n(at + 16) : r.u32(at + 8);
+      const shndx = r.u16(is64 ? at + 6 : at + 14);
+      const target = sections[shndx];
+      if (!target || size === 0 || size > maxSize || value < target.addr) continue;
+      const offset = target.offset + Number(value - target.addr);
+      if (offset + size > Math.min(r.buf.length, target.offset + target.size)) continue;
+      out.push({ name, data: r.buf.subarray(offset, offset + size) });
+    }
+    return out;
+  };
+  return build('elf', r, ptrSize, sections, mappings, buildinfo?.addr ?? dataSegment, symbolData);
 }
 
 const LC_SEGMENT = 0x1;
