@@ -30,13 +30,16 @@ const BIN_DIRS = new Set(['bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin',
 /** Extensions that never name an executable program. */
 const NOT_PROGRAM = /\.(?:so(?:\.\d+)*|a|o|la|txt|md|json|ya?ml|toml|xml|html?|css|js|mjs|cjs|ts|map|py|pyc|rb|pl|pm|php|sh|bash|lua|jar|war|class|conf|cfg|ini|properties|gz|xz|bz2|zst|zip|tar|tgz|png|jpe?g|gif|svg|ico|pem|crt|key|log|lock|mod|sum|go|rs|c|h|cc|cpp|hpp|1|8)$/i;
 
+/** Called for every path of an image: the directory test (a Set lookup) rules out most paths before any pattern runs. */
 export function isExecutableCandidate(path: string): boolean {
   const slash = path.lastIndexOf('/');
+  if (slash >= 0 && !isProgramDirectory(path.slice(0, slash))) return false;
   const name = path.slice(slash + 1);
-  if (name === '' || name.startsWith('.') || NOT_PROGRAM.test(name)) return false;
-  if (slash < 0) return true; // a file at the image root: scratch/distroless entry points
-  const dir = path.slice(0, slash);
+  return name !== '' && !name.startsWith('.') && !NOT_PROGRAM.test(name);
+}
+
+function isProgramDirectory(dir: string): boolean {
   if (BIN_DIRS.has(dir)) return true;
-  if (dir.startsWith('home/') && dir.endsWith('/go/bin') && dir.split('/').length === 4) return true;
-  return dir.startsWith('opt/') && (dir.endsWith('/bin') || dir.split('/').length === 2);
+  if (dir.startsWith('home/')) return dir.endsWith('/go/bin') && dir.split('/').length === 4;
+  return dir.startsWith('opt/') && (dir.endsWith('/bin') || dir.indexOf('/', 4) < 0);
 }

@@ -22,7 +22,14 @@ const MAX_METADATA_BYTES = 4 * 1024 * 1024;
 /** `spring-core-5.3.4-SNAPSHOT.jar` → artifactId `spring-core`, version `5.3.4-SNAPSHOT` (Trivy's pattern). */
 const JAR_FILE_NAME = /^([a-zA-Z0-9._-]*[^-*])-(\d\S*(?:-SNAPSHOT)?)\.jar$/;
 
-export const isJavaArchive = (name: string): boolean => /\.(?:jar|war|ear|par)$/i.test(name);
+const ARCHIVE_SUFFIXES = ['.jar', '.war', '.ear', '.par'];
+
+/** `.jar`, `.war`, `.ear`, `.par` (any case); called for every path of an image, so no regex. */
+export function isJavaArchive(name: string): boolean {
+  const dot = name.length - 4;
+  if (dot < 0 || name.charCodeAt(dot) !== 46) return false;
+  return ARCHIVE_SUFFIXES.includes(name.slice(dot).toLowerCase());
+}
 
 /**
  * Lists the Maven artifacts of a JAR/WAR/EAR as Trivy does offline: one per
