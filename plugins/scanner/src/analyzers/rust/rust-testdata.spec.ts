@@ -85,5 +85,6 @@ describe('Cargo.lock', () => {
     const lock = 'version = 3\n\n[[package]]\nname = "a"\nversion = "1.0.0"\ndependencies = ["b", "c"]\n\n[[package]]\nname = "b"\nversion = "2.0.0"\n\n[[package]]\nname = "c"\nversion = "1.0.0"\n\n[[package]]\nname = "c"\nversion = "2.0.0"\n';
     expect(parseCargoLock(lock, 'Cargo.lock')[0]).toEqual({ id: 'a@1.0.0', name: 'a', version: '1.0.0', dependsOn: ['b@2.0.0'], location: { startLine: 3, endLine: 6 } });
     expect(() => parseCargoLock('[[package]]\nname = "x"\n', 'app/Cargo.lock')).toThrow('app/Cargo.lock: [[package]] #1 (line 1) has no name or version');
+    expect(() => parseCargoLock(`a = ${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'deep/Cargo.lock')).toThrow(/^deep\/Cargo\.lock:1:\d+: invalid TOML: .*nested/);
   });
 });
