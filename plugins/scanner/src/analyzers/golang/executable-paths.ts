@@ -43,3 +43,47 @@ function isProgramDirectory(dir: string): boolean {
   if (dir.startsWith('home/')) return dir.endsWith('/go/bin') && dir.split('/').length === 4;
   return dir.startsWith('opt/') && (dir.endsWith('/bin') || dir.indexOf('/', 4) < 0);
 }
+
+const DPKG_INFO = 'var/lib/dpkg/info/';
+const APK_INSTALLED = 'lib/apk/db/installed';
+
+/**
+ * The OS package databases' file lists (dpkg `var/lib/dpkg/info/*.list`, apk's installed
+ * database), which the binary analyzers also ask for: like Trivy, they skip programs an OS
+ * package installed. Those are the distribution's builds, covered by its own advisories, and a
+ * Go or Rust inventory of them would report the toolchain's standard library a second time.
+ * (rpm keeps its file lists inside the rpm database, which these analyzers do not read: an
+ * rpm-installed Go program is inventoried.)
+ */
+export function isOsPackageFileList(path: string): boolean {
+  return path === APK_INSTALLED || (path.startsWith(DPKG_INFO) && path.endsWith('.list') && path.indexOf('/', DPKG_INFO.length) < 0);
+}
+
+/** Merged-/usr systems list `/bin/x` for what is stored at `usr/bin/x` (and the reverse). */
+function addWithUsrAlias(owned: Set<string>, path: string): void {
+  owned.add(path);
+  if (/^(?:s?bin|lib(?:32|64|x32)?)\//.test(path)) owned.add(`usr/${path}`);
+  else if (/^usr\/(?:s?bin|lib(?:32|64|x32)?)\//.test(path)) owned.add(path.slice(4));
+}
+
+/** Root-relative paths of the files OS packages installed, from the file lists among `files`. */
+export function osPackageFiles(files: readonly { path: string; content: Buffer }[]): Set<string> {
+  const owned = new Set<string>();
+  for (const file of files) {
+    if (!isOsPackageFileList(file.path)) continue;
+    const lines = file.content.toString('utf8').split('\n');
+    if (file.path === APK_INSTALLED) {
+      let dir = '';
+      for (const line of lines) {
+        if (line.startsWith('F:')) dir = line.slice(2).trim();
+        else if (line.startsWith('R:')) addWithUsrAlias(owned, dir ? `${dir}/${line.slice(2).trim()}` : line.slice(2).trim());
+      }
+    } else {
+      for (const line of lines) {
+        const path = line.trim();
+        if (path.startsWith('/') && path.length > 1) addWithUsrAlias(owned, path.slice(1));
+      }
+    }
+  }
+  return owned;
+}

@@ -125,6 +125,23 @@ describe('Go binary analyzer', () => {
     expect(result.packages?.map((p) => `${p.name}@${p.version}`)).toEqual(['github.com/aquasecurity/test@v1.0.0', 'stdlib@v1.22.1']);
   });
 
+  it('skips programs an OS package installed (dpkg lists, merged /usr, apk), as Trivy does', async () => {
+    const binary = (): Buffer => elf64WithSection('.go.buildinfo', buildInfoBlob('go1.19.8', 'path\tx\nmod\tx\tv1.0.0\t\n'));
+    const files = [
+      { path: 'usr/bin/direnv', content: binary() },
+      { path: 'usr/bin/oldtool', content: binary() },
+      { path: 'usr/sbin/apk-tool', content: binary() },
+      { path: 'usr/local/bin/mine', content: binary() },
+      { path: 'var/lib/dpkg/info/direnv.list', content: Buffer.from('/.\n/usr\n/usr/bin\n/usr/bin/direnv\n') },
+      { path: 'var/lib/dpkg/info/old:amd64.list', content: Buffer.from('/bin/oldtool\n') },
+      { path: 'lib/apk/db/installed', content: Buffer.from('P:tool\nV:1\nF:usr/sbin\nR:apk-tool\n\n') },
+    ];
+    expect(files.map((f) => goBinaryAnalyzer.wants(f.path))).toEqual([true, true, true, true, true, true, true]);
+    const result = await goBinaryAnalyzer.analyze(files, ctx);
+    expect([...new Set(result.packages?.map((p) => p.path))]).toEqual(['usr/local/bin/mine']);
+    expect(goBinaryAnalyzer.wants('var/lib/dpkg/info/direnv.md5sums')).toBe(false);
+  });
+
   it('refuses headers that point outside the file with a BadInputError naming it', () => {
     const binary = elf64WithSection('.go.buildinfo', buildInfoBlob('go1.21.5', MODINFO));
     binary.writeBigUInt64LE(0xffffffn, 0x28); // e_shoff far past the end

@@ -1,6 +1,6 @@
 import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
 import { findBuildInfo, goBinaryModules, parseModinfo } from './buildinfo';
-import { isExecutableCandidate, MAX_BINARY_SIZE } from './executable-paths';
+import { isExecutableCandidate, isOsPackageFileList, MAX_BINARY_SIZE, osPackageFiles } from './executable-paths';
 import { parseGoMod, goModGoVersion } from './go-mod';
 import { goModuleId, goPackageResults, type GoModule } from './go-module';
 import { parseGoSum } from './go-sum';
@@ -11,7 +11,7 @@ export { parseGoMod, type GoModOptions } from './go-mod';
 export { parseGoSum } from './go-sum';
 export { decodeBuildInfo, findBuildInfo, goBinaryModules, ldflagsVersion, parseModinfo, symbolVersion } from './buildinfo';
 export { readObjectFile, objectFormat, type ObjectFile } from './object-file';
-export { isExecutableCandidate, MAX_BINARY_SIZE } from './executable-paths';
+export { isExecutableCandidate, isOsPackageFileList, MAX_BINARY_SIZE, osPackageFiles } from './executable-paths';
 export { goPurl, type GoModule, type Relationship } from './go-module';
 
 const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
@@ -57,20 +57,22 @@ function indirectFromSum(modules: readonly GoModule[], sum: readonly GoModule[])
 
 /**
  * Go executables' embedded build info (`go version -m`): stdlib version, main module and
- * dependencies. Which files are looked at: see executable-paths.ts. The same bytes reached
- * through two paths (a symlink and its target) are read once, under the first path.
+ * dependencies. Which files are looked at: see executable-paths.ts; programs an OS package
+ * installed are skipped (osPackageFiles). The same bytes reached through two paths (a symlink
+ * and its target) are read once, under the first path.
  */
 export const goBinaryAnalyzer: Analyzer = {
   id: 'gobinary',
   version: '1.0.0',
   stage: 'packages',
   maxFileSize: MAX_BINARY_SIZE,
-  wants: isExecutableCandidate,
+  wants: (path) => isExecutableCandidate(path) || isOsPackageFileList(path),
   analyze(files) {
     const packages: PackageResult[] = [];
     const seen = new Set<Buffer>();
+    const owned = osPackageFiles(files);
     for (const file of files) {
-      if (seen.has(file.content)) continue;
+      if (seen.has(file.content) || owned.has(file.path) || isOsPackageFileList(file.path)) continue;
       seen.add(file.content);
       skipUnreadable(() => packages.push(...goBinaryPackages(file)));
     }

@@ -1,5 +1,5 @@
 import type { Analyzer, PackageResult } from '@bulkhead/plugin-sdk';
-import { isExecutableCandidate, MAX_BINARY_SIZE } from '../golang/executable-paths';
+import { isExecutableCandidate, isOsPackageFileList, MAX_BINARY_SIZE, osPackageFiles } from '../golang/executable-paths';
 import { readObjectFile } from '../golang/object-file';
 import { skipUnreadable } from '../golang/skip-unreadable';
 import { auditableSection, parseAuditableSection } from './auditable';
@@ -28,20 +28,21 @@ export const cargoLockAnalyzer: Analyzer = {
 
 /**
  * Rust executables built with cargo-auditable, which embeds the crate list in a `.dep-v0`
- * section. Same candidate files as the Go binary analyzer (see golang/executable-paths.ts);
- * a file reached through two paths is read once.
+ * section. Same candidate files as the Go binary analyzer (see golang/executable-paths.ts),
+ * programs an OS package installed skipped; a file reached through two paths is read once.
  */
 export const rustBinaryAnalyzer: Analyzer = {
   id: 'rustbinary',
   version: '1.0.0',
   stage: 'packages',
   maxFileSize: MAX_BINARY_SIZE,
-  wants: isExecutableCandidate,
+  wants: (path) => isExecutableCandidate(path) || isOsPackageFileList(path),
   analyze(files) {
     const packages: PackageResult[] = [];
     const seen = new Set<Buffer>();
+    const owned = osPackageFiles(files);
     for (const file of files) {
-      if (seen.has(file.content)) continue;
+      if (seen.has(file.content) || owned.has(file.path) || isOsPackageFileList(file.path)) continue;
       seen.add(file.content);
       skipUnreadable(() => {
         const object = readObjectFile(file.content, file.path);
