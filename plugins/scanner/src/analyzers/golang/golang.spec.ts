@@ -142,6 +142,17 @@ describe('Go binary analyzer', () => {
     expect(goBinaryAnalyzer.wants('var/lib/dpkg/info/direnv.md5sums')).toBe(false);
   });
 
+  it('reads each program once across the per-layer calls, giving fresh results each time', async () => {
+    const content = elf64WithSection('.go.buildinfo', buildInfoBlob('go1.21.5', MODINFO));
+    const first = await goBinaryAnalyzer.analyze([{ path: 'usr/local/bin/app', content }], ctx);
+    content.fill(0); // the scanner never does this; here it shows the bytes are not parsed again
+    const second = await goBinaryAnalyzer.analyze([{ path: 'usr/local/bin/app', content }], ctx);
+    expect(second.packages).toEqual(first.packages);
+    expect(second.packages?.[0]).not.toBe(first.packages?.[0]);
+    const other = await goBinaryAnalyzer.analyze([{ path: 'usr/local/bin/app', content: Buffer.from(content) }], ctx);
+    expect(other.packages).toEqual([]);
+  });
+
   it('refuses headers that point outside the file with a BadInputError naming it', () => {
     const binary = elf64WithSection('.go.buildinfo', buildInfoBlob('go1.21.5', MODINFO));
     binary.writeBigUInt64LE(0xffffffn, 0x28); // e_shoff far past the end

@@ -1,5 +1,7 @@
 import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
+import { BadInputError } from '@bulkhead/plugin-sdk';
 import { findBuildInfo, goBinaryModules, parseModinfo } from './buildinfo';
+import { ContentMemo } from './content-memo';
 import { isExecutableCandidate, isOsPackageFileList, MAX_BINARY_SIZE, osPackageFiles } from './executable-paths';
 import { parseGoMod, goModGoVersion } from './go-mod';
 import { goModuleId, goPackageResults, type GoModule } from './go-module';
@@ -80,11 +82,28 @@ export const goBinaryAnalyzer: Analyzer = {
   },
 };
 
+/** What each program gave, across the per-layer calls (see ContentMemo); a corrupt one gives its error again. */
+const binaryMemo = new ContentMemo<GoModule[] | BadInputError>();
+
 /** The modules a Go executable was built from, or none for another file. */
 export function goBinaryPackages(file: AnalyzerFile): PackageResult[] {
+  let modules = binaryMemo.get(file);
+  if (modules === undefined) {
+    try {
+      modules = binaryMemo.set(file, goBinaryModulesOf(file));
+    } catch (error) {
+      if (!(error instanceof BadInputError)) throw error;
+      modules = binaryMemo.set(file, error);
+    }
+  }
+  if (modules instanceof BadInputError) throw modules;
+  return goPackageResults(modules, file, 'binary');
+}
+
+function goBinaryModulesOf(file: AnalyzerFile): GoModule[] {
   const object = readObjectFile(file.content, file.path);
   if (!object) return [];
   const raw = findBuildInfo(object, file.path);
   if (!raw) return [];
-  return goPackageResults(goBinaryModules(parseModinfo(raw), object), file, 'binary');
+  return goBinaryModules(parseModinfo(raw), object);
 }

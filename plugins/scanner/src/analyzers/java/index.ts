@@ -1,6 +1,7 @@
-import type { Analyzer, PackageResult } from '@bulkhead/plugin-sdk';
+import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
+import { ContentMemo } from '../golang/content-memo';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { isJavaArchive, parseJavaArchive } from './jar';
+import { isJavaArchive, parseJavaArchive, type JavaPackage } from './jar';
 import { mavenPackageResult } from './maven-package';
 
 export { parseJavaArchive, isJavaArchive, type JavaPackage } from './jar';
@@ -9,6 +10,13 @@ export { DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip-archive';
 export { pomAnalyzer, wantsPomFile } from './pom-analyzer';
 export { PomResolver, type MavenArtifact, type PomFiles } from './pom-resolver';
 export { parsePomXml } from './pom-xml';
+
+/** What each archive gave, across the per-layer calls (see ContentMemo); a corrupt one gives its error again. */
+const archiveMemo = new ContentMemo<Promise<JavaPackage[]>>();
+
+function archivePackages(file: AnalyzerFile): Promise<JavaPackage[]> {
+  return archiveMemo.get(file) ?? archiveMemo.set(file, parseJavaArchive(file.content, file.path));
+}
 
 /**
  * Java archives (.jar, .war, .ear, .par) anywhere in the image. `path` of a package found in a
@@ -27,7 +35,7 @@ export const jarAnalyzer: Analyzer = {
     for (const file of files) {
       ctx.signal?.throwIfAborted();
       try {
-        for (const pkg of await parseJavaArchive(file.content, file.path)) {
+        for (const pkg of await archivePackages(file)) {
           packages.push(mavenPackageResult(pkg.name, pkg.version, file, pkg.filePath, { archive: file.path, ...(pkg.licenses ? { licenses: pkg.licenses } : {}) }));
         }
       } catch (error) {

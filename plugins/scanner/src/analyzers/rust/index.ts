@@ -1,10 +1,12 @@
-import type { Analyzer, PackageResult } from '@bulkhead/plugin-sdk';
+import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
+import { BadInputError } from '@bulkhead/plugin-sdk';
+import { ContentMemo } from '../golang/content-memo';
 import { isExecutableCandidate, isOsPackageFileList, MAX_BINARY_SIZE, osPackageFiles } from '../golang/executable-paths';
 import { readObjectFile } from '../golang/object-file';
 import { skipUnreadable } from '../golang/skip-unreadable';
 import { auditableSection, parseAuditableSection } from './auditable';
 import { parseCargoLock } from './cargo-lock';
-import { cratePackageResults } from './crate';
+import { cratePackageResults, type Crate } from './crate';
 
 export { parseCargoLock } from './cargo-lock';
 export { parseAuditableSection } from './auditable';
@@ -26,6 +28,25 @@ export const cargoLockAnalyzer: Analyzer = {
   },
 };
 
+/** What each program gave, across the per-layer calls (see ContentMemo); a corrupt one gives its error again. */
+const binaryMemo = new ContentMemo<Crate[] | BadInputError>();
+
+function binaryCrates(file: AnalyzerFile): Crate[] {
+  let crates = binaryMemo.get(file);
+  if (crates === undefined) {
+    try {
+      const object = readObjectFile(file.content, file.path);
+      const section = object && auditableSection(object);
+      crates = binaryMemo.set(file, section ? parseAuditableSection(section, file.path) : []);
+    } catch (error) {
+      if (!(error instanceof BadInputError)) throw error;
+      crates = binaryMemo.set(file, error);
+    }
+  }
+  if (crates instanceof BadInputError) throw crates;
+  return crates;
+}
+
 /**
  * Rust executables built with cargo-auditable, which embeds the crate list in a `.dep-v0`
  * section. Same candidate files as the Go binary analyzer (see golang/executable-paths.ts),
@@ -44,11 +65,7 @@ export const rustBinaryAnalyzer: Analyzer = {
     for (const file of files) {
       if (seen.has(file.content) || owned.has(file.path) || isOsPackageFileList(file.path)) continue;
       seen.add(file.content);
-      skipUnreadable(() => {
-        const object = readObjectFile(file.content, file.path);
-        const section = object && auditableSection(object);
-        if (section) packages.push(...cratePackageResults(parseAuditableSection(section, file.path), file, 'binary'));
-      });
+      skipUnreadable(() => packages.push(...cratePackageResults(binaryCrates(file), file, 'binary')));
     }
     return { packages };
   },
