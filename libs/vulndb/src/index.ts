@@ -3,3 +3,5 @@ export * from './ecosystem';
 export * from './store/advisory-store';
 export * from './match/vulnerability-match';
 export * from './version';
+export * from './match';
+export * from './cvss';
