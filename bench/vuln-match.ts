@@ -180,7 +180,12 @@ async function main(): Promise<void> {
   for (const p of packages) ecosystems.set(p.ecosystem, (ecosystems.get(p.ecosystem) ?? 0) + 1);
   console.log(`vuln-match: ${packages.length} packages (${[...ecosystems].map(([e, n]) => `${e} ${n}`).join(', ')}), ${advisories.length} advisories, all candidates; median of ${runs} runs`);
 
-  const times = { match: [] as { wall: number; cpu: number }[], string: [] as { wall: number; cpu: number }[], semver: [] as { wall: number; cpu: number }[] };
+  // the same packages at versions past every fix: every candidate is still evaluated, but only
+  // the open (unfixed) records match, so this row shows evaluation without building matches
+  const LATEST: Readonly<Record<string, string>> = { npm: '99.0.0', PyPI: '99.0', 'Debian:12': '99.0-1', 'Alpine:v3.10': '99.0-r0' };
+  const current = packages.map((p) => ({ ...p, version: LATEST[p.ecosystem] ?? p.version }));
+  const times = { match: [] as { wall: number; cpu: number }[], current: [] as { wall: number; cpu: number }[], string: [] as { wall: number; cpu: number }[], semver: [] as { wall: number; cpu: number }[] };
+  let currentMatches = 0;
   let matches = 0;
   let stats = '';
   // the matcher keeps nothing between calls (parsed versions and prepared ranges live for one
@@ -193,6 +198,12 @@ async function main(): Promise<void> {
         const result = await matchPackagesWithStats(packages, lookup);
         matches = result.matches.length;
         stats = `${result.stats.candidates} candidates, ${result.stats.lookups} lookups, ${result.stats.gitRangesSkipped} GIT ranges skipped, ${result.stats.invalidVersions.length} invalid versions, ${result.stats.unorderableRanges.length} unorderable ranges`;
+      }),
+    );
+    gc();
+    times.current.push(
+      await measure(async () => {
+        currentMatches = (await matchPackagesWithStats(current, lookup)).matches.length;
       }),
     );
     gc();
@@ -215,6 +226,7 @@ async function main(): Promise<void> {
     [
       row('baseline: string < per event', times.string, 'touches the same pairs, orders nothing'),
       row('baseline: + semver.lt for npm', times.semver, 'naive: re-parses both versions per comparison'),
+      row('matchPackages, versions past every fix', times.current, `${currentMatches} matches (the open records)`),
       row('matchPackages', times.match, `target <= 1000 ms: ${wall(times.match) <= 1000 ? 'met' : cpu(times.match) <= 1000 ? 'met in CPU time (machine shared)' : 'NOT met'}`),
     ],
   );

@@ -12,8 +12,8 @@ export function isCveId(id: string): boolean {
 }
 
 export interface AliasGroup<T> {
-  /** Every id of the group's records (their ids and aliases). */
-  ids: Set<string>;
+  /** Every id of the group's records (their ids and aliases), without repeats. */
+  ids: string[];
   /** The group's CVE id, when any record names exactly that one. */
   cve?: string;
   members: T[];
@@ -81,13 +81,13 @@ export function groupByAlias<T>(records: readonly T[], idsOf: (record: T) => rea
     let group = groups.get(root);
     if (!group) {
       const cve = cveOf[root];
-      group = { ids: new Set(), members: [], ...(cve ? { cve } : {}) };
+      group = { ids: [], members: [], ...(cve ? { cve } : {}) };
       groups.set(root, group);
       if (cve) byCve.set(cve, group);
     }
     const record = records[index] as T;
     group.members.push(record);
-    for (const id of idsOf(record)) group.ids.add(id);
+    for (const id of idsOf(record)) if (!group.ids.includes(id)) group.ids.push(id);
   }
   const result = [...groups.values()];
   for (const index of multi) {
@@ -96,13 +96,13 @@ export function groupByAlias<T>(records: readonly T[], idsOf: (record: T) => rea
     for (const cve of new Set(ids.filter(isCveId))) {
       let group = byCve.get(cve);
       if (!group) {
-        group = { ids: new Set([cve]), members: [], cve };
+        group = { ids: [cve], members: [], cve };
         byCve.set(cve, group);
         result.push(group);
       }
       group.members.push(record);
       // the record's own non-CVE ids (DSA-…) are aliases of each problem it fixes
-      for (const id of ids) if (!isCveId(id)) group.ids.add(id);
+      for (const id of ids) if (!isCveId(id) && !group.ids.includes(id)) group.ids.push(id);
     }
   }
   return result;
@@ -113,20 +113,24 @@ export function groupByAlias<T>(records: readonly T[], idsOf: (record: T) => rea
  * each record is its own group. Undefined when the general grouping is needed.
  */
 function disjointGroups<T>(records: readonly T[], idsOf: (record: T) => readonly string[]): AliasGroup<T>[] | undefined {
-  const seen = new Set<string>();
+  // a handful of records per package: plain arrays beat Sets here (no hashing, no tables)
+  const seen: string[] = [];
   const groups: AliasGroup<T>[] = [];
   for (const record of records) {
     const ids = idsOf(record);
+    const own: string[] = [];
     let cve: string | undefined;
     for (const id of ids) {
-      if (seen.has(id)) return undefined;
-      seen.add(id);
+      if (own.includes(id)) continue;
+      if (seen.includes(id)) return undefined;
+      own.push(id);
       if (isCveId(id)) {
         if (cve !== undefined) return undefined;
         cve = id;
       }
     }
-    const group: AliasGroup<T> = { ids: new Set(ids), members: [record] };
+    for (const id of own) seen.push(id);
+    const group: AliasGroup<T> = { ids: own, members: [record] };
     if (cve !== undefined) group.cve = cve;
     groups.push(group);
   }

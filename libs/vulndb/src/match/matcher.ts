@@ -242,8 +242,8 @@ class EcosystemMatcher {
     return result;
   }
 
-  private merge(pkg: MatchablePackage, cve: string | undefined, ids: Set<string>, hits: Hit[]): VulnerabilityMatch {
-    const id = cve ?? preferredId([...ids]);
+  private merge(pkg: MatchablePackage, cve: string | undefined, ids: readonly string[], hits: Hit[]): VulnerabilityMatch {
+    const id = cve ?? preferredId(ids);
     const aliases: string[] = [];
     for (const other of ids) if (other !== id) aliases.push(other);
     aliases.sort();
@@ -300,7 +300,7 @@ function evidenceOf(hit: Hit): VulnerabilityMatch['evidence'][number] {
 }
 
 /** Without a CVE: GHSA, then any other id, alphabetically for a stable choice. */
-function preferredId(ids: string[]): string {
+function preferredId(ids: readonly string[]): string {
   const sorted = [...ids].sort();
   return sorted.find(isCveId) ?? sorted.find((id) => id.startsWith('GHSA-')) ?? (sorted[0] as string);
 }
