@@ -2,3 +2,6 @@ export * from './model';
 export * from './ecosystem';
 export * from './store/advisory-store';
 export * from './match/vulnerability-match';
+export * from './version';
+export * from './match';
+export * from './cvss';
