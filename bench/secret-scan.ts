@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildScanReport, builtinAnalyzers, scanArtifact, type SecretFindingData } from '@bulkhead/plugin-scanner';
+import { buildScanReport, builtinAnalyzers, scanArtifact } from '@bulkhead/plugin-scanner';
 import { testImageBuilder } from '@bulkhead/oci/testing';
 import { sharedPath, testImages } from '@bulkhead/testing';
 import { median, printTable } from './lib/measure';
@@ -42,7 +42,7 @@ async function child(reference: string, secrets: boolean): Promise<void> {
   const scanMs = performance.now() - start;
   if (report.length === 0) throw new Error('empty report');
   const found = result.findings.map((f) => {
-    const data = f.data as unknown as SecretFindingData;
+    const data = f.data as { path?: string; line?: number };
     return `${f.ruleId} ${data.path}:${data.line}`;
   });
   const out: ChildResult = { scanMs, packages: result.packages.length, secrets: found.sort(), peakRssBytes: peakRss() };
