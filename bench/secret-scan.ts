@@ -8,6 +8,11 @@
 // ../shared/tools/trivy-peer.sh) on the same docker-archive, whose findings are compared too.
 // Findings are also compared with Trivy's on a small image with secrets planted in two layers
 // (one deleted by the second layer), since minbase itself holds none.
+// The Trivy peer binary (cdxgen's bundle, `Version: dev`) predates the rule set our conformance
+// data comes from: it has no jwt-token rule, and its older private-key expression starts the
+// secret at the line break after BEGIN, so it names the BEGIN line where today's Trivy (and we,
+// per pkg/fanal/secret/testdata/asymmetric-private-key.txt) name the first line of the key.
+// A shared machine's load makes single runs noisy: the fastest run of each is shown as well.
 // Each scan runs in a fresh child process so its peak RSS (VmHWM) is its own; scan time
 // excludes Node start-up. Targets: full scan <= 1.5x the gzip floor, peak RSS <= 250 MB.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -159,7 +164,8 @@ async function main(): Promise<void> {
     }
   }
   const trivyRuns: TrivyRun[] = [];
-  for (let run = 0; run < Math.min(runs, 3); run++) {
+  // Trivy takes ten times longer than the rest: one run is enough to place it.
+  for (let run = 0; run < 1; run++) {
     const trivy = runTrivy(images.minbaseDockerArchive);
     if (trivy) trivyRuns.push(trivy);
   }
@@ -168,20 +174,32 @@ async function main(): Promise<void> {
   console.log(`secret-scan: minbase bookworm, ${runs} runs each, medians (floor = gzip -dc <layer> | tar -t)\n`);
   const trivyMs = trivyRuns.length ? median(trivyRuns.map((t) => t.ms)) : undefined;
   printTable(
-    ['measurement', 'time', 'ratio to gzip floor', 'peak RSS', 'packages', 'secrets'],
+    ['measurement', 'time', 'ratio to gzip floor', 'fastest run', 'ratio (fastest)', 'peak RSS', 'packages', 'secrets'],
     [
-      ['floor: gzip -dc | tar -t', ms(floor), '1.00x', '', '', ''],
+      ['floor: gzip -dc | tar -t', ms(floor), '1.00x', ms(Math.min(...gzipFloor)), '1.00x', '', '', ''],
       ...cases.map((c) => {
         const t = median(c.times);
-        return [`scan${c.secrets ? ' + secrets' : ' (no secrets)'} + report: ${c.form.name}`, ms(t), `${(t / floor).toFixed(2)}x`, mb(Math.max(...c.rss)), String(c.last?.packages ?? ''), c.secrets ? String(c.last?.secrets.length ?? '') : ''];
+        const fastest = Math.min(...c.times);
+        return [
+          `scan${c.secrets ? ' + secrets' : ' (no secrets)'} + report: ${c.form.name}`,
+          ms(t),
+          `${(t / floor).toFixed(2)}x`,
+          ms(fastest),
+          `${(fastest / Math.min(...gzipFloor)).toFixed(2)}x`,
+          mb(Math.max(...c.rss)),
+          String(c.last?.packages ?? ''),
+          c.secrets ? String(c.last?.secrets.length ?? '') : '',
+        ];
       }),
-      ...(trivyMs !== undefined ? [['trivy image --scanners secret (docker-archive, process incl. start-up)', ms(trivyMs), `${(trivyMs / floor).toFixed(2)}x`, '', '', String(trivyRuns[0]?.secrets.length ?? '')]] : []),
+      ...(trivyMs !== undefined ? [['trivy image --scanners secret (docker-archive, process incl. start-up)', ms(trivyMs), `${(trivyMs / floor).toFixed(2)}x`, '', '', '', '', String(trivyRuns[0]?.secrets.length ?? '')]] : []),
     ],
   );
   for (const form of forms) {
     const withSecrets = cases.find((c) => c.form === form && c.secrets);
     const without = cases.find((c) => c.form === form && !c.secrets);
-    if (withSecrets && without) console.log(`secret pass adds ${ms(median(withSecrets.times) - median(without.times))} on the ${form.name}`);
+    if (withSecrets && without) {
+      console.log(`secret pass adds ${ms(median(withSecrets.times) - median(without.times))} (medians), ${ms(Math.min(...withSecrets.times) - Math.min(...without.times))} (fastest runs) on the ${form.name}`);
+    }
   }
   const plantedDir = mkdtempSync(path.join(tmpdir(), 'bh-planted-'));
   try {
