@@ -156,7 +156,7 @@ class Translator {
   private readonly flagStack: Flags[] = [];
   private flags: Flags = { i: false, m: false, s: false, U: false };
   private readonly chars: string[];
-  /** Open groups (null for a flag-only `(?i)`, which opens none) and the top level. */
+  /** The top level and the groups open around the current position (a flag-only `(?i)` opens none). */
   private readonly groups: GroupInfo[] = [newGroup()];
   /** The group that just closed, while a repetition may still follow it. */
   private closed: GroupInfo | undefined;
