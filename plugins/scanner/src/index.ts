@@ -1,5 +1,6 @@
 export { scannerPlugin, scanImageTask, scanImageInput, SCANNER_PLUGIN_VERSION, type ScanImageSummary } from './plugin';
 export { scanArtifact, type ScanOptions, type ScanResult } from './scan';
 export { ExecutableCollector, MAX_EXECUTABLE_PATHS } from './executables';
-export { buildScanReport, formatScanTable, type ScanReport, type ReportPackage } from './report';
+export * from './report';
+export * from './vex';
 export * from './analyzers';
