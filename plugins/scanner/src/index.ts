@@ -4,3 +4,6 @@ export { ExecutableCollector, MAX_EXECUTABLE_PATHS } from './executables';
 export * from './report';
 export * from './vex';
 export * from './analyzers';
+export { createScanImageTask } from './plugin';
+export * from './sbom';
+export { matchInventory, VULNERABILITY_PRODUCER, SECRET_PRODUCER, type PackageMatcher, type ScanImageDependencies, type InventoryMatch } from './vulnerability-scan';

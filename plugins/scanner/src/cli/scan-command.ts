@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, SEVERITIES, type FindingResult, type Severity } from '@bulkhead/plugin-sdk';
-import { CliError, EXIT_CODES, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { CliError, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { SCANNER_PLUGIN_VERSION, type ScanImageSummary } from '../plugin';
 import {
   applyReportPolicy,

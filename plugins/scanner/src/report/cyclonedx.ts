@@ -74,7 +74,7 @@ export function buildCycloneDxBom(report: ScanReport, tool: { version: string },
 
   const components = new Map<string, Models.Component>();
   const usedRefs = new Set<string>([report.artifact.digest]);
-  const add = (pkg: Pick<ReportPackage, 'type' | 'name' | 'version' | 'purl' | 'layer'> & { path?: string | null }): Models.Component => {
+  const add = (pkg: Pick<ReportPackage, 'type' | 'name' | 'version' | 'purl' | 'layer'> & Partial<Pick<ReportPackage, 'sourceName' | 'sourceVersion'>> & { path?: string | null }): Models.Component => {
     const key = packageKey(pkg.purl, pkg.path);
     const existing = components.get(key);
     if (existing) return existing;
@@ -87,13 +87,18 @@ export function buildCycloneDxBom(report: ScanReport, tool: { version: string },
     if (pkg.path) component.properties.add(new Models.Property('bulkhead:package:path', pkg.path));
     if (pkg.layer) component.properties.add(new Models.Property('bulkhead:layer:diffId', pkg.layer));
     component.properties.add(new Models.Property('bulkhead:package:type', pkg.type));
+    // The source package: distributions publish advisories by it (read back by `sbom:` scans).
+    if (pkg.sourceName && (pkg.sourceName !== pkg.name || pkg.sourceVersion !== pkg.version)) {
+      component.properties.add(new Models.Property('bulkhead:package:sourceName', pkg.sourceName));
+      component.properties.add(new Models.Property('bulkhead:package:sourceVersion', pkg.sourceVersion ?? pkg.version));
+    }
     components.set(key, component);
     bom.components.add(component);
     return component;
   };
   for (const pkg of report.packages) add(pkg);
 
-  const vulnerabilities = new Map<string, Models.Vulnerability>();
+  const vulnerabilities = new Map<string, Models.Vulnerability.Vulnerability>();
   const record = (finding: ReportFinding, suppressed?: SuppressedFinding): void => {
     const path = finding.location?.path;
     const component =
@@ -103,7 +108,7 @@ export function buildCycloneDxBom(report: ScanReport, tool: { version: string },
     const key = `${finding.id}\u0000${suppressed ? JSON.stringify(suppressed.suppression) : ''}`;
     let vulnerability = vulnerabilities.get(key);
     if (!vulnerability) {
-      vulnerability = new Models.Vulnerability({
+      vulnerability = new Models.Vulnerability.Vulnerability({
         bomRef: `${finding.id}${suppressed ? `#suppressed-${vulnerabilities.size}` : ''}`,
         id: finding.id,
         source: advisorySource(finding.id),
