@@ -95,13 +95,16 @@ function toPackage(facts: PackageFacts, where: string, skipped: string[]): { pkg
     sourceName = at < 0 ? upstream : upstream.slice(0, at);
     if (at >= 0) sourceVersion ??= upstream.slice(at + 1);
   }
+  // rpm (and some deb) purls carry the epoch as a qualifier; our inventory writes `epoch:version`.
+  const epoch = purl.qualifiers?.['epoch'];
+  const version = epoch && epoch !== '0' && !purl.version.includes(':') ? `${epoch}:${purl.version}` : purl.version;
   const pkg: PackageResult = {
     type: purl.type,
     name: packageNameOf(purl),
-    version: purl.version,
+    version,
     purl: facts.purl,
     ...(sourceName ? { sourceName } : {}),
-    ...(sourceName || sourceVersion ? { sourceVersion: sourceVersion ?? purl.version } : {}),
+    ...(sourceName || sourceVersion ? { sourceVersion: sourceVersion ?? version } : {}),
     ...(facts.path ? { path: facts.path } : {}),
   };
   const os = osFromDistro(purl.qualifiers?.['distro'], purl.namespace ?? undefined);
@@ -175,7 +178,8 @@ function readSpdx(doc: Json, source: string, skipped: string[]): { packages: Pac
   (list ?? []).forEach((raw: unknown, index: number) => {
     const where = `packages[${index}]`;
     if (!isObject(raw)) throw new BadInputError(`${source}: ${where}: expected an object`);
-    if (raw['primaryPackagePurpose'] === 'OPERATING-SYSTEM') {
+    // Trivy before SPDX 2.3's primaryPackagePurpose names the OS package by its SPDXID.
+    if (raw['primaryPackagePurpose'] === 'OPERATING-SYSTEM' || (typeof raw['SPDXID'] === 'string' && raw['SPDXID'].startsWith('SPDXRef-OperatingSystem-'))) {
       const family = str(raw['name']);
       const version = str(raw['versionInfo']);
       if (family && version) os ??= { family: family.toLowerCase(), version };
