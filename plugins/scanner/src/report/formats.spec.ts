@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
+import addFormats from 'ajv-formats';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { describeWithShared } from '@bulkhead/testing';
 import { formatCycloneDx } from './cyclonedx';
@@ -198,8 +199,7 @@ describe('sarif report', () => {
     };
     const ajv = new Ajv2019({ allErrors: true, strict: false });
     // uri / uri-reference as RFC 3986 (ajv-formats), as the SARIF schema's formats demand
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('ajv-formats') as (a: Ajv2019) => void)(ajv);
+    addFormats(ajv);
     const validate = ajv.compile(schema);
     expect(validate(JSON.parse(JSON.stringify(sarif))) ? [] : validate.errors).toEqual([]);
     expect(validate(JSON.parse(JSON.stringify({ ...sarif, version: '2.0.0' })))).toBe(false);
@@ -309,8 +309,7 @@ describe('spdx report', () => {
   it('is valid SPDX 2.3 JSON: the image described, packages contained, purls and advisories as external refs', () => {
     const doc = buildSpdxDocument(fixtureReport(), TOOL, new Date('2026-12-07T01:02:03.456Z'), 'fixed-id');
     const ajv = new Ajv2019({ allErrors: true, strict: false });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('ajv-formats') as (a: Ajv2019) => void)(ajv);
+    addFormats(ajv);
     const validate = ajv.compile(schema);
     expect(validate(doc) ? [] : validate.errors).toEqual([]);
     expect(doc.creationInfo.created).toBe('2026-12-07T01:02:03Z');
