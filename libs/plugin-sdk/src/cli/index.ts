@@ -3,3 +3,4 @@
 export * from './plugin-cli';
 export * from './cli-error';
 export * from './list-options';
+export * from './ignore-file';

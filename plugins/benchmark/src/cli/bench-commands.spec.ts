@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
+import { parseIgnoreFile } from '@bulkhead/plugin-sdk/cli';
 import { describeWithShared } from '@bulkhead/testing';
 import { runBenchContainer } from './container-command';
 import { runBenchDockerfile } from './dockerfile-command';
@@ -27,6 +28,17 @@ describe('bench dockerfile', () => {
     expect(out.exitCode).toBe(3);
     expect(out.output).toMatch(/^Dockerfile checks of .*Dockerfile\n/);
     expect(out.output).toMatch(/FAIL\s+HIGH\s+DL3020/);
+  });
+
+  it('honours an ignore file: ids or equivalents, limited to targets, with the count on stderr', async () => {
+    const file = path.join(dir, 'Dockerfile');
+    const ignoreRules = parseIgnoreFile(`DS005 ${file}   # same problem as DL3020: an equivalent id\nDL3007 elsewhere/Dockerfile\n`, '.bulkheadignore');
+    const out = await runBenchDockerfile({ file, format: 'json', exitCode: 1, ignoreRules, ignoreFile: '.bulkheadignore' });
+    const ids = JSON.parse(out.output).results.filter((r: { status: string }) => r.status !== 'PASS').map((r: { checkId: string }) => r.checkId);
+    expect(ids).not.toContain('DL3020');
+    expect(ids).toContain('DL3007'); // its rule names another file
+    expect(out.notice).toBe('ignored 1 result (.bulkheadignore)');
+    expect(out.exitCode).toBe(0); // DL3020 was the only failure (DL3007 and DL3025 are warnings)
   });
 
   it('exits 0 without --exit-code, and when nothing fails', async () => {

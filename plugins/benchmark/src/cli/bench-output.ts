@@ -1,4 +1,5 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
+import type { IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import { BENCHMARK_PLUGIN_VERSION } from '../plugin';
 import { formatReport, REPORT_FORMATS, type BenchmarkReport, type ReportFormat } from '../report';
 import { applyIgnores, ignoredNotice, parseIgnoreIds } from './ignore';
@@ -19,6 +20,10 @@ export interface BenchOutputOptions {
   exitCode?: number | string;
   /** `--ignore ID[,ID]` (repeatable): leave out results of these checks (own ids or equivalents such as KSV014). */
   ignore?: readonly string[] | string;
+  /** Rules in force from the ignore file (`--ignorefile`, else `.bulkheadignore` when present). */
+  ignoreRules?: readonly IgnoreRule[];
+  /** The ignore file they came from, for the stderr notice. */
+  ignoreFile?: string;
 }
 
 export function parseFormat(format: string | undefined): ReportFormat {
@@ -39,7 +44,8 @@ export function renderReport(fullReport: BenchmarkReport, options: BenchOutputOp
   const format = parseFormat(options.format);
   const failExitCode = parseExitCode(options.exitCode);
   const ignore = parseIgnoreIds(options.ignore);
-  const { report, ignored } = applyIgnores(fullReport, ignore);
+  const rules = options.ignoreRules ?? [];
+  const { report, ignored } = applyIgnores(fullReport, ignore, rules);
   let output: string;
   if (format === 'json') {
     output = JSON.stringify({ ...report, ...(extra.json ?? {}), ...(extra.notes && extra.notes.length > 0 ? { notes: extra.notes } : {}) }, null, 2) + '\n';
@@ -47,5 +53,6 @@ export function renderReport(fullReport: BenchmarkReport, options: BenchOutputOp
     output = formatReport(report, format, { toolName: 'bulkhead', toolVersion: BENCHMARK_PLUGIN_VERSION, ...(extra.informationUri ? { informationUri: extra.informationUri } : {}) });
     if (format === 'table') for (const note of extra.notes ?? []) output += `note: ${note}\n`;
   }
-  return { output, exitCode: report.summary.FAIL > 0 ? failExitCode : 0, ...(ignore.length > 0 ? { notice: ignoredNotice(ignored) } : {}) };
+  const sources = [...(ignore.length > 0 ? ['--ignore'] : []), ...(rules.length > 0 ? [options.ignoreFile ?? 'ignore file'] : [])];
+  return { output, exitCode: report.summary.FAIL > 0 ? failExitCode : 0, ...(sources.length > 0 ? { notice: ignoredNotice(ignored, sources.join(', ')) } : {}) };
 }

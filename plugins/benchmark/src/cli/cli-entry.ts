@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { definePluginCli, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { DEFAULT_IGNORE_FILE, definePluginCli, expiredRulesNotice, loadIgnoreFile, rulesInForce, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import type { BenchCommandOutput } from './bench-output';
 
 // `@bulkhead/plugin-benchmark/cli`: the `bulkhead bench` commands. Each subcommand is a thin
@@ -8,6 +8,18 @@ import type { BenchCommandOutput } from './bench-output';
 const FORMAT_HELP = 'output format: table, json, sarif, junit';
 const EXIT_CODE_HELP = 'exit with this code when any check fails (default 0)';
 const IGNORE_HELP = 'leave out results of these check ids or their equivalents (KSV014, AVD-KSV-0014, kube-score, Polaris, CIS ids); comma-separated, repeatable';
+
+const IGNOREFILE_HELP = `ignore file: check ids (or equivalents) with optional targets, exp:YYYY-MM-DD and a # reason (default: ${DEFAULT_IGNORE_FILE} in the working folder, when present)`;
+
+/** The rules in force from `--ignorefile` or the default ignore file; expired ones are named on stderr. */
+async function ignoreFileOptions(file: string | undefined, host: CliHost): Promise<{ ignoreRules?: IgnoreRule[]; ignoreFile?: string }> {
+  const loaded = await loadIgnoreFile(file);
+  if (!loaded.file) return {};
+  const { active, expired } = rulesInForce(loaded.rules);
+  const notice = expiredRulesNotice(expired);
+  if (notice) host.err(notice);
+  return { ignoreRules: active, ignoreFile: file ?? DEFAULT_IGNORE_FILE };
+}
 
 /** `--ignore` takes one value per occurrence (never the file operands after it) and collects them. */
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -36,9 +48,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
-    .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string; ignore?: string[] }) => {
+    .option('--ignorefile <file>', IGNOREFILE_HELP)
+    .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
       const { runBenchK8s } = await import('./k8s-command');
-      emit(await runBenchK8s({ paths, ...options, readStdin: () => readStream(process.stdin) }));
+      emit(await runBenchK8s({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), readStdin: () => readStream(process.stdin) }));
     });
 
   bench
@@ -55,9 +68,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
+    .option('--ignorefile <file>', IGNOREFILE_HELP)
     .action(async (options: Record<string, string | string[] | undefined>) => {
       const { runBenchNode } = await import('./node-command');
-      emit(await runBenchNode(options));
+      emit(await runBenchNode({ ...options, ...(await ignoreFileOptions(options.ignorefile as string | undefined, host)) }));
     });
 
   bench
@@ -67,9 +81,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
-    .action(async (paths: string[], options: { format: string; exitCode?: string; ignore?: string[] }) => {
+    .option('--ignorefile <file>', IGNOREFILE_HELP)
+    .action(async (paths: string[], options: { format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
       const { runBenchDockerfile } = await import('./dockerfile-command');
-      emit(await runBenchDockerfile({ paths, ...options }));
+      emit(await runBenchDockerfile({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)) }));
     });
 
   bench
@@ -82,9 +97,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
-    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string; ignore?: string[] }) => {
+    .option('--ignorefile <file>', IGNOREFILE_HELP)
+    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
       const { runBenchImage } = await import('./image-command');
-      emit(await runBenchImage({ target, ...options }));
+      emit(await runBenchImage({ target, ...options, ...(await ignoreFileOptions(options.ignorefile, host)) }));
     });
 
   bench
@@ -94,9 +110,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('-f, --format <format>', FORMAT_HELP, 'table')
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
-    .action(async (file: string, options: { format: string; exitCode?: string; ignore?: string[] }) => {
+    .option('--ignorefile <file>', IGNOREFILE_HELP)
+    .action(async (file: string, options: { format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
       const { runBenchContainer } = await import('./container-command');
-      emit(await runBenchContainer({ file, ...options }));
+      emit(await runBenchContainer({ file, ...options, ...(await ignoreFileOptions(options.ignorefile, host)) }));
     });
 }
 

@@ -1,4 +1,4 @@
-import { usageError } from '@bulkhead/plugin-sdk/cli';
+import { ignoreRuleMatches, usageError, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import { summarize, type BenchmarkCheckResult, type BenchmarkReport } from '../report/model';
 import { CHECK_REFERENCES, checkMatches, idsOf } from '../report/references';
 
@@ -39,15 +39,33 @@ export function isIgnored(result: { checkId: string; references?: BenchmarkCheck
   return ids.some((id) => checkMatches(result, id));
 }
 
-/** The report without ignored results (summary recomputed) and how many were left out. Unknown ids are a usage error. */
-export function applyIgnores(report: BenchmarkReport, ids: readonly string[]): { report: BenchmarkReport; ignored: number } {
+/**
+ * Whether an ignore-file rule (SDK ignore-file.ts) covers a result: by its check id or any
+ * equivalent, limited to the rule's targets (the object, e.g. `Deployment/web/api`, or the file).
+ * Rules naming ids no check answers to (a CVE in a file shared with `scan`) simply match nothing.
+ */
+export function isIgnoredByRules(result: { checkId: string; references?: BenchmarkCheckResult['references'] }, targets: readonly string[], rules: readonly IgnoreRule[]): boolean {
+  if (rules.length === 0) return false;
+  const ids = idsOf(result.checkId, result.references);
+  return rules.some((rule) => ignoreRuleMatches(rule, { ids, targets }));
+}
+
+function ignoredByFile(result: BenchmarkCheckResult, rules: readonly IgnoreRule[]): boolean {
+  return isIgnoredByRules(result, [result.target, ...(result.file ? [result.file] : [])], rules);
+}
+
+/**
+ * The report without results ignored by `--ignore` ids or ignore-file rules (summary recomputed)
+ * and how many were left out. Unknown `--ignore` ids are a usage error.
+ */
+export function applyIgnores(report: BenchmarkReport, ids: readonly string[], rules: readonly IgnoreRule[] = []): { report: BenchmarkReport; ignored: number } {
   assertKnownIds(ids, report.results);
-  if (ids.length === 0) return { report, ignored: 0 };
-  const kept = report.results.filter((r) => !isIgnored(r, ids));
+  if (ids.length === 0 && rules.length === 0) return { report, ignored: 0 };
+  const kept = report.results.filter((r) => !isIgnored(r, ids) && !ignoredByFile(r, rules));
   return { report: { ...report, results: kept, summary: summarize(kept) }, ignored: report.results.length - kept.length };
 }
 
-/** The stderr line of a run with `--ignore`. */
-export function ignoredNotice(ignored: number): string {
-  return `ignored ${ignored} result${ignored === 1 ? '' : 's'} (--ignore)`;
+/** The stderr line of a run that ignored results. */
+export function ignoredNotice(ignored: number, source: string): string {
+  return `ignored ${ignored} result${ignored === 1 ? '' : 's'} (${source})`;
 }

@@ -8,7 +8,8 @@ import { formatJunit } from '../report/junit';
 import { formatSarif } from '../report/sarif';
 import { formatTable } from '../report/table';
 import { REPORT_FORMATS, type ReportFormat } from '../report';
-import { applyIgnores, ignoredNotice, isIgnored, parseIgnoreIds } from './ignore';
+import type { IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { applyIgnores, ignoredNotice, isIgnored, isIgnoredByRules, parseIgnoreIds } from './ignore';
 import { referencesOf } from '../report/references';
 
 /** Options of `bulkhead bench k8s <files|dirs...>`, as commander parses them. */
@@ -31,6 +32,9 @@ export interface BenchK8sOptions {
   checks?: readonly string[] | string;
   /** `--ignore ID[,ID]` (repeatable): leave out results of these checks (own ids or equivalents such as KSV014). */
   ignore?: readonly string[] | string;
+  /** Rules in force from the ignore file (`--ignorefile`, else `.bulkheadignore` when present). */
+  ignoreRules?: readonly IgnoreRule[];
+  ignoreFile?: string;
 }
 
 export interface BenchK8sOutput {
@@ -61,12 +65,13 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
   const ignore = parseIgnoreIds(options.ignore);
 
   const loaded = await loadManifests(options.paths, options.readStdin ? { readStdin: options.readStdin } : {});
-  const { result, ignored } = withoutIgnored(evaluateManifests(loaded, { pss: { level, version }, checks, namespace }), ignore);
+  const rules = options.ignoreRules ?? [];
+  const { result, ignored } = withoutIgnored(evaluateManifests(loaded, { pss: { level, version }, checks, namespace }), ignore, rules);
   const failed = result.report.summary.FAIL > 0 || result.errors.length > 0;
   return {
     output: render(result, format, options.pss !== undefined),
     exitCode: failed ? failExitCode : 0,
-    ...(ignore.length > 0 ? { notice: ignoredNotice(ignored) } : {}),
+    ...(ignore.length > 0 || rules.length > 0 ? { notice: ignoredNotice(ignored, [...(ignore.length > 0 ? ['--ignore'] : []), ...(rules.length > 0 ? [options.ignoreFile ?? 'ignore file'] : [])].join(', ')) } : {}),
   };
 }
 
@@ -74,12 +79,16 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
  * Leaves `--ignore`d results out of the report and, for the `--pss` JSON, their violations out of
  * each workload (a workload whose violations are all ignored counts as allowed).
  */
-function withoutIgnored(result: K8sManifestsResult, ignore: readonly string[]): { result: K8sManifestsResult; ignored: number } {
-  const { report, ignored } = applyIgnores(result.report, ignore);
-  if (ignore.length === 0 || !result.pss) return { result: { ...result, report }, ignored };
+function withoutIgnored(result: K8sManifestsResult, ignore: readonly string[], rules: readonly IgnoreRule[]): { result: K8sManifestsResult; ignored: number } {
+  const { report, ignored } = applyIgnores(result.report, ignore, rules);
+  if ((ignore.length === 0 && rules.length === 0) || !result.pss) return { result: { ...result, report }, ignored };
   const benchmark = `pss-${result.pss.level}`;
   const results = result.pss.results.map((r) => {
-    const violations = r.pss.violations.filter((v) => !isIgnored({ checkId: v.check, ...optionalReferences(v.check, benchmark) }, ignore));
+    const targets = [r.namespace ? `${r.kind}/${r.namespace}/${r.name}` : `${r.kind}/${r.name}`, ...(r.file ? [r.file] : [])];
+    const violations = r.pss.violations.filter((v) => {
+      const check = { checkId: v.check, ...optionalReferences(v.check, benchmark) };
+      return !isIgnored(check, ignore) && !isIgnoredByRules(check, targets, rules);
+    });
     return { ...r, pss: { ...r.pss, violations, allowed: violations.length === 0 } };
   });
   return { result: { ...result, report, pss: { ...result.pss, results } }, ignored };

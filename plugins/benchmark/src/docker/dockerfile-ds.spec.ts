@@ -1,8 +1,11 @@
 import { checkDockerfile, isSecretName, lintDockerfile, tokenFormatOf, TRIVY_DS_RULES } from './dockerfile';
 
+// hadolint rules that are Trivy DS checks too: reported once, under hadolint's id (DS008, DS007, DS016, DS023, DS006, DS012).
+const TRIVY_EQUIVALENTS = ['DL3011', 'DL4004', 'DL4003', 'DL3012', 'DL3023', 'DL3024'];
+
 const ids = (content: string): string[] =>
   lintDockerfile(content)
-    .filter((p) => p.id.startsWith('DS') || p.id === 'CIS-DI-0010')
+    .filter((p) => p.id.startsWith('DS') || p.id === 'CIS-DI-0010' || TRIVY_EQUIVALENTS.includes(p.id))
     .map((p) => `${p.line}:${p.id}`);
 
 describe("Dockerfile checks from Trivy's DS set", () => {
@@ -11,8 +14,8 @@ describe("Dockerfile checks from Trivy's DS set", () => {
       '2:DS004',
       '3:DS004',
       '4:DS004',
-      '5:DS008',
-      '6:DS008',
+      '5:DL3011',
+      '6:DL3011',
     ]);
   });
 
@@ -48,14 +51,14 @@ describe("Dockerfile checks from Trivy's DS set", () => {
       'HEALTHCHECK CMD ["h"]',
       'HEALTHCHECK NONE', // 9
     ].join('\n');
-    expect(ids(content)).toEqual(['5:DS007', '7:DS016', '9:DS023']);
-    const [entrypoint] = lintDockerfile(content).filter((p) => p.id === 'DS007');
-    expect(entrypoint?.message).toBe('ENTRYPOINT repeated in this stage (first on line 4); only the last one takes effect');
+    expect(ids(content)).toEqual(['5:DL4004', '7:DL4003', '9:DL3012']);
+    const [entrypoint] = lintDockerfile(content).filter((p) => p.id === 'DL4004');
+    expect(entrypoint?.message).toBe('Multiple `ENTRYPOINT` instructions found. If you list more than one `ENTRYPOINT` then only the last `ENTRYPOINT` will take effect');
   });
 
   it('flags COPY --from its own stage and duplicate stage aliases (case-insensitive)', () => {
     const content = ['FROM a:1 AS build', 'COPY --from=build /a /b', 'COPY --from=deps /a /b', 'FROM b:1 AS Build', 'FROM c:1 AS deps', 'COPY --from=build /x /y'].join('\n');
-    expect(ids(content)).toEqual(['2:DS006', '4:DS012']);
+    expect(ids(content)).toEqual(['2:DL3023', '4:DL3024']);
   });
 
   it('reports the new rules with their severities, cross-references and a PASS when clean', () => {
@@ -63,7 +66,7 @@ describe("Dockerfile checks from Trivy's DS set", () => {
     const ds004 = report.results.find((r) => r.checkId === 'DS004');
     expect(ds004).toMatchObject({ status: 'FAIL', severity: 'MEDIUM', line: 2, benchmark: 'dockerfile', references: { trivy: ['DS004'], avd: ['AVD-DS-0004'] } });
     for (const id of Object.keys(TRIVY_DS_RULES).filter((i) => i !== 'DS004')) expect(report.results.find((r) => r.checkId === id)?.status).toBe('PASS');
-    expect(report.results.find((r) => r.checkId === 'DS007')?.references).toMatchObject({ hadolint: ['DL4004'] });
+    expect(report.results.find((r) => r.checkId === 'DL4004')?.references).toMatchObject({ trivy: ['DS007'], hadolint: ['DL4004'] });
   });
 });
 

@@ -20,6 +20,8 @@ export interface CheckReferences {
   polaris?: readonly string[];
   /** hadolint rule ids: `DL3023`. */
   hadolint?: readonly string[];
+  /** Dockle checkpoint codes: `CIS-DI-0009`. */
+  dockle?: readonly string[];
   /** CIS Kubernetes Benchmark controls: `CIS-K8S-5.7.3`. */
   cisKubernetes?: readonly string[];
   /** CIS Docker Benchmark controls: `CIS-DOCKER-4.1`. */
@@ -37,6 +39,7 @@ export const REFERENCE_SOURCES: Readonly<Record<ReferenceSource, { name: string;
   kubeScore: { name: 'kube-score', informationUri: 'https://github.com/zegl/kube-score' },
   polaris: { name: 'Polaris', informationUri: 'https://polaris.docs.fairwinds.com/checks/' },
   hadolint: { name: 'hadolint', informationUri: 'https://github.com/hadolint/hadolint#rules' },
+  dockle: { name: 'Dockle', informationUri: 'https://github.com/goodwithtech/dockle#checkpoint-summary' },
   cisKubernetes: { name: 'CIS Kubernetes Benchmark', informationUri: 'https://www.cisecurity.org/benchmark/kubernetes' },
   cisDocker: { name: 'CIS Docker Benchmark', informationUri: 'https://www.cisecurity.org/benchmark/docker' },
   pss: { name: 'Pod Security Standards', informationUri: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/' },
@@ -129,16 +132,17 @@ export const CHECK_REFERENCES: Readonly<Record<string, CheckReferences>> = {
 
   // Dockerfile: Trivy's DS checks hadolint's wired set did not have (../docker/dockerfile.ts).
   DS004: refs({ trivy: ['DS004'] }),
-  DS006: refs({ trivy: ['DS006'], hadolint: ['DL3023'] }),
-  DS007: refs({ trivy: ['DS007'], hadolint: ['DL4004'] }),
-  DS008: refs({ trivy: ['DS008'], hadolint: ['DL3011'] }),
-  DS012: refs({ trivy: ['DS012'], hadolint: ['DL3024'] }),
-  DS016: refs({ trivy: ['DS016'], hadolint: ['DL4003'] }),
   DS017: refs({ trivy: ['DS017'], cisDocker: cisDocker('4.7') }),
-  DS023: refs({ trivy: ['DS023'] }),
   DS024: refs({ trivy: ['DS024'], hadolint: ['DL3005'] }),
-  // Existing Dockerfile rules.
-  DL3002: refs({ trivy: ['DS002'], hadolint: ['DL3002'], cisDocker: cisDocker('4.1') }),
+  // hadolint's DL rules (../docker/hadolint) that other tools also check.
+  DL3002: refs({ trivy: ['DS002'], hadolint: ['DL3002'], dockle: ['CIS-DI-0001'], cisDocker: cisDocker('4.1') }),
+  // hadolint rules that are also Trivy DS checks: one finding, under hadolint's id.
+  DL3023: refs({ trivy: ['DS006'], hadolint: ['DL3023'] }),
+  DL4004: refs({ trivy: ['DS007'], hadolint: ['DL4004'] }),
+  DL3011: refs({ trivy: ['DS008'], hadolint: ['DL3011'] }),
+  DL3024: refs({ trivy: ['DS012'], hadolint: ['DL3024'] }),
+  DL4003: refs({ trivy: ['DS016'], hadolint: ['DL4003'] }),
+  DL3012: refs({ trivy: ['DS023'], hadolint: ['DL3012'] }),
   DL3006: refs({ hadolint: ['DL3006'] }),
   DL3007: refs({ trivy: ['DS001'], hadolint: ['DL3007'] }),
   DL3000: refs({ trivy: ['DS009'], hadolint: ['DL3000'] }),
@@ -146,7 +150,7 @@ export const CHECK_REFERENCES: Readonly<Record<string, CheckReferences>> = {
   DL3004: refs({ trivy: ['DS010'], hadolint: ['DL3004'] }),
   DL3015: refs({ hadolint: ['DL3015'] }),
   DL3019: refs({ trivy: ['DS025'], hadolint: ['DL3019'] }),
-  DL3020: refs({ trivy: ['DS005'], hadolint: ['DL3020'], cisDocker: cisDocker('4.9') }),
+  DL3020: refs({ trivy: ['DS005'], hadolint: ['DL3020'], dockle: ['CIS-DI-0009'], cisDocker: cisDocker('4.9') }),
   DL4000: refs({ trivy: ['DS022'], hadolint: ['DL4000'] }),
   DL4006: refs({ hadolint: ['DL4006'] }),
   'CIS-DI-0001': refs({ trivy: ['DS002'], cisDocker: cisDocker('4.1') }),

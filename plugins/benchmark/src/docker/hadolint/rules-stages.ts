@@ -145,10 +145,12 @@ const DL3022: HadolintRule = {
   id: 'DL3022',
   level: 'warning',
   message: 'COPY --from should reference a previously defined FROM alias',
+  // Compared without case, unlike hadolint: Docker lower-cases stage names, so `AS build` and
+  // `AS Build` clash when the image is built (a deliberate difference, tested).
   check(instructions, report) {
     const aliases = new Set<string>();
     for (const inst of plainStream(instructions)) {
-      const alias = inst.keyword === 'FROM' ? baseImageOf(inst).alias : undefined;
+      const alias = inst.keyword === 'FROM' ? baseImageOf(inst).alias?.toLowerCase() : undefined;
       if (alias) aliases.add(alias);
       const from = inst.keyword === 'COPY' ? inst.flags.find((f) => f.name === 'from')?.value : undefined;
       if (from !== undefined && from !== null && !aliases.has(from)) report(inst);
@@ -174,10 +176,12 @@ const DL3024: HadolintRule = {
   id: 'DL3024',
   level: 'error',
   message: 'FROM aliases (stage names) must be unique.',
+  // Compared without case, unlike hadolint: Docker lower-cases stage names, so `AS build` and
+  // `AS Build` clash when the image is built (a deliberate difference, tested).
   check(instructions, report) {
     const aliases = new Set<string>();
     for (const inst of plainStream(instructions)) {
-      const alias = inst.keyword === 'FROM' ? baseImageOf(inst).alias : undefined;
+      const alias = inst.keyword === 'FROM' ? baseImageOf(inst).alias?.toLowerCase() : undefined;
       if (alias === undefined) continue;
       if (aliases.has(alias)) report(inst);
       aliases.add(alias);
