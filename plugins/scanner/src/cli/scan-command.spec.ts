@@ -129,7 +129,7 @@ describe('bulkhead scan (inline)', () => {
     const host = fakeHost();
     writeFileSync(path.join(work, 'bad-vex.json'), '{"statements": []}');
     await expect(scan(`oci:${images.tinyOciLayout}`, base({ vex: [path.join(work, 'bad-vex.json')] }), host)).rejects.toThrow(/bad-vex\.json: neither OpenVEX/);
-    await expect(scan(`oci:${images.tinyOciLayout}`, base({ ignorefile: path.join(work, 'missing-ignore') }), host)).rejects.toThrow(/cannot read ignore file/);
+    await expect(scan(`oci:${images.tinyOciLayout}`, base({ ignorefile: path.join(work, 'missing-ignore') }), host)).rejects.toThrow(/ignore file .*missing-ignore: no such file/);
     expect(host.inputs).toEqual([]);
   });
 
@@ -139,7 +139,7 @@ describe('bulkhead scan (inline)', () => {
     writeFileSync(path.join(cwd, '.bulkheadignore'), 'CVE-2020-8203 exp:2000-01-01\n');
     const host = fakeHost();
     await scan(`oci:${images.tinyOciLayout}`, base({ cwd }), host);
-    expect(host.stderr.join('\n')).toMatch(/\.bulkheadignore: CVE-2020-8203 \(line 1\) expired 2000-01-01: no longer ignored/);
+    expect(host.stderr.join('\n')).toContain('ignore rules past their expiry, no longer applied: CVE-2020-8203 (.bulkheadignore:1, exp:2000-01-01)');
   }, 60_000);
 
   it('scans an sbom: target', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, SEVERITIES, type FindingResult, type Severity } from '@bulkhead/plugin-sdk';
-import { CliError, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { CliError, expiredRulesNotice, loadIgnoreFile, rulesInForce, usageError, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import { SCANNER_PLUGIN_VERSION, type ScanImageSummary } from '../plugin';
 import {
   applyReportPolicy,
@@ -12,9 +12,7 @@ import {
   formatSarif,
   formatScanTable,
   formatSpdx,
-  readIgnoreFile,
   SCANNERS,
-  type IgnoreRules,
   type ReportPolicy,
   type ScanReport,
   type ScannerName,
@@ -25,9 +23,6 @@ import { readVex } from '../vex';
 
 export const FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'spdx'] as const;
 export type ReportFormat = (typeof FORMATS)[number];
-
-/** The ignore file read from the working directory when --ignorefile is not given (like .trivyignore). */
-export const DEFAULT_IGNORE_FILE = '.bulkheadignore';
 
 export interface ScanCommandOptions {
   format: string;
@@ -97,12 +92,11 @@ interface ScanOutcome {
 export async function scan(target: string, options: ScanCommandOptions, host: CliHost): Promise<number> {
   const parsed = parseScanOptions(options);
   // Read the user's policy files before scanning: a typo in --vex must not cost a whole scan.
-  const policy = await loadPolicy(options, parsed);
+  const { policy, expired } = await loadPolicy(options, parsed);
   const { report: raw } = options.server ? await scanRemote(target, options.server, parsed, host) : await scanInline(target, options, parsed, host);
   const report = applyReportPolicy(raw, policy);
-  if (policy.ignore && policy.ignore.expired.length > 0) {
-    host.err(`${policy.ignore.source}: ${policy.ignore.expired.map((e) => `${e.id} (line ${e.line}) expired ${e.expires ?? ''}`).join(', ')}: no longer ignored`);
-  }
+  const notice = expiredRulesNotice(expired);
+  if (notice) host.err(notice);
   if (report.vulnerabilityScan.status === 'no-advisory-data' && (parsed.format !== 'table' || options.output)) {
     // The table says it in its body; for machine formats, say it on stderr too.
     host.err(`warning: vulnerabilities not checked: ${report.vulnerabilityScan.message}`);
@@ -129,19 +123,20 @@ function render(report: ScanReport, format: ReportFormat, listPackages: boolean)
   }
 }
 
-async function loadPolicy(options: ScanCommandOptions, parsed: ParsedOptions): Promise<ReportPolicy> {
+/** The user's filters and policy files (the ignore file in the SDK's shared format, VEX documents). */
+async function loadPolicy(options: ScanCommandOptions, parsed: ParsedOptions): Promise<{ policy: ReportPolicy; expired: IgnoreRule[] }> {
+  const { rules } = await loadIgnoreFile(options.ignorefile, options.cwd ?? process.cwd());
+  const { active, expired } = rulesInForce(rules);
   try {
-    const ignore: IgnoreRules | undefined = options.ignorefile
-      ? await readIgnoreFile(options.ignorefile, true)
-      : await readIgnoreFile(path.join(options.cwd ?? process.cwd(), DEFAULT_IGNORE_FILE), false);
     const vex = await Promise.all((options.vex ?? []).map((file) => readVex(file)));
-    return {
+    const policy: ReportPolicy = {
       ...(parsed.severities ? { severities: parsed.severities } : {}),
       ...(options.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
-      ...(ignore ? { ignore } : {}),
+      ...(active.length > 0 ? { ignore: active } : {}),
       ...(vex.length > 0 ? { vex } : {}),
       ...(options.showSuppressed ? { showSuppressed: true } : {}),
     };
+    return { policy, expired };
   } catch (error) {
     if (error instanceof BadInputError) throw new CliError((error as Error).message);
     throw error;

@@ -1,7 +1,6 @@
 export * from './scan-report';
 export * from './scan-status';
 export * from './policy';
-export * from './ignore-file';
 export { formatScanTable, type TableOptions } from './table';
 export { formatSarif, SARIF_SCHEMA } from './sarif';
 export { formatCycloneDx, buildCycloneDxBom } from './cyclonedx';

@@ -1,48 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { BadInputError } from '@bulkhead/plugin-sdk';
+import { parseIgnoreFile, rulesInForce } from '@bulkhead/plugin-sdk/cli';
 import { parseVex } from '../vex/vex';
-import { parseIgnoreFile, readIgnoreFile } from './ignore-file';
 import { applyReportPolicy, exitCodeFor } from './policy';
 import { formatScanTable } from './table';
 import { ARTIFACT, fixtureReport } from './testing/report-fixture';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 const ids = (report: ReturnType<typeof fixtureReport>): string[] => report.findings.map((f) => f.id);
-
-describe('ignore file', () => {
-  it('reads ids, comments and exp: dates (the .trivyignore format)', () => {
-    const rules = parseIgnoreFile(
-      ['# Accept the risk until the base image moves', 'CVE-2023-5678', '  CVE-2010-0928 exp:2027-01-31  # upstream will not fix', 'GHSA-p6mc-m468-83gw exp:2026-12-06', '', 'aws-access-key-id'].join('\n'),
-      '.bulkheadignore',
-      NOW,
-    );
-    expect(rules.entries).toEqual([
-      { id: 'CVE-2023-5678', line: 2 },
-      { id: 'CVE-2010-0928', expires: '2027-01-31', line: 3 },
-      { id: 'aws-access-key-id', line: 6 },
-    ]);
-    expect(rules.expired).toEqual([{ id: 'GHSA-p6mc-m468-83gw', expires: '2026-12-06', line: 4 }]);
-  });
-
-  it('names the file and line of a bad entry', () => {
-    expect(() => parseIgnoreFile('CVE-1\nCVE-2 exp:2026-13-01\n', 'ign', NOW)).toThrow('ign:2: "2026-13-01" is not a date (exp:YYYY-MM-DD)');
-    expect(() => parseIgnoreFile('CVE-1 because\n', 'ign', NOW)).toThrow(BadInputError);
-  });
-
-  it('treats a missing default file as no rules, a missing --ignorefile as an error', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bh-ignore-'));
-    try {
-      await expect(readIgnoreFile(path.join(dir, '.bulkheadignore'), false)).resolves.toBeUndefined();
-      await expect(readIgnoreFile(path.join(dir, 'nope'), true)).rejects.toThrow(/cannot read ignore file .*nope/);
-      writeFileSync(path.join(dir, '.trivyignore'), 'CVE-2023-5678\n');
-      await expect(readIgnoreFile(path.join(dir, '.trivyignore'), true)).resolves.toMatchObject({ entries: [{ id: 'CVE-2023-5678' }] });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
 
 describe('report policy', () => {
   it('filters by severity and by fix availability, counting what it dropped', () => {
@@ -54,14 +17,22 @@ describe('report policy', () => {
   });
 
   it('suppresses by id or alias from the ignore file, and shows the reason when asked', () => {
-    const ignore = parseIgnoreFile('GHSA-p6mc-m468-83gw exp:2027-01-01\n', 'ign', NOW);
+    const { active: ignore, expired } = rulesInForce(parseIgnoreFile('# patched in our fork\nGHSA-p6mc-m468-83gw exp:2027-01-01\nCVE-2023-5678 exp:2026-01-01\n', '.bulkheadignore'), NOW);
+    expect(expired.map((r) => r.id)).toEqual(['CVE-2023-5678']);
     const hidden = applyReportPolicy(fixtureReport(), { ignore });
     expect(ids(hidden)).not.toContain('CVE-2020-8203');
+    expect(ids(hidden)).toContain('CVE-2023-5678'); // expired: applies no more
     expect(hidden.summary.suppressed).toBe(1);
     expect(hidden.suppressed).toBeUndefined();
     const shown = applyReportPolicy(fixtureReport(), { ignore, showSuppressed: true });
-    expect(shown.suppressed).toEqual([expect.objectContaining({ id: 'CVE-2020-8203', suppression: { by: 'ignore-file', source: 'ign:1', expires: '2027-01-01' } })]);
-    expect(formatScanTable(shown)).toMatch(/Suppressed\n.*\n.*\nlodash +CVE-2020-8203 +HIGH +ignore file: until 2027-01-01: ign:1/);
+    expect(shown.suppressed).toEqual([expect.objectContaining({ id: 'CVE-2020-8203', suppression: { by: 'ignore-file', source: '.bulkheadignore:2', statement: 'patched in our fork', expires: '2027-01-01' } })]);
+    expect(formatScanTable(shown)).toMatch(/Suppressed\n.*\n.*\nlodash +CVE-2020-8203 +HIGH +ignore file: patched in our fork: until 2027-01-01: \.bulkheadignore:2/);
+  });
+
+  it('limits an ignore rule to the packages or files it names', () => {
+    const rules = parseIgnoreFile('CVE-2010-0928 pkg:deb/debian/libssl3*\nCVE-2020-8203 other/package-lock.json\naws-access-key-id app/*.env\n', 'i');
+    const report = applyReportPolicy(fixtureReport(), { ignore: rules });
+    expect(ids(report)).toEqual(['CVE-2023-5678', 'CVE-2020-8203']);
   });
 
   it('applies OpenVEX not_affected statements for the package, with their justification', () => {

@@ -1,6 +1,6 @@
 import type { Severity } from '@bulkhead/plugin-sdk';
+import { ignoreRuleMatches, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import { vexStatementFor, type VexDocument } from '../vex/vex';
-import { ignoreEntryFor, type IgnoreRules } from './ignore-file';
 import { summarize, type ReportedFinding, type ScanReport, type SuppressedFinding, type Suppression } from './scan-report';
 
 /*
@@ -14,7 +14,8 @@ export interface ReportPolicy {
   severities?: readonly Severity[];
   /** Drop vulnerabilities without a fixed version (status other than `fixed`). */
   ignoreUnfixed?: boolean;
-  ignore?: IgnoreRules;
+  /** Ignore-file rules in force (the SDK's shared format: `.bulkheadignore`, `.trivyignore`). */
+  ignore?: readonly IgnoreRule[];
   vex?: readonly VexDocument[];
   /** Keep the suppressed findings, with their reason, in `report.suppressed`. */
   showSuppressed?: boolean;
@@ -24,12 +25,20 @@ function idsOf(finding: ReportedFinding): string[] {
   return [finding.id, ...('aliases' in finding && finding.aliases ? finding.aliases : [])];
 }
 
+/** What an ignore rule's targets can name: the package (name or purl) and the file. */
+function targetsOf(finding: ReportedFinding): string[] {
+  const targets: string[] = [];
+  if ('package' in finding && finding.package) targets.push(finding.package);
+  if ('purl' in finding && finding.purl) targets.push(finding.purl);
+  const file = (finding.location as { path?: string } | undefined)?.path;
+  if (file) targets.push(file);
+  return targets;
+}
+
 function suppressionOf(finding: ReportedFinding, policy: ReportPolicy, artifactNames: readonly string[]): Suppression | undefined {
   const ids = idsOf(finding);
-  if (policy.ignore) {
-    const entry = ignoreEntryFor(policy.ignore, ids);
-    if (entry) return { by: 'ignore-file', source: `${policy.ignore.source}:${entry.line}`, ...(entry.expires ? { expires: entry.expires } : {}) };
-  }
+  const rule = policy.ignore?.find((r) => ignoreRuleMatches(r, { ids, targets: targetsOf(finding) }));
+  if (rule) return { by: 'ignore-file', source: rule.where, ...(rule.reason ? { statement: rule.reason } : {}), ...(rule.expires ? { expires: rule.expires } : {}) };
   if (policy.vex && policy.vex.length > 0 && finding.kind === 'vulnerability') {
     const purl = 'purl' in finding ? finding.purl : undefined;
     const statement = vexStatementFor(policy.vex, { ids, ...(purl ? { purl } : {}), artifactNames });
