@@ -10,20 +10,33 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function finalEntries(layers: LayerSpec[], wants: (p: string) => boolean = () => false): Promise<{ entries: Record<string, Omit<FinalEntry, 'path'>>; files: string[] }> {
+async function finalEntries(
+  layers: LayerSpec[],
+  wants: (p: string) => boolean = () => false,
+): Promise<{ entries: Record<string, Omit<FinalEntry, 'path' | 'layerIndex'>>; files: string[]; layerOf: Record<string, number | undefined> }> {
   const layout = path.join(dir, 'layout');
   await writeOciLayout(layout, [{ layers }]);
-  const entries: Record<string, Omit<FinalEntry, 'path'>> = {};
+  const entries: Record<string, Omit<FinalEntry, 'path' | 'layerIndex'>> = {};
+  const layerOf: Record<string, number | undefined> = {};
   const walk = await walkFinalFilesystem(await openImage(`oci:${layout}`), wants, {
-    onFinalEntry: ({ path: p, ...rest }) => {
+    onFinalEntry: ({ path: p, layerIndex, ...rest }) => {
       expect(entries[p]).toBeUndefined(); // each entry once
       entries[p] = rest;
+      layerOf[p] = layerIndex;
     },
   });
-  return { entries, files: walk.files.map((f) => f.path) };
+  return { entries, files: walk.files.map((f) => f.path), layerOf };
 }
 
 describe('final file-system entries of an image', () => {
+  it('names the layer that last wrote each entry', async () => {
+    const { layerOf } = await finalEntries([
+      { entries: [{ name: 'etc/a', content: 'a0' }, { name: 'etc/b', content: 'b0' }] },
+      { entries: [{ name: 'etc/b', content: 'b1' }, { name: 'etc/c', content: 'c1' }] },
+    ]);
+    expect(layerOf).toEqual({ 'etc/a': 0, 'etc/b': 1, 'etc/c': 1 });
+  });
+
   it('reports path, type, mode, size and link target of every final entry', async () => {
     const { entries } = await finalEntries([
       {

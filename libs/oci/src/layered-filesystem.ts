@@ -48,6 +48,12 @@ export class LayeredFilesystem {
   private symlinkCount = 0;
   /** Set when a wanted path changed in the current layer (a new inventory snapshot is due). */
   wantedChanged = false;
+  /**
+   * Canonical path of the regular file the last `apply` wrote (parents resolved through
+   * symlinks), undefined when that entry was anything else: lets a caller look at every file
+   * body of a layer, not only the wanted ones.
+   */
+  lastFilePath: string | undefined;
 
   constructor(private readonly wants: (path: string) => boolean) {}
 
@@ -66,6 +72,7 @@ export class LayeredFilesystem {
    * should be kept, undefined otherwise. `where` names the layer for error messages.
    */
   apply(header: LayerEntryHeader, layer: number, where: string): string | undefined {
+    this.lastFilePath = undefined;
     const entry = normaliseEntryName(header.name, where);
     if (entry === '') return undefined;
     const dir = this.resolve(parentOf(entry), true) ?? parentOf(entry);
@@ -96,6 +103,7 @@ export class LayeredFilesystem {
         const size = header.size ?? 0;
         const node: FsNode = entry === path ? { kind: 'file', layer, size, mode } : { kind: 'file', layer, size, mode, source: { layer, entry } };
         this.set(path, node);
+        this.lastFilePath = path;
         return this.wanted.has(path) ? path : undefined;
       }
       case 'symlink': {

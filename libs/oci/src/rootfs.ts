@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ExtractionLimits } from './limits';
 import { skippedMountsUnder } from './mounts';
 import { resolveInRoot } from './paths';
-import type { FinalEntry, ImageFile } from './walk-results';
+import type { FinalEntry, ImageFile, LayerFileHook } from './walk-results';
 
 /** Top-level directories of a live system that hold only kernel and runtime views. */
 const LIVE_SYSTEM_SKIP = ['proc', 'sys', 'dev', 'run'];
@@ -22,12 +22,15 @@ const CONCURRENCY = 8;
 export async function walkRootfs(
   root: string,
   wants: (path: string) => boolean,
-  options: { limits: ExtractionLimits; signal?: AbortSignal; onEntry?: (entry: FinalEntry) => void },
+  options: { limits: ExtractionLimits; signal?: AbortSignal; onEntry?: (entry: FinalEntry) => void; onFile?: LayerFileHook },
 ): Promise<{ files: ImageFile[]; warnings: string[] }> {
   const warnings: string[] = [];
   const skip = skippedMountsUnder(root) ?? new Set<string>();
   if (root === '/') for (const name of LIVE_SYSTEM_SKIP) skip.add(name);
   const wanted: string[] = [];
+  /** Regular files the onFile hook asked for, read one at a time after the walk. */
+  const hooked: string[] = [];
+  const onFile = options.onFile;
   const limit = concurrencyLimit(CONCURRENCY);
 
   const visit = async (rel: string): Promise<void> => {
@@ -53,8 +56,9 @@ export async function walkRootfs(
       const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isDirectory()) {
         if (!skip.has(child)) subdirectories.push(child);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && wants(child)) {
-        wanted.push(child);
+      } else {
+        if ((entry.isFile() || entry.isSymbolicLink()) && wants(child)) wanted.push(child);
+        if (onFile && entry.isFile() && onFile.wants(child, fileSize(root, child))) hooked.push(child);
       }
     }
     await Promise.all(subdirectories.map(visit));
@@ -82,7 +86,24 @@ export async function walkRootfs(
     });
     if (content) files.push({ path: rel, content });
   }
+  for (const rel of hooked.sort()) {
+    options.signal?.throwIfAborted();
+    // Bounded by the hook's own size check; a file that grew past the limit since is skipped.
+    const content = await readLimited(path.join(root, rel), options.limits.maxWantedFileBytes).catch((error: NodeJS.ErrnoException) => {
+      warnings.push(`${rel}: not readable (${error.code ?? error.message}): skipped`);
+      return undefined;
+    });
+    if (content) onFile?.file(0, rel, content);
+  }
   return { files, warnings };
+}
+
+function fileSize(root: string, rel: string): number {
+  try {
+    return lstatSync(path.join(root, rel)).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -45,4 +45,18 @@ export interface FinalEntry {
   size: number;
   /** Symlinks: the target as written (`../usr/lib/os-release`, `/bin/dash`). Hardlinks: the root-relative path linked to. */
   linkTarget?: string;
+  /** Images: index of the layer that last wrote this path (undefined for a root file system). */
+  layerIndex?: number;
+}
+
+/**
+ * Sees the body of every regular file of every layer as the layer streams (for a root file
+ * system: every regular file as the walk finds it), including files a later layer deletes or
+ * replaces: what was in a lower layer is still in the image. `wants` decides per file from its
+ * path and size before the body is read; only then is the body held, and only during `file`.
+ */
+export interface LayerFileHook {
+  wants(path: string, size: number): boolean;
+  /** `layerIndex` is the layer's position, bottom first (0 for a root file system). */
+  file(layerIndex: number, path: string, content: Buffer): void;
 }

@@ -5,9 +5,9 @@ import { LayeredFilesystem, normaliseEntryName, sourceOf, type FsNode } from './
 import { layerName, readLayer, type UncompressedBudget } from './layer-reader';
 import { resolveLimits, type ExtractionLimits } from './limits';
 import { walkRootfs } from './rootfs';
-import type { FilesystemWalk, FinalEntry, ImageFile, LayerSnapshot } from './walk-results';
+import type { FilesystemWalk, FinalEntry, ImageFile, LayerFileHook, LayerSnapshot } from './walk-results';
 
-export type { FilesystemWalk, FinalEntry, ImageFile, LayerSnapshot } from './walk-results';
+export type { FilesystemWalk, FinalEntry, ImageFile, LayerFileHook, LayerSnapshot } from './walk-results';
 
 export interface WalkOptions {
   signal?: AbortSignal;
@@ -27,6 +27,8 @@ export interface WalkOptions {
    * file contents: the walk keeps per-path metadata anyway to apply whiteouts.
    */
   onFinalEntry?: (entry: FinalEntry) => void;
+  /** Sees regular-file bodies of every layer as they stream (see LayerFileHook). */
+  onLayerFile?: LayerFileHook;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface WalkOptions {
 export async function walkFinalFilesystem(artifact: OpenedArtifact, wants: (path: string) => boolean, options: WalkOptions = {}): Promise<FilesystemWalk> {
   const limits = resolveLimits({ ...artifact.limits, ...(options.limits ?? {}) });
   if (artifact.kind === 'rootfs') {
-    const result = await walkRootfs(artifact.root, wants, { limits, signal: options.signal, onEntry: options.onFinalEntry });
+    const result = await walkRootfs(artifact.root, wants, { limits, signal: options.signal, onEntry: options.onFinalEntry, onFile: options.onLayerFile });
     options.onLayer?.(1, 1);
     return { ...result, history: [] };
   }
@@ -55,23 +57,29 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
   for (const layer of image.layers) {
     const where = layerName(layer);
     fs.wantedChanged = false;
-    let keptPath = '';
+    let keptPath: string | undefined;
+    let hookPath: string | undefined;
+    const hook = options.onLayerFile;
     await readLayer(
       image,
       layer,
       {
         entry: (header) => {
           const path = fs.apply(header, layer.index, where);
-          if (path === undefined) return false;
-          if ((header.size ?? 0) > limits.maxWantedFileBytes) {
-            warnings.push(`${path} in ${where} is ${header.size} bytes, over the ${limits.maxWantedFileBytes}-byte limit: skipped`);
-            return false;
+          const size = header.size ?? 0;
+          hookPath = hook && fs.lastFilePath !== undefined && hook.wants(fs.lastFilePath, size) ? fs.lastFilePath : undefined;
+          keptPath = undefined;
+          if (path !== undefined) {
+            if (size > limits.maxWantedFileBytes) warnings.push(`${path} in ${where} is ${header.size} bytes, over the ${limits.maxWantedFileBytes}-byte limit: skipped`);
+            else keptPath = path;
           }
-          keptPath = path;
-          return true;
+          return keptPath !== undefined || hookPath !== undefined;
         },
         // Bodies arrive right after their entry() call, before the next entry is applied.
-        body: (_header, content) => fs.keep(keptPath, content),
+        body: (_header, content) => {
+          if (keptPath !== undefined) fs.keep(keptPath, content);
+          if (hookPath !== undefined) hook?.file(layer.index, hookPath, content);
+        },
       },
       { limits, budget, signal: options.signal, onWarning: (message) => warnings.push(message) },
     );
@@ -125,9 +133,10 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
 
 function reportEntries(fs: LayeredFilesystem, onEntry: (entry: FinalEntry) => void): void {
   for (const [path, node] of fs.nodes) {
-    if (node.kind === 'symlink') onEntry({ path, type: 'symlink', mode: node.mode, size: 0, linkTarget: node.linkTarget ?? '' });
-    else if (node.kind === 'file' && node.linkTarget !== undefined) onEntry({ path, type: 'hardlink', mode: node.mode, size: node.size, linkTarget: node.linkTarget });
-    else onEntry({ path, type: node.kind, mode: node.mode, size: node.kind === 'file' ? node.size : 0 });
+    const layerIndex = node.layer;
+    if (node.kind === 'symlink') onEntry({ path, type: 'symlink', mode: node.mode, size: 0, linkTarget: node.linkTarget ?? '', layerIndex });
+    else if (node.kind === 'file' && node.linkTarget !== undefined) onEntry({ path, type: 'hardlink', mode: node.mode, size: node.size, linkTarget: node.linkTarget, layerIndex });
+    else onEntry({ path, type: node.kind, mode: node.mode, size: node.kind === 'file' ? node.size : 0, layerIndex });
   }
 }
 

@@ -1,5 +1,6 @@
 export { scannerPlugin, scanImageTask, scanImageInput, SCANNER_PLUGIN_VERSION, type ScanImageSummary } from './plugin';
-export { scanArtifact, type ScanOptions, type ScanResult } from './scan';
+export { scanArtifact, type ScanOptions, type ScanResult, type SecretScanSettings } from './scan';
+export * from './secrets';
 export { ExecutableCollector, MAX_EXECUTABLE_PATHS } from './executables';
 export * from './report';
 export * from './vex';

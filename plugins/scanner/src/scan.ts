@@ -4,6 +4,7 @@ import { silentLogger } from '@bulkhead/plugin-sdk';
 import { openImage, walkFinalFilesystem, type ExtractionLimits, type ImageFile, type LayerSnapshot, type OpenedArtifact } from '@bulkhead/oci';
 import { purlWithoutQualifier } from './analyzers/purl';
 import { ExecutableCollector } from './executables';
+import { LayerSecretCollector, secretFindings, SecretScanner, type SecretConfig } from './secrets';
 
 export interface ScanOptions {
   /** Analyzers to run (built-ins plus extensions); ids must be unique. */
@@ -13,6 +14,18 @@ export interface ScanOptions {
   limits?: Partial<ExtractionLimits>;
   /** Progress in [0, 1] with a message. */
   onProgress?: (fraction: number, message?: string) => void;
+  /**
+   * Scan every layer's files for secrets (Trivy's rules; `true` for the defaults). Findings are
+   * added to `findings`, one per secret, file and layer, redacted.
+   */
+  secrets?: boolean | SecretScanSettings;
+}
+
+export interface SecretScanSettings {
+  /** A Trivy secret config (extra rules, allow rules, rules switched off). */
+  config?: SecretConfig;
+  /** Files larger than this are not read for secrets (default 10 MiB). */
+  maxFileBytes?: number;
 }
 
 export interface ScanResult {
@@ -45,6 +58,11 @@ export interface ScanResult {
  * `artifact.metadata.executables` (sorted absolute paths a process can exec, symlinks included;
  * see ExecutableCollector) and `executableCount` are recorded: runtime drift detection compares
  * exec events against them.
+ *
+ * Secrets (option `secrets`): the same single read of the layers also hands every regular file
+ * of every layer to the secret scanner as it streams, so a secret that a later layer deletes or
+ * overwrites is still reported, with the layer (diff_id) that holds it and
+ * `removedInLaterLayer`. Only redacted lines are kept.
  */
 export async function scanArtifact(reference: string, options: ScanOptions): Promise<ScanResult> {
   const logger = options.logger ?? silentLogger;
@@ -78,6 +96,9 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
   };
 
   const executables = new ExecutableCollector();
+  const secrets = secretCollector(options.secrets);
+  /** For paths that held a secret in some layer: the layer their final version comes from. */
+  const finalLayerOf = new Map<string, number | undefined>();
   const attribution = new Map(packageAnalyzers.map((a) => [a.id, new LayerAttribution()]));
   const onSnapshot = async (snapshot: LayerSnapshot): Promise<void> => {
     const os = await detectOs(snapshot.files);
@@ -91,7 +112,11 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
     logger,
     onLayer: (done, total) => progress((0.9 * done) / total, `read layer ${done} of ${total}`),
     onSnapshot,
-    onFinalEntry: executables.add,
+    onFinalEntry: (entry) => {
+      executables.add(entry);
+      if (secrets?.hasSecretsIn(entry.path) && (entry.type === 'file' || entry.type === 'hardlink')) finalLayerOf.set(entry.path, entry.layerIndex);
+    },
+    ...(secrets ? { onLayerFile: secrets } : {}),
   });
   for (const warning of walk.warnings) warnings.add(warning);
   const inventory = executables.result();
@@ -115,11 +140,34 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
     findings.push(...(result.findings ?? []));
   }
   if (artifact.kind === 'image') identifyLayersByDiffId(packages, artifact.layers);
-  progress(1, `${packages.length} packages`);
+  if (secrets) {
+    for (const warning of secrets.warnings()) warnings.add(warning);
+    const layers = artifact.kind === 'image' ? artifact.layers : [];
+    findings.push(
+      ...secretFindings(secrets.found, {
+        target: digest,
+        layerName: (index) => layers[index]?.diffId ?? layers[index]?.digest,
+        // A root file system is read as it is: nothing in it was removed.
+        survives: (index, path) => artifact.kind === 'rootfs' || finalLayerOf.get(path) === index,
+      }),
+    );
+    logger.debug({ filesScanned: secrets.filesScanned, bytesScanned: secrets.bytesScanned, secrets: secrets.found.length }, 'secret scan done');
+  }
+  progress(1, `${packages.length} packages${secrets ? `, ${secrets.found.length} secrets` : ''}`);
 
   const result = artifactResult(artifact, digest, os);
   result.metadata = { ...result.metadata, executables: inventory.executables, executableCount: inventory.executables.length };
   return { artifact: result, packages, findings, warnings: [...warnings] };
+}
+
+/** The default scanner's ~100 expressions are compiled once per process. */
+let defaultSecretScanner: SecretScanner | undefined;
+
+function secretCollector(setting: ScanOptions['secrets']): LayerSecretCollector | undefined {
+  if (!setting) return undefined;
+  const settings = setting === true ? {} : setting;
+  const scanner = settings.config ? new SecretScanner({ config: settings.config }) : (defaultSecretScanner ??= new SecretScanner());
+  return new LayerSecretCollector(scanner, settings.maxFileBytes);
 }
 
 /**
