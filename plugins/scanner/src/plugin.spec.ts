@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type FindingReport, type FindingResult, type PackageResult, type TaskContext, type TaskPlatform } from '@bulkhead/plugin-sdk';
+import { testImageBuilder } from '@bulkhead/oci/testing';
 import { testImages, type TestImages } from '@bulkhead/testing';
 import { createEmbeddedAdvisoryStore, type Advisory, type AdvisoryStore, type MatchablePackage, type VulnerabilityMatch } from '@bulkhead/vulndb';
 import { createScanImageTask } from './plugin';
@@ -140,9 +141,31 @@ describe('scan-image vulnerability matching', () => {
     const { ctx, emitted } = context();
     const summary = await task.run(task.input.parse({ source: `oci:${images.tinyOciLayout}`, scanners: ['secret'], cacheDir: path.join(work, 'never') }), ctx);
     expect(summary.vulnerabilityScan).toEqual({ status: 'not-requested' });
-    expect(emitted.findings).toEqual([]);
+    // only the (empty) secret report of this image
+    expect(emitted.findings).toEqual([{ findings: [], report: { producer: 'scanner/secret', scope: summary.digest } }]);
     expect(task.input.safeParse({ source: 'x', scanners: ['license'] }).success).toBe(false);
     expect(task.input.safeParse({ source: 'x', scanners: [] }).success).toBe(false);
+  });
+});
+
+describe('scan-image secrets', () => {
+  it('reports secrets as a complete report per image, redacted, and says an SBOM has none to check', async () => {
+    const token = `ghp_${'Zq8Lm2Xv5Tn9Rb4Kc7Wd1Hf6Jp3Ys0Ga8Ue2'}`;
+    const archive = path.join(work, 'secret.tar');
+    await testImageBuilder.writeDockerArchive(archive, [{ entries: [{ name: 'srv/deploy.sh', content: `#!/bin/sh\nexport GITHUB_TOKEN=${token}\n` }] }]);
+    const task = createScanImageTask({ match: candidateMatcher, platformStore: () => ({}) as AdvisoryStore });
+    const { ctx, emitted } = context();
+    const summary = await task.run(task.input.parse({ source: `docker-archive:${archive}`, scanners: ['secret'] }), ctx);
+    expect(summary).toMatchObject({ secretScan: { status: 'checked' }, secretCount: 1 });
+    const [call] = emitted.findings;
+    expect(call?.report).toEqual({ producer: 'scanner/secret', scope: summary.digest });
+    expect(call?.findings.map((f) => [f.ruleId, f.location])).toEqual([['github-pat', 'srv/deploy.sh:2']]);
+    expect(JSON.stringify(emitted)).not.toContain(token);
+
+    const bom = path.join(work, 'empty.cdx.json');
+    writeFileSync(bom, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [] }));
+    const sbom = await task.run(task.input.parse({ source: `sbom:${bom}`, scanners: ['secret'] }), context().ctx);
+    expect(sbom.secretScan).toEqual({ status: 'not-applicable', message: 'an SBOM lists packages, not files' });
   });
 });
 

@@ -8,7 +8,8 @@ import { noAdvisoryDataMessage, SCANNERS, type SecretScanStatus, type Vulnerabil
 import { isSbomReference, readSbom, sbomFileOf } from './sbom/read-sbom';
 import { scanArtifact } from './scan';
 import { defaultScanDependencies } from './scan-dependencies';
-import { matchInventory, VULNERABILITY_PRODUCER, type ScanImageDependencies } from './vulnerability-scan';
+import { isScannerFindingData } from './findings/finding-data';
+import { matchInventory, SECRET_PRODUCER, VULNERABILITY_PRODUCER, type ScanImageDependencies } from './vulnerability-scan';
 
 export const SCANNER_PLUGIN_VERSION = '0.2.0';
 
@@ -103,6 +104,8 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       let artifact: ArtifactResult;
       let packages: PackageResult[];
       let otherFindings: FindingResult[] = [];
+      let secretFindings: FindingResult[] = [];
+      const wantSecrets = input.scanners.includes('secret');
       if (isSbomReference(input.source)) {
         ctx.progress(0, `reading ${input.source}`);
         const sbom = await readSbom(sbomFileOf(input.source));
@@ -114,10 +117,13 @@ export function createScanImageTask(deps: ScanImageDependencies) {
           signal: ctx.signal,
           logger: ctx.logger,
           onProgress: (fraction, message) => ctx.progress(fraction * 0.95, message),
+          secrets: wantSecrets,
         });
         if (result.warnings.length > 0) ctx.logger.warn({ warnings: result.warnings }, 'scan skipped some files');
         ({ artifact, packages } = result);
-        otherFindings = result.findings;
+        const isSecret = (f: FindingResult): boolean => isScannerFindingData(f.data) && f.data.findingType === 'secret';
+        secretFindings = result.findings.filter(isSecret);
+        otherFindings = result.findings.filter((f) => !isSecret(f));
       }
       await ctx.emit.artifact(artifact);
       await ctx.emit.packages(artifact.digest, packages);
@@ -131,11 +137,17 @@ export function createScanImageTask(deps: ScanImageDependencies) {
         if (vulnerabilityScan.status === 'checked') await ctx.emit.findings(vulnerabilities.findings, { producer: VULNERABILITY_PRODUCER, scope: artifact.digest });
         else ctx.logger.warn({ database: 'database' in vulnerabilityScan ? vulnerabilityScan.database : undefined }, 'vulnerabilities not checked: no advisory data');
       }
-      const secretScan: SecretScanStatus = { status: 'not-requested' };
-      const secretCount = 0;
+      // Secrets: a complete report per image too, so a rescan resolves a secret that is gone.
+      let secretScan: SecretScanStatus = { status: 'not-requested' };
+      if (wantSecrets && isSbomReference(input.source)) secretScan = { status: 'not-applicable', message: 'an SBOM lists packages, not files' };
+      else if (wantSecrets) {
+        secretScan = { status: 'checked' };
+        await ctx.emit.findings(secretFindings, { producer: SECRET_PRODUCER, scope: artifact.digest });
+      }
+      const secretCount = secretFindings.length;
       // Findings of extension analyzers (other plugins): reported under the task's own scope.
       if (otherFindings.length > 0) await ctx.emit.findings(otherFindings);
-      ctx.progress(1, `${packages.length} packages, ${vulnerabilityCount} vulnerabilities`);
+      ctx.progress(1, `${packages.length} packages, ${vulnerabilityCount} vulnerabilities, ${secretCount} secrets`);
       return {
         digest: artifact.digest,
         os: artifact.os ? { family: artifact.os.family, version: artifact.os.version } : null,

@@ -270,7 +270,7 @@ describe('scan-image task', () => {
       packageCount: emitted.packages?.list.length,
       // No advisory database: said plainly, never an empty "clean" result.
       vulnerabilityScan: { status: 'no-advisory-data', database, message: `no advisory database at ${database} — run \`bulkhead db import\` or \`bulkhead db update\`` },
-      secretScan: { status: 'not-requested' },
+      secretScan: { status: 'checked' },
       vulnerabilityCount: 0,
       secretCount: 0,
     });

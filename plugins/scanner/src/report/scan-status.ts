@@ -26,7 +26,18 @@ export type VulnerabilityScanStatus =
     }
   | { status: 'not-requested' };
 
-export type SecretScanStatus = { status: 'checked' } | { status: 'not-requested' };
+export type SecretScanStatus = { status: 'checked' } | { status: 'not-requested' } | { status: 'not-applicable'; message: string };
+
+export function describeSecretScan(status: SecretScanStatus): string {
+  switch (status.status) {
+    case 'checked':
+      return 'checked';
+    case 'not-requested':
+      return 'not checked: not requested (--scanners)';
+    case 'not-applicable':
+      return `not checked: ${status.message}`;
+  }
+}
 
 /** The one line every format uses for a vulnerability check that did not happen (or did). */
 export function describeVulnerabilityScan(status: VulnerabilityScanStatus): string {

@@ -1,6 +1,6 @@
 import { SEVERITIES } from '@bulkhead/plugin-sdk';
 import type { ReportFinding } from '../findings/finding-data';
-import { describeVulnerabilityScan } from './scan-status';
+import { describeSecretScan, describeVulnerabilityScan } from './scan-status';
 import type { ReportedFinding, ScanReport, SeverityCounts, SuppressedFinding } from './scan-report';
 
 function humanSize(bytes: number): string {
@@ -90,7 +90,7 @@ export function formatScanTable(report: ScanReport, options: TableOptions = {}):
     ['Layers', `${artifact.layers.length} (${humanSize(artifact.size)})`],
     ['Packages', `${report.packages.length}${byType ? ` (${byType})` : ''}`],
     ['Vulnerabilities', vuln.status === 'checked' ? counts(report.summary.vulnerabilities) : describeVulnerabilityScan(vuln)],
-    ['Secrets', report.secretScan.status === 'checked' ? counts(report.summary.secrets) : 'not checked: not requested (--scanners)'],
+    ['Secrets', report.secretScan.status === 'checked' ? counts(report.summary.secrets) : describeSecretScan(report.secretScan)],
   ];
   const others = report.findings.filter((f) => !isVulnerability(f) && !isSecret(f));
   if (others.length > 0) facts.push(['Other findings', String(others.length)]);
