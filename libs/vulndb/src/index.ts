@@ -5,3 +5,5 @@ export * from './match/vulnerability-match';
 export * from './store/cache-dir';
 export * from './store/import-accounting';
 export * from './store/sqlite-store';
+export * from './store/postgres-migrations';
+export * from './store/postgres-store';
