@@ -2,3 +2,4 @@ export * from './model';
 export * from './ecosystem';
 export * from './store/advisory-store';
 export * from './match/vulnerability-match';
+export * from './import';
