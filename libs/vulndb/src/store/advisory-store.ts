@@ -30,7 +30,14 @@ export interface SourceStatus {
   /** RFC 3339 time of the last import or update of this source. */
   updatedAt: string;
   /** Feed URL and its validators, for sources fed by `db update`. */
-  feed?: { url: string; etag?: string; lastModified?: string; sha256?: string };
+  feed?: {
+    url: string;
+    etag?: string;
+    lastModified?: string;
+    sha256?: string;
+    /** RFC 3339 time of the last check of the feed, also when it had not changed (HTTP 304). */
+    checkedAt?: string;
+  };
 }
 
 export interface StoreStatus {

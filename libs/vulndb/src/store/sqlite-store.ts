@@ -288,15 +288,12 @@ export class SqliteAdvisoryStore implements AdvisoryStore {
     });
   }
 
-  /** The feed validators a source was last fetched with (for `db update`'s conditional GET). */
-  feedOf(source: string): SourceStatus['feed'] | undefined {
-    const feed = this.db.prepare('SELECT feed FROM source WHERE name = ?').pluck().get(source) as string | null | undefined;
-    return feed ? (JSON.parse(feed) as SourceStatus['feed']) : undefined;
-  }
-
-  /** Records that a feed was checked and had not changed (304): its time, same data. */
-  touchFeed(source: string, feed: NonNullable<SourceStatus['feed']>): void {
-    this.db.prepare('UPDATE source SET feed = ? WHERE name = ?').run(JSON.stringify(feed), source);
+  /** Records a feed check that found nothing new (HTTP 304): the validators, same data. */
+  touchFeed(source: string, feed: NonNullable<SourceStatus['feed']>): Promise<void> {
+    this.db
+      .prepare('INSERT INTO source (name, records, updated_at, feed) VALUES (?, 0, ?, ?) ON CONFLICT (name) DO UPDATE SET feed = excluded.feed')
+      .run(source, new Date().toISOString(), JSON.stringify(feed));
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
