@@ -51,7 +51,7 @@ export interface TaskPlatform {
   submitTask(request: FollowUpTaskRequest): Promise<{ id: string }>;
   /**
    * Queues the same request once in every team that holds an inventory (artifacts), each as a
-   * task of that team (labelled `bulkhead.origin-task` = this task's id; a task of another team
+   * task of that team (labelled `bulkhead.io/origin-task` = this task's id; a task of another team
    * is never its child). For tasks that change data every team shares (the advisory database)
    * and leave each team to redo its own part (re-matching its images). Allowed only for the
    * (kind, type) pairs this task's definition lists in `everyTeamFollowUps`; anything else is
