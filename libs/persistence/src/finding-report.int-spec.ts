@@ -94,6 +94,27 @@ describe('FindingReport: complete reports over a named producer and scope', () =
     expect(await state(other, 'CVE-C', 'red')).toMatchObject({ status: FindingStatus.OPEN });
   });
 
+  it('reports(): many scopes in one call, each resolved on its own', async () => {
+    const [x, y] = [`sha256:${'d'.repeat(64)}`, `sha256:${'e'.repeat(64)}`];
+    const store = new TaskStore(db.dataSource);
+    const first = await store.create({ kind: 'scanner', type: 'rematch-vulnerabilities', input: { batch: 1 } });
+    await store.markRunning(first.id);
+    await new ResultWriter(db.dataSource, first.id).reports([
+      { report: VULNS(x), findings: [vuln(x, 'CVE-1'), vuln(x, 'CVE-2')] },
+      { report: VULNS(y), findings: [vuln(y, 'CVE-1')] },
+    ]);
+    await store.succeed(first.id, {});
+    const second = await store.create({ kind: 'scanner', type: 'rematch-vulnerabilities', input: { batch: 2 } });
+    await store.markRunning(second.id);
+    await new ResultWriter(db.dataSource, second.id).reports([
+      { report: VULNS(x), findings: [vuln(x, 'CVE-2')] },
+      { report: VULNS(y), findings: [] },
+    ]);
+    const done = await store.succeedResolving(second.id, {});
+    expect(done?.resolved.map((f) => `${f.target === x ? 'x' : 'y'} ${f.ruleId} ${f.status}`).sort()).toEqual(['x CVE-1 RESOLVED', 'y CVE-1 RESOLVED']);
+    expect(await state(x, 'CVE-2')).toMatchObject({ status: FindingStatus.OPEN, scope: x });
+  });
+
   it('refuses a report without a usable producer or scope', async () => {
     const writer = new ResultWriter(db.dataSource, null);
     await expect(writer.findings([vuln(image, 'CVE-Z')], { producer: '', scope: image })).rejects.toThrow(/FindingReport.producer must be a non-empty string/);

@@ -86,14 +86,35 @@ export async function upsertFindings(
   findings: readonly FindingResult[],
   options: FindingUpsertOptions,
 ): Promise<UpsertedFinding[]> {
+  const { report, ...rest } = options;
+  return upsertReportedFindings(dataSource, [{ findings, ...(report ? { report } : {}) }], rest);
+}
+
+/** Findings with the producer and scope of their report (none: the reporting task's). */
+export interface FindingGroup {
+  findings: readonly FindingResult[];
+  report?: { producer: string; scope: string };
+}
+
+/**
+ * upsertFindings over several groups, each with its own report, in as few statements as the
+ * batch size allows (a re-match reports one scope per image, hundreds per task).
+ */
+export async function upsertReportedFindings(
+  dataSource: DataSource,
+  groups: readonly FindingGroup[],
+  options: Omit<FindingUpsertOptions, 'report'>,
+): Promise<UpsertedFinding[]> {
   // One statement cannot update the same row twice (ON CONFLICT): duplicates are merged first.
-  const byKey = new Map<string, FindingResult & { fingerprint: string }>();
-  for (const finding of findings) {
-    const fingerprint = findingFingerprint(finding);
-    const key = `${finding.target}\u0000${fingerprint}`;
-    if (options.onConflict === 'refresh') byKey.delete(key); // re-inserted: last wins, at its position
-    else if (byKey.has(key)) continue;
-    byKey.set(key, { ...finding, fingerprint });
+  const byKey = new Map<string, FindingResult & { fingerprint: string; producer: string | null; scope: string | null }>();
+  for (const group of groups) {
+    for (const finding of group.findings) {
+      const fingerprint = findingFingerprint(finding);
+      const key = `${finding.target}\u0000${fingerprint}`;
+      if (options.onConflict === 'refresh') byKey.delete(key); // re-inserted: last wins, at its position
+      else if (byKey.has(key)) continue;
+      byKey.set(key, { ...finding, fingerprint, producer: group.report?.producer ?? null, scope: group.report?.scope ?? null });
+    }
   }
   const rows = [...byKey.values()];
   if (rows.length === 0) return [];
@@ -111,19 +132,21 @@ export async function upsertFindings(
       location: f.location ?? null,
       data: f.data ?? {},
       fingerprint: f.fingerprint,
+      producer: f.producer,
+      scope: f.scope,
     }));
     // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
     // The report, else the reporting task's row, gives the producer and scope (none without either).
     // A row reopened by this statement has reopened_at = now() at the column's precision.
     const returned: ReturnedRow[] = await dataSource.query(
       `INSERT INTO ${table} AS f (team, kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope)
-       SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, COALESCE($4, p.producer), COALESCE($5, p.scope)
-         FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text)
-         LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid AND t.team = $3 AND $4::text IS NULL) AS p ON true
+       SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, COALESCE(r.producer, p.producer), COALESCE(r.scope, p.scope)
+         FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text, producer text, scope text)
+         LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid AND t.team = $3) AS p ON true
        ON CONFLICT (team, target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}
        RETURNING ${FINDING_RETURNING}, (f.xmax = 0) AS inserted,
                  (f.xmax <> 0 AND f.reopened_at IS NOT NULL AND f.reopened_at = now()::timestamptz(3)) AS reopened_now`,
-      [JSON.stringify(batch), options.taskId ?? null, options.team ?? DEFAULT_TEAM, options.report?.producer ?? null, options.report?.scope ?? null],
+      [JSON.stringify(batch), options.taskId ?? null, options.team ?? DEFAULT_TEAM],
     );
     for (const row of returned) out.push(toUpserted(row));
   }

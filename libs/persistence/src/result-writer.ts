@@ -4,13 +4,14 @@ import {
   type FindingReport,
   type FindingResult,
   type PackageResult,
+  type ScopedFindings,
   type ResultEmitter,
   type TaskLogger,
 } from '@bulkhead/plugin-sdk';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
 import { recordCoveredScopes } from './finding-lifecycle';
-import { upsertFindings, type UpsertedFinding } from './finding-upsert';
+import { upsertReportedFindings, type UpsertedFinding } from './finding-upsert';
 import { tableName } from './table-name';
 import { DEFAULT_TEAM } from './team';
 
@@ -89,18 +90,28 @@ export class ResultWriter implements ResultEmitter {
   }
 
   async findings(findings: readonly FindingResult[], report?: FindingReport): Promise<void> {
-    if (report) {
+    await this.write([{ findings, ...(report ? { report } : {}) }]);
+  }
+
+  async reports(reports: readonly ScopedFindings[]): Promise<void> {
+    await this.write(reports);
+  }
+
+  private async write(groups: readonly { findings: readonly FindingResult[]; report?: FindingReport }[]): Promise<void> {
+    const pairs: { producer: string; scope: string }[] = [];
+    for (const { report } of groups) {
+      if (!report) continue;
       checkReportKey('producer', report.producer);
       checkReportKey('scope', report.scope);
-      // Recorded first: a report with no finding still covers its scope.
-      if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, [{ producer: report.producer, scope: report.scope }]);
+      pairs.push({ producer: report.producer, scope: report.scope });
     }
-    const stored = await upsertFindings(this.dataSource, findings, {
-      onConflict: 'refresh',
-      taskId: this.taskId,
-      team: this.team,
-      ...(report ? { report: { producer: report.producer, scope: report.scope } } : {}),
-    });
+    // Recorded first: a report with no finding still covers its scope.
+    if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, pairs);
+    const stored = await upsertReportedFindings(
+      this.dataSource,
+      groups.map((g) => ({ findings: g.findings, ...(g.report ? { report: { producer: g.report.producer, scope: g.report.scope } } : {}) })),
+      { onConflict: 'refresh', taskId: this.taskId, team: this.team },
+    );
     const fresh = stored.filter((f) => f.inserted);
     if (fresh.length > 0 && this.options.onNewFindings) await this.options.onNewFindings(fresh);
     const reopened = stored.filter((f) => f.reopenedNow);

@@ -19,6 +19,18 @@ export interface ResultEmitter {
    * FindingReport); without it, the task's own producer and scope apply (finding lifecycle).
    */
   findings(findings: readonly FindingResult[], report?: FindingReport): Promise<void>;
+  /**
+   * Many complete reports at once (each as `findings(report.findings, report.report)`), written
+   * in few statements: a re-match of hundreds of images reports one scope per image. Optional
+   * for emitters; a task falls back to one findings() call per report when it is absent.
+   */
+  reports?(reports: readonly ScopedFindings[]): Promise<void>;
+}
+
+/** The findings of one complete report (see FindingReport). */
+export interface ScopedFindings {
+  report: FindingReport;
+  findings: readonly FindingResult[];
 }
 
 /**
