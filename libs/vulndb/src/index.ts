@@ -9,3 +9,5 @@ export * from './store/postgres-migrations';
 export * from './store/postgres-store';
 export * from './import';
 export * from './version';
+export * from './match';
+export * from './cvss';
