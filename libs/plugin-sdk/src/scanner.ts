@@ -28,6 +28,12 @@ export interface AnalyzerResult {
   os?: OsInfo;
   packages?: PackageResult[];
   findings?: FindingResult[];
+  /**
+   * Wanted files the analyzer skipped without failing the scan, each naming the file and the
+   * problem (`app/package-lock.json:3:7: JSON decode error ...`): images hold malformed files
+   * (test fixtures inside node_modules) that must not cost the rest of the inventory.
+   */
+  warnings?: string[];
 }
 
 /**

@@ -82,7 +82,9 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
     const mine = filesFor(analyzer, files, warnings);
     if (mine.length === 0) return {};
     try {
-      return await analyzer.analyze(mine, { os, artifactDigest: digest, signal: options.signal });
+      const result = await analyzer.analyze(mine, { os, artifactDigest: digest, signal: options.signal });
+      for (const warning of result.warnings ?? []) warnings.add(`analyzer ${analyzer.id}: ${warning}`);
+      return result;
     } catch (error) {
       throw new Error(`analyzer ${analyzer.id} failed on ${reference}: ${(error as Error).message}`, { cause: error });
     }
