@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { buildScanReport, formatScanTable, scannerPlugin, type ScanImageSummary } from '@bulkhead/plugin-scanner';
 import { runPluginTask } from '@bulkhead/plugin-sdk/testing';
 import { sharedPath, testImages } from '@bulkhead/testing';
-import { createEmbeddedAdvisoryStore, readAdvisories } from '@bulkhead/vulndb';
+import { createEmbeddedAdvisoryStore, readOsv } from '@bulkhead/vulndb';
 import { median, printTable } from './lib/measure';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -86,13 +86,13 @@ async function prepareAdvisories(cacheDir: string): Promise<number> {
   if (!vulndata || !existsSync(vulndata)) throw new Error('full-scan needs ../shared/vulndata (BULKHEAD_SHARED_DIR) for its advisories');
   const store = createEmbeddedAdvisoryStore(cacheDir);
   try {
+    // The OSV sources of ../shared/vulndata (the Debian tracker subset in its OSV conversion).
     for (const [source, dir] of [
-      ['debian-tracker', path.join(vulndata, 'debian-security-tracker', 'data')],
-      ['alpine-secdb', path.join(vulndata, 'alpine-secdb')],
+      ['debian', path.join(vulndata, 'debian-security-tracker', 'osv')],
       ['ghsa-npm', path.join(vulndata, 'ghsa-npm', 'osv')],
       ['pypa', path.join(vulndata, 'pypa-advisory-database', 'vulns')],
     ] as const) {
-      await store.import(source, readAdvisories(dir));
+      await store.import(source, readOsv(dir));
     }
     return (await store.status()).advisories;
   } finally {
