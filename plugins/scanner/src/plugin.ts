@@ -35,6 +35,9 @@ export interface ScanImageSummary {
   secretCount: number;
 }
 
+/** On a server the advisories are imported through the API, not with the CLI's db commands. */
+const PLATFORM_NO_DATA = 'no advisories in the platform database — import them with the importAdvisories or updateAdvisories mutation (operator / admin)';
+
 type AdvisorySource = { store: AdvisoryStore; location: string } | { missing: VulnerabilityScanStatus };
 
 /**
@@ -61,7 +64,10 @@ async function scanVulnerabilities(
   if ('missing' in source) return { status: source.missing, findings: [] };
   try {
     const status = await source.store.status();
-    if (status.advisories === 0) return { status: { status: 'no-advisory-data', database: source.location, message: noAdvisoryDataMessage(source.location) }, findings: [] };
+    if (status.advisories === 0) {
+      const message = ctx.platform ? PLATFORM_NO_DATA : noAdvisoryDataMessage(source.location);
+      return { status: { status: 'no-advisory-data', database: source.location, message }, findings: [] };
+    }
     ctx.progress(0.95, `matching ${packages.length} packages against ${status.advisories} advisories`);
     const matched = await matchInventory(artifact.digest, packages, artifact.os, source.store, deps.match, { ignoreUnfixed: input.ignoreUnfixed, signal: ctx.signal });
     const updatedAt = status.sources.map((s) => s.updatedAt).sort().at(-1);

@@ -189,7 +189,7 @@ const IMAGE_QUERY = `query($digest: String!, $after: String) {
   image(digest: $digest) {
     digest manifestDigests references size layers { digest diffId size mediaType } os { family version name }
     packages(first: 500, after: $after) {
-      edges { node { type name version sourceName sourceVersion purl layer } }
+      edges { node { type name version sourceName sourceVersion purl layer path } }
       pageInfo { hasNextPage endCursor }
     }
   }
