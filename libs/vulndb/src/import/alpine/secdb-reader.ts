@@ -76,6 +76,8 @@ export async function* readAlpineSecdb(file: string, options: AlpineSecdbOptions
     yield { where: file, reason: `distroversion: expected a release like "v3.19", got ${JSON.stringify(release)}` };
     return;
   }
+  // An empty YAML list converts to "" (v3.3/community.json): no packages.
+  if (packages === '' || packages === null) return;
   if (!Array.isArray(packages)) {
     yield { where: file, reason: 'packages: expected an array' };
     return;
