@@ -98,10 +98,8 @@ describeWithShared('Alpine secdb in ../shared/vulndata', (shared) => {
       for (const repo of ['main', 'community']) {
         const { advisories, rejected } = await collect(path.join(base, release, `${repo}.json`));
         for (const r of rejected) rejections.push(`${path.relative(base, r.where).replace(/#packages\[\d+\]/, '')}: ${r.reason}`);
-        for (const advisory of advisories) {
-          expect(advisory.source).toBe(`alpine-secdb:${release}/${repo}`);
-          entries += advisory.affected.length;
-        }
+        expect(new Set(advisories.map((a) => a.source))).toEqual(new Set(advisories.length ? [`alpine-secdb:${release}/${repo}`] : []));
+        for (const advisory of advisories) entries += advisory.affected.length;
       }
     }
     // Only versions apk cannot order (no `-r` before the release number, or a stray `-N`) are
@@ -116,7 +114,7 @@ describeWithShared('Alpine secdb in ../shared/vulndata', (shared) => {
     expect(advisories.find((a) => a.id === 'CVE-2019-14697')?.affected).toEqual([
       { ecosystem: 'Alpine:v3.10', name: 'musl', ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.22-r3' }] }], versions: [] },
     ]);
-  });
+  }, 30_000);
 });
 
 /** Every rejection in the shared secdb files: versions with a typo apk cannot order. */
