@@ -5,3 +5,5 @@ export * from './match/vulnerability-match';
 export * from './import';
 export * from './version';
 export * from './feed';
+export * from './match';
+export * from './cvss';

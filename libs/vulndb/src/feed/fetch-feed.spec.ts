@@ -9,6 +9,9 @@ import { readAdvisories } from '../import/read-advisories';
 import { buildZip } from '../import/testing/zip-writer';
 import { fetchFeed, withFeed, type FeedValidators, type FetchFeedOptions } from './fetch-feed';
 
+// Some cases write and read tens of MB; leave room for a loaded CI machine.
+jest.setTimeout(30_000);
+
 /*
  * A real HTTP server (node:http) serving OSV zips the way osv.dev's bucket does (ETag,
  * Last-Modified, conditional GET), plus the broken servers a feed must survive.

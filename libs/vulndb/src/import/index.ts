@@ -1,5 +1,4 @@
 export * from './limits';
-export { cvssScore } from './cvss-score';
 export { osvRecordToAdvisory, isRejected, type OsvRecordContext } from './osv-record';
 export * from './osv-reader';
 export { readDebianTrackerLists, DEBIAN_TRACKER_SOURCE, DEFAULT_DEBIAN_RELEASES, type DebianTrackerOptions } from './debian/tracker-lists-reader';

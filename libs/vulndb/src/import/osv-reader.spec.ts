@@ -7,6 +7,9 @@ import { isRejected } from './osv-record';
 import { osvInputKind, readOsv, readOsvJsonLines, readOsvZip, type AdvisoryItem } from './osv-reader';
 import { buildZip } from './testing/zip-writer';
 
+// Some cases write and read tens of MB; leave room for a loaded CI machine.
+jest.setTimeout(30_000);
+
 /** The first element, failing the test when there is none. */
 function first<T>(list: readonly T[]): T {
   const [item] = list;

@@ -7,6 +7,9 @@ import { isRejected } from './osv-record';
 import { detectAdvisoryFormat, planAdvisoryImport, readAdvisories } from './read-advisories';
 import { buildZip } from './testing/zip-writer';
 
+// Some cases write and read tens of MB; leave room for a loaded CI machine.
+jest.setTimeout(30_000);
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'bh-read-'));

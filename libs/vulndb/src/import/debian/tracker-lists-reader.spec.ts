@@ -8,6 +8,9 @@ import { isRejected } from '../osv-record';
 import { readDebianTrackerLists, type DebianTrackerOptions } from './tracker-lists-reader';
 import { trackerEntries, type TrackerEntry } from './tracker-list';
 
+// Some cases write and read tens of MB; leave room for a loaded CI machine.
+jest.setTimeout(30_000);
+
 async function collect(options: DebianTrackerOptions): Promise<{ advisories: Advisory[]; rejected: RejectedRecord[] }> {
   const advisories: Advisory[] = [];
   const rejected: RejectedRecord[] = [];
