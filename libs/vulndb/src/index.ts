@@ -9,5 +9,6 @@ export * from './store/postgres-migrations';
 export * from './store/postgres-store';
 export * from './import';
 export * from './version';
+export * from './feed';
 export * from './match';
 export * from './cvss';
