@@ -7,4 +7,5 @@ export * from './vex';
 export * from './analyzers';
 export { createScanImageTask } from './plugin';
 export * from './sbom';
-export { matchInventory, VULNERABILITY_PRODUCER, SECRET_PRODUCER, type PackageMatcher, type ScanImageDependencies, type InventoryMatch } from './vulnerability-scan';
+export { matchInventory, SECRET_PRODUCER, type PackageMatcher, type ScanImageDependencies, type InventoryMatch } from './vulnerability-scan';
+export * from './tasks';

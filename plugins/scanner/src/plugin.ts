@@ -10,6 +10,8 @@ import { scanArtifact } from './scan';
 import { defaultScanDependencies } from './scan-dependencies';
 import { isScannerFindingData } from './findings/finding-data';
 import { matchInventory, SECRET_PRODUCER, VULNERABILITY_PRODUCER, type ScanImageDependencies } from './vulnerability-scan';
+import { importAdvisoriesTask } from './tasks/import-advisories';
+import { rematchVulnerabilitiesTask } from './tasks/rematch-vulnerabilities';
 
 export const SCANNER_PLUGIN_VERSION = '0.2.0';
 
@@ -177,5 +179,5 @@ export const scannerPlugin = definePlugin({
     phases: ['build'],
     description: 'Image inventory (OS, OS and language packages per layer), vulnerabilities from OSV and distro advisories, secrets; SBOM, SARIF and VEX reports',
   },
-  tasks: [scanImageTask],
+  tasks: [scanImageTask, importAdvisoriesTask, rematchVulnerabilitiesTask],
 });

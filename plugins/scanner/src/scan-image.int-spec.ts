@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import type { FindingReport, FindingResult, TaskContext, TaskPlatform } from '@bulkhead/plugin-sdk';
 import type { PluginDatabase } from '@bulkhead/plugin-sdk/api';
 import { testImages, type TestImages } from '@bulkhead/testing';
@@ -15,37 +15,30 @@ import { scanImageTask } from './plugin';
 
 const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const schema = `bh_scan_image_${randomBytes(4).toString('hex')}`;
-let pool: Pool;
+let dataSource: DataSource;
 let database: PluginDatabase;
 let images: TestImages;
 
 beforeAll(async () => {
   images = await testImages();
-  pool = new Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
-  await pool.query(`CREATE SCHEMA "${schema}"`);
+  // A PluginDatabase made as the host makes its own (TypeORM query / transaction, search_path = the schema).
+  dataSource = new DataSource({ type: 'postgres', url, schema, poolSize: 4, extra: { options: `-c search_path=${schema}` } });
+  await dataSource.initialize();
+  await dataSource.query(`CREATE SCHEMA "${schema}"`);
   database = {
-    query: async (sql, parameters = []) => (await pool.query(sql, [...parameters])).rows,
-    transaction: async (work) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work({ query: async (sql, parameters = []) => (await client.query(sql, [...parameters])).rows });
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    query: (sql, parameters = []) => dataSource.query(sql, [...parameters]),
+    transaction: (work) => dataSource.transaction((manager) => work({ query: (sql, parameters = []) => manager.query(sql, [...parameters]) })),
   };
   for (const migration of ADVISORY_STORE_MIGRATIONS) await migration.up(database);
 });
 
 afterAll(async () => {
-  await pool?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await pool?.end();
+  if (!dataSource?.isInitialized) return;
+  try {
+    await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await dataSource.destroy();
+  }
 });
 
 function context(): { ctx: TaskContext; reports: { findings: readonly FindingResult[]; report?: FindingReport }[] } {
