@@ -11,14 +11,14 @@
 // be downloaded here, so Trivy's vulnerability scan cannot run; inventory + secrets only).
 // Targets (issue 9): full scan median <= 1.5x the gzip floor, peak RSS <= 250 MB.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildScanReport, formatScanTable, scannerPlugin, type ScanImageSummary } from '@bulkhead/plugin-scanner';
 import { runPluginTask } from '@bulkhead/plugin-sdk/testing';
 import { sharedPath, testImages } from '@bulkhead/testing';
-import { createEmbeddedAdvisoryStore, readOsv } from '@bulkhead/vulndb';
+import { createEmbeddedAdvisoryStore, planAdvisoryImport } from '@bulkhead/vulndb';
 import { median, printTable } from './lib/measure';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -80,20 +80,25 @@ function ociLayerBlob(layout: string, manifestDigest: string): string {
   return blob(layer.digest);
 }
 
-/** Imports every advisory source of ../shared/vulndata into a fresh embedded store. */
+/** Imports every advisory source of ../shared/vulndata into a fresh embedded store (as `bulkhead db import` does). */
 async function prepareAdvisories(cacheDir: string): Promise<number> {
   const vulndata = sharedPath('vulndata');
   if (!vulndata || !existsSync(vulndata)) throw new Error('full-scan needs ../shared/vulndata (BULKHEAD_SHARED_DIR) for its advisories');
+  const tracker = path.join(vulndata, 'debian-security-tracker', 'data');
+  const secdb = path.join(vulndata, 'alpine-secdb');
+  const inputs = [
+    path.join(tracker, 'CVE', 'list.subset'),
+    path.join(tracker, 'DSA', 'list.subset'),
+    ...readdirSync(secdb)
+      .filter((d) => d.startsWith('v'))
+      .flatMap((d) => ['main.json', 'community.json'].map((f) => path.join(secdb, d, f)))
+      .filter((f) => existsSync(f)),
+    path.join(vulndata, 'ghsa-npm', 'osv'),
+    path.join(vulndata, 'pypa-advisory-database', 'vulns'),
+  ];
   const store = createEmbeddedAdvisoryStore(cacheDir);
   try {
-    // The OSV sources of ../shared/vulndata (the Debian tracker subset in its OSV conversion).
-    for (const [source, dir] of [
-      ['debian', path.join(vulndata, 'debian-security-tracker', 'osv')],
-      ['ghsa-npm', path.join(vulndata, 'ghsa-npm', 'osv')],
-      ['pypa', path.join(vulndata, 'pypa-advisory-database', 'vulns')],
-    ] as const) {
-      await store.import(source, readOsv(dir));
-    }
+    for (const group of await planAdvisoryImport(inputs)) await store.import(group.source, group.read());
     return (await store.status()).advisories;
   } finally {
     await store.close();
