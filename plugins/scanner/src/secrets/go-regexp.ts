@@ -20,11 +20,22 @@
  * as a backtracking engine would), greedy / lazy repetition and the `U` flag swapping them,
  * `(?i)` / `(?m)` / `(?s)` scoped to the enclosing group, Go's FindAll treatment of empty
  * matches (see findAll). Not kept: Go's Unicode case folding of non-ASCII letters (`(?i)é`
- * matches only `é`), and RE2's linear-time guarantee, which is why files are scanned in
- * bounded chunks (scanner.ts).
+ * matches only `é`).
+ *
+ * Linear time: V8 backtracks, so a pattern with a repeated group that itself repeats or
+ * alternates (Trivy's azure-sas-token `(?:[&;][a-z]+=[^&\s'"]*){1,12}`, a config's
+ * `(.|\s)*`) can take exponential time on hostile bytes (measured: 40 `;a=x` pairs after
+ * `sv=2020-01-01`, 22 s). Such patterns run on RE2JS (a JavaScript port of RE2, linear in the
+ * input) from the same translation; the rest keep V8's speed. Chunking (scanner.ts) bounds the
+ * input of every call as well.
  */
 
+import { RE2JS } from 're2js';
+
 export class GoRegexpError extends Error {}
+
+/** `js`: a V8 pattern (anchors as lookarounds). `re2`: RE2 syntax for RE2JS (anchors as \A, \z, (?m:^)). */
+export type RegexpTarget = 'js' | 're2';
 
 export interface CompiledGoRegexp {
   /** The Go source, for messages. */
@@ -33,7 +44,32 @@ export interface CompiledGoRegexp {
   js: string;
   /** Name of each capturing group by its 1-based JavaScript group number (undefined: unnamed). */
   groupNames: (string | undefined)[];
+  /** A group repeated more than once holds a repetition or an alternation: may backtrack exponentially. */
+  superLinear: boolean;
 }
+
+interface GroupInfo {
+  /** The body repeats something more than once. */
+  repetition: boolean;
+  alternation: boolean;
+  /** The body's alternatives while they are plain literals (lower-cased under (?i)); null once not. */
+  branches: string[] | null;
+}
+
+/**
+ * Whether repeating this group can make a backtracking engine try exponentially many ways: its
+ * body repeats something, or its alternatives can match the same text in more than one way. An
+ * alternation of distinct literals of one length (`(ey|ew)+`) picks its branch by the next
+ * characters, so it is safe.
+ */
+function ambiguous(group: GroupInfo): boolean {
+  if (group.repetition) return true;
+  if (!group.alternation) return false;
+  const branches = group.branches;
+  return !branches || new Set(branches).size !== branches.length || branches.some((b) => b.length !== (branches[0] as string).length);
+}
+
+const newGroup = (): GroupInfo => ({ repetition: false, alternation: false, branches: [''] });
 
 interface Flags {
   i: boolean;
@@ -120,9 +156,36 @@ class Translator {
   private readonly flagStack: Flags[] = [];
   private flags: Flags = { i: false, m: false, s: false, U: false };
   private readonly chars: string[];
+  /** Open groups (null for a flag-only `(?i)`, which opens none) and the top level. */
+  private readonly groups: GroupInfo[] = [newGroup()];
+  /** The group that just closed, while a repetition may still follow it. */
+  private closed: GroupInfo | undefined;
+  private superLinear = false;
 
-  constructor(private readonly source: string) {
+  constructor(
+    private readonly source: string,
+    private readonly target: RegexpTarget,
+  ) {
     this.chars = [...source];
+  }
+
+  private get current(): GroupInfo {
+    return this.groups[this.groups.length - 1] as GroupInfo;
+  }
+
+  /** Records a repetition with at most `max` rounds (Infinity: unbounded). */
+  private repetition(max: number): void {
+    this.current.branches = null;
+    if (max > 1) {
+      this.current.repetition = true;
+      if (this.closed && ambiguous(this.closed)) this.superLinear = true;
+    }
+  }
+
+  private anchor(kind: 'start' | 'end'): string {
+    if (this.target === 're2') return this.flags.m ? (kind === 'start' ? '(?m:^)' : '(?m:$)') : kind === 'start' ? '\\A' : '\\z';
+    if (kind === 'start') return this.flags.m ? '(?<![^\\n])' : '(?<![\\s\\S])';
+    return this.flags.m ? '(?![^\\n])' : '(?![\\s\\S])';
   }
 
   private fail(message: string): never {
@@ -136,11 +199,18 @@ class Translator {
   translate(): CompiledGoRegexp {
     while (this.pos < this.chars.length) this.step();
     if (this.flagStack.length > 0) this.fail('missing closing )');
-    return { source: this.source, js: this.out, groupNames: this.groupNames };
+    return { source: this.source, js: this.out, groupNames: this.groupNames, superLinear: this.superLinear };
   }
 
   private step(): void {
     const c = this.chars[this.pos++] as string;
+    const closed = this.closed;
+    this.closed = undefined;
+    if (c === '*' || c === '+' || c === '?' || c === '{') this.closed = closed;
+    const branches = this.current.branches;
+    // Anything but a plain literal ends the literal-alternatives view of the group.
+    if (branches && c !== '|' && c !== ')' && !/[\p{L}\p{N} _\-=:,;'"<>!@#%&~`/]/u.test(c)) this.current.branches = null;
+    else if (branches && c !== '|' && c !== ')') branches[branches.length - 1] += this.flags.i ? c.toLowerCase() : c;
     switch (c) {
       case '\\':
         this.escape();
@@ -149,10 +219,10 @@ class Translator {
         this.out += this.flags.s ? '[\\s\\S]' : '[^\\n]';
         return;
       case '^':
-        this.out += this.flags.m ? '(?<![^\\n])' : '(?<![\\s\\S])';
+        this.out += this.anchor('start');
         return;
       case '$':
-        this.out += this.flags.m ? '(?![^\\n])' : '(?![\\s\\S])';
+        this.out += this.anchor('end');
         return;
       case '[':
         this.characterClass();
@@ -160,17 +230,25 @@ class Translator {
       case '(':
         this.openGroup();
         return;
-      case ')':
+      case ')': {
         if (this.flagStack.length === 0) this.fail('unexpected )');
         this.flags = this.flagStack.pop() as Flags;
+        const group = this.groups.pop() as GroupInfo;
+        if (group.repetition) this.current.repetition = true;
+        this.current.branches = null;
+        this.closed = group;
         this.out += ')';
         return;
+      }
       case '|':
+        this.current.alternation = true;
+        this.current.branches?.push('');
         this.out += '|';
         return;
       case '*':
       case '+':
       case '?':
+        this.repetition(c === '?' ? 1 : Infinity);
         this.out += c + this.laziness();
         return;
       case '{': {
@@ -185,6 +263,7 @@ class Translator {
         if (min > 1000 || (max ?? 0) > 1000) this.fail('repetition count over 1000');
         if (max !== undefined && max < min) this.fail(`invalid repeat count ${repeat[0]}`);
         this.pos += repeat[0].length - 1;
+        this.repetition(repeat[2] === undefined ? min : (max ?? Infinity));
         this.out += repeat[0] + this.laziness();
         return;
       }
@@ -224,10 +303,10 @@ class Translator {
     if (c === undefined) this.fail('trailing backslash');
     switch (c) {
       case 'A':
-        this.out += '(?<![\\s\\S])';
+        this.out += this.target === 're2' ? '\\A' : '(?<![\\s\\S])';
         return;
       case 'z':
-        this.out += '(?![\\s\\S])';
+        this.out += this.target === 're2' ? '\\z' : '(?![\\s\\S])';
         return;
       case 'b':
       case 'B':
@@ -357,6 +436,7 @@ class Translator {
 
   private openGroup(): void {
     this.flagStack.push(this.flags);
+    this.groups.push(newGroup());
     if (this.peek() !== '?') {
       this.groupNames.push(undefined);
       this.out += '(';
@@ -380,6 +460,7 @@ class Translator {
     if (flagGroup[3] === ')') {
       // `(?i)`: changes the flags until the end of the enclosing group.
       this.flagStack.pop();
+      this.groups.pop();
       this.flags = flags;
       return;
     }
@@ -389,36 +470,66 @@ class Translator {
 }
 
 /** Translates a Go regular expression; throws GoRegexpError naming the pattern when it cannot. */
-export function translateGoRegexp(source: string): CompiledGoRegexp {
-  const translated = new Translator(source).translate();
+export function translateGoRegexp(source: string, target: RegexpTarget = 'js'): CompiledGoRegexp {
+  const translated = new Translator(source, target).translate();
   try {
-    new RegExp(translated.js);
+    if (target === 'js') new RegExp(translated.js);
+    else RE2JS.compile(translated.js);
   } catch (error) {
     throw new GoRegexpError(`invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`);
   }
   return translated;
 }
 
+/** One engine's search: the match and group bounds (-1: group not taking part) from `from` on. */
+type Search = (subject: string, from: number, groups: boolean) => number[] | undefined;
+
+function v8Search(pattern: string): Search {
+  const plain = new RegExp(pattern, 'g');
+  const withIndices = new RegExp(pattern, 'gd');
+  return (subject, from, groups) => {
+    const re = groups ? withIndices : plain;
+    re.lastIndex = from;
+    const m = re.exec(subject);
+    if (!m) return undefined;
+    if (!groups) return [m.index, m.index + m[0].length];
+    const row: number[] = [];
+    for (const pair of (m as RegExpExecArray & { indices: ([number, number] | undefined)[] }).indices) row.push(pair ? pair[0] : -1, pair ? pair[1] : -1);
+    return row;
+  };
+}
+
+function re2Search(pattern: string): Search {
+  const re = RE2JS.compile(pattern);
+  return (subject, from, groups) => {
+    const matcher = re.matcher(subject);
+    if (!matcher.find(from)) return undefined;
+    const row = [matcher.start(), matcher.end()];
+    if (groups) for (let g = 1; g <= matcher.groupCount(); g++) row.push(matcher.start(g), matcher.end(g));
+    return row;
+  };
+}
+
 /** A compiled Go regular expression over latin1 strings. */
 export class GoRegexp {
   readonly source: string;
   readonly groupNames: readonly (string | undefined)[];
-  private readonly global: RegExp;
-  private readonly withIndices: RegExp;
-  private readonly test: RegExp;
+  /** Runs on RE2JS (linear time) rather than V8 (see the module comment). */
+  readonly linear: boolean;
+  private readonly search: Search;
 
-  constructor(source: string) {
+  /** `engine` forces one engine (tests compare them); by default V8 unless the pattern may backtrack exponentially. */
+  constructor(source: string, engine?: 'v8' | 're2') {
     const translated = translateGoRegexp(source);
     this.source = source;
     this.groupNames = translated.groupNames;
-    this.global = new RegExp(translated.js, 'g');
-    this.withIndices = new RegExp(translated.js, 'gd');
-    this.test = new RegExp(translated.js);
+    this.linear = engine ? engine === 're2' : translated.superLinear;
+    this.search = this.linear ? re2Search(translateGoRegexp(source, 're2').js) : v8Search(translated.js);
   }
 
   /** Go's MatchString: is there a match anywhere. */
   matches(subject: string): boolean {
-    return this.test.test(subject);
+    return this.search(subject, 0, false) !== undefined;
   }
 
   /**
@@ -428,28 +539,17 @@ export class GoRegexp {
    * when the group did not take part) when `groups` is set.
    */
   findAll(subject: string, groups = false): number[][] {
-    const re = groups ? this.withIndices : this.global;
-    re.lastIndex = 0;
     const out: number[][] = [];
     let previousEnd = -1;
-    for (;;) {
-      const m = re.exec(subject);
-      if (!m) break;
-      const start = m.index;
-      const end = start + m[0].length;
-      if (end === start) {
-        re.lastIndex = start + 1;
-        if (start === previousEnd) continue;
-      }
+    for (let from = 0; from <= subject.length; ) {
+      const row = this.search(subject, from, groups);
+      if (!row) break;
+      const start = row[0] as number;
+      const end = row[1] as number;
+      from = end === start ? end + 1 : end;
+      const abutting = end === start && start === previousEnd;
       previousEnd = end;
-      if (!groups) out.push([start, end]);
-      else {
-        const indices = (m as RegExpExecArray & { indices: ([number, number] | undefined)[] }).indices;
-        const row: number[] = [];
-        for (const pair of indices) row.push(pair ? pair[0] : -1, pair ? pair[1] : -1);
-        out.push(row);
-      }
-      if (start >= subject.length) break;
+      if (!abutting) out.push(row);
     }
     return out;
   }

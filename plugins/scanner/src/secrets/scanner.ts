@@ -232,5 +232,6 @@ function byRuleThenMatch(a: SecretMatch, b: SecretMatch): number {
 
 function latin1(text: string): string {
   // Paths are compared as their UTF-8 bytes, like file contents.
-  return /^[\x00-\x7f]*$/.test(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.length === text.length ? text : bytes.toString('latin1');
 }
