@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { definePluginCli, endListOptionsAtOperands, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { registerDb } from './db-command';
 
 // `@bulkhead/plugin-scanner/cli`: `bulkhead scan`. The scan itself runs through the host
 // (`host.runTask`, the same runner as the worker), or on a running platform with --server.
@@ -18,5 +19,8 @@ function registerScan(scan: Command, host: CliHost): void {
 }
 
 export default definePluginCli({
-  commands: [{ name: 'scan', description: 'inventory an image: oci:<dir>[:ref], docker-archive:<file> or rootfs:<dir>', register: registerScan }],
+  commands: [
+    { name: 'scan', description: 'inventory an image: oci:<dir>[:ref], docker-archive:<file> or rootfs:<dir>', register: registerScan },
+    { name: 'db', description: 'the advisory database the scan matches against: db import, db update, db status', register: registerDb },
+  ],
 });
