@@ -9,3 +9,4 @@ export * from './store/postgres-migrations';
 export * from './store/postgres-store';
 export * from './import';
 export * from './version';
+export * from './feed';

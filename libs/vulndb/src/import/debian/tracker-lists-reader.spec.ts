@@ -116,6 +116,26 @@ describe('Debian tracker list files', () => {
     ]);
   });
 
+  it('rejects entries with invalid UTF-8 or an overlong line, with bounded memory', async () => {
+    const file = path.join(dir, 'list');
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('CVE-2024-0030\n\t- foo 1.0 (bug #'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(')\nCVE-2024-0031\n\t- foo <unfixed> ('),
+        Buffer.alloc(3 * 1024 * 1024, 0x61),
+        Buffer.from(')\nCVE-2024-0032\n\t- foo 2.0\n'),
+      ]),
+    );
+    const { advisories, rejected } = await collect({ cveList: file, releases: ['bookworm'], limits: { maxRecordBytes: 1024 * 1024 } });
+    expect(advisories.map((a) => a.id)).toEqual(['CVE-2024-0032']);
+    expect(rejected).toEqual([
+      { where: `${file}:1`, reason: 'CVE-2024-0030: line 2: invalid UTF-8' },
+      { where: `${file}:3`, reason: 'CVE-2024-0031: line 4 is 3.0 MiB, over the limit for one record' },
+    ]);
+  });
+
   it('rejects an unparsable version without stopping the import', async () => {
     const file = write('list', ['CVE-2024-0020', '\t- foo 1.0', '\t[bookworm] - foo 1.0-1', 'CVE-2024-0021', '\t- foo 1.0', ''].join('\n'));
     const dsa = write('dsa', ['[01 Jan 2024] DSA-1-1 foo', '\t{CVE-2024-0020}', '\t[bookworm] - foo 1:', ''].join('\n'));
