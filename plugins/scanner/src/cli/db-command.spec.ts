@@ -66,10 +66,10 @@ describe('bulkhead db', () => {
     const table = await db('status', '--cache-dir', cacheDir);
     expect(table.code).toBe(0);
     expect(table.out).toContain('Advisories: 1 (affected package entries: 1)');
-    expect(table.out).toMatch(new RegExp(`SOURCE +RECORDS +UPDATED +FEED\\n${file} +1 +\\d{4}-`));
+    expect(table.out).toMatch(new RegExp(`SOURCE +RECORDS +UPDATED +FEED\\nosv:${file} +1 +\\d{4}-`));
 
     const json = JSON.parse((await db('status', '--format', 'json', '--cache-dir', cacheDir)).out) as { sources: { source: string; records: number }[] };
-    expect(json.sources).toEqual([expect.objectContaining({ source: file, records: 1 })]);
+    expect(json.sources).toEqual([expect.objectContaining({ source: `osv:${file}`, records: 1 })]);
     const store = openEmbeddedAdvisoryStore(cacheDir);
     expect([...(await store.candidates('npm', ['b', 'b-renamed'])).keys()]).toEqual(['b-renamed']);
     await store.close();
@@ -83,7 +83,7 @@ describe('bulkhead db', () => {
     const missing = path.join(cacheDir, 'missing.json');
     const run = await db('import', missing, empty, good, '--cache-dir', cacheDir);
     expect(run.code).toBe(1);
-    expect(run.err).toContain(`${missing}: not imported (nothing of it was stored): `);
+    expect(run.err).toContain(`not imported: ${missing}: cannot read (ENOENT)`);
     expect(run.err).toContain(`${empty}: no advisory imported`);
     expect(run.out).toContain(`${good}: 1 advisory imported`);
   });
@@ -105,11 +105,30 @@ describeWithShared('bulkhead db import of ../shared/vulndata', (shared) => {
     expect(run.code).toBe(0);
     const store = openEmbeddedAdvisoryStore(cacheDir);
     const status = await store.status();
-    expect(status.sources.map((s) => s.source)).toEqual([...inputs].sort());
-    expect(status.sources.find((s) => s.source === inputs[0])?.records).toBe(21);
+    expect(status.sources.map((s) => s.source)).toEqual(inputs.map((i) => `osv:${i}`).sort());
+    expect(status.sources.find((s) => s.source === `osv:${inputs[0]}`)?.records).toBe(21);
     expect((await store.candidates('npm', ['lodash'])).get('lodash')?.map((c) => c.advisory.id)).toEqual(expect.arrayContaining(['GHSA-35jh-r3h4-6jhm', 'GHSA-29mw-wpgm-hmr9']));
     expect((await store.advisory('CVE-2021-23337')).map((a) => a.id)).toEqual(['GHSA-35jh-r3h4-6jhm']);
     expect((await store.candidates('Debian:12', ['tar'])).get('tar')?.map((c) => c.advisory.id)).toContain('DEBIAN-CVE-2005-2541');
+    await store.close();
+  });
+
+  it('imports the Debian tracker lists together as one source and each Alpine secdb file as its own', async () => {
+    const data = path.join(shared, 'vulndata', 'debian-security-tracker', 'data');
+    const alpine = ['v3.10', 'v3.11'].map((v) => path.join(shared, 'vulndata', 'alpine-secdb', v, 'main.json'));
+    const lists = [path.join(data, 'CVE', 'list.subset'), path.join(data, 'DSA', 'list.subset')];
+    const run = await db('import', ...lists, ...alpine, '--cache-dir', cacheDir);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`${lists.join(', ')}: `);
+    const store = openEmbeddedAdvisoryStore(cacheDir);
+    const sources = (await store.status()).sources;
+    expect(sources.map((s) => s.source)).toEqual([...alpine.map((a) => `alpine-secdb:${a}`), 'debian-tracker']);
+    for (const source of sources) expect(source.records).toBeGreaterThan(0);
+    // Importing one secdb file again replaces only its own records.
+    expect((await db('import', alpine[0] ?? '', '--cache-dir', cacheDir)).code).toBe(0);
+    expect((await store.status()).sources.map((s) => s.records)).toEqual(sources.map((s) => s.records));
+    const musl = (await store.candidates('Alpine:v3.10', ['musl'])).get('musl') ?? [];
+    expect(musl.map((c) => c.advisory.id)).toContain('CVE-2019-14697');
     await store.close();
   });
 });

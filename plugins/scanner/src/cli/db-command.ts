@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { endListOptionsAtOperands, type CliHost } from '@bulkhead/plugin-sdk/cli';
 
-// `bulkhead db import|status`: the embedded advisory database in the cache directory.
+// `bulkhead db import|update|status`: the embedded advisory database in the cache directory.
 // Implementations load lazily (import()) so that `bulkhead --help` never opens a database.
 
 const CACHE_DIR_HELP = 'cache directory (default: $BULKHEAD_CACHE_DIR, else $XDG_CACHE_HOME/bulkhead or ~/.cache/bulkhead)';
@@ -17,6 +17,17 @@ export function registerDb(db: Command, host: CliHost): void {
       host.exit(await dbImport(paths, options, host));
     });
   endListOptionsAtOperands(importCommand);
+
+  const update = db
+    .command('update')
+    .description('download advisory feeds (HTTP, conditional: unchanged feeds are not downloaded again) and import them; bulkhead has no built-in feeds')
+    .option('--feed <urls...>', 'feed URL (an OSV .zip, JSON lines or JSON file): repeat --feed; remembered, so later runs need none')
+    .option('--cache-dir <dir>', CACHE_DIR_HELP)
+    .action(async (options: { feed?: string[]; cacheDir?: string }) => {
+      const { dbUpdate } = await import('./db-update');
+      host.exit(await dbUpdate(options.feed ?? [], options, host));
+    });
+  endListOptionsAtOperands(update);
 
   db.command('status')
     .description('the advisory database: sources, record counts, last update')
