@@ -262,6 +262,11 @@ export class SqliteAdvisoryStore implements AdvisoryStore {
       .run(source, n, new Date().toISOString(), feed ? JSON.stringify(feed) : null);
   }
 
+  /** Whether any advisory is stored (O(1)). */
+  hasAdvisories(): boolean {
+    return this.db.prepare('SELECT EXISTS (SELECT 1 FROM advisory)').pluck().get() === 1;
+  }
+
   advisory(idOrAlias: string): Promise<Advisory[]> {
     const rows = this.db
       .prepare(
@@ -323,8 +328,16 @@ export function createEmbeddedAdvisoryStore(cacheDir: string, options: Omit<Sqli
 /**
  * Opens the embedded store of a cache directory read-only, for a scan. Without one it throws an
  * AdvisoryDatabaseError saying plainly "no advisory database at <path>: run bulkhead db import …",
- * so a scan never looks clean for want of data.
+ * so a scan never looks clean for want of data; likewise for a database that holds no advisory
+ * (unless `allowEmpty`, for `db status`).
  */
-export function openEmbeddedAdvisoryStore(cacheDir: string, options: Omit<SqliteStoreOptions, 'readonly'> = {}): SqliteAdvisoryStore {
-  return new SqliteAdvisoryStore(embeddedStorePath(cacheDir), { ...options, readonly: true });
+export function openEmbeddedAdvisoryStore(cacheDir: string, options: Omit<SqliteStoreOptions, 'readonly'> & { allowEmpty?: boolean } = {}): SqliteAdvisoryStore {
+  const { allowEmpty, ...storeOptions } = options;
+  const store = new SqliteAdvisoryStore(embeddedStorePath(cacheDir), { ...storeOptions, readonly: true });
+  // A database file with nothing in it (an import that stored nothing) is no data either.
+  if (!allowEmpty && !store.hasAdvisories()) {
+    void store.close();
+    throw new AdvisoryDatabaseError(`the advisory database at ${store.file} holds no advisories: run bulkhead db import <path> or bulkhead db update --feed <url>`);
+  }
+  return store;
 }

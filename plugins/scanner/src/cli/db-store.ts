@@ -11,7 +11,7 @@ export async function withEmbeddedStore<T>(options: CacheDirOption, mode: 'read'
   const cacheDir = resolveCacheDir(options.cacheDir);
   let store: SqliteAdvisoryStore;
   try {
-    store = mode === 'write' ? createEmbeddedAdvisoryStore(cacheDir) : openEmbeddedAdvisoryStore(cacheDir);
+    store = mode === 'write' ? createEmbeddedAdvisoryStore(cacheDir) : openEmbeddedAdvisoryStore(cacheDir, { allowEmpty: true });
   } catch (error) {
     throw asCliError(error);
   }

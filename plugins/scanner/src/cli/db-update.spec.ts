@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,6 +101,8 @@ describe('bulkhead db update', () => {
     const run = await db('update', '--cache-dir', cacheDir);
     expect(run.code).toBe(2);
     expect(run.err).toContain('no feeds to update: bulkhead has no built-in advisory feeds. Give one or more with --feed URL');
+    // ... and creates no (empty) database that a scan could take for a clean result.
+    expect(existsSync(path.join(cacheDir, 'vulndb'))).toBe(false);
   });
 
   it('imports an OSV zip, downloads nothing on the second run (304), remembers the feed, and replaces the source on a change', async () => {

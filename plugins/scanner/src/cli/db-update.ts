@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { EXIT_CODES, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
-import { resolveCacheDir, withFeed, type SourceStatus } from '@bulkhead/vulndb';
+import { embeddedStorePath, resolveCacheDir, withFeed, type SourceStatus } from '@bulkhead/vulndb';
 import { feedRecords } from './db-readers';
 import { importSummary, rejectionLines } from './db-report';
 import { withEmbeddedStore, type CacheDirOption } from './db-store';
@@ -20,6 +21,8 @@ export const NO_FEEDS_MESSAGE =
  */
 export async function dbUpdate(feeds: readonly string[], options: CacheDirOption, host: CliHost): Promise<number> {
   const cacheDir = resolveCacheDir(options.cacheDir);
+  // Without feeds and without a database there is nothing to update: say so before creating one.
+  if (feeds.length === 0 && !existsSync(embeddedStorePath(cacheDir))) throw usageError(NO_FEEDS_MESSAGE);
   return withEmbeddedStore(options, 'write', async (store) => {
     const remembered = new Map<string, Feed>();
     for (const source of (await store.status()).sources) if (source.feed) remembered.set(source.feed.url, source.feed);
