@@ -8,7 +8,7 @@
 //     migrations over a PGlite PluginDatabase, so both run one import transaction with the same
 //     indexes (ecosystem+name, alias, id).
 // and measures: import time, size on disk, candidates() for 10,000 package lookups (batched per
-// ecosystem as the matcher asks, and one name per call: p50 / p95), the time to open the store
+// ecosystem as the matcher asks: first pass and warm; and one name per call: p50 / p95), the time to open the store
 // again, and peak RSS (VmHWM of a child process per engine, so each engine's memory is its own).
 // PGlite is the same-run baseline; the ratio is SQLite / PGlite (below 1: SQLite is better).
 import { spawnSync } from 'node:child_process';
@@ -30,6 +30,7 @@ interface ChildResult {
   importMs: number;
   imported: number;
   reopenMs: number;
+  batchedColdMs: number;
   batchedLookupMs: number;
   singleLookupP50Ms: number;
   singleLookupP95Ms: number;
@@ -98,15 +99,27 @@ async function child(engine: Engine, dir: string, count: number, lookups: number
   opened = await openEngine(engine, dir, false);
   const reopenMs = performance.now() - start;
 
-  // As the matcher asks: one call per ecosystem per 1,000 names.
-  start = performance.now();
+  // As the matcher asks: one call per ecosystem per 1,000 names. The first pass after opening
+  // reads the pages from the file (OS cache permitting); the next ones are the warm case.
   let candidatesFound = 0;
-  for (const [ecosystem, names] of byEcosystem(packages)) {
-    for (let i = 0; i < names.length; i += 1000) {
-      for (const list of (await opened.store.candidates(ecosystem, names.slice(i, i + 1000))).values()) candidatesFound += list.length;
+  const batched = async (): Promise<void> => {
+    candidatesFound = 0;
+    for (const [ecosystem, names] of byEcosystem(packages)) {
+      for (let i = 0; i < names.length; i += 1000) {
+        for (const list of (await opened.store.candidates(ecosystem, names.slice(i, i + 1000))).values()) candidatesFound += list.length;
+      }
     }
+  };
+  start = performance.now();
+  await batched();
+  const batchedColdMs = performance.now() - start;
+  const warm: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    start = performance.now();
+    await batched();
+    warm.push(performance.now() - start);
   }
-  const batchedLookupMs = performance.now() - start;
+  const batchedLookupMs = median(warm);
 
   const single: number[] = [];
   for (const p of packages) {
@@ -122,6 +135,7 @@ async function child(engine: Engine, dir: string, count: number, lookups: number
     importMs,
     imported: report.imported,
     reopenMs,
+    batchedColdMs,
     batchedLookupMs,
     singleLookupP50Ms: median(single),
     singleLookupP95Ms: single[Math.floor(single.length * 0.95)] ?? 0,
@@ -164,7 +178,8 @@ async function main(): Promise<void> {
     ['import (one transaction)', sqlite.importMs, pglite.importMs, ms],
     ['size on disk', sqlite.diskBytes, pglite.diskBytes, mb],
     ['open again', sqlite.reopenMs, pglite.reopenMs, ms],
-    [`candidates(): ${lookups} names, batched per ecosystem`, sqlite.batchedLookupMs, pglite.batchedLookupMs, ms],
+    [`candidates(): ${lookups} names, batched per ecosystem, first pass`, sqlite.batchedColdMs, pglite.batchedColdMs, ms],
+    [`candidates(): ${lookups} names, batched per ecosystem, warm (median of 3)`, sqlite.batchedLookupMs, pglite.batchedLookupMs, ms],
     [`candidates(): ${lookups} single-name calls, total`, sqlite.singleLookupTotalMs, pglite.singleLookupTotalMs, ms],
     ['candidates(): one name, p50', sqlite.singleLookupP50Ms, pglite.singleLookupP50Ms, ms],
     ['candidates(): one name, p95', sqlite.singleLookupP95Ms, pglite.singleLookupP95Ms, ms],
