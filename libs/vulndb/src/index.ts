@@ -10,3 +10,7 @@ export * from './store/postgres-store';
 export * from './import';
 export * from './version';
 export * from './feed';
+export * from './match';
+// Both the importers and cvss/ name a `cvssScore` (wt-import delegates to cvss/ once merged);
+// the merge of the two branches here exports cvss/'s other members explicitly.
+export { scoreCvssVector, severityOfCvssScore, InvalidCvssVectorError, type CvssVectorScore } from './cvss';

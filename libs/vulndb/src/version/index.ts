@@ -10,3 +10,4 @@ export { parsePep440Version } from './pep440';
 export { parseRubyGemsVersion } from './rubygems';
 export { parseComposerVersion, normalizeComposerVersion } from './composer';
 export { parseNpmVersion, parseGoVersion, parseCargoVersion } from './semver-schemes';
+export * from './constraint';

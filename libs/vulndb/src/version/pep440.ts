@@ -14,12 +14,29 @@ export interface Pep440Parsed {
   text: string;
   version: Pep440Version;
   key: KeyPart[];
+  /** The key without the local label (packaging's `Version(v.public)`). */
+  publicKey: KeyPart[];
+  /** The key of epoch and release only (packaging's `Version(v.base_version)`). */
+  baseKey: KeyPart[];
+  isPrerelease: boolean;
+  isPostrelease: boolean;
+  hasLocal: boolean;
 }
 
 export function parsePep440Version(text: string): Pep440Parsed {
   const version = parse(text.trim());
   if (!version) throw new InvalidVersionError('pep440', text, 'not a PEP 440 version');
-  return { text, version, key: cmpKey(version) };
+  const key = cmpKey(version);
+  return {
+    text,
+    version,
+    key,
+    publicKey: [...key.slice(0, 5), -Infinity],
+    baseKey: [key[0] as KeyPart, key[1] as KeyPart, Infinity, -Infinity, Infinity, -Infinity],
+    isPrerelease: present(version.pre) || present(version.dev),
+    isPostrelease: present(version.post),
+    hasLocal: Boolean(version.local),
+  };
 }
 
 function present(part: (string | number)[] | null | undefined): part is (string | number)[] {
@@ -71,4 +88,14 @@ function compareKey(a: KeyPart, b: KeyPart): number {
 
 export function comparePep440Parsed(a: Pep440Parsed, b: Pep440Parsed): number {
   return compareKey(a.key, b.key);
+}
+
+/** Compares the public versions (local labels dropped). */
+export function comparePep440Public(a: Pep440Parsed, b: Pep440Parsed): number {
+  return compareKey(a.publicKey, b.publicKey);
+}
+
+/** Whether two versions have the same epoch and release (pre, post, dev and local aside). */
+export function samePep440Base(a: Pep440Parsed, b: Pep440Parsed): boolean {
+  return compareKey(a.baseKey, b.baseKey) === 0;
 }
