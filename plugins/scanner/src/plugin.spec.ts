@@ -113,7 +113,7 @@ describe('scan-image vulnerability matching', () => {
     const task = createScanImageTask(deps());
     const { ctx, emitted } = context();
     const summary = await task.run(task.input.parse({ source: `oci:${images.tinyOciLayout}`, cacheDir }), ctx);
-    expect(summary.vulnerabilityScan).toMatchObject({ status: 'no-advisory-data', message: expect.stringMatching(/^no advisory database at .*advisories\.sqlite — run `bulkhead db import` or `bulkhead db update`$/) });
+    expect(summary.vulnerabilityScan).toMatchObject({ status: 'no-advisory-data', message: expect.stringMatching(/^the advisory database at .*advisories\.sqlite holds no advisories: run bulkhead db import/) });
     expect(emitted.findings.filter((c) => c.report?.producer === 'scanner/vulnerability')).toEqual([]);
   });
 

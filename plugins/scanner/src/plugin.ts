@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { definePlugin, defineTask, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
 import { parseImageReference } from '@bulkhead/oci';
-import { embeddedStorePath, openEmbeddedAdvisoryStore, resolveCacheDir, type AdvisoryStore } from '@bulkhead/vulndb';
+import { AdvisoryDatabaseError, embeddedStorePath, openEmbeddedAdvisoryStore, resolveCacheDir, type AdvisoryStore } from '@bulkhead/vulndb';
 import { builtinAnalyzers } from './analyzers';
 import { noAdvisoryDataMessage, SCANNERS, type SecretScanStatus, type VulnerabilityScanStatus } from './report/scan-status';
 import { isSbomReference, readSbom, sbomFileOf } from './sbom/read-sbom';
@@ -52,7 +52,14 @@ async function openAdvisories(ctx: TaskContext, cacheDir: string | undefined, de
   const dir = resolveCacheDir(cacheDir, process.env);
   const file = embeddedStorePath(dir);
   if (!existsSync(file)) return { missing: { status: 'no-advisory-data', database: file, message: noAdvisoryDataMessage(file) } };
-  return { store: openEmbeddedAdvisoryStore(dir), location: file };
+  try {
+    return { store: openEmbeddedAdvisoryStore(dir), location: file };
+  } catch (error) {
+    // A database the user must act on (empty, locked by an import, another schema, not a
+    // database): reported with the store's own sentence, never as a clean scan.
+    if (error instanceof AdvisoryDatabaseError) return { missing: { status: 'no-advisory-data', database: file, message: error.message } };
+    throw error;
+  }
 }
 
 async function scanVulnerabilities(

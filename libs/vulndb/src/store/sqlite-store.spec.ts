@@ -140,6 +140,10 @@ describe('SqliteAdvisoryStore', () => {
 
     const store = createEmbeddedAdvisoryStore(cacheDir);
     await store.close();
+    expect(() => openEmbeddedAdvisoryStore(cacheDir)).toThrow(`the advisory database at ${file} holds no advisories: run bulkhead db import <path> or bulkhead db update --feed <url>`);
+    const empty = openEmbeddedAdvisoryStore(cacheDir, { allowEmpty: true });
+    expect((await empty.status()).advisories).toBe(0);
+    await empty.close();
     const raw = new Database(file);
     raw.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
     raw.close();
@@ -174,7 +178,7 @@ describe('SqliteAdvisoryStore', () => {
       `the advisory database at ${embeddedStorePath(cacheDir)} is locked by another bulkhead process (an import or update still running): try again when it has finished`,
     );
     // A reader is never blocked by the writer (WAL) and sees the last committed data.
-    const reader = openEmbeddedAdvisoryStore(cacheDir);
+    const reader = openEmbeddedAdvisoryStore(cacheDir, { allowEmpty: true });
     expect((await reader.status()).advisories).toBe(0);
     release();
     await running;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { definePluginCli, endListOptionsAtOperands, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { registerDb } from './db-command';
 
 // `@bulkhead/plugin-scanner/cli`: `bulkhead scan`. The scan itself runs through the host
 // (`host.runTask`, the same runner as the worker), or on a running platform with --server.
@@ -64,5 +65,8 @@ interface RawScanOptions {
 }
 
 export default definePluginCli({
-  commands: [{ name: 'scan', description: 'scan an image for vulnerabilities and secrets: oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir> or sbom:<file>', register: registerScan }],
+  commands: [
+    { name: 'scan', description: 'scan an image for vulnerabilities and secrets: oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir> or sbom:<file>', register: registerScan },
+    { name: 'db', description: 'the advisory database the scan matches against: db import, db update, db status', register: registerDb },
+  ],
 });
