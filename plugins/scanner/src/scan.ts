@@ -193,8 +193,9 @@ function identifyLayersByDiffId(packages: PackageResult[], layers: readonly { di
 class LayerAttribution {
   private readonly introducedBy = new Map<string, string>();
 
+  /** The file is part of the key: the same npm package installed by two apps is two packages. */
   private static key(pkg: PackageResult): string {
-    return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${purlWithoutQualifier(pkg.purl, 'distro')}`;
+    return `${pkg.type}\u0000${pkg.name}\u0000${pkg.version}\u0000${purlWithoutQualifier(pkg.purl, 'distro')}\u0000${pkg.path ?? ''}`;
   }
 
   observe(layer: string, packages: readonly PackageResult[]): void {

@@ -2,7 +2,7 @@ import { BadInputError, type Analyzer, type AnalyzerFile, type PackageResult } f
 import { packageUrl } from '../purl';
 import type { LockPackage, ParsedLockfile } from './lock-package';
 import { parsePackageJson, type PackageJson } from './package-json';
-import { parsePackageLock } from './package-lock';
+import { globMatch, parsePackageLock } from './package-lock';
 import { parsePnpmLock } from './pnpm-lock';
 import { parseYarnLock } from './yarn-lock';
 
@@ -12,8 +12,10 @@ import { parseYarnLock } from './yarn-lock';
  * Unlike Trivy, which reads lockfiles only in file-system scans and installed packages only in
  * image scans, Bulkhead reads both wherever they are, so an image that ships its lockfile is
  * covered before `npm ci` runs too. To not report a package twice, the installed-package
- * analyzer leaves out a project's node_modules when the project has a lockfile: the lockfile
- * says more (dev or not, direct or not, its line).
+ * analyzer leaves out an installed package that its project's lockfile already reports (the
+ * lockfile says more: direct or not, its line). Installed packages the lockfile does not report
+ * (a stale lockfile, `npm install --no-save`, dev dependencies installed into the image) are
+ * still reported from node_modules: they are on disk.
  */
 
 const LOCKFILES = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'] as const;
@@ -22,6 +24,14 @@ const MAX_LOCKFILE = 64 * 1024 * 1024;
 
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * `path`'s last segment is `name`: what wants() asks of every path of an image, so it compares
+ * in place instead of slicing the base name out.
+ */
+export function hasBaseName(path: string, name: string): boolean {
+  return path.endsWith(name) && (path.length === name.length || path.charCodeAt(path.length - name.length - 1) === 0x2f);
 }
 
 function dirName(path: string): string {
@@ -60,12 +70,13 @@ function lockfilePackages(parsed: ParsedLockfile, file: AnalyzerFile): PackageRe
 }
 
 /** Runs `parse` per file; a file that does not parse becomes a warning, not a failed scan. */
-function perFile(files: readonly AnalyzerFile[], parse: (file: AnalyzerFile) => PackageResult[]): { packages: PackageResult[]; warnings: string[] } {
+export function perFile(files: readonly AnalyzerFile[], parse: (file: AnalyzerFile) => PackageResult[]): { packages: PackageResult[]; warnings: string[] } {
   const packages: PackageResult[] = [];
   const warnings: string[] = [];
   for (const file of files) {
     try {
-      packages.push(...parse(file));
+      // One by one: a spread of a 100,000-package lockfile would overflow the call stack.
+      for (const pkg of parse(file)) packages.push(pkg);
     } catch (error) {
       if (!(error instanceof BadInputError)) throw error;
       warnings.push(`${error.message}: skipped`);
@@ -80,7 +91,7 @@ export const npmLockAnalyzer: Analyzer = {
   stage: 'packages',
   maxFileSize: MAX_LOCKFILE,
   // node_modules/.package-lock.json is npm's cache of the tree, not a project's lockfile.
-  wants: (path) => baseName(path) === 'package-lock.json' && !inNodeModules(path),
+  wants: (path) => hasBaseName(path, 'package-lock.json') && !inNodeModules(path),
   analyze: (files) => perFile(files, (file) => lockfilePackages(parsePackageLock(file.content.toString('utf8'), file.path), file)),
 };
 
@@ -89,7 +100,7 @@ export const pnpmLockAnalyzer: Analyzer = {
   version: '1.0.0',
   stage: 'packages',
   maxFileSize: MAX_LOCKFILE,
-  wants: (path) => baseName(path) === 'pnpm-lock.yaml' && !inNodeModules(path),
+  wants: (path) => hasBaseName(path, 'pnpm-lock.yaml') && !inNodeModules(path),
   analyze: (files) => perFile(files, (file) => lockfilePackages(parsePnpmLock(file.content.toString('utf8'), file.path), file)),
 };
 
@@ -103,43 +114,67 @@ export const yarnLockAnalyzer: Analyzer = {
   version: '1.0.0',
   stage: 'packages',
   maxFileSize: MAX_LOCKFILE,
-  wants: (path) => {
-    const base = baseName(path);
-    return (base === 'yarn.lock' || base === 'package.json') && !inNodeModules(path);
-  },
+  wants: (path) => (hasBaseName(path, 'yarn.lock') || hasBaseName(path, 'package.json')) && !inNodeModules(path),
   analyze(files) {
-    const manifests = new Map(files.filter((f) => baseName(f.path) === 'package.json').map((f) => [dirName(f.path), f]));
+    const manifests = manifestsByDir(files);
     const warnings: string[] = [];
     const result = perFile(
       files.filter((f) => baseName(f.path) === 'yarn.lock'),
-      (file) => {
-        const parsed = parseYarnLock(file.content.toString('utf8'), file.path);
-        warnings.push(...parsed.warnings);
-        const manifest = manifests.get(dirName(file.path));
-        let root: PackageJson | undefined;
-        if (manifest) {
-          try {
-            root = parsePackageJson(manifest.content.toString('utf8'), manifest.path);
-          } catch (error) {
-            if (!(error instanceof BadInputError)) throw error;
-            warnings.push(`${error.message}: dev dependencies of ${file.path} cannot be told apart, all reported`);
-          }
-        }
-        if (root) markYarnDev(parsed, root);
-        return lockfilePackages(parsed, file);
-      },
+      (file) => lockfilePackages(parseYarnProject(file, manifests, warnings), file),
     );
     return { packages: result.packages, warnings: [...warnings, ...result.warnings] };
   },
 };
 
-/** Sets `dev` and `relationship` on a yarn lockfile's packages from the project's package.json. */
-function markYarnDev(parsed: ReturnType<typeof parseYarnLock>, root: PackageJson): void {
+function manifestsByDir(files: readonly AnalyzerFile[]): Map<string, AnalyzerFile> {
+  return new Map(files.filter((f) => baseName(f.path) === 'package.json' && !inNodeModules(f.path)).map((f) => [dirName(f.path), f]));
+}
+
+/**
+ * A yarn.lock with dev dependencies told apart by the package.json beside it, when there is one,
+ * and by its workspace members' package.json files (a monorepo's production dependencies are
+ * mostly declared by its members, not by the root).
+ */
+function parseYarnProject(file: AnalyzerFile, manifests: ReadonlyMap<string, AnalyzerFile>, warnings: string[]): ParsedLockfile {
+  const parsed = parseYarnLock(file.content.toString('utf8'), file.path);
+  warnings.push(...parsed.warnings);
+  const projectDir = dirName(file.path);
+  const manifest = manifests.get(projectDir);
+  if (!manifest) return parsed;
+  const readManifest = (candidate: AnalyzerFile): PackageJson | undefined => {
+    try {
+      return parsePackageJson(candidate.content.toString('utf8'), candidate.path);
+    } catch (error) {
+      if (!(error instanceof BadInputError)) throw error;
+      warnings.push(`${error.message}: dev dependencies of ${file.path} cannot be told apart, all reported`);
+      return undefined;
+    }
+  };
+  const root = readManifest(manifest);
+  if (!root) return parsed;
+  const members: PackageJson[] = [];
+  if (root.workspaces.length) {
+    const prefix = projectDir ? `${projectDir}/` : '';
+    for (const [dir, candidate] of manifests) {
+      if (dir === projectDir || !dir.startsWith(prefix)) continue;
+      const relative = dir.slice(prefix.length);
+      if (!root.workspaces.some((pattern) => globMatch(pattern.replace(/\/+$/, ''), relative))) continue;
+      const member = readManifest(candidate);
+      if (!member) return parsed;
+      members.push(member);
+    }
+  }
+  markYarnDev(parsed, [root, ...members]);
+  return parsed;
+}
+
+/** Sets `dev` and `relationship` on a yarn lockfile's packages from the project's manifests. */
+function markYarnDev(parsed: ReturnType<typeof parseYarnLock>, manifests: readonly PackageJson[]): void {
   const idOfPattern = new Map<string, string>();
   for (const [id, patterns] of parsed.patterns) for (const pattern of patterns) idOfPattern.set(pattern, id);
   const idsOf = (deps: Record<string, string>): string[] => Object.entries(deps).flatMap(([name, range]) => idOfPattern.get(`${name}@${range.replace(/^npm:/, '')}`) ?? []);
-  const prodRoots = idsOf({ ...root.dependencies, ...root.optionalDependencies });
-  const devRoots = idsOf(root.devDependencies);
+  const prodRoots = manifests.flatMap((m) => idsOf({ ...m.dependencies, ...m.optionalDependencies }));
+  const devRoots = manifests.flatMap((m) => idsOf(m.devDependencies));
   const edges = new Map(parsed.dependencies.map((d) => [d.id, d.dependsOn]));
   const prod = new Set<string>();
   const stack = [...prodRoots];
@@ -157,32 +192,51 @@ function markYarnDev(parsed: ReturnType<typeof parseYarnLock>, root: PackageJson
 }
 
 /**
+ * `name@version` of the packages a project lockfile reports (what lockfilePackages keeps), or
+ * undefined when it does not parse (its own analyzer warns; nothing is left out then).
+ */
+function lockfileReported(file: AnalyzerFile, manifests: ReadonlyMap<string, AnalyzerFile>): Set<string> | undefined {
+  try {
+    const text = file.content.toString('utf8');
+    const base = baseName(file.path);
+    const parsed = base === 'package-lock.json' ? parsePackageLock(text, file.path) : base === 'pnpm-lock.yaml' ? parsePnpmLock(text, file.path) : parseYarnProject(file, manifests, []);
+    return new Set(parsed.packages.filter((p) => !p.dev && p.version !== '').map((p) => `${p.name}@${p.version}`));
+  } catch (error) {
+    if (error instanceof BadInputError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Installed packages: every package.json with a name and a version (Trivy's node-pkg rule: a
  * package.json is a package when it names one), except those of a node_modules tree whose
- * project has a lockfile (see the top of this file). Wants the lockfile names too, only to
- * know which projects have one.
+ * project's lockfile reports the same name and version (see the top of this file). Wants the
+ * projects' lockfiles too, to know what they report.
  */
 export const nodePackageAnalyzer: Analyzer = {
   id: 'node-pkg',
   version: '1.0.0',
   stage: 'packages',
-  // As large as the lockfiles it wants (only to see that they exist), so none is skipped.
+  // As large as the lockfiles it reads, so none is skipped.
   maxFileSize: MAX_LOCKFILE,
-  wants: (path) => {
-    const base = baseName(path);
-    return base === 'package.json' || (LOCKFILE_SET.has(base) && !inNodeModules(path));
-  },
+  wants: (path) => hasBaseName(path, 'package.json') || (LOCKFILES.some((name) => hasBaseName(path, name)) && !inNodeModules(path)),
   analyze(files) {
-    const projectsWithLockfile = new Set(files.filter((f) => LOCKFILE_SET.has(baseName(f.path))).map((f) => dirName(f.path)));
-    const manifests = files.filter((f) => {
-      if (baseName(f.path) !== 'package.json') return false;
-      const project = projectOf(f.path);
-      return project === undefined || !projectsWithLockfile.has(project);
-    });
-    return perFile(manifests, (file) => {
-      const pkg = parsePackageJson(file.content.toString('utf8'), file.path);
-      if (!pkg.id) return [];
-      return [npmPackageResult(pkg.name, pkg.version, file, pkg.licenses.length ? { licenses: pkg.licenses } : {})];
-    });
+    const manifests = manifestsByDir(files);
+    const reported = new Map<string, Set<string>[]>();
+    for (const file of files) {
+      if (!LOCKFILE_SET.has(baseName(file.path))) continue;
+      const ids = lockfileReported(file, manifests);
+      if (ids) reported.set(dirName(file.path), [...(reported.get(dirName(file.path)) ?? []), ids]);
+    }
+    return perFile(
+      files.filter((f) => baseName(f.path) === 'package.json'),
+      (file) => {
+        const pkg = parsePackageJson(file.content.toString('utf8'), file.path);
+        if (!pkg.id) return [];
+        const project = projectOf(file.path);
+        if (project !== undefined && reported.get(project)?.some((ids) => ids.has(pkg.id))) return [];
+        return [npmPackageResult(pkg.name, pkg.version, file, pkg.licenses.length ? { licenses: pkg.licenses } : {})];
+      },
+    );
   },
 };

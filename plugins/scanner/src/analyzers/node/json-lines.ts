@@ -13,8 +13,9 @@ export function parseJson(text: string, where: string): unknown {
   } catch (error) {
     const message = (error as Error).message;
     const position = /position (\d+)/.exec(message);
-    if (position) {
-      const offset = Number(position[1]);
+    // V8 gives no position for a file cut short: the error is at its end.
+    const offset = position ? Number(position[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+    if (offset !== undefined) {
       const before = text.slice(0, offset);
       const line = before.split('\n').length;
       const column = offset - before.lastIndexOf('\n');

@@ -4,8 +4,8 @@ import { describeWithShared } from '@bulkhead/testing';
 import type { LockDependency, LockPackage, ParsedLockfile } from './lock-package';
 import { parsePackageLock } from './package-lock';
 import { parsePackageJson } from './package-json';
-import { parsePnpmLock } from './pnpm-lock';
-import { parseYarnLock, parseYarnPattern } from './yarn-lock';
+import { parsePnpmKey, parsePnpmLock, pnpmVersion } from './pnpm-lock';
+import { parseEntryPatterns, parseYarnDependency, parseYarnLock, parseYarnPattern } from './yarn-lock';
 
 /*
  * Trivy conformance: every input under pkg/dependency/parser/nodejs with an .expected.json
@@ -109,6 +109,23 @@ describeWithShared('yarn.lock against trivy testdata', (shared) => {
       else expect(got).toEqual({ name: v.expectName, protocol: v.expectProtocol ?? '', version: v.expactVersion });
     }
   });
+
+  it('TestParsePackagePatterns vectors', () => {
+    const vectors = JSON.parse(readFileSync(path.join(dir, 'TestParsePackagePatterns.cases.json'), 'utf8')) as {
+      cases: { target: string; expectName?: string; expectProtocol?: string; expactPatterns?: string[]; occurErr?: boolean }[];
+    };
+    for (const v of vectors.cases) {
+      // The lockfile reader strips the line's leading quote before matching, as Trivy's does.
+      const got = parseEntryPatterns(v.target.replace(/^"/, ''));
+      if (v.occurErr) expect(got).toBeUndefined();
+      else expect(got).toEqual({ name: v.expectName, protocol: v.expectProtocol ?? '', patterns: v.expactPatterns });
+    }
+  });
+
+  it('TestGetDependency vectors', () => {
+    const vectors = JSON.parse(readFileSync(path.join(dir, 'TestGetDependency.cases.json'), 'utf8')) as { cases: { target: string; expectName: string; expactVersion: string }[] };
+    for (const v of vectors.cases) expect(parseYarnDependency(v.target)).toMatchObject({ name: v.expectName, version: v.expactVersion });
+  });
 });
 
 describeWithShared('pnpm-lock.yaml against trivy testdata', (shared) => {
@@ -120,6 +137,17 @@ describeWithShared('pnpm-lock.yaml against trivy testdata', (shared) => {
   it.each(lockfiles)('%s', (input) => {
     const { text, expected } = load(dir, input);
     expectConforms(parsePnpmLock(text, input), expected, fields);
+  });
+
+  it('Test_parsePnpmKey vectors (names and versions; Trivy also returns a registry ref we do not keep)', () => {
+    const vectors = JSON.parse(readFileSync(path.join(dir, 'Test_parsePnpmKey.cases.json'), 'utf8')) as { cases: { lockFileVer: number; pkg: string; wantName: string; wantVersion: string }[] };
+    expect(vectors.cases.length).toBeGreaterThan(10);
+    for (const v of vectors.cases) expect(parsePnpmKey(v.pkg, v.lockFileVer)).toEqual({ name: v.wantName, version: v.wantVersion });
+  });
+
+  it('Test_parseVersion vectors', () => {
+    const vectors = JSON.parse(readFileSync(path.join(dir, 'Test_parseVersion.cases.json'), 'utf8')) as { cases: { ver: string; wantVer: string }[] };
+    for (const v of vectors.cases) expect(pnpmVersion(v.ver)).toBe(v.wantVer);
   });
 });
 

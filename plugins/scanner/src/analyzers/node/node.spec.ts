@@ -1,5 +1,5 @@
 import type { AnalyzerFile } from '@bulkhead/plugin-sdk';
-import { nodePackageAnalyzer, npmLockAnalyzer, pnpmLockAnalyzer, yarnLockAnalyzer } from './analyzers';
+import { hasBaseName, nodePackageAnalyzer, npmLockAnalyzer, pnpmLockAnalyzer, yarnLockAnalyzer } from './analyzers';
 import { parsePackageLock } from './package-lock';
 import { parsePnpmLock } from './pnpm-lock';
 
@@ -37,6 +37,10 @@ describe('npm-lock analyzer', () => {
     expect(npmLockAnalyzer.wants('app/node_modules/.package-lock.json')).toBe(false);
     expect(npmLockAnalyzer.wants('app/node_modules/x/package-lock.json')).toBe(false);
     expect(npmLockAnalyzer.wants('app/package-lock.json.bak')).toBe(false);
+    expect(npmLockAnalyzer.wants('app/old-package-lock.json')).toBe(false);
+    expect(hasBaseName('package.json', 'package.json')).toBe(true);
+    expect(hasBaseName('a/package.json', 'package.json')).toBe(true);
+    expect(hasBaseName('a/xpackage.json', 'package.json')).toBe(false);
   });
 
   it('a malformed or hostile lockfile is a warning naming file and line; the other files still count', async () => {
@@ -77,6 +81,13 @@ describe('yarn-lock analyzer', () => {
       ['debug', '2.6.9', 'indirect', 8],
       ['express', '4.18.2', 'direct', 3],
     ]);
+  });
+
+  it('counts workspace members\' dependencies as production dependencies of a monorepo', async () => {
+    const root = JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'], devDependencies: { jest: '^29.0.0' } });
+    const api = JSON.stringify({ name: 'api', version: '1.0.0', dependencies: { express: '^4.18.0' } });
+    const result = await yarnLockAnalyzer.analyze([file('repo/yarn.lock', yarnLock), file('repo/package.json', root), file('repo/packages/api/package.json', api), file('repo/tools/x/package.json', '{"dependencies":{"jest":"^29.0.0"}}')], ctx);
+    expect(result.packages?.map((p) => p.name)).toEqual(['debug', 'express']);
   });
 
   it('keeps every package without a package.json', async () => {
@@ -139,12 +150,20 @@ describe('node-pkg analyzer', () => {
     expect(result.warnings?.[0]).toMatch(/^usr\/lib\/node_modules\/resolve\/test\/malformed\/package\.json:1:\d+: JSON decode error/);
   });
 
-  it('leaves a project node_modules to its lockfile, and keeps the project itself', async () => {
+  it('leaves out installed packages the project lockfile reports; keeps the project, installed dev and unlocked packages', async () => {
     const result = await nodePackageAnalyzer.analyze(
-      [file('app/package-lock.json', LOCK_V3), file('app/package.json', '{"name":"app","version":"1.0.0"}'), file('app/node_modules/ms/package.json', '{"name":"ms","version":"2.1.3"}'), file('other/node_modules/ms/package.json', '{"name":"ms","version":"2.0.0"}')],
+      [
+        file('app/package-lock.json', LOCK_V3),
+        file('app/package.json', '{"name":"app","version":"1.0.0"}'),
+        file('app/node_modules/ms/package.json', '{"name":"ms","version":"2.1.3"}'),
+        file('app/node_modules/jest/package.json', '{"name":"jest","version":"29.7.0"}'),
+        file('app/node_modules/extra/package.json', '{"name":"extra","version":"1.0.0"}'),
+        file('other/node_modules/ms/package.json', '{"name":"ms","version":"2.0.0"}'),
+        file('web/yarn.lock', 'ms@^2.1.0:\n  version "2.1.3"\n'),
+        file('web/node_modules/ms/package.json', '{"name":"ms","version":"2.1.3"}'),
+      ],
       ctx,
     );
-    expect(result.packages?.map((p) => p.path)).toEqual(['app/package.json', 'other/node_modules/ms/package.json']);
-    expect(result.packages).toHaveLength(2);
+    expect(result.packages?.map((p) => p.path)).toEqual(['app/package.json', 'app/node_modules/jest/package.json', 'app/node_modules/extra/package.json', 'other/node_modules/ms/package.json']);
   });
 });

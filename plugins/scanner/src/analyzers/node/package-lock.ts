@@ -156,7 +156,7 @@ function nameFromPath(path: string): string {
 }
 
 /** Go's path.Match for workspace patterns: `*` and `?` within one segment, `[...]` classes. */
-function globMatch(pattern: string, path: string): boolean {
+export function globMatch(pattern: string, path: string): boolean {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string;

@@ -101,6 +101,23 @@ export function parseDepPath(depPath: string, separator: '/' | '@'): { name: str
   return { name: scope ? `${scope}/${name}` : name, version };
 }
 
+/**
+ * A package key to name and version: v5/v6 dependency paths (see parseDepPath); v9 keys are
+ * `name@reference(peers)`, the reference a version, a tarball URL or a `file:` path.
+ */
+export function parsePnpmKey(key: string, lockfileVersion: number): { name: string; version: string } | undefined {
+  if (lockfileVersion < 9) return parseDepPath(key, lockfileVersion < 6 ? '/' : '@');
+  const peers = key.indexOf('(');
+  const base = peers < 0 ? key : key.slice(0, peers);
+  const at = base.indexOf('@', 1);
+  return at < 0 ? undefined : { name: base.slice(0, at), version: base.slice(at + 1) };
+}
+
+/** The version a reference names: itself when it is a semver version, none for URLs and paths. */
+export function pnpmVersion(reference: string): string {
+  return semver.valid(reference) !== null ? reference : '';
+}
+
 function importerVersion(value: ImporterDependency | string): string {
   return typeof value === 'string' ? value : String(value?.version ?? '');
 }
@@ -141,12 +158,9 @@ function parseV9(lock: Lockfile): ParsedLockfile {
   const packages: LockPackage[] = [];
   const dependencies: LockDependency[] = [];
   for (const key of Object.keys(snapshots)) {
-    const peers = key.indexOf('(');
-    const base = peers < 0 ? key : key.slice(0, peers);
-    const at = base.indexOf('@', 1);
-    const name = at < 0 ? base : base.slice(0, at);
-    const reference = at < 0 ? '' : base.slice(at + 1);
-    const version = lock.packages?.[base]?.version ?? (semver.valid(reference) !== null ? reference : '');
+    const { name, version: reference } = parsePnpmKey(key, 9) ?? { name: key, version: '' };
+    const base = `${name}@${reference}`;
+    const version = lock.packages?.[base]?.version ?? pnpmVersion(reference);
     packages.push({ id: key, name, version, dev: !prod.has(key) && dev.has(key), relationship: direct.has(key) ? 'direct' : 'indirect' });
     const dependsOn = edges.get(key) ?? [];
     if (dependsOn.length) dependencies.push({ id: key, dependsOn });

@@ -98,9 +98,9 @@ function parseBlock(lines: readonly string[], start: number, end: number, where:
       dependencies = [];
       // Dependency lines follow, indented deeper than the entry's fields.
       for (i++; i < end; i++) {
-        const dep = DEPENDENCY.exec(lines[i] as string);
+        const dep = parseYarnDependency(lines[i] as string);
         if (!dep) break;
-        if (isRegistryProtocol(dep[2] ?? '')) dependencies.push(packageId(dep[1] as string, dep[3] as string));
+        if (isRegistryProtocol(dep.protocol)) dependencies.push(packageId(dep.name, dep.version));
       }
       i--;
       continue;
@@ -120,8 +120,14 @@ function parseBlock(lines: readonly string[], start: number, end: number, where:
   return { name, version, patterns, dependencies, startLine: startLine + 1, endLine: end };
 }
 
+/** A dependency line of an entry: `    chalk "^2.0.1"` (v1), `    ms: "npm:2.1.2"` (berry). */
+export function parseYarnDependency(line: string): { name: string; protocol: string; version: string } | undefined {
+  const dep = DEPENDENCY.exec(line);
+  return dep ? { name: dep[1] as string, protocol: dep[2] ?? '', version: dep[3] as string } : undefined;
+}
+
 /** `"a@^1.0.0", "a@^1.2.0":` → name a, patterns a@^1.0.0 and a@^1.2.0 (protocols dropped). */
-function parseEntryPatterns(line: string): { name: string; protocol: string; patterns: string[] } | undefined {
+export function parseEntryPatterns(line: string): { name: string; protocol: string; patterns: string[] } | undefined {
   const parts = line.split(', ');
   const first = parseYarnPattern(parts[0] as string);
   if (!first) return undefined;

@@ -1,4 +1,5 @@
-import { BadInputError, type Analyzer, type AnalyzerFile, type PackageResult } from '@bulkhead/plugin-sdk';
+import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
+import { hasBaseName, perFile } from '../node/analyzers';
 import { packageUrl } from '../purl';
 import { parsePythonMetadata } from './metadata';
 import { parsePipfileLock } from './pipenv';
@@ -15,10 +16,6 @@ import { parseUvLock } from './uv';
  */
 
 const MAX_LOCKFILE = 64 * 1024 * 1024;
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
 
 export function pypiPackageResult(pkg: PythonPackage, file: AnalyzerFile, extra: Record<string, unknown> = {}): PackageResult {
   return {
@@ -38,21 +35,6 @@ export function pypiPackageResult(pkg: PythonPackage, file: AnalyzerFile, extra:
   };
 }
 
-/** Runs `parse` per file; a file that does not parse becomes a warning, not a failed scan. */
-function perFile(files: readonly AnalyzerFile[], parse: (file: AnalyzerFile) => PackageResult[]): { packages: PackageResult[]; warnings: string[] } {
-  const packages: PackageResult[] = [];
-  const warnings: string[] = [];
-  for (const file of files) {
-    try {
-      packages.push(...parse(file));
-    } catch (error) {
-      if (!(error instanceof BadInputError)) throw error;
-      warnings.push(`${error.message}: skipped`);
-    }
-  }
-  return { packages, warnings };
-}
-
 function lockfilePackages(parsed: ParsedPythonLockfile, file: AnalyzerFile): PackageResult[] {
   const dependsOn = new Map(parsed.dependencies.map((d) => [d.id, d.dependsOn]));
   // The root of a uv lockfile is the project being scanned, not something it installs.
@@ -62,7 +44,7 @@ function lockfilePackages(parsed: ParsedPythonLockfile, file: AnalyzerFile): Pac
 const byName =
   (name: string) =>
   (path: string): boolean =>
-    baseName(path) === name;
+    hasBaseName(path, name);
 
 export const pipRequirementsAnalyzer: Analyzer = {
   id: 'pip',

@@ -18,7 +18,8 @@ export function parsePipfileLock(text: string, where = 'Pipfile.lock'): PythonPa
   for (const [name, entry] of Object.entries(section as Record<string, { version?: unknown }>)) {
     const pinned = typeof entry?.version === 'string' ? entry.version : '';
     if (!pinned.startsWith('==')) continue;
-    const version = pinned.slice(2).trim();
+    // `==1.0` and arbitrary equality `===1.0` (Trivy trims every leading `=`).
+    const version = pinned.replace(/^=+/, '').trim();
     const location = lines.get(name);
     packages.push({ id: `${name}@${version}`, name, version, dev: false, relationship: 'unknown', ...(location ? { locations: [location] } : {}) });
   }

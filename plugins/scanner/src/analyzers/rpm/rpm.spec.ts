@@ -1,6 +1,7 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { parseRpmHeader, RPMTAG } from './header';
 import { rpmAnalyzer, parseRpmDatabase } from './analyzer';
+import { berkeleyDbBlobs } from './bdb';
 import { splitSourceRpm, rpmEvr } from './rpm-package';
 import { parseRpmqaManifest } from './rpmqa';
 
@@ -122,3 +123,66 @@ describe('rpm names and versions', () => {
     expect(() => parseRpmqaManifest(line('1-1', 'x'), 'm')).toThrow(/m:1: EPOCHNUM "x"/);
   });
 });
+
+/**
+ * A BerkeleyDB Hash file laid out as Berkeley DB writes one (db_page.h): metadata page, one hash
+ * page of key/value items whose values are off-page (HOFFPAGE), and overflow page chains.
+ */
+function berkeleyDb(blobs: Buffer[], littleEndian: boolean, pageSize = 512): Buffer {
+  const capacity = pageSize - 26;
+  const pages: Buffer[] = [Buffer.alloc(pageSize), Buffer.alloc(pageSize)];
+  const u32 = (b: Buffer, at: number, v: number): number => (littleEndian ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at));
+  const u16 = (b: Buffer, at: number, v: number): number => (littleEndian ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at));
+  const hash = pages[1] as Buffer;
+  hash[25] = 13;
+  u16(hash, 20, blobs.length * 2);
+  let itemAt = pageSize;
+  blobs.forEach((blob, i) => {
+    const first = pages.length;
+    for (let at = 0; at < blob.length; at += capacity) {
+      const page = Buffer.alloc(pageSize);
+      const chunk = blob.subarray(at, at + capacity);
+      page[25] = 7;
+      const last = at + capacity >= blob.length;
+      u32(page, 16, last ? 0 : pages.length + 1);
+      u16(page, 22, last ? chunk.length : 0);
+      chunk.copy(page, 26);
+      pages.push(page);
+    }
+    itemAt -= 4; // key item: H_KEYDATA and 3 bytes of key
+    hash[itemAt] = 1;
+    u16(hash, 26 + i * 4, itemAt);
+    itemAt -= 12; // value item: HOFFPAGE, page number, total length
+    hash[itemAt] = 3;
+    u32(hash, itemAt + 4, first);
+    u32(hash, itemAt + 8, blob.length);
+    u16(hash, 26 + i * 4 + 2, itemAt);
+  });
+  const meta = pages[0] as Buffer;
+  u32(meta, 12, 0x061561);
+  u32(meta, 20, pageSize);
+  meta[25] = 8;
+  u32(meta, 32, pages.length - 1);
+  return Buffer.concat(pages);
+}
+
+describe('BerkeleyDB Hash reader', () => {
+  const bash = headerBlob(BASH);
+  const big = headerBlob([...BASH.slice(0, 3), [RPMTAG.LICENSE, 'string', 'x'.repeat(1500)]]);
+
+  it.each([true, false])('reads values along overflow chains (little-endian %s)', (littleEndian) => {
+    const db = berkeleyDb([bash, big], littleEndian);
+    expect([...berkeleyDbBlobs(db, 'Packages')]).toEqual([bash, big]);
+    expect(parseRpmDatabase(db, 'Packages').map((p) => p.name)).toEqual(['bash', 'bash']);
+  });
+
+  it('refuses an overflow chain that loops or leaves the file', () => {
+    const looping = berkeleyDb([big], true);
+    looping.writeUInt32LE(2, 2 * 512 + 16); // page 2 points back at itself
+    expect(() => [...berkeleyDbBlobs(looping, 'Packages')]).toThrow('Packages: BerkeleyDB: overflow chain loops at page 2');
+    const leaving = berkeleyDb([big], true);
+    leaving.writeUInt32LE(99, 2 * 512 + 16);
+    expect(() => [...berkeleyDbBlobs(leaving, 'Packages')]).toThrow(/overflow chain points at page 99, past the \d+ pages/);
+  });
+});
+
