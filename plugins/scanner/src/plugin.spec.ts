@@ -137,7 +137,7 @@ describe('scan-image vulnerability matching', () => {
   it('keeps cacheDir out of a server client\'s reach, and skips matching when vuln is not asked for', async () => {
     const task = createScanImageTask(deps());
     expect(task.serverInputs?.(task.input.parse({ source: 'docker-archive:/images/a.tar', cacheDir: '/tmp/x' }))).toEqual({ paths: [{ field: 'source', path: '/images/a.tar' }], trustedFields: ['cacheDir'] });
-    expect(task.serverInputs?.(task.input.parse({ source: 'sbom:/boms/a.json' }))).toEqual({ paths: [{ field: 'source', path: '/boms/a.json' }], trustedFields: ['cacheDir'] });
+    expect(task.serverInputs?.(task.input.parse({ source: 'sbom:/boms/a.json' }))).toEqual({ paths: [{ field: 'source', path: '/boms/a.json' }], trustedFields: [] });
     const { ctx, emitted } = context();
     const summary = await task.run(task.input.parse({ source: `oci:${images.tinyOciLayout}`, scanners: ['secret'], cacheDir: path.join(work, 'never') }), ctx);
     expect(summary.vulnerabilityScan).toEqual({ status: 'not-requested' });

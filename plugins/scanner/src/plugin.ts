@@ -111,9 +111,12 @@ export function createScanImageTask(deps: ScanImageDependencies) {
     description: 'Inventories an image, root file system or SBOM (OS, OS and language packages, per layer), matches the packages against advisories and finds secrets',
     input: scanImageInput,
     serverInputs(input) {
-      if (isSbomReference(input.source)) return { paths: [{ field: 'source', path: sbomFileOf(input.source) }], trustedFields: ['cacheDir'] };
+      // cacheDir names a folder on the machine that runs the task: a server client may not set it
+      // (a server matches against its own database, never a cache folder).
+      const trustedFields = input.cacheDir !== undefined ? ['cacheDir'] : [];
+      if (isSbomReference(input.source)) return { paths: [{ field: 'source', path: sbomFileOf(input.source) }], trustedFields };
       const source = parseImageReference(input.source);
-      return { paths: [{ field: 'source', path: source.kind === 'docker-archive' ? source.file : source.dir }], trustedFields: ['cacheDir'] };
+      return { paths: [{ field: 'source', path: source.kind === 'docker-archive' ? source.file : source.dir }], trustedFields };
     },
     async run(input, ctx): Promise<ScanImageSummary> {
       let artifact: ArtifactResult;
