@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
 import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { runPluginTask } from '@bulkhead/plugin-sdk/testing';
-import { testImages, type TestImages } from '@bulkhead/testing';
+import { testImageBuilder } from '@bulkhead/oci/testing';
+import { describeWithShared, testImages, type TestImages } from '@bulkhead/testing';
+import { createEmbeddedAdvisoryStore, readOsv } from '@bulkhead/vulndb';
 import { formatCycloneDx } from '../report/cyclonedx';
 import { fixtureReport } from '../report/testing/report-fixture';
 import { scannerPlugin } from '../plugin';
@@ -152,4 +154,51 @@ describe('bulkhead scan (inline)', () => {
     expect(report.artifact.os).toEqual({ family: 'debian', version: '12' });
     expect(report.packages.map((p) => p.name).sort()).toEqual(['bash', 'libssl3', 'lodash']);
   });
+});
+
+describeWithShared('bulkhead scan with advisories (real store and matcher)', (shared) => {
+  it('filters by severity, suppresses through VEX with the statement shown, and gates with --exit-code', async () => {
+    const cacheDir = path.join(work, 'cache-ghsa');
+    const store = createEmbeddedAdvisoryStore(cacheDir);
+    try {
+      await store.import('ghsa-npm', readOsv(path.join(shared, 'vulndata', 'ghsa-npm', 'osv')));
+    } finally {
+      await store.close();
+    }
+    const archive = path.join(work, 'lodash.tar');
+    const lock = { name: 'app', version: '1.0.0', lockfileVersion: 3, packages: { '': { name: 'app', version: '1.0.0' }, 'node_modules/lodash': { version: '4.17.15' } } };
+    await testImageBuilder.writeDockerArchive(archive, [{ entries: [{ name: 'app/package-lock.json', content: JSON.stringify(lock) }] }]);
+    const vex = path.join(work, 'app.openvex.json');
+    writeFileSync(
+      vex,
+      JSON.stringify({
+        '@context': 'https://openvex.dev/ns/v0.2.0',
+        statements: [{ vulnerability: { name: 'GHSA-35jh-r3h4-6jhm' }, products: [{ '@id': 'pkg:npm/lodash@4.17.15' }], status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', impact_statement: 'template() is never called' }],
+      }),
+    );
+
+    const host = fakeHost();
+    const code = await scan(`docker-archive:${archive}`, base({ cacheDir, severity: 'HIGH,CRITICAL', vex: [vex], showSuppressed: true, exitCode: '1' }), host);
+    const report = JSON.parse(host.stdout.join('')) as { findings: { id: string; severity: string }[]; suppressed: { id: string; suppression: { statement?: string } }[]; summary: { filtered: number; suppressed: number } };
+    // lodash 4.17.15: CVE-2020-8203 (HIGH), CVE-2021-23337 (HIGH, suppressed by VEX), CVE-2020-28500 (MEDIUM, filtered)
+    expect(report.findings.map((f) => [f.id, f.severity])).toEqual([['CVE-2020-8203', 'HIGH']]);
+    expect(report.suppressed.map((f) => [f.id, f.suppression.statement])).toEqual([['CVE-2021-23337', 'template() is never called']]);
+    expect(report.summary).toMatchObject({ filtered: 1, suppressed: 1 });
+    expect(code).toBe(1);
+
+    const table = fakeHost();
+    await scan(`docker-archive:${archive}`, base({ cacheDir, format: 'table', vex: [vex], showSuppressed: true }), table);
+    expect(table.stdout.join('')).toMatch(/lodash +CVE-2021-23337 +HIGH +VEX not_affected: vulnerable_code_not_in_execute_path: template\(\) is never called/);
+
+    // The image's CycloneDX SBOM, scanned as sbom:<file>, gives the same vulnerabilities.
+    const bom = path.join(work, 'lodash.cdx.json');
+    await scan(`docker-archive:${archive}`, base({ cacheDir, format: 'cyclonedx', output: bom }), fakeHost());
+    const fromImage = fakeHost();
+    const fromSbom = fakeHost();
+    await scan(`docker-archive:${archive}`, base({ cacheDir }), fromImage);
+    await scan(`sbom:${bom}`, base({ cacheDir }), fromSbom);
+    const ids = (h: ReturnType<typeof fakeHost>): string[] => (JSON.parse(h.stdout.join('')) as { findings: { kind: string; id: string }[] }).findings.filter((f) => f.kind === 'vulnerability').map((f) => f.id).sort();
+    expect(ids(fromSbom)).toEqual(ids(fromImage));
+    expect(ids(fromSbom)).toEqual(['CVE-2020-28500', 'CVE-2020-8203', 'CVE-2021-23337']);
+  }, 60_000);
 });
