@@ -1,4 +1,4 @@
-import { cvssScore, InvalidCvssVectorError, scoreCvssVector, severityOfCvssScore } from './cvss';
+import { cvssScoreOfVector, InvalidCvssVectorError, scoreCvssVector, severityOfCvssScore } from './cvss';
 
 describe('CVSS vectors', () => {
   // Scores from FIRST's calculators (v3.1 spec examples / NVD, v4.0 calculator).
@@ -16,7 +16,7 @@ describe('CVSS vectors', () => {
     const scored = scoreCvssVector(vector);
     expect(scored.baseScore).toBe(score);
     expect(scored.severity).toBe(severity);
-    expect(cvssScore(vector).type).toBe(vector.startsWith('CVSS:4') ? 'CVSS_V4' : 'CVSS_V3');
+    expect(cvssScoreOfVector(vector).type).toBe(vector.startsWith('CVSS:4') ? 'CVSS_V4' : 'CVSS_V3');
   });
   it('takes temporal and environmental metrics but scores the base', () => {
     expect(scoreCvssVector('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:U/RL:O/RC:U').baseScore).toBe(9.8);

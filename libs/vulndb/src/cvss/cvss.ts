@@ -66,7 +66,7 @@ export function scoreCvssVector(vector: string): CvssVectorScore {
 }
 
 /** The model's CvssScore for an OSV `severity` entry (what importers store). */
-export function cvssScore(vector: string): CvssScore {
+export function cvssScoreOfVector(vector: string): CvssScore {
   const scored = scoreCvssVector(vector);
   return { type: scored.type, vector: scored.vector, score: scored.baseScore };
 }

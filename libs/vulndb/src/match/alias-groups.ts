@@ -8,7 +8,7 @@
 const CVE = /^CVE-\d{4}-\d+$/;
 
 export function isCveId(id: string): boolean {
-  return CVE.test(id);
+  return id.startsWith('CVE-') && CVE.test(id);
 }
 
 export interface AliasGroup<T> {
@@ -19,89 +19,116 @@ export interface AliasGroup<T> {
   members: T[];
 }
 
-class UnionFind {
-  private readonly parent = new Map<string, string>();
-  private readonly cve = new Map<string, string | undefined>();
-
-  add(id: string): void {
-    if (!this.parent.has(id)) {
-      this.parent.set(id, id);
-      this.cve.set(id, isCveId(id) ? id : undefined);
-    }
-  }
-
-  find(id: string): string {
-    let root = id;
-    while (this.parent.get(root) !== root) root = this.parent.get(root) as string;
-    // path compression
-    let node = id;
-    while (node !== root) {
-      const next = this.parent.get(node) as string;
-      this.parent.set(node, root);
-      node = next;
+/**
+ * Groups records through shared ids (union-find over the records, an id joining the records
+ * that name it), never joining two records whose CVEs differ; records naming several CVEs join
+ * each CVE's group afterwards.
+ */
+export function groupByAlias<T>(records: readonly T[], idsOf: (record: T) => readonly string[]): AliasGroup<T>[] {
+  const simple = disjointGroups(records, idsOf);
+  if (simple) return simple;
+  const parent: number[] = [];
+  const cveOf: (string | undefined)[] = [];
+  const find = (i: number): number => {
+    let root = i;
+    while (parent[root] !== root) root = parent[root] as number;
+    while (parent[i] !== root) {
+      const next = parent[i] as number;
+      parent[i] = root;
+      i = next;
     }
     return root;
-  }
-
-  /** Joins two sets unless that would put two different CVEs in one. */
-  union(a: string, b: string): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra === rb) return;
-    const ca = this.cve.get(ra);
-    const cb = this.cve.get(rb);
-    if (ca && cb && ca !== cb) return;
-    this.parent.set(rb, ra);
-    this.cve.set(ra, ca ?? cb);
-  }
-
-  cveOf(id: string): string | undefined {
-    return this.cve.get(this.find(id));
-  }
-}
-
-export function groupByAlias<T>(records: readonly T[], idsOf: (record: T) => readonly string[]): AliasGroup<T>[] {
-  const sets = new UnionFind();
-  const multiCve: T[] = [];
-  const single: T[] = [];
-  for (const record of records) {
+  };
+  const owner = new Map<string, number>();
+  const multi: number[] = [];
+  const single: number[] = [];
+  records.forEach((record, index) => {
+    parent.push(index);
     const ids = idsOf(record);
-    for (const id of ids) sets.add(id);
-    const cves = new Set(ids.filter(isCveId));
-    if (cves.size > 1) {
-      multiCve.push(record);
-      continue;
+    let cve: string | undefined;
+    let several = false;
+    for (const id of ids) {
+      if (!isCveId(id)) continue;
+      if (cve !== undefined && cve !== id) several = true;
+      cve = cve ?? id;
     }
-    single.push(record);
-    const [first, ...rest] = ids;
-    if (first !== undefined) for (const id of rest) sets.union(first, id);
-  }
-  const groups = new Map<string, AliasGroup<T>>();
-  const groupOf = (id: string): AliasGroup<T> => {
-    const root = sets.find(id);
+    cveOf.push(several ? undefined : cve);
+    if (several) {
+      multi.push(index);
+      return;
+    }
+    single.push(index);
+    for (const id of ids) {
+      const other = owner.get(id);
+      if (other === undefined) {
+        owner.set(id, index);
+        continue;
+      }
+      const ra = find(other);
+      const rb = find(index);
+      if (ra === rb) continue;
+      const ca = cveOf[ra];
+      const cb = cveOf[rb];
+      if (ca && cb && ca !== cb) continue;
+      parent[rb] = ra;
+      cveOf[ra] = ca ?? cb;
+    }
+  });
+  const groups = new Map<number, AliasGroup<T>>();
+  const byCve = new Map<string, AliasGroup<T>>();
+  for (const index of single) {
+    const root = find(index);
     let group = groups.get(root);
     if (!group) {
-      const cve = sets.cveOf(root);
+      const cve = cveOf[root];
       group = { ids: new Set(), members: [], ...(cve ? { cve } : {}) };
       groups.set(root, group);
+      if (cve) byCve.set(cve, group);
     }
-    return group;
-  };
-  for (const record of single) {
-    const ids = idsOf(record);
-    const group = groupOf(ids[0] as string);
+    const record = records[index] as T;
     group.members.push(record);
-    for (const id of ids) group.ids.add(id);
+    for (const id of idsOf(record)) group.ids.add(id);
   }
-  for (const record of multiCve) {
+  const result = [...groups.values()];
+  for (const index of multi) {
+    const record = records[index] as T;
     const ids = idsOf(record);
     for (const cve of new Set(ids.filter(isCveId))) {
-      const group = groupOf(cve);
+      let group = byCve.get(cve);
+      if (!group) {
+        group = { ids: new Set([cve]), members: [], cve };
+        byCve.set(cve, group);
+        result.push(group);
+      }
       group.members.push(record);
-      group.ids.add(cve);
       // the record's own non-CVE ids (DSA-…) are aliases of each problem it fixes
       for (const id of ids) if (!isCveId(id)) group.ids.add(id);
     }
   }
-  return [...groups.values()];
+  return result;
+}
+
+/**
+ * The common case, cheaply: no id shared between records and no record naming two CVEs, so
+ * each record is its own group. Undefined when the general grouping is needed.
+ */
+function disjointGroups<T>(records: readonly T[], idsOf: (record: T) => readonly string[]): AliasGroup<T>[] | undefined {
+  const seen = new Set<string>();
+  const groups: AliasGroup<T>[] = [];
+  for (const record of records) {
+    const ids = idsOf(record);
+    let cve: string | undefined;
+    for (const id of ids) {
+      if (seen.has(id)) return undefined;
+      seen.add(id);
+      if (isCveId(id)) {
+        if (cve !== undefined) return undefined;
+        cve = id;
+      }
+    }
+    const group: AliasGroup<T> = { ids: new Set(ids), members: [record] };
+    if (cve !== undefined) group.cve = cve;
+    groups.push(group);
+  }
+  return groups;
 }

@@ -5,7 +5,7 @@ import { severityOfCvssScore } from '../cvss/cvss';
 import { InvalidVersionError } from '../version/errors';
 import { versionOrdering, type VersionOrdering } from '../version/ordering';
 import { groupByAlias, isCveId } from './alias-groups';
-import { evaluateRange, prepareRange, UnorderableRangeError, type PreparedRange } from './range-evaluator';
+import { evaluateEventsInOrder, evaluateRange, prepareRange, UnorderableRangeError } from './range-evaluator';
 import { resolveSeverity, type MatchedRecord } from './severity';
 import type { VulnerabilityMatch } from './vulnerability-match';
 
@@ -38,6 +38,11 @@ export interface MatchStats {
 export interface MatchResult {
   matches: VulnerabilityMatch[];
   stats: MatchStats;
+}
+
+interface ParsedEntry {
+  parsed?: unknown;
+  error?: InvalidVersionError;
 }
 
 interface Hit extends MatchedRecord {
@@ -104,7 +109,7 @@ export async function matchPackagesWithStats(
         const candidates = found.get(name);
         if (!candidates || candidates.length === 0) continue;
         stats.candidates += candidates.length;
-        for (const pkg of byName.get(name) ?? []) matches.push(...matcher.match(pkg, candidates, options));
+        for (const match of matcher.matchName(byName.get(name) ?? [], candidates, options)) matches.push(match);
       }
     }
   }
@@ -120,11 +125,16 @@ export async function matchPackages(
   return (await matchPackagesWithStats(packages, source, options)).matches;
 }
 
-/** Matching state of one ecosystem: its ordering, and caches of parsed versions and ranges. */
+/**
+ * Matching in one ecosystem: its ordering and a cache of parsed versions (installed versions
+ * and range bounds repeat a lot). Candidates are walked once per name: each range is prepared
+ * (bounds parsed and sorted) once and evaluated for every installed version of that name.
+ */
 class EcosystemMatcher {
-  private readonly versions = new Map<string, { parsed?: unknown; error?: string }>();
+  private readonly versions = new Map<VersionOrdering, Map<string, ParsedEntry>>();
   private readonly semverOrdering: VersionOrdering;
-  private readonly ranges = new WeakMap<AffectedRange, PreparedRange | UnorderableRangeError>();
+  private readonly parseMain: (version: string) => unknown;
+  private readonly parseSemver: (version: string) => unknown;
 
   constructor(
     private readonly ecosystem: string,
@@ -133,115 +143,135 @@ class EcosystemMatcher {
   ) {
     // OSV SEMVER ranges are SemVer 2.0 whatever the ecosystem; Go's ordering reads its `v` prefix
     this.semverOrdering = ordering.scheme === 'go' ? ordering : versionOrdering('npm');
+    this.parseMain = this.parser(ordering);
+    this.parseSemver = this.parser(this.semverOrdering);
   }
 
-  private parsed(version: string, ordering: VersionOrdering): { parsed?: unknown; error?: string } {
-    const key = `${ordering.scheme}\u0000${version}`;
-    let entry = this.versions.get(key);
+  private parsed(version: string, ordering: VersionOrdering): ParsedEntry {
+    let cache = this.versions.get(ordering);
+    if (!cache) this.versions.set(ordering, (cache = new Map()));
+    let entry = cache.get(version);
     if (!entry) {
       try {
         entry = { parsed: ordering.parse(version) };
       } catch (error) {
         if (!(error instanceof InvalidVersionError)) throw error;
-        entry = { error: error.message };
+        entry = { error };
       }
-      this.versions.set(key, entry);
+      cache.set(version, entry);
     }
     return entry;
   }
 
-  private prepared(range: AffectedRange, ordering: VersionOrdering): PreparedRange | UnorderableRangeError {
-    let prepared = this.ranges.get(range);
-    if (!prepared) {
-      try {
-        prepared = prepareRange(range, ordering);
-      } catch (error) {
-        if (!(error instanceof UnorderableRangeError)) throw error;
-        prepared = error;
-      }
-      this.ranges.set(range, prepared);
-    }
-    return prepared;
+  /** The ordering's parse behind the cache (throws as parse does), for range bounds. */
+  private parser(ordering: VersionOrdering): (version: string) => unknown {
+    return (version) => {
+      const entry = this.parsed(version, ordering);
+      if (entry.error) throw entry.error;
+      return entry.parsed;
+    };
   }
 
-  match(pkg: MatchablePackage, candidates: readonly AdvisoryCandidate[], options: MatchOptions): VulnerabilityMatch[] {
-    const installed = this.parsed(pkg.version, this.ordering);
-    if (installed.error !== undefined) {
-      this.stats.invalidVersions.push({ ref: pkg.ref, ecosystem: this.ecosystem, version: pkg.version, reason: installed.error });
-    }
-    const hits: Hit[] = [];
+  /** Every match of the installed packages of one name (usually one; Debian binaries share a source). */
+  matchName(pkgs: readonly MatchablePackage[], candidates: readonly AdvisoryCandidate[], options: MatchOptions): VulnerabilityMatch[] {
+    const installed = pkgs.map((pkg) => {
+      const entry = this.parsed(pkg.version, this.ordering);
+      if (entry.error) this.stats.invalidVersions.push({ ref: pkg.ref, ecosystem: this.ecosystem, version: pkg.version, reason: entry.error.message });
+      return entry.parsed;
+    });
+    const hits: Hit[][] = pkgs.map(() => []);
+    const found: boolean[] = pkgs.map(() => false);
     for (const candidate of candidates) {
       const { advisory, affected } = candidate;
       if (advisory.withdrawn) {
         this.stats.withdrawnIgnored++;
         continue;
       }
-      const hit = this.evaluate(pkg, installed.parsed, candidate);
-      if (hit) hits.push(hit);
-      else if (affected.versions.includes(pkg.version)) hits.push({ advisory, affected, listedVersion: pkg.version });
+      found.fill(false);
+      for (const range of affected.ranges) {
+        if (range.type === 'GIT') {
+          this.stats.gitRangesSkipped++;
+          continue;
+        }
+        const semver = range.type === 'SEMVER' && this.semverOrdering !== this.ordering;
+        const ordering = semver ? this.semverOrdering : this.ordering;
+        try {
+          if (pkgs.length === 1) {
+            // one installed version: evaluate the events as they come (no preparation), unless unsorted
+            const version = semver ? this.parsed((pkgs[0] as MatchablePackage).version, ordering).parsed : installed[0];
+            if (version === undefined || found[0]) continue;
+            const verdict = evaluateEventsInOrder(range, version, ordering, semver ? this.parseSemver : this.parseMain) ?? evaluateRange(prepareRange(range, ordering, semver ? this.parseSemver : this.parseMain), version, ordering);
+            if (verdict.affected) {
+              found[0] = true;
+              (hits[0] as Hit[]).push(hitOf(advisory, affected, range, verdict.fixed));
+            }
+            continue;
+          }
+          const prepared = prepareRange(range, ordering, semver ? this.parseSemver : this.parseMain);
+          for (let i = 0; i < pkgs.length; i++) {
+            if (found[i]) continue;
+            const version = semver ? this.parsed((pkgs[i] as MatchablePackage).version, ordering).parsed : installed[i];
+            if (version === undefined) continue;
+            const verdict = evaluateRange(prepared, version, ordering);
+            if (!verdict.affected) continue;
+            found[i] = true;
+            (hits[i] as Hit[]).push(hitOf(advisory, affected, range, verdict.fixed));
+          }
+        } catch (error) {
+          if (!(error instanceof UnorderableRangeError)) throw error;
+          this.stats.unorderableRanges.push({ advisoryId: advisory.id, ecosystem: this.ecosystem, name: affected.name, reason: error.message });
+        }
+      }
+      if (affected.versions.length > 0) {
+        for (let i = 0; i < pkgs.length; i++) {
+          const version = (pkgs[i] as MatchablePackage).version;
+          if (!found[i] && affected.versions.includes(version)) (hits[i] as Hit[]).push({ advisory, affected, listedVersion: version });
+        }
+      }
     }
-    if (hits.length === 0) return [];
     const result: VulnerabilityMatch[] = [];
-    for (const group of groupByAlias(hits, (hit) => [hit.advisory.id, ...hit.advisory.aliases])) {
-      const match = this.merge(pkg, group.cve, group.ids, group.members);
-      if (options.ignoreUnfixed && match.fixedVersion === undefined) continue;
-      result.push(match);
+    for (let i = 0; i < pkgs.length; i++) {
+      const pkgHits = hits[i] as Hit[];
+      if (pkgHits.length === 0) continue;
+      for (const group of groupByAlias(pkgHits, idsOfHit)) {
+        const match = this.merge(pkgs[i] as MatchablePackage, group.cve, group.ids, group.members);
+        if (options.ignoreUnfixed && match.fixedVersion === undefined) continue;
+        result.push(match);
+      }
     }
     return result;
   }
 
-  /** The first range of the candidate that holds the installed version, with its fixed version. */
-  private evaluate(pkg: MatchablePackage, installed: unknown, { advisory, affected }: AdvisoryCandidate): Hit | undefined {
-    for (const range of affected.ranges) {
-      if (range.type === 'GIT') {
-        this.stats.gitRangesSkipped++;
-        continue;
-      }
-      const ordering = range.type === 'SEMVER' ? this.semverOrdering : this.ordering;
-      const version = ordering === this.ordering ? installed : this.parsed(pkg.version, ordering).parsed;
-      if (version === undefined) continue;
-      const prepared = this.prepared(range, ordering);
-      if (prepared instanceof UnorderableRangeError) {
-        this.stats.unorderableRanges.push({ advisoryId: advisory.id, ecosystem: this.ecosystem, name: affected.name, reason: prepared.message });
-        continue;
-      }
-      const verdict = evaluateRange(prepared, version, ordering);
-      if (verdict.affected) return { advisory, affected, range, ...(verdict.fixed !== undefined ? { fixed: verdict.fixed } : {}) };
-    }
-    return undefined;
-  }
-
   private merge(pkg: MatchablePackage, cve: string | undefined, ids: Set<string>, hits: Hit[]): VulnerabilityMatch {
     const id = cve ?? preferredId([...ids]);
-    const aliases = [...ids].filter((other) => other !== id).sort();
+    const aliases: string[] = [];
+    for (const other of ids) if (other !== id) aliases.push(other);
+    aliases.sort();
     // several records may name a fix: the highest one is fixed by all of them
     let fixedVersion: string | undefined;
+    let distroStatus: AdvisoryStatus | undefined;
     for (const hit of hits) {
+      const status = hit.affected.status;
+      if (distroStatus === undefined && status !== undefined && status !== 'fixed') distroStatus = status;
       if (hit.fixed === undefined) continue;
       if (fixedVersion === undefined || this.compareText(hit.fixed, fixedVersion) > 0) fixedVersion = hit.fixed;
     }
-    const status: AdvisoryStatus = fixedVersion !== undefined ? 'fixed' : (hits.map((h) => h.affected.status).find((s) => s !== undefined && s !== 'fixed') ?? 'affected');
     const severity = resolveSeverity(hits, severityOfCvssScore);
-    const titled = hits.find((h) => h.advisory.id === id) ?? hits.find((h) => h.advisory.summary) ?? hits[0];
-    const title = titled?.advisory.summary ?? firstLine(titled?.advisory.details) ?? id;
-    return {
+    const titled = hits.find((h) => h.advisory.id === id) ?? hits.find((h) => h.advisory.summary) ?? (hits[0] as Hit);
+    const match: VulnerabilityMatch = {
       ref: pkg.ref,
       id,
       aliases,
       severity: severity.severity,
       severitySource: severity.severitySource,
-      title,
+      title: titled.advisory.summary ?? firstLine(titled.advisory.details) ?? id,
       installedVersion: pkg.version,
-      ...(fixedVersion !== undefined ? { fixedVersion } : {}),
-      status,
-      evidence: hits.map((hit) => ({
-        advisoryId: hit.advisory.id,
-        source: hit.advisory.source,
-        ...(hit.range ? { range: hit.range } : {}),
-        ...(hit.listedVersion !== undefined ? { listedVersion: hit.listedVersion } : {}),
-      })),
-      ...(severity.cvssScore !== undefined ? { cvssScore: severity.cvssScore } : {}),
+      status: fixedVersion !== undefined ? 'fixed' : (distroStatus ?? 'affected'),
+      evidence: hits.map(evidenceOf),
     };
+    if (fixedVersion !== undefined) match.fixedVersion = fixedVersion;
+    if (severity.cvssScore !== undefined) match.cvssScore = severity.cvssScore;
+    return match;
   }
 
   private compareText(a: string, b: string): number {
@@ -250,6 +280,23 @@ class EcosystemMatcher {
     if (pa === undefined || pb === undefined) return 0;
     return this.ordering.compare(pa, pb);
   }
+}
+
+function hitOf(advisory: AdvisoryCandidate['advisory'], affected: AdvisoryCandidate['affected'], range: AffectedRange, fixed: string | undefined): Hit {
+  const hit: Hit = { advisory, affected, range };
+  if (fixed !== undefined) hit.fixed = fixed;
+  return hit;
+}
+
+function idsOfHit(hit: Hit): string[] {
+  return [hit.advisory.id, ...hit.advisory.aliases];
+}
+
+function evidenceOf(hit: Hit): VulnerabilityMatch['evidence'][number] {
+  const evidence: VulnerabilityMatch['evidence'][number] = { advisoryId: hit.advisory.id, source: hit.advisory.source };
+  if (hit.range) evidence.range = hit.range;
+  if (hit.listedVersion !== undefined) evidence.listedVersion = hit.listedVersion;
+  return evidence;
 }
 
 /** Without a CVE: GHSA, then any other id, alphabetically for a stable choice. */

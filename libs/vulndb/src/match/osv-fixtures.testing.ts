@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Severity } from '@bulkhead/plugin-sdk';
-import { cvssScore } from '../cvss/cvss';
+import { cvssScoreOfVector } from '../cvss/cvss';
 import { normalizePackageName } from '../ecosystem';
 import type { Advisory, AdvisoryStatus, AffectedPackage, AffectedRange } from '../model';
 
@@ -53,7 +53,7 @@ export function osvToAdvisory(record: OsvRecord, source: string): Advisory {
     id: record.id,
     source,
     aliases,
-    cvss: (record.severity ?? []).filter((s) => s.type === 'CVSS_V3' || s.type === 'CVSS_V4').map((s) => cvssScore(s.score)),
+    cvss: (record.severity ?? []).filter((s) => s.type === 'CVSS_V3' || s.type === 'CVSS_V4').map((s) => cvssScoreOfVector(s.score)),
     references: [],
     affected,
     ...(record.summary ? { summary: record.summary } : {}),

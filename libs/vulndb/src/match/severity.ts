@@ -35,29 +35,30 @@ function databaseName(advisory: Advisory): string {
   return advisory.source;
 }
 
-function highest(records: readonly MatchedRecord[], type: CvssScore['type']): number | undefined {
-  let best: number | undefined;
-  for (const { advisory } of records) {
-    for (const cvss of advisory.cvss) {
-      if (cvss.type !== type) continue;
+export function resolveSeverity(records: readonly MatchedRecord[], severityOfScore: (score: number) => Severity): SeverityVerdict {
+  // one pass: the first distro and database ratings, the highest v3 and v4 scores
+  let distro: MatchedRecord | undefined;
+  let database: MatchedRecord | undefined;
+  let v3: number | undefined;
+  let v4: number | undefined;
+  for (const record of records) {
+    // an explicit UNKNOWN (Debian's "not yet assigned") says nothing: look further
+    if (!distro && record.affected.severity !== undefined && record.affected.severity !== 'UNKNOWN') distro = record;
+    if (!database && record.advisory.severity !== undefined && record.advisory.severity !== 'UNKNOWN') database = record;
+    for (const cvss of record.advisory.cvss) {
       const score = scoreOf(cvss);
-      if (score !== undefined && (best === undefined || score > best)) best = score;
+      if (score === undefined) continue;
+      if (cvss.type === 'CVSS_V3') v3 = v3 === undefined ? score : Math.max(v3, score);
+      else if (cvss.type === 'CVSS_V4') v4 = v4 === undefined ? score : Math.max(v4, score);
     }
   }
-  return best;
-}
-
-export function resolveSeverity(records: readonly MatchedRecord[], severityOfScore: (score: number) => Severity): SeverityVerdict {
-  const v3 = highest(records, 'CVSS_V3');
-  const v4 = highest(records, 'CVSS_V4');
+  let verdict: SeverityVerdict;
+  if (distro?.affected.severity) verdict = { severity: distro.affected.severity, severitySource: baseEcosystem(distro.affected.ecosystem).toLowerCase() };
+  else if (database?.advisory.severity) verdict = { severity: database.advisory.severity, severitySource: databaseName(database.advisory) };
+  else if (v3 !== undefined) verdict = { severity: severityOfScore(v3), severitySource: 'cvss-v3' };
+  else if (v4 !== undefined) verdict = { severity: severityOfScore(v4), severitySource: 'cvss-v4' };
+  else verdict = { severity: 'UNKNOWN', severitySource: 'none' };
   const cvssScore = v3 !== undefined && v4 !== undefined ? Math.max(v3, v4) : (v3 ?? v4);
-  const withScore = (verdict: SeverityVerdict): SeverityVerdict => (cvssScore !== undefined ? { ...verdict, cvssScore } : verdict);
-  // an explicit UNKNOWN (Debian's "not yet assigned") says nothing: look further
-  const distro = records.find((r) => r.affected.severity !== undefined && r.affected.severity !== 'UNKNOWN');
-  if (distro?.affected.severity) return withScore({ severity: distro.affected.severity, severitySource: baseEcosystem(distro.affected.ecosystem).toLowerCase() });
-  const database = records.find((r) => r.advisory.severity !== undefined && r.advisory.severity !== 'UNKNOWN');
-  if (database?.advisory.severity) return withScore({ severity: database.advisory.severity, severitySource: databaseName(database.advisory) });
-  if (v3 !== undefined) return withScore({ severity: severityOfScore(v3), severitySource: 'cvss-v3' });
-  if (v4 !== undefined) return withScore({ severity: severityOfScore(v4), severitySource: 'cvss-v4' });
-  return { severity: 'UNKNOWN', severitySource: 'none' };
+  if (cvssScore !== undefined) verdict.cvssScore = cvssScore;
+  return verdict;
 }

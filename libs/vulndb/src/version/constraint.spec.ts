@@ -141,6 +141,11 @@ describe('constraints', () => {
     expect(satisfiesConstraint('rubygems', '2.9', '~> 2.1')).toBe(true);
     expect(satisfiesConstraint('rubygems', '3.0', '~> 2.1')).toBe(false);
   });
+  it('rejects a constraint longer than 4096 characters without reading it', () => {
+    const huge = Array.from({ length: 2000 }, () => '>=1.0').join(', ');
+    expect(() => satisfiesConstraint('go', '1.0.0', huge)).toThrow('longer than 4096 characters');
+    expect(isValidConstraint('npm', huge)).toBe(false);
+  });
   it('names an unreadable constraint', () => {
     expect(() => satisfiesConstraint('maven', '1.0', '[1.0')).toThrow('invalid maven constraint "[1.0"');
     expect(() => satisfiesConstraint('go', '1.0.0', '>= 1.0 <')).toThrow('invalid go constraint');

@@ -253,6 +253,13 @@ export function satisfiesMavenRequirement(version: string, requirement: string):
 
 // ---- entry points -----------------------------------------------------------------------------
 
+/** Longer than any advisory's constraint; bounds the work on hostile input. */
+export const MAX_CONSTRAINT_LENGTH = 4096;
+
+function checkLength(scheme: VersionScheme, constraint: string): void {
+  if (constraint.length > MAX_CONSTRAINT_LENGTH) throw new InvalidConstraintError(scheme, `${constraint.slice(0, 64)}…`, `longer than ${MAX_CONSTRAINT_LENGTH} characters`);
+}
+
 const PLAIN_OPS = ['==', '!=', '>=', '<=', '=>', '=<', '>', '<', '='];
 const PLAIN_VERSION = /[0-9A-Za-z][0-9A-Za-z\-.+_~:^]*/;
 
@@ -261,6 +268,7 @@ const PLAIN_VERSION = /[0-9A-Za-z][0-9A-Za-z\-.+_~:^]*/;
  * InvalidConstraintError (naming the text) when either cannot be read.
  */
 export function satisfiesConstraint(scheme: VersionScheme, version: string, constraint: string, options: ConstraintOptions = {}): boolean {
+  checkLength(scheme, constraint);
   const ordering = versionOrdering(scheme);
   const parsed = ordering.parse(version);
   switch (scheme) {
@@ -286,6 +294,7 @@ export function satisfiesConstraint(scheme: VersionScheme, version: string, cons
 
 export function isValidConstraint(scheme: VersionScheme, constraint: string): boolean {
   try {
+    checkLength(scheme, constraint);
     switch (scheme) {
       case 'npm':
         npmRange(constraint);

@@ -20,9 +20,16 @@ export interface VersionOrdering<P = unknown> {
   compare(a: P, b: P): number;
 }
 
+/** Longer than any real version; bounds the parsers' work on hostile input. */
+export const MAX_VERSION_LENGTH = 256;
+
 /** Erases the parsed type: values of one ordering only ever meet that ordering's compare. */
 function ordering<P>(scheme: VersionScheme, parse: (v: string) => P, compare: (a: P, b: P) => number): VersionOrdering {
-  return { scheme, parse, compare: compare as (a: unknown, b: unknown) => number };
+  const bounded = (version: string): P => {
+    if (version.length > MAX_VERSION_LENGTH) throw new InvalidVersionError(scheme, `${version.slice(0, 64)}…`, `longer than ${MAX_VERSION_LENGTH} characters`);
+    return parse(version);
+  };
+  return { scheme, parse: bounded, compare: compare as (a: unknown, b: unknown) => number };
 }
 
 const ORDERINGS: Readonly<Record<VersionScheme, VersionOrdering>> = {

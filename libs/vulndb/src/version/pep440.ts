@@ -87,7 +87,26 @@ function compareKey(a: KeyPart, b: KeyPart): number {
 }
 
 export function comparePep440Parsed(a: Pep440Parsed, b: Pep440Parsed): number {
-  return compareKey(a.key, b.key);
+  // epoch and release (numbers) inline: most comparisons end there; the rest as packaging's tuple
+  const ka = a.key;
+  const kb = b.key;
+  const ea = ka[0] as number;
+  const eb = kb[0] as number;
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  const ra = ka[1] as number[];
+  const rb = kb[1] as number[];
+  const shared = Math.min(ra.length, rb.length);
+  for (let i = 0; i < shared; i++) {
+    const x = ra[i] as number;
+    const y = rb[i] as number;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  if (ra.length !== rb.length) return ra.length < rb.length ? -1 : 1;
+  for (let i = 2; i < ka.length; i++) {
+    const result = compareKey(ka[i] as KeyPart, kb[i] as KeyPart);
+    if (result !== 0) return result;
+  }
+  return 0;
 }
 
 /** Compares the public versions (local labels dropped). */

@@ -56,3 +56,13 @@ describe('Composer versions', () => {
     expect(() => cmp('dev-main', '1.0')).toThrow('invalid composer version "dev-main"');
   });
 });
+
+describe('hostile versions', () => {
+  it.each(['dpkg', 'apk', 'rpm', 'npm', 'pep440', 'maven', 'go', 'cargo', 'rubygems', 'composer'] as const)('%s rejects a 100 kB version quickly, naming its start', (scheme) => {
+    const huge = `1.${'0.'.repeat(50_000)}1`;
+    const start = Date.now();
+    expect(() => compareVersions(scheme, huge, '1.0')).toThrow(`invalid ${scheme} version "1.0.0.0.`);
+    expect(isValidVersion(scheme, huge)).toBe(false);
+    expect(Date.now() - start).toBeLessThan(1000);
+  });
+});
