@@ -109,7 +109,7 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, handle: FileHan
       data = inflateRawSync(compressed, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      throw new Error(code === 'ERR_BUFFER_TOO_LARGE' ? `inflates past its declared ${entry.uncompressedSize} bytes` : `corrupt deflate data (${(error as Error).message})`);
+      throw new Error(code === 'ERR_BUFFER_TOO_LARGE' ? `inflates past its declared ${entry.uncompressedSize} bytes` : `corrupt deflate data (${(error as Error).message})`, { cause: error });
     }
   } else throw new Error(`unsupported compression method ${entry.compressionMethod}`);
   if (data.length !== entry.uncompressedSize) throw new Error(`inflates to ${data.length} bytes, ${entry.uncompressedSize} declared`);
