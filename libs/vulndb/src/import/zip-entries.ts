@@ -1,7 +1,8 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import yauzl from 'yauzl';
+import { BlockCacheReader } from './block-reader';
 import { formatBytes, type ImportLimits } from './limits';
 
 /*
@@ -24,13 +25,15 @@ export type ZipEntryRead = { name: string; bytes: Buffer } | { name: string; ski
 export async function* zipEntries(archive: string, limits: ImportLimits, accept: (name: string) => boolean): AsyncGenerator<ZipEntryRead> {
   const archiveBytes = (await stat(archive)).size;
   let zip: yauzl.ZipFile;
+  const handle = await open(archive, 'r');
+  const reader = new BlockCacheReader(handle, archiveBytes);
   try {
     // decodeStrings off: yauzl would refuse the whole archive for one absolute or `..` name.
-    zip = await yauzl.openPromise(archive, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+    zip = await yauzl.fromRandomAccessReaderPromise(reader, archiveBytes, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
   } catch (error) {
+    await handle.close().catch(() => undefined);
     throw new BadInputError(`${archive}: not a readable zip archive (${(error as Error).message})`, { cause: error });
   }
-  const handle = await open(archive, 'r');
   try {
     if (zip.entryCount > limits.maxZipEntries) {
       throw new BadInputError(`${archive}: ${zip.entryCount} entries, over the limit of ${limits.maxZipEntries} (refusing a possible zip bomb)`);
@@ -69,7 +72,7 @@ export async function* zipEntries(archive: string, limits: ImportLimits, accept:
         continue;
       }
       try {
-        yield { name, bytes: await readEntry(zip, entry, handle, archiveBytes) };
+        yield { name, bytes: await readEntry(zip, entry, reader, archiveBytes) };
       } catch (error) {
         // Corrupt deflate data or an entry inflating past its declared size: this entry only.
         yield { name, skipped: `unreadable entry: ${(error as Error).message}` };
@@ -80,8 +83,8 @@ export async function* zipEntries(archive: string, limits: ImportLimits, accept:
     // yauzl's central-directory checks (inconsistent sizes, truncated records) fail the archive.
     throw new BadInputError(`${archive}: corrupt zip archive (${(error as Error).message})`, { cause: error });
   } finally {
+    // Closes the reader, and with it the file, once yauzl lets go of it.
     zip.close();
-    await handle.close();
   }
 }
 
@@ -91,7 +94,7 @@ export async function* zipEntries(archive: string, limits: ImportLimits, accept:
  * declared size and CRC-32. Per-entry streams (one zlib stream per record) cost ~1 ms each,
  * which for osv.dev archives of 100,000s of small records dominated the import.
  */
-async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, handle: FileHandle, archiveBytes: number): Promise<Buffer> {
+async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, reader: BlockCacheReader, archiveBytes: number): Promise<Buffer> {
   // Deflate never expands data by more than 5 bytes per 16 KiB block (stored blocks), so a
   // larger compressed size is a lie meant to make us allocate it.
   if (entry.compressedSize > entry.uncompressedSize + Math.ceil(entry.uncompressedSize / 16384) * 5 + 1024) {
@@ -100,7 +103,7 @@ async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, handle: FileHan
   const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
   if (fileDataStart + entry.compressedSize > archiveBytes) throw new Error(`data runs past the end of the archive (truncated?)`);
   const compressed = Buffer.alloc(entry.compressedSize);
-  const { bytesRead } = await handle.read(compressed, 0, entry.compressedSize, fileDataStart);
+  const bytesRead = await reader.readAt(compressed, 0, entry.compressedSize, fileDataStart);
   if (bytesRead !== entry.compressedSize) throw new Error(`read ${bytesRead} of ${entry.compressedSize} compressed bytes`);
   let data: Buffer;
   if (entry.compressionMethod === 0) data = compressed;
