@@ -220,7 +220,17 @@ describe('hostile input', () => {
     const file = write('liar.zip', buildZip([{ name: 'liar.json', data: JSON.stringify(record('X')), declaredSize: 10 }, { name: 'GHSA-1.json', data: JSON.stringify(record('GHSA-1')) }]));
     const { advisories, rejected } = await collect(readOsvZip(file));
     expect(advisories.map((a) => a.id)).toEqual(['GHSA-1']);
-    expect(rejected).toEqual([{ where: `${file}!liar.json`, reason: expect.stringMatching(/^unreadable entry: .*too many bytes/) }]);
+    expect(rejected).toEqual([{ where: `${file}!liar.json`, reason: 'unreadable entry: inflates past its declared 10 bytes' }]);
+  });
+
+  it('rejects an entry whose data does not match its CRC-32, and one claiming more compressed bytes than possible', async () => {
+    const data = JSON.stringify(record('X'));
+    const archive = buildZip([{ name: 'x.json', data, store: true }, { name: 'GHSA-1.json', data: JSON.stringify(record('GHSA-1')) }]);
+    archive[30 + 'x.json'.length + 8] ^= 0x01; // flip one bit inside the stored record
+    const file = write('crc.zip', archive);
+    const { advisories, rejected } = await collect(readOsvZip(file));
+    expect(advisories.map((a) => a.id)).toEqual(['GHSA-1']);
+    expect(rejected).toEqual([{ where: `${file}!x.json`, reason: 'unreadable entry: CRC-32 mismatch' }]);
   });
 
   it('refuses an archive whose central directory is inconsistent', async () => {

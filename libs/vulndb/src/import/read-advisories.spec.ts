@@ -91,6 +91,8 @@ describeWithShared('readAdvisories over ../shared/vulndata', (shared) => {
     ];
     const plan = await planAdvisoryImport(inputs, { debianReleases: ['bookworm'] });
     expect(plan.map((g) => g.format)).toEqual(['debian-cve-list', 'osv-jsonl', 'osv-directory', 'osv-directory', 'alpine-secdb']);
+    // Each group's import label is the source its records carry.
+    expect(plan.map((g) => g.source)).toEqual(['debian-tracker', `osv:${inputs[0]}`, `osv:${inputs[1]}`, `osv:${inputs[2]}`, 'alpine-secdb:v3.10/main']);
     const counts = new Map<string, number>();
     let rejected = 0;
     for (const group of plan) {

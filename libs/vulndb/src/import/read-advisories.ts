@@ -111,7 +111,7 @@ export async function planAdvisoryImport(inputs: readonly string[], options: Rea
         groups.push({ format, paths: [input], source: options.source ?? DEBIAN_TRACKER_SOURCE, read: () => readDebianTrackerJson(input, { ...readerOptions, ...debian }) });
         break;
       case 'alpine-secdb':
-        groups.push({ format, paths: [input], source: ALPINE_SECDB_SOURCE, read: () => readAlpineSecdb(input, readerOptions) });
+        groups.push({ format, paths: [input], source: await secdbSource(input), read: () => readAlpineSecdb(input, readerOptions) });
         break;
       default: {
         const source = options.source ?? `osv:${path.resolve(input)}`;
@@ -131,6 +131,17 @@ export async function planAdvisoryImport(inputs: readonly string[], options: Rea
     });
   }
   return groups;
+}
+
+/**
+ * The source label the secdb reader gives this file's records (`alpine-secdb:v3.10/main`),
+ * from the keys at its top, so an import of it is recorded under the same label.
+ */
+async function secdbSource(file: string): Promise<string> {
+  const head = (await firstBytes(file, SNIFF_BYTES)).toString('utf8');
+  const release = /"distroversion"\s*:\s*"v?(\d+\.\d+)"/.exec(head)?.[1];
+  const repo = /"reponame"\s*:\s*"([^"]*)"/.exec(head)?.[1];
+  return release ? `${ALPINE_SECDB_SOURCE}:v${release}/${repo || 'unknown'}` : ALPINE_SECDB_SOURCE;
 }
 
 /** Every advisory of every input (see planAdvisoryImport), as one stream. */

@@ -75,8 +75,8 @@ describe('Debian tracker list files', () => {
     expect(rejected).toEqual([]);
     expect(summary(advisories)).toEqual(
       [
-        // No Sources index: the unstable fix is taken to be in each release; bullseye says not-affected.
-        ['CVE-2024-0001', 'Debian:12', 'foo', '1.2-1', '', 'LOW'],
+        // No Sources index: bookworm's own <no-dsa> line stands; bullseye says not-affected.
+        ['CVE-2024-0001', 'Debian:12', 'foo', '', 'affected', 'LOW'],
         ['CVE-2024-0002', 'Debian:11', 'bar', '', 'fix_deferred', 'LOW'],
         ['CVE-2024-0002', 'Debian:12', 'bar', '', 'will_not_fix', 'LOW'],
         // The DSA's bookworm fix beats the <no-dsa> line; bullseye inherits unstable's fix.
