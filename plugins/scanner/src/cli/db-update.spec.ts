@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { openEmbeddedAdvisoryStore } from '@bulkhead/vulndb';
 import { buildZip } from '@bulkhead/vulndb/testing';
-import { registerDb } from './db-command';
+import { registerDb } from './cli-entry';
 
 /*
  * `bulkhead db update --feed` against a real local HTTP server serving OSV zips as osv.dev's

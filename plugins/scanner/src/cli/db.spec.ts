@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { describeWithShared } from '@bulkhead/testing';
 import { openEmbeddedAdvisoryStore } from '@bulkhead/vulndb';
-import { registerDb } from './db-command';
+import { registerDb } from './cli-entry';
 
 interface Run {
   code: number | undefined;
