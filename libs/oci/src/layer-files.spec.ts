@@ -78,6 +78,25 @@ describe('onLayerFile: every regular file of every layer as it streams', () => {
     expect(seen).toEqual([{ layer: 0, path: 'etc/kept', content: 'kept' }]);
   });
 
+  it('drops a body the hook refuses from its first bytes, unless an analyzer wants it', async () => {
+    const layout = path.join(dir, 'layout');
+    await writeOciLayout(layout, [{ layers: [{ entries: [{ name: 'bin/tool', content: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1]) }, { name: 'etc/conf', content: 'text' }, { name: 'etc/wanted', content: Buffer.from([0, 1, 2]) }] }] }]);
+    const heads: string[] = [];
+    const { hook, seen } = recorder();
+    hook.accepts = (head) => {
+      heads.push(head.toString('latin1'));
+      return !head.includes(0);
+    };
+    const walk = await walkFinalFilesystem(await openImage(`oci:${layout}`), (p) => p === 'etc/wanted', { onLayerFile: hook });
+    // A body an analyzer also wants is read whole and handed over without asking.
+    expect(seen).toEqual([
+      { layer: 0, path: 'etc/conf', content: 'text' },
+      { layer: 0, path: 'etc/wanted', content: '\u0000\u0001\u0002' },
+    ]);
+    expect(heads).toEqual(['\x7fELF\x00\x01', 'text']);
+    expect(walk.files.map((f) => [f.path, [...f.content]])).toEqual([['etc/wanted', [0, 1, 2]]]);
+  });
+
   it('walks a root file system once, as layer 0, reading only what the hook wants', async () => {
     const root = path.join(dir, 'root');
     mkdirSync(path.join(root, 'etc'), { recursive: true });

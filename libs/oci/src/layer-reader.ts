@@ -18,6 +18,11 @@ export type LayerEntryHeader = tar.Header;
 export interface LayerEntryVisitor {
   entry(header: LayerEntryHeader): boolean;
   body(header: LayerEntryHeader, content: Buffer): void;
+  /**
+   * Optional: sees the first chunk of a wanted body; returning false drops the body (it is not
+   * collected and `body` is not called), e.g. a binary a text-only consumer has no use for.
+   */
+  head?(header: LayerEntryHeader, chunk: Buffer): boolean;
 }
 
 /** Uncompressed bytes produced so far over all layers of one image (shared across layers). */
@@ -106,12 +111,18 @@ export async function readLayer(image: OpenedImage, layer: ImageLayer, visitor: 
       return;
     }
     const chunks: Buffer[] = [];
+    let dropped = false;
     stream.on('data', (chunk: unknown) => {
+      if (dropped) return;
+      if (chunks.length === 0 && visitor.head && !visitor.head(header, chunk as Buffer)) {
+        dropped = true;
+        return;
+      }
       chunks.push(chunk as Buffer);
     });
     stream.on('end', () => {
       try {
-        visitor.body(header, chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
+        if (!dropped) visitor.body(header, chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
         next();
       } catch (error) {
         extract.destroy(error as Error);

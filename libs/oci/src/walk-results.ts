@@ -57,6 +57,12 @@ export interface FinalEntry {
  */
 export interface LayerFileHook {
   wants(path: string, size: number): boolean;
+  /**
+   * Optional, images only: sees the first bytes of a wanted body as they arrive (at least one
+   * byte, often a few KB); false drops the body before it is collected (e.g. a binary). Not
+   * asked for a body an analyzer also wants: `file` then gets it whole.
+   */
+  accepts?(head: Buffer): boolean;
   /** `layerIndex` is the layer's position, bottom first (0 for a root file system). */
   file(layerIndex: number, path: string, content: Buffer): void;
 }

@@ -75,6 +75,12 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
           }
           return keptPath !== undefined || hookPath !== undefined;
         },
+        // A body only the hook wants can be dropped from its first chunk (an analyzer's cannot).
+        head: (_header, chunk) => {
+          if (keptPath !== undefined || hookPath === undefined || !hook?.accepts || hook.accepts(chunk)) return true;
+          hookPath = undefined;
+          return false;
+        },
         // Bodies arrive right after their entry() call, before the next entry is applied.
         body: (_header, content) => {
           if (keptPath !== undefined) fs.keep(keptPath, content);

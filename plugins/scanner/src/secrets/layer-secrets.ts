@@ -44,6 +44,11 @@ export class LayerSecretCollector implements LayerFileHook {
     return true;
   }
 
+  /** Binaries are recognised from their first bytes and never collected. */
+  accepts(head: Buffer): boolean {
+    return !looksBinary(head);
+  }
+
   file(layerIndex: number, path: string, content: Buffer): void {
     if (looksBinary(content)) return;
     this.filesScanned++;

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { testImageBuilder } from '@bulkhead/oci/testing';
+import { describeWithMinbase, testImages } from '@bulkhead/testing';
 import { reportFinding, type SecretFindingData } from '../findings/finding-data';
 import { builtinAnalyzers, parseSecretConfig, scanArtifact } from '../index';
 
@@ -110,4 +111,14 @@ describe('secrets in a root file system', () => {
     // CRLF: carriage returns do not end up in the match (Trivy drops them before scanning).
     expect(secretData(result.findings[0] ?? {}).match).toBe('export GITHUB_TOKEN=****************************************');
   });
+});
+
+describeWithMinbase('secrets in the minbase image', () => {
+  it('finds none (as Trivy finds none there) and leaves the inventory as it is without the secret scan', async () => {
+    const reference = `docker-archive:${testImages().minbaseDockerArchive}`;
+    const [plain, withSecrets] = [await scanArtifact(reference, { analyzers: builtinAnalyzers }), await scanArtifact(reference, { analyzers: builtinAnalyzers, secrets: true })];
+    expect(withSecrets.findings).toEqual([]);
+    expect(withSecrets.packages).toEqual(plain.packages);
+    expect(withSecrets.artifact).toEqual(plain.artifact);
+  }, 120_000);
 });

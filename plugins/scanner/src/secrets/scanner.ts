@@ -49,7 +49,11 @@ export class SecretScanner {
   private readonly excludeBlocks: readonly GoRegexp[];
   private readonly bufferSize: number;
   private readonly overlapSize: number;
-  /** All rules' keywords, longest first, as one case-insensitive search. */
+  /**
+   * All rules' keywords, longest first, as one case-insensitive search. (A hand-written byte
+   * scan with a pair table was measured against it on minbase's text and was slower: V8's
+   * compiled alternation wins.)
+   */
   private readonly keywordSearch: RegExp | undefined;
   /** For each keyword, the keywords it contains (itself included): found with it at no cost. */
   private readonly impliedKeywords = new Map<string, string[]>();
@@ -131,11 +135,13 @@ export class SecretScanner {
   private scanChunk(chunk: Buffer, chunkStart: number, lineOffset: number, rules: readonly SecretRule[]): SecretMatch[] {
     const text = chunk.toString('latin1');
     const present = this.presentKeywords(text);
+    const runnable = rules.filter((rule) => rule.keywords.length === 0 || rule.keywords.some((k) => present.has(k)));
+    // Most files hold no rule's keyword: that one search is all they cost.
+    if (runnable.length === 0) return [];
     let globalBlocks: Location[] | undefined;
     let censored: Buffer | undefined;
     const matched: { rule: SecretRule; start: number; end: number }[] = [];
-    for (const rule of rules) {
-      if (rule.keywords.length > 0 && !rule.keywords.some((k) => present.has(k))) continue;
+    for (const rule of runnable) {
       const locations = this.locations(rule, text);
       if (locations.length === 0) continue;
       let localBlocks: Location[] | undefined;
