@@ -43,7 +43,7 @@ function peakRss(): number {
 async function child(reference: string, secrets: boolean): Promise<void> {
   const start = performance.now();
   const result = await scanArtifact(reference, { analyzers: builtinAnalyzers, secrets });
-  const report = JSON.stringify(buildScanReport(result));
+  const report = JSON.stringify(buildScanReport({ ...result, vulnerabilityScan: { status: 'not-requested' }, secretScan: secrets ? { status: 'checked' } : { status: 'not-requested' } }));
   const scanMs = performance.now() - start;
   if (report.length === 0) throw new Error('empty report');
   const found = result.findings.map((f) => {

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { FindingEntity, FindingStatus, TaskEntity } from './entities';
+import { FindingEntity, FindingStatus, TaskEntity, TaskFindingScopeEntity } from './entities';
+import { FINDING_RETURNING, type FindingRow } from './finding-row';
 import { tableName } from './table-name';
 
 /*
@@ -24,8 +25,25 @@ import { tableName } from './table-name';
  * row); when another producer reports the same finding (same target and fingerprint), it
  * becomes that producer's.
  *
+ * Complete reports over a named scope (the SDK's FindingReport): a task may say itself which
+ * (producer, scope) some findings belong to, e.g. `scanner/vulnerability` over one image id, so
+ * that a scan and every later re-match of that image (another task type, another input) are
+ * runs of the same producer over the same scope. Those findings are stored with the report's
+ * producer and scope, and the pair is recorded as covered by the task (`task_finding_scope`),
+ * even when the report held no finding. Findings a task stores without a report keep the
+ * task-derived producer and scope above.
+ *
+ * A complete report writes only what changed: a finding it reports again unchanged keeps its
+ * row as it is (its lastSeenAt and task are those of the report that last changed or reopened
+ * it; when the scope was last reported completely is its task's time, in task_finding_scope).
+ * Re-matching ten thousand images after an advisory update then rewrites the few findings the
+ * update changed, not every finding (bench/vuln-rematch.ts).
+ *
  * Resolution happens when a task SUCCEEDS (TaskStore.succeed, in the same transaction): the
- * OPEN findings of its (producer, scope) whose last report is not from this task are RESOLVED.
+ * OPEN findings of its own (producer, scope) whose last report is not from this task, and the
+ * OPEN findings of every pair it covered with a report that the report did not name, are
+ * RESOLVED. The image's secret findings (another
+ * producer) are untouched by a vulnerability re-match.
  * A failed or cancelled run resolves nothing (it may have stopped half-way). Findings without a
  * producer (ingested by the API) and runtime findings (kind `runtime`: events, not states) are
  * never resolved by absence.
@@ -50,24 +68,71 @@ export const PRODUCER_SQL = `t.kind || '/' || t.type`;
 export const SCOPE_SQL = `encode(sha256(convert_to(t.input::text, 'UTF8')), 'hex')`;
 
 /**
- * Resolves the OPEN findings of the task's (producer, scope) that this task did not report.
- * Call in the transaction that marks the task SUCCEEDED. Returns how many it resolved.
+ * Resolves the OPEN findings of the task's (producer, scope), and of the (producer, scope) pairs
+ * it covered with complete reports, that this task did not report. Call in the transaction that
+ * marks the task SUCCEEDED. Returns the rows it resolved (for announcements).
+ *
+ * Two statements, so each walks IDX_finding_producer_scope_status for its pairs: the task's own
+ * pair ("not reported" = not last written by this task), then the covered pairs ("not reported"
+ * = not among the fingerprints the report named: a complete report leaves unchanged rows alone).
  */
-export async function resolveUnreportedFindings(manager: EntityManager, taskId: string): Promise<number> {
+export async function resolveUnreportedFindings(manager: EntityManager, taskId: string): Promise<FindingRow[]> {
   const findings = tableName(manager.connection, FindingEntity);
   const tasks = tableName(manager.connection, TaskEntity);
-  const [, affected] = (await manager.query(
-    `UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
+  const covered = tableName(manager.connection, TaskFindingScopeEntity);
+  const resolve = `SET status = '${FindingStatus.RESOLVED}', resolved_at = now()`;
+  const open = `f.status = '${FindingStatus.OPEN}' AND f.kind <> ALL($2::text[])`;
+  const [own] = (await manager.query(
+    `UPDATE ${findings} AS f ${resolve}
        FROM ${tasks} AS t
-      WHERE t.id = $1
-        AND f.team = t.team
-        AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
-        AND f.status = '${FindingStatus.OPEN}'
-        AND f.task_id IS DISTINCT FROM t.id
-        AND f.kind <> ALL($2::text[])`,
+      WHERE t.id = $1 AND f.team = t.team AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
+        AND ${open} AND f.task_id IS DISTINCT FROM t.id
+      RETURNING ${FINDING_RETURNING}`,
     [taskId, EVENT_FINDING_KINDS],
-  )) as [unknown, number];
-  return affected;
+  )) as [FindingRow[], number];
+  const [reported] = (await manager.query(
+    `UPDATE ${findings} AS f ${resolve}
+       FROM ${covered} AS c
+      WHERE c.task_id = $1 AND f.team = c.team AND f.producer = c.producer AND f.scope = c.scope
+        AND ${open} AND f.fingerprint <> ALL(c.fingerprints)
+      RETURNING ${FINDING_RETURNING}`,
+    [taskId, EVENT_FINDING_KINDS],
+  )) as [FindingRow[], number];
+  return [...own, ...reported];
+}
+
+/** One (producer, scope) a task reported on completely, and the fingerprints it reported there. */
+export interface CoveredScope {
+  producer: string;
+  scope: string;
+  fingerprints: readonly string[];
+}
+
+/**
+ * Records that the task reported completely on these (producer, scope) pairs, and what it
+ * reported there (idempotent; a pair reported twice by one task is the union). Call before or
+ * with the findings of the report: a task that fails after it resolves nothing.
+ */
+export async function recordCoveredScopes(manager: EntityManager, taskId: string, team: string, scopes: readonly CoveredScope[]): Promise<void> {
+  if (scopes.length === 0) return;
+  // One statement may not update a row twice: the same pair given twice is merged first.
+  const merged = new Map<string, { producer: string; scope: string; fingerprints: Set<string> }>();
+  for (const s of scopes) {
+    const key = `${s.producer}\u0000${s.scope}`;
+    const entry = merged.get(key) ?? { producer: s.producer, scope: s.scope, fingerprints: new Set<string>() };
+    for (const fingerprint of s.fingerprints) entry.fingerprints.add(fingerprint);
+    merged.set(key, entry);
+  }
+  const rows = [...merged.values()].map((s) => ({ producer: s.producer, scope: s.scope, fingerprints: [...s.fingerprints] }));
+  const covered = tableName(manager.connection, TaskFindingScopeEntity);
+  await manager.query(
+    `INSERT INTO ${covered} AS c (task_id, team, producer, scope, fingerprints)
+     SELECT $1::uuid, $2, p.producer, p.scope, ARRAY(SELECT jsonb_array_elements_text(p.fingerprints))
+       FROM jsonb_to_recordset($3::jsonb) AS p(producer text, scope text, fingerprints jsonb)
+     ON CONFLICT (task_id, producer, scope) DO UPDATE
+        SET fingerprints = ARRAY(SELECT DISTINCT x FROM unnest(c.fingerprints || EXCLUDED.fingerprints) AS x)`,
+    [taskId, team, JSON.stringify(rows)],
+  );
 }
 
 /**

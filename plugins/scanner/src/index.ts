@@ -2,5 +2,10 @@ export { scannerPlugin, scanImageTask, scanImageInput, SCANNER_PLUGIN_VERSION, t
 export { scanArtifact, type ScanOptions, type ScanResult, type SecretScanSettings } from './scan';
 export * from './secrets';
 export { ExecutableCollector, MAX_EXECUTABLE_PATHS } from './executables';
-export { buildScanReport, formatScanTable, type ScanReport, type ReportPackage } from './report';
+export * from './report';
+export * from './vex';
 export * from './analyzers';
+export { createScanImageTask } from './plugin';
+export * from './sbom';
+export { matchInventory, SECRET_PRODUCER, type PackageMatcher, type ScanImageDependencies, type InventoryMatch } from './vulnerability-scan';
+export * from './tasks';

@@ -7,6 +7,9 @@ import { BadInputError, type Analyzer, type ArtifactResult, type FindingResult, 
 import { testImageBuilder } from '@bulkhead/oci/testing';
 import { buildScanReport, builtinAnalyzers, dpkgAnalyzer, ExecutableCollector, formatScanTable, MAX_EXECUTABLE_PATHS, scanArtifact, scanImageTask, scannerPlugin } from './index';
 
+/** Reports of scans that did not match or look for secrets. */
+const NOT_CHECKED = { vulnerabilityScan: { status: 'not-requested' }, secretScan: { status: 'not-requested' } } as const;
+
 let images: TestImages;
 let work: string;
 beforeAll(() => {
@@ -119,7 +122,7 @@ describeWithMinbase('executables of the minbase image', () => {
 
   it('keeps executables out of the JSON report', async () => {
     const result = await scanArtifact(`oci:${images.minbaseOciLayout}:${images.minbaseOciRef}`, { analyzers: builtinAnalyzers });
-    expect(JSON.stringify(buildScanReport(result))).not.toContain('/usr/bin/dash');
+    expect(JSON.stringify(buildScanReport({ ...result, ...NOT_CHECKED }))).not.toContain('/usr/bin/dash');
   }, 60_000);
 });
 
@@ -257,10 +260,20 @@ describe('scan-image task', () => {
       }),
     };
     const { ctx, emitted, progress } = fakeContext([secrets]);
-    const summary = await task.run({ source: `oci:${images.tinyOciLayout}` }, ctx);
+    const summary = await task.run(task.input.parse({ source: `oci:${images.tinyOciLayout}`, cacheDir: path.join(work, 'empty-cache') }), ctx);
     const imageId = emitted.artifact?.metadata?.['configDigest'];
     expect(imageId).toMatch(/^sha256:[a-f0-9]{64}$/);
-    expect(summary).toEqual({ digest: imageId, os: { family: 'debian', version: '12' }, packageCount: emitted.packages?.list.length });
+    const database = path.join(work, 'empty-cache', 'vulndb', 'advisories.sqlite');
+    expect(summary).toEqual({
+      digest: imageId,
+      os: { family: 'debian', version: '12' },
+      packageCount: emitted.packages?.list.length,
+      // No advisory database: said plainly, never an empty "clean" result.
+      vulnerabilityScan: { status: 'no-advisory-data', database, message: `no advisory database at ${database} — run \`bulkhead db import\` or \`bulkhead db update\`` },
+      secretScan: { status: 'checked' },
+      vulnerabilityCount: 0,
+      secretCount: 0,
+    });
     expect(emitted.artifact).toMatchObject({ digest: imageId, manifestDigests: [images.tinyManifestDigest] });
     expect(emitted.packages?.digest).toBe(imageId);
     expect(emitted.findings).toEqual([expect.objectContaining({ ruleId: 'hello', target: imageId, location: 'hello.txt' })]);
@@ -269,32 +282,34 @@ describe('scan-image task', () => {
 
   it('fails with a BadInputError for a missing image', async () => {
     const { ctx } = fakeContext();
-    await expect(task.run({ source: `docker-archive:${path.join(work, 'nope.tar')}` }, ctx)).rejects.toThrow(BadInputError);
+    await expect(task.run(task.input.parse({ source: `docker-archive:${path.join(work, 'nope.tar')}` }), ctx)).rejects.toThrow(BadInputError);
   });
 
   it('refuses an extension analyzer that reuses a built-in id', async () => {
     const { ctx } = fakeContext([{ ...dpkgAnalyzer }]);
-    await expect(task.run({ source: `oci:${images.tinyOciLayout}` }, ctx)).rejects.toThrow('scanner analyzer id dpkg is registered twice');
+    await expect(task.run(task.input.parse({ source: `oci:${images.tinyOciLayout}` }), ctx)).rejects.toThrow('scanner analyzer id dpkg is registered twice');
   });
 });
 
 describe('report', () => {
   it('builds the deterministic JSON report and a readable table', async () => {
     const result = await scanArtifact(`oci:${images.tinyOciLayout}`, { analyzers: builtinAnalyzers });
-    const report = buildScanReport({ artifact: result.artifact, packages: [...result.packages].reverse(), findings: [] });
-    expect(Object.keys(report)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings']);
+    const report = buildScanReport({ artifact: result.artifact, packages: [...result.packages].reverse(), findings: [], ...NOT_CHECKED });
+    expect(Object.keys(report)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings', 'vulnerabilityScan', 'secretScan', 'summary']);
     expect(report.schemaVersion).toBe(1);
     expect(report.artifact).toMatchObject({ digest: result.artifact.digest, manifestDigests: [images.tinyManifestDigest], os: { family: 'debian', version: '12' } });
     expect(Object.keys(report.artifact)).toEqual(['digest', 'manifestDigests', 'os', 'references', 'size', 'layers']);
-    expect(Object.keys(report.packages[0] ?? {})).toEqual(['type', 'name', 'version', 'sourceName', 'sourceVersion', 'purl', 'layer']);
+    expect(Object.keys(report.packages[0] ?? {})).toEqual(['type', 'name', 'version', 'sourceName', 'sourceVersion', 'purl', 'layer', 'path']);
     const names = report.packages.map((p) => p.name);
     expect(names).toEqual([...names].sort());
-    expect(JSON.stringify(buildScanReport({ artifact: result.artifact, packages: result.packages, findings: [] }))).toBe(JSON.stringify(report));
-    const table = formatScanTable(report);
-    expect(table).toContain(`Artifact    ${result.artifact.digest}`);
-    expect(table).toContain(`Manifests   ${images.tinyManifestDigest}`);
-    expect(table).toContain('OS          debian 12');
-    expect(table).toMatch(new RegExp(`Packages    ${report.packages.length} \\(deb: ${report.packages.length}\\)`));
+    expect(JSON.stringify(buildScanReport({ artifact: result.artifact, packages: result.packages, findings: [], ...NOT_CHECKED }))).toBe(JSON.stringify(report));
+    const table = formatScanTable(report, { listPackages: true });
+    expect(table).toMatch(new RegExp(`Artifact +${result.artifact.digest}`));
+    expect(table).toMatch(new RegExp(`Manifests +${images.tinyManifestDigest}`));
+    expect(table).toMatch(/OS +debian 12/);
+    expect(table).toMatch(new RegExp(`Packages +${report.packages.length} \\(deb: ${report.packages.length}\\)`));
     expect(table).toMatch(/TYPE\s+NAME\s+VERSION\s+SOURCE\s+LAYER/);
+    expect(table).toMatch(/Vulnerabilities +not checked: not requested \(--scanners\)/);
+    expect(formatScanTable(report)).not.toMatch(/TYPE\s+NAME/);
   });
 });
