@@ -151,6 +151,15 @@ describe('fetchFeed against a local HTTP server', () => {
     await expect(fetchFeed(`${base}/chunked.jsonl`, {}, options())).rejects.toThrow(/cannot verify the download is complete \(\d+ bytes; no .*chunked\.jsonl\.sha256, no Content-Length, not a zip\)/);
   });
 
+  it('checks a body the server compressed anyway by its zip structure, not the encoded length', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const encoded = gzipSync(zip);
+    routes.set('/gz/all.zip', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': encoded.length }).end(encoded));
+    const fetched = await fetchFeed(`${base}/gz/all.zip`, {}, options());
+    expect(fetched).toMatchObject({ status: 'downloaded', bytes: zip.length, verifiedBy: 'zip-central-directory', validators: { sha256: zipSha } });
+    if (fetched.status === 'downloaded') await fetched.dispose();
+  });
+
   it('enforces the size limit from the header and from the body', async () => {
     serveZip(zip);
     await expect(fetchFeed(`${base}/npm/all.zip`, {}, options({ maxBytes: 100 }))).rejects.toThrow(/declared, over the 100 bytes limit/);

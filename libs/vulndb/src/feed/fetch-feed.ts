@@ -84,7 +84,10 @@ export async function fetchFeed(url: string, previous: FeedValidators, options: 
       throw new FeedError(`${url}: the server answered ${response.status} ${response.statusText}`.trim());
     }
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    const declared = contentLength(response);
+    // fetch decodes a Content-Encoding (servers may compress despite `identity`): Content-Length
+    // then counts the encoded bytes, so it can only be checked for an unencoded body.
+    const encoding = (response.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    const declared = encoding === 'identity' || encoding === '' ? contentLength(response) : undefined;
     if (declared !== undefined && declared > maxBytes) {
       await response.body?.cancel();
       throw new FeedError(`${url}: ${formatBytes(declared)} declared, over the ${formatBytes(maxBytes)} limit`);

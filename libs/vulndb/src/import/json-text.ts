@@ -19,13 +19,25 @@ export function parseJsonRecord(bytes: Uint8Array, maxDepth: number): JsonParse 
   }
   const nul = text.indexOf('\u0000');
   if (nul >= 0) return { ok: false, reason: `NUL byte at character ${nul} (not allowed in JSON)` };
-  const depth = nestingDepthExceeds(text, maxDepth);
+  // Nesting can only pass maxDepth with more than maxDepth opening brackets; counting them is a
+  // few native searches, the character scan is not: run it only then.
+  const depth = openingBrackets(bytes, maxDepth + 1) > maxDepth ? nestingDepthExceeds(text, maxDepth) : undefined;
   if (depth !== undefined) return { ok: false, reason: `JSON nested deeper than ${maxDepth} levels (at character ${depth})` };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     return { ok: false, reason: `invalid JSON: ${(error as Error).message}` };
   }
+}
+
+/** The number of `{` and `[` bytes in `bytes`, counting no further than `stopAt`. */
+function openingBrackets(bytes: Uint8Array, stopAt: number): number {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let count = 0;
+  for (const bracket of [0x7b, 0x5b]) {
+    for (let at = buffer.indexOf(bracket); at >= 0 && count < stopAt; at = buffer.indexOf(bracket, at + 1)) count++;
+  }
+  return count;
 }
 
 /**
