@@ -71,5 +71,9 @@ export function osvEcosystem(raw: string): string {
   let release = trimmed.slice(base.length + 1);
   if (canonical === 'Alpine' && /^\d/.test(release)) release = `v${release}`;
   if (canonical === 'Debian') release = DEBIAN_CODENAMES[release.toLowerCase()] ?? release;
+  // OSV writes `Ubuntu:22.04:LTS` and `Ubuntu:Pro:18.04:LTS`; an installed Ubuntu is known by its
+  // version alone (distroEcosystem gives `Ubuntu:22.04`), and Pro-only fixes are not in the
+  // public archive, so they are kept apart as `Ubuntu:Pro:18.04`.
+  if (canonical === 'Ubuntu') release = release.replace(/:LTS$/i, '');
   return `${canonical}:${release}`;
 }

@@ -46,7 +46,10 @@ export function vulnerabilityFinding(target: string, pkg: PackageResult, match: 
     findingType: 'vulnerability',
     aliases: match.aliases,
     package: { type: pkg.type, name: pkg.name, version: pkg.version, purl: pkg.purl, ...(pkg.path ? { path: pkg.path } : {}) },
-    installedVersion: match.installedVersion,
+    // The version installed, as the package manager shows it (a Debian binary package's own
+    // version, epoch included), as Trivy reports it; the version compared (a Debian source
+    // version) is in the evidence's range.
+    installedVersion: pkg.version,
     ...(match.fixedVersion ? { fixedVersion: match.fixedVersion } : {}),
     status: match.status,
     severitySource: match.severitySource,
@@ -79,6 +82,8 @@ export interface ReportFinding {
   fixedVersion?: string;
   status?: string;
   location?: { layer?: string; path?: string; line?: number };
+  /** Secrets: a later layer deleted or replaced the file; the secret is still in the image. */
+  removedInLaterLayer?: boolean;
 }
 
 export function isScannerFindingData(data: unknown): data is ScannerFindingData {
@@ -111,5 +116,6 @@ export function reportFinding(finding: Pick<FindingResult, 'severity' | 'ruleId'
     severity: finding.severity,
     title: finding.title,
     location: { ...(data.layer ? { layer: data.layer } : {}), path: data.path, line: data.line },
+    ...(data.removedInLaterLayer ? { removedInLaterLayer: true } : {}),
   };
 }
