@@ -26,6 +26,8 @@ import type { PluginNestModule } from './plugin-apis/load-plugin-apis';
 import { PluginsService } from './plugins/plugins.service';
 import { TaskService } from './tasks/task.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
+import { UploadController } from './uploads/upload.controller';
+import type { UploadService } from './uploads/upload.service';
 import {
   API_CONFIG,
   API_LOGGER,
@@ -41,6 +43,7 @@ import {
   TASK_QUEUES,
   TASK_STORE,
   TASK_SUBMITTER,
+  UPLOAD_SERVICE,
 } from './tokens';
 
 /**
@@ -68,6 +71,8 @@ export interface ApiDependencies {
   team: TeamAccessor;
   /** Reads credentials (HTTP middleware, graphql-ws connection_init). */
   authenticator: Authenticator;
+  /** Receives, lists and deletes uploads (POST /uploads, `uploads`, `deleteUpload`). */
+  uploads: UploadService;
 }
 
 @Module({})
@@ -112,7 +117,7 @@ export class ApiModule {
         HostModule.forRoot(deps.host),
         ...deps.pluginModules,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, UploadController],
       providers: [
         { provide: API_CONFIG, useValue: deps.config },
         { provide: PLUGIN_REGISTRY, useValue: deps.registry },
@@ -128,6 +133,7 @@ export class ApiModule {
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource, deps.team) },
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
+        { provide: UPLOAD_SERVICE, useValue: deps.uploads },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         // Every resolver and route, the plugins' included: authenticated and authorised by role.
         { provide: APP_GUARD, useClass: AccessGuard },

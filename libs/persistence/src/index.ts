@@ -15,3 +15,4 @@ export * from './plugin-migrations';
 export * from './team';
 export * from './api-token-store';
 export * from './audit-log-store';
+export * from './upload-store';
