@@ -20,6 +20,7 @@ import { formatGraphqlError, graphqlWsHooks, RequestLimitsPlugin } from './graph
 import { PARSE_MAX_TOKENS, type RequestLimits } from './graphql/request-limits';
 import { HealthController } from './health/health.controller';
 import { HostModule, type HostCapabilities } from './host/host.module';
+import type { RedisRateLimiter } from './host/http-hardening';
 import { ReadinessService } from './health/readiness.service';
 import { ImageService } from './images/image.service';
 import type { PluginNestModule } from './plugin-apis/load-plugin-apis';
@@ -73,6 +74,8 @@ export interface ApiDependencies {
   authenticator: Authenticator;
   /** Receives, lists and deletes uploads (POST /uploads, `uploads`, `deleteUpload`). */
   uploads: UploadService;
+  /** The Redis rate limiter (HTTP middleware; graphql-ws connection attempts here). */
+  rateLimiter: RedisRateLimiter;
 }
 
 @Module({})
@@ -109,7 +112,7 @@ export class ApiModule {
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',
-              ...graphqlWsAccess(deps.authenticator, deps.config.BULKHEAD_WS_TOKEN_RECHECK_MS),
+              ...graphqlWsAccess(deps.authenticator, deps.config.BULKHEAD_WS_TOKEN_RECHECK_MS, deps.rateLimiter),
               ...graphqlWsHooks({ limits, maxSubscriptions: config.BULKHEAD_WS_MAX_SUBSCRIPTIONS, plugin: limitsPlugin }),
             },
           },

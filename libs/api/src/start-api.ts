@@ -57,6 +57,11 @@ export interface StartApiOptions {
    * When omitted, startApi connects to DATABASE_URL, runs migrations, and closes it in close().
    */
   dataSource?: DataSource;
+  /**
+   * The Redis connection the rate limiter counts in (default: the API's own connection to
+   * REDIS_URL). Tests point it at a closed port to see the limiter's failure mode.
+   */
+  rateLimitRedis?: Redis;
 }
 
 export interface ApiHandle {
@@ -147,6 +152,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       database: new DataSourcePluginDatabase(dataSource),
       logger,
     };
+    const rateLimiter = new RedisRateLimiter(options.rateLimitRedis ?? redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger);
     const pluginModules = pluginNestModules(pluginApis, logger);
     const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
@@ -171,6 +177,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         team,
         authenticator,
         uploads,
+        rateLimiter,
       }),
       {
         logger: new NestPinoLogger(logger),
@@ -185,7 +192,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // address); refusing simple cross-site bodies; the GraphQL body parsers.
     securityHeaders(app);
     app.use(authenticationMiddleware(authenticator));
-    app.use(new RedisRateLimiter(redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger).middleware());
+    app.use(rateLimiter.middleware());
     refuseSimpleCrossSiteBodies(app);
     useBodyParsersForGraphqlOnly(app, config.BULKHEAD_MAX_GRAPHQL_BODY_BYTES);
     await app.init();
