@@ -104,6 +104,9 @@ export class ApiModule {
           playground: false,
           introspection: deps.config.GRAPHQL_INTROSPECTION,
           context: graphqlContext,
+          // The access guard also runs on @ResolveField resolvers (Nest runs none there by default), so a
+          // RequireRole on one field of an object type holds wherever that type is returned.
+          fieldResolverEnhancers: ['guards'],
           // Refused before execution: documents over PARSE_MAX_TOKENS while parsing, the rest by the limits plugin.
           parseOptions: { maxTokens: PARSE_MAX_TOKENS },
           plugins: [accessPlugin(auditLog, deps.logger), limitsPlugin],
