@@ -26,15 +26,24 @@ export class UploadController {
       return refuse(request, response, 415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${type ? JSON.stringify(type) : '(none)'} is not accepted for uploads; send one of ${UPLOAD_CONTENT_TYPES.join(', ')}`);
     }
     const name = new URL(request.url ?? '/', 'http://host').searchParams.get('name');
-    if (name !== null && (name.length > MAX_NAME_LENGTH || /[\0-\x1f\x7f]/.test(name))) {
+    if (name !== null && (name.length > MAX_NAME_LENGTH || hasControlCharacter(name))) {
       return refuse(request, response, 400, 'BAD_REQUEST', `name: at most ${MAX_NAME_LENGTH} characters, no control characters`);
     }
     // The guard let only an authenticated operator or admin through.
-    const principal = request.principal!;
+    const principal = request.principal;
+    if (!principal) return refuse(request, response, 401, 'UNAUTHENTICATED', 'authentication required');
     const result = await this.uploads.receive(request, { team: principal.team, tokenId: principal.tokenId, name });
     if ('status' in result) return refuse(request, response, result.status, result.code, result.message);
     send(response, 201, { id: result.id, size: result.size, sha256: result.sha256.trim(), target: `upload:${result.id}` });
   }
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {
