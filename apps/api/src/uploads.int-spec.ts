@@ -16,6 +16,7 @@ import path from 'node:path';
 jest.setTimeout(90_000);
 
 const MAX_UPLOAD = 64 * 1024;
+const TEAM_QUOTA = 100 * 1024;
 const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n';
 
 let platform: TestPlatform;
@@ -84,12 +85,13 @@ beforeAll(async () => {
     plugins,
     kinds: ['benchmark', 'scanner'],
     inputs: new ServerInputPolicy({ allowedPaths: [allowed], uploadDir }),
-    env: { BULKHEAD_MAX_UPLOAD_BYTES: String(MAX_UPLOAD), BULKHEAD_UPLOAD_TEAM_QUOTA_BYTES: '0', BULKHEAD_UPLOAD_SWEEP_SECONDS: '1' },
+    env: { BULKHEAD_MAX_UPLOAD_BYTES: String(MAX_UPLOAD), BULKHEAD_UPLOAD_TEAM_QUOTA_BYTES: String(TEAM_QUOTA), BULKHEAD_UPLOAD_SWEEP_SECONDS: '1' },
   });
   url = platform.api.url;
   tokens['viewer'] = (await platform.createToken('viewer')).secret;
   tokens['operator'] = (await platform.createToken('operator')).secret;
   tokens['operatorB'] = (await platform.createToken('operator', 'team-b')).secret;
+  tokens['operatorC'] = (await platform.createToken('operator', 'team-c')).secret;
 });
 
 afterAll(async () => {
@@ -163,6 +165,22 @@ describe('uploads', () => {
     expect((await upload(Buffer.from('x'), { token: tokens['viewer'] })).status).toBe(403);
     const deleteAsViewer = await graphql(url, 'mutation($id: ID!) { deleteUpload(id: $id) }', { id: '00000000-0000-4000-8000-000000000000' }, { token: tokens['viewer'] });
     expect(deleteAsViewer.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+  });
+
+  it("a team's uploads stay within its quota, exactly, even when two finish at once", async () => {
+    const teamFolder = path.join(uploadDir, 'team-team-c');
+    const token = tokens['operatorC'];
+    expect((await upload(Buffer.alloc(60 * 1024), { token })).status).toBe(201);
+    // 40 KiB left: a declared 50 KiB is refused before it is read.
+    expect(await upload(Buffer.alloc(50 * 1024), { token })).toMatchObject({ status: 413, body: { code: 'UPLOAD_QUOTA_EXCEEDED', error: expect.stringMatching(/quota of 102400 bytes .* 40960 bytes are left/) } });
+    // Two streamed 30 KiB uploads each fit what was left when they started; only one may be kept.
+    const chunked = () => Array.from({ length: 30 }, () => Buffer.alloc(1024, 7));
+    const both = await Promise.all([upload(chunked(), { token }), upload(chunked(), { token })]);
+    expect(both.map((a) => a.status).sort()).toEqual([201, 413]);
+    expect(both.find((a) => a.status === 413)?.body['code']).toBe('UPLOAD_QUOTA_EXCEEDED');
+    const { uploads } = await graphqlData<{ uploads: { id: string; size: number }[] }>(url, '{ uploads { id size } }', {}, { token });
+    expect(uploads.map((u) => u.size).sort((a, b) => a - b)).toEqual([30 * 1024, 60 * 1024]);
+    expect(filesIn(teamFolder).sort()).toEqual(uploads.map((u) => u.id).sort());
   });
 
   it('deleteUpload removes row and file; the sweeper removes expired uploads', async () => {
