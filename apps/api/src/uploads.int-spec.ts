@@ -64,6 +64,16 @@ function filesIn(folder: string): string[] {
   }
 }
 
+/** Audit rows are written after the answer is sent: waits (briefly) for `count` of them. */
+async function auditRows<T>(sql: string, count: number): Promise<T[]> {
+  let rows: T[] = [];
+  for (let i = 0; i < 50 && rows.length < count; i++) {
+    rows = await platform.db.dataSource.query<T[]>(sql);
+    if (rows.length < count) await new Promise((r) => setTimeout(r, 50));
+  }
+  return rows;
+}
+
 async function statusOf(id: string, token?: string): Promise<{ status: string; error: string | null; input: Record<string, unknown> }> {
   for (let i = 0; i < 300; i++) {
     const { task } = await graphqlData<{ task: { status: string; error: string | null; input: Record<string, unknown> } }>(url, 'query($id: ID!) { task(id: $id) { status error input } }', { id }, { token });
@@ -114,6 +124,8 @@ describe('uploads', () => {
     expect(statSync(uploadDir).mode & 0o777).toBe(0o700);
     expect(statSync(teamFolder).mode & 0o777).toBe(0o700);
     expect(statSync(path.join(teamFolder, id)).mode & 0o777).toBe(0o600);
+    const [audit] = await auditRows<{ outcome: string; token_name: string; details: Record<string, unknown> }>(`SELECT outcome, token_name, details FROM audit_log WHERE operation = 'POST /uploads' AND team = 'default'`, 1);
+    expect(audit).toEqual({ outcome: 'ok', token_name: 'test-operator', details: { ...sent.body, name: '../../etc/passwd' } });
 
     const { uploads } = await graphqlData<{ uploads: { id: string; name: string; size: number; target: string }[] }>(url, '{ uploads { id name size target } }', {}, { token: tokens['viewer'] });
     expect(uploads).toEqual([{ id, name: '../../etc/passwd', size: archive.length, target: `upload:${id}` }]);
@@ -157,6 +169,12 @@ describe('uploads', () => {
     expect(streamed).toMatchObject({ status: 413, body: { code: 'PAYLOAD_TOO_LARGE' } });
     expect(filesIn(teamFolder)).toEqual(before);
     expect((await graphqlData<{ uploads: unknown[] }>(url, '{ uploads { id } }', {}, { token: tokens['operatorB'] })).uploads).toEqual([]);
+    // Refused uploads are audited like refused mutations.
+    const audited = await auditRows<{ outcome: string; error: string }>(`SELECT outcome, error FROM audit_log WHERE operation = 'POST /uploads' AND team = 'team-b'`, 2);
+    expect(audited).toEqual([
+      { outcome: 'error', error: expect.stringMatching(/^PAYLOAD_TOO_LARGE: /) },
+      { outcome: 'error', error: expect.stringMatching(/^PAYLOAD_TOO_LARGE: /) },
+    ]);
 
     expect((await upload(Buffer.from('x'), { token: tokens['operator'], contentType: 'text/plain' })).status).toBe(415);
     expect((await upload(Buffer.from('x'), { token: tokens['operator'], contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);

@@ -1,8 +1,10 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
-import { RequireRole } from '@bulkhead/plugin-sdk/api';
+import type { Logger } from '@bulkhead/common';
+import type { AuditLogStore, AuditOutcome } from '@bulkhead/persistence';
+import { RequireRole, type Principal } from '@bulkhead/plugin-sdk/api';
 import type { ServerResponse } from 'node:http';
 import type { AuthenticatedRequest } from '../auth/auth.middleware';
-import { UPLOAD_SERVICE } from '../tokens';
+import { API_LOGGER, AUDIT_LOG_STORE, UPLOAD_SERVICE } from '../tokens';
 import type { UploadService } from './upload.service';
 
 /**
@@ -16,7 +18,11 @@ const MAX_NAME_LENGTH = 255;
 /** POST /uploads: a file for tasks to read, streamed to the team's upload folder. */
 @Controller()
 export class UploadController {
-  constructor(@Inject(UPLOAD_SERVICE) private readonly uploads: UploadService) {}
+  constructor(
+    @Inject(UPLOAD_SERVICE) private readonly uploads: UploadService,
+    @Inject(AUDIT_LOG_STORE) private readonly audit: AuditLogStore,
+    @Inject(API_LOGGER) private readonly logger: Logger,
+  ) {}
 
   @Post('uploads')
   @RequireRole('operator')
@@ -32,9 +38,36 @@ export class UploadController {
     // The guard let only an authenticated operator or admin through.
     const principal = request.principal;
     if (!principal) return refuse(request, response, 401, 'UNAUTHENTICATED', 'authentication required');
-    const result = await this.uploads.receive(request, { team: principal.team, tokenId: principal.tokenId, name });
-    if ('status' in result) return refuse(request, response, result.status, result.code, result.message);
-    send(response, 201, { id: result.id, size: result.size, sha256: result.sha256.trim(), target: `upload:${result.id}` });
+    let result: Awaited<ReturnType<UploadService['receive']>>;
+    try {
+      result = await this.uploads.receive(request, { team: principal.team, tokenId: principal.tokenId, name });
+    } catch (error) {
+      this.record(request, principal, 'error', { name }, (error as Error).message);
+      throw error;
+    }
+    if ('status' in result) {
+      this.record(request, principal, 'error', { name }, `${result.code}: ${result.message}`);
+      return refuse(request, response, result.status, result.code, result.message);
+    }
+    const answer = { id: result.id, size: result.size, sha256: result.sha256.trim(), target: `upload:${result.id}` };
+    this.record(request, principal, 'ok', { ...answer, name });
+    send(response, 201, answer);
+  }
+
+  /** Uploads are writes: audited like mutations, without delaying the answer. */
+  private record(request: AuthenticatedRequest, principal: Principal, outcome: AuditOutcome, details: Record<string, unknown>, error?: string): void {
+    const entry = {
+      tokenId: principal.tokenId,
+      tokenName: principal.name,
+      team: principal.team,
+      operation: 'POST /uploads',
+      details,
+      outcome,
+      error: error?.slice(0, 1000) ?? null,
+      remoteAddress: request.socket.remoteAddress ?? null,
+      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+    };
+    this.audit.append(entry).catch((failure: unknown) => this.logger.error({ err: (failure as Error).message, operation: entry.operation, tokenId: entry.tokenId }, 'audit log write failed'));
   }
 }
 
