@@ -6,13 +6,17 @@ const FORMATS = ['table', 'json'] as const;
 export interface ScanCommandOptions {
   format: string;
   server?: string;
+  /** With `server`: upload the local docker-archive first and scan `docker-archive:upload:<id>`. */
+  upload?: boolean;
   plugins: readonly string[];
 }
 
 /** `bulkhead scan <target>`: prints the report; returns the exit code. */
 export async function scan(target: string, options: ScanCommandOptions, host: CliHost): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(options.format)) throw usageError(`unknown --format ${JSON.stringify(options.format)}: use one of ${FORMATS.join(', ')}`);
-  const report = options.server ? await scanRemote(target, options.server, host) : await scanInline(target, options.plugins, host);
+  if (options.upload && !options.server) throw usageError('--upload needs --server (it sends the file to that API)');
+  if (options.upload && !target.startsWith('docker-archive:')) throw usageError(`--upload takes a docker-archive:<file> target (save an OCI layout or root file system as a docker-archive first), not ${JSON.stringify(target)}`);
+  const report = options.server ? await scanRemote(target, options.server, host, options.upload === true) : await scanInline(target, options.plugins, host);
   host.out(options.format === 'json' ? JSON.stringify(report, null, 2) : formatScanTable(report));
   return EXIT_CODES.ok;
 }
@@ -48,8 +52,14 @@ interface RemoteImage {
 }
 
 /** Submits the scan to a running API, waits for the task and reads the stored inventory back. */
-async function scanRemote(source: string, server: string, host: CliHost): Promise<ScanReport> {
+async function scanRemote(target: string, server: string, host: CliHost, upload: boolean): Promise<ScanReport> {
   const api = host.server(server);
+  let source = target;
+  if (upload) {
+    const sent = await api.upload(target.slice('docker-archive:'.length), { contentType: 'application/x-tar' });
+    host.err(`uploaded ${target.slice('docker-archive:'.length)} (${sent.size} bytes, sha256 ${sent.sha256}) as ${sent.target}`);
+    source = `docker-archive:${sent.target}`;
+  }
   const { scanImage } = await api.request<{ scanImage: { id: string } }>(`mutation($source: String!) { scanImage(source: $source) { id } }`, { source });
   host.err(`submitted task ${scanImage.id} to ${api.endpoint}`);
   const print = host.progressPrinter();
