@@ -53,10 +53,11 @@ const FALCO_ALERT = {
 };
 
 /** Each plugin HTTP route with a body it accepts (POST). */
-const ROUTES: Record<string, { body: string; contentType: string }> = {
+const ROUTES: Record<string, { body: string; contentType: string; status?: number }> = {
   '/k8s-audit': { body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [] }), contentType: 'application/json' },
   '/events': { body: '', contentType: 'application/x-ndjson' },
   '/falco-alerts': { body: JSON.stringify(FALCO_ALERT), contentType: 'application/json' },
+  '/uploads': { body: '{"uploaded":true}', contentType: 'application/json', status: 201 },
 };
 
 const codes = (result: GraphqlResponse<unknown>): string[] => (result.errors ?? []).map((e) => String(e.extensions?.['code']));
@@ -113,6 +114,13 @@ describe('identity and access', () => {
     suppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { suppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     unsuppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { unsuppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     runBenchmark: { role: 'operator', call: (token) => graphql(url, 'mutation($t: String!) { runBenchmark(target: $t, profile: "pss-restricted") { id } }', { t: work }, { token }) },
+    deleteUpload: {
+      role: 'operator',
+      call: async (token) => {
+        const sent = await fetch(`${url}/uploads`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.adminToken}` }, body: '{}' });
+        return graphql(url, 'mutation($id: ID!) { deleteUpload(id: $id) }', { id: ((await sent.json()) as { id: string }).id }, { token });
+      },
+    },
     createApiToken: { role: 'admin', call: (token) => graphql(url, 'mutation { createApiToken(name: "made-by-test", role: viewer, expiresIn: "1d") { token { id team role expiresAt } secret } }', {}, { token }) },
     revokeApiToken: {
       role: 'admin',
@@ -235,7 +243,7 @@ describe('identity and access', () => {
       expect({ route, status: (await send(route, `Bearer ${tokens.viewer}`)).status }).toEqual({ route, status: 403 });
       for (const role of ['operator', 'admin'] as const) {
         const response = await send(route, `Bearer ${tokens[role]}`);
-        expect({ route, role, status: response.status }).toEqual({ route, role, status: 200 });
+        expect({ route, role, status: response.status }).toEqual({ route, role, status: ROUTES[route]?.status ?? 200 });
       }
     }
     // Probes stay open: they carry no data.

@@ -20,12 +20,15 @@ import { formatGraphqlError, graphqlWsHooks, RequestLimitsPlugin } from './graph
 import { PARSE_MAX_TOKENS, type RequestLimits } from './graphql/request-limits';
 import { HealthController } from './health/health.controller';
 import { HostModule, type HostCapabilities } from './host/host.module';
+import type { RedisRateLimiter } from './host/http-hardening';
 import { ReadinessService } from './health/readiness.service';
 import { ImageService } from './images/image.service';
 import type { PluginNestModule } from './plugin-apis/load-plugin-apis';
 import { PluginsService } from './plugins/plugins.service';
 import { TaskService } from './tasks/task.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
+import { UploadController } from './uploads/upload.controller';
+import type { UploadService } from './uploads/upload.service';
 import {
   API_CONFIG,
   API_LOGGER,
@@ -41,6 +44,7 @@ import {
   TASK_QUEUES,
   TASK_STORE,
   TASK_SUBMITTER,
+  UPLOAD_SERVICE,
 } from './tokens';
 
 /**
@@ -68,6 +72,10 @@ export interface ApiDependencies {
   team: TeamAccessor;
   /** Reads credentials (HTTP middleware, graphql-ws connection_init). */
   authenticator: Authenticator;
+  /** Receives, lists and deletes uploads (POST /uploads, `uploads`, `deleteUpload`). */
+  uploads: UploadService;
+  /** The Redis rate limiter (HTTP middleware; graphql-ws connection attempts here). */
+  rateLimiter: RedisRateLimiter;
 }
 
 @Module({})
@@ -96,6 +104,9 @@ export class ApiModule {
           playground: false,
           introspection: deps.config.GRAPHQL_INTROSPECTION,
           context: graphqlContext,
+          // The access guard also runs on @ResolveField resolvers (Nest runs none there by default), so a
+          // RequireRole on one field of an object type holds wherever that type is returned.
+          fieldResolverEnhancers: ['guards'],
           // Refused before execution: documents over PARSE_MAX_TOKENS while parsing, the rest by the limits plugin.
           parseOptions: { maxTokens: PARSE_MAX_TOKENS },
           plugins: [accessPlugin(auditLog, deps.logger), limitsPlugin],
@@ -104,7 +115,7 @@ export class ApiModule {
           subscriptions: {
             'graphql-ws': {
               path: '/graphql',
-              ...graphqlWsAccess(deps.authenticator, deps.config.BULKHEAD_WS_TOKEN_RECHECK_MS),
+              ...graphqlWsAccess(deps.authenticator, deps.config.BULKHEAD_WS_TOKEN_RECHECK_MS, deps.rateLimiter),
               ...graphqlWsHooks({ limits, maxSubscriptions: config.BULKHEAD_WS_MAX_SUBSCRIPTIONS, plugin: limitsPlugin }),
             },
           },
@@ -112,7 +123,7 @@ export class ApiModule {
         HostModule.forRoot(deps.host),
         ...deps.pluginModules,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, UploadController],
       providers: [
         { provide: API_CONFIG, useValue: deps.config },
         { provide: PLUGIN_REGISTRY, useValue: deps.registry },
@@ -128,6 +139,7 @@ export class ApiModule {
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource, deps.team) },
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
+        { provide: UPLOAD_SERVICE, useValue: deps.uploads },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         // Every resolver and route, the plugins' included: authenticated and authorised by role.
         { provide: APP_GUARD, useClass: AccessGuard },

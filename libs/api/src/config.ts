@@ -1,4 +1,5 @@
 import { env, loadConfig, platformConfigFields } from '@bulkhead/common';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 
 /** 10 MiB: kube-apiserver's audit webhook batches are far smaller (its batch max is 10 000 events). */
@@ -45,6 +46,19 @@ export const apiConfigSchema = z.object({
   BULKHEAD_MAX_WS_MESSAGE_BYTES: env.int(64 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
   /** Subscriptions one graphql-ws connection may hold at once. */
   BULKHEAD_WS_MAX_SUBSCRIPTIONS: env.int(20, { min: 1, max: 10_000 }),
+  /**
+   * Folder of uploaded files (one 0700 sub-folder per team; files 0600). Default: a folder of this
+   * user under the OS temp folder. API and workers must see the same folder.
+   */
+  BULKHEAD_UPLOAD_DIR: z.string().trim().refine((value) => isAbsolute(value), 'must be an absolute path').optional(),
+  /** Largest single upload (413 the moment it is exceeded). */
+  BULKHEAD_MAX_UPLOAD_BYTES: env.int(2 * 1024 * 1024 * 1024, { min: 1024 }),
+  /** Bytes one team's unexpired uploads may take together; 0 = no quota. */
+  BULKHEAD_UPLOAD_TEAM_QUOTA_BYTES: env.int(20 * 1024 * 1024 * 1024, { min: 0 }),
+  /** How long an upload is kept before the sweeper removes it. */
+  BULKHEAD_UPLOAD_TTL_HOURS: env.int(24, { min: 1, max: 24 * 365 }),
+  /** How often the sweeper looks for expired uploads. */
+  BULKHEAD_UPLOAD_SWEEP_SECONDS: env.int(300, { min: 1, max: 86_400 }),
   /** Put stack traces and the messages of unexpected errors (SQL, paths) in API responses. Debugging only. */
   BULKHEAD_DEBUG_ERRORS: env.bool(false),
 });

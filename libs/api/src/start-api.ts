@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore } from '@bulkhead/persistence';
+import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { checkRedis, createRedis, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -28,6 +28,9 @@ import { requestTeam } from './host/request-team';
 import { loadPluginApis, pluginNestModules, type ApiPluginPackage } from './plugin-apis/load-plugin-apis';
 import { NestPinoLogger } from './startup/nest-logger';
 import { asStartupError } from './startup/startup-error';
+import { ensurePrivateFolder } from './uploads/upload-folder';
+import { UploadService } from './uploads/upload.service';
+import { UploadSweeper } from './uploads/upload-sweeper';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -53,6 +56,11 @@ export interface StartApiOptions {
    * When omitted, startApi connects to DATABASE_URL, runs migrations, and closes it in close().
    */
   dataSource?: DataSource;
+  /**
+   * The Redis connection the rate limiter counts in (default: the API's own connection to
+   * REDIS_URL). Tests point it at a closed port to see the limiter's failure mode.
+   */
+  rateLimitRedis?: Redis;
 }
 
 export interface ApiHandle {
@@ -117,8 +125,19 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     owned.push(() => taskEventsPublisher.close());
     // One accessor of the request's team for every store and capability (they serve every team's requests).
     const team = requestTeam(requestContext);
+    // The policy's upload folder is where uploads are stored: the worker accepts files there for the task's team.
+    const inputs = options.inputs ?? ServerInputPolicy.fromEnv(config.BULKHEAD_UPLOAD_DIR ? { ...env, BULKHEAD_UPLOAD_DIR: config.BULKHEAD_UPLOAD_DIR } : env);
+    await ensurePrivateFolder(inputs.uploadDir);
+    const uploads = new UploadService(
+      new UploadStore(dataSource, team),
+      { folderOf: (t) => inputs.teamUploadDir(t), maxBytes: config.BULKHEAD_MAX_UPLOAD_BYTES, teamQuotaBytes: config.BULKHEAD_UPLOAD_TEAM_QUOTA_BYTES, ttlMs: config.BULKHEAD_UPLOAD_TTL_HOURS * 3_600_000 },
+      logger,
+    );
+    const sweeper = new UploadSweeper(dataSource, inputs.uploadDir, (t) => inputs.teamUploadDir(t), logger);
+    sweeper.start(config.BULKHEAD_UPLOAD_SWEEP_SECONDS * 1000);
+    owned.push(() => sweeper.stop());
     const submitter = new QuotaTaskSubmitter(
-      { registry: options.registry, tasks: new TaskStore(dataSource, team), queues, inputs: options.inputs ?? ServerInputPolicy.fromEnv(options.env ?? process.env), logger },
+      { registry: options.registry, tasks: new TaskStore(dataSource, team), queues, inputs, uploads: uploads.resolver(team), logger },
       { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
     );
     const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
@@ -132,6 +151,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       database: new DataSourcePluginDatabase(dataSource),
       logger,
     };
+    const rateLimiter = new RedisRateLimiter(options.rateLimitRedis ?? redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger);
     const pluginModules = pluginNestModules(pluginApis, logger);
     const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
@@ -155,6 +175,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         pluginModules,
         team,
         authenticator,
+        uploads,
+        rateLimiter,
       }),
       {
         logger: new NestPinoLogger(logger),
@@ -169,7 +191,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // address); refusing simple cross-site bodies; the GraphQL body parsers.
     securityHeaders(app);
     app.use(authenticationMiddleware(authenticator));
-    app.use(new RedisRateLimiter(redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger).middleware());
+    app.use(rateLimiter.middleware());
     refuseSimpleCrossSiteBodies(app);
     useBodyParsersForGraphqlOnly(app, config.BULKHEAD_MAX_GRAPHQL_BODY_BYTES);
     await app.init();

@@ -18,3 +18,4 @@ export * from './audit-log-store';
 export * from './plugin-database';
 export * from './inventory-reader';
 export * from './finding-row';
+export * from './upload-store';

@@ -74,3 +74,53 @@ describe('ServerInputPolicy', () => {
     expect(() => ServerInputPolicy.fromEnv({ BULKHEAD_ALLOWED_PATHS: 'relative/dir' })).toThrow('BULKHEAD_ALLOWED_PATHS: "relative/dir" is not an absolute path');
   });
 });
+
+describe('ServerInputPolicy: uploads named upload:<id>', () => {
+  const ID = '3f2b8c1e-9a4d-4c6b-8e2f-1a2b3c4d5e6f';
+  let dir = '';
+  let policy: ServerInputPolicy;
+  /** A scan-like task whose `source` wraps its path (`docker-archive:<path>`), and a list of paths. */
+  const scan = {
+    type: 'scan',
+    serverInputs: (input: { source: string }) => ({ paths: [{ field: 'source', path: input.source.replace(/^docker-archive:/, '') }] }),
+  };
+  const bench = { type: 'bench', serverInputs: (input: { paths: string[] }) => ({ paths: input.paths.map((p, i) => ({ field: `paths.${i}`, path: p })) }) };
+  const resolverOf = (team: string, files: Record<string, string>) => ({ team: () => team, path: async (id: string) => files[id] });
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-uploads-policy-'));
+    mkdirSync(path.join(dir, 'allowed'));
+    writeFileSync(path.join(dir, 'allowed', 'pod.yaml'), 'kind: Pod\n');
+    policy = new ServerInputPolicy({ allowedPaths: [path.join(dir, 'allowed')], settings: {}, uploadDir: path.join(dir, 'uploads') });
+    for (const team of ['a', 'b']) {
+      mkdirSync(policy.teamUploadDir(team), { recursive: true });
+      writeFileSync(path.join(policy.teamUploadDir(team), ID), 'x');
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('rewrites the reference inside the field to the stored file, and accepts it for that team', async () => {
+    const file = path.join(policy.teamUploadDir('a'), ID);
+    await expect(policy.confine(scan, { source: `docker-archive:upload:${ID}` }, resolverOf('a', { [ID]: file }))).resolves.toEqual({ source: `docker-archive:${file}` });
+    const pod = path.join(dir, 'allowed', 'pod.yaml');
+    await expect(policy.confine(bench, { paths: [pod, `upload:${ID.toUpperCase()}`] }, resolverOf('a', { [ID]: file }))).resolves.toEqual({ paths: [pod, file] });
+    // The worker's re-check of the rewritten input, with the task's team.
+    await expect(policy.check(scan, { source: `docker-archive:${file}` }, { team: 'a' })).resolves.toBeUndefined();
+  });
+
+  it("refuses an id the team has no upload for, a malformed id, and another team's folder", async () => {
+    const none = resolverOf('a', {});
+    await expect(policy.confine(scan, { source: `docker-archive:upload:${ID}` }, none)).rejects.toThrow(new BadInputError(`source: no upload "${ID}" for this team`));
+    await expect(policy.confine(bench, { paths: ['upload:../../etc/passwd'] }, none)).rejects.toThrow(new BadInputError('paths.0: no upload "../../etc/passwd" for this team'));
+    // Without a resolver (the inline check, the worker) a reference is never taken for a path.
+    await expect(policy.check(bench, { paths: [`upload:${ID}`] }, { team: 'a' })).rejects.toThrow(new BadInputError(`paths.0: no upload "${ID}" for this team`));
+    const other = path.join(policy.teamUploadDir('b'), ID);
+    await expect(policy.check(bench, { paths: [other] }, { team: 'a' })).rejects.toThrow(/is outside the folders this server allows/);
+    await expect(policy.check(bench, { paths: [path.join(policy.teamUploadDir('a'), ID)] })).rejects.toThrow(/is outside the folders this server allows/);
+  });
+
+  it('names the field when a task cannot take an upload there (its field does not map back)', async () => {
+    const odd = { type: 'odd', serverInputs: (input: { source: string }) => ({ paths: [{ field: 'source', path: input.source.toLowerCase() }] }) };
+    await expect(policy.confine(odd, { source: `UPLOAD:${ID}` }, resolverOf('a', { [ID]: path.join(policy.teamUploadDir('a'), ID) }))).rejects.toThrow(new BadInputError('source: an upload cannot be named in this field'));
+  });
+});

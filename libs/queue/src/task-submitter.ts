@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BadInputError, parseTaskInput, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isUuid, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
-import type { ServerInputPolicy } from './server-inputs';
+import type { ServerInputPolicy, UploadResolver } from './server-inputs';
 import { stableStringify } from './stable-json';
 import { parseTaskLabels } from './task-labels';
 import type { TaskQueues } from './task-queues';
@@ -48,6 +48,8 @@ export class TaskSubmitter {
       queues: TaskQueues;
       /** What inputs may reach on this server (BULKHEAD_ALLOWED_PATHS, trusted fields, opt-in tasks). */
       inputs: ServerInputPolicy;
+      /** The request team's uploads (the API's): `upload:<id>` in server path fields is resolved to their files. */
+      uploads?: UploadResolver;
       logger?: TaskLogger;
     },
   ) {
@@ -62,11 +64,12 @@ export class TaskSubmitter {
    */
   async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
     const { plugin, definition } = this.deps.registry.requireTask(request.kind, request.type);
-    const input = parseTaskInput(definition, request.input);
+    const parsed = parseTaskInput(definition, request.input);
     const labels = parseTaskLabels(request.labels);
     const parentTaskId = await this.requireParent(request.parentTaskId);
-    // Last of the checks (it touches the file system), still before anything is written.
-    await this.deps.inputs.check(definition, input);
+    // Last of the checks (it touches the file system), still before anything is written. The
+    // stored input names resolved uploads by their server paths, which the worker checks again.
+    const input = await this.deps.inputs.confine(definition, parsed, this.deps.uploads);
     // Labels and parent join the identity only when given, so plain requests keep their keys.
     const extra = Object.keys(labels).length > 0 || parentTaskId ? stableStringify({ labels, parentTaskId }) : '';
     const dedupKey =

@@ -139,7 +139,8 @@ export class TaskProcessor {
             }),
           logger: log,
           signal,
-          checkInput: (definition, input) => this.deps.inputs.check(definition, input),
+          // The task team's upload folder is allowed: the API rewrote `upload:<id>` to paths in it.
+          checkInput: (definition, input) => this.deps.inputs.check(definition, input, { team: task.team }),
           onProgress: (fraction, message) => progress.report(fraction, message),
         },
       );

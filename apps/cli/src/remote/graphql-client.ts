@@ -1,4 +1,10 @@
-import type { RemoteApi, RemoteTask } from '@bulkhead/plugin-sdk/cli';
+import type { RemoteApi, RemoteTask, RemoteUpload } from '@bulkhead/plugin-sdk/cli';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { CliError } from '../cli-io';
 
 /** A minimal GraphQL-over-HTTP client for `--server URL` (the API's /graphql endpoint). */
@@ -49,6 +55,45 @@ export class GraphqlClient implements RemoteApi {
     }
     if (!body.data) throw new CliError(`the API at ${this.endpoint} answered HTTP ${response.status} without data`);
     return body.data;
+  }
+
+  async upload(file: string, { contentType = 'application/octet-stream' }: { contentType?: string } = {}): Promise<RemoteUpload> {
+    let size: number;
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error('not a file');
+      size = info.size;
+    } catch (error) {
+      throw new CliError(`cannot upload ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const url = new URL(this.endpoint.replace(/\/graphql$/, '/uploads'));
+    url.searchParams.set('name', path.basename(file));
+    const headers = { 'content-type': contentType, 'content-length': String(size), accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) };
+    // Streamed from disk (an image archive may be gigabytes); the answer may come before the whole body (413).
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers });
+      req.on('response', (res: IncomingMessage) => {
+        const parts: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => parts.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      pipeline(createReadStream(file), req).catch(() => undefined);
+    }).catch((error: unknown) => {
+      throw new CliError(`cannot upload ${file} to ${url.origin}/uploads: ${(error as Error).message}`);
+    });
+    let body: Partial<RemoteUpload> & { error?: string };
+    try {
+      body = JSON.parse(answer.text) as typeof body;
+    } catch {
+      throw new CliError(`the API at ${url.origin}/uploads answered HTTP ${answer.status} with a non-JSON body: ${answer.text.slice(0, 200)}`);
+    }
+    if (answer.status !== 201 || typeof body.target !== 'string') {
+      const hint = answer.status === 401 ? (this.token ? ' (check the token given by --token or BULKHEAD_TOKEN)' : ' (pass --token or set BULKHEAD_TOKEN)') : '';
+      throw new CliError(`upload of ${file} refused (HTTP ${answer.status}): ${body.error ?? answer.text.slice(0, 200)}${hint}`);
+    }
+    return body as RemoteUpload;
   }
 
   waitForTask(id: string, onUpdate: (task: RemoteTask) => void = () => undefined): Promise<RemoteTask> {

@@ -29,6 +29,13 @@ export function defaultRole(operation: 'query' | 'subscription' | 'mutation' | '
  * HTTP route needs a principal whose role reaches the operation's RequireRole (or the default
  * above). No or bad credentials → UNAUTHENTICATED / 401 with a Bearer challenge; too low a role →
  * FORBIDDEN / 403.
+ *
+ * Field resolvers (@ResolveField on an object type, a plugin's included) pass through it too
+ * (`fieldResolverEnhancers`): a field marked RequireRole needs that role wherever its type is
+ * returned, and the refusal is a FORBIDDEN error on that field (null in the data, the rest of the
+ * answer served). An unmarked field resolver needs viewer, the least any request has. The mark
+ * applies to resolver methods: a plain @Field property has no resolver to guard, so a field
+ * that only some roles may see gets a @ResolveField.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -42,6 +49,7 @@ export class AccessGuard implements CanActivate {
       const info = gql.getInfo<GraphQLResolveInfo>();
       const auth = gql.getContext<GraphqlAuthContext>();
       const principal = auth.principal ?? auth.req?.principal;
+      // A field of an object type (not a root field) is read as part of whatever returned it: a query's default.
       const operation = info.parentType.name === 'Mutation' ? 'mutation' : info.parentType.name === 'Subscription' ? 'subscription' : 'query';
       const needed = marked ?? defaultRole(operation);
       if (!principal) throw unauthenticated(auth.authProblem ?? auth.req?.authProblem ?? 'authentication required');

@@ -2,18 +2,21 @@ import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { Logger } from '@bulkhead/common';
 import type { AuditLogStore, AuditOutcome } from '@bulkhead/persistence';
 import type { Principal } from '@bulkhead/plugin-sdk/api';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { LIMITER_UNAVAILABLE, type LimiterMarkedRequest } from '../host/http-hardening';
 import { unauthenticated } from './auth-errors';
 import type { AuthenticatedRequest } from './auth.middleware';
 
 interface HttpContext {
-  req?: AuthenticatedRequest;
+  req?: AuthenticatedRequest & LimiterMarkedRequest;
 }
 
 /**
  * GraphQL over HTTP, before and after the resolvers:
  * - a request without a valid token is refused as a whole (401 UNAUTHENTICATED), introspection
  *   and `__typename` included: nothing of the API is served anonymously;
+ * - a mutation the rate limiter could not count (Redis did not answer) is refused 503
+ *   RATE_LIMITED; queries pass (see RedisRateLimiter);
  * - every mutation is written to the audit log once its response is ready, without delaying it
  *   (a failed write is logged, the response still goes out).
  */
@@ -24,6 +27,9 @@ export function accessPlugin(audit: AuditLogStore, logger: Logger): ApolloServer
         async didResolveOperation(request) {
           const req = request.contextValue.req;
           if (!req?.principal) throw unauthenticated(req?.authProblem ?? 'authentication required: send an API token (Authorization: Bearer bhk_...)');
+          if (req.rateLimiterUnavailable && request.operation?.operation === 'mutation') {
+            throw new GraphQLError(LIMITER_UNAVAILABLE, { extensions: { code: 'RATE_LIMITED', http: { status: 503, headers: new Map([['retry-after', '5']]) } } });
+          }
         },
         async willSendResponse(request) {
           if (request.operation?.operation !== 'mutation') return;

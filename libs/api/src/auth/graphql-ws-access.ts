@@ -4,6 +4,7 @@ import type { GraphQLWsSubscriptionsConfig } from '@nestjs/graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
+import type { RedisRateLimiter } from '../host/http-hardening';
 import { requestContext } from '../host/request-context';
 import { unauthenticated } from './auth-errors';
 import type { GraphqlAuthContext } from './access.guard';
@@ -26,21 +27,37 @@ export function graphqlContext(source: { req?: AuthenticatedRequest; extra?: unk
   return { principal: (source.extra as WsExtra | undefined)?.principal };
 }
 
+/** Close code of a graphql-ws connection attempt over the rate limit (4xxx: the application's range; 429 as in HTTP). */
+export const WS_RATE_LIMITED = 4429;
+
 /**
  * graphql-ws authentication: the `connection_init` payload carries the token
  * (`{ authorization: "Bearer bhk_..." }` or `{ token: "bhk_..." }`); without a valid one the
  * socket is closed with 4401 Unauthorized before any subscription. Every subscription's resolver
  * and each event's execution then run inside the connection's request context.
+ *
+ * Connection attempts count against the HTTP rate limit's Redis counters (same limit and
+ * window, their own keys): per client address before the token is even looked at (so guessing
+ * tokens over graphql-ws is as slow as over HTTP), then per token. Over either, the socket is
+ * closed with 4429 and a message saying when to retry.
  */
-export function graphqlWsAccess(authenticator: Authenticator, recheckMs: number): GraphQLWsSubscriptionsConfig {
+export function graphqlWsAccess(authenticator: Authenticator, recheckMs: number, limiter?: RedisRateLimiter): GraphQLWsSubscriptionsConfig {
+  const limited = async (extra: WsExtra, key: string): Promise<boolean> => {
+    const retryAfter = await limiter?.admits(key);
+    if (retryAfter === undefined) return false;
+    extra.socket.close(WS_RATE_LIMITED, `Too many connection attempts: retry in ${retryAfter} s`);
+    return true;
+  };
   const options = {
     onConnect: async (ctx: Context<Record<string, unknown> | undefined, unknown>) => {
       const extra = ctx.extra as WsExtra;
+      if (await limited(extra, `ws-ip:${extra.request.socket.remoteAddress ?? 'unknown'}`)) return false;
       const authentication = await authenticator.fromConnectionParams(ctx.connectionParams);
       if (!authentication.principal) {
         extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
         return false;
       }
+      if (await limited(extra, `ws-token:${authentication.principal.tokenId}`)) return false;
       extra.principal = authentication.principal;
       watchToken(authenticator, extra, authentication.principal.tokenId, recheckMs);
       return true;

@@ -72,32 +72,79 @@ export function rateLimitKey(request: IncomingMessage & { principal?: Principal 
   return request.principal ? `token:${request.principal.tokenId}` : `ip:${request.socket.remoteAddress ?? 'unknown'}`;
 }
 
+/** How long the limiter waits for Redis before treating it as unavailable. */
+export const LIMITER_TIMEOUT_MS = 500;
+
+/** Set on a request the limiter could not count (Redis did not answer): mutations are then refused. */
+export interface LimiterMarkedRequest extends IncomingMessage {
+  rateLimiterUnavailable?: boolean;
+}
+
+/** The message of a request refused because the limiter could not count it. */
+export const LIMITER_UNAVAILABLE = 'rate limiter unavailable (Redis did not answer): changes are refused until it answers again; retry shortly';
+
+class LimiterTimeout extends Error {}
+
 /**
  * A fixed-window counter per client in Redis (INCR + PEXPIRE), shared by every API replica.
- * Over the limit: 429 with Retry-After (RATE_LIMITED). If Redis does not answer, requests pass
- * (readiness reports Redis; refusing everything would turn a Redis outage into an API outage).
+ * Over the limit: 429 with Retry-After (RATE_LIMITED).
+ *
+ * If Redis does not answer (an error, or no answer within LIMITER_TIMEOUT_MS), the outcome
+ * depends on what the request can do (ARCHITECTURE section 8): reads (GraphQL queries and
+ * subscriptions, GET routes) pass, because refusing them would turn a Redis outage into a
+ * read outage while they change nothing; changes (GraphQL mutations, ingest and upload
+ * routes) are refused 503 RATE_LIMITED "limiter unavailable", because unlimited writes are what
+ * the limiter exists to stop (task floods, forged events) and task submission needs Redis anyway.
+ * For /graphql the operation type is only known after parsing, so the middleware marks the
+ * request and the GraphQL access plugin refuses its mutations.
  */
 export class RedisRateLimiter {
+  private lastWarning = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly settings: RateLimitSettings,
     private readonly logger: Logger,
   ) {}
 
-  /** Seconds until the window ends when over the limit, else undefined. */
+  get enabled(): boolean {
+    return this.settings.requests > 0;
+  }
+
+  /** Seconds until the window ends when over the limit, else undefined; throws when Redis does not answer in time. */
   async take(key: string): Promise<number | undefined> {
     const windowMs = this.settings.windowSeconds * 1000;
     const window = Math.floor(Date.now() / windowMs);
     const redisKey = `${this.settings.prefix}:ratelimit:${key}:${window}`;
-    const [[, count]] = (await this.redis.multi().incr(redisKey).pexpire(redisKey, windowMs).exec()) as [[Error | null, number]];
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LimiterTimeout(`no answer within ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
+    });
+    const replies = await Promise.race([this.redis.multi().incr(redisKey).pexpire(redisKey, windowMs).exec(), timeout]).finally(() => clearTimeout(timer));
+    const [error, count] = (replies?.[0] ?? [new Error('transaction discarded'), 0]) as [Error | null, number];
+    if (error) throw error;
     if (count <= this.settings.requests) return undefined;
     return Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
   }
 
+  /**
+   * For graphql-ws connection attempts (which carry subscriptions only, i.e. reads): seconds to
+   * wait when over the limit, else undefined; a Redis that does not answer lets it through.
+   */
+  async admits(key: string): Promise<number | undefined> {
+    if (!this.enabled) return undefined;
+    try {
+      return await this.take(key);
+    } catch (error) {
+      this.warnUnavailable(error, 'graphql-ws connection let through');
+      return undefined;
+    }
+  }
+
   /** Express middleware; health probes are not counted. */
   middleware(): Middleware {
-    return (request, response, next) => {
-      if (this.settings.requests === 0 || ['/healthz', '/readyz'].includes(pathOf(request))) return next();
+    return (request: LimiterMarkedRequest, response, next) => {
+      if (!this.enabled || ['/healthz', '/readyz'].includes(pathOf(request))) return next();
       this.take(rateLimitKey(request)).then(
         (retryAfter) => {
           if (retryAfter === undefined) return next();
@@ -105,11 +152,28 @@ export class RedisRateLimiter {
           refuse(request, response, 429, `rate limit of ${this.settings.requests} requests per ${this.settings.windowSeconds} s exceeded; retry in ${retryAfter} s (BULKHEAD_RATE_LIMIT)`, 'RATE_LIMITED');
         },
         (error: unknown) => {
-          this.logger.warn({ err: (error as Error).message }, 'rate limiter: redis did not answer; request let through');
-          next();
+          const method = request.method ?? 'GET';
+          const reads = ['GET', 'HEAD', 'OPTIONS'].includes(method);
+          if (reads || pathOf(request).replace(/\/$/, '') === '/graphql') {
+            this.warnUnavailable(error, reads ? 'read let through' : 'GraphQL request let through; its mutations are refused');
+            request.rateLimiterUnavailable = true;
+            return next();
+          }
+          this.warnUnavailable(error, 'change refused');
+          response.setHeader('Retry-After', '5');
+          response.setHeader('connection', 'close');
+          refuse(request, response, 503, LIMITER_UNAVAILABLE, 'RATE_LIMITED');
+          request.resume();
         },
       );
     };
+  }
+
+  /** One warning every 10 s at most: an outage must not flood the log. */
+  private warnUnavailable(error: unknown, outcome: string): void {
+    if (Date.now() - this.lastWarning < 10_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn({ err: (error as Error).message, outcome }, 'rate limiter: redis did not answer');
   }
 }
 

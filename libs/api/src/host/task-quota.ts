@@ -1,4 +1,5 @@
 import { TaskSubmitter, type SubmitTaskRequest, type SubmitTaskResult } from '@bulkhead/queue';
+import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -11,11 +12,28 @@ export interface TaskQuotaSettings {
   prefix: string;
 }
 
+/** A reservation not turned into a task id within this long is from a replica that died mid-submission. */
+const RESERVATION_TTL_MS = 60_000;
+const RESERVATION = 'r:';
+
 /**
- * Tasks queued per API token (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN). Each token has a Redis set
- * of the ids of tasks it created; at the quota, the set is first cleaned of tasks that have
- * finished (one Postgres query), so it corrects itself whoever finished them. Two submissions
- * racing at the last free place may both pass: a bound within a few tasks, not a lock.
+ * Takes one place if the token has fewer than ARGV[1]: the count and the add are one Redis
+ * command, so no two submissions (on any replica) can both take the last place.
+ */
+const TAKE_PLACE = `
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+return 1
+`;
+
+/**
+ * Tasks queued per API token (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN), exact under concurrency.
+ * Each token has a Redis sorted set of its places: the ids of its unfinished tasks, and
+ * reservations (`r:<uuid>`, scored by time) of submissions in flight. A submission first
+ * reserves a place atomically (TAKE_PLACE), then submits, then swaps the reservation for the new
+ * task's id, or gives it back when no task was created. At the quota, the set is first cleaned
+ * of tasks that have finished (one Postgres query; finished is final, so removing them is safe
+ * whoever does it) and of reservations older than a minute.
  */
 export class QuotaTaskSubmitter extends TaskSubmitter {
   constructor(
@@ -29,26 +47,45 @@ export class QuotaTaskSubmitter extends TaskSubmitter {
     const tokenId = requestContext.principal()?.tokenId;
     const { maxUnfinished, prefix } = this.quota.settings;
     if (!tokenId || maxUnfinished === 0) return super.submit(request);
-    const key = `${prefix}:task-quota:${tokenId}`;
-    if ((await this.quota.redis.scard(key)) >= maxUnfinished) {
+    const key = `${prefix}:task-places:${tokenId}`;
+    const reservation = `${RESERVATION}${randomUUID()}`;
+    if (!(await this.take(key, reservation))) {
       await this.forgetFinished(key);
-      if ((await this.quota.redis.scard(key)) >= maxUnfinished) {
+      if (!(await this.take(key, reservation))) {
         throw new GraphQLError(`this API token already has ${maxUnfinished} queued or running tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); wait for some to finish`, {
           extensions: { code: 'RATE_LIMITED', limit: 'queuedTasks', max: maxUnfinished },
         });
       }
     }
-    const result = await super.submit(request);
-    if (result.created) await this.quota.redis.sadd(key, result.task.id);
-    return result;
+    let result: SubmitTaskResult | undefined;
+    try {
+      result = await super.submit(request);
+      return result;
+    } finally {
+      const swap = this.quota.redis.multi().zrem(key, reservation);
+      if (result?.created) swap.zadd(key, Date.now(), result.task.id);
+      await swap.exec();
+    }
+  }
+
+  private async take(key: string, member: string): Promise<boolean> {
+    return (await this.quota.redis.eval(TAKE_PLACE, 1, key, this.quota.settings.maxUnfinished, member, Date.now())) === 1;
   }
 
   private async forgetFinished(key: string): Promise<void> {
-    const ids = await this.quota.redis.smembers(key);
-    if (ids.length === 0) return;
-    const unfinished = await this.quota.dataSource.query<{ id: string }[]>(`SELECT id FROM task WHERE id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')`, [ids]);
-    const live = new Set(unfinished.map((row) => row.id));
-    const finished = ids.filter((id) => !live.has(id));
-    if (finished.length > 0) await this.quota.redis.srem(key, ...finished);
+    const places = await this.quota.redis.zrange(key, 0, -1, 'WITHSCORES');
+    const stale: string[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < places.length; i += 2) {
+      const member = places[i] as string;
+      if (!member.startsWith(RESERVATION)) ids.push(member);
+      else if (Date.now() - Number(places[i + 1]) > RESERVATION_TTL_MS) stale.push(member);
+    }
+    if (ids.length > 0) {
+      const unfinished = await this.quota.dataSource.query<{ id: string }[]>(`SELECT id FROM task WHERE id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')`, [ids]);
+      const live = new Set(unfinished.map((row) => row.id));
+      stale.push(...ids.filter((id) => !live.has(id)));
+    }
+    if (stale.length > 0) await this.quota.redis.zrem(key, ...stale);
   }
 }

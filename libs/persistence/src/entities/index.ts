@@ -5,6 +5,7 @@ import { TaskEntity } from './task.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditLogEntity } from './audit-log.entity';
 import { TaskFindingScopeEntity } from './task-finding-scope.entity';
+import { UploadEntity } from './upload.entity';
 
 export * from './task.entity';
 export * from './artifact.entity';
@@ -13,6 +14,7 @@ export * from './finding.entity';
 export * from './api-token.entity';
 export * from './audit-log.entity';
 export * from './task-finding-scope.entity';
+export * from './upload.entity';
 
 /** Every entity, listed explicitly (no globs: what is registered is what is reviewed). */
-export const entities = [TaskEntity, ArtifactEntity, PackageEntity, FindingEntity, ApiTokenEntity, AuditLogEntity, TaskFindingScopeEntity];
+export const entities = [TaskEntity, ArtifactEntity, PackageEntity, FindingEntity, ApiTokenEntity, AuditLogEntity, TaskFindingScopeEntity, UploadEntity];

@@ -6,6 +6,7 @@ import { TaskProvenance1765152000001 } from './1765152000001-task-provenance';
 import { FindingLifecycle1765152000002 } from './1765152000002-finding-lifecycle';
 import { TeamScoping1765238400000 } from './1765238400000-team-scoping';
 import { ApiTokensAuditLog1765300000000 } from './1765300000000-api-tokens-audit-log';
+import { Uploads1765400000000 } from './1765400000000-uploads';
 import { FindingReportsPackagePath1765500000000 } from './1765500000000-finding-reports-package-path';
 import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-severity-index';
 
@@ -18,6 +19,7 @@ export {
   FindingLifecycle1765152000002,
   TeamScoping1765238400000,
   ApiTokensAuditLog1765300000000,
+  Uploads1765400000000,
   FindingReportsPackagePath1765500000000,
   FindingSeverityIndex1765500000001,
 };
@@ -32,6 +34,7 @@ export const migrations = [
   FindingLifecycle1765152000002,
   TeamScoping1765238400000,
   ApiTokensAuditLog1765300000000,
+  Uploads1765400000000,
   FindingReportsPackagePath1765500000000,
   FindingSeverityIndex1765500000001,
 ];

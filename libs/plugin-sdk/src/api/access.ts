@@ -47,9 +47,11 @@ export const REQUIRED_ROLE = 'bulkhead:required-role';
 export const INGEST_ROUTE = 'bulkhead:ingest-route';
 
 /**
- * The role a resolver class, resolver method or controller route needs. Without it the host
- * requires `viewer` for queries and subscriptions and `admin` for mutations and plain HTTP
- * routes: an operation a plugin forgot to mark is closed, never open.
+ * The role a resolver class, resolver method, field resolver (@ResolveField) or controller route
+ * needs. Without it the host requires `viewer` for queries, subscriptions and field resolvers
+ * and `admin` for mutations and plain HTTP routes: an operation a plugin forgot to mark is closed,
+ * never open. On a field resolver, a too-low role gets FORBIDDEN on that field only (null in the
+ * data, so make such a field nullable).
  */
 export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
 

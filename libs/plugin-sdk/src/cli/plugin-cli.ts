@@ -24,11 +24,26 @@ export interface RemoteTask {
   result: unknown;
 }
 
+/** A file uploaded to a running Bulkhead API (POST /uploads). */
+export interface RemoteUpload {
+  id: string;
+  size: number;
+  sha256: string;
+  /** What a task input names it by where it takes a server path: `upload:<id>`. */
+  target: string;
+}
+
 /** A GraphQL client of a running Bulkhead API. Failures are CliErrors naming the endpoint. */
 export interface RemoteApi {
   /** The /graphql URL requests go to. */
   readonly endpoint: string;
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /**
+   * Streams a local file to the API's POST /uploads (as `contentType`, default
+   * application/octet-stream; its base name as the display name), for a task input to name as
+   * `upload:<id>` instead of a server path.
+   */
+  upload(file: string, options?: { contentType?: string }): Promise<RemoteUpload>;
   /** Polls a task until it has finished; `onUpdate` sees each change of status or progress. */
   waitForTask(id: string, onUpdate?: (task: RemoteTask) => void): Promise<RemoteTask>;
 }

@@ -19,6 +19,7 @@ function registerScan(scan: Command, host: CliHost): void {
     .option('--list-packages', 'table format: list every package too')
     .option('--cache-dir <dir>', 'cache directory holding the advisory database (env BULKHEAD_CACHE_DIR; default ~/.cache/bulkhead)')
     .option('--server <url>', 'submit to a running Bulkhead API instead of scanning inline, and wait')
+    .option('--upload', 'with --server: upload the local docker-archive file first and scan the upload (the server reads no path of yours)')
     .option('--plugin <packages...>', 'extra npm plugin packages to load (inline mode): repeat --plugin, or end the list with -- before the target')
     .action(async (target: string, options: RawScanOptions) => {
       const { scan: run } = await import('./scan-command');
@@ -29,6 +30,7 @@ function registerScan(scan: Command, host: CliHost): void {
             format: options.format,
             plugins: options.plugin ?? [],
             ...(options.server ? { server: options.server } : {}),
+            ...(options.upload ? { upload: true } : {}),
             ...(options.severity !== undefined ? { severity: options.severity } : {}),
             ...(options.exitCode !== undefined ? { exitCode: options.exitCode } : {}),
             ...(options.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
@@ -50,6 +52,7 @@ function registerScan(scan: Command, host: CliHost): void {
 interface RawScanOptions {
   format: string;
   server?: string;
+  upload?: boolean;
   plugin?: string[];
   severity?: string;
   exitCode?: string;

@@ -27,6 +27,8 @@ export type ReportFormat = (typeof FORMATS)[number];
 export interface ScanCommandOptions {
   format: string;
   server?: string;
+  /** With `server`: upload the local docker-archive first and scan `docker-archive:upload:<id>`. */
+  upload?: boolean;
   plugins: readonly string[];
   /** Comma-separated severities (`--severity HIGH,CRITICAL`). */
   severity?: string;
@@ -91,9 +93,11 @@ interface ScanOutcome {
 /** `bulkhead scan <target>`: prints (or writes) the report; returns the exit code. */
 export async function scan(target: string, options: ScanCommandOptions, host: CliHost): Promise<number> {
   const parsed = parseScanOptions(options);
+  if (options.upload && !options.server) throw usageError('--upload needs --server (it sends the file to that API)');
+  if (options.upload && !target.startsWith('docker-archive:')) throw usageError(`--upload takes a docker-archive:<file> target (save an OCI layout or root file system as a docker-archive first), not ${JSON.stringify(target)}`);
   // Read the user's policy files before scanning: a typo in --vex must not cost a whole scan.
   const { policy, expired } = await loadPolicy(options, parsed);
-  const { report: raw } = options.server ? await scanRemote(target, options.server, parsed, host) : await scanInline(target, options, parsed, host);
+  const { report: raw } = options.server ? await scanRemote(target, options.server, parsed, host, options.upload === true) : await scanInline(target, options, parsed, host);
   const report = applyReportPolicy(raw, policy);
   const notice = expiredRulesNotice(expired);
   if (notice) host.err(notice);
@@ -232,8 +236,14 @@ interface RemoteFindings {
  * image's open findings back. The server scans with every scanner; --scanners, --severity and
  * the rest are applied here, to what the server stored.
  */
-async function scanRemote(source: string, server: string, parsed: ParsedOptions, host: CliHost): Promise<ScanOutcome> {
+async function scanRemote(target: string, server: string, parsed: ParsedOptions, host: CliHost, upload: boolean): Promise<ScanOutcome> {
   const api = host.server(server);
+  let source = target;
+  if (upload) {
+    const sent = await api.upload(target.slice('docker-archive:'.length), { contentType: 'application/x-tar' });
+    host.err(`uploaded ${target.slice('docker-archive:'.length)} (${sent.size} bytes, sha256 ${sent.sha256}) as ${sent.target}`);
+    source = `docker-archive:${sent.target}`;
+  }
   const { scanImage } = await api.request<{ scanImage: { id: string } }>(`mutation($source: String!) { scanImage(source: $source) { id } }`, { source });
   host.err(`submitted task ${scanImage.id} to ${api.endpoint}`);
   const print = host.progressPrinter();
