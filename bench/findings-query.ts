@@ -4,17 +4,53 @@
 // A scratch schema (dropped at the end) gets `count` findings (default 1,000,000) of one team,
 // bulk-inserted with generate_series in the shapes scans store (vulnerabilities of 10,000 images,
 // severities 5% CRITICAL, 20% HIGH, 35% MEDIUM, 30% LOW, 10% UNKNOWN, last seen over 30 days).
-// The core GraphQL query is sent to the real API over HTTP (the page and its totalCount, as a
-// client asks) and compared with a same-run baseline: the raw SQL of the same page on the same
+// The core GraphQL query is sent over HTTP to the real API, started as its own process
+// (dist/apps/api/src/main.js, as deployed: every built-in plugin's api entry, auth, limits),
+// asking for the page and its totalCount as a client does, and compared with a same-run baseline: the raw SQL of the same page on the same
 // connection pool. The target is p95 <= 50 ms. EXPLAIN of the page query is printed with the
 // index (IDX_finding_team_severity_last_seen_at_id) and, inside a rolled-back transaction,
 // without it.
-import { graphqlData, startTestPlatform } from '@bulkhead/api/testing';
-import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
+import { ApiTokenStore } from '@bulkhead/persistence';
+import { createTestDatabase } from '@bulkhead/persistence/testing';
 import { compileFindingCountQuery, compileFindingPageQuery } from '@bulkhead/plugin-sdk/api';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { printTable } from './lib/measure';
+
+const API_MAIN = path.resolve(__dirname, '..', 'apps', 'api', 'src', 'main.js');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The API as its own process on the scratch schema; resolves once /readyz answers 200. */
+async function startApiProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return { url, child };
+    if (Date.now() > deadline) throw new Error('the API did not become ready within 120 s');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function graphqlData(url: string, token: string, query: string): Promise<{ findings: { totalCount: number } }> {
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+  const body = (await response.json()) as { data?: { findings: { totalCount: number } }; errors?: unknown[] };
+  if (!body.data || body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data;
+}
 
 const COUNT = Number(process.argv[2] ?? 1_000_000);
 const SAMPLES = 200;
@@ -40,9 +76,9 @@ async function sample(run: () => Promise<unknown>): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const packages = builtinPluginPackages();
-  const platform = await startTestPlatform({ label: 'bench_findings', registry: registryOf(packages), plugins: packages, kinds: ['scanner'] });
-  const db = platform.db.dataSource;
+  const scratch = await createTestDatabase('bench_findings');
+  const db = scratch.dataSource;
+  let api: ChildProcess | undefined;
   try {
     const load = performance.now();
     // Bulk load as an operator restoring data would: secondary indexes dropped, rebuilt after.
@@ -73,14 +109,18 @@ async function main(): Promise<void> {
     await db.query('VACUUM ANALYZE finding');
     const loadSeconds = (performance.now() - load) / 1000;
 
-    const url = platform.api.url;
-    const check = await graphqlData<{ findings: { totalCount: number; edges: unknown[] } }>(url, QUERY);
+    const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+    const started = await startApiProcess({ DATABASE_URL: scratch.url, DATABASE_SCHEMA: scratch.schema, REDIS_URL: redisUrl, BULKHEAD_QUEUE_PREFIX: scratch.schema, BULKHEAD_RATE_LIMIT: '100000' });
+    api = started.child;
+    const url = started.url;
+    const { secret: token } = await new ApiTokenStore(db).create({ name: 'bench', team: 'default', role: 'viewer', expiresAt: null, createdBy: 'bench' });
+    const check = await graphqlData(url, token, QUERY);
     const statement = compileFindingPageQuery('finding', { severities: ['CRITICAL'] }, { limit: 51, team: 'default' });
     const count = compileFindingCountQuery('finding', { severities: ['CRITICAL'] }, undefined, 'default');
-    const api = await sample(() => graphqlData(url, QUERY));
+    const viaApi = await sample(() => graphqlData(url, token, QUERY));
     const raw = await sample(() => db.query(statement.sql, statement.params));
     const counting = await sample(() => db.query(count.sql, count.params));
-    const floor = await sample(() => graphqlData(url, '{ __typename }'));
+    const floor = await sample(async () => void (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' })).json());
 
     const explain = async (): Promise<string> => ((await db.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.sql}`, statement.params)) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']).join('\n');
     console.log(`\nEXPLAIN of the page query (with IDX_finding_team_severity_last_seen_at_id):\n${await explain()}`);
@@ -91,7 +131,7 @@ async function main(): Promise<void> {
     }).catch((error: { plan?: string }) => error.plan ?? String(error));
     console.log(`\nEXPLAIN without that index (dropped in a rolled-back transaction):\n${without}\n`);
 
-    const [apiP50, apiP95, rawP50, rawP95] = [percentile(api, 50), percentile(api, 95), percentile(raw, 50), percentile(raw, 95)];
+    const [apiP50, apiP95, rawP50, rawP95] = [percentile(viaApi, 50), percentile(viaApi, 95), percentile(raw, 50), percentile(raw, 95)];
     console.log(
       `${COUNT.toLocaleString('en')} findings loaded in ${loadSeconds.toFixed(1)} s; CRITICAL: ${check.findings.totalCount.toLocaleString('en')}; ${SAMPLES} samples each; load average ${loadavg()
         .map((l) => l.toFixed(1))
@@ -107,7 +147,11 @@ async function main(): Promise<void> {
       ],
     );
   } finally {
-    await platform.stop();
+    if (api && api.exitCode === null) {
+      api.kill('SIGTERM');
+      await new Promise((resolve) => api?.once('exit', resolve));
+    }
+    await scratch.drop();
   }
 }
 

@@ -12,6 +12,7 @@ import { isScannerFindingData } from './findings/finding-data';
 import { matchInventory, SECRET_PRODUCER, VULNERABILITY_PRODUCER, type ScanImageDependencies } from './vulnerability-scan';
 import { importAdvisoriesTask } from './tasks/import-advisories';
 import { rematchVulnerabilitiesTask } from './tasks/rematch-vulnerabilities';
+import { updateAdvisoriesTask } from './tasks/update-advisories';
 
 export const SCANNER_PLUGIN_VERSION = '0.2.0';
 
@@ -189,5 +190,5 @@ export const scannerPlugin = definePlugin({
     phases: ['build'],
     description: 'Image inventory (OS, OS and language packages per layer), vulnerabilities from OSV and distro advisories, secrets; SBOM, SARIF and VEX reports',
   },
-  tasks: [scanImageTask, importAdvisoriesTask, rematchVulnerabilitiesTask],
+  tasks: [scanImageTask, importAdvisoriesTask, updateAdvisoriesTask, rematchVulnerabilitiesTask],
 });
