@@ -135,7 +135,7 @@ describe('uploads', () => {
     const task = await statusOf(scanImage.id);
     expect(task).toMatchObject({ status: 'SUCCEEDED', error: null });
     // The stored input names the resolved file: the worker re-checked that path.
-    expect(task.input).toEqual({ source: `docker-archive:${path.join(teamFolder, id)}` });
+    expect(task.input).toMatchObject({ source: `docker-archive:${path.join(teamFolder, id)}` });
 
     // Team B: neither the reference nor the resolved path reaches team A's file.
     const asB = await graphql(url, scan, { s: `docker-archive:upload:${id}` }, { token: tokens['operatorB'] });

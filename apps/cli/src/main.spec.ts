@@ -17,13 +17,17 @@ describe('bulkhead scan (inline)', () => {
   const images = testImages();
 
   it('prints the JSON report of the tiny image in both forms, identically', async () => {
-    const archive = await cli('scan', `docker-archive:${images.tinyDockerArchive}`, '--format', 'json');
-    const layout = await cli('scan', `oci:${images.tinyOciLayout}:${images.tinyOciRef}`, '--format', 'json');
+    // An empty cache folder: no advisory database, whatever the user running the tests has.
+    const cacheDir = mkdtempSync(path.join(tmpdir(), 'bh-cli-cache-'));
+    const archive = await cli('scan', `docker-archive:${images.tinyDockerArchive}`, '--format', 'json', '--cache-dir', cacheDir);
+    const layout = await cli('scan', `oci:${images.tinyOciLayout}:${images.tinyOciRef}`, '--format', 'json', '--cache-dir', cacheDir);
     expect(archive.code).toBe(0);
     expect(layout.code).toBe(0);
     const a = JSON.parse(archive.out);
     const b = JSON.parse(layout.out);
-    expect(Object.keys(a)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings']);
+    expect(Object.keys(a)).toEqual(['schemaVersion', 'artifact', 'packages', 'findings', 'vulnerabilityScan', 'secretScan', 'summary']);
+    // Never a clean result without advisory data: the report says vulnerabilities were not checked.
+    expect(a.vulnerabilityScan.status).toBe('no-advisory-data');
     expect(a.artifact.os).toEqual({ family: 'debian', version: '12' });
     expect(a.packages.length).toBeGreaterThan(0);
     // Layers are named by diff_id, so even the attribution is the same for both forms.

@@ -79,5 +79,6 @@ export function parseTaskInput<S extends z.ZodType>(definition: TaskDefinition<S
 
 /** JSON Schema of a task's input, for GraphQL clients and generated docs. */
 export function taskInputJsonSchema(definition: TaskDefinition): unknown {
-  return z.toJSONSchema(definition.input, { unrepresentable: 'any' });
+  // The schema of what a client sends: fields with a default are optional (io: 'input').
+  return z.toJSONSchema(definition.input, { unrepresentable: 'any', io: 'input' });
 }

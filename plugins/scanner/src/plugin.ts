@@ -41,6 +41,16 @@ export interface ScanImageSummary {
 /** On a server the advisories are imported through the API, not with the CLI's db commands. */
 const PLATFORM_NO_DATA = 'no advisories in the platform database — import them with the importAdvisories or updateAdvisories mutation (operator / admin)';
 
+/** Postgres' SQLSTATE for a relation that does not exist. */
+const UNDEFINED_TABLE = '42P01';
+const PLATFORM_NO_TABLES = "the platform database has no advisory tables: start the API with the scanner plugin once (it runs the plugin's migrations), then import advisories";
+
+function sqlState(error: unknown): string | undefined {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = e?.code ?? e?.driverError?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 type AdvisorySource = { store: AdvisoryStore; location: string } | { missing: VulnerabilityScanStatus };
 
 /**
@@ -73,7 +83,17 @@ async function scanVulnerabilities(
   const source = await openAdvisories(ctx, input.cacheDir, deps);
   if ('missing' in source) return { status: source.missing, findings: [] };
   try {
-    const status = await source.store.status();
+    let status: Awaited<ReturnType<AdvisoryStore['status']>>;
+    try {
+      status = await source.store.status();
+    } catch (error) {
+      // A worker whose database never ran the scanner's migrations (they run when the API
+      // starts with this plugin): not checked, and said so, rather than a failed scan.
+      if (ctx.platform && sqlState(error) === UNDEFINED_TABLE) {
+        return { status: { status: 'no-advisory-data', database: source.location, message: PLATFORM_NO_TABLES }, findings: [] };
+      }
+      throw error;
+    }
     if (status.advisories === 0) {
       const message = ctx.platform ? PLATFORM_NO_DATA : noAdvisoryDataMessage(source.location);
       return { status: { status: 'no-advisory-data', database: source.location, message }, findings: [] };
