@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     queuePrefix: config.BULKHEAD_QUEUE_PREFIX,
     concurrency: concurrencyFromConfig(config),
     shutdownGraceMs: config.WORKER_SHUTDOWN_GRACE_MS,
+    maxChildTasks: config.BULKHEAD_MAX_CHILD_TASKS,
     reconcileIntervalMs: config.WORKER_RECONCILE_INTERVAL_MS,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,

@@ -18,9 +18,13 @@ const cliOf = (module: unknown) => entryExport<PluginCli>(module, 'cli');
  * loads only when its `plugin` is first read, so `bulkhead --help` (cli entries only) loads none.
  */
 export function builtinPluginPackages(): PluginPackage[] {
-  const none = async (): Promise<undefined> => undefined;
   return [
-    builtin('@bulkhead/plugin-scanner', () => scannerPlugin, none, async () => cliOf(await import('@bulkhead/plugin-scanner/cli'))),
+    builtin(
+      '@bulkhead/plugin-scanner',
+      () => scannerPlugin,
+      async () => entryExport<PluginApi>(await import('@bulkhead/plugin-scanner/api'), 'scannerApi'),
+      async () => cliOf(await import('@bulkhead/plugin-scanner/cli')),
+    ),
     builtin(
       '@bulkhead/plugin-benchmark',
       () => benchmarkPlugin,

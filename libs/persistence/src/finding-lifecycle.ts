@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { FindingEntity, FindingStatus, TaskEntity } from './entities';
+import { FindingEntity, FindingStatus, TaskEntity, TaskFindingScopeEntity } from './entities';
+import { FINDING_RETURNING, type FindingRow } from './finding-row';
 import { tableName } from './table-name';
 
 /*
@@ -24,8 +25,18 @@ import { tableName } from './table-name';
  * row); when another producer reports the same finding (same target and fingerprint), it
  * becomes that producer's.
  *
+ * Complete reports over a named scope (the SDK's FindingReport): a task may say itself which
+ * (producer, scope) some findings belong to, e.g. `scanner/vulnerability` over one image id, so
+ * that a scan and every later re-match of that image (another task type, another input) are
+ * runs of the same producer over the same scope. Those findings are stored with the report's
+ * producer and scope, and the pair is recorded as covered by the task (`task_finding_scope`),
+ * even when the report held no finding. Findings a task stores without a report keep the
+ * task-derived producer and scope above.
+ *
  * Resolution happens when a task SUCCEEDS (TaskStore.succeed, in the same transaction): the
- * OPEN findings of its (producer, scope) whose last report is not from this task are RESOLVED.
+ * OPEN findings of its own (producer, scope) and of every pair it covered with a report whose
+ * last report is not from this task are RESOLVED. The image's secret findings (another
+ * producer) are untouched by a vulnerability re-match.
  * A failed or cancelled run resolves nothing (it may have stopped half-way). Findings without a
  * producer (ingested by the API) and runtime findings (kind `runtime`: events, not states) are
  * never resolved by absence.
@@ -50,24 +61,45 @@ export const PRODUCER_SQL = `t.kind || '/' || t.type`;
 export const SCOPE_SQL = `encode(sha256(convert_to(t.input::text, 'UTF8')), 'hex')`;
 
 /**
- * Resolves the OPEN findings of the task's (producer, scope) that this task did not report.
- * Call in the transaction that marks the task SUCCEEDED. Returns how many it resolved.
+ * Resolves the OPEN findings of the task's (producer, scope), and of the (producer, scope) pairs
+ * it covered with complete reports, that this task did not report. Call in the transaction that
+ * marks the task SUCCEEDED. Returns the rows it resolved (for announcements).
  */
-export async function resolveUnreportedFindings(manager: EntityManager, taskId: string): Promise<number> {
+export async function resolveUnreportedFindings(manager: EntityManager, taskId: string): Promise<FindingRow[]> {
   const findings = tableName(manager.connection, FindingEntity);
   const tasks = tableName(manager.connection, TaskEntity);
-  const [, affected] = (await manager.query(
-    `UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
-       FROM ${tasks} AS t
-      WHERE t.id = $1
-        AND f.team = t.team
-        AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
+  const covered = tableName(manager.connection, TaskFindingScopeEntity);
+  const rows = (await manager.query(
+    `WITH t AS (SELECT * FROM ${tasks} WHERE id = $1),
+          pairs AS (
+            SELECT t.team, ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM t
+            UNION
+            SELECT c.team, c.producer, c.scope FROM ${covered} AS c JOIN t ON c.task_id = t.id AND c.team = t.team)
+     UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
+       FROM pairs AS p
+      WHERE f.team = p.team AND f.producer = p.producer AND f.scope = p.scope
         AND f.status = '${FindingStatus.OPEN}'
-        AND f.task_id IS DISTINCT FROM t.id
-        AND f.kind <> ALL($2::text[])`,
+        AND f.task_id IS DISTINCT FROM $1::uuid
+        AND f.kind <> ALL($2::text[])
+      RETURNING ${FINDING_RETURNING}`,
     [taskId, EVENT_FINDING_KINDS],
-  )) as [unknown, number];
-  return affected;
+  )) as [FindingRow[], number];
+  return rows[0];
+}
+
+/**
+ * Records that the task reported completely on these (producer, scope) pairs (idempotent).
+ * Call before or with the findings of the report: a task that fails after it resolves nothing.
+ */
+export async function recordCoveredScopes(manager: EntityManager, taskId: string, team: string, pairs: readonly { producer: string; scope: string }[]): Promise<void> {
+  if (pairs.length === 0) return;
+  const covered = tableName(manager.connection, TaskFindingScopeEntity);
+  await manager.query(
+    `INSERT INTO ${covered} (task_id, team, producer, scope)
+     SELECT $1::uuid, $2, p.producer, p.scope FROM jsonb_to_recordset($3::jsonb) AS p(producer text, scope text)
+     ON CONFLICT DO NOTHING`,
+    [taskId, team, JSON.stringify(pairs)],
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import type { DataSource } from 'typeorm';
 import { FindingEntity, FindingStatus, TaskEntity } from './entities';
 import { PRODUCER_SQL, REPORTED_AGAIN_SQL, SCOPE_SQL } from './finding-lifecycle';
+import { FINDING_RETURNING, type FindingRow } from './finding-row';
 import { tableName } from './table-name';
 import { DEFAULT_TEAM } from './team';
 
@@ -27,6 +28,11 @@ export interface FindingUpsertOptions {
    * reporting task's team, or the team of the request that records them. Default `default`.
    */
   team?: string;
+  /**
+   * The producer and scope the findings belong to (a complete report: SDK FindingReport).
+   * Without it, the reporting task's (`<kind>/<type>`, its input) apply; without a task, none.
+   */
+  report?: { producer: string; scope: string };
 }
 
 /** A findings row as the upsert left it. */
@@ -48,32 +54,18 @@ export interface UpsertedFinding {
   reopenedAt: Date | null;
   /** True when this call created the row; false when the finding was already stored. */
   inserted: boolean;
+  /** True when this call reported a RESOLVED finding again: it is OPEN again (reopened). */
+  reopenedNow: boolean;
 }
 
 /** Rows per statement: one jsonb parameter each, so this bounds statement size, not bind parameters. */
 export const FINDING_UPSERT_BATCH_ROWS = 500;
 
-/** A finding row as raw SQL returns it (snake_case columns; see FINDING_COLUMNS in the SDK). */
-export interface FindingRow {
-  id: string;
-  kind: PluginKind;
-  severity: Severity;
-  rule_id: string;
-  title: string;
-  target: string;
-  location: string | null;
-  data: Record<string, unknown>;
-  fingerprint: string;
-  task_id: string | null;
-  first_seen_at: Date;
-  last_seen_at: Date;
-  status: FindingStatus;
-  resolved_at: Date | null;
-  reopened_at: Date | null;
-}
+export type { FindingRow } from './finding-row';
 
 interface ReturnedRow extends FindingRow {
   inserted: boolean;
+  reopened_now: boolean;
 }
 
 const ON_CONFLICT: Record<FindingConflictPolicy, string> = {
@@ -94,14 +86,35 @@ export async function upsertFindings(
   findings: readonly FindingResult[],
   options: FindingUpsertOptions,
 ): Promise<UpsertedFinding[]> {
+  const { report, ...rest } = options;
+  return upsertReportedFindings(dataSource, [{ findings, ...(report ? { report } : {}) }], rest);
+}
+
+/** Findings with the producer and scope of their report (none: the reporting task's). */
+export interface FindingGroup {
+  findings: readonly FindingResult[];
+  report?: { producer: string; scope: string };
+}
+
+/**
+ * upsertFindings over several groups, each with its own report, in as few statements as the
+ * batch size allows (a re-match reports one scope per image, hundreds per task).
+ */
+export async function upsertReportedFindings(
+  dataSource: DataSource,
+  groups: readonly FindingGroup[],
+  options: Omit<FindingUpsertOptions, 'report'>,
+): Promise<UpsertedFinding[]> {
   // One statement cannot update the same row twice (ON CONFLICT): duplicates are merged first.
-  const byKey = new Map<string, FindingResult & { fingerprint: string }>();
-  for (const finding of findings) {
-    const fingerprint = findingFingerprint(finding);
-    const key = `${finding.target}\u0000${fingerprint}`;
-    if (options.onConflict === 'refresh') byKey.delete(key); // re-inserted: last wins, at its position
-    else if (byKey.has(key)) continue;
-    byKey.set(key, { ...finding, fingerprint });
+  const byKey = new Map<string, FindingResult & { fingerprint: string; producer: string | null; scope: string | null }>();
+  for (const group of groups) {
+    for (const finding of group.findings) {
+      const fingerprint = findingFingerprint(finding);
+      const key = `${finding.target}\u0000${fingerprint}`;
+      if (options.onConflict === 'refresh') byKey.delete(key); // re-inserted: last wins, at its position
+      else if (byKey.has(key)) continue;
+      byKey.set(key, { ...finding, fingerprint, producer: group.report?.producer ?? null, scope: group.report?.scope ?? null });
+    }
   }
   const rows = [...byKey.values()];
   if (rows.length === 0) return [];
@@ -119,17 +132,20 @@ export async function upsertFindings(
       location: f.location ?? null,
       data: f.data ?? {},
       fingerprint: f.fingerprint,
+      producer: f.producer,
+      scope: f.scope,
     }));
     // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
-    // The reporting task's row gives the producer and scope (none without a task).
+    // The report, else the reporting task's row, gives the producer and scope (none without either).
+    // A row reopened by this statement has reopened_at = now() at the column's precision.
     const returned: ReturnedRow[] = await dataSource.query(
       `INSERT INTO ${table} AS f (team, kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope)
-       SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, p.producer, p.scope
-         FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text)
+       SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, COALESCE(r.producer, p.producer), COALESCE(r.scope, p.scope)
+         FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text, producer text, scope text)
          LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid AND t.team = $3) AS p ON true
        ON CONFLICT (team, target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}
-       RETURNING f.id, f.kind, f.severity, f.rule_id, f.title, f.target, f.location, f.data, f.fingerprint, f.task_id,
-                 f.first_seen_at, f.last_seen_at, f.status, f.resolved_at, f.reopened_at, (f.xmax = 0) AS inserted`,
+       RETURNING ${FINDING_RETURNING}, (f.xmax = 0) AS inserted,
+                 (f.xmax <> 0 AND f.reopened_at IS NOT NULL AND f.reopened_at = now()::timestamptz(3)) AS reopened_now`,
       [JSON.stringify(batch), options.taskId ?? null, options.team ?? DEFAULT_TEAM],
     );
     for (const row of returned) out.push(toUpserted(row));
@@ -140,7 +156,7 @@ export async function upsertFindings(
 
 function toUpserted(row: ReturnedRow): UpsertedFinding {
   const { reopened: _reopened, ...finding } = findingRowToStored(row);
-  return { ...finding, status: row.status, inserted: row.inserted };
+  return { ...finding, status: row.status, inserted: row.inserted, reopenedNow: row.reopened_now };
 }
 
 /** A raw finding row as the SDK's StoredFinding: the one mapping from columns to fields. */
@@ -167,6 +183,6 @@ export function findingRowToStored(row: FindingRow): StoredFinding {
 
 /** An upserted row as the SDK's StoredFinding (what HostFindings returns and the findings channel carries). */
 export function storedFindingOf(finding: UpsertedFinding): StoredFinding {
-  const { inserted: _inserted, ...row } = finding;
+  const { inserted: _inserted, reopenedNow: _reopenedNow, ...row } = finding;
   return { ...row, reopened: finding.status === 'OPEN' && finding.reopenedAt !== null };
 }

@@ -15,3 +15,6 @@ export * from './plugin-migrations';
 export * from './team';
 export * from './api-token-store';
 export * from './audit-log-store';
+export * from './plugin-database';
+export * from './inventory-reader';
+export * from './finding-row';

@@ -1,14 +1,17 @@
 import {
   silentLogger,
   type ArtifactResult,
+  type FindingReport,
   type FindingResult,
   type PackageResult,
+  type ScopedFindings,
   type ResultEmitter,
   type TaskLogger,
 } from '@bulkhead/plugin-sdk';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
-import { upsertFindings, type UpsertedFinding } from './finding-upsert';
+import { recordCoveredScopes } from './finding-lifecycle';
+import { upsertReportedFindings, type UpsertedFinding } from './finding-upsert';
 import { tableName } from './table-name';
 import { DEFAULT_TEAM } from './team';
 
@@ -23,19 +26,26 @@ export interface ResultWriterOptions {
    * failure here fails the emit call; callers that only announce should catch their own errors.
    */
   onNewFindings?: (findings: readonly UpsertedFinding[]) => Promise<void>;
+  /** Like onNewFindings, with the RESOLVED findings this write reported again (OPEN again: reopened). */
+  onReopenedFindings?: (findings: readonly UpsertedFinding[]) => Promise<void>;
 }
+
+/** Longest producer or scope of a FindingReport (they are keys, not documents). */
+export const MAX_REPORT_KEY_LENGTH = 1024;
 
 /**
  * The worker's ResultEmitter: persists what a task emits so that running the same work again
  * (a retry, a duplicate delivery, a re-scan) converges on the same rows:
  * - artifacts are upserted by (team, digest) (the image id within the team), merging references and manifest digests;
  *   the reporting task is linked to the artifact (its `artifact_id`: Task.image);
- * - an artifact's package inventory is upserted on (artifact, purl, layer) in one transaction:
+ * - an artifact's package inventory is upserted on (artifact, purl, layer, path) in one transaction:
  *   a package still present keeps its row and id, a new one is inserted, one no longer present
  *   is deleted (ids are stable across rescans, so other rows can refer to them);
  * - findings are upserted on (team, target, fingerprint) (upsertFindings, policy `refresh`):
  *   lastSeenAt moves, firstSeenAt stays, and only findings new to the database reach
- *   `onNewFindings` (the worker announces every new finding with it).
+ *   `onNewFindings` (the worker announces every new finding with it, and reopened ones);
+ * - a findings call with a FindingReport stores them under the report's producer and scope and
+ *   records the pair as covered by the task (finding-lifecycle.ts: resolved at its success).
  */
 export class ResultWriter implements ResultEmitter {
   constructor(
@@ -56,7 +66,7 @@ export class ResultWriter implements ResultEmitter {
   async packages(artifactDigest: string, packages: readonly PackageResult[]): Promise<void> {
     const unique = dedupePackages(packages);
     if (unique.length < packages.length) {
-      this.logger.warn({ artifactDigest, emitted: packages.length, kept: unique.length }, 'dropped packages repeating (purl, layer)');
+      this.logger.warn({ artifactDigest, emitted: packages.length, kept: unique.length }, 'dropped packages repeating (purl, layer, path)');
     }
     const packageTable = tableName(this.dataSource, PackageEntity);
     await this.dataSource.transaction(async (manager) => {
@@ -65,12 +75,12 @@ export class ResultWriter implements ResultEmitter {
       const rows: { id: string }[] = await manager.query(`SELECT id FROM ${artifactTable} WHERE team = $2 AND digest = $1 FOR UPDATE`, [artifactDigest, this.team]);
       const artifactId = rows[0]?.id;
       if (!artifactId) throw new Error(`packages emitted for unknown artifact ${artifactDigest}: emit the artifact first`);
-      // Only the key (purl, layer) of every package, to delete the rows no longer present.
-      const keys = JSON.stringify(unique.map((p) => ({ purl: p.purl, layer: p.layer ?? '' })));
+      // Only the key (purl, layer, path) of every package, to delete the rows no longer present.
+      const keys = JSON.stringify(unique.map((p) => ({ purl: p.purl, layer: p.layer ?? '', path: p.path ?? '' })));
       await manager.query(
         `DELETE FROM ${packageTable} AS p
           WHERE p.artifact_id = $1
-            AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k(purl text, layer text) WHERE k.purl = p.purl AND k.layer = p.layer)`,
+            AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k(purl text, layer text, path text) WHERE k.purl = p.purl AND k.layer = p.layer AND k.path = p.path)`,
         [artifactId, keys],
       );
       for (let i = 0; i < unique.length; i += BATCH_ROWS) {
@@ -79,10 +89,33 @@ export class ResultWriter implements ResultEmitter {
     });
   }
 
-  async findings(findings: readonly FindingResult[]): Promise<void> {
-    const stored = await upsertFindings(this.dataSource, findings, { onConflict: 'refresh', taskId: this.taskId, team: this.team });
+  async findings(findings: readonly FindingResult[], report?: FindingReport): Promise<void> {
+    await this.write([{ findings, ...(report ? { report } : {}) }]);
+  }
+
+  async reports(reports: readonly ScopedFindings[]): Promise<void> {
+    await this.write(reports);
+  }
+
+  private async write(groups: readonly { findings: readonly FindingResult[]; report?: FindingReport }[]): Promise<void> {
+    const pairs: { producer: string; scope: string }[] = [];
+    for (const { report } of groups) {
+      if (!report) continue;
+      checkReportKey('producer', report.producer);
+      checkReportKey('scope', report.scope);
+      pairs.push({ producer: report.producer, scope: report.scope });
+    }
+    // Recorded first: a report with no finding still covers its scope.
+    if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, pairs);
+    const stored = await upsertReportedFindings(
+      this.dataSource,
+      groups.map((g) => ({ findings: g.findings, ...(g.report ? { report: { producer: g.report.producer, scope: g.report.scope } } : {}) })),
+      { onConflict: 'refresh', taskId: this.taskId, team: this.team },
+    );
     const fresh = stored.filter((f) => f.inserted);
     if (fresh.length > 0 && this.options.onNewFindings) await this.options.onNewFindings(fresh);
+    const reopened = stored.filter((f) => f.reopenedNow);
+    if (reopened.length > 0 && this.options.onReopenedFindings) await this.options.onReopenedFindings(reopened);
   }
 
   private async upsertArtifact(manager: EntityManager, artifact: ArtifactResult): Promise<void> {
@@ -122,7 +155,7 @@ export class ResultWriter implements ResultEmitter {
 }
 
 /**
- * Inserts packages of one artifact, or updates the stored row of the same (purl, layer) in place
+ * Inserts packages of one artifact, or updates the stored row of the same (purl, layer, path) in place
  * (keeping its id). A row whose columns are all unchanged is not rewritten (no dead tuple per
  * package on every rescan of an unchanged image).
  */
@@ -135,13 +168,14 @@ async function upsertPackages(manager: EntityManager, table: string, team: strin
     source_version: p.sourceVersion ?? null,
     purl: p.purl,
     layer: p.layer ?? '',
+    path: p.path ?? '',
     metadata: p.metadata ?? {},
   }));
   await manager.query(
-    `INSERT INTO ${table} AS p (team, artifact_id, type, name, version, source_name, source_version, purl, layer, metadata)
-     SELECT $3, $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.metadata
-       FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, metadata jsonb)
-     ON CONFLICT (artifact_id, purl, layer) DO UPDATE SET
+    `INSERT INTO ${table} AS p (team, artifact_id, type, name, version, source_name, source_version, purl, layer, path, metadata)
+     SELECT $3, $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.path, r.metadata
+       FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, path text, metadata jsonb)
+     ON CONFLICT (artifact_id, purl, layer, path) DO UPDATE SET
        type = EXCLUDED.type, name = EXCLUDED.name, version = EXCLUDED.version,
        source_name = EXCLUDED.source_name, source_version = EXCLUDED.source_version, metadata = EXCLUDED.metadata
      WHERE (p.type, p.name, p.version, p.source_name, p.source_version, p.metadata)
@@ -150,12 +184,18 @@ async function upsertPackages(manager: EntityManager, table: string, team: strin
   );
 }
 
-/** First occurrence wins for each (purl, layer): the inventory's unique key. */
+/** First occurrence wins for each (purl, layer, path): the inventory's unique key. */
 function dedupePackages(packages: readonly PackageResult[]): PackageResult[] {
   const seen = new Map<string, PackageResult>();
   for (const p of packages) {
-    const key = `${p.purl}\u0000${p.layer ?? ''}`;
+    const key = `${p.purl}\u0000${p.layer ?? ''}\u0000${p.path ?? ''}`;
     if (!seen.has(key)) seen.set(key, p);
   }
   return [...seen.values()];
+}
+
+function checkReportKey(field: 'producer' | 'scope', value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_REPORT_KEY_LENGTH || value.includes('\u0000')) {
+    throw new Error(`FindingReport.${field} must be a non-empty string of at most ${MAX_REPORT_KEY_LENGTH} characters without NUL`);
+  }
 }

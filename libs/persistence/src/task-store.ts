@@ -1,7 +1,9 @@
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import { In, type DataSource, type QueryDeepPartialEntity, type Repository, type WhereExpressionBuilder } from 'typeorm';
 import { TaskEntity, TaskStatus, UNFINISHED_TASK_STATUSES } from './entities';
+import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { resolveUnreportedFindings } from './finding-lifecycle';
+import { findingRowToStored } from './finding-upsert';
 import { DEFAULT_TEAM, scopedTeam, teamScope, type TeamScope } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
@@ -210,12 +212,17 @@ export class TaskStore {
 
   /**
    * RUNNING → SUCCEEDED, and in the same transaction the findings of the task's producer and
-   * scope that this run did not report become RESOLVED (finding-lifecycle.ts): a run that
-   * finished is the new truth about what it looked at.
+   * scope (and of the scopes it reported on completely) that this run did not report become
+   * RESOLVED (finding-lifecycle.ts): a run that finished is the new truth about what it looked at.
    */
   async succeed(id: string, result: unknown): Promise<TaskEntity | null> {
+    return (await this.succeedResolving(id, result))?.task ?? null;
+  }
+
+  /** succeed(), also returning the findings it RESOLVED (the worker announces them). */
+  async succeedResolving(id: string, result: unknown): Promise<{ task: TaskEntity; resolved: StoredFinding[] } | null> {
     if (!isUuid(id)) return null;
-    const succeeded = await this.dataSource.transaction(async (manager) => {
+    const resolved = await this.dataSource.transaction(async (manager) => {
       const update = await this.scoped(
         manager
           .createQueryBuilder()
@@ -224,11 +231,12 @@ export class TaskStore {
           .where('id = :id AND status IN (:...from)', { id, from: [TaskStatus.RUNNING] }),
         null,
       ).execute();
-      if (!update.affected) return false;
-      await resolveUnreportedFindings(manager, id);
-      return true;
+      if (!update.affected) return null;
+      return (await resolveUnreportedFindings(manager, id)).map(findingRowToStored);
     });
-    return succeeded ? this.get(id) : null;
+    if (!resolved) return null;
+    const task = await this.get(id);
+    return task ? { task, resolved } : null;
   }
 
   async fail(id: string, error: string): Promise<TaskEntity | null> {

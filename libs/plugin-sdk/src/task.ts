@@ -3,7 +3,7 @@ import type { ExtensionPoints } from './extensions';
 import type { TaskLogger } from './logger';
 import type { PluginKind } from './manifest';
 import type { PluginDatabase } from './api/host';
-import type { ArtifactResult, FindingResult, PackageResult } from './results';
+import type { ArtifactResult, FindingResult, OsInfo, PackageResult } from './results';
 
 /**
  * Where a task's results go. Inline (CLI) they are collected in memory; in the worker they are
@@ -19,6 +19,18 @@ export interface ResultEmitter {
    * FindingReport); without it, the task's own producer and scope apply (finding lifecycle).
    */
   findings(findings: readonly FindingResult[], report?: FindingReport): Promise<void>;
+  /**
+   * Many complete reports at once (each as `findings(report.findings, report.report)`), written
+   * in few statements: a re-match of hundreds of images reports one scope per image. Optional
+   * for emitters; a task falls back to one findings() call per report when it is absent.
+   */
+  reports?(reports: readonly ScopedFindings[]): Promise<void>;
+}
+
+/** The findings of one complete report (see FindingReport). */
+export interface ScopedFindings {
+  report: FindingReport;
+  findings: readonly FindingResult[];
 }
 
 /**
@@ -43,8 +55,59 @@ export interface FindingReport {
 export interface TaskPlatform {
   readonly team: string;
   readonly database: PluginDatabase;
-  /** Queues a task of any loaded plugin for the same team; returns its id. */
-  submitTask(request: { kind: PluginKind; type: string; input: unknown; labels?: Record<string, string> }): Promise<{ id: string }>;
+  /**
+   * Queues a task of any loaded plugin for the same team, recorded as a child of this task;
+   * returns its id. Bounded: a task may queue only so many (BULKHEAD_MAX_CHILD_TASKS, counting
+   * every task it queues by either method), so a task fed hostile input cannot flood the queue.
+   */
+  submitTask(request: FollowUpTaskRequest): Promise<{ id: string }>;
+  /**
+   * Queues the same request once in every team that holds an inventory (artifacts), each as a
+   * task of that team (labelled `bulkhead.io/origin-task` = this task's id; a task of another team
+   * is never its child). For tasks that change data every team shares (the advisory database)
+   * and leave each team to redo its own part (re-matching its images). Allowed only for the
+   * (kind, type) pairs this task's definition lists in `everyTeamFollowUps`; anything else is
+   * refused. Returns one entry per team, sorted by team.
+   */
+  submitTaskInEveryTeam(request: FollowUpTaskRequest): Promise<{ team: string; id: string }[]>;
+  /** Read access to the package inventories the platform stored for this team. */
+  readonly inventories: PlatformInventories;
+}
+
+export interface FollowUpTaskRequest {
+  kind: PluginKind;
+  type: string;
+  input: unknown;
+  labels?: Record<string, string>;
+}
+
+/**
+ * The package inventories stored for the task's team (what scans emitted), read-only: the way
+ * a plugin reads the platform's own tables (they are not its to query with SQL).
+ */
+export interface PlatformInventories {
+  /**
+   * Ids of the team's artifacts that hold at least one package, ascending, after `after`
+   * (exclusive), at most `limit` (1 to 10,000): page through them to plan batched work.
+   */
+  artifactIds(options: { after?: string; limit: number }): Promise<string[]>;
+  /** The artifacts with these ids (of this team; unknown ids are left out) and their packages. */
+  read(artifactIds: readonly string[]): Promise<StoredInventory[]>;
+}
+
+/** An artifact and its package inventory as stored. */
+export interface StoredInventory {
+  /** The artifact's row id (Image.id). */
+  artifactId: string;
+  /** The image id (config digest): the `target` of the artifact's findings. */
+  digest: string;
+  os: OsInfo | null;
+  packages: StoredPackage[];
+}
+
+/** A stored package: what a scan emitted, plus its stable id (Package.id). */
+export interface StoredPackage extends PackageResult {
+  id: string;
 }
 
 export interface TaskContext {
@@ -78,6 +141,11 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Output = u
    * none of it. A task that reads no server-side files leaves this out.
    */
   serverInputs?(input: z.output<Schema>): ServerInputs;
+  /**
+   * Task types this task may queue in every team through TaskPlatform.submitTaskInEveryTeam
+   * (none when absent). Declared here, by the plugin's code, never by a task's input.
+   */
+  readonly everyTeamFollowUps?: readonly { kind: PluginKind; type: string }[];
 }
 
 /** The server-side reach of one task input (see TaskDefinition.serverInputs). */

@@ -3,3 +3,4 @@ export * from './worker-host';
 export * from './task-processor';
 export * from './progress-reporter';
 export * from './shutdown';
+export * from './task-platform';

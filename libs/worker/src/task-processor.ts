@@ -1,20 +1,26 @@
 import { silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
-import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore, type UpsertedFinding } from '@bulkhead/persistence';
-import { JobName, taskUpdateOf, type FindingsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob } from '@bulkhead/queue';
+import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
+import { JobName, taskUpdateOf, type FindingsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob, type TaskQueues } from '@bulkhead/queue';
+import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { runTask } from '@bulkhead/plugin-sdk';
 import { UnrecoverableError, WaitingError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { isPermanentFailure } from './permanent-failure';
 import { ProgressReporter } from './progress-reporter';
+import { DEFAULT_MAX_CHILD_TASKS, WorkerTaskPlatform } from './task-platform';
 
 export interface TaskProcessorDeps {
   /** The server's input policy, re-checked just before each task runs (paths may have changed since submit). */
   inputs: ServerInputPolicy;
   dataSource: DataSource;
   tasks: TaskStore;
+  /** Where follow-up tasks (TaskPlatform.submitTask) are queued. */
+  queues: TaskQueues;
+  /** Most tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS; default 1000). */
+  maxChildTasks?: number;
   registry: PluginRegistry;
   events: TaskEventsPublisher;
-  /** Announces every finding a task inserted on the findings channel (API FindingEvents). */
+  /** Announces every finding a task inserted, reopened or resolved on the findings channel (API FindingEvents). */
   findings?: FindingsPublisher;
   logger?: TaskLogger;
   /** True once the host is shutting down: an abort then means "release", not "fail". */
@@ -115,7 +121,22 @@ export class TaskProcessor {
         {
           registry: this.deps.registry,
           // Written under the task row's team (the queue payload is only the id).
-          emit: new ResultWriter(this.deps.dataSource, taskId, log, { team: task.team, onNewFindings: (fresh) => this.announceFindings(task.team, fresh, log) }),
+          emit: new ResultWriter(this.deps.dataSource, taskId, log, {
+            team: task.team,
+            onNewFindings: (fresh) => this.announceFindings(task.team, fresh.map(storedFindingOf), log),
+            onReopenedFindings: (reopened) => this.announceFindings(task.team, reopened.map(storedFindingOf), log),
+          }),
+          platform: (definition) =>
+            new WorkerTaskPlatform({
+              dataSource: this.deps.dataSource,
+              registry: this.deps.registry,
+              queues: this.deps.queues,
+              inputs: this.deps.inputs,
+              task,
+              definition,
+              maxChildTasks: this.deps.maxChildTasks ?? DEFAULT_MAX_CHILD_TASKS,
+              logger: log,
+            }),
           logger: log,
           signal,
           checkInput: (definition, input) => this.deps.inputs.check(definition, input),
@@ -123,10 +144,12 @@ export class TaskProcessor {
         },
       );
       await progress.stop();
-      const done = await this.deps.tasks.succeed(taskId, outcome.output ?? null);
-      if (done) {
-        log.info('task succeeded');
+      const succeeded = await this.deps.tasks.succeedResolving(taskId, outcome.output ?? null);
+      if (succeeded) {
+        const { task: done, resolved } = succeeded;
+        log.info(resolved.length > 0 ? { resolvedFindings: resolved.length } : {}, 'task succeeded');
         await this.publish(done, log);
+        await this.announceFindings(task.team, resolved, log);
         return { status: 'SUCCEEDED' };
       }
       if (await this.isCancelled(taskId, log)) {
@@ -179,11 +202,15 @@ export class TaskProcessor {
     }
   }
 
-  /** Every newly inserted finding, of any kind: API replicas hand them to their FindingEvents subscribers. */
-  private async announceFindings(team: string, fresh: readonly UpsertedFinding[], log: TaskLogger): Promise<void> {
-    if (fresh.length === 0 || !this.deps.findings) return;
+  /**
+   * Every finding whose state a task changed, of any kind: inserted (OPEN), reported again after
+   * being RESOLVED (OPEN, reopened) or resolved by the task's success (RESOLVED). API replicas
+   * hand them to their FindingEvents subscribers, who tell them apart by status.
+   */
+  private async announceFindings(team: string, findings: readonly StoredFinding[], log: TaskLogger): Promise<void> {
+    if (findings.length === 0 || !this.deps.findings) return;
     // Stored already: an announcement that fails is logged, never a failed task.
-    await this.deps.findings.publish(team, fresh.map(storedFindingOf)).catch((error: unknown) => log.warn({ err: error, findings: fresh.length }, 'could not publish new findings'));
+    await this.deps.findings.publish(team, findings).catch((error: unknown) => log.warn({ err: error, findings: findings.length }, 'could not publish finding changes'));
   }
 
   private async publish(task: TaskEntity, log: TaskLogger): Promise<void> {

@@ -15,6 +15,8 @@ export const workerConfigSchema = z.object({
   /** BullMQ job lock; a crashed worker's job is redelivered after it expires. */
   WORKER_LOCK_DURATION_MS: env.int(30_000, { min: 1_000 }),
   WORKER_STALLED_INTERVAL_MS: env.int(30_000, { min: 500 }),
+  /** Most tasks one task may queue as follow-ups (TaskPlatform): bounds what hostile task input can make a task queue. */
+  BULKHEAD_MAX_CHILD_TASKS: env.int(1000, { min: 0, max: 1_000_000 }),
   /** Run pending database migrations at start-up (serialised by an advisory lock). */
   WORKER_MIGRATE: env.bool(true),
 });

@@ -42,6 +42,8 @@ export interface WorkerOptions {
   stalledIntervalMs?: number;
   /** Run pending migrations first (default true). */
   migrate?: boolean;
+  /** Most tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS; default 1000). */
+  maxChildTasks?: number;
   logger?: TaskLogger;
 }
 
@@ -111,6 +113,8 @@ export class WorkerHost {
     const processor = new TaskProcessor({
       dataSource,
       tasks,
+      queues,
+      ...(options.maxChildTasks !== undefined ? { maxChildTasks: options.maxChildTasks } : {}),
       registry: options.registry,
       inputs: options.inputs ?? ServerInputPolicy.fromEnv(),
       events,

@@ -3,6 +3,8 @@ import { definePlugin, defineTask } from '@bulkhead/plugin-sdk';
 import { parseImageReference } from '@bulkhead/oci';
 import { builtinAnalyzers } from './analyzers';
 import { scanArtifact } from './scan';
+import { importAdvisoriesTask } from './tasks/import-advisories';
+import { rematchVulnerabilitiesTask } from './tasks/rematch-vulnerabilities';
 
 export const SCANNER_PLUGIN_VERSION = '0.1.0';
 
@@ -57,5 +59,5 @@ export const scannerPlugin = definePlugin({
     phases: ['build'],
     description: 'Image inventory: OS detection and dpkg/apk package lists, with the layer that introduced each package',
   },
-  tasks: [scanImageTask],
+  tasks: [scanImageTask, importAdvisoriesTask, rematchVulnerabilitiesTask],
 });

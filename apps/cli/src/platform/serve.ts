@@ -43,6 +43,7 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
         queuePrefix: workerConfig.BULKHEAD_QUEUE_PREFIX,
         concurrency: concurrencyFromConfig(workerConfig),
         shutdownGraceMs: workerConfig.WORKER_SHUTDOWN_GRACE_MS,
+        maxChildTasks: workerConfig.BULKHEAD_MAX_CHILD_TASKS,
         reconcileIntervalMs: workerConfig.WORKER_RECONCILE_INTERVAL_MS,
         lockDurationMs: workerConfig.WORKER_LOCK_DURATION_MS,
         stalledIntervalMs: workerConfig.WORKER_STALLED_INTERVAL_MS,

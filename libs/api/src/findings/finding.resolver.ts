@@ -1,4 +1,4 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { RequireRole } from '@bulkhead/plugin-sdk/api';
 import { Finding, FindingConnection, FindingFilter } from './finding.model';
 import { FindingService } from './finding.service';
@@ -14,6 +14,15 @@ export class FindingResolver {
     @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<FindingConnection> {
     return this.findingService.list(filter, first, after);
+  }
+
+  @Subscription(() => Finding, {
+    description:
+      "Every change of a finding's lifecycle in the caller's team, as any worker or API replica makes it: stored for the first time (OPEN), reported again after it was resolved (OPEN, reopened: true), or resolved because a complete run no longer reported it (RESOLVED; e.g. a vulnerability that an advisory update withdrew or fixed). Only findings matching the filter.",
+    resolve: (finding: Finding) => finding,
+  })
+  findingChanged(@Args('filter', { type: () => FindingFilter, nullable: true }) filter?: FindingFilter | null): AsyncIterableIterator<Finding> {
+    return this.findingService.changes(filter);
   }
 
   @RequireRole('operator')

@@ -1,6 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FindingStore, isUuid, type FindingEntity } from '@bulkhead/persistence';
-import { connectionOf, HOST_FINDINGS, pageRequest, type Connection, type FindingFilter as HostFindingFilter, type HostFindings, type StoredFinding } from '@bulkhead/plugin-sdk/api';
+import {
+  connectionOf,
+  FINDING_EVENTS,
+  HOST_FINDINGS,
+  pageRequest,
+  type Connection,
+  type FindingEvents,
+  type FindingFilter as HostFindingFilter,
+  type HostFindings,
+  type StoredFinding,
+} from '@bulkhead/plugin-sdk/api';
 import { GraphQLError } from 'graphql';
 import { badUserInput } from '../graphql/errors';
 import { FINDING_STORE } from '../tokens';
@@ -15,7 +25,36 @@ export class FindingService {
   constructor(
     @Inject(HOST_FINDINGS) private readonly hostFindings: HostFindings,
     @Inject(FINDING_STORE) private readonly findings: FindingStore,
+    @Inject(FINDING_EVENTS) private readonly events: FindingEvents,
   ) {}
+
+  /** Lifecycle changes of the request team's findings (FindingEvents) that match the filter. */
+  changes(filter: FindingFilter | null | undefined): AsyncIterableIterator<Finding> {
+    const stop = new AbortController();
+    const live = this.events.subscribe(filter?.kind ? { kinds: [filter.kind] } : {}, stop.signal);
+    const matches = (finding: StoredFinding): boolean =>
+      (!filter?.severities?.length || filter.severities.includes(finding.severity)) &&
+      (!filter?.target || finding.target === filter.target) &&
+      (!filter?.taskId || finding.taskId === filter.taskId) &&
+      (!filter?.status || finding.status === filter.status);
+    const iterator: AsyncIterableIterator<Finding> = {
+      next: async () => {
+        for (;;) {
+          const result = await live.next();
+          if (result.done) return { value: undefined, done: true };
+          if (matches(result.value)) return { value: toFindingModel(result.value), done: false };
+        }
+      },
+      // An unsubscribing client frees its listener at once, even while next() waits.
+      return: async () => {
+        stop.abort();
+        await live.return?.();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
 
   async list(filter: FindingFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Finding>> {
     if (filter?.taskId && !isUuid(filter.taskId)) {

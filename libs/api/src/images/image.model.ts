@@ -30,7 +30,7 @@ export class Layer {
 
 @ObjectType({ description: 'A software package found inside an image.' })
 export class Package {
-  @Field(() => ID, { description: 'Stable across rescans of the image while the package (purl, layer) stays in it.' })
+  @Field(() => ID, { description: 'Stable across rescans of the image while the package (purl, layer, path) stays in it.' })
   id!: string;
 
   @Field({ description: 'purl type: deb, apk, rpm, npm ...' })
@@ -53,6 +53,12 @@ export class Package {
 
   @Field(() => String, { nullable: true, description: 'diff_id (uncompressed digest) of the layer that introduced the package, where known.' })
   layer!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The file the package was read from, relative to the image root (var/lib/dpkg/status, app/package-lock.json ...), where known. The same package version in two files is two packages.',
+  })
+  path!: string | null;
 }
 
 @ObjectType()

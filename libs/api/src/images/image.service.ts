@@ -59,5 +59,6 @@ function toPackageModel(entity: PackageEntity): Package {
     purl: entity.purl,
     // '' in the table means "unknown layer" (it keeps NULL out of the unique key).
     layer: entity.layer === '' ? null : entity.layer,
+    path: entity.path === '' ? null : entity.path,
   };
 }

@@ -19,6 +19,8 @@ export enum FindingStatus {
 @Index('IDX_finding_kind_severity', ['kind', 'severity'])
 @Index('IDX_finding_task_id', ['taskId'])
 @Index('IDX_finding_team_last_seen_at_id', ['team', 'lastSeenAt', 'id'])
+// The newest findings of one severity (findings(filter: { severities: [CRITICAL] })).
+@Index('IDX_finding_team_severity_last_seen_at_id', ['team', 'severity', 'lastSeenAt', 'id'])
 // Resolving what a producer's run no longer reports: the OPEN findings of one (producer, scope).
 @Index('IDX_finding_producer_scope_status', ['producer', 'scope', 'status'])
 // Partial expression indexes on runtime alerts, owned by the runtime plugin (its migration

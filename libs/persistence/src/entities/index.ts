@@ -4,6 +4,7 @@ import { PackageEntity } from './package.entity';
 import { TaskEntity } from './task.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditLogEntity } from './audit-log.entity';
+import { TaskFindingScopeEntity } from './task-finding-scope.entity';
 
 export * from './task.entity';
 export * from './artifact.entity';
@@ -11,6 +12,7 @@ export * from './package.entity';
 export * from './finding.entity';
 export * from './api-token.entity';
 export * from './audit-log.entity';
+export * from './task-finding-scope.entity';
 
 /** Every entity, listed explicitly (no globs: what is registered is what is reviewed). */
-export const entities = [TaskEntity, ArtifactEntity, PackageEntity, FindingEntity, ApiTokenEntity, AuditLogEntity];
+export const entities = [TaskEntity, ArtifactEntity, PackageEntity, FindingEntity, ApiTokenEntity, AuditLogEntity, TaskFindingScopeEntity];

@@ -3,13 +3,13 @@ import { DEFAULT_TEAM } from '../team';
 import { ArtifactEntity } from './artifact.entity';
 
 /**
- * A package found inside an artifact. Identity: (artifact, purl, layer) — the same package
- * version introduced by one layer is one row however often the artifact is scanned. `layer` is
- * '' when the analyzer does not know it, so the key never contains NULL (NULLs are never equal
- * in a unique constraint).
+ * A package found inside an artifact. Identity: (artifact, purl, layer, path) — the same package
+ * version introduced by one layer and read from one file is one row however often the artifact
+ * is scanned. `layer` and `path` are '' when the analyzer does not know them, so the key never
+ * contains NULL (NULLs are never equal in a unique constraint).
  */
 @Entity({ name: 'package' })
-@Unique('UQ_package_artifact_purl_layer', ['artifactId', 'purl', 'layer'])
+@Unique('UQ_package_artifact_purl_layer_path', ['artifactId', 'purl', 'layer', 'path'])
 // Listing an artifact's packages by name (keyset pagination).
 @Index('IDX_package_artifact_name_id', ['artifactId', 'name', 'id'])
 // "Which images contain package X?"
@@ -49,6 +49,10 @@ export class PackageEntity {
 
   @Column({ type: 'text', default: '' })
   layer!: string;
+
+  /** The file the package was read from, root-relative (SDK PackageResult.path); '' when not known. */
+  @Column({ type: 'text', default: '' })
+  path!: string;
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata!: Record<string, unknown>;

@@ -6,6 +6,8 @@ import { TaskProvenance1765152000001 } from './1765152000001-task-provenance';
 import { FindingLifecycle1765152000002 } from './1765152000002-finding-lifecycle';
 import { TeamScoping1765238400000 } from './1765238400000-team-scoping';
 import { ApiTokensAuditLog1765300000000 } from './1765300000000-api-tokens-audit-log';
+import { FindingReportsPackagePath1765500000000 } from './1765500000000-finding-reports-package-path';
+import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-severity-index';
 
 export {
   InitialSchema1751328000000,
@@ -16,6 +18,8 @@ export {
   FindingLifecycle1765152000002,
   TeamScoping1765238400000,
   ApiTokensAuditLog1765300000000,
+  FindingReportsPackagePath1765500000000,
+  FindingSeverityIndex1765500000001,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -28,4 +32,6 @@ export const migrations = [
   FindingLifecycle1765152000002,
   TeamScoping1765238400000,
   ApiTokensAuditLog1765300000000,
+  FindingReportsPackagePath1765500000000,
+  FindingSeverityIndex1765500000001,
 ];

@@ -181,8 +181,11 @@ export interface HostFindings {
 
 export interface FindingEvents {
   /**
-   * Every newly stored finding, wherever it was stored (a worker's task, any API replica),
-   * delivered once per subscriber. Returns an async iterator that ends when `signal` aborts.
+   * Every finding whose lifecycle changed, wherever (a worker's task, any API replica),
+   * delivered once per subscriber: newly stored (OPEN), reported again after being resolved
+   * (OPEN, `reopened`), resolved by a complete run that no longer reported it (RESOLVED). Tell
+   * them apart by `status` (a subscriber that wants only new findings keeps the OPEN ones).
+   * Returns an async iterator that ends when `signal` aborts.
    */
   subscribe(filter: Pick<FindingFilter, 'kinds' | 'ruleIds'>, signal: AbortSignal): AsyncIterableIterator<StoredFinding>;
 }

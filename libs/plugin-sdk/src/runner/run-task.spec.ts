@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { BadInputError, definePlugin, defineTask, PluginRegistry, TaskInputError } from '../index';
+import { BadInputError, definePlugin, defineTask, PluginRegistry, TaskInputError, type TaskPlatform } from '../index';
 import { CollectingEmitter } from './collecting-emitter';
 import { runTask } from './run-task';
 
@@ -61,5 +61,25 @@ describe('runTask', () => {
     await expect(
       runTask({ taskId: 't4', kind: 'scanner', type: 'echo', input: { words: ['a'] } }, { registry, emit: new CollectingEmitter(), signal: controller.signal }),
     ).rejects.toThrow('shutting down');
+  });
+
+  it('gives the task the platform (built from its definition when a function), none inline', async () => {
+    const seen: (string | undefined)[] = [];
+    const probe = new PluginRegistry([
+      definePlugin({
+        manifest: { id: 'test.probe', version: '1.0.0', kind: 'scanner', phases: ['build'], description: 'probe' },
+        tasks: [defineTask({ type: 'probe', description: 'records its platform team', input: z.object({}), run: async (_input, ctx) => void seen.push(ctx.platform?.team) })],
+      }),
+    ]);
+    const platform = { team: 'blue' } as unknown as TaskPlatform;
+    await runTask({ taskId: 'p1', kind: 'scanner', type: 'probe', input: {} }, { registry: probe, emit: new CollectingEmitter() });
+    await runTask({ taskId: 'p2', kind: 'scanner', type: 'probe', input: {} }, { registry: probe, emit: new CollectingEmitter(), platform });
+    const built: string[] = [];
+    await runTask(
+      { taskId: 'p3', kind: 'scanner', type: 'probe', input: {} },
+      { registry: probe, emit: new CollectingEmitter(), platform: (definition) => (built.push(definition.type), { ...platform, team: 'red' }) },
+    );
+    expect(seen).toEqual([undefined, 'blue', 'red']);
+    expect(built).toEqual(['probe']);
   });
 });

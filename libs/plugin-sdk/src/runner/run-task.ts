@@ -5,7 +5,7 @@ import { silentLogger, type TaskLogger } from '../logger';
 import type { PluginKind } from '../manifest';
 import type { BulkheadPlugin } from '../plugin';
 import { parseTaskInput, type PluginRegistry } from '../registry';
-import type { ResultEmitter, TaskContext, TaskDefinition } from '../task';
+import type { ResultEmitter, TaskContext, TaskDefinition, TaskPlatform } from '../task';
 
 export interface RunTaskRequest {
   taskId: string;
@@ -29,6 +29,11 @@ export interface RunTaskOptions {
   checkInput?: (definition: TaskDefinition, input: unknown) => Promise<void>;
   /** Parent of the task's private scratch directory (default: the OS temp dir). */
   tmpRoot?: string;
+  /**
+   * The platform the task runs on (the worker gives one; inline there is none). A function is
+   * called with the resolved task definition, so the platform can enforce what it declares.
+   */
+  platform?: TaskPlatform | ((definition: TaskDefinition) => TaskPlatform);
 }
 
 export interface RunTaskOutcome {
@@ -59,6 +64,7 @@ export async function runTask(request: RunTaskRequest, options: RunTaskOptions):
       options.onProgress?.(Math.min(1, Math.max(0, fraction)), message);
     },
     extensions: (point) => options.registry.extensions(point),
+    ...(options.platform ? { platform: typeof options.platform === 'function' ? options.platform(definition) : options.platform } : {}),
   };
   try {
     signal.throwIfAborted();

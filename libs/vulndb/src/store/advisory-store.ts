@@ -16,7 +16,12 @@ export interface ImportReport {
   withdrawn: number;
   /** Affected ranges of type GIT: stored, never matched. */
   gitRangesSkipped: number;
+  /** Rejection reasons, the first ones (a store keeps at most 1,000; see rejectedCount). */
   rejected: RejectedRecord[];
+  /** Every rejected record, counted, when the store counts beyond what it keeps in `rejected`. */
+  rejectedCount?: number;
+  /** Records of this source removed because a complete import (`replaceSource`) no longer holds them. */
+  removed?: number;
 }
 
 export interface SourceStatus {
@@ -25,7 +30,14 @@ export interface SourceStatus {
   /** RFC 3339 time of the last import or update of this source. */
   updatedAt: string;
   /** Feed URL and its validators, for sources fed by `db update`. */
-  feed?: { url: string; etag?: string; lastModified?: string; sha256?: string };
+  feed?: {
+    url: string;
+    etag?: string;
+    lastModified?: string;
+    sha256?: string;
+    /** RFC 3339 time of the last check of the feed, also when it had not changed (HTTP 304). */
+    checkedAt?: string;
+  };
 }
 
 export interface StoreStatus {
@@ -48,7 +60,12 @@ export interface AdvisoryStore {
    */
   candidates(ecosystem: string, names: readonly string[]): Promise<Map<string, AdvisoryCandidate[]>>;
   /** Stores the records of one source in one transaction; see ImportReport. */
-  import(source: string, records: AsyncIterable<Advisory | RejectedRecord>, feed?: SourceStatus['feed']): Promise<ImportReport>;
+  import(
+    source: string,
+    records: AsyncIterable<Advisory | RejectedRecord>,
+    feed?: SourceStatus['feed'],
+    options?: { /** The records are the source's whole data: drop what they no longer hold. */ replaceSource?: boolean },
+  ): Promise<ImportReport>;
   /** One advisory by id or alias (CVE id finds the GHSA/DSA records that alias it). */
   advisory(idOrAlias: string): Promise<Advisory[]>;
   status(): Promise<StoreStatus>;

@@ -1,0 +1,26 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { TaskEntity } from './task.entity';
+
+/**
+ * A (producer, scope) a task reported on completely (FindingReport), even with no finding in it:
+ * when the task succeeds, the OPEN findings of the pair that it did not report are RESOLVED
+ * (finding-lifecycle.ts). Within the task's team.
+ */
+@Entity({ name: 'task_finding_scope' })
+export class TaskFindingScopeEntity {
+  @PrimaryColumn({ name: 'task_id', type: 'uuid', primaryKeyConstraintName: 'PK_task_finding_scope' })
+  taskId!: string;
+
+  @ManyToOne(() => TaskEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'task_id', foreignKeyConstraintName: 'FK_task_finding_scope_task' })
+  task?: TaskEntity;
+
+  @Column({ type: 'text' })
+  team!: string;
+
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'PK_task_finding_scope' })
+  producer!: string;
+
+  @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'PK_task_finding_scope' })
+  scope!: string;
+}

@@ -1,0 +1,158 @@
+import type { FindingReport, FindingResult, PackageResult } from '@bulkhead/plugin-sdk';
+import { FindingStatus, FindingStore, PackageEntity, ResultWriter, StoreInventories, TaskStore, teamScope, type FindingEntity, type UpsertedFinding } from './index';
+import { createTestDatabase, type TestDatabase } from './testing';
+
+/*
+ * Complete reports over a named (producer, scope) (SDK FindingReport) on real Postgres: the
+ * vulnerabilities of an image are reported by its scan and again by every re-match, under one
+ * producer and the image id as scope, so a re-match resolves what no longer matches and reopens
+ * what matches again, and leaves the image's other findings (secrets) alone. Also: the package
+ * path in the inventory's key, and the inventories a task reads back.
+ */
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase('finding_report');
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+const image = `sha256:${'a'.repeat(64)}`;
+const other = `sha256:${'b'.repeat(64)}`;
+const VULNS = (scope: string): FindingReport => ({ producer: 'scanner/vulnerability', scope });
+
+const vuln = (target: string, id: string): FindingResult => ({ kind: 'scanner', severity: 'HIGH', ruleId: id, title: id, target, location: 'pkg:deb/debian/openssl@3.0.11', data: { findingType: 'vulnerability' } });
+const secret = (target: string): FindingResult => ({ kind: 'scanner', severity: 'CRITICAL', ruleId: 'aws-access-key-id', title: 'AWS key', target, location: 'etc/app.env:3', data: { findingType: 'secret' } });
+
+interface Run {
+  taskId: string;
+  reopened: UpsertedFinding[];
+  resolved: string[];
+}
+
+/** One task of `type` that emits `calls` (findings with an optional report each), then succeeds or fails. */
+async function run(type: string, input: unknown, calls: { findings: FindingResult[]; report?: FindingReport }[], options: { fail?: boolean; team?: string } = {}): Promise<Run> {
+  const store = new TaskStore(db.dataSource, teamScope(options.team ?? 'default'));
+  const task = await store.create({ kind: 'scanner', type, input });
+  await store.markRunning(task.id);
+  const reopened: UpsertedFinding[] = [];
+  const writer = new ResultWriter(db.dataSource, task.id, undefined, { team: options.team ?? 'default', onReopenedFindings: async (rows) => void reopened.push(...rows) });
+  for (const call of calls) await writer.findings(call.findings, call.report);
+  if (options.fail) {
+    await store.fail(task.id, 'boom');
+    return { taskId: task.id, reopened, resolved: [] };
+  }
+  const done = await store.succeedResolving(task.id, {});
+  return { taskId: task.id, reopened, resolved: (done?.resolved ?? []).map((f) => `${f.target.slice(7, 8)} ${f.ruleId}`) };
+}
+
+async function state(target: string, ruleId: string, team = 'default'): Promise<FindingEntity> {
+  const found = (await new FindingStore(db.dataSource, teamScope(team)).list({ target }, { first: 500 })).edges.map((e) => e.node).find((f) => f.ruleId === ruleId);
+  if (!found) throw new Error(`no finding ${ruleId} on ${target}`);
+  return found;
+}
+
+describe('FindingReport: complete reports over a named producer and scope', () => {
+  it('a re-match resolves what it no longer reports, reopens what comes back, and leaves the secrets alone', async () => {
+    // The scan: vulnerabilities CVE-A and CVE-B under the report, a secret without one.
+    const scan = await run('scan-image', { source: 'oci:/img' }, [{ findings: [vuln(image, 'CVE-A'), vuln(image, 'CVE-B')], report: VULNS(image) }, { findings: [secret(image)] }]);
+    expect(await state(image, 'CVE-A')).toMatchObject({ status: FindingStatus.OPEN, producer: 'scanner/vulnerability', scope: image, taskId: scan.taskId });
+    expect(await state(image, 'aws-access-key-id')).toMatchObject({ status: FindingStatus.OPEN, producer: 'scanner/scan-image' });
+
+    // An advisory update withdrew CVE-A: the re-match (another task type and input) reports only CVE-B.
+    const rematch = await run('rematch-vulnerabilities', { imageIds: ['x'] }, [{ findings: [vuln(image, 'CVE-B')], report: VULNS(image) }]);
+    expect(rematch.resolved).toEqual(['a CVE-A']);
+    expect(await state(image, 'CVE-A')).toMatchObject({ status: FindingStatus.RESOLVED });
+    expect((await state(image, 'CVE-A')).resolvedAt).toBeInstanceOf(Date);
+    expect(await state(image, 'CVE-B')).toMatchObject({ status: FindingStatus.OPEN, taskId: rematch.taskId });
+    expect(await state(image, 'aws-access-key-id')).toMatchObject({ status: FindingStatus.OPEN });
+
+    // The next update brings CVE-A back: reopened, same row, announced as reopened.
+    const again = await run('rematch-vulnerabilities', { imageIds: ['x'], n: 2 }, [{ findings: [vuln(image, 'CVE-A'), vuln(image, 'CVE-B')], report: VULNS(image) }]);
+    const reopened = await state(image, 'CVE-A');
+    expect(reopened).toMatchObject({ status: FindingStatus.OPEN, resolvedAt: null });
+    expect(reopened.reopenedAt).toBeInstanceOf(Date);
+    expect(again.reopened.map((f) => f.ruleId)).toEqual(['CVE-A']);
+    expect(again.resolved).toEqual([]);
+  });
+
+  it('an empty report still covers its scope; other scopes, failed runs and other teams are untouched', async () => {
+    await run('scan-image', { source: 'oci:/other' }, [{ findings: [vuln(other, 'CVE-C')], report: VULNS(other) }]);
+    await run('scan-image', { source: 'oci:/other' }, [{ findings: [vuln(other, 'CVE-C')], report: VULNS(other) }], { team: 'red' });
+    // A failed re-match that covered the image with nothing resolves nothing.
+    await run('rematch-vulnerabilities', { imageIds: ['y'] }, [{ findings: [], report: VULNS(other) }], { fail: true });
+    expect(await state(other, 'CVE-C')).toMatchObject({ status: FindingStatus.OPEN });
+    // A successful one covering `image` only leaves `other` alone.
+    await run('rematch-vulnerabilities', { imageIds: ['z'] }, [{ findings: [vuln(image, 'CVE-A'), vuln(image, 'CVE-B')], report: VULNS(image) }]);
+    expect(await state(other, 'CVE-C')).toMatchObject({ status: FindingStatus.OPEN });
+    // An empty report over `other` resolves everything of it, in this team only.
+    const empty = await run('rematch-vulnerabilities', { imageIds: ['w'] }, [{ findings: [], report: VULNS(other) }]);
+    expect(empty.resolved).toEqual(['b CVE-C']);
+    expect(await state(other, 'CVE-C', 'red')).toMatchObject({ status: FindingStatus.OPEN });
+  });
+
+  it('reports(): many scopes in one call, each resolved on its own', async () => {
+    const [x, y] = [`sha256:${'d'.repeat(64)}`, `sha256:${'e'.repeat(64)}`];
+    const store = new TaskStore(db.dataSource);
+    const first = await store.create({ kind: 'scanner', type: 'rematch-vulnerabilities', input: { batch: 1 } });
+    await store.markRunning(first.id);
+    await new ResultWriter(db.dataSource, first.id).reports([
+      { report: VULNS(x), findings: [vuln(x, 'CVE-1'), vuln(x, 'CVE-2')] },
+      { report: VULNS(y), findings: [vuln(y, 'CVE-1')] },
+    ]);
+    await store.succeed(first.id, {});
+    const second = await store.create({ kind: 'scanner', type: 'rematch-vulnerabilities', input: { batch: 2 } });
+    await store.markRunning(second.id);
+    await new ResultWriter(db.dataSource, second.id).reports([
+      { report: VULNS(x), findings: [vuln(x, 'CVE-2')] },
+      { report: VULNS(y), findings: [] },
+    ]);
+    const done = await store.succeedResolving(second.id, {});
+    expect(done?.resolved.map((f) => `${f.target === x ? 'x' : 'y'} ${f.ruleId} ${f.status}`).sort()).toEqual(['x CVE-1 RESOLVED', 'y CVE-1 RESOLVED']);
+    expect(await state(x, 'CVE-2')).toMatchObject({ status: FindingStatus.OPEN, scope: x });
+  });
+
+  it('refuses a report without a usable producer or scope', async () => {
+    const writer = new ResultWriter(db.dataSource, null);
+    await expect(writer.findings([vuln(image, 'CVE-Z')], { producer: '', scope: image })).rejects.toThrow(/FindingReport.producer must be a non-empty string/);
+    await expect(writer.findings([vuln(image, 'CVE-Z')], { producer: 'p', scope: 'x'.repeat(5000) })).rejects.toThrow(/FindingReport.scope/);
+  });
+});
+
+describe('package path: part of the inventory key, read back through StoreInventories', () => {
+  const digest = `sha256:${'c'.repeat(64)}`;
+  const lodash = (path: string): PackageResult => ({ type: 'npm', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20', layer: 'sha256:l1', path });
+
+  it('stores the same package read from two lockfiles as two packages, with stable ids', async () => {
+    const writer = new ResultWriter(db.dataSource, null, undefined, { team: 'blue' });
+    await writer.artifact({ digest, references: ['oci:/app'], size: 1, layers: [], os: { family: 'debian', version: '12' } });
+    await writer.packages(digest, [lodash('app/package-lock.json'), lodash('tools/package-lock.json'), lodash('app/package-lock.json'), { type: 'deb', name: 'bash', version: '5.2', purl: 'pkg:deb/debian/bash@5.2' }]);
+    const rows = await db.dataSource.manager.find(PackageEntity, { where: { team: 'blue' }, order: { path: 'ASC' } });
+    expect(rows.map((p) => [p.name, p.path])).toEqual([
+      ['bash', ''],
+      ['lodash', 'app/package-lock.json'],
+      ['lodash', 'tools/package-lock.json'],
+    ]);
+    // A rescan that no longer has the tools lockfile keeps the other rows' ids.
+    await writer.packages(digest, [lodash('app/package-lock.json'), { type: 'deb', name: 'bash', version: '5.2', purl: 'pkg:deb/debian/bash@5.2' }]);
+    const after = await db.dataSource.manager.find(PackageEntity, { where: { team: 'blue' }, order: { path: 'ASC' } });
+    expect(after.map((p) => p.id)).toEqual([rows[0]?.id, rows[1]?.id]);
+
+    const inventories = new StoreInventories(db.dataSource, 'blue');
+    const ids = await inventories.artifactIds({ limit: 10 });
+    expect(ids).toHaveLength(1);
+    const [inventory] = await inventories.read(ids);
+    expect(inventory).toMatchObject({ digest, os: { family: 'debian', version: '12' } });
+    expect(inventory?.packages.map((p) => [p.name, p.path ?? null, typeof p.id])).toEqual([
+      ['bash', null, 'string'],
+      ['lodash', 'app/package-lock.json', 'string'],
+    ]);
+    // Another team sees none of it, by listing or by id.
+    expect(await new StoreInventories(db.dataSource, 'red').artifactIds({ limit: 10 })).toEqual([]);
+    expect(await new StoreInventories(db.dataSource, 'red').read(ids)).toEqual([]);
+    await expect(inventories.artifactIds({ limit: 0 })).rejects.toThrow(/limit must be 1 to 10000/);
+  });
+});

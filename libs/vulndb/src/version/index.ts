@@ -1,0 +1,13 @@
+export * from './errors';
+export * from './ordering';
+export { parseDpkgVersion, formatDpkgVersion } from './dpkg';
+export type { DpkgVersion } from './dpkg';
+export { parseRpmVersion, rpmvercmp } from './rpm';
+export type { RpmVersion } from './rpm';
+export { parseApkVersion } from './apk';
+export { parseMavenVersion } from './maven';
+export { parsePep440Version } from './pep440';
+export { parseRubyGemsVersion } from './rubygems';
+export { parseComposerVersion, normalizeComposerVersion } from './composer';
+export { parseNpmVersion, parseGoVersion, parseCargoVersion } from './semver-schemes';
+export * from './constraint';

@@ -1,0 +1,107 @@
+import { BadInputError, type FollowUpTaskRequest, type PluginRegistry, type TaskDefinition, type TaskLogger, type TaskPlatform } from '@bulkhead/plugin-sdk';
+import type { PluginDatabase } from '@bulkhead/plugin-sdk/api';
+import { ArtifactEntity, DataSourcePluginDatabase, StoreInventories, tableName, TaskStore, teamScope, type TaskEntity } from '@bulkhead/persistence';
+import { TaskSubmitter, type ServerInputPolicy, type TaskQueues } from '@bulkhead/queue';
+import type { DataSource } from 'typeorm';
+
+/** Default bound on the tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS). */
+export const DEFAULT_MAX_CHILD_TASKS = 1000;
+/** The label a task queued by submitTaskInEveryTeam carries: the id of the task that queued it. */
+export const ORIGIN_TASK_LABEL = 'bulkhead.io/origin-task';
+
+export interface WorkerTaskPlatformDeps {
+  dataSource: DataSource;
+  registry: PluginRegistry;
+  queues: TaskQueues;
+  inputs: ServerInputPolicy;
+  /** The running task's row (its id and team). */
+  task: Pick<TaskEntity, 'id' | 'team' | 'kind' | 'type'>;
+  definition: Pick<TaskDefinition, 'type' | 'everyTeamFollowUps'>;
+  /** Most tasks this task may queue, over every attempt (children already recorded count). */
+  maxChildTasks: number;
+  logger: TaskLogger;
+}
+
+/**
+ * The TaskPlatform a task gets on the worker: its team, the plugin database (the same adapter as
+ * the API's), its team's stored inventories, and follow-up tasks. Follow-ups go through the
+ * queue's submitter, so they are validated, confined (BULKHEAD_ALLOWED_PATHS) and deduplicated
+ * exactly like a client's submission, within the task's team and recorded as its children.
+ *
+ * The bound: a task's input may come from an attacker (an image, an advisory file), so a task
+ * may queue at most `maxChildTasks` tasks, whatever it is fed; the count starts from the
+ * children already recorded (a retried attempt does not get a fresh allowance) and a request
+ * that only finds a live duplicate does not count.
+ */
+export class WorkerTaskPlatform implements TaskPlatform {
+  readonly team: string;
+  readonly database: PluginDatabase;
+  readonly inventories: StoreInventories;
+  private readonly submitter: TaskSubmitter;
+  private queued: number | undefined;
+
+  constructor(private readonly deps: WorkerTaskPlatformDeps) {
+    this.team = deps.task.team;
+    this.database = new DataSourcePluginDatabase(deps.dataSource);
+    this.inventories = new StoreInventories(deps.dataSource, deps.task.team);
+    this.submitter = this.submitterFor(deps.task.team);
+  }
+
+  async submitTask(request: FollowUpTaskRequest): Promise<{ id: string }> {
+    await this.reserve(1);
+    const { task, created } = await this.submitter.submit({ ...request, parentTaskId: this.deps.task.id });
+    if (!created) this.release(1);
+    return { id: task.id };
+  }
+
+  async submitTaskInEveryTeam(request: FollowUpTaskRequest): Promise<{ team: string; id: string }[]> {
+    const declared = this.deps.definition.everyTeamFollowUps ?? [];
+    if (!declared.some((d) => d.kind === request.kind && d.type === request.type)) {
+      throw new Error(
+        `task ${this.deps.task.kind}/${this.deps.task.type} may not queue ${request.kind}/${request.type} in every team: its definition does not list it in everyTeamFollowUps`,
+      );
+    }
+    const artifacts = tableName(this.deps.dataSource, ArtifactEntity);
+    const teams = (await this.deps.dataSource.query<{ team: string }[]>(`SELECT DISTINCT team FROM ${artifacts} ORDER BY team`)).map((row) => row.team);
+    await this.reserve(teams.length);
+    const out: { team: string; id: string }[] = [];
+    for (const team of teams) {
+      // A task of that team, not this task's child: a parent must be of the same team.
+      const { task, created } = await this.submitterFor(team).submit({
+        kind: request.kind,
+        type: request.type,
+        input: request.input,
+        labels: { ...request.labels, [ORIGIN_TASK_LABEL]: this.deps.task.id },
+      });
+      if (!created) this.release(1);
+      out.push({ team, id: task.id });
+    }
+    this.deps.logger.info({ kind: request.kind, type: request.type, teams: teams.length }, 'queued a follow-up task in every team');
+    return out;
+  }
+
+  /** Counts `count` more queued tasks against the bound, or refuses (a BadInputError: not retried). */
+  private async reserve(count: number): Promise<void> {
+    this.queued ??= await new TaskStore(this.deps.dataSource, teamScope(this.deps.task.team)).count({ parentTaskId: this.deps.task.id });
+    if (this.queued + count > this.deps.maxChildTasks) {
+      throw new BadInputError(
+        `task ${this.deps.task.id} may queue at most ${this.deps.maxChildTasks} tasks (BULKHEAD_MAX_CHILD_TASKS); it has queued ${this.queued} and asked for ${count} more`,
+      );
+    }
+    this.queued += count;
+  }
+
+  private release(count: number): void {
+    if (this.queued !== undefined) this.queued -= count;
+  }
+
+  private submitterFor(team: string): TaskSubmitter {
+    return new TaskSubmitter({
+      registry: this.deps.registry,
+      tasks: new TaskStore(this.deps.dataSource, teamScope(team)),
+      queues: this.deps.queues,
+      inputs: this.deps.inputs,
+      logger: this.deps.logger,
+    });
+  }
+}

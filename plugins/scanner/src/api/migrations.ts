@@ -1,0 +1,11 @@
+import type { PluginMigration } from '@bulkhead/plugin-sdk/api';
+import { ADVISORY_STORE_MIGRATIONS } from '@bulkhead/vulndb';
+
+/**
+ * The scanner plugin's schema steps, run by the host after the core migrations, in this order,
+ * each once (a shipped step is never edited: add one). The advisory store's tables are global
+ * (advisories are public data, shared by every team: `vuln_*`, see libs/vulndb/src/store);
+ * what a team owns (its vulnerability findings) lives in the core tables. The vulnerability
+ * queries append their index steps after these.
+ */
+export const scannerApiMigrations: readonly PluginMigration[] = [...ADVISORY_STORE_MIGRATIONS];

@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AdvisoriesResolver } from './advisories/advisories.resolver';
+import type { ScannerApiConfig } from './config';
+import { SCANNER_API_CONFIG } from './tokens';
+import { vulnerabilityApiProviders } from './vulnerabilities';
+
+/**
+ * The scanner in the API process: advisory database maintenance (importAdvisories,
+ * updateAdvisories) and the vulnerability queries (./vulnerabilities). Host capabilities come
+ * through the SDK's tokens; the advisory store's tables come from this entry's migrations.
+ */
+@Module({})
+export class ScannerApiModule {
+  static forRoot(config: ScannerApiConfig): DynamicModule {
+    return {
+      module: ScannerApiModule,
+      providers: [{ provide: SCANNER_API_CONFIG, useValue: config }, AdvisoriesResolver, ...vulnerabilityApiProviders],
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './advisory-task-types';
+export * from './advisory-feeds';
+export { importAdvisoriesTask, importAdvisoriesInput } from './import-advisories';
+export { rematchVulnerabilitiesTask, rematchVulnerabilitiesInput, emitReports, type RematchSummary } from './rematch-vulnerabilities';
+export { matchInventories, type InventoryMatchResult } from './inventory-matching';
+export type { ImportSummary, SourceSummary } from './advisory-changes';
