@@ -1,5 +1,5 @@
 import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
-import { ConnectionType } from '@bulkhead/plugin-sdk/api';
+import { ConnectionType, registerHostGraphqlType } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType()
 export class OperatingSystem {
@@ -61,6 +61,9 @@ export class Package {
   path!: string | null;
 }
 
+// Plugins extend Package (e.g. Package.vulnerabilities) through the SDK's hostGraphqlType('Package').
+registerHostGraphqlType('Package', Package);
+
 @ObjectType()
 export class PackageConnection extends ConnectionType(Package, 'Package') {}
 
@@ -93,3 +96,6 @@ export class Image {
   @Field()
   updatedAt!: Date;
 }
+
+// Plugins extend Image (e.g. Image.vulnerabilities) through the SDK's hostGraphqlType('Image').
+registerHostGraphqlType('Image', Image);
