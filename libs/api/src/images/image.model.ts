@@ -30,6 +30,9 @@ export class Layer {
 
 @ObjectType({ description: 'A software package found inside an image.' })
 export class Package {
+  /** Image id (config digest) of the image the package is in, for plugins' Package fields (HostPackageParent); not exposed. */
+  imageDigest!: string;
+
   @Field(() => ID, { description: 'Stable across rescans of the image while the package (purl, layer, path) stays in it.' })
   id!: string;
 

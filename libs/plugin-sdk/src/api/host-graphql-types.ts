@@ -6,6 +6,22 @@
  * globalThis, so a plugin bundling its own copy of the SDK sees the host's registrations.
  */
 
+/** What a plugin's field resolver on the host's `Image` receives as its parent (a part of it). */
+export interface HostImageParent {
+  /** Image id: the config digest (the `target` of the image's findings). */
+  digest: string;
+}
+
+/** What a plugin's field resolver on the host's `Package` receives as its parent (a part of it). */
+export interface HostPackageParent {
+  id: string;
+  purl: string;
+  /** The file the package was read from (null: not recorded). */
+  path: string | null;
+  /** Image id (config digest) of the image the package is in. */
+  imageDigest: string;
+}
+
 /** The host types open to plugins: the core `Image` and `Package` object types and the `FindingStatus` enum. */
 export type HostGraphqlTypeName = 'Image' | 'Package' | 'FindingStatus';
 
@@ -27,7 +43,10 @@ export function registerHostGraphqlType(name: HostGraphqlTypeName, type: object)
 /**
  * The host's class or enum for `name`, e.g. `@Resolver(() => hostGraphqlType('Image'))` or
  * `@Args('status', { type: () => [hostGraphqlType('FindingStatus')] })`. Throws when the host has
- * not registered it (the plugin's API module was loaded outside a Bulkhead API process).
+ * not registered it (the plugin's API module was loaded outside a Bulkhead API process). Call
+ * it from type functions evaluated while the API builds its schema, and declare resolver classes
+ * of host types inside the plugin's `module()` (an API entry is also loaded without the host,
+ * e.g. by `bulkhead migrate`; `@Resolver(() => ...)` evaluates its type function at once).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's typeFn wants a class (any constructor) or an enum object
 export function hostGraphqlType(name: HostGraphqlTypeName): any {
