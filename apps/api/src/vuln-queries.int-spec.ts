@@ -313,30 +313,29 @@ describe('vulnerability queries (API)', () => {
     expect(badCursor.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
-  it('the page, count and which-images statements can use the partial indexes (EXPLAIN)', async () => {
-    const vulnerabilities: FindingFilter = { kinds: ['scanner'], targets: [IMAGE_A], severities: ['CRITICAL'], data: [{ path: ['findingType'], equals: 'vulnerability' }] };
+  it('the page, count and which-images statements use the partial indexes (EXPLAIN over 15,000 vulnerabilities)', async () => {
+    const ds = platform.db.dataSource;
+    // Another team's 15,000 vulnerabilities over 30 images and 3,000 advisories, plus as many
+    // secrets, so the planner's choice is the one it makes at scale (not a tiny table's).
+    await ds.query(
+      `INSERT INTO finding (team, kind, severity, rule_id, title, target, location, data, fingerprint, status, producer, scope)
+       SELECT 'bulk', 'scanner', (ARRAY['CRITICAL','HIGH','MEDIUM','LOW','UNKNOWN'])[1 + (i / 30) % 5], 'CVE-2098-' || ((i * 31) % 3000), 't',
+              'sha256:' || md5((i % 30)::text) || md5((i % 30)::text), 'pkg:npm/p' || i,
+              CASE WHEN (i / 7) % 2 = 0 THEN jsonb_build_object('findingType', 'vulnerability', 'status', 'fixed') ELSE jsonb_build_object('findingType', 'secret') END,
+              md5(i::text), 'OPEN', 'scanner/vulnerability', 'x'
+         FROM generate_series(1, 30000) AS i`,
+    );
+    await ds.query('ANALYZE finding');
+    const [{ target }] = (await ds.query(`SELECT target FROM finding WHERE team = 'bulk' AND data->>'findingType' = 'vulnerability' LIMIT 1`)) as { target: string }[];
+    const vulnerabilities: FindingFilter = { kinds: ['scanner'], targets: [target], data: [{ path: ['findingType'], equals: 'vulnerability' }] };
     const statements = [
-      [compileFindingPageQuery('finding', vulnerabilities, { limit: 51, team: 'default' }), 'IDX_finding_vuln_team_target_severity'],
-      [compileFindingPageQuery('finding', { ...vulnerabilities, severities: undefined } as FindingFilter, { limit: 51, team: 'default' }), 'IDX_finding_vuln_team_target_last_seen'],
-      [compileFindingGroupQuery('finding', { kinds: ['scanner'], ruleIds: ['CVE-2099-0003', GHSA], data: vulnerabilities.data }, { groupBy: ['target'], limit: 51, team: 'default' }), 'IDX_finding_vuln_team_rule_target'],
+      [compileFindingPageQuery('finding', { ...vulnerabilities, severities: ['CRITICAL'] }, { limit: 51, team: 'bulk' }), 'IDX_finding_vuln_team_target_severity'],
+      [compileFindingPageQuery('finding', vulnerabilities, { limit: 51, team: 'bulk' }), 'IDX_finding_vuln_team_target_last_seen'],
+      [compileFindingGroupQuery('finding', { kinds: ['scanner'], ruleIds: ['CVE-2098-10'], data: vulnerabilities.data }, { groupBy: ['target'], limit: 51, team: 'bulk' }), 'IDX_finding_vuln_team_rule_target'],
     ] as const;
-    expect(findingDataExpression(['findingType'])).toBe(`("data" ->> 'findingType')`);
-    const indexes = statements.map(([, index]) => index);
     for (const [statement, index] of statements) {
-      // The table is tiny, so the planner would rather read it whole, or take any index with the
-      // team first. In a rolled-back transaction, with sequential scans off and the other
-      // indexes of this plugin dropped, it must still find this one: its partial predicate is
-      // implied by the statement's conditions.
-      const plan = await platform.db.dataSource
-        .transaction(async (manager) => {
-          await manager.query('SET LOCAL enable_seqscan = off');
-          await manager.query('SET LOCAL enable_bitmapscan = off');
-          for (const other of indexes.filter((name) => name !== index)) await manager.query(`DROP INDEX "${other}"`);
-          const rows: { 'QUERY PLAN': string }[] = await manager.query(`EXPLAIN ${statement.sql}`, statement.params);
-          throw Object.assign(new Error('rollback'), { plan: rows.map((row) => row['QUERY PLAN']).join('\n') });
-        })
-        .catch((error: { plan?: string }) => error.plan ?? String(error));
-      expect(plan).toContain(`Index Scan using "${index}"`);
+      const rows: { 'QUERY PLAN': string }[] = await ds.query(`EXPLAIN ${statement.sql}`, statement.params);
+      expect(rows.map((row) => row['QUERY PLAN']).join('\n')).toMatch(new RegExp(`(Index|Index Only|Bitmap Index) Scan (Backward )?(using|on) "${index}"`));
     }
   });
 });
