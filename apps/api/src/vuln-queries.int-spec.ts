@@ -2,7 +2,7 @@ import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bul
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { DataSourcePluginDatabase, ResultWriter } from '@bulkhead/persistence';
 import type { FindingResult, PackageResult, Severity } from '@bulkhead/plugin-sdk';
-import { compileFindingGroupQuery, compileFindingPageQuery, findingDataExpression, type FindingFilter } from '@bulkhead/plugin-sdk/api';
+import { compileFindingGroupQuery, compileFindingPageQuery, type FindingFilter } from '@bulkhead/plugin-sdk/api';
 import { PostgresAdvisoryStore, type Advisory } from '@bulkhead/vulndb';
 
 /*
