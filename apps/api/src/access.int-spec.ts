@@ -80,8 +80,9 @@ describe('identity and access', () => {
     work = await mkdtemp(path.join(tmpdir(), 'bh-access-'));
     await writeFile(path.join(work, 'pod.yaml'), PRIVILEGED_POD);
     await writeFile(path.join(work, 'rules.yaml'), SYSCALL_RULES);
+    await writeFile(path.join(work, 'advisories.jsonl'), '');
     const plugins = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200' } });
+    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200', BULKHEAD_ADVISORY_FEEDS: 'http://127.0.0.1:9/osv/all.zip' } });
     url = platform.api.url;
     for (const role of ROLES) tokens[role] = (await platform.createToken(role)).secret;
     // A finding to suppress: a real benchmark run over the privileged pod.
@@ -113,6 +114,8 @@ describe('identity and access', () => {
     suppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { suppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     unsuppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { unsuppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     runBenchmark: { role: 'operator', call: (token) => graphql(url, 'mutation($t: String!) { runBenchmark(target: $t, profile: "pss-restricted") { id } }', { t: work }, { token }) },
+    importAdvisories: { role: 'operator', call: (token) => graphql(url, 'mutation($p: [String!]!) { importAdvisories(paths: $p) { id } }', { p: [path.join(work, 'advisories.jsonl')] }, { token }) },
+    updateAdvisories: { role: 'admin', call: (token) => graphql(url, 'mutation { updateAdvisories { id } }', {}, { token }) },
     createApiToken: { role: 'admin', call: (token) => graphql(url, 'mutation { createApiToken(name: "made-by-test", role: viewer, expiresIn: "1d") { token { id team role expiresAt } secret } }', {}, { token }) },
     revokeApiToken: {
       role: 'admin',

@@ -2,6 +2,9 @@ import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bul
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { ResultWriter } from '@bulkhead/persistence';
 import type { PackageResult } from '@bulkhead/plugin-sdk';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -55,12 +58,29 @@ describe('re-matching stored inventories after an advisory import (API + worker)
   let file: string;
   let redToken: string;
   const image = `sha256:${'a'.repeat(64)}`;
+  // An advisory feed (one OSV record) served as a mirror serves it: ETag and 304.
+  let feedServer: Server;
+  let feedUrl: string;
+  const feedRequests: (string | undefined)[] = [];
+  const feedBody = JSON.stringify(osvRecord('CVE-2099-0003', '3.0.16-1~deb12u1'));
+  const feedsBefore = process.env['BULKHEAD_ADVISORY_FEEDS'];
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'bulkhead-rematch-'));
     file = path.join(work, 'debian-12.jsonl');
+    feedServer = createServer((req, res) => {
+      // The checksum sidecar a mirror publishes beside the file (verified before the import).
+      if (req.url?.endsWith('.sha256')) return void res.writeHead(200).end(`${createHash('sha256').update(feedBody).digest('hex')}  CVE-2099-0003.json\n`);
+      feedRequests.push(req.headers['if-none-match']);
+      if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304).end();
+      res.writeHead(200, { etag: '"v1"', 'content-type': 'application/json', 'content-length': Buffer.byteLength(feedBody) }).end(feedBody);
+    });
+    await new Promise<void>((resolve) => feedServer.listen(0, '127.0.0.1', resolve));
+    feedUrl = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}/debian-12/CVE-2099-0003.json`;
+    // The API reads its configuration from `env`, the worker (in this process) from process.env.
+    process.env['BULKHEAD_ADVISORY_FEEDS'] = feedUrl;
     const packages = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'vuln_rematch', registry: registryOf(packages), plugins: packages, kinds: ['scanner'] });
+    platform = await startTestPlatform({ label: 'vuln_rematch', registry: registryOf(packages), plugins: packages, kinds: ['scanner'], env: { BULKHEAD_ADVISORY_FEEDS: feedUrl } });
     // Two teams scanned the same image: stored as a scan stores it (no image is read again below).
     for (const team of ['default', 'red']) {
       const writer = new ResultWriter(platform.db.dataSource, null, undefined, { team });
@@ -72,6 +92,9 @@ describe('re-matching stored inventories after an advisory import (API + worker)
 
   afterAll(async () => {
     await platform?.stop();
+    await new Promise((resolve) => feedServer?.close(resolve));
+    if (feedsBefore === undefined) delete process.env['BULKHEAD_ADVISORY_FEEDS'];
+    else process.env['BULKHEAD_ADVISORY_FEEDS'] = feedsBefore;
     await rm(work, { recursive: true, force: true });
   });
 
@@ -92,14 +115,19 @@ describe('re-matching stored inventories after an advisory import (API + worker)
     // The same file each time: its records replace the ones it held before (one source per file).
     await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const { importAdvisories } = await graphqlData<{ importAdvisories: { id: string } }>(platform.api.url, 'mutation($p: [String!]!) { importAdvisories(paths: $p) { id } }', { p: [file] });
+    await settle(importAdvisories.id);
+  }
+
+  /** Waits until the task and every task it led to have finished; returns its result. */
+  async function settle(taskId: string): Promise<unknown> {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const rows: { status: string; n: string }[] = await platform.db.dataSource.query(`SELECT status, count(*) AS n FROM task GROUP BY status`);
       const unfinished = rows.filter((r) => r.status === 'QUEUED' || r.status === 'RUNNING');
       const failed = rows.find((r) => r.status === 'FAILED');
       if (failed) throw new Error(`a task failed: ${JSON.stringify(await platform.db.dataSource.query(`SELECT type, input, error FROM task WHERE status = 'FAILED'`))}`);
-      const imported = await platform.db.dataSource.query(`SELECT status FROM task WHERE id = $1`, [importAdvisories.id]);
-      if (unfinished.length === 0 && imported[0]?.status === 'SUCCEEDED') return;
+      const [task] = await platform.db.dataSource.query(`SELECT status, result FROM task WHERE id = $1`, [taskId]);
+      if (unfinished.length === 0 && task?.status === 'SUCCEEDED') return task.result;
       if (Date.now() > deadline) throw new Error(`tasks still unfinished: ${JSON.stringify(rows)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -145,6 +173,33 @@ describe('re-matching stored inventories after an advisory import (API + worker)
       unsubscribe();
     }
   }, 180_000);
+
+  it('updateAdvisories fetches the allowed feed (then 304: nothing re-matched), refuses other URLs and non-admins', async () => {
+    const update = async (): Promise<{ feeds: { status: string }[]; rematch: { teams: number } | null }> => {
+      const { updateAdvisories } = await graphqlData<{ updateAdvisories: { id: string } }>(platform.api.url, 'mutation { updateAdvisories { id } }');
+      return (await settle(updateAdvisories.id)) as { feeds: { status: string }[]; rematch: { teams: number } | null };
+    };
+    const first = await update();
+    expect(first.feeds).toEqual([{ url: feedUrl, status: 'downloaded' }]);
+    expect(first.rematch?.teams).toBe(2);
+    expect((await findings()).find((f) => f.ruleId === 'CVE-2099-0003')).toMatchObject({ status: 'OPEN', target: image });
+    const second = await update();
+    expect(second).toMatchObject({ feeds: [{ url: feedUrl, status: 'not-modified' }], rematch: null });
+    expect(feedRequests).toEqual([undefined, '"v1"']);
+
+    const ssrf = await graphql(platform.api.url, 'mutation { updateAdvisories(feeds: ["http://169.254.169.254/latest/meta-data/"]) { id } }');
+    expect(ssrf.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(ssrf.errors?.[0]?.message).toMatch(/is not one of the feeds this server may fetch \(BULKHEAD_ADVISORY_FEEDS\)/);
+    const file = await graphql(platform.api.url, 'mutation { updateAdvisories(feeds: ["file:///etc/shadow"]) { id } }');
+    expect(file.errors?.[0]?.message).toMatch(/only http: and https: feeds/);
+    const operator = (await platform.createToken('operator')).secret;
+    const forbidden = await graphql(platform.api.url, 'mutation { updateAdvisories { id } }', {}, { token: operator });
+    expect(forbidden.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    // A task queued past the API (submitTask) with another URL is refused by the worker before any fetch.
+    const { submitTask } = await graphqlData<{ submitTask: { id: string } }>(platform.api.url, 'mutation { submitTask(kind: SCANNER, type: "update-advisories", input: { feeds: ["http://127.0.0.1:9/x.zip"] }) { id } }');
+    await expect(settle(submitTask.id)).rejects.toThrow(/is not one of the feeds this server may fetch/);
+    await platform.db.dataSource.query(`DELETE FROM task WHERE id = $1`, [submitTask.id]);
+  }, 120_000);
 
   it('refuses a viewer, and a path that cannot be read before anything is queued', async () => {
     const viewer = (await platform.createToken('viewer')).secret;

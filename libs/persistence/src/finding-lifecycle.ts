@@ -33,9 +33,16 @@ import { tableName } from './table-name';
  * even when the report held no finding. Findings a task stores without a report keep the
  * task-derived producer and scope above.
  *
+ * A complete report writes only what changed: a finding it reports again unchanged keeps its
+ * row as it is (its lastSeenAt and task are those of the report that last changed or reopened
+ * it; when the scope was last reported completely is its task's time, in task_finding_scope).
+ * Re-matching ten thousand images after an advisory update then rewrites the few findings the
+ * update changed, not every finding (bench/vuln-rematch.ts).
+ *
  * Resolution happens when a task SUCCEEDS (TaskStore.succeed, in the same transaction): the
- * OPEN findings of its own (producer, scope) and of every pair it covered with a report whose
- * last report is not from this task are RESOLVED. The image's secret findings (another
+ * OPEN findings of its own (producer, scope) whose last report is not from this task, and the
+ * OPEN findings of every pair it covered with a report that the report did not name, are
+ * RESOLVED. The image's secret findings (another
  * producer) are untouched by a vulnerability re-match.
  * A failed or cancelled run resolves nothing (it may have stopped half-way). Findings without a
  * producer (ingested by the API) and runtime findings (kind `runtime`: events, not states) are
@@ -64,41 +71,67 @@ export const SCOPE_SQL = `encode(sha256(convert_to(t.input::text, 'UTF8')), 'hex
  * Resolves the OPEN findings of the task's (producer, scope), and of the (producer, scope) pairs
  * it covered with complete reports, that this task did not report. Call in the transaction that
  * marks the task SUCCEEDED. Returns the rows it resolved (for announcements).
+ *
+ * Two statements, so each walks IDX_finding_producer_scope_status for its pairs: the task's own
+ * pair ("not reported" = not last written by this task), then the covered pairs ("not reported"
+ * = not among the fingerprints the report named: a complete report leaves unchanged rows alone).
  */
 export async function resolveUnreportedFindings(manager: EntityManager, taskId: string): Promise<FindingRow[]> {
   const findings = tableName(manager.connection, FindingEntity);
   const tasks = tableName(manager.connection, TaskEntity);
   const covered = tableName(manager.connection, TaskFindingScopeEntity);
-  const rows = (await manager.query(
-    `WITH t AS (SELECT * FROM ${tasks} WHERE id = $1),
-          pairs AS (
-            SELECT t.team, ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM t
-            UNION
-            SELECT c.team, c.producer, c.scope FROM ${covered} AS c JOIN t ON c.task_id = t.id AND c.team = t.team)
-     UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
-       FROM pairs AS p
-      WHERE f.team = p.team AND f.producer = p.producer AND f.scope = p.scope
-        AND f.status = '${FindingStatus.OPEN}'
-        AND f.task_id IS DISTINCT FROM $1::uuid
-        AND f.kind <> ALL($2::text[])
+  const resolve = `SET status = '${FindingStatus.RESOLVED}', resolved_at = now()`;
+  const open = `f.status = '${FindingStatus.OPEN}' AND f.kind <> ALL($2::text[])`;
+  const [own] = (await manager.query(
+    `UPDATE ${findings} AS f ${resolve}
+       FROM ${tasks} AS t
+      WHERE t.id = $1 AND f.team = t.team AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
+        AND ${open} AND f.task_id IS DISTINCT FROM t.id
       RETURNING ${FINDING_RETURNING}`,
     [taskId, EVENT_FINDING_KINDS],
   )) as [FindingRow[], number];
-  return rows[0];
+  const [reported] = (await manager.query(
+    `UPDATE ${findings} AS f ${resolve}
+       FROM ${covered} AS c
+      WHERE c.task_id = $1 AND f.team = c.team AND f.producer = c.producer AND f.scope = c.scope
+        AND ${open} AND f.fingerprint <> ALL(c.fingerprints)
+      RETURNING ${FINDING_RETURNING}`,
+    [taskId, EVENT_FINDING_KINDS],
+  )) as [FindingRow[], number];
+  return [...own, ...reported];
+}
+
+/** One (producer, scope) a task reported on completely, and the fingerprints it reported there. */
+export interface CoveredScope {
+  producer: string;
+  scope: string;
+  fingerprints: readonly string[];
 }
 
 /**
- * Records that the task reported completely on these (producer, scope) pairs (idempotent).
- * Call before or with the findings of the report: a task that fails after it resolves nothing.
+ * Records that the task reported completely on these (producer, scope) pairs, and what it
+ * reported there (idempotent; a pair reported twice by one task is the union). Call before or
+ * with the findings of the report: a task that fails after it resolves nothing.
  */
-export async function recordCoveredScopes(manager: EntityManager, taskId: string, team: string, pairs: readonly { producer: string; scope: string }[]): Promise<void> {
-  if (pairs.length === 0) return;
+export async function recordCoveredScopes(manager: EntityManager, taskId: string, team: string, scopes: readonly CoveredScope[]): Promise<void> {
+  if (scopes.length === 0) return;
+  // One statement may not update a row twice: the same pair given twice is merged first.
+  const merged = new Map<string, { producer: string; scope: string; fingerprints: Set<string> }>();
+  for (const s of scopes) {
+    const key = `${s.producer}\u0000${s.scope}`;
+    const entry = merged.get(key) ?? { producer: s.producer, scope: s.scope, fingerprints: new Set<string>() };
+    for (const fingerprint of s.fingerprints) entry.fingerprints.add(fingerprint);
+    merged.set(key, entry);
+  }
+  const rows = [...merged.values()].map((s) => ({ producer: s.producer, scope: s.scope, fingerprints: [...s.fingerprints] }));
   const covered = tableName(manager.connection, TaskFindingScopeEntity);
   await manager.query(
-    `INSERT INTO ${covered} (task_id, team, producer, scope)
-     SELECT $1::uuid, $2, p.producer, p.scope FROM jsonb_to_recordset($3::jsonb) AS p(producer text, scope text)
-     ON CONFLICT DO NOTHING`,
-    [taskId, team, JSON.stringify(pairs)],
+    `INSERT INTO ${covered} AS c (task_id, team, producer, scope, fingerprints)
+     SELECT $1::uuid, $2, p.producer, p.scope, ARRAY(SELECT jsonb_array_elements_text(p.fingerprints))
+       FROM jsonb_to_recordset($3::jsonb) AS p(producer text, scope text, fingerprints jsonb)
+     ON CONFLICT (task_id, producer, scope) DO UPDATE
+        SET fingerprints = ARRAY(SELECT DISTINCT x FROM unnest(c.fingerprints || EXCLUDED.fingerprints) AS x)`,
+    [taskId, team, JSON.stringify(rows)],
   );
 }
 

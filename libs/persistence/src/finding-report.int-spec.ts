@@ -67,16 +67,22 @@ describe('FindingReport: complete reports over a named producer and scope', () =
     expect(rematch.resolved).toEqual(['a CVE-A']);
     expect(await state(image, 'CVE-A')).toMatchObject({ status: FindingStatus.RESOLVED });
     expect((await state(image, 'CVE-A')).resolvedAt).toBeInstanceOf(Date);
-    expect(await state(image, 'CVE-B')).toMatchObject({ status: FindingStatus.OPEN, taskId: rematch.taskId });
+    // CVE-B was reported again unchanged: its row is left as the scan wrote it (no rewrite per re-match).
+    const b = await state(image, 'CVE-B');
+    expect(b).toMatchObject({ status: FindingStatus.OPEN, taskId: scan.taskId });
+    const covered: { fingerprints: string[] }[] = await db.dataSource.query(`SELECT fingerprints FROM task_finding_scope WHERE task_id = $1`, [rematch.taskId]);
+    expect(covered).toEqual([{ fingerprints: [b.fingerprint] }]);
     expect(await state(image, 'aws-access-key-id')).toMatchObject({ status: FindingStatus.OPEN });
 
     // The next update brings CVE-A back: reopened, same row, announced as reopened.
-    const again = await run('rematch-vulnerabilities', { imageIds: ['x'], n: 2 }, [{ findings: [vuln(image, 'CVE-A'), vuln(image, 'CVE-B')], report: VULNS(image) }]);
+    const again = await run('rematch-vulnerabilities', { imageIds: ['x'], n: 2 }, [{ findings: [vuln(image, 'CVE-A'), { ...vuln(image, 'CVE-B'), severity: 'CRITICAL' }], report: VULNS(image) }]);
     const reopened = await state(image, 'CVE-A');
     expect(reopened).toMatchObject({ status: FindingStatus.OPEN, resolvedAt: null });
     expect(reopened.reopenedAt).toBeInstanceOf(Date);
     expect(again.reopened.map((f) => f.ruleId)).toEqual(['CVE-A']);
     expect(again.resolved).toEqual([]);
+    // A changed finding (the advisory's severity moved) is rewritten, by this task.
+    expect(await state(image, 'CVE-B')).toMatchObject({ status: FindingStatus.OPEN, severity: 'CRITICAL', taskId: again.taskId });
   });
 
   it('an empty report still covers its scope; other scopes, failed runs and other teams are untouched', async () => {
@@ -146,7 +152,7 @@ describe('package path: part of the inventory key, read back through StoreInvent
     expect(ids).toHaveLength(1);
     const [inventory] = await inventories.read(ids);
     expect(inventory).toMatchObject({ digest, os: { family: 'debian', version: '12' } });
-    expect(inventory?.packages.map((p) => [p.name, p.path ?? null, typeof p.id])).toEqual([
+    expect(inventory?.packages.map((p) => [p.name, p.path ?? null, typeof p.id]).sort()).toEqual([
       ['bash', null, 'string'],
       ['lodash', 'app/package-lock.json', 'string'],
     ]);

@@ -75,6 +75,12 @@ const ON_CONFLICT: Record<FindingConflictPolicy, string> = {
   touch: `last_seen_at = now(), ${REPORTED_AGAIN_SQL}`,
 };
 
+/** ON CONFLICT ... DO UPDATE condition: a RESOLVED row (to reopen it) or one whose content changed. */
+const SKIP_UNCHANGED = `
+       WHERE f.status = '${FindingStatus.RESOLVED}'
+          OR (f.kind, f.severity, f.rule_id, f.title, f.location, f.data, f.producer, f.scope)
+             IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.severity, EXCLUDED.rule_id, EXCLUDED.title, EXCLUDED.location, EXCLUDED.data, EXCLUDED.producer, EXCLUDED.scope)`;
+
 /**
  * The one write path of findings: batched upserts on their identity (target, fingerprint) that
  * report, per distinct finding and in input order, the stored row and whether this call inserted
@@ -103,7 +109,13 @@ export interface FindingGroup {
 export async function upsertReportedFindings(
   dataSource: DataSource,
   groups: readonly FindingGroup[],
-  options: Omit<FindingUpsertOptions, 'report'>,
+  options: Omit<FindingUpsertOptions, 'report'> & {
+    /**
+     * Leave a stored OPEN or SUPPRESSED row whose content (kind, severity, rule, title, location,
+     * data, producer, scope) is unchanged as it is (not returned either): complete reports.
+     */
+    skipUnchanged?: boolean;
+  },
 ): Promise<UpsertedFinding[]> {
   // One statement cannot update the same row twice (ON CONFLICT): duplicates are merged first.
   const byKey = new Map<string, FindingResult & { fingerprint: string; producer: string | null; scope: string | null }>();
@@ -143,7 +155,7 @@ export async function upsertReportedFindings(
        SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, COALESCE(r.producer, p.producer), COALESCE(r.scope, p.scope)
          FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text, producer text, scope text)
          LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid AND t.team = $3) AS p ON true
-       ON CONFLICT (team, target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}
+       ON CONFLICT (team, target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}${options.skipUnchanged ? SKIP_UNCHANGED : ''}
        RETURNING ${FINDING_RETURNING}, (f.xmax = 0) AS inserted,
                  (f.xmax <> 0 AND f.reopened_at IS NOT NULL AND f.reopened_at = now()::timestamptz(3)) AS reopened_now`,
       [JSON.stringify(batch), options.taskId ?? null, options.team ?? DEFAULT_TEAM],

@@ -63,7 +63,7 @@ export class StoreInventories implements PlatformInventories {
     if (artifactRows.length === 0) return [];
     const packageRows: PackageRow[] = await this.dataSource.query(
       `SELECT id, artifact_id, type, name, version, source_name, source_version, purl, layer, path
-         FROM ${packages} WHERE team = $1 AND artifact_id = ANY($2::uuid[]) ORDER BY artifact_id, name, id`,
+         FROM ${packages} WHERE team = $1 AND artifact_id = ANY($2::uuid[])`,
       [this.team, artifactRows.map((row) => row.id)],
     );
     const byArtifact = new Map<string, StoredPackage[]>(artifactRows.map((row) => [row.id, []]));

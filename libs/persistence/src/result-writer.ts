@@ -1,4 +1,5 @@
 import {
+  findingFingerprint,
   silentLogger,
   type ArtifactResult,
   type FindingReport,
@@ -10,8 +11,9 @@ import {
 } from '@bulkhead/plugin-sdk';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
-import { recordCoveredScopes } from './finding-lifecycle';
-import { upsertReportedFindings, type UpsertedFinding } from './finding-upsert';
+import { storedUnchanged } from './finding-changes';
+import { recordCoveredScopes, type CoveredScope } from './finding-lifecycle';
+import { upsertReportedFindings, type FindingGroup, type UpsertedFinding } from './finding-upsert';
 import { tableName } from './table-name';
 import { DEFAULT_TEAM } from './team';
 
@@ -98,20 +100,29 @@ export class ResultWriter implements ResultEmitter {
   }
 
   private async write(groups: readonly { findings: readonly FindingResult[]; report?: FindingReport }[]): Promise<void> {
-    const pairs: { producer: string; scope: string }[] = [];
-    for (const { report } of groups) {
-      if (!report) continue;
+    const reported: FindingGroup[] = [];
+    const plain: FindingGroup[] = [];
+    const scopes: CoveredScope[] = [];
+    for (const { findings, report } of groups) {
+      if (!report) {
+        plain.push({ findings });
+        continue;
+      }
       checkReportKey('producer', report.producer);
       checkReportKey('scope', report.scope);
-      pairs.push({ producer: report.producer, scope: report.scope });
+      reported.push({ findings, report: { producer: report.producer, scope: report.scope } });
+      scopes.push({ producer: report.producer, scope: report.scope, fingerprints: findings.map(findingFingerprint) });
     }
-    // Recorded first: a report with no finding still covers its scope.
-    if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, pairs);
-    const stored = await upsertReportedFindings(
-      this.dataSource,
-      groups.map((g) => ({ findings: g.findings, ...(g.report ? { report: { producer: g.report.producer, scope: g.report.scope } } : {}) })),
-      { onConflict: 'refresh', taskId: this.taskId, team: this.team },
-    );
+    // Recorded first: a report with no finding still covers its scope (and resolves it all).
+    if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, scopes);
+    const options = { onConflict: 'refresh' as const, taskId: this.taskId, team: this.team };
+    // A complete report writes only what changed (finding-lifecycle.ts): unchanged findings are left out.
+    const unchanged = reported.length > 0 ? await storedUnchanged(this.dataSource, this.team, reported as { findings: readonly FindingResult[]; report: FindingReport }[]) : new Set<FindingResult>();
+    const changed = reported.map((g) => ({ ...g, findings: g.findings.filter((f) => !unchanged.has(f)) })).filter((g) => g.findings.length > 0);
+    const stored = [
+      ...(changed.length > 0 ? await upsertReportedFindings(this.dataSource, changed, { ...options, skipUnchanged: true }) : []),
+      ...(plain.length > 0 ? await upsertReportedFindings(this.dataSource, plain, options) : []),
+    ];
     const fresh = stored.filter((f) => f.inserted);
     if (fresh.length > 0 && this.options.onNewFindings) await this.options.onNewFindings(fresh);
     const reopened = stored.filter((f) => f.reopenedNow);

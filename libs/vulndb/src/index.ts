@@ -9,8 +9,6 @@ export * from './store/postgres-migrations';
 export * from './store/postgres-store';
 export * from './import';
 export * from './version';
+export * from './feed';
 export * from './match';
 export * from './cvss';
-// Both ./import (wt-import's interim scorer) and ./cvss export `cvssScore`: the matcher's is the
-// library's (an explicit export settles the ambiguity of the two star exports).
-export { cvssScore } from './cvss';

@@ -5,6 +5,7 @@ import { builtinAnalyzers } from './analyzers';
 import { scanArtifact } from './scan';
 import { importAdvisoriesTask } from './tasks/import-advisories';
 import { rematchVulnerabilitiesTask } from './tasks/rematch-vulnerabilities';
+import { updateAdvisoriesTask } from './tasks/update-advisories';
 
 export const SCANNER_PLUGIN_VERSION = '0.1.0';
 
@@ -59,5 +60,5 @@ export const scannerPlugin = definePlugin({
     phases: ['build'],
     description: 'Image inventory: OS detection and dpkg/apk package lists, with the layer that introduced each package',
   },
-  tasks: [scanImageTask, importAdvisoriesTask, rematchVulnerabilitiesTask],
+  tasks: [scanImageTask, importAdvisoriesTask, updateAdvisoriesTask, rematchVulnerabilitiesTask],
 });

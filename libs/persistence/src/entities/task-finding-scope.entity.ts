@@ -23,4 +23,8 @@ export class TaskFindingScopeEntity {
 
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'PK_task_finding_scope' })
   scope!: string;
+
+  /** The fingerprints of the findings the task reported in the pair (its complete report). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  fingerprints!: string[];
 }

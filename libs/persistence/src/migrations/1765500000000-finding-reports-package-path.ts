@@ -5,9 +5,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * file a package was read from.
  *
  * - `task_finding_scope`: the (producer, scope) pairs a task reported on completely, recorded
- *   even when it reported no finding there; when the task succeeds, the OPEN findings of those
- *   pairs it did not report are RESOLVED (finding-lifecycle.ts). A pair belongs to the task's
- *   team (findings are resolved within it). Rows go with their task.
+ *   even when it reported no finding there, with the fingerprints it reported; when the task
+ *   succeeds, the OPEN findings of those pairs it did not report are RESOLVED
+ *   (finding-lifecycle.ts). A pair belongs to the task's team (findings are resolved within
+ *   it). Rows go with their task.
  * - `package.path`: the same package version read from two lockfiles is two packages, so the
  *   path is part of the inventory's key. '' where the analyzer does not say (never NULL in a key).
  */
@@ -21,6 +22,7 @@ export class FindingReportsPackagePath1765500000000 implements MigrationInterfac
         "team" text NOT NULL,
         "producer" text NOT NULL,
         "scope" text NOT NULL,
+        "fingerprints" text[] NOT NULL DEFAULT '{}',
         CONSTRAINT "PK_task_finding_scope" PRIMARY KEY ("task_id", "producer", "scope"),
         CONSTRAINT "FK_task_finding_scope_task" FOREIGN KEY ("task_id") REFERENCES "task"("id") ON DELETE CASCADE)`,
     );

@@ -2,7 +2,7 @@ import type { Severity } from '@bulkhead/plugin-sdk';
 import { normalizePackageName } from '../ecosystem';
 import type { Advisory, AdvisoryStatus, AffectedPackage, AffectedRange, CvssScore, RangeEvent, RejectedRecord } from '../model';
 import { ADVISORY_STATUSES } from '../model';
-import { cvssScore } from './cvss-score';
+import { osvCvssScore } from './cvss-score';
 import { debianCodename, osvEcosystem } from './ecosystem-spelling';
 import { debianUrgencySeverity, githubSeverity, ubuntuPrioritySeverity } from './severity';
 
@@ -163,7 +163,7 @@ function parseCvss(record: Json): CvssScore[] {
     const vector = optionalString(entry, 'score', `severity[${i}].score`);
     if (type !== 'CVSS_V3' && type !== 'CVSS_V4') continue;
     if (!vector) fail(`severity[${i}].score`, 'missing');
-    const scored = cvssScore(type, vector.trim());
+    const scored = osvCvssScore(type, vector.trim());
     // An unscorable vector drops that score, not the record: rejecting a real advisory over a
     // cosmetic vector problem would turn a known vulnerability into a silent miss. Severity then
     // falls back to the database's or the distro's own, else UNKNOWN.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineTask } from '@bulkhead/plugin-sdk';
 import { PostgresAdvisoryStore, type ImportReport } from '@bulkhead/vulndb';
 import { IMPORT_ADVISORIES_TASK, MAX_IMPORT_PATHS, REMATCH_VULNERABILITIES_TASK } from './advisory-task-types';
-import { openAdvisoryInput } from './advisory-input';
+import { importAdvisoryInputs } from './advisory-input';
 import { requirePlatform } from './platform';
 import { queueRematch, summariseImport, type ImportSummary } from './advisory-changes';
 
@@ -12,13 +12,13 @@ export const importAdvisoriesInput = z
       .array(z.string().min(1).max(4096))
       .min(1)
       .max(MAX_IMPORT_PATHS)
-      .describe('Advisory files or folders on the server (absolute paths under BULKHEAD_ALLOWED_PATHS): OSV .json / .jsonl / .zip / folders'),
+      .describe('Advisory files or folders on the server (absolute paths under BULKHEAD_ALLOWED_PATHS): OSV .json / .jsonl / .zip / folders, Debian tracker lists or JSON, Alpine secdb JSON'),
   })
   .strict();
 
 /**
  * `import-advisories`: imports advisory files on the server into the server's advisory store,
- * one transaction per path (a malformed record is skipped and reported, the rest imports), then,
+ * one transaction per source (a malformed record is skipped and reported, the rest imports), then,
  * when anything was stored, queues the re-matching of every team's images.
  */
 export const importAdvisoriesTask = defineTask({
@@ -30,14 +30,10 @@ export const importAdvisoriesTask = defineTask({
   async run(input, ctx): Promise<ImportSummary> {
     const platform = requirePlatform(ctx, IMPORT_ADVISORIES_TASK.type, 'bulkhead db import <path...>');
     const store = new PostgresAdvisoryStore(platform.database);
-    const reports: ImportReport[] = [];
-    for (const [index, path] of input.paths.entries()) {
-      ctx.signal.throwIfAborted();
-      ctx.progress(index / input.paths.length, `importing ${path}`);
-      const { source, records } = openAdvisoryInput(path);
-      const report = await store.import(source, records);
-      ctx.logger.info({ source, imported: report.imported, replaced: report.replaced, rejected: report.rejectedCount ?? report.rejected.length }, 'advisories imported');
-      reports.push(report);
+    ctx.progress(0, `importing ${input.paths.length} inputs`);
+    const reports: ImportReport[] = await importAdvisoryInputs(store, input.paths, { signal: ctx.signal });
+    for (const report of reports) {
+      ctx.logger.info({ source: report.source, imported: report.imported, replaced: report.replaced, rejected: report.rejectedCount ?? report.rejected.length }, 'advisories imported');
     }
     return { sources: reports.map(summariseImport), rematch: await queueRematch(platform, ctx, reports) };
   },

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineTask, type ResultEmitter, type ScopedFindings, type TaskContext, type TaskPlatform } from '@bulkhead/plugin-sdk';
 import { PostgresAdvisoryStore } from '@bulkhead/vulndb';
@@ -19,7 +20,17 @@ export const rematchVulnerabilitiesInput = z
 
 export type RematchSummary =
   | { planned: true; batches: number; images: number }
-  | { planned: false; images: number; packages: number; distinctPackages: number; findings: number; invalidVersions: number; unorderableRanges: number };
+  | {
+      planned: false;
+      images: number;
+      packages: number;
+      distinctPackages: number;
+      findings: number;
+      invalidVersions: number;
+      unorderableRanges: number;
+      /** Milliseconds spent reading the inventories, matching, and storing the reports. */
+      timings: { readMs: number; matchMs: number; storeMs: number };
+    };
 
 /**
  * `rematch-vulnerabilities`: matches the team's stored inventories against the advisory store
@@ -37,13 +48,17 @@ export const rematchVulnerabilitiesTask = defineTask({
     const platform = requirePlatform(ctx, REMATCH_VULNERABILITIES_TASK.type, 'bulkhead scan (it matches as it scans)');
     if (!input.imageIds) return plan(platform, ctx, input.trigger);
     ctx.progress(0, `reading ${input.imageIds.length} inventories`);
+    const started = performance.now();
     const inventories = await platform.inventories.read(input.imageIds);
+    const read = performance.now();
     ctx.signal.throwIfAborted();
     ctx.progress(0.2, 'matching');
     const result = await matchInventories(inventories, new PostgresAdvisoryStore(platform.database));
+    const matched = performance.now();
     ctx.signal.throwIfAborted();
     ctx.progress(0.6, `storing ${result.findings} findings`);
     await emitReports(ctx.emit, result.reports);
+    const stored = performance.now();
     return {
       planned: false,
       images: inventories.length,
@@ -52,6 +67,7 @@ export const rematchVulnerabilitiesTask = defineTask({
       findings: result.findings,
       invalidVersions: result.stats.invalidVersions.length,
       unorderableRanges: result.stats.unorderableRanges.length,
+      timings: { readMs: Math.round(read - started), matchMs: Math.round(matched - read), storeMs: Math.round(stored - matched) },
     };
   },
 });

@@ -15,7 +15,8 @@ import type { PackageAnnotation } from './tracker-list';
  *  3. the unstable line (`- pkg 1.4-1`): the release is fixed at that version only if the
  *     release's own source version is at least it; else (or `<unfixed>` / `<removed>`) open.
  *     A release line with a status but no version does not stop this: trivy-db treats a fix that
- *     reached the release through unstable as overriding a stale `<no-dsa>`.
+ *     reached the release through unstable as overriding a stale `<no-dsa>` (decidable only
+ *     with the release's source versions; without them the release line stands).
  *  `<not-affected>` / `<undetermined>` for the release (or, for rule 3, for unstable) omit it.
  *  Severity is the unstable line's urgency (`unimportant` and `low` → LOW, ...).
  */
@@ -123,11 +124,14 @@ function releaseVerdict(
   // Rule 3: the unstable line, unless unstable or this release is not affected.
   if (!unstable || SKIPPED_KINDS.has(unstable.kind) || notAffected) return bucket;
   if (!context.releaseVersion) {
-    // No Sources index: an unstable fix is assumed to be in the release (true for the great
-    // majority: fixes that predate the release). The fixed version may then name a version
-    // only unstable has; give `releaseVersion` (or use the tracker JSON) to be exact.
-    if (unstable.version) return { fixed: unstable.version, state: '', ...(severity ? { severity } : {}), vendorIds: bucket?.vendorIds ?? [] };
-    return bucket ?? { fixed: '', state: '', ...(severity ? { severity } : {}), vendorIds: [] };
+    // No Sources index. A release line (`<no-dsa>`, `<ignored>` …) exists because the release
+    // differs from unstable: it stands. Otherwise an unstable fix is assumed to be in the
+    // release (true for the great majority: fixes that predate the release), so its fixed
+    // version may name a version only unstable has; give `releaseVersion` (or import the
+    // tracker JSON) to be exact.
+    if (bucket) return bucket;
+    if (unstable.version) return { fixed: unstable.version, state: '', ...(severity ? { severity } : {}), vendorIds: [] };
+    return { fixed: '', state: '', ...(severity ? { severity } : {}), vendorIds: [] };
   }
   const releaseVersion = context.releaseVersion(codename, name);
   // The release does not ship the package: only its own line (if any) says anything.

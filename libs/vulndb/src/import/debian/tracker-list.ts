@@ -1,5 +1,6 @@
 import type { RejectedRecord } from '../../model';
 import type { Line } from '../line-reader';
+import { formatBytes } from '../limits';
 
 /*
  * The Debian security tracker's list files (data/CVE/list, data/DSA/list, data/DLA/list), read
@@ -136,8 +137,8 @@ export async function* trackerEntries(lines: AsyncIterable<Line>, file: string, 
   };
   for await (const line of lines) {
     if ('overlongBytes' in line) {
-      if (entry) error ??= `line ${line.lineNo} is ${line.overlongBytes} bytes long`;
-      else yield { where: `${file}:${line.lineNo}`, reason: `line is ${line.overlongBytes} bytes long` };
+      if (entry) error ??= `line ${line.lineNo} is ${formatBytes(line.overlongBytes)}, over the limit for one record`;
+      else yield { where: `${file}:${line.lineNo}`, reason: `line is ${formatBytes(line.overlongBytes)}, over the limit for one record` };
       continue;
     }
     let text: string;

@@ -8,6 +8,9 @@ import { isRejected } from '../osv-record';
 import { readDebianTrackerLists, type DebianTrackerOptions } from './tracker-lists-reader';
 import { trackerEntries, type TrackerEntry } from './tracker-list';
 
+// Some cases write and read tens of MB; leave room for a loaded CI machine.
+jest.setTimeout(30_000);
+
 async function collect(options: DebianTrackerOptions): Promise<{ advisories: Advisory[]; rejected: RejectedRecord[] }> {
   const advisories: Advisory[] = [];
   const rejected: RejectedRecord[] = [];
@@ -72,8 +75,8 @@ describe('Debian tracker list files', () => {
     expect(rejected).toEqual([]);
     expect(summary(advisories)).toEqual(
       [
-        // No Sources index: the unstable fix is taken to be in each release; bullseye says not-affected.
-        ['CVE-2024-0001', 'Debian:12', 'foo', '1.2-1', '', 'LOW'],
+        // No Sources index: bookworm's own <no-dsa> line stands; bullseye says not-affected.
+        ['CVE-2024-0001', 'Debian:12', 'foo', '', 'affected', 'LOW'],
         ['CVE-2024-0002', 'Debian:11', 'bar', '', 'fix_deferred', 'LOW'],
         ['CVE-2024-0002', 'Debian:12', 'bar', '', 'will_not_fix', 'LOW'],
         // The DSA's bookworm fix beats the <no-dsa> line; bullseye inherits unstable's fix.
@@ -113,6 +116,26 @@ describe('Debian tracker list files', () => {
       { where: `${file}:2`, reason: 'CVE-2024-0010: line 3: invalid inner annotation "urgent"' },
       { where: `${file}:5`, reason: 'CVE-2024-0011: line 7: duplicate annotation for unstable foo' },
       { where: `${file}:10`, reason: 'malformed CVE header "garbage header"' },
+    ]);
+  });
+
+  it('rejects entries with invalid UTF-8 or an overlong line, with bounded memory', async () => {
+    const file = path.join(dir, 'list');
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('CVE-2024-0030\n\t- foo 1.0 (bug #'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(')\nCVE-2024-0031\n\t- foo <unfixed> ('),
+        Buffer.alloc(3 * 1024 * 1024, 0x61),
+        Buffer.from(')\nCVE-2024-0032\n\t- foo 2.0\n'),
+      ]),
+    );
+    const { advisories, rejected } = await collect({ cveList: file, releases: ['bookworm'], limits: { maxRecordBytes: 1024 * 1024 } });
+    expect(advisories.map((a) => a.id)).toEqual(['CVE-2024-0032']);
+    expect(rejected).toEqual([
+      { where: `${file}:1`, reason: 'CVE-2024-0030: line 2: invalid UTF-8' },
+      { where: `${file}:3`, reason: 'CVE-2024-0031: line 4 is 3.0 MiB, over the limit for one record' },
     ]);
   });
 
