@@ -5,7 +5,8 @@
 // (default 1,000,000) of one team, bulk-inserted with generate_series in the shape the scanner
 // stores (kind scanner, data.findingType vulnerability, data.package / status / fixedVersion):
 // 2,000 images of 500 vulnerabilities each over 30,000 advisories, severities 5% CRITICAL,
-// 20% HIGH, 35% MEDIUM, 30% LOW, 10% UNKNOWN, last seen over 30 days; another team holds
+// 20% HIGH, 35% MEDIUM, 30% LOW, 10% UNKNOWN within every image (k, the finding's number within
+// its image, picks them, so no image is all of one severity), 3 in 4 fixable, last seen over 30 days; another team holds
 // 100,000 more (a team's queries must not pay for another's rows).
 //
 // Each query goes to the real API over HTTP (auth, limits, Nest, the scanner's resolvers) and is
@@ -78,15 +79,16 @@ async function main(): Promise<void> {
         `INSERT INTO finding (team, kind, severity, rule_id, title, target, location, data, fingerprint, first_seen_at, last_seen_at, status, producer, scope)
          SELECT $3, 'scanner',
                 CASE WHEN s < 5 THEN 'CRITICAL' WHEN s < 25 THEN 'HIGH' WHEN s < 60 THEN 'MEDIUM' WHEN s < 90 THEN 'LOW' ELSE 'UNKNOWN' END,
-                'CVE-2024-' || (i % 30000), 'CVE-2024-' || (i % 30000) || ' in p' || (i % 700),
+                'CVE-2024-' || r, 'CVE-2024-' || r || ' in p' || (i % 700),
                 ${imageSql('i % $4::int')}, 'pkg:deb/debian/p' || (i % 700) || '@1.' || (i % 13) || ' (var/lib/dpkg/status)',
-                jsonb_build_object('findingType', 'vulnerability', 'aliases', jsonb_build_array('GHSA-' || (i % 30000)),
+                jsonb_build_object('findingType', 'vulnerability', 'aliases', jsonb_build_array('GHSA-' || r),
                   'package', jsonb_build_object('type', 'deb', 'name', 'p' || (i % 700), 'version', '1.' || (i % 13), 'purl', 'pkg:deb/debian/p' || (i % 700) || '@1.' || (i % 13), 'path', 'var/lib/dpkg/status'),
-                  'installedVersion', '1.' || (i % 13), 'status', CASE WHEN i % 4 = 0 THEN 'affected' ELSE 'fixed' END, 'severitySource', 'debian',
+                  'installedVersion', '1.' || (i % 13), 'status', CASE WHEN k % 4 = 0 THEN 'affected' ELSE 'fixed' END, 'severitySource', 'debian',
                   'evidence', jsonb_build_object('source', 'debian-tracker'), 'layer', 'sha256:' || md5((i % 5)::text))
-                  || CASE WHEN i % 4 = 0 THEN '{}'::jsonb ELSE jsonb_build_object('fixedVersion', '1.' || (i % 13 + 1)) END,
+                  || CASE WHEN k % 4 = 0 THEN '{}'::jsonb ELSE jsonb_build_object('fixedVersion', '1.' || (i % 13 + 1)) END,
                 md5($3 || i::text), ts, ts, 'OPEN', 'scanner/vulnerability', ${imageSql('i % $4::int')}
-           FROM (SELECT i, (i * 7919) % 100 AS s, now() - ((i * 104729) % 2592000) * interval '1 second' AS ts FROM generate_series($1::bigint, $2::bigint) AS i) AS g`,
+           FROM (SELECT i, k, (k * 7919) % 100 AS s, (k * 7919 + i) % 30000 AS r, now() - ((i * 104729) % 2592000) * interval '1 second' AS ts
+                   FROM generate_series($1::bigint, $2::bigint) AS i, LATERAL (SELECT i / $4::int AS k) AS per_image) AS g`,
         [from, to, team, images],
       );
     };
