@@ -34,6 +34,8 @@ const FINDINGS_QUERY = `{ findings(first: 50, filter: { severities: [CRITICAL] }
 const IMAGE_QUERY = `query($d: String!) { image(digest: $d) { vulnerabilities(first: 50, severity: [CRITICAL]) {
   totalCount pageInfo { endCursor hasNextPage }
   edges { cursor node { id advisoryId aliases severity title status installedVersion fixedVersion fixAvailable advisoryStatus layer package { name version purl path } firstSeenAt lastSeenAt } } } } }`;
+const IMAGE_ONLY_QUERY = `query($d: String!) { image(digest: $d) { digest } }`;
+const IMAGE_TOTAL_QUERY = `query($d: String!) { image(digest: $d) { vulnerabilities(first: 50, severity: [CRITICAL]) { totalCount } } }`;
 const COUNTS_QUERY = `query($d: String!) { image(digest: $d) { vulnerabilityCounts { critical high medium low unknown total fixable } } }`;
 const WHICH_QUERY = `query($id: String!) { imagesWithVulnerability(id: $id, first: 50) { totalCount pageInfo { endCursor hasNextPage } edges { node { digest findingCount } } } }`;
 
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
       const count = imageCount(i);
       return Promise.all([db.query(page.sql, page.params), db.query(count.sql, count.params)]);
     });
+    const apiImageOnly = await sample((i) => graphqlData(url, IMAGE_ONLY_QUERY, { d: digest(i) }));
+    const apiImageTotal = await sample((i) => graphqlData(url, IMAGE_TOTAL_QUERY, { d: digest(i) }));
     const apiCounts = await sample((i) => graphqlData(url, COUNTS_QUERY, { d: digest(i) }));
     const apiWhich = await sample((i) => graphqlData(url, WHICH_QUERY, { id: `CVE-2024-${(i * 13) % 30000}` }));
     const rawWhich = await sample((i) => {
@@ -155,6 +159,8 @@ async function main(): Promise<void> {
       [
         row('{ __typename } (auth, limits: the floor)', floor, undefined, false),
         row('findings(first: 50, severity: CRITICAL) + totalCount', apiFindings, rawFindings, true),
+        row('(part) image(digest:) { digest }: the host image lookup', apiImageOnly, undefined, false),
+        row('(part) Image.vulnerabilities(first: 50, CRITICAL) { totalCount } only', apiImageTotal, undefined, false),
         row('Image.vulnerabilities(first: 50, severity: CRITICAL) + totalCount', apiImage, rawImage, true),
         row('Image.vulnerabilityCounts', apiCounts, undefined, false),
         row('imagesWithVulnerability(id, first: 50) + totalCount', apiWhich, rawWhich, false),
