@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { ConnectionType, GraphQLJSON, PluginKind, Severity } from '@bulkhead/plugin-sdk/api';
+import { ConnectionType, GraphQLJSON, PluginKind, registerHostGraphqlType, Severity } from '@bulkhead/plugin-sdk/api';
 
 /** Mirrors the persisted finding states (persistence's FindingStatus); values are the stored strings. */
 export const FindingStatus = {
@@ -13,6 +13,8 @@ registerEnumType(FindingStatus, {
   description:
     'OPEN: reported and not fixed. RESOLVED: the next successful run of the same producer over the same scope (same task kind, type and input) no longer reported it; it is OPEN again, and `reopened`, if a later run reports it. SUPPRESSED: set by a person; reruns keep it. Runtime alerts are never resolved by absence.',
 });
+// Plugins take FindingStatus arguments (e.g. Image.vulnerabilities(status:)) through hostGraphqlType('FindingStatus').
+registerHostGraphqlType('FindingStatus', FindingStatus);
 
 @ObjectType({ description: 'A finding of any plugin kind: a vulnerability, a failed control, a runtime alert.' })
 export class Finding {

@@ -16,8 +16,13 @@ import {
 import { BadInputError, type FindingResult } from '@bulkhead/plugin-sdk';
 import {
   compileFindingCountQuery,
+  compileFindingGroupCountQuery,
+  compileFindingGroupQuery,
   compileFindingPageQuery,
   FINDING_COLUMNS,
+  MAX_FINDING_GROUPS_PAGE,
+  type FindingGroup,
+  type FindingGroupRequest,
   type FindingFilter,
   type FindingKeyset,
   type FindingOrder,
@@ -75,6 +80,22 @@ export class PostgresHostFindings implements HostFindings {
     const items = rows.slice(0, size);
     const cursors = items.map((row) => encodeCursor([row.sort_key ?? '', row.id]));
     return { items: items.map(findingRowToStored), cursors, totalCount: counted[0]?.n ?? 0, hasNextPage: rows.length > size, endCursor: cursors.at(-1) ?? null };
+  }
+
+  async groups(filter: FindingFilter, request: FindingGroupRequest): Promise<Page<FindingGroup>> {
+    if (filter.taskId !== undefined && !isUuid(filter.taskId)) throw new BadInputError(`taskId ${JSON.stringify(filter.taskId)} is not a task id (UUID)`);
+    const first = request.first ?? 500;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_FINDING_GROUPS_PAGE) throw new BadInputError(`first must be an integer between 1 and ${MAX_FINDING_GROUPS_PAGE} (got ${first})`);
+    const after = request.after ? decodeCursor(request.after, request.groupBy.length) : undefined;
+    const statement = compileFindingGroupQuery(this.table, filter, { groupBy: request.groupBy, limit: first + 1, team: this.team(), ...(after ? { after } : {}) });
+    const count = compileFindingGroupCountQuery(this.table, filter, request.groupBy, this.team());
+    const [rows, counted] = await Promise.all([
+      this.dataSource.query(statement.sql, statement.params) as Promise<Record<string, string | number>[]>,
+      this.dataSource.query(count.sql, count.params) as Promise<{ n: number }[]>,
+    ]);
+    const items = rows.slice(0, first).map((row): FindingGroup => ({ keys: request.groupBy.map((_, index) => String(row[`k${index}`])), count: Number(row['n']) }));
+    const cursors = items.map((group) => encodeCursor(group.keys));
+    return { items, cursors, totalCount: counted[0]?.n ?? 0, hasNextPage: rows.length > first, endCursor: cursors.at(-1) ?? null };
   }
 
   async get(id: string): Promise<StoredFinding | null> {

@@ -1,5 +1,5 @@
 import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
-import { ConnectionType } from '@bulkhead/plugin-sdk/api';
+import { ConnectionType, registerHostGraphqlType } from '@bulkhead/plugin-sdk/api';
 
 @ObjectType()
 export class OperatingSystem {
@@ -30,6 +30,9 @@ export class Layer {
 
 @ObjectType({ description: 'A software package found inside an image.' })
 export class Package {
+  /** Image id (config digest) of the image the package is in, for plugins' Package fields (HostPackageParent); not exposed. */
+  imageDigest!: string;
+
   @Field(() => ID, { description: 'Stable across rescans of the image while the package (purl, layer, path) stays in it.' })
   id!: string;
 
@@ -60,6 +63,9 @@ export class Package {
   })
   path!: string | null;
 }
+
+// Plugins extend Package (e.g. Package.vulnerabilities) through the SDK's hostGraphqlType('Package').
+registerHostGraphqlType('Package', Package);
 
 @ObjectType()
 export class PackageConnection extends ConnectionType(Package, 'Package') {}
@@ -93,3 +99,6 @@ export class Image {
   @Field()
   updatedAt!: Date;
 }
+
+// Plugins extend Image (e.g. Image.vulnerabilities) through the SDK's hostGraphqlType('Image').
+registerHostGraphqlType('Image', Image);

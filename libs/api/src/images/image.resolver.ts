@@ -22,7 +22,7 @@ export class ImageResolver {
     @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first?: number | null,
     @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
   ): Promise<PackageConnection> {
-    return this.imageService.packages(image.artifactId, first, after);
+    return this.imageService.packages(image, first, after);
   }
 
   @ResolveField(() => TaskConnection, { description: 'The tasks that produced this image (scans of any of its forms), newest first.' })

@@ -22,10 +22,10 @@ export class ImageService {
     return entity ? toImageModel(entity) : null;
   }
 
-  /** Packages of one image ordered by name. */
-  async packages(artifactId: string, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Package>> {
-    const [page, totalCount] = await Promise.all([this.images.packages(artifactId, pageRequest(first, after)), this.images.countPackages(artifactId)]);
-    return mapConnection(page, totalCount, toPackageModel);
+  /** Packages of one image (row id and image id) ordered by name. */
+  async packages(image: Pick<Image, 'artifactId' | 'digest'>, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Package>> {
+    const [page, totalCount] = await Promise.all([this.images.packages(image.artifactId, pageRequest(first, after)), this.images.countPackages(image.artifactId)]);
+    return mapConnection(page, totalCount, (entity) => toPackageModel(entity, image.digest));
   }
 }
 
@@ -48,8 +48,9 @@ function toImageModel(entity: ArtifactEntity): Image {
   };
 }
 
-function toPackageModel(entity: PackageEntity): Package {
+function toPackageModel(entity: PackageEntity, imageDigest: string): Package {
   return {
+    imageDigest,
     id: entity.id,
     type: entity.type,
     name: entity.name,

@@ -33,6 +33,11 @@ export enum FindingStatus {
 @Index('IDX_finding_runtime_namespace', { synchronize: false })
 @Index('IDX_finding_runtime_image_repository', { synchronize: false })
 @Index('IDX_finding_runtime_image', { synchronize: false })
+// Partial indexes of the scanner's vulnerability queries, owned by the scanner plugin (its API
+// migration 0010-vulnerability-query-indexes); TypeORM is told to leave them alone.
+@Index('IDX_finding_vuln_team_target_severity', { synchronize: false })
+@Index('IDX_finding_vuln_team_target_last_seen', { synchronize: false })
+@Index('IDX_finding_vuln_team_rule_target', { synchronize: false })
 export class FindingEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

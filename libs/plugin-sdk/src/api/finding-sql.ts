@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import type { FindingDataAlternatives, FindingDataCondition, FindingFilter, FindingOrder } from './host';
+import type { FindingDataAlternatives, FindingDataCondition, FindingFilter, FindingGroupKey, FindingOrder } from './host';
 
 /*
  * The one translation of a typed FindingFilter into SQL over the host's `finding` table.
@@ -165,4 +165,62 @@ export function compileFindingCountQuery(table: string, filter: FindingFilter, o
   if (order?.dataPath) conditions.push(`${findingDataExpression(order.dataPath)} IS NOT NULL`);
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
   return { sql: `SELECT count(*)::int AS "n" FROM ${table}${where}`, params: params.values };
+}
+
+/** The SQL of a group key: a column, or a `data` value with absent values as '' (see FindingGroupKey). */
+export function findingGroupExpression(key: FindingGroupKey): string {
+  if (typeof key === 'object') return `COALESCE(${findingDataExpression(key.dataPath)}, '')`;
+  switch (key) {
+    case 'kind':
+      return `"kind"`;
+    case 'severity':
+      return `"severity"`;
+    case 'ruleId':
+      return `"rule_id"`;
+    case 'target':
+      return `"target"`;
+    case 'status':
+      return FINDING_STATUS_EXPRESSION;
+    default:
+      throw new BadInputError(`unknown finding group key ${JSON.stringify(key)}`);
+  }
+}
+
+function groupExpressions(groupBy: readonly FindingGroupKey[]): string[] {
+  if (groupBy.length === 0) throw new BadInputError('group findings by at least one key');
+  return groupBy.map(findingGroupExpression);
+}
+
+/**
+ * One page of finding counts per group: `SELECT k0, k1, count(*) ... GROUP BY ... ORDER BY
+ * k0, k1 LIMIT n`, after the group `after` (its key values, compared as a row so the page
+ * continues in key order). Columns `k0`..`kN` and `n`.
+ */
+export function compileFindingGroupQuery(
+  table: string,
+  filter: FindingFilter,
+  options: { groupBy: readonly FindingGroupKey[]; limit: number; after?: readonly string[]; team?: string },
+): SqlStatement {
+  const params = new Parameters();
+  const keys = groupExpressions(options.groupBy);
+  const conditions = whereConditions(filter, params, options.team);
+  if (options.after) {
+    if (options.after.length !== keys.length) throw new BadInputError(`a group cursor holds ${options.after.length} keys, the grouping ${keys.length}`);
+    conditions.push(`(${keys.join(', ')}) > (${options.after.map((value) => params.bind(value, '::text')).join(', ')})`);
+  }
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const positions = keys.map((_, index) => String(index + 1)).join(', ');
+  const sql =
+    `SELECT ${keys.map((key, index) => `${key} AS "k${index}"`).join(', ')}, count(*)::int AS "n" FROM ${table}${where}` +
+    ` GROUP BY ${positions} ORDER BY ${positions} LIMIT ${params.bind(options.limit, '::int')}`;
+  return { sql, params: params.values };
+}
+
+/** The number of groups compileFindingGroupQuery pages through (column `n`). */
+export function compileFindingGroupCountQuery(table: string, filter: FindingFilter, groupBy: readonly FindingGroupKey[], team?: string): SqlStatement {
+  const params = new Parameters();
+  const keys = groupExpressions(groupBy);
+  const conditions = whereConditions(filter, params, team);
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  return { sql: `SELECT count(*)::int AS "n" FROM (SELECT ${keys.join(', ')} FROM ${table}${where} GROUP BY ${keys.map((_, index) => String(index + 1)).join(', ')}) AS "groups"`, params: params.values };
 }

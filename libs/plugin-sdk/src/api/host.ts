@@ -168,9 +168,38 @@ export interface FindingOrder {
   descending?: boolean;
 }
 
+/**
+ * What findings are counted by: a column, or a text value inside `data` (absent values count
+ * under the empty string, so every group has a key that can be paged past).
+ */
+export type FindingGroupKey = 'kind' | 'severity' | 'ruleId' | 'target' | 'status' | { dataPath: readonly string[] };
+
+/** One group of findings: its key values (in `groupBy` order) and how many findings it holds. */
+export interface FindingGroup {
+  keys: string[];
+  count: number;
+}
+
+/** The most groups one `groups()` page returns (a group is two or three short values and a count). */
+export const MAX_FINDING_GROUPS_PAGE = 10_000;
+
+export interface FindingGroupRequest {
+  groupBy: readonly FindingGroupKey[];
+  /** 1..MAX_FINDING_GROUPS_PAGE groups, ordered by their keys (ascending text); default 500. */
+  first?: number;
+  after?: string | null;
+}
+
 export interface HostFindings {
   query(filter: FindingFilter, page?: PageRequest, order?: FindingOrder): Promise<Page<StoredFinding>>;
   get(id: string): Promise<StoredFinding | null>;
+  /**
+   * Counts of the findings matching `filter` (within the request's team) per distinct value of
+   * `groupBy`, one page of groups ordered by their keys: severity counts of a page of images in
+   * one statement, or the targets (images) that hold an advisory. `totalCount` is the number of
+   * groups.
+   */
+  groups(filter: FindingFilter, request: FindingGroupRequest): Promise<Page<FindingGroup>>;
   /**
    * Stores findings the API itself produced (not through a task): upserted by
    * (target, fingerprint) in one statement; returns the rows it inserted, which the host also

@@ -9,3 +9,4 @@ export * from './graphql-enums';
 export * from './graphql-task';
 export * from './access';
 export * from './json-depth';
+export * from './host-graphql-types';

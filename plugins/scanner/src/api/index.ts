@@ -19,3 +19,4 @@ export { scannerApiConfig, type ScannerApiConfig } from './config';
 export { scannerApiMigrations } from './migrations';
 export { ScannerApiModule } from './scanner-api.module';
 export { SCANNER_API_CONFIG } from './tokens';
+export { VulnerabilityService } from './vulnerabilities/vulnerability.service';

@@ -1,5 +1,6 @@
 import type { PluginMigration } from '@bulkhead/plugin-sdk/api';
 import { ADVISORY_STORE_MIGRATIONS } from '@bulkhead/vulndb';
+import { vulnerabilityIndexes } from './vulnerabilities/vulnerability-indexes';
 
 /**
  * The scanner plugin's schema steps, run by the host after the core migrations, in this order,
@@ -8,4 +9,4 @@ import { ADVISORY_STORE_MIGRATIONS } from '@bulkhead/vulndb';
  * what a team owns (its vulnerability findings) lives in the core tables. The vulnerability
  * queries append their index steps after these.
  */
-export const scannerApiMigrations: readonly PluginMigration[] = [...ADVISORY_STORE_MIGRATIONS];
+export const scannerApiMigrations: readonly PluginMigration[] = [...ADVISORY_STORE_MIGRATIONS, vulnerabilityIndexes];

@@ -14,7 +14,7 @@ export class ScannerApiModule {
   static forRoot(config: ScannerApiConfig): DynamicModule {
     return {
       module: ScannerApiModule,
-      providers: [{ provide: SCANNER_API_CONFIG, useValue: config }, AdvisoriesResolver, ...vulnerabilityApiProviders],
+      providers: [{ provide: SCANNER_API_CONFIG, useValue: config }, AdvisoriesResolver, ...vulnerabilityApiProviders()],
     };
   }
 }
