@@ -4,3 +4,4 @@ export * from './plugin-cli';
 export * from './cli-error';
 export * from './list-options';
 export * from './ignore-file';
+export * from './file-errors';

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { definePluginCli, endListOptionsAtOperands, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
@@ -46,6 +47,7 @@ function registerRuntime(runtime: Command, host: CliHost): void {
           // Falco's alerts always carry the sensor's hostname; ours name the machine that replayed.
           hostname: options.hostname ?? hostname(),
           signal,
+          errorOutput: lineWriter((line) => host.err(line)),
           ...(inventory ? { inventory } : {}),
         });
       });
@@ -71,3 +73,13 @@ export default definePluginCli({
     },
   ],
 });
+
+/** A stream whose writes go to the host's stderr (which tests capture), for the replay's diagnostics and summary. */
+function lineWriter(write: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      write(chunk.toString());
+      done();
+    },
+  });
+}

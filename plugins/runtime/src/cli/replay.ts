@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { fileProblem } from '@bulkhead/plugin-sdk/cli';
 import { detectDrift, type InventoryLookup } from '../drift';
 import { formatDiagnostic } from '../engine/diagnostics';
 import { RuleEngine, type MatchMode } from '../engine/engine';
@@ -84,7 +85,7 @@ async function replay(options: ReplayOptions, out: Writable): Promise<ReplaySumm
       }
     } catch (error) {
       summary.exitCode = 1;
-      await write(err, `replay: cannot read ${input}: ${(error as Error).message}\n`);
+      await write(err, `replay: cannot read events ${input}: ${fileProblem(error)}\n`);
     }
   }
   const more = summary.malformed > MAX_REPORTED_MALFORMED ? ` (first ${MAX_REPORTED_MALFORMED} listed)` : '';
