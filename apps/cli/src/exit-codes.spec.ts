@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PLUGIN_KINDS } from '@bulkhead/plugin-sdk';
+import { HELP_KINDS } from './commands/run.command';
 import { runCli } from './main';
 
 /**
@@ -141,4 +143,8 @@ describe('exit codes of every command', () => {
     expect((await cli(['bench', 'dockerfile', 'Failing.Dockerfile', 'empty'], dir)).code).toBe(1);
     expect((await cli(['bench', 'dockerfile', 'Failing.Dockerfile', 'empty', '--exit-code', '3'], dir)).code).toBe(3);
   });
+});
+
+it("names the SDK's plugin kinds in `run --kind`'s help (written out so that --help loads no SDK main entry)", () => {
+  expect(HELP_KINDS).toBe(PLUGIN_KINDS.join(', '));
 });

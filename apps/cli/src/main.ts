@@ -1,5 +1,4 @@
 import { Command, CommanderError, Help, Option } from 'commander';
-import { isPermanentError } from '@bulkhead/plugin-sdk';
 import { CliError, ExitCode, processIo, type CliIo } from './cli-io';
 import { registerCoreCommands } from './commands';
 import { createCliHost } from './host/cli-host';
@@ -53,6 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       io.err(`bulkhead: ${error.message}`);
       return error.exitCode;
     }
+    // The SDK's main entry loads zod: imported only on this error path, so `--help` does not pay for it.
+    const { isPermanentError } = await import('@bulkhead/plugin-sdk');
     if (isPermanentError(error) || isOperatorError(error)) {
       // Bad input (a corrupt archive, a malformed file, an unreachable service): the message is
       // the whole story, a stack trace would only hide it.
