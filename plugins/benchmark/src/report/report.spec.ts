@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { benchmarkReport, type BenchmarkCheckResult } from './model';
 import { formatReport, toFindings, toSarif } from './index';
 
@@ -29,8 +32,25 @@ describe('report formats', () => {
       ['1.5', 'notApplicable', 'none'],
     ]);
     expect(run?.results?.[0]?.locations).toEqual([
-      { logicalLocations: [{ fullyQualifiedName: 'Pod/ns/a', kind: 'resource' }], physicalLocation: { artifactLocation: { uri: 'dir/a%20b.yaml' }, region: { startLine: 3 } } },
+      { logicalLocations: [{ fullyQualifiedName: 'Pod/ns/a', kind: 'resource' }], physicalLocation: { artifactLocation: { uri: 'dir/a%20b.yaml', uriBaseId: '%SRCROOT%' }, region: { startLine: 3 } } },
     ]);
+    expect(run?.originalUriBaseIds).toEqual({ '%SRCROOT%': { uri: pathToFileURL(process.cwd()).href.replace(/\/?$/, '/') } });
+  });
+
+  it('gives SARIF locations relative to %SRCROOT% under it and absolute file URIs outside it', () => {
+    const root = path.join(tmpdir(), 'project');
+    const at = (file: string) => ({ ...report.results[0], file }) as (typeof report.results)[number];
+    const located = benchmarkReport('Report', [at(path.join(root, 'k8s', 'a#1.yaml')), at('rel/b.yaml'), at('/elsewhere/c.yaml'), at('<stdin>')]);
+    const run = toSarif(located, { srcRoot: root }).runs[0];
+    expect(run?.results?.map((r) => r.locations?.[0]?.physicalLocation?.artifactLocation)).toEqual([
+      { uri: 'k8s/a%231.yaml', uriBaseId: '%SRCROOT%' },
+      { uri: 'rel/b.yaml', uriBaseId: '%SRCROOT%' },
+      { uri: 'file:///elsewhere/c.yaml' },
+      { uri: '%3Cstdin%3E' },
+    ]);
+    expect(run?.originalUriBaseIds).toEqual({ '%SRCROOT%': { uri: `file://${root}/` } });
+    // Only declared when a location uses it.
+    expect(toSarif(benchmarkReport('Report', [at('/elsewhere/c.yaml')]), { srcRoot: root }).runs[0]?.originalUriBaseIds).toBeUndefined();
   });
 
   it('escapes JUnit XML and counts failures and skips', () => {
