@@ -71,6 +71,7 @@ const usageErrors: Row[] = [
   ['--version extra', 2, /--version/],
   ['runtime replay events.jsonl --rules rules.yaml --match all-of-them', 2, /--match/],
   ['runtime replay events.jsonl', 2, /--rules/],
+  ['runtime replay events.jsonl --rules rules.yaml --format xml', 2, /--format "xml"/],
   ['runtime rules validate', 2, /missing required argument/],
   ['runtime nonsense', 2, /unknown command/],
   ['scan', 2, /missing required argument/],
@@ -103,6 +104,7 @@ const clean: Row[] = [
   ['bench image --config-only image-config.json', 0],
   ['bench container inspect.json', 0],
   ['runtime rules validate rules.yaml', 0],
+  ['runtime replay events.jsonl --rules rules.yaml --format text', 0],
 ];
 
 describe('exit codes of every command', () => {
@@ -120,7 +122,8 @@ describe('exit codes of every command', () => {
 
   it.each(clean)('clean input: bulkhead %s -> %i', async (args, code) => {
     const result = await cli(args.split(' '), dir);
-    expect({ code: result.code, err: result.err }).toEqual({ code, err: '' });
+    // stderr holds at most notices (replay's summary), never a problem.
+    expect({ code: result.code, err: result.err }).toEqual({ code, err: expect.not.stringMatching(/error|cannot|not a/i) });
   });
 
   it('still checks and reports the other inputs beside one that cannot be parsed', async () => {
