@@ -151,3 +151,13 @@ describe('exit codes of every command', () => {
 it("names the SDK's plugin kinds in `run --kind`'s help (written out so that --help loads no SDK main entry)", () => {
   expect(HELP_KINDS).toBe(PLUGIN_KINDS.join(', '));
 });
+
+it('hides passing checks from bench tables unless --show-passed', async () => {
+  const hidden = await cli(['bench', 'dockerfile', 'Dockerfile'], dir);
+  expect(hidden.out).not.toMatch(/^PASS /m);
+  expect(hidden.out).toMatch(/\d+ passed \(not listed: --show-passed lists them\)/);
+  const shown = await cli(['bench', 'dockerfile', 'Dockerfile', '--show-passed'], dir);
+  expect(shown.out).toMatch(/^PASS /m);
+  const k8s = await cli(['bench', 'k8s', 'pod.yaml', '--show-passed'], dir);
+  expect(k8s.out).toMatch(/^PASS /m);
+});

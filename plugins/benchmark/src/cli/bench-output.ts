@@ -25,6 +25,10 @@ export interface BenchOutputOptions {
   ignoreRules?: readonly IgnoreRule[];
   /** The ignore file they came from, for the stderr notice. */
   ignoreFile?: string;
+  /** `--show-passed`: list PASS results in the table too. */
+  showPassed?: boolean;
+  /** Terminal width the table's messages wrap to (the CLI sets it on a terminal only). */
+  width?: number;
 }
 
 export function parseFormat(format: string | undefined): ReportFormat {
@@ -91,7 +95,7 @@ export function renderReport(
       toolVersion: BENCHMARK_PLUGIN_VERSION,
       ...(extra.informationUri ? { informationUri: extra.informationUri } : {}),
       ...(errors.length > 0 ? { notifications: errors } : {}),
-    });
+    }, tableOptions(options));
     if (format === 'table') {
       for (const note of extra.notes ?? []) output += `note: ${note}\n`;
       for (const error of errors) output += `error: ${error.message}\n`;
@@ -111,4 +115,9 @@ export async function readInput(file: string, what: string): Promise<string> {
   } catch (error) {
     throw new BadInputError(cannotReadMessage(file, error, what));
   }
+}
+
+/** The table's options from the command's: PASS rows with --show-passed, wrapping on a terminal. */
+export function tableOptions(options: Pick<BenchOutputOptions, 'showPassed' | 'width'>): { showPassed?: boolean; width?: number } {
+  return { ...(options.showPassed ? { showPassed: true } : {}), ...(options.width ? { width: options.width } : {}) };
 }

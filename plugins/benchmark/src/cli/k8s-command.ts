@@ -6,10 +6,10 @@ import { BENCHMARK_PLUGIN_VERSION } from '../plugin';
 import { parsePssLevel, parsePssVersion } from '../pss/evaluator';
 import { formatJunit } from '../report/junit';
 import { formatSarif } from '../report/sarif';
-import { formatTable } from '../report/table';
+import { formatTable, type TableOptions } from '../report/table';
 import type { ReportFormat } from '../report';
 import { cannotReadMessage, usageError, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
-import { asUsage, parseExitCode, parseFormat, type InputError } from './bench-output';
+import { asUsage, parseExitCode, parseFormat, tableOptions, type InputError } from './bench-output';
 import { applyIgnores, ignoredNotice, isIgnored, isIgnoredByRules, parseIgnoreIds } from './ignore';
 import { referencesOf } from '../report/references';
 
@@ -36,6 +36,10 @@ export interface BenchK8sOptions {
   /** Rules in force from the ignore file (`--ignorefile`, else `.bulkheadignore` when present). */
   ignoreRules?: readonly IgnoreRule[];
   ignoreFile?: string;
+  /** `--show-passed`: list PASS results in the table too. */
+  showPassed?: boolean;
+  /** Terminal width the table's messages wrap to (set on a terminal only). */
+  width?: number;
 }
 
 export interface BenchK8sOutput {
@@ -76,7 +80,7 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
   // Failed checks give --exit-code's value; an input that could not be checked is a failed run (1) even without it.
   const exitCode = result.report.summary.FAIL > 0 && failExitCode !== 0 ? failExitCode : result.errors.length > 0 ? 1 : 0;
   return {
-    output: render(result, format, options.pss !== undefined),
+    output: render(result, format, options.pss !== undefined, tableOptions(options)),
     exitCode,
     ...(ignore.length > 0 || rules.length > 0 ? { notice: ignoredNotice(ignored, [...(ignore.length > 0 ? ['--ignore'] : []), ...(rules.length > 0 ? [options.ignoreFile ?? 'ignore file'] : [])].join(', ')) } : {}),
   };
@@ -128,7 +132,7 @@ function optionalReferences(checkId: string, benchmark: string): { references?: 
   return references ? { references } : {};
 }
 
-function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boolean): string {
+function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boolean, table: TableOptions): string {
   switch (format) {
     case 'json':
       return JSON.stringify(pssMode ? pssJson(result) : fullJson(result), null, 2) + '\n';
@@ -142,7 +146,7 @@ function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boole
     case 'junit':
       return formatJunit(result.report);
     case 'table':
-      return tableText(result);
+      return tableText(result, table);
   }
 }
 
@@ -176,8 +180,8 @@ function withLocation(r: BenchmarkCheckResult): BenchmarkCheckResult & { locatio
   return { ...r, location };
 }
 
-function tableText(result: K8sManifestsResult): string {
-  let text = formatTable(result.report);
+function tableText(result: K8sManifestsResult, table: TableOptions): string {
+  let text = formatTable(result.report, table);
   if (result.skipped.length > 0) {
     const kinds = new Map<string, number>();
     for (const s of result.skipped) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);

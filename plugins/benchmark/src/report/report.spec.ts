@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { benchmarkReport, type BenchmarkCheckResult } from './model';
-import { formatReport, toFindings, toSarif } from './index';
+import { formatReport, formatTable, toFindings, toSarif } from './index';
 
 const base = { title: 'T', severity: 'HIGH', target: 'Pod/ns/a', benchmark: 'b' } as const;
 const RESULTS: BenchmarkCheckResult[] = [
@@ -65,7 +65,21 @@ describe('report formats', () => {
     const table = formatReport(report, 'table');
     expect(table.split('\n')[2]).toMatch(/^STATUS\s+SEVERITY\s+CHECK\s+TARGET\s+LOCATION\s+MESSAGE$/);
     expect(table).toContain('dir/a b.yaml:3');
-    expect(table).toContain('1 failed, 1 warnings, 1 passed, 1 info, 1 skipped');
+    expect(table).toContain('1 failed, 1 warnings, 1 passed (not listed: --show-passed lists them), 1 info, 1 skipped');
+    expect(table).not.toMatch(/^PASS/m);
+    expect(formatTable(report, { showPassed: true })).toMatch(/^PASS +INFO +1\.3 .* ok$/m);
+  });
+
+  it('never cuts a message; wraps it at spaces to a terminal width, under its column', () => {
+    const long = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    const one = benchmarkReport('R', [{ ...base, checkId: 'X', status: 'FAIL', message: long }]);
+    expect(formatTable(one)).toContain(long);
+    const lines = formatTable(one, { width: 60 }).split('\n').filter((l) => /word/.test(l));
+    expect(lines.length).toBeGreaterThan(1);
+    const column = lines[0]?.indexOf('word0') ?? -1;
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+    for (const l of lines.slice(1)) expect(l.slice(0, column).trim()).toBe('');
+    expect(lines.map((l) => l.slice(column)).join(' ')).toBe(long);
   });
 
   it('turns only FAIL and WARN into findings', () => {
