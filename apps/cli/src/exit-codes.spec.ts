@@ -76,6 +76,7 @@ const usageErrors: Row[] = [
   ['runtime nonsense', 2, /unknown command/],
   ['scan', 2, /missing required argument/],
   ['scan rootfs:. --no-such-flag', 2, /unknown option/],
+  ['scan rootfs:. --format xml', 2, /--format "xml"/],
   ['token create --team t', 2, /--role/],
   ['token create --team t --role admin --expires soon', 2, /soon/],
   ['nonsense', 2, /unknown command/],
