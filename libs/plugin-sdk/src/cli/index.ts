@@ -5,3 +5,4 @@ export * from './cli-error';
 export * from './list-options';
 export * from './ignore-file';
 export * from './file-errors';
+export * from './color';

@@ -29,6 +29,8 @@ export interface BenchOutputOptions {
   showPassed?: boolean;
   /** Terminal width the table's messages wrap to (the CLI sets it on a terminal only). */
   width?: number;
+  /** Colour the table's statuses (the CLI sets it from useColor()). */
+  color?: boolean;
 }
 
 export function parseFormat(format: string | undefined): ReportFormat {
@@ -118,6 +120,6 @@ export async function readInput(file: string, what: string): Promise<string> {
 }
 
 /** The table's options from the command's: PASS rows with --show-passed, wrapping on a terminal. */
-export function tableOptions(options: Pick<BenchOutputOptions, 'showPassed' | 'width'>): { showPassed?: boolean; width?: number } {
-  return { ...(options.showPassed ? { showPassed: true } : {}), ...(options.width ? { width: options.width } : {}) };
+export function tableOptions(options: Pick<BenchOutputOptions, 'showPassed' | 'width' | 'color'>): { showPassed?: boolean; width?: number; color?: boolean } {
+  return { ...(options.showPassed ? { showPassed: true } : {}), ...(options.width ? { width: options.width } : {}), ...(options.color ? { color: true } : {}) };
 }

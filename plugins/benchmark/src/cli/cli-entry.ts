@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_IGNORE_FILE, definePluginCli, expiredRulesNotice, loadIgnoreFile, rulesInForce, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { DEFAULT_IGNORE_FILE, definePluginCli, useColor, expiredRulesNotice, loadIgnoreFile, rulesInForce, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import type { BenchCommandOutput } from './bench-output';
 
 // `@bulkhead/plugin-benchmark/cli`: the `bulkhead bench` commands. Each subcommand is a thin
@@ -15,10 +15,11 @@ const SHOW_PASSED_HELP = 'list passing checks in the table too (by default they 
  * The width a table wraps its messages to: the terminal's (COLUMNS overrides it); none when
  * standard output is not a terminal, so that piped output keeps one line per result.
  */
-function tableWidth(): { width?: number } {
-  if (!process.stdout.isTTY) return {};
+function tableWidth(): { width?: number; color?: boolean } {
+  const color = useColor(process.stdout) ? { color: true } : {};
+  if (!process.stdout.isTTY) return color;
   const columns = Number(process.env['COLUMNS']) || process.stdout.columns;
-  return columns ? { width: columns } : {};
+  return columns ? { width: columns, ...color } : color;
 }
 
 const IGNOREFILE_HELP = `ignore file: check ids (or equivalents) with optional targets, exp:YYYY-MM-DD and a # reason (default: ${DEFAULT_IGNORE_FILE} in the working folder, when present)`;

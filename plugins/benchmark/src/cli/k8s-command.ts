@@ -40,6 +40,8 @@ export interface BenchK8sOptions {
   showPassed?: boolean;
   /** Terminal width the table's messages wrap to (set on a terminal only). */
   width?: number;
+  /** Colour the table's statuses. */
+  color?: boolean;
 }
 
 export interface BenchK8sOutput {

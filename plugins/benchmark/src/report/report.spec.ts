@@ -70,6 +70,14 @@ describe('report formats', () => {
     expect(formatTable(report, { showPassed: true })).toMatch(/^PASS +INFO +1\.3 .* ok$/m);
   });
 
+  it('colours statuses only when asked, keeping the columns aligned', () => {
+    expect(formatTable(report)).not.toContain('\u001b[');
+    const coloured = formatTable(report, { color: true });
+    expect(coloured).toContain('\u001b[31mFAIL\u001b[0m');
+    // eslint-disable-next-line no-control-regex
+    expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(formatTable(report));
+  });
+
   it('never cuts a message; wraps it at spaces to a terminal width, under its column', () => {
     const long = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
     const one = benchmarkReport('R', [{ ...base, checkId: 'X', status: 'FAIL', message: long }]);

@@ -1,4 +1,5 @@
-import type { BenchmarkCheckResult, BenchmarkReport } from './model';
+import { colorize, type Color } from '@bulkhead/plugin-sdk/cli';
+import type { BenchmarkCheckResult, BenchmarkReport, BenchmarkStatus } from './model';
 
 export interface TableOptions {
   /** List PASS results too (`--show-passed`); by default they are only counted in the summary. */
@@ -8,7 +9,11 @@ export interface TableOptions {
    * (piped output keeps one line per result for grep and awk). Messages are never cut short.
    */
   width?: number;
+  /** Colour the STATUS column (the CLI decides: a terminal, NO_COLOR, FORCE_COLOR). */
+  color?: boolean;
 }
+
+const STATUS_COLORS: Record<BenchmarkStatus, Color> = { FAIL: 'red', WARN: 'yellow', PASS: 'green', INFO: 'cyan', SKIP: 'dim' };
 
 // Narrower than this, a wrapped message column would be harder to read than a long line.
 const MIN_MESSAGE_WIDTH = 24;
@@ -24,16 +29,20 @@ export function formatTable(report: BenchmarkReport, options: TableOptions = {})
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const indent = widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0);
   const messageWidth = options.width !== undefined && options.width - indent >= MIN_MESSAGE_WIDTH ? options.width - indent : undefined;
-  const line = (cells: string[]): string => {
+  const line = (cells: string[], status?: BenchmarkStatus): string => {
     const last = cells[cells.length - 1] ?? '';
-    const lead = cells.slice(0, -1).map((c, i) => c.padEnd(widths[i] ?? 0) + '  ').join('');
+    // Padded before colouring: escape sequences take no columns on the screen.
+    const lead = cells
+      .slice(0, -1)
+      .map((c, i) => (i === 0 && status && options.color ? colorize(c, STATUS_COLORS[status]) + ' '.repeat(Math.max(0, (widths[0] ?? 0) - c.length)) : c.padEnd(widths[i] ?? 0)) + '  ')
+      .join('');
     const [first = '', ...rest] = messageWidth ? wrap(last, messageWidth) : [last];
     return [`${lead}${first}`.trimEnd(), ...rest.map((part) => ' '.repeat(indent) + part)].join('\n');
   };
   const s = report.summary;
   const out = [report.title, ''];
   if (rows.length === 0) out.push(report.results.length === 0 ? '(no results)' : '(no problems found)');
-  else out.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line));
+  else out.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((row, i) => line(row, shown[i]?.status)));
   const hidden = report.results.length - shown.length;
   out.push('', `${s.FAIL} failed, ${s.WARN} warnings, ${s.PASS} passed${hidden > 0 ? ' (not listed: --show-passed lists them)' : ''}, ${s.INFO} info, ${s.SKIP} skipped`);
   return out.join('\n') + '\n';
