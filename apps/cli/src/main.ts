@@ -1,5 +1,4 @@
-import { Command, CommanderError } from 'commander';
-import { isPermanentError } from '@bulkhead/plugin-sdk';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { CliError, ExitCode, processIo, type CliIo } from './cli-io';
 import { registerCoreCommands } from './commands';
 import { createCliHost } from './host/cli-host';
@@ -11,9 +10,13 @@ import { cliPluginPackages } from './registry';
  * entry (built-ins and BULKHEAD_PLUGINS). `done` receives each action's exit code.
  */
 export async function buildProgram(io: CliIo, done: (code: number) => void): Promise<Command> {
+  // `-V, --version` is answered by runCli before parsing, not declared as commander's version
+  // option: root options are recognised after subcommands too, so a declared one would take
+  // `bench node --version 1.27` (kube-bench's flag) and print the CLI's version instead.
+  const versionOption = new Option('-V, --version', 'output the version number');
   const program = new Command('bulkhead')
     .description('Container security across build, ship and run: scan images, benchmark configuration, evaluate runtime rules')
-    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .configureHelp({ visibleOptions: (cmd) => [...(cmd.parent ? [] : [versionOption]), ...Help.prototype.visibleOptions.call(new Help(), cmd)] })
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -24,9 +27,16 @@ export async function buildProgram(io: CliIo, done: (code: number) => void): Pro
   return program;
 }
 
+const CLI_VERSION = process.env['npm_package_version'] ?? '0.1.0';
+
 /** Runs the CLI and resolves with the process exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    io.out(CLI_VERSION);
+    return ExitCode.ok;
+  }
   try {
     const program = await buildProgram(io, (code) => {
       exitCode = code;
@@ -42,6 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       io.err(`bulkhead: ${error.message}`);
       return error.exitCode;
     }
+    // The SDK's main entry loads zod: imported only on this error path, so `--help` does not pay for it.
+    const { isPermanentError } = await import('@bulkhead/plugin-sdk');
     if (isPermanentError(error) || isOperatorError(error)) {
       // Bad input (a corrupt archive, a malformed file, an unreachable service): the message is
       // the whole story, a stack trace would only hide it.

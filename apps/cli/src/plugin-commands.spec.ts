@@ -106,8 +106,8 @@ describe('bulkhead bench --ignore (check ids or their Trivy/AVD/kube-score/Polar
     'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: team}\nspec:\n  containers:\n  - name: web\n    image: nginx@sha256:' + 'a'.repeat(64) + '\n',
   );
   writeFileSync(other, 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, namespace: team}\nrules:\n- {apiGroups: [apps], resources: [deployments], verbs: [create]}\n');
-  // DL4000 (MAINTAINER) still fails once DL3020, which also covers CIS-DI-0009, is ignored.
-  writeFileSync(dockerfile, 'FROM alpine:latest\nMAINTAINER me\nADD app /app\nCMD run\n');
+  // DL3020 and DL3000 fail (ADD of a local file; a relative WORKDIR): one is left after --ignore DL3020.
+  writeFileSync(dockerfile, 'FROM alpine:latest\nWORKDIR app\nADD app /app\nCMD run\n');
   writeFileSync(inspect, JSON.stringify([{ Name: '/web', HostConfig: { Privileged: true }, Mounts: [], Config: {} }]));
 
   const ids = (out: string): string[] => (JSON.parse(out) as { results: { checkId: string; status: string }[] }).results.filter((r) => r.status === 'FAIL').map((r) => r.checkId);

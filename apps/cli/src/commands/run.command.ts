@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { PLUGIN_KINDS, type PluginKind, type PluginRegistry } from '@bulkhead/plugin-sdk';
+import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { endListOptionsAtOperands, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { CliError, ExitCode } from '../cli-io';
 import { cliRegistry } from '../registry';
@@ -23,10 +23,12 @@ export function registerRunCommand(program: Command, host: CliHost): void {
     .argument('<task-type>', 'the task type, e.g. scan-image (`bulkhead run --help` lists the registered ones)')
     .requiredOption('-i, --input <json>', 'the task input: JSON text, or @file to read it from a file')
     .option('--plugin <packages...>', 'extra npm plugin packages to load: repeat --plugin, or end the list with -- before the task type')
-    .option('--kind <kind>', `the plugin kind, when the task type exists in more than one (${PLUGIN_KINDS.join(', ')})`)
+    // The kinds are written out: the SDK's main entry (zod and the task runner) loads only when a command runs.
+    .option('--kind <kind>', `the plugin kind, when the task type exists in more than one (${HELP_KINDS})`)
     .action(async (taskType: string, options: RunOptions) => {
       const plugins = options.plugin ?? [];
-      const kind = findKind(cliRegistry(plugins), taskType, options.kind);
+      const { PLUGIN_KINDS } = await import('@bulkhead/plugin-sdk');
+      const kind = findKind(cliRegistry(plugins), taskType, options.kind, PLUGIN_KINDS);
       const input = await readInput(options.input);
       const outcome = await host.interruptible((signal) => host.runTask(kind, taskType, input, { signal, plugins, onProgress: host.progressPrinter() }));
       host.out(JSON.stringify({ kind, type: taskType, ...outcome }, null, 2));
@@ -36,16 +38,19 @@ export function registerRunCommand(program: Command, host: CliHost): void {
   run.addHelpText('after', () => `\nRegistered task types (kind/type): ${registeredTasks(cliRegistry()).join(', ')}`);
 }
 
+/** PLUGIN_KINDS of the SDK, for `--help` (main.spec checks that they agree). */
+export const HELP_KINDS = 'scanner, signer, benchmark, runtime';
+
 function registeredTasks(registry: PluginRegistry): string[] {
   return registry.list().flatMap((p) => p.tasks.map((t) => `${p.manifest.kind}/${t.type}`));
 }
 
 /** The kind whose plugin handles `taskType`: the one given, or the only one that has it. */
-function findKind(registry: PluginRegistry, taskType: string, given: string | undefined): PluginKind {
-  if (given !== undefined && !(PLUGIN_KINDS as readonly string[]).includes(given)) {
-    throw new CliError(`unknown --kind ${JSON.stringify(given)}: use one of ${PLUGIN_KINDS.join(', ')}`, ExitCode.usage);
+function findKind(registry: PluginRegistry, taskType: string, given: string | undefined, allKinds: readonly PluginKind[]): PluginKind {
+  if (given !== undefined && !(allKinds as readonly string[]).includes(given)) {
+    throw new CliError(`unknown --kind ${JSON.stringify(given)}: use one of ${allKinds.join(', ')}`, ExitCode.usage);
   }
-  const kinds = (given ? [given as PluginKind] : PLUGIN_KINDS).filter((k) => registry.findTask(k, taskType));
+  const kinds = (given ? [given as PluginKind] : allKinds).filter((k) => registry.findTask(k, taskType));
   if (kinds.length === 1) return kinds[0] as PluginKind;
   if (kinds.length > 1) throw new CliError(`task type ${JSON.stringify(taskType)} exists in ${kinds.join(' and ')} plugins: choose one with --kind`, ExitCode.usage);
   throw new CliError(

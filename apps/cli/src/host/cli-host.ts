@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { CollectingEmitter, runTask } from '@bulkhead/plugin-sdk';
 import type { CliHost, InlineTaskOutcome } from '@bulkhead/plugin-sdk/cli';
 import { CliError, type CliIo } from '../cli-io';
 import { cliRegistry } from '../registry';
@@ -16,6 +15,8 @@ export function createCliHost(io: CliIo, done: (code: number) => void, token: ()
     err: (text) => io.err(text),
     exit: (code) => done(code),
     async runTask(kind, type, input, options = {}): Promise<InlineTaskOutcome> {
+      // Loaded here, not at start-up: the SDK's main entry (zod, the runner) costs `--help` ~0.2 s.
+      const { CollectingEmitter, runTask } = await import('@bulkhead/plugin-sdk');
       const emit = new CollectingEmitter();
       const { output } = await runTask(
         { taskId: randomUUID(), kind, type, input },

@@ -4,3 +4,5 @@ export * from './plugin-cli';
 export * from './cli-error';
 export * from './list-options';
 export * from './ignore-file';
+export * from './file-errors';
+export * from './color';

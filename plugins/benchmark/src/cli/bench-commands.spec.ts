@@ -1,8 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BadInputError } from '@bulkhead/plugin-sdk';
-import { parseIgnoreFile } from '@bulkhead/plugin-sdk/cli';
+import { EXIT_CODES, parseIgnoreFile } from '@bulkhead/plugin-sdk/cli';
 import { describeWithShared } from '@bulkhead/testing';
 import { runBenchContainer } from './container-command';
 import { runBenchDockerfile } from './dockerfile-command';
@@ -57,8 +56,10 @@ describe('bench dockerfile', () => {
   });
 
   it('names bad options and missing files', async () => {
-    await expect(runBenchDockerfile({ file: path.join(dir, 'nope') })).rejects.toThrow(/cannot read Dockerfile .*nope: ENOENT/);
-    await expect(runBenchDockerfile({ file: path.join(dir, 'Dockerfile'), format: 'xml' })).rejects.toThrow(BadInputError);
+    const missing = await runBenchDockerfile({ file: path.join(dir, 'nope') });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.output).toMatch(/error: cannot read Dockerfile .*nope: no such file or directory/);
+    await expect(runBenchDockerfile({ file: path.join(dir, 'Dockerfile'), format: 'xml' })).rejects.toMatchObject({ exitCode: EXIT_CODES.usage });
     await expect(runBenchDockerfile({ file: path.join(dir, 'Dockerfile'), exitCode: '-1' })).rejects.toThrow(/--exit-code "-1"/);
   });
 });
@@ -97,7 +98,9 @@ describe('bench dockerfile on directories', () => {
   });
 
   it('says so when a directory holds no Dockerfile', async () => {
-    await expect(runBenchDockerfile({ paths: [path.join(root, 'docs')] })).rejects.toThrow(/no Dockerfile under .*docs \(looked for Dockerfile, Dockerfile\.\*, \*\.Dockerfile, Containerfile\)/);
+    const result = await runBenchDockerfile({ paths: [path.join(root, 'docs')] });
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(/error: no Dockerfile under .*docs \(looked for Dockerfile, Dockerfile\.\*, \*\.Dockerfile, Containerfile\)/);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_IGNORE_FILE, definePluginCli, expiredRulesNotice, loadIgnoreFile, rulesInForce, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { DEFAULT_IGNORE_FILE, definePluginCli, useColor, expiredRulesNotice, loadIgnoreFile, rulesInForce, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import type { BenchCommandOutput } from './bench-output';
 
 // `@bulkhead/plugin-benchmark/cli`: the `bulkhead bench` commands. Each subcommand is a thin
@@ -8,6 +8,19 @@ import type { BenchCommandOutput } from './bench-output';
 const FORMAT_HELP = 'output format: table, json, sarif, junit';
 const EXIT_CODE_HELP = 'exit with this code when any check fails (default 0)';
 const IGNORE_HELP = 'leave out results of these check ids or their equivalents (KSV014, AVD-KSV-0014, kube-score, Polaris, CIS ids); comma-separated, repeatable';
+
+const SHOW_PASSED_HELP = 'list passing checks in the table too (by default they are only counted)';
+
+/**
+ * The width a table wraps its messages to: the terminal's (COLUMNS overrides it); none when
+ * standard output is not a terminal, so that piped output keeps one line per result.
+ */
+function tableWidth(): { width?: number; color?: boolean } {
+  const color = useColor(process.stdout) ? { color: true } : {};
+  if (!process.stdout.isTTY) return color;
+  const columns = Number(process.env['COLUMNS']) || process.stdout.columns;
+  return columns ? { width: columns, ...color } : color;
+}
 
 const IGNOREFILE_HELP = `ignore file: check ids (or equivalents) with optional targets, exp:YYYY-MM-DD and a # reason (default: ${DEFAULT_IGNORE_FILE} in the working folder, when present)`;
 
@@ -49,9 +62,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
     .option('--ignorefile <file>', IGNOREFILE_HELP)
-    .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
+    .option('--show-passed', SHOW_PASSED_HELP)
+    .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string; ignore?: string[]; ignorefile?: string; showPassed?: boolean }) => {
       const { runBenchK8s } = await import('./k8s-command');
-      emit(await runBenchK8s({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), readStdin: () => readStream(process.stdin) }));
+      emit(await runBenchK8s({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth(), readStdin: () => readStream(process.stdin) }));
     });
 
   bench
@@ -69,9 +83,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
     .option('--ignorefile <file>', IGNOREFILE_HELP)
+    .option('--show-passed', SHOW_PASSED_HELP)
     .action(async (options: Record<string, string | string[] | undefined>) => {
       const { runBenchNode } = await import('./node-command');
-      emit(await runBenchNode({ ...options, ...(await ignoreFileOptions(options.ignorefile as string | undefined, host)) }));
+      emit(await runBenchNode({ ...options, ...(await ignoreFileOptions(options.ignorefile as string | undefined, host)), ...tableWidth() }));
     });
 
   bench
@@ -82,9 +97,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
     .option('--ignorefile <file>', IGNOREFILE_HELP)
-    .action(async (paths: string[], options: { format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
+    .option('--show-passed', SHOW_PASSED_HELP)
+    .action(async (paths: string[], options: { format: string; exitCode?: string; ignore?: string[]; ignorefile?: string; showPassed?: boolean }) => {
       const { runBenchDockerfile } = await import('./dockerfile-command');
-      emit(await runBenchDockerfile({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)) }));
+      emit(await runBenchDockerfile({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth() }));
     });
 
   bench
@@ -98,9 +114,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
     .option('--ignorefile <file>', IGNOREFILE_HELP)
-    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
+    .option('--show-passed', SHOW_PASSED_HELP)
+    .action(async (target: string, options: { configOnly?: boolean; name?: string; acceptKey?: string[]; format: string; exitCode?: string; ignore?: string[]; ignorefile?: string; showPassed?: boolean }) => {
       const { runBenchImage } = await import('./image-command');
-      emit(await runBenchImage({ target, ...options, ...(await ignoreFileOptions(options.ignorefile, host)) }));
+      emit(await runBenchImage({ target, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth() }));
     });
 
   bench
@@ -111,9 +128,10 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--exit-code <code>', EXIT_CODE_HELP)
     .option('--ignore <ids>', IGNORE_HELP, collect)
     .option('--ignorefile <file>', IGNOREFILE_HELP)
-    .action(async (file: string, options: { format: string; exitCode?: string; ignore?: string[]; ignorefile?: string }) => {
+    .option('--show-passed', SHOW_PASSED_HELP)
+    .action(async (file: string, options: { format: string; exitCode?: string; ignore?: string[]; ignorefile?: string; showPassed?: boolean }) => {
       const { runBenchContainer } = await import('./container-command');
-      emit(await runBenchContainer({ file, ...options, ...(await ignoreFileOptions(options.ignorefile, host)) }));
+      emit(await runBenchContainer({ file, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth() }));
     });
 }
 

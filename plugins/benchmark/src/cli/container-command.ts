@@ -1,6 +1,5 @@
 import { checkContainers, parseContainerConfig } from '../docker/container-config';
-import { readInputFile } from '../docker/tasks';
-import { renderReport, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
+import { readInput, renderReport, validateOutputOptions, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
 
 /** Options of `bulkhead bench container <inspect.json|config.json> [--format F] [--exit-code N]`. */
 export interface BenchContainerOptions extends BenchOutputOptions {
@@ -9,6 +8,7 @@ export interface BenchContainerOptions extends BenchOutputOptions {
 
 /** `bench container` as a pure function: `docker inspect` output or an OCI runtime config.json. */
 export async function runBenchContainer(options: BenchContainerOptions): Promise<BenchCommandOutput> {
-  const report = checkContainers(parseContainerConfig(await readInputFile(options.file, 'container config'), options.file));
+  validateOutputOptions(options);
+  const report = checkContainers(parseContainerConfig(await readInput(options.file, 'container config'), options.file));
   return renderReport(report, options, { informationUri: 'https://www.cisecurity.org/benchmark/docker' });
 }

@@ -1,10 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { BadInputError } from '@bulkhead/plugin-sdk';
 import { checkDockerfile } from '../docker/dockerfile';
-import { readInputFile } from '../docker/tasks';
+import { usageError } from '@bulkhead/plugin-sdk/cli';
 import { benchmarkReport, type BenchmarkReport } from '../report/model';
-import { renderReport, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
+import { renderReport, validateOutputOptions, type BenchCommandOutput, type BenchOutputOptions, type InputError } from './bench-output';
+import { readDockerfileInput } from './dockerfile-input';
 
 /** Options of `bulkhead bench dockerfile <file|dir...> [--format F] [--exit-code N]`. */
 export interface BenchDockerfileOptions extends BenchOutputOptions {
@@ -22,23 +22,33 @@ export function isDockerfileName(name: string): boolean {
 // Folders a walk does not enter: version control data and installed dependencies.
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 
-/** `bench dockerfile` as a pure function: every Dockerfile named or found, in one report. */
+/**
+ * `bench dockerfile` as a pure function: every Dockerfile named or found, in one report. A file
+ * that cannot be read or is not a Dockerfile is an error (exit 1) named in the output; the
+ * others are still checked.
+ */
 export async function runBenchDockerfile(options: BenchDockerfileOptions): Promise<BenchCommandOutput> {
   const paths = options.paths ?? (options.file !== undefined ? [options.file] : []);
-  if (paths.length === 0) throw new BadInputError('no Dockerfile or directory given');
+  validateOutputOptions(options);
+  if (paths.length === 0) throw usageError('no Dockerfile or directory given');
   const files: string[] = [];
+  const errors: InputError[] = [];
   for (const p of paths) {
     const info = await stat(p).catch(() => undefined);
     if (info?.isDirectory()) {
       const found = await findDockerfiles(p);
-      if (found.length === 0) throw new BadInputError(`no Dockerfile under ${p} (looked for Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile)`);
+      if (found.length === 0) errors.push({ file: p, message: `no Dockerfile under ${p} (looked for Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile)` });
       files.push(...found);
-    } else files.push(p); // a missing file is reported by readInputFile
+    } else files.push(p); // a missing file is reported by readDockerfileInput
   }
   const reports: BenchmarkReport[] = [];
-  for (const file of files) reports.push(checkDockerfile(await readInputFile(file, 'Dockerfile'), file));
-  const report = reports.length === 1 && reports[0] ? reports[0] : benchmarkReport(`Dockerfile checks of ${files.length} files`, reports.flatMap((r) => r.results));
-  return renderReport(report, options, { informationUri: 'https://github.com/hadolint/hadolint#rules' });
+  for (const file of files) {
+    const input = await readDockerfileInput(file);
+    if ('errors' in input) errors.push(...input.errors);
+    else reports.push(checkDockerfile(input.text, file));
+  }
+  const report = files.length === 1 && reports[0] ? reports[0] : benchmarkReport(`Dockerfile checks of ${files.length === 1 ? files[0] : `${files.length} files`}`, reports.flatMap((r) => r.results));
+  return renderReport(report, options, { informationUri: 'https://github.com/hadolint/hadolint#rules', errors });
 }
 
 /** Dockerfiles under `dir`, recursively, in name order. */

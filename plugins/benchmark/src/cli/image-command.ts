@@ -1,8 +1,7 @@
-import { BadInputError } from '@bulkhead/plugin-sdk';
+import { usageError } from '@bulkhead/plugin-sdk/cli';
 import { parseImageConfig } from '../docker/image-config';
 import { checkImageConfig, checkImageReference } from '../docker/image-scan';
-import { readInputFile } from '../docker/tasks';
-import { renderReport, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
+import { readInput, renderReport, validateOutputOptions, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
 
 /**
  * Options of `bulkhead bench image <target> [--config-only] [--name NAME] [--format F]
@@ -26,12 +25,13 @@ function parseAcceptKeys(value: readonly string[] | string | undefined): string[
   if (value === undefined) return [];
   const list = (typeof value === 'string' ? [value] : value).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const bad = list.filter((v) => !ENV_NAME.test(v));
-  if (bad.length > 0) throw new BadInputError(`--accept-key ${JSON.stringify(bad[0])} is not an environment variable name`);
+  if (bad.length > 0) throw usageError(`--accept-key ${JSON.stringify(bad[0])} is not an environment variable name`);
   return list;
 }
 
 /** `bench image` as a pure function. */
 export async function runBenchImage(options: BenchImageOptions): Promise<BenchCommandOutput> {
+  validateOutputOptions(options);
   const acceptKeys = parseAcceptKeys(options.acceptKey);
   const checkOptions = {
     ...(acceptKeys.length > 0 ? { acceptKeys } : {}),
@@ -39,7 +39,7 @@ export async function runBenchImage(options: BenchImageOptions): Promise<BenchCo
     ...(options.contentTrust !== undefined ? { contentTrust: options.contentTrust } : {}),
   };
   const report = options.configOnly
-    ? checkImageConfig(parseImageConfig(await readInputFile(options.target, 'image config'), options.target), options.name ?? options.target, checkOptions)
+    ? checkImageConfig(parseImageConfig(await readInput(options.target, 'image config'), options.target), options.name ?? options.target, checkOptions)
     : await checkImageReference(options.target, checkOptions);
   return renderReport(report, options, { informationUri: 'https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md' });
 }

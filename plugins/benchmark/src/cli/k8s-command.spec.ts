@@ -1,7 +1,6 @@
 import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BadInputError } from '@bulkhead/plugin-sdk';
 import { runBenchK8s } from './k8s-command';
 import { WORKLOAD_CHECKS } from '../workload/workload';
 
@@ -126,12 +125,15 @@ describe('runBenchK8s', () => {
     expect(junit).toMatch(/<failure message="privileged \(container &quot;web&quot; must not set securityContext.privileged=true\)" type="HIGH">/);
   });
 
-  it('rejects bad options with a BadInputError naming the option', async () => {
+  it('rejects bad options with a usage error (exit 2) naming the option', async () => {
     await expect(runBenchK8s({ paths: [dir], pss: 'strict' })).rejects.toThrow(/level "strict"/);
     await expect(runBenchK8s({ paths: [dir], pss: 'baseline', pssVersion: '1.30' })).rejects.toThrow(/version "1.30"/);
     await expect(runBenchK8s({ paths: [dir], format: 'xml' })).rejects.toThrow(/--format "xml"/);
     await expect(runBenchK8s({ paths: [dir], exitCode: 'x' })).rejects.toThrow(/--exit-code/);
-    await expect(runBenchK8s({ paths: [path.join(dir, 'missing')] })).rejects.toBeInstanceOf(BadInputError);
+    // A missing path is not a usage error: it is reported (exit 1) and the other paths are still checked.
+    const missing = await runBenchK8s({ paths: [path.join(dir, 'missing')] });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.output).toContain(`error: cannot read manifest ${path.join(dir, 'missing')}: no such file or directory`);
   });
 
   it('points JSON, SARIF and the table at the same line of the offending field', async () => {

@@ -1,4 +1,4 @@
-import { BadInputError } from '@bulkhead/plugin-sdk';
+import { open, stat } from 'node:fs/promises';
 import { evaluateManifests, K8S_CHECK_GROUPS, type K8sCheckGroup, type K8sManifestsResult } from '../k8s/evaluate';
 import { loadManifests } from '../k8s/load';
 import type { BenchmarkCheckResult } from '../report/model';
@@ -6,9 +6,10 @@ import { BENCHMARK_PLUGIN_VERSION } from '../plugin';
 import { parsePssLevel, parsePssVersion } from '../pss/evaluator';
 import { formatJunit } from '../report/junit';
 import { formatSarif } from '../report/sarif';
-import { formatTable } from '../report/table';
-import { REPORT_FORMATS, type ReportFormat } from '../report';
-import type { IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { formatTable, type TableOptions } from '../report/table';
+import type { ReportFormat } from '../report';
+import { cannotReadMessage, usageError, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { asUsage, parseExitCode, parseFormat, tableOptions, type InputError } from './bench-output';
 import { applyIgnores, ignoredNotice, isIgnored, isIgnoredByRules, parseIgnoreIds } from './ignore';
 import { referencesOf } from '../report/references';
 
@@ -35,6 +36,12 @@ export interface BenchK8sOptions {
   /** Rules in force from the ignore file (`--ignorefile`, else `.bulkheadignore` when present). */
   ignoreRules?: readonly IgnoreRule[];
   ignoreFile?: string;
+  /** `--show-passed`: list PASS results in the table too. */
+  showPassed?: boolean;
+  /** Terminal width the table's messages wrap to (set on a terminal only). */
+  width?: number;
+  /** Colour the table's statuses. */
+  color?: boolean;
 }
 
 export interface BenchK8sOutput {
@@ -46,7 +53,9 @@ export interface BenchK8sOutput {
 
 /**
  * The `bench k8s` command as a pure function: loads the manifests, runs the checks and renders
- * the report. Bad options and missing paths throw a BadInputError (the CLI prints it and exits 2).
+ * the report. Bad options are usage errors (exit 2); a path that cannot be read and a file that
+ * cannot be parsed are listed in `errors` and make the exit code 1 (unless checks failed and
+ * `--exit-code` gives another), while the other files are still checked.
  *
  * With `--pss` and `--format json` the output is `{"results": [{kind, namespace, name, file,
  * line, pss: {level, version, allowed, violations: [{check, reason, detail}]}}]}` plus, only
@@ -57,22 +66,48 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
   const format = parseFormat(options.format);
   const failExitCode = parseExitCode(options.exitCode);
   const checks = parseChecks(options.checks, options.pss !== undefined);
-  const level = parsePssLevel(options.pss ?? 'baseline');
+  const level = asUsage(() => parsePssLevel(options.pss ?? 'baseline'));
   const version = options.pssVersion ?? 'latest';
-  parsePssVersion(version);
+  asUsage(() => parsePssVersion(version));
 
   const namespace = parseNamespace(options.namespace);
   const ignore = parseIgnoreIds(options.ignore);
 
-  const loaded = await loadManifests(options.paths, options.readStdin ? { readStdin: options.readStdin } : {});
+  if (options.paths.length === 0) throw usageError('no manifest files or directories given');
+  const { readable, errors: unreadable } = await readablePaths(options.paths);
+  const loaded = readable.length > 0 ? await loadManifests(readable, options.readStdin ? { readStdin: options.readStdin } : {}) : { objects: [], errors: [], files: [], skippedFiles: [] };
+  loaded.errors.unshift(...unreadable);
   const rules = options.ignoreRules ?? [];
   const { result, ignored } = withoutIgnored(evaluateManifests(loaded, { pss: { level, version }, checks, namespace }), ignore, rules);
-  const failed = result.report.summary.FAIL > 0 || result.errors.length > 0;
+  // Failed checks give --exit-code's value; an input that could not be checked is a failed run (1) even without it.
+  const exitCode = result.report.summary.FAIL > 0 && failExitCode !== 0 ? failExitCode : result.errors.length > 0 ? 1 : 0;
   return {
-    output: render(result, format, options.pss !== undefined),
-    exitCode: failed ? failExitCode : 0,
+    output: render(result, format, options.pss !== undefined, tableOptions(options)),
+    exitCode,
     ...(ignore.length > 0 || rules.length > 0 ? { notice: ignoredNotice(ignored, [...(ignore.length > 0 ? ['--ignore'] : []), ...(rules.length > 0 ? [options.ignoreFile ?? 'ignore file'] : [])].join(', ')) } : {}),
   };
+}
+
+/**
+ * The named paths that exist and (for files) open, and an error in words for each other one, so
+ * that one missing or unreadable manifest does not stop the others from being checked.
+ */
+async function readablePaths(paths: readonly string[]): Promise<{ readable: string[]; errors: InputError[] }> {
+  const readable: string[] = [];
+  const errors: InputError[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      readable.push(p);
+      continue;
+    }
+    try {
+      if (!(await stat(p)).isDirectory()) await (await open(p, 'r')).close();
+      readable.push(p);
+    } catch (error) {
+      errors.push({ file: p, message: cannotReadMessage(p, error, 'manifest') });
+    }
+  }
+  return { readable, errors };
 }
 
 /**
@@ -99,7 +134,7 @@ function optionalReferences(checkId: string, benchmark: string): { references?: 
   return references ? { references } : {};
 }
 
-function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boolean): string {
+function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boolean, table: TableOptions): string {
   switch (format) {
     case 'json':
       return JSON.stringify(pssMode ? pssJson(result) : fullJson(result), null, 2) + '\n';
@@ -113,7 +148,7 @@ function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boole
     case 'junit':
       return formatJunit(result.report);
     case 'table':
-      return tableText(result);
+      return tableText(result, table);
   }
 }
 
@@ -147,8 +182,8 @@ function withLocation(r: BenchmarkCheckResult): BenchmarkCheckResult & { locatio
   return { ...r, location };
 }
 
-function tableText(result: K8sManifestsResult): string {
-  let text = formatTable(result.report);
+function tableText(result: K8sManifestsResult, table: TableOptions): string {
+  let text = formatTable(result.report, table);
   if (result.skipped.length > 0) {
     const kinds = new Map<string, number>();
     for (const s of result.skipped) kinds.set(s.kind, (kinds.get(s.kind) ?? 0) + 1);
@@ -162,27 +197,12 @@ function tableText(result: K8sManifestsResult): string {
   return text;
 }
 
-function parseFormat(format: string | undefined): ReportFormat {
-  const f = format ?? 'table';
-  if ((REPORT_FORMATS as readonly string[]).includes(f)) return f as ReportFormat;
-  throw new BadInputError(`--format ${JSON.stringify(f)} is not one of ${REPORT_FORMATS.join(', ')}`);
-}
-
-function parseExitCode(value: number | string | undefined): number {
-  if (value === undefined) return 0;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 255 || (typeof value === 'string' && !/^\d+$/.test(value))) {
-    throw new BadInputError(`--exit-code ${JSON.stringify(value)} must be an integer from 0 to 255`);
-  }
-  return n;
-}
-
 // A DNS-1123 label, as Kubernetes requires of namespace names.
 const NAMESPACE_NAME = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 function parseNamespace(value: string | undefined): string {
   if (value === undefined) return 'default';
-  if (!NAMESPACE_NAME.test(value)) throw new BadInputError(`--namespace ${JSON.stringify(value)} is not a namespace name (lowercase letters, digits and '-', at most 63)`);
+  if (!NAMESPACE_NAME.test(value)) throw usageError(`--namespace ${JSON.stringify(value)} is not a namespace name (lowercase letters, digits and '-', at most 63)`);
   return value;
 }
 
@@ -191,7 +211,7 @@ function parseChecks(value: readonly string[] | string | undefined, pssGiven: bo
   const list = (typeof value === 'string' ? value.split(',') : value.flatMap((v) => v.split(','))).map((v) => v.trim()).filter(Boolean);
   const bad = list.filter((v) => !(K8S_CHECK_GROUPS as readonly string[]).includes(v));
   if (bad.length > 0 || list.length === 0) {
-    throw new BadInputError(`--checks ${JSON.stringify(list.join(','))}: expected a comma-separated list of ${K8S_CHECK_GROUPS.join(', ')}`);
+    throw usageError(`--checks ${JSON.stringify(list.join(','))}: expected a comma-separated list of ${K8S_CHECK_GROUPS.join(', ')}`);
   }
   return list as K8sCheckGroup[];
 }

@@ -1,8 +1,9 @@
-import { BadInputError } from '@bulkhead/plugin-sdk';
-import { KUBE_BENCH_TARGETS, type KubeBenchTarget } from '../kube-bench/config';
-import { DEFAULT_AUDIT_TIMEOUT_MS, runKubeBench, type KubeBenchOptions } from '../kube-bench/run-benchmark';
+import { existsSync } from 'node:fs';
+import { usageError } from '@bulkhead/plugin-sdk/cli';
+import { KUBE_BENCH_TARGETS, listBenchmarks, loadGlobalConfig, type KubeBenchTarget } from '../kube-bench/config';
+import { DEFAULT_AUDIT_TIMEOUT_MS, resolveBenchmark, runKubeBench, type KubeBenchOptions } from '../kube-bench/run-benchmark';
 import { defaultKubeBenchCfgDir } from '../kube-bench/task';
-import { renderReport, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
+import { asUsage, renderReport, validateOutputOptions, type BenchCommandOutput, type BenchOutputOptions } from './bench-output';
 
 /**
  * Options of `bulkhead bench node --benchmark <id> [--config DIR] [--root DIR] [--targets ...]
@@ -28,18 +29,22 @@ export interface BenchNodeOptions extends BenchOutputOptions {
 
 /** `bench node` as a pure function (the CLI prints `output` and exits with `exitCode`). */
 export async function runBenchNode(options: BenchNodeOptions): Promise<BenchCommandOutput> {
+  validateOutputOptions(options);
   const targets = list(options.targets);
   const bad = targets.filter((t) => !(KUBE_BENCH_TARGETS as readonly string[]).includes(t));
-  if (bad.length > 0) throw new BadInputError(`--targets ${bad.join(',')}: expected some of ${KUBE_BENCH_TARGETS.join(', ')}`);
+  if (bad.length > 0) throw usageError(`--targets ${bad.join(',')}: expected some of ${KUBE_BENCH_TARGETS.join(', ')}`);
+  const timeoutMs = parseTimeout(options.timeout);
+  const cfgDir = options.config ?? defaultKubeBenchCfgDir();
+  checkBenchmarkChoice(cfgDir, options);
   const run = await runKubeBench({
-    cfgDir: options.config ?? defaultKubeBenchCfgDir(),
+    cfgDir,
     ...(options.benchmark ? { benchmark: options.benchmark } : {}),
     ...(options.version ? { kubernetesVersion: options.version } : {}),
     ...(options.root ? { root: options.root } : {}),
     ...(targets.length > 0 ? { targets: targets as KubeBenchTarget[] } : {}),
     ...(list(options.skip).length > 0 ? { skip: list(options.skip) } : {}),
     ...(list(options.check).length > 0 ? { checks: list(options.check) } : {}),
-    timeoutMs: parseTimeout(options.timeout),
+    timeoutMs,
     ...(options.runner ?? {}),
   });
   return renderReport(run.report, options, {
@@ -49,10 +54,30 @@ export async function runBenchNode(options: BenchNodeOptions): Promise<BenchComm
   });
 }
 
+/**
+ * `--benchmark` / `--version` are command-line choices: an unknown benchmark id or a Kubernetes
+ * version no benchmark maps to is a usage error (exit 2). A missing or broken cfg folder is not
+ * (the runner reports it, exit 1).
+ */
+function checkBenchmarkChoice(cfgDir: string, options: BenchNodeOptions): void {
+  if (!existsSync(cfgDir)) return;
+  let globalValues;
+  try {
+    globalValues = loadGlobalConfig(cfgDir);
+  } catch {
+    return; // reported by the runner, as an input problem
+  }
+  const benchmark = asUsage(() =>
+    resolveBenchmark(globalValues, { ...(options.benchmark ? { benchmark: options.benchmark } : {}), ...(options.version ? { kubernetesVersion: options.version } : {}) }),
+  );
+  const available = listBenchmarks(cfgDir);
+  if (!available.includes(benchmark)) throw usageError(`--benchmark ${JSON.stringify(benchmark)} is not a benchmark of ${cfgDir} (available: ${available.join(', ')})`);
+}
+
 function parseTimeout(value: number | string | undefined): number {
   if (value === undefined) return DEFAULT_AUDIT_TIMEOUT_MS;
   const seconds = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new BadInputError(`--timeout ${JSON.stringify(value)} must be a number of seconds from 0 to 600`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw usageError(`--timeout ${JSON.stringify(value)} must be a number of seconds from 0 to 600`);
   return Math.round(seconds * 1000);
 }
 

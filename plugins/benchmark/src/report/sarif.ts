@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Severity } from '@bulkhead/plugin-sdk';
 import type * as Sarif from 'sarif';
 import type { BenchmarkCheckResult, BenchmarkReport, BenchmarkStatus } from './model';
@@ -11,7 +13,17 @@ export interface SarifOptions {
   informationUri?: string;
   /** Problems met while running (e.g. unparsable input files), reported as toolExecutionNotifications. */
   notifications?: readonly { message: string; file?: string; line?: number }[];
+  /**
+   * The folder file locations are relative to (default: the working folder). Files under it get
+   * a relative `uri` with `uriBaseId: "%SRCROOT%"` (declared in the run's `originalUriBaseIds`),
+   * the form code-scanning services map onto the repository; files outside it an absolute
+   * `file://` URI.
+   */
+  srcRoot?: string;
 }
+
+/** The uriBaseId of files under `srcRoot`, as GitHub code scanning and other SARIF readers expect. */
+export const SRCROOT = '%SRCROOT%';
 
 /**
  * SARIF 2.1.0 log with one run, typed against the spec's schema (@types/sarif). Every check id becomes a `tool.driver.rules` entry; every result
@@ -24,6 +36,7 @@ export function formatSarif(report: BenchmarkReport, options: SarifOptions = {})
 }
 
 export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Sarif.Log {
+  const locate = new ArtifactLocations(options.srcRoot ?? process.cwd());
   const ruleIndex = new Map<string, number>();
   const rules: Sarif.ReportingDescriptor[] = [];
   const taxonomies = new Taxonomies();
@@ -55,7 +68,7 @@ export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Sa
           },
         },
         ...(taxonomies.size > 0 ? { taxonomies: taxonomies.toolComponents() } : {}),
-        results: report.results.map((r) => sarifResult(r, ruleIndex.get(r.checkId) ?? 0)),
+        results: report.results.map((r) => sarifResult(r, ruleIndex.get(r.checkId) ?? 0, locate)),
         ...(options.notifications?.length
           ? {
               invocations: [
@@ -65,13 +78,14 @@ export function toSarif(report: BenchmarkReport, options: SarifOptions = {}): Sa
                     level: 'error',
                     message: { text: n.message },
                     ...(n.file
-                      ? { locations: [{ physicalLocation: { artifactLocation: { uri: toUri(n.file) }, ...(n.line ? { region: { startLine: n.line } } : {}) } }] }
+                      ? { locations: [{ physicalLocation: { artifactLocation: locate.of(n.file), ...(n.line ? { region: { startLine: n.line } } : {}) } }] }
                       : {}),
                   })),
                 },
               ],
             }
           : {}),
+        ...(locate.usedSrcRoot ? { originalUriBaseIds: { [SRCROOT]: { uri: locate.srcRootUri } } } : {}),
       },
     ],
   };
@@ -121,12 +135,12 @@ class Taxonomies {
   }
 }
 
-function sarifResult(r: BenchmarkCheckResult, index: number): Sarif.Result {
+function sarifResult(r: BenchmarkCheckResult, index: number, locate: ArtifactLocations): Sarif.Result {
   const logical: Sarif.LogicalLocation = { fullyQualifiedName: r.target, kind: 'resource' };
   const location: Sarif.Location = { logicalLocations: [logical] };
   if (r.file) {
     location.physicalLocation = {
-      artifactLocation: { uri: toUri(r.file) },
+      artifactLocation: locate.of(r.file),
       ...(r.line ? { region: { startLine: r.line, ...(r.endLine && r.endLine > r.line ? { endLine: r.endLine } : {}) } } : {}),
     };
   }
@@ -169,6 +183,30 @@ function ruleName(id: string): string {
 }
 
 /** Relative paths stay relative (resolved against the run's base); backslashes become slashes. */
-function toUri(file: string): string {
-  return encodeURI(file.replace(/\\/g, '/'));
+/** SARIF artifact locations of files: relative to %SRCROOT% when under it, else absolute file:// URIs. */
+class ArtifactLocations {
+  usedSrcRoot = false;
+  readonly srcRootUri: string;
+  private readonly root: string;
+
+  constructor(srcRoot: string) {
+    this.root = path.resolve(srcRoot);
+    // A folder's URI ends with "/" (SARIF §3.14.14), so that relative URIs resolve under it.
+    this.srcRootUri = pathToFileURL(this.root).href.replace(/\/?$/, '/');
+  }
+
+  of(file: string): Sarif.ArtifactLocation {
+    // Not a file (standard input): a relative URI of its name, with no base to resolve against.
+    if (file.startsWith('<')) return { uri: encodeURI(file) };
+    const absolute = path.resolve(this.root, file);
+    const relative = path.relative(this.root, absolute);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { uri: pathToFileURL(absolute).href };
+    this.usedSrcRoot = true;
+    return { uri: toUri(relative), uriBaseId: SRCROOT };
+  }
+}
+
+/** A relative path as a relative URI reference: each segment percent-encoded (`#`, `?`, `%`, spaces). */
+function toUri(relative: string): string {
+  return relative.split(/[\\/]/).map(encodeURIComponent).join('/');
 }

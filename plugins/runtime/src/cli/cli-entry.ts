@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { definePluginCli, endListOptionsAtOperands, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
@@ -6,6 +7,8 @@ import { definePluginCli, endListOptionsAtOperands, usageError, type CliHost } f
 // only when a subcommand runs (import() in the actions), so `bulkhead --help` never loads it.
 
 const MATCH_MODES = ['first', 'all'] as const;
+// replay.ts's ReplayFormat (here so that parsing the command line loads no engine).
+const REPLAY_FORMATS = ['json', 'text'] as const;
 
 function registerRuntime(runtime: Command, host: CliHost): void {
   runtime
@@ -23,18 +26,22 @@ function registerRuntime(runtime: Command, host: CliHost): void {
 
   const replay = runtime
     .command('replay')
-    .description('evaluate recorded events in order and print one Falco JSON alert per line')
+    .description("evaluate recorded events in order and print one alert per line (Falco's JSON or text form); a per-priority summary goes to stderr")
     .requiredOption('-r, --rules <files...>', 'Falco rules files, loaded in order; repeat -r per file, or end the list with -- before the event files')
     .argument('<events...>', 'event files: .json (array, audit EventList) or .jsonl (one event per line, streamed)')
     .option('--match <mode>', `rule matching: ${MATCH_MODES.join(' (Falco default) or ')}`, 'first')
+    .option('-f, --format <format>', "alerts as json (Falco's json_output, one object per line) or text (Falco's `<time>: <Priority> <output>` line)", 'json')
     .option('--hostname <name>', 'hostname field of the alerts (default: this machine)')
     .option(
       '--image <refs...>',
       'images whose executables are the inventory for drift detection (oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir>; scanned inline): an exec event whose container.image.digest is one of them and whose executable is not in it gives a "Drift Detected" alert. Repeat --image per image, or end the list with -- before the event files',
     )
-    .action(async (events: string[], options: { rules: string[]; match: string; hostname?: string; image?: string[] }) => {
+    .action(async (events: string[], options: { rules: string[]; match: string; format: string; hostname?: string; image?: string[] }) => {
       if (!(MATCH_MODES as readonly string[]).includes(options.match)) {
         throw usageError(`unknown --match ${JSON.stringify(options.match)}: use ${MATCH_MODES.join(' or ')}`);
+      }
+      if (!(REPLAY_FORMATS as readonly string[]).includes(options.format)) {
+        throw usageError(`--format ${JSON.stringify(options.format)} is not one of ${REPLAY_FORMATS.join(', ')}`);
       }
       const { runReplay } = await import('./replay');
       const summary = await host.interruptible(async (signal) => {
@@ -43,9 +50,11 @@ function registerRuntime(runtime: Command, host: CliHost): void {
           rules: options.rules,
           inputs: events,
           matching: options.match as (typeof MATCH_MODES)[number],
+          format: options.format as (typeof REPLAY_FORMATS)[number],
           // Falco's alerts always carry the sensor's hostname; ours name the machine that replayed.
           hostname: options.hostname ?? hostname(),
           signal,
+          errorOutput: lineWriter((line) => host.err(line)),
           ...(inventory ? { inventory } : {}),
         });
       });
@@ -71,3 +80,13 @@ export default definePluginCli({
     },
   ],
 });
+
+/** A stream whose writes go to the host's stderr (which tests capture), for the replay's diagnostics and summary. */
+function lineWriter(write: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      write(chunk.toString());
+      done();
+    },
+  });
+}

@@ -76,6 +76,20 @@ describe('runReplay', () => {
     expect(err.text()).toContain(`skipped malformed event at ${events}:5: not a syscall event`);
     expect(err.text()).toContain('replay: 3 event(s), 2 alert(s), 2 malformed input(s) skipped');
     expect(err.text()).toContain('cannot read');
+    // Falco's end-of-run summary, by priority and by rule.
+    expect(err.text()).toMatch(/Events detected: 2\nRule counts by severity:\n {3}WARNING: 2\nTriggered rules by rule name:\n {3}.+: 2\n$/);
+  });
+
+  it("prints Falco's text alert line with --format text", async () => {
+    const events = write('text.jsonl', JSON.stringify({ 'evt.type': 'execve', 'proc.name': 'bash', 'evt.rawtime': 1_000_000_123 }) + '\n');
+    const asJson = collect();
+    await runReplay({ rules: [rules], inputs: [events], output: asJson.stream, errorOutput: collect().stream });
+    const out = collect();
+    const r = await runReplay({ rules: [rules], inputs: [events], output: out.stream, errorOutput: collect().stream, format: 'text' });
+    expect(r.alerts).toBe(1);
+    const alert = JSON.parse(asJson.text()) as { output: string; priority: string };
+    expect(out.text()).toBe(`${alert.output}\n`);
+    expect(out.text()).toMatch(new RegExp(`^00:00:01\\.000000123: ${alert.priority} \\S`));
   });
 
   it('writes alerts to a file when output is a path', async () => {

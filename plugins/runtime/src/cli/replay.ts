@@ -1,9 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { fileProblem } from '@bulkhead/plugin-sdk/cli';
 import { detectDrift, type InventoryLookup } from '../drift';
 import { formatDiagnostic } from '../engine/diagnostics';
 import { RuleEngine, type MatchMode } from '../engine/engine';
 import { EventEvaluator } from '../engine/evaluator';
+import { PRIORITIES, type Priority } from '../engine/priority';
 import { loadRulesFrom } from '../engine/rules-source';
 import { readInputFile } from '../events/reader';
 
@@ -17,6 +19,11 @@ export interface ReplayOptions {
   /** Where diagnostics and the summary go (default process.stderr). */
   errorOutput?: Writable;
   matching?: MatchMode;
+  /**
+   * `json` (default): one Falco JSON alert per line (json_output: true). `text`: Falco's text
+   * alert line, `<time>: <Priority> <output>` (json_output: false).
+   */
+  format?: ReplayFormat;
   hostname?: string;
   signal?: AbortSignal;
   /**
@@ -26,11 +33,41 @@ export interface ReplayOptions {
   inventory?: InventoryLookup;
 }
 
+export type ReplayFormat = 'json' | 'text';
+
 export interface ReplaySummary {
   exitCode: number;
   events: number;
   alerts: number;
   malformed: number;
+}
+
+/** Alerts by priority and by rule, for the summary Falco prints when it stops. */
+class AlertCounts {
+  private readonly byPriority = new Map<Priority, number>();
+  private readonly byRule = new Map<string, number>();
+  total = 0;
+
+  add(priority: Priority, rule: string): void {
+    this.total++;
+    this.byPriority.set(priority, (this.byPriority.get(priority) ?? 0) + 1);
+    this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + 1);
+  }
+
+  /**
+   * Falco's end-of-run summary: `Events detected: N`, `Rule counts by severity:` (most severe
+   * first, upper case as Falco prints them) and `Triggered rules by rule name:` (first seen first).
+   */
+  format(): string {
+    const lines = [`Events detected: ${this.total}`, 'Rule counts by severity:'];
+    for (const p of PRIORITIES) {
+      const n = this.byPriority.get(p);
+      if (n) lines.push(`   ${p.toUpperCase()}: ${n}`);
+    }
+    lines.push('Triggered rules by rule name:');
+    for (const [rule, n] of this.byRule) lines.push(`   ${rule}: ${n}`);
+    return `${lines.join('\n')}\n`;
+  }
 }
 
 const MAX_REPORTED_MALFORMED = 10;
@@ -63,6 +100,8 @@ async function replay(options: ReplayOptions, out: Writable): Promise<ReplaySumm
   }
   const evaluator = new EventEvaluator(new RuleEngine(loaded.rules, { matching: options.matching }), options.hostname);
   const summary: ReplaySummary = { exitCode: 0, events: 0, alerts: 0, malformed: 0 };
+  const counts = new AlertCounts();
+  const text = options.format === 'text';
   for (const input of options.inputs) {
     try {
       for await (const item of readInputFile(input, options.signal)) {
@@ -79,16 +118,19 @@ async function replay(options: ReplayOptions, out: Writable): Promise<ReplaySumm
         }
         for (const alert of alerts) {
           summary.alerts++;
-          await write(out, `${JSON.stringify(alert)}\n`);
+          counts.add(alert.priority, alert.rule);
+          // The alert's output already is Falco's text line: `<time>: <Priority> <message>`.
+          await write(out, text ? `${alert.output}\n` : `${JSON.stringify(alert)}\n`);
         }
       }
     } catch (error) {
       summary.exitCode = 1;
-      await write(err, `replay: cannot read ${input}: ${(error as Error).message}\n`);
+      await write(err, `replay: cannot read events ${input}: ${fileProblem(error)}\n`);
     }
   }
   const more = summary.malformed > MAX_REPORTED_MALFORMED ? ` (first ${MAX_REPORTED_MALFORMED} listed)` : '';
   const failed = evaluator.failures > 0 ? `, ${evaluator.failures} event(s) failed evaluation (last: ${evaluator.lastFailure})` : '';
   await write(err, `replay: ${summary.events} event(s), ${summary.alerts} alert(s), ${summary.malformed} malformed input(s) skipped${more}${failed}\n`);
+  await write(err, counts.format());
   return summary;
 }

@@ -1,0 +1,164 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PLUGIN_KINDS } from '@bulkhead/plugin-sdk';
+import { HELP_KINDS } from './commands/run.command';
+import { runCli } from './main';
+
+/**
+ * Exit codes a pipeline can trust, the same for every command: 0 success, 1 the work failed
+ * (including an input that cannot be read or parsed, named in the output), 2 a usage error.
+ * Runs the CLI in-process over small files written here.
+ */
+async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const before = process.cwd();
+  process.chdir(cwd);
+  try {
+    const code = await runCli(['node', 'bulkhead', ...args], { out: (t) => (out += t), err: (t) => (err += t) });
+    return { code, out, err };
+  } finally {
+    process.chdir(before);
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-exit-codes-'));
+const files: Record<string, string> = {
+  'pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: c\n    image: nginx:1.25\n',
+  'broken.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c, image: x\n',
+  'empty': '',
+  'Dockerfile': 'FROM debian:12.5\nUSER app\nCMD ["sleep", "1"]\n',
+  'Failing.Dockerfile': 'FROM debian:12.5\nUSER app\nADD a.txt /a\n',
+  'Unknown.Dockerfile': 'FROM debian:12.5\nFOO bar\n',
+  'image-config.json': JSON.stringify({ architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } }),
+  'inspect.json': JSON.stringify([{ Id: 'a'.repeat(64), Name: '/web', Config: { User: 'app', Image: 'nginx:1.25' }, HostConfig: {} }]),
+  'not-json.json': '{ "Id": ',
+  'rules.yaml': '- rule: shell\n  desc: a shell\n  condition: evt.type = execve and proc.name = bash\n  output: shell (%proc.name)\n  priority: WARNING\n',
+  'bad-rules.yaml': '- rule: shell\n  desc: [unclosed\n',
+  'events.jsonl': '',
+};
+for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+// A kube-bench cfg folder with one benchmark: enough for the command line to be checked against it.
+mkdirSync(path.join(dir, 'cfg', 'cis-1.8'), { recursive: true });
+writeFileSync(path.join(dir, 'cfg', 'config.yaml'), 'version_mapping:\n  "1.27": "cis-1.8"\ntarget_mapping:\n  "cis-1.8": ["node"]\n');
+
+type Row = [args: string, code: number, mentions?: RegExp];
+
+const usageErrors: Row[] = [
+  ['bench k8s pod.yaml --format xml', 2, /--format "xml"/],
+  ['bench k8s pod.yaml --exit-code x', 2, /--exit-code "x"/],
+  ['bench k8s pod.yaml --pss strict', 2, /strict/],
+  ['bench k8s pod.yaml --pss baseline --pss-version v2', 2, /v2/],
+  ['bench k8s pod.yaml --checks bogus', 2, /--checks/],
+  ['bench k8s pod.yaml --namespace Not_A_Name', 2, /--namespace/],
+  ['bench k8s pod.yaml --no-such-flag', 2, /unknown option/],
+  ['bench k8s missing.yaml --format xml', 2, /--format/],
+  ['bench k8s', 2, /missing required argument/],
+  ['bench dockerfile Dockerfile --format xml', 2, /--format/],
+  ['bench dockerfile missing --exit-code 256', 2, /--exit-code/],
+  ['bench dockerfile Dockerfile --ignorefile missing.ignore', 2, /missing\.ignore/],
+  ['bench image --config-only image-config.json --format xml', 2, /--format/],
+  ['bench image --config-only image-config.json --accept-key 1BAD', 2, /--accept-key/],
+  ['bench container inspect.json --format xml', 2, /--format/],
+  ['bench container inspect.json --exit-code -1', 2, /--exit-code/],
+  ['bench node --config cfg --benchmark cis-1.8 --format xml', 2, /--format/],
+  ['bench node --config cfg --benchmark cis-1.8 --timeout 0', 2, /--timeout/],
+  ['bench node --config cfg --benchmark cis-1.8 --targets bogus', 2, /--targets/],
+  ['bench node --config cfg --benchmark cis-9.9', 2, /cis-9\.9/],
+  ['bench node --config cfg --version 0.1', 2, /0\.1/],
+  ['bench node --config cfg --benchmark cis-1.8 --version 1.27', 2, /either/],
+  ['--version extra', 2, /--version/],
+  ['runtime replay events.jsonl --rules rules.yaml --match all-of-them', 2, /--match/],
+  ['runtime replay events.jsonl', 2, /--rules/],
+  ['runtime replay events.jsonl --rules rules.yaml --format xml', 2, /--format "xml"/],
+  ['runtime rules validate', 2, /missing required argument/],
+  ['runtime nonsense', 2, /unknown command/],
+  ['scan', 2, /missing required argument/],
+  ['scan rootfs:. --no-such-flag', 2, /unknown option/],
+  ['scan rootfs:. --format xml', 2, /--format "xml"/],
+  ['token create --team t', 2, /--role/],
+  ['token create --team t --role admin --expires soon', 2, /soon/],
+  ['nonsense', 2, /unknown command/],
+];
+
+const badInputs: Row[] = [
+  ['bench k8s broken.yaml pod.yaml', 1, /broken\.yaml:6/],
+  ['bench k8s missing.yaml pod.yaml', 1, /cannot read manifest missing\.yaml: no such file or directory/],
+  ['bench dockerfile pod.yaml', 1, /pod\.yaml:1: not a Dockerfile/],
+  ['bench dockerfile empty', 1, /empty: not a Dockerfile: the file is empty/],
+  ['bench dockerfile Unknown.Dockerfile', 1, /Unknown\.Dockerfile:2: unknown instruction "FOO"/],
+  ['bench dockerfile missing Dockerfile', 1, /cannot read Dockerfile missing: no such file or directory/],
+  ['bench image --config-only missing.json', 1, /cannot read image config missing\.json: no such file or directory/],
+  ['bench image --config-only not-json.json', 1, /not-json\.json/],
+  ['bench container missing.json', 1, /cannot read container config missing\.json: no such file or directory/],
+  ['bench container not-json.json', 1, /not-json\.json/],
+  ['bench node --config no-such-cfg --benchmark cis-1.8', 1, /no-such-cfg/],
+  ['runtime rules validate missing.yaml', 1, /missing\.yaml/],
+  ['runtime rules validate bad-rules.yaml', 1, /bad-rules\.yaml/],
+  ['runtime replay missing.jsonl --rules rules.yaml', 1, /missing\.jsonl/],
+];
+
+const clean: Row[] = [
+  ['bench k8s pod.yaml', 0],
+  ['bench dockerfile Dockerfile', 0],
+  ['bench image --config-only image-config.json', 0],
+  ['bench container inspect.json', 0],
+  ['runtime rules validate rules.yaml', 0],
+  ['runtime replay events.jsonl --rules rules.yaml --format text', 0],
+];
+
+describe('exit codes of every command', () => {
+  it.each(usageErrors)('usage error: bulkhead %s -> %i', async (args, code, mentions) => {
+    const result = await cli(args.split(' '), dir);
+    expect({ code: result.code, err: result.err }).toEqual({ code, err: expect.stringMatching(mentions as RegExp) });
+  });
+
+  it.each(badInputs)('unreadable or unparsable input: bulkhead %s -> %i', async (args, code, mentions) => {
+    const result = await cli(args.split(' '), dir);
+    expect({ code: result.code, text: result.out + result.err }).toEqual({ code, text: expect.stringMatching(mentions as RegExp) });
+    // The problem in words, not only the file system's error code.
+    if (args.includes('missing')) expect(result.out + result.err).toMatch(/no such file or directory/);
+  });
+
+  it.each(clean)('clean input: bulkhead %s -> %i', async (args, code) => {
+    const result = await cli(args.split(' '), dir);
+    // stderr holds at most notices (replay's summary), never a problem.
+    expect({ code: result.code, err: result.err }).toEqual({ code, err: expect.not.stringMatching(/error|cannot|not a/i) });
+  });
+
+  it('still checks and reports the other inputs beside one that cannot be parsed', async () => {
+    const k8s = await cli(['bench', 'k8s', 'broken.yaml', 'pod.yaml', '--format', 'json'], dir);
+    const report = JSON.parse(k8s.out) as { results: { file?: string }[]; errors: { file: string }[] };
+    expect(report.results.some((r) => r.file === 'pod.yaml')).toBe(true);
+    expect(report.errors.map((e) => e.file)).toEqual(['broken.yaml']);
+    const docker = await cli(['bench', 'dockerfile', 'empty', 'Dockerfile', '--format', 'json'], dir);
+    const dockerReport = JSON.parse(docker.out) as { results: { file?: string }[]; errors: { file: string }[] };
+    expect(docker.code).toBe(1);
+    expect(dockerReport.results.some((r) => r.file === 'Dockerfile')).toBe(true);
+    expect(dockerReport.errors.map((e) => e.file)).toEqual(['empty']);
+  });
+
+  it('gives --exit-code its value when checks fail, and 1 for an unparsable input without failed checks', async () => {
+    const failing = await cli(['bench', 'dockerfile', 'Failing.Dockerfile', '--exit-code', '3'], dir);
+    expect(failing.out).toMatch(/^FAIL /m);
+    expect(failing.code).toBe(3);
+    expect((await cli(['bench', 'dockerfile', 'Failing.Dockerfile'], dir)).code).toBe(0);
+    expect((await cli(['bench', 'dockerfile', 'Failing.Dockerfile', 'empty'], dir)).code).toBe(1);
+    expect((await cli(['bench', 'dockerfile', 'Failing.Dockerfile', 'empty', '--exit-code', '3'], dir)).code).toBe(3);
+  });
+});
+
+it("names the SDK's plugin kinds in `run --kind`'s help (written out so that --help loads no SDK main entry)", () => {
+  expect(HELP_KINDS).toBe(PLUGIN_KINDS.join(', '));
+});
+
+it('hides passing checks from bench tables unless --show-passed', async () => {
+  const hidden = await cli(['bench', 'dockerfile', 'Dockerfile'], dir);
+  expect(hidden.out).not.toMatch(/^PASS /m);
+  expect(hidden.out).toMatch(/\d+ passed \(not listed: --show-passed lists them\)/);
+  const shown = await cli(['bench', 'dockerfile', 'Dockerfile', '--show-passed'], dir);
+  expect(shown.out).toMatch(/^PASS /m);
+  const k8s = await cli(['bench', 'k8s', 'pod.yaml', '--show-passed'], dir);
+  expect(k8s.out).toMatch(/^PASS /m);
+});
