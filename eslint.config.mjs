@@ -10,8 +10,8 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 //   type:bundle         libs/builtin-plugins, the one list of built-in plugins: the only library
 //                       that may import plugins; apps use it.
 //   type:plugin         plugins/*: only the SDK (scope:sdk) and the plugin-support libraries.
-//   type:plugin-support libraries written for plugins (libs/oci; the vulnerability-data and
-//                       version-ordering libraries to come): only the SDK and each other.
+//   type:plugin-support libraries written for plugins (libs/oci, libs/vulndb): only the SDK and
+//                       each other.
 //   type:lib            the core libraries (persistence, queue, worker, common) and
 //                       the SDK. The SDK (scope:sdk) depends on nothing of ours so that it can be
 //                       published alone.
@@ -26,8 +26,8 @@ const PRODUCTION_CONSTRAINTS = [
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin-support'] },
   { sourceTag: 'type:test-support', onlyDependOnLibsWithTags: ['scope:sdk', 'type:plugin-support'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
-  // bench/: measures plugins and libraries directly, like an app would.
-  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin-support', 'type:plugin', 'type:test-support'] },
+  // bench/: measures plugins, libraries and the API in process, like an app would.
+  { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:plugin-support', 'type:plugin', 'type:bundle', 'type:host', 'type:test-support'] },
   { sourceTag: 'scope:sdk', onlyDependOnLibsWithTags: ['scope:sdk'] },
   { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:sdk', 'scope:core'] },
 ];

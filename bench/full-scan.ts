@@ -11,7 +11,7 @@
 // be downloaded here, so Trivy's vulnerability scan cannot run; inventory + secrets only).
 // Targets (issue 9): full scan median <= 1.5x the gzip floor, peak RSS <= 250 MB.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import { runPluginTask } from '@bulkhead/plugin-sdk/testing';
 import { sharedPath, testImages } from '@bulkhead/testing';
 import { createEmbeddedAdvisoryStore, planAdvisoryImport } from '@bulkhead/vulndb';
 import { median, printTable } from './lib/measure';
+import { ociLayerBlob, peakRss, runChildJson, timeShell } from './lib/scan-bench';
 
 const repoRoot = path.resolve(__dirname, '../..');
 process.env['BULKHEAD_TEST_IMAGES'] ??= path.join(repoRoot, 'tmp', 'test-images');
@@ -33,10 +34,6 @@ interface ChildResult {
   peakRssBytes: number;
 }
 
-function peakRss(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) * 1024 : process.memoryUsage().rss;
-}
 
 async function child(reference: string, cacheDir: string): Promise<void> {
   const start = performance.now();
@@ -61,24 +58,10 @@ async function child(reference: string, cacheDir: string): Promise<void> {
 }
 
 function runChild(reference: string, cacheDir: string): ChildResult {
-  const run = spawnSync(process.execPath, [__filename, '--child', reference, cacheDir], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (run.status !== 0) throw new Error(`scan of ${reference} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+  return runChildJson<ChildResult>(__filename, [reference, cacheDir], `scan of ${reference}`);
 }
 
-function timeShell(script: string, ...args: string[]): number {
-  const start = performance.now();
-  execFileSync('bash', ['-c', `set -o pipefail; ${script}`, '_', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return performance.now() - start;
-}
 
-function ociLayerBlob(layout: string, manifestDigest: string): string {
-  const blob = (digest: string): string => path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-  const manifest = JSON.parse(readFileSync(blob(manifestDigest), 'utf8')) as { layers: { digest: string }[] };
-  const [layer] = manifest.layers;
-  if (manifest.layers.length !== 1 || !layer) throw new Error('the minbase image is expected to have one layer');
-  return blob(layer.digest);
-}
 
 /** Imports every advisory source of ../shared/vulndata into a fresh embedded store (as `bulkhead db import` does). */
 async function prepareAdvisories(cacheDir: string): Promise<number> {

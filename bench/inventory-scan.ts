@@ -8,13 +8,14 @@
 // Each scan runs in a fresh child process so its peak RSS (VmHWM from /proc/self/status, read by
 // the child when the scan is done) is the scan's own; scan time excludes Node start-up.
 // Targets: scan median <= 1.5x the gzip floor, peak RSS <= 250 MB.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { builtinAnalyzers, scanArtifact } from '@bulkhead/plugin-scanner';
 import { testImages } from '@bulkhead/testing';
 import { median, printTable } from './lib/measure';
+import { ociLayerBlob, peakRss, runChildJson, timeShell } from './lib/scan-bench';
 
 const repoRoot = path.resolve(__dirname, '../..');
 process.env['BULKHEAD_TEST_IMAGES'] ??= path.join(repoRoot, 'tmp', 'test-images');
@@ -25,10 +26,6 @@ interface ChildResult {
   peakRssBytes: number;
 }
 
-function peakRss(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) * 1024 : process.memoryUsage().rss;
-}
 
 async function child(reference: string): Promise<void> {
   const start = performance.now();
@@ -39,24 +36,10 @@ async function child(reference: string): Promise<void> {
 }
 
 function runChild(reference: string): ChildResult {
-  const run = spawnSync(process.execPath, [__filename, '--child', reference], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`scan of ${reference} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+  return runChildJson<ChildResult>(__filename, [reference], `scan of ${reference}`);
 }
 
-function timeShell(script: string, ...args: string[]): number {
-  const start = performance.now();
-  execFileSync('bash', ['-c', `set -o pipefail; ${script}`, '_', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return performance.now() - start;
-}
 
-function ociLayerBlob(layout: string, manifestDigest: string): string {
-  const blob = (digest: string): string => path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-  const manifest = JSON.parse(readFileSync(blob(manifestDigest), 'utf8')) as { layers: { digest: string }[] };
-  const [layer] = manifest.layers;
-  if (manifest.layers.length !== 1 || !layer) throw new Error('the minbase image is expected to have one layer');
-  return blob(layer.digest);
-}
 
 function dockerArchiveLayer(archive: string): string {
   const manifest = JSON.parse(execFileSync('tar', ['-xOf', archive, 'manifest.json'], { encoding: 'utf8' })) as { Layers: string[] }[];

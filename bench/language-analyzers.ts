@@ -6,13 +6,12 @@
 // pom.xml, lockfiles), alternating, each scan in a fresh child process so its peak RSS is its own.
 // What the language analyzers add: the bodies of the files they want (mostly the programs in
 // /usr/bin and /bin: the binary analyzers must look inside them) and the section-header reads.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { apkAnalyzer, builtinAnalyzers, dpkgAnalyzer, osReleaseAnalyzer, scanArtifact } from '@bulkhead/plugin-scanner';
 import { testImages } from '@bulkhead/testing';
 import { median, printTable } from './lib/measure';
+import { peakRss, runChildJson } from './lib/scan-bench';
 
 const repoRoot = path.resolve(__dirname, '../..');
 process.env['BULKHEAD_TEST_IMAGES'] ??= path.join(repoRoot, 'tmp', 'test-images');
@@ -23,10 +22,6 @@ interface ChildResult {
   peakRssBytes: number;
 }
 
-function peakRss(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) * 1024 : process.memoryUsage().rss;
-}
 
 async function child(set: string, reference: string): Promise<void> {
   const analyzers = set === 'baseline' ? [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer] : builtinAnalyzers;
@@ -38,9 +33,7 @@ async function child(set: string, reference: string): Promise<void> {
 }
 
 function runChild(set: string, reference: string): ChildResult {
-  const run = spawnSync(process.execPath, [__filename, '--child', set, reference], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`scan of ${reference} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+  return runChildJson<ChildResult>(__filename, [set, reference], `scan of ${reference}`);
 }
 
 async function main(): Promise<void> {

@@ -15,7 +15,7 @@
 // A shared machine's load makes single runs noisy: the fastest run of each is shown as well.
 // Each scan runs in a fresh child process so its peak RSS (VmHWM) is its own; scan time
 // excludes Node start-up. Targets: full scan <= 1.5x the gzip floor, peak RSS <= 250 MB.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import { buildScanReport, builtinAnalyzers, scanArtifact } from '@bulkhead/plugi
 import { testImageBuilder } from '@bulkhead/oci/testing';
 import { sharedPath, testImages } from '@bulkhead/testing';
 import { median, printTable } from './lib/measure';
+import { ociLayerBlob, peakRss, runChildJson, timeShell } from './lib/scan-bench';
 
 const repoRoot = path.resolve(__dirname, '../..');
 process.env['BULKHEAD_TEST_IMAGES'] ??= path.join(repoRoot, 'tmp', 'test-images');
@@ -35,10 +36,6 @@ interface ChildResult {
   peakRssBytes: number;
 }
 
-function peakRss(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) * 1024 : process.memoryUsage().rss;
-}
 
 async function child(reference: string, secrets: boolean): Promise<void> {
   const start = performance.now();
@@ -55,24 +52,10 @@ async function child(reference: string, secrets: boolean): Promise<void> {
 }
 
 function runChild(reference: string, secrets: boolean): ChildResult {
-  const run = spawnSync(process.execPath, [__filename, '--child', reference, String(secrets)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (run.status !== 0) throw new Error(`scan of ${reference} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+  return runChildJson<ChildResult>(__filename, [reference, String(secrets)], `scan of ${reference}`);
 }
 
-function timeShell(script: string, ...args: string[]): number {
-  const start = performance.now();
-  execFileSync('bash', ['-c', `set -o pipefail; ${script}`, '_', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return performance.now() - start;
-}
 
-function ociLayerBlob(layout: string, manifestDigest: string): string {
-  const blob = (digest: string): string => path.join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-  const manifest = JSON.parse(readFileSync(blob(manifestDigest), 'utf8')) as { layers: { digest: string }[] };
-  const [layer] = manifest.layers;
-  if (manifest.layers.length !== 1 || !layer) throw new Error('the minbase image is expected to have one layer');
-  return blob(layer.digest);
-}
 
 interface TrivyRun {
   ms: number;

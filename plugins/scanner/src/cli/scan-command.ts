@@ -13,6 +13,7 @@ import {
   formatScanTable,
   formatSpdx,
   SCANNERS,
+  type ReportPackage,
   type ReportPolicy,
   type ScanReport,
   type ScannerName,
@@ -206,16 +207,8 @@ const FINDINGS_QUERY = `query($target: String!, $after: String) {
   }
 }`;
 
-interface RemotePackage {
-  type: string;
-  name: string;
-  version: string;
-  sourceName: string;
-  sourceVersion: string;
-  purl: string;
-  layer: string | null;
-  path?: string | null;
-}
+/** A package as the API returns it: the report's shape, `path` absent on older servers. */
+type RemotePackage = Omit<ReportPackage, 'path'> & { path?: string | null };
 
 interface RemoteImage {
   digest: string;
