@@ -23,6 +23,8 @@
  * The size cap (`MAX_BINARY_SIZE`) keeps one huge binary from dominating memory; the walk's own
  * `maxWantedFileBytes` (64 MiB by default) applies first.
  */
+import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
+import { skipUnreadable } from './skip-unreadable';
 export const MAX_BINARY_SIZE = 256 * 1024 * 1024;
 
 const BIN_DIRS = new Set(['bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'usr/local/sbin', 'go/bin', 'root/go/bin', 'app', 'ko-app', 'srv', 'app/bin']);
@@ -86,4 +88,31 @@ export function osPackageFiles(files: readonly { path: string; content: Buffer }
     }
   }
   return owned;
+}
+
+/**
+ * An analyzer of programs (Go build info, cargo-auditable sections): wants the executable
+ * candidates and the OS package file lists, skips programs an OS package installed, and reads
+ * bytes reached through two paths (a symlink and its target) once, under the first path. A file
+ * `packagesOf` cannot read is skipped (skipUnreadable), never fatal to the scan.
+ */
+export function programAnalyzer(id: string, version: string, packagesOf: (file: AnalyzerFile) => PackageResult[]): Analyzer {
+  return {
+    id,
+    version,
+    stage: 'packages',
+    maxFileSize: MAX_BINARY_SIZE,
+    wants: (path) => isExecutableCandidate(path) || isOsPackageFileList(path),
+    analyze(files) {
+      const packages: PackageResult[] = [];
+      const seen = new Set<Buffer>();
+      const owned = osPackageFiles(files);
+      for (const file of files) {
+        if (seen.has(file.content) || owned.has(file.path) || isOsPackageFileList(file.path)) continue;
+        seen.add(file.content);
+        skipUnreadable(() => packages.push(...packagesOf(file)));
+      }
+      return { packages };
+    },
+  };
 }

@@ -2,7 +2,7 @@ import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { findBuildInfo, goBinaryModules, parseModinfo } from './buildinfo';
 import { ContentMemo } from './content-memo';
-import { isExecutableCandidate, isOsPackageFileList, MAX_BINARY_SIZE, osPackageFiles } from './executable-paths';
+import { programAnalyzer } from './executable-paths';
 import { parseGoMod, goModGoVersion } from './go-mod';
 import { goModuleId, goPackageResults, type GoModule } from './go-module';
 import { parseGoSum } from './go-sum';
@@ -59,28 +59,9 @@ function indirectFromSum(modules: readonly GoModule[], sum: readonly GoModule[])
 
 /**
  * Go executables' embedded build info (`go version -m`): stdlib version, main module and
- * dependencies. Which files are looked at: see executable-paths.ts; programs an OS package
- * installed are skipped (osPackageFiles). The same bytes reached through two paths (a symlink
- * and its target) are read once, under the first path.
+ * dependencies. Which files: see executable-paths.ts (programAnalyzer).
  */
-export const goBinaryAnalyzer: Analyzer = {
-  id: 'gobinary',
-  version: '1.0.0',
-  stage: 'packages',
-  maxFileSize: MAX_BINARY_SIZE,
-  wants: (path) => isExecutableCandidate(path) || isOsPackageFileList(path),
-  analyze(files) {
-    const packages: PackageResult[] = [];
-    const seen = new Set<Buffer>();
-    const owned = osPackageFiles(files);
-    for (const file of files) {
-      if (seen.has(file.content) || owned.has(file.path) || isOsPackageFileList(file.path)) continue;
-      seen.add(file.content);
-      skipUnreadable(() => packages.push(...goBinaryPackages(file)));
-    }
-    return { packages };
-  },
-};
+export const goBinaryAnalyzer: Analyzer = programAnalyzer('gobinary', '1.0.0', goBinaryPackages);
 
 /** What each program gave, across the per-layer calls (see ContentMemo); a corrupt one gives its error again. */
 const binaryMemo = new ContentMemo<GoModule[] | BadInputError>();

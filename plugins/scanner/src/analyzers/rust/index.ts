@@ -1,7 +1,7 @@
 import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { ContentMemo } from '../golang/content-memo';
-import { isExecutableCandidate, isOsPackageFileList, MAX_BINARY_SIZE, osPackageFiles } from '../golang/executable-paths';
+import { programAnalyzer } from '../golang/executable-paths';
 import { readObjectFile } from '../golang/object-file';
 import { skipUnreadable } from '../golang/skip-unreadable';
 import { auditableSection, parseAuditableSection } from './auditable';
@@ -49,24 +49,6 @@ function binaryCrates(file: AnalyzerFile): Crate[] {
 
 /**
  * Rust executables built with cargo-auditable, which embeds the crate list in a `.dep-v0`
- * section. Same candidate files as the Go binary analyzer (see golang/executable-paths.ts),
- * programs an OS package installed skipped; a file reached through two paths is read once.
+ * section. Same candidate files as the Go binary analyzer (golang/executable-paths.ts).
  */
-export const rustBinaryAnalyzer: Analyzer = {
-  id: 'rustbinary',
-  version: '1.0.0',
-  stage: 'packages',
-  maxFileSize: MAX_BINARY_SIZE,
-  wants: (path) => isExecutableCandidate(path) || isOsPackageFileList(path),
-  analyze(files) {
-    const packages: PackageResult[] = [];
-    const seen = new Set<Buffer>();
-    const owned = osPackageFiles(files);
-    for (const file of files) {
-      if (seen.has(file.content) || owned.has(file.path) || isOsPackageFileList(file.path)) continue;
-      seen.add(file.content);
-      skipUnreadable(() => packages.push(...cratePackageResults(binaryCrates(file), file, 'binary')));
-    }
-    return { packages };
-  },
-};
+export const rustBinaryAnalyzer: Analyzer = programAnalyzer('rustbinary', '1.0.0', (file) => cratePackageResults(binaryCrates(file), file, 'binary'));
