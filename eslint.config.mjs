@@ -10,7 +10,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 //   type:bundle         libs/builtin-plugins, the one list of built-in plugins: the only library
 //                       that may import plugins; apps use it.
 //   type:plugin         plugins/*: only the SDK (scope:sdk) and the plugin-support libraries.
-//   type:plugin-support libraries written for plugins (libs/oci, libs/vulndb): only the SDK and
+//   type:plugin-support libraries written for plugins (libs/oci, libs/vulndb, libs/signing): only the SDK and
 //                       each other.
 //   type:lib            the core libraries (persistence, queue, worker, common) and
 //                       the SDK. The SDK (scope:sdk) depends on nothing of ours so that it can be

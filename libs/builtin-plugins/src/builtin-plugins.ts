@@ -1,6 +1,7 @@
 import { benchmarkPlugin } from '@bulkhead/plugin-benchmark';
 import { runtimePlugin } from '@bulkhead/plugin-runtime';
 import { scannerPlugin } from '@bulkhead/plugin-scanner';
+import { signerPlugin } from '@bulkhead/plugin-signer';
 import type { BulkheadPlugin } from '@bulkhead/plugin-sdk';
 import type { PluginApi } from '@bulkhead/plugin-sdk/api';
 import type { PluginCli } from '@bulkhead/plugin-sdk/cli';
@@ -37,6 +38,7 @@ export function builtinPluginPackages(): PluginPackage[] {
       async () => entryExport<PluginApi>(await import('@bulkhead/plugin-runtime/api'), 'api'),
       async () => cliOf(await import('@bulkhead/plugin-runtime/cli')),
     ),
+    builtin('@bulkhead/plugin-signer', () => signerPlugin, none, none),
   ];
 }
 

@@ -1,0 +1,2 @@
+// cosign formats: filled by the cosign stream.
+export {};

@@ -1,0 +1,2 @@
+// Notary Project formats: filled by the notary stream.
+export {};
