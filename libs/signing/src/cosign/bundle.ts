@@ -3,7 +3,8 @@ import { decodeBase64, isRecord, LIMITS, parseJson } from './bounded';
 import { DsseEnvelope, parseDsseEnvelope, signDsse, verifyDsse } from './dsse';
 import { SigningFormatError } from './errors';
 import { checkStatement, IN_TOTO_PAYLOAD_TYPE, InTotoStatement, parseStatement } from './in-toto';
-import { certificateFromDer, publicKeyHint, signBytes, verifyBytes } from './keys';
+import { certificateFromDer, publicKeyHint, signatureShapeProblem, signBytes, verifyBytes } from './keys';
+import { checkTlogBodies } from './tlog';
 
 /**
  * Sigstore bundles (protobuf-specs `dev.sigstore.bundle.v1.Bundle`, JSON form as protojson writes
@@ -118,7 +119,7 @@ export function bundleCertificates(bundle: SigstoreBundle): X509Certificate[] | 
   return raw?.map((b64, i) => certificateFromDer(decodeBase64(b64, `bundle certificate ${i + 1}`, 64 * 1024), `bundle certificate ${i + 1}`));
 }
 
-export type BundleFailureReason = 'malformed-bundle' | 'bad-signature' | 'wrong-key' | 'digest-mismatch' | 'subject-mismatch' | 'predicate-type-mismatch';
+export type BundleFailureReason = 'malformed-bundle' | 'bad-signature' | 'wrong-key' | 'digest-mismatch' | 'tlog-mismatch' | 'subject-mismatch' | 'predicate-type-mismatch';
 
 export type BundleVerification =
   | { ok: true; statement?: InTotoStatement; payload?: Buffer }
@@ -130,9 +131,19 @@ const DIGEST_ALGORITHMS: Record<string, string> = { SHA2_256: 'sha256', SHA2_384
  * Verifies the signature of a bundle with `publicKey` (a key for key-based bundles, or the
  * certificate's key for keyless ones: the certificate chain, SCTs and transparency log are not
  * checked here; that needs a trusted root). For a message signature, `artifact` is the signed
- * bytes and must match messageDigest.
+ * bytes and must match messageDigest. Transparency log entries, when present, must describe this
+ * signature, digest and key (checkTlogBodies), or the reason is tlog-mismatch.
  */
 export function verifyBundleSignature(bundle: SigstoreBundle, publicKey: KeyObject, artifact?: Uint8Array): BundleVerification {
+  const result = verifyBundleSignatureOnly(bundle, publicKey, artifact);
+  if (!result.ok) return result;
+  // A transparency log entry, when present, must be about this signature and this key.
+  const tlog = checkTlogBodies(bundle, publicKey);
+  if (!tlog.ok) return { ok: false, reason: 'tlog-mismatch', message: tlog.message };
+  return result;
+}
+
+function verifyBundleSignatureOnly(bundle: SigstoreBundle, publicKey: KeyObject, artifact?: Uint8Array): BundleVerification {
   if (bundle.dsseEnvelope) {
     const result = verifyDsse(bundle.dsseEnvelope, publicKey);
     if (!result.ok) return { ok: false, reason: result.reason === 'malformed-envelope' ? 'malformed-bundle' : result.reason, message: result.message };
@@ -152,6 +163,8 @@ export function verifyBundleSignature(bundle: SigstoreBundle, publicKey: KeyObje
   }
   try {
     signature = decodeBase64(ms.signature, 'messageSignature.signature', LIMITS.signatureBytes);
+    const problem = signatureShapeProblem(publicKey, signature);
+    if (problem) throw new SigningFormatError(`messageSignature.signature: ${problem}`);
   } catch (error) {
     return { ok: false, reason: 'bad-signature', message: (error as Error).message };
   }

@@ -15,3 +15,4 @@ export * from './in-toto';
 export * from './attestation';
 export * from './bundle';
 export * from './referrer';
+export * from './tlog';

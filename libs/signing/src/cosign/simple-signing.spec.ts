@@ -107,6 +107,14 @@ describe('cosign simple signing', () => {
     expect(verifySimpleSigning({ payload, signature: 'not base64!', publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
     expect(verifySimpleSigning({ payload, signature: '', publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
     expect(verifySimpleSigning({ payload, signature: 'A'.repeat(4000), publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    // Well-formed base64 that is not a DER ECDSA signature: garbage, not "another key".
+    expect(verifySimpleSigning({ payload, signature: Buffer.from('hello world, not DER').toString('base64'), publicKey, expectedDigest: digest })).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+      message: 'signature: the signature is not an ASN.1 DER ECDSA signature (SEQUENCE of two INTEGERs)',
+    });
+    const der = Buffer.from(signature, 'base64');
+    expect(verifySimpleSigning({ payload, signature: Buffer.concat([der, Buffer.from([0])]).toString('base64'), publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
     const tampered = Buffer.from(payload.toString().replace('reg.example', 'evil.example'));
     expect(verifySimpleSigning({ payload: tampered, signature, publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'wrong-key' });
     const junk = Buffer.from('{"critical":{"type":"something else"}}');
