@@ -140,17 +140,26 @@ describe('cosign simple signing', () => {
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: image.config.bytes.length, digest: sha256Digest(image.config.bytes) },
       layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', size: payload.length, digest: sha256Digest(payload), annotations: { 'dev.cosignproject.cosign/signature': expect.any(String) } }],
     });
-    expect(JSON.parse(image.config.bytes.toString()).rootfs).toEqual({ type: 'layers', diff_ids: [sha256Digest(payload)] });
+    // The config go-containerregistry writes for cosign's signatures image, byte for byte.
+    expect(image.config.bytes.toString()).toBe(
+      `{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["${sha256Digest(payload)}"]},"config":{}}`,
+    );
     expect(cosignTag(digest)).toBe(`sha256-${digest.slice(7)}.sig`);
 
     const again = buildSignatureImage([layer.descriptor], image.manifest.bytes);
     expect(again.layers).toHaveLength(1);
     const otherPayload = buildSimpleSigningPayload({ dockerReference: 'reg.example/app', manifestDigest: digest, optional: { by: 'ci' } });
-    const second = buildSignatureLayer({ payload: otherPayload, signature: signPayload(privateKey, otherPayload), certificatePem: 'CERT' });
+    const second = buildSignatureLayer({ payload: otherPayload, signature: signPayload(privateKey, otherPayload), certificatePem: 'CERT', chainPem: 'CHAIN' });
     const both = buildSignatureImage([second.descriptor], image.manifest.bytes);
     const entries = parseSignatureImage(both.manifest.bytes);
     expect(entries).toHaveLength(2);
-    expect(entries[1]).toMatchObject({ certificatePem: 'CERT', layer: { digest: sha256Digest(otherPayload) } });
+    expect(entries[1]).toMatchObject({ certificatePem: 'CERT', chainPem: 'CHAIN', layer: { digest: sha256Digest(otherPayload) } });
+    // Annotation keys in Go's map order.
+    expect(Object.keys(JSON.parse(both.manifest.bytes.toString()).layers[1].annotations)).toEqual([
+      'dev.cosignproject.cosign/signature',
+      'dev.sigstore.cosign/certificate',
+      'dev.sigstore.cosign/chain',
+    ]);
     checkBlob(entries[1].layer, otherPayload);
     expect(() => checkBlob(entries[1].layer, payload)).toThrow(/bytes, the descriptor says|does not match/);
     for (const entry of entries) {
