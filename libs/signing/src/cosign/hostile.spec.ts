@@ -72,7 +72,7 @@ function expectOnlyClearErrors(label: string, inputs: Buffer[], use: (input: Buf
       use(input);
     } catch (error) {
       if (!(error instanceof SigningFormatError)) {
-        throw new Error(`${label}: ${(error as Error).name}: ${(error as Error).message} for input ${JSON.stringify(input.toString('latin1').slice(0, 200))}`);
+        throw new Error(`${label}: ${(error as Error).name}: ${(error as Error).message} for input ${JSON.stringify(input.toString('latin1').slice(0, 200))}`, { cause: error });
       }
     }
   }
