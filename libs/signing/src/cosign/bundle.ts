@@ -40,23 +40,39 @@ export interface SigstoreBundle {
 
 /** A bundle with a DSSE envelope signed by `privateKey` (in-toto statements, cosign v3 image signatures). */
 export function buildDsseBundle(privateKey: KeyObject, payload: Uint8Array, payloadType: string = IN_TOTO_PAYLOAD_TYPE): SigstoreBundle {
-  const envelope = signDsse(privateKey, payloadType, payload);
+  return dsseBundleOf(privateKey, signDsse(privateKey, payloadType, payload));
+}
+
+/**
+ * The key-based bundle around an envelope already signed by `key` (a private key, or the public
+ * key of a signer that signs elsewhere, e.g. a key provider or KMS).
+ */
+export function dsseBundleOf(key: KeyObject, envelope: DsseEnvelope): SigstoreBundle {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint: publicKeyHint(privateKey) }, tlogEntries: [] },
+    verificationMaterial: { publicKey: { hint: publicKeyHint(key) }, tlogEntries: [] },
     // protojson field order (payload, payloadType, signatures) and no empty keyid.
-    dsseEnvelope: { payload: envelope.payload, payloadType: envelope.payloadType, signatures: [{ sig: envelope.signatures[0].sig }] },
+    dsseEnvelope: {
+      payload: envelope.payload,
+      payloadType: envelope.payloadType,
+      signatures: envelope.signatures.map((s) => (s.keyid ? { sig: s.sig, keyid: s.keyid } : { sig: s.sig })),
+    },
   };
 }
 
 /** A bundle with a message signature over `artifact` (what `cosign sign-blob --new-bundle-format` writes). */
 export function buildMessageSignatureBundle(privateKey: KeyObject, artifact: Uint8Array): SigstoreBundle {
+  return messageSignatureBundleOf(privateKey, artifact, signBytes(privateKey, artifact));
+}
+
+/** The key-based bundle around a message signature over `artifact` already made by `key`. */
+export function messageSignatureBundleOf(key: KeyObject, artifact: Uint8Array, signature: Uint8Array): SigstoreBundle {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint: publicKeyHint(privateKey) }, tlogEntries: [] },
+    verificationMaterial: { publicKey: { hint: publicKeyHint(key) }, tlogEntries: [] },
     messageSignature: {
       messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(artifact).digest('base64') },
-      signature: signBytes(privateKey, artifact).toString('base64'),
+      signature: Buffer.from(signature).toString('base64'),
     },
   };
 }

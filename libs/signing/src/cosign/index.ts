@@ -16,3 +16,4 @@ export * from './attestation';
 export * from './bundle';
 export * from './referrer';
 export * from './tlog';
+export * from './signer';
