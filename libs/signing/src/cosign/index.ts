@@ -17,3 +17,4 @@ export * from './bundle';
 export * from './referrer';
 export * from './tlog';
 export * from './signer';
+export * from './rekor';

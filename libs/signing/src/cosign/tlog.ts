@@ -48,12 +48,22 @@ export function checkTlogBodies(bundle: SigstoreBundle, verificationKey: KeyObje
 function checkHashedRekord(spec: Record<string, unknown>, bundle: SigstoreBundle, key: KeyObject, what: string): void {
   const ms = bundle.messageSignature;
   if (!ms) throw new SigningFormatError(`${what}: a hashedrekord entry for a bundle without a message signature`);
+  const digestHex = decodeBase64(ms.messageDigest.digest, `${what}: messageDigest`, 64).toString('hex');
+  checkHashedRekordSpec(spec, { signature: ms.signature, digestHex, key }, what);
+}
+
+/**
+ * A hashedrekord 0.0.1 body's spec must log this signature (base64), this SHA-256 digest (hex) of
+ * the signed bytes, and this key (or a certificate of it). Throws a SigningFormatError naming the
+ * first difference.
+ */
+export function checkHashedRekordSpec(spec: Record<string, unknown>, expected: { signature: string; digestHex: string; key: KeyObject }, what: string): void {
   const signature = isRecord(spec.signature) ? spec.signature : {};
-  if (!sameBase64(signature.content, ms.signature)) throw new SigningFormatError(`${what}: the logged signature is not the bundle's signature`);
+  if (!sameBase64(signature.content, expected.signature)) throw new SigningFormatError(`${what}: the logged signature is not this signature`);
   const hash = isRecord(spec.data) && isRecord(spec.data.hash) ? spec.data.hash : {};
   const logged = typeof hash.value === 'string' ? hash.value.toLowerCase() : '';
-  if (logged !== decodeBase64(ms.messageDigest.digest, `${what}: messageDigest`, 64).toString('hex')) throw new SigningFormatError(`${what}: the logged digest is not the bundle's message digest`);
-  checkLoggedKey(isRecord(signature.publicKey) ? signature.publicKey.content : undefined, key, what);
+  if (logged !== expected.digestHex) throw new SigningFormatError(`${what}: the logged digest is not the signed content's digest`);
+  checkLoggedKey(isRecord(signature.publicKey) ? signature.publicKey.content : undefined, expected.key, what);
 }
 
 function checkDsse(spec: Record<string, unknown>, bundle: SigstoreBundle, key: KeyObject, what: string): void {
