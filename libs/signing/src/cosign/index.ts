@@ -18,3 +18,4 @@ export * from './referrer';
 export * from './tlog';
 export * from './signer';
 export * from './rekor';
+export * from './fulcio';
