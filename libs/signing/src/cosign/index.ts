@@ -19,3 +19,4 @@ export * from './tlog';
 export * from './signer';
 export * from './rekor';
 export * from './fulcio';
+export * from './keyless';
