@@ -21,7 +21,7 @@ export { buildJwsProtectedHeader } from './jws';
 export { buildCoseProtectedHeader } from './cose';
 export { signNotation, type SignNotationOptions, type SignedEnvelope, type Timestamper } from './sign';
 export {
-  type Certificate as X509Certificate,
+  type Certificate as NotationCertificate,
   type DistinguishedName as X509DistinguishedName,
   parseCertificate as parseX509Certificate,
   parseCertificateFile as parseX509CertificateFile,

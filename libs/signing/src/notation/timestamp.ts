@@ -3,7 +3,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { NotationError } from './errors';
 import { MAX_CHAIN_LENGTH, MAX_TIMESTAMP_BYTES } from './limits';
-import { certificateInvalidAt, isSelfSigned, parseCertificate, validateCertificateChain, type Certificate } from './x509';
+import { certificateInvalidAt, isSelfSigned, issuedBy, parseCertificate, validateCertificateChain, type Certificate } from './x509';
 
 // RFC 3161 timestamp countersignatures, as the Notary Project uses them: a TimeStampToken (CMS
 // SignedData over a TSTInfo) whose message imprint is the hash of the envelope's signature value.
@@ -76,7 +76,9 @@ export async function verifyTimestampToken(token: Uint8Array, signature: Uint8Ar
   if (embedded.length > MAX_CHAIN_LENGTH) throw tsError(`the token carries ${embedded.length} certificates (at most ${MAX_CHAIN_LENGTH})`);
   let verified: pkijs.SignedDataVerifyResult;
   try {
-    verified = await signedData.verify({ signer: 0, checkChain: false, extendedMode: true, data: new ArrayBuffer(0) });
+    // For a TSTInfo, pkijs takes the timestamped message as `data` and checks the imprint again.
+    const data = new Uint8Array(signature).slice().buffer;
+    verified = await signedData.verify({ signer: 0, checkChain: false, extendedMode: true, data });
   } catch (error) {
     const message = typeof error === 'object' && error && 'message' in error ? String((error as { message: unknown }).message) : String(error);
     throw tsError(`the token's CMS signature does not verify: ${message}`);
@@ -117,7 +119,7 @@ function buildChain(leaf: Certificate, pool: Certificate[]): Certificate[] {
   let current = leaf;
   while (!isSelfSigned(current)) {
     if (chain.length >= MAX_CHAIN_LENGTH) throw tsError(`the TSA chain is longer than ${MAX_CHAIN_LENGTH}`);
-    const issuer = pool.find((c) => !chain.includes(c) && current.node.checkIssued(c.node) && current.node.verify(c.node.publicKey));
+    const issuer = pool.find((c) => !chain.includes(c) && issuedBy(current, c));
     if (!issuer) throw tsError(`no issuer of ${current.subjectText} in the token or the tsa trust stores`);
     chain.push(issuer);
     current = issuer;

@@ -20,6 +20,9 @@ export interface Certificate {
   notBefore: Date;
   notAfter: Date;
   signatureAlgorithm: string;
+  /** DER of the subject and issuer names, compared bytewise to link a chain. */
+  subjectName: Buffer;
+  issuerName: Buffer;
   basicConstraints?: { critical: boolean; ca: boolean; pathLen?: number };
   keyUsage?: { critical: boolean; bits: Set<KeyUsageBit> };
   extendedKeyUsage?: { critical: boolean; purposes: string[] };
@@ -108,6 +111,8 @@ export function parseCertificate(der: Uint8Array, what = 'certificate'): Certifi
     notBefore: cert.notBefore.value,
     notAfter: cert.notAfter.value,
     signatureAlgorithm: cert.signatureAlgorithm.algorithmId,
+    subjectName: Buffer.from(cert.subject.toSchema().toBER()),
+    issuerName: Buffer.from(cert.issuer.toSchema().toBER()),
   };
   for (const ext of cert.extensions ?? []) readExtension(parsed, ext, what);
   return parsed;
@@ -207,7 +212,7 @@ export function validateCertificateChain(chain: Certificate[], purpose: Certific
   for (let i = 0; i + 1 < chain.length; i++) {
     const child = chain[i];
     const parent = chain[i + 1];
-    if (!child.node.checkIssued(parent.node) || !child.node.verify(parent.node.publicKey)) {
+    if (!issuedBy(child, parent)) {
       throw new NotationError('certificate', `the ${label} certificate chain is out of order: certificate ${i} (${child.subjectText}) is not issued by certificate ${i + 1} (${parent.subjectText})`);
     }
   }
@@ -218,8 +223,17 @@ export function validateCertificateChain(chain: Certificate[], purpose: Certific
   for (let i = 1; i < chain.length; i++) checkCa(chain[i], i, i - 1);
 }
 
+/**
+ * True when `issuer` signed `child`: names link and the signature verifies. (Not node's
+ * checkIssued: OpenSSL's also demands keyCertSign, which a self-signed leaf lacks; the key usage
+ * rules are checked separately, per position in the chain.)
+ */
+export function issuedBy(child: Certificate, issuer: Certificate): boolean {
+  return child.issuerName.equals(issuer.subjectName) && child.node.verify(issuer.node.publicKey);
+}
+
 export function isSelfSigned(cert: Certificate): boolean {
-  return cert.node.checkIssued(cert.node) && cert.node.verify(cert.node.publicKey);
+  return issuedBy(cert, cert);
 }
 
 function checkKeyLength(cert: Certificate, index: number): void {
