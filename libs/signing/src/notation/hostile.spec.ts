@@ -97,8 +97,9 @@ describe('envelopes', () => {
   it('names what is wrong in a malformed JWS', async () => {
     const signed = await signNotation({ format: 'jws', descriptor: target, key: pki.leafKey.privateKey, certificateChain: pki.chain });
     const good = JSON.parse(signed.envelope.toString());
-    const mutate = (f: (d: Record<string, any>) => void) => {
-      const d = JSON.parse(JSON.stringify(good));
+    type Jws = { protected: string; header: { x5c?: string[] }; signatures?: unknown };
+    const mutate = (f: (d: Jws) => void) => {
+      const d = JSON.parse(JSON.stringify(good)) as Jws;
       f(d);
       return () => parseEnvelope(Buffer.from(JSON.stringify(d)), JWS_MEDIA_TYPE);
     };
