@@ -106,9 +106,11 @@ export const TEST_LEAF_SUBJECT = { C: 'US', ST: 'WA', L: 'Seattle', O: 'Bulkhead
 /** Root CA → intermediate CA → code-signing leaf, the leaf key of the given type. */
 export async function makeTestPki(leafType: TestKeyType = 'P-256', leafOptions: Partial<TestCertificateOptions> = {}): Promise<TestPki> {
   const rootKey = await generateTestKey('P-384');
-  const root = await issueTestCertificate({ subject: { C: 'US', ST: 'WA', O: 'Bulkhead Test', CN: 'Bulkhead Test Root' }, key: rootKey, ca: true, pathLen: 1, hash: 'SHA-384' });
+  // The CAs are valid from 30 days ago, so a test can make a leaf that lived and expired in the past.
+  const caNotBefore = new Date(Date.now() - 30 * 86400_000);
+  const root = await issueTestCertificate({ subject: { C: 'US', ST: 'WA', O: 'Bulkhead Test', CN: 'Bulkhead Test Root' }, key: rootKey, ca: true, pathLen: 1, hash: 'SHA-384', notBefore: caNotBefore });
   const intermediateKey = await generateTestKey('P-256');
-  const intermediate = await issueTestCertificate({ subject: { C: 'US', ST: 'WA', O: 'Bulkhead Test', CN: 'Bulkhead Test Intermediate' }, key: intermediateKey, issuer: { certificate: root, key: rootKey }, ca: true, pathLen: 0, hash: 'SHA-384' });
+  const intermediate = await issueTestCertificate({ subject: { C: 'US', ST: 'WA', O: 'Bulkhead Test', CN: 'Bulkhead Test Intermediate' }, key: intermediateKey, issuer: { certificate: root, key: rootKey }, ca: true, pathLen: 0, hash: 'SHA-384', notBefore: caNotBefore });
   const leafKey = await generateTestKey(leafType);
   const leaf = await issueTestCertificate({ subject: TEST_LEAF_SUBJECT, key: leafKey, issuer: { certificate: intermediate, key: intermediateKey }, ...leafOptions });
   return { root, rootKey, intermediate, intermediateKey, leaf, leafKey, chain: [leaf, intermediate, root] };
