@@ -183,6 +183,17 @@ describe('trust store folders', () => {
     const empty = path.join(dir, 'x509/signingAuthority/empty');
     mkdirSync(empty, { recursive: true });
     expect(() => store.certificates('signingAuthority', 'empty')).toThrow(/has no certificate/);
+    // notation's config folder (truststore/x509) and the x509 folder itself name the same store
+    const config = mkdtempSync(path.join(tmpdir(), 'notation-config-'));
+    try {
+      mkdirSync(path.join(config, 'truststore/x509/ca/good'), { recursive: true });
+      writeFileSync(path.join(config, 'truststore/x509/ca/good/root.pem'), toPem(pki.root));
+      expect(new FileTrustStore(config).certificates('ca', 'good')).toHaveLength(1);
+      expect(new FileTrustStore(path.join(config, 'truststore/x509')).certificates('ca', 'good')).toHaveLength(1);
+      expect(() => new FileTrustStore(path.join(config, 'truststore/x509/ca'))).toThrow(/has no x509\/ folder/);
+    } finally {
+      rmSync(config, { recursive: true, force: true });
+    }
     expect(() => parseCertificateFile(Buffer.from('-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n'), 'k.pem')).toThrow(/k.pem has no PEM CERTIFICATE block/);
   });
 });

@@ -8,6 +8,7 @@ import { buildSignatureManifest, parseSignatureManifest, thumbprintsMatch } from
 import { MemoryTrustStore } from './trust-store';
 import { parseTrustPolicy } from './trust-policy';
 import { verifyNotationSignature } from './verify';
+import { verifySignatureManifest } from './verify-manifest';
 import { generateTestKey, issueTestCertificate, makeTestPki, TEST_LEAF_SUBJECT, type TestKeyType, type TestPki } from './testing/test-pki';
 
 const manifestBytes = Buffer.from('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{},"layers":[]}');
@@ -240,4 +241,72 @@ describe('signature manifest', () => {
     const noThumbs = { ...legacy, annotations: {} };
     expect(() => parseSignatureManifest(Buffer.from(JSON.stringify(noThumbs)))).toThrow(/lacks the io.cncf.notary.x509chain.thumbprint#S256 annotation/);
   });
+
+  describe('verifySignatureManifest (manifest, then envelope blob, then envelope)', () => {
+    let pki: TestPki;
+    beforeAll(async () => {
+      pki = await makeTestPki('P-256');
+    });
+    const sha = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    const run = async (signedFor: Descriptor, subject: Descriptor, expected: Descriptor | undefined, mutateBlob?: (b: Buffer) => Buffer) => {
+      const signed = await signNotation({ format: 'jws', descriptor: signedFor, key: pki.leafKey.privateKey, certificateChain: pki.chain });
+      const built = buildSignatureManifest({ envelope: signed.envelope, mediaType: signed.mediaType, subject, certificateChain: signed.certificateChain });
+      const blobs = new Map([[built.layer.descriptor.digest, mutateBlob ? mutateBlob(built.layer.bytes) : built.layer.bytes]]);
+      const fetched: string[] = [];
+      const result = await verifySignatureManifest({
+        manifest: built.manifest,
+        fetchBlob: async (d) => {
+          fetched.push(d.digest);
+          const blob = blobs.get(d.digest);
+          if (!blob) throw new Error(`no blob ${d.digest}`);
+          return blob;
+        },
+        artifactReference: reference,
+        expectedArtifact: expected,
+        trustPolicy: policyFor(['ca:bulkhead'], [trustingIdentity]),
+        trustStore: new MemoryTrustStore({ 'ca:bulkhead': [pki.root] }),
+      });
+      return { result, fetched, built };
+    };
+
+    it('verifies, fetching only the envelope blob', async () => {
+      const { result, fetched, built } = await run(target, target, target);
+      expect(result.failure).toBeUndefined();
+      expect(result.verified).toBe(true);
+      expect(fetched).toEqual([built.layer.descriptor.digest]);
+      expect(result.signatureManifest?.subject).toEqual(target);
+    });
+
+    it('fails when the blob is not the one the manifest names', async () => {
+      const { result } = await run(target, target, target, (b) => Buffer.concat([b, Buffer.from(' ')]));
+      expect(result.failure?.message).toMatch(/envelope blob does not match its descriptor/);
+    });
+
+    it('fails when the manifest is for another artifact', async () => {
+      const other = { ...target, digest: sha(Buffer.from('other')) };
+      const { result, fetched } = await run(other, other, target);
+      expect(result.failure?.message).toMatch(/subject is sha256:.*, not the artifact/);
+      expect(fetched).toEqual([]);
+    });
+
+    it("fails when the envelope signs another artifact than the manifest's subject", async () => {
+      const other = { ...target, digest: sha(Buffer.from('other')) };
+      const { result } = await run(other, target, undefined);
+      expect(result.failure?.check).toBe('integrity');
+      expect(result.failure?.message).toMatch(/not the artifact/);
+    });
+
+    it('a manifest that is not a Notary signature is a failed integrity check', async () => {
+      const result = await verifySignatureManifest({
+        manifest: Buffer.from('{"schemaVersion":2}'),
+        fetchBlob: async () => Buffer.alloc(0),
+        artifactReference: reference,
+        trustPolicy: policyFor(['ca:bulkhead']),
+        trustStore: new MemoryTrustStore({ 'ca:bulkhead': [pki.root] }),
+      });
+      expect(result.verified).toBe(false);
+      expect(result.failure?.message).toMatch(/config is not a JSON object/);
+    });
+  });
 });
+

@@ -1,11 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { ALGORITHMS, algorithmForCertificate, keyMatchesCertificate, toPrivateKey } from './algorithms';
+import { ALGORITHMS, algorithmForCertificate, keyMatchesCertificate, signBytes, toPrivateKey } from './algorithms';
 import { assembleCose, signCose } from './cose';
 import { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, type EnvelopeFormat, type EnvelopeMediaType, type ExtendedAttribute, type SigningScheme } from './envelope-model';
 import { NotationError } from './errors';
 import { assembleJws, buildJwsProtectedHeader } from './jws';
 import { encodeBase64Url } from './encoding';
-import { signBytes } from './algorithms';
 import { buildPayload, NOTATION_PAYLOAD_MEDIA_TYPE, type Descriptor } from './payload';
 import { certificateInvalidAt, parseCertificate, parseCertificateFile, validateCertificateChain, type Certificate } from './x509';
 
