@@ -79,6 +79,7 @@ describe('trustpolicy.json', () => {
     expect(() => parseTrustPolicy('{')).toThrow(/trust policy: trustpolicy.json is not valid JSON/);
     expect(() => parseTrustPolicy('{"version":"1.0","version":"1.0"}')).toThrow(/has the key "version" twice/);
     expect(() => parseTrustPolicy('['.repeat(50) + ']'.repeat(50))).toThrow(/nested deeper/);
+    expect(() => parseTrustPolicy(' '.repeat(1024 * 1024 + 1))).toThrow(/the document is over 1048576 bytes/);
   });
 
   it('parses distinguished names with the escapes of the spec', () => {
