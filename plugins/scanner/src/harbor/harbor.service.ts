@@ -21,6 +21,7 @@ import { isLoopbackHost, registryServerConfigFromEnv } from '@bulkhead/oci';
 import type { Advisory, AdvisoryStore } from '@bulkhead/vulndb';
 import type { ScanImageSummary } from '../plugin';
 import { SCANNER_PLUGIN_VERSION } from '../plugin';
+import { credentialBinding } from './credential-binding';
 import { CREDENTIAL_KEY_SETTING, sealCredential } from './credential-key';
 import type { HarborApiConfig } from './config';
 import {
@@ -36,7 +37,7 @@ import {
   negotiate,
   type SbomMediaType,
 } from './media-types';
-import { parseScanRequest, scanTarget, type HarborScanRequest } from './scan-request';
+import { parseScanRequest, scanTarget } from './scan-request';
 import { deleteScan, dropCredential, getScan, insertScan, setScanTask, sweepScans, type HarborScanRow } from './scan-store';
 import { harborSbomReport } from './sbom-report';
 import { harborVulnerabilityReport, type HarborArtifact, type HarborScanner } from './vulnerability-report';
@@ -268,11 +269,6 @@ export class HarborAdapterService {
   }
 }
 
-/** The GCM additional data of a scan's sealed credential: it opens for this row only. */
-export function credentialBinding(team: string, scanId: string): string {
-  return `harbor-scan\u0000${team}\u0000${scanId}`;
-}
-
 function harborArtifact(scan: HarborScanRow): HarborArtifact {
   return { repository: scan.repository, digest: scan.digest, ...(scan.tag ? { tag: scan.tag } : {}), mime_type: scan.mimeType };
 }
@@ -291,5 +287,3 @@ export async function readBoundedBody(request: IncomingMessage, limit: number): 
   }
   return Buffer.concat(chunks);
 }
-
-export type { HarborScanRequest };

@@ -34,9 +34,9 @@ export function harborSbomReport(input: {
 }): HarborSbomReport {
   const report = buildScanReport({
     // What HostArtifact knows; the SBOM writers read the digest, references and OS only.
-    artifact: { digest: input.image.digest, manifestDigests: input.image.manifestDigests, references: input.image.references, os: input.image.os, size: 0, layers: [] },
+    artifact: { digest: input.image.digest, manifestDigests: input.image.manifestDigests, references: input.image.references, ...(input.image.os ? { os: input.image.os } : {}), size: 0, layers: [] },
     packages: input.packages,
-    findings: input.findings,
+    findings: input.findings.map(({ location, ...finding }) => ({ ...finding, ...(location ? { location } : {}) })),
     vulnerabilityScan: input.vulnerabilityScan,
     secretScan: { status: 'not-requested' },
   });
