@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { harborApiConfig } from '../harbor/config';
+import { checkRegistryConfig, harborApiConfig } from '../harbor/config';
 import { ADVISORY_FEEDS_SETTING, parseFeedAllowList } from '../tasks/advisory-feeds';
 
 /*
@@ -22,6 +22,6 @@ export const scannerApiConfig = z.object({
     }),
   // The Harbor adapter's settings (../harbor/config.ts).
   ...harborApiConfig.shape,
-});
+}).superRefine(checkRegistryConfig);
 
 export type ScannerApiConfig = z.output<typeof scannerApiConfig>;

@@ -23,7 +23,7 @@ import type { ScanImageSummary } from '../plugin';
 import { SCANNER_PLUGIN_VERSION } from '../plugin';
 import { credentialBinding } from './credential-binding';
 import { CREDENTIAL_KEY_SETTING, sealCredential } from './credential-key';
-import type { HarborApiConfig } from './config';
+import { registryEnv, type HarborApiConfig } from './config';
 import {
   CONSUMED_MIME_TYPES,
   ERROR,
@@ -175,7 +175,7 @@ export class HarborAdapterService {
   private async registryRefusal(url: URL): Promise<string | undefined> {
     let policy: ReturnType<typeof registryServerConfigFromEnv>;
     try {
-      policy = registryServerConfigFromEnv(process.env);
+      policy = registryServerConfigFromEnv(registryEnv(this.config));
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }

@@ -1,4 +1,4 @@
-import { BadInputError, type TaskPlatform } from '@bulkhead/plugin-sdk';
+import { BadInputError, type TaskContext, type TaskPlatform } from '@bulkhead/plugin-sdk';
 import { parseRegistryReference, type CredentialSource } from '@bulkhead/oci';
 import { CREDENTIAL_KEY_SETTING, openCredential, parseCredentialKey } from './credential-key';
 import { credentialBinding } from './credential-binding';
@@ -39,4 +39,10 @@ export async function harborScanCredentials(
     credentials: { lookup: async (registry) => (credential && registry === registryHost ? credential : undefined) },
     done: () => dropCredential(platform.database, platform.team, scanId),
   };
+}
+
+/** harborScanCredentials for a task's context: only on a worker (the inline CLI has no Harbor scans). */
+export function harborCredentialsForTask(ctx: Pick<TaskContext, 'platform'>, scanId: string, source: string): ReturnType<typeof harborScanCredentials> {
+  if (!ctx.platform) throw new BadInputError('harborScan is set by the Harbor adapter on a server; it has no meaning inline');
+  return harborScanCredentials(ctx.platform, scanId, source);
 }
