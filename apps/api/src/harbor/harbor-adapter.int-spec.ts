@@ -1,5 +1,5 @@
 import { loadApiConfig, startApi, type ApiHandle } from '@bulkhead/api';
-import { createTestToken, silentLogger } from '@bulkhead/api/testing';
+import { createTestToken, graphqlData, silentLogger } from '@bulkhead/api/testing';
 import { registryOf, type PluginPackage } from '@bulkhead/builtin-plugins';
 import { RegistryClient, staticCredentials, type Descriptor } from '@bulkhead/oci';
 import { DataSourcePluginDatabase } from '@bulkhead/persistence';
@@ -296,6 +296,25 @@ describeWithShared('Harbor scanner adapter conformance (OpenAPI v1.2)', (shared)
         expect(failed.headers.get('content-type')).toBe('application/vnd.scanner.adapter.error+json; version=1.0');
         expect(failed.json().error.message).toMatch(/^the scan failed: .*library\/absent/);
         expect(failed.body).not.toContain(REGISTRY_PASSWORD);
+      });
+
+      it('never lends a Harbor scan\'s credential to a task a client queued for another image', async () => {
+        await startTheWorker();
+        const accepted = await scan(scanRequest());
+        const id = accepted.json().id as string;
+        const hostile = await graphqlData<{ submitTask: { id: string } }>(
+          api.url,
+          'mutation($i: JSON!) { submitTask(kind: SCANNER, type: "scan-image", input: $i) { id } }',
+          { i: { source: `registry:${registry().host}/library/other@${manifestDigest}`, harborScan: id } },
+          { token: operator },
+        );
+        let task: { status: string; error: string | null } | undefined;
+        for (let attempt = 0; attempt < 300 && !['FAILED', 'SUCCEEDED'].includes(task?.status ?? ''); attempt++) {
+          await sleep(100);
+          [task] = await db.dataSource.query(`SELECT status, error FROM "${db.schema}".task WHERE id = $1`, [hostile.submitTask.id]);
+        }
+        expect(task).toEqual({ status: 'FAILED', error: expect.stringContaining(`the scan request was for ${registry().host}/library/minbase@${manifestDigest}, not registry:${registry().host}/library/other`) });
+        expect((await finalReport(id, VULN_REPORT)).status).toBe(200);
       });
 
       it('refuses bad scan requests with 400, 422 and 501 and queues nothing', async () => {
