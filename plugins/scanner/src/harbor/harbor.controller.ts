@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { RequireRole } from '@bulkhead/plugin-sdk/api';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { bulkheadErrorCode, type TaskLogger } from '@bulkhead/plugin-sdk';
+import { HOST_LOGGER, RequireRole } from '@bulkhead/plugin-sdk/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR, SCAN_REQUEST_TYPES, isContentType } from './media-types';
 import { HarborAdapterService, MAX_SCAN_REQUEST_BYTES, readBoundedBody, type HarborResponse } from './harbor.service';
@@ -16,7 +17,10 @@ export const HARBOR_ADAPTER_PATH = 'harbor/api/v1';
  */
 @Controller(HARBOR_ADAPTER_PATH)
 export class HarborAdapterController {
-  constructor(private readonly adapter: HarborAdapterService) {}
+  constructor(
+    private readonly adapter: HarborAdapterService,
+    @Inject(HOST_LOGGER) private readonly logger: TaskLogger,
+  ) {}
 
   @Get('metadata')
   @RequireRole('viewer')
@@ -49,12 +53,19 @@ export class HarborAdapterController {
     send(response, await this.guarded(() => this.adapter.report(id, request.headers.accept, sbomMediaType)));
   }
 
-  /** Any failure is Harbor's 500 ErrorResponse (the host logs it; the message carries no credential). */
+  /**
+   * Any failure is Harbor's 500 ErrorResponse. Errors meant for clients (the SDK's bad-input
+   * errors, the host's coded errors such as the task quota) say why; anything else (a database
+   * error, a bug) is logged here and answered without its message, which may hold SQL or paths.
+   */
   private async guarded(work: () => Promise<HarborResponse>): Promise<HarborResponse> {
     try {
       return await work();
     } catch (error) {
-      return { status: 500, contentType: ERROR, body: { error: { message: error instanceof Error ? error.message : String(error) } } };
+      const coded = bulkheadErrorCode(error) !== undefined || typeof (error as { extensions?: { code?: unknown } } | undefined)?.extensions?.code === 'string';
+      if (!coded) this.logger.error({ err: error }, 'Harbor adapter request failed');
+      const message = coded && error instanceof Error ? error.message : 'internal error (logged by the Bulkhead API)';
+      return { status: 500, contentType: ERROR, body: { error: { message } } };
     }
   }
 }
