@@ -209,6 +209,8 @@ describeWithShared('Harbor scanner adapter conformance (OpenAPI v1.2)', (shared)
       });
 
       it('is closed without the token Harbor is configured with', async () => {
+        // The host's guard answers before the adapter: 401 / 403 are not among the document's
+        // responses (it declares the Basic / Bearer schemes only), so these are checked as the host's.
         const response = await fetch(`${api.url}${BASE}/metadata`);
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toBe('Bearer realm="bulkhead"');
