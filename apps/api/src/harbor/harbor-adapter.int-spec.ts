@@ -342,6 +342,26 @@ describeWithShared('Harbor scanner adapter conformance (OpenAPI v1.2)', (shared)
         expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM "${db.schema}".task`)).toEqual(before);
       });
 
+      it('refuses to take registry credentials when the server has no key to seal them, naming the setting', async () => {
+        const env = {
+          DATABASE_URL: db.url,
+          DATABASE_SCHEMA: db.schema,
+          REDIS_URL,
+          BULKHEAD_QUEUE_PREFIX: db.schema,
+          BULKHEAD_REGISTRY_ALLOWED_HOSTS: registry().host,
+          BULKHEAD_REGISTRY_ALLOW_PRIVATE: 'true',
+        };
+        const keyless = await startApi({ config: loadApiConfig(env), env, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }), registry: registryOf(packages), plugins: packages, dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
+        try {
+          const response = await fetch(`${keyless.url}${BASE}/scan`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': SCAN_REQUEST }, body: JSON.stringify(scanRequest()) });
+          const answer = { status: response.status, headers: response.headers, body: await response.text() };
+          expect(spec.check('/scan', 'post', answer)).toEqual([]);
+          expect({ status: answer.status, message: JSON.parse(answer.body).error.message }).toEqual({ status: 500, message: expect.stringContaining('set BULKHEAD_HARBOR_CREDENTIAL_KEY') });
+        } finally {
+          await keyless.close();
+        }
+      });
+
       it('answers 404 for unknown ids, 501 for an Accept it cannot produce, 400 for an SBOM without a valid sbom_media_type', async () => {
         expect((await report('3fa85f64-5717-4562-b3fc-2c963f66afa6', VULN_REPORT)).status).toBe(404);
         expect((await report('not-an-id', VULN_REPORT)).status).toBe(404);
