@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { definePlugin, defineTask, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
-import { parseImageReference } from '@bulkhead/oci';
+import { parseImageReference, parsePlatform, registryServerConfigFromEnv, type RegistryClientOptions } from '@bulkhead/oci';
 import { AdvisoryDatabaseError, embeddedStorePath, openEmbeddedAdvisoryStore, resolveCacheDir, type AdvisoryStore } from '@bulkhead/vulndb';
 import { builtinAnalyzers } from './analyzers';
 import { noAdvisoryDataMessage, SCANNERS, type SecretScanStatus, type VulnerabilityScanStatus } from './report/scan-status';
@@ -13,11 +13,16 @@ import { matchInventory, SECRET_PRODUCER, VULNERABILITY_PRODUCER, type ScanImage
 import { importAdvisoriesTask } from './tasks/import-advisories';
 import { rematchVulnerabilitiesTask } from './tasks/rematch-vulnerabilities';
 import { updateAdvisoriesTask } from './tasks/update-advisories';
+import { harborCredentialsForTask } from './harbor/worker-credentials';
 
 export const SCANNER_PLUGIN_VERSION = '0.2.0';
 
 export const scanImageInput = z.object({
-  source: z.string().min(1).describe('Image reference: oci:<dir>[:<ref>], docker-archive:<file>, rootfs:<dir>, or sbom:<file> (CycloneDX or SPDX JSON)'),
+  source: z
+    .string()
+    .min(1)
+    .describe('Image reference: oci:<dir>[:<ref>], docker-archive:<file>, rootfs:<dir>, registry:<host>[:port]/<repo>(:<tag>|@<digest>) (or the same without registry: when it starts with a host), or sbom:<file> (CycloneDX or SPDX JSON)'),
+  platform: z.string().min(1).optional().describe('For registry images: the platform to pick from a multi-platform index, os/arch[/variant] (default linux/amd64, or the only one)'),
   scanners: z
     .array(z.enum(SCANNERS))
     .min(1)
@@ -25,6 +30,7 @@ export const scanImageInput = z.object({
     .describe('What to look for besides the inventory: vuln (advisory matching), secret'),
   ignoreUnfixed: z.boolean().default(false).describe('Leave out vulnerabilities without a fixed version'),
   cacheDir: z.string().min(1).optional().describe('CLI only: the cache directory of the embedded advisory database (never settable through a server)'),
+  harborScan: z.uuid().optional().describe('Server only, set by the Harbor adapter: the scan request whose registry credential the worker pulls with (only for the image that request named)'),
 });
 
 export interface ScanImageSummary {
@@ -118,6 +124,19 @@ async function scanVulnerabilities(
 }
 
 /**
+ * How a registry image is reached. On a worker (`ctx.platform` set) the task fetches on a
+ * client's behalf: only the hosts of BULKHEAD_REGISTRY_ALLOWED_HOSTS, never link-local or
+ * metadata addresses, private ranges only with BULKHEAD_REGISTRY_ALLOW_PRIVATE (see
+ * registryServerConfigFromEnv). Inline (the CLI) the user reaches what they can reach anyway.
+ * Either way plain HTTP is for loopback and BULKHEAD_REGISTRY_INSECURE_HOSTS only.
+ */
+function registryClientOptions(ctx: TaskContext): RegistryClientOptions {
+  if (ctx.platform) return { ...registryServerConfigFromEnv(process.env), signal: ctx.signal };
+  const insecureHosts = (process.env['BULKHEAD_REGISTRY_INSECURE_HOSTS'] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return { insecureHosts, signal: ctx.signal };
+}
+
+/**
  * `scan-image`: one pass over an image (or root file system, or SBOM): inventory, vulnerability
  * matching and secrets, emitted as the artifact, its packages and findings.
  *
@@ -137,6 +156,8 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       const trustedFields = input.cacheDir !== undefined ? ['cacheDir'] : [];
       if (isSbomReference(input.source)) return { paths: [{ field: 'source', path: sbomFileOf(input.source) }], trustedFields };
       const source = parseImageReference(input.source);
+      // A registry reference names no server file; the worker's host policy guards what it reaches.
+      if (source.kind === 'registry') return { paths: [], trustedFields };
       return { paths: [{ field: 'source', path: source.kind === 'docker-archive' ? source.file : source.dir }], trustedFields };
     },
     async run(input, ctx): Promise<ScanImageSummary> {
@@ -145,13 +166,18 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       let otherFindings: FindingResult[] = [];
       let secretFindings: FindingResult[] = [];
       const wantSecrets = input.scanners.includes('secret');
+      let harbor: Awaited<ReturnType<typeof harborCredentialsForTask>> | undefined;
       if (isSbomReference(input.source)) {
         ctx.progress(0, `reading ${input.source}`);
         const sbom = await readSbom(sbomFileOf(input.source));
         if (sbom.skipped.length > 0) ctx.logger.warn({ skipped: sbom.skipped.slice(0, 20), count: sbom.skipped.length }, 'SBOM components without a usable purl were skipped');
         ({ artifact, packages } = sbom);
       } else {
+        // A Harbor scan request's registry credential (sealed in the plugin's table, never in the input).
+        harbor = input.harborScan ? await harborCredentialsForTask(ctx, input.harborScan, input.source) : undefined;
         const result = await scanArtifact(input.source, {
+          registry: harbor ? { ...registryClientOptions(ctx), credentials: harbor.credentials } : registryClientOptions(ctx),
+          ...(input.platform ? { platform: parsePlatform(input.platform) } : {}),
           analyzers: [...builtinAnalyzers, ...ctx.extensions('scanner.analyzer')],
           signal: ctx.signal,
           logger: ctx.logger,
@@ -186,6 +212,7 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       const secretCount = secretFindings.length;
       // Findings of extension analyzers (other plugins): reported under the task's own scope.
       if (otherFindings.length > 0) await ctx.emit.findings(otherFindings);
+      await harbor?.done();
       ctx.progress(1, `${packages.length} packages, ${vulnerabilityCount} vulnerabilities, ${secretCount} secrets`);
       return {
         digest: artifact.digest,
