@@ -55,6 +55,20 @@ describeWithShared('keyless verification in one call (trusted root from the shar
       expect(verifyKeylessImageBundle(bundle, root, sha256Digest(Buffer.from('x')), { identity: { subjectAlternativeName: san, issuer: identity.issuer ?? '' } })).toMatchObject({ ok: false, reason: 'subject-mismatch' });
     });
 
+    it('a log entry of a kind that cannot be tied to the signature lends no timestamp', () => {
+      const doc = JSON.parse(readFileSync(path.join(signing, 'cosign/pkg/cosign/testdata/oci-attestation.sigstore.json'), 'utf8'));
+      const entry = doc.verificationMaterial.tlogEntries[0];
+      const body = JSON.parse(Buffer.from(entry.canonicalizedBody, 'base64').toString());
+      body.kind = 'intoto';
+      entry.kindVersion.kind = 'intoto';
+      entry.canonicalizedBody = Buffer.from(JSON.stringify(body)).toString('base64');
+      expect(verifyKeylessImageBundle(parseBundle(Buffer.from(JSON.stringify(doc))), root, subject, { identity: { subjectAlternativeName: /.*/, issuer: /.*/ } })).toMatchObject({
+        ok: false,
+        reason: 'no-timestamp',
+        message: expect.stringContaining('intoto/0.0.1 cannot be tied to this signature'),
+      });
+    });
+
     it('a key-based bundle is not keyless', () => {
       const keyBased = parseBundle(readFileSync(path.join(signing, 'sigstore-conformance/test/assets/bundle-verify/managed-key-happy-path/bundle.sigstore.json')));
       expect(verifyKeylessImageBundle(keyBased, root, subject, { identity: { subjectAlternativeName: /.*/, issuer: /.*/ } })).toMatchObject({ ok: false, reason: 'no-certificate' });

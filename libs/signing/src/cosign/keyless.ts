@@ -4,6 +4,7 @@ import { CertificateAuthority, CertificateIdentity, checkIdentity, IdentityPolic
 import { InTotoStatement } from './in-toto';
 import { publicKeyFromCertificate } from './keys';
 import { TransparencyLogKey, trustedRootLogs, verifyBundleInclusionPromises, verifyLegacyRekorBundle } from './rekor';
+import { checkTlogBodies } from './tlog';
 import { SignatureFailureReason, verifySimpleSigning } from './simple-signing';
 
 /**
@@ -46,6 +47,11 @@ export function verifyKeylessImageBundle(
   if (!leaf) return { ok: false, reason: 'no-certificate', message: 'the bundle is key-based: it holds no certificate' };
   const signed = verifyImageBundle(bundle, leaf.publicKey, imageDigest, { predicateType: options.predicateType, manifest: options.manifest });
   if (!signed.ok) return signed;
+  // The signing time must come from a log entry proven to be about this signature: every entry's
+  // body is checked against it, and a kind we cannot check cannot lend its timestamp.
+  const bodies = checkTlogBodies(bundle, leaf.publicKey);
+  if (!bodies.ok) return { ok: false, reason: 'tlog-mismatch', message: bodies.message };
+  if (bodies.unchecked.length > 0) return { ok: false, reason: 'no-timestamp', message: `transparency log entries of kind ${bodies.unchecked.join(', ')} cannot be tied to this signature` };
   const promises = verifyBundleInclusionPromises(bundle, root.logs);
   if (!promises.ok) return { ok: false, reason: 'no-timestamp', message: promises.message };
   const [integratedTime] = promises.integratedTimes;
