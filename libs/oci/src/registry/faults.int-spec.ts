@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { RegistryClient, RegistryHttpError, serverHostPolicy, staticCredentials, type RegistryRepository } from './index';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseRegistryReference, pullImage, RegistryClient, RegistryHttpError, serverHostPolicy, staticCredentials, type RegistryRepository } from './index';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -230,6 +233,40 @@ describe('registry client against a misbehaving registry', () => {
       expect(Object.fromEntries(new URLSearchParams(form))).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-me', client_id: 'bulkhead', service: 'svc', scope: 'repository:app:pull' });
     } finally {
       await realm.close();
+    }
+  });
+  it('a pull that meets a tampered blob fails and leaves neither the layout nor its staging folder', async () => {
+    const good = Buffer.from('good layer bytes');
+    const config = Buffer.from('{}');
+    const hash = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    const layers = Array.from({ length: 4 }, (_, i) => Buffer.from(`layer ${i}`));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: hash(config), size: config.length },
+        layers: [...layers, good].map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: hash(l), size: l.length })),
+      }),
+    );
+    const blobs = new Map([config, ...layers].map((b) => [hash(b), b]));
+    server = await fakeRegistry((req, res) => {
+      if (req.url?.includes('/manifests/')) {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
+        return;
+      }
+      const digest = req.url?.split('/blobs/')[1] ?? '';
+      // The last layer comes back altered (same length): only its digest can tell.
+      const body = blobs.get(digest) ?? Buffer.from('evil layer bytes');
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    const work = mkdtempSync(path.join(tmpdir(), 'bulkhead-pull-fault-'));
+    try {
+      const out = path.join(work, 'image');
+      await expect(pullImage(make(), parseRegistryReference(`${server.host}/app:1`), out)).rejects.toThrow(/digest mismatch/);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(work)).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });
