@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeWithRegistry, testImageBuilder } from '../testing';
 import { openImage, type OpenedImage } from '../image';
+import { walkFinalFilesystem } from '../walk';
 import { parsePlatform, parseRegistryReference, pullImage, pushImage, RegistryClient, staticCredentials } from './index';
 
 /** Every file of a folder, relative path → bytes. */
@@ -55,6 +56,20 @@ describeWithRegistry('push and pull through a real registry', (registry) => {
   afterAll(() => {
     client.close();
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it('walks tiny gzip and plain layers (each arriving in one read) from the registry like from the layout', async () => {
+    const layout = path.join(work, 'one-file');
+    await testImageBuilder.writeOciLayout(layout, [
+      { ref: '1', layers: [{ entries: [{ name: 'etc/a', content: 'a\n' }] }, { entries: [{ name: 'etc/b', content: 'b\n' }], compression: 'none' }] },
+    ]);
+    await pushImage(client, `oci:${layout}:1`, parseRegistryReference(`${registry().host}/test/one-file:1`));
+    const all = (): boolean => true;
+    const fromRegistry = await walkFinalFilesystem(await openImage(`${registry().host}/test/one-file:1`, { registry: client }), all);
+    const fromLayout = await walkFinalFilesystem(await openImage(`oci:${layout}:1`), all);
+    const text = (w: typeof fromLayout): string[] => w.files.map((f) => `${f.path}=${f.content.toString()}`).sort();
+    expect(text(fromRegistry)).toEqual(['etc/a=a\n', 'etc/b=b\n']);
+    expect(text(fromRegistry)).toEqual(text(fromLayout));
   });
 
   it('refuses to pull into a folder that holds something, and leaves it alone', async () => {
