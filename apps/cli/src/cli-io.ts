@@ -4,6 +4,8 @@ import { CliError, EXIT_CODES } from '@bulkhead/plugin-sdk/cli';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Informational lines on standard error, which --quiet drops (err when absent). */
+  info?(text: string): void;
 }
 
 export const processIo: CliIo = {

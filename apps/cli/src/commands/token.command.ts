@@ -17,7 +17,7 @@ export function registerTokenCommand(program: Command, io: CliIo, done: (code: n
       const { createToken } = await import('../platform/tokens');
       const created = await createToken(options);
       io.out(created.secret);
-      io.err(created.description);
+      (io.info ?? io.err)(created.description);
       done(ExitCode.ok);
     });
   token

@@ -63,9 +63,9 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
         );
       }
       handle.api = await startApi({ registry, plugins, config: apiConfig, port, host: options.host, dataSource, logger: logger.child({ role: 'api' }) });
-      io.err(`bulkhead: GraphQL API at ${handle.api.url}/graphql${handle.worker ? ' (with an in-process worker)' : ''}`);
+      (io.info ?? io.err)(`bulkhead: GraphQL API at ${handle.api.url}/graphql${handle.worker ? ' (with an in-process worker)' : ''}`);
     } else {
-      io.err(`bulkhead: worker serving ${handle.worker?.kinds.join(', ')}`);
+      (io.info ?? io.err)(`bulkhead: worker serving ${handle.worker?.kinds.join(', ')}`);
     }
   } catch (error) {
     await handle.stop().catch(() => undefined);

@@ -31,6 +31,8 @@ export interface BenchOutputOptions {
   width?: number;
   /** Colour the table's statuses (the CLI sets it from useColor()). */
   color?: boolean;
+  /** Progress over many inputs (the CLI's progress line on a terminal). */
+  onProgress?: (fraction: number, message?: string) => void;
 }
 
 export function parseFormat(format: string | undefined): ReportFormat {

@@ -42,6 +42,8 @@ export interface BenchK8sOptions {
   width?: number;
   /** Colour the table's statuses. */
   color?: boolean;
+  /** Progress over many files (the CLI's progress line on a terminal). */
+  onProgress?: (fraction: number, message?: string) => void;
 }
 
 export interface BenchK8sOutput {
@@ -75,7 +77,10 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
 
   if (options.paths.length === 0) throw usageError('no manifest files or directories given');
   const { readable, errors: unreadable } = await readablePaths(options.paths);
-  const loaded = readable.length > 0 ? await loadManifests(readable, options.readStdin ? { readStdin: options.readStdin } : {}) : { objects: [], errors: [], files: [], skippedFiles: [] };
+  const loaded = readable.length > 0 ? await loadManifests(readable, {
+          ...(options.readStdin ? { readStdin: options.readStdin } : {}),
+          ...(options.onProgress ? { onFile: progressOver(options.onProgress) } : {}),
+        }) : { objects: [], errors: [], files: [], skippedFiles: [] };
   loaded.errors.unshift(...unreadable);
   const rules = options.ignoreRules ?? [];
   const { result, ignored } = withoutIgnored(evaluateManifests(loaded, { pss: { level, version }, checks, namespace }), ignore, rules);
@@ -86,6 +91,11 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
     exitCode,
     ...(ignore.length > 0 || rules.length > 0 ? { notice: ignoredNotice(ignored, [...(ignore.length > 0 ? ['--ignore'] : []), ...(rules.length > 0 ? [options.ignoreFile ?? 'ignore file'] : [])].join(', ')) } : {}),
   };
+}
+
+/** Reading is most of the work (evaluation is quick): progress is the files read so far. */
+function progressOver(onProgress: (fraction: number, message?: string) => void): (index: number, count: number, file: string) => void {
+  return (index, count, file) => onProgress(index / count, `reading ${file} (${index + 1} of ${count})`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, SEVERITIES, type FindingResult, type Severity } from '@bulkhead/plugin-sdk';
-import { CliError, expiredRulesNotice, loadIgnoreFile, rulesInForce, usageError, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { CliError, expiredRulesNotice, loadIgnoreFile, printInfo, rulesInForce, usageError, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import { SCANNER_PLUGIN_VERSION, type ScanImageSummary } from '../plugin';
 import {
   applyReportPolicy,
@@ -234,11 +234,11 @@ async function scanRemote(target: string, server: string, parsed: ParsedOptions,
   let source = target;
   if (upload) {
     const sent = await api.upload(target.slice('docker-archive:'.length), { contentType: 'application/x-tar' });
-    host.err(`uploaded ${target.slice('docker-archive:'.length)} (${sent.size} bytes, sha256 ${sent.sha256}) as ${sent.target}`);
+    printInfo(host, `uploaded ${target.slice('docker-archive:'.length)} (${sent.size} bytes, sha256 ${sent.sha256}) as ${sent.target}`);
     source = `docker-archive:${sent.target}`;
   }
   const { scanImage } = await api.request<{ scanImage: { id: string } }>(`mutation($source: String!) { scanImage(source: $source) { id } }`, { source });
-  host.err(`submitted task ${scanImage.id} to ${api.endpoint}`);
+  printInfo(host, `submitted task ${scanImage.id} to ${api.endpoint}`);
   const print = host.progressPrinter();
   const task = await api.waitForTask(scanImage.id, (t) => print(t.progress, t.progressMessage ?? t.status));
   if (task.status !== 'SUCCEEDED') throw new CliError(`task ${task.id} ${task.status}: ${task.error ?? 'no error message'}`);
