@@ -16,7 +16,7 @@ import {
   type KubeBenchTarget,
 } from './config';
 import { parseControls, type ControlCheck, type Controls } from './controls';
-import { discoverBinaries, discoverFiles, expandRootMarks, FILE_KINDS, listHostProcesses, rewriteAuditForRoot, ROOT_VARIABLE, substitute, type FileKind, type ProcessInfo } from './discovery';
+import { componentMissingMessage, discoverBinaries, discoverFiles, expandRootMarks, FILE_KINDS, listHostProcesses, rewriteAuditForRoot, ROOT_VARIABLE, substitute, type FileKind, type ProcessInfo } from './discovery';
 
 export const DEFAULT_AUDIT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KUBE_BENCH_CFG_DIR = '/etc/kube-bench/cfg';
@@ -98,6 +98,8 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     return exists;
   });
 
+  if (root === undefined) stopWithoutComponents(config.values, targets, processes);
+
   const nodeName = options.nodeName ?? hostname();
   const skip = new Set(options.skip ?? []);
   const results: BenchmarkCheckResult[] = [];
@@ -129,6 +131,26 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     });
   }
   return { benchmark, targets, report: benchmarkReport(`kube-bench ${benchmark} on ${nodeName}`, results), notes };
+}
+
+/**
+ * Like kube-bench, stops before any audit runs when a target's mandatory component (the
+ * kubelet on a worker node, the API server on a master) runs none of its programs here: on a
+ * host without Kubernetes every check would otherwise fail on unsubstituted `$...bin`
+ * variables. With `--root` the node is a copied file system, not this host, so the runner goes
+ * on and says which variables it could not fill.
+ */
+function stopWithoutComponents(values: ConfigMap, targets: readonly KubeBenchTarget[], processes: readonly ProcessInfo[]): void {
+  for (const target of targets) {
+    const section = values[target];
+    if (!isConfigMap(section)) continue;
+    const [component] = discoverBinaries(section, processes).missing;
+    if (component === undefined) continue;
+    throw new BadInputError(
+      `${componentMissingMessage(target, component, section)}\n` +
+        `failed to get a set of executables needed for tests: is this a Kubernetes ${target === 'node' ? 'worker ' : ''}node? (to check a copy of a node's file system, give --root DIR)`,
+    );
+  }
 }
 
 interface PreparedCheck {
