@@ -107,7 +107,7 @@ const badInputs: Row[] = [
   ['bench node --config no-such-cfg --benchmark cis-1.8', 1, /no-such-cfg/],
   // No Kubernetes here: kube-bench's own words, before any audit runs (not a failed check per unsubstituted $kubeletbin).
   ['bench node --config kcfg --benchmark cis-1.8', 1, /unable to detect running programs for component "kubelet"\nThe following "worker node" programs have been searched, but none of them have been found:\n\t- hyperkube kubelet\n\t- kubelet\nThese program names are provided in the config.yaml, section 'node\.kubelet\.bins'/],
-  ['runtime rules validate missing.yaml', 1, /missing\.yaml/],
+  ['runtime rules validate missing.yaml', 1, /missing\.yaml:1:1: error: cannot read rules file: no such file or directory/],
   ['runtime rules validate bad-rules.yaml', 1, /bad-rules\.yaml/],
   ['runtime replay missing.jsonl --rules rules.yaml', 1, /missing\.jsonl/],
 ];

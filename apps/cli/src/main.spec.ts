@@ -98,7 +98,7 @@ describeWithShared('bulkhead bench k8s', (shared) => {
     const dir = path.join(shared, 'peers/pod-security-admission/testdata/restricted/v1.30/fail');
     const { code, out } = await cli('bench', 'k8s', dir, '--pss', 'restricted', '--pss-version', 'v1.30', '--format', 'json', '--exit-code', '3');
     expect(code).toBe(3);
-    const { results } = JSON.parse(out) as { results: { kind: string; pss: { level: string; version: string; allowed: boolean; violations: { check: string }[] } }[] };
+    const { workloads: results } = JSON.parse(out) as { workloads: { kind: string; pss: { level: string; version: string; allowed: boolean; violations: { check: string }[] } }[] };
     expect(results.length).toBeGreaterThan(50);
     expect(results.every((r) => r.pss.level === 'restricted' && r.pss.version === 'v1.30' && !r.pss.allowed)).toBe(true);
     expect(new Set(results.flatMap((r) => r.pss.violations.map((v) => v.check)))).toContain('allowPrivilegeEscalation');

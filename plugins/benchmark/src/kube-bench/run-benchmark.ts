@@ -108,6 +108,7 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     const file = path.join(options.cfgDir, benchmark, `${target}.yaml`);
     const source = readFileSync(file, 'utf8');
     const controls = parseControls(source, path.relative(options.cfgDir, file));
+    const lines = checkLines(source);
     if (controls.type !== target) throw new BadInputError(`${file}: non-${target} controls file specified (type is ${JSON.stringify(controls.type)})`);
     const section = config.values[target];
     const prepared = prepareControls(controls, source, isConfigMap(section) ? section : {}, processes, root, notes, target).filter(
@@ -127,7 +128,7 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     });
     prepared.forEach((p, i) => {
       const outcome = outcomes[i];
-      if (outcome) results.push(toResult(p, outcome, { benchmark, target, nodeName, controls, file: `${benchmark}/${target}.yaml` }));
+      if (outcome) results.push(toResult(p, outcome, { benchmark, target, nodeName, controls, file: `${benchmark}/${target}.yaml`, lines }));
     });
   }
   return { benchmark, targets, report: benchmarkReport(`kube-bench ${benchmark} on ${nodeName}`, results), notes };
@@ -222,12 +223,26 @@ function prepareControls(
   return prepared;
 }
 
+/**
+ * The line of each check's `id:` in a control file (the first, for an id given twice), so that
+ * results point at `cis-1.8/node.yaml:123` as a Dockerfile finding points at its instruction.
+ */
+export function checkLines(source: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  source.split('\n').forEach((text, index) => {
+    const match = /^\s*(?:-\s+)?id:\s*(?:"([^"]*)"|'([^']*)'|([^\s#]+))\s*(?:#.*)?$/.exec(text);
+    const id = match?.[1] ?? match?.[2] ?? match?.[3];
+    if (id !== undefined && !lines.has(id)) lines.set(id, index + 1);
+  });
+  return lines;
+}
+
 const STATUS: Record<CheckOutcome['state'], BenchmarkStatus> = { PASS: 'PASS', FAIL: 'FAIL', WARN: 'WARN', INFO: 'INFO' };
 
 function toResult(
   p: PreparedCheck,
   outcome: CheckOutcome,
-  ctx: { benchmark: string; target: string; nodeName: string; controls: Controls; file: string },
+  ctx: { benchmark: string; target: string; nodeName: string; controls: Controls; file: string; lines: ReadonlyMap<string, number> },
 ): BenchmarkCheckResult {
   // kube-bench has no severities; its Security Hub export labels every finding HIGH. Scored
   // (automated) controls keep that; unscored ones, which need a human, are MEDIUM.
@@ -241,6 +256,7 @@ function toResult(
     message: messageOf(outcome),
     ...(p.check.remediation.trim() ? { remediation: p.check.remediation.trim() } : {}),
     file: ctx.file,
+    ...(ctx.lines.has(p.check.id) ? { line: ctx.lines.get(p.check.id) } : {}),
     benchmark: ctx.benchmark,
     data: {
       nodeType: ctx.target,
