@@ -8,6 +8,12 @@ export interface CliIo {
   info?(text: string): void;
 }
 
+/** An informational line: `io.info` (dropped under --quiet) where the io has one, else stderr. */
+export function printNotice(io: CliIo, text: string): void {
+  if (io.info) io.info(text);
+  else io.err(text);
+}
+
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
