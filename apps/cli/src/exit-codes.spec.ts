@@ -88,6 +88,7 @@ const usageErrors: Row[] = [
   ['scan', 2, /missing required argument/],
   ['scan rootfs:. --no-such-flag', 2, /unknown option/],
   ['scan rootfs:. --format xml', 2, /--format "xml"/],
+  ['run k8s-manifests --input @missing.json', 2, /cannot read --input file missing\.json: no such file or directory/],
   ['token create --team t', 2, /--role/],
   ['token create --team t --role admin --expires soon', 2, /soon/],
   ['nonsense', 2, /unknown command/],
@@ -110,6 +111,8 @@ const badInputs: Row[] = [
   ['runtime rules validate missing.yaml', 1, /missing\.yaml:1:1: error: cannot read rules file: no such file or directory/],
   ['runtime rules validate bad-rules.yaml', 1, /bad-rules\.yaml/],
   ['runtime replay missing.jsonl --rules rules.yaml', 1, /missing\.jsonl/],
+  ['scan rootfs:. --vex missing.vex', 1, /cannot read VEX file missing\.vex: no such file or directory/],
+  [`db import missing.zip --cache-dir ${path.join(dir, 'cache')}`, 1, /not imported: missing\.zip: no such file or directory/],
 ];
 
 const clean: Row[] = [

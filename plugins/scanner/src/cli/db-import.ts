@@ -1,5 +1,5 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { EXIT_CODES, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { EXIT_CODES, fileProblem, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { planImports } from './db-readers';
 import { importSummary, rejectionLines, withRecordProgress } from './db-report';
 import { withEmbeddedStore, type CacheDirOption } from './db-store';
@@ -23,7 +23,9 @@ export async function dbImport(paths: readonly string[], options: CacheDirOption
       readable.push(given);
     } catch (error) {
       if (!(error instanceof BadInputError)) throw error;
-      host.err(namedFailure(given, 'not imported', error.message));
+      // A file system error in words (`no such file or directory`), not its code.
+      const cause = error.cause as NodeJS.ErrnoException | undefined;
+      host.err(namedFailure(given, 'not imported', cause?.code ? `${given}: ${fileProblem(cause)}` : error.message));
       failed++;
     }
   }
