@@ -168,6 +168,14 @@ describe('--output FILE and --quiet on every command', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('takes - as standard output, and refuses a directory as a usage error', async () => {
+    const dash = await cli(['bench', 'k8s', 'pod.yaml', '--output', '-'], dir);
+    expect(dash.out).toMatch(/failed/);
+    expect(existsSync(path.join(dir, '-'))).toBe(false);
+    const folder = await cli(['bench', 'k8s', 'pod.yaml', '--output', 'rootfs'], dir);
+    expect({ code: folder.code, err: folder.err }).toEqual({ code: 2, err: expect.stringContaining('cannot write --output rootfs: it is a directory') });
+  });
+
   it('names an --output file that cannot be written, in words', async () => {
     const result = await cli(['bench', 'k8s', 'pod.yaml', '--output', path.join(dir, 'no-such-dir', 'report.txt')], dir);
     expect(result.code).toBe(1);

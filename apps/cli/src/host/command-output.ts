@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -119,7 +119,10 @@ export class CommandOutput {
 
   private open(file: string): void {
     if (file === '') throw new CliError('--output needs a file name', 2);
+    // `-o -`: standard output, as most tools read it.
+    if (file === '-') return;
     const target = path.resolve(file);
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`cannot write --output ${file}: it is a directory (give a file name)`, 2);
     const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       this.file = { target, temp, fd: openSync(temp, 'wx', 0o600) };
