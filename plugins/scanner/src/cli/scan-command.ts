@@ -102,12 +102,14 @@ export async function scan(target: string, options: ScanCommandOptions, host: Cl
   const report = applyReportPolicy(raw, policy);
   const notice = expiredRulesNotice(expired);
   if (notice) host.err(notice);
-  if (report.vulnerabilityScan.status === 'no-advisory-data' && (parsed.format !== 'table' || options.output)) {
+  // `-o -` is standard output, as for every other command's --output.
+  const outputFile = options.output === '-' ? undefined : options.output;
+  if (report.vulnerabilityScan.status === 'no-advisory-data' && (parsed.format !== 'table' || outputFile)) {
     // The table says it in its body; for machine formats, say it on stderr too.
     host.err(`warning: vulnerabilities not checked: ${report.vulnerabilityScan.message}`);
   }
   const text = render(report, parsed.format, options.listPackages === true);
-  if (options.output) await writeAtomically(options.output, text);
+  if (outputFile) await writeAtomically(outputFile, text);
   else host.out(text);
   return exitCodeFor(report, parsed.exitCode);
 }
