@@ -13,7 +13,9 @@ import { median, printTable } from './lib/measure';
 
 const TARGET_MS = 300;
 const repoRoot = path.resolve(__dirname, '../..');
-const bin = path.join(repoRoot, 'bin', 'bulkhead.js');
+// BULKHEAD_BIN times an installed command instead (e.g. <prefix>/bin/bulkhead after
+// `npm install -g --prefix <prefix> dist/packages/bulkhead-<version>.tgz`).
+const bin = process.env['BULKHEAD_BIN'] ? path.resolve(process.env['BULKHEAD_BIN']) : path.join(repoRoot, 'bin', 'bulkhead.js');
 const runs = Number(process.argv[2] ?? 10);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, not ${process.argv[2]}`);
 
@@ -41,7 +43,7 @@ try {
     ['command', 'runs', 'median ms', 'fastest ms', 'ratio to node -e 0'],
     [
       ['node -e 0 (baseline)', String(runs), b.toFixed(0), Math.min(...baseline).toFixed(0), '1.00'],
-      ['bulkhead --help', String(runs), h.toFixed(0), Math.min(...help).toFixed(0), (h / b).toFixed(2)],
+      [`bulkhead --help (${path.relative(process.cwd(), bin) || bin})`, String(runs), h.toFixed(0), Math.min(...help).toFixed(0), (h / b).toFixed(2)],
     ],
   );
   console.log(`\nbulkhead --help median ${h.toFixed(0)} ms (${(h - b).toFixed(0)} ms above Node's start-up): ${h <= TARGET_MS ? 'within' : 'OVER'} the ${TARGET_MS} ms target`);

@@ -4,6 +4,14 @@ import { CliError, EXIT_CODES } from '@bulkhead/plugin-sdk/cli';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Informational lines on standard error, which --quiet drops (err when absent). */
+  info?(text: string): void;
+}
+
+/** An informational line: `io.info` (dropped under --quiet) where the io has one, else stderr. */
+export function printNotice(io: CliIo, text: string): void {
+  if (io.info) io.info(text);
+  else io.err(text);
 }
 
 export const processIo: CliIo = {

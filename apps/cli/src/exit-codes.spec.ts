@@ -43,6 +43,17 @@ for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, n
 mkdirSync(path.join(dir, 'cfg', 'cis-1.8'), { recursive: true });
 writeFileSync(path.join(dir, 'cfg', 'config.yaml'), 'version_mapping:\n  "1.27": "cis-1.8"\ntarget_mapping:\n  "cis-1.8": ["node"]\n');
 
+// A node benchmark that needs the kubelet, which this test host does not run.
+mkdirSync(path.join(dir, 'kcfg', 'cis-1.8'), { recursive: true });
+writeFileSync(
+  path.join(dir, 'kcfg', 'config.yaml'),
+  'version_mapping:\n  "1.27": "cis-1.8"\ntarget_mapping:\n  "cis-1.8": ["node"]\nnode:\n  components:\n    - kubelet\n  kubelet:\n    bins:\n      - "hyperkube kubelet"\n      - "kubelet"\n',
+);
+writeFileSync(
+  path.join(dir, 'kcfg', 'cis-1.8', 'node.yaml'),
+  'controls:\nversion: "cis-1.8"\nid: 4\ntext: "Worker Node"\ntype: "node"\ngroups:\n  - id: 4.2\n    text: "Kubelet"\n    checks:\n      - id: 4.2.1\n        text: "anonymous auth"\n        audit: "/bin/ps -fC $kubeletbin"\n        tests:\n          test_items:\n            - flag: "--anonymous-auth"\n              compare:\n                op: eq\n                value: false\n        remediation: "r"\n        scored: true\n',
+);
+
 type Row = [args: string, code: number, mentions?: RegExp];
 
 const usageErrors: Row[] = [
@@ -77,6 +88,7 @@ const usageErrors: Row[] = [
   ['scan', 2, /missing required argument/],
   ['scan rootfs:. --no-such-flag', 2, /unknown option/],
   ['scan rootfs:. --format xml', 2, /--format "xml"/],
+  ['run k8s-manifests --input @missing.json', 2, /cannot read --input file missing\.json: no such file or directory/],
   ['token create --team t', 2, /--role/],
   ['token create --team t --role admin --expires soon', 2, /soon/],
   ['nonsense', 2, /unknown command/],
@@ -94,9 +106,13 @@ const badInputs: Row[] = [
   ['bench container missing.json', 1, /cannot read container config missing\.json: no such file or directory/],
   ['bench container not-json.json', 1, /not-json\.json/],
   ['bench node --config no-such-cfg --benchmark cis-1.8', 1, /no-such-cfg/],
-  ['runtime rules validate missing.yaml', 1, /missing\.yaml/],
+  // No Kubernetes here: kube-bench's own words, before any audit runs (not a failed check per unsubstituted $kubeletbin).
+  ['bench node --config kcfg --benchmark cis-1.8', 1, /unable to detect running programs for component "kubelet"\nThe following "worker node" programs have been searched, but none of them have been found:\n\t- hyperkube kubelet\n\t- kubelet\nThese program names are provided in the config.yaml, section 'node\.kubelet\.bins'/],
+  ['runtime rules validate missing.yaml', 1, /missing\.yaml:1:1: error: cannot read rules file: no such file or directory/],
   ['runtime rules validate bad-rules.yaml', 1, /bad-rules\.yaml/],
   ['runtime replay missing.jsonl --rules rules.yaml', 1, /missing\.jsonl/],
+  ['scan rootfs:. --vex missing.vex', 1, /cannot read VEX file missing\.vex: no such file or directory/],
+  [`db import missing.zip --cache-dir ${path.join(dir, 'cache')}`, 1, /not imported: missing\.zip: no such file or directory/],
 ];
 
 const clean: Row[] = [

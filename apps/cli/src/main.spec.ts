@@ -98,7 +98,7 @@ describeWithShared('bulkhead bench k8s', (shared) => {
     const dir = path.join(shared, 'peers/pod-security-admission/testdata/restricted/v1.30/fail');
     const { code, out } = await cli('bench', 'k8s', dir, '--pss', 'restricted', '--pss-version', 'v1.30', '--format', 'json', '--exit-code', '3');
     expect(code).toBe(3);
-    const { results } = JSON.parse(out) as { results: { kind: string; pss: { level: string; version: string; allowed: boolean; violations: { check: string }[] } }[] };
+    const { workloads: results } = JSON.parse(out) as { workloads: { kind: string; pss: { level: string; version: string; allowed: boolean; violations: { check: string }[] } }[] };
     expect(results.length).toBeGreaterThan(50);
     expect(results.every((r) => r.pss.level === 'restricted' && r.pss.version === 'v1.30' && !r.pss.allowed)).toBe(true);
     expect(new Set(results.flatMap((r) => r.pss.violations.map((v) => v.check)))).toContain('allowPrivilegeEscalation');
@@ -130,19 +130,10 @@ describeWithShared('bulkhead runtime', (shared) => {
 describeWithMinbase('bulkhead runtime replay --image (drift)', () => {
   const images = testImages();
 
-  /** runReplay prints alerts on process.stdout (streamed, with backpressure): capture it. */
+  /** Alerts come through the host's standard output (so that --output can take them), one JSON object a line. */
   async function replay(...args: string[]): Promise<{ code: number; alerts: { rule: string; output_fields: Record<string, unknown> }[]; err: string }> {
-    let stdout = '';
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-      stdout += chunk.toString();
-      return true;
-    }) as typeof process.stdout.write);
-    try {
-      const { code, err } = await cli('runtime', 'replay', ...args);
-      return { code, err, alerts: stdout.trim() === '' ? [] : stdout.trim().split('\n').map((line) => JSON.parse(line)) };
-    } finally {
-      spy.mockRestore();
-    }
+    const { code, err, out } = await cli('runtime', 'replay', ...args);
+    return { code, err, alerts: out.trim() === '' ? [] : out.trim().split('\n').map((line) => JSON.parse(line)) };
   }
 
   it('alerts on execs that are not in the scanned image, in event order', async () => {

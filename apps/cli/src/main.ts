@@ -2,6 +2,7 @@ import { Command, CommanderError, Help, Option } from 'commander';
 import { CliError, ExitCode, processIo, type CliIo } from './cli-io';
 import { registerCoreCommands } from './commands';
 import { createCliHost } from './host/cli-host';
+import { addOutputOptions, CommandOutput } from './host/command-output';
 import { registerPluginCommands } from './host/plugin-commands';
 import { cliPluginPackages } from './registry';
 
@@ -9,7 +10,7 @@ import { cliPluginPackages } from './registry';
  * Builds the `bulkhead` program: its own commands, then those of every plugin package's `cli`
  * entry (built-ins and BULKHEAD_PLUGINS). `done` receives each action's exit code.
  */
-export async function buildProgram(io: CliIo, done: (code: number) => void): Promise<Command> {
+export async function buildProgram(io: CliIo, done: (code: number) => void, output: CommandOutput = new CommandOutput(io)): Promise<Command> {
   // `-V, --version` is answered by runCli before parsing, not declared as commander's version
   // option: root options are recognised after subcommands too, so a declared one would take
   // `bench node --version 1.27` (kube-bench's flag) and print the CLI's version instead.
@@ -19,11 +20,13 @@ export async function buildProgram(io: CliIo, done: (code: number) => void): Pro
     .configureHelp({ visibleOptions: (cmd) => [...(cmd.parent ? [] : [versionOption]), ...Help.prototype.visibleOptions.call(new Help(), cmd)] })
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({ writeOut: (s) => output.out(s), writeErr: (s) => output.err(s) })
     .option('--token <token>', 'API token for commands that talk to a server (--server); default: BULKHEAD_TOKEN');
-  const host = createCliHost(io, done, () => (program.opts<{ token?: string }>().token ?? process.env['BULKHEAD_TOKEN']) || undefined);
-  registerCoreCommands(program, io, host, done);
+  const host = createCliHost(output, done, () => (program.opts<{ token?: string }>().token ?? process.env['BULKHEAD_TOKEN']) || undefined);
+  registerCoreCommands(program, output, host, done);
   await registerPluginCommands(program, cliPluginPackages(), host);
+  // Last, so that every command, the core's and every plugin's, gets --output and --quiet.
+  addOutputOptions(program, output);
   return program;
 }
 
@@ -37,13 +40,24 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     io.out(CLI_VERSION);
     return ExitCode.ok;
   }
+  const output = new CommandOutput(io);
   try {
-    const program = await buildProgram(io, (code) => {
-      exitCode = code;
-    });
+    const program = await buildProgram(
+      io,
+      (code) => {
+        exitCode = code;
+      },
+      output,
+    );
     await program.parseAsync([...argv]);
+    output.finish(true);
     return exitCode;
   } catch (error) {
+    try {
+      output.finish(false);
+    } catch {
+      // The command's own error is the one to report.
+    }
     if (error instanceof CommanderError) {
       // --help and --version exit with 0; usage errors were already printed by commander.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;

@@ -26,18 +26,10 @@ describe('bulkhead runtime replay list options (Falco-style repeated -r)', () =>
   const exec = (proc: string, time: number) => JSON.stringify({ 'evt.type': 'execve', 'evt.dir': '<', 'evt.rawres': 0, 'evt.rawtime': time, 'proc.name': proc, 'container.id': 'c0ffee' });
   writeFileSync(events, [exec('bash', 1), exec('curl', 2), exec('ls', 3)].join('\n'));
 
+  /** Alerts come through the host's standard output, one JSON object a line. */
   async function replayRules(...args: string[]): Promise<{ code: number; rules: string[]; err: string }> {
-    let stdout = '';
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-      stdout += chunk.toString();
-      return true;
-    }) as typeof process.stdout.write);
-    try {
-      const { code, err } = await cli('runtime', 'replay', ...args);
-      return { code, err, rules: stdout.trim() === '' ? [] : stdout.trim().split('\n').map((line) => (JSON.parse(line) as { rule: string }).rule) };
-    } finally {
-      spy.mockRestore();
-    }
+    const { code, err, out } = await cli('runtime', 'replay', ...args);
+    return { code, err, rules: out.trim() === '' ? [] : out.trim().split('\n').map((line) => (JSON.parse(line) as { rule: string }).rule) };
   }
 
   it('takes `-r a.yaml -r b.yaml events.jsonl` as two rules files and one events file', async () => {

@@ -6,6 +6,7 @@ import {
   walkFinalFilesystem,
   type ExtractionLimits,
   type ImageFile,
+  type LayerFileHook,
   type LayerSnapshot,
   type OpenedArtifact,
   type Platform,
@@ -127,17 +128,21 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
       attribution.get(analyzer.id)?.observe(snapshot.layer, (await run(analyzer, snapshot.files, os)).packages ?? []);
     }
   };
+  const reading = readingProgress(artifact.kind === 'image' ? artifact.layers.length : 1, progress, secrets);
   const walk = await walkFinalFilesystem(artifact, (path) => analyzers.some((a) => a.wants(path)), {
     signal: options.signal,
     limits: options.limits,
     logger,
-    onLayer: (done, total) => progress((0.9 * done) / total, `read layer ${done} of ${total}`),
+    onLayer: (done, total) => {
+      reading.layerDone(done);
+      progress((0.9 * done) / total, `read layer ${done} of ${total}`);
+    },
     onSnapshot,
     onFinalEntry: (entry) => {
       executables.add(entry);
       if (secrets?.hasSecretsIn(entry.path) && (entry.type === 'file' || entry.type === 'hardlink')) finalLayerOf.set(entry.path, entry.layerIndex);
     },
-    ...(secrets ? { onLayerFile: secrets } : {}),
+    onLayerFile: reading.hook,
   });
   for (const warning of walk.warnings) warnings.add(warning);
   const inventory = executables.result();
@@ -183,6 +188,38 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
 
 /** The default scanner's ~100 expressions are compiled once per process. */
 let defaultSecretScanner: SecretScanner | undefined;
+
+/**
+ * Progress while a layer streams (a single 100 MB layer would otherwise show one line for its
+ * whole read): every regular file is counted as it passes, and every 250 files the message says
+ * how many files and bytes of the layer were read. The secret collector, when scanning for
+ * secrets, still sees every file through the same hook; without it no body is asked for.
+ */
+function readingProgress(layers: number, progress: (fraction: number, message: string) => void, secrets: LayerFileHook | undefined): { hook: LayerFileHook; layerDone(done: number): void } {
+  let layer = 0;
+  let files = 0;
+  let bytes = 0;
+  const hook: LayerFileHook = {
+    wants(path, size) {
+      files++;
+      bytes += size;
+      if (files % 250 === 0) progress((0.9 * layer) / layers, `reading layer ${layer + 1} of ${layers}: ${files} files, ${(bytes / 1048576).toFixed(1)} MiB`);
+      return secrets?.wants(path, size) ?? false;
+    },
+    ...(secrets?.accepts ? { accepts: (head: Buffer) => secrets.accepts?.(head) ?? true } : {}),
+    file(layerIndex, path, content) {
+      secrets?.file(layerIndex, path, content);
+    },
+  };
+  return {
+    hook,
+    layerDone(done) {
+      layer = done;
+      files = 0;
+      bytes = 0;
+    },
+  };
+}
 
 function secretCollector(setting: ScanOptions['secrets']): LayerSecretCollector | undefined {
   if (!setting) return undefined;

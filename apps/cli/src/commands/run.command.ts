@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { PluginKind, PluginRegistry } from '@bulkhead/plugin-sdk';
-import { endListOptionsAtOperands, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { cannotReadMessage, endListOptionsAtOperands, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { CliError, ExitCode } from '../cli-io';
 import { cliRegistry } from '../registry';
 
@@ -68,7 +68,7 @@ async function readInput(value: string): Promise<unknown> {
     try {
       text = await readFile(value.slice(1), 'utf8');
     } catch (error) {
-      throw new CliError(`cannot read ${source}: ${(error as Error).message}`, ExitCode.usage);
+      throw new CliError(cannotReadMessage(value.slice(1), error, '--input file'), ExitCode.usage);
     }
   }
   try {

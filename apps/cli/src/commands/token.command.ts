@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode, type CliIo } from '../cli-io';
+import { ExitCode, printNotice, type CliIo } from '../cli-io';
 
 export function registerTokenCommand(program: Command, io: CliIo, done: (code: number) => void): void {
   const token = program
@@ -17,7 +17,7 @@ export function registerTokenCommand(program: Command, io: CliIo, done: (code: n
       const { createToken } = await import('../platform/tokens');
       const created = await createToken(options);
       io.out(created.secret);
-      io.err(created.description);
+      printNotice(io, created.description);
       done(ExitCode.ok);
     });
   token

@@ -3,16 +3,19 @@ import type { CliHost, InlineTaskOutcome } from '@bulkhead/plugin-sdk/cli';
 import { CliError, type CliIo } from '../cli-io';
 import { cliRegistry } from '../registry';
 import { GraphqlClient } from '../remote/graphql-client';
+import { CommandOutput } from './command-output';
 
 /**
  * The services `bulkhead` gives every command, its own and the plugins': output, inline task
  * runs (the worker's runner with an in-memory emitter), progress, Ctrl-C, a client of a running
  * API (authenticated with `token()`: --token or BULKHEAD_TOKEN), and the exit code (`done`).
  */
-export function createCliHost(io: CliIo, done: (code: number) => void, token: () => string | undefined = () => process.env['BULKHEAD_TOKEN']): CliHost {
+export function createCliHost(output: CommandOutput | CliIo, done: (code: number) => void, token: () => string | undefined = () => process.env['BULKHEAD_TOKEN']): CliHost {
+  const io = output instanceof CommandOutput ? output : new CommandOutput(output);
   return {
     out: (text) => io.out(text),
     err: (text) => io.err(text),
+    info: (text) => io.info(text),
     exit: (code) => done(code),
     async runTask(kind, type, input, options = {}): Promise<InlineTaskOutcome> {
       // Loaded here, not at start-up: the SDK's main entry (zod, the runner) costs `--help` ~0.2 s.
@@ -29,7 +32,7 @@ export function createCliHost(io: CliIo, done: (code: number) => void, token: ()
       );
       return { output, ...emit.results() };
     },
-    progressPrinter: () => progressPrinter(io),
+    progressPrinter: () => io.progressPrinter(),
     async interruptible(work) {
       const controller = new AbortController();
       const onSignal = () => controller.abort(new CliError('interrupted'));
@@ -41,17 +44,5 @@ export function createCliHost(io: CliIo, done: (code: number) => void, token: ()
       }
     },
     server: (url) => new GraphqlClient(url, token()),
-  };
-}
-
-/** Progress on stderr (stdout stays machine-readable), at most once per whole percent. */
-function progressPrinter(io: CliIo): (fraction: number, message?: string | null) => void {
-  if (!process.stderr.isTTY && process.env['BULKHEAD_PROGRESS'] !== '1') return () => undefined;
-  let last = -1;
-  return (fraction, message) => {
-    const percent = Math.floor(fraction * 100);
-    if (percent === last) return;
-    last = percent;
-    io.err(`[${String(percent).padStart(3)}%] ${message ?? ''}`);
   };
 }

@@ -3,7 +3,7 @@ import { loadPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { createLogger } from '@bulkhead/common';
 import { ApiTokenStore, AuditLogStore, connectDatabase, runMigrations } from '@bulkhead/persistence';
 import { concurrencyFromConfig, loadWorkerConfig, startWorker, stopOnSignals, type WorkerHost } from '@bulkhead/worker';
-import { CliError, ExitCode, type CliIo } from '../cli-io';
+import { CliError, ExitCode, printNotice, type CliIo } from '../cli-io';
 import { SERVE_ROLES, type ServeOptions, type ServeRole } from './serve-options';
 
 export interface ServeHandle {
@@ -63,9 +63,9 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
         );
       }
       handle.api = await startApi({ registry, plugins, config: apiConfig, port, host: options.host, dataSource, logger: logger.child({ role: 'api' }) });
-      io.err(`bulkhead: GraphQL API at ${handle.api.url}/graphql${handle.worker ? ' (with an in-process worker)' : ''}`);
+      printNotice(io, `bulkhead: GraphQL API at ${handle.api.url}/graphql${handle.worker ? ' (with an in-process worker)' : ''}`);
     } else {
-      io.err(`bulkhead: worker serving ${handle.worker?.kinds.join(', ')}`);
+      printNotice(io, `bulkhead: worker serving ${handle.worker?.kinds.join(', ')}`);
     }
   } catch (error) {
     await handle.stop().catch(() => undefined);

@@ -11,6 +11,9 @@ const PROBLEMS: Record<string, string> = {
   EMFILE: 'too many open files',
   ENAMETOOLONG: 'the path is too long',
   EIO: 'input/output error',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EEXIST: 'the file already exists',
 };
 
 /** A file system error as words (`no such file or directory`), without the code or the path. */
@@ -29,4 +32,9 @@ export function cannotReadMessage(file: string, error: unknown, what = 'file'): 
 /** An unreadable input as a CliError (exit code 1: the work failed, the command line was right). */
 export function cannotReadError(file: string, error: unknown, what = 'file'): CliError {
   return new CliError(cannotReadMessage(file, error, what), EXIT_CODES.failed);
+}
+
+/** `cannot write <what> <file>: <problem>` — for an output file that cannot be created or written. */
+export function cannotWriteMessage(file: string, error: unknown, what = 'file'): string {
+  return `cannot write ${what} ${file}: ${fileProblem(error)}`;
 }

@@ -52,10 +52,20 @@ export interface RemoteApi {
 export interface CliHost {
   /** Standard output / error of the command (tests capture them). A newline is added when missing. */
   out(text: string): void;
+  /** Errors and warnings on standard error: always shown. */
   err(text: string): void;
+  /**
+   * Progress notes, notices and summaries on standard error, which `--quiet` drops. Optional
+   * for hosts older than it: call it through `printInfo(host, text)`, which falls back to `err`.
+   */
+  info?(text: string): void;
   /** Runs any registered plugin's task inline (input validated against its schema). */
   runTask(kind: PluginKind, type: string, input: unknown, options?: InlineTaskOptions): Promise<InlineTaskOutcome>;
-  /** A progress reporter on stderr (only on a terminal or with BULKHEAD_PROGRESS=1), once per whole percent. */
+  /**
+   * A progress reporter on stderr: on a terminal one line redrawn in place as the work moves
+   * (cleared before anything else is printed); never on a pipe (unless BULKHEAD_PROGRESS=1,
+   * then one line per whole percent) nor under --quiet.
+   */
   progressPrinter(): (fraction: number, message?: string | null) => void;
   /** Runs `work` with a signal that aborts on Ctrl-C (SIGINT), with a CliError "interrupted". */
   interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T>;
@@ -85,4 +95,10 @@ export interface PluginCli {
 
 export function definePluginCli(cli: PluginCli): PluginCli {
   return cli;
+}
+
+/** An informational line on standard error (`host.info`, which --quiet drops; `host.err` on older hosts). */
+export function printInfo(host: Pick<CliHost, 'err' | 'info'>, text: string): void {
+  if (host.info) host.info(text);
+  else host.err(text);
 }

@@ -31,6 +31,8 @@ export interface BenchOutputOptions {
   width?: number;
   /** Colour the table's statuses (the CLI sets it from useColor()). */
   color?: boolean;
+  /** Progress over many inputs (the CLI's progress line on a terminal). */
+  onProgress?: (fraction: number, message?: string) => void;
 }
 
 export function parseFormat(format: string | undefined): ReportFormat {
@@ -80,7 +82,7 @@ export function asUsage<T>(parse: () => T): T {
 export function renderReport(
   fullReport: BenchmarkReport,
   options: BenchOutputOptions,
-  extra: { notes?: string[]; informationUri?: string; json?: Record<string, unknown>; errors?: readonly InputError[] } = {},
+  extra: { notes?: string[]; informationUri?: string; json?: Record<string, unknown>; errors?: readonly InputError[]; unlocated?: string } = {},
 ): BenchCommandOutput {
   const errors = extra.errors ?? [];
   const format = parseFormat(options.format);
@@ -90,14 +92,15 @@ export function renderReport(
   const { report, ignored } = applyIgnores(fullReport, ignore, rules);
   let output: string;
   if (format === 'json') {
-    output = JSON.stringify({ ...report, ...(extra.json ?? {}), ...(extra.notes && extra.notes.length > 0 ? { notes: extra.notes } : {}), errors }, null, 2) + '\n';
+    // One shape per command (docs/schemas/bench-*.schema.json): `errors` and `notes` are always there.
+    output = JSON.stringify({ ...report, ...(extra.json ?? {}), errors, notes: extra.notes ?? [] }, null, 2) + '\n';
   } else {
     output = formatReport(report, format, {
       toolName: 'bulkhead',
       toolVersion: BENCHMARK_PLUGIN_VERSION,
       ...(extra.informationUri ? { informationUri: extra.informationUri } : {}),
       ...(errors.length > 0 ? { notifications: errors } : {}),
-    }, tableOptions(options));
+    }, { ...tableOptions(options), ...(extra.unlocated ? { unlocated: extra.unlocated } : {}) });
     if (format === 'table') {
       for (const note of extra.notes ?? []) output += `note: ${note}\n`;
       for (const error of errors) output += `error: ${error.message}\n`;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_IGNORE_FILE, definePluginCli, useColor, expiredRulesNotice, loadIgnoreFile, rulesInForce, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { DEFAULT_IGNORE_FILE, definePluginCli, printInfo, useColor, expiredRulesNotice, loadIgnoreFile, rulesInForce, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import type { BenchCommandOutput } from './bench-output';
 
 // `@bulkhead/plugin-benchmark/cli`: the `bulkhead bench` commands. Each subcommand is a thin
@@ -46,7 +46,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 function registerBench(bench: Command, host: CliHost): void {
   const emit = (result: BenchCommandOutput): void => {
     host.out(result.output);
-    if (result.notice) host.err(result.notice);
+    if (result.notice) printInfo(host, result.notice);
     host.exit(result.exitCode);
   };
 
@@ -65,7 +65,7 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--show-passed', SHOW_PASSED_HELP)
     .action(async (paths: string[], options: { namespace: string; pss?: string; pssVersion: string; checks?: string; format: string; exitCode?: string; ignore?: string[]; ignorefile?: string; showPassed?: boolean }) => {
       const { runBenchK8s } = await import('./k8s-command');
-      emit(await runBenchK8s({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth(), readStdin: () => readStream(process.stdin) }));
+      emit(await runBenchK8s({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth(), readStdin: () => readStream(process.stdin), onProgress: host.progressPrinter() }));
     });
 
   bench
@@ -100,7 +100,7 @@ function registerBench(bench: Command, host: CliHost): void {
     .option('--show-passed', SHOW_PASSED_HELP)
     .action(async (paths: string[], options: { format: string; exitCode?: string; ignore?: string[]; ignorefile?: string; showPassed?: boolean }) => {
       const { runBenchDockerfile } = await import('./dockerfile-command');
-      emit(await runBenchDockerfile({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth() }));
+      emit(await runBenchDockerfile({ paths, ...options, ...(await ignoreFileOptions(options.ignorefile, host)), ...tableWidth(), onProgress: host.progressPrinter() }));
     });
 
   bench

@@ -10,5 +10,5 @@ export interface BenchContainerOptions extends BenchOutputOptions {
 export async function runBenchContainer(options: BenchContainerOptions): Promise<BenchCommandOutput> {
   validateOutputOptions(options);
   const report = checkContainers(parseContainerConfig(await readInput(options.file, 'container config'), options.file));
-  return renderReport(report, options, { informationUri: 'https://www.cisecurity.org/benchmark/docker' });
+  return renderReport(report, options, { informationUri: 'https://www.cisecurity.org/benchmark/docker', unlocated: `${options.file} (no line)` });
 }

@@ -42,7 +42,8 @@ export async function runBenchDockerfile(options: BenchDockerfileOptions): Promi
     } else files.push(p); // a missing file is reported by readDockerfileInput
   }
   const reports: BenchmarkReport[] = [];
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
+    options.onProgress?.(index / files.length, `checking ${file} (${index + 1} of ${files.length})`);
     const input = await readDockerfileInput(file);
     if ('errors' in input) errors.push(...input.errors);
     else reports.push(checkDockerfile(input.text, file));

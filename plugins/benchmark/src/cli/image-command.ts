@@ -41,5 +41,6 @@ export async function runBenchImage(options: BenchImageOptions): Promise<BenchCo
   const report = options.configOnly
     ? checkImageConfig(parseImageConfig(await readInput(options.target, 'image config'), options.target), options.name ?? options.target, checkOptions)
     : await checkImageReference(options.target, checkOptions);
-  return renderReport(report, options, { informationUri: 'https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md' });
+  // The image's configuration is no file of the user's: the table says so instead of a file:line.
+  return renderReport(report, options, { informationUri: 'https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md', unlocated: options.configOnly ? `${options.target} (no line)` : 'image config (no file:line)' });
 }

@@ -45,9 +45,10 @@ describe('runBenchK8s', () => {
     const { output, exitCode } = await runBenchK8s({ paths: [dir], pss: 'restricted', format: 'json' });
     expect(exitCode).toBe(0);
     const json = JSON.parse(output);
-    expect(Object.keys(json).sort()).toEqual(['results', 'skipped']);
-    expect(json.results).toHaveLength(2);
-    const web = json.results.find((r: { name: string }) => r.name === 'web');
+    // One shape with or without --pss: the per-workload verdicts are in `workloads`.
+    expect(Object.keys(json).sort()).toEqual(['errors', 'notes', 'results', 'skipped', 'skippedFiles', 'summary', 'title', 'workloads']);
+    expect(json.workloads).toHaveLength(2);
+    const web = json.workloads.find((r: { name: string }) => r.name === 'web');
     expect(web).toMatchObject({ kind: 'Deployment', namespace: 'shop', name: 'web', pss: { level: 'restricted', version: 'latest', allowed: false } });
     expect(web.pss.violations.map((v: { check: string }) => v.check)).toEqual([
       'privileged',
@@ -57,7 +58,7 @@ describe('runBenchK8s', () => {
       'seccompProfile_restricted',
     ]);
     expect(web.pss.violations[0]).toEqual({ check: 'privileged', reason: 'privileged', detail: 'container "web" must not set securityContext.privileged=true' });
-    const good = json.results.find((r: { name: string }) => r.name === 'good');
+    const good = json.workloads.find((r: { name: string }) => r.name === 'good');
     expect(good.pss).toEqual({ level: 'restricted', version: 'latest', allowed: true, violations: [] });
     expect(json.skipped).toEqual([expect.objectContaining({ kind: 'ConfigMap', name: 'cfg' })]);
   });
@@ -72,7 +73,7 @@ describe('runBenchK8s', () => {
     const out = await runBenchK8s({ paths: [dir], pss: 'baseline', format: 'json', exitCode: '3', ignore: ['KSV017'] });
     expect(out.exitCode).toBe(0);
     expect(out.notice).toBe('ignored 1 result (--ignore)');
-    const web = JSON.parse(out.output).results.find((r: { name: string }) => r.name === 'web');
+    const web = JSON.parse(out.output).workloads.find((r: { name: string }) => r.name === 'web');
     expect(web.pss).toMatchObject({ allowed: true, violations: [] });
     await expect(runBenchK8s({ paths: [dir], ignore: 'KSV017,bogus' })).rejects.toThrow('--ignore "bogus"');
   });
@@ -82,9 +83,9 @@ describe('runBenchK8s', () => {
     const file = path.join(dir, 'old.json');
     writeFileSync(file, JSON.stringify(pod));
     const old = JSON.parse((await runBenchK8s({ paths: [file], pss: 'restricted', pssVersion: 'v1.18', format: 'json' })).output);
-    expect(old.results[0].pss.allowed).toBe(true);
+    expect(old.workloads[0].pss.allowed).toBe(true);
     const latest = JSON.parse((await runBenchK8s({ paths: [file], pss: 'restricted', format: 'json' })).output);
-    expect(latest.results[0].pss.violations.map((v: { check: string }) => v.check)).toEqual(['seccompProfile_restricted']);
+    expect(latest.workloads[0].pss.violations.map((v: { check: string }) => v.check)).toEqual(['seccompProfile_restricted']);
   });
 
   it('reports invalid YAML with file and line and still evaluates the other files', async () => {
@@ -96,7 +97,7 @@ describe('runBenchK8s', () => {
     expect(json.errors[0].file).toBe(path.join(dir, 'broken.yaml'));
     expect(json.errors[0].message).toMatch(/broken\.yaml:\d+/);
     expect(json.errors[0].line).toBeGreaterThanOrEqual(4);
-    expect(json.results.map((r: { name: string }) => r.name).sort()).toEqual(['good', 'web']);
+    expect(json.workloads.map((r: { name: string }) => r.name).sort()).toEqual(['good', 'web']);
   });
 
   it('runs RBAC, NetworkPolicy and workload checks too without --pss', async () => {
@@ -142,8 +143,8 @@ describe('runBenchK8s', () => {
     const file = path.join(dir, 'deploy.yaml');
     expect(privileged).toMatchObject({ file, line: 15, endLine: 15, path: 'spec.template.spec.containers[0].securityContext.privileged' });
     expect(privileged.location).toEqual({ file, line: 15, endLine: 15, path: 'spec.template.spec.containers[0].securityContext.privileged' });
-    // RBAC results ride along in `checks` of the --pss shape, also located (the pod spec's missing serviceAccountName -> its `spec`).
-    const sa = json.checks.find((r: { checkId: string }) => r.checkId === '5.1.5');
+    // RBAC results are in `results` beside the PSS ones, also located (the pod spec's missing serviceAccountName -> its `spec`).
+    const sa = json.results.find((r: { checkId: string }) => r.checkId === '5.1.5');
     expect(sa.location).toMatchObject({ file, line: 10, path: 'spec.template.spec.serviceAccountName' });
     const table = (await runBenchK8s({ paths: [dir], pss: 'baseline' })).output;
     expect(table).toMatch(/FAIL\s+HIGH\s+privileged\s+Deployment\/shop\/web\s+\S*deploy\.yaml:15\s/);
@@ -199,7 +200,7 @@ describe('runBenchK8s inputs', () => {
     const stream = `---\n# Source: web/templates/deployment.yaml\n${PRIVILEGED_DEPLOYMENT}---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    hostPID: true\n    containers: [{name: a, image: a}]\n`;
     const { output } = await runBenchK8s({ paths: ['-'], pss: 'baseline', format: 'json', readStdin: async () => stream });
     const json = JSON.parse(output);
-    expect(json.results.map((r: { kind: string; namespace: string; name: string; file: string; line: number }) => [r.kind, r.namespace, r.name, r.file, r.line])).toEqual([
+    expect(json.workloads.map((r: { kind: string; namespace: string; name: string; file: string; line: number }) => [r.kind, r.namespace, r.name, r.file, r.line])).toEqual([
       ['Deployment', 'shop', 'web', '<stdin>', 3],
       ['Pod', 'default', 'p', '<stdin>', 22],
     ]);

@@ -42,6 +42,8 @@ export interface BenchK8sOptions {
   width?: number;
   /** Colour the table's statuses. */
   color?: boolean;
+  /** Progress over many files (the CLI's progress line on a terminal). */
+  onProgress?: (fraction: number, message?: string) => void;
 }
 
 export interface BenchK8sOutput {
@@ -57,10 +59,8 @@ export interface BenchK8sOutput {
  * cannot be parsed are listed in `errors` and make the exit code 1 (unless checks failed and
  * `--exit-code` gives another), while the other files are still checked.
  *
- * With `--pss` and `--format json` the output is `{"results": [{kind, namespace, name, file,
- * line, pss: {level, version, allowed, violations: [{check, reason, detail}]}}]}` plus, only
- * when non-empty, `skipped` (objects of other kinds), `errors` (unparsable files) and `checks`
- * (the normalised report of RBAC/NetworkPolicy when `--checks` asked for them too).
+ * `--format json` has one shape with or without `--pss` (k8sJson): the per-workload Pod
+ * Security verdicts are in `workloads`, every check result in `results`.
  */
 export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOutput> {
   const format = parseFormat(options.format);
@@ -75,17 +75,25 @@ export async function runBenchK8s(options: BenchK8sOptions): Promise<BenchK8sOut
 
   if (options.paths.length === 0) throw usageError('no manifest files or directories given');
   const { readable, errors: unreadable } = await readablePaths(options.paths);
-  const loaded = readable.length > 0 ? await loadManifests(readable, options.readStdin ? { readStdin: options.readStdin } : {}) : { objects: [], errors: [], files: [], skippedFiles: [] };
+  const loaded = readable.length > 0 ? await loadManifests(readable, {
+          ...(options.readStdin ? { readStdin: options.readStdin } : {}),
+          ...(options.onProgress ? { onFile: progressOver(options.onProgress) } : {}),
+        }) : { objects: [], errors: [], files: [], skippedFiles: [] };
   loaded.errors.unshift(...unreadable);
   const rules = options.ignoreRules ?? [];
   const { result, ignored } = withoutIgnored(evaluateManifests(loaded, { pss: { level, version }, checks, namespace }), ignore, rules);
   // Failed checks give --exit-code's value; an input that could not be checked is a failed run (1) even without it.
   const exitCode = result.report.summary.FAIL > 0 && failExitCode !== 0 ? failExitCode : result.errors.length > 0 ? 1 : 0;
   return {
-    output: render(result, format, options.pss !== undefined, tableOptions(options)),
+    output: render(result, format, tableOptions(options)),
     exitCode,
     ...(ignore.length > 0 || rules.length > 0 ? { notice: ignoredNotice(ignored, [...(ignore.length > 0 ? ['--ignore'] : []), ...(rules.length > 0 ? [options.ignoreFile ?? 'ignore file'] : [])].join(', ')) } : {}),
   };
+}
+
+/** Reading is most of the work (evaluation is quick): progress is the files read so far. */
+function progressOver(onProgress: (fraction: number, message?: string) => void): (index: number, count: number, file: string) => void {
+  return (index, count, file) => onProgress(index / count, `reading ${file} (${index + 1} of ${count})`);
 }
 
 /**
@@ -134,10 +142,10 @@ function optionalReferences(checkId: string, benchmark: string): { references?: 
   return references ? { references } : {};
 }
 
-function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boolean, table: TableOptions): string {
+function render(result: K8sManifestsResult, format: ReportFormat, table: TableOptions): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(pssMode ? pssJson(result) : fullJson(result), null, 2) + '\n';
+      return JSON.stringify(k8sJson(result), null, 2) + '\n';
     case 'sarif':
       return formatSarif(result.report, {
         toolName: 'bulkhead',
@@ -152,27 +160,29 @@ function render(result: K8sManifestsResult, format: ReportFormat, pssMode: boole
   }
 }
 
-function pssJson(result: K8sManifestsResult): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    results: (result.pss?.results ?? []).map((r) => ({
+/**
+ * The one JSON shape of `bench k8s`, with or without --pss (docs/schemas/bench-k8s.schema.json):
+ * the report every bench command prints (title, results, summary, errors, notes), plus the
+ * objects and files that were skipped and, per workload, its Pod Security verdict
+ * (`workloads`: empty when the pss group did not run).
+ */
+function k8sJson(result: K8sManifestsResult): Record<string, unknown> {
+  return {
+    ...result.report,
+    results: result.report.results.map(withLocation),
+    errors: result.errors,
+    notes: [],
+    skipped: result.skipped,
+    skippedFiles: result.skippedFiles,
+    workloads: (result.pss?.results ?? []).map((r) => ({
       kind: r.kind,
       namespace: r.namespace,
       name: r.name,
+      ...(r.file !== undefined ? { file: r.file } : {}),
+      ...(r.line !== undefined ? { line: r.line } : {}),
       pss: { level: r.pss.level, version: r.pss.version, allowed: r.pss.allowed, violations: r.pss.violations },
-      file: r.file,
-      line: r.line,
     })),
   };
-  if (result.skipped.length > 0) out['skipped'] = result.skipped;
-  if (result.skippedFiles.length > 0) out['skippedFiles'] = result.skippedFiles;
-  if (result.errors.length > 0) out['errors'] = result.errors;
-  const others = result.report.results.filter((r) => !r.benchmark?.startsWith('pss-'));
-  if (others.length > 0) out['checks'] = others.map(withLocation);
-  return out;
-}
-
-function fullJson(result: K8sManifestsResult): Record<string, unknown> {
-  return { ...result.report, results: result.report.results.map(withLocation), skipped: result.skipped, skippedFiles: result.skippedFiles, errors: result.errors };
 }
 
 /** A result with `location: {file, line, endLine, path}` (the flat file/line stay for existing readers). */

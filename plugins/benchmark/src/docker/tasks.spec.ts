@@ -40,6 +40,16 @@ describe('benchmark plugin: kube-bench and CIS Docker tasks', () => {
     expect(report.summary.INFO).toBe(2); // DL3019 and CIS-DI-0006 are informational
   });
 
+  it('dockerfile task refuses a file that is not a Dockerfile, as the CLI does, and names a missing one in words', async () => {
+    const { definition } = registry.requireTask('benchmark', 'dockerfile');
+    const run = (file: string) => definition.run(parseTaskInput(definition, { path: file }), context([]));
+    writeFileSync(path.join(dir, 'deploy.yaml'), 'apiVersion: v1\nkind: Pod\n');
+    writeFileSync(path.join(dir, 'empty'), '');
+    await expect(run(path.join(dir, 'deploy.yaml'))).rejects.toThrow(/deploy\.yaml:1: not a Dockerfile: "apiVersion:" is not a Dockerfile instruction/i);
+    await expect(run(path.join(dir, 'empty'))).rejects.toThrow(/empty: not a Dockerfile: the file is empty/);
+    await expect(run(path.join(dir, 'missing'))).rejects.toThrow(/cannot read Dockerfile \S*missing: no such file or directory$/);
+  });
+
   it('container-config task checks docker inspect output', async () => {
     const { definition } = registry.requireTask('benchmark', 'container-config');
     const findings: FindingResult[] = [];

@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseImageReference } from '@bulkhead/oci';
 import { BadInputError, defineTask } from '@bulkhead/plugin-sdk';
+import { fileProblem } from '@bulkhead/plugin-sdk/cli';
 import { z } from 'zod';
 import type { BenchmarkReport } from '../report';
 import { toFindings } from '../report/findings';
 import { checkContainers, parseContainerConfig } from './container-config';
 import { checkDockerfile } from './dockerfile';
+import { dockerfileSyntaxErrors } from './dockerfile-syntax';
 import { parseImageConfig } from './image-config';
 import { checkImageConfig, checkImageReference } from './image-scan';
 
@@ -25,7 +27,7 @@ export async function readInputFile(file: string, what: string): Promise<string>
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new BadInputError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new BadInputError(`cannot read ${what} ${file}: ${fileProblem(error)}`);
   }
 }
 
@@ -38,7 +40,12 @@ export const dockerfileTask = defineTask({
   input: dockerfileInput,
   serverInputs: (input) => ({ paths: [{ field: 'path', path: input.path }] }),
   async run(input, ctx): Promise<BenchmarkReport> {
-    const report = checkDockerfile(await readInputFile(input.path, 'Dockerfile'), input.path);
+    const text = await readInputFile(input.path, 'Dockerfile');
+    // As the CLI: a file that is not a Dockerfile (YAML, empty, an unknown instruction) fails the
+    // task instead of passing every rule, which find nothing to object to in it.
+    const syntax = dockerfileSyntaxErrors(text, input.path);
+    if (syntax.length > 0) throw new BadInputError(syntax.map((e) => e.message).join('; '));
+    const report = checkDockerfile(text, input.path);
     await ctx.emit.findings(toFindings(report.results));
     return report;
   },

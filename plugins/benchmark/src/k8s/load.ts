@@ -44,6 +44,8 @@ export interface LoadedManifests {
 }
 
 export interface LoadOptions {
+  /** Called before each file is read (`index` of `count`): the CLI's progress line. */
+  onFile?: (index: number, count: number, file: string) => void;
   /** Reads standard input, for the path `-` (the CLI passes one; tasks have no standard input). */
   readStdin?: () => Promise<string>;
 }
@@ -98,7 +100,8 @@ export async function loadManifests(paths: readonly string[], options: LoadOptio
     } else files.push(p);
   }
   const result: LoadedManifests = { objects: [], errors: [], files: [], skippedFiles: [] };
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
+    options.onFile?.(index, files.length, file);
     let text: string;
     if (file === STDIN_FILE && stdinText !== undefined) text = stdinText;
     else {

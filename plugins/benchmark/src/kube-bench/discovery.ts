@@ -90,6 +90,28 @@ export function discoverBinaries(section: ConfigMap, processes: readonly Process
   return { binaries, missing };
 }
 
+/** kube-bench's names of the node types in its "programs have been searched" message. */
+const ROLE_NAMES: Record<string, { role: string; section: string }> = {
+  node: { role: 'worker node', section: 'node' },
+  etcd: { role: 'etcd node', section: 'etcd' },
+};
+
+/**
+ * kube-bench's words when a mandatory component runs none of its programs (it then stops:
+ * "failed to get a set of executables needed for tests"), with the programs it looked for.
+ */
+export function componentMissingMessage(target: string, component: string, section: ConfigMap): string {
+  const sub = section[component.toLowerCase()];
+  const bins = isConfigMap(sub) ? stringSlice(sub['bins']) : [];
+  const { role, section: name } = ROLE_NAMES[target] ?? { role: 'master node', section: target === 'controlplane' || target === 'policies' ? target : 'master' };
+  return [
+    `unable to detect running programs for component ${JSON.stringify(component)}`,
+    `The following ${JSON.stringify(role)} programs have been searched, but none of them have been found:`,
+    ...bins.map((b) => `\t- ${b}`),
+    `These program names are provided in the config.yaml, section '${name}.${component}.bins'`,
+  ].join('\n');
+}
+
 /** Config keys per substitution kind (kube-bench's TypeMap), plus data dirs (newer kube-bench). */
 export const FILE_KINDS = {
   conf: ['confs', 'defaultconf'],

@@ -16,7 +16,7 @@ import {
   type KubeBenchTarget,
 } from './config';
 import { parseControls, type ControlCheck, type Controls } from './controls';
-import { discoverBinaries, discoverFiles, expandRootMarks, FILE_KINDS, listHostProcesses, rewriteAuditForRoot, ROOT_VARIABLE, substitute, type FileKind, type ProcessInfo } from './discovery';
+import { componentMissingMessage, discoverBinaries, discoverFiles, expandRootMarks, FILE_KINDS, listHostProcesses, rewriteAuditForRoot, ROOT_VARIABLE, substitute, type FileKind, type ProcessInfo } from './discovery';
 
 export const DEFAULT_AUDIT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KUBE_BENCH_CFG_DIR = '/etc/kube-bench/cfg';
@@ -98,6 +98,8 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     return exists;
   });
 
+  if (root === undefined) stopWithoutComponents(config.values, targets, processes);
+
   const nodeName = options.nodeName ?? hostname();
   const skip = new Set(options.skip ?? []);
   const results: BenchmarkCheckResult[] = [];
@@ -106,6 +108,7 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     const file = path.join(options.cfgDir, benchmark, `${target}.yaml`);
     const source = readFileSync(file, 'utf8');
     const controls = parseControls(source, path.relative(options.cfgDir, file));
+    const lines = checkLines(source);
     if (controls.type !== target) throw new BadInputError(`${file}: non-${target} controls file specified (type is ${JSON.stringify(controls.type)})`);
     const section = config.values[target];
     const prepared = prepareControls(controls, source, isConfigMap(section) ? section : {}, processes, root, notes, target).filter(
@@ -125,10 +128,30 @@ export async function runKubeBench(options: KubeBenchOptions): Promise<KubeBench
     });
     prepared.forEach((p, i) => {
       const outcome = outcomes[i];
-      if (outcome) results.push(toResult(p, outcome, { benchmark, target, nodeName, controls, file: `${benchmark}/${target}.yaml` }));
+      if (outcome) results.push(toResult(p, outcome, { benchmark, target, nodeName, controls, file: `${benchmark}/${target}.yaml`, lines }));
     });
   }
   return { benchmark, targets, report: benchmarkReport(`kube-bench ${benchmark} on ${nodeName}`, results), notes };
+}
+
+/**
+ * Like kube-bench, stops before any audit runs when a target's mandatory component (the
+ * kubelet on a worker node, the API server on a master) runs none of its programs here: on a
+ * host without Kubernetes every check would otherwise fail on unsubstituted `$...bin`
+ * variables. With `--root` the node is a copied file system, not this host, so the runner goes
+ * on and says which variables it could not fill.
+ */
+function stopWithoutComponents(values: ConfigMap, targets: readonly KubeBenchTarget[], processes: readonly ProcessInfo[]): void {
+  for (const target of targets) {
+    const section = values[target];
+    if (!isConfigMap(section)) continue;
+    const [component] = discoverBinaries(section, processes).missing;
+    if (component === undefined) continue;
+    throw new BadInputError(
+      `${componentMissingMessage(target, component, section)}\n` +
+        `failed to get a set of executables needed for tests: is this a Kubernetes ${target === 'node' ? 'worker ' : ''}node? (to check a copy of a node's file system, give --root DIR)`,
+    );
+  }
 }
 
 interface PreparedCheck {
@@ -200,12 +223,26 @@ function prepareControls(
   return prepared;
 }
 
+/**
+ * The line of each check's `id:` in a control file (the first, for an id given twice), so that
+ * results point at `cis-1.8/node.yaml:123` as a Dockerfile finding points at its instruction.
+ */
+export function checkLines(source: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  source.split('\n').forEach((text, index) => {
+    const match = /^\s*(?:-\s+)?id:\s*(?:"([^"]*)"|'([^']*)'|([^\s#]+))\s*(?:#.*)?$/.exec(text);
+    const id = match?.[1] ?? match?.[2] ?? match?.[3];
+    if (id !== undefined && !lines.has(id)) lines.set(id, index + 1);
+  });
+  return lines;
+}
+
 const STATUS: Record<CheckOutcome['state'], BenchmarkStatus> = { PASS: 'PASS', FAIL: 'FAIL', WARN: 'WARN', INFO: 'INFO' };
 
 function toResult(
   p: PreparedCheck,
   outcome: CheckOutcome,
-  ctx: { benchmark: string; target: string; nodeName: string; controls: Controls; file: string },
+  ctx: { benchmark: string; target: string; nodeName: string; controls: Controls; file: string; lines: ReadonlyMap<string, number> },
 ): BenchmarkCheckResult {
   // kube-bench has no severities; its Security Hub export labels every finding HIGH. Scored
   // (automated) controls keep that; unscored ones, which need a human, are MEDIUM.
@@ -219,6 +256,7 @@ function toResult(
     message: messageOf(outcome),
     ...(p.check.remediation.trim() ? { remediation: p.check.remediation.trim() } : {}),
     file: ctx.file,
+    ...(ctx.lines.has(p.check.id) ? { line: ctx.lines.get(p.check.id) } : {}),
     benchmark: ctx.benchmark,
     data: {
       nodeType: ctx.target,

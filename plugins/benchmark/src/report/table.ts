@@ -11,6 +11,11 @@ export interface TableOptions {
   width?: number;
   /** Colour the STATUS column (the CLI decides: a terminal, NO_COLOR, FORCE_COLOR). */
   color?: boolean;
+  /**
+   * What LOCATION says for a result read from no file (`image config (no file)`): given, the
+   * column is always shown, so a reader is told there is no file:line rather than left to wonder.
+   */
+  unlocated?: string;
 }
 
 const STATUS_COLORS: Record<BenchmarkStatus, Color> = { FAIL: 'red', WARN: 'yellow', PASS: 'green', INFO: 'cyan', SKIP: 'dim' };
@@ -23,9 +28,9 @@ export function formatTable(report: BenchmarkReport, options: TableOptions = {})
   const shown = options.showPassed ? report.results : report.results.filter((r) => r.status !== 'PASS');
   // LOCATION (`file:line`, the line of the offending field where the check names one) only when
   // some result comes from a file.
-  const located = shown.some((r) => r.file);
+  const located = options.unlocated !== undefined || shown.some((r) => r.file);
   const header = ['STATUS', 'SEVERITY', 'CHECK', 'TARGET', ...(located ? ['LOCATION'] : []), 'MESSAGE'];
-  const rows = shown.map((r) => [r.status, r.severity, r.checkId, r.target, ...(located ? [locationText(r)] : []), oneLine(r.message)]);
+  const rows = shown.map((r) => [r.status, r.severity, r.checkId, r.target, ...(located ? [locationText(r, options.unlocated)] : []), oneLine(r.message)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const indent = widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0);
   const messageWidth = options.width !== undefined && options.width - indent >= MIN_MESSAGE_WIDTH ? options.width - indent : undefined;
@@ -62,9 +67,12 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-function locationText(r: BenchmarkCheckResult): string {
-  if (!r.file) return '';
-  return r.line ? `${r.file}:${r.line}` : r.file;
+function locationText(r: BenchmarkCheckResult, unlocated = ''): string {
+  if (r.file) return r.line ? `${r.file}:${r.line}` : r.file;
+  // Image checks about a file inside the image (Dockle's `filename`) name it; `metadata` is the config.
+  const inImage = r.data?.['filename'];
+  if (typeof inImage === 'string' && /^[^\s]+$/.test(inImage) && inImage !== 'metadata') return `/${inImage.replace(/^\/+/, '')} (in the image)`;
+  return unlocated;
 }
 
 function oneLine(text: string): string {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { definePluginCli, endListOptionsAtOperands, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { definePluginCli, endListOptionsAtOperands, printInfo, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 
 // `@bulkhead/plugin-runtime/cli`: the `bulkhead runtime` commands. The rules engine is loaded
 // only when a subcommand runs (import() in the actions), so `bulkhead --help` never loads it.
@@ -54,7 +54,10 @@ function registerRuntime(runtime: Command, host: CliHost): void {
           // Falco's alerts always carry the sensor's hostname; ours name the machine that replayed.
           hostname: options.hostname ?? hostname(),
           signal,
+          // Alerts through the host, so that --output sends them to a file.
+          output: lineWriter((text) => host.out(text)),
           errorOutput: lineWriter((line) => host.err(line)),
+          summaryOutput: lineWriter((line) => printInfo(host, line)),
           ...(inventory ? { inventory } : {}),
         });
       });

@@ -1,4 +1,4 @@
-import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { CliError, printInfo, type CliHost } from '@bulkhead/plugin-sdk/cli';
 
 /**
  * Scans each image inline with the scanner's `scan-image` task (as `bulkhead scan` does) and
@@ -9,7 +9,7 @@ import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 export async function scanImageExecutables(references: readonly string[], host: CliHost, signal?: AbortSignal): Promise<Map<string, readonly string[]>> {
   const inventories = new Map<string, readonly string[]>();
   for (const source of references) {
-    const outcome = await host.runTask('scanner', 'scan-image', { source }, signal ? { signal } : {});
+    const outcome = await host.runTask('scanner', 'scan-image', { source }, { onProgress: host.progressPrinter(), ...(signal ? { signal } : {}) });
     const digest = (outcome.output as { digest: string }).digest;
     const artifact = outcome.artifacts.find((a) => a.digest === digest);
     const executables = artifact?.metadata?.['executables'];
@@ -19,7 +19,7 @@ export async function scanImageExecutables(references: readonly string[], host: 
     const manifestDigests = artifact?.manifestDigests ?? [];
     for (const key of [digest, ...manifestDigests]) inventories.set(key, executables as string[]);
     const aka = manifestDigests.length > 0 ? `, manifest ${manifestDigests.join(', ')}` : '';
-    host.err(`replay: --image ${source} is ${digest}${aka} (${executables.length} executables)`);
+    printInfo(host, `replay: --image ${source} is ${digest}${aka} (${executables.length} executables)`);
   }
   return inventories;
 }

@@ -16,8 +16,10 @@ export interface ReplayOptions {
   inputs: readonly string[];
   /** Where alerts go, one Falco JSON alert per line: a stream or a file path (default process.stdout). */
   output?: Writable | string;
-  /** Where diagnostics and the summary go (default process.stderr). */
+  /** Where diagnostics go (default process.stderr). */
   errorOutput?: Writable;
+  /** Where the end-of-run summary goes (default: errorOutput); the CLI drops it under --quiet. */
+  summaryOutput?: Writable;
   matching?: MatchMode;
   /**
    * `json` (default): one Falco JSON alert per line (json_output: true). `text`: Falco's text
@@ -130,7 +132,8 @@ async function replay(options: ReplayOptions, out: Writable): Promise<ReplaySumm
   }
   const more = summary.malformed > MAX_REPORTED_MALFORMED ? ` (first ${MAX_REPORTED_MALFORMED} listed)` : '';
   const failed = evaluator.failures > 0 ? `, ${evaluator.failures} event(s) failed evaluation (last: ${evaluator.lastFailure})` : '';
-  await write(err, `replay: ${summary.events} event(s), ${summary.alerts} alert(s), ${summary.malformed} malformed input(s) skipped${more}${failed}\n`);
-  await write(err, counts.format());
+  const summaryOut = options.summaryOutput ?? err;
+  await write(summaryOut, `replay: ${summary.events} event(s), ${summary.alerts} alert(s), ${summary.malformed} malformed input(s) skipped${more}${failed}\n`);
+  await write(summaryOut, counts.format());
   return summary;
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { fileProblem } from '@bulkhead/plugin-sdk/cli';
 import { loadRules, type LoadOptions, type LoadResult, type RulesFile } from './loader';
 
 export interface RulesSource {
@@ -16,7 +17,7 @@ export async function loadRulesFrom(source: RulesSource, options?: LoadOptions):
     try {
       files.push({ name: file, content: await readFile(file, 'utf8') });
     } catch (error) {
-      unreadable.push({ severity: 'error', file, line: 1, col: 1, message: `cannot read rules file: ${(error as Error).message}` });
+      unreadable.push({ severity: 'error', file, line: 1, col: 1, message: `cannot read rules file: ${fileProblem(error)}` });
     }
   }
   const inline = typeof source.inline === 'string' ? [source.inline] : (source.inline ?? []);

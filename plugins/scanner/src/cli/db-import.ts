@@ -1,7 +1,7 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { EXIT_CODES, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { EXIT_CODES, fileProblem, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { planImports } from './db-readers';
-import { importSummary, rejectionLines } from './db-report';
+import { importSummary, rejectionLines, withRecordProgress } from './db-report';
 import { withEmbeddedStore, type CacheDirOption } from './db-store';
 
 /**
@@ -23,16 +23,20 @@ export async function dbImport(paths: readonly string[], options: CacheDirOption
       readable.push(given);
     } catch (error) {
       if (!(error instanceof BadInputError)) throw error;
-      host.err(namedFailure(given, 'not imported', error.message));
+      // A file system error in words (`no such file or directory`), not its code.
+      const cause = error.cause as NodeJS.ErrnoException | undefined;
+      host.err(namedFailure(given, 'not imported', cause?.code ? `${given}: ${fileProblem(cause)}` : error.message));
       failed++;
     }
   }
   // Planned together: Debian tracker lists given as separate paths are converted as one.
   const planned = readable.length > 0 ? await planImports(readable) : [];
   return withEmbeddedStore(options, 'write', async (store) => {
-    for (const input of planned) {
+    const progress = host.progressPrinter();
+    for (const [index, input] of planned.entries()) {
       try {
-        const report = await host.interruptible(() => store.import(input.source, input.read(), undefined, { replaceSource: true }));
+        const records = withRecordProgress(input.read(), input.label, index, planned.length, progress);
+        const report = await host.interruptible(() => store.import(input.source, records, undefined, { replaceSource: true }));
         host.out(importSummary(input.label, report));
         for (const line of rejectionLines(input.label, report)) host.err(line);
         if (report.imported === 0) {

@@ -28,3 +28,20 @@ export function rejectionLines(label: string, report: ImportReport): string[] {
   if (count > REJECTIONS_SHOWN) lines.push(`  … and ${count - REJECTIONS_SHOWN} more`);
   return lines;
 }
+
+/**
+ * Passes the records through, reporting progress as they are read: `fraction` is how far the
+ * inputs are (this is input `index` of `count`), the message counts the records read so far,
+ * so the line moves while one large archive is imported.
+ */
+export async function* withRecordProgress<T>(records: AsyncIterable<T>, label: string, index: number, count: number, progress: (fraction: number, message?: string) => void): AsyncIterable<T> {
+  let read = 0;
+  progress(index / count, `${label}: reading`);
+  for await (const record of records) {
+    read++;
+    // Every 500 records: often enough to move, rarely enough to cost nothing.
+    if (read % 500 === 0) progress(index / count, `${label}: ${read} records read`);
+    yield record;
+  }
+  progress((index + 1) / count, `${label}: ${read} records read`);
+}

@@ -3,7 +3,7 @@ import { BadInputError } from '@bulkhead/plugin-sdk';
 import { EXIT_CODES, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { embeddedStorePath, resolveCacheDir, withFeed, type SourceStatus } from '@bulkhead/vulndb';
 import { feedRecords } from './db-readers';
-import { importSummary, rejectionLines } from './db-report';
+import { importSummary, rejectionLines, withRecordProgress } from './db-report';
 import { withEmbeddedStore, type CacheDirOption } from './db-store';
 
 type Feed = NonNullable<SourceStatus['feed']>;
@@ -29,13 +29,15 @@ export async function dbUpdate(feeds: readonly string[], options: CacheDirOption
     const urls = feeds.length > 0 ? [...new Set(feeds)] : [...remembered.keys()];
     if (urls.length === 0) throw usageError(NO_FEEDS_MESSAGE);
     let failed = 0;
-    for (const url of urls) {
+    const progress = host.progressPrinter();
+    for (const [index, url] of urls.entries()) {
       const previous = remembered.get(url) ?? { url };
+      progress(index / urls.length, `${url}: downloading`);
       try {
         const outcome = await host.interruptible((signal) =>
           withFeed(url, previous, { cacheDir, onWarning: (message) => host.err(`warning: ${message}`), fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) }, async (file, validators) => {
             const feed: Feed = { url, ...validators, checkedAt: new Date().toISOString() };
-            return store.import(url, await feedRecords(url, file), feed, { replaceSource: true });
+            return store.import(url, withRecordProgress(await feedRecords(url, file), url, index, urls.length, progress), feed, { replaceSource: true });
           }),
         );
         if (outcome.status === 'downloaded') {

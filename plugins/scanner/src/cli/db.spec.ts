@@ -83,7 +83,7 @@ describe('bulkhead db', () => {
     const missing = path.join(cacheDir, 'missing.json');
     const run = await db('import', missing, empty, good, '--cache-dir', cacheDir);
     expect(run.code).toBe(1);
-    expect(run.err).toContain(`not imported: ${missing}: cannot read (ENOENT)`);
+    expect(run.err).toContain(`not imported: ${missing}: no such file or directory`);
     expect(run.err).toContain(`${empty}: no advisory imported`);
     expect(run.out).toContain(`${good}: 1 advisory imported`);
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, SEVERITIES, type FindingResult, type Severity } from '@bulkhead/plugin-sdk';
-import { CliError, expiredRulesNotice, loadIgnoreFile, rulesInForce, usageError, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { CliError, expiredRulesNotice, loadIgnoreFile, printInfo, rulesInForce, usageError, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
 import { parsePlatform } from '@bulkhead/oci';
 import { SCANNER_PLUGIN_VERSION, type ScanImageSummary } from '../plugin';
 import {
@@ -113,12 +113,14 @@ export async function scan(target: string, options: ScanCommandOptions, host: Cl
   const report = applyReportPolicy(raw, policy);
   const notice = expiredRulesNotice(expired);
   if (notice) host.err(notice);
-  if (report.vulnerabilityScan.status === 'no-advisory-data' && (parsed.format !== 'table' || options.output)) {
+  // `-o -` is standard output, as for every other command's --output.
+  const outputFile = options.output === '-' ? undefined : options.output;
+  if (report.vulnerabilityScan.status === 'no-advisory-data' && (parsed.format !== 'table' || outputFile)) {
     // The table says it in its body; for machine formats, say it on stderr too.
     host.err(`warning: vulnerabilities not checked: ${report.vulnerabilityScan.message}`);
   }
   const text = render(report, parsed.format, options.listPackages === true);
-  if (options.output) await writeAtomically(options.output, text);
+  if (outputFile) await writeAtomically(outputFile, text);
   else host.out(text);
   return exitCodeFor(report, parsed.exitCode);
 }
@@ -246,11 +248,11 @@ async function scanRemote(target: string, server: string, parsed: ParsedOptions,
   let source = target;
   if (upload) {
     const sent = await api.upload(target.slice('docker-archive:'.length), { contentType: 'application/x-tar' });
-    host.err(`uploaded ${target.slice('docker-archive:'.length)} (${sent.size} bytes, sha256 ${sent.sha256}) as ${sent.target}`);
+    printInfo(host, `uploaded ${target.slice('docker-archive:'.length)} (${sent.size} bytes, sha256 ${sent.sha256}) as ${sent.target}`);
     source = `docker-archive:${sent.target}`;
   }
   const { scanImage } = await api.request<{ scanImage: { id: string } }>(`mutation($source: String!) { scanImage(source: $source) { id } }`, { source });
-  host.err(`submitted task ${scanImage.id} to ${api.endpoint}`);
+  printInfo(host, `submitted task ${scanImage.id} to ${api.endpoint}`);
   const print = host.progressPrinter();
   const task = await api.waitForTask(scanImage.id, (t) => print(t.progress, t.progressMessage ?? t.status));
   if (task.status !== 'SUCCEEDED') throw new CliError(`task ${task.id} ${task.status}: ${task.error ?? 'no error message'}`);

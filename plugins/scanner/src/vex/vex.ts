@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { PackageURL } from 'packageurl-js';
 import { BadInputError } from '@bulkhead/plugin-sdk';
+import { cannotReadMessage } from '@bulkhead/plugin-sdk/cli';
 
 /*
  * VEX (Vulnerability Exploitability eXchange): statements by the image's maintainer that a
@@ -224,7 +225,7 @@ export async function readVex(file: string): Promise<VexDocument> {
   try {
     size = (await stat(file)).size;
   } catch (error) {
-    throw new BadInputError(`cannot read VEX file ${file}: ${(error as Error).message}`);
+    throw new BadInputError(cannotReadMessage(file, error, 'VEX file'));
   }
   if (size > MAX_VEX_BYTES) throw new BadInputError(`VEX file ${file} is ${size} bytes, over the ${MAX_VEX_BYTES}-byte limit`);
   return parseVex(await readFile(file, 'utf8'), file);
