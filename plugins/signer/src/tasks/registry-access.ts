@@ -1,31 +1,21 @@
-import { RegistryClient, serverHostPolicy } from '@bulkhead/oci';
+import { RegistryClient, registryServerConfigFromEnv } from '@bulkhead/oci';
 import type { TaskContext } from '@bulkhead/plugin-sdk';
 
-/** Hosts a worker may reach on a client's behalf (comma list; `*` any public host). */
-export const ALLOWED_HOSTS_SETTING = 'BULKHEAD_REGISTRY_ALLOWED_HOSTS';
-export const ALLOW_PRIVATE_SETTING = 'BULKHEAD_REGISTRY_ALLOW_PRIVATE';
-export const INSECURE_HOSTS_SETTING = 'BULKHEAD_REGISTRY_INSECURE_HOSTS';
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
 /**
- * The registry client of a sign/verify task. On a worker (ctx.platform set) the registry is
- * reached on a client's behalf, so the operator's host policy applies (allow-list, private
- * ranges only when allowed, link-local and metadata addresses never, redirects re-checked);
- * inline (the CLI) the user's own credentials and network apply.
+ * Runs `work` with the registry client of a sign/verify task, closed afterwards. On a worker
+ * (ctx.platform set) the registry is reached on a client's behalf, so the operator's host policy
+ * applies (BULKHEAD_REGISTRY_ALLOWED_HOSTS, BULKHEAD_REGISTRY_ALLOW_PRIVATE,
+ * BULKHEAD_REGISTRY_INSECURE_HOSTS: link-local and metadata addresses never, redirects
+ * re-checked); inline (the CLI) the user's own credentials and network apply.
  */
-export function registryClientFor(ctx: Pick<TaskContext, 'platform' | 'signal'>, env: NodeJS.ProcessEnv = process.env): RegistryClient {
-  const insecureHosts = list(env[INSECURE_HOSTS_SETTING]);
-  if (!ctx.platform) return new RegistryClient({ insecureHosts, signal: ctx.signal });
-  const allowPrivate = /^(1|true|yes)$/i.test(env[ALLOW_PRIVATE_SETTING] ?? '');
-  return new RegistryClient({
-    insecureHosts,
-    signal: ctx.signal,
-    hostPolicy: serverHostPolicy({ allowedHosts: list(env[ALLOWED_HOSTS_SETTING]), allowPrivate }),
-  });
+export async function withRegistryClient<T>(ctx: Pick<TaskContext, 'platform' | 'signal'>, work: (client: RegistryClient) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const server = registryServerConfigFromEnv(env);
+  const client = ctx.platform
+    ? new RegistryClient({ hostPolicy: server.hostPolicy, insecureHosts: server.insecureHosts, signal: ctx.signal })
+    : new RegistryClient({ insecureHosts: server.insecureHosts, signal: ctx.signal });
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
 }

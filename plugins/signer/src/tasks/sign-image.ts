@@ -5,7 +5,7 @@ import { masterKeyFrom } from '../keys/master-key';
 import { signImageFormats, type SignImageResult } from '../flows/sign-image';
 import { providerSigner } from '../flows/image-signer';
 import { SignatureRecords } from '../store/signature-records';
-import { registryClientFor } from './registry-access';
+import { withRegistryClient } from './registry-access';
 import { SIGN_IMAGE, signImageInput } from './task-inputs';
 
 function requirePlatform(ctx: TaskContext) {
@@ -29,7 +29,8 @@ export const signImageTask = defineTask({
     if (!key) throw new BadInputError(`no signing key ${input.keyId} in team ${platform.team}`);
     const signer = providerSigner(provider, key.id, loadPublicKey(key.publicKeyPem, `signing key ${key.name}`));
     ctx.progress(0.1, `resolving ${input.ref}`);
-    const result = await signImageFormats(registryClientFor(ctx), input.ref, signer, { format: input.signatureFormat, ...(input.annotations ? { annotations: input.annotations } : {}) });
+    const options = { format: input.signatureFormat, ...(input.annotations ? { annotations: input.annotations } : {}) };
+    const result = await withRegistryClient(ctx, (client) => signImageFormats(client, input.ref, signer, options));
     await new SignatureRecords(platform.database, platform.team).recordSignatures(result.checks, ctx.taskId);
     ctx.progress(1, `signed ${result.digest} (${result.written.map((w) => w.format).join(', ')})`);
     return result;

@@ -6,7 +6,7 @@ import { publicKeyFingerprint } from '../keys/fingerprint';
 import { verifyImageSignatures, type VerifyImageResult } from '../flows/verify-image';
 import type { Verifier } from '../flows/verifiers';
 import { SignatureRecords } from '../store/signature-records';
-import { registryClientFor } from './registry-access';
+import { withRegistryClient } from './registry-access';
 import { VERIFY_IMAGE, verifyImageInput } from './task-inputs';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 
@@ -41,7 +41,7 @@ export const verifyImageTask = defineTask({
     }
     if (verifiers.length === 0) throw new BadInputError('nothing to verify with: give publicKey or certificate (or create a signing key in this team)');
     ctx.progress(0.1, `resolving ${input.ref}`);
-    const result = await verifyImageSignatures(registryClientFor(ctx), input.ref, verifiers);
+    const result = await withRegistryClient(ctx, (client) => verifyImageSignatures(client, input.ref, verifiers));
     if (ctx.platform) await new SignatureRecords(ctx.platform.database, ctx.platform.team).recordSignatures(result.checks, ctx.taskId);
     ctx.progress(1, result.verified ? `valid signature over ${result.digest}` : `no valid signature over ${result.digest}`);
     return result;
