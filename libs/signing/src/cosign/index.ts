@@ -10,3 +10,8 @@ export * from './go-json';
 export * from './simple-signing';
 export * from './oci';
 export * from './signature-image';
+export * from './dsse';
+export * from './in-toto';
+export * from './attestation';
+export * from './bundle';
+export * from './referrer';
