@@ -1,5 +1,6 @@
 import type { RegistryClient } from '@bulkhead/oci';
 import type { SignatureCheck } from '../store/signature-records';
+import { verifyBundles } from './cosign-bundle';
 import { verifyLegacy } from './cosign-legacy';
 import { resolveImage } from './resolve';
 import type { Verifier } from './verifiers';
@@ -18,7 +19,7 @@ export interface VerifyImageResult {
 /** Finds the image's cosign signatures (legacy tag and bundle referrers) and checks each. */
 export async function verifyImageSignatures(client: RegistryClient, reference: string, verifiers: readonly Verifier[]): Promise<VerifyImageResult> {
   const image = await resolveImage(client, reference);
-  const checks = [...(await verifyLegacy(client, image, verifiers)), /* BUNDLE-PENDING */];
+  const checks = [...(await verifyLegacy(client, image, verifiers)), ...(await verifyBundles(client, image, verifiers))];
   const verified = checks.some((c) => c.valid);
   return {
     reference: image.pinned,
