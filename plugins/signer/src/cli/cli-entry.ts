@@ -129,9 +129,9 @@ export default definePluginCli({
   commands: [
     { name: 'keygen', description: "write a key pair in cosign's format: cosign.key (encrypted with COSIGN_PASSWORD) and cosign.pub", register: registerKeygen },
     { name: 'sign', description: "sign an image's manifest digest in a registry (cosign's .sig tag and Sigstore bundle, or --notation)", register: registerSign },
-    { name: 'verify', description: 'verify the signatures of an image in a registry (exit 0 only when a valid one covers its digest)', register: registerVerify },
     { name: 'attest', description: 'attach a signed in-toto attestation (SBOM, vulnerability report, SLSA provenance ...) to an image in a registry', register: registerAttest },
     { name: 'verify-attestation', description: "verify an image's attestations (exit 0 only when one signed by the key covers its digest)", register: registerVerifyAttestation },
+    { name: 'verify', description: 'verify the signatures of an image in a registry (exit 0 only when a valid one covers its digest)', register: registerVerify },
     // The promotion gate (plugins/signer/src/gate/cli) adds its command here.
   ],
 });
