@@ -155,6 +155,16 @@ describeWithRegistry('signer through the API and a worker', (registry) => {
     );
     expect(imagesBySignature.totalCount).toBe(1);
     expect(imagesBySignature.edges.map((e) => e.node)).toEqual([{ digest: imageB, signed: false, findingCount: 1, manifestDigests: [digestB] }]);
+    // Without `signed`: both, paged in digest order.
+    type Page = { imagesBySignature: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { digest: string; signed: boolean } }[] } };
+    const query = 'query($after: String) { imagesBySignature(severity: [CRITICAL, HIGH], first: 1, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { digest signed } } } }';
+    const first = await graphqlData<Page>(platform.api.url, query, { after: null });
+    expect(first.imagesBySignature).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true, endCursor: imageA }, edges: [{ node: { digest: imageA, signed: true } }] });
+    const second = await graphqlData<Page>(platform.api.url, query, { after: first.imagesBySignature.pageInfo.endCursor });
+    expect(second.imagesBySignature).toMatchObject({ pageInfo: { hasNextPage: false, endCursor: imageB }, edges: [{ node: { digest: imageB, signed: false } }] });
+    // Severities nobody has: nothing.
+    const none = await graphqlData<Page>(platform.api.url, '{ imagesBySignature(severity: [LOW]) { totalCount edges { node { digest } } } }');
+    expect(none.imagesBySignature.totalCount).toBe(0);
   });
 
   it('verifyImage with another key records the reason (wrong-key) and verified: false', async () => {
