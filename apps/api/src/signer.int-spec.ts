@@ -221,6 +221,19 @@ describeWithRegistry('signer through the API and a worker', (registry) => {
       { k: pair.privateKeyPem },
     );
     expect(importSigningKey.publicKey.trim()).toBe(pair.publicKeyPem.trim());
+    // Neither the key nor its password is in the audit log (the mutation is recorded with its text and variables).
+    // (The audit entry is written after the response: wait for both.)
+    let rows: { details: unknown }[] = [];
+    for (let i = 0; i < 50 && rows.length < 2; i++) {
+      rows = await platform.db.dataSource.query(`SELECT details FROM audit_log WHERE operation LIKE '%importSigningKey%'`);
+      if (rows.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(rows.length).toBe(2);
+    const logged = JSON.stringify(rows);
+    expect(logged).not.toContain('ENCRYPTED SIGSTORE PRIVATE KEY');
+    expect(logged).not.toContain('nope');
+    expect(logged).not.toMatch(/password: \\"pw\\"/);
+    expect(logged).toContain('[REDACTED]');
   });
 
   it('the worker refuses a registry host outside BULKHEAD_REGISTRY_ALLOWED_HOSTS', async () => {

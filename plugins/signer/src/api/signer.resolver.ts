@@ -1,9 +1,12 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { RequireRole, Severity, Task } from '@bulkhead/plugin-sdk/api';
+import { declareSensitiveArguments, RequireRole, Severity, Task } from '@bulkhead/plugin-sdk/api';
 import { ImageAttestation, ImageSignature, ImageSignatureStatusConnection, SignatureFormatChoice, SigningKey } from './signer.model';
 import { SignerService } from './signer.service';
 
 const MAX_PAGE = 500;
+
+// The cosign.key and its password never reach the audit log (which records mutations' variables and text).
+declareSensitiveArguments('importSigningKey', ['cosignKey', 'password']);
 
 @Resolver()
 export class SignerResolver {
