@@ -19,7 +19,7 @@ import type { AttestationCheck } from '../store/signature-records';
 import { findBundles, pushStatementBundle, type FoundBundle } from './cosign-bundle';
 import { signDsseWith } from './dsse-signing';
 import type { ImageSigner } from './image-signer';
-import type { ResolvedImage } from './resolve';
+import { manifestIfPresent, type ResolvedImage } from './resolve';
 import type { Verifier } from './verifiers';
 
 /** An attestation envelope may carry an SBOM: larger than a signature payload, still bounded. */
@@ -84,7 +84,7 @@ export async function attestImage(client: RegistryClient, image: ResolvedImage, 
     const envelope = await signDsseWith(signer, IN_TOTO_PAYLOAD_TYPE, statementBytes(statement));
     const layer = buildAttestationLayer(envelope, statement.predicateType);
     const tag = cosignTag(image.digest, 'att');
-    const existing = (await client.headManifest(image.ref, tag)) ? await client.getManifest(image.ref, tag) : undefined;
+    const existing = await manifestIfPresent(client, image, tag);
     const attestations = buildSignatureImage([layer.descriptor], existing?.bytes);
     await client.pushBlob(image.ref, layer.bytes, layer.descriptor.digest, layer.descriptor.size);
     await client.pushBlob(image.ref, attestations.config.bytes, attestations.config.descriptor.digest, attestations.config.descriptor.size);
@@ -138,9 +138,10 @@ export async function verifyAttestations(
 ): Promise<AttestationCheck[]> {
   const checks: AttestationCheck[] = [];
   const tag = cosignTag(image.digest, 'att');
-  if (await client.headManifest(image.ref, tag)) {
+  const attestationManifest = await manifestIfPresent(client, image, tag);
+  if (attestationManifest) {
     try {
-      const entries = parseSignatureImage((await client.getManifest(image.ref, tag)).bytes, `attestation manifest ${tag}`);
+      const entries = parseSignatureImage(attestationManifest.bytes, `attestation manifest ${tag}`);
       for (const entry of entries) {
         const declared = entry.predicateType ?? null;
         try {

@@ -10,7 +10,7 @@ import {
 import type { RegistryClient } from '@bulkhead/oci';
 import type { SignatureCheck } from '../store/signature-records';
 import type { ImageSigner } from './image-signer';
-import type { ResolvedImage } from './resolve';
+import { manifestIfPresent, type ResolvedImage } from './resolve';
 import type { Verifier } from './verifiers';
 import { checkWithVerifiers } from './verifiers';
 
@@ -39,7 +39,7 @@ export async function signLegacy(client: RegistryClient, image: ResolvedImage, s
   const signature = (await signer.sign(payload)).toString('base64');
   const layer = buildSignatureLayer({ payload, signature });
   const tag = cosignTag(image.digest, 'sig');
-  const existing = (await client.headManifest(image.ref, tag)) ? await client.getManifest(image.ref, tag) : undefined;
+  const existing = await manifestIfPresent(client, image, tag);
   const signatures = buildSignatureImage([layer.descriptor], existing?.bytes);
   await client.pushBlob(image.ref, layer.bytes, layer.descriptor.digest, layer.descriptor.size);
   await client.pushBlob(image.ref, signatures.config.bytes, signatures.config.descriptor.digest, signatures.config.descriptor.size);
@@ -53,8 +53,8 @@ export async function signLegacy(client: RegistryClient, image: ResolvedImage, s
  */
 export async function verifyLegacy(client: RegistryClient, image: ResolvedImage, verifiers: readonly Verifier[]): Promise<SignatureCheck[]> {
   const tag = cosignTag(image.digest, 'sig');
-  if (!(await client.headManifest(image.ref, tag))) return [];
-  const manifest = await client.getManifest(image.ref, tag);
+  const manifest = await manifestIfPresent(client, image, tag);
+  if (!manifest) return [];
   let entries: SignatureEntry[];
   try {
     entries = parseSignatureImage(manifest.bytes, `signature manifest ${tag}`);

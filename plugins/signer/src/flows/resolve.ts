@@ -1,5 +1,5 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { formatRegistryReference, parseRegistryReference, type RegistryClient, type RegistryReference } from '@bulkhead/oci';
+import { formatRegistryReference, parseRegistryReference, RegistryRefusal, type RegistryClient, type RegistryReference } from '@bulkhead/oci';
 
 /** An image in a registry pinned to the manifest digest its tag named when it was resolved. */
 export interface ResolvedImage {
@@ -36,4 +36,17 @@ export async function resolveImage(client: RegistryClient, reference: string): P
     repositoryName,
     pinned: formatRegistryReference({ registry: ref.registry, repository: ref.repository, digest: manifest.digest, reference: '' }),
   };
+}
+
+/**
+ * The manifest at `tag`, or undefined when the registry has none (404): one round trip where a
+ * HEAD and then a GET would take two.
+ */
+export async function manifestIfPresent(client: RegistryClient, image: ResolvedImage, tag: string): Promise<{ digest: string; mediaType: string; bytes: Buffer } | undefined> {
+  try {
+    return await client.getManifest(image.ref, tag);
+  } catch (error) {
+    if (error instanceof RegistryRefusal && error.status === 404) return undefined;
+    throw error;
+  }
 }
