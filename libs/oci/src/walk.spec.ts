@@ -183,7 +183,8 @@ describe('hostile layers', () => {
 describe('openImage', () => {
   it('names the accepted forms for an unknown scheme', async () => {
     await expectBadInput(openImage('ftp:/x'), /unknown source "ftp:"/);
-    await expectBadInput(openImage('registry.example/app:1'), /unknown source \(no scheme\); accepted forms: oci:<dir>\[:<ref>\], docker-archive:<file>, rootfs:<dir>/);
+    // A reference without a registry host is not guessed to be Docker Hub.
+    await expectBadInput(openImage('team/app:1'), /unknown source \(no scheme\); accepted forms: oci:<dir>\[:<ref>\], docker-archive:<file>, rootfs:<dir>, registry:<host>\[:port\]\/<repo>/);
   });
 
   it('picks a manifest by ref and lists the available refs when the ref is unknown', async () => {

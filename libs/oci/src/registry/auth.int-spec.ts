@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { describeWithRegistry, freePort } from '@bulkhead/testing';
+import { describeWithRegistry, freePort } from '../testing';
 import { dockerConfigCredentials, RegistryClient, staticCredentials, type RegistryRepository } from './index';
 
 const USER = 'alice';
@@ -122,8 +122,9 @@ class TokenServer {
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => {
-      this.server?.closeAllConnections();
-      this.server ? this.server.close(() => resolve()) : resolve();
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
     });
   }
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { describeWithRegistry, testImages } from '@bulkhead/testing';
+import { describeWithRegistry, testImageBuilder } from '../testing';
 import { RegistryClient, staticCredentials, type Descriptor, type RegistryRepository } from './index';
 
 const sha256 = (data: Buffer | string): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -21,19 +22,32 @@ function readLayout(dir: string, ref: string): { manifest: Buffer; manifestDescr
 describeWithRegistry('RegistryClient against distribution (no auth)', (registry) => {
   const noCredentials = staticCredentials({});
   let client: RegistryClient;
-  beforeAll(() => {
+  let layout: string;
+  beforeAll(async () => {
     client = new RegistryClient({ credentials: noCredentials, retries: 1, retryBaseDelayMs: 10 });
+    layout = mkdtempSync(path.join(tmpdir(), 'bulkhead-client-'));
+    await testImageBuilder.writeOciLayout(layout, [
+      {
+        ref: 'tiny',
+        layers: [
+          { entries: [{ name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }] },
+          { entries: [{ name: 'app/hello.txt', content: 'hello\n' }], compression: 'none' },
+        ],
+      },
+    ]);
   });
-  afterAll(() => client.close());
+  afterAll(() => {
+    client.close();
+    rmSync(layout, { recursive: true, force: true });
+  });
 
   const repo = (repository: string): RegistryRepository => ({ registry: registry().host, repository });
 
-  it('pushes the tiny image (blobs and manifest) and reads every byte back unchanged', async () => {
-    const images = testImages();
-    const { manifest, manifestDescriptor, blobs } = readLayout(images.tinyOciLayout, images.tinyOciRef);
+  it('pushes a small image (blobs and manifest) and reads every byte back unchanged', async () => {
+    const { manifest, manifestDescriptor, blobs } = readLayout(layout, 'tiny');
     const target = repo('test/tiny');
     for (const d of blobs) {
-      const bytes = readFileSync(path.join(images.tinyOciLayout, 'blobs', 'sha256', d.digest.slice(7)));
+      const bytes = readFileSync(path.join(layout, 'blobs', 'sha256', d.digest.slice(7)));
       await client.pushBlob(target, bytes, d.digest, d.size);
       expect(await client.hasBlob(target, d.digest)).toBe(true);
     }
@@ -49,7 +63,7 @@ describeWithRegistry('RegistryClient against distribution (no auth)', (registry)
     expect(await client.headManifest(target, 'absent')).toBeUndefined();
 
     for (const d of blobs) {
-      const original = readFileSync(path.join(images.tinyOciLayout, 'blobs', 'sha256', d.digest.slice(7)));
+      const original = readFileSync(path.join(layout, 'blobs', 'sha256', d.digest.slice(7)));
       const back = await client.readBlob(target, d.digest, 1 << 30);
       expect(back.equals(original)).toBe(true);
     }

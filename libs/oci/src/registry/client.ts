@@ -5,7 +5,7 @@ import { parseDigest } from '../digest';
 import { Authenticator, describeRegistryErrors } from './auth';
 import { dockerConfigCredentials, type CredentialSource } from './credentials';
 import type { HostPolicy } from './host-policy';
-import { formatPlatform, formatRepository, platformMatches, type Platform, type RegistryReference, type RegistryRepository } from './reference';
+import { assertManifestReference, assertRepositoryName, formatPlatform, formatRepository, platformMatches, type Platform, type RegistryReference, type RegistryRepository } from './reference';
 import { drain, readBody, redact, RegistryHttpError, Transport, type HttpRequest, type HttpResponse } from './transport';
 
 export interface Descriptor {
@@ -154,6 +154,7 @@ export class RegistryClient {
   }
 
   private url(repo: RegistryRepository, pathAndQuery: string): URL {
+    assertRepositoryName(repo.repository);
     return new URL(`/v2/${repo.repository}/${pathAndQuery}`, this.transport.baseUrl(repo.registry));
   }
 
@@ -190,7 +191,7 @@ export class RegistryClient {
   async getManifest(repo: RegistryRepository, reference: string, accept: readonly string[] = MANIFEST_ACCEPT): Promise<{ digest: string; mediaType: string; bytes: Buffer }> {
     const what = `manifest ${formatRepository(repo)}${reference.includes(':') ? '@' : ':'}${reference}`;
     const byDigest = reference.includes(':');
-    if (byDigest) parseDigest(reference, what);
+    assertManifestReference(reference);
     const response = await this.request(repo, { method: 'GET', url: this.url(repo, `manifests/${reference}`), headers: { accept: accept.join(', ') }, followRedirects: true });
     if (response.status !== 200) throw await this.failure(response, `get ${what}`, response.status === 404 ? 'not found' : undefined);
     const bytes = await readBody(response, this.maxManifestBytes, what);
@@ -228,6 +229,7 @@ export class RegistryClient {
   }
 
   async headManifest(repo: RegistryRepository, reference: string): Promise<Descriptor | undefined> {
+    assertManifestReference(reference);
     const response = await this.request(repo, { method: 'HEAD', url: this.url(repo, `manifests/${reference}`), headers: { accept: MANIFEST_ACCEPT.join(', ') }, followRedirects: true });
     response.body.resume();
     if (response.status === 404) return undefined;
@@ -246,6 +248,7 @@ export class RegistryClient {
 
   async putManifest(repo: RegistryRepository, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
     const what = `put manifest ${formatRepository(repo)} ${reference}`;
+    assertManifestReference(reference);
     if (bytes.length > this.maxManifestBytes) throw new BadInputError(`${what}: ${bytes.length} bytes, over the ${this.maxManifestBytes}-byte limit`);
     const json = parseJsonObject(bytes, what);
     const digest = reference.includes(':') ? reference : hashOf('sha256', bytes);

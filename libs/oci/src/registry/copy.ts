@@ -45,16 +45,26 @@ function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Runs `work` over `items`, at most `limit` at a time, failing on the first failure. */
+/**
+ * Runs `work` over `items`, at most `limit` at a time. After a failure no new item starts, and
+ * the first error is thrown only once the running ones have settled (a pull then removes its
+ * staging folder with nothing still writing into it).
+ */
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const item = items[next++] as T;
-      await work(item);
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   });
   await Promise.all(workers);
+  if (failure) throw failure.error;
 }
 
 /**

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BadInputError } from '@bulkhead/plugin-sdk';
-import { RegistryClient, RegistryHttpError, serverHostPolicy, staticCredentials, type RegistryRepository } from './index';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseRegistryReference, pullImage, RegistryClient, RegistryHttpError, serverHostPolicy, staticCredentials, type RegistryRepository } from './index';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -181,6 +184,89 @@ describe('registry client against a misbehaving registry', () => {
       expect(Buffer.concat(await (await c.openBlob(repo(), digest)).toArray()).toString()).toBe('none');
     } finally {
       await storage.close();
+    }
+  });
+  it('follows Link pagination for tags, and refuses a next page on another origin', async () => {
+    server = await fakeRegistry((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.searchParams.get('last') === 'b') {
+        res.writeHead(200, { 'content-type': 'application/json', link: '<http://elsewhere.example/v2/app/tags/list?last=c>; rel="next"' }).end(JSON.stringify({ name: 'app', tags: ['c'] }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', link: '</v2/app/tags/list?n=2&last=b>; rel="next"' }).end(JSON.stringify({ name: 'app', tags: ['a', 'b'] }));
+    });
+    await expect(make().listTags(repo())).rejects.toThrow(/pagination Link points to another origin \(http:\/\/elsewhere\.example\)/);
+    expect(server.hits).toEqual(['GET /v2/app/tags/list?n=1000', 'GET /v2/app/tags/list?n=2&last=b']);
+  });
+
+  it('uses the Referrers API where the registry has one (filtered by artifactType)', async () => {
+    const d = (digest: string, artifactType: string) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 10, artifactType });
+    const sig = d(`sha256:${'1'.repeat(64)}`, 'application/vnd.dev.sigstore.bundle.v0.3+json');
+    const sbom = d(`sha256:${'2'.repeat(64)}`, 'application/spdx+json');
+    server = await fakeRegistry((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [sig, sbom] }));
+    });
+    expect(await make().referrers(repo(), MANIFEST_DIGEST, 'application/spdx+json')).toEqual([sbom]);
+    expect(server.hits).toEqual([`GET /v2/app/referrers/${MANIFEST_DIGEST}?artifactType=application%2Fspdx%2Bjson`]);
+  });
+
+  it('exchanges an identity token (refresh token) for an access token at the realm', async () => {
+    let form = '';
+    const realm = await fakeRegistry((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        form = body;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'granted', expires_in: 60 }));
+      });
+    });
+    try {
+      server = await fakeRegistry((req, res) => {
+        if (req.headers.authorization !== 'Bearer granted') {
+          res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${realm.host}/token",service="svc",scope="repository:app:pull"` }).end();
+          return;
+        }
+        sendManifest(res);
+      });
+      const c = make({ credentials: staticCredentials({ [server.host]: { identityToken: 'refresh-me' } }) });
+      expect((await c.getManifest(repo(), 'latest')).digest).toBe(MANIFEST_DIGEST);
+      expect(Object.fromEntries(new URLSearchParams(form))).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-me', client_id: 'bulkhead', service: 'svc', scope: 'repository:app:pull' });
+    } finally {
+      await realm.close();
+    }
+  });
+  it('a pull that meets a tampered blob fails and leaves neither the layout nor its staging folder', async () => {
+    const good = Buffer.from('good layer bytes');
+    const config = Buffer.from('{}');
+    const hash = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    const layers = Array.from({ length: 4 }, (_, i) => Buffer.from(`layer ${i}`));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: hash(config), size: config.length },
+        layers: [...layers, good].map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: hash(l), size: l.length })),
+      }),
+    );
+    const blobs = new Map([config, ...layers].map((b) => [hash(b), b]));
+    server = await fakeRegistry((req, res) => {
+      if (req.url?.includes('/manifests/')) {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
+        return;
+      }
+      const digest = req.url?.split('/blobs/')[1] ?? '';
+      // The last layer comes back altered (same length): only its digest can tell.
+      const body = blobs.get(digest) ?? Buffer.from('evil layer bytes');
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    const work = mkdtempSync(path.join(tmpdir(), 'bulkhead-pull-fault-'));
+    try {
+      const out = path.join(work, 'image');
+      await expect(pullImage(make(), parseRegistryReference(`${server.host}/app:1`), out)).rejects.toThrow(/digest mismatch/);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(work)).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

@@ -117,6 +117,25 @@ export function parseRegistryReference(ref: string): RegistryReference {
   return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}), reference: given };
 }
 
+/**
+ * Throws unless `repository` is a valid repository name: the client puts it in URL paths, so a
+ * caller-made name with `..`, `%2f` or `?` must never reach one.
+ */
+export function assertRepositoryName(repository: string): void {
+  if (typeof repository !== 'string' || !repository || repository.length > MAX_NAME_LENGTH || !repository.split('/').every((c) => PATH_COMPONENT.test(c))) {
+    throw new BadInputError(`repository name ${JSON.stringify(String(repository).slice(0, 300))} is not valid (lower-case path components separated by /)`);
+  }
+}
+
+/** Throws unless `reference` is a tag or a digest (it goes into a URL path too). */
+export function assertManifestReference(reference: string): void {
+  if (typeof reference === 'string' && reference.includes(':')) {
+    parseDigest(reference, 'manifest reference');
+    return;
+  }
+  if (typeof reference !== 'string' || !TAG.test(reference)) throw new BadInputError(`manifest reference ${JSON.stringify(String(reference).slice(0, 200))} is neither a tag nor a digest`);
+}
+
 /** `host[:port]/repo[:tag][@digest]` (no `registry:` prefix). */
 export function formatRegistryReference(ref: RegistryReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;

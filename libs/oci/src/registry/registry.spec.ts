@@ -14,8 +14,10 @@ import {
   pickPlatform,
   platformMatches,
   referrersTag,
+  RegistryClient,
   registryServerConfigFromEnv,
   serverHostPolicy,
+  staticCredentials,
 } from './index';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
@@ -179,5 +181,19 @@ describe('host policy', () => {
 describe('referrersTag', () => {
   it('is the digest with a dash', () => {
     expect(referrersTag(DIGEST)).toBe(`sha256-${'0123456789abcdef'.repeat(4)}`);
+  });
+});
+
+describe('RegistryClient input checks', () => {
+  it('refuses repository names and references that could change the URL path, before any request', async () => {
+    const client = new RegistryClient({ credentials: staticCredentials({}), retries: 0 });
+    try {
+      await expect(client.getManifest({ registry: '127.0.0.1:9', repository: '../../etc' }, 'latest')).rejects.toThrow(/repository name "\.\.\/\.\.\/etc" is not valid/);
+      await expect(client.getManifest({ registry: '127.0.0.1:9', repository: 'app' }, '../x')).rejects.toThrow(/neither a tag nor a digest/);
+      await expect(client.putManifest({ registry: '127.0.0.1:9', repository: 'app' }, 'a?b', Buffer.from('{}'), 'x')).rejects.toThrow(/neither a tag nor a digest/);
+      await expect(client.hasBlob({ registry: '127.0.0.1:9', repository: 'app%2f' }, DIGEST)).rejects.toThrow(/is not valid/);
+    } finally {
+      client.close();
+    }
   });
 });

@@ -130,12 +130,20 @@ export class Transport {
   /** One request with redirects and retries; the caller reads or drains the body. */
   async send(request: HttpRequest): Promise<HttpResponse> {
     let attempt = 0;
+    let staleRetried = false;
     for (;;) {
       attempt++;
       let response: HttpResponse;
       try {
         response = await this.sendFollowingRedirects(request);
       } catch (error) {
+        // A kept-alive connection the server closed just as we reused it: not a failure of the
+        // registry; send again at once on a fresh connection (once, whatever `retries` says).
+        if ((error as { staleSocket?: boolean }).staleSocket && !staleRetried) {
+          staleRetried = true;
+          attempt--;
+          continue;
+        }
         if (!isRetryableError(error) || attempt > this.options.retries) {
           if (error instanceof BadInputError) throw error;
           const code = (error as NodeJS.ErrnoException).code;
@@ -226,7 +234,10 @@ export class Transport {
         },
       );
       req.setTimeout(this.options.idleTimeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${this.options.idleTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) Object.assign(error, { staleSocket: true });
+        reject(error);
+      });
       req.end(body);
     });
   }
