@@ -59,6 +59,8 @@ const ROUTES: Record<string, { body: string; contentType: string; status?: numbe
   '/events': { body: '', contentType: 'application/x-ndjson' },
   '/falco-alerts': { body: JSON.stringify(FALCO_ALERT), contentType: 'application/json' },
   '/uploads': { body: '{"uploaded":true}', contentType: 'application/json', status: 201 },
+  // Harbor's scan request: an empty one reaches the route and is refused 422 (registry.url is required).
+  '/harbor/api/v1/scan': { body: '{}', contentType: 'application/vnd.scanner.adapter.scan.request+json; version=1.1', status: 422 },
 };
 
 const codes = (result: GraphqlResponse<unknown>): string[] => (result.errors ?? []).map((e) => String(e.extensions?.['code']));

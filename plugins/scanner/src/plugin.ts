@@ -13,6 +13,7 @@ import { matchInventory, SECRET_PRODUCER, VULNERABILITY_PRODUCER, type ScanImage
 import { importAdvisoriesTask } from './tasks/import-advisories';
 import { rematchVulnerabilitiesTask } from './tasks/rematch-vulnerabilities';
 import { updateAdvisoriesTask } from './tasks/update-advisories';
+import { harborCredentialsForTask } from './harbor/worker-credentials';
 
 export const SCANNER_PLUGIN_VERSION = '0.2.0';
 
@@ -29,6 +30,7 @@ export const scanImageInput = z.object({
     .describe('What to look for besides the inventory: vuln (advisory matching), secret'),
   ignoreUnfixed: z.boolean().default(false).describe('Leave out vulnerabilities without a fixed version'),
   cacheDir: z.string().min(1).optional().describe('CLI only: the cache directory of the embedded advisory database (never settable through a server)'),
+  harborScan: z.uuid().optional().describe('Server only, set by the Harbor adapter: the scan request whose registry credential the worker pulls with (only for the image that request named)'),
 });
 
 export interface ScanImageSummary {
@@ -164,14 +166,17 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       let otherFindings: FindingResult[] = [];
       let secretFindings: FindingResult[] = [];
       const wantSecrets = input.scanners.includes('secret');
+      let harbor: Awaited<ReturnType<typeof harborCredentialsForTask>> | undefined;
       if (isSbomReference(input.source)) {
         ctx.progress(0, `reading ${input.source}`);
         const sbom = await readSbom(sbomFileOf(input.source));
         if (sbom.skipped.length > 0) ctx.logger.warn({ skipped: sbom.skipped.slice(0, 20), count: sbom.skipped.length }, 'SBOM components without a usable purl were skipped');
         ({ artifact, packages } = sbom);
       } else {
+        // A Harbor scan request's registry credential (sealed in the plugin's table, never in the input).
+        harbor = input.harborScan ? await harborCredentialsForTask(ctx, input.harborScan, input.source) : undefined;
         const result = await scanArtifact(input.source, {
-          registry: registryClientOptions(ctx),
+          registry: harbor ? { ...registryClientOptions(ctx), credentials: harbor.credentials } : registryClientOptions(ctx),
           ...(input.platform ? { platform: parsePlatform(input.platform) } : {}),
           analyzers: [...builtinAnalyzers, ...ctx.extensions('scanner.analyzer')],
           signal: ctx.signal,
@@ -207,6 +212,7 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       const secretCount = secretFindings.length;
       // Findings of extension analyzers (other plugins): reported under the task's own scope.
       if (otherFindings.length > 0) await ctx.emit.findings(otherFindings);
+      await harbor?.done();
       ctx.progress(1, `${packages.length} packages, ${vulnerabilityCount} vulnerabilities, ${secretCount} secrets`);
       return {
         digest: artifact.digest,

@@ -35,4 +35,23 @@ describe('StoreHostArtifacts', () => {
     expect(await artifacts.get(`sha256:${'d'.repeat(64)}`)).toBeNull();
     expect(await artifacts.executables(`sha256:${'d'.repeat(64)}`)).toBeNull();
   });
+
+  it('pages through the package inventory by name, by either digest; null for an unknown image', async () => {
+    await new ResultWriter(db.dataSource, null).packages(imageId, [
+      { type: 'deb', name: 'zlib1g', version: '1:1.2.13', sourceName: 'zlib', purl: 'pkg:deb/debian/zlib1g@1:1.2.13', layer: 'sha256:l1', path: 'var/lib/dpkg/status' },
+      { type: 'deb', name: 'gzip', version: '1.12-1', purl: 'pkg:deb/debian/gzip@1.12-1' },
+      { type: 'npm', name: 'left-pad', version: '1.3.0', purl: 'pkg:npm/left-pad@1.3.0', path: 'app/package-lock.json' },
+    ]);
+    const artifacts = new StoreHostArtifacts(new ImageStore(db.dataSource));
+    const first = await artifacts.packages(manifest, { first: 2 });
+    expect(first?.items.map((p) => p.name)).toEqual(['gzip', 'left-pad']);
+    expect(first?.items[0]).toEqual({ type: 'deb', name: 'gzip', version: '1.12-1', purl: 'pkg:deb/debian/gzip@1.12-1', metadata: {} });
+    expect(first?.hasNextPage).toBe(true);
+    const second = await artifacts.packages(imageId, { first: 2, after: first?.endCursor ?? null });
+    expect(second?.items).toEqual([
+      { type: 'deb', name: 'zlib1g', version: '1:1.2.13', sourceName: 'zlib', purl: 'pkg:deb/debian/zlib1g@1:1.2.13', layer: 'sha256:l1', path: 'var/lib/dpkg/status', metadata: {} },
+    ]);
+    expect(second?.hasNextPage).toBe(false);
+    expect(await artifacts.packages(`sha256:${'d'.repeat(64)}`)).toBeNull();
+  });
 });

@@ -1,9 +1,10 @@
 import type { ImageStore } from '@bulkhead/persistence';
-import type { HostArtifact, HostArtifacts } from '@bulkhead/plugin-sdk/api';
+import type { PackageResult } from '@bulkhead/plugin-sdk';
+import type { HostArtifact, HostArtifacts, PackagePage, PageRequest } from '@bulkhead/plugin-sdk/api';
 
 /**
- * HostArtifacts over the image store (the typed core query for an image's executables). Both
- * look an image up by its image id (config digest) or any manifest digest it is known by.
+ * HostArtifacts over the image store (the typed core queries for an image's executables and
+ * packages). All look an image up by its image id (config digest) or any manifest digest it is known by.
  */
 export class StoreHostArtifacts implements HostArtifacts {
   constructor(private readonly images: ImageStore) {}
@@ -23,5 +24,27 @@ export class StoreHostArtifacts implements HostArtifacts {
 
   executables(digest: string): Promise<ReadonlySet<string> | null> {
     return this.images.executables(digest);
+  }
+
+  async packages(digest: string, page: PageRequest = {}): Promise<PackagePage | null> {
+    const artifact = await this.images.getByDigest(digest);
+    if (!artifact) return null;
+    const connection = await this.images.packages(artifact.id, page);
+    return {
+      // Stored '' means "not recorded" (PackageEntity.layer / path): absent in the SDK shape.
+      items: connection.edges.map(({ node: p }): PackageResult => ({
+        type: p.type,
+        name: p.name,
+        version: p.version,
+        ...(p.sourceName ? { sourceName: p.sourceName } : {}),
+        ...(p.sourceVersion ? { sourceVersion: p.sourceVersion } : {}),
+        purl: p.purl,
+        ...(p.layer ? { layer: p.layer } : {}),
+        ...(p.path ? { path: p.path } : {}),
+        metadata: p.metadata,
+      })),
+      hasNextPage: connection.pageInfo.hasNextPage,
+      endCursor: connection.pageInfo.endCursor,
+    };
   }
 }

@@ -1,5 +1,5 @@
 import type { PluginKind } from '../manifest';
-import type { FindingResult, OsInfo, Severity } from '../results';
+import type { FindingResult, OsInfo, PackageResult, Severity } from '../results';
 
 /**
  * Host capabilities a plugin's API module is given (inject them with the tokens in tokens.ts).
@@ -98,6 +98,19 @@ export interface HostArtifacts {
    * recorded them), or null when the artifact is unknown or was scanned without that list.
    */
   executables(digest: string): Promise<ReadonlySet<string> | null>;
+  /**
+   * One page of the artifact's package inventory as the scanner stored it, ordered by name (for
+   * reports an API builds, such as an SBOM); null when the artifact is unknown. Page through
+   * with `endCursor` while `hasNextPage`.
+   */
+  packages(digest: string, page?: PageRequest): Promise<PackagePage | null>;
+}
+
+/** A page of HostArtifacts.packages. */
+export interface PackagePage {
+  items: PackageResult[];
+  hasNextPage: boolean;
+  endCursor: string | null;
 }
 
 // ---- findings ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { buildAttestationLayer, signStatement, verifyAttestation } from './attestation';
 import { buildDsseBundle, parseBundle, serializeBundle, verifyImageBundle } from './bundle';
 import { parseDsseEnvelope, preAuthEncoding, serializeDsseEnvelope, signDsse, verifyDsse } from './dsse';
-import { buildStatement, cycloneDxStatement, imageSubject, PREDICATE_TYPES, slsaProvenanceStatement, statementBytes, vulnReportStatement } from './in-toto';
+import { buildStatement, cosignCustomStatement, cycloneDxStatement, imageSubject, predicateTypeFromCosignType, PREDICATE_TYPES, slsaProvenanceStatement, statementBytes, vulnReportStatement } from './in-toto';
 import { sha256Digest } from './oci';
 import { buildSignatureImage, parseSignatureImage } from './signature-image';
 
@@ -71,6 +71,18 @@ describe('in-toto attestations', () => {
       runDetails: { builder: { id: 'https://bulkhead.dev/builder' }, metadata: { invocationId: 'run-1', startedOn: '2026-12-07T10:00:00Z' } },
     });
     expect(() => buildStatement([], PREDICATE_TYPES.cyclonedx, {})).toThrow('at least one subject');
+    expect(cosignCustomStatement(digest, repo, 'hello\n', new Date('2026-12-07T10:00:00.123Z')).predicate).toEqual({ Data: 'hello\n', Timestamp: '2026-12-07T10:00:00Z' });
+  });
+
+  it('reads cosign’s --type shorthands and URIs', () => {
+    expect(predicateTypeFromCosignType('cyclonedx')).toBe('https://cyclonedx.org/bom');
+    expect(predicateTypeFromCosignType('vuln')).toBe('https://cosign.sigstore.dev/attestation/vuln/v1');
+    expect(predicateTypeFromCosignType('slsaprovenance1')).toBe('https://slsa.dev/provenance/v1');
+    expect(predicateTypeFromCosignType('slsaprovenance')).toBe('https://slsa.dev/provenance/v0.2');
+    expect(predicateTypeFromCosignType('custom')).toBe('https://cosign.sigstore.dev/attestation/v1');
+    expect(predicateTypeFromCosignType('https://example.com/my/v1')).toBe('https://example.com/my/v1');
+    expect(() => predicateTypeFromCosignType('sbom')).toThrow('invalid predicate type "sbom": use one of custom, slsaprovenance');
+    expect(() => predicateTypeFromCosignType('toString')).toThrow('invalid predicate type');
   });
 
   it('legacy .att layer: signed, laid out as cosign does, verified with subject and predicate type checks', () => {

@@ -70,6 +70,8 @@ describe('Sigstore bundles v0.3 made here', () => {
     expect(() => sigstoreJsVerify(bytes, publicKey, Buffer.from('other'))).toThrow();
     const parsed = parseBundle(bytes);
     expect(verifyImageBundle(parsed, publicKey, digest, { manifest })).toEqual({ ok: true });
+    expect(verifyImageBundle(parsed, publicKey, digest, { manifest, predicateType: PREDICATE_TYPES.cosignSign })).toEqual({ ok: true });
+    expect(verifyImageBundle(parsed, publicKey, digest, { manifest, predicateType: PREDICATE_TYPES.cyclonedx })).toMatchObject({ ok: false, reason: 'predicate-type-mismatch' });
     expect(verifyImageBundle(parsed, publicKey, sha256Digest(Buffer.from('x')), { manifest })).toMatchObject({ ok: false, reason: 'digest-mismatch' });
     expect(verifyBundleSignature(parsed, publicKey, Buffer.from('other'))).toMatchObject({ ok: false, reason: 'digest-mismatch' });
     expect(verifyBundleSignature(parsed, other, manifest)).toMatchObject({ ok: false, reason: 'wrong-key' });

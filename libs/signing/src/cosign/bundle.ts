@@ -2,7 +2,7 @@ import { createHash, KeyObject, X509Certificate } from 'node:crypto';
 import { decodeBase64, isRecord, LIMITS, parseJson } from './bounded';
 import { DsseEnvelope, parseDsseEnvelope, signDsse, verifyDsse } from './dsse';
 import { SigningFormatError } from './errors';
-import { checkStatement, IN_TOTO_PAYLOAD_TYPE, InTotoStatement, parseStatement } from './in-toto';
+import { checkStatement, IN_TOTO_PAYLOAD_TYPE, InTotoStatement, parseStatement, PREDICATE_TYPES } from './in-toto';
 import { certificateFromDer, publicKeyHint, signatureShapeProblem, signBytes, verifyBytes } from './keys';
 import { checkTlogBodies } from './tlog';
 
@@ -206,6 +206,10 @@ export function verifyImageBundle(
   options: { predicateType?: string; manifest?: Uint8Array } = {},
 ): BundleVerification {
   if (bundle.messageSignature) {
+    // A message signature over the manifest is a signature, never an attestation of some predicate.
+    if (options.predicateType !== undefined && options.predicateType !== PREDICATE_TYPES.cosignSign) {
+      return { ok: false, reason: 'predicate-type-mismatch', message: `a message-signature bundle carries no statement, not a ${options.predicateType} attestation` };
+    }
     if (options.manifest === undefined) return { ok: false, reason: 'malformed-bundle', message: 'a message-signature bundle over an image needs the manifest bytes' };
     const manifestDigest = `sha256:${createHash('sha256').update(options.manifest).digest('hex')}`;
     if (manifestDigest !== imageDigest) return { ok: false, reason: 'digest-mismatch', message: `the manifest given has digest ${manifestDigest}, not ${imageDigest}` };

@@ -15,7 +15,42 @@ export const PREDICATE_TYPES = {
   cosignCustom: 'https://cosign.sigstore.dev/attestation/v1',
   slsaProvenanceV1: 'https://slsa.dev/provenance/v1',
   slsaProvenanceV02: 'https://slsa.dev/provenance/v0.2',
+  link: 'https://in-toto.io/Link/v1',
+  openvex: 'https://openvex.dev/ns',
 } as const;
+
+/** cosign's `--type` shorthands (cmd/cosign/cli/options/predicate.go) and the URIs they stand for. */
+export const COSIGN_PREDICATE_TYPE_NAMES: Readonly<Record<string, string>> = {
+  custom: PREDICATE_TYPES.cosignCustom,
+  slsaprovenance: PREDICATE_TYPES.slsaProvenanceV02,
+  slsaprovenance02: PREDICATE_TYPES.slsaProvenanceV02,
+  slsaprovenance1: PREDICATE_TYPES.slsaProvenanceV1,
+  spdx: PREDICATE_TYPES.spdx,
+  spdxjson: PREDICATE_TYPES.spdx,
+  cyclonedx: PREDICATE_TYPES.cyclonedx,
+  link: PREDICATE_TYPES.link,
+  vuln: PREDICATE_TYPES.cosignVuln,
+  openvex: PREDICATE_TYPES.openvex,
+};
+
+/**
+ * A `--type` value as cosign reads it: a shorthand (cyclonedx, vuln, slsaprovenance1, ...) or an
+ * absolute URI used as is; anything else is an error naming the accepted shorthands.
+ */
+export function predicateTypeFromCosignType(type: string): string {
+  const known = Object.prototype.hasOwnProperty.call(COSIGN_PREDICATE_TYPE_NAMES, type) ? COSIGN_PREDICATE_TYPE_NAMES[type] : undefined;
+  if (known) return known;
+  let url: URL | undefined;
+  try {
+    url = new URL(type);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^[a-z][a-z0-9+.-]*:$/.test(url.protocol) || !type.includes('/')) {
+    throw new SigningFormatError(`invalid predicate type ${JSON.stringify(type)}: use one of ${Object.keys(COSIGN_PREDICATE_TYPE_NAMES).join(', ')} or a URI`);
+  }
+  return type;
+}
 
 export interface InTotoSubject {
   name?: string;
@@ -64,6 +99,14 @@ export function cosignSignStatement(imageDigest: string, annotations: Record<str
 export function cycloneDxStatement(imageDigest: string, repository: string, bom: unknown): InTotoStatement {
   if (!isRecord(bom) || bom.bomFormat !== 'CycloneDX') throw new SigningFormatError('CycloneDX predicate: expected a CycloneDX JSON document (bomFormat "CycloneDX")');
   return buildStatement([imageSubject(imageDigest, repository)], PREDICATE_TYPES.cyclonedx, bom);
+}
+
+/**
+ * cosign's generic predicate (`cosign attest --type custom`): {"Data": <the predicate file's text>,
+ * "Timestamp": <RFC 3339, seconds>} under https://cosign.sigstore.dev/attestation/v1.
+ */
+export function cosignCustomStatement(imageDigest: string, repository: string, data: string, time: Date = new Date()): InTotoStatement {
+  return buildStatement([imageSubject(imageDigest, repository)], PREDICATE_TYPES.cosignCustom, { Data: data, Timestamp: time.toISOString().replace(/\.\d{3}Z$/, 'Z') });
 }
 
 export interface VulnReportInput {

@@ -1,6 +1,8 @@
 // cosign formats and cryptography: keys in cosign's format, legacy simple signing and its
-// signatures image, DSSE / in-toto attestations, Sigstore bundles v0.3. Pure functions over
-// bytes: the registry client (in @bulkhead/oci) pushes and fetches what these build and read.
+// signatures image, DSSE / in-toto attestations, Sigstore bundles v0.3 and their referrer
+// manifests, and offline checks against a Sigstore trusted root (Rekor signed entry timestamps,
+// Fulcio chains, signer identity). Pure functions over bytes: the registry client (in
+// @bulkhead/oci) pushes and fetches what these build and read.
 export * from './errors';
 export { LIMITS, decodeBase64, parseJson } from './bounded';
 export * from './pem';
@@ -18,3 +20,5 @@ export * from './referrer';
 export * from './tlog';
 export * from './signer';
 export * from './rekor';
+export * from './fulcio';
+export * from './keyless';

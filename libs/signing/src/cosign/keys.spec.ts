@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { decryptWithPassword, encryptWithPassword } from './encrypted';
 import {
   COSIGN_PRIVATE_KEY_PEM_TYPE,
@@ -8,6 +12,7 @@ import {
   loadCosignPrivateKey,
   loadPlainPrivateKey,
   loadPublicKey,
+  publicKeyFromCertificate,
   publicKeyToPem,
   samePublicKey,
   signBytes,
@@ -150,6 +155,24 @@ describe('cosign key pairs', () => {
     expect(() => loadPublicKey('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')).toThrow(/not a valid PKIX public key/);
     expect(() => loadPublicKey('')).toThrow('public key: no PEM block found');
     expect(() => loadPublicKey('x'.repeat(300 * 1024))).toThrow(/larger than the limit/);
+  });
+
+  it('reads a --cert certificate as PEM (with its chain) or DER, and refuses other blocks', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-cert-'));
+    try {
+      const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+      run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'c.pem', '-subj', '/CN=signer', '-days', '1']);
+      run(['x509', '-in', 'c.pem', '-outform', 'DER', '-out', 'c.der']);
+      const pem = readFileSync(path.join(dir, 'c.pem'), 'utf8');
+      const fromPem = publicKeyFromCertificate(pem);
+      const fromDer = publicKeyFromCertificate(readFileSync(path.join(dir, 'c.der')));
+      expect(samePublicKey(fromPem.publicKey, fromDer.publicKey)).toBe(true);
+      expect(publicKeyFromCertificate(pem + pem).chain).toHaveLength(1);
+      expect(() => publicKeyFromCertificate(pem + readFileSync(path.join(dir, 'k.pem'), 'utf8'))).toThrow('certificate: PEM block 2 is "PRIVATE KEY", expected "CERTIFICATE"');
+      expect(() => publicKeyFromCertificate(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]))).toThrow(/certificate: not a valid X.509 certificate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a cosign.key of another PEM type', async () => {

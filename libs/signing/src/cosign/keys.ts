@@ -108,10 +108,18 @@ export interface CertificateKey {
 }
 
 /**
- * The public key of a PEM certificate (`--cert`). The file may carry a chain after the leaf; every
- * block must be a CERTIFICATE. The chain is not validated here (that needs a trust root).
+ * The public key of a certificate (`--cert`): PEM, whose file may carry a chain after the leaf
+ * (every block must be a CERTIFICATE), or DER bytes. The chain is not validated here (see
+ * verifyCertificateChain, which needs a trusted root).
  */
 export function publicKeyFromCertificate(pem: string | Uint8Array, what = 'certificate'): CertificateKey {
+  // cosign's --cert also takes a DER certificate (a SEQUENCE: first byte 0x30).
+  if (typeof pem !== 'string' && pem.length > 0 && pem[0] === 0x30) {
+    if (pem.length > 64 * 1024) throw new SigningFormatError(`${what}: a DER certificate larger than 64 KiB`);
+    const certificate = certificateFromDer(pem, what);
+    keyAlgorithm(certificate.publicKey, what);
+    return { publicKey: certificate.publicKey, certificate, chain: [] };
+  }
   const blocks = parsePem(pem, what);
   const certs = blocks.map((block, i) => {
     if (block.type !== 'CERTIFICATE') throw new SigningFormatError(`${what}: PEM block ${i + 1} is "${block.type}", expected "CERTIFICATE"`);

@@ -1,10 +1,9 @@
-import { createHash, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject } from 'node:crypto';
 import { decodeBase64, isRecord, parseJson } from './bounded';
 import type { SigstoreBundle } from './bundle';
 import { SigningFormatError } from './errors';
 import { certificateFromDer, samePublicKey } from './keys';
 import { parsePem } from './pem';
-import { createPublicKey } from 'node:crypto';
 
 /**
  * Offline consistency of a bundle's transparency log entries: the entry body Rekor logged

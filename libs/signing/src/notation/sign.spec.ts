@@ -6,6 +6,7 @@ import type { Descriptor } from './payload';
 import { signNotation } from './sign';
 import { buildSignatureManifest, parseSignatureManifest, thumbprintsMatch } from './signature-manifest';
 import { MemoryTrustStore } from './trust-store';
+import { toPem } from './x509';
 import { parseTrustPolicy } from './trust-policy';
 import { verifyNotationSignature } from './verify';
 import { verifySignatureManifest } from './verify-manifest';
@@ -157,6 +158,16 @@ describe('signNotation → verifyNotationSignature', () => {
       }
     }, 30_000);
   }
+
+  it('takes the key and the chain as PEM text (as the CLI reads them from files)', async () => {
+    const keyPem = pki.leafKey.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const chainPem = pki.chain.map(toPem).join('');
+    const signed = await signNotation({ format: 'cose', descriptor: target, key: keyPem, certificateChain: chainPem });
+    expect(signed.certificateChain.map((c) => c.sha256)).toEqual(pki.chain.map((c) => c.sha256));
+    expect((await verify(pki, signed.envelope, signed.mediaType)).verified).toBe(true);
+    await expect(signNotation({ format: 'cose', descriptor: target, key: 'not a key', certificateChain: chainPem })).rejects.toThrow(/the signing key is not a readable private key/);
+    await expect(signNotation({ format: 'cose', descriptor: target, key: keyPem, certificateChain: 'no pem here' })).rejects.toThrow(/the certificate chain is not PEM text/);
+  });
 
   it('signingAuthority scheme: verifies against a signingAuthority store, with the authentic signing time', async () => {
     const signed = await signNotation({ format: 'cose', descriptor: target, key: pki.leafKey.privateKey, certificateChain: pki.chain, signingScheme: 'notary.x509.signingAuthority' });

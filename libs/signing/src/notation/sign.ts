@@ -77,6 +77,10 @@ export async function signNotation(options: SignNotationOptions): Promise<Signed
 }
 
 function toChain(chain: Certificate[] | Buffer[] | string): Certificate[] {
-  if (typeof chain === 'string') return parseCertificateFile(Buffer.from(chain, 'utf8'), 'the certificate chain');
+  if (typeof chain === 'string') {
+    if (!chain.includes('-----BEGIN CERTIFICATE-----')) throw new NotationError('malformed', 'the certificate chain is not PEM text (it has no BEGIN CERTIFICATE block)');
+    return parseCertificateFile(Buffer.from(chain, 'utf8'), 'the certificate chain');
+  }
+  if (chain.length === 0) throw new NotationError('malformed', 'the certificate chain is empty');
   return chain.map((c, i) => (Buffer.isBuffer(c) ? parseCertificate(c, `certificate ${i} of the chain`) : c));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkRegistryConfig, harborApiConfig } from '../harbor/config';
 import { ADVISORY_FEEDS_SETTING, parseFeedAllowList } from '../tasks/advisory-feeds';
 
 /*
@@ -19,6 +20,8 @@ export const scannerApiConfig = z.object({
         return z.NEVER;
       }
     }),
-});
+  // The Harbor adapter's settings (../harbor/config.ts).
+  ...harborApiConfig.shape,
+}).superRefine(checkRegistryConfig);
 
 export type ScannerApiConfig = z.output<typeof scannerApiConfig>;

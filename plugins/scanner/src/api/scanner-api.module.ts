@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { harborAdapterControllers, harborAdapterProviders } from '../harbor';
 import { AdvisoriesResolver } from './advisories/advisories.resolver';
 import type { ScannerApiConfig } from './config';
 import { SCANNER_API_CONFIG } from './tokens';
@@ -14,7 +15,8 @@ export class ScannerApiModule {
   static forRoot(config: ScannerApiConfig): DynamicModule {
     return {
       module: ScannerApiModule,
-      providers: [{ provide: SCANNER_API_CONFIG, useValue: config }, AdvisoriesResolver, ...vulnerabilityApiProviders()],
+      controllers: harborAdapterControllers(),
+      providers: [{ provide: SCANNER_API_CONFIG, useValue: config }, AdvisoriesResolver, ...vulnerabilityApiProviders(), ...harborAdapterProviders(config)],
     };
   }
 }

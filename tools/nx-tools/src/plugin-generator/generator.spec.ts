@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { readJson, readProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { BUILTIN_PLUGINS_FILE, pluginGenerator } from './generator';
@@ -52,7 +54,20 @@ describe('plugin generator', () => {
     expect(tree.read('plugins/my-check/src/plugin.ts', 'utf8')).toContain("id: 'example.my-check'");
     const builtins = tree.read(BUILTIN_PLUGINS_FILE, 'utf8') ?? '';
     expect(builtins).toContain("import { scannerPlugin } from '@bulkhead/plugin-scanner';\nimport { myCheckPlugin } from '@bulkhead/plugin-my-check';\n");
-    expect(builtins).toContain("    builtin('@bulkhead/plugin-scanner', () => scannerPlugin, none, none),\n    builtin('@bulkhead/plugin-my-check', () => myCheckPlugin, none, none),\n  ];");
+    expect(builtins).toContain("    builtin('@bulkhead/plugin-scanner', () => scannerPlugin, none, none),\n    builtin('@bulkhead/plugin-my-check', () => myCheckPlugin, async () => undefined, async () => undefined),\n  ];");
+  });
+
+  it("registers the plugin in the repository's real built-ins list with nothing it does not define", async () => {
+    const tree = workspace();
+    const real = readFileSync(path.join(__dirname, '../../../..', BUILTIN_PLUGINS_FILE), 'utf8');
+    tree.write(BUILTIN_PLUGINS_FILE, real);
+    await pluginGenerator(tree, { name: 'my-check', kind: 'runtime', phases: 'run' });
+    const builtins = tree.read(BUILTIN_PLUGINS_FILE, 'utf8') ?? '';
+    const entry = builtins.split('\n').find((line) => line.includes("'@bulkhead/plugin-my-check'") && line.includes('builtin('));
+    // The entry may only name what exists in that file: builtin() and the plugin it imports.
+    expect(entry?.trim()).toBe("builtin('@bulkhead/plugin-my-check', () => myCheckPlugin, async () => undefined, async () => undefined),");
+    expect(builtins).toMatch(/^function builtin\(/m);
+    expect(builtins).toContain("import { myCheckPlugin } from '@bulkhead/plugin-my-check';");
   });
 
   it('refuses unknown phases, a bad vendor, an existing project and a built-ins list it cannot find', async () => {

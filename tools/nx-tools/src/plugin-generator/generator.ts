@@ -66,7 +66,8 @@ function registerBuiltin(tree: Tree, alias: string, exportName: string): void {
   if (!list) throw new Error(`${BUILTIN_PLUGINS_FILE}: found no \`return [ ... ];\` in builtinPluginPackages() to add ${alias} to`);
   const [whole, head = '', entries = '', tail = ''] = list;
   const indent = /^(\s*)/.exec(entries)?.[1] ?? '    ';
-  const entry = `${indent}builtin('${alias}', () => ${exportName}, none, none),`;
+  // A new plugin has no api or cli entry yet: both loaders answer `undefined` until it grows one.
+  const entry = `${indent}builtin('${alias}', () => ${exportName}, async () => undefined, async () => undefined),`;
   const withEntry = source.replace(whole, `${head}${entries}\n${entry}${tail}`);
   // After the other plugins' imports (else after the last import).
   const pluginImports = [...withEntry.matchAll(/^import \{[^}]*\} from '@bulkhead\/plugin-(?!sdk)[^']*';$/gm)];
