@@ -10,14 +10,12 @@ import {
   SigningFormatError,
   verifyAttestation,
   verifyImageBundle,
-  IN_TOTO_PAYLOAD_TYPE,
-  statementBytes,
+  signStatementWith,
   type InTotoStatement,
 } from '@bulkhead/signing';
 import type { RegistryClient } from '@bulkhead/oci';
 import type { AttestationCheck } from '../store/signature-records';
 import { findBundles, pushStatementBundle, type FoundBundle } from './cosign-bundle';
-import { signDsseWith } from './dsse-signing';
 import type { ImageSigner } from './image-signer';
 import { manifestIfPresent, type ResolvedImage } from './resolve';
 import type { Verifier } from './verifiers';
@@ -81,7 +79,7 @@ export interface WrittenAttestation {
 export async function attestImage(client: RegistryClient, image: ResolvedImage, signer: ImageSigner, statement: InTotoStatement, format: 'both' | 'legacy' | 'bundle' = 'both'): Promise<WrittenAttestation[]> {
   const written: WrittenAttestation[] = [];
   if (format !== 'bundle') {
-    const envelope = await signDsseWith(signer, IN_TOTO_PAYLOAD_TYPE, statementBytes(statement));
+    const envelope = await signStatementWith(signer, statement);
     const layer = buildAttestationLayer(envelope, statement.predicateType);
     const tag = cosignTag(image.digest, 'att');
     const existing = await manifestIfPresent(client, image, tag);

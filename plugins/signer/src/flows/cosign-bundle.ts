@@ -1,6 +1,7 @@
 import {
   BUNDLE_V03_MEDIA_TYPE,
   buildBundleReferrer,
+  buildDsseBundleWith,
   cosignSignStatement,
   IN_TOTO_PAYLOAD_TYPE,
   parseBundle,
@@ -16,7 +17,6 @@ import {
 import type { Descriptor, RegistryClient } from '@bulkhead/oci';
 import type { SignatureCheck } from '../store/signature-records';
 import type { WrittenSignature } from './cosign-legacy';
-import { dsseBundleOf, signDsseWith } from './dsse-signing';
 import type { ImageSigner } from './image-signer';
 import type { ResolvedImage } from './resolve';
 import { checkWithVerifiers, type Verifier } from './verifiers';
@@ -31,8 +31,7 @@ export const MAX_REFERRERS = 100;
  * (DSSE envelope over the in-toto statement) in a referrer manifest whose subject is the image.
  */
 export async function pushStatementBundle(client: RegistryClient, image: ResolvedImage, signer: ImageSigner, statement: InTotoStatement): Promise<{ referrerDigest: string; bundleDigest: string }> {
-  const envelope = await signDsseWith(signer, IN_TOTO_PAYLOAD_TYPE, statementBytes(statement));
-  const bundle = serializeBundle(dsseBundleOf(signer, envelope));
+  const bundle = serializeBundle(await buildDsseBundleWith(signer, statementBytes(statement), IN_TOTO_PAYLOAD_TYPE));
   const referrer = buildBundleReferrer({
     bundle,
     subject: { mediaType: image.mediaType, size: image.size, digest: image.digest },

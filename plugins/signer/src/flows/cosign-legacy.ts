@@ -4,6 +4,7 @@ import {
   buildSimpleSigningPayload,
   cosignTag,
   parseSignatureImage,
+  signPayloadWith,
   verifySimpleSigning,
   type SignatureEntry,
 } from '@bulkhead/signing';
@@ -36,7 +37,9 @@ export async function signLegacy(client: RegistryClient, image: ResolvedImage, s
     manifestDigest: image.digest,
     optional: annotations && Object.keys(annotations).length > 0 ? annotations : null,
   });
-  const signature = (await signer.sign(payload)).toString('base64');
+  // Checked against the signer's public key before anything is pushed (a provider answering with
+  // another key is caught here, not by every verifier later).
+  const signature = await signPayloadWith(signer, payload);
   const layer = buildSignatureLayer({ payload, signature });
   const tag = cosignTag(image.digest, 'sig');
   const existing = await manifestIfPresent(client, image, tag);
