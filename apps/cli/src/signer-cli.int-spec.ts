@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RegistryClient, parseRegistryReference } from '@bulkhead/oci';
 import { describeWithRegistry, testImages } from '@bulkhead/testing';
 import { runCli } from './main';
 
@@ -26,18 +25,21 @@ describeWithRegistry('bulkhead keygen / sign / verify on the command line', (reg
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'bh-signer-cmd-'));
     process.env['COSIGN_PASSWORD'] = 'pw';
-    // The tiny test image, pushed with the registry client.
+    // The tiny test image, pushed with the registry client (loaded lazily, as the CLI loads it).
+    const { RegistryClient, parseRegistryReference } = await import('@bulkhead/oci');
     const client = new RegistryClient();
     try {
       const layout = testImages().tinyOciLayout;
       const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string; mediaType: string }[] };
       const blob = (digest: string) => readFile(path.join(layout, 'blobs', ...digest.split(':')));
-      const manifestBytes = await blob(index.manifests[0]!.digest);
+      const [entry] = index.manifests;
+      if (!entry) throw new Error(`${layout}: empty index`);
+      const manifestBytes = await blob(entry.digest);
       const manifest = JSON.parse(manifestBytes.toString('utf8')) as { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
       const repo = parseRegistryReference(`${registry().host}/cli`);
       for (const d of [manifest.config, ...manifest.layers]) await client.pushBlob(repo, await blob(d.digest), d.digest, d.size);
-      await client.putManifest(repo, 'signed', manifestBytes, index.manifests[0]!.mediaType);
-      await client.putManifest(repo, 'other', Buffer.from(JSON.stringify({ ...manifest, annotations: { unsigned: 'yes' } })), index.manifests[0]!.mediaType);
+      await client.putManifest(repo, 'signed', manifestBytes, entry.mediaType);
+      await client.putManifest(repo, 'other', Buffer.from(JSON.stringify({ ...manifest, annotations: { unsigned: 'yes' } })), entry.mediaType);
     } finally {
       client.close();
     }
