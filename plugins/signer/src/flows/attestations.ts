@@ -22,6 +22,8 @@ import type { Verifier } from './verifiers';
 
 /** An attestation envelope may carry an SBOM: larger than a signature payload, still bounded. */
 export const MAX_ATTESTATION_BYTES = 32 * 1024 * 1024;
+/** Attestations (layers) checked per `.att` image: each costs a fetch. */
+export const MAX_LEGACY_ATTESTATIONS = 100;
 
 /**
  * cosign's `--type` names for predicate types (cosign's options/predicate.go); anything else
@@ -140,7 +142,10 @@ export async function verifyAttestations(
   if (attestationManifest) {
     try {
       const entries = parseSignatureImage(attestationManifest.bytes, `attestation manifest ${tag}`);
-      for (const entry of entries) {
+      if (entries.length > MAX_LEGACY_ATTESTATIONS) {
+        checks.push({ imageDigest: image.digest, reference: image.pinned, format: 'cosign-legacy', attestationDigest: attestationManifest.digest, predicateType: null, verifier: 'none', identity: null, valid: false, reason: `attestation manifest ${tag} lists ${entries.length} attestations: only the first ${MAX_LEGACY_ATTESTATIONS} are checked` });
+      }
+      for (const entry of entries.slice(0, MAX_LEGACY_ATTESTATIONS)) {
         const declared = entry.predicateType ?? null;
         try {
           if (entry.layer.size > MAX_ATTESTATION_BYTES) throw new Error(`attestation of ${entry.layer.size} bytes is larger than ${MAX_ATTESTATION_BYTES}`);

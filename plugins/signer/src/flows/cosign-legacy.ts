@@ -17,6 +17,8 @@ import { checkWithVerifiers } from './verifiers';
 
 /** A signature payload is a small JSON document: refuse blobs larger than this before reading them. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** Signatures (layers) checked per signatures image: each costs a fetch, and a hostile image could list thousands. */
+export const MAX_LEGACY_SIGNATURES = 100;
 
 export interface WrittenSignature {
   format: 'cosign-legacy' | 'cosign-bundle';
@@ -65,7 +67,10 @@ export async function verifyLegacy(client: RegistryClient, image: ResolvedImage,
     return [unreadable(image, manifest.digest, `signature manifest ${tag}: ${(error as Error).message}`)];
   }
   const checks: SignatureCheck[] = [];
-  for (const entry of entries) {
+  if (entries.length > MAX_LEGACY_SIGNATURES) {
+    checks.push(unreadable(image, manifest.digest, `signature manifest ${tag} lists ${entries.length} signatures: only the first ${MAX_LEGACY_SIGNATURES} are checked`));
+  }
+  for (const entry of entries.slice(0, MAX_LEGACY_SIGNATURES)) {
     let payload: Buffer;
     try {
       if (entry.layer.size > MAX_PAYLOAD_BYTES) throw new Error(`payload of ${entry.layer.size} bytes is larger than ${MAX_PAYLOAD_BYTES}`);

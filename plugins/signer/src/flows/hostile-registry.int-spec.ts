@@ -70,6 +70,18 @@ describeWithRegistry('signature verification against hostile registry content', 
     expect(result.checks[0]?.reason).toMatch(/dev\.cosignproject\.cosign\/signature/);
   });
 
+  it('a signatures image listing hundreds of signatures: only the first 100 are fetched, and the rest is reported', async () => {
+    const digest = await pushLayoutImage(client, testImages().tinyOciLayout, repo(), 'many');
+    const payload = Buffer.from('{"not":"a payload"}');
+    await client.pushBlob(repo(), payload, sha256(payload), payload.length);
+    const layer = (i: number) => ({ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', size: payload.length, digest: sha256(payload), annotations: { 'dev.cosignproject.cosign/signature': 'AAAA', n: String(i) } });
+    await putSigManifest(digest, Array.from({ length: 500 }, (_, i) => layer(i)));
+    const result = await verifyImageSignatures(client, ref('many'), [await verifierOf()]);
+    expect(result.verified).toBe(false);
+    expect(result.checks).toHaveLength(101);
+    expect(result.checks[0]?.reason).toMatch(/lists 500 signatures: only the first 100 are checked/);
+  });
+
   it('a bundle referrer holding garbage is a failed check naming the referrer', async () => {
     await pushLayoutImage(client, testImages().tinyOciLayout, repo(), 'garbage');
     const image = await resolveImage(client, ref('garbage'));
