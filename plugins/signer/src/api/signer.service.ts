@@ -30,6 +30,7 @@ import { SIGNER_API_CONFIG } from './tokens';
 const GROUP_PAGE = 5_000;
 /** More images with findings than this in one team: the query says so rather than reading on. */
 const MAX_IMAGES = 10_000;
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 /**
  * The signer in the API process: keys of the request's team (public parts out, private parts
@@ -123,6 +124,8 @@ export class SignerService {
     // Finding targets that are images (others are pods, nodes ...), with their manifest digests.
     const images: { digest: string; manifestDigests: string[]; references: string[]; findingCount: number }[] = [];
     for (const [target, findingCount] of counts) {
+      // Images are finding targets by image id; pods, nodes and files are not looked up.
+      if (!IMAGE_ID.test(target)) continue;
       const artifact = await this.artifacts.get(target);
       if (artifact) images.push({ digest: artifact.digest, manifestDigests: artifact.manifestDigests, references: artifact.references, findingCount });
     }
@@ -147,7 +150,7 @@ export class SignerService {
   }
 
   private async manifestDigestsOf(image: string): Promise<string[]> {
-    if (!/^sha256:[0-9a-f]{64}$/.test(image)) throw new BadInputError(`image: ${JSON.stringify(image.slice(0, 140))} is not a digest (sha256:<64 hex>)`);
+    if (!IMAGE_ID.test(image)) throw new BadInputError(`image: ${JSON.stringify(image.slice(0, 140))} is not a digest (sha256:<64 hex>)`);
     const artifact = await this.artifacts.get(image);
     return [...new Set([image, ...(artifact?.manifestDigests ?? [])])];
   }
