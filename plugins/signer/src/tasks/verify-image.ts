@@ -1,4 +1,4 @@
-import { defineTask } from '@bulkhead/plugin-sdk';
+import { BadInputError, defineTask } from '@bulkhead/plugin-sdk';
 import { loadPublicKey, publicKeyFromCertificate } from '@bulkhead/signing';
 import { LocalKeyProvider } from '../keys/local-key-provider';
 import { masterKeyFrom } from '../keys/master-key';
@@ -9,7 +9,6 @@ import { SignatureRecords } from '../store/signature-records';
 import { formatErrorsArePermanent } from './permanent-errors';
 import { withRegistryClient } from './registry-access';
 import { VERIFY_IMAGE, verifyImageInput } from './task-inputs';
-import { BadInputError } from '@bulkhead/plugin-sdk';
 
 /**
  * `verify-image` (kind signer): finds the image's cosign signatures (legacy tag and bundle
