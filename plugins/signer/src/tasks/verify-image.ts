@@ -18,7 +18,7 @@ import { VERIFY_IMAGE, verifyImageInput } from './task-inputs';
  */
 export const verifyImageTask = defineTask({
   type: VERIFY_IMAGE,
-  description: 'Verifies the cosign signatures of an image in a registry (with a public key, a certificate or the team\'s server keys) and records every verdict',
+  description: "Verifies the cosign signatures and attestations of an image in a registry (with a public key, a certificate or the team's server keys) and records every verdict",
   input: verifyImageInput,
   run: (input, ctx) => formatErrorsArePermanent(async (): Promise<VerifyImageResult> => {
     const verifiers: Verifier[] = [];
