@@ -1,5 +1,6 @@
 import { collectSubscription, graphql, graphqlData, startTestPlatform, subscriptionClient, type GraphqlResponse, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
+import { generateCosignKeyPair } from '@bulkhead/signing';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isLeafType, type GraphQLField, type GraphQLObjectType, type IntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { mkdirSync } from 'node:fs';
@@ -85,8 +86,9 @@ describe('identity and access', () => {
     await writeFile(path.join(work, 'rules.yaml'), SYSCALL_RULES);
     await writeFile(path.join(work, 'advisories.jsonl'), '');
     const plugins = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200', BULKHEAD_ADVISORY_FEEDS: 'http://127.0.0.1:9/osv/all.zip' } });
+    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200', BULKHEAD_ADVISORY_FEEDS: 'http://127.0.0.1:9/osv/all.zip', BULKHEAD_SIGNER_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') } });
     url = platform.api.url;
+    cosignKeyPem = (await generateCosignKeyPair('')).privateKeyPem;
     for (const role of ROLES) tokens[role] = (await platform.createToken(role)).secret;
     // A finding to suppress: a real benchmark run over the privileged pod.
     const { runBenchmark } = await graphqlData<{ runBenchmark: { id: string } }>(url, 'mutation($t: String!) { runBenchmark(target: $t, profile: "pss-baseline") { id } }', { t: work });
@@ -105,6 +107,12 @@ describe('identity and access', () => {
   /** A queued scanner task (the worker here serves benchmarks only, so it stays QUEUED). */
   const queuedTask = async (): Promise<string> =>
     (await graphqlData<{ scanImage: { id: string } }>(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${folder(`image-${unique()}`)}` })).scanImage.id;
+
+  /** A cosign.key (empty password) for importSigningKey, and a server key for signImage. */
+  let cosignKeyPem = '';
+  let keyId: string | undefined;
+  const signingKeyId = async (): Promise<string> =>
+    (keyId ??= (await graphqlData<{ createSigningKey: { id: string } }>(url, 'mutation { createSigningKey(name: "access-test") { id } }')).createSigningKey.id);
 
   /** Every mutation of the schema: the role it needs and a call that works for that role. */
   const MUTATIONS: Record<string, { role: Role; call: (token: string) => Promise<GraphqlResponse<unknown>> }> = {
@@ -131,6 +139,17 @@ describe('identity and access', () => {
       role: 'admin',
       call: async (token) => graphql(url, 'mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }', { id: (await platform.createToken('viewer')).id }, { token }),
     },
+    // The signer's (its tasks stay QUEUED: this worker serves benchmarks only).
+    createSigningKey: { role: 'admin', call: (token) => graphql(url, 'mutation($n: String!) { createSigningKey(name: $n) { id } }', { n: `k-${unique()}` }, { token }) },
+    importSigningKey: {
+      role: 'admin',
+      call: (token) => graphql(url, 'mutation($n: String!, $k: String!) { importSigningKey(name: $n, cosignKey: $k, password: "") { id } }', { n: `i-${unique()}`, k: cosignKeyPem }, { token }),
+    },
+    signImage: {
+      role: 'operator',
+      call: async (token) => graphql(url, 'mutation($k: ID!) { signImage(ref: "127.0.0.1:5000/app:1", keyId: $k) { id } }', { k: await signingKeyId() }, { token }),
+    },
+    verifyImage: { role: 'operator', call: (token) => graphql(url, 'mutation { verifyImage(ref: "127.0.0.1:5000/app:1") { id } }', {}, { token }) },
   };
 
   const schema = async () => buildClientSchema(await graphqlData<IntrospectionQuery>(url, getIntrospectionQuery()));

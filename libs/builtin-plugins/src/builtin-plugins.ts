@@ -38,13 +38,13 @@ export function builtinPluginPackages(): PluginPackage[] {
       async () => entryExport<PluginApi>(await import('@bulkhead/plugin-runtime/api'), 'api'),
       async () => cliOf(await import('@bulkhead/plugin-runtime/cli')),
     ),
-    builtin('@bulkhead/plugin-signer', () => signerPlugin, none, none),
+    builtin(
+      '@bulkhead/plugin-signer',
+      () => signerPlugin,
+      async () => entryExport<PluginApi>(await import('@bulkhead/plugin-signer/api'), 'signerApi'),
+      async () => cliOf(await import('@bulkhead/plugin-signer/cli')),
+    ),
   ];
-}
-
-/** For a package without that entry (the signer has no `api` or `cli` entry yet). */
-async function none(): Promise<undefined> {
-  return undefined;
 }
 
 function builtin(name: string, plugin: () => BulkheadPlugin, loadApi: PluginPackage['loadApi'], loadCli: PluginPackage['loadCli']): PluginPackage {

@@ -4,6 +4,7 @@ import type { AuditLogStore, AuditOutcome } from '@bulkhead/persistence';
 import type { Principal } from '@bulkhead/plugin-sdk/api';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { LIMITER_UNAVAILABLE, type LimiterMarkedRequest } from '../host/http-hardening';
+import { redactSensitiveArguments } from './audit-redaction';
 import { unauthenticated } from './auth-errors';
 import type { AuthenticatedRequest } from './auth.middleware';
 
@@ -53,7 +54,7 @@ function auditMutation(audit: AuditLogStore, logger: Logger, request: GraphQLReq
     tokenName: principal?.name ?? null,
     team: principal?.team ?? null,
     operation: `mutation ${fields.join(',')}`,
-    details: { operationName: request.operationName ?? null, variables: request.request.variables ?? {}, query: request.source ?? null },
+    details: { operationName: request.operationName ?? null, ...redactSensitiveArguments(request.document, request.source ?? null, request.request.variables ?? {}) },
     outcome,
     error: codes.length ? codes.join(',') + ': ' + (errors ?? []).map((e) => e.message).join('; ').slice(0, 1000) : null,
     remoteAddress: req?.socket.remoteAddress ?? null,

@@ -10,3 +10,4 @@ export * from './graphql-task';
 export * from './access';
 export * from './json-depth';
 export * from './host-graphql-types';
+export * from './sensitive-arguments';

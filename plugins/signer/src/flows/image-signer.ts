@@ -1,0 +1,23 @@
+import type { KeyObject } from 'node:crypto';
+import { keyObjectSigner, type PayloadSigner } from '@bulkhead/signing';
+import { publicKeyFingerprint } from '../keys/fingerprint';
+import type { SigningKeyProvider } from '../keys/key-provider';
+
+/**
+ * What signs: a local key (the CLI's cosign.key) or a server key behind a provider. The flows
+ * see only this, so a KMS-backed provider signs the same way.
+ */
+export type ImageSigner = PayloadSigner;
+
+export function localSigner(privateKey: KeyObject, publicKey: KeyObject): ImageSigner {
+  return keyObjectSigner(privateKey, publicKey);
+}
+
+export function providerSigner(provider: SigningKeyProvider, keyId: string, publicKey: KeyObject): ImageSigner {
+  return { publicKey, sign: (payload) => provider.sign(keyId, payload) };
+}
+
+/** `key:<sha256 of the DER public key>`: how a key verifier is named in signature records. */
+export function keyVerifierName(publicKey: KeyObject): string {
+  return `key:${publicKeyFingerprint(publicKey)}`;
+}
