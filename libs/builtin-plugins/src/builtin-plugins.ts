@@ -38,7 +38,12 @@ export function builtinPluginPackages(): PluginPackage[] {
       async () => entryExport<PluginApi>(await import('@bulkhead/plugin-runtime/api'), 'api'),
       async () => cliOf(await import('@bulkhead/plugin-runtime/cli')),
     ),
-    builtin('@bulkhead/plugin-signer', () => signerPlugin, none, none),
+    builtin(
+      '@bulkhead/plugin-signer',
+      () => signerPlugin,
+      async () => entryExport<PluginApi>(await import('@bulkhead/plugin-signer/api'), 'signerApi'),
+      async () => cliOf(await import('@bulkhead/plugin-signer/cli')),
+    ),
   ];
 }
 

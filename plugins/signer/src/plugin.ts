@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { definePlugin, defineTask } from '@bulkhead/plugin-sdk';
+import { createPromoteImageTask } from './gate/promote-image';
 
 /** The signer plugin */
 export const signerPlugin = definePlugin({
@@ -29,6 +30,8 @@ export const signerPlugin = definePlugin({
         return { checked: input.targets.length };
       },
     }),
+    // The promotion gate (./gate): signing hooks arrive with the signer's server-side signing.
+    createPromoteImageTask({}),
   ],
 });
 
