@@ -7,3 +7,4 @@ export * from './decompress';
 export { readLayer, layerName, type LayerEntryHeader, type LayerEntryVisitor, type ReadLayerOptions, type UncompressedBudget } from './layer-reader';
 export { DirectoryBlobStore, TarBlobStore, type BlobStore } from './blob-store';
 export { resolveInRoot, joinWithinRoot } from './paths';
+export * from './registry';

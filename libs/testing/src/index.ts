@@ -5,3 +5,4 @@ export * from './test-image';
 export * from './tiny-image';
 export * from './minbase-image';
 export * from './test-images';
+export * from './registry';

@@ -1,1 +1,11 @@
-export { default, signerPlugin } from './plugin';
+export { default, signerPlugin, SIGNER_PLUGIN_VERSION } from './plugin';
+export { signImageTask } from './tasks/sign-image';
+export { verifyImageTask } from './tasks/verify-image';
+export * from './tasks/task-inputs';
+export type { SigningKeyProvider, ImportingKeyProvider, SigningKeyInfo } from './keys/key-provider';
+export { LocalKeyProvider } from './keys/local-key-provider';
+export { MASTER_KEY_SETTING, masterKeyFrom, MasterKeyError } from './keys/master-key';
+export { signImageFormats, type SignImageOptions, type SignImageResult } from './flows/sign-image';
+export { verifyImageSignatures, type VerifyImageResult } from './flows/verify-image';
+export { localSigner, providerSigner, type ImageSigner } from './flows/image-signer';
+export { SignatureRecords, type SignatureCheck, type SignatureRecord } from './store/signature-records';

@@ -1,37 +1,29 @@
-import { z } from 'zod';
-import { definePlugin, defineTask } from '@bulkhead/plugin-sdk';
-import { createPromoteImageTask } from './gate/promote-image';
+import { definePlugin } from '@bulkhead/plugin-sdk';
+import { signImageTask } from './tasks/sign-image';
+import { verifyImageTask } from './tasks/verify-image';
+import { gateTask } from './gate/gate-task';
 
-/** The signer plugin */
+export const SIGNER_PLUGIN_VERSION = '0.2.0';
+
+/**
+ * The signer plugin: cosign-compatible signatures (legacy simple signing and Sigstore bundles),
+ * in-toto attestations and Notary Project envelopes over images in OCI registries. Tasks run on
+ * workers with server-side keys; the CLI (`bulkhead keygen|sign|verify|attest|verify-attestation`)
+ * signs with key files.
+ */
 export const signerPlugin = definePlugin({
   manifest: {
     id: 'bulkhead.signer',
-    version: '0.1.0',
+    version: SIGNER_PLUGIN_VERSION,
     kind: 'signer',
     phases: ['ship'],
     description: 'Signs and verifies images (cosign, Notary Project) and their attestations',
   },
   tasks: [
-    defineTask({
-      type: 'signer',
-      description: 'Example task: one INFO finding per target. Grow it into the real check.',
-      input: z.object({ targets: z.array(z.string().min(1)).min(1) }),
-      run: async (input, ctx) => {
-        await ctx.emit.findings(
-          input.targets.map((target) => ({
-            kind: 'signer' as const,
-            severity: 'INFO' as const,
-            ruleId: 'signer/seen',
-            title: `signer looked at ${target}`,
-            target,
-          })),
-        );
-        ctx.progress(1);
-        return { checked: input.targets.length };
-      },
-    }),
-    // The promotion gate (./gate): signing hooks arrive with the signer's server-side signing.
-    createPromoteImageTask({}),
+    signImageTask,
+    verifyImageTask,
+    // The promotion gate (plugins/signer/src/gate).
+    gateTask,
   ],
 });
 

@@ -1,18 +1,21 @@
-import { Module } from '@nestjs/common';
 import { definePluginApi } from '@bulkhead/plugin-sdk/api';
-import { gateMigrations, GateApiModule } from '../gate/api';
+import { signerMigrations } from '../store/migrations';
+import { gateMigrations } from '../gate/promotion-store';
+import { signerApiConfig } from './config';
+import { SignerApiModule } from './signer-api.module';
 
 /*
- * `@bulkhead/plugin-signer/api`: the signer plugin's part of the API process. The promotion
- * gate contributes its module and migrations (ids `gate-…`).
+ * `@bulkhead/plugin-signer/api`: the signer's part of the API process (loaded for the built-in
+ * plugin by the same code path as for an npm plugin): its tables, key management, sign/verify
+ * tasks and the signature records on the host's Image.
  */
-
-@Module({ imports: [GateApiModule] })
-export class SignerApiModule {}
-
 export const signerApi = definePluginApi({
-  migrations: [...gateMigrations],
-  module: () => SignerApiModule,
+  config: signerApiConfig,
+  // The promotion gate's steps (ids `gate-…`) after the signer's own.
+  migrations: [...signerMigrations, ...gateMigrations],
+  module: ({ config }) => SignerApiModule.forRoot(config),
 });
 
 export default signerApi;
+export { signerApiConfig, type SignerApiConfig } from './config';
+export { signerMigrations } from '../store/migrations';

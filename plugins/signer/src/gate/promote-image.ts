@@ -20,12 +20,19 @@ export const promoteImageInput = z.object({
 });
 export type PromoteImageInput = z.output<typeof promoteImageInput>;
 
-/** Signing and signature checks, given by the signer plugin (server keys on a worker, a key file inline). */
+/** The image the gate decided about: the reference given and the image id its scan saw. */
+export interface GateImage {
+  ref: string;
+  /** The scanned image id (config digest): only an image with this id may be signed or count as signed. */
+  imageId: string;
+}
+
+/** Signing and signature checks, given by the signer plugin (server keys on a worker, key files inline). */
 export interface GateSigning {
   /** The required signers with a valid signature over the image; throws when it cannot look. */
-  checkSigners?(ref: string, signers: readonly string[], ctx: TaskContext): Promise<SignerCheck>;
-  /** Signs the image; returns the signature's id. Absent: a passing image is not signed, and the record says why. */
-  sign?(ref: string, keyId: string | undefined, ctx: TaskContext): Promise<{ signatureId: string }>;
+  checkSigners?(image: GateImage, signers: readonly string[], ctx: TaskContext): Promise<SignerCheck>;
+  /** Signs the passing image, or says why it did not (no key given, not in a registry). Absent: never signs. */
+  sign?(image: GateImage, keyId: string | undefined, ctx: TaskContext): Promise<{ signatureId: string } | { notSigned: string }>;
 }
 
 export interface PromotionDecision extends GateEvaluation {
@@ -57,17 +64,22 @@ export function createPromoteImageTask(signing: GateSigning) {
     async run(input, ctx): Promise<PromotionDecision> {
       const [scan, benchmark] = ctx.children ?? [];
       if (!scan) throw new Error('promote-image ran without its children');
-      const signers = input.policy.requiredSigners.length > 0 ? await checkSigners(signing, input, ctx) : { satisfied: [], missing: {} };
+      const scanned = scan.status === 'SUCCEEDED' ? (scan.output as { digest?: unknown } | null)?.digest : undefined;
+      const digest = typeof scanned === 'string' ? scanned : null;
+      const image = digest ? { ref: input.ref, imageId: digest } : undefined;
+      const signers = input.policy.requiredSigners.length > 0 ? await checkSigners(signing, image, input, ctx) : { satisfied: [], missing: {} };
       const evaluation = evaluateGate(input.policy, scan, benchmark, signers);
-      const digest = scan.status === 'SUCCEEDED' ? ((scan.output as { digest?: unknown } | null)?.digest as string | undefined) ?? null : null;
       let signed = false;
       let signatureId: string | null = null;
       let notSignedReason: string | null = null;
-      if (evaluation.decision === 'FAIL') notSignedReason = 'the policy failed';
+      if (evaluation.decision === 'FAIL' || !image) notSignedReason = 'the policy failed';
       else if (!signing.sign) notSignedReason = 'no signing is configured here';
       else {
-        ({ signatureId } = await signing.sign(input.ref, input.keyId, ctx));
-        signed = true;
+        ctx.progress(0.9, 'signing');
+        const outcome = await signing.sign(image, input.keyId, ctx);
+        if ('signatureId' in outcome) ({ signatureId } = outcome);
+        else notSignedReason = outcome.notSigned;
+        signed = signatureId !== null;
       }
       const decision: PromotionDecision = {
         id: ctx.taskId,
@@ -87,10 +99,11 @@ export function createPromoteImageTask(signing: GateSigning) {
   });
 }
 
-async function checkSigners(signing: GateSigning, input: PromoteImageInput, ctx: TaskContext): Promise<SignerCheck | string> {
+async function checkSigners(signing: GateSigning, image: GateImage | undefined, input: PromoteImageInput, ctx: TaskContext): Promise<SignerCheck | string> {
+  if (!image) return 'the image scan did not succeed';
   if (!signing.checkSigners) return 'no signature verification is configured here';
   try {
-    return await signing.checkSigners(input.ref, input.policy.requiredSigners, ctx);
+    return await signing.checkSigners(image, input.policy.requiredSigners, ctx);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
