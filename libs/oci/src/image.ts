@@ -7,6 +7,9 @@ import { detectCompression } from './decompress';
 import { assertDigest, parseDigest, sha256Digest } from './digest';
 import { resolveLimits, type ExtractionLimits } from './limits';
 import { parseImageReference, type ImageSource } from './reference';
+import { RegistryBlobStore } from './registry/blob-store';
+import { RegistryClient, type RegistryClientOptions } from './registry/client';
+import { formatPlatform, platformMatches, type Platform } from './registry/reference';
 import { hashStream } from './stream-utils';
 
 export const MEDIA_TYPES = {
@@ -79,6 +82,10 @@ export type OpenedArtifact = OpenedImage | OpenedRootfs;
 export interface OpenImageOptions {
   limits?: Partial<ExtractionLimits>;
   signal?: AbortSignal;
+  /** For registry references: the client to use, or the options to make one with. */
+  registry?: RegistryClient | RegistryClientOptions;
+  /** For registry references: the platform to pick from a multi-platform index (`--platform`). */
+  platform?: Platform;
 }
 
 /**
@@ -111,7 +118,40 @@ export async function openImage(reference: string, options: OpenImageOptions = {
       const store = await TarBlobStore.open(file);
       return openDockerArchive(source, store, limits, options.signal);
     }
+    case 'registry':
+      return openRegistryImage(source, limits, options);
   }
+}
+
+/**
+ * An image in a registry: the manifest (through an index to the requested platform) is fetched
+ * and digest-checked; config and layers are blobs of a RegistryBlobStore, streamed when read.
+ */
+async function openRegistryImage(source: Extract<ImageSource, { kind: 'registry' }>, limits: ExtractionLimits, options: OpenImageOptions): Promise<OpenedImage> {
+  const client =
+    options.registry instanceof RegistryClient ? options.registry : new RegistryClient({ ...(options.registry ?? {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const ref = source.image;
+  const resolved = await client.resolveImage(ref, options.platform);
+  const store = new RegistryBlobStore(client, ref);
+  const manifest = parseJson(resolved.bytes, `${store.description}: manifest ${resolved.digest}`);
+  const what = `${store.description}: manifest ${resolved.digest}`;
+  if (!manifest['config']) throw new BadInputError(`${what}: not an image manifest (media type ${resolved.mediaType}; it has no config)`);
+  for (const [field, list] of [['config', [manifest['config']]], ['layers', manifest['layers']]] as const) {
+    if (!Array.isArray(list)) throw new BadInputError(`${what}: ${field} is not a list of descriptors`);
+    for (const [i, d] of (list as unknown[]).entries()) {
+      const descriptor = d as Descriptor | undefined;
+      if (!descriptor || typeof descriptor !== 'object') throw new BadInputError(`${what}: ${field}[${i}] is not a descriptor`);
+      parseDigest(descriptor.digest, `${what}: ${field}[${i}].digest`);
+      if (typeof descriptor.size !== 'number' || !Number.isSafeInteger(descriptor.size) || descriptor.size < 0) throw new BadInputError(`${what}: ${field}[${i}] has no valid size`);
+      store.register(descriptor.digest, descriptor.size);
+    }
+  }
+  const image = await openManifest(source, store, limits, resolved.digest, manifest, [source.reference], resolved.indexDigests);
+  const actual = { os: image.config.os, architecture: image.config.architecture, variant: typeof image.config.raw['variant'] === 'string' ? image.config.raw['variant'] : undefined };
+  if (options.platform && actual.os && actual.architecture && !platformMatches(options.platform, actual)) {
+    throw new BadInputError(`${source.reference}: the image is ${formatPlatform(actual)}, not the requested ${formatPlatform(options.platform)}`);
+  }
+  return image;
 }
 
 interface Descriptor {

@@ -1,19 +1,32 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
+import { hasRegistryHost, parseRegistryReference, type RegistryReference } from './registry/reference';
 
 /** Where an image (or a plain root file system) comes from, parsed from a reference string. */
 export type ImageSource =
   | { kind: 'oci'; reference: string; dir: string; ref?: string }
   | { kind: 'docker-archive'; reference: string; file: string }
-  | { kind: 'rootfs'; reference: string; dir: string };
+  | { kind: 'rootfs'; reference: string; dir: string }
+  | { kind: 'registry'; reference: string; image: RegistryReference };
 
-export const ACCEPTED_REFERENCE_FORMS = ['oci:<dir>[:<ref>]', 'docker-archive:<file>', 'rootfs:<dir>'] as const;
+export const ACCEPTED_REFERENCE_FORMS = [
+  'oci:<dir>[:<ref>]',
+  'docker-archive:<file>',
+  'rootfs:<dir>',
+  'registry:<host>[:port]/<repo>(:<tag>|@<digest>)',
+  '<host>[:port]/<repo>(:<tag>|@<digest>)',
+] as const;
 
 /**
- * Parses `oci:<dir>[:<ref>]`, `docker-archive:<file>` or `rootfs:<dir>`. For `oci:` the part after
+ * Parses `oci:<dir>[:<ref>]`, `docker-archive:<file>`, `rootfs:<dir>`, `registry:<reference>`, or
+ * a bare registry reference whose first component is a registry host (`localhost:5000/app:1`,
+ * `ghcr.io/x/y@sha256:…`: a dot, a port or `localhost`, as docker and Trivy decide). For `oci:` the part after
  * the last colon is a ref only when it contains no `/`, so `oci:/a/b` is a directory and
  * `oci:/a/b:v1` is directory `/a/b` with ref `v1` (skopeo's convention).
  */
 export function parseImageReference(reference: string): ImageSource {
+  if (reference.startsWith('registry:')) return { kind: 'registry', reference, image: parseRegistryReference(reference) };
+  // `localhost:5000/app` would otherwise read as scheme `localhost`.
+  if (hasRegistryHost(reference)) return { kind: 'registry', reference, image: parseRegistryReference(reference) };
   const colon = reference.indexOf(':');
   const prefix = colon > 0 ? reference.slice(0, colon) : '';
   // `registry.example/app:1` has a colon but no scheme.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { definePlugin, defineTask, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
-import { parseImageReference } from '@bulkhead/oci';
+import { parseImageReference, parsePlatform, registryServerConfigFromEnv, type RegistryClientOptions } from '@bulkhead/oci';
 import { AdvisoryDatabaseError, embeddedStorePath, openEmbeddedAdvisoryStore, resolveCacheDir, type AdvisoryStore } from '@bulkhead/vulndb';
 import { builtinAnalyzers } from './analyzers';
 import { noAdvisoryDataMessage, SCANNERS, type SecretScanStatus, type VulnerabilityScanStatus } from './report/scan-status';
@@ -17,7 +17,11 @@ import { updateAdvisoriesTask } from './tasks/update-advisories';
 export const SCANNER_PLUGIN_VERSION = '0.2.0';
 
 export const scanImageInput = z.object({
-  source: z.string().min(1).describe('Image reference: oci:<dir>[:<ref>], docker-archive:<file>, rootfs:<dir>, or sbom:<file> (CycloneDX or SPDX JSON)'),
+  source: z
+    .string()
+    .min(1)
+    .describe('Image reference: oci:<dir>[:<ref>], docker-archive:<file>, rootfs:<dir>, registry:<host>[:port]/<repo>(:<tag>|@<digest>) (or the same without registry: when it starts with a host), or sbom:<file> (CycloneDX or SPDX JSON)'),
+  platform: z.string().min(1).optional().describe('For registry images: the platform to pick from a multi-platform index, os/arch[/variant] (default linux/amd64, or the only one)'),
   scanners: z
     .array(z.enum(SCANNERS))
     .min(1)
@@ -118,6 +122,19 @@ async function scanVulnerabilities(
 }
 
 /**
+ * How a registry image is reached. On a worker (`ctx.platform` set) the task fetches on a
+ * client's behalf: only the hosts of BULKHEAD_REGISTRY_ALLOWED_HOSTS, never link-local or
+ * metadata addresses, private ranges only with BULKHEAD_REGISTRY_ALLOW_PRIVATE (see
+ * registryServerConfigFromEnv). Inline (the CLI) the user reaches what they can reach anyway.
+ * Either way plain HTTP is for loopback and BULKHEAD_REGISTRY_INSECURE_HOSTS only.
+ */
+function registryClientOptions(ctx: TaskContext): RegistryClientOptions {
+  if (ctx.platform) return { ...registryServerConfigFromEnv(process.env), signal: ctx.signal };
+  const insecureHosts = (process.env['BULKHEAD_REGISTRY_INSECURE_HOSTS'] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return { insecureHosts, signal: ctx.signal };
+}
+
+/**
  * `scan-image`: one pass over an image (or root file system, or SBOM): inventory, vulnerability
  * matching and secrets, emitted as the artifact, its packages and findings.
  *
@@ -137,6 +154,8 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       const trustedFields = input.cacheDir !== undefined ? ['cacheDir'] : [];
       if (isSbomReference(input.source)) return { paths: [{ field: 'source', path: sbomFileOf(input.source) }], trustedFields };
       const source = parseImageReference(input.source);
+      // A registry reference names no server file; the worker's host policy guards what it reaches.
+      if (source.kind === 'registry') return { paths: [], trustedFields };
       return { paths: [{ field: 'source', path: source.kind === 'docker-archive' ? source.file : source.dir }], trustedFields };
     },
     async run(input, ctx): Promise<ScanImageSummary> {
@@ -152,6 +171,8 @@ export function createScanImageTask(deps: ScanImageDependencies) {
         ({ artifact, packages } = sbom);
       } else {
         const result = await scanArtifact(input.source, {
+          registry: registryClientOptions(ctx),
+          ...(input.platform ? { platform: parsePlatform(input.platform) } : {}),
           analyzers: [...builtinAnalyzers, ...ctx.extensions('scanner.analyzer')],
           signal: ctx.signal,
           logger: ctx.logger,

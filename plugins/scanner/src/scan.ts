@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Analyzer, AnalyzerFile, AnalyzerResult, ArtifactResult, FindingResult, OsInfo, PackageResult, TaskLogger } from '@bulkhead/plugin-sdk';
 import { silentLogger } from '@bulkhead/plugin-sdk';
-import { openImage, walkFinalFilesystem, type ExtractionLimits, type ImageFile, type LayerSnapshot, type OpenedArtifact } from '@bulkhead/oci';
+import {
+  openImage,
+  walkFinalFilesystem,
+  type ExtractionLimits,
+  type ImageFile,
+  type LayerSnapshot,
+  type OpenedArtifact,
+  type Platform,
+  type RegistryClient,
+  type RegistryClientOptions,
+} from '@bulkhead/oci';
 import { purlWithoutQualifier } from './analyzers/purl';
 import { ExecutableCollector } from './executables';
 import { LayerSecretCollector, secretFindings, SecretScanner, type SecretConfig } from './secrets';
@@ -12,6 +22,10 @@ export interface ScanOptions {
   signal?: AbortSignal;
   logger?: TaskLogger;
   limits?: Partial<ExtractionLimits>;
+  /** Registry images: the client (or its options: credentials, host policy, insecure hosts). */
+  registry?: RegistryClient | RegistryClientOptions;
+  /** Registry images: the platform to pick from a multi-platform index. */
+  platform?: Platform;
   /** Progress in [0, 1] with a message. */
   onProgress?: (fraction: number, message?: string) => void;
   /**
@@ -74,7 +88,12 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
   const warnings = new Set<string>();
 
   progress(0, `opening ${reference}`);
-  const artifact = await openImage(reference, { limits: options.limits, signal: options.signal });
+  const artifact = await openImage(reference, {
+    limits: options.limits,
+    signal: options.signal,
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+  });
   let digest = artifact.kind === 'image' ? artifact.digest : '';
 
   const run = async (analyzer: Analyzer, files: readonly ImageFile[], os: OsInfo | undefined): Promise<AnalyzerResult> => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliHost } from '@bulkhead/plugin-sdk/cli';
 import type { CliIo } from '../cli-io';
 import { registerMigrateCommand } from './migrate.command';
+import { registerRegistryCommands } from './registry.command';
 import { registerRunCommand } from './run.command';
 import { registerServeCommand } from './serve.command';
 import { registerTokenCommand } from './token.command';
@@ -15,4 +16,5 @@ export function registerCoreCommands(program: Command, io: CliIo, host: CliHost,
   registerMigrateCommand(program, io, done);
   registerTokenCommand(program, io, done);
   registerRunCommand(program, host);
+  registerRegistryCommands(program, io, done);
 }

@@ -38,3 +38,5 @@ export {
 } from './host-policy';
 export { RegistryHttpError } from './transport';
 export { parseChallenge } from './auth';
+export { RegistryBlobStore } from './blob-store';
+export { pushImage, pullImage, type PushResult, type PullResult, type CopyProgress } from './copy';

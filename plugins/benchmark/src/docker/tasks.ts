@@ -17,6 +17,7 @@ export const CONTAINER_CONFIG_TASK = 'container-config';
 function imageReferencePaths(reference: string | undefined): { field: string; path: string }[] {
   if (reference === undefined) return [];
   const source = parseImageReference(reference);
+  if (source.kind === 'registry') return [];
   return [{ field: 'reference', path: source.kind === 'docker-archive' ? source.file : source.dir }];
 }
 

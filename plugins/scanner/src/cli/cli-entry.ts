@@ -6,7 +6,7 @@ import { definePluginCli, endListOptionsAtOperands, type CliHost } from '@bulkhe
 
 function registerScan(scan: Command, host: CliHost): void {
   scan
-    .argument('<target>', 'image reference, e.g. oci:./layout:latest, docker-archive:img.tar, rootfs:/, or sbom:bom.json (CycloneDX or SPDX JSON)')
+    .argument('<target>', 'image reference, e.g. oci:./layout:latest, docker-archive:img.tar, rootfs:/, registry:ghcr.io/org/app:1 (or ghcr.io/org/app:1, localhost:5000/app@sha256:…), or sbom:bom.json (CycloneDX or SPDX JSON)')
     .option('-f, --format <format>', 'output format: table, json, sarif, cyclonedx, spdx', 'table')
     .option('--severity <list>', 'report only these severities, comma-separated (CRITICAL,HIGH,MEDIUM,LOW,INFO,UNKNOWN)')
     .option('--exit-code <n>', 'exit with N when findings remain after filters (and when vulnerabilities could not be checked for want of advisory data)')
@@ -18,6 +18,7 @@ function registerScan(scan: Command, host: CliHost): void {
     .option('--show-suppressed', 'list findings suppressed by VEX or the ignore file, with the reason')
     .option('--list-packages', 'table format: list every package too')
     .option('--cache-dir <dir>', 'cache directory holding the advisory database (env BULKHEAD_CACHE_DIR; default ~/.cache/bulkhead)')
+    .option('--platform <os/arch[/variant]>', 'registry images: the platform to pick from a multi-platform index (default linux/amd64, or the only one)')
     .option('--server <url>', 'submit to a running Bulkhead API instead of scanning inline, and wait')
     .option('--upload', 'with --server: upload the local docker-archive file first and scan the upload (the server reads no path of yours)')
     .option('--plugin <packages...>', 'extra npm plugin packages to load (inline mode): repeat --plugin, or end the list with -- before the target')
@@ -41,6 +42,7 @@ function registerScan(scan: Command, host: CliHost): void {
             ...(options.showSuppressed ? { showSuppressed: true } : {}),
             ...(options.listPackages ? { listPackages: true } : {}),
             ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+            ...(options.platform !== undefined ? { platform: options.platform } : {}),
           },
           host,
         ),
@@ -64,6 +66,7 @@ interface RawScanOptions {
   showSuppressed?: boolean;
   listPackages?: boolean;
   cacheDir?: string;
+  platform?: string;
 }
 
 // `bulkhead db import|update|status`: the embedded advisory database in the cache directory.
@@ -106,7 +109,7 @@ export function registerDb(db: Command, host: CliHost): void {
 
 export default definePluginCli({
   commands: [
-    { name: 'scan', description: 'scan an image for vulnerabilities and secrets: oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir> or sbom:<file>', register: registerScan },
+    { name: 'scan', description: 'scan an image for vulnerabilities and secrets: oci:<dir>[:ref], docker-archive:<file>, rootfs:<dir>, registry:<ref> or sbom:<file>', register: registerScan },
     { name: 'db', description: 'the advisory database the scan matches against: db import, db update, db status', register: registerDb },
   ],
 });

@@ -3,6 +3,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, SEVERITIES, type FindingResult, type Severity } from '@bulkhead/plugin-sdk';
 import { CliError, expiredRulesNotice, loadIgnoreFile, rulesInForce, usageError, type CliHost, type IgnoreRule } from '@bulkhead/plugin-sdk/cli';
+import { parsePlatform } from '@bulkhead/oci';
 import { SCANNER_PLUGIN_VERSION, type ScanImageSummary } from '../plugin';
 import {
   applyReportPolicy,
@@ -44,6 +45,8 @@ export interface ScanCommandOptions {
   showSuppressed?: boolean;
   listPackages?: boolean;
   cacheDir?: string;
+  /** `--platform os/arch[/variant]`: the image to pick from a registry's multi-platform index. */
+  platform?: string;
   /** Working directory for the default ignore file (tests); default process.cwd(). */
   cwd?: string;
 }
@@ -94,6 +97,14 @@ interface ScanOutcome {
 /** `bulkhead scan <target>`: prints (or writes) the report; returns the exit code. */
 export async function scan(target: string, options: ScanCommandOptions, host: CliHost): Promise<number> {
   const parsed = parseScanOptions(options);
+  if (options.platform !== undefined) {
+    if (options.server) throw usageError('--platform applies to inline scans; a server scan picks linux/amd64 (or the only platform) of the index');
+    try {
+      parsePlatform(options.platform);
+    } catch (error) {
+      throw usageError(`--platform: ${(error as Error).message}`);
+    }
+  }
   if (options.upload && !options.server) throw usageError('--upload needs --server (it sends the file to that API)');
   if (options.upload && !target.startsWith('docker-archive:')) throw usageError(`--upload takes a docker-archive:<file> target (save an OCI layout or root file system as a docker-archive first), not ${JSON.stringify(target)}`);
   // Read the user's policy files before scanning: a typo in --vex must not cost a whole scan.
@@ -179,6 +190,7 @@ async function scanInline(source: string, options: ScanCommandOptions, parsed: P
     scanners: parsed.scanners,
     ...(options.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
   };
   const outcome = await host.interruptible((signal) => host.runTask('scanner', 'scan-image', input, { signal, onProgress: host.progressPrinter(), plugins: options.plugins }));
   const summary = outcome.output as ScanImageSummary;
