@@ -1,4 +1,5 @@
-import { defineTask, type ChildTaskOutcome, type TaskContext } from '@bulkhead/plugin-sdk';
+import { parseImageReference } from '@bulkhead/oci';
+import { defineTask, type ChildTaskOutcome, type ServerInputs, type TaskContext } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
 import { evaluateGate, type GateEvaluation, type SignerCheck } from './evaluate';
 import { promotionPolicySchema, type PromotionPolicy } from './policy';
@@ -57,6 +58,13 @@ export function createPromoteImageTask(signing: GateSigning) {
     type: PROMOTE_IMAGE_TASK,
     description: 'Scans and benchmarks an image, evaluates a promotion policy over the results and signs the image only when it passes',
     input: promoteImageInput,
+    // Its children open `ref` on the worker and are confined when queued; the gate is confined
+    // the same way up front, so a client is refused before anything is queued.
+    serverInputs: (input): ServerInputs => {
+      const source = parseImageReference(input.ref);
+      if (source.kind === 'registry') return {};
+      return { paths: [{ field: 'ref', path: source.kind === 'docker-archive' ? source.file : source.dir }] };
+    },
     children: (input) => [
       { ...SCAN_CHILD, input: { source: input.ref, ignoreUnfixed: input.policy.ignoreUnfixed } },
       { ...BENCHMARK_CHILD, input: { reference: input.ref } },
