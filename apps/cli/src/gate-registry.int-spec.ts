@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { testImageBuilder } from '@bulkhead/oci/testing';
 import { describeWithRegistry, sharedPath } from '@bulkhead/testing';
 import { runCli } from './main';
 
@@ -43,8 +42,8 @@ describeWithRegistry('bulkhead gate against a registry: sign only when the polic
     // A layer of a real image's size (a blob larger than one network read), like any pushed image.
     const payload = { name: 'usr/share/app/data.bin', content: randomBytes(256 * 1024) };
     const lodash = (version: string) => ({ name: 'app/node_modules/lodash/package.json', content: JSON.stringify({ name: 'lodash', version }) });
-    await testImageBuilder.writeOciLayout(path.join(work, 'vuln'), [{ ref: 'app', layers: [{ entries: [base, payload, lodash('4.17.11')] }] }]);
-    await testImageBuilder.writeOciLayout(path.join(work, 'clean'), [{ ref: 'app', layers: [{ entries: [base, payload, lodash('4.17.21')] }] }]);
+    await (await import('@bulkhead/oci/testing')).testImageBuilder.writeOciLayout(path.join(work, 'vuln'), [{ ref: 'app', layers: [{ entries: [base, payload, lodash('4.17.11')] }] }]);
+    await (await import('@bulkhead/oci/testing')).testImageBuilder.writeOciLayout(path.join(work, 'clean'), [{ ref: 'app', layers: [{ entries: [base, payload, lodash('4.17.21')] }] }]);
     for (const [layout, tag] of [['vuln', 'vuln'], ['clean', 'clean']] as const) {
       const pushed = await cli('push', `oci:${path.join(work, layout)}:app`, ref(tag));
       expect(pushed).toMatchObject({ code: 0 });

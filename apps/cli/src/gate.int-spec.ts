@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { testImageBuilder } from '@bulkhead/oci/testing';
 import { describeWithShared } from '@bulkhead/testing';
 import { runCli } from './main';
 
@@ -41,10 +40,10 @@ describeWithShared('bulkhead gate (inline)', (shared) => {
     const base = { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' };
     const lodash = { name: 'app/node_modules/lodash/package.json', content: JSON.stringify({ name: 'lodash', version: '4.17.11', license: 'MIT' }) };
     layout = path.join(work, 'vulnerable');
-    await testImageBuilder.writeOciLayout(layout, [{ ref: 'app', layers: [{ entries: [base, lodash] }, { entries: [{ name: 'app/.env', content: `AWS_ACCESS_KEY_ID=${AWS_KEY}\n` }] }] }]);
+    await (await import('@bulkhead/oci/testing')).testImageBuilder.writeOciLayout(layout, [{ ref: 'app', layers: [{ entries: [base, lodash] }, { entries: [{ name: 'app/.env', content: `AWS_ACCESS_KEY_ID=${AWS_KEY}\n` }] }] }]);
     cleanLayout = path.join(work, 'clean');
     const fixed = { ...lodash, content: JSON.stringify({ name: 'lodash', version: '4.17.21', license: 'MIT' }) };
-    await testImageBuilder.writeOciLayout(cleanLayout, [{ ref: 'app', layers: [{ entries: [base, fixed] }] }]);
+    await (await import('@bulkhead/oci/testing')).testImageBuilder.writeOciLayout(cleanLayout, [{ ref: 'app', layers: [{ entries: [base, fixed] }] }]);
   });
 
   afterAll(() => {
