@@ -5,7 +5,8 @@ import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bul
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { RegistryClient, parseRegistryReference, type RegistryRepository } from '@bulkhead/oci';
 import { ResultWriter } from '@bulkhead/persistence';
-import { generateCosignKeyPair } from '@bulkhead/signing';
+import { generateCosignKeyPair, loadCosignPrivateKey, publicKeyToPem } from '@bulkhead/signing';
+import { attestImage, attestationStatement, localSigner, resolveImage } from '@bulkhead/plugin-signer';
 import { describeWithRegistry, testImages } from '@bulkhead/testing';
 
 /*
@@ -123,7 +124,10 @@ describeWithRegistry('signer through the API and a worker', (registry) => {
     expect(task.error).toBeNull();
     expect(task.status).toBe('SUCCEEDED');
     expect(task.result?.digest).toBe(digestA);
-    expect(await client.headManifest(parseRegistryReference(`${registry().host}/app`), `sha256-${digestA.slice(7)}.sig`)).toBeDefined();
+    const repo = parseRegistryReference(`${registry().host}/app`);
+    expect(await client.headManifest(repo, `sha256-${digestA.slice(7)}.sig`)).toBeDefined();
+    expect((await client.referrers(repo, digestA, 'application/vnd.dev.sigstore.bundle.v0.3+json')).length).toBe(1);
+    expect(task.result?.checks.map((c) => c.format).sort()).toEqual(['cosign-bundle', 'cosign-legacy']);
   });
 
   it('verifyImage with the team keys finds the valid signature; signatures(image) and Image.signed show it', async () => {
@@ -171,6 +175,29 @@ describeWithRegistry('signer through the API and a worker', (registry) => {
       pem: publicKey,
     });
     expect((await waitForTask(verifyImage.id)).result?.verified).toBe(true);
+  });
+
+  it('verifyImage records attestations too: attestations(image) and Image.attestations list them with their verdict', async () => {
+    const pair = await generateCosignKeyPair('');
+    const key = await loadCosignPrivateKey(pair.privateKeyPem, '');
+    const image = await resolveImage(client, `${registry().host}/app:b`);
+    const bom = { bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [] };
+    await attestImage(client, image, localSigner(key.privateKey, key.publicKey), attestationStatement(image, 'https://cyclonedx.org/bom', bom), 'legacy');
+    const { verifyImage } = await graphqlData<{ verifyImage: { id: string } }>(platform.api.url, 'mutation($ref: String!, $pem: String) { verifyImage(ref: $ref, publicKey: $pem) { id } }', {
+      ref: `${registry().host}/app:b`,
+      pem: publicKeyToPem(key.publicKey),
+    });
+    const task = await waitForTask(verifyImage.id);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.result?.verified).toBe(false); // attested, not signed
+    const { attestations } = await graphqlData<{ attestations: { predicateType: string; valid: boolean; format: string }[] }>(
+      platform.api.url,
+      'query($image: String!) { attestations(image: $image) { predicateType valid format } }',
+      { image: digestB },
+    );
+    expect(attestations).toEqual([{ predicateType: 'https://cyclonedx.org/bom', valid: true, format: 'COSIGN_LEGACY' }]);
+    const { image: stored } = await graphqlData<{ image: { signed: boolean; attestations: { valid: boolean }[] } }>(platform.api.url, 'query($d: String!) { image(digest: $d) { signed attestations { valid } } }', { d: imageB });
+    expect(stored).toEqual({ signed: false, attestations: [{ valid: true }] });
   });
 
   it('importSigningKey takes a cosign.key; a wrong password is a clear BAD_USER_INPUT', async () => {

@@ -9,3 +9,5 @@ export { signImageFormats, type SignImageOptions, type SignImageResult } from '.
 export { verifyImageSignatures, type VerifyImageResult } from './flows/verify-image';
 export { localSigner, providerSigner, type ImageSigner } from './flows/image-signer';
 export { SignatureRecords, type SignatureCheck, type SignatureRecord } from './store/signature-records';
+export { attestImage, attestationStatement, predicateTypeOf, verifyAttestations, PREDICATE_TYPE_NAMES } from './flows/attestations';
+export { resolveImage, type ResolvedImage } from './flows/resolve';

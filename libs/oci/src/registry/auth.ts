@@ -131,7 +131,7 @@ export class Authenticator {
       const body = await readBody(response, 64 * 1024, 'token error').catch(() => Buffer.alloc(0));
       const detail = describeRegistryErrors(body) ?? body.toString('utf8').slice(0, 200).trim();
       throw new BadInputError(
-        `registry ${registry}: token server ${redact(url)} answered ${response.status}${credential ? '' : ' (no credentials for this registry in the credentials file)'}${detail ? `: ${detail}` : ''}`,
+        `registry ${registry}: token server ${url.origin}${url.pathname} answered ${response.status}${credential ? '' : ' (no credentials for this registry in the credentials file)'}${detail ? `: ${detail}` : ''}`,
       );
     }
     const body = await readBody(response, MAX_TOKEN_RESPONSE, `token from ${redact(url)}`);

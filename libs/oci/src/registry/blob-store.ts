@@ -72,7 +72,6 @@ export class RegistryBlobStore implements BlobStore {
     const stream = await this.client.openBlob(this.repo, digest, size);
     const { head, ended } = await readHead(stream, bytes);
     if (!ended) {
-      stream.unshift(head);
       const timer = setTimeout(() => this.take(digest)?.destroy(), STASH_MS);
       timer.unref();
       this.stash.set(digest, { stream, timer });
@@ -106,7 +105,11 @@ export class RegistryBlobStore implements BlobStore {
   }
 }
 
-/** Reads at least `bytes` bytes (fewer at the end) without leaving paused mode. */
+/**
+ * Reads at least `bytes` bytes (fewer at the end) without leaving paused mode, and puts them back
+ * at the front of the stream at once: a short stream may have ended already, and its 'end' is
+ * emitted on the next tick unless data is back in its buffer by then.
+ */
 function readHead(stream: Readable, bytes: number): Promise<{ head: Buffer; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -123,7 +126,10 @@ function readHead(stream: Readable, bytes: number): Promise<{ head: Buffer; ende
         parts.push(chunk);
         length += chunk.length;
       }
-      if (length >= bytes) finish(false);
+      if (length >= bytes) {
+        stream.unshift(Buffer.concat(parts, length));
+        finish(false);
+      }
     };
     const onEnd = (): void => finish(true);
     const onError = (error: Error): void => {

@@ -169,7 +169,10 @@ export class RegistryClient {
     const second = await this.transport.send(withAuth(header));
     if (second.status === 401 || second.status === 403) {
       this.auth.forget(repo.registry, repo.repository);
-      throw await this.failure(second, `${request.method} ${formatRepository(repo)}`, 'credentials refused');
+      // A HEAD answer has no body: ask again with GET for the registry's error code and message.
+      const explained = request.method === 'HEAD' ? await this.transport.send({ ...withAuth(header), method: 'GET' }).catch(() => second) : second;
+      if (explained !== second) second.body.resume();
+      throw await this.failure(explained.status === second.status ? explained : second, `${request.method} ${formatRepository(repo)}`, 'credentials refused');
     }
     return second;
   }

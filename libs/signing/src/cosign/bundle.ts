@@ -3,7 +3,8 @@ import { decodeBase64, isRecord, LIMITS, parseJson } from './bounded';
 import { DsseEnvelope, parseDsseEnvelope, signDsse, verifyDsse } from './dsse';
 import { SigningFormatError } from './errors';
 import { checkStatement, IN_TOTO_PAYLOAD_TYPE, InTotoStatement, parseStatement } from './in-toto';
-import { certificateFromDer, publicKeyHint, signBytes, verifyBytes } from './keys';
+import { certificateFromDer, publicKeyHint, signatureShapeProblem, signBytes, verifyBytes } from './keys';
+import { checkTlogBodies } from './tlog';
 
 /**
  * Sigstore bundles (protobuf-specs `dev.sigstore.bundle.v1.Bundle`, JSON form as protojson writes
@@ -39,23 +40,39 @@ export interface SigstoreBundle {
 
 /** A bundle with a DSSE envelope signed by `privateKey` (in-toto statements, cosign v3 image signatures). */
 export function buildDsseBundle(privateKey: KeyObject, payload: Uint8Array, payloadType: string = IN_TOTO_PAYLOAD_TYPE): SigstoreBundle {
-  const envelope = signDsse(privateKey, payloadType, payload);
+  return dsseBundleOf(privateKey, signDsse(privateKey, payloadType, payload));
+}
+
+/**
+ * The key-based bundle around an envelope already signed by `key` (a private key, or the public
+ * key of a signer that signs elsewhere, e.g. a key provider or KMS).
+ */
+export function dsseBundleOf(key: KeyObject, envelope: DsseEnvelope): SigstoreBundle {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint: publicKeyHint(privateKey) }, tlogEntries: [] },
+    verificationMaterial: { publicKey: { hint: publicKeyHint(key) }, tlogEntries: [] },
     // protojson field order (payload, payloadType, signatures) and no empty keyid.
-    dsseEnvelope: { payload: envelope.payload, payloadType: envelope.payloadType, signatures: [{ sig: envelope.signatures[0].sig }] },
+    dsseEnvelope: {
+      payload: envelope.payload,
+      payloadType: envelope.payloadType,
+      signatures: envelope.signatures.map((s) => (s.keyid ? { sig: s.sig, keyid: s.keyid } : { sig: s.sig })),
+    },
   };
 }
 
 /** A bundle with a message signature over `artifact` (what `cosign sign-blob --new-bundle-format` writes). */
 export function buildMessageSignatureBundle(privateKey: KeyObject, artifact: Uint8Array): SigstoreBundle {
+  return messageSignatureBundleOf(privateKey, artifact, signBytes(privateKey, artifact));
+}
+
+/** The key-based bundle around a message signature over `artifact` already made by `key`. */
+export function messageSignatureBundleOf(key: KeyObject, artifact: Uint8Array, signature: Uint8Array): SigstoreBundle {
   return {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
-    verificationMaterial: { publicKey: { hint: publicKeyHint(privateKey) }, tlogEntries: [] },
+    verificationMaterial: { publicKey: { hint: publicKeyHint(key) }, tlogEntries: [] },
     messageSignature: {
       messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(artifact).digest('base64') },
-      signature: signBytes(privateKey, artifact).toString('base64'),
+      signature: Buffer.from(signature).toString('base64'),
     },
   };
 }
@@ -118,7 +135,7 @@ export function bundleCertificates(bundle: SigstoreBundle): X509Certificate[] | 
   return raw?.map((b64, i) => certificateFromDer(decodeBase64(b64, `bundle certificate ${i + 1}`, 64 * 1024), `bundle certificate ${i + 1}`));
 }
 
-export type BundleFailureReason = 'malformed-bundle' | 'bad-signature' | 'wrong-key' | 'digest-mismatch' | 'subject-mismatch' | 'predicate-type-mismatch';
+export type BundleFailureReason = 'malformed-bundle' | 'bad-signature' | 'wrong-key' | 'digest-mismatch' | 'tlog-mismatch' | 'subject-mismatch' | 'predicate-type-mismatch';
 
 export type BundleVerification =
   | { ok: true; statement?: InTotoStatement; payload?: Buffer }
@@ -130,9 +147,19 @@ const DIGEST_ALGORITHMS: Record<string, string> = { SHA2_256: 'sha256', SHA2_384
  * Verifies the signature of a bundle with `publicKey` (a key for key-based bundles, or the
  * certificate's key for keyless ones: the certificate chain, SCTs and transparency log are not
  * checked here; that needs a trusted root). For a message signature, `artifact` is the signed
- * bytes and must match messageDigest.
+ * bytes and must match messageDigest. Transparency log entries, when present, must describe this
+ * signature, digest and key (checkTlogBodies), or the reason is tlog-mismatch.
  */
 export function verifyBundleSignature(bundle: SigstoreBundle, publicKey: KeyObject, artifact?: Uint8Array): BundleVerification {
+  const result = verifyBundleSignatureOnly(bundle, publicKey, artifact);
+  if (!result.ok) return result;
+  // A transparency log entry, when present, must be about this signature and this key.
+  const tlog = checkTlogBodies(bundle, publicKey);
+  if (!tlog.ok) return { ok: false, reason: 'tlog-mismatch', message: tlog.message };
+  return result;
+}
+
+function verifyBundleSignatureOnly(bundle: SigstoreBundle, publicKey: KeyObject, artifact?: Uint8Array): BundleVerification {
   if (bundle.dsseEnvelope) {
     const result = verifyDsse(bundle.dsseEnvelope, publicKey);
     if (!result.ok) return { ok: false, reason: result.reason === 'malformed-envelope' ? 'malformed-bundle' : result.reason, message: result.message };
@@ -152,6 +179,8 @@ export function verifyBundleSignature(bundle: SigstoreBundle, publicKey: KeyObje
   }
   try {
     signature = decodeBase64(ms.signature, 'messageSignature.signature', LIMITS.signatureBytes);
+    const problem = signatureShapeProblem(publicKey, signature);
+    if (problem) throw new SigningFormatError(`messageSignature.signature: ${problem}`);
   } catch (error) {
     return { ok: false, reason: 'bad-signature', message: (error as Error).message };
   }

@@ -1,7 +1,7 @@
 import { KeyObject } from 'node:crypto';
 import { decodeBase64, isRecord, LIMITS, parseJson } from './bounded';
 import { SigningFormatError } from './errors';
-import { signBytes, verifyBytes } from './keys';
+import { signatureShapeProblem, signBytes, verifyBytes } from './keys';
 
 /**
  * DSSE (Dead Simple Signing Envelope, secure-systems-lab/dsse v1). The signature covers the
@@ -95,7 +95,7 @@ export function verifyDsse(envelope: DsseEnvelope, publicKey: KeyObject, expecte
     } catch {
       continue;
     }
-    if (sig.length === 0) continue;
+    if (signatureShapeProblem(publicKey, sig) !== undefined) continue;
     usable++;
     if (verifyBytes(publicKey, pae, sig)) return { ok: true, payload, payloadType: envelope.payloadType };
   }

@@ -15,3 +15,6 @@ export * from './in-toto';
 export * from './attestation';
 export * from './bundle';
 export * from './referrer';
+export * from './tlog';
+export * from './signer';
+export * from './rekor';

@@ -14,6 +14,7 @@ import {
   verifyBytes,
 } from './keys';
 import { parsePem } from './pem';
+import { SigningFormatError } from './errors';
 
 // Vectors written by go-securesystemslib's `encrypted` package (the Go code cosign uses), from its
 // encrypted_test.go (Apache-2.0): passphrase "supersecret", plaintext "reallyimportant", one per
@@ -154,5 +155,17 @@ describe('cosign key pairs', () => {
   it('refuses a cosign.key of another PEM type', async () => {
     const plain = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
     await expect(loadCosignPrivateKey(plain, 'pw')).rejects.toThrow('cosign.key: PEM block is "PRIVATE KEY", expected "ENCRYPTED SIGSTORE PRIVATE KEY" or "ENCRYPTED COSIGN PRIVATE KEY"');
+  });
+});
+
+describe('SigningFormatError', () => {
+  it('is a permanent BadInputError (runners do not retry a wrong password)', async () => {
+    const { BadInputError, isPermanentError } = await import('@bulkhead/plugin-sdk');
+    const pair = await generateCosignKeyPair('a');
+    const error = await loadCosignPrivateKey(pair.privateKeyPem, 'b').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SigningFormatError);
+    expect(error).toBeInstanceOf(BadInputError);
+    expect(isPermanentError(error)).toBe(true);
+    expect((error as Error).name).toBe('SigningFormatError');
   });
 });

@@ -222,3 +222,42 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   const der = (k: KeyObject) => (k.type === 'private' ? createPublicKey(k) : k).export({ format: 'der', type: 'spki' });
   return der(a).equals(der(b));
 }
+
+/**
+ * Why `signature` cannot be a signature of this key's algorithm at all (before any cryptography),
+ * or undefined when its shape fits: ECDSA signatures are a DER SEQUENCE of two INTEGERs, Ed25519
+ * ones 64 bytes, RSA ones as long as the modulus. Lets a verifier tell a garbage signature
+ * (bad-signature) from a real one made by another key (wrong-key).
+ */
+export function signatureShapeProblem(publicKey: KeyObject, signature: Uint8Array): string | undefined {
+  const algorithm = keyAlgorithm(publicKey, 'verification key');
+  if (signature.length === 0) return 'the signature is empty';
+  if (algorithm === 'ed25519') return signature.length === 64 ? undefined : `an Ed25519 signature is 64 bytes, not ${signature.length}`;
+  if (algorithm === 'rsa-pkcs1v15-sha256') {
+    const bytes = Math.ceil((publicKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+    return signature.length === bytes ? undefined : `an RSA signature of this key is ${bytes} bytes, not ${signature.length}`;
+  }
+  return isDerEcdsaSignature(signature) ? undefined : 'the signature is not an ASN.1 DER ECDSA signature (SEQUENCE of two INTEGERs)';
+}
+
+function isDerEcdsaSignature(sig: Uint8Array): boolean {
+  let at = 0;
+  const length = (): number => {
+    const first = sig[at++];
+    if (first === undefined) return -1;
+    if (first < 0x80) return first;
+    if (first !== 0x81) return -1; // an ECDSA signature up to P-521 is under 256 bytes
+    const value = sig[at++];
+    return value === undefined || value < 0x80 ? -1 : value;
+  };
+  if (sig[at++] !== 0x30) return false;
+  const total = length();
+  if (total < 0 || at + total !== sig.length) return false;
+  for (let i = 0; i < 2; i++) {
+    if (sig[at++] !== 0x02) return false;
+    const n = length();
+    if (n <= 0 || at + n > sig.length) return false;
+    at += n;
+  }
+  return at === sig.length;
+}

@@ -71,12 +71,17 @@ export function checkBlob(descriptor: OciDescriptor, bytes: Uint8Array, what = '
   if (!descriptor.digest.startsWith('sha256:')) throw new SigningFormatError(`${what}: only sha256 descriptors are supported (got ${descriptor.digest.split(':')[0]})`);
 }
 
-/** Serializes a descriptor with go-containerregistry's field order (mediaType, size, digest, annotations, artifactType). */
+/** Serializes a descriptor with go-containerregistry's field order (mediaType, size, digest, annotations, artifactType), annotations sorted. */
 export function descriptorJson(d: OciDescriptor): Record<string, unknown> {
   const out: Record<string, unknown> = { mediaType: d.mediaType, size: d.size, digest: d.digest };
-  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = d.annotations;
+  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = sortedAnnotations(d.annotations);
   if (d.artifactType !== undefined) out.artifactType = d.artifactType;
   return out;
+}
+
+/** Annotations in key order, as Go marshals a map[string]string. */
+export function sortedAnnotations(annotations: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
 }
 
 export interface ParsedManifest {

@@ -1,5 +1,5 @@
 import { SigningFormatError } from './errors';
-import { ANNOTATIONS, blob, descriptorJson, MEDIA_TYPES, OciBlob, OciDescriptor, parseOciManifest } from './oci';
+import { ANNOTATIONS, blob, descriptorJson, MEDIA_TYPES, OciBlob, OciDescriptor, parseOciManifest, sortedAnnotations } from './oci';
 import { BUNDLE_V03_MEDIA_TYPE } from './bundle';
 
 /** A bundle is a few KiB; an attestation bundle may carry an SBOM. */
@@ -47,7 +47,7 @@ export function buildBundleReferrer(input: BundleReferrerInput): BundleReferrer 
     config: descriptorJson(EMPTY_CONFIG.descriptor),
     layers: [descriptorJson(bundle.descriptor)],
     subject: descriptorJson(subject),
-    annotations,
+    annotations: sortedAnnotations(annotations),
   };
   const manifestBlob = blob(MEDIA_TYPES.ociManifest, Buffer.from(JSON.stringify(manifest)));
   // The descriptor a referrers index lists for this manifest carries the same artifactType and annotations.

@@ -107,6 +107,14 @@ describe('cosign simple signing', () => {
     expect(verifySimpleSigning({ payload, signature: 'not base64!', publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
     expect(verifySimpleSigning({ payload, signature: '', publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
     expect(verifySimpleSigning({ payload, signature: 'A'.repeat(4000), publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    // Well-formed base64 that is not a DER ECDSA signature: garbage, not "another key".
+    expect(verifySimpleSigning({ payload, signature: Buffer.from('hello world, not DER').toString('base64'), publicKey, expectedDigest: digest })).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+      message: 'signature: the signature is not an ASN.1 DER ECDSA signature (SEQUENCE of two INTEGERs)',
+    });
+    const der = Buffer.from(signature, 'base64');
+    expect(verifySimpleSigning({ payload, signature: Buffer.concat([der, Buffer.from([0])]).toString('base64'), publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'bad-signature' });
     const tampered = Buffer.from(payload.toString().replace('reg.example', 'evil.example'));
     expect(verifySimpleSigning({ payload: tampered, signature, publicKey, expectedDigest: digest })).toMatchObject({ ok: false, reason: 'wrong-key' });
     const junk = Buffer.from('{"critical":{"type":"something else"}}');
@@ -132,17 +140,26 @@ describe('cosign simple signing', () => {
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', size: image.config.bytes.length, digest: sha256Digest(image.config.bytes) },
       layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', size: payload.length, digest: sha256Digest(payload), annotations: { 'dev.cosignproject.cosign/signature': expect.any(String) } }],
     });
-    expect(JSON.parse(image.config.bytes.toString()).rootfs).toEqual({ type: 'layers', diff_ids: [sha256Digest(payload)] });
+    // The config go-containerregistry writes for cosign's signatures image, byte for byte.
+    expect(image.config.bytes.toString()).toBe(
+      `{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["${sha256Digest(payload)}"]},"config":{}}`,
+    );
     expect(cosignTag(digest)).toBe(`sha256-${digest.slice(7)}.sig`);
 
     const again = buildSignatureImage([layer.descriptor], image.manifest.bytes);
     expect(again.layers).toHaveLength(1);
     const otherPayload = buildSimpleSigningPayload({ dockerReference: 'reg.example/app', manifestDigest: digest, optional: { by: 'ci' } });
-    const second = buildSignatureLayer({ payload: otherPayload, signature: signPayload(privateKey, otherPayload), certificatePem: 'CERT' });
+    const second = buildSignatureLayer({ payload: otherPayload, signature: signPayload(privateKey, otherPayload), certificatePem: 'CERT', chainPem: 'CHAIN' });
     const both = buildSignatureImage([second.descriptor], image.manifest.bytes);
     const entries = parseSignatureImage(both.manifest.bytes);
     expect(entries).toHaveLength(2);
-    expect(entries[1]).toMatchObject({ certificatePem: 'CERT', layer: { digest: sha256Digest(otherPayload) } });
+    expect(entries[1]).toMatchObject({ certificatePem: 'CERT', chainPem: 'CHAIN', layer: { digest: sha256Digest(otherPayload) } });
+    // Annotation keys in Go's map order.
+    expect(Object.keys(JSON.parse(both.manifest.bytes.toString()).layers[1].annotations)).toEqual([
+      'dev.cosignproject.cosign/signature',
+      'dev.sigstore.cosign/certificate',
+      'dev.sigstore.cosign/chain',
+    ]);
     checkBlob(entries[1].layer, otherPayload);
     expect(() => checkBlob(entries[1].layer, payload)).toThrow(/bytes, the descriptor says|does not match/);
     for (const entry of entries) {

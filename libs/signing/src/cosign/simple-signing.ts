@@ -2,7 +2,7 @@ import { KeyObject } from 'node:crypto';
 import { decodeBase64, isRecord, LIMITS, parseJson, requireDigest } from './bounded';
 import { SigningFormatError } from './errors';
 import { goJson, struct } from './go-json';
-import { signBytes, verifyBytes } from './keys';
+import { signatureShapeProblem, signBytes, verifyBytes } from './keys';
 
 /** `critical.type` of every cosign simple-signing payload. */
 export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
@@ -99,7 +99,8 @@ export function verifySimpleSigning(input: VerifySimpleSigningInput): SimpleSign
   let signature: Buffer;
   try {
     signature = decodeBase64(input.signature, 'signature', LIMITS.signatureBytes);
-    if (signature.length === 0) throw new SigningFormatError('signature: empty');
+    const problem = signatureShapeProblem(input.publicKey, signature);
+    if (problem) throw new SigningFormatError(`signature: ${problem}`);
   } catch (error) {
     return { ok: false, reason: 'bad-signature', message: (error as Error).message };
   }

@@ -56,12 +56,6 @@ export interface EnvelopeContent {
   timestampToken?: Buffer;
 }
 
-export function envelopeFormat(mediaType: string): EnvelopeFormat {
-  if (mediaType === JWS_MEDIA_TYPE) return 'jws';
-  if (mediaType === COSE_MEDIA_TYPE) return 'cose';
-  throw new Error(`unreachable: ${mediaType}`);
-}
-
 /** RFC 3339 at second precision in UTC, as notation writes times into a JWS header. */
 export function rfc3339(date: Date): string {
   return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');

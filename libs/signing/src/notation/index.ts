@@ -41,6 +41,7 @@ export {
 } from './trust-policy';
 export { verifyTimestampToken, type VerifiedTimestamp } from './timestamp';
 export { verifyNotationSignature, type VerifyNotationOptions, type NotationVerification, type CheckResult, type CheckOutcome } from './verify';
+export { verifySignatureManifest, type VerifySignatureManifestOptions, type SignatureManifestVerification } from './verify-manifest';
 export {
   NOTARY_SIGNATURE_ARTIFACT_TYPE,
   THUMBPRINT_ANNOTATION,

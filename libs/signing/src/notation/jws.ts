@@ -1,4 +1,5 @@
-import { algorithmFromJws, type NotationAlgorithm } from './algorithms';
+import type { KeyObject } from 'node:crypto';
+import { algorithmFromJws, signBytes, type NotationAlgorithm } from './algorithms';
 import { asObject, asString, decodeBase64, decodeBase64Url, encodeBase64Url, parseStrictJsonBytes } from './encoding';
 import { malformed, NotationError } from './errors';
 import { HEADER, JWS_MEDIA_TYPE, SIGNING_SCHEMES, type EnvelopeContent, type ExtendedAttribute, type SignedAttributes, type SigningScheme, rfc3339 } from './envelope-model';
@@ -119,7 +120,15 @@ function checkExtendedKey(ext: ExtendedAttribute): void {
   if (REGISTERED.has(ext.key) || ext.key.startsWith('io.cncf.notary')) throw new NotationError('malformed', `the extended attribute ${JSON.stringify(ext.key)} uses a reserved name`);
 }
 
-/** The envelope with its unprotected header; called again once a timestamp token is known. */
+/** Signs the JWS signing input (protected header and payload, base64url, joined by a dot). */
+export function signJws(algorithm: NotationAlgorithm, key: KeyObject, payload: Buffer, attrs: SignedAttributes): { protectedB64: string; payloadB64: string; signature: Buffer } {
+  const protectedB64 = encodeBase64Url(buildJwsProtectedHeader(algorithm, attrs));
+  const payloadB64 = encodeBase64Url(payload);
+  const signature = signBytes(algorithm, key, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
+  return { protectedB64, payloadB64, signature };
+}
+
+/** The envelope with its unprotected header (the timestamp token is made from the signature first). */
 export function assembleJws(protectedB64: string, payloadB64: string, signature: Buffer, input: JwsUnprotected, timestampToken?: Buffer): Buffer {
   const header: Record<string, unknown> = { x5c: input.certificateChain.map((c) => c.der.toString('base64')) };
   if (input.signingAgent) header[HEADER.signingAgent] = input.signingAgent;

@@ -3,9 +3,7 @@ import { ALGORITHMS, algorithmForCertificate, keyMatchesCertificate, toPrivateKe
 import { assembleCose, signCose } from './cose';
 import { COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, type EnvelopeFormat, type EnvelopeMediaType, type ExtendedAttribute, type SigningScheme } from './envelope-model';
 import { NotationError } from './errors';
-import { assembleJws, buildJwsProtectedHeader } from './jws';
-import { encodeBase64Url } from './encoding';
-import { signBytes } from './algorithms';
+import { assembleJws, signJws } from './jws';
 import { buildPayload, NOTATION_PAYLOAD_MEDIA_TYPE, type Descriptor } from './payload';
 import { certificateInvalidAt, parseCertificate, parseCertificateFile, validateCertificateChain, type Certificate } from './x509';
 
@@ -66,9 +64,7 @@ export async function signNotation(options: SignNotationOptions): Promise<Signed
   const stamp = async (signature: Buffer) => (options.timestamper && signingScheme === 'notary.x509' ? options.timestamper(signature, ALGORITHMS[algorithm].hash) : undefined);
   const input = { algorithm, key, payload, signedAttributes, certificateChain: chain, signingAgent: options.signingAgent };
   if (options.format === 'jws') {
-    const protectedB64 = encodeBase64Url(buildJwsProtectedHeader(algorithm, signedAttributes));
-    const payloadB64 = encodeBase64Url(payload);
-    const signature = signBytes(algorithm, key, Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii'));
+    const { protectedB64, payloadB64, signature } = signJws(algorithm, key, payload, signedAttributes);
     const envelope = assembleJws(protectedB64, payloadB64, signature, input, await stamp(signature));
     return { envelope, mediaType: JWS_MEDIA_TYPE, certificateChain: chain, signature };
   }

@@ -211,42 +211,37 @@ function asPolicyString(value: unknown, at: string): string {
  * separator like `,`. An attribute type may appear once.
  */
 export function parseDistinguishedName(text: string): Map<string, string> {
-  const parts: string[] = [];
-  let current = '';
-  let escaped = false;
-  // Mark escaped characters so trimming and splitting leave them alone.
-  const kept: boolean[] = [];
-  const flush = () => {
-    let start = 0;
-    let end = current.length;
-    while (start < end && current[start] === ' ' && !kept[start]) start++;
-    while (end > start && current[end - 1] === ' ' && !kept[end - 1]) end--;
-    parts.push(current.slice(start, end));
-    current = '';
-    kept.length = 0;
-  };
+  // Characters with an `escaped` flag: an escaped `,` `;` `=` or space is data, never syntax.
+  type Char = { ch: string; escaped: boolean };
+  const rdns: Char[][] = [[]];
+  let escape = false;
   for (const ch of text) {
-    if (escaped) {
-      current += ch;
-      kept[current.length - 1] = true;
-      escaped = false;
-    } else if (ch === '\\') escaped = true;
-    else if (ch === ',' || ch === ';') flush();
-    else current += ch;
+    if (escape) {
+      rdns[rdns.length - 1].push({ ch, escaped: true });
+      escape = false;
+    } else if (ch === '\\') escape = true;
+    else if (ch === ',' || ch === ';') rdns.push([]);
+    else rdns[rdns.length - 1].push({ ch, escaped: false });
   }
-  if (escaped) throw new Error('it ends with a lone backslash');
-  flush();
+  if (escape) throw new Error('it ends with a lone backslash');
+  const trim = (chars: Char[]) => {
+    let start = 0;
+    let end = chars.length;
+    while (start < end && chars[start].ch === ' ' && !chars[start].escaped) start++;
+    while (end > start && chars[end - 1].ch === ' ' && !chars[end - 1].escaped) end--;
+    return chars.slice(start, end).map((c) => c.ch).join('');
+  };
   const map = new Map<string, string>();
-  for (const part of parts) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new Error(`${JSON.stringify(part)} is not TYPE=value`);
-    const type = part.slice(0, eq).trim().toUpperCase();
-    const value = part.slice(eq + 1).replace(/^ +/, '');
+  for (const rdn of rdns) {
+    const eq = rdn.findIndex((c) => c.ch === '=' && !c.escaped);
+    const raw = rdn.map((c) => c.ch).join('').trim();
+    if (eq < 0) throw new Error(`${JSON.stringify(raw)} is not TYPE=value`);
+    const type = trim(rdn.slice(0, eq)).toUpperCase();
+    const value = trim(rdn.slice(eq + 1));
     if (!/^[A-Z][A-Z0-9-]*$|^[0-9]+(\.[0-9]+)+$/.test(type)) throw new Error(`${JSON.stringify(type)} is not an attribute type`);
     if (map.has(type)) throw new Error(`the attribute ${type} appears twice`);
     map.set(type, value);
   }
-  if (map.size === 0) throw new Error('it names no attribute');
   return map;
 }
 

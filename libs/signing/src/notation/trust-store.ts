@@ -24,8 +24,19 @@ export interface TrustStore {
  */
 export class FileTrustStore implements TrustStore {
   private readonly cache = new Map<string, Certificate[]>();
+  /** The folder holding `x509/`. */
+  readonly root: string;
 
-  constructor(readonly root: string) {}
+  /**
+   * `dir` is notation's `truststore` folder (holding `x509/`); notation's configuration folder
+   * (holding `truststore/x509/`) is accepted too, as is the `x509` folder itself.
+   */
+  constructor(dir: string) {
+    const candidates = [dir, path.join(dir, 'truststore'), path.dirname(dir)];
+    const found = candidates.find((c, i) => (i < 2 || path.basename(dir) === 'x509') && isDirectory(path.join(c, 'x509')));
+    if (!found) throw new NotationError('policy', `trust store folder ${dir} has no x509/ folder (expected x509/{ca,signingAuthority,tsa}/<name>/ certificate files)`);
+    this.root = found;
+  }
 
   certificates(type: TrustStoreType, name: string): Certificate[] {
     if (!TRUST_STORE_TYPES.includes(type)) throw new NotationError('policy', `trust store type ${JSON.stringify(type)} is not ca, signingAuthority or tsa`);
@@ -58,6 +69,14 @@ export class FileTrustStore implements TrustStore {
     if (certs.length === 0) throw new NotationError('policy', `trust store ${key} has no certificate (.pem, .crt or .cer) in ${dir}`);
     this.cache.set(key, certs);
     return certs;
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return lstatSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -89,8 +89,10 @@ export async function verifyNotationSignature(options: VerifyNotationOptions): P
     try {
       return record(check, 'passed', await body());
     } catch (error) {
-      if (!(error instanceof NotationError)) throw error;
-      return record(check, 'failed', error.message);
+      // A hostile envelope must end in a failed check, never in an exception from a library
+      // underneath (pkijs, cbor-x): anything thrown counts as this check failing.
+      const message = error instanceof NotationError ? error.message : `unexpected error during the ${check} check: ${(error as Error)?.message ?? String(error)}`;
+      return record(check, 'failed', message);
     }
   };
 

@@ -26,6 +26,8 @@ export interface Certificate {
   basicConstraints?: { critical: boolean; ca: boolean; pathLen?: number };
   keyUsage?: { critical: boolean; bits: Set<KeyUsageBit> };
   extendedKeyUsage?: { critical: boolean; purposes: string[] };
+  /** The certificate names CRL distribution points (2.5.29.31). */
+  hasCrlDistributionPoints: boolean;
 }
 
 /** Attribute type (short name where known, else the OID) and value, in certificate order. */
@@ -113,6 +115,7 @@ export function parseCertificate(der: Uint8Array, what = 'certificate'): Certifi
     signatureAlgorithm: cert.signatureAlgorithm.algorithmId,
     subjectName: Buffer.from(cert.subject.toSchema().toBER()),
     issuerName: Buffer.from(cert.issuer.toSchema().toBER()),
+    hasCrlDistributionPoints: false,
   };
   for (const ext of cert.extensions ?? []) readExtension(parsed, ext, what);
   return parsed;
@@ -160,6 +163,10 @@ function readExtension(parsed: Certificate, ext: pkijs.Extension, what: string):
       parsed.extendedKeyUsage = { critical, purposes };
       return;
     }
+    case '2.5.29.31':
+      // Read only to report that revocation could not be checked (see verify.ts).
+      parsed.hasCrlDistributionPoints = true;
+      return;
     default:
       // The Notary Project honours only these three extensions and "fails open" on the rest.
       return;
@@ -284,13 +291,10 @@ export function certificateInvalidAt(chain: Certificate[], from: Date, to: Date 
   return chain.find((c) => from.getTime() < c.notBefore.getTime() || to.getTime() > c.notAfter.getTime());
 }
 
-/** True when a certificate names OCSP responders or CRL distribution points (so it is revocable). */
+/** The revocation mechanisms a certificate names (OCSP responders, CRL distribution points). */
 export function revocationEndpoints(cert: Certificate): string[] {
   const found: string[] = [];
-  const info = cert.node.infoAccess;
-  if (info && /OCSP - URI:/.test(info)) found.push('OCSP');
-  // node does not expose CRL distribution points: look for the extension in the DER.
-  const pk = pkijs.Certificate.fromBER(cert.der);
-  if (pk.extensions?.some((e) => e.extnID === '2.5.29.31')) found.push('CRL');
+  if (cert.node.infoAccess && /OCSP - URI:/.test(cert.node.infoAccess)) found.push('OCSP');
+  if (cert.hasCrlDistributionPoints) found.push('CRL');
   return found;
 }

@@ -95,10 +95,43 @@ function registerVerify(command: Command, host: CliHost): void {
     });
 }
 
+function registerAttest(command: Command, host: CliHost): void {
+  command
+    .argument('<ref>', 'image in a registry; a tag is resolved and the statement names its digest')
+    .requiredOption('--predicate <file>', 'the predicate, JSON (a CycloneDX SBOM, a vulnerability report, a SLSA provenance ...)')
+    .requiredOption('--type <type>', 'cyclonedx, spdxjson, vuln, slsaprovenance (v0.2), slsaprovenance1, custom, or a predicate type URI')
+    .requiredOption('--key <file>', 'cosign.key (password from COSIGN_PASSWORD, or asked on a terminal)')
+    .option('--signature-format <format>', `write only one of cosign's forms: ${SIGNATURE_FORMATS.join(' (the .att tag) or ')} (a Sigstore bundle referrer); default both`)
+    .action(async (ref: string, options: { predicate: string; type: string; key: string; signatureFormat?: string }) => {
+      const signatureFormat = oneOf('--signature-format', options.signatureFormat, SIGNATURE_FORMATS);
+      const [{ attest }, { defaultPasswordSource }] = await Promise.all([import('./attest'), import('./password')]);
+      host.exit(await attest(ref, { predicate: options.predicate, type: options.type, key: options.key, ...(signatureFormat ? { signatureFormat } : {}) }, host, defaultPasswordSource()));
+    });
+}
+
+function registerVerifyAttestation(command: Command, host: CliHost): void {
+  command
+    .argument('<ref>', 'image in a registry; a tag is resolved and attestations over its digest are checked')
+    .option('--key <file>', 'public key (cosign.pub, PEM)')
+    .option('--cert <file>', 'certificate (PEM) whose public key verifies')
+    .option('--type <type>', 'only attestations of this predicate type (cosign name or URI)')
+    .option('-o, --output <format>', `${OUTPUTS.join(' or ')}: json lists every attestation checked and the verdict`, 'text')
+    .action(async (ref: string, options: { key?: string; cert?: string; type?: string; output?: string }) => {
+      const output = oneOf('--output', options.output, OUTPUTS) ?? 'text';
+      if (!options.key === !options.cert) throw usageError('give one of --key FILE or --cert FILE');
+      const { verifyAttestation } = await import('./attest');
+      host.exit(
+        await verifyAttestation(ref, { ...(options.key ? { key: options.key } : {}), ...(options.cert ? { cert: options.cert } : {}), ...(options.type ? { type: options.type } : {}), output }, host),
+      );
+    });
+}
+
 export default definePluginCli({
   commands: [
     { name: 'keygen', description: "write a key pair in cosign's format: cosign.key (encrypted with COSIGN_PASSWORD) and cosign.pub", register: registerKeygen },
     { name: 'sign', description: "sign an image's manifest digest in a registry (cosign's .sig tag and Sigstore bundle, or --notation)", register: registerSign },
+    { name: 'attest', description: 'attach a signed in-toto attestation (SBOM, vulnerability report, SLSA provenance ...) to an image in a registry', register: registerAttest },
+    { name: 'verify-attestation', description: "verify an image's attestations (exit 0 only when one signed by the key covers its digest)", register: registerVerifyAttestation },
     { name: 'verify', description: 'verify the signatures of an image in a registry (exit 0 only when a valid one covers its digest)', register: registerVerify },
     // The promotion gate (plugins/signer/src/gate/cli).
     gateCommand,

@@ -3,7 +3,10 @@ import { createPrivateKey, createPublicKey, sign as nodeSign } from 'node:crypto
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { RegistryClient, parseRegistryReference } from '@bulkhead/oci';
+import { publicKeyHint } from '@bulkhead/signing';
 import { describeWithRegistry, testImages } from '@bulkhead/testing';
 import { testCliHost } from '../testing/cli-host';
 import { pushLayoutImage, pushTamperedManifest, sha256 } from '../testing/registry-image';
@@ -23,7 +26,7 @@ import { verifyWithKey } from './verify';
 const PASSWORD = 'correct horse';
 const passwords = (password = PASSWORD): PasswordSource => ({ env: { COSIGN_PASSWORD: password }, promptTo: () => undefined });
 
-describeWithRegistry('bulkhead keygen / sign / verify (cosign, legacy form) against a registry', (registry) => {
+describeWithRegistry('bulkhead keygen / sign / verify (cosign: legacy and bundle forms) against a registry', (registry) => {
   let dir: string;
   let client: RegistryClient;
   const repoRef = () => parseRegistryReference(`${registry().host}/app`);
@@ -192,5 +195,50 @@ describeWithRegistry('bulkhead keygen / sign / verify (cosign, legacy form) agai
     // Sanity of the fixture itself: node agrees the openssl signature is over the payload.
     expect(nodeSign('sha256', payload, createPrivateKey(await readFile(path.join(dir, 'ext.pem')))).length).toBeGreaterThan(0);
     expect(createPublicKey(await readFile(path.join(dir, 'ext.pub'))).asymmetricKeyType).toBe('ec');
+  });
+
+  it('sign writes both forms by default; verify finds and checks both (legacy tag and bundle referrer)', async () => {
+    await pushLayoutImage(client, testImages().tinyOciLayout, repoRef(), 'b1');
+    const signed = await sign('b1');
+    expect(signed.out).toMatch(/legacy signature at tag sha256-[0-9a-f]{64}\.sig/);
+    expect(signed.out).toMatch(/bundle referrer sha256:[0-9a-f]{64}/);
+    const { code, result } = await verify('b1');
+    expect(code).toBe(0);
+    expect(result.checks.map((c) => [c.format, c.valid]).sort()).toEqual([['cosign-bundle', true], ['cosign-legacy', true]]);
+    // Only the bundle: still verified; with another key, the bundle fails with the reason.
+    await pushLayoutImage(client, testImages().tinyOciLayout, repoRef(), 'b2');
+    await sign('b2', { signatureFormat: 'bundle' });
+    const bundleOnly = await verify('b2');
+    expect(bundleOnly.result.checks).toEqual([expect.objectContaining({ format: 'cosign-bundle', valid: true })]);
+    const wrong = await verify('b2', path.join(dir, 'other.pub'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.result.checks[0]?.reason).toMatch(/^wrong-key: /);
+  });
+
+  it('the bundle Bulkhead wrote verifies with sigstore-js (fetched with plain HTTP through the referrers fallback tag)', async () => {
+    const digest = await pushLayoutImage(client, testImages().tinyOciLayout, repoRef(), 'b3');
+    await sign('b3', { signatureFormat: 'bundle' });
+    const base = `${registry().url}/v2/app`;
+    const accept = { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' };
+    // distribution 2.8 has no referrers API: the index is at the sha256-<hex> tag (OCI 1.1 fallback).
+    const index = (await (await fetch(`${base}/manifests/sha256-${digest.slice(7)}`, { headers: accept })).json()) as { manifests: { digest: string; artifactType: string }[] };
+    const entry = index.manifests.find((m) => m.artifactType === 'application/vnd.dev.sigstore.bundle.v0.3+json');
+    expect(entry).toBeDefined();
+    const referrer = (await (await fetch(`${base}/manifests/${entry!.digest}`, { headers: accept })).json()) as { subject: { digest: string }; layers: { digest: string }[] };
+    expect(referrer.subject.digest).toBe(digest);
+    const bundleJson = JSON.parse(Buffer.from(await (await fetch(`${base}/blobs/${referrer.layers[0]!.digest}`)).arrayBuffer()).toString('utf8'));
+    const publicKey = createPublicKey(await readFile(path.join(dir, 'cosign.pub')));
+    const trust = toTrustMaterial(
+      { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', certificateAuthorities: [], timestampAuthorities: [], tlogs: [], ctlogs: [] },
+      { [publicKeyHint(publicKey)]: { rawBytes: publicKey.export({ format: 'der', type: 'spki' }), keyDetails: 0 } } as never,
+    );
+    const verifier = new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
+    expect(() => verifier.verify(toSignedEntity(bundleFromJSON(bundleJson)))).not.toThrow();
+    // The statement inside is cosign's sign/v1 over this digest.
+    const statement = JSON.parse(Buffer.from(bundleJson.dsseEnvelope.payload, 'base64').toString('utf8'));
+    expect(statement).toMatchObject({ predicateType: 'https://sigstore.dev/cosign/sign/v1', subject: [{ digest: { sha256: digest.slice(7) } }] });
+    // Tampered: sigstore-js refuses it too.
+    bundleJson.dsseEnvelope.payload = Buffer.from(JSON.stringify({ ...statement, predicate: { x: 1 } })).toString('base64');
+    expect(() => verifier.verify(toSignedEntity(bundleFromJSON(bundleJson)))).toThrow();
   });
 });

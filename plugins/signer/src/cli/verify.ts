@@ -17,7 +17,7 @@ export async function verifyWithKey(reference: string, options: { key?: string; 
   return result.verified ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
 
-export function printVerification(result: VerifyImageResult, output: VerifyOutput, host: Pick<CliHost, 'out' | 'err'>): void {
+export function printVerification(result: Omit<VerifyImageResult, 'attestations'>, output: VerifyOutput, host: Pick<CliHost, 'out' | 'err'>): void {
   if (output === 'json') {
     host.out(JSON.stringify(result, null, 2));
     return;

@@ -8,6 +8,8 @@ export interface ResolvedImage {
   digest: string;
   mediaType: string;
   size: number;
+  /** The manifest bytes (a message-signature bundle is over them). */
+  bytes: Buffer;
   /** registry/repository, as cosign's simple-signing payload names the image. */
   repositoryName: string;
   /** registry/repository@digest, for messages and records. */
@@ -30,6 +32,7 @@ export async function resolveImage(client: RegistryClient, reference: string): P
     digest: manifest.digest,
     mediaType: manifest.mediaType,
     size: manifest.bytes.length,
+    bytes: manifest.bytes,
     repositoryName,
     pinned: formatRegistryReference({ registry: ref.registry, repository: ref.repository, digest: manifest.digest, reference: '' }),
   };

@@ -1,5 +1,6 @@
 import type { RegistryClient } from '@bulkhead/oci';
 import type { SignatureCheck } from '../store/signature-records';
+import { signBundle } from './cosign-bundle';
 import { signLegacy, type WrittenSignature } from './cosign-legacy';
 import type { ImageSigner } from './image-signer';
 import { keyVerifierName } from './image-signer';
@@ -28,7 +29,7 @@ export async function signImageFormats(client: RegistryClient, reference: string
   const format = options.format ?? 'both';
   const written: WrittenSignature[] = [];
   if (format !== 'bundle') written.push(await signLegacy(client, image, signer, options.annotations));
-  // BUNDLE-PENDING if (format !== 'legacy') written.push(await signBundle(client, image, signer));
+  if (format !== 'legacy') written.push(await signBundle(client, image, signer, options.annotations));
   const verifier = keyVerifierName(signer.publicKey);
   const identity = `key:${publicKeyFingerprint(signer.publicKey)}`;
   return {

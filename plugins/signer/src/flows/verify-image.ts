@@ -1,5 +1,7 @@
 import type { RegistryClient } from '@bulkhead/oci';
-import type { SignatureCheck } from '../store/signature-records';
+import type { AttestationCheck, SignatureCheck } from '../store/signature-records';
+import { verifyAttestations } from './attestations';
+import { findBundles, verifyBundles } from './cosign-bundle';
 import { verifyLegacy } from './cosign-legacy';
 import { resolveImage } from './resolve';
 import type { Verifier } from './verifiers';
@@ -11,20 +13,28 @@ export interface VerifyImageResult {
   verified: boolean;
   /** Every signature found and how each check went (the CLI's --output json lists them). */
   checks: SignatureCheck[];
-  /** Why verification failed when nothing was found at all. */
+  /** Every attestation found (when asked for) and its verdict. */
+  attestations: AttestationCheck[];
+  /** Why verification failed (null when verified). */
   reason: string | null;
 }
 
-/** Finds the image's cosign signatures (legacy tag and bundle referrers) and checks each. */
-export async function verifyImageSignatures(client: RegistryClient, reference: string, verifiers: readonly Verifier[]): Promise<VerifyImageResult> {
+/**
+ * Finds the image's cosign signatures (legacy tag and bundle referrers) and checks each; with
+ * `attestations`, its attestations too (the referrers are listed once for both).
+ */
+export async function verifyImageSignatures(client: RegistryClient, reference: string, verifiers: readonly Verifier[], options: { attestations?: boolean } = {}): Promise<VerifyImageResult> {
   const image = await resolveImage(client, reference);
-  const checks = [...(await verifyLegacy(client, image, verifiers)), /* BUNDLE-PENDING */];
+  const bundles = await findBundles(client, image);
+  const checks = [...(await verifyLegacy(client, image, verifiers)), ...(await verifyBundles(client, image, verifiers, bundles))];
+  const attestations = options.attestations ? await verifyAttestations(client, image, verifiers, undefined, bundles) : [];
   const verified = checks.some((c) => c.valid);
   return {
     reference: image.pinned,
     digest: image.digest,
     verified,
     checks,
-    reason: verified ? null : checks.length === 0 ? `no cosign signatures found for ${image.digest} (neither the ${'sha256-<hex>.sig'} tag nor bundle referrers)` : 'no signature verifies over this digest',
+    attestations,
+    reason: verified ? null : checks.length === 0 ? `no cosign signatures found for ${image.digest} (neither the sha256-<hex>.sig tag nor bundle referrers)` : 'no signature verifies over this digest',
   };
 }

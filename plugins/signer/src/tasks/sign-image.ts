@@ -5,6 +5,7 @@ import { masterKeyFrom } from '../keys/master-key';
 import { signImageFormats, type SignImageResult } from '../flows/sign-image';
 import { providerSigner } from '../flows/image-signer';
 import { SignatureRecords } from '../store/signature-records';
+import { formatErrorsArePermanent } from './permanent-errors';
 import { withRegistryClient } from './registry-access';
 import { SIGN_IMAGE, signImageInput } from './task-inputs';
 
@@ -22,7 +23,7 @@ export const signImageTask = defineTask({
   type: SIGN_IMAGE,
   description: "Signs an image in a registry with a server-side key (cosign's legacy .sig tag and/or Sigstore bundle referrer) and records the signature",
   input: signImageInput,
-  async run(input, ctx): Promise<SignImageResult> {
+  run: (input, ctx) => formatErrorsArePermanent(async (): Promise<SignImageResult> => {
     const platform = requirePlatform(ctx);
     const provider = new LocalKeyProvider(platform.database, platform.team, () => masterKeyFrom(process.env));
     const key = await provider.find(input.keyId);
@@ -34,5 +35,5 @@ export const signImageTask = defineTask({
     await new SignatureRecords(platform.database, platform.team).recordSignatures(result.checks, ctx.taskId);
     ctx.progress(1, `signed ${result.digest} (${result.written.map((w) => w.format).join(', ')})`);
     return result;
-  },
+  }),
 });

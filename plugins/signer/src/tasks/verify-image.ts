@@ -6,13 +6,14 @@ import { publicKeyFingerprint } from '../keys/fingerprint';
 import { verifyImageSignatures, type VerifyImageResult } from '../flows/verify-image';
 import type { Verifier } from '../flows/verifiers';
 import { SignatureRecords } from '../store/signature-records';
+import { formatErrorsArePermanent } from './permanent-errors';
 import { withRegistryClient } from './registry-access';
 import { VERIFY_IMAGE, verifyImageInput } from './task-inputs';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 
 /**
  * `verify-image` (kind signer): finds the image's cosign signatures (legacy tag and bundle
- * referrers) and checks each with the given key or certificate, or the team's server keys; on a
+ * referrers) and attestations, and checks each with the given key or certificate, or the team's server keys; on a
  * worker every verdict is recorded. The task succeeds with `verified: false` when no valid
  * signature is found (the answer, not a failure of the task).
  */
@@ -20,7 +21,7 @@ export const verifyImageTask = defineTask({
   type: VERIFY_IMAGE,
   description: 'Verifies the cosign signatures of an image in a registry (with a public key, a certificate or the team\'s server keys) and records every verdict',
   input: verifyImageInput,
-  async run(input, ctx): Promise<VerifyImageResult> {
+  run: (input, ctx) => formatErrorsArePermanent(async (): Promise<VerifyImageResult> => {
     const verifiers: Verifier[] = [];
     if (input.publicKey) {
       const publicKey = loadPublicKey(input.publicKey, 'publicKey');
@@ -41,9 +42,13 @@ export const verifyImageTask = defineTask({
     }
     if (verifiers.length === 0) throw new BadInputError('nothing to verify with: give publicKey or certificate (or create a signing key in this team)');
     ctx.progress(0.1, `resolving ${input.ref}`);
-    const result = await withRegistryClient(ctx, (client) => verifyImageSignatures(client, input.ref, verifiers));
-    if (ctx.platform) await new SignatureRecords(ctx.platform.database, ctx.platform.team).recordSignatures(result.checks, ctx.taskId);
+    const result = await withRegistryClient(ctx, (client) => verifyImageSignatures(client, input.ref, verifiers, { attestations: true }));
+    if (ctx.platform) {
+      const records = new SignatureRecords(ctx.platform.database, ctx.platform.team);
+      await records.recordSignatures(result.checks, ctx.taskId);
+      await records.recordAttestations(result.attestations, ctx.taskId);
+    }
     ctx.progress(1, result.verified ? `valid signature over ${result.digest}` : `no valid signature over ${result.digest}`);
     return result;
-  },
+  }),
 });
