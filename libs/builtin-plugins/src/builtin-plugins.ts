@@ -47,11 +47,6 @@ export function builtinPluginPackages(): PluginPackage[] {
   ];
 }
 
-/** For a package without that entry (the signer has no `api` or `cli` entry yet). */
-async function none(): Promise<undefined> {
-  return undefined;
-}
-
 function builtin(name: string, plugin: () => BulkheadPlugin, loadApi: PluginPackage['loadApi'], loadCli: PluginPackage['loadCli']): PluginPackage {
   return {
     name,
