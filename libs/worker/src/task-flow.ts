@@ -1,11 +1,10 @@
 import { declaredChildren, parseTaskInput, type ChildTaskOutcome, type PluginRegistry, type TaskDefinition, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isFinishedStatus, TaskStore, teamScope, type TaskEntity } from '@bulkhead/persistence';
-import { TaskSubmitter, type ServerInputPolicy, type TaskJob, type TaskQueues } from '@bulkhead/queue';
+import { FLOW_CHILD_LABEL, TaskSubmitter, type ServerInputPolicy, type TaskJob, type TaskQueues } from '@bulkhead/queue';
 import type { DataSource } from 'typeorm';
 import { readChildOutcome } from './child-outcomes';
 
-/** The label that numbers a flow's child among its parent's declared children (0, 1, ...). */
-export const FLOW_CHILD_LABEL = 'bulkhead.io/flow-child';
+export { FLOW_CHILD_LABEL };
 
 /** How often a parent whose children are not linked to its job looks at their rows again. */
 export const DEFAULT_FLOW_POLL_MS = 5_000;
