@@ -15,7 +15,7 @@ export class ImageChangedError extends Error {
  */
 export async function pinScannedImage(client: RegistryClient, ref: string, imageId: string): Promise<{ pinned: string; digest: string }> {
   const source = parseImageReference(ref);
-  if (source.kind !== 'registry') throw new BadInputError(`only an image in a registry can be signed; ${ref} is a ${source.kind} source`);
+  if (source.kind !== 'registry') throw new BadInputError(`only an image in a registry can be signed; ${ref} is a local ${source.kind}: source`);
   const image = source.image;
   const top = await client.getManifest(image, image.digest ?? image.tag ?? 'latest');
   const pinned = formatRegistryReference({ registry: image.registry, repository: image.repository, digest: top.digest, reference: '' });
