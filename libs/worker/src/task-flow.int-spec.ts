@@ -76,7 +76,7 @@ beforeAll(async () => {
   queues = new TaskQueues({ redisUrl: REDIS_URL, prefix });
   const inputs = new ServerInputPolicy({ allowedPaths: [] });
   submitter = new TaskSubmitter({ registry, tasks, queues, inputs });
-  host = await startWorker({ registry, inputs, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: prefix, migrate: false, shutdownGraceMs: 1_000, concurrency: { benchmark: 4 } });
+  host = await startWorker({ registry, inputs, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: prefix, migrate: false, shutdownGraceMs: 1_000, concurrency: { benchmark: 4 }, flowPollMs: 200 });
 });
 
 afterAll(async () => {
@@ -149,6 +149,27 @@ describe('flows on the worker', () => {
     });
     expect(done.result).toEqual({ statuses: ['CANCELLED'] });
     open('b1');
+  });
+
+  it('a parent whose job was lost is re-added by the reconciler and, its children not linked to it, polls their rows', async () => {
+    const { task } = await submitter.submit({ kind: 'signer', type: 'parent', input: { names: ['c1'] } });
+    await waitFor('the child', async () => (await children(task.id)).length === 1);
+    const job = await queues.getJob(task);
+    await waitFor('waiting-children', async () => (await job?.getState()) === 'waiting-children');
+    // Redis loses the parent's job (the child's job lives on, linked to a job that is gone).
+    await job!.remove({ removeChildren: false });
+    expect(await queues.getJob(task)).toBeUndefined();
+    expect((await host!.reconciler.reconcile()).enqueued).toBeGreaterThanOrEqual(1);
+    const readded = await queues.getJob(task);
+    await waitFor('the re-added parent to poll (delayed)', async () => (await readded?.getState()) === 'delayed');
+    expect((await tasks.get(task.id))?.status).toBe(TaskStatus.QUEUED);
+    open('c1');
+    const done = await waitFor('the parent to finish', async () => {
+      const row = await tasks.get(task.id);
+      return row?.status === TaskStatus.SUCCEEDED ? row : undefined;
+    });
+    expect(done).toMatchObject({ attempts: 1, result: { statuses: ['SUCCEEDED'] } });
+    expect(await children(task.id)).toHaveLength(1); // nothing was submitted twice
   });
 
   it('fails a parent at once when its input asks for too many children', async () => {
