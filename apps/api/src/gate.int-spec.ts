@@ -152,8 +152,18 @@ describeWithRegistry('promotion gate through GraphQL and a worker', (registry) =
     // requiredSigners: the team key that just signed satisfies it.
     const again = await promote('clean', { maxSeverity: 'HIGH', requiredSigners: ['release'] });
     expect(again.promotion).toMatchObject({ decision: 'PASS' });
+    const { signingKeys } = await graphqlData<{ signingKeys: { name: string; fingerprint: string }[] }>(platform.api.url, '{ signingKeys { name fingerprint } }');
+    const fingerprint = signingKeys.find((k) => k.name === 'release')?.fingerprint;
+    expect((await promote('clean', { maxSeverity: 'HIGH', requiredSigners: [`key:${fingerprint}`] })).promotion).toMatchObject({ decision: 'PASS' });
     const missing = await promote('clean', { maxSeverity: 'HIGH', requiredSigners: ['nobody'] });
     expect(missing.promotion.reasons).toEqual([{ rule: 'requiredSigners', detail: 'no valid signature by nobody: no such signing key in this team', findingId: null }]);
+    // A passing image with a key the team does not have: the decision stands, unsigned, saying why.
+    const { promoteImage } = await graphqlData<{ promoteImage: { id: string } }>(platform.api.url, 'mutation($ref: String!) { promoteImage(ref: $ref, policy: { maxSeverity: CRITICAL }, keyId: "no-such-key") { id } }', {
+      ref: ref('clean'),
+    });
+    expect(await waitForTask(promoteImage.id)).toMatchObject({ status: 'SUCCEEDED' });
+    const unsigned = await graphqlData<{ promotion: PromotionView }>(platform.api.url, 'query($id: ID!) { promotion(id: $id) { decision signed notSignedReason } }', { id: promoteImage.id });
+    expect(unsigned.promotion).toEqual({ decision: 'PASS', signed: false, notSignedReason: 'keyId: no signing key no-such-key in this team' });
   });
 
   it('promotions lists the decisions newest first, filtered by decision', async () => {

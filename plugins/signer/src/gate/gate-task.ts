@@ -32,7 +32,8 @@ export const gateSigning: GateSigning = {
     if (!keyId) return { notSigned: 'no keyId given' };
     const provider = new LocalKeyProvider(platform.database, platform.team, () => masterKeyFrom(process.env));
     const key = await provider.find(keyId);
-    if (!key) throw new BadInputError(`keyId: no signing key ${keyId} in team ${platform.team}`);
+    // Recorded as the reason, not a failed task: the decision itself stands.
+    if (!key) return { notSigned: `keyId: no signing key ${keyId} in this team` };
     const signer = providerSigner(provider, key.id, loadPublicKey(key.publicKeyPem, `signing key ${key.name}`));
     try {
       const result = await withRegistryClient(ctx, async (client) => signImageFormats(client, (await pinScannedImage(client, image.ref, image.imageId)).pinned, signer));
@@ -56,13 +57,17 @@ export const gateSigning: GateSigning = {
   },
 };
 
-/** The team's keys named by the policy, by id or name (an unknown one cannot sign: it fails its rule). */
+/**
+ * The team's keys named by the policy, by id, name or `key:<fingerprint>` (an unknown one
+ * cannot sign: it fails its rule).
+ */
 async function teamVerifiers(signers: readonly string[], ctx: TaskContext): Promise<Map<string, Verifier>> {
   const platform = ctx.platform as NonNullable<TaskContext['platform']>;
   const provider = new LocalKeyProvider(platform.database, platform.team, () => masterKeyFrom(process.env));
   const verifiers = new Map<string, Verifier>();
+  const byFingerprint = signers.some((s) => s.startsWith('key:')) ? await provider.list() : [];
   for (const signer of signers) {
-    const key = await provider.find(signer);
+    const key = signer.startsWith('key:') ? byFingerprint.find((k) => `key:${k.fingerprint}` === signer) : await provider.find(signer);
     if (key) verifiers.set(signer, verifierOf(loadPublicKey(key.publicKeyPem, `signing key ${key.name}`)));
   }
   return verifiers;
