@@ -66,7 +66,10 @@ export function createPromoteImageTask(signing: GateSigning) {
       return { paths: [{ field: 'ref', path: source.kind === 'docker-archive' ? source.file : source.dir }] };
     },
     children: (input) => [
-      { ...SCAN_CHILD, input: { source: input.ref, ignoreUnfixed: input.policy.ignoreUnfixed } },
+      // A full scan, whatever the policy: the scan's vulnerability report is the image's complete
+      // report, and one without unfixed vulnerabilities would resolve them for everyone.
+      // ignoreUnfixed is applied by the evaluation instead.
+      { ...SCAN_CHILD, input: { source: input.ref } },
       { ...BENCHMARK_CHILD, input: { reference: input.ref } },
     ],
     async run(input, ctx): Promise<PromotionDecision> {
