@@ -132,6 +132,10 @@ describe('identity and access', () => {
         return graphql(url, 'mutation($id: ID!) { deleteUpload(id: $id) }', { id: ((await sent.json()) as { id: string }).id }, { token });
       },
     },
+    promoteImage: {
+      role: 'operator',
+      call: (token) => graphql(url, 'mutation($r: String!) { promoteImage(ref: $r, policy: { maxSeverity: HIGH }) { id } }', { r: `oci:${folder(`promote-${unique()}`)}` }, { token }),
+    },
     importAdvisories: { role: 'operator', call: (token) => graphql(url, 'mutation($p: [String!]!) { importAdvisories(paths: $p) { id } }', { p: [path.join(work, 'advisories.jsonl')] }, { token }) },
     updateAdvisories: { role: 'admin', call: (token) => graphql(url, 'mutation { updateAdvisories { id } }', {}, { token }) },
     createApiToken: { role: 'admin', call: (token) => graphql(url, 'mutation { createApiToken(name: "made-by-test", role: viewer, expiresIn: "1d") { token { id team role expiresAt } secret } }', {}, { token }) },
@@ -191,7 +195,7 @@ describe('identity and access', () => {
       expect(codes(await graphql(url, '{ apiTokens { id } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
       expect(codes(await graphql(url, '{ auditLog { totalCount } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
     }
-    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } }', {}, { token: tokens.viewer });
+    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } }', {}, { token: tokens.viewer });
     expect(read.errors).toBeUndefined();
   });
 

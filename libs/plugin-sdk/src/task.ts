@@ -3,7 +3,7 @@ import type { ExtensionPoints } from './extensions';
 import type { TaskLogger } from './logger';
 import type { PluginKind } from './manifest';
 import type { PluginDatabase } from './api/host';
-import type { ArtifactResult, FindingResult, OsInfo, PackageResult } from './results';
+import type { ArtifactResult, FindingResult, OsInfo, PackageResult, Severity } from './results';
 
 /**
  * Where a task's results go. Inline (CLI) they are collected in memory; in the worker they are
@@ -125,7 +125,50 @@ export interface TaskContext {
   extensions<P extends keyof ExtensionPoints>(point: P): readonly ExtensionPoints[P][];
   /** Set on the platform (worker), undefined inline: see TaskPlatform. */
   readonly platform?: TaskPlatform;
+  /**
+   * The outcomes of the child tasks the definition declares (`TaskDefinition.children`), in the
+   * order it declared them; every child has finished. Undefined for a task without children.
+   */
+  readonly children?: readonly ChildTaskOutcome[];
 }
+
+/** A child task of a flow: a task of any loaded plugin, run before its parent (TaskDefinition.children). */
+export type ChildTaskRequest = FollowUpTaskRequest;
+
+/** How a child task ended. A child that failed or was cancelled is an outcome too: the parent decides. */
+export type ChildTaskStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** A finding a child task reported, as stored (inline: as collected). */
+export interface ChildFinding extends FindingResult {
+  fingerprint: string;
+  /** The stored finding's id on the platform (`Finding.id`); absent inline, where the fingerprint names it. */
+  id?: string;
+  /** SUPPRESSED when a person suppressed it on the platform; OPEN inline. */
+  status: 'OPEN' | 'RESOLVED' | 'SUPPRESSED';
+}
+
+/** What a parent task reads of one finished child (TaskContext.children). */
+export interface ChildTaskOutcome {
+  kind: PluginKind;
+  type: string;
+  /** The child's task id (a platform task row; a random id inline). */
+  taskId: string;
+  status: ChildTaskStatus;
+  /** Its returned value (the task's result) when it succeeded, else null. */
+  output: unknown;
+  /** Why it failed or was cancelled. */
+  error?: string;
+  /** The findings it reported (every finding of its complete reports and those it stored itself). */
+  findings: readonly ChildFinding[];
+  /** Its findings counted by severity, SUPPRESSED ones left out. */
+  severityCounts: Record<Severity, number>;
+}
+
+/**
+ * Most children one task may declare: a flow's children are named by plugin code, but their
+ * number may follow the input, and hostile input must not flood the queues.
+ */
+export const MAX_FLOW_CHILDREN = 100;
 
 export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Output = unknown> {
   /** Stable, persisted task type name, e.g. `scan-image`. Unique within a plugin kind. */
@@ -146,6 +189,16 @@ export interface TaskDefinition<Schema extends z.ZodType = z.ZodType, Output = u
    * (none when absent). Declared here, by the plugin's code, never by a task's input.
    */
   readonly everyTeamFollowUps?: readonly { kind: PluginKind; type: string }[];
+  /**
+   * Child tasks that run before this task, as a flow: the task's `run` starts only when every
+   * child has finished, and reads their outcomes in `ctx.children` (same order). On a worker the
+   * children are queued as tasks of the same team (recorded as its children, each through the
+   * submitter: schema, confinement) and the parent's BullMQ job waits in `waiting-children`,
+   * holding no worker; inline (CLI) they run in process, one after the other. A child that
+   * fails or is cancelled does not fail the parent: its outcome says so and the parent decides.
+   * At most MAX_FLOW_CHILDREN.
+   */
+  children?(input: z.output<Schema>): readonly ChildTaskRequest[];
 }
 
 /** The server-side reach of one task input (see TaskDefinition.serverInputs). */

@@ -1,6 +1,6 @@
 import { silentLogger, type TaskLogger } from '@bulkhead/plugin-sdk';
-import type { TaskEntity, TaskStore } from '@bulkhead/persistence';
-import type { TaskQueues } from './task-queues';
+import { UNFINISHED_TASK_STATUSES, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
+import type { TaskJob, TaskQueues } from './task-queues';
 
 export interface ReconcileReport {
   /** Unfinished tasks looked at. */
@@ -16,7 +16,8 @@ export interface ReconcileReport {
  * every QUEUED/RUNNING task must have a live job. A job gone (FLUSHALL, Redis restart, a crash
  * between row and job) is re-added; a job that BullMQ finished while the row still says
  * unfinished is settled. Idempotent: job id = task id, and the worker skips finished tasks.
- * Jobs that are active on a dead worker are BullMQ's stalled-job checker's to recover.
+ * Jobs that are active on a dead worker are BullMQ's stalled-job checker's to recover. A flow's
+ * parent in `waiting-children` (or `delayed`, polling unlinked children) is waiting, not lost.
  */
 export class Reconciler {
   private readonly logger: TaskLogger;
@@ -70,6 +71,29 @@ export class Reconciler {
     return report;
   }
 
+  /** Releases a waiting parent whose children have all finished; true when it moved. */
+  private async wakeParent(task: TaskEntity, job: TaskJob): Promise<boolean> {
+    const log = this.logger.child({ taskId: task.id });
+    const children = await this.deps.tasks.list({ parentTaskId: task.id }, { first: 500 });
+    for (const { node: child } of children.edges) {
+      const childJob = await this.deps.queues.getJob(child);
+      await childJob?.removeChildDependency().catch(() => false);
+    }
+    if ((await job.getState()) !== 'waiting-children') {
+      log.info('waiting for children that have all finished: released');
+      return true;
+    }
+    try {
+      await job.remove({ removeChildren: false });
+    } catch (error) {
+      log.warn({ err: error }, 'could not release a parent waiting for finished children; next pass tries again');
+      return false;
+    }
+    await this.deps.queues.enqueue(task);
+    log.info('waiting for children that have all finished: re-enqueued');
+    return true;
+  }
+
   private async reconcileTask(task: TaskEntity): Promise<'ok' | 'enqueued' | 'failed'> {
     const log = this.logger.child({ taskId: task.id });
     const job = await this.deps.queues.getJob(task);
@@ -96,6 +120,16 @@ export class Reconciler {
         await this.deps.queues.enqueue(task);
         log.info({ state }, 'job finished but task unfinished: re-enqueued');
         return 'enqueued';
+      }
+      case 'waiting-children': {
+        // A flow's parent waits for its children without a worker: that is not a lost job, as
+        // long as a child is still unfinished. When none is (a child's row ended while its job
+        // lives on, e.g. cancelled while running, or the job was removed without releasing the
+        // parent), nothing might ever wake it: the children's jobs let go of it (the last one
+        // moves it to wait), and failing that it is enqueued anew. The worker re-reads the rows.
+        const pending = await this.deps.tasks.count({ parentTaskId: task.id, status: UNFINISHED_TASK_STATUSES });
+        if (pending > 0) return 'ok';
+        return (await this.wakeParent(task, job)) ? 'enqueued' : 'ok';
       }
       default:
         return 'ok';

@@ -1,5 +1,12 @@
 import { BadInputError } from '@bulkhead/plugin-sdk';
 
+/**
+ * The label that numbers a flow's child among its parent's declared children (0, 1, ...)
+ * (TaskDefinition.children): the worker finds a parent's children by it, and cancelling the
+ * parent cancels the unfinished ones.
+ */
+export const FLOW_CHILD_LABEL = 'bulkhead.io/flow-child';
+
 /** At most this many labels per task. */
 export const MAX_TASK_LABELS = 32;
 /** Label keys: like Kubernetes label keys, an optional `prefix/` then a name; at most 128 characters. */

@@ -11,6 +11,12 @@ export interface QueueSettings {
   prefix?: string;
 }
 
+/** A parent job: its id and its queue's qualified name (`<prefix>:<queue>`, Job.queueQualifiedName). */
+export interface JobParent {
+  id: string;
+  queue: string;
+}
+
 export type TaskJob = Job<JobOf<JobName.TaskRun>, unknown, JobName.TaskRun>;
 
 /** Producer side of the per-kind task queues, on one connection it owns. */
@@ -41,9 +47,17 @@ export class TaskQueues {
     return queue;
   }
 
-  /** Adds the task's job; a no-op when a job with the task's id already exists. */
-  async enqueue(task: { id: string; kind: PluginKind }): Promise<TaskJob> {
-    return this.queue(task.kind).add(JobName.TaskRun, { taskId: task.id }, { jobId: jobIdForTask(task.id) });
+  /**
+   * Adds the task's job; a no-op when a job with the task's id already exists. With `parent`,
+   * the job is a child of that job (a flow): the parent, in `waiting-children`, moves on when
+   * its children are done, failed ones included (their failure is the parent's to judge).
+   */
+  async enqueue(task: { id: string; kind: PluginKind }, options: { parent?: JobParent } = {}): Promise<TaskJob> {
+    return this.queue(task.kind).add(
+      JobName.TaskRun,
+      { taskId: task.id },
+      { jobId: jobIdForTask(task.id), ...(options.parent ? { parent: options.parent, ignoreDependencyOnFailure: true } : {}) },
+    );
   }
 
   async getJob(task: { id: string; kind: PluginKind }): Promise<TaskJob | undefined> {

@@ -4,7 +4,7 @@ import { isUuid, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
 import type { ServerInputPolicy, UploadResolver } from './server-inputs';
 import { stableStringify } from './stable-json';
 import { parseTaskLabels } from './task-labels';
-import type { TaskQueues } from './task-queues';
+import type { JobParent, TaskQueues } from './task-queues';
 
 export interface SubmitTaskRequest {
   kind: PluginKind;
@@ -22,6 +22,8 @@ export interface SubmitTaskRequest {
   labels?: unknown;
   /** The task that submits this one: it must exist. */
   parentTaskId?: string | null;
+  /** The parent's BullMQ job when this task is a child of a flow (TaskDefinition.children): its job waits for this one. */
+  jobParent?: JobParent;
 }
 
 export interface SubmitTaskResult {
@@ -93,7 +95,7 @@ export class TaskSubmitter {
     }
     let enqueued = false;
     try {
-      await withTimeout(this.deps.queues.enqueue(task), ENQUEUE_TIMEOUT_MS, 'adding the job to Redis');
+      await withTimeout(this.deps.queues.enqueue(task, request.jobParent ? { parent: request.jobParent } : {}), ENQUEUE_TIMEOUT_MS, 'adding the job to Redis');
       enqueued = true;
       log.info({ kind: task.kind, type: task.type }, 'task queued');
     } catch (error) {

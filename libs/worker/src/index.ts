@@ -4,3 +4,5 @@ export * from './task-processor';
 export * from './progress-reporter';
 export * from './shutdown';
 export * from './task-platform';
+export * from './task-flow';
+export * from './child-outcomes';

@@ -1,12 +1,13 @@
-import { silentLogger, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
+import { silentLogger, type ChildTaskOutcome, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
 import { JobName, taskUpdateOf, type FindingsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob, type TaskQueues } from '@bulkhead/queue';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { runTask } from '@bulkhead/plugin-sdk';
-import { UnrecoverableError, WaitingError } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { isPermanentFailure } from './permanent-failure';
 import { ProgressReporter } from './progress-reporter';
+import { TaskFlow } from './task-flow';
 import { DEFAULT_MAX_CHILD_TASKS, WorkerTaskPlatform } from './task-platform';
 
 export interface TaskProcessorDeps {
@@ -26,6 +27,8 @@ export interface TaskProcessorDeps {
   /** True once the host is shutting down: an abort then means "release", not "fail". */
   isShuttingDown: () => boolean;
   progressIntervalMs?: number;
+  /** How often a flow's parent whose children are not linked to its job re-reads their rows (default 5 s). */
+  flowPollMs?: number;
 }
 
 export type ProcessOutcome = { status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' } | { skipped: string };
@@ -44,11 +47,20 @@ export class TaskCancelledError extends Error {
  */
 export class TaskProcessor {
   private readonly logger: TaskLogger;
+  private readonly flow: TaskFlow;
   /** The abort controller of each task this process is running, by task id. */
   private readonly running = new Map<string, AbortController>();
 
   constructor(private readonly deps: TaskProcessorDeps) {
     this.logger = deps.logger ?? silentLogger;
+    this.flow = new TaskFlow({
+      dataSource: deps.dataSource,
+      registry: deps.registry,
+      queues: deps.queues,
+      inputs: deps.inputs,
+      logger: this.logger,
+      ...(deps.flowPollMs !== undefined ? { pollMs: deps.flowPollMs } : {}),
+    });
   }
 
   /** Task ids running here now. */
@@ -96,6 +108,8 @@ export class TaskProcessor {
       log.info({ status: existing.status }, 'task already finished: duplicate delivery ignored');
       return { skipped: existing.status };
     }
+    // A flow's parent first has its children run (TaskFlow): its row stays QUEUED meanwhile.
+    const children = await this.flowStep(existing, job, token, log);
     const task = await this.deps.tasks.markRunning(taskId);
     if (!task) return { skipped: 'finished meanwhile' };
     log.info({ kind: task.kind, type: task.type, attempt: task.attempts }, 'task started');
@@ -137,6 +151,7 @@ export class TaskProcessor {
               maxChildTasks: this.deps.maxChildTasks ?? DEFAULT_MAX_CHILD_TASKS,
               logger: log,
             }),
+          ...(children ? { children: async () => children } : {}),
           logger: log,
           signal,
           // The task team's upload folder is allowed: the API rewrote `upload:<id>` to paths in it.
@@ -192,6 +207,31 @@ export class TaskProcessor {
       log.warn({ err: error, attempt: job.attemptsMade + 1 }, 'task attempt failed: will retry');
       throw error;
     }
+  }
+
+  /**
+   * For a flow's parent: the outcomes of its children once all have finished; otherwise the job
+   * is moved to `waiting-children` (or delayed) and BullMQ is told so by the thrown error.
+   * Undefined for a task without children.
+   */
+  private async flowStep(task: TaskEntity, job: TaskJob, token: string | undefined, log: TaskLogger): Promise<readonly ChildTaskOutcome[] | undefined> {
+    const definition = this.deps.registry.findTask(task.kind, task.type)?.definition;
+    if (!definition || !TaskFlow.isParent(definition)) return undefined;
+    let step: Awaited<ReturnType<TaskFlow['step']>>;
+    try {
+      step = await this.flow.step(task, definition, job, token);
+    } catch (error) {
+      // Bad input or too many children: the parent fails now. Anything else: BullMQ retries.
+      const message = error instanceof Error ? error.message : String(error);
+      if (!isPermanentFailure(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
+      const failed = await this.deps.tasks.fail(task.id, message);
+      if (failed) await this.publish(failed, log);
+      log.error({ err: error }, 'flow could not start its children: task failed');
+      throw new UnrecoverableError(message);
+    }
+    if ('run' in step) return step.run;
+    // The job is no longer ours: BullMQ must neither complete nor retry it.
+    throw step.wait === 'children' ? new WaitingChildrenError() : new DelayedError();
   }
 
   private async isCancelled(taskId: string, log: TaskLogger): Promise<boolean> {

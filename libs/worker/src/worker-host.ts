@@ -44,6 +44,8 @@ export interface WorkerOptions {
   migrate?: boolean;
   /** Most tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS; default 1000). */
   maxChildTasks?: number;
+  /** How often a flow's parent whose children are not linked to its job re-reads their rows (default 5 s). */
+  flowPollMs?: number;
   logger?: TaskLogger;
 }
 
@@ -115,6 +117,7 @@ export class WorkerHost {
       tasks,
       queues,
       ...(options.maxChildTasks !== undefined ? { maxChildTasks: options.maxChildTasks } : {}),
+      ...(options.flowPollMs !== undefined ? { flowPollMs: options.flowPollMs } : {}),
       registry: options.registry,
       inputs: options.inputs ?? ServerInputPolicy.fromEnv(),
       events,

@@ -1,6 +1,7 @@
 import { definePlugin } from '@bulkhead/plugin-sdk';
 import { signImageTask } from './tasks/sign-image';
 import { verifyImageTask } from './tasks/verify-image';
+import { gateTask } from './gate/gate-task';
 
 export const SIGNER_PLUGIN_VERSION = '0.2.0';
 
@@ -21,7 +22,8 @@ export const signerPlugin = definePlugin({
   tasks: [
     signImageTask,
     verifyImageTask,
-    // The promotion gate (plugins/signer/src/gate) adds its task here.
+    // The promotion gate (plugins/signer/src/gate).
+    gateTask,
   ],
 });
 

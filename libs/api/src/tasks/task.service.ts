@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isUuid, TaskStatus as StoredTaskStatus, TaskStore, type TaskFilter as StoreTaskFilter } from '@bulkhead/persistence';
-import { parseTaskLabels, TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
+import { isUuid, TaskStateError, TaskStatus as StoredTaskStatus, TaskStore, UNFINISHED_TASK_STATUSES, type TaskFilter as StoreTaskFilter } from '@bulkhead/persistence';
+import { FLOW_CHILD_LABEL, parseTaskLabels, TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import type { Logger } from '@bulkhead/common';
 import type { Connection } from '@bulkhead/plugin-sdk/api';
@@ -72,7 +72,8 @@ export class TaskService {
   /**
    * Cancels an unfinished task: the row first (the worker checks it before working), then a
    * waiting job is removed and the CANCELLED update is published: subscribers hear the final
-   * state, and the worker running the task hears it on the cancel channel and aborts it.
+   * state, and the worker running the task hears it on the cancel channel and aborts it. A
+   * flow's parent takes its unfinished children with it: they only ran for it.
    */
   async cancel(id: string): Promise<Task> {
     const task = await this.tasks.cancel(requireTaskId(id));
@@ -87,7 +88,19 @@ export class TaskService {
     }
     await this.events.publish(taskUpdateOf(task)).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not publish cancellation'));
     log.info('task cancelled');
+    await this.cancelFlowChildren(task.id);
     return toTaskModel(task);
+  }
+
+  private async cancelFlowChildren(parentTaskId: string): Promise<void> {
+    const children = await this.tasks.list({ parentTaskId, status: UNFINISHED_TASK_STATUSES }, { first: 500 });
+    for (const { node: child } of children.edges) {
+      if (child.labels?.[FLOW_CHILD_LABEL] === undefined) continue;
+      await this.cancel(child.id).catch((error: unknown) => {
+        // Finished meanwhile: nothing left to cancel.
+        if (!(error instanceof TaskStateError)) throw error;
+      });
+    }
   }
 }
 

@@ -1,2 +1,3 @@
 export * from './run-task';
 export * from './collecting-emitter';
+export * from './child-tasks';

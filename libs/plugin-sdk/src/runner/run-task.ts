@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,9 @@ import { silentLogger, type TaskLogger } from '../logger';
 import type { PluginKind } from '../manifest';
 import type { BulkheadPlugin } from '../plugin';
 import { parseTaskInput, type PluginRegistry } from '../registry';
-import type { ResultEmitter, TaskContext, TaskDefinition, TaskPlatform } from '../task';
+import type { ChildFinding, ChildTaskOutcome, ChildTaskRequest, ResultEmitter, TaskContext, TaskDefinition, TaskPlatform } from '../task';
+import { declaredChildren, severityCounts } from './child-tasks';
+import { CollectingEmitter } from './collecting-emitter';
 
 export interface RunTaskRequest {
   taskId: string;
@@ -34,6 +37,12 @@ export interface RunTaskOptions {
    * called with the resolved task definition, so the platform can enforce what it declares.
    */
   platform?: TaskPlatform | ((definition: TaskDefinition) => TaskPlatform);
+  /**
+   * The outcomes of the children the definition declares (TaskDefinition.children), all
+   * finished. The worker reads them from the child task rows; without it (inline) the runner
+   * runs the children in process first.
+   */
+  children?: (requests: readonly ChildTaskRequest[], definition: TaskDefinition) => Promise<readonly ChildTaskOutcome[]>;
 }
 
 export interface RunTaskOutcome {
@@ -52,6 +61,9 @@ export async function runTask(request: RunTaskRequest, options: RunTaskOptions):
   await options.checkInput?.(definition, input);
   const logger = (options.logger ?? silentLogger).child({ taskId: request.taskId, plugin: plugin.manifest.id, taskType: request.type });
   const signal = options.signal ?? new AbortController().signal;
+  const requests = declaredChildren(definition, input);
+  const children = definition.children ? await (options.children ? options.children(requests, definition) : runChildrenInline(requests, options)) : undefined;
+  if (children && children.length !== requests.length) throw new Error(`task ${request.type}: ${requests.length} children declared, ${children.length} outcomes given`);
   const workDir = await mkdtemp(path.join(options.tmpRoot ?? tmpdir(), `bulkhead-${request.kind}-`));
   const ctx: TaskContext = {
     taskId: request.taskId,
@@ -64,6 +76,7 @@ export async function runTask(request: RunTaskRequest, options: RunTaskOptions):
       options.onProgress?.(Math.min(1, Math.max(0, fraction)), message);
     },
     extensions: (point) => options.registry.extensions(point),
+    ...(children ? { children } : {}),
     ...(options.platform ? { platform: typeof options.platform === 'function' ? options.platform(definition) : options.platform } : {}),
   };
   try {
@@ -73,4 +86,31 @@ export async function runTask(request: RunTaskRequest, options: RunTaskOptions):
   } finally {
     await rm(workDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn({ err: error, workDir }, 'could not remove task work dir'));
   }
+}
+
+/**
+ * Runs a flow's children in this process, one after the other, each with its own collecting
+ * emitter (the inline CLI: every plugin is loaded here). A child that throws is a FAILED
+ * outcome, not a failed parent; only an abort (cancellation, shutdown) stops the flow.
+ */
+async function runChildrenInline(requests: readonly ChildTaskRequest[], options: RunTaskOptions): Promise<ChildTaskOutcome[]> {
+  const outcomes: ChildTaskOutcome[] = [];
+  for (const request of requests) {
+    options.signal?.throwIfAborted();
+    const emit = new CollectingEmitter();
+    const taskId = randomUUID();
+    const base = { kind: request.kind, type: request.type, taskId };
+    try {
+      const { platform: _platform, checkInput: _checkInput, onProgress: _onProgress, ...inline } = options;
+      const { output } = await runTask({ taskId, kind: request.kind, type: request.type, input: request.input }, { ...inline, emit });
+      const findings: ChildFinding[] = emit.findingList.map((f) => ({ ...f, fingerprint: f.fingerprint ?? '', status: 'OPEN' }));
+      outcomes.push({ ...base, status: 'SUCCEEDED', output: output ?? null, findings, severityCounts: severityCounts(findings) });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      options.logger?.warn({ childType: request.type, err: message }, 'child task failed');
+      outcomes.push({ ...base, status: 'FAILED', output: null, error: message, findings: [], severityCounts: severityCounts([]) });
+    }
+  }
+  return outcomes;
 }

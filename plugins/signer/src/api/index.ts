@@ -1,5 +1,6 @@
 import { definePluginApi } from '@bulkhead/plugin-sdk/api';
 import { signerMigrations } from '../store/migrations';
+import { gateMigrations } from '../gate/promotion-store';
 import { signerApiConfig } from './config';
 import { SignerApiModule } from './signer-api.module';
 
@@ -10,7 +11,8 @@ import { SignerApiModule } from './signer-api.module';
  */
 export const signerApi = definePluginApi({
   config: signerApiConfig,
-  migrations: signerMigrations,
+  // The promotion gate's steps (ids `gate-…`) after the signer's own.
+  migrations: [...signerMigrations, ...gateMigrations],
   module: ({ config }) => SignerApiModule.forRoot(config),
 });
 

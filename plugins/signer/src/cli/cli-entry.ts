@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { definePluginCli, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { gateCommand } from '../gate/cli/gate-command';
 
 // `@bulkhead/plugin-signer/cli`: keygen, sign, verify, attest, verify-attestation. Every action
 // imports its implementation (crypto, registry client) when it runs, so `bulkhead --help` loads
@@ -132,6 +133,7 @@ export default definePluginCli({
     { name: 'attest', description: 'attach a signed in-toto attestation (SBOM, vulnerability report, SLSA provenance ...) to an image in a registry', register: registerAttest },
     { name: 'verify-attestation', description: "verify an image's attestations (exit 0 only when one signed by the key covers its digest)", register: registerVerifyAttestation },
     { name: 'verify', description: 'verify the signatures of an image in a registry (exit 0 only when a valid one covers its digest)', register: registerVerify },
-    // The promotion gate (plugins/signer/src/gate/cli) adds its command here.
+    // The promotion gate (plugins/signer/src/gate/cli).
+    gateCommand,
   ],
 });
