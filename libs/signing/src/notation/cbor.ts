@@ -1,12 +1,13 @@
-import { Decoder, Encoder, Tag } from 'cbor-x';
+import cbor from 'cbor';
 import { malformed } from './errors';
 import { MAX_ITEMS, MAX_NESTING } from './limits';
 
 /**
- * CBOR for COSE_Sign1 (RFC 9052). cbor-x decodes whatever it is given: indefinite lengths,
- * duplicate map keys (the last wins), its own extension tags (records, shared structures). An
- * envelope is hostile input, so every item is first checked here against the small subset COSE
- * needs, and only then handed to cbor-x:
+ * CBOR for COSE_Sign1 (RFC 9052), decoded and encoded by node-cbor (`cbor`, pure JavaScript: the
+ * faster codecs depend on native add-ons that not every registry mirror carries). A decoder
+ * accepts whatever it is given: indefinite lengths, duplicate map keys (the last wins), any tag.
+ * An envelope is hostile input, so every item is first checked here against the small subset
+ * COSE needs, and only then decoded:
  * - definite lengths only, every length within the input, at most MAX_ITEMS per container and
  *   MAX_NESTING deep (a few bytes cannot claim a gigabyte or a million levels);
  * - map keys are integers or text, never twice in one map;
@@ -17,22 +18,45 @@ export function validateCbor(bytes: Uint8Array, what: string): void {
   if (end !== bytes.length) throw malformed(`${what} has ${bytes.length - end} trailing bytes after its CBOR item`);
 }
 
-const decoder = new Decoder({ mapsAsObjects: false, useRecords: false, int64AsNumber: true } as ConstructorParameters<typeof Decoder>[0]);
+/** A tagged item other than tag 1 (decoded to a Date): COSE_Sign1 is tag 18. */
+export class Tag {
+  constructor(
+    readonly value: unknown,
+    readonly tag: number,
+  ) {}
+}
 
-/** Validates, then decodes: maps become Map, byte strings Uint8Array, tags cbor-x Tag or Date. */
+const DECODE_OPTIONS: Parameters<typeof cbor.decodeFirstSync>[1] = {
+  // Maps stay Maps (COSE labels are integers), and tag 18 becomes our Tag; tag 1 is a Date.
+  preferMap: true,
+  tags: { 18: (value: unknown) => new Tag(value, 18) },
+};
+
+/** Validates, then decodes: maps become Map, byte strings Uint8Array (Buffer), tag 1 a Date, tag 18 a Tag. */
 export function decodeCbor(bytes: Uint8Array, what: string): unknown {
   validateCbor(bytes, what);
   try {
-    return decoder.decode(bytes);
+    return cbor.decodeFirstSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), DECODE_OPTIONS);
   } catch (error) {
     throw malformed(`${what} is not valid CBOR: ${(error as Error).message}`);
   }
 }
 
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, pack: false } as ConstructorParameters<typeof Encoder>[0]);
+/**
+ * node-cbor writes a plain Uint8Array as a typed array (RFC 8746 tag 64); COSE wants a byte
+ * string, which it writes for a Buffer. Maps keep their insertion order (see canonicalMap).
+ */
+function toEncodable(value: unknown): unknown {
+  if (value instanceof Tag) return new cbor.Tagged(value.tag, toEncodable(value.value));
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return value.map(toEncodable);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, toEncodable(v)]));
+  return value;
+}
 
 export function encodeCbor(value: unknown): Buffer {
-  return Buffer.from(encoder.encode(value));
+  return cbor.encodeOne(toEncodable(value), { canonical: false });
 }
 
 /**
@@ -46,8 +70,6 @@ export function canonicalMap(entries: Array<[number | string, unknown]>): Map<nu
   keyed.sort((a, b) => a.bytes.length - b.bytes.length || Buffer.compare(a.bytes, b.bytes));
   return new Map(keyed.map(({ k, v }) => [k, v]));
 }
-
-export { Tag };
 
 const ALLOWED_TAGS = new Set([1, 18]);
 

@@ -86,7 +86,7 @@ function readSignedAttributes(header: Map<unknown, unknown>): SignedAttributes {
   return attrs;
 }
 
-/** Notary times are tag 1 (epoch-based date/time), which cbor-x decodes to a Date. */
+/** Notary times are tag 1 (epoch-based date/time), which the decoder turns into a Date. */
 function readTime(value: unknown, name: string): Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw malformed(`the COSE ${name} is not a tag 1 epoch time`);
   return value;

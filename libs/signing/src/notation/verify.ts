@@ -90,7 +90,7 @@ export async function verifyNotationSignature(options: VerifyNotationOptions): P
       return record(check, 'passed', await body());
     } catch (error) {
       // A hostile envelope must end in a failed check, never in an exception from a library
-      // underneath (pkijs, cbor-x): anything thrown counts as this check failing.
+      // underneath (pkijs, cbor): anything thrown counts as this check failing.
       const message = error instanceof NotationError ? error.message : `unexpected error during the ${check} check: ${(error as Error)?.message ?? String(error)}`;
       return record(check, 'failed', message);
     }
