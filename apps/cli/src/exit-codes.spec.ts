@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PLUGIN_KINDS } from '@bulkhead/plugin-sdk';
+import { testImages } from '@bulkhead/testing';
 import { HELP_KINDS } from './commands/run.command';
 import { runCli } from './main';
 
@@ -37,6 +38,11 @@ const files: Record<string, string> = {
   'rules.yaml': '- rule: shell\n  desc: a shell\n  condition: evt.type = execve and proc.name = bash\n  output: shell (%proc.name)\n  priority: WARNING\n',
   'bad-rules.yaml': '- rule: shell\n  desc: [unclosed\n',
   'events.jsonl': '',
+  // The signer's and the gate's inputs: an existing key pair keygen must not overwrite, policies.
+  'existing.key': 'not overwritten\n',
+  'policy.yaml': 'maxSeverity: HIGH\n',
+  'unknown-key.yaml': 'maxSeverty: HIGH\n',
+  'predicate.json': '{}',
 };
 for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
 // A kube-bench cfg folder with one benchmark: enough for the command line to be checked against it.
@@ -55,6 +61,11 @@ writeFileSync(
 );
 
 type Row = [args: string, code: number, mentions?: RegExp];
+
+// The ship-phase commands: usage and input errors are found before any registry is contacted,
+// so an unreachable reference (port 9 on loopback) is enough; the gate reads the tiny image.
+const image = '127.0.0.1:9/app:1';
+const archive = `docker-archive:${testImages().tinyDockerArchive}`;
 
 const usageErrors: Row[] = [
   ['bench k8s pod.yaml --format xml', 2, /--format "xml"/],
@@ -92,6 +103,22 @@ const usageErrors: Row[] = [
   ['token create --team t', 2, /--role/],
   ['token create --team t --role admin --expires soon', 2, /soon/],
   ['nonsense', 2, /unknown command/],
+  [`verify ${image} --key k.pub --format xml`, 2, /--format "xml": expected text or json/],
+  [`verify ${image} --key k.pub --cert c.pem`, 2, /give one of --key FILE or --cert FILE/],
+  [`verify ${image} --notation --trust-policy p.json`, 2, /--notation needs --trust-policy FILE and --trust-store DIR/],
+  [`verify-attestation ${image} --key k.pub --format xml`, 2, /--format "xml": expected text or json/],
+  [`gate ${archive} --policy policy.yaml --format xml`, 2, /--format "xml": expected text or json/],
+  [`gate ${archive}`, 2, /--policy/],
+  [`sign ${image} --key k.key --signature-format xml`, 2, /--signature-format "xml": expected legacy or bundle/],
+  [`sign ${image} --key k.key --notation`, 2, /--notation needs --cert FILE/],
+  [`sign ${image} --key k.key --cert c.pem`, 2, /--cert signs only with --notation/],
+  [`sign ${image} --key k.key -a novalue`, 2, /-a "novalue": expected key=value/],
+  [`attest ${image} --predicate predicate.json --type cyclonedx --key k.key --signature-format x`, 2, /--signature-format "x"/],
+  ['keygen --output-key-prefix keys/', 2, /--output-key-prefix "keys\/"/],
+  [`push ${archive} ${image} --chunk-size 10`, 2, /--chunk-size "10"/],
+  [`push ./image.tar ${image}`, 2, /the source must be oci:<dir>\[:<ref>\] or docker-archive:<file>/],
+  [`pull ${image} ./out`, 2, /the destination must be oci:<dir>/],
+  [`pull ${image} oci:out --platform amd64 --all-platforms`, 2, /--platform or --all-platforms, not both/],
 ];
 
 const badInputs: Row[] = [
@@ -113,6 +140,16 @@ const badInputs: Row[] = [
   ['runtime replay missing.jsonl --rules rules.yaml', 1, /missing\.jsonl/],
   ['scan rootfs:. --vex missing.vex', 1, /cannot read VEX file missing\.vex: no such file or directory/],
   [`db import missing.zip --cache-dir ${path.join(dir, 'cache')}`, 1, /not imported: missing\.zip: no such file or directory/],
+  ['keygen --output-key-prefix existing', 1, /existing\.key already exists: refusing to overwrite it/],
+  [`verify ${image} --key missing.pub`, 1, /cannot read key missing\.pub: no such file or directory/],
+  [`verify ${image} --cert missing.pem`, 1, /cannot read certificate missing\.pem: no such file or directory/],
+  [`verify-attestation ${image} --key missing.pub`, 1, /cannot read key missing\.pub: no such file or directory/],
+  [`sign ${image} --key missing.key`, 1, /cannot read key missing\.key: no such file or directory/],
+  [`sign ${image} --notation --key missing.pem --cert c.pem`, 1, /cannot read key missing\.pem: no such file or directory/],
+  [`attest ${image} --predicate missing.json --type cyclonedx --key k.key`, 1, /cannot read predicate missing\.json: no such file or directory/],
+  [`gate ${archive} --policy missing.yaml`, 1, /cannot read --policy file missing\.yaml: no such file or directory/],
+  // A misspelt key in a policy is an unparsable input (exit 1), never ignored: it names the file and the key.
+  [`gate ${archive} --policy unknown-key.yaml`, 1, /unknown-key\.yaml: \(top level\): unknown key\(s\) maxSeverty/],
 ];
 
 const clean: Row[] = [
@@ -122,9 +159,20 @@ const clean: Row[] = [
   ['bench container inspect.json', 0],
   ['runtime rules validate rules.yaml', 0],
   ['runtime replay events.jsonl --rules rules.yaml --format text', 0],
+  ['keygen --output-key-prefix fresh', 0],
 ];
 
 describe('exit codes of every command', () => {
+  // keygen and sign read the key password from COSIGN_PASSWORD (never a terminal in a test).
+  const savedPassword = process.env['COSIGN_PASSWORD'];
+  beforeAll(() => {
+    process.env['COSIGN_PASSWORD'] = 'exit-codes';
+  });
+  afterAll(() => {
+    if (savedPassword === undefined) delete process.env['COSIGN_PASSWORD'];
+    else process.env['COSIGN_PASSWORD'] = savedPassword;
+  });
+
   it.each(usageErrors)('usage error: bulkhead %s -> %i', async (args, code, mentions) => {
     const result = await cli(args.split(' '), dir);
     expect({ code: result.code, err: result.err }).toEqual({ code, err: expect.stringMatching(mentions as RegExp) });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describeWithRegistry, sharedPath } from '@bulkhead/testing';
+import { describeWithRegistry, sharedPath, validateReport } from '@bulkhead/testing';
 import { runCli } from './main';
 
 /*
@@ -60,7 +60,7 @@ describeWithRegistry('bulkhead gate against a registry: sign only when the polic
   });
 
   it('a CRITICAL finding fails the gate: exit 1, not signed, and no signature verifies', async () => {
-    const gate = await cli('gate', ref('vuln'), '--policy', file('strict.yaml', 'maxSeverity: HIGH\n'), '--key', path.join(work, 'cosign.key'), '--output', 'json');
+    const gate = await cli('gate', ref('vuln'), '--policy', file('strict.yaml', 'maxSeverity: HIGH\n'), '--key', path.join(work, 'cosign.key'), '--format', 'json');
     expect(gate.code).toBe(1);
     const decision = JSON.parse(gate.out);
     expect(decision).toMatchObject({ decision: 'FAIL', signed: false, signatureId: null, notSignedReason: 'the policy failed' });
@@ -71,17 +71,21 @@ describeWithRegistry('bulkhead gate against a registry: sign only when the polic
 
   it('a passing image is signed with --key and the signature verifies; requiredSigners is met only by a key that signed', async () => {
     const strict = file('strict2.yaml', 'maxSeverity: HIGH\n');
-    const gate = await cli('gate', ref('clean'), '--policy', strict, '--key', path.join(work, 'cosign.key'), '--output', 'json');
-    expect(gate).toMatchObject({ code: 0 });
-    const decision = JSON.parse(gate.out);
+    // The decision to --output FILE (0600) under --quiet: nothing on stdout nor stderr.
+    const report = path.join(work, 'decision.json');
+    const gate = await cli('gate', ref('clean'), '--policy', strict, '--key', path.join(work, 'cosign.key'), '--format', 'json', '--output', report, '--quiet');
+    expect(gate).toMatchObject({ code: 0, out: '', err: '' });
+    expect(statSync(report).mode & 0o777).toBe(0o600);
+    const decision = JSON.parse(readFileSync(report, 'utf8'));
+    expect(validateReport('gate', decision)).toEqual({ valid: true, errors: null });
     expect(decision).toMatchObject({ decision: 'PASS', signed: true, signatureId: expect.stringMatching(/^sha256:/), notSignedReason: null });
     const verify = await cli('verify', ref('clean'), '--key', path.join(work, 'cosign.pub'));
     expect(verify.code).toBe(0);
     expect((await cli('verify', ref('clean'), '--key', path.join(work, 'other.pub'))).code).not.toBe(0);
 
     const signedBy = (key: string) => file(`signers-${key}.json`, JSON.stringify({ maxSeverity: 'HIGH', requiredSigners: [path.join(work, `${key}.pub`)] }));
-    expect((await cli('gate', ref('clean'), '--policy', signedBy('cosign'), '--output', 'json')).code).toBe(0);
-    const other = await cli('gate', ref('clean'), '--policy', signedBy('other'), '--output', 'json');
+    expect((await cli('gate', ref('clean'), '--policy', signedBy('cosign'), '--format', 'json')).code).toBe(0);
+    const other = await cli('gate', ref('clean'), '--policy', signedBy('other'), '--format', 'json');
     expect(other.code).toBe(1);
     expect(JSON.parse(other.out).reasons).toEqual([{ rule: 'requiredSigners', detail: expect.stringContaining(`no valid signature by ${path.join(work, 'other.pub')}`) }]);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeWithShared } from '@bulkhead/testing';
@@ -54,7 +54,7 @@ describeWithShared('bulkhead gate (inline)', (shared) => {
 
   it('fails an image with a CRITICAL finding under maxSeverity: HIGH (exit 1), naming rule and finding, and does not sign it', async () => {
     const file = policy('strict.yaml', 'maxSeverity: HIGH\nallowSecrets: false\n');
-    const json = await cli('gate', `oci:${layout}:app`, '--policy', file, '--output', 'json');
+    const json = await cli('gate', `oci:${layout}:app`, '--policy', file, '--format', 'json');
     expect(json.code).toBe(1);
     const decision = JSON.parse(json.out) as { decision: string; reasons: { rule: string; detail: string; findingId?: string }[]; signed: boolean; notSignedReason: string; digest: string; children: { type: string; status: string }[] };
     expect(decision).toMatchObject({ decision: 'FAIL', signed: false, notSignedReason: 'the policy failed', digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
@@ -73,13 +73,13 @@ describeWithShared('bulkhead gate (inline)', (shared) => {
 
   it('passes the same image under a policy that allows what it has (exit 0)', async () => {
     const file = policy('lenient.json', JSON.stringify({ maxSeverity: 'CRITICAL', allowSecrets: true, benchmark: { maxFailures: 100 } }));
-    const result = await cli('gate', `oci:${layout}:app`, '--policy', file, '--output', 'json');
+    const result = await cli('gate', `oci:${layout}:app`, '--policy', file, '--format', 'json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.out)).toMatchObject({ decision: 'PASS', reasons: [], summary: { vulnerabilities: 4, vulnerabilitiesOverLimit: 0, secrets: 1 } });
   });
 
   it('passes a fixed image under the strict policy', async () => {
-    const result = await cli('gate', `oci:${cleanLayout}:app`, '--policy', policy('strict2.yaml', 'maxSeverity: HIGH\n'), '--output', 'json');
+    const result = await cli('gate', `oci:${cleanLayout}:app`, '--policy', policy('strict2.yaml', 'maxSeverity: HIGH\n'), '--format', 'json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.out)).toMatchObject({ decision: 'PASS', summary: { vulnerabilities: 0, secrets: 0 } });
   });
@@ -87,12 +87,23 @@ describeWithShared('bulkhead gate (inline)', (shared) => {
   it('fails closed when vulnerabilities cannot be checked (no advisory database)', async () => {
     process.env['BULKHEAD_CACHE_DIR'] = path.join(work, 'empty-cache');
     try {
-      const result = await cli('gate', `oci:${cleanLayout}:app`, '--policy', policy('strict3.yaml', 'maxSeverity: CRITICAL\n'), '--output', 'json');
+      const result = await cli('gate', `oci:${cleanLayout}:app`, '--policy', policy('strict3.yaml', 'maxSeverity: CRITICAL\n'), '--format', 'json');
       expect(result.code).toBe(1);
       expect(JSON.parse(result.out).reasons).toEqual([{ rule: 'maxSeverity', detail: expect.stringMatching(/^vulnerabilities were not checked/) }]);
     } finally {
       process.env['BULKHEAD_CACHE_DIR'] = path.join(work, 'cache');
     }
+  });
+
+  it('writes its decision to --output FILE (0600) under --quiet, and nothing to stdout', async () => {
+    const file = path.join(work, 'decision.json');
+    const plain = await cli('gate', `oci:${cleanLayout}:app`, '--policy', policy('strict4.yaml', 'maxSeverity: HIGH\n'), '--format', 'json');
+    const written = await cli('gate', `oci:${cleanLayout}:app`, '--policy', path.join(work, 'strict4.yaml'), '--format', 'json', '--output', file, '--quiet');
+    expect({ code: written.code, out: written.out, err: written.err }).toEqual({ code: plain.code, out: '', err: '' });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const decision = JSON.parse(readFileSync(file, 'utf8')) as { decision: string; id: string };
+    expect(decision).toMatchObject({ decision: 'PASS' });
+    expect({ ...decision, id: '', children: [] }).toEqual({ ...JSON.parse(plain.out), id: '', children: [] });
   });
 
   it('refuses a bad policy file with a message naming the file and the field', async () => {
@@ -101,8 +112,8 @@ describeWithShared('bulkhead gate (inline)', (shared) => {
     expect(bad.err).toMatch(/bad\.yaml: \(top level\): unknown key\(s\) maxSeverty/);
     const missing = await cli('gate', `oci:${cleanLayout}:app`, '--policy', path.join(work, 'nope.yaml'));
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/nope\.yaml: cannot read it: ENOENT/);
-    const format = await cli('gate', `oci:${cleanLayout}:app`, '--policy', path.join(work, 'strict.yaml'), '--output', 'xml');
-    expect(format.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read --policy file .*nope\.yaml: no such file or directory/);
+    const format = await cli('gate', `oci:${cleanLayout}:app`, '--policy', path.join(work, 'strict.yaml'), '--format', 'xml');
+    expect(format).toMatchObject({ code: 2, err: expect.stringMatching(/--format "xml": expected text or json/) });
   });
 });

@@ -1,11 +1,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import type { Command } from 'commander';
 import { PLUGIN_KINDS } from '@bulkhead/plugin-sdk';
-import { repoRoot, testImages } from '@bulkhead/testing';
+import { docsSchema, docsSchemaDir, repoRoot, testImages } from '@bulkhead/testing';
 import { leafCommands } from './host/command-output';
 import { buildProgram, runCli } from './main';
 
@@ -16,10 +14,9 @@ import { buildProgram, runCli } from './main';
  * a command added later that prints JSON fails here until it has its schema and a row.
  */
 
-const schemaDir = path.join(repoRoot, 'docs', 'schemas');
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
-addFormats(ajv);
-for (const file of readdirSync(schemaDir).filter((f) => f.endsWith('.schema.json'))) ajv.addSchema(JSON.parse(readFileSync(path.join(schemaDir, file), 'utf8')), file);
+// The validator (ajv 2020, strict) is shared with the integration tests that validate the
+// commands needing a registry: `docsSchema` of @bulkhead/testing.
+const schemaDir = docsSchemaDir;
 
 async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -55,6 +52,7 @@ const files: Record<string, string> = {
   'rootfs/app/node_modules/left-pad/package.json': JSON.stringify({ name: 'left-pad', version: '1.1.0' }),
   'rootfs/app/.env': `AWS_ACCESS_KEY_ID=${AWS_KEY}\n`,
   ignorefile: 'CVE-2024-0001   # not reachable\n',
+  'gate-policy.yaml': 'maxSeverity: HIGH\nallowSecrets: false\n',
   'cfg/config.yaml': 'version_mapping:\n  "1.27": "cis-1.8"\ntarget_mapping:\n  "cis-1.8": ["node"]\nnode:\n  components: []\n',
   'cfg/cis-1.8/node.yaml':
     'controls:\nversion: "cis-1.8"\nid: 4\ntext: "Worker Node"\ntype: "node"\ngroups:\n  - id: 4.1\n    text: "Files"\n    checks:\n      - id: 4.1.1\n        text: "A check"\n        audit: "echo ok"\n        tests:\n          test_items:\n            - flag: "ok"\n              set: true\n        remediation: "none"\n        scored: true\n',
@@ -90,7 +88,23 @@ const rows: Row[] = [
   { args: 'bench container inspect.json --format json', schema: 'bench-container' },
   { args: 'runtime replay --rules rules.yaml --format json -- events.jsonl', schema: 'runtime-replay', lines: true },
   { args: 'run k8s-manifests --kind benchmark --input {"paths":["pod.yaml"]}', schema: 'run' },
+  {
+    args: `gate docker-archive:${testImages().tinyDockerArchive} --policy gate-policy.yaml --format json`,
+    schema: 'gate',
+    expect: (j) => expect(j).toMatchObject({ digest: expect.stringMatching(/^sha256:/), children: [expect.anything(), expect.anything()] }),
+  },
 ];
+
+/**
+ * Commands whose JSON needs a service to produce (a registry): each names the integration test
+ * that runs it and validates its output against docs/schemas/<schema>.schema.json with the same
+ * validator (`validateReport` / `docsSchema` of @bulkhead/testing). The test below checks that
+ * the named file exists and does validate that schema, so a row cannot point at nothing.
+ */
+const validatedElsewhere: Record<string, { schema: string; spec: string }> = {
+  verify: { schema: 'verify', spec: 'apps/cli/src/signer-cli.int-spec.ts' },
+  'verify-attestation': { schema: 'verify-attestation', spec: 'apps/cli/src/signer-cli.int-spec.ts' },
+};
 
 function fullName(command: Command): string {
   const names: string[] = [];
@@ -109,9 +123,21 @@ describe('one JSON schema per command', () => {
       .filter((c) => c.name() === 'run' || c.options.some((o) => o.long === '--format' && /\bjson\b/.test(o.description)))
       .map(fullName);
     expect(json.length).toBeGreaterThan(8);
-    const covered = new Set(rows.map((r) => r.args.split(' ').slice(0, 2).join(' ')));
+    const covered = new Set([...rows.map((r) => r.args.split(' ').slice(0, 2).join(' ')), ...Object.keys(validatedElsewhere)]);
     expect(json.filter((name) => ![...covered].some((c) => c === name || c.startsWith(`${name} `)))).toEqual([]);
-    for (const row of rows) expect(readdirSync(schemaDir)).toContain(`${row.schema}.schema.json`);
+    for (const row of [...rows, ...Object.values(validatedElsewhere)]) expect(readdirSync(schemaDir)).toContain(`${row.schema}.schema.json`);
+  });
+
+  it.each(Object.entries(validatedElsewhere))('bulkhead %s --format json is validated by the integration test it names', (command, { schema, spec }) => {
+    const text = readFileSync(path.join(repoRoot, spec), 'utf8');
+    // It runs the command with --format json and validates the output against that schema.
+    expect(text).toMatch(new RegExp(`'${command}',[^\\n]*'--format', 'json'`));
+    expect(text).toContain(`validateReport('${schema}'`);
+  });
+
+  it('documents every schema in docs/schemas/README.md', () => {
+    const readme = readFileSync(path.join(schemaDir, 'README.md'), 'utf8');
+    for (const file of readdirSync(schemaDir).filter((f) => f.endsWith('.schema.json'))) expect(readme).toContain(`(${file})`);
   });
 
   it("names the SDK's plugin kinds in run's schema", () => {
@@ -124,8 +150,7 @@ describe('one JSON schema per command', () => {
     const { out, err } = await cli(argv, dir);
     const documents = lines ? out.split('\n').filter(Boolean) : [out];
     expect(documents.length).toBeGreaterThan(0);
-    const validate = ajv.getSchema(`${schema}.schema.json`);
-    if (!validate) throw new Error(`no schema ${schema}`);
+    const validate = docsSchema(schema);
     for (const text of documents) {
       const json = JSON.parse(text) as Record<string, unknown>;
       const valid = validate(json);
@@ -135,10 +160,12 @@ describe('one JSON schema per command', () => {
   });
 
   it('refuses what the schemas leave out: a schema that accepted anything would prove nothing', () => {
-    const bench = ajv.getSchema('bench-k8s.schema.json');
+    const bench = docsSchema('bench-k8s');
     expect(bench?.({ title: 't', results: [], summary: { PASS: 0, FAIL: 0, WARN: 0, INFO: 0, SKIP: 0 }, errors: [], notes: [], skipped: [], skippedFiles: [], workloads: [], checks: [] })).toBe(false);
     // The old --pss shape (results of workloads, no summary) is not bench k8s's shape any more.
     expect(bench?.({ results: [{ kind: 'Pod', namespace: 'default', name: 'p', pss: { level: 'baseline', version: 'latest', allowed: true, violations: [] } }] })).toBe(false);
-    expect(ajv.getSchema('scan.schema.json')?.({ schemaVersion: 2 })).toBe(false);
+    expect(docsSchema('scan')({ schemaVersion: 2 })).toBe(false);
+    expect(docsSchema('verify')({ reference: 'r', digest: 'sha256:ab', verified: true, checks: [], reason: null, attestations: [] })).toBe(false);
+    expect(docsSchema('gate')({ decision: 'MAYBE' })).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { repoRoot, testImages } from '@bulkhead/testing';
 import { leafCommands } from './host/command-output';
 import { buildProgram, runCli } from './main';
 
@@ -34,6 +35,7 @@ const files: Record<string, string> = {
   'inspect.json': JSON.stringify([{ Id: 'a'.repeat(64), Name: '/web', Config: { User: 'app', Image: 'nginx:1.25' }, HostConfig: {} }]),
   'rules.yaml': '- rule: shell\n  desc: a shell\n  condition: evt.type = execve and proc.name = bash\n  output: shell (%proc.name)\n  priority: WARNING\n',
   'events.jsonl': '{"evt.type":"execve","proc.name":"bash","evt.time":1000000000}\n',
+  'gate-policy.yaml': 'maxSeverity: CRITICAL\nallowSecrets: true\n',
   'advisory.osv.json': JSON.stringify({ id: 'GHSA-aaaa-bbbb-cccc', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }] }] }),
   'rootfs/etc/os-release': 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12"\n',
   'rootfs/var/lib/dpkg/status': 'Package: base-files\nStatus: install ok installed\nVersion: 12.4\nArchitecture: amd64\n\n',
@@ -69,18 +71,29 @@ const runnable: Row[] = [
   { args: 'runtime rules validate rules.yaml' },
   { args: 'runtime replay {flags} --rules rules.yaml -- events.jsonl', quietDrops: /Events detected: 1/ },
   { args: 'run k8s-manifests --kind benchmark --input {"paths":["pod.yaml"]}' },
+  // A new key pair per run (keygen never overwrites one); the password from COSIGN_PASSWORD.
+  { args: 'keygen --output-key-prefix {cache}' },
+  { args: `gate docker-archive:${testImages().tinyDockerArchive} --policy gate-policy.yaml`, quietDrops: /^\[ *\d+%\]/m },
 ];
 
 /**
  * Commands that cannot run in this unit test (they need Postgres, a registry ...): checked
  * structurally above, run where their services are. A new command that needs a service joins
- * here with the reason; one that runs inline joins `runnable`.
+ * here with the reason; one that runs inline joins `runnable`. `checkedIn`: the integration test
+ * that runs it with `--output FILE --quiet` (file written, 0600, stdout empty), checked below to
+ * do so.
  */
-const runElsewhere: Record<string, string> = {
-  migrate: 'needs Postgres',
-  'token create': 'needs Postgres',
-  'token list': 'needs Postgres',
-  'token revoke': 'needs Postgres',
+const runElsewhere: Record<string, { reason: string; checkedIn?: string }> = {
+  migrate: { reason: 'needs Postgres' },
+  'token create': { reason: 'needs Postgres' },
+  'token list': { reason: 'needs Postgres' },
+  'token revoke': { reason: 'needs Postgres' },
+  push: { reason: 'needs a registry', checkedIn: 'apps/cli/src/registry-commands.int-spec.ts' },
+  pull: { reason: 'needs a registry', checkedIn: 'apps/cli/src/registry-commands.int-spec.ts' },
+  sign: { reason: 'needs a registry', checkedIn: 'apps/cli/src/signer-cli.int-spec.ts' },
+  verify: { reason: 'needs a registry', checkedIn: 'apps/cli/src/signer-cli.int-spec.ts' },
+  attest: { reason: 'needs a registry', checkedIn: 'apps/cli/src/signer-cli.int-spec.ts' },
+  'verify-attestation': { reason: 'needs a registry', checkedIn: 'apps/cli/src/signer-cli.int-spec.ts' },
 };
 /** Commands without --output, and why. */
 const withoutOutput: Record<string, string> = { serve: 'a server prints no report: its logs go to stderr' };
@@ -92,6 +105,15 @@ function fullName(command: Command): string {
 }
 
 let caches = 0;
+
+const savedPassword = process.env['COSIGN_PASSWORD'];
+beforeAll(() => {
+  process.env['COSIGN_PASSWORD'] = 'output-options';
+});
+afterAll(() => {
+  if (savedPassword === undefined) delete process.env['COSIGN_PASSWORD'];
+  else process.env['COSIGN_PASSWORD'] = savedPassword;
+});
 
 // `db update` downloads its feed: a local HTTP server serves the OSV file.
 let server: Server;
@@ -132,6 +154,15 @@ describe('--output FILE and --quiet on every command', () => {
     const uncovered = leaves.map((l) => l.name).filter((name) => ![...covered].some((c) => c === name || c.startsWith(`${name} `)));
     // A new command joins the table by adding a row to `runnable` (or to runElsewhere).
     expect(uncovered).toEqual([]);
+  });
+
+  it.each(Object.entries(runElsewhere).filter(([, row]) => row.checkedIn))('%s: its integration test runs it with --output FILE --quiet', (command, { checkedIn }) => {
+    const text = readFileSync(path.join(repoRoot, checkedIn as string), 'utf8');
+    // A call of the command that passes both flags, and checks of the file's mode and an empty stdout.
+    const calls = text.split('\n').filter((line) => line.includes(`'${command}',`) || line.includes(`quietly('${command}'`));
+    expect(calls.some((line) => line.includes("'--quiet'") || line.includes('quietly('))).toBe(true);
+    expect(text).toMatch(/mode & 0o777\)\.toBe\(0o600\)/);
+    expect(text).toMatch(/out: ''|out\)\.toBe\(''\)/);
   });
 
   it.each(runnable)('bulkhead $args --output FILE --quiet', async ({ args, quietDrops }) => {

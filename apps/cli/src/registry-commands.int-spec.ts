@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeWithRegistry, minbaseImage, itWithMinbase, testImages } from '@bulkhead/testing';
@@ -71,6 +71,19 @@ describeWithRegistry('bulkhead push / pull / scan <registry ref>', (registry) =>
     expect(ok.err).not.toMatch(/bulkhead:/);
     expect(ok.code).toBe(0);
     expect((JSON.parse(ok.out) as JsonReport).artifact.digest).toBe(images.tinyConfigDigest);
+    // push and pull print their result line to --output FILE (0600); --quiet drops the per-blob notices.
+    const pushReport = path.join(work, 'push.txt');
+    const noisy = await cli('push', `docker-archive:${images.tinyDockerArchive}`, `${registry().host}/test/tiny:2`);
+    expect(noisy.err).toMatch(/blob +sha256:[0-9a-f]{64} \(\d+ bytes\)/);
+    const quiet = await cli('push', `docker-archive:${images.tinyDockerArchive}`, `${registry().host}/test/tiny:2`, '--output', pushReport, '--quiet');
+    expect(quiet).toEqual({ code: 0, out: '', err: '' });
+    expect(statSync(pushReport).mode & 0o777).toBe(0o600);
+    expect(readFileSync(pushReport, 'utf8')).toBe(`${noisy.out.trim()}\n`);
+    const pullReport = path.join(work, 'pull.txt');
+    const pulled = await cli('pull', `${registry().host}/test/tiny:2`, `oci:${path.join(work, 'tiny-quiet')}`, '--output', pullReport, '--quiet');
+    expect(pulled).toEqual({ code: 0, out: '', err: '' });
+    expect(statSync(pullReport).mode & 0o777).toBe(0o600);
+    expect(readFileSync(pullReport, 'utf8')).toMatch(/^sha256:[0-9a-f]{64} -> oci:.*tiny-quiet:2 \(\d+ blobs, \d+ bytes\)\n$/);
     const wrong = await cli('scan', `registry:${ref}`, '--platform', 'linux/arm64', '--cache-dir', cacheDir);
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/the image is linux\/amd64, not the requested linux\/arm64/);

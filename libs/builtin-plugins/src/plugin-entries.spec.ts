@@ -41,6 +41,6 @@ describe('plugin package entries', () => {
 
   it("loads the built-ins' cli entries: bench, db, runtime, scan and the signer's", async () => {
     const names = await Promise.all(builtinPluginPackages().map(async (pkg) => (await pkg.loadCli())?.commands.map((c) => c.name) ?? []));
-    expect(names.flat().sort()).toEqual(expect.arrayContaining(['attest', 'bench', 'db', 'keygen', 'runtime', 'scan', 'sign', 'verify', 'verify-attestation']));
+    expect(names.flat().sort()).toEqual(expect.arrayContaining(['attest', 'bench', 'db', 'gate', 'keygen', 'runtime', 'scan', 'sign', 'verify', 'verify-attestation']));
   });
 });

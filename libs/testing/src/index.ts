@@ -6,3 +6,4 @@ export * from './tiny-image';
 export * from './minbase-image';
 export * from './test-images';
 export * from './registry';
+export * from './json-schemas';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError, ExitCode, type CliIo } from '../cli-io';
+import { CliError, ExitCode, printNotice, type CliIo } from '../cli-io';
 
 const INSECURE_HELP = 'plain-HTTP registry hosts besides loopback, comma-separated (env BULKHEAD_REGISTRY_INSECURE_HOSTS)';
 const CREDENTIALS_HELP =
@@ -12,7 +12,11 @@ function insecureHosts(flag: string | undefined): string[] {
     .filter(Boolean);
 }
 
-/** `bulkhead push` and `bulkhead pull`: copy images between local forms and a registry. */
+/**
+ * `bulkhead push` and `bulkhead pull`: copy images between local forms and a registry. The result
+ * line is the report (standard output, or --output FILE); each blob copied is a notice on
+ * standard error, which --quiet drops.
+ */
 export function registerRegistryCommands(program: Command, io: CliIo, done: (code: number) => void): void {
   program
     .command('push')
@@ -35,7 +39,7 @@ export function registerRegistryCommands(program: Command, io: CliIo, done: (cod
       try {
         const pushed = await pushImage(client, source, ref, {
           ...(chunkSize ? { chunkSize } : {}),
-          onProgress: (e) => io.err(`${e.kind === 'blob' ? 'blob    ' : 'manifest'} ${e.digest} (${e.size} bytes)`),
+          onProgress: (e) => printNotice(io, `${e.kind === 'blob' ? 'blob    ' : 'manifest'} ${e.digest} (${e.size} bytes)`),
         });
         io.out(`${formatRegistryReference({ ...ref, digest: undefined })}@${pushed.digest}`);
         done(ExitCode.ok);
@@ -69,7 +73,7 @@ export function registerRegistryCommands(program: Command, io: CliIo, done: (cod
         const pulled = await pullImage(client, ref, destination.slice('oci:'.length), {
           ...(platform ? { platform } : {}),
           ...(options.allPlatforms ? { allPlatforms: true } : {}),
-          onProgress: (e) => io.err(`${e.kind === 'blob' ? 'blob    ' : 'manifest'} ${e.digest} (${e.size} bytes)`),
+          onProgress: (e) => printNotice(io, `${e.kind === 'blob' ? 'blob    ' : 'manifest'} ${e.digest} (${e.size} bytes)`),
         });
         io.out(`${pulled.digest} -> oci:${pulled.dir}${ref.tag !== undefined ? `:${ref.tag}` : ''} (${pulled.blobs} blobs, ${pulled.bytes} bytes)`);
         done(ExitCode.ok);

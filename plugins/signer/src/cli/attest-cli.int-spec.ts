@@ -47,7 +47,7 @@ describeWithRegistry('bulkhead attest / verify-attestation against a registry', 
 
   async function verify(tag: string, options: { key?: string; type?: string } = {}): Promise<{ code: number; result: Verdict }> {
     const host = testCliHost();
-    const code = await verifyAttestation(ref(tag), { key: options.key ?? path.join(dir, 'cosign.pub'), ...(options.type ? { type: options.type } : {}), output: 'json' }, host);
+    const code = await verifyAttestation(ref(tag), { key: options.key ?? path.join(dir, 'cosign.pub'), ...(options.type ? { type: options.type } : {}), format: 'json' }, host);
     return { code, result: JSON.parse(host.stdout()) as Verdict };
   }
 

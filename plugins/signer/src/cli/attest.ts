@@ -6,7 +6,7 @@ import { readBoundedFile } from './files';
 import { asCliError, loadSigningKeyFile, loadVerifierFile } from './keys';
 import type { PasswordSource } from './password';
 import { withCliRegistry } from './registry';
-import type { VerifyOutput } from './verify';
+import type { VerifyFormat } from './verify';
 
 /** A predicate is a JSON document (an SBOM at most): bounded like the attestation that carries it. */
 const MAX_PREDICATE_BYTES = 16 * 1024 * 1024;
@@ -46,7 +46,7 @@ export async function attest(
  * `bulkhead verify-attestation <ref> --key FILE [--type T]`: exit 0 only when an attestation
  * (of that predicate type, when given) signed by the key covers the image digest.
  */
-export async function verifyAttestation(reference: string, options: { key?: string; cert?: string; type?: string; output: VerifyOutput }, host: CliHost): Promise<number> {
+export async function verifyAttestation(reference: string, options: { key?: string; cert?: string; type?: string; format: VerifyFormat }, host: CliHost): Promise<number> {
   const predicateType = options.type ? await asCliError(() => predicateTypeOf(options.type as string)) : undefined;
   const verifier = await loadVerifierFile(options);
   const result = await host.interruptible((signal) =>
@@ -58,7 +58,7 @@ export async function verifyAttestation(reference: string, options: { key?: stri
       return { reference: image.pinned, digest: image.digest, predicateType: predicateType ?? null, verified, checks, reason };
     }),
   );
-  if (options.output === 'json') host.out(JSON.stringify(result, null, 2));
+  if (options.format === 'json') host.out(JSON.stringify(result, null, 2));
   else {
     for (const c of result.checks) host.out(`${c.valid ? 'valid' : 'INVALID'} ${c.format} ${c.predicateType ?? '(no predicate type)'} ${c.attestationDigest}${c.reason ? `: ${c.reason}` : ''}`);
     if (result.verified) host.out(`verified attestation of ${result.reference}`);

@@ -24,8 +24,8 @@ async function run(argv: string[]): Promise<{ error?: unknown }> {
 }
 
 describe('signer command lines', () => {
-  it('lists keygen, sign, verify, attest and verify-attestation', () => {
-    expect(cli.commands.map((c) => c.name)).toEqual(expect.arrayContaining(['keygen', 'sign', 'verify', 'attest', 'verify-attestation']));
+  it('lists keygen, sign, verify, attest, verify-attestation and gate', () => {
+    expect(cli.commands.map((c) => c.name)).toEqual(expect.arrayContaining(['keygen', 'sign', 'verify', 'attest', 'verify-attestation', 'gate']));
   });
 
   it.each([
@@ -36,7 +36,9 @@ describe('signer command lines', () => {
     ['sign r --key k --cert c', /--cert signs only with --notation/],
     ['verify r', /give one of --key FILE or --cert FILE/],
     ['verify r --key a --cert b', /give one of --key FILE or --cert FILE/],
-    ['verify r --key a --output xml', /--output "xml": expected text or json/],
+    ['verify r --key a --format xml', /--format "xml": expected text or json/],
+    ['verify-attestation r --key a --format xml', /--format "xml": expected text or json/],
+    ['gate r --policy p --format table', /--format "table": expected text or json/],
     ['verify r --notation --trust-policy p', /--notation needs --trust-policy FILE and --trust-store DIR/],
     ['verify-attestation r', /give one of --key FILE or --cert FILE/],
     ['attest r --predicate p --type cyclonedx --key k --signature-format x', /--signature-format "x"/],

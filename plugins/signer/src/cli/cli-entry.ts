@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import { definePluginCli, usageError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { gateCommand } from '../gate/cli/gate-command';
 
-// `@bulkhead/plugin-signer/cli`: keygen, sign, verify, attest, verify-attestation. Every action
+// `@bulkhead/plugin-signer/cli`: keygen, sign, verify, attest, verify-attestation, gate. Every action
 // imports its implementation (crypto, registry client) when it runs, so `bulkhead --help` loads
-// none of it.
+// none of it. No command declares --output or --quiet: the host adds them (report to a file,
+// notices dropped) as for every command.
 
 const SIGNATURE_FORMATS = ['legacy', 'bundle'] as const;
 const ENVELOPE_TYPES = ['jws', 'cose'] as const;
-const OUTPUTS = ['text', 'json'] as const;
+// `-f, --format`, as every command: the report goes to standard output, or to the host's --output FILE.
+const FORMATS = ['text', 'json'] as const;
 
 function oneOf<T extends string>(option: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
@@ -69,7 +71,7 @@ interface RawVerifyOptions {
   notation?: boolean;
   trustPolicy?: string;
   trustStore?: string;
-  output?: string;
+  format?: string;
 }
 
 function registerVerify(command: Command, host: CliHost): void {
@@ -80,18 +82,18 @@ function registerVerify(command: Command, host: CliHost): void {
     .option('--notation', "verify Notary Project signatures with notation's --trust-policy and --trust-store")
     .option('--trust-policy <file>', 'with --notation: trustpolicy.json')
     .option('--trust-store <dir>', 'with --notation: the trust store folder (x509/{ca,signingAuthority,tsa}/<name>/*.pem)')
-    .option('-o, --output <format>', `${OUTPUTS.join(' or ')}: json lists every signature checked and the verdict`, 'text')
+    .option('-f, --format <format>', `${FORMATS.join(' or ')}: json lists every signature checked and the verdict (docs/schemas/verify.schema.json)`, 'text')
     .action(async (ref: string, options: RawVerifyOptions) => {
-      const output = oneOf('--output', options.output, OUTPUTS) ?? 'text';
+      const format = oneOf('--format', options.format, FORMATS) ?? 'text';
       if (options.notation) {
         if (!options.trustPolicy || !options.trustStore) throw usageError('--notation needs --trust-policy FILE and --trust-store DIR');
         const { verifyWithNotation } = await import('./notation');
-        host.exit(await verifyWithNotation(ref, { trustPolicy: options.trustPolicy, trustStore: options.trustStore, output }, host));
+        host.exit(await verifyWithNotation(ref, { trustPolicy: options.trustPolicy, trustStore: options.trustStore, format }, host));
         return;
       }
       if (!options.key === !options.cert) throw usageError('give one of --key FILE or --cert FILE');
       const { verifyWithKey } = await import('./verify');
-      host.exit(await verifyWithKey(ref, { ...(options.key ? { key: options.key } : {}), ...(options.cert ? { cert: options.cert } : {}), output }, host));
+      host.exit(await verifyWithKey(ref, { ...(options.key ? { key: options.key } : {}), ...(options.cert ? { cert: options.cert } : {}), format }, host));
     });
 }
 
@@ -115,13 +117,13 @@ function registerVerifyAttestation(command: Command, host: CliHost): void {
     .option('--key <file>', 'public key (cosign.pub, PEM)')
     .option('--cert <file>', 'certificate (PEM) whose public key verifies')
     .option('--type <type>', 'only attestations of this predicate type (cosign name or URI)')
-    .option('-o, --output <format>', `${OUTPUTS.join(' or ')}: json lists every attestation checked and the verdict`, 'text')
-    .action(async (ref: string, options: { key?: string; cert?: string; type?: string; output?: string }) => {
-      const output = oneOf('--output', options.output, OUTPUTS) ?? 'text';
+    .option('-f, --format <format>', `${FORMATS.join(' or ')}: json lists every attestation checked and the verdict (docs/schemas/verify-attestation.schema.json)`, 'text')
+    .action(async (ref: string, options: { key?: string; cert?: string; type?: string; format?: string }) => {
+      const format = oneOf('--format', options.format, FORMATS) ?? 'text';
       if (!options.key === !options.cert) throw usageError('give one of --key FILE or --cert FILE');
       const { verifyAttestation } = await import('./attest');
       host.exit(
-        await verifyAttestation(ref, { ...(options.key ? { key: options.key } : {}), ...(options.cert ? { cert: options.cert } : {}), ...(options.type ? { type: options.type } : {}), output }, host),
+        await verifyAttestation(ref, { ...(options.key ? { key: options.key } : {}), ...(options.cert ? { cert: options.cert } : {}), ...(options.type ? { type: options.type } : {}), format }, host),
       );
     });
 }

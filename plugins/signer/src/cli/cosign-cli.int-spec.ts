@@ -52,7 +52,7 @@ describeWithRegistry('bulkhead keygen / sign / verify (cosign: legacy and bundle
 
   async function verify(tag: string, key = path.join(dir, 'cosign.pub')) {
     const host = testCliHost();
-    const code = await verifyWithKey(ref(tag), { key, output: 'json' }, host);
+    const code = await verifyWithKey(ref(tag), { key, format: 'json' }, host);
     return { code, result: JSON.parse(host.stdout()) as { verified: boolean; digest: string; reason: string | null; checks: { format: string; valid: boolean; reason: string | null; verifier: string }[] } };
   }
 

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { CliError } from '@bulkhead/plugin-sdk/cli';
+import { cannotReadMessage, CliError } from '@bulkhead/plugin-sdk/cli';
 
 /** Key, certificate and predicate files are read whole: bound them so a wrong path (a disk image) fails fast. */
 export async function readBoundedFile(file: string, what: string, maxBytes: number): Promise<Buffer> {
@@ -7,8 +7,8 @@ export async function readBoundedFile(file: string, what: string, maxBytes: numb
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`${what} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`);
+    // `cannot read key cosign.pub: no such file or directory`, as every command words it.
+    throw new CliError(cannotReadMessage(file, error, what));
   }
   try {
     const stat = await handle.stat();

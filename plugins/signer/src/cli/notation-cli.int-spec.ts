@@ -63,7 +63,7 @@ describeWithRegistry('bulkhead sign / verify --notation (Notary Project) against
 
   async function verify(tag: string, policy: string): Promise<{ code: number; result: Verdict }> {
     const host = testCliHost();
-    const code = await verifyWithNotation(ref(tag), { trustPolicy: path.join(dir, policy), trustStore: path.join(dir, 'truststore'), output: 'json' }, host);
+    const code = await verifyWithNotation(ref(tag), { trustPolicy: path.join(dir, policy), trustStore: path.join(dir, 'truststore'), format: 'json' }, host);
     return { code, result: JSON.parse(host.stdout()) as Verdict };
   }
 

@@ -4,7 +4,7 @@ import { signNotationImage, verifyNotationImage } from '../flows/notation';
 import { resolveImage } from '../flows/resolve';
 import { MAX_KEY_FILE_BYTES, readBoundedFile } from './files';
 import { withCliRegistry } from './registry';
-import { printVerification, type VerifyOutput } from './verify';
+import { printVerification, type VerifyFormat } from './verify';
 
 const MAX_POLICY_BYTES = 1024 * 1024;
 
@@ -34,7 +34,7 @@ export async function signWithNotation(reference: string, options: { key: string
 }
 
 /** `bulkhead verify <ref> --notation --trust-policy trustpolicy.json --trust-store DIR`. */
-export async function verifyWithNotation(reference: string, options: { trustPolicy: string; trustStore: string; output: VerifyOutput }, host: CliHost): Promise<number> {
+export async function verifyWithNotation(reference: string, options: { trustPolicy: string; trustStore: string; format: VerifyFormat }, host: CliHost): Promise<number> {
   const policy = await asCli(async () => parseTrustPolicy(await readBoundedFile(options.trustPolicy, 'trust policy', MAX_POLICY_BYTES)));
   const store = new FileTrustStore(options.trustStore);
   const result = await host.interruptible((signal) =>
@@ -51,6 +51,6 @@ export async function verifyWithNotation(reference: string, options: { trustPoli
       };
     }),
   );
-  printVerification(result, options.output, host);
+  printVerification(result, options.format, host);
   return result.verified ? EXIT_CODES.ok : EXIT_CODES.failed;
 }

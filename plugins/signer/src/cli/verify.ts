@@ -4,22 +4,28 @@ import { verifyImageSignatures } from '../flows/verify-image';
 import { loadVerifierFile } from './keys';
 import { withCliRegistry } from './registry';
 
-export type VerifyOutput = 'text' | 'json';
+/** `--format` of verify and verify-attestation. */
+export type VerifyFormat = 'text' | 'json';
 
 /**
  * `bulkhead verify <ref> --key FILE|--cert FILE`: exit 0 only when a valid signature over the
  * image's digest is found; otherwise 1, with the reason for every signature found.
  */
-export async function verifyWithKey(reference: string, options: { key?: string; cert?: string; output: VerifyOutput }, host: CliHost): Promise<number> {
+export async function verifyWithKey(reference: string, options: { key?: string; cert?: string; format: VerifyFormat }, host: CliHost): Promise<number> {
   const verifier = await loadVerifierFile(options);
   const result = await host.interruptible((signal) => withCliRegistry(signal, (client) => verifyImageSignatures(client, reference, [verifier])));
-  printVerification(result, options.output, host);
+  printVerification(result, options.format, host);
   return result.verified ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
 
-export function printVerification(result: Omit<VerifyImageResult, 'attestations'>, output: VerifyOutput, host: Pick<CliHost, 'out' | 'err'>): void {
-  if (output === 'json') {
-    host.out(JSON.stringify(result, null, 2));
+/**
+ * The report of `verify`, cosign keys and notation alike: one JSON shape (docs/schemas/verify.schema.json)
+ * whatever the flags, so the attestations a key check may carry are not part of it.
+ */
+export function printVerification(result: Omit<VerifyImageResult, 'attestations'>, format: VerifyFormat, host: Pick<CliHost, 'out' | 'err'>): void {
+  if (format === 'json') {
+    const { reference, digest, verified, checks, reason } = result;
+    host.out(JSON.stringify({ reference, digest, verified, checks, reason }, null, 2));
     return;
   }
   for (const check of result.checks) {

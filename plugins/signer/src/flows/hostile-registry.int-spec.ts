@@ -98,7 +98,7 @@ describeWithRegistry('signature verification against hostile registry content', 
     await pushLayoutImage(client, testImages().tinyOciLayout, repo(), 'cert');
     expect(await signWithCosignKey(ref('cert'), { key: path.join(dir, 'plain.pem'), annotations: {} }, testCliHost(), { env: {}, promptTo: () => undefined })).toBe(0);
     const host = testCliHost();
-    expect(await verifyWithKey(ref('cert'), { cert: path.join(dir, 'plain.crt'), output: 'text' }, host)).toBe(0);
+    expect(await verifyWithKey(ref('cert'), { cert: path.join(dir, 'plain.crt'), format: 'text' }, host)).toBe(0);
     expect(host.stdout()).toMatch(/^valid cosign-legacy sha256:[0-9a-f]{64} \(.*CN=release signer/m);
     expect(host.stdout()).toMatch(/^verified /m);
   });

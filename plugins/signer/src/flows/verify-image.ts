@@ -11,7 +11,7 @@ export interface VerifyImageResult {
   digest: string;
   /** A valid signature over `digest` was found. */
   verified: boolean;
-  /** Every signature found and how each check went (the CLI's --output json lists them). */
+  /** Every signature found and how each check went (`bulkhead verify --format json` lists them). */
   checks: SignatureCheck[];
   /** Every attestation found (when asked for) and its verdict. */
   attestations: AttestationCheck[];

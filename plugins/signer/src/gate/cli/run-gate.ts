@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
+import { cannotReadMessage, CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { BadInputError } from '@bulkhead/plugin-sdk';
 import { MAX_POLICY_BYTES, parsePromotionPolicy } from '../policy';
 import { PROMOTE_IMAGE_TASK, type PromotionDecision } from '../promote-image';
@@ -14,7 +14,7 @@ export async function runGate(ref: string, policyFile: string, host: CliHost): P
     text = await readFile(policyFile, 'utf8');
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`--policy ${policyFile}: cannot read it: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(cannotReadMessage(policyFile, error, '--policy file'));
   }
   let policy;
   try {
