@@ -11,6 +11,7 @@ import { RegistryBlobStore } from './registry/blob-store';
 import { RegistryClient, type RegistryClientOptions } from './registry/client';
 import { formatPlatform, platformMatches, type Platform } from './registry/reference';
 import { hashStream } from './stream-utils';
+import { parseJsonObject } from './json';
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -133,7 +134,7 @@ async function openRegistryImage(source: Extract<ImageSource, { kind: 'registry'
   const ref = source.image;
   const resolved = await client.resolveImage(ref, options.platform);
   const store = new RegistryBlobStore(client, ref);
-  const manifest = parseJson(resolved.bytes, `${store.description}: manifest ${resolved.digest}`);
+  const manifest = parseJsonObject(resolved.bytes, `${store.description}: manifest ${resolved.digest}`);
   const what = `${store.description}: manifest ${resolved.digest}`;
   if (!manifest['config']) throw new BadInputError(`${what}: not an image manifest (media type ${resolved.mediaType}; it has no config)`);
   for (const [field, list] of [['config', [manifest['config']]], ['layers', manifest['layers']]] as const) {
@@ -172,23 +173,13 @@ async function readVerifiedJson(store: BlobStore, descriptor: Descriptor, what: 
   if ((await store.size(file)) === undefined) throw new BadInputError(`${store.description}: ${what} names blob ${descriptor.digest}, which is missing`);
   const bytes = await store.readAll(file, limits.maxJsonBytes);
   assertDigest(`${store.description}: ${what} ${file}`, descriptor.digest, `${parseDigest(descriptor.digest, what).algorithm}:${hashHex(bytes, descriptor.digest)}`);
-  return { json: parseJson(bytes, `${store.description}: ${what} ${descriptor.digest}`), bytes };
+  return { json: parseJsonObject(bytes, `${store.description}: ${what} ${descriptor.digest}`), bytes };
 }
 
 function hashHex(bytes: Buffer, digest: string): string {
   return createHash(parseDigest(digest, 'digest').algorithm).update(bytes).digest('hex');
 }
 
-function parseJson(bytes: Buffer, what: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new BadInputError(`${what}: invalid JSON: ${(error as Error).message}`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadInputError(`${what}: expected a JSON object`);
-  return value as Record<string, unknown>;
-}
 
 function descriptors(value: unknown, what: string): Descriptor[] {
   if (!Array.isArray(value)) throw new BadInputError(`${what}: expected an array of descriptors`);
@@ -215,7 +206,7 @@ async function openFromIndex(
   ref: string | undefined,
   references: string[],
 ): Promise<OpenedImage> {
-  const index = parseJson(await store.readAll('index.json', limits.maxJsonBytes), `${store.description}: index.json`);
+  const index = parseJsonObject(await store.readAll('index.json', limits.maxJsonBytes), `${store.description}: index.json`);
   const manifests = descriptors(index['manifests'], `${store.description}: index.json manifests`);
   let chosen: Descriptor | undefined;
   if (ref !== undefined) {
@@ -326,7 +317,7 @@ async function openDockerArchive(source: ImageSource, store: TarBlobStore, limit
   const configDigest = sha256Digest(configBytes);
   const named = digestInName(entry.Config);
   if (named) assertDigest(`${store.description}: config ${entry.Config}`, named, configDigest);
-  const config = readConfig(parseJson(configBytes, `${store.description}: config ${entry.Config}`), `${store.description}: config ${entry.Config}`);
+  const config = readConfig(parseJsonObject(configBytes, `${store.description}: config ${entry.Config}`), `${store.description}: config ${entry.Config}`);
   const layerPaths = entry.Layers as string[];
   if (config.diffIds.length !== layerPaths.length) {
     throw new BadInputError(`${store.description}: manifest.json lists ${layerPaths.length} layers but the config lists ${config.diffIds.length} diff_ids`);

@@ -7,6 +7,7 @@ import { dockerConfigCredentials, type CredentialSource } from './credentials';
 import type { HostPolicy } from './host-policy';
 import { assertManifestReference, assertRepositoryName, formatPlatform, formatRepository, platformMatches, type Platform, type RegistryReference, type RegistryRepository } from './reference';
 import { drain, readBody, redact, RegistryHttpError, Transport, type HttpRequest, type HttpResponse } from './transport';
+import { parseJsonObject } from '../json';
 
 export interface Descriptor {
   mediaType: string;
@@ -77,16 +78,6 @@ function hashOf(algorithm: string, bytes: Buffer): string {
   return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
 }
 
-function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new BadInputError(`${what}: invalid JSON: ${(error as Error).message}`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadInputError(`${what}: expected a JSON object`);
-  return value as Record<string, unknown>;
-}
 
 /** Descriptors of an index or referrers list, each checked for a digest, media type and size. */
 export function readDescriptors(value: unknown, what: string): Descriptor[] {

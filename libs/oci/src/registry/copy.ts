@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS } from '../limits';
 import { parseImageReference } from '../reference';
 import { isIndexMediaType, pickPlatform, readDescriptors, REGISTRY_MEDIA_TYPES, type Descriptor, type RegistryClient } from './client';
 import type { Platform, RegistryReference } from './reference';
+import { parseJsonObject } from '../json';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const MAX_JSON = DEFAULT_LIMITS.maxJsonBytes;
@@ -34,16 +35,6 @@ function blobPath(digest: string): string {
   return `blobs/${algorithm}/${hex}`;
 }
 
-function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new BadInputError(`${what}: invalid JSON: ${(error as Error).message}`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new BadInputError(`${what}: expected a JSON object`);
-  return value as Record<string, unknown>;
-}
 
 /**
  * Runs `work` over `items`, at most `limit` at a time. After a failure no new item starts, and

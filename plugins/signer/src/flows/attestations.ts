@@ -18,7 +18,7 @@ import type { AttestationCheck } from '../store/signature-records';
 import { findBundles, pushStatementBundle, type FoundBundle } from './cosign-bundle';
 import type { ImageSigner } from './image-signer';
 import { manifestIfPresent, type ResolvedImage } from './resolve';
-import type { Verifier } from './verifiers';
+import { checkEachVerifier, type Verifier, type VerifierOutcome } from './verifiers';
 
 /** An attestation envelope may carry an SBOM: larger than a signature payload, still bounded. */
 export const MAX_ATTESTATION_BYTES = 32 * 1024 * 1024;
@@ -98,8 +98,6 @@ export async function attestImage(client: RegistryClient, image: ResolvedImage, 
   return written;
 }
 
-type Outcome = { ok: true } | { ok: false; reason: string };
-
 /** One attestation against every verifier (first acceptance wins; else a record per verifier). */
 function checkAttestation(
   image: ResolvedImage,
@@ -107,21 +105,9 @@ function checkAttestation(
   attestationDigest: string,
   predicateType: string | null,
   verifiers: readonly Verifier[],
-  check: (verifier: Verifier) => Outcome,
+  check: (verifier: Verifier) => VerifierOutcome,
 ): AttestationCheck[] {
-  const base = { imageDigest: image.digest, reference: image.pinned, format, attestationDigest, predicateType };
-  const failures: AttestationCheck[] = [];
-  for (const verifier of verifiers) {
-    let outcome: Outcome;
-    try {
-      outcome = check(verifier);
-    } catch (error) {
-      outcome = { ok: false, reason: (error as Error).message };
-    }
-    if (outcome.ok) return [{ ...base, verifier: verifier.name, identity: verifier.identity, valid: true, reason: null }];
-    failures.push({ ...base, verifier: verifier.name, identity: null, valid: false, reason: outcome.reason });
-  }
-  return failures;
+  return checkEachVerifier({ imageDigest: image.digest, reference: image.pinned, format, attestationDigest, predicateType }, verifiers, check);
 }
 
 /**

@@ -13,19 +13,21 @@ export interface Verifier {
 
 export type VerifierOutcome = { ok: true } | { ok: false; reason: string };
 
+/** What a check against each verifier adds to the record it is about. */
+export interface VerifierVerdict {
+  verifier: string;
+  identity: string | null;
+  valid: boolean;
+  reason: string | null;
+}
+
 /**
- * One signature against every verifier: the first that accepts it makes one valid record; when
- * none does, one record per verifier with its reason (so "wrong key" names each key tried).
+ * One signature (or attestation) against every verifier: the first that accepts it makes one
+ * valid record; when none does, one record per verifier with its reason (so "wrong key" names
+ * each key tried). A check that throws counts as that verifier's refusal.
  */
-export function checkWithVerifiers(
-  image: ResolvedImage,
-  format: SignatureFormat,
-  signatureDigest: string,
-  verifiers: readonly Verifier[],
-  check: (verifier: Verifier) => VerifierOutcome,
-): SignatureCheck[] {
-  const base = { imageDigest: image.digest, reference: image.pinned, format, signatureDigest };
-  const failures: SignatureCheck[] = [];
+export function checkEachVerifier<Base extends object>(base: Base, verifiers: readonly Verifier[], check: (verifier: Verifier) => VerifierOutcome): Array<Base & VerifierVerdict> {
+  const failures: Array<Base & VerifierVerdict> = [];
   for (const verifier of verifiers) {
     let outcome: VerifierOutcome;
     try {
@@ -37,4 +39,15 @@ export function checkWithVerifiers(
     failures.push({ ...base, verifier: verifier.name, identity: null, valid: false, reason: outcome.reason });
   }
   return failures;
+}
+
+/** A signature's records: see checkEachVerifier. */
+export function checkWithVerifiers(
+  image: ResolvedImage,
+  format: SignatureFormat,
+  signatureDigest: string,
+  verifiers: readonly Verifier[],
+  check: (verifier: Verifier) => VerifierOutcome,
+): SignatureCheck[] {
+  return checkEachVerifier({ imageDigest: image.digest, reference: image.pinned, format, signatureDigest }, verifiers, check);
 }
