@@ -4,25 +4,14 @@ import path from 'node:path';
 import { PLUGIN_KINDS } from '@bulkhead/plugin-sdk';
 import { testImages } from '@bulkhead/testing';
 import { HELP_KINDS } from './commands/run.command';
-import { runCli } from './main';
+import { runCliIn } from './testing/in-process';
 
 /**
  * Exit codes a pipeline can trust, the same for every command: 0 success, 1 the work failed
  * (including an input that cannot be read or parsed, named in the output), 2 a usage error.
  * Runs the CLI in-process over small files written here.
  */
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await runCli(['node', 'bulkhead', ...args], { out: (t) => (out += t), err: (t) => (err += t) });
-    return { code, out, err };
-  } finally {
-    process.chdir(before);
-  }
-}
+const cli = (args: string[], cwd: string) => runCliIn(cwd, args);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-exit-codes-'));
 const files: Record<string, string> = {

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PLUGIN_KINDS } from '@bulkhead/plugin-sdk';
 import { docsSchema, docsSchemaDir, repoRoot, testImages } from '@bulkhead/testing';
 import { leafCommands } from './host/command-output';
-import { buildProgram, runCli } from './main';
+import { buildProgram } from './main';
+import { runCliIn, writeFiles } from './testing/in-process';
 
 /**
  * One documented JSON schema per command (docs/schemas/<command>.schema.json), and each
@@ -18,18 +19,7 @@ import { buildProgram, runCli } from './main';
 // commands needing a registry: `docsSchema` of @bulkhead/testing.
 const schemaDir = docsSchemaDir;
 
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await runCli(['node', 'bulkhead', ...args], { out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`), err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`) });
-    return { code, out, err };
-  } finally {
-    process.chdir(before);
-  }
-}
+const cli = (args: string[], cwd: string) => runCliIn(cwd, args, { lines: true });
 
 const AWS_KEY = ['AKIA', 'Z7QK3MW5', 'RT2PX4NB'].join('');
 const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-json-schemas-'));
@@ -57,10 +47,7 @@ const files: Record<string, string> = {
   'cfg/cis-1.8/node.yaml':
     'controls:\nversion: "cis-1.8"\nid: 4\ntext: "Worker Node"\ntype: "node"\ngroups:\n  - id: 4.1\n    text: "Files"\n    checks:\n      - id: 4.1.1\n        text: "A check"\n        audit: "echo ok"\n        tests:\n          test_items:\n            - flag: "ok"\n              set: true\n        remediation: "none"\n        scored: true\n',
 };
-for (const [name, text] of Object.entries(files)) {
-  mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-  writeFileSync(path.join(dir, name), text);
-}
+writeFiles(dir, files);
 const cache = path.join(dir, 'cache');
 
 /** `lines`: the output is JSON lines, each validated on its own. */

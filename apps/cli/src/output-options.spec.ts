@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { repoRoot, testImages } from '@bulkhead/testing';
 import { leafCommands } from './host/command-output';
-import { buildProgram, runCli } from './main';
+import { buildProgram } from './main';
+import { runCliIn, writeFiles } from './testing/in-process';
 
 /**
  * `--output FILE` and `--quiet` on every command. The first test walks the program, so a
@@ -14,18 +15,7 @@ import { buildProgram, runCli } from './main';
  * the table then runs each command that works inline and checks what the flags do.
  */
 
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await runCli(['node', 'bulkhead', ...args], { out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`), err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`) });
-    return { code, out, err };
-  } finally {
-    process.chdir(before);
-  }
-}
+const cli = (args: string[], cwd: string) => runCliIn(cwd, args, { lines: true });
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bulkhead-output-options-'));
 const files: Record<string, string> = {
@@ -44,10 +34,7 @@ const files: Record<string, string> = {
   'cfg/cis-1.8/node.yaml':
     'controls:\nversion: "cis-1.8"\nid: 4\ntext: "Worker Node Security Configuration"\ntype: "node"\ngroups:\n  - id: 4.1\n    text: "Worker Node Configuration Files"\n    checks:\n      - id: 4.1.1\n        text: "A check that needs no kubelet"\n        audit: "echo ok"\n        tests:\n          test_items:\n            - flag: "ok"\n              set: true\n        remediation: "none"\n        scored: true\n',
 };
-for (const [name, text] of Object.entries(files)) {
-  mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-  writeFileSync(path.join(dir, name), text);
-}
+writeFiles(dir, files);
 
 /** What each command needs to run inline here; `quietDrops` is an informational stderr line --quiet removes. */
 interface Row {
