@@ -3,13 +3,12 @@ import type { DataSource } from 'typeorm';
 import { FindingEntity, FindingStatus } from './entities';
 import { tableName } from './table-name';
 
-/** Scopes looked up per statement. */
-const SCOPES_PER_QUERY = 1000;
+/** Findings looked up per statement (two text arrays: bounds the statement, not bind parameters). */
+const KEYS_PER_QUERY = 5000;
 
 interface StoredContent {
   target: string;
   fingerprint: string;
-  status: FindingStatus;
   kind: string;
   severity: string;
   rule_id: string;
@@ -24,38 +23,39 @@ interface StoredContent {
  * The findings of complete reports that are stored already exactly as reported (same content,
  * producer and scope, OPEN or SUPPRESSED): a report need not write them again. Compared here rather
  * than by the upsert so that a re-match of thousands of images, where almost nothing changed,
- * ships and probes only the findings that did (bench/vuln-rematch.ts). JSON is compared in a
- * canonical form (sorted keys), as Postgres' jsonb stores it; a difference only costs a write.
+ * ships and probes only the findings that did (bench/vuln-rematch.ts). Only the reported
+ * findings' own rows are read (probed by their identity, the unique index), never the rest of
+ * their scopes. JSON is compared in a canonical form (sorted keys), as Postgres' jsonb stores
+ * it; a difference only costs a write.
  */
 export async function storedUnchanged(
   dataSource: DataSource,
   team: string,
   groups: readonly { findings: readonly FindingResult[]; report: { producer: string; scope: string } }[],
 ): Promise<Set<FindingResult>> {
-  const wanted = new Map<string, { finding: FindingResult; producer: string; scope: string }>();
+  const wanted = new Map<string, { finding: FindingResult; fingerprint: string; producer: string; scope: string }>();
   for (const group of groups) {
-    for (const finding of group.findings) wanted.set(`${finding.target}\u0000${findingFingerprint(finding)}`, { finding, ...group.report });
+    for (const finding of group.findings) {
+      const fingerprint = findingFingerprint(finding);
+      wanted.set(`${finding.target}\u0000${fingerprint}`, { finding, fingerprint, ...group.report });
+    }
   }
   const unchanged = new Set<FindingResult>();
   if (wanted.size === 0) return unchanged;
-  // By the reports' (producer, scope): one walk of IDX_finding_producer_scope_status per slice
-  // of scopes. A finding stored under another producer or scope is not found: it is written.
   const table = tableName(dataSource, FindingEntity);
-  const byProducer = new Map<string, Set<string>>();
-  for (const group of groups) byProducer.set(group.report.producer, (byProducer.get(group.report.producer) ?? new Set<string>()).add(group.report.scope));
-  for (const [producer, scopeSet] of byProducer) {
-    const scopes = [...scopeSet];
-    for (let i = 0; i < scopes.length; i += SCOPES_PER_QUERY) {
-      const rows: StoredContent[] = await dataSource.query(
-        `SELECT f.target, f.fingerprint, f.status, f.kind, f.severity, f.rule_id, f.title, f.location, f.data, f.producer, f.scope
-           FROM ${table} AS f
-          WHERE f.producer = $2 AND f.scope = ANY($3::text[]) AND f.status IN ('${FindingStatus.OPEN}', '${FindingStatus.SUPPRESSED}') AND f.team = $1`,
-        [team, producer, scopes.slice(i, i + SCOPES_PER_QUERY)],
-      );
-      for (const row of rows) {
-        const entry = wanted.get(`${row.target}\u0000${row.fingerprint}`);
-        if (entry && sameContent(row, entry.finding, entry.producer, entry.scope)) unchanged.add(entry.finding);
-      }
+  const keys = [...wanted.values()];
+  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+    const slice = keys.slice(i, i + KEYS_PER_QUERY);
+    const rows: StoredContent[] = await dataSource.query(
+      `SELECT f.target, f.fingerprint, f.kind, f.severity, f.rule_id, f.title, f.location, f.data, f.producer, f.scope
+         FROM unnest($2::text[], $3::text[]) AS k(target, fingerprint)
+         JOIN ${table} AS f ON f.team = $1 AND f.target = k.target AND f.fingerprint = k.fingerprint
+        WHERE f.status IN ('${FindingStatus.OPEN}', '${FindingStatus.SUPPRESSED}')`,
+      [team, slice.map((k) => k.finding.target), slice.map((k) => k.fingerprint)],
+    );
+    for (const row of rows) {
+      const entry = wanted.get(`${row.target}\u0000${row.fingerprint}`);
+      if (entry && sameContent(row, entry.finding, entry.producer, entry.scope)) unchanged.add(entry.finding);
     }
   }
   return unchanged;

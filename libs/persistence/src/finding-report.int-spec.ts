@@ -121,6 +121,40 @@ describe('FindingReport: complete reports over a named producer and scope', () =
     expect(await state(x, 'CVE-2')).toMatchObject({ status: FindingStatus.OPEN, scope: x });
   });
 
+  it('a report complete over some locations resolves there only; findings outside them are refused', async () => {
+    const target = `sha256:${'f'.repeat(64)}`;
+    const OPENSSL = 'pkg:deb/debian/openssl@3.0.11';
+    const at = (id: string, location: string): FindingResult => ({ ...vuln(target, id), location });
+    await run('scan-image', { source: 'oci:/partial' }, [
+      { findings: [at('CVE-A', OPENSSL), at('CVE-B', OPENSSL), at('CVE-X', 'pkg:deb/debian/glibc@2.36')], report: VULNS(target) },
+      { findings: [secret(target)] },
+    ]);
+    // An update changed openssl's advisories only: the re-match reports openssl's packages (CVE-B left).
+    const partial = await run('rematch-vulnerabilities', { imageIds: ['p'] }, [{ findings: [at('CVE-B', OPENSSL)], report: { ...VULNS(target), locations: [OPENSSL] } }]);
+    expect(partial.resolved).toEqual(['f CVE-A']);
+    expect(await state(target, 'CVE-X')).toMatchObject({ status: FindingStatus.OPEN });
+    expect(await state(target, 'aws-access-key-id')).toMatchObject({ status: FindingStatus.OPEN });
+    const [covered] = await db.dataSource.query(`SELECT locations FROM task_finding_scope WHERE task_id = $1`, [partial.taskId]);
+    expect(covered).toEqual({ locations: [OPENSSL] });
+    // An empty partial report over glibc resolves CVE-X only.
+    expect((await run('rematch-vulnerabilities', { imageIds: ['q'] }, [{ findings: [], report: { ...VULNS(target), locations: ['pkg:deb/debian/glibc@2.36'] } }])).resolved).toEqual(['f CVE-X']);
+    // One task reporting the pair in part and then whole covers the whole pair (CVE-B resolved too).
+    const whole = await run('rematch-vulnerabilities', { imageIds: ['r'] }, [
+      { findings: [], report: { ...VULNS(target), locations: ['pkg:deb/debian/zlib@1'] } },
+      { findings: [], report: VULNS(target) },
+    ]);
+    expect(whole.resolved).toEqual(['f CVE-B']);
+    expect(await db.dataSource.query(`SELECT locations FROM task_finding_scope WHERE task_id = $1`, [whole.taskId])).toEqual([{ locations: null }]);
+
+    const writer = new ResultWriter(db.dataSource, null);
+    await expect(writer.findings([at('CVE-Z', 'pkg:deb/debian/bash@5')], { ...VULNS(target), locations: [OPENSSL] })).rejects.toThrow(
+      'FindingReport.locations does not hold the location of finding CVE-Z ("pkg:deb/debian/bash@5")',
+    );
+    await expect(writer.findings([], { ...VULNS(target), locations: 'x' as unknown as string[] })).rejects.toThrow('FindingReport.locations must be a list of strings');
+    await expect(writer.findings([], { ...VULNS(target), locations: Array.from({ length: 100_001 }, (_, i) => `l${i}`) })).rejects.toThrow(/holds 100001 locations; at most 100000/);
+    await expect(writer.findings([], { ...VULNS(target), locations: ['a\u0000b'] })).rejects.toThrow(/without NUL/);
+  });
+
   it('refuses a report without a usable producer or scope', async () => {
     const writer = new ResultWriter(db.dataSource, null);
     await expect(writer.findings([vuln(image, 'CVE-Z')], { producer: '', scope: image })).rejects.toThrow(/FindingReport.producer must be a non-empty string/);
@@ -160,5 +194,30 @@ describe('package path: part of the inventory key, read back through StoreInvent
     expect(await new StoreInventories(db.dataSource, 'red').artifactIds({ limit: 10 })).toEqual([]);
     expect(await new StoreInventories(db.dataSource, 'red').read(ids)).toEqual([]);
     await expect(inventories.artifactIds({ limit: 0 })).rejects.toThrow(/limit must be 1 to 10000/);
+  });
+
+  it('narrows reads and listings to packages that may carry some names (folded; non-ASCII names always pass)', async () => {
+    const team = 'names';
+    const writer = new ResultWriter(db.dataSource, null, undefined, { team });
+    const digests = [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`, `sha256:${'3'.repeat(64)}`];
+    for (const digest of digests) await writer.artifact({ digest, references: [], size: 1, layers: [], os: { family: 'debian', version: '12' } });
+    const deb = (name: string, source?: string): PackageResult => ({ type: 'deb', name, version: '1', ...(source ? { sourceName: source } : {}), purl: `pkg:deb/debian/${name}@1` });
+    await writer.packages(digests[0] ?? '', [deb('libssl3', 'openssl'), deb('bash'), { type: 'pypi', name: 'Django_REST', version: '1', purl: 'pkg:pypi/django-rest@1' }]);
+    await writer.packages(digests[1] ?? '', [deb('bash'), deb('zlib1g', 'zlib')]);
+    await writer.packages(digests[2] ?? '', [deb('bash'), deb('Straße')]);
+    const inventories = new StoreInventories(db.dataSource, team);
+    const all = await inventories.artifactIds({ limit: 10 });
+    expect(all).toHaveLength(3);
+    const names = async (packageNames: string[]) =>
+      (await inventories.read(all, { packageNames })).map((i) => `${digests.indexOf(i.digest)}:${i.packages.map((p) => p.name).sort().join(',')}`).sort();
+    // By source name (Debian matches by source), by a PyPI name's normal form; every artifact is listed.
+    expect(await names(['openssl', 'django-rest'])).toEqual(['0:Django_REST,libssl3', '1:', '2:Straße']);
+    expect(await names(['ZLIB'])).toEqual(['0:', '1:zlib1g', '2:Straße']);
+    // Listing: only artifacts holding a passing package (a non-ASCII name always passes).
+    const indexOf = new Map((await inventories.read(all)).map((i) => [i.artifactId, digests.indexOf(i.digest)]));
+    const listed = async (packageNames: string[]) => (await inventories.artifactIds({ limit: 10, packageNames })).map((id) => indexOf.get(id)).sort();
+    expect(await listed(['zlib'])).toEqual([1, 2]);
+    expect(await listed([])).toEqual([2]);
+    await expect(inventories.read(all, { packageNames: Array.from({ length: 10_001 }, (_, i) => `n${i}`) })).rejects.toThrow(/at most 10000 packageNames, not 10001/);
   });
 });

@@ -1,4 +1,4 @@
-import type { PlatformInventories, StoredInventory, StoredPackage } from '@bulkhead/plugin-sdk';
+import { foldPackageName, MAX_PACKAGE_NAME_FILTER, type PackageNameFilter, type PlatformInventories, type StoredInventory, type StoredPackage } from '@bulkhead/plugin-sdk';
 import type { DataSource } from 'typeorm';
 import { ArtifactEntity, PackageEntity } from './entities';
 import { isUuid } from './pagination';
@@ -34,26 +34,28 @@ export class StoreInventories implements PlatformInventories {
     private readonly team: string,
   ) {}
 
-  async artifactIds(options: { after?: string; limit: number }): Promise<string[]> {
+  async artifactIds(options: { after?: string; limit: number } & PackageNameFilter): Promise<string[]> {
     const limit = Math.trunc(options.limit);
     if (!(limit >= 1 && limit <= MAX_INVENTORY_PAGE)) throw new RangeError(`artifactIds: limit must be 1 to ${MAX_INVENTORY_PAGE}, not ${options.limit}`);
     if (options.after !== undefined && !isUuid(options.after)) throw new RangeError(`artifactIds: after must be an artifact id (a UUID)`);
+    const names = foldedNames('artifactIds', options.packageNames);
     const artifacts = tableName(this.dataSource, ArtifactEntity);
     const packages = tableName(this.dataSource, PackageEntity);
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT a.id FROM ${artifacts} AS a
         WHERE a.team = $1 AND ($2::uuid IS NULL OR a.id > $2::uuid)
-          AND EXISTS (SELECT 1 FROM ${packages} AS p WHERE p.artifact_id = a.id)
+          AND EXISTS (SELECT 1 FROM ${packages} AS p WHERE p.artifact_id = a.id AND ${namesPass('p', '$4')})
         ORDER BY a.id LIMIT $3`,
-      [this.team, options.after ?? null, limit],
+      [this.team, options.after ?? null, limit, names],
     );
     return rows.map((row) => row.id);
   }
 
-  async read(artifactIds: readonly string[]): Promise<StoredInventory[]> {
+  async read(artifactIds: readonly string[], options: PackageNameFilter = {}): Promise<StoredInventory[]> {
     const ids = [...new Set(artifactIds)].filter(isUuid);
     if (ids.length === 0) return [];
     if (ids.length > MAX_INVENTORY_READ) throw new RangeError(`read: at most ${MAX_INVENTORY_READ} artifacts at once, not ${ids.length}`);
+    const names = foldedNames('read', options.packageNames);
     const artifacts = tableName(this.dataSource, ArtifactEntity);
     const packages = tableName(this.dataSource, PackageEntity);
     const artifactRows: { id: string; digest: string; os_family: string | null; os_version: string | null; os_name: string | null }[] = await this.dataSource.query(
@@ -63,8 +65,8 @@ export class StoreInventories implements PlatformInventories {
     if (artifactRows.length === 0) return [];
     const packageRows: PackageRow[] = await this.dataSource.query(
       `SELECT id, artifact_id, type, name, version, source_name, source_version, purl, layer, path
-         FROM ${packages} WHERE team = $1 AND artifact_id = ANY($2::uuid[])`,
-      [this.team, artifactRows.map((row) => row.id)],
+         FROM ${packages} AS p WHERE team = $1 AND artifact_id = ANY($2::uuid[]) AND ${namesPass('p', '$3')}`,
+      [this.team, artifactRows.map((row) => row.id), names],
     );
     const byArtifact = new Map<string, StoredPackage[]>(artifactRows.map((row) => [row.id, []]));
     for (const row of packageRows) byArtifact.get(row.artifact_id)?.push(storedPackageOf(row));
@@ -75,6 +77,28 @@ export class StoreInventories implements PlatformInventories {
       packages: byArtifact.get(row.id) ?? [],
     }));
   }
+}
+
+/** The filter's names folded and deduplicated (null: no filter), checked against the bound. */
+function foldedNames(method: string, names: readonly string[] | undefined): string[] | null {
+  if (names === undefined) return null;
+  if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) throw new TypeError(`${method}: packageNames must be a list of strings`);
+  if (names.length > MAX_PACKAGE_NAME_FILTER) throw new RangeError(`${method}: at most ${MAX_PACKAGE_NAME_FILTER} packageNames, not ${names.length}`);
+  return [...new Set(names.map(foldPackageName))];
+}
+
+/**
+ * SQL: the package row `alias` passes the names in parameter `param` (text[], folded; NULL:
+ * every package passes). foldPackageName in SQL: ASCII-only case folding (translate, not
+ * lower(), whose result depends on the database's locale), runs of -_. as one -; a name or
+ * source name holding a non-ASCII character (more bytes than characters) always passes.
+ */
+function namesPass(alias: string, param: string): string {
+  const fold = (column: string) => `regexp_replace(translate(${column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '[-_.]+', '-', 'g')`;
+  const nonAscii = (column: string) => `octet_length(${column}) <> char_length(${column})`;
+  return `(${param}::text[] IS NULL
+           OR ${fold(`${alias}.name`)} = ANY(${param}::text[]) OR ${fold(`${alias}.source_name`)} = ANY(${param}::text[])
+           OR ${nonAscii(`${alias}.name`)} OR ${nonAscii(`${alias}.source_name`)})`;
 }
 
 function storedPackageOf(row: PackageRow): StoredPackage {

@@ -1,5 +1,6 @@
 import {
   findingFingerprint,
+  MAX_REPORT_LOCATIONS,
   silentLogger,
   type ArtifactResult,
   type FindingReport,
@@ -34,6 +35,8 @@ export interface ResultWriterOptions {
 
 /** Longest producer or scope of a FindingReport (they are keys, not documents). */
 export const MAX_REPORT_KEY_LENGTH = 1024;
+/** Longest location FindingReport.locations may name. */
+export const MAX_LOCATION_LENGTH = 8192;
 
 /**
  * The worker's ResultEmitter: persists what a task emits so that running the same work again
@@ -110,8 +113,9 @@ export class ResultWriter implements ResultEmitter {
       }
       checkReportKey('producer', report.producer);
       checkReportKey('scope', report.scope);
+      const locations = report.locations === undefined ? undefined : checkReportLocations(report.locations, findings);
       reported.push({ findings, report: { producer: report.producer, scope: report.scope } });
-      scopes.push({ producer: report.producer, scope: report.scope, fingerprints: findings.map(findingFingerprint) });
+      scopes.push({ producer: report.producer, scope: report.scope, fingerprints: findings.map(findingFingerprint), ...(locations ? { locations } : {}) });
     }
     // Recorded first: a report with no finding still covers its scope (and resolves it all).
     if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, scopes);
@@ -203,6 +207,25 @@ function dedupePackages(packages: readonly PackageResult[]): PackageResult[] {
     if (!seen.has(key)) seen.set(key, p);
   }
   return [...seen.values()];
+}
+
+/**
+ * FindingReport.locations: a list of at most MAX_REPORT_LOCATIONS strings of at most
+ * MAX_LOCATION_LENGTH characters, holding the location of every finding of the report (a report
+ * complete over some locations cannot name a finding elsewhere: it would never be resolved there).
+ */
+function checkReportLocations(locations: unknown, findings: readonly FindingResult[]): string[] {
+  if (!Array.isArray(locations)) throw new Error('FindingReport.locations must be a list of strings');
+  if (locations.length > MAX_REPORT_LOCATIONS) throw new Error(`FindingReport.locations holds ${locations.length} locations; at most ${MAX_REPORT_LOCATIONS}`);
+  for (const location of locations) {
+    if (typeof location !== 'string' || location.length > MAX_LOCATION_LENGTH || location.includes('\u0000')) {
+      throw new Error(`FindingReport.locations must hold strings of at most ${MAX_LOCATION_LENGTH} characters without NUL`);
+    }
+  }
+  const set = new Set(locations as string[]);
+  const outside = findings.find((f) => typeof f.location !== 'string' || !set.has(f.location));
+  if (outside) throw new Error(`FindingReport.locations does not hold the location of finding ${outside.ruleId} (${JSON.stringify(outside.location ?? null)})`);
+  return [...set];
 }
 
 function checkReportKey(field: 'producer' | 'scope', value: unknown): void {
