@@ -13,7 +13,7 @@
 // does it (resolving what it no longer reported). Target: <= 10 s. Baseline, same run: the raw
 // SELECT of the same packages in the same batches.
 import { createTestDatabase } from '@bulkhead/persistence/testing';
-import { DataSourcePluginDatabase, ResultWriter, StoreInventories, TaskStore, teamScope } from '@bulkhead/persistence';
+import { DataSourcePluginDatabase, packageNameKeys, ResultWriter, StoreInventories, TaskStore, teamScope } from '@bulkhead/persistence';
 import { PluginRegistry, runTask, silentLogger, type TaskPlatform } from '@bulkhead/plugin-sdk';
 import { changeRange, REMATCH_BATCH_IMAGES, scannerPlugin, type RematchSummary } from '@bulkhead/plugin-scanner';
 import { ADVISORY_STORE_MIGRATIONS, PostgresAdvisoryStore, readOsv, isRejected, type Advisory } from '@bulkhead/vulndb';
@@ -44,17 +44,21 @@ async function seedInventories(db: DataSource, minbase: readonly MinbasePackage[
      SELECT $1, 'sha256:' || md5(i::text) || md5('image' || i), 'debian', '12', 'Debian GNU/Linux 12 (bookworm)', 1, '[]', '{}' FROM generate_series(1, $2::int) AS i`,
     [TEAM, IMAGES],
   );
+  // name_keys as the ResultWriter stores them (packageNameKeys), so reads narrow as they would.
+  const withKeys = minbase.map((p) => ({ ...p, name_keys: packageNameKeys(p.package, p.source) }));
   await db.query(
-    `INSERT INTO package (team, artifact_id, type, name, version, source_name, source_version, purl, layer, path)
+    `INSERT INTO package (team, artifact_id, type, name, version, source_name, source_version, purl, layer, path, name_keys)
      SELECT a.team, a.id, 'deb', p.package, p.version, p.source, p.source_version,
-            'pkg:deb/debian/' || p.package || '@' || p.version || '?arch=' || p.arch || '&distro=debian-12', 'sha256:base', 'var/lib/dpkg/status'
-       FROM artifact a CROSS JOIN jsonb_to_recordset($2::jsonb) AS p(package text, version text, arch text, source text, source_version text)
+            'pkg:deb/debian/' || p.package || '@' || p.version || '?arch=' || p.arch || '&distro=debian-12', 'sha256:base', 'var/lib/dpkg/status',
+            ARRAY(SELECT jsonb_array_elements_text(p.name_keys))
+       FROM artifact a CROSS JOIN jsonb_to_recordset($2::jsonb) AS p(package text, version text, arch text, source text, source_version text, name_keys jsonb)
       WHERE a.team = $1 AND (hashtext(a.digest || p.package) & 15) <> 0`,
-    [TEAM, JSON.stringify(minbase)],
+    [TEAM, JSON.stringify(withKeys)],
   );
   await db.query(
-    `INSERT INTO package (team, artifact_id, type, name, version, purl, layer, path)
-     SELECT a.team, a.id, 'deb', 'app-lib-' || k, '1.' || (abs(hashtext(a.digest)) % 5), 'pkg:deb/acme/app-lib-' || k || '@1.' || (abs(hashtext(a.digest)) % 5), 'sha256:app', 'var/lib/dpkg/status'
+    `INSERT INTO package (team, artifact_id, type, name, version, purl, layer, path, name_keys)
+     SELECT a.team, a.id, 'deb', 'app-lib-' || k, '1.' || (abs(hashtext(a.digest)) % 5), 'pkg:deb/acme/app-lib-' || k || '@1.' || (abs(hashtext(a.digest)) % 5), 'sha256:app', 'var/lib/dpkg/status',
+            ARRAY['app-lib-' || k]
        FROM artifact a CROSS JOIN generate_series(1, 10) AS k WHERE a.team = $1`,
     [TEAM],
   );

@@ -218,6 +218,12 @@ describe('package path: part of the inventory key, read back through StoreInvent
     const listed = async (packageNames: string[]) => (await inventories.artifactIds({ limit: 10, packageNames })).map((id) => indexOf.get(id)).sort();
     expect(await listed(['zlib'])).toEqual([1, 2]);
     expect(await listed([])).toEqual([2]);
+    // Stored keys: folded name and source name ('' marks a non-ASCII one).
+    const keys: { name: string; name_keys: string[] }[] = await db.dataSource.query(`SELECT name, name_keys FROM package WHERE team = $1 AND name IN ('libssl3', 'Straße', 'Django_REST')`, [team]);
+    expect(Object.fromEntries(keys.map((k) => [k.name, k.name_keys]))).toEqual({ libssl3: ['libssl3', 'openssl'], Straße: ['', 'straße'], Django_REST: ['django-rest'] });
+    // A row another writer stored without keys passes every filter (never missed).
+    await db.dataSource.query(`UPDATE package SET name_keys = NULL WHERE team = $1 AND name = 'zlib1g'`, [team]);
+    expect(await names(['openssl'])).toEqual(['0:libssl3', '1:zlib1g', '2:Straße']);
     await expect(inventories.read(all, { packageNames: Array.from({ length: 10_001 }, (_, i) => `n${i}`) })).rejects.toThrow(/at most 10000 packageNames, not 10001/);
   });
 });

@@ -84,21 +84,32 @@ function foldedNames(method: string, names: readonly string[] | undefined): stri
   if (names === undefined) return null;
   if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) throw new TypeError(`${method}: packageNames must be a list of strings`);
   if (names.length > MAX_PACKAGE_NAME_FILTER) throw new RangeError(`${method}: at most ${MAX_PACKAGE_NAME_FILTER} packageNames, not ${names.length}`);
-  return [...new Set(names.map(foldPackageName))];
+  return [...new Set([...names.map(foldPackageName), NON_ASCII_KEY])];
 }
 
 /**
- * SQL: the package row `alias` passes the names in parameter `param` (text[], folded; NULL:
- * every package passes). foldPackageName in SQL: ASCII-only case folding (translate, not
- * lower(), whose result depends on the database's locale), runs of -_. as one -; a name or
- * source name holding a non-ASCII character (more bytes than characters) always passes.
+ * SQL: the package row `alias` passes the names in parameter `param` (text[]: folded names and
+ * NON_ASCII_KEY; NULL: every package passes): an overlap with its stored name_keys. A row
+ * without name_keys (written by something other than the ResultWriter) passes: a superset.
  */
 function namesPass(alias: string, param: string): string {
-  const fold = (column: string) => `regexp_replace(translate(${column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '[-_.]+', '-', 'g')`;
-  const nonAscii = (column: string) => `octet_length(${column}) <> char_length(${column})`;
-  return `(${param}::text[] IS NULL
-           OR ${fold(`${alias}.name`)} = ANY(${param}::text[]) OR ${fold(`${alias}.source_name`)} = ANY(${param}::text[])
-           OR ${nonAscii(`${alias}.name`)} OR ${nonAscii(`${alias}.source_name`)})`;
+  return `(${param}::text[] IS NULL OR ${alias}.name_keys IS NULL OR ${alias}.name_keys && ${param}::text[])`;
+}
+
+/** In name_keys when the name or source name holds a non-ASCII character: passes every filter. */
+const NON_ASCII_KEY = '';
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * `package.name_keys` of a package: its name and source name folded (foldPackageName), and
+ * NON_ASCII_KEY when either holds a non-ASCII character (ASCII-only folding cannot promise the
+ * superset for those). Migration RematchPartialReportsNameKeys fills older rows the same way.
+ */
+export function packageNameKeys(name: string, sourceName?: string | null): string[] {
+  const keys = new Set([foldPackageName(name)]);
+  if (sourceName) keys.add(foldPackageName(sourceName));
+  if (NON_ASCII.test(name) || (sourceName && NON_ASCII.test(sourceName))) keys.add(NON_ASCII_KEY);
+  return [...keys].sort();
 }
 
 function storedPackageOf(row: PackageRow): StoredPackage {

@@ -15,6 +15,7 @@ import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
 import { storedUnchanged } from './finding-changes';
 import { recordCoveredScopes, type CoveredScope } from './finding-lifecycle';
 import { upsertReportedFindings, type FindingGroup, type UpsertedFinding } from './finding-upsert';
+import { packageNameKeys } from './inventory-reader';
 import { tableName } from './table-name';
 import { DEFAULT_TEAM } from './team';
 
@@ -185,16 +186,17 @@ async function upsertPackages(manager: EntityManager, table: string, team: strin
     layer: p.layer ?? '',
     path: p.path ?? '',
     metadata: p.metadata ?? {},
+    name_keys: packageNameKeys(p.name, p.sourceName),
   }));
   await manager.query(
-    `INSERT INTO ${table} AS p (team, artifact_id, type, name, version, source_name, source_version, purl, layer, path, metadata)
-     SELECT $3, $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.path, r.metadata
-       FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, path text, metadata jsonb)
+    `INSERT INTO ${table} AS p (team, artifact_id, type, name, version, source_name, source_version, purl, layer, path, metadata, name_keys)
+     SELECT $3, $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.path, r.metadata, ARRAY(SELECT jsonb_array_elements_text(r.name_keys))
+       FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, path text, metadata jsonb, name_keys jsonb)
      ON CONFLICT (artifact_id, purl, layer, path) DO UPDATE SET
        type = EXCLUDED.type, name = EXCLUDED.name, version = EXCLUDED.version,
-       source_name = EXCLUDED.source_name, source_version = EXCLUDED.source_version, metadata = EXCLUDED.metadata
-     WHERE (p.type, p.name, p.version, p.source_name, p.source_version, p.metadata)
-           IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.version, EXCLUDED.source_name, EXCLUDED.source_version, EXCLUDED.metadata)`,
+       source_name = EXCLUDED.source_name, source_version = EXCLUDED.source_version, metadata = EXCLUDED.metadata, name_keys = EXCLUDED.name_keys
+     WHERE (p.type, p.name, p.version, p.source_name, p.source_version, p.metadata, p.name_keys)
+           IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.version, EXCLUDED.source_name, EXCLUDED.source_version, EXCLUDED.metadata, EXCLUDED.name_keys)`,
     [artifactId, JSON.stringify(rows), team],
   );
 }

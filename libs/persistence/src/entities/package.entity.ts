@@ -56,4 +56,8 @@ export class PackageEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata!: Record<string, unknown>;
+
+  /** Name and source name folded for PackageNameFilter (inventory-reader.ts: packageNameKeys); null passes every filter. */
+  @Column({ name: 'name_keys', type: 'text', array: true, nullable: true, select: false })
+  nameKeys!: string[] | null;
 }

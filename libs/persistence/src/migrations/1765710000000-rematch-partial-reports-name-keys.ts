@@ -1,0 +1,31 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Re-matching after an advisory update touches only the packages the update changed:
+ * - `task_finding_scope.locations`: complete reports over part of a scope (FindingReport.locations
+ *   in the SDK): the locations the task's report was complete over; NULL (every row before this
+ *   migration) is the whole (producer, scope) pair.
+ * - `package.name_keys`: the package's name and source name folded as the SDK's
+ *   PackageNameFilter compares them ('' added when either holds a non-ASCII character: such a
+ *   package passes every filter), so narrowing an inventory read by names is an array overlap
+ *   per row, not string functions over every package. Written by the ResultWriter; existing rows
+ *   are filled here with the same folding (ASCII-only, as foldPackageName). NULL passes every filter.
+ */
+export class RematchPartialReportsNameKeys1765710000000 implements MigrationInterface {
+  name = 'RematchPartialReportsNameKeys1765710000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "task_finding_scope" ADD "locations" text array`);
+    await queryRunner.query(`ALTER TABLE "package" ADD "name_keys" text array`);
+    const fold = (column: string) => `regexp_replace(translate(${column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '[-_.]+', '-', 'g')`;
+    const nonAscii = `octet_length(name) <> char_length(name) OR coalesce(octet_length(source_name) <> char_length(source_name), false)`;
+    await queryRunner.query(
+      `UPDATE "package" SET name_keys = ARRAY(SELECT DISTINCT k FROM unnest(ARRAY[${fold('name')}, ${fold('source_name')}, CASE WHEN ${nonAscii} THEN '' END]) AS k WHERE k IS NOT NULL ORDER BY k)`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "package" DROP COLUMN "name_keys"`);
+    await queryRunner.query(`ALTER TABLE "task_finding_scope" DROP COLUMN "locations"`);
+  }
+}
