@@ -62,7 +62,7 @@ async function seedInventories(db: DataSource, minbase: readonly MinbasePackage[
        FROM artifact a CROSS JOIN generate_series(1, 10) AS k WHERE a.team = $1`,
     [TEAM],
   );
-  await db.query('VACUUM ANALYZE package');
+  await db.query('VACUUM ANALYZE artifact, package');
   return Number((await db.query(`SELECT count(*)::int AS n FROM package`))[0].n);
 }
 

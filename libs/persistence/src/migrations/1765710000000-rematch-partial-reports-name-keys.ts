@@ -10,6 +10,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   package passes every filter), so narrowing an inventory read by names is an array overlap
  *   per row, not string functions over every package. Written by the ResultWriter; existing rows
  *   are filled here with the same folding (ASCII-only, as foldPackageName). NULL passes every filter.
+ * - Resolving findings is a heap-only (HOT) update where the page has room: no index holds
+ *   `status` or `resolved_at` any more (IDX_finding_producer_scope_status becomes
+ *   IDX_finding_producer_scope: a scope's rows are few, its OPEN ones are filtered), and finding
+ *   pages are filled to 85% so an updated row version fits beside the old one. An advisory
+ *   withdrawal resolving tens of thousands of findings then writes no index entry for them.
  */
 export class RematchPartialReportsNameKeys1765710000000 implements MigrationInterface {
   name = 'RematchPartialReportsNameKeys1765710000000';
@@ -17,6 +22,9 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "task_finding_scope" ADD "locations" text array`);
     await queryRunner.query(`ALTER TABLE "package" ADD "name_keys" text array`);
+    await queryRunner.query(`DROP INDEX "IDX_finding_producer_scope_status"`);
+    await queryRunner.query(`CREATE INDEX "IDX_finding_producer_scope" ON "finding" ("producer", "scope")`);
+    await queryRunner.query(`ALTER TABLE "finding" SET (fillfactor = 85)`);
     const fold = (column: string) => `regexp_replace(translate(${column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '[-_.]+', '-', 'g')`;
     const nonAscii = `octet_length(name) <> char_length(name) OR coalesce(octet_length(source_name) <> char_length(source_name), false)`;
     await queryRunner.query(
@@ -25,6 +33,9 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "finding" RESET (fillfactor)`);
+    await queryRunner.query(`DROP INDEX "IDX_finding_producer_scope"`);
+    await queryRunner.query(`CREATE INDEX "IDX_finding_producer_scope_status" ON "finding" ("producer", "scope", "status")`);
     await queryRunner.query(`ALTER TABLE "package" DROP COLUMN "name_keys"`);
     await queryRunner.query(`ALTER TABLE "task_finding_scope" DROP COLUMN "locations"`);
   }
