@@ -1,5 +1,5 @@
 import type { FindingReport, FindingResult, PackageResult } from '@bulkhead/plugin-sdk';
-import { FindingStatus, FindingStore, PackageEntity, ResultWriter, StoreInventories, TaskStore, teamScope, type FindingEntity, type UpsertedFinding } from './index';
+import { FindingStatus, FindingStore, PackageEntity, resolveUnreportedFindings, ResultWriter, StoreInventories, TaskStore, teamScope, type FindingEntity, type UpsertedFinding } from './index';
 import { createTestDatabase, type TestDatabase } from './testing';
 
 /*
@@ -153,6 +153,26 @@ describe('FindingReport: complete reports over a named producer and scope', () =
     await expect(writer.findings([], { ...VULNS(target), locations: 'x' as unknown as string[] })).rejects.toThrow('FindingReport.locations must be a list of strings');
     await expect(writer.findings([], { ...VULNS(target), locations: Array.from({ length: 100_001 }, (_, i) => `l${i}`) })).rejects.toThrow(/holds 100001 locations; at most 100000/);
     await expect(writer.findings([], { ...VULNS(target), locations: ['a\u0000b'] })).rejects.toThrow(/without NUL/);
+  });
+
+  it('resolving writes no index entry: no index holds status, and pages leave room (a HOT update)', async () => {
+    const indexed: { indexdef: string }[] = await db.dataSource.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'finding'`, [db.schema]);
+    expect(indexed.filter((i) => /\b(status|resolved_at)\b/.test(i.indexdef))).toEqual([]);
+    const [options] = await db.dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = $1::regclass`, [`"${db.schema}".finding`]);
+    expect(options).toEqual({ reloptions: ['fillfactor=85'] });
+
+    const target = `sha256:${'9'.repeat(64)}`;
+    await run('scan-image', { source: 'oci:/hot' }, [{ findings: [vuln(target, 'CVE-H1'), vuln(target, 'CVE-H2')], report: VULNS(target) }]);
+    const store = new TaskStore(db.dataSource);
+    const task = await store.create({ kind: 'scanner', type: 'rematch-vulnerabilities', input: { hot: true } });
+    await store.markRunning(task.id);
+    await new ResultWriter(db.dataSource, task.id).findings([], VULNS(target));
+    const hot = await db.dataSource.transaction(async (manager) => {
+      const resolved = await resolveUnreportedFindings(manager, task.id);
+      const [counts] = await manager.query(`SELECT pg_stat_get_xact_tuples_updated($1::regclass)::int AS updated, pg_stat_get_xact_tuples_hot_updated($1::regclass)::int AS hot`, [`"${db.schema}".finding`]);
+      return { resolved: resolved.length, ...counts };
+    });
+    expect(hot).toEqual({ resolved: 2, updated: 2, hot: 2 });
   });
 
   it('refuses a report without a usable producer or scope', async () => {
