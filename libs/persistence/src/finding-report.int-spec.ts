@@ -167,12 +167,37 @@ describe('FindingReport: complete reports over a named producer and scope', () =
     const task = await store.create({ kind: 'scanner', type: 'rematch-vulnerabilities', input: { hot: true } });
     await store.markRunning(task.id);
     await new ResultWriter(db.dataSource, task.id).findings([], VULNS(target));
+    // The backend's pending counters (they may include its earlier transactions): compared before and after.
     const hot = await db.dataSource.transaction(async (manager) => {
+      const counts = async (): Promise<{ updated: number; hot: number }> =>
+        (await manager.query(`SELECT pg_stat_get_xact_tuples_updated($1::regclass)::int AS updated, pg_stat_get_xact_tuples_hot_updated($1::regclass)::int AS hot`, [`"${db.schema}".finding`]))[0];
+      const before = await counts();
       const resolved = await resolveUnreportedFindings(manager, task.id);
-      const [counts] = await manager.query(`SELECT pg_stat_get_xact_tuples_updated($1::regclass)::int AS updated, pg_stat_get_xact_tuples_hot_updated($1::regclass)::int AS hot`, [`"${db.schema}".finding`]);
-      return { resolved: resolved.length, ...counts };
+      const after = await counts();
+      return { resolved: resolved.length, updated: after.updated - before.updated, hot: after.hot - before.hot };
     });
     expect(hot).toEqual({ resolved: 2, updated: 2, hot: 2 });
+  });
+
+  it('tells unchanged findings by their content hash; a row without one is written once, with it', async () => {
+    const target = `sha256:${'8'.repeat(64)}`;
+    const scan = await run('scan-image', { source: 'oci:/hash' }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    const hashOf = async (): Promise<string | null> => (await db.dataSource.query(`SELECT content_hash FROM finding WHERE target = $1`, [target]))[0]?.content_hash;
+    const stored = await hashOf();
+    expect(stored).toMatch(/^[0-9a-f]{64}$/);
+    // Reported again unchanged: not written.
+    await run('rematch-vulnerabilities', { imageIds: ['h1'] }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    expect(await state(target, 'CVE-K')).toMatchObject({ taskId: scan.taskId });
+    // A row stored before hashes: written once (same content), then left alone again.
+    await db.dataSource.query(`UPDATE finding SET content_hash = NULL WHERE target = $1`, [target]);
+    const again = await run('rematch-vulnerabilities', { imageIds: ['h2'] }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    expect(await state(target, 'CVE-K')).toMatchObject({ taskId: again.taskId, status: FindingStatus.OPEN });
+    expect(await hashOf()).toBe(stored);
+    await run('rematch-vulnerabilities', { imageIds: ['h3'] }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    expect(await state(target, 'CVE-K')).toMatchObject({ taskId: again.taskId });
+    // Changed content (another title): a new hash.
+    await run('rematch-vulnerabilities', { imageIds: ['h4'] }, [{ findings: [{ ...vuln(target, 'CVE-K'), title: 'revised' }], report: VULNS(target) }]);
+    expect(await hashOf()).not.toBe(stored);
   });
 
   it('refuses a report without a usable producer or scope', async () => {

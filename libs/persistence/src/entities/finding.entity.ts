@@ -99,4 +99,8 @@ export class FindingEntity {
   /** The input identity of that task (see findingProducerOf): the set of targets one run covers. */
   @Column({ type: 'text', nullable: true })
   scope!: string | null;
+
+  /** Hash of the content and report (finding-changes.ts: findingContentHash); null when written without a report. */
+  @Column({ name: 'content_hash', type: 'text', nullable: true, select: false })
+  contentHash!: string | null;
 }

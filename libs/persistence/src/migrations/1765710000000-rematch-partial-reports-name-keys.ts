@@ -15,6 +15,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   IDX_finding_producer_scope: a scope's rows are few, its OPEN ones are filtered), and finding
  *   pages are filled to 85% so an updated row version fits beside the old one. An advisory
  *   withdrawal resolving tens of thousands of findings then writes no index entry for them.
+ * - `finding.content_hash` (finding-changes.ts): a complete report tells its unchanged findings
+ *   from changed ones by comparing hashes in one probe, without reading the rows back. NULL
+ *   (every row before this migration) counts as changed: the next report writes it once.
  */
 export class RematchPartialReportsNameKeys1765710000000 implements MigrationInterface {
   name = 'RematchPartialReportsNameKeys1765710000000';
@@ -25,6 +28,7 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
     await queryRunner.query(`DROP INDEX "IDX_finding_producer_scope_status"`);
     await queryRunner.query(`CREATE INDEX "IDX_finding_producer_scope" ON "finding" ("producer", "scope")`);
     await queryRunner.query(`ALTER TABLE "finding" SET (fillfactor = 85)`);
+    await queryRunner.query(`ALTER TABLE "finding" ADD "content_hash" text`);
     const fold = (column: string) => `regexp_replace(translate(${column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '[-_.]+', '-', 'g')`;
     const nonAscii = `octet_length(name) <> char_length(name) OR coalesce(octet_length(source_name) <> char_length(source_name), false)`;
     await queryRunner.query(
@@ -33,6 +37,7 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "finding" DROP COLUMN "content_hash"`);
     await queryRunner.query(`ALTER TABLE "finding" RESET (fillfactor)`);
     await queryRunner.query(`DROP INDEX "IDX_finding_producer_scope"`);
     await queryRunner.query(`CREATE INDEX "IDX_finding_producer_scope_status" ON "finding" ("producer", "scope", "status")`);
