@@ -63,10 +63,16 @@ export class StoreInventories implements PlatformInventories {
       [this.team, ids],
     );
     if (artifactRows.length === 0) return [];
+    const columns = 'id, artifact_id, type, name, version, source_name, source_version, purl, layer, path';
+    const where = `team = $1 AND artifact_id = ANY($2::uuid[])`;
+    // Narrowed: two arms so that each uses its index (an OR would read every package of the batch).
     const packageRows: PackageRow[] = await this.dataSource.query(
-      `SELECT id, artifact_id, type, name, version, source_name, source_version, purl, layer, path
-         FROM ${packages} AS p WHERE team = $1 AND artifact_id = ANY($2::uuid[]) AND ${namesPass('p', '$3')}`,
-      [this.team, artifactRows.map((row) => row.id), names],
+      names
+        ? `SELECT ${columns} FROM ${packages} WHERE ${where} AND name_keys && $3::text[]
+           UNION ALL
+           SELECT ${columns} FROM ${packages} WHERE ${where} AND name_keys IS NULL`
+        : `SELECT ${columns} FROM ${packages} WHERE ${where}`,
+      [this.team, artifactRows.map((row) => row.id), ...(names ? [names] : [])],
     );
     const byArtifact = new Map<string, StoredPackage[]>(artifactRows.map((row) => [row.id, []]));
     for (const row of packageRows) byArtifact.get(row.artifact_id)?.push(storedPackageOf(row));

@@ -34,6 +34,9 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
     await queryRunner.query(
       `UPDATE "package" SET name_keys = ARRAY(SELECT DISTINCT k FROM unnest(ARRAY[${fold('name')}, ${fold('source_name')}, CASE WHEN ${nonAscii} THEN '' END]) AS k WHERE k IS NOT NULL ORDER BY k)`,
     );
+    // A batch's packages that may carry some names: BitmapAnd of the artifact index and this one.
+    await queryRunner.query(`CREATE INDEX "IDX_package_name_keys" ON "package" USING gin ("name_keys")`);
+    await queryRunner.query(`CREATE INDEX "IDX_package_artifact_unkeyed" ON "package" ("artifact_id") WHERE "name_keys" IS NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -41,6 +44,8 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
     await queryRunner.query(`ALTER TABLE "finding" RESET (fillfactor)`);
     await queryRunner.query(`DROP INDEX "IDX_finding_producer_scope"`);
     await queryRunner.query(`CREATE INDEX "IDX_finding_producer_scope_status" ON "finding" ("producer", "scope", "status")`);
+    await queryRunner.query(`DROP INDEX "IDX_package_artifact_unkeyed"`);
+    await queryRunner.query(`DROP INDEX "IDX_package_name_keys"`);
     await queryRunner.query(`ALTER TABLE "package" DROP COLUMN "name_keys"`);
     await queryRunner.query(`ALTER TABLE "task_finding_scope" DROP COLUMN "locations"`);
   }
