@@ -77,7 +77,7 @@ export const SCOPE_SQL = `encode(sha256(convert_to(t.input::text, 'UTF8')), 'hex
  * it covered with complete reports, that this task did not report. Call in the transaction that
  * marks the task SUCCEEDED. Returns the rows it resolved (for announcements).
  *
- * Two statements, so each walks IDX_finding_producer_scope for its pairs: the task's own
+ * Two statements, so each walks IDX_finding_team_producer_scope for its pairs: the task's own
  * pair ("not reported" = not last written by this task), then the covered pairs ("not reported"
  * = not among the fingerprints the report named: a complete report leaves unchanged rows alone).
  */

@@ -23,7 +23,7 @@ export enum FindingStatus {
 @Index('IDX_finding_team_severity_last_seen_at_id', ['team', 'severity', 'lastSeenAt', 'id'])
 // Resolving what a producer's run no longer reports: the findings of one (producer, scope). Not
 // `status`: resolving then changes no indexed column (a HOT update; migration RematchPartialReportsNameKeys).
-@Index('IDX_finding_producer_scope', ['producer', 'scope'])
+@Index('IDX_finding_team_producer_scope', ['team', 'producer', 'scope'])
 // Partial expression indexes on runtime alerts, owned by the runtime plugin (its migration
 // 0001-alert-indexes; the former core migration RuntimeAlertIndexes1764460800000 created them
 // first on every installation and stays in the list). TypeORM cannot describe them, so it is

@@ -12,7 +12,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   are filled here with the same folding (ASCII-only, as foldPackageName). NULL passes every filter.
  * - Resolving findings is a heap-only (HOT) update where the page has room: no index holds
  *   `status` or `resolved_at` any more (IDX_finding_producer_scope_status becomes
- *   IDX_finding_producer_scope: a scope's rows are few, its OPEN ones are filtered), and finding
+ *   IDX_finding_team_producer_scope: a scope's rows are few, its OPEN ones are filtered; the
+ *   team leads so that every condition of the lookup is in one index, even on a table not yet
+ *   analyzed, where the planner otherwise ANDs a whole team's index with it), and finding
  *   pages are filled to 85% so an updated row version fits beside the old one. An advisory
  *   withdrawal resolving tens of thousands of findings then writes no index entry for them.
  * - `finding.content_hash` (finding-changes.ts): a complete report tells its unchanged findings
@@ -26,7 +28,7 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
     await queryRunner.query(`ALTER TABLE "task_finding_scope" ADD "locations" text array`);
     await queryRunner.query(`ALTER TABLE "package" ADD "name_keys" text array`);
     await queryRunner.query(`DROP INDEX "IDX_finding_producer_scope_status"`);
-    await queryRunner.query(`CREATE INDEX "IDX_finding_producer_scope" ON "finding" ("producer", "scope")`);
+    await queryRunner.query(`CREATE INDEX "IDX_finding_team_producer_scope" ON "finding" ("team", "producer", "scope")`);
     await queryRunner.query(`ALTER TABLE "finding" SET (fillfactor = 85)`);
     await queryRunner.query(`ALTER TABLE "finding" ADD "content_hash" text`);
     const fold = (column: string) => `regexp_replace(translate(${column}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '[-_.]+', '-', 'g')`;
@@ -42,7 +44,7 @@ export class RematchPartialReportsNameKeys1765710000000 implements MigrationInte
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "finding" DROP COLUMN "content_hash"`);
     await queryRunner.query(`ALTER TABLE "finding" RESET (fillfactor)`);
-    await queryRunner.query(`DROP INDEX "IDX_finding_producer_scope"`);
+    await queryRunner.query(`DROP INDEX "IDX_finding_team_producer_scope"`);
     await queryRunner.query(`CREATE INDEX "IDX_finding_producer_scope_status" ON "finding" ("producer", "scope", "status")`);
     await queryRunner.query(`DROP INDEX "IDX_package_artifact_unkeyed"`);
     await queryRunner.query(`DROP INDEX "IDX_package_name_keys"`);
