@@ -201,6 +201,44 @@ describe('re-matching stored inventories after an advisory import (API + worker)
     await platform.db.dataSource.query(`DELETE FROM task WHERE id = $1`, [submitTask.id]);
   }, 120_000);
 
+  it('an import re-matches only the images holding a package its changes name; an unchanged import re-matches nothing', async () => {
+    // A third image of the default team without openssl.
+    const bashOnly = `sha256:${'b'.repeat(64)}`;
+    const writer = new ResultWriter(platform.db.dataSource, null, undefined, { team: 'default' });
+    await writer.artifact({ digest: bashOnly, references: ['oci:/bash'], size: 1, layers: [], os: { family: 'debian', version: '12', name: 'Debian GNU/Linux 12 (bookworm)' } });
+    await writer.packages(bashOnly, [{ type: 'deb', name: 'bash', version: '5.2.15-2+b2', purl: 'pkg:deb/debian/bash@5.2.15-2+b2?distro=debian-12' }]);
+    const records = [osvRecord(ADVISORY_A, '3.0.13-1~deb12u1'), osvRecord(ADVISORY_B, '3.0.15-1~deb12u1')];
+    const importFile = async (): Promise<{ id: string; result: { rematch: unknown; sources: { changedPackages?: number }[] } }> => {
+      await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const { importAdvisories } = await graphqlData<{ importAdvisories: { id: string } }>(platform.api.url, 'mutation($p: [String!]!) { importAdvisories(paths: $p) { id } }', { p: [file] });
+      return { id: importAdvisories.id, result: (await settle(importAdvisories.id)) as { rematch: unknown; sources: { changedPackages?: number }[] } };
+    };
+    // The same records as the file held last: nothing changed, nothing is re-matched.
+    const same = await importFile();
+    expect(same.result).toMatchObject({ rematch: null, sources: [{ changedPackages: 0 }] });
+
+    // B's fix moves: openssl changed; the default team's plan queues the openssl image only.
+    records[1] = osvRecord(ADVISORY_B, '3.0.11-1~deb12u2');
+    const changed = await importFile();
+    expect(changed.result).toMatchObject({ rematch: { teams: 2 }, sources: [{ changedPackages: 1 }] });
+    const plans: { team: string; result: Record<string, unknown> }[] = await platform.db.dataSource.query(
+      `SELECT team, result FROM task WHERE type = 'rematch-vulnerabilities' AND NOT (input ? 'imageIds') AND input->>'trigger' = $1 ORDER BY team`,
+      [changed.id],
+    );
+    expect(plans.map((p) => [p.team, p.result])).toEqual([
+      ['default', { planned: true, batches: 1, images: 1, mode: 'changed-packages', changedPackages: 1 }],
+      ['red', { planned: true, batches: 1, images: 1, mode: 'changed-packages', changedPackages: 1 }],
+    ]);
+    const [batch]: { result: Record<string, unknown> }[] = await platform.db.dataSource.query(
+      `SELECT result FROM task WHERE type = 'rematch-vulnerabilities' AND input ? 'imageIds' AND input->>'trigger' = $1 AND team = 'default'`,
+      [changed.id],
+    );
+    // Only openssl's package was read and matched (against all of openssl's advisories: A and the
+    // feed's CVE-2099-0003 still match; the installed version is now fixed for B).
+    expect(batch?.result).toMatchObject({ images: 1, packages: 1, findings: 2, mode: 'changed-packages' });
+    expect((await findings()).filter((f) => f.target === image).map((f) => `${f.ruleId} ${f.status}`)).toEqual([`${ADVISORY_A} OPEN`, `${ADVISORY_B} RESOLVED`, 'CVE-2099-0003 OPEN']);
+  }, 120_000);
+
   it('refuses a viewer, and a path that cannot be read before anything is queued', async () => {
     const viewer = (await platform.createToken('viewer')).secret;
     const forbidden = await graphql(platform.api.url, 'mutation { importAdvisories(paths: ["/etc/passwd"]) { id } }', {}, { token: viewer });

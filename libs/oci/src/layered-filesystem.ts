@@ -48,6 +48,8 @@ export class LayeredFilesystem {
   private symlinkCount = 0;
   /** Set when a wanted path changed in the current layer (a new inventory snapshot is due). */
   wantedChanged = false;
+  /** Bytes of the bodies kept for files that still exist (hardlinks share their target's). */
+  keptBytes = 0;
   /**
    * Canonical path of the regular file the last `apply` wrote (parents resolved through
    * symlinks), undefined when that entry was anything else: lets a caller look at every file
@@ -137,7 +139,9 @@ export class LayeredFilesystem {
   /** Keeps the body of a wanted file (and of hardlinks made to it later). */
   keep(path: string, content: Buffer): void {
     const node = this.nodes.get(path);
-    if (node) node.content = content;
+    if (!node) return;
+    if (node.linkTarget === undefined) this.keptBytes += content.length - (node.content?.length ?? 0);
+    node.content = content;
   }
 
   private set(path: string, node: FsNode): void {
@@ -156,6 +160,7 @@ export class LayeredFilesystem {
 
   private forget(path: string, node: FsNode): void {
     this.nodes.delete(path);
+    if (node.content && node.linkTarget === undefined) this.keptBytes -= node.content.length;
     if (node.kind === 'symlink') this.symlinkCount--;
     if (this.wanted.delete(path)) this.wantedChanged = true;
   }

@@ -12,6 +12,12 @@ export interface ExtractionLimits {
   maxTotalUncompressedBytes: number;
   /** Largest wanted file kept in memory; larger ones are skipped with a warning. */
   maxWantedFileBytes: number;
+  /**
+   * Bytes of wanted files held in memory at once (the bodies the analyzers run on after the
+   * walk): a file that would pass it is skipped with a warning. Bounds an image of many large
+   * wanted files (hundreds of programs in `bin`), which the per-file limit alone does not.
+   */
+  maxWantedTotalBytes: number;
   /** Largest manifest, index or config JSON accepted. */
   maxJsonBytes: number;
 }
@@ -21,6 +27,7 @@ export const DEFAULT_LIMITS: Readonly<ExtractionLimits> = Object.freeze({
   expansionFloorBytes: 256 * 1024 * 1024,
   maxTotalUncompressedBytes: 64 * 1024 * 1024 * 1024,
   maxWantedFileBytes: 64 * 1024 * 1024,
+  maxWantedTotalBytes: 1024 * 1024 * 1024,
   maxJsonBytes: 16 * 1024 * 1024,
 });
 

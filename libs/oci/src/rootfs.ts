@@ -22,7 +22,7 @@ const CONCURRENCY = 8;
 export async function walkRootfs(
   root: string,
   wants: (path: string) => boolean,
-  options: { limits: ExtractionLimits; signal?: AbortSignal; onEntry?: (entry: FinalEntry) => void; onFile?: LayerFileHook },
+  options: { limits: ExtractionLimits; signal?: AbortSignal; onEntry?: (entry: FinalEntry) => void; onFile?: LayerFileHook; wantedLimit?: (path: string) => number },
 ): Promise<{ files: ImageFile[]; warnings: string[] }> {
   const warnings: string[] = [];
   const skip = skippedMountsUnder(root) ?? new Set<string>();
@@ -74,17 +74,25 @@ export async function walkRootfs(
     }
   };
   const files: ImageFile[] = [];
+  let held = 0;
   for (const rel of wanted.sort()) {
     const target = resolveInRoot(rel, readlink, true);
     if (target === undefined) {
       warnings.push(`${rel}: symlink loop: skipped`);
       continue;
     }
-    const content = await readLimited(path.join(root, target), options.limits.maxWantedFileBytes).catch((error: NodeJS.ErrnoException) => {
-      warnings.push(`${rel}: not readable (${error.code ?? error.message}): skipped`);
+    // The per-path limit, and what the budget for held bodies leaves (checked before reading).
+    const limit = Math.min(options.wantedLimit?.(rel) ?? options.limits.maxWantedFileBytes, options.limits.maxWantedFileBytes);
+    const room = options.limits.maxWantedTotalBytes - held;
+    const content = await readLimited(path.join(root, target), Math.min(limit, room)).catch((error: NodeJS.ErrnoException) => {
+      const why = error.code === 'ETOOBIG' && limit > room ? `the wanted files held would pass the ${options.limits.maxWantedTotalBytes}-byte budget (maxWantedTotalBytes)` : (error.code ?? error.message);
+      warnings.push(`${rel}: not readable (${why}): skipped`);
       return undefined;
     });
-    if (content) files.push({ path: rel, content });
+    if (content) {
+      held += content.length;
+      files.push({ path: rel, content });
+    }
   }
   for (const rel of hooked.sort()) {
     options.signal?.throwIfAborted();

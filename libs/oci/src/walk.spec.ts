@@ -113,6 +113,55 @@ describe('walkFinalFilesystem over layers', () => {
     expect(walk.warnings.join()).toMatch(/big .* over the 1024-byte limit/);
   });
 
+  it('applies the caller\'s per-path limit (the analyzers\' maxFileSize) before holding a body', async () => {
+    const layout = path.join(dir, 'layout');
+    await writeOciLayout(layout, [{ layers: [{ entries: [{ name: 'etc/os-release', content: Buffer.alloc(4096, 0x41) }, { name: 'usr/bin/tool', content: Buffer.alloc(4096, 0x42) }] }] }]);
+    const image = await openImage(`oci:${layout}`);
+    const walk = await walkFinalFilesystem(image, everything, { wantedFileLimit: (p) => (p === 'etc/os-release' ? 1024 : 1_000_000) });
+    expect(walk.files.map((f) => f.path)).toEqual(['usr/bin/tool']);
+    expect(walk.warnings.join('\n')).toMatch(/etc\/os-release in layer 0 .* is 4096 bytes, over the 1024-byte limit: skipped/);
+  });
+
+  it('a hostile image of many large programs stays within the budget for held bodies (maxWantedTotalBytes)', async () => {
+    // 24 "programs" of 4 MiB each in usr/bin (96 MiB; they compress to almost nothing) over the
+    // base layer's package database; one is deleted by the upper layer (its bytes leave the budget).
+    const MiB = 1024 * 1024;
+    const program = (i: number): EntrySpec => ({ name: `usr/bin/tool${String(i).padStart(2, '0')}`, content: Buffer.alloc(4 * MiB, i) });
+    const layout = path.join(dir, 'layout');
+    await writeOciLayout(layout, [
+      {
+        layers: [
+          { entries: [{ name: 'var/lib/dpkg/status', content: 'Package: bash\n' }, { name: 'usr/bin/', type: 'directory' }, ...Array.from({ length: 12 }, (_, i) => program(i))] },
+          { entries: [{ name: 'usr/bin/.wh.tool00' }, ...Array.from({ length: 12 }, (_, i) => program(i + 12))] },
+        ],
+      },
+    ]);
+    const limits = { maxWantedTotalBytes: 20 * MiB };
+    const image = await openImage(`oci:${layout}`, { limits });
+    global.gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    const walk = await walkFinalFilesystem(image, everything, { limits });
+    const held = walk.files.reduce((sum, f) => sum + f.content.length, 0);
+    expect(held).toBeLessThanOrEqual(20 * MiB);
+    // Four programs of layer 0 fit beside the database; tool00 is deleted above, freeing room for tool12.
+    expect(walk.files.map((f) => f.path)).toEqual(['usr/bin/tool01', 'usr/bin/tool02', 'usr/bin/tool03', 'usr/bin/tool12', 'var/lib/dpkg/status']);
+    // Each skipped program is named once.
+    expect(walk.warnings.filter((w) => /pass the 20971520-byte budget \(maxWantedTotalBytes\): skipped/.test(w))).toHaveLength(19);
+    expect(walk.warnings.filter((w) => /content unavailable/.test(w))).toEqual([]);
+    global.gc?.();
+    // What the walk still holds: its files, not the 96 MiB the image asked it to keep.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(40 * MiB);
+  });
+
+  it('the budget applies to a root file system too', async () => {
+    const root = path.join(dir, 'root');
+    mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+    for (const name of ['a', 'b', 'c']) writeFileSync(path.join(root, 'usr/bin', name), Buffer.alloc(3000));
+    const image = await openImage(`rootfs:${root}`);
+    const walk = await walkFinalFilesystem(image, everything, { limits: { maxWantedTotalBytes: 7000 }, wantedFileLimit: (p) => (p === 'usr/bin/c' ? 100 : 5000) });
+    expect(walk.files.map((f) => f.path)).toEqual(['usr/bin/a', 'usr/bin/b']);
+  });
+
   it('honours an aborted signal', async () => {
     const layout = path.join(dir, 'layout');
     await writeOciLayout(layout, [{ layers: [{ entries: [{ name: 'a', content: 'x' }] }] }]);

@@ -29,6 +29,17 @@ export interface WalkOptions {
   onFinalEntry?: (entry: FinalEntry) => void;
   /** Sees regular-file bodies of every layer as they stream (see LayerFileHook). */
   onLayerFile?: LayerFileHook;
+  /**
+   * The largest body worth keeping for a wanted path (the limits of the analyzers that want it),
+   * checked before its bytes are held; `maxWantedFileBytes` caps it. Default: that cap.
+   */
+  wantedFileLimit?: (path: string) => number;
+}
+
+/** The per-path limit of wanted bodies: the caller's, capped by maxWantedFileBytes. */
+function wantedLimitOf(limits: ExtractionLimits, options: Pick<WalkOptions, 'wantedFileLimit'>): (path: string) => number {
+  const own = options.wantedFileLimit;
+  return own ? (path) => Math.min(limits.maxWantedFileBytes, own(path)) : () => limits.maxWantedFileBytes;
 }
 
 /**
@@ -41,7 +52,7 @@ export interface WalkOptions {
 export async function walkFinalFilesystem(artifact: OpenedArtifact, wants: (path: string) => boolean, options: WalkOptions = {}): Promise<FilesystemWalk> {
   const limits = resolveLimits({ ...artifact.limits, ...(options.limits ?? {}) });
   if (artifact.kind === 'rootfs') {
-    const result = await walkRootfs(artifact.root, wants, { limits, signal: options.signal, onEntry: options.onFinalEntry, onFile: options.onLayerFile });
+    const result = await walkRootfs(artifact.root, wants, { limits, signal: options.signal, onEntry: options.onFinalEntry, onFile: options.onLayerFile, wantedLimit: wantedLimitOf(limits, options) });
     options.onLayer?.(1, 1);
     return { ...result, history: [] };
   }
@@ -54,6 +65,9 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
   const budget: UncompressedBudget = { used: 0 };
   const warnings: string[] = [];
   const history: LayerSnapshot[] = [];
+  const limitOf = wantedLimitOf(limits, options);
+  /** Bodies skipped for the budget (warned once: the second pass does not try them again). */
+  const overBudgetPaths = new Set<string>();
   for (const layer of image.layers) {
     const where = layerName(layer);
     fs.wantedChanged = false;
@@ -70,8 +84,15 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
           hookPath = hook && fs.lastFilePath !== undefined && hook.wants(fs.lastFilePath, size) ? fs.lastFilePath : undefined;
           keptPath = undefined;
           if (path !== undefined) {
-            if (size > limits.maxWantedFileBytes) warnings.push(`${path} in ${where} is ${header.size} bytes, over the ${limits.maxWantedFileBytes}-byte limit: skipped`);
-            else keptPath = path;
+            const limit = limitOf(path);
+            if (size > limit) warnings.push(`${path} in ${where} is ${header.size} bytes, over the ${limit}-byte limit: skipped`);
+            else if (fs.keptBytes + size > limits.maxWantedTotalBytes) {
+              warnings.push(overBudget(path, where, size, limits));
+              overBudgetPaths.add(path);
+            } else {
+              overBudgetPaths.delete(path);
+              keptPath = path;
+            }
           }
           return keptPath !== undefined || hookPath !== undefined;
         },
@@ -99,8 +120,12 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
 
   // Second pass for wanted paths whose bytes were not kept (reached through links).
   const missing = new Map<number, Set<string>>();
-  collect(fs, image, (node, _path, nodePath) => {
-    if (node.size <= limits.maxWantedFileBytes) {
+  let secondPassBytes = 0;
+  collect(fs, image, (node, path, nodePath) => {
+    if (node.size > limitOf(path) || overBudgetPaths.has(nodePath)) return;
+    if (fs.keptBytes + secondPassBytes + node.size > limits.maxWantedTotalBytes) warnings.push(overBudget(path, 'the second pass', node.size, limits));
+    else {
+      secondPassBytes += node.size;
       const source = sourceOf(nodePath, node);
       const entries = missing.get(source.layer) ?? new Set<string>();
       entries.add(source.entry);
@@ -131,10 +156,16 @@ async function walkImage(image: OpenedImage, wants: (path: string) => boolean, l
       node.content = fetched.get(`${source.layer}\u0000${source.entry}`);
     }
   }
-  const files = collect(fs, image, (node, path) => warnings.push(`${path}: content unavailable (${node.size} bytes)`));
+  const files = collect(fs, image, (node, path, nodePath) => {
+    if (!overBudgetPaths.has(nodePath)) warnings.push(`${path}: content unavailable (${node.size} bytes)`);
+  });
   if (options.onFinalEntry) reportEntries(fs, options.onFinalEntry);
   if (warnings.length) logger.warn({ warnings }, 'some wanted files were skipped');
   return { files, history, warnings };
+}
+
+function overBudget(path: string, where: string, size: number, limits: ExtractionLimits): string {
+  return `${path} in ${where} is ${size} bytes: the wanted files held would pass the ${limits.maxWantedTotalBytes}-byte budget (maxWantedTotalBytes): skipped`;
 }
 
 function reportEntries(fs: LayeredFilesystem, onEntry: (entry: FinalEntry) => void): void {

@@ -1,85 +1,70 @@
+import { createHash } from 'node:crypto';
 import { findingFingerprint, type FindingResult } from '@bulkhead/plugin-sdk';
 import type { DataSource } from 'typeorm';
 import { FindingEntity, FindingStatus } from './entities';
 import { tableName } from './table-name';
 
-/** Scopes looked up per statement. */
-const SCOPES_PER_QUERY = 1000;
+/** Findings looked up per statement (three text arrays: bounds the statement, not bind parameters). */
+const KEYS_PER_QUERY = 5000;
 
-interface StoredContent {
-  target: string;
-  fingerprint: string;
-  status: FindingStatus;
-  kind: string;
-  severity: string;
-  rule_id: string;
-  title: string;
-  location: string | null;
-  data: unknown;
-  producer: string | null;
-  scope: string | null;
+/** Hashes already computed, per finding object and (producer, scope): a report's findings are hashed once per write. */
+const hashes = new WeakMap<FindingResult, { producer: string; scope: string; hash: string }>();
+
+/**
+ * `finding.content_hash`: what a complete report compares to tell an unchanged finding from a
+ * changed one without reading it back: sha256 of the content the upsert writes (kind, severity,
+ * rule, title, location, data) and the report's producer and scope. The data is hashed as
+ * JSON.stringify writes it: one producer writes the same finding with the same key order, and
+ * a different order only costs a write, never a missed change.
+ */
+export function findingContentHash(finding: FindingResult, producer: string, scope: string): string {
+  const known = hashes.get(finding);
+  if (known && known.producer === producer && known.scope === scope) return known.hash;
+  const hash = createHash('sha256')
+    .update(JSON.stringify([finding.kind, finding.severity, finding.ruleId, finding.title, finding.location ?? null, producer, scope, finding.data ?? {}]))
+    .digest('hex');
+  hashes.set(finding, { producer, scope, hash });
+  return hash;
 }
 
 /**
- * The findings of complete reports that are stored already exactly as reported (same content,
- * producer and scope, OPEN or SUPPRESSED): a report need not write them again. Compared here rather
- * than by the upsert so that a re-match of thousands of images, where almost nothing changed,
- * ships and probes only the findings that did (bench/vuln-rematch.ts). JSON is compared in a
- * canonical form (sorted keys), as Postgres' jsonb stores it; a difference only costs a write.
+ * The findings of complete reports that are stored already exactly as reported (same content
+ * hash, so same content, producer and scope; OPEN or SUPPRESSED): a report need not write them
+ * again. One set-based probe per slice (arrays through unnest, the finding identity's unique
+ * index), returning only the identities of the unchanged ones: a re-match of thousands of images,
+ * where almost nothing changed, neither reads findings back nor rewrites them
+ * (bench/vuln-rematch.ts). A row without a hash (written before hashes, or by a write without a
+ * report) is taken as changed: written once, with its hash.
  */
 export async function storedUnchanged(
   dataSource: DataSource,
   team: string,
   groups: readonly { findings: readonly FindingResult[]; report: { producer: string; scope: string } }[],
 ): Promise<Set<FindingResult>> {
-  const wanted = new Map<string, { finding: FindingResult; producer: string; scope: string }>();
+  const wanted = new Map<string, { finding: FindingResult; fingerprint: string; hash: string }>();
   for (const group of groups) {
-    for (const finding of group.findings) wanted.set(`${finding.target}\u0000${findingFingerprint(finding)}`, { finding, ...group.report });
+    for (const finding of group.findings) {
+      const fingerprint = findingFingerprint(finding);
+      wanted.set(`${finding.target}\u0000${fingerprint}`, { finding, fingerprint, hash: findingContentHash(finding, group.report.producer, group.report.scope) });
+    }
   }
   const unchanged = new Set<FindingResult>();
   if (wanted.size === 0) return unchanged;
-  // By the reports' (producer, scope): one walk of IDX_finding_producer_scope_status per slice
-  // of scopes. A finding stored under another producer or scope is not found: it is written.
   const table = tableName(dataSource, FindingEntity);
-  const byProducer = new Map<string, Set<string>>();
-  for (const group of groups) byProducer.set(group.report.producer, (byProducer.get(group.report.producer) ?? new Set<string>()).add(group.report.scope));
-  for (const [producer, scopeSet] of byProducer) {
-    const scopes = [...scopeSet];
-    for (let i = 0; i < scopes.length; i += SCOPES_PER_QUERY) {
-      const rows: StoredContent[] = await dataSource.query(
-        `SELECT f.target, f.fingerprint, f.status, f.kind, f.severity, f.rule_id, f.title, f.location, f.data, f.producer, f.scope
-           FROM ${table} AS f
-          WHERE f.producer = $2 AND f.scope = ANY($3::text[]) AND f.status IN ('${FindingStatus.OPEN}', '${FindingStatus.SUPPRESSED}') AND f.team = $1`,
-        [team, producer, scopes.slice(i, i + SCOPES_PER_QUERY)],
-      );
-      for (const row of rows) {
-        const entry = wanted.get(`${row.target}\u0000${row.fingerprint}`);
-        if (entry && sameContent(row, entry.finding, entry.producer, entry.scope)) unchanged.add(entry.finding);
-      }
+  const keys = [...wanted.values()];
+  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+    const slice = keys.slice(i, i + KEYS_PER_QUERY);
+    const rows: { target: string; fingerprint: string }[] = await dataSource.query(
+      `SELECT f.target, f.fingerprint
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS k(target, fingerprint, hash)
+         JOIN ${table} AS f ON f.team = $1 AND f.target = k.target AND f.fingerprint = k.fingerprint
+        WHERE f.status IN ('${FindingStatus.OPEN}', '${FindingStatus.SUPPRESSED}') AND f.content_hash = k.hash`,
+      [team, slice.map((k) => k.finding.target), slice.map((k) => k.fingerprint), slice.map((k) => k.hash)],
+    );
+    for (const row of rows) {
+      const entry = wanted.get(`${row.target}\u0000${row.fingerprint}`);
+      if (entry) unchanged.add(entry.finding);
     }
   }
   return unchanged;
-}
-
-function sameContent(row: StoredContent, finding: FindingResult, producer: string, scope: string): boolean {
-  return (
-    row.kind === finding.kind &&
-    row.severity === finding.severity &&
-    row.rule_id === finding.ruleId &&
-    row.title === finding.title &&
-    row.location === (finding.location ?? null) &&
-    row.producer === producer &&
-    row.scope === scope &&
-    canonicalJson(row.data) === canonicalJson(JSON.parse(JSON.stringify(finding.data ?? {})))
-  );
-}
-
-/** JSON with object keys sorted at every level (the value's identity, whatever the key order). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -39,10 +39,15 @@ import { tableName } from './table-name';
  * Re-matching ten thousand images after an advisory update then rewrites the few findings the
  * update changed, not every finding (bench/vuln-rematch.ts).
  *
+ * A complete report may be complete over part of its pair only (FindingReport.locations): then
+ * only the OPEN findings of the pair at those locations that it did not name are resolved. A
+ * re-match after an advisory update re-reports the packages the update changed (a vulnerability's
+ * location names its package); the image's other findings are neither read nor touched.
+ *
  * Resolution happens when a task SUCCEEDS (TaskStore.succeed, in the same transaction): the
  * OPEN findings of its own (producer, scope) whose last report is not from this task, and the
- * OPEN findings of every pair it covered with a report that the report did not name, are
- * RESOLVED. The image's secret findings (another
+ * OPEN findings of every pair (or part of a pair) it covered with a report that the report did
+ * not name, are RESOLVED. The image's secret findings (another
  * producer) are untouched by a vulnerability re-match.
  * A failed or cancelled run resolves nothing (it may have stopped half-way). Findings without a
  * producer (ingested by the API) and runtime findings (kind `runtime`: events, not states) are
@@ -72,7 +77,7 @@ export const SCOPE_SQL = `encode(sha256(convert_to(t.input::text, 'UTF8')), 'hex
  * it covered with complete reports, that this task did not report. Call in the transaction that
  * marks the task SUCCEEDED. Returns the rows it resolved (for announcements).
  *
- * Two statements, so each walks IDX_finding_producer_scope_status for its pairs: the task's own
+ * Two statements, so each walks IDX_finding_team_producer_scope for its pairs: the task's own
  * pair ("not reported" = not last written by this task), then the covered pairs ("not reported"
  * = not among the fingerprints the report named: a complete report leaves unchanged rows alone).
  */
@@ -95,6 +100,7 @@ export async function resolveUnreportedFindings(manager: EntityManager, taskId: 
        FROM ${covered} AS c
       WHERE c.task_id = $1 AND f.team = c.team AND f.producer = c.producer AND f.scope = c.scope
         AND ${open} AND f.fingerprint <> ALL(c.fingerprints)
+        AND (c.locations IS NULL OR f.location = ANY(c.locations))
       RETURNING ${FINDING_RETURNING}`,
     [taskId, EVENT_FINDING_KINDS],
   )) as [FindingRow[], number];
@@ -106,6 +112,8 @@ export interface CoveredScope {
   producer: string;
   scope: string;
   fingerprints: readonly string[];
+  /** Complete over these locations only (FindingReport.locations); absent: the whole pair. */
+  locations?: readonly string[];
 }
 
 /**
@@ -116,21 +124,27 @@ export interface CoveredScope {
 export async function recordCoveredScopes(manager: EntityManager, taskId: string, team: string, scopes: readonly CoveredScope[]): Promise<void> {
   if (scopes.length === 0) return;
   // One statement may not update a row twice: the same pair given twice is merged first.
-  const merged = new Map<string, { producer: string; scope: string; fingerprints: Set<string> }>();
+  // Locations: a whole-pair report anywhere makes the pair whole (null), else their union.
+  const merged = new Map<string, { producer: string; scope: string; fingerprints: Set<string>; locations: Set<string> | null }>();
   for (const s of scopes) {
     const key = `${s.producer}\u0000${s.scope}`;
-    const entry = merged.get(key) ?? { producer: s.producer, scope: s.scope, fingerprints: new Set<string>() };
+    const entry = merged.get(key) ?? { producer: s.producer, scope: s.scope, fingerprints: new Set<string>(), locations: s.locations ? new Set<string>() : null };
     for (const fingerprint of s.fingerprints) entry.fingerprints.add(fingerprint);
+    if (!s.locations) entry.locations = null;
+    else if (entry.locations) for (const location of s.locations) entry.locations.add(location);
     merged.set(key, entry);
   }
-  const rows = [...merged.values()].map((s) => ({ producer: s.producer, scope: s.scope, fingerprints: [...s.fingerprints] }));
+  const rows = [...merged.values()].map((s) => ({ producer: s.producer, scope: s.scope, fingerprints: [...s.fingerprints], locations: s.locations ? [...s.locations] : null }));
   const covered = tableName(manager.connection, TaskFindingScopeEntity);
   await manager.query(
-    `INSERT INTO ${covered} AS c (task_id, team, producer, scope, fingerprints)
-     SELECT $1::uuid, $2, p.producer, p.scope, ARRAY(SELECT jsonb_array_elements_text(p.fingerprints))
-       FROM jsonb_to_recordset($3::jsonb) AS p(producer text, scope text, fingerprints jsonb)
+    `INSERT INTO ${covered} AS c (task_id, team, producer, scope, fingerprints, locations)
+     SELECT $1::uuid, $2, p.producer, p.scope, ARRAY(SELECT jsonb_array_elements_text(p.fingerprints)),
+            CASE WHEN p.locations IS NULL OR jsonb_typeof(p.locations) = 'null' THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(p.locations)) END
+       FROM jsonb_to_recordset($3::jsonb) AS p(producer text, scope text, fingerprints jsonb, locations jsonb)
      ON CONFLICT (task_id, producer, scope) DO UPDATE
-        SET fingerprints = ARRAY(SELECT DISTINCT x FROM unnest(c.fingerprints || EXCLUDED.fingerprints) AS x)`,
+        SET fingerprints = ARRAY(SELECT DISTINCT x FROM unnest(c.fingerprints || EXCLUDED.fingerprints) AS x),
+            locations = CASE WHEN c.locations IS NULL OR EXCLUDED.locations IS NULL THEN NULL
+                             ELSE ARRAY(SELECT DISTINCT x FROM unnest(c.locations || EXCLUDED.locations) AS x) END`,
     [taskId, team, JSON.stringify(rows)],
   );
 }

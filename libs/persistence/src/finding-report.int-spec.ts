@@ -1,5 +1,5 @@
 import type { FindingReport, FindingResult, PackageResult } from '@bulkhead/plugin-sdk';
-import { FindingStatus, FindingStore, PackageEntity, ResultWriter, StoreInventories, TaskStore, teamScope, type FindingEntity, type UpsertedFinding } from './index';
+import { FindingStatus, FindingStore, PackageEntity, resolveUnreportedFindings, ResultWriter, StoreInventories, TaskStore, teamScope, type FindingEntity, type UpsertedFinding } from './index';
 import { createTestDatabase, type TestDatabase } from './testing';
 
 /*
@@ -121,6 +121,85 @@ describe('FindingReport: complete reports over a named producer and scope', () =
     expect(await state(x, 'CVE-2')).toMatchObject({ status: FindingStatus.OPEN, scope: x });
   });
 
+  it('a report complete over some locations resolves there only; findings outside them are refused', async () => {
+    const target = `sha256:${'f'.repeat(64)}`;
+    const OPENSSL = 'pkg:deb/debian/openssl@3.0.11';
+    const at = (id: string, location: string): FindingResult => ({ ...vuln(target, id), location });
+    await run('scan-image', { source: 'oci:/partial' }, [
+      { findings: [at('CVE-A', OPENSSL), at('CVE-B', OPENSSL), at('CVE-X', 'pkg:deb/debian/glibc@2.36')], report: VULNS(target) },
+      { findings: [secret(target)] },
+    ]);
+    // An update changed openssl's advisories only: the re-match reports openssl's packages (CVE-B left).
+    const partial = await run('rematch-vulnerabilities', { imageIds: ['p'] }, [{ findings: [at('CVE-B', OPENSSL)], report: { ...VULNS(target), locations: [OPENSSL] } }]);
+    expect(partial.resolved).toEqual(['f CVE-A']);
+    expect(await state(target, 'CVE-X')).toMatchObject({ status: FindingStatus.OPEN });
+    expect(await state(target, 'aws-access-key-id')).toMatchObject({ status: FindingStatus.OPEN });
+    const [covered] = await db.dataSource.query(`SELECT locations FROM task_finding_scope WHERE task_id = $1`, [partial.taskId]);
+    expect(covered).toEqual({ locations: [OPENSSL] });
+    // An empty partial report over glibc resolves CVE-X only.
+    expect((await run('rematch-vulnerabilities', { imageIds: ['q'] }, [{ findings: [], report: { ...VULNS(target), locations: ['pkg:deb/debian/glibc@2.36'] } }])).resolved).toEqual(['f CVE-X']);
+    // One task reporting the pair in part and then whole covers the whole pair (CVE-B resolved too).
+    const whole = await run('rematch-vulnerabilities', { imageIds: ['r'] }, [
+      { findings: [], report: { ...VULNS(target), locations: ['pkg:deb/debian/zlib@1'] } },
+      { findings: [], report: VULNS(target) },
+    ]);
+    expect(whole.resolved).toEqual(['f CVE-B']);
+    expect(await db.dataSource.query(`SELECT locations FROM task_finding_scope WHERE task_id = $1`, [whole.taskId])).toEqual([{ locations: null }]);
+
+    const writer = new ResultWriter(db.dataSource, null);
+    await expect(writer.findings([at('CVE-Z', 'pkg:deb/debian/bash@5')], { ...VULNS(target), locations: [OPENSSL] })).rejects.toThrow(
+      'FindingReport.locations does not hold the location of finding CVE-Z ("pkg:deb/debian/bash@5")',
+    );
+    await expect(writer.findings([], { ...VULNS(target), locations: 'x' as unknown as string[] })).rejects.toThrow('FindingReport.locations must be a list of strings');
+    await expect(writer.findings([], { ...VULNS(target), locations: Array.from({ length: 100_001 }, (_, i) => `l${i}`) })).rejects.toThrow(/holds 100001 locations; at most 100000/);
+    await expect(writer.findings([], { ...VULNS(target), locations: ['a\u0000b'] })).rejects.toThrow(/without NUL/);
+  });
+
+  it('resolving writes no index entry: no index holds status, and pages leave room (a HOT update)', async () => {
+    const indexed: { indexdef: string }[] = await db.dataSource.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'finding'`, [db.schema]);
+    expect(indexed.filter((i) => /\b(status|resolved_at)\b/.test(i.indexdef))).toEqual([]);
+    const [options] = await db.dataSource.query(`SELECT reloptions FROM pg_class WHERE oid = $1::regclass`, [`"${db.schema}".finding`]);
+    expect(options).toEqual({ reloptions: ['fillfactor=85'] });
+
+    const target = `sha256:${'9'.repeat(64)}`;
+    await run('scan-image', { source: 'oci:/hot' }, [{ findings: [vuln(target, 'CVE-H1'), vuln(target, 'CVE-H2')], report: VULNS(target) }]);
+    const store = new TaskStore(db.dataSource);
+    const task = await store.create({ kind: 'scanner', type: 'rematch-vulnerabilities', input: { hot: true } });
+    await store.markRunning(task.id);
+    await new ResultWriter(db.dataSource, task.id).findings([], VULNS(target));
+    // The backend's pending counters (they may include its earlier transactions): compared before and after.
+    const hot = await db.dataSource.transaction(async (manager) => {
+      const counts = async (): Promise<{ updated: number; hot: number }> =>
+        (await manager.query(`SELECT pg_stat_get_xact_tuples_updated($1::regclass)::int AS updated, pg_stat_get_xact_tuples_hot_updated($1::regclass)::int AS hot`, [`"${db.schema}".finding`]))[0];
+      const before = await counts();
+      const resolved = await resolveUnreportedFindings(manager, task.id);
+      const after = await counts();
+      return { resolved: resolved.length, updated: after.updated - before.updated, hot: after.hot - before.hot };
+    });
+    expect(hot).toEqual({ resolved: 2, updated: 2, hot: 2 });
+  });
+
+  it('tells unchanged findings by their content hash; a row without one is written once, with it', async () => {
+    const target = `sha256:${'8'.repeat(64)}`;
+    const scan = await run('scan-image', { source: 'oci:/hash' }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    const hashOf = async (): Promise<string | null> => (await db.dataSource.query(`SELECT content_hash FROM finding WHERE target = $1`, [target]))[0]?.content_hash;
+    const stored = await hashOf();
+    expect(stored).toMatch(/^[0-9a-f]{64}$/);
+    // Reported again unchanged: not written.
+    await run('rematch-vulnerabilities', { imageIds: ['h1'] }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    expect(await state(target, 'CVE-K')).toMatchObject({ taskId: scan.taskId });
+    // A row stored before hashes: written once (same content), then left alone again.
+    await db.dataSource.query(`UPDATE finding SET content_hash = NULL WHERE target = $1`, [target]);
+    const again = await run('rematch-vulnerabilities', { imageIds: ['h2'] }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    expect(await state(target, 'CVE-K')).toMatchObject({ taskId: again.taskId, status: FindingStatus.OPEN });
+    expect(await hashOf()).toBe(stored);
+    await run('rematch-vulnerabilities', { imageIds: ['h3'] }, [{ findings: [vuln(target, 'CVE-K')], report: VULNS(target) }]);
+    expect(await state(target, 'CVE-K')).toMatchObject({ taskId: again.taskId });
+    // Changed content (another title): a new hash.
+    await run('rematch-vulnerabilities', { imageIds: ['h4'] }, [{ findings: [{ ...vuln(target, 'CVE-K'), title: 'revised' }], report: VULNS(target) }]);
+    expect(await hashOf()).not.toBe(stored);
+  });
+
   it('refuses a report without a usable producer or scope', async () => {
     const writer = new ResultWriter(db.dataSource, null);
     await expect(writer.findings([vuln(image, 'CVE-Z')], { producer: '', scope: image })).rejects.toThrow(/FindingReport.producer must be a non-empty string/);
@@ -160,5 +239,36 @@ describe('package path: part of the inventory key, read back through StoreInvent
     expect(await new StoreInventories(db.dataSource, 'red').artifactIds({ limit: 10 })).toEqual([]);
     expect(await new StoreInventories(db.dataSource, 'red').read(ids)).toEqual([]);
     await expect(inventories.artifactIds({ limit: 0 })).rejects.toThrow(/limit must be 1 to 10000/);
+  });
+
+  it('narrows reads and listings to packages that may carry some names (folded; non-ASCII names always pass)', async () => {
+    const team = 'names';
+    const writer = new ResultWriter(db.dataSource, null, undefined, { team });
+    const digests = [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`, `sha256:${'3'.repeat(64)}`];
+    for (const digest of digests) await writer.artifact({ digest, references: [], size: 1, layers: [], os: { family: 'debian', version: '12' } });
+    const deb = (name: string, source?: string): PackageResult => ({ type: 'deb', name, version: '1', ...(source ? { sourceName: source } : {}), purl: `pkg:deb/debian/${name}@1` });
+    await writer.packages(digests[0] ?? '', [deb('libssl3', 'openssl'), deb('bash'), { type: 'pypi', name: 'Django_REST', version: '1', purl: 'pkg:pypi/django-rest@1' }]);
+    await writer.packages(digests[1] ?? '', [deb('bash'), deb('zlib1g', 'zlib')]);
+    await writer.packages(digests[2] ?? '', [deb('bash'), deb('Straße')]);
+    const inventories = new StoreInventories(db.dataSource, team);
+    const all = await inventories.artifactIds({ limit: 10 });
+    expect(all).toHaveLength(3);
+    const names = async (packageNames: string[]) =>
+      (await inventories.read(all, { packageNames })).map((i) => `${digests.indexOf(i.digest)}:${i.packages.map((p) => p.name).sort().join(',')}`).sort();
+    // By source name (Debian matches by source), by a PyPI name's normal form; every artifact is listed.
+    expect(await names(['openssl', 'django-rest'])).toEqual(['0:Django_REST,libssl3', '1:', '2:Straße']);
+    expect(await names(['ZLIB'])).toEqual(['0:', '1:zlib1g', '2:Straße']);
+    // Listing: only artifacts holding a passing package (a non-ASCII name always passes).
+    const indexOf = new Map((await inventories.read(all)).map((i) => [i.artifactId, digests.indexOf(i.digest)]));
+    const listed = async (packageNames: string[]) => (await inventories.artifactIds({ limit: 10, packageNames })).map((id) => indexOf.get(id)).sort();
+    expect(await listed(['zlib'])).toEqual([1, 2]);
+    expect(await listed([])).toEqual([2]);
+    // Stored keys: folded name and source name ('' marks a non-ASCII one).
+    const keys: { name: string; name_keys: string[] }[] = await db.dataSource.query(`SELECT name, name_keys FROM package WHERE team = $1 AND name IN ('libssl3', 'Straße', 'Django_REST')`, [team]);
+    expect(Object.fromEntries(keys.map((k) => [k.name, k.name_keys]))).toEqual({ libssl3: ['libssl3', 'openssl'], Straße: ['', 'straße'], Django_REST: ['django-rest'] });
+    // A row another writer stored without keys passes every filter (never missed).
+    await db.dataSource.query(`UPDATE package SET name_keys = NULL WHERE team = $1 AND name = 'zlib1g'`, [team]);
+    expect(await names(['openssl'])).toEqual(['0:libssl3', '1:zlib1g', '2:Straße']);
+    await expect(inventories.read(all, { packageNames: Array.from({ length: 10_001 }, (_, i) => `n${i}`) })).rejects.toThrow(/at most 10000 packageNames, not 10001/);
   });
 });

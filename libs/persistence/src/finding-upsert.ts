@@ -2,6 +2,7 @@ import { findingFingerprint, type FindingResult, type PluginKind, type Severity 
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import type { DataSource } from 'typeorm';
 import { FindingEntity, FindingStatus, TaskEntity } from './entities';
+import { findingContentHash } from './finding-changes';
 import { PRODUCER_SQL, REPORTED_AGAIN_SQL, SCOPE_SQL } from './finding-lifecycle';
 import { FINDING_RETURNING, type FindingRow } from './finding-row';
 import { tableName } from './table-name';
@@ -71,15 +72,18 @@ interface ReturnedRow extends FindingRow {
 const ON_CONFLICT: Record<FindingConflictPolicy, string> = {
   refresh: `kind = EXCLUDED.kind, severity = EXCLUDED.severity, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
             location = EXCLUDED.location, data = EXCLUDED.data, task_id = EXCLUDED.task_id,
-            producer = EXCLUDED.producer, scope = EXCLUDED.scope, last_seen_at = now(), ${REPORTED_AGAIN_SQL}`,
+            producer = EXCLUDED.producer, scope = EXCLUDED.scope, content_hash = EXCLUDED.content_hash, last_seen_at = now(), ${REPORTED_AGAIN_SQL}`,
   touch: `last_seen_at = now(), ${REPORTED_AGAIN_SQL}`,
 };
 
-/** ON CONFLICT ... DO UPDATE condition: a RESOLVED row (to reopen it) or one whose content changed. */
+/**
+ * ON CONFLICT ... DO UPDATE condition: a RESOLVED row (to reopen it), one whose content changed,
+ * or one whose content hash is missing or stale (written once more, with its hash).
+ */
 const SKIP_UNCHANGED = `
        WHERE f.status = '${FindingStatus.RESOLVED}'
-          OR (f.kind, f.severity, f.rule_id, f.title, f.location, f.data, f.producer, f.scope)
-             IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.severity, EXCLUDED.rule_id, EXCLUDED.title, EXCLUDED.location, EXCLUDED.data, EXCLUDED.producer, EXCLUDED.scope)`;
+          OR (f.kind, f.severity, f.rule_id, f.title, f.location, f.data, f.producer, f.scope, f.content_hash)
+             IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.severity, EXCLUDED.rule_id, EXCLUDED.title, EXCLUDED.location, EXCLUDED.data, EXCLUDED.producer, EXCLUDED.scope, EXCLUDED.content_hash)`;
 
 /**
  * The one write path of findings: batched upserts on their identity (target, fingerprint) that
@@ -118,14 +122,14 @@ export async function upsertReportedFindings(
   },
 ): Promise<UpsertedFinding[]> {
   // One statement cannot update the same row twice (ON CONFLICT): duplicates are merged first.
-  const byKey = new Map<string, FindingResult & { fingerprint: string; producer: string | null; scope: string | null }>();
+  const byKey = new Map<string, FindingResult & { source: FindingResult; fingerprint: string; producer: string | null; scope: string | null }>();
   for (const group of groups) {
     for (const finding of group.findings) {
       const fingerprint = findingFingerprint(finding);
       const key = `${finding.target}\u0000${fingerprint}`;
       if (options.onConflict === 'refresh') byKey.delete(key); // re-inserted: last wins, at its position
       else if (byKey.has(key)) continue;
-      byKey.set(key, { ...finding, fingerprint, producer: group.report?.producer ?? null, scope: group.report?.scope ?? null });
+      byKey.set(key, { ...finding, source: finding, fingerprint, producer: group.report?.producer ?? null, scope: group.report?.scope ?? null });
     }
   }
   const rows = [...byKey.values()];
@@ -146,14 +150,16 @@ export async function upsertReportedFindings(
       fingerprint: f.fingerprint,
       producer: f.producer,
       scope: f.scope,
+      // Known here only with a report's producer and scope (else the task's, resolved in SQL: no hash).
+      content_hash: f.producer !== null && f.scope !== null ? findingContentHash(f.source, f.producer, f.scope) : null,
     }));
     // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
     // The report, else the reporting task's row, gives the producer and scope (none without either).
     // A row reopened by this statement has reopened_at = now() at the column's precision.
     const returned: ReturnedRow[] = await dataSource.query(
-      `INSERT INTO ${table} AS f (team, kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope)
-       SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, COALESCE(r.producer, p.producer), COALESCE(r.scope, p.scope)
-         FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text, producer text, scope text)
+      `INSERT INTO ${table} AS f (team, kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope, content_hash)
+       SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, COALESCE(r.producer, p.producer), COALESCE(r.scope, p.scope), r.content_hash
+         FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text, producer text, scope text, content_hash text)
          LEFT JOIN (SELECT ${PRODUCER_SQL} AS producer, ${SCOPE_SQL} AS scope FROM ${tasks} AS t WHERE t.id = $2::uuid AND t.team = $3) AS p ON true
        ON CONFLICT (team, target, fingerprint) DO UPDATE SET ${ON_CONFLICT[options.onConflict]}${options.skipUnchanged ? SKIP_UNCHANGED : ''}
        RETURNING ${FINDING_RETURNING}, (f.xmax = 0) AS inserted,

@@ -1,5 +1,6 @@
 import {
   findingFingerprint,
+  MAX_REPORT_LOCATIONS,
   silentLogger,
   type ArtifactResult,
   type FindingReport,
@@ -14,6 +15,7 @@ import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
 import { storedUnchanged } from './finding-changes';
 import { recordCoveredScopes, type CoveredScope } from './finding-lifecycle';
 import { upsertReportedFindings, type FindingGroup, type UpsertedFinding } from './finding-upsert';
+import { packageNameKeys } from './inventory-reader';
 import { tableName } from './table-name';
 import { DEFAULT_TEAM } from './team';
 
@@ -34,6 +36,8 @@ export interface ResultWriterOptions {
 
 /** Longest producer or scope of a FindingReport (they are keys, not documents). */
 export const MAX_REPORT_KEY_LENGTH = 1024;
+/** Longest location FindingReport.locations may name. */
+export const MAX_LOCATION_LENGTH = 8192;
 
 /**
  * The worker's ResultEmitter: persists what a task emits so that running the same work again
@@ -110,8 +114,9 @@ export class ResultWriter implements ResultEmitter {
       }
       checkReportKey('producer', report.producer);
       checkReportKey('scope', report.scope);
+      const locations = report.locations === undefined ? undefined : checkReportLocations(report.locations, findings);
       reported.push({ findings, report: { producer: report.producer, scope: report.scope } });
-      scopes.push({ producer: report.producer, scope: report.scope, fingerprints: findings.map(findingFingerprint) });
+      scopes.push({ producer: report.producer, scope: report.scope, fingerprints: findings.map(findingFingerprint), ...(locations ? { locations } : {}) });
     }
     // Recorded first: a report with no finding still covers its scope (and resolves it all).
     if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, scopes);
@@ -181,16 +186,17 @@ async function upsertPackages(manager: EntityManager, table: string, team: strin
     layer: p.layer ?? '',
     path: p.path ?? '',
     metadata: p.metadata ?? {},
+    name_keys: packageNameKeys(p.name, p.sourceName),
   }));
   await manager.query(
-    `INSERT INTO ${table} AS p (team, artifact_id, type, name, version, source_name, source_version, purl, layer, path, metadata)
-     SELECT $3, $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.path, r.metadata
-       FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, path text, metadata jsonb)
+    `INSERT INTO ${table} AS p (team, artifact_id, type, name, version, source_name, source_version, purl, layer, path, metadata, name_keys)
+     SELECT $3, $1::uuid, r.type, r.name, r.version, r.source_name, r.source_version, r.purl, r.layer, r.path, r.metadata, ARRAY(SELECT jsonb_array_elements_text(r.name_keys))
+       FROM jsonb_to_recordset($2::jsonb) AS r(type text, name text, version text, source_name text, source_version text, purl text, layer text, path text, metadata jsonb, name_keys jsonb)
      ON CONFLICT (artifact_id, purl, layer, path) DO UPDATE SET
        type = EXCLUDED.type, name = EXCLUDED.name, version = EXCLUDED.version,
-       source_name = EXCLUDED.source_name, source_version = EXCLUDED.source_version, metadata = EXCLUDED.metadata
-     WHERE (p.type, p.name, p.version, p.source_name, p.source_version, p.metadata)
-           IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.version, EXCLUDED.source_name, EXCLUDED.source_version, EXCLUDED.metadata)`,
+       source_name = EXCLUDED.source_name, source_version = EXCLUDED.source_version, metadata = EXCLUDED.metadata, name_keys = EXCLUDED.name_keys
+     WHERE (p.type, p.name, p.version, p.source_name, p.source_version, p.metadata, p.name_keys)
+           IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.name, EXCLUDED.version, EXCLUDED.source_name, EXCLUDED.source_version, EXCLUDED.metadata, EXCLUDED.name_keys)`,
     [artifactId, JSON.stringify(rows), team],
   );
 }
@@ -203,6 +209,25 @@ function dedupePackages(packages: readonly PackageResult[]): PackageResult[] {
     if (!seen.has(key)) seen.set(key, p);
   }
   return [...seen.values()];
+}
+
+/**
+ * FindingReport.locations: a list of at most MAX_REPORT_LOCATIONS strings of at most
+ * MAX_LOCATION_LENGTH characters, holding the location of every finding of the report (a report
+ * complete over some locations cannot name a finding elsewhere: it would never be resolved there).
+ */
+function checkReportLocations(locations: unknown, findings: readonly FindingResult[]): string[] {
+  if (!Array.isArray(locations)) throw new Error('FindingReport.locations must be a list of strings');
+  if (locations.length > MAX_REPORT_LOCATIONS) throw new Error(`FindingReport.locations holds ${locations.length} locations; at most ${MAX_REPORT_LOCATIONS}`);
+  for (const location of locations) {
+    if (typeof location !== 'string' || location.length > MAX_LOCATION_LENGTH || location.includes('\u0000')) {
+      throw new Error(`FindingReport.locations must hold strings of at most ${MAX_LOCATION_LENGTH} characters without NUL`);
+    }
+  }
+  const set = new Set(locations as string[]);
+  const outside = findings.find((f) => typeof f.location !== 'string' || !set.has(f.location));
+  if (outside) throw new Error(`FindingReport.locations does not hold the location of finding ${outside.ruleId} (${JSON.stringify(outside.location ?? null)})`);
+  return [...set];
 }
 
 function checkReportKey(field: 'producer' | 'scope', value: unknown): void {

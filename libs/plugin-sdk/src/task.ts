@@ -45,7 +45,18 @@ export interface ScopedFindings {
 export interface FindingReport {
   producer: string;
   scope: string;
+  /**
+   * Complete over these locations only (FindingResult.location): the OPEN findings of the pair
+   * at one of them that the task did not report are resolved, findings elsewhere in the pair are
+   * left as they are. For work that redoes part of a scope, e.g. a re-match of the packages an
+   * advisory update changed (the location of a vulnerability names its package). Absent: the
+   * whole pair. At most MAX_REPORT_LOCATIONS; reporting a finding outside them is an error.
+   */
+  locations?: readonly string[];
 }
+
+/** Most locations one FindingReport may restrict itself to. */
+export const MAX_REPORT_LOCATIONS = 100_000;
 
 /**
  * What a task gets when it runs on the platform (a worker), absent when it runs inline in the
@@ -90,9 +101,32 @@ export interface PlatformInventories {
    * Ids of the team's artifacts that hold at least one package, ascending, after `after`
    * (exclusive), at most `limit` (1 to 10,000): page through them to plan batched work.
    */
-  artifactIds(options: { after?: string; limit: number }): Promise<string[]>;
-  /** The artifacts with these ids (of this team; unknown ids are left out) and their packages. */
-  read(artifactIds: readonly string[]): Promise<StoredInventory[]>;
+  artifactIds(options: { after?: string; limit: number } & PackageNameFilter): Promise<string[]>;
+  /**
+   * The artifacts with these ids (of this team; unknown ids are left out) and their packages;
+   * with `packageNames`, only the packages passing that filter (every artifact is still listed).
+   */
+  read(artifactIds: readonly string[], options?: PackageNameFilter): Promise<StoredInventory[]>;
+}
+
+/**
+ * Narrows inventory reads to packages that may carry one of some names. A package passes when
+ * foldPackageName of its name or of its source name is among the folded `packageNames`, or when
+ * either holds a non-ASCII character (folding is ASCII-only, so the database and JavaScript agree
+ * on it): a superset of the packages with those names under any ecosystem's own normalisation
+ * (case, `-`/`_`/`.`), for the caller to filter exactly. Artifact ids: only artifacts holding
+ * such a package. At most MAX_PACKAGE_NAME_FILTER names.
+ */
+export interface PackageNameFilter {
+  packageNames?: readonly string[];
+}
+
+/** Most names one PackageNameFilter may hold. */
+export const MAX_PACKAGE_NAME_FILTER = 10_000;
+
+/** A package name as PackageNameFilter compares it: ASCII letters lowercased, each run of `-`, `_`, `.` one `-`. */
+export function foldPackageName(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/[-_.]+/g, '-');
 }
 
 /** An artifact and its package inventory as stored. */

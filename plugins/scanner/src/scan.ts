@@ -130,6 +130,8 @@ export async function scanArtifact(reference: string, options: ScanOptions): Pro
   };
   const reading = readingProgress(artifact.kind === 'image' ? artifact.layers.length : 1, progress, secrets);
   const walk = await walkFinalFilesystem(artifact, (path) => analyzers.some((a) => a.wants(path)), {
+    // Each analyzer's own maxFileSize applies before a body is held (not only when it runs).
+    wantedFileLimit: (path) => wantedFileLimit(analyzers, path),
     signal: options.signal,
     limits: options.limits,
     logger,
@@ -276,6 +278,13 @@ function checkUnique(analyzers: readonly Analyzer[]): readonly Analyzer[] {
     seen.add(analyzer.id);
   }
   return analyzers;
+}
+
+/** The largest body any analyzer that wants this path would read (filesFor drops the rest). */
+export function wantedFileLimit(analyzers: readonly Analyzer[], path: string): number {
+  let limit = 0;
+  for (const analyzer of analyzers) if (analyzer.wants(path)) limit = Math.max(limit, analyzer.maxFileSize ?? Number.POSITIVE_INFINITY);
+  return limit;
 }
 
 function filesFor(analyzer: Analyzer, files: readonly ImageFile[], warnings: Set<string>): AnalyzerFile[] {

@@ -21,8 +21,9 @@ export enum FindingStatus {
 @Index('IDX_finding_team_last_seen_at_id', ['team', 'lastSeenAt', 'id'])
 // The newest findings of one severity (findings(filter: { severities: [CRITICAL] })).
 @Index('IDX_finding_team_severity_last_seen_at_id', ['team', 'severity', 'lastSeenAt', 'id'])
-// Resolving what a producer's run no longer reports: the OPEN findings of one (producer, scope).
-@Index('IDX_finding_producer_scope_status', ['producer', 'scope', 'status'])
+// Resolving what a producer's run no longer reports: the findings of one (producer, scope). Not
+// `status`: resolving then changes no indexed column (a HOT update; migration RematchPartialReportsNameKeys).
+@Index('IDX_finding_team_producer_scope', ['team', 'producer', 'scope'])
 // Partial expression indexes on runtime alerts, owned by the runtime plugin (its migration
 // 0001-alert-indexes; the former core migration RuntimeAlertIndexes1764460800000 created them
 // first on every installation and stays in the list). TypeORM cannot describe them, so it is
@@ -98,4 +99,8 @@ export class FindingEntity {
   /** The input identity of that task (see findingProducerOf): the set of targets one run covers. */
   @Column({ type: 'text', nullable: true })
   scope!: string | null;
+
+  /** Hash of the content and report (finding-changes.ts: findingContentHash); null when written without a report. */
+  @Column({ name: 'content_hash', type: 'text', nullable: true, select: false })
+  contentHash!: string | null;
 }

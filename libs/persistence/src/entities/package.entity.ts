@@ -14,6 +14,11 @@ import { ArtifactEntity } from './artifact.entity';
 @Index('IDX_package_artifact_name_id', ['artifactId', 'name', 'id'])
 // "Which images contain package X?"
 @Index('IDX_package_type_name', ['type', 'name'])
+// Inventory reads narrowed by names (PackageNameFilter): a GIN index on name_keys, and the rows
+// without keys (partial: empty when every writer keys its rows). Migration
+// RematchPartialReportsNameKeys; TypeORM cannot describe them, so it is told to leave them alone.
+@Index('IDX_package_name_keys', { synchronize: false })
+@Index('IDX_package_artifact_unkeyed', { synchronize: false })
 export class PackageEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -56,4 +61,8 @@ export class PackageEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata!: Record<string, unknown>;
+
+  /** Name and source name folded for PackageNameFilter (inventory-reader.ts: packageNameKeys); null passes every filter. */
+  @Column({ name: 'name_keys', type: 'text', array: true, nullable: true, select: false })
+  nameKeys!: string[] | null;
 }

@@ -27,4 +27,8 @@ export class TaskFindingScopeEntity {
   /** The fingerprints of the findings the task reported in the pair (its complete report). */
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   fingerprints!: string[];
+
+  /** The locations the report was complete over (FindingReport.locations); null: the whole pair. */
+  @Column({ type: 'text', array: true, nullable: true })
+  locations!: string[] | null;
 }

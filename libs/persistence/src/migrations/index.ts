@@ -9,6 +9,7 @@ import { ApiTokensAuditLog1765300000000 } from './1765300000000-api-tokens-audit
 import { Uploads1765400000000 } from './1765400000000-uploads';
 import { FindingReportsPackagePath1765500000000 } from './1765500000000-finding-reports-package-path';
 import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-severity-index';
+import { RematchPartialReportsNameKeys1765710000000 } from './1765710000000-rematch-partial-reports-name-keys';
 
 export {
   InitialSchema1751328000000,
@@ -22,6 +23,7 @@ export {
   Uploads1765400000000,
   FindingReportsPackagePath1765500000000,
   FindingSeverityIndex1765500000001,
+  RematchPartialReportsNameKeys1765710000000,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -37,4 +39,5 @@ export const migrations = [
   Uploads1765400000000,
   FindingReportsPackagePath1765500000000,
   FindingSeverityIndex1765500000001,
+  RematchPartialReportsNameKeys1765710000000,
 ];

@@ -22,6 +22,19 @@ export interface ImportReport {
   rejectedCount?: number;
   /** Records of this source removed because a complete import (`replaceSource`) no longer holds them. */
   removed?: number;
+  /**
+   * Stores that keep a change log (Postgres): the import's number in it, and how many (ecosystem,
+   * name) keys it changed (records added, changed, replaced by a different one, or removed; a
+   * record imported again unchanged changes nothing). Re-matching reads the keys back
+   * (PostgresAdvisoryStore.changedPackages) to match only the packages they name.
+   */
+  changes?: { seq: number; packages: number };
+}
+
+/** An (ecosystem, name) key of the advisory index (names normalised as ecosystem.ts does). */
+export interface PackageKey {
+  ecosystem: string;
+  name: string;
 }
 
 export interface SourceStatus {

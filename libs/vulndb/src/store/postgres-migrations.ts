@@ -43,6 +43,36 @@ CREATE INDEX vuln_alias_by_advisory ON vuln_alias (advisory_pk);
 
 const DOWN_0001 = `DROP TABLE IF EXISTS vuln_alias, vuln_affected, vuln_advisory, vuln_source`;
 
+/*
+ * The change log re-matching reads (0002): which (ecosystem, name) keys each import changed, so
+ * that re-matching after an import matches only the packages an advisory that changed names (a
+ * package's matches depend only on the advisories indexed under its key in vuln_affected).
+ * - vuln_change_import: one row per import that committed, numbered from vuln_change_seq
+ *   (numbers of rolled-back imports are skipped). `pruned`: its change rows were dropped for
+ *   age; a re-match over a range holding it matches everything.
+ * - vuln_change: the keys of the affected entries of every record the import added, changed
+ *   (its document differs from the stored one), replaced by a different one, or removed:
+ *   before and after, as vuln_affected spells them.
+ */
+const UP_0002 = `
+CREATE SEQUENCE vuln_change_seq;
+CREATE TABLE vuln_change_import (
+  seq bigint PRIMARY KEY,
+  source text NOT NULL,
+  imported_at timestamptz NOT NULL DEFAULT now(),
+  packages integer NOT NULL,
+  pruned boolean NOT NULL DEFAULT false
+);
+CREATE TABLE vuln_change (
+  seq bigint NOT NULL,
+  ecosystem text NOT NULL,
+  name text NOT NULL,
+  PRIMARY KEY (seq, ecosystem, name)
+);
+`;
+
+const DOWN_0002 = `DROP TABLE IF EXISTS vuln_change, vuln_change_import; DROP SEQUENCE IF EXISTS vuln_change_seq`;
+
 /** The Postgres advisory store's schema steps, in order (the SDK's PluginMigration form). */
 export const ADVISORY_STORE_MIGRATIONS: readonly PluginMigration[] = [
   {
@@ -52,6 +82,15 @@ export const ADVISORY_STORE_MIGRATIONS: readonly PluginMigration[] = [
     },
     down: async (db) => {
       await db.query(DOWN_0001);
+    },
+  },
+  {
+    id: '0002-vuln-rematch-change-log',
+    up: async (db) => {
+      await db.query(UP_0002);
+    },
+    down: async (db) => {
+      await db.query(DOWN_0002);
     },
   },
 ];

@@ -14,16 +14,16 @@ beforeAll(async () => {
 });
 afterAll(() => scratch?.drop());
 beforeEach(async () => {
-  await scratch.database.query('TRUNCATE vuln_advisory, vuln_source CASCADE');
+  await scratch.database.query('TRUNCATE vuln_advisory, vuln_source, vuln_change, vuln_change_import CASCADE');
 });
 
 describe('ADVISORY_STORE_MIGRATIONS', () => {
-  it('creates the four global tables with the lookup indexes, and drops them again', async () => {
+  it('creates the global tables with the lookup indexes, and drops them again', async () => {
     const tables = await scratch.database.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'vuln_%' ORDER BY 1`,
       [scratch.schema],
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['vuln_advisory', 'vuln_affected', 'vuln_alias', 'vuln_source']);
+    expect(tables.map((t) => t.table_name)).toEqual(['vuln_advisory', 'vuln_affected', 'vuln_alias', 'vuln_change', 'vuln_change_import', 'vuln_source']);
     const indexes = await scratch.database.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname`, [scratch.schema]);
     const defs = indexes.map((i) => i.indexdef.replace(/ ON \S+\./, ' ON '));
     expect(defs).toEqual(
@@ -39,12 +39,11 @@ describe('ADVISORY_STORE_MIGRATIONS', () => {
     ]);
     expect(columns.map((c) => c.column_name)).not.toContain('team_id');
 
-    const [step] = ADVISORY_STORE_MIGRATIONS;
     await scratch.database.transaction(async (q) => {
-      await step?.down?.(q);
+      for (const step of [...ADVISORY_STORE_MIGRATIONS].reverse()) await step.down?.(q);
       const left = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'vuln_%'`, [scratch.schema]);
       expect(left).toEqual([{ n: 0 }]);
-      await step?.up(q);
+      for (const step of ADVISORY_STORE_MIGRATIONS) await step.up(q);
     });
   });
 
@@ -62,7 +61,17 @@ describe('PostgresAdvisoryStore', () => {
     const lodash = npmAdvisory('GHSA-35jh-r3h4-6jhm', 'lodash', '4.17.21', { aliases: ['CVE-2021-23337'], severity: 'HIGH' });
     const debian = debianAdvisory('DEBIAN-CVE-2023-4911', { glibc: '2.36-9+deb12u3', tar: undefined }, ['CVE-2023-4911']);
     const report = await store.import('osv', stream([lodash, debian, { where: 'bad.jsonl:3', reason: 'invalid JSON' }]), { url: 'https://example.test/all.zip', etag: '"abc"' });
-    expect(report).toEqual({ source: 'osv', imported: 2, replaced: 0, withdrawn: 0, gitRangesSkipped: 0, rejected: [{ where: 'bad.jsonl:3', reason: 'invalid JSON' }], rejectedCount: 1, removed: 0 });
+    expect(report).toEqual({
+      source: 'osv',
+      imported: 2,
+      replaced: 0,
+      withdrawn: 0,
+      gitRangesSkipped: 0,
+      rejected: [{ where: 'bad.jsonl:3', reason: 'invalid JSON' }],
+      rejectedCount: 1,
+      removed: 0,
+      changes: { seq: expect.any(Number), packages: 3 },
+    });
 
     const npm = await store.candidates('npm', ['lodash', 'left-pad']);
     expect([...npm.keys()]).toEqual(['lodash']);
@@ -150,5 +159,52 @@ describe('PostgresAdvisoryStore', () => {
       ['beta', 1200],
     ]);
     expect((await store.candidates('npm', ['p0'])).get('p0')).toHaveLength(80);
+  });
+
+  it('logs the (ecosystem, name) keys each import changed: new, changed, renamed and removed records; not records imported again unchanged', async () => {
+    const keys = async (after: number, upTo: number) => (await store.changedPackages({ after, upTo }, 100))?.map((k) => `${k.ecosystem}/${k.name}`);
+    const first = await store.import('feed', stream([npmAdvisory('GHSA-1', 'a', '1'), npmAdvisory('GHSA-2', 'b', '1'), debianAdvisory('DEBIAN-CVE-1', { glibc: '2', tar: undefined })]));
+    expect(first.changes?.packages).toBe(4);
+    const start = first.changes?.seq ?? 0;
+    expect(await keys(start - 1, start)).toEqual(['Debian:12/glibc', 'Debian:12/tar', 'npm/a', 'npm/b']);
+
+    // The same documents again (key order differs: compared as jsonb): nothing changed.
+    const reordered = Object.fromEntries(Object.entries(npmAdvisory('GHSA-1', 'a', '1')).reverse()) as unknown as Advisory;
+    const same = await store.import('feed', stream([reordered, npmAdvisory('GHSA-2', 'b', '1'), debianAdvisory('DEBIAN-CVE-1', { glibc: '2', tar: undefined })]), undefined, { replaceSource: true });
+    expect(same).toMatchObject({ imported: 3, replaced: 3, changes: { packages: 0 } });
+
+    // GHSA-1 now names another package (both change), GHSA-2 is withdrawn, the Debian record
+    // is gone from the complete feed (its packages change), a PyPI record arrives (normalised key).
+    const update = await store.import(
+      'feed',
+      stream([
+        npmAdvisory('GHSA-1', 'a2', '1'),
+        npmAdvisory('GHSA-2', 'b', '1', { withdrawn: '2099-01-01T00:00:00Z' }),
+        { ...npmAdvisory('PYSEC-1', 'x', '1'), affected: [{ ecosystem: 'PyPI', name: 'Django_REST', ranges: [], versions: ['1.0'] }] },
+      ]),
+      undefined,
+      { replaceSource: true },
+    );
+    expect(update).toMatchObject({ removed: 1, changes: { packages: 6 } });
+    const upTo = update.changes?.seq ?? 0;
+    expect(await keys(same.changes?.seq ?? 0, upTo)).toEqual(['Debian:12/glibc', 'Debian:12/tar', 'PyPI/django-rest', 'npm/a', 'npm/a2', 'npm/b']);
+    // Ranges merge; more keys than the limit: null (the caller matches everything).
+    expect(await keys(start - 1, upTo)).toEqual(['Debian:12/glibc', 'Debian:12/tar', 'PyPI/django-rest', 'npm/a', 'npm/a2', 'npm/b']);
+    expect(await store.changedPackages({ after: start - 1, upTo }, 5)).toBeNull();
+
+    // Imports past retention are pruned at the next import: a range holding one is unknown.
+    await scratch.database.query(`UPDATE vuln_change_import SET imported_at = now() - interval '31 days' WHERE seq = $1`, [start]);
+    const later = await store.import('other', stream([npmAdvisory('GHSA-9', 'z', '1')]));
+    expect(await store.changedPackages({ after: start - 1, upTo }, 100)).toBeNull();
+    expect(await keys(start, upTo)).toHaveLength(6);
+    expect(await keys(upTo, later.changes?.seq ?? 0)).toEqual(['npm/z']);
+    expect(await scratch.database.query(`SELECT count(*)::int AS n FROM vuln_change WHERE seq = $1`, [start])).toEqual([{ n: 0 }]);
+  });
+
+  it('a rolled-back import leaves no change rows', async () => {
+    const before = await scratch.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM vuln_change`);
+    await expect(store.import('osv', stream([npmAdvisory('GHSA-1', 'a', '1'), ...Array.from({ length: 600 }, (_, i) => npmAdvisory(`GHSA-x${i}`, `x${i}`, '1'))], 550))).rejects.toThrow();
+    expect(await scratch.database.query(`SELECT count(*)::int AS n FROM vuln_change`)).toEqual(before);
+    expect(await scratch.database.query(`SELECT count(*)::int AS n FROM vuln_change_import`)).toEqual([{ n: 0 }]);
   });
 });

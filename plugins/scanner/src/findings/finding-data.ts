@@ -40,6 +40,11 @@ export interface SecretFindingData {
 
 export type ScannerFindingData = VulnerabilityFindingData | SecretFindingData;
 
+/** The location of a package's vulnerability findings: its purl, and the file it was read from. */
+export function vulnerabilityLocation(pkg: Pick<PackageResult, 'purl' | 'path'>): string {
+  return pkg.path ? `${pkg.purl} (${pkg.path})` : pkg.purl;
+}
+
 /** A vulnerability of an inventoried package in an artifact, as an SDK finding. */
 export function vulnerabilityFinding(target: string, pkg: PackageResult, match: VulnerabilityMatch): FindingResult {
   const data: VulnerabilityFindingData = {
@@ -64,7 +69,7 @@ export function vulnerabilityFinding(target: string, pkg: PackageResult, match: 
     title: match.title,
     target,
     // One finding per advisory, package and file the package was read from.
-    location: pkg.path ? `${pkg.purl} (${pkg.path})` : pkg.purl,
+    location: vulnerabilityLocation(pkg),
     data: data as unknown as Record<string, unknown>,
   };
 }

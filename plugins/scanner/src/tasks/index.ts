@@ -5,4 +5,4 @@ export { updateAdvisoriesTask, updateAdvisoriesInput, type UpdateSummary } from 
 export { importAdvisoryInputs } from './advisory-input';
 export { rematchVulnerabilitiesTask, rematchVulnerabilitiesInput, emitReports, type RematchSummary } from './rematch-vulnerabilities';
 export { matchInventories, type InventoryMatchResult } from './inventory-matching';
-export type { ImportSummary, SourceSummary } from './advisory-changes';
+export { changeRange, dataChanged, type ImportSummary, type SourceSummary } from './advisory-changes';

@@ -20,8 +20,10 @@
  * fixtures), which are mostly installed by the OS package manager and covered by its advisories
  * anyway (Trivy also skips files the OS package database owns). The analyzers check the magic
  * (ELF, Mach-O, PE) before parsing, and read only section headers and the build info window.
- * The size cap (`MAX_BINARY_SIZE`) keeps one huge binary from dominating memory; the walk's own
- * `maxWantedFileBytes` (64 MiB by default) applies first.
+ * The size cap (`MAX_BINARY_SIZE`) keeps one huge binary from dominating memory; the walk checks
+ * it before holding a body, and its own `maxWantedFileBytes` (64 MiB by default) caps it, and
+ * `maxWantedTotalBytes` (1 GiB) bounds what all the wanted bodies held together may take (an
+ * image of hundreds of large programs).
  */
 import type { Analyzer, AnalyzerFile, PackageResult } from '@bulkhead/plugin-sdk';
 import { skipUnreadable } from './skip-unreadable';
