@@ -7,13 +7,15 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+// The path aliases have one source, tsconfig.base.json (the build takes them from there too:
+// tools/scripts/swc-config.js); swc resolves them itself given an absolute baseUrl.
+const tsPaths = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions.paths;
 const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 delete swcrc.$schema;
-// swc resolves `paths` itself; give it an absolute baseUrl.
 swcrc.jsc.baseUrl = __dirname;
+swcrc.jsc.paths = tsPaths;
 swcrc.sourceMaps = 'inline';
 
-const tsPaths = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions.paths;
 const moduleNameMapper = Object.fromEntries(
   Object.entries(tsPaths).map(([alias, [target]]) => [`^${alias}$`, path.join(__dirname, target)]),
 );

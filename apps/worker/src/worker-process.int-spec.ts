@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ArtifactEntity, TaskStatus, TaskStore } from '@bulkhead/persistence';
@@ -79,9 +79,13 @@ function submitSlow(digest: string) {
 beforeAll(async () => {
   mkdirSync(path.join(buildDir, 'tmp'), { recursive: true });
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(buildDir, 'node_modules'));
+  // The build's own swc configuration (tools/scripts/swc-config.js: .swcrc plus the path aliases
+  // of tsconfig.base.json), so every workspace package the worker loads resolves as in dist/.
+  const config = path.join(buildDir, 'swcrc.json');
+  writeFileSync(config, execFileSync(process.execPath, [path.join(repoRoot, 'tools/scripts/swc-config.js')], { cwd: repoRoot }));
   execFileSync(
     process.execPath,
-    [path.join(repoRoot, 'node_modules/@swc/cli/bin/swc.js'), 'apps/worker', 'libs', 'plugins', '-d', buildDir, '--config-file', '.swcrc',
+    [path.join(repoRoot, 'node_modules/@swc/cli/bin/swc.js'), 'apps/worker', 'libs', 'plugins', '-d', buildDir, '--config-file', config,
       '--ignore', '**/*.spec.ts', '--ignore', '**/*.int-spec.ts'],
     { cwd: repoRoot, stdio: 'ignore' },
   );
