@@ -123,7 +123,9 @@ describeWithMinbase('API + worker end to end', () => {
       );
     });
     await waitFor(() => updates.length > 0, 10_000, 'the first (current-state) update');
-    worker = await startWorker({ registry, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }), database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['scanner'], shutdownGraceMs: 5_000, logger });
+    worker = await startWorker({ registry, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }), database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['scanner'], shutdownGraceMs: 5_000, logger,
+      // Every progress report is written: a scan of minbase can finish within one default interval.
+      progressIntervalMs: 0 });
     await completed;
 
     expect(updates[0]).toMatchObject({ status: 'QUEUED', finished: false });

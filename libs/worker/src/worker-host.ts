@@ -46,6 +46,8 @@ export interface WorkerOptions {
   maxChildTasks?: number;
   /** How often a flow's parent whose children are not linked to its job re-reads their rows (default 5 s). */
   flowPollMs?: number;
+  /** Least time between two progress writes of a task (default 500 ms; later reports coalesce). */
+  progressIntervalMs?: number;
   logger?: TaskLogger;
 }
 
@@ -118,6 +120,7 @@ export class WorkerHost {
       queues,
       ...(options.maxChildTasks !== undefined ? { maxChildTasks: options.maxChildTasks } : {}),
       ...(options.flowPollMs !== undefined ? { flowPollMs: options.flowPollMs } : {}),
+      ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
       registry: options.registry,
       inputs: options.inputs ?? ServerInputPolicy.fromEnv(),
       events,
