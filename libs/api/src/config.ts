@@ -59,6 +59,11 @@ export const apiConfigSchema = z.object({
   BULKHEAD_UPLOAD_TTL_HOURS: env.int(24, { min: 1, max: 24 * 365 }),
   /** How often the sweeper looks for expired uploads. */
   BULKHEAD_UPLOAD_SWEEP_SECONDS: env.int(300, { min: 1, max: 86_400 }),
+  /**
+   * A dedicated bearer credential for Prometheus scrapes of GET /metrics (besides admin API
+   * tokens). Unset: only admin tokens may scrape; /metrics is never anonymous.
+   */
+  BULKHEAD_METRICS_TOKEN: z.string().trim().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').regex(/^\S+$/, 'must contain no whitespace').optional(),
   /** Put stack traces and the messages of unexpected errors (SQL, paths) in API responses. Debugging only. */
   BULKHEAD_DEBUG_ERRORS: env.bool(false),
 });

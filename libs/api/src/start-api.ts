@@ -26,6 +26,7 @@ import type { HostCapabilities } from './host/host.module';
 import { requestContext } from './host/request-context';
 import { requestTeam } from './host/request-team';
 import { loadPluginApis, pluginNestModules, type ApiPluginPackage } from './plugin-apis/load-plugin-apis';
+import { mountOperationsRoutes } from './metrics/operations-routes';
 import { NestPinoLogger } from './startup/nest-logger';
 import { asStartupError } from './startup/startup-error';
 import { ensurePrivateFolder } from './uploads/upload-folder';
@@ -192,6 +193,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     securityHeaders(app);
     app.use(authenticationMiddleware(authenticator));
     app.use(rateLimiter.middleware());
+    // GET /metrics and the /admin/queues dashboard: need the principal, so after authentication.
+    mountOperationsRoutes(app, { dataSource, queues, logger, metricsToken: config.BULKHEAD_METRICS_TOKEN });
     refuseSimpleCrossSiteBodies(app);
     useBodyParsersForGraphqlOnly(app, config.BULKHEAD_MAX_GRAPHQL_BODY_BYTES);
     await app.init();

@@ -72,7 +72,7 @@ export class TaskFlow {
     }
     if (children.every((child) => isFinishedStatus(child.status))) return { run: await this.outcomes(children) };
     const unfinished = children.filter((child) => !isFinishedStatus(child.status)).length;
-    this.deps.logger.info({ children: children.length, unfinished }, 'waiting for child tasks');
+    this.deps.logger.info({ taskId: task.id, children: children.length, unfinished }, 'waiting for child tasks');
     if (token && (await job.moveToWaitingChildren(token))) return { wait: 'children' };
     // Nothing linked is pending in Redis: the children may have finished meanwhile, or their
     // jobs are not this job's children. The rows say which.
