@@ -1,3 +1,4 @@
+import { createLogger } from '@bulkhead/common';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { BadInputError, definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix, ServerInputPolicy } from '@bulkhead/queue';
@@ -154,7 +155,10 @@ describe('GET /metrics and /admin/queues', () => {
   });
 
   it('counts tasks, failures, latency, findings and alerts after a worker ran them', async () => {
-    worker = await startWorker({ registry: new PluginRegistry([plugin]), inputs, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['scanner'], shutdownGraceMs: 5_000 });
+    // The worker's JSON log lines, to check that each task's lines carry its id.
+    const logLines: Record<string, unknown>[] = [];
+    const logger = createLogger('worker', { level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
+    worker = await startWorker({ registry: new PluginRegistry([plugin]), inputs, logger, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: db.schema, kinds: ['scanner'], shutdownGraceMs: 5_000 });
     const ids = [await submit('nap', { ms: NAP_MS }), await submit('boom', {}), await submit('report', { digest: 'sha256:metrics-test' })];
     const quick: { id: string }[] = await db.dataSource.query(`SELECT "id" FROM "task" WHERE "type" = 'quick'`);
     await waitFinished([...ids, ...quick.map((row) => row.id)]);
@@ -181,5 +185,11 @@ describe('GET /metrics and /admin/queues', () => {
     expect(samples.get(key('bulkhead_findings_total', { kind: 'runtime' }))).toBe(3);
     expect(samples.get(key('bulkhead_runtime_alerts_total', { rule: 'Terminal shell in container' }))).toBe(2);
     expect(samples.get(key('bulkhead_runtime_alerts_total', { rule: 'Write below etc' }))).toBe(1);
+
+    const linesOf = (taskId: string) => logLines.filter((line) => line['taskId'] === taskId).map((line) => line['msg']);
+    expect(linesOf(ids[0] as string)).toEqual(expect.arrayContaining(['task started', 'task succeeded']));
+    expect(linesOf(ids[1] as string)).toEqual(expect.arrayContaining(['task started', 'task failed']));
+    // Every line about a task's processing names it.
+    expect(logLines.filter((line) => /^task /.test(String(line['msg'])) && typeof line['taskId'] !== 'string')).toEqual([]);
   });
 });

@@ -34,7 +34,7 @@ export class PlatformMetrics {
     private readonly queues: TaskQueues,
   ) {
     // Gauge's collect runs with the gauge as `this`: the queues come from this closure.
-    const queues = this.queues;
+    const taskQueues = this.queues;
     new Gauge({
       name: 'bulkhead_queue_jobs',
       help: 'Jobs in each BullMQ task queue by state.',
@@ -43,7 +43,7 @@ export class PlatformMetrics {
       async collect() {
         this.reset();
         for (const kind of PLUGIN_KINDS) {
-          const counts = await queues.queue(kind).getJobCounts(...QUEUE_STATES);
+          const counts = await taskQueues.queue(kind).getJobCounts(...QUEUE_STATES);
           for (const state of QUEUE_STATES) this.set({ queue: queueNameForKind(kind), state }, counts[state] ?? 0);
         }
       },
@@ -57,8 +57,9 @@ export class PlatformMetrics {
         this.reset();
         const now = Date.now();
         for (const kind of PLUGIN_KINDS) {
-          // asc = true: the oldest first (one job per state read, whatever the queue length).
-          const oldest = await queues.queue(kind).getJobs(['waiting', 'prioritized'], 0, 0, true);
+          // asc = true: the oldest waiting job first (one job per state read, whatever the queue
+          // length). Tasks are queued without priorities, so `prioritized` is normally empty.
+          const oldest = await taskQueues.queue(kind).getJobs(['waiting', 'prioritized'], 0, 0, true);
           const timestamps = oldest.filter((job) => job !== undefined && job !== null).map((job) => job.timestamp);
           const age = timestamps.length > 0 ? Math.max(0, (now - Math.min(...timestamps)) / 1000) : 0;
           this.set({ queue: queueNameForKind(kind) }, age);
