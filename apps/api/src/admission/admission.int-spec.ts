@@ -205,6 +205,44 @@ describe('admission webhook in dry-run and with a refused rule', () => {
     }
   });
 
+  it('a `kubectl --dry-run=server` request is decided but not recorded', async () => {
+    const policyFile = path.join(work, 'enforce.json');
+    await writeFile(policyFile, JSON.stringify({ podSecurityLevel: 'baseline' }));
+    const api = await startWithPolicy(db, policyFile);
+    try {
+      const body = review('Pod', pod('nginx:1.27', { privileged: true }), 'uid-kubectl-dry');
+      (body['request'] as Record<string, unknown>)['dryRun'] = true;
+      expect((await post(api, body)).body.response?.allowed).toBe(false);
+      expect(await db.dataSource.query(`SELECT 1 FROM "${db.schema}".admission_decision WHERE uid = 'uid-kubectl-dry'`)).toEqual([]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('when the store cannot answer: fail-closed denies, fail-open allows with a warning; both record the error', async () => {
+    for (const failurePolicy of ['fail-closed', 'fail-open'] as const) {
+      const policyFile = path.join(work, `${failurePolicy}.json`);
+      await writeFile(policyFile, JSON.stringify({ maxSeverity: 'HIGH', failurePolicy }));
+      const api = await startWithPolicy(db, policyFile);
+      // A real failure of the store: the table the image lookup reads is gone (this suite's own schema).
+      await db.dataSource.query(`ALTER TABLE "${db.schema}".artifact RENAME TO artifact_away`);
+      try {
+        const answer = await post(api, review('Pod', pod(`registry.example.com/a@${digest('5')}`), `uid-${failurePolicy}`));
+        expect(answer.status).toBe(200);
+        if (failurePolicy === 'fail-closed') {
+          expect(answer.body.response).toMatchObject({ allowed: false, status: { message: expect.stringMatching(/^bulkhead admission could not decide: /) } });
+        } else {
+          expect(answer.body.response).toMatchObject({ allowed: true, warnings: [expect.stringMatching(/^bulkhead admission could not decide: .* \(fail-open: allowed\)$/)] });
+        }
+        const rows = await db.dataSource.query(`SELECT outcome, allowed FROM "${db.schema}".admission_decision WHERE uid = $1`, [`uid-${failurePolicy}`]);
+        expect(rows).toEqual([{ outcome: 'error', allowed: failurePolicy === 'fail-open' }]);
+      } finally {
+        await db.dataSource.query(`ALTER TABLE "${db.schema}".artifact_away RENAME TO artifact`);
+        await api.close();
+      }
+    }
+  });
+
   it('refuses the signed-image rule and a policy file it cannot read at start-up, naming the problem', async () => {
     const policyFile = path.join(work, 'signed.json');
     await writeFile(policyFile, JSON.stringify({ trustedKeys: ['cosign.pub'], podSecurityLevel: 'baseline' }));

@@ -87,6 +87,7 @@ export class AdmissionService {
   }
 
   private async record(review: ParsedReview, decision: AdmissionDecision, outcome: 'denied' | 'dry-run' | 'error'): Promise<void> {
+    if (review.dryRun) return;
     await this.db.query(
       `INSERT INTO admission_decision (team, uid, kind, namespace, name, operation, outcome, allowed, reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`,
       [this.context.requestTeam(), review.uid, review.kind, review.namespace.slice(0, 253), review.name.slice(0, 253), review.operation.slice(0, 16), outcome, decision.allowed, JSON.stringify(decision.reasons.map((r) => r.slice(0, 2000)))],

@@ -18,6 +18,8 @@ export interface ParsedReview {
   name: string;
   namespace: string;
   operation: string;
+  /** A `kubectl --dry-run=server` request: decided but never recorded (the webhook declares sideEffects NoneOnDryRun). */
+  dryRun: boolean;
   /** The object's pod template (metadata and spec); null for a kind the webhook does not judge (allowed). */
   pod: { metadata: KObject; spec: KObject } | null;
 }
@@ -49,9 +51,10 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
   const kind = kindRef['kind'];
   const name = typeof request['name'] === 'string' ? request['name'] : '';
   const namespace = typeof request['namespace'] === 'string' ? request['namespace'] : '';
+  const dryRun = request['dryRun'] === true;
   const path = TEMPLATE_PATHS[kind];
   // DELETE carries no object; CONNECT and other kinds are not ours to judge.
-  if (!path || operation === 'DELETE' || operation === 'CONNECT') return { uid, kind, name, namespace, operation, pod: null };
+  if (!path || operation === 'DELETE' || operation === 'CONNECT') return { uid, kind, name, namespace, operation, dryRun, pod: null };
   const object = request['object'];
   if (!isObject(object)) throw new MalformedReviewError(`request.object: missing or not an object (a ${kind} ${operation || 'request'})`);
   let template: unknown = object;
@@ -69,7 +72,7 @@ export function parseAdmissionReview(body: unknown): ParsedReview {
     }
   }
   if (!Array.isArray(spec['containers'])) throw new MalformedReviewError(`${where}.spec.containers: missing`);
-  return { uid, kind, name, namespace, operation, pod: { metadata, spec } };
+  return { uid, kind, name, namespace, operation, dryRun, pod: { metadata, spec } };
 }
 
 /** Every image the pod runs (containers, init and ephemeral containers), each once, in order. */
