@@ -80,7 +80,7 @@ describe('admission webhook (POST /admission/validate, real Postgres and Redis)'
     db = await createTestDatabase('admission');
     const writer = new ResultWriter(db.dataSource, null);
     for (const [id, manifest] of [[CLEAN_ID, CLEAN_MANIFEST], [VULN_ID, VULN_MANIFEST]] as const) {
-      await writer.artifact({ digest: id, manifestDigests: [manifest], references: [], os: null, size: 1, layers: [], metadata: {} });
+      await writer.artifact({ digest: id, manifestDigests: [manifest], references: [], size: 1, layers: [], metadata: {} });
     }
     // Stored findings on the image ids (as the scanner stores them): the clean image has one at the policy's maximum, the vulnerable one a CRITICAL.
     await writer.findings([
