@@ -1,12 +1,17 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { definePluginApi, type PluginMigration } from '@bulkhead/plugin-sdk/api';
+import { z } from 'zod';
+import { ADMISSION_POLICY, AdmissionController, AdmissionService, readAdmissionPolicyFile } from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
 
 /*
  * `@bulkhead/plugin-benchmark/api`: the benchmark plugin's part of the API process — the
  * runBenchmark mutation and the benchmarkRun / benchmarkRuns queries — built on the SDK's host
- * capabilities only (tasks, the plugin's own table), never on the platform's libraries.
+ * capabilities only (tasks, the plugin's own table), never on the platform's libraries — and,
+ * when BULKHEAD_ADMISSION_POLICY_FILE is set, the Kubernetes admission webhook
+ * (`POST /admission/validate`), which lives here because it judges pods by this plugin's Pod
+ * Security Standards checks.
  */
 
 export { BenchmarkControl, BenchmarkRun, BenchmarkRunConnection, BenchmarkStatus, BenchmarkSummary } from './benchmark-run.model';
@@ -31,14 +36,40 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
       await db.query(`ALTER TABLE benchmark_run DROP CONSTRAINT benchmark_run_pkey, ADD PRIMARY KEY (team, task_id)`);
     },
   },
+  {
+    // What the admission webhook denied, would have denied (dry-run) or could not decide.
+    id: '0003-admission-decision',
+    up: async (db) => {
+      await db.query(
+        `CREATE TABLE admission_decision (id bigserial PRIMARY KEY, team text NOT NULL, at timestamptz(3) NOT NULL DEFAULT now(), uid text NOT NULL, kind text NOT NULL, namespace text NOT NULL, name text NOT NULL, operation text NOT NULL, outcome text NOT NULL, allowed boolean NOT NULL, reasons jsonb NOT NULL)`,
+      );
+      await db.query(`CREATE INDEX admission_decision_team_at ON admission_decision (team, at DESC)`);
+    },
+  },
 ];
 
-@Module({ providers: [BenchmarkRunsService, BenchmarkRunsResolver] })
+const benchmarkApiConfig = z.object({
+  /** The admission policy (JSON); unset: no admission webhook. */
+  BULKHEAD_ADMISSION_POLICY_FILE: z.string().min(1).optional(),
+});
+
+@Module({})
 export class BenchmarkApiModule {}
 
 export const benchmarkApi = definePluginApi({
+  config: benchmarkApiConfig,
   migrations: benchmarkApiMigrations,
-  module: () => BenchmarkApiModule,
+  // A bad policy file (or one asking for a rule it cannot enforce) stops start-up, naming the problem.
+  module: ({ config }): DynamicModule => {
+    const policyFile = config.BULKHEAD_ADMISSION_POLICY_FILE;
+    const runs = [BenchmarkRunsService, BenchmarkRunsResolver];
+    if (!policyFile) return { module: BenchmarkApiModule, providers: runs };
+    return {
+      module: BenchmarkApiModule,
+      providers: [...runs, { provide: ADMISSION_POLICY, useValue: readAdmissionPolicyFile(policyFile) }, AdmissionService],
+      controllers: [AdmissionController],
+    };
+  },
 });
 
 export default benchmarkApi;
