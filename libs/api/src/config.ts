@@ -59,6 +59,8 @@ export const apiConfigSchema = z.object({
   BULKHEAD_UPLOAD_TTL_HOURS: env.int(24, { min: 1, max: 24 * 365 }),
   /** How often the sweeper looks for expired uploads. */
   BULKHEAD_UPLOAD_SWEEP_SECONDS: env.int(300, { min: 1, max: 86_400 }),
+  /** How often the schedule runner re-creates missing BullMQ job schedulers from the schedule rows (Redis flushed). */
+  BULKHEAD_SCHEDULE_RECONCILE_SECONDS: env.int(30, { min: 1, max: 3_600 }),
   /** Put stack traces and the messages of unexpected errors (SQL, paths) in API responses. Debugging only. */
   BULKHEAD_DEBUG_ERRORS: env.bool(false),
 });
