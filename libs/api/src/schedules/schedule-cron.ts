@@ -23,7 +23,7 @@ export function checkCron(cron: string, timezone: string): Date {
   try {
     next = defaultRepeatStrategy(Date.now(), { pattern: cron, tz: timezone });
   } catch (error) {
-    throw new Error(`cron: ${JSON.stringify(cron)} is not a valid pattern: ${(error as Error).message}`);
+    throw new Error(`cron: ${JSON.stringify(cron)} is not a valid pattern: ${(error as Error).message}`, { cause: error });
   }
   if (next === undefined || !Number.isFinite(next)) throw new Error(`cron: ${JSON.stringify(cron)} never fires`);
   return new Date(next);
