@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { FindingEntity, FindingStatus, ScheduleEntity, type ScheduleChanges } from './entities';
+import { FindingEntity, FindingStatus, ScheduleEntity, TaskEntity, type ScheduleChanges } from './entities';
 import { isUuid } from './pagination';
 import { scopedTeam, type TeamScope } from './team';
 import { tableName } from './table-name';
@@ -81,17 +81,22 @@ export class ScheduleStore {
   }
 
   /**
-   * What the finding lifecycle recorded in a team between two instants: findings first seen or
-   * reopened (new), findings resolved. Counted from first_seen_at / reopened_at / resolved_at.
+   * What the finding lifecycle recorded between two instants on the findings the schedule's
+   * tasks (those carrying `labels`) last reported: first seen or reopened (new), resolved.
+   * Counted from first_seen_at / reopened_at / resolved_at; the tasks through their labels
+   * (jsonb containment), the findings through their indexed task_id.
    */
-  async changesBetween(team: string, since: Date, until: Date): Promise<ScheduleChanges> {
-    const table = tableName(this.dataSource, FindingEntity);
+  async changesBetween(team: string, labels: Record<string, string>, since: Date, until: Date): Promise<ScheduleChanges> {
+    const findings = tableName(this.dataSource, FindingEntity);
+    const tasks = tableName(this.dataSource, TaskEntity);
     const [row]: { new_findings: string; resolved_findings: string }[] = await this.dataSource.query(
-      `SELECT count(*) FILTER (WHERE (first_seen_at > $2 AND first_seen_at <= $3) OR (reopened_at > $2 AND reopened_at <= $3)) AS new_findings,
-              count(*) FILTER (WHERE status = '${FindingStatus.RESOLVED}' AND resolved_at > $2 AND resolved_at <= $3) AS resolved_findings
-         FROM ${table}
-        WHERE team = $1 AND (first_seen_at > $2 OR reopened_at > $2 OR resolved_at > $2)`,
-      [team, since, until],
+      `SELECT count(*) FILTER (WHERE (f.first_seen_at > $2 AND f.first_seen_at <= $3) OR (f.reopened_at > $2 AND f.reopened_at <= $3)) AS new_findings,
+              count(*) FILTER (WHERE f.status = '${FindingStatus.RESOLVED}' AND f.resolved_at > $2 AND f.resolved_at <= $3) AS resolved_findings
+         FROM ${findings} AS f
+        WHERE f.team = $1
+          AND f.task_id IN (SELECT t.id FROM ${tasks} AS t WHERE t.team = $1 AND t.labels @> $4::jsonb)
+          AND (f.first_seen_at > $2 OR f.reopened_at > $2 OR f.resolved_at > $2)`,
+      [team, since, until, JSON.stringify(labels)],
     );
     return {
       since: since.toISOString(),

@@ -115,8 +115,8 @@ export class ScheduleRunner {
 
   /**
    * One firing: submits the schedule's task in its team, labelled with the schedule id, and
-   * records on the schedule what the finding lifecycle recorded in its team since the previous
-   * run. While the previous run's task is still queued or running the submission returns it
+   * records on the schedule what the finding lifecycle recorded since the previous run on the
+   * findings its tasks reported. While the previous run's task is still queued or running the submission returns it
    * (de-duplication by input and labels): overlapping firings do not pile up rescans, and no run is recorded.
    */
   private async fire(job: Job<FireJob>): Promise<void> {
@@ -137,12 +137,13 @@ export class ScheduleRunner {
       logger: log,
     });
     try {
-      const { task, created } = await submitter.submit({ kind: schedule.kind as PluginKind, type: schedule.type, input: schedule.input, labels: { [SCHEDULE_LABEL]: schedule.id } });
+      const labels = { [SCHEDULE_LABEL]: schedule.id };
+      const { task, created } = await submitter.submit({ kind: schedule.kind as PluginKind, type: schedule.type, input: schedule.input, labels });
       if (!created) {
         log.info({ taskId: task.id }, 'previous run still unfinished; firing skipped');
         return;
       }
-      const changes = schedule.lastRunAt ? await this.all.changesBetween(schedule.team, schedule.lastRunAt, at) : null;
+      const changes = schedule.lastRunAt ? await this.all.changesBetween(schedule.team, labels, schedule.lastRunAt, at) : null;
       await this.all.recordRun(schedule.id, { at, taskId: task.id, error: null, changes });
       log.info({ taskId: task.id, changes }, 'schedule fired');
     } catch (error) {
