@@ -1,7 +1,7 @@
 import { Field, GraphQLISODateTime, ID, Int, ObjectType } from '@nestjs/graphql';
 import { GraphQLJSON, PluginKind } from '@bulkhead/plugin-sdk/api';
 
-@ObjectType({ description: "What the finding lifecycle recorded in the schedule's team between its previous run and this one." })
+@ObjectType({ description: "What the finding lifecycle recorded between the previous run and this one on the findings the schedule's tasks reported." })
 export class ScheduleChanges {
   @Field(() => GraphQLISODateTime, { description: 'The previous run.' })
   since!: Date;
