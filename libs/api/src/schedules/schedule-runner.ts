@@ -77,7 +77,12 @@ export class ScheduleRunner {
       await this.queue.removeJobScheduler(id);
       return;
     }
-    await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.cron, tz: schedule.timezone }, { name: FIRE_JOB, data: { scheduleId: schedule.id } });
+    await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.cron, tz: schedule.timezone }, {
+      name: FIRE_JOB,
+      data: { scheduleId: schedule.id },
+      // A schedule firing every second must not keep every finished firing in Redis: the row records the runs.
+      opts: { removeOnComplete: { count: 100 }, removeOnFail: { age: 7 * 24 * 3600, count: 1_000 } },
+    });
   }
 
   /**
