@@ -114,6 +114,13 @@ describe('identity and access', () => {
   const signingKeyId = async (): Promise<string> =>
     (keyId ??= (await graphqlData<{ createSigningKey: { id: string } }>(url, 'mutation { createSigningKey(name: "access-test") { id } }')).createSigningKey.id);
 
+  /** A new schedule (nightly, so it never fires during the test), created as admin. */
+  const CREATE_SCHEDULE = 'mutation($i: JSON!) { createSchedule(kind: BENCHMARK, type: "k8s-manifests", input: $i, cron: "0 3 * * *") { id } }';
+  const scheduleId = async (): Promise<string> =>
+    (await graphqlData<{ createSchedule: { id: string } }>(url, CREATE_SCHEDULE, { i: { paths: [work], checks: ['pss'] } })).createSchedule.id;
+  const onSchedule = (name: string, selection: string) => async (token: string) =>
+    graphql(url, `mutation($id: ID!) { ${name}(id: $id) ${selection} }`, { id: await scheduleId() }, { token });
+
   /** Every mutation of the schema: the role it needs and a call that works for that role. */
   const MUTATIONS: Record<string, { role: Role; call: (token: string) => Promise<GraphqlResponse<unknown>> }> = {
     submitTask: {
@@ -153,6 +160,11 @@ describe('identity and access', () => {
       role: 'operator',
       call: async (token) => graphql(url, 'mutation($k: ID!) { signImage(ref: "127.0.0.1:5000/app:1", keyId: $k) { id } }', { k: await signingKeyId() }, { token }),
     },
+    createSchedule: { role: 'operator', call: (token) => graphql(url, CREATE_SCHEDULE, { i: { paths: [work], checks: ['pss'] } }, { token }) },
+    updateSchedule: { role: 'operator', call: onSchedule('updateSchedule', '{ id }') },
+    pauseSchedule: { role: 'operator', call: onSchedule('pauseSchedule', '{ paused }') },
+    resumeSchedule: { role: 'operator', call: onSchedule('resumeSchedule', '{ id }') },
+    deleteSchedule: { role: 'operator', call: onSchedule('deleteSchedule', '') },
     verifyImage: { role: 'operator', call: (token) => graphql(url, 'mutation { verifyImage(ref: "127.0.0.1:5000/app:1") { id } }', {}, { token }) },
   };
 

@@ -3,7 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
-import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, ScheduleStore, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -25,6 +25,8 @@ import { ReadinessService } from './health/readiness.service';
 import { ImageService } from './images/image.service';
 import type { PluginNestModule } from './plugin-apis/load-plugin-apis';
 import { PluginsService } from './plugins/plugins.service';
+import type { ScheduleRunner } from './schedules/schedule-runner';
+import { ScheduleService } from './schedules/schedule.service';
 import { TaskService } from './tasks/task.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
 import { UploadController } from './uploads/upload.controller';
@@ -39,6 +41,8 @@ import {
   IMAGE_STORE,
   PLUGIN_REGISTRY,
   REDIS,
+  SCHEDULE_RUNNER,
+  SCHEDULE_STORE,
   TASK_EVENTS_PUBLISHER,
   TASK_EVENTS_SUBSCRIBER,
   TASK_QUEUES,
@@ -76,6 +80,8 @@ export interface ApiDependencies {
   uploads: UploadService;
   /** The Redis rate limiter (HTTP middleware; graphql-ws connection attempts here). */
   rateLimiter: RedisRateLimiter;
+  /** Drives the schedules' BullMQ job schedulers and turns firings into tasks. */
+  schedules: ScheduleRunner;
 }
 
 @Module({})
@@ -140,6 +146,8 @@ export class ApiModule {
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
         { provide: UPLOAD_SERVICE, useValue: deps.uploads },
+        { provide: SCHEDULE_STORE, useValue: new ScheduleStore(deps.dataSource, deps.team) },
+        { provide: SCHEDULE_RUNNER, useValue: deps.schedules },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         // Every resolver and route, the plugins' included: authenticated and authorised by role.
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -149,6 +157,7 @@ export class ApiModule {
         TaskUpdatesService,
         ImageService,
         FindingService,
+        ScheduleService,
         ...API_RESOLVERS,
       ],
     };

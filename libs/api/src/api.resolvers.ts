@@ -3,7 +3,8 @@ import { FindingResolver } from './findings/finding.resolver';
 import { ImageResolver } from './images/image.resolver';
 import { PluginsResolver } from './plugins/plugins.resolver';
 import { TaskResolver } from './tasks/task.resolver';
+import { ScheduleResolver } from './schedules/schedule.resolver';
 import { UploadResolver } from './uploads/upload.resolver';
 
 /** Every resolver of the API, shared by ApiModule and the schema printer so they cannot differ. */
-export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver, UploadResolver];
+export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver, UploadResolver, ScheduleResolver];

@@ -64,6 +64,8 @@ export const apiConfigSchema = z.object({
    * tokens). Unset: only admin tokens may scrape; /metrics is never anonymous.
    */
   BULKHEAD_METRICS_TOKEN: z.string().trim().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').regex(/^\S+$/, 'must contain no whitespace').optional(),
+  /** How often the schedule runner re-creates missing BullMQ job schedulers from the schedule rows (Redis flushed). */
+  BULKHEAD_SCHEDULE_RECONCILE_SECONDS: env.int(30, { min: 1, max: 3_600 }),
   /** Put stack traces and the messages of unexpected errors (SQL, paths) in API responses. Debugging only. */
   BULKHEAD_DEBUG_ERRORS: env.bool(false),
 });

@@ -10,6 +10,7 @@ import { checkRedis, createRedis, ServerInputPolicy, TaskEventsPublisher, TaskEv
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { ScheduleRunner } from './schedules/schedule-runner';
 import { ApiModule } from './api.module';
 import { authenticationMiddleware } from './auth/auth.middleware';
 import { Authenticator } from './auth/authenticator';
@@ -137,6 +138,19 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const sweeper = new UploadSweeper(dataSource, inputs.uploadDir, (t) => inputs.teamUploadDir(t), logger);
     sweeper.start(config.BULKHEAD_UPLOAD_SWEEP_SECONDS * 1000);
     owned.push(() => sweeper.stop());
+    // Postgres first, Redis after: start() reconciles the job schedulers from the schedule rows.
+    const schedules = new ScheduleRunner({
+      dataSource,
+      registry: options.registry,
+      queues,
+      inputs,
+      redisUrl: config.REDIS_URL,
+      prefix: config.BULKHEAD_QUEUE_PREFIX,
+      logger,
+      reconcileMs: config.BULKHEAD_SCHEDULE_RECONCILE_SECONDS * 1000,
+    });
+    owned.push(() => schedules.close());
+    await schedules.start();
     const submitter = new QuotaTaskSubmitter(
       { registry: options.registry, tasks: new TaskStore(dataSource, team), queues, inputs, uploads: uploads.resolver(team), logger },
       { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
@@ -178,6 +192,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         authenticator,
         uploads,
         rateLimiter,
+        schedules,
       }),
       {
         logger: new NestPinoLogger(logger),

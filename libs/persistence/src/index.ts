@@ -19,3 +19,4 @@ export * from './plugin-database';
 export * from './inventory-reader';
 export * from './finding-row';
 export * from './upload-store';
+export * from './schedule-store';
