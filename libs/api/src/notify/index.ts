@@ -1,0 +1,5 @@
+export * from './signature';
+export * from './messages';
+export * from './destination-policy';
+export * from './deliver';
+export * from './delivery-queue';
