@@ -10,6 +10,7 @@ import { Uploads1765400000000 } from './1765400000000-uploads';
 import { FindingReportsPackagePath1765500000000 } from './1765500000000-finding-reports-package-path';
 import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-severity-index';
 import { RematchPartialReportsNameKeys1765710000000 } from './1765710000000-rematch-partial-reports-name-keys';
+import { OpsNotifyChannels1765800000000 } from './1765800000000-ops-notify-channels';
 
 export {
   InitialSchema1751328000000,
@@ -24,6 +25,7 @@ export {
   FindingReportsPackagePath1765500000000,
   FindingSeverityIndex1765500000001,
   RematchPartialReportsNameKeys1765710000000,
+  OpsNotifyChannels1765800000000,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -40,4 +42,5 @@ export const migrations = [
   FindingReportsPackagePath1765500000000,
   FindingSeverityIndex1765500000001,
   RematchPartialReportsNameKeys1765710000000,
+  OpsNotifyChannels1765800000000,
 ];
