@@ -45,7 +45,9 @@ import {
   TASK_STORE,
   TASK_SUBMITTER,
   UPLOAD_SERVICE,
+  NOTIFY_SERVICE,
 } from './tokens';
+import type { NotifyService } from './notify/notify.resolver';
 
 /**
  * Connections and services made outside Nest (by startApi, or by a caller such as
@@ -76,6 +78,8 @@ export interface ApiDependencies {
   uploads: UploadService;
   /** The Redis rate limiter (HTTP middleware; graphql-ws connection attempts here). */
   rateLimiter: RedisRateLimiter;
+  /** Notification channels and their delivery log (notify/). */
+  notify: NotifyService;
 }
 
 @Module({})
@@ -140,6 +144,7 @@ export class ApiModule {
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
         { provide: UPLOAD_SERVICE, useValue: deps.uploads },
+        { provide: NOTIFY_SERVICE, useValue: deps.notify },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         // Every resolver and route, the plugins' included: authenticated and authorised by role.
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -4,6 +4,7 @@ import { ImageResolver } from './images/image.resolver';
 import { PluginsResolver } from './plugins/plugins.resolver';
 import { TaskResolver } from './tasks/task.resolver';
 import { UploadResolver } from './uploads/upload.resolver';
+import { NotifyResolver } from './notify/notify.resolver';
 
 /** Every resolver of the API, shared by ApiModule and the schema printer so they cannot differ. */
-export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver, UploadResolver];
+export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver, UploadResolver, NotifyResolver];

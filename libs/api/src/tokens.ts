@@ -14,3 +14,4 @@ export const TASK_EVENTS_PUBLISHER = Symbol('TASK_EVENTS_PUBLISHER');
 export const API_TOKEN_STORE = Symbol('API_TOKEN_STORE');
 export const AUDIT_LOG_STORE = Symbol('AUDIT_LOG_STORE');
 export const UPLOAD_SERVICE = Symbol('UPLOAD_SERVICE');
+export const NOTIFY_SERVICE = Symbol('NOTIFY_SERVICE');

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliverOnce, DeliveryError, type NotificationChannelTarget } from './deliver';
@@ -64,15 +64,20 @@ export class NotifyDeliveryQueue {
     this.worker.on('error', () => undefined);
   }
 
-  /** Queues one delivery of `event` to a channel; returns the delivery id. */
-  async enqueue(channelId: string, event: NotificationEvent): Promise<string> {
-    const deliveryId = randomUUID();
+  /**
+   * Queues one delivery of `event` to a channel; returns the delivery id. With `dedupeKey`, the id
+   * is derived from it and the channel, so API replicas that all heard the same finding queue one
+   * delivery (BullMQ ignores a job id it still holds).
+   */
+  async enqueue(channelId: string, event: NotificationEvent, dedupeKey?: string): Promise<string> {
+    const deliveryId = dedupeKey ? uuidFrom(`${channelId}\n${dedupeKey}`) : randomUUID();
     await this.queue.add('deliver', { deliveryId, channelId, event }, {
       jobId: deliveryId,
       attempts: this.attempts,
       backoff: { type: 'exponential', delay: this.backoffMs },
-      removeOnComplete: 1_000,
-      removeOnFail: 5_000,
+      // Kept a day (by age) so that the dedupe above holds across replicas and restarts.
+      removeOnComplete: { age: 86_400, count: 10_000 },
+      removeOnFail: { age: 7 * 86_400, count: 10_000 },
     });
     return deliveryId;
   }
@@ -104,4 +109,10 @@ export class NotifyDeliveryQueue {
       throw failure;
     }
   }
+}
+
+/** A UUID-shaped id (v8 layout) from a SHA-256 of `key`: stable, and valid for the uuid column. */
+export function uuidFrom(key: string): string {
+  const h = createHash('sha256').update(key).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

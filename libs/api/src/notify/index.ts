@@ -5,3 +5,6 @@ export * from './deliver';
 export * from './delivery-queue';
 export * from './rules';
 export * from './channel-store';
+export * from './dispatcher';
+export * from './notify.model';
+export * from './notify.resolver';
