@@ -167,7 +167,10 @@ export class NotificationChannelStore implements DeliveryLog {
     return (await this.query<Row>(`SELECT ${COLUMNS} FROM notification_channel WHERE team = $1 AND id = $2`, [team, id]))[0];
   }
 
-  private query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.dataSource.query<T[]>(sql, params);
+  private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const result = await this.dataSource.query<unknown>(sql, params);
+    // TypeORM's postgres driver answers UPDATE/DELETE … RETURNING with [rows, affectedCount].
+    if (/^\s*(UPDATE|DELETE)\b/i.test(sql) && Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+    return result as T[];
   }
 }
