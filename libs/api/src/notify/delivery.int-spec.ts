@@ -152,3 +152,13 @@ it('refuses at connect time a name that resolves to a forbidden address (DNS reb
   await expect(deliverOnce({ kind: 'SLACK', url: `http://localhost:${port}/x` }, event, 'd', strict)).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/private or loopback/) });
   expect(received).toHaveLength(0);
 });
+
+it('queues one delivery for the same dedupe key (API replicas hearing the same finding)', async () => {
+  channels.set('dup', { kind: 'SLACK', url: `http://127.0.0.1:${port}/dup` });
+  const first = await queue.enqueue('dup', event, 'critical:f1');
+  const second = await queue.enqueue('dup', event, 'critical:f1');
+  expect(second).toBe(first);
+  await waitFor('delivery', () => attempts.find((a) => a.status === 'SUCCEEDED'));
+  await new Promise((r) => setTimeout(r, 300));
+  expect(received).toHaveLength(1);
+});

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { uuidFrom } from './delivery-queue';
+import { parseAlertPriority, ruleMatches } from './rules';
 import { renderMessage } from './messages';
 import { notifyDestinationPolicy, notifyDestinationPolicyFromEnv, RefusedDestinationError } from './destination-policy';
 import { signWebhook, verifyWebhookSignature } from './signature';
@@ -59,5 +61,35 @@ describe('destination policy', () => {
     expect(() => notifyDestinationPolicyFromEnv({ BULKHEAD_NOTIFY_ALLOW_PRIVATE: 'maybe' })).toThrow(/expected true or false/);
     const p = notifyDestinationPolicyFromEnv({ BULKHEAD_NOTIFY_ALLOWED_HOSTS: 'a.example, b.example' });
     expect(() => p.checkUrl(url('https://b.example/'))).not.toThrow();
+  });
+});
+
+describe('rules', () => {
+  const event = (priority: string) => ({ type: 'runtime.alert' as const, teamId: 't', rule: 'r', priority, output: 'o' });
+  const rules = { onCriticalFindings: false, onFailedGates: true, runtimeAlertMinPriority: 'Critical' as const };
+  it('runtime alerts at or above the minimum priority (any case), unknown priorities sent', () => {
+    expect(ruleMatches(rules, event('Emergency'))).toBe(true);
+    expect(ruleMatches(rules, event('CRITICAL'))).toBe(true);
+    expect(ruleMatches(rules, event('Error'))).toBe(false);
+    expect(ruleMatches(rules, event('weird'))).toBe(true);
+    expect(ruleMatches({ ...rules, runtimeAlertMinPriority: null }, event('Emergency'))).toBe(false);
+  });
+  it('findings and gates follow their switches', () => {
+    expect(ruleMatches(rules, { type: 'gate.failed', teamId: 't', imageRef: 'i', gate: 'g', reasons: [] })).toBe(true);
+    expect(ruleMatches(rules, { type: 'finding.critical', teamId: 't', imageRef: 'i', findingIds: ['a'], summary: '' })).toBe(false);
+  });
+  it('parses priorities', () => {
+    expect(parseAlertPriority('info')).toBe('Informational');
+    expect(parseAlertPriority(' warning ')).toBe('Warning');
+    expect(parseAlertPriority('loud')).toBeUndefined();
+  });
+});
+
+describe('uuidFrom', () => {
+  it('is a stable, valid UUID that differs by key', () => {
+    const a = uuidFrom('chan\ncritical:f1,f2');
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(uuidFrom('chan\ncritical:f1,f2')).toBe(a);
+    expect(uuidFrom('chan\ncritical:f1')).not.toBe(a);
   });
 });
