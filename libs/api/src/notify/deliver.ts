@@ -86,6 +86,10 @@ export async function deliverOnce(
       res.on('error', () => undefined);
     });
     req.on('timeout', () => req.destroy(new DeliveryError(`no answer within ${TIMEOUT_MS} ms`, true)));
+    // `timeout` above is per idle socket; this bounds the whole exchange (a receiver dripping bytes).
+    const deadline = setTimeout(() => req.destroy(new DeliveryError(`delivery took longer than ${TIMEOUT_MS} ms`, true)), TIMEOUT_MS);
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (error) => {
       if (error instanceof DeliveryError) return reject(error);
       if (error instanceof RefusedDestinationError) return reject(new DeliveryError(error.message, false));
