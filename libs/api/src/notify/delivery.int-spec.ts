@@ -108,11 +108,12 @@ it('retries a 500 with backoff and then succeeds (Slack message)', async () => {
   expect(attempts.map((a) => [a.attempt, a.status, a.statusCode])).toEqual([[1, 'RETRYING', 500], [2, 'RETRYING', 503], [3, 'SUCCEEDED', 200]]);
   expect(received).toHaveLength(3);
   // Exponential: ≥200 ms then ≥400 ms between attempts.
-  const gaps = [attempts[1]!.at.getTime() - attempts[0]!.at.getTime(), attempts[2]!.at.getTime() - attempts[1]!.at.getTime()];
+  const times = attempts.map((a) => a.at.getTime());
+  const gaps = [(times[1] ?? 0) - (times[0] ?? 0), (times[2] ?? 0) - (times[1] ?? 0)];
   expect(gaps[0]).toBeGreaterThanOrEqual(180);
   expect(gaps[1]).toBeGreaterThanOrEqual(380);
-  expect(JSON.parse(received[2]!.body)).toEqual({ text: expect.stringContaining('promotion gate prod failed for reg/app:1') });
-  expect(received[2]!.headers[SIGNATURE_HEADER.toLowerCase()]).toBeUndefined();
+  expect(JSON.parse(received[2]?.body ?? 'null')).toEqual({ text: expect.stringContaining('promotion gate prod failed for reg/app:1') });
+  expect(received[2]?.headers[SIGNATURE_HEADER.toLowerCase()]).toBeUndefined();
 });
 
 it('gives up after the last attempt and logs FAILED', async () => {

@@ -114,8 +114,8 @@ describe('notification channels over GraphQL', () => {
     expect(JSON.stringify(audit.auditLog.edges)).not.toContain(SECRET);
 
     received = [];
-    const critical = [finding({}), finding({})];
-    critical[1]!.taskId = critical[0]!.taskId;
+    const taskId = randomUUID();
+    const critical = [finding({ taskId }), finding({ taskId })];
     await publisher.publish('default', [
       ...critical,
       finding({ severity: 'HIGH' }),
