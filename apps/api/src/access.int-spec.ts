@@ -86,7 +86,7 @@ describe('identity and access', () => {
     await writeFile(path.join(work, 'rules.yaml'), SYSCALL_RULES);
     await writeFile(path.join(work, 'advisories.jsonl'), '');
     const plugins = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200', BULKHEAD_ADVISORY_FEEDS: 'http://127.0.0.1:9/osv/all.zip', BULKHEAD_SIGNER_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') } });
+    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200', BULKHEAD_ADVISORY_FEEDS: 'http://127.0.0.1:9/osv/all.zip', BULKHEAD_SIGNER_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), BULKHEAD_NOTIFY_ALLOWED_HOSTS: 'hooks.example.com' } });
     url = platform.api.url;
     cosignKeyPem = (await generateCosignKeyPair('')).privateKeyPem;
     for (const role of ROLES) tokens[role] = (await platform.createToken(role)).secret;
@@ -166,7 +166,24 @@ describe('identity and access', () => {
     resumeSchedule: { role: 'operator', call: onSchedule('resumeSchedule', '{ id }') },
     deleteSchedule: { role: 'operator', call: onSchedule('deleteSchedule', '') },
     verifyImage: { role: 'operator', call: (token) => graphql(url, 'mutation { verifyImage(ref: "127.0.0.1:5000/app:1") { id } }', {}, { token }) },
+    // Notification channels (no delivery happens: no rule is enabled).
+    createNotificationChannel: {
+      role: 'operator',
+      call: (token) => graphql(url, 'mutation($n: String!) { createNotificationChannel(name: $n, kind: SLACK, url: "https://hooks.example.com/services/x") { id } }', { n: `c-${unique()}` }, { token }),
+    },
+    updateNotificationChannel: {
+      role: 'operator',
+      call: async (token) => graphql(url, 'mutation($id: ID!, $n: String!) { updateNotificationChannel(id: $id, name: $n, kind: SLACK, url: "https://hooks.example.com/services/y") { id } }', { id: await notificationChannelId(), n: `u-${unique()}` }, { token }),
+    },
+    deleteNotificationChannel: {
+      role: 'operator',
+      call: async (token) => graphql(url, 'mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }', { id: await notificationChannelId() }, { token }),
+    },
   };
+
+  /** A new channel of team `default` (made with the admin token). */
+  const notificationChannelId = async (): Promise<string> =>
+    (await graphqlData<{ createNotificationChannel: { id: string } }>(url, 'mutation($n: String!) { createNotificationChannel(name: $n, kind: SLACK, url: "https://hooks.example.com/services/z") { id } }', { n: `n-${unique()}` })).createNotificationChannel.id;
 
   const schema = async () => buildClientSchema(await graphqlData<IntrospectionQuery>(url, getIntrospectionQuery()));
 

@@ -49,7 +49,9 @@ import {
   TASK_STORE,
   TASK_SUBMITTER,
   UPLOAD_SERVICE,
+  NOTIFY_SERVICE,
 } from './tokens';
+import type { NotifyService } from './notify/notify.resolver';
 
 /**
  * Connections and services made outside Nest (by startApi, or by a caller such as
@@ -82,6 +84,8 @@ export interface ApiDependencies {
   rateLimiter: RedisRateLimiter;
   /** Drives the schedules' BullMQ job schedulers and turns firings into tasks. */
   schedules: ScheduleRunner;
+  /** Notification channels and their delivery log (notify/). */
+  notify: NotifyService;
 }
 
 @Module({})
@@ -148,6 +152,7 @@ export class ApiModule {
         { provide: UPLOAD_SERVICE, useValue: deps.uploads },
         { provide: SCHEDULE_STORE, useValue: new ScheduleStore(deps.dataSource, deps.team) },
         { provide: SCHEDULE_RUNNER, useValue: deps.schedules },
+        { provide: NOTIFY_SERVICE, useValue: deps.notify },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         // Every resolver and route, the plugins' included: authenticated and authorised by role.
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -33,6 +33,10 @@ import { asStartupError } from './startup/startup-error';
 import { ensurePrivateFolder } from './uploads/upload-folder';
 import { UploadService } from './uploads/upload.service';
 import { UploadSweeper } from './uploads/upload-sweeper';
+import { NotificationChannelStore } from './notify/channel-store';
+import { NotifyDeliveryQueue } from './notify/delivery-queue';
+import { notifyDestinationPolicyFromEnv } from './notify/destination-policy';
+import { NotificationDispatcher } from './notify/dispatcher';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -167,6 +171,30 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       logger,
     };
     const rateLimiter = new RedisRateLimiter(options.rateLimitRedis ?? redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger);
+    // Notifications: channels in Postgres, deliveries through a BullMQ queue this process also
+    // works (retries survive restarts), fed by the findings-raised channel.
+    const notifyPolicy = notifyDestinationPolicyFromEnv(env);
+    const notifyStore = new NotificationChannelStore(dataSource);
+    const notifyProducer = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-notify-producer' });
+    const notifyWorker = createRedis(config.REDIS_URL, 'worker', { connectionName: 'bulkhead-api-notify-worker' });
+    notifyProducer.on('error', (error: Error) => logger.warn({ err: error.message }, 'notify redis connection error'));
+    notifyWorker.on('error', (error: Error) => logger.warn({ err: error.message }, 'notify redis connection error'));
+    owned.push(async () => {
+      notifyProducer.disconnect();
+      notifyWorker.disconnect();
+    });
+    const notifyQueue = new NotifyDeliveryQueue({
+      producer: notifyProducer,
+      worker: notifyWorker,
+      prefix: config.BULKHEAD_QUEUE_PREFIX,
+      policy: notifyPolicy,
+      resolveChannel: (id) => notifyStore.target(id),
+      log: notifyStore,
+    });
+    owned.push(() => notifyQueue.close());
+    const notifyDispatcher = new NotificationDispatcher({ channels: notifyStore, queue: notifyQueue, logger });
+    await notifyDispatcher.start(queueSettings);
+    owned.push(() => notifyDispatcher.close());
     const pluginModules = pluginNestModules(pluginApis, logger);
     const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
@@ -193,6 +221,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         uploads,
         rateLimiter,
         schedules,
+        notify: { store: notifyStore, policy: notifyPolicy },
       }),
       {
         logger: new NestPinoLogger(logger),

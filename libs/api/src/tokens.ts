@@ -16,3 +16,4 @@ export const AUDIT_LOG_STORE = Symbol('AUDIT_LOG_STORE');
 export const UPLOAD_SERVICE = Symbol('UPLOAD_SERVICE');
 export const SCHEDULE_STORE = Symbol('SCHEDULE_STORE');
 export const SCHEDULE_RUNNER = Symbol('SCHEDULE_RUNNER');
+export const NOTIFY_SERVICE = Symbol('NOTIFY_SERVICE');

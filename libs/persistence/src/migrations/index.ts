@@ -11,6 +11,7 @@ import { FindingReportsPackagePath1765500000000 } from './1765500000000-finding-
 import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-severity-index';
 import { RematchPartialReportsNameKeys1765710000000 } from './1765710000000-rematch-partial-reports-name-keys';
 import { OpsSchedulesTable1765800000000 } from './1765800000000-ops-schedules-table';
+import { OpsNotifyChannels1765800000001 } from './1765800000001-ops-notify-channels';
 
 export {
   InitialSchema1751328000000,
@@ -26,6 +27,7 @@ export {
   FindingSeverityIndex1765500000001,
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
+  OpsNotifyChannels1765800000001,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -43,4 +45,5 @@ export const migrations = [
   FindingSeverityIndex1765500000001,
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
+  OpsNotifyChannels1765800000001,
 ];
