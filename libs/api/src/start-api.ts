@@ -35,7 +35,7 @@ import { UploadService } from './uploads/upload.service';
 import { UploadSweeper } from './uploads/upload-sweeper';
 import { NotificationChannelStore } from './notify/channel-store';
 import { NotifyDeliveryQueue } from './notify/delivery-queue';
-import { notifyDestinationPolicyFromEnv } from './notify/destination-policy';
+import { notificationsEnabled, notifyDestinationPolicyFromEnv } from './notify/destination-policy';
 import { NotificationDispatcher } from './notify/dispatcher';
 
 export interface StartApiOptions {
@@ -192,9 +192,11 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       log: notifyStore,
     });
     owned.push(() => notifyQueue.close());
-    const notifyDispatcher = new NotificationDispatcher({ channels: notifyStore, queue: notifyQueue, logger });
-    await notifyDispatcher.start(queueSettings);
-    owned.push(() => notifyDispatcher.close());
+    if (notificationsEnabled(env)) {
+      const notifyDispatcher = new NotificationDispatcher({ channels: notifyStore, queue: notifyQueue, logger });
+      await notifyDispatcher.start(queueSettings);
+      owned.push(() => notifyDispatcher.close());
+    }
     const pluginModules = pluginNestModules(pluginApis, logger);
     const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.

@@ -68,6 +68,15 @@ export function notifyDestinationPolicy(config: { allowedHosts: readonly string[
   };
 }
 
+/**
+ * Whether notifications can be delivered at all: with no allowed host every channel URL is
+ * refused, so the API does not listen for findings to notify (no subscriber on the
+ * findings-raised channel that nothing could use).
+ */
+export function notificationsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env['BULKHEAD_NOTIFY_ALLOWED_HOSTS'] ?? '').split(',').some((s) => s.trim() !== '');
+}
+
 /** Reads BULKHEAD_NOTIFY_ALLOWED_HOSTS (comma list; `*.example.com`, `*`) and BULKHEAD_NOTIFY_ALLOW_PRIVATE. */
 export function notifyDestinationPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): NotifyDestinationPolicy {
   const flag = env['BULKHEAD_NOTIFY_ALLOW_PRIVATE']?.trim().toLowerCase();

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { uuidFrom } from './delivery-queue';
 import { parseAlertPriority, ruleMatches } from './rules';
 import { renderMessage } from './messages';
-import { notifyDestinationPolicy, notifyDestinationPolicyFromEnv, RefusedDestinationError } from './destination-policy';
+import { notificationsEnabled, notifyDestinationPolicy, notifyDestinationPolicyFromEnv, RefusedDestinationError } from './destination-policy';
 import { signWebhook, verifyWebhookSignature } from './signature';
 
 describe('webhook signature', () => {
@@ -61,6 +61,14 @@ describe('destination policy', () => {
     expect(() => notifyDestinationPolicyFromEnv({ BULKHEAD_NOTIFY_ALLOW_PRIVATE: 'maybe' })).toThrow(/expected true or false/);
     const p = notifyDestinationPolicyFromEnv({ BULKHEAD_NOTIFY_ALLOWED_HOSTS: 'a.example, b.example' });
     expect(() => p.checkUrl(url('https://b.example/'))).not.toThrow();
+  });
+});
+
+describe('notifications enabled', () => {
+  it('only when some host is allowed: otherwise no channel could be delivered, so nothing listens', () => {
+    expect(notificationsEnabled({})).toBe(false);
+    expect(notificationsEnabled({ BULKHEAD_NOTIFY_ALLOWED_HOSTS: ' , ' })).toBe(false);
+    expect(notificationsEnabled({ BULKHEAD_NOTIFY_ALLOWED_HOSTS: 'hooks.slack.com' })).toBe(true);
   });
 });
 
