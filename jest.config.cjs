@@ -20,10 +20,18 @@ const moduleNameMapper = Object.fromEntries(
   Object.entries(tsPaths).map(([alias, [target]]) => [`^${alias}$`, path.join(__dirname, target)]),
 );
 
+// Packages published only as ES modules. Node 20 loads them with require(esm), Jest's module
+// system does not (before Node 24.9), so Jest compiles them to CommonJS like our own sources.
+const esmOnlyPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose'];
+
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }],
+    '^.+\\.m?js$': ['@swc/jest', { swcrc: false, jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

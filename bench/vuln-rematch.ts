@@ -99,6 +99,7 @@ function platformOf(db: DataSource, submitted: BatchInput[] = []): TaskPlatform 
     team: TEAM,
     database: new DataSourcePluginDatabase(db),
     inventories: new StoreInventories(db, TEAM),
+    services: {},
     submitTask: (request) => {
       submitted.push(request.input as BatchInput);
       return Promise.resolve({ id: randomUUID() });

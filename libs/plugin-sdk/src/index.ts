@@ -6,6 +6,7 @@ export * from './task';
 export * from './extensions';
 export * from './scanner';
 export * from './plugin';
+export * from './services';
 export * from './registry';
 export * from './fingerprint';
 export * from './runner';

@@ -1,6 +1,7 @@
 import semver from 'semver';
 import type { ExtensionContributions } from './extensions';
 import type { PluginManifest } from './manifest';
+import type { PluginServiceProviders } from './services';
 import type { TaskDefinition } from './task';
 
 export interface BulkheadPlugin {
@@ -9,6 +10,11 @@ export interface BulkheadPlugin {
   readonly tasks: readonly TaskDefinition[];
   /** Contributions to the extension points of built-in tasks. */
   readonly contributes?: ExtensionContributions;
+  /**
+   * Services this plugin offers other plugins through the host (see services.ts): factories over
+   * the plugin's own database. At most one loaded plugin may provide each service.
+   */
+  readonly provides?: PluginServiceProviders;
 }
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;

@@ -28,6 +28,22 @@ describe('PluginRegistry', () => {
     expect(registry.findTask('scanner', 'other')).toBeUndefined();
   });
 
+  it('instantiates a provided service for the caller\'s team and refuses a second provider', async () => {
+    const queries: unknown[][] = [];
+    const database = { query: async (_sql: string, parameters?: readonly unknown[]) => (queries.push([...(parameters ?? [])]), []), transaction: async () => undefined as never };
+    const provider: BulkheadPlugin = {
+      ...plugin('signer', ['sign'], 'scanner'),
+      provides: { imageSignatures: ({ database: db, team }) => ({ forDigests: async (digests) => (await db.query('SELECT', [team, digests]), []) }) },
+    };
+    const registry = new PluginRegistry([plugin('a', ['scan-image']), provider]);
+    expect(registry.provider('imageSignatures')?.manifest.id).toBe('signer');
+    const services = registry.services({ database, team: 'team-a' });
+    await services.imageSignatures?.forDigests(['sha256:1']);
+    expect(queries).toEqual([['team-a', ['sha256:1']]]);
+    expect(new PluginRegistry([plugin('a', ['x'])]).services({ database, team: 't' }).imageSignatures).toBeUndefined();
+    expect(() => registry.register({ ...plugin('other', ['y'], 'runtime'), provides: provider.provides })).toThrow('service imageSignatures of plugin other is already provided by plugin signer');
+  });
+
   it('allows the same task type in different kinds', () => {
     const registry = new PluginRegistry([plugin('a', ['run']), plugin('b', ['run'], 'runtime')]);
     expect(registry.requireTask('runtime', 'run').plugin.manifest.id).toBe('b');

@@ -3,6 +3,7 @@ import { TaskInputError } from './errors';
 import type { ExtensionPoints } from './extensions';
 import type { PluginKind } from './manifest';
 import { validatePlugin, type BulkheadPlugin } from './plugin';
+import { PLUGIN_SERVICE_NAMES, type PluginServiceContext, type PluginServices } from './services';
 import type { TaskDefinition } from './task';
 
 export interface RegisteredTask {
@@ -34,8 +35,30 @@ export class PluginRegistry {
         throw new Error(`task ${kind}/${definition.type} of plugin ${id} is already handled by plugin ${existing.plugin.manifest.id}`);
       }
     }
+    for (const name of Object.keys(plugin.provides ?? {})) {
+      const other = this.provider(name as keyof PluginServices);
+      if (other) throw new Error(`service ${name} of plugin ${id} is already provided by plugin ${other.manifest.id}`);
+    }
     this.plugins.set(id, plugin);
     for (const definition of plugin.tasks) this.tasks.set(taskKey(kind, definition.type), { plugin, definition });
+  }
+
+  /** The plugin providing a service, if one is loaded. */
+  provider(name: keyof PluginServices): BulkheadPlugin | undefined {
+    return [...this.plugins.values()].find((plugin) => plugin.provides?.[name] !== undefined);
+  }
+
+  /**
+   * The services the loaded plugins provide, instantiated for one team over the given database
+   * (the host's job on a worker and in the API; see services.ts).
+   */
+  services(context: PluginServiceContext): PluginServices {
+    const services: { -readonly [K in keyof PluginServices]: PluginServices[K] } = {};
+    for (const name of PLUGIN_SERVICE_NAMES) {
+      const factory = this.provider(name)?.provides?.[name];
+      if (factory) services[name] = factory(context);
+    }
+    return services;
   }
 
   list(): BulkheadPlugin[] {

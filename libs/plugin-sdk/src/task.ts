@@ -3,6 +3,7 @@ import type { ExtensionPoints } from './extensions';
 import type { TaskLogger } from './logger';
 import type { PluginKind } from './manifest';
 import type { PluginDatabase } from './api/host';
+import type { PluginServices } from './services';
 import type { ArtifactResult, FindingResult, OsInfo, PackageResult, Severity } from './results';
 
 /**
@@ -83,6 +84,11 @@ export interface TaskPlatform {
   submitTaskInEveryTeam(request: FollowUpTaskRequest): Promise<{ team: string; id: string }[]>;
   /** Read access to the package inventories the platform stored for this team. */
   readonly inventories: PlatformInventories;
+  /**
+   * Services other plugins provide (services.ts), scoped to this task's team; a service no loaded
+   * plugin provides is undefined.
+   */
+  readonly services: PluginServices;
 }
 
 export interface FollowUpTaskRequest {

@@ -1,4 +1,4 @@
-import { BadInputError, type FollowUpTaskRequest, type PluginRegistry, type TaskDefinition, type TaskLogger, type TaskPlatform } from '@bulkhead/plugin-sdk';
+import { BadInputError, type FollowUpTaskRequest, type PluginRegistry, type PluginServices, type TaskDefinition, type TaskLogger, type TaskPlatform } from '@bulkhead/plugin-sdk';
 import type { PluginDatabase } from '@bulkhead/plugin-sdk/api';
 import { ArtifactEntity, DataSourcePluginDatabase, StoreInventories, tableName, TaskStore, teamScope, type TaskEntity } from '@bulkhead/persistence';
 import { TaskSubmitter, type ServerInputPolicy, type TaskQueues } from '@bulkhead/queue';
@@ -37,6 +37,7 @@ export class WorkerTaskPlatform implements TaskPlatform {
   readonly team: string;
   readonly database: PluginDatabase;
   readonly inventories: StoreInventories;
+  readonly services: PluginServices;
   private readonly submitter: TaskSubmitter;
   private queued: number | undefined;
 
@@ -44,6 +45,7 @@ export class WorkerTaskPlatform implements TaskPlatform {
     this.team = deps.task.team;
     this.database = new DataSourcePluginDatabase(deps.dataSource);
     this.inventories = new StoreInventories(deps.dataSource, deps.task.team);
+    this.services = deps.registry.services({ database: this.database, team: deps.task.team });
     this.submitter = this.submitterFor(deps.task.team);
   }
 

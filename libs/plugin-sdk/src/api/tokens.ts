@@ -12,3 +12,5 @@ export const PLUGIN_DATABASE = Symbol.for('bulkhead.host.plugin-database');
 export const HOST_LOGGER = Symbol.for('bulkhead.host.logger');
 /** The request's principal (HostRequestContext). */
 export const HOST_REQUEST_CONTEXT = Symbol.for('bulkhead.host.request-context');
+/** Services other plugins provide (PluginServices), scoped to the request's team. */
+export const HOST_SERVICES = Symbol.for('bulkhead.host.services');
