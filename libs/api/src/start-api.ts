@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
+import { checkRedis, createRedis, NotificationsPublisher, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -37,6 +37,7 @@ import { NotificationChannelStore } from './notify/channel-store';
 import { NotifyDeliveryQueue } from './notify/delivery-queue';
 import { notificationsEnabled, notifyDestinationPolicyFromEnv } from './notify/destination-policy';
 import { NotificationDispatcher } from './notify/dispatcher';
+import { PublishingHostNotifications } from './notify/host-notifications';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -161,6 +162,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
     owned.push(() => findingEvents.close());
+    const notificationsPublisher = new NotificationsPublisher({ ...queueSettings, connectionName: 'bulkhead-api-notifications-publisher' });
+    owned.push(() => notificationsPublisher.close());
     const capabilities: HostCapabilities = {
       tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource, team), submitter }),
       artifacts: new StoreHostArtifacts(new ImageStore(dataSource, team)),
@@ -169,6 +172,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
       database: new DataSourcePluginDatabase(dataSource),
       logger,
+      notifications: new PublishingHostNotifications(notificationsPublisher, team),
     };
     const rateLimiter = new RedisRateLimiter(options.rateLimitRedis ?? redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger);
     // Notifications: channels in Postgres, deliveries through a BullMQ queue this process also

@@ -6,6 +6,7 @@ import {
   HOST_BODY_READER,
   HOST_FINDINGS,
   HOST_LOGGER,
+  HOST_NOTIFICATIONS,
   HOST_REQUEST_CONTEXT,
   HOST_TASKS,
   PLUGIN_DATABASE,
@@ -13,6 +14,7 @@ import {
   type HostArtifacts,
   type HostBodyReader,
   type HostFindings,
+  type HostNotifications,
   type HostTasks,
   type PluginDatabase,
 } from '@bulkhead/plugin-sdk/api';
@@ -27,6 +29,7 @@ export interface HostCapabilities {
   bodyReader: HostBodyReader;
   database: PluginDatabase;
   logger: TaskLogger;
+  notifications: HostNotifications;
 }
 
 /**
@@ -45,6 +48,7 @@ export class HostModule {
       { provide: HOST_BODY_READER, useValue: host.bodyReader },
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
+      { provide: HOST_NOTIFICATIONS, useValue: host.notifications },
       // The principal of the request being served (one AsyncLocalStorage for the whole process).
       { provide: HOST_REQUEST_CONTEXT, useValue: requestContext },
     ];

@@ -8,3 +8,4 @@ export * from './channel-store';
 export * from './dispatcher';
 export * from './notify.model';
 export * from './notify.resolver';
+export * from './host-notifications';

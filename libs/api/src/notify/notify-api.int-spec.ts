@@ -150,9 +150,13 @@ describe('channel update', () => {
     const UPDATE = `mutation($id: ID!, $kind: NotificationChannelKind!, $secret: String) { updateNotificationChannel(id: $id, name: "upd2", kind: $kind, url: "http://127.0.0.1:${port}/u2", secret: $secret) { name url hasSecret onFailedGates } }`;
     const updated = await graphqlData<{ updateNotificationChannel: { name: string; hasSecret: boolean; onFailedGates: boolean } }>(api.url, UPDATE, { id: made.createNotificationChannel.id, kind: 'WEBHOOK' });
     expect(updated.updateNotificationChannel).toMatchObject({ name: 'upd2', hasSecret: true, onFailedGates: false });
-    // A rule nothing can feed yet is refused, never stored to be silently ignored.
-    const gates = await graphql(api.url, `mutation($id: ID!) { updateNotificationChannel(id: $id, name: "upd2", kind: WEBHOOK, url: "http://127.0.0.1:${port}/u2", onFailedGates: true) { id } }`, { id: made.createNotificationChannel.id });
-    expect(gates.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^onFailedGates: failed promotion gates cannot be notified yet/), extensions: { code: 'BAD_USER_INPUT' } });
+    // Failed gates are fed by plugins' notifications now (apps/api/src/gate-notify.int-spec.ts): the rule is stored.
+    const gates = await graphqlData<{ updateNotificationChannel: { onFailedGates: boolean; hasSecret: boolean } }>(
+      api.url,
+      `mutation($id: ID!) { updateNotificationChannel(id: $id, name: "upd2", kind: WEBHOOK, url: "http://127.0.0.1:${port}/u2", onFailedGates: true) { onFailedGates hasSecret } }`,
+      { id: made.createNotificationChannel.id },
+    );
+    expect(gates.updateNotificationChannel).toEqual({ onFailedGates: true, hasSecret: true });
     const slack = await graphql(api.url, UPDATE, { id: made.createNotificationChannel.id, kind: 'SLACK', secret: SECRET });
     expect(slack.errors?.[0]).toMatchObject({ message: expect.stringMatching(/SLACK channels are not signed/), extensions: { code: 'BAD_USER_INPUT' } });
     const missing = await graphql(api.url, UPDATE, { id: randomUUID(), kind: 'WEBHOOK' });
