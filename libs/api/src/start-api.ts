@@ -38,6 +38,7 @@ import { NotifyDeliveryQueue } from './notify/delivery-queue';
 import { notificationsEnabled, notifyDestinationPolicyFromEnv } from './notify/destination-policy';
 import { NotificationDispatcher } from './notify/dispatcher';
 import { PublishingHostNotifications } from './notify/host-notifications';
+import { NOTIFY_SECRET_KEY_SETTING, NotifySecretBox } from './notify/secret-box';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -102,6 +103,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   try {
     // First: configuration errors are the operator's to fix, whatever the state of Postgres and Redis.
     const pluginApis = await loadPluginApis(options.plugins ?? [], env);
+    const notifySecrets = NotifySecretBox.fromEnv(env);
     let dataSource = options.dataSource;
     if (!dataSource) {
       const connected = await connectDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
@@ -178,7 +180,14 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // Notifications: channels in Postgres, deliveries through a BullMQ queue this process also
     // works (retries survive restarts), fed by the findings-raised channel.
     const notifyPolicy = notifyDestinationPolicyFromEnv(env);
-    const notifyStore = new NotificationChannelStore(dataSource);
+    const notifyStore = new NotificationChannelStore(dataSource, notifySecrets);
+    if (notifySecrets.configured) {
+      const sealed = await notifyStore.sealLegacySecrets();
+      if (sealed > 0) logger.info({ channels: sealed }, 'notification channel secrets stored before encryption are now sealed');
+    } else {
+      const legacy = await notifyStore.legacySecretCount();
+      if (legacy > 0) logger.warn({ channels: legacy }, `${NOTIFY_SECRET_KEY_SETTING} is not set: ${legacy} webhook secret(s) stored before encryption stay in plaintext until it is`);
+    }
     const notifyProducer = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-notify-producer' });
     const notifyWorker = createRedis(config.REDIS_URL, 'worker', { connectionName: 'bulkhead-api-notify-worker' });
     notifyProducer.on('error', (error: Error) => logger.warn({ err: error.message }, 'notify redis connection error'));

@@ -9,3 +9,4 @@ export * from './dispatcher';
 export * from './notify.model';
 export * from './notify.resolver';
 export * from './host-notifications';
+export * from './secret-box';

@@ -59,7 +59,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   db = await createTestDatabase('notify_api');
-  const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, BULKHEAD_NOTIFY_ALLOWED_HOSTS: `127.0.0.1:${port},169.254.169.254`, BULKHEAD_NOTIFY_ALLOW_PRIVATE: 'true' };
+  const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, BULKHEAD_NOTIFY_ALLOWED_HOSTS: `127.0.0.1:${port},169.254.169.254`, BULKHEAD_NOTIFY_ALLOW_PRIVATE: 'true', BULKHEAD_NOTIFY_SECRET_KEY: randomBytes(32).toString('base64') };
   api = await startApi({ config: loadApiConfig(env), env, registry: new PluginRegistry([]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
   await useAdminToken(api, db.dataSource);
   publisher = new FindingsPublisher({ redisUrl: REDIS_URL, prefix: db.schema });
