@@ -39,6 +39,7 @@ import { notificationsEnabled, notifyDestinationPolicyFromEnv } from './notify/d
 import { NotificationDispatcher } from './notify/dispatcher';
 import { PublishingHostNotifications } from './notify/host-notifications';
 import { NOTIFY_SECRET_KEY_SETTING, NotifySecretBox } from './notify/secret-box';
+import { DeliveryLogSweeper, deliveryRetentionDaysFromEnv } from './notify/delivery-retention';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -104,6 +105,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // First: configuration errors are the operator's to fix, whatever the state of Postgres and Redis.
     const pluginApis = await loadPluginApis(options.plugins ?? [], env);
     const notifySecrets = NotifySecretBox.fromEnv(env);
+    const notifyRetentionDays = deliveryRetentionDaysFromEnv(env);
     let dataSource = options.dataSource;
     if (!dataSource) {
       const connected = await connectDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
@@ -188,6 +190,9 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       const legacy = await notifyStore.legacySecretCount();
       if (legacy > 0) logger.warn({ channels: legacy }, `${NOTIFY_SECRET_KEY_SETTING} is not set: ${legacy} webhook secret(s) stored before encryption stay in plaintext until it is`);
     }
+    const deliverySweeper = new DeliveryLogSweeper(dataSource, notifyRetentionDays, logger);
+    deliverySweeper.start(3_600_000);
+    owned.push(() => deliverySweeper.stop());
     const notifyProducer = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-notify-producer' });
     const notifyWorker = createRedis(config.REDIS_URL, 'worker', { connectionName: 'bulkhead-api-notify-worker' });
     notifyProducer.on('error', (error: Error) => logger.warn({ err: error.message }, 'notify redis connection error'));

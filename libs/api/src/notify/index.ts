@@ -10,3 +10,4 @@ export * from './notify.model';
 export * from './notify.resolver';
 export * from './host-notifications';
 export * from './secret-box';
+export * from './delivery-retention';
