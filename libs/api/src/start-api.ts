@@ -18,7 +18,7 @@ import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
 import { checkWebSocketOrigin, jsonErrorHandler, limitWebSocketMessages, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
 import { StreamedBodyReader } from './host/body-reader';
-import { QuotaTaskSubmitter } from './host/task-quota';
+import { QuotaTaskSubmitter, TokenTaskQuota } from './host/task-quota';
 import { RedisFindingEvents } from './host/finding-events';
 import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
@@ -147,8 +147,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const sweeper = new UploadSweeper(dataSource, inputs.uploadDir, (t) => inputs.teamUploadDir(t), logger);
     sweeper.start(config.BULKHEAD_UPLOAD_SWEEP_SECONDS * 1000);
     owned.push(() => sweeper.stop());
+    const taskQuota = new TokenTaskQuota({ redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
     // Postgres first, Redis after: start() reconciles the job schedulers from the schedule rows.
     const schedules = new ScheduleRunner({
+      quota: taskQuota,
       dataSource,
       registry: options.registry,
       queues,
@@ -162,7 +164,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     await schedules.start();
     const submitter = new QuotaTaskSubmitter(
       { registry: options.registry, tasks: new TaskStore(dataSource, team), queues, inputs, uploads: uploads.resolver(team), logger },
-      { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
+      taskQuota,
     );
     const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
     owned.push(() => findingEvents.close());

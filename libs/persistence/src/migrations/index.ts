@@ -13,6 +13,7 @@ import { RematchPartialReportsNameKeys1765710000000 } from './1765710000000-rema
 import { OpsSchedulesTable1765800000000 } from './1765800000000-ops-schedules-table';
 import { OpsNotifyChannels1765800000001 } from './1765800000001-ops-notify-channels';
 import { NotifySecretSealed1765810000000 } from './1765810000000-notify-secret-sealed';
+import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule-owner-and-task-index';
 
 export {
   InitialSchema1751328000000,
@@ -30,6 +31,7 @@ export {
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
   NotifySecretSealed1765810000000,
+  ScheduleOwnerAndTaskIndex1765810000001,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -49,4 +51,5 @@ export const migrations = [
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
   NotifySecretSealed1765810000000,
+  ScheduleOwnerAndTaskIndex1765810000001,
 ];
