@@ -89,7 +89,7 @@ describe('schedule firings and the per-token task quota', () => {
     const runner = platform.db.dataSource.createQueryRunner();
     await runner.startTransaction();
     await runner.query('SET LOCAL enable_seqscan = off');
-    const plan = await runner.query<{ 'QUERY PLAN': string }[]>(
+    const plan: { 'QUERY PLAN': string }[] = await runner.query(
       `EXPLAIN SELECT t.id FROM task AS t WHERE t.team = 'default' AND t.labels ? 'bulkhead.io/schedule' AND t.labels ->> 'bulkhead.io/schedule' = '00000000-0000-4000-8000-000000000000'`,
     );
     await runner.rollbackTransaction();
