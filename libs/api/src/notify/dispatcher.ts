@@ -128,7 +128,9 @@ export class NotificationDispatcher {
         if (ruleMatches(channel, event)) await this.deps.queue.enqueue(channel.id, event, dedupeKey);
       }
     } catch (error) {
-      this.deps.logger.warn({ team, event: event.type, err: (error as Error).message }, 'notification not queued');
+      // A plugin's event names the task that raised it: the line carries it (once).
+      const source = 'taskId' in event && event.taskId ? { taskId: event.taskId } : {};
+      this.deps.logger.warn({ team, event: event.type, ...source, err: (error as Error).message }, 'notification not queued');
     }
   }
 }

@@ -10,6 +10,8 @@ import { startApi, type ApiHandle } from '../start-api';
 import { graphql, graphqlData } from '../testing/graphql-http';
 import { createTestToken, useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
+import { asTeam } from '../testing/as-team';
+import { HOST_NOTIFICATIONS, type HostNotifications } from '@bulkhead/plugin-sdk/api';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './signature';
 
 jest.setTimeout(60_000);
@@ -162,5 +164,28 @@ describe('channel update', () => {
     const missing = await graphql(api.url, UPDATE, { id: randomUUID(), kind: 'WEBHOOK' });
     expect(missing.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     await graphqlData(api.url, 'mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }', { id: made.createNotificationChannel.id });
+  });
+});
+
+describe('HOST_NOTIFICATIONS (a plugin module raising a notification)', () => {
+  it("reaches the request team's channels whose rule selects the category, and nobody else's", async () => {
+    const GATES = `mutation($name: String!, $url: String!, $secret: String) {
+      createNotificationChannel(name: $name, kind: WEBHOOK, url: $url, secret: $secret, onFailedGates: true) { id } }`;
+    const mine = await graphqlData<{ createNotificationChannel: { id: string } }>(api.url, GATES, { name: 'gates', url: `http://127.0.0.1:${port}/gates`, secret: SECRET });
+    const other = await createTestToken(db.dataSource, 'operator', 'team-c');
+    await graphqlData(api.url, GATES, { name: 'gates-c', url: `http://127.0.0.1:${port}/gates-c`, secret: SECRET }, { token: other.secret });
+    const notifications = api.app.get<HostNotifications>(HOST_NOTIFICATIONS);
+    const event = { category: 'GATE_FAILED' as const, severity: 'HIGH' as const, title: 'policy refused reg/app:2', summary: '1 reason', subject: 'reg/app:2', link: 'https://ci.example/runs/7' };
+    // Outside a request there is no team to notify: refused, nothing sent.
+    await expect(notifications.notify(event)).rejects.toThrow(/UNAUTHENTICATED|authenticat/i);
+    await expect(asTeam('default', () => notifications.notify({ ...event, category: 'ANYTHING' } as never))).rejects.toThrow(/notification\.category/);
+    received = [];
+    await asTeam('default', () => notifications.notify(event));
+    const got = await waitFor('the gate notification', () => received.find((r) => r.path === '/gates'));
+    const body = JSON.parse(got.body) as { event: Record<string, unknown> };
+    expect(body.event).toMatchObject({ type: 'gate.failed', category: 'GATE_FAILED', teamId: 'default', title: event.title, link: event.link, taskId: null });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(received.map((r) => r.path)).toEqual(['/gates']);
+    await graphqlData(api.url, 'mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }', { id: mine.createNotificationChannel.id });
   });
 });
