@@ -35,7 +35,7 @@ interface Received { headers: IncomingMessage['headers']; body: string; path: st
 describe('failed promotion gate → notification channels', () => {
   let platform: TestPlatform;
   let server: Server;
-  let received: Received[] = [];
+  const received: Received[] = [];
   let work: string;
   let layout: string;
 
