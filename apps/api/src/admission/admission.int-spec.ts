@@ -243,10 +243,13 @@ describe('admission webhook in dry-run and with a refused rule', () => {
     }
   });
 
-  it('refuses the signed-image rule and a policy file it cannot read at start-up, naming the problem', async () => {
+  it('refuses trustedKeys when no loaded plugin provides imageSignatures, an unreadable key, and a policy file it cannot read, at start-up, naming the problem', async () => {
     const policyFile = path.join(work, 'signed.json');
-    await writeFile(policyFile, JSON.stringify({ trustedKeys: ['cosign.pub'], podSecurityLevel: 'baseline' }));
-    await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/trustedKeys: the signed-image rule is not available: no generic host contract/);
+    // The API's registry here holds no plugin (so none provides imageSignatures), though the packages' api entries load.
+    await writeFile(policyFile, JSON.stringify({ trustedKeys: [`key:${'a'.repeat(64)}`], podSecurityLevel: 'baseline' }));
+    await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/trustedKeys: no loaded plugin provides imageSignatures .*: load the signer plugin, or remove the rule/);
+    await writeFile(policyFile, JSON.stringify({ trustedKeys: ['cosign.pub'] }));
+    await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/trustedKeys\.0: is neither a PEM public key nor a key fingerprint/);
     await writeFile(policyFile, JSON.stringify({ maxSeverity: 'SEVERE' }));
     await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/maxSeverity: /);
     await expect(startWithPolicy(db, path.join(work, 'absent.json'))).rejects.toThrow(/cannot read it/);
