@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import type { TaskLogger } from '@bulkhead/plugin-sdk';
+import type { PluginServices, TaskLogger } from '@bulkhead/plugin-sdk';
 import {
   FINDING_EVENTS,
   HOST_ARTIFACTS,
@@ -8,6 +8,7 @@ import {
   HOST_LOGGER,
   HOST_NOTIFICATIONS,
   HOST_REQUEST_CONTEXT,
+  HOST_SERVICES,
   HOST_TASKS,
   PLUGIN_DATABASE,
   type FindingEvents,
@@ -30,6 +31,8 @@ export interface HostCapabilities {
   database: PluginDatabase;
   logger: TaskLogger;
   notifications: HostNotifications;
+  /** Services other plugins provide, scoped to the request's team (host-services.ts). */
+  services: PluginServices;
 }
 
 /**
@@ -49,6 +52,7 @@ export class HostModule {
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
       { provide: HOST_NOTIFICATIONS, useValue: host.notifications },
+      { provide: HOST_SERVICES, useValue: host.services },
       // The principal of the request being served (one AsyncLocalStorage for the whole process).
       { provide: HOST_REQUEST_CONTEXT, useValue: requestContext },
     ];
