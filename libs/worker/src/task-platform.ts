@@ -7,6 +7,11 @@ import type { DataSource } from 'typeorm';
 
 /** Default bound on the tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS). */
 export const DEFAULT_MAX_CHILD_TASKS = 1000;
+/**
+ * Most notifications one task attempt may raise: a task fed hostile input (an image with
+ * thousands of distinct subjects) must not turn into thousands of deliveries per channel.
+ */
+export const MAX_NOTIFICATIONS_PER_TASK = 20;
 /** The label a task queued by submitTaskInEveryTeam carries: the id of the task that queued it. */
 export const ORIGIN_TASK_LABEL = 'bulkhead.io/origin-task';
 
@@ -43,6 +48,7 @@ export class WorkerTaskPlatform implements TaskPlatform {
   readonly services: PluginServices;
   private readonly submitter: TaskSubmitter;
   private queued: number | undefined;
+  private notified = 0;
 
   constructor(private readonly deps: WorkerTaskPlatformDeps) {
     this.team = deps.task.team;
@@ -92,6 +98,10 @@ export class WorkerTaskPlatform implements TaskPlatform {
   async notify(event: PlatformNotification): Promise<void> {
     const checked = checkPlatformNotification(event);
     if (!this.deps.notifications) throw new Error('notifications are not available on this worker');
+    if (this.notified >= MAX_NOTIFICATIONS_PER_TASK) {
+      throw new BadInputError(`task ${this.deps.task.id} may raise at most ${MAX_NOTIFICATIONS_PER_TASK} notifications`);
+    }
+    this.notified++;
     const id = createHash('sha256').update(`${this.deps.task.id}\n${checked.category}\n${checked.subject ?? ''}`).digest('hex');
     await this.deps.notifications.publish(this.team, checked, { id, taskId: this.deps.task.id, plugin: this.deps.task.pluginId ?? null });
     this.deps.logger.info({ category: checked.category }, 'notification raised');
