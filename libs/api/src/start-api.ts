@@ -37,6 +37,7 @@ import { NotificationChannelStore } from './notify/channel-store';
 import { NotifyDeliveryQueue } from './notify/delivery-queue';
 import { notificationsEnabled, notifyDestinationPolicyFromEnv } from './notify/destination-policy';
 import { NotificationDispatcher } from './notify/dispatcher';
+import { consoleDirectory, mountConsole } from './console/console-static';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -237,6 +238,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // its credentials are valid) and its request context; the rate limit (per token, else per
     // address); refusing simple cross-site bodies; the GraphQL body parsers.
     securityHeaders(app);
+    // The web console's files (no principal needed: they hold no data); only GET/HEAD of its own paths.
+    mountConsole(app, consoleDirectory(config.BULKHEAD_CONSOLE_DIR), logger);
     app.use(authenticationMiddleware(authenticator));
     app.use(rateLimiter.middleware());
     // GET /metrics and the /admin/queues dashboard: need the principal, so after authentication.
