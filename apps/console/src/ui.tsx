@@ -47,7 +47,7 @@ export function shortDigest(digest: string): string {
  * moves to the page after the last row, "First page" drops the cursor. No offset: a page costs
  * the same at row 10 million as at row 1.
  */
-export function Pager({ endCursor, hasNextPage, total, shown, param = 'after' }: { endCursor: string | null | undefined; hasNextPage: boolean; total?: number; shown: number; param?: string }) {
+export function Pager({ endCursor, hasNextPage, total, shown, param = 'after', label = 'Pages' }: { endCursor: string | null | undefined; hasNextPage: boolean; total?: number; shown: number; param?: string; label?: string }) {
   const [params] = useSearchParams();
   const at = params.get(param);
   const withCursor = (cursor: string | null): string => {
@@ -58,7 +58,7 @@ export function Pager({ endCursor, hasNextPage, total, shown, param = 'after' }:
     return text ? `?${text}` : '?';
   };
   return (
-    <nav className="pager" aria-label="Pages">
+    <nav className="pager" aria-label={label}>
       <span className="muted">
         {shown} shown{total !== undefined ? ` of ${total}` : ''}
       </span>

@@ -206,7 +206,7 @@ export default function ImageDetailView() {
             ))}
           </tbody>
         </table>
-        <Pager endCursor={vulns.pageInfo.endCursor} hasNextPage={vulns.pageInfo.hasNextPage} total={vulns.totalCount} shown={vulns.edges.length} />
+        <Pager endCursor={vulns.pageInfo.endCursor} hasNextPage={vulns.pageInfo.hasNextPage} total={vulns.totalCount} shown={vulns.edges.length} label="Pages of vulnerabilities" />
       </Section>
       <Section title="Layers">
         <ol className="mono">
@@ -239,7 +239,7 @@ export default function ImageDetailView() {
             ))}
           </tbody>
         </table>
-        <Pager endCursor={image.packages.pageInfo.endCursor} hasNextPage={image.packages.pageInfo.hasNextPage} total={image.packages.totalCount} shown={image.packages.edges.length} param="pkgAfter" />
+        <Pager endCursor={image.packages.pageInfo.endCursor} hasNextPage={image.packages.pageInfo.hasNextPage} total={image.packages.totalCount} shown={image.packages.edges.length} param="pkgAfter" label="Pages of packages" />
       </Section>
       <Section title="Signatures and attestations">
         {image.signatures.length + image.attestations.length === 0 ? <p>None on record.</p> : null}
