@@ -10,7 +10,8 @@ import { ErrorNote, Loading } from './ui';
 import { ViewerProvider } from './viewer';
 
 // One chunk per view: the first load fetches the shell and the view it opens on, nothing more.
-const Overview = lazy(() => import('./views/overview'));
+const loadOverview = () => import('./views/overview');
+const Overview = lazy(loadOverview);
 const Images = lazy(() => import('./views/images'));
 const ImageDetail = lazy(() => import('./views/image-detail'));
 const Findings = lazy(() => import('./views/findings'));
@@ -43,6 +44,10 @@ const NAV: readonly [string, string][] = [
   ['/results', 'Plugin results'],
   ['/settings', 'Settings'],
 ];
+
+// The overview is the usual first view: fetch its chunk while the `me` query is in flight
+// rather than after it (one round trip less on a first load; the browser caches it anyway).
+if (typeof window !== 'undefined' && window.location.pathname === '/') void loadOverview();
 
 export function App() {
   const [token, setToken] = useState<string | null>(storedToken);

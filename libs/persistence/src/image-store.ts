@@ -6,6 +6,8 @@ import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toCon
 export interface ImageFilter {
   /** Part of a name the image was scanned under, or the start of its image id (sha256:...). */
   search?: string;
+  /** Only images holding a package of this exact name (IDX_package_type_name / artifact_name). */
+  packageName?: string;
 }
 
 export interface PackageFilter {
@@ -74,6 +76,9 @@ export class ImageStore {
       // wildcards in the text are matched literally.
       const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       qb.andWhere(`(a.digest LIKE :prefix OR EXISTS (SELECT 1 FROM unnest(a."references") AS r(name) WHERE r.name ILIKE :like))`, { prefix: like.slice(1), like });
+    }
+    if (filter.packageName) {
+      qb.andWhere('EXISTS (SELECT 1 FROM package p WHERE p.artifact_id = a.id AND p.team = a.team AND p.name = :packageName)', { packageName: filter.packageName });
     }
     return qb;
   }

@@ -6,8 +6,8 @@ import { ErrorNote, formatTime, Loading, Pager, shortDigest, useUrlFilter } from
 import { Can } from '../viewer';
 
 const ImagesQuery = graphql(`
-  query Images($first: Int, $after: String, $search: String) {
-    images(first: $first, after: $after, search: $search) {
+  query Images($first: Int, $after: String, $search: String, $package: String) {
+    images(first: $first, after: $after, search: $search, package: $package) {
       totalCount
       pageInfo {
         endCursor
@@ -62,12 +62,14 @@ const ADVISORY_ID = /^(CVE|GHSA|DSA|DLA|PYSEC|GO|RUSTSEC|OSV|ALSA)-[\w.-]+$/i;
 export default function ImagesView() {
   const [params, update] = useUrlFilter();
   const search = params.get('q') ?? '';
+  const packageName = params.get('package') ?? '';
   const after = params.get('after');
   const [draft, setDraft] = useState(search);
+  const [packageDraft, setPackageDraft] = useState(packageName);
   const byAdvisory = ADVISORY_ID.test(search);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    update({ q: draft.trim() || null });
+    update({ q: draft.trim() || null, package: packageDraft.trim() || null });
   };
   return (
     <>
@@ -75,18 +77,20 @@ export default function ImagesView() {
       <form role="search" onSubmit={submit} className="filters">
         <label htmlFor="image-search">Name, image id or advisory (CVE-…)</label>
         <input id="image-search" type="search" value={draft} onChange={(e) => setDraft(e.target.value)} />
+        <label htmlFor="image-package">Package</label>
+        <input id="image-package" type="search" value={packageDraft} onChange={(e) => setPackageDraft(e.target.value)} placeholder="exact name" />
         <button type="submit">Search</button>
       </form>
       <Can role="operator">
         <ScanForm />
       </Can>
-      {byAdvisory ? <ByAdvisory id={search} after={after} /> : <ImageList search={search} after={after} />}
+      {byAdvisory ? <ByAdvisory id={search} after={after} /> : <ImageList search={search} packageName={packageName} after={after} />}
     </>
   );
 }
 
-function ImageList({ search, after }: { search: string; after: string | null }) {
-  const [{ data, error, fetching }] = useQuery({ query: ImagesQuery, variables: { first: 50, after, search: search || null } });
+function ImageList({ search, packageName, after }: { search: string; packageName: string; after: string | null }) {
+  const [{ data, error, fetching }] = useQuery({ query: ImagesQuery, variables: { first: 50, after, search: search || null, package: packageName || null } });
   if (fetching && !data) return <Loading />;
   if (!data) return <ErrorNote error={error} />;
   const { edges, pageInfo, totalCount } = data.images;

@@ -21,8 +21,9 @@ export class ImageResolver {
     @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first?: number | null,
     @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
     @Args('search', { type: () => String, nullable: true, description: 'Part of a name the image was scanned under (case-insensitive), or the start of its image id (sha256:...).' }) search?: string | null,
+    @Args('package', { type: () => String, nullable: true, description: 'Only images holding a package of this exact name (e.g. openssl, libssl3).' }) packageName?: string | null,
   ): Promise<ImageConnection> {
-    return this.imageService.list(first, after, search);
+    return this.imageService.list(first, after, search, packageName);
   }
 
   @ResolveField(() => PackageConnection, { description: 'Packages found in the image, ordered by name.' })
