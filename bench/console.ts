@@ -79,10 +79,11 @@ async function main(): Promise<void> {
     const helloApi = await start(hello);
     apis.push(helloApi);
     const token = (await createTestToken(db.dataSource, 'viewer')).secret;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const chrome = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = chrome;
 
     const loadConsole = async (): Promise<{ ms: number; scriptBytes: number; scripts: string[] }> => {
-      const context = await browser!.newContext();
+      const context = await chrome.newContext();
       await context.addInitScript((secret: string) => sessionStorage.setItem('bulkhead.token', secret), token);
       const page = await context.newPage();
       const t0 = performance.now();
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
       return { ms, scriptBytes: scripts.reduce((sum, s) => sum + s.bytes, 0), scripts: scripts.map((s) => `${new URL(s.name).pathname} ${kb(s.bytes)}`) };
     };
     const loadHello = async (): Promise<number> => {
-      const context = await browser!.newContext();
+      const context = await chrome.newContext();
       const page = await context.newPage();
       const t0 = performance.now();
       await page.goto(`${helloApi.url}/`);

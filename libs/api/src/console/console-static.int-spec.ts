@@ -1,6 +1,6 @@
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
-import { startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
+import { startTestPlatform, type TestPlatform } from '../testing';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';

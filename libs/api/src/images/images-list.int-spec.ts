@@ -1,4 +1,4 @@
-import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
+import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '../testing';
 import { ResultWriter } from '@bulkhead/persistence';
 import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
