@@ -100,6 +100,28 @@ else
       if (work) await rm(work, { recursive: true, force: true });
     });
 
+    it('sign-in refuses a malformed token before sending it, and an unknown one after the API refused it; the token never reaches a URL or localStorage', async () => {
+      const { page, problems, context } = await newPage(browser);
+      await page.goto(`${serve.url}/`);
+      await page.getByLabel('API token').fill('not a token; <script>alert(1)</script>');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'starts with bhk_' }).waitFor();
+      await page.getByLabel('API token').fill(`bhk_${'A'.repeat(43)}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'refused this token' }).waitFor();
+      await expectAccessible(page, problems, 'sign-in');
+      await screenshot(page, 'sign-in');
+      await signIn(page, serve.url, viewer);
+      expect(page.url()).not.toContain('bhk_');
+      expect(await page.evaluate('JSON.stringify(localStorage)')).not.toContain('bhk_');
+      // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement.id')).toBe('main');
+      await context.close();
+    });
+
     it('an operator signs in, scans an image and watches its task, opens its vulnerabilities, suppresses one and sees it leave the open count', async () => {
       const { page, problems, context } = await newPage(browser);
       await signIn(page, serve.url, operator);
@@ -218,6 +240,11 @@ else
       const listed = await page.getByRole('table').textContent();
       expect(listed).not.toContain(images.tinyConfigDigest.slice(7, 19));
       expect(listed).toContain(images.minbaseConfigDigest.slice(7, 19));
+      // By package (exact name): minbase holds bash; blue's tiny image is not listed either way.
+      await page.goto(`${serve.url}/images?package=bash`);
+      await page.getByRole('table').getByText(images.minbaseConfigDigest.slice(0, 19)).waitFor();
+      await page.goto(`${serve.url}/images?q=${encodeURIComponent(images.tinyConfigDigest)}`);
+      await page.getByText('No image matches.').waitFor();
       await page.goto(`${serve.url}/images/${encodeURIComponent(images.tinyConfigDigest)}`);
       await page.getByRole('heading', { name: /No image/ }).waitFor();
       // And blue's own console shows only blue's.
