@@ -33,6 +33,8 @@ const MeQuery = graphql(`
   }
 `);
 
+const PENDING_VIEWER = { name: '', team: '', role: 'viewer' as Role };
+
 const NAV: readonly [string, string][] = [
   ['/', 'Overview'],
   ['/images', 'Images'],
@@ -79,9 +81,10 @@ function Shell({ onSignOut }: { onSignOut: (reason: string | null) => void }) {
   useEffect(() => {
     if (refused) onSignOut('The API refused this token (unknown, revoked or expired).');
   }, [refused, onSignOut]);
-  if (fetching && !data) return <Loading />;
-  if (!data) return <ErrorNote error={error} />;
-  const viewer = { ...data.me, role: data.me.role as Role };
+  if (!data && !fetching) return <ErrorNote error={error} />;
+  // Until `me` answers, the view renders (its own query runs in parallel: one round trip less on
+  // a first load) as the least-privileged role, so no control is offered before the role is known.
+  const viewer = data ? { ...data.me, role: data.me.role as Role } : PENDING_VIEWER;
   return (
     <ViewerProvider value={viewer}>
       <a href="#main" className="skip">
@@ -89,9 +92,13 @@ function Shell({ onSignOut }: { onSignOut: (reason: string | null) => void }) {
       </a>
       <header className="top">
         <span className="brand">Bulkhead</span>
-        <span className="who" data-testid="who">
-          {viewer.name} · team <strong>{viewer.team}</strong> · <span data-testid="role">{viewer.role}</span>
-        </span>
+        {data ? (
+          <span className="who" data-testid="who">
+            {viewer.name} · team <strong>{viewer.team}</strong> · <span data-testid="role">{viewer.role}</span>
+          </span>
+        ) : (
+          <span className="who">Signing in…</span>
+        )}
         <button type="button" onClick={toggleTheme} aria-pressed={theme === 'dark'}>
           Dark theme
         </button>
