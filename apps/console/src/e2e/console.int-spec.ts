@@ -202,6 +202,25 @@ else
       await context.close();
     });
 
+    it('a failed task can be retried from the console, as a new task', async () => {
+      const { mkdir } = await import('node:fs/promises');
+      const notAnImage = path.join(work, 'not-an-image');
+      await mkdir(notAnImage, { recursive: true });
+      const submitted = await gql<{ scanImage: { id: string } }>(serve.url, operator, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${notAnImage}` });
+      const id = submitted.data?.scanImage.id ?? '';
+      expect(await waitForTask(serve.url, operator, id)).toBe('FAILED');
+      const { page, problems, context } = await newPage(browser);
+      await signIn(page, serve.url, operator);
+      await page.goto(`${serve.url}/tasks?status=FAILED`);
+      await page.getByRole('link', { name: 'scan-image' }).first().click();
+      await page.getByTestId('task-status').filter({ hasText: 'FAILED' }).waitFor();
+      await page.getByRole('button', { name: 'Retry task' }).click();
+      await page.waitForURL((url) => /\/tasks\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(id));
+      await page.getByTestId('task-status').filter({ hasText: 'FAILED' }).waitFor({ timeout: 60_000 });
+      await expectAccessible(page, problems, 'failed task');
+      await context.close();
+    });
+
     it('a viewer sees no mutation controls, and the same mutation sent by hand with its token is refused', async () => {
       const { page, problems, context } = await newPage(browser);
       await signIn(page, serve.url, viewer);
