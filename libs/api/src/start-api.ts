@@ -41,6 +41,7 @@ import { NotificationDispatcher } from './notify/dispatcher';
 import { PublishingHostNotifications } from './notify/host-notifications';
 import { NOTIFY_SECRET_KEY_SETTING, NotifySecretBox } from './notify/secret-box';
 import { DeliveryLogSweeper, deliveryRetentionDaysFromEnv } from './notify/delivery-retention';
+import { consoleDirectory, mountConsole } from './console/console-static';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -260,6 +261,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // its credentials are valid) and its request context; the rate limit (per token, else per
     // address); refusing simple cross-site bodies; the GraphQL body parsers.
     securityHeaders(app);
+    // The web console's files (no principal needed: they hold no data); only GET/HEAD of its own paths.
+    mountConsole(app, consoleDirectory(config.BULKHEAD_CONSOLE_DIR), logger);
     app.use(authenticationMiddleware(authenticator));
     app.use(rateLimiter.middleware());
     // GET /metrics and the /admin/queues dashboard: need the principal, so after authentication.
