@@ -41,10 +41,9 @@ const FILE_FIELDS = {
 
 /** Reads and checks a kubeconfig, selects the context, and returns the connection to make. */
 export async function connect(options: ConnectOptions): Promise<ClusterConnection> {
-  const k8s = await loadClientNode();
-  const kc = new k8s.KubeConfig();
   if (options.inCluster) {
     if (options.kubeconfig) throw new BadInputError('inCluster and kubeconfig exclude each other: give one');
+    const kc = new (await loadClientNode()).KubeConfig();
     kc.loadFromCluster();
     const server = kc.getCurrentCluster()?.server ?? '';
     return { kc, server, context: 'in-cluster', source: 'in-cluster' };
@@ -53,7 +52,7 @@ export async function connect(options: ConnectOptions): Promise<ClusterConnectio
   let file = options.kubeconfig;
   if (file) {
     text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new BadInputError(`cannot read kubeconfig ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+      throw new BadInputError(`cannot read kubeconfig ${file}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}`);
     });
   } else {
     if (options.onServer) throw new BadInputError('kubeconfig: a server needs the path of a kubeconfig file (or inCluster: true)');
@@ -70,6 +69,8 @@ export async function connect(options: ConnectOptions): Promise<ClusterConnectio
   }
   if (!obj(raw)) throw new BadInputError(`kubeconfig ${file} is not a kubeconfig (expected a mapping with clusters, users and contexts)`);
   if (options.onServer) checkServerKubeconfig(raw as Record<string, unknown>, file, options.allowExec === true);
+  // Loaded only now: a bad path or file is reported without loading the (large) client.
+  const kc = new (await loadClientNode()).KubeConfig();
   try {
     kc.loadFromString(text);
   } catch (error) {
