@@ -99,8 +99,10 @@ export class KubeApiClient {
             return reject(new KubeApiError(status, httpReason(status), `${path}: answered ${status} with a body that is not JSON`, path));
           }
           if (status >= 200 && status < 300) return resolve(body);
-          const s = (body ?? {}) as { reason?: unknown; message?: unknown };
-          reject(new KubeApiError(status, typeof s.reason === 'string' ? s.reason : httpReason(status), typeof s.message === 'string' ? s.message : `${path}: answered ${status}`, path));
+          // Only an API Status is quoted: another server's JSON stays out of task errors.
+          const s = (body ?? {}) as { kind?: unknown; reason?: unknown; message?: unknown };
+          const isStatus = s.kind === 'Status';
+          reject(new KubeApiError(status, isStatus && typeof s.reason === 'string' ? s.reason : httpReason(status), isStatus && typeof s.message === 'string' ? s.message : `${path}: answered ${status}`, path));
         });
       });
       req.on('error', reject);

@@ -87,6 +87,9 @@ export async function connect(options: ConnectOptions): Promise<ClusterConnectio
   const cluster = kc.getCurrentCluster();
   if (!contextObject || !cluster) throw new BadInputError(`kubeconfig ${file}: the current context ${JSON.stringify(context)} names no cluster`);
   if (!/^https?:\/\//.test(cluster.server)) throw new BadInputError(`kubeconfig ${file}: cluster ${cluster.name} has no http(s) server URL`);
+  // A server talks to API servers over TLS only: a plain-HTTP URL from a kubeconfig would let a
+  // task probe internal HTTP services (cloud metadata) from the worker.
+  if (options.onServer && !cluster.server.startsWith('https://')) throw new BadInputError(`kubeconfig ${file}: cluster ${cluster.name}: a server connects to API servers over https only, not ${JSON.stringify(cluster.server)}`);
   return { kc, server: cluster.server, context, source: 'kubeconfig', ...(contextObject.namespace ? { namespace: contextObject.namespace } : {}) };
 }
 

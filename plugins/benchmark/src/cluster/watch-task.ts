@@ -101,6 +101,9 @@ class ClusterWatch {
       clearTimeout(this.timer);
       await this.flushing;
       if (this.failure) throw this.failure;
+      // Stopped by cancellation or a worker shutting down: never a success (a shutdown must
+      // release the task to another worker, which lists again).
+      ctx.signal.throwIfAborted();
       await this.store?.setStatus('stopped', inventory.notes);
       return { cluster: input.cluster, objects: inventory.objects.size, notes: inventory.notes.length };
     } catch (error) {
