@@ -91,6 +91,29 @@ describe('ClusterInventory with the stand-in apiserver', () => {
     client.close();
   });
 
+  it('a token that expires while watching ends the watch with the 401 error', async () => {
+    server = await new StandInApiServer({ tokens: ['soon'] }).start();
+    replayCluster(server, { namespaces: 1, deployments: 1, podsPerDeployment: 1 });
+    const { inventory, client } = await open(server, 'soon');
+    await inventory.list();
+    const watching = inventory.watch(() => undefined, stop.signal);
+    await until('the watches', () => server.requests.filter((r) => r.includes('watch=true')).length >= 17);
+    server.expiredTokens.add('soon');
+    server.closeWatches();
+    await expect(watching).rejects.toThrow(/answered 401 Unauthorized .*renew the token or certificate in the kubeconfig/);
+    // Every other scope's watch stopped with it: nothing outlives the failed work.
+    await until('every watch closed', () => server.openWatches === 0);
+    // Reconnects already in flight when the first 401 came are answered; then none follow.
+    let quietFor = 0;
+    for (let seen = server.requests.length; quietFor < 3; ) {
+      await new Promise((r) => setTimeout(r, 300));
+      quietFor = server.requests.length === seen ? quietFor + 1 : 0;
+      seen = server.requests.length;
+    }
+    expect(server.openWatches).toBe(0);
+    client.close();
+  });
+
   it('follows watch events, relists after 410 Expired, and keeps the live checks current', async () => {
     server = await new StandInApiServer({ bookmarkMs: 50 }).start();
     replayCluster(server, { namespaces: 1, deployments: 1, podsPerDeployment: 1 });
