@@ -1,4 +1,4 @@
-import { defineTask, type ScopedFindings, type TaskContext } from '@bulkhead/plugin-sdk';
+import { BadInputError, defineTask, type ScopedFindings, type TaskContext } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
 import { K8S_CHECK_GROUPS } from '../k8s/evaluate';
 import { KubeApiClient } from './api-client';
@@ -65,6 +65,7 @@ class ClusterWatch {
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
+  private readonly stop = new AbortController();
 
   constructor(
     private readonly input: WatchClusterInput,
@@ -94,20 +95,23 @@ class ClusterWatch {
       const reported = new Set(reports.map((r) => r.target));
       const quiet = [...stale, ...objects.filter((o) => checks.isChecked(o)).map((o) => checks.targetOf(o))];
       await this.emit([...reports, ...[...new Set(quiet)].filter((t) => !reported.has(t)).map((target) => ({ target, findings: [] }))]);
-      await this.store?.setStatus('watching', inventory.notes);
+      await this.store?.setStatus('watching', inventory.notes, ctx.taskId);
       ctx.progress(0.5, `watching ${objects.length} objects${inventory.notes.length > 0 ? ` (partial: ${inventory.notes.length} notes)` : ''}`);
 
-      await inventory.watch((change) => this.enqueue(change, checks, inventory.objects), ctx.signal);
+      // Stopped by the task's signal, or by a change that could not be stored (this.failure).
+      ctx.signal.addEventListener('abort', () => this.stop.abort(ctx.signal.reason), { once: true });
+      if (ctx.signal.aborted) this.stop.abort(ctx.signal.reason);
+      await inventory.watch((change) => this.enqueue(change, checks, inventory.objects), this.stop.signal);
       clearTimeout(this.timer);
       await this.flushing;
       if (this.failure) throw this.failure;
       // Stopped by cancellation or a worker shutting down: never a success (a shutdown must
       // release the task to another worker, which lists again).
       ctx.signal.throwIfAborted();
-      await this.store?.setStatus('stopped', inventory.notes);
+      await this.store?.setStatus('stopped', inventory.notes, ctx.taskId);
       return { cluster: input.cluster, objects: inventory.objects.size, notes: inventory.notes.length };
     } catch (error) {
-      await this.store?.setStatus(ctx.signal.aborted ? 'stopped' : 'failed', inventory.notes).catch(() => undefined);
+      await this.store?.setStatus(ctx.signal.aborted ? 'stopped' : 'failed', inventory.notes, ctx.taskId).catch(() => undefined);
       throw error;
     } finally {
       clearTimeout(this.timer);
@@ -123,19 +127,28 @@ class ClusterWatch {
       const changes = this.pending;
       this.pending = [];
       this.flushing = this.flushing.then(() => this.flush(changes, checks, objects)).catch((error: unknown) => {
-        // A write that fails (the database is gone) fails the task; BullMQ retries it (a relist).
+        // A write that fails (the database is gone) fails the task and BullMQ retries it (a
+        // relist); a newer watcher of the cluster (BadInputError) ends it for good.
         this.failure ??= error;
         this.ctx.logger.error({ err: error }, 'could not store a cluster change');
+        this.stop.abort(error);
       });
     }, FLUSH_MS);
   }
 
   private async flush(changes: readonly InventoryChange[], checks: LiveChecks, objects: ReadonlyMap<string, ClusterObject>): Promise<void> {
+    if (this.failure) return; // the watch is stopping: nothing more is written
     // The last state of each object wins; an object deleted after its last upsert is deleted.
     const latest = new Map<string, { o: ClusterObject; deleted: boolean }>();
     for (const c of changes) {
       for (const o of c.upserted) latest.set(o.uid, { o, deleted: false });
       for (const o of c.deleted) latest.set(o.uid, { o, deleted: true });
+    }
+    // One watcher per cluster: a newer watch-cluster task of the same name (another input) took
+    // over when it began; this one stops rather than write over it.
+    const watcher = this.store ? await this.store.watcher() : this.ctx.taskId;
+    if (this.store && watcher !== this.ctx.taskId) {
+      throw new BadInputError(`cluster ${this.input.cluster} is now watched by task ${watcher ?? '(none)'}; this watch stops`);
     }
     const upserted = [...latest.values()].filter((e) => !e.deleted).map((e) => e.o);
     const deleted = [...latest.values()].filter((e) => e.deleted).map((e) => e.o);
