@@ -37,6 +37,10 @@ export type WatchClusterInput = z.output<typeof watchClusterInput>;
 
 /** Changes are gathered this long before one evaluation and write (a rollout changes many pods at once). */
 const FLUSH_MS = 50;
+/** The task (this plugin, images of running workloads) that plans the scans of a cluster's running digests. */
+const SCAN_CLUSTER_IMAGES_TASK = 'scan-cluster-images';
+/** Least time between two requests to plan image scans (new digests arrive in bursts during a rollout). */
+const IMAGE_PLAN_MS = 5_000;
 
 /**
  * Keeps a cluster's inventory and its live checks current for as long as it runs: list, store,
@@ -66,6 +70,10 @@ class ClusterWatch {
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
   private readonly stop = new AbortController();
+  /** Running digests seen by this watch, and the pending request to plan their scans. */
+  private readonly digests = new Set<string>();
+  private imagePlan: NodeJS.Timeout | undefined;
+  private plannedOnce = false;
 
   constructor(
     private readonly input: WatchClusterInput,
@@ -95,6 +103,7 @@ class ClusterWatch {
       const reported = new Set(reports.map((r) => r.target));
       const quiet = [...stale, ...objects.filter((o) => checks.isChecked(o)).map((o) => checks.targetOf(o))];
       await this.emit([...reports, ...[...new Set(quiet)].filter((t) => !reported.has(t)).map((target) => ({ target, findings: [] }))]);
+      this.noteDigests(objects);
       await this.store?.setStatus('watching', inventory.notes, ctx.taskId);
       ctx.progress(0.5, `watching ${objects.length} objects${inventory.notes.length > 0 ? ` (partial: ${inventory.notes.length} notes)` : ''}`);
 
@@ -115,6 +124,7 @@ class ClusterWatch {
       throw error;
     } finally {
       clearTimeout(this.timer);
+      clearTimeout(this.imagePlan);
       client.close();
     }
   }
@@ -154,6 +164,7 @@ class ClusterWatch {
     const deleted = [...latest.values()].filter((e) => e.deleted).map((e) => e.o);
     await this.write(upserted, deleted, objects);
     await this.emit(checks.evaluate(checks.affected({ upserted, deleted })));
+    this.noteDigests(upserted);
   }
 
   private async write(upserted: readonly ClusterObject[], deleted: readonly ClusterObject[], objects: ReadonlyMap<string, ClusterObject>): Promise<void> {
@@ -163,6 +174,36 @@ class ClusterWatch {
     const workloads = upserted.filter((o) => isWorkloadKind(o.kind)).map((o) => toWorkload(cluster, o, (uid) => objects.get(uid)));
     await this.store.writeWorkloads(workloads, this.generation);
     await this.store.writeObjects(upserted.filter((o) => !isWorkloadKind(o.kind)), this.generation);
+  }
+
+  /**
+   * After the first list, and whenever a pod runs a digest this watch has not seen, the images of
+   * running workloads are (re)planned: the `scan-cluster-images` task of this plugin (part 4)
+   * scans each digest no scan has claimed yet. At most one request per IMAGE_PLAN_MS (the
+   * submitter also folds it into a planner still queued or running). A refused request (the
+   * task's child bound, BULKHEAD_MAX_CHILD_TASKS) is logged; it never stops the watch.
+   */
+  private noteDigests(objects: readonly ClusterObject[]): void {
+    const platform = this.ctx.platform;
+    if (!platform) return;
+    let fresh = false;
+    for (const o of objects) {
+      if (o.kind !== 'Pod') continue;
+      for (const image of toWorkload(this.input.cluster, o, () => undefined).images) {
+        if (image.digest && image.repository && !this.digests.has(image.digest)) {
+          this.digests.add(image.digest);
+          fresh = true;
+        }
+      }
+    }
+    if (!fresh || this.imagePlan) return;
+    this.imagePlan = setTimeout(() => {
+      this.imagePlan = undefined;
+      platform
+        .submitTask({ kind: 'benchmark', type: SCAN_CLUSTER_IMAGES_TASK, input: { cluster: this.input.cluster } })
+        .catch((error: unknown) => this.ctx.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the scan of the running images'));
+    }, this.digests.size > 0 && this.plannedOnce ? IMAGE_PLAN_MS : 0);
+    this.plannedOnce = true;
   }
 
   private async emit(reports: readonly TargetReport[]): Promise<void> {
