@@ -51,6 +51,7 @@ describe('connect', () => {
     await expect(connect({ kubeconfig: ok, context: 'prod' })).rejects.toThrow(`kubeconfig ${ok} has no context "prod"; it has: ctx`);
     await expect(connect({ kubeconfig: ok, inCluster: true })).rejects.toThrow('inCluster and kubeconfig exclude each other: give one');
     await expect(connect({ onServer: true })).rejects.toThrow(/a server needs the path of a kubeconfig file/);
+    if (!process.env['KUBERNETES_SERVICE_HOST']) await expect(connect({ inCluster: true })).rejects.toThrow(/inCluster: this process does not run in a Kubernetes pod/);
     const plain = kubeconfig('plain-http', { token: 't' }, { server: 'http://169.254.169.254' });
     await expect(connect({ kubeconfig: plain, onServer: true })).rejects.toThrow(/a server connects to API servers over https only, not "http:\/\/169\.254\.169\.254"/);
   });

@@ -43,6 +43,8 @@ const FILE_FIELDS = {
 export async function connect(options: ConnectOptions): Promise<ClusterConnection> {
   if (options.inCluster) {
     if (options.kubeconfig) throw new BadInputError('inCluster and kubeconfig exclude each other: give one');
+    // What the kubelet gives every pod; without it this process does not run in a cluster.
+    if (!process.env['KUBERNETES_SERVICE_HOST']) throw new BadInputError('inCluster: this process does not run in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set); give a kubeconfig instead');
     const kc = new (await loadClientNode()).KubeConfig();
     kc.loadFromCluster();
     const server = kc.getCurrentCluster()?.server ?? '';
