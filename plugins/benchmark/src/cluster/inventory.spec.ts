@@ -73,6 +73,17 @@ describe('ClusterInventory with the stand-in apiserver', () => {
     expect([...kinds].sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'NetworkPolicy', 'Node', 'Pod', 'ReplicaSet', 'Service', 'ServiceAccount']);
   });
 
+  it('refuses a list page larger than the bound instead of buffering it', async () => {
+    server = await new StandInApiServer().start();
+    replayCluster(server, { namespaces: 1, deployments: 1, podsPerDeployment: 50 });
+    const file = path.join(dir, 'kc-big');
+    writeFileSync(file, standInKubeconfig(server, { token: 'valid-token' }));
+    const connection = await connect({ kubeconfig: file });
+    const client = new KubeApiClient(connection, { maxPageBytes: 20_000 });
+    await expect(new ClusterInventory(client, connection.server).list()).rejects.toThrow('/api/v1/pods?limit=500: the answer exceeds 20000 bytes');
+    client.close();
+  });
+
   it('a forbidden namespace gives a partial inventory with a clear note, not a failure', async () => {
     server = await new StandInApiServer({ forbiddenNamespaces: ['app-1'] }).start();
     replayCluster(server, { namespaces: 3 });
