@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ADMISSION_POLICY, AdmissionController, AdmissionDecisionsResolver, AdmissionDecisionsService, AdmissionService, readAdmissionPolicyFile } from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
+import { clusterMigrations } from '../cluster/migrations';
 
 /*
  * `@bulkhead/plugin-benchmark/api`: the benchmark plugin's part of the API process — the
@@ -55,6 +56,7 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
       await db.query(`DROP INDEX admission_decision_team_at`);
     },
   },
+  ...clusterMigrations, // the cluster inventory's tables: src/cluster/migrations.ts
 ];
 
 const benchmarkApiConfig = z.object({
