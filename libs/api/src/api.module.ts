@@ -29,6 +29,7 @@ import type { ScheduleRunner } from './schedules/schedule-runner';
 import { ScheduleService } from './schedules/schedule.service';
 import { TaskService } from './tasks/task.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
+import { ProbeService } from './probe/probe.service';
 import { UploadController } from './uploads/upload.controller';
 import type { UploadService } from './uploads/upload.service';
 import {
@@ -160,6 +161,7 @@ export class ApiModule {
         PluginsService,
         TaskService,
         TaskUpdatesService,
+        ProbeService,
         ImageService,
         FindingService,
         ScheduleService,

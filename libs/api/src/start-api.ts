@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
+import { checkRedis, createRedis, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, withPlatformTasks } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -91,6 +91,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const config = options.config ?? loadApiConfig(env);
   const logger = options.logger ?? createLogger('api');
   const port = options.port ?? config.PORT;
+  // The platform's own tasks (the canary probe) run whatever plugins are loaded.
+  withPlatformTasks(options.registry);
   const host = options.host ?? config.HOST;
   const owned: (() => Promise<unknown>)[] = [];
   const closeOwned = async (): Promise<void> => {

@@ -11,6 +11,7 @@ import {
   TaskCancellationListener,
   TaskEventsPublisher,
   TaskQueues,
+  withPlatformTasks,
   type JobName,
   type JobOf,
   type TaskJob,
@@ -82,7 +83,10 @@ export class WorkerHost {
   static async start(options: WorkerOptions): Promise<WorkerHost> {
     const logger = options.logger ?? silentLogger;
     const prefix = options.queuePrefix ?? DEFAULT_QUEUE_PREFIX;
-    const plugins = options.registry.list();
+    const given = options.registry.list();
+    if (!given.some((p) => p.tasks.length > 0)) throw new Error('no plugin provides any task: nothing for the worker to do');
+    // The platform's own tasks (the canary probe) run whatever plugins are loaded.
+    const plugins = withPlatformTasks(options.registry).list();
     for (const plugin of plugins) {
       const { id, version, kind } = plugin.manifest;
       logger.info({ plugin: id, version, kind, tasks: plugin.tasks.map((t) => t.type) }, 'plugin loaded');
