@@ -36,6 +36,8 @@ const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0
 
 /** Statements and commands this process sends, counted at the client (pg_stat_statements is not assumed). */
 const counters = { sql: 0, commits: 0, redis: 0 };
+let traced = 0;
+let tracing = false;
 // pg has no type declarations in this workspace: its client's prototype is all this needs.
 const pgClient = (createRequire(__filename)('pg') as { Client: { prototype: { query(...a: unknown[]): unknown } } }).Client.prototype;
 const pgQuery = pgClient.query;
@@ -43,6 +45,10 @@ pgClient.query = function (this: unknown, ...callArgs: unknown[]) {
   const first = callArgs[0];
   const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '');
   counters.sql++;
+  if (tracing && traced < 80) {
+    traced++;
+    console.log('SQL', text.replace(/\s+/g, ' ').slice(0, 160));
+  }
   if (/^\s*COMMIT\b/i.test(text)) counters.commits++;
   return pgQuery.apply(this, callArgs);
 };
@@ -194,6 +200,7 @@ async function platformRound(platform: Platform, round: number, succeededOnce: M
   });
   await listener.psubscribe(`${channelPrefix}*`);
   try {
+    tracing = Boolean(process.env['BENCH_TRACE_SQL']);
     return await measure('platform', async () => {
       await inFlight(N, CONCURRENCY, async (i) => {
         const response = await fetch(`${platform.api.url}/graphql`, {

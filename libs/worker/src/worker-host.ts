@@ -83,8 +83,8 @@ export class WorkerHost {
   static async start(options: WorkerOptions): Promise<WorkerHost> {
     const logger = options.logger ?? silentLogger;
     const prefix = options.queuePrefix ?? DEFAULT_QUEUE_PREFIX;
-    const given = options.registry.list();
-    if (!given.some((p) => p.tasks.length > 0)) throw new Error('no plugin provides any task: nothing for the worker to do');
+    // Without plugins and without kinds asked for, a worker is misconfigured (it could only run probes).
+    if (!options.kinds && !options.registry.list().some((p) => p.tasks.length > 0)) throw new Error('no plugin provides any task: nothing for the worker to do');
     // The platform's own tasks (the canary probe) run whatever plugins are loaded.
     const plugins = withPlatformTasks(options.registry).list();
     for (const plugin of plugins) {
