@@ -55,6 +55,11 @@ pgClient.query = function (this: unknown, ...callArgs: unknown[]) {
 const sendCommand = Redis.prototype.sendCommand;
 Redis.prototype.sendCommand = function (this: Redis, ...callArgs: Parameters<typeof sendCommand>) {
   counters.redis++;
+  if (tracing && traced < 80) {
+    traced++;
+    const command = callArgs[0] as { name?: string; args?: unknown[] };
+    console.log('REDIS', command.name, String(command.args?.[0] ?? '').slice(0, 60), (this.options as { connectionName?: string }).connectionName);
+  }
   return sendCommand.apply(this, callArgs);
 };
 
@@ -139,7 +144,9 @@ interface Platform {
 
 async function startPlatform(): Promise<Platform> {
   const schema = `bh_bench_tasks_${randomBytes(4).toString('hex')}`;
-  const logger = createLogger('bench', { destination: SYNC_LOGS ? pino.destination({ dest: '/dev/null', sync: true }) : logDestination('/dev/null') });
+  // BENCH_LOG_FILE: keep the lines (to see what a task logs) instead of dropping them.
+  const logFile = process.env['BENCH_LOG_FILE'] ?? '/dev/null';
+  const destination = SYNC_LOGS ? pino.destination({ dest: logFile, sync: true }) : logDestination(logFile);
   // The schema first (the API's own pool then migrates nothing).
   const setup = await connectDatabase({ url: DATABASE_URL, schema });
   await runMigrations(setup);
@@ -153,7 +160,7 @@ async function startPlatform(): Promise<Platform> {
     BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN: String(N * 2),
   };
   const inputs = new ServerInputPolicy({ allowedPaths: [] });
-  const api = await startApi({ config: loadApiConfig(env), env, inputs, registry: new PluginRegistry(), port: 0, host: '127.0.0.1', logger: logger.child({ service: 'api' }) });
+  const api = await startApi({ config: loadApiConfig(env), env, inputs, registry: new PluginRegistry(), port: 0, host: '127.0.0.1', logger: createLogger('api', { destination }) });
   const worker = await startWorker({
     registry: new PluginRegistry(),
     inputs,
@@ -163,7 +170,7 @@ async function startPlatform(): Promise<Platform> {
     concurrency: { [PROBE_TASK.kind]: CONCURRENCY },
     kinds: [PROBE_TASK.kind],
     migrate: false,
-    logger: logger.child({ service: 'worker' }),
+    logger: createLogger('worker', { destination }),
   });
   const { secret } = await new ApiTokenStore(setup).create({ name: 'bench', team: 'default', role: 'operator', expiresAt: null, createdBy: 'bench' });
   return {

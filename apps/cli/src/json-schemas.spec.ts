@@ -91,6 +91,7 @@ const rows: Row[] = [
 const validatedElsewhere: Record<string, { schema: string; spec: string }> = {
   verify: { schema: 'verify', spec: 'apps/cli/src/signer-cli.int-spec.ts' },
   'verify-attestation': { schema: 'verify-attestation', spec: 'apps/cli/src/signer-cli.int-spec.ts' },
+  probe: { schema: 'probe', spec: 'apps/cli/src/probe.int-spec.ts' },
 };
 
 function fullName(command: Command): string {

@@ -30,6 +30,7 @@ import { ScheduleService } from './schedules/schedule.service';
 import { TaskService } from './tasks/task.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
 import { ProbeService } from './probe/probe.service';
+import { DeepReadinessService } from './health/deep-readiness.service';
 import { UploadController } from './uploads/upload.controller';
 import type { UploadService } from './uploads/upload.service';
 import {
@@ -162,6 +163,7 @@ export class ApiModule {
         TaskService,
         TaskUpdatesService,
         ProbeService,
+        DeepReadinessService,
         ImageService,
         FindingService,
         ScheduleService,
