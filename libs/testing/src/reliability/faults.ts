@@ -1,7 +1,9 @@
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { PrivatePostgres } from '../private-postgres';
 import type { CompiledPlatform, PlatformEnv, PlatformProcess } from './processes';
-import { startWorker } from './processes';
+import { spawnWorker, WORKER_READY } from './processes';
 
 /** Deletes every key of the installation's prefix (`<prefix>:*`, SCAN + DEL): FLUSHALL for one installation, nobody else's keys. */
 export async function flushPrefix(redisUrl: string, prefix: string): Promise<number> {
@@ -41,37 +43,61 @@ export class WorkerChaos {
     private readonly workerEnv: Record<string, string>,
   ) {}
 
+  /**
+   * Spawns a worker and resolves once it is ready. A worker that exits while starting (it refuses
+   * to start while Postgres is down, by design) is counted and spawned again, for up to 2 minutes.
+   */
   async startOne(): Promise<PlatformProcess> {
     const deadline = Date.now() + 120_000;
     for (;;) {
+      const worker = spawnWorker(this.compiled, this.platform, `worker-${++this.serial}`, this.workerEnv);
+      this.all.push(worker);
+      this.live.push(worker);
+      this.note(`spawn ${worker.name} (pid ${worker.pid})`);
       try {
-        const worker = await startWorker(this.compiled, this.platform, `worker-${++this.serial}`, this.workerEnv);
-        this.all.push(worker);
-        this.live.push(worker);
+        await worker.waitForLog(WORKER_READY, 60_000);
+        this.note(`${worker.name} ready`);
         return worker;
       } catch (error) {
+        if (worker.killedOnPurpose) return worker;
         this.failedStarts++;
+        this.startFailures.add(worker);
+        worker.kill('SIGKILL');
+        this.live.splice(this.live.indexOf(worker), 1);
         if (Date.now() > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
   }
 
+  private readonly startFailures = new Set<PlatformProcess>();
+
+  /** A line in `timeline.log` of the log folder (kills, spawns, faults), for reading a run afterwards. */
+  note(what: string): void {
+    if (this.compiled.logDir) appendFileSync(path.join(this.compiled.logDir, 'timeline.log'), `${new Date().toISOString()} ${what}\n`);
+  }
+
   /**
-   * Starts killing (one ready worker every `everyMs`, at random) until stop(); each victim's
-   * replacement starts at once, in the background, so kills keep their pace however slowly a
-   * worker starts. The last ready worker is spared, so the run always makes some progress.
+   * Starts killing (one working worker every `everyMs`, at random) until stop(); each victim's
+   * replacement is spawned at once, in the background, so kills keep their pace however slowly a
+   * worker starts. When no worker takes jobs yet, that kill is skipped (counted).
    */
   start(everyMs: number): void {
     this.loop = (async () => {
       while (!this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, everyMs));
         if (this.stopped) break;
-        if (this.live.length < 2) {
+        // Only workers that take jobs (they logged "serving queue"; "worker ready" follows after
+        // a first reconcile pass): on a loaded machine a worker may take longer to load than the
+        // kill interval, and killing workers still loading would stop all progress.
+        const ready = this.live.filter((w) => (w.messages.get('serving queue') ?? 0) > 0);
+        const victim = ready[Math.floor(Math.random() * ready.length)];
+        if (!victim) {
           this.sparedKills++;
           continue;
         }
-        const victim = this.live.splice(Math.floor(Math.random() * this.live.length), 1)[0] as PlatformProcess;
+        this.live.splice(this.live.indexOf(victim), 1);
+        this.note(`SIGKILL ${victim.name} (pid ${victim.pid})`);
         victim.kill('SIGKILL');
         this.kills++;
         const replacement = this.startOne();
@@ -81,7 +107,7 @@ export class WorkerChaos {
     })();
   }
 
-  /** Kills the run asked for but skipped because only one worker was ready. */
+  /** Kills due but skipped because no worker was taking jobs yet. */
   sparedKills = 0;
   private readonly starting: Promise<PlatformProcess>[] = [];
 
@@ -94,7 +120,7 @@ export class WorkerChaos {
 
   /** Workers that exited without being killed by the suite (a crash). */
   crashed(): PlatformProcess[] {
-    return this.all.filter((w) => !w.running && !w.killedOnPurpose);
+    return this.all.filter((w) => !w.running && !w.killedOnPurpose && !this.startFailures.has(w));
   }
 
   /** Message counts summed over every worker the run started. */

@@ -115,17 +115,17 @@ export async function startApi(compiled: CompiledPlatform, platform: PlatformEnv
   }
 }
 
-/** Starts a worker (apps/worker/src/main.js); resolves once it logs "worker ready". */
-export async function startWorker(compiled: CompiledPlatform, platform: PlatformEnv, name: string, extra: Record<string, string> = {}): Promise<PlatformProcess> {
+/** Spawns a worker (apps/worker/src/main.js); `waitForLog(WORKER_READY)` tells when it is ready. */
+export function spawnWorker(compiled: CompiledPlatform, platform: PlatformEnv, name: string, extra: Record<string, string> = {}): PlatformProcess {
   const child = spawn(process.execPath, [path.join(compiled.root, 'apps/worker/src/main.js')], {
     cwd: compiled.cwd,
     env: baseEnv(platform, extra),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const worker = new PlatformProcess(name, child, logFileOf(compiled, name));
-  await worker.waitForLog('"msg":"worker ready"', 60_000);
-  return worker;
+  return new PlatformProcess(name, child, logFileOf(compiled, name));
 }
+
+export const WORKER_READY = '"msg":"worker ready"';
 
 /** `bulkhead token create` through the compiled CLI (it also applies the core migrations); returns the secret. */
 export async function createApiToken(compiled: CompiledPlatform, platform: PlatformEnv, team: string, role: 'viewer' | 'operator' | 'admin'): Promise<string> {

@@ -50,9 +50,11 @@ export interface ReliabilityReport {
   durationMs: number;
   tasksPerSecond: number;
   kills: number;
-  /** Kills due but skipped because only one worker was ready (replacements still starting). */
+  /** Kills due but skipped because no worker was taking jobs yet (replacements still loading). */
   killsSpared: number;
   workersStarted: number;
+  /** Workers that exited while starting (they refuse to start while Postgres is down) and were started again. */
+  workerStartFailures: number;
   faults: FaultFigure[];
   submitRetries: Record<string, number>;
   submitP95Ms: number;
@@ -135,9 +137,11 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
     const strike = async (fault: FaultFigure['fault']): Promise<void> => {
       const unfinished = await unfinishedIds();
       const at = Date.now() - t0;
+      chaos?.note(`${fault} starts`);
       let keysDeleted: number | undefined;
       if (fault === 'redis-flush') keysDeleted = await flushPrefix(options.redisUrl, prefix);
       else await restartPostgres(postgres as PrivatePostgres, options.postgresDownMs ?? 3_000);
+      chaos?.note(`${fault} done`);
       log(`${fault} at ${(at / 1000).toFixed(1)} s with ${unfinished.length} tasks unfinished${keysDeleted === undefined ? '' : `, ${keysDeleted} keys deleted`}`);
       faultFigures.push({ fault, at, inFlight: unfinished.length, ...(keysDeleted === undefined ? {} : { keysDeleted }), end: Date.now(), unfinished });
     };
@@ -202,6 +206,7 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
       kills: chaos.kills,
       killsSpared: chaos.sparedKills,
       workersStarted: chaos.all.length,
+      workerStartFailures: chaos.failedStarts,
       faults: figures.map(({ unfinished: _u, end: _e, ...figure }) => figure),
       submitRetries: submitted?.retries ?? {},
       submitP95Ms: percentile(submitted?.latencies ?? [], 95),
