@@ -20,8 +20,10 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { TaskProcessor } from './task-processor';
+import { DEFAULT_MAX_STALLED_COUNT } from './worker-config';
 
 type TaskWorker = Worker<JobOf<JobName.TaskRun>, unknown, JobName>;
+
 
 export interface WorkerOptions {
   registry: PluginRegistry;
@@ -41,6 +43,8 @@ export interface WorkerOptions {
   reconcileIntervalMs?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Times a job may be recovered from a dead worker before it fails (WORKER_MAX_STALLED_COUNT; default 3). */
+  maxStalledCount?: number;
   /** Run pending migrations first (default true). */
   migrate?: boolean;
   /** Most tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS; default 1000). */
@@ -156,6 +160,7 @@ export class WorkerHost {
         concurrency,
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? 30_000,
+        maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
         autorun: true,
       });
       worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'queue worker error'));
