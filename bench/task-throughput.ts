@@ -8,7 +8,7 @@
 // to /dev/null through the default (asynchronous) destination, or a synchronous one with
 // --sync-logs (the logging before issue 15). Same Redis, same worker concurrency, same number
 // of submissions in flight; three rounds each, alternating sides; the ratio is of the medians.
-// Per platform task it also counts SQL statements (and commits) and Redis commands, by hooking
+// Per platform task it also counts SQL statements (and commits: COMMITs and autocommitted writes) and Redis commands, by hooking
 // the pg and ioredis clients of this process, and the CPU time of the process.
 // Target: median platform tasks/s >= 0.25 x raw BullMQ, every task SUCCEEDED exactly once.
 import { loadApiConfig, startApi, type ApiHandle } from '@bulkhead/api';
@@ -38,6 +38,7 @@ const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0
 const counters = { sql: 0, commits: 0, redis: 0 };
 let traced = 0;
 let tracing = false;
+const inTransaction = new WeakSet<object>();
 // pg has no type declarations in this workspace: its client's prototype is all this needs.
 const pgClient = (createRequire(__filename)('pg') as { Client: { prototype: { query(...a: unknown[]): unknown } } }).Client.prototype;
 const pgQuery = pgClient.query;
@@ -49,7 +50,12 @@ pgClient.query = function (this: unknown, ...callArgs: unknown[]) {
     traced++;
     console.log('SQL', text.replace(/\s+/g, ' ').slice(0, 160));
   }
-  if (/^\s*COMMIT\b/i.test(text)) counters.commits++;
+  // A commit: an explicit COMMIT, or a write outside a transaction (autocommit).
+  if (/^\s*(START TRANSACTION|BEGIN)\b/i.test(text)) inTransaction.add(this as object);
+  else if (/^\s*(COMMIT|ROLLBACK)\b/i.test(text)) {
+    inTransaction.delete(this as object);
+    if (/^\s*COMMIT/i.test(text)) counters.commits++;
+  } else if (!inTransaction.has(this as object) && /^\s*(INSERT|UPDATE|DELETE|WITH)\b/i.test(text)) counters.commits++;
   return pgQuery.apply(this, callArgs);
 };
 const sendCommand = Redis.prototype.sendCommand;

@@ -122,7 +122,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     }
     await checkRedis(config.REDIS_URL);
     const queueSettings = { redisUrl: config.REDIS_URL, prefix: config.BULKHEAD_QUEUE_PREFIX };
-    const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness' });
+    // Auto-pipelined: the rate limiter's and the task quota's commands of concurrent requests share writes.
+    const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness', enableAutoPipelining: true });
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
     owned.push(async () => redis.disconnect());
     const queues = new TaskQueues(queueSettings);
