@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createLogger, flushLogs, logDestination } from './logger';
+import { createLogger, flushLogs, LOG_FLUSH_MS, logDestination } from './logger';
 
 /** This module compiled to CommonJS in a temp folder, so a child process can load it as it is. */
 function compiledLogger(dir: string): string {
@@ -47,5 +47,14 @@ ${ending}`;
     const written = lines(file);
     expect(written).toHaveLength(20_000);
     expect((JSON.parse(written.at(-1) ?? '{}') as { i: number }).i).toBe(19_999);
+  });
+
+  it('writes a lone line within the flush period, without waiting for the buffer to fill', async () => {
+    const file = path.join(dir, 'quiet.log');
+    const logger = createLogger('test', { destination: logDestination(file) });
+    logger.info('alone');
+    await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS * 5));
+    expect(lines(file).map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['alone']);
+    flushLogs(logger);
   });
 });

@@ -5,16 +5,20 @@ export type { Logger } from 'pino';
 
 /**
  * Where log lines go by default: stderr, written asynchronously. A synchronous write per line
- * cost about 12% of a worker's CPU on the lightest tasks (issue 15): here a line is queued and
- * written by the event loop, and lines logged while a write is in flight go out together in the
- * next one. Nothing waits for a 4 KB buffer to fill (minLength 0), so a quiet process still
- * prints each line at once. pino flushes what is queued synchronously on `exit` (also after an
- * uncaught exception or `process.exit()`) and on `beforeExit`; `flushLogs` is for code that
- * must know the lines are out (a crash report).
+ * cost about 12% of a worker's CPU on the lightest tasks (issue 15): here lines are buffered and
+ * written together, once 4 KB have gathered or at the latest 100 ms after the first one
+ * (periodicFlush), so a quiet process still shows each line at once to the eye. pino writes
+ * what is buffered synchronously on `exit` (also after an uncaught exception or
+ * `process.exit()`) and on `beforeExit`; `flushLogs` is for code that must know the lines are
+ * out (a crash report).
  */
+/** Bytes gathered before a write, and the longest a line waits for one. */
+export const LOG_BUFFER_BYTES = 4096;
+export const LOG_FLUSH_MS = 100;
+
 export function logDestination(dest: number | string = 2): DestinationStream & { flushSync(): void } {
   // A file is opened here, synchronously: a stream still opening cannot be flushed at exit.
-  return pino.destination({ dest: typeof dest === 'string' ? openSync(dest, 'a', 0o600) : dest, sync: false, minLength: 0 });
+  return pino.destination({ dest: typeof dest === 'string' ? openSync(dest, 'a', 0o600) : dest, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
 }
 
 /**
