@@ -10,6 +10,8 @@
 // of submissions in flight; three rounds each, alternating sides; the ratio is of the medians.
 // Per platform task it also counts SQL statements (and commits: COMMITs and autocommitted writes) and Redis commands, by hooking
 // the pg and ioredis clients of this process, and the CPU time of the process.
+// BENCH_TRACE_SQL=1 prints the first statements and Redis commands of the platform rounds;
+// BENCH_LOG_FILE=path keeps the log lines.
 // Target: median platform tasks/s >= 0.25 x raw BullMQ, every task SUCCEEDED exactly once.
 import { loadApiConfig, startApi, type ApiHandle } from '@bulkhead/api';
 import { createLogger, logDestination } from '@bulkhead/common';
