@@ -129,6 +129,8 @@ describe('identity and access', () => {
     },
     scanImage: { role: 'operator', call: (token) => graphql(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${folder(`scan-${unique()}`)}` }, { token }) },
     cancelTask: { role: 'operator', call: async (token) => graphql(url, 'mutation($id: ID!) { cancelTask(id: $id) { status } }', { id: await queuedTask() }, { token }) },
+    // This worker serves no runtime queue: the canary times out (a result, not an error) and is cancelled.
+    probeTask: { role: 'operator', call: (token) => graphql(url, 'mutation { probeTask(label: "access", timeoutMs: 200) { succeeded } }', {}, { token }) },
     suppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { suppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     unsuppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { unsuppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     runBenchmark: { role: 'operator', call: (token) => graphql(url, 'mutation($t: String!) { runBenchmark(target: $t, profile: "pss-restricted") { id } }', { t: work }, { token }) },

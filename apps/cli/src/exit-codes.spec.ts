@@ -98,6 +98,9 @@ const usageErrors: Row[] = [
   [`verify-attestation ${image} --key k.pub --format xml`, 2, /--format "xml": expected text or json/],
   [`gate ${archive} --policy policy.yaml --format xml`, 2, /--format "xml": expected text or json/],
   [`gate ${archive}`, 2, /--policy/],
+  ['probe --server http://127.0.0.1:9 --format xml', 2, /--format "xml": expected text or json/],
+  ['probe --server http://127.0.0.1:9 --timeout soon', 2, /--timeout "soon": expected milliseconds from 1 to 60000/],
+  ['probe --server not-a-url', 2, /--server "not-a-url" is not a URL/],
   [`sign ${image} --key k.key --signature-format xml`, 2, /--signature-format "xml": expected legacy or bundle/],
   [`sign ${image} --key k.key --notation`, 2, /--notation needs --cert FILE/],
   [`sign ${image} --key k.key --cert c.pem`, 2, /--cert signs only with --notation/],
@@ -141,6 +144,7 @@ const badInputs: Row[] = [
   [`sign ${image} --key missing.key`, 1, /cannot read key missing\.key: no such file or directory/],
   [`sign ${image} --notation --key missing.pem --cert c.pem`, 1, /cannot read key missing\.pem: no such file or directory/],
   [`attest ${image} --predicate missing.json --type cyclonedx --key k.key`, 1, /cannot read predicate missing\.json: no such file or directory/],
+  ['probe --server http://127.0.0.1:9', 1, /cannot reach the Bulkhead API at http:\/\/127\.0\.0\.1:9\/graphql/],
   [`gate ${archive} --policy missing.yaml`, 1, /cannot read --policy file missing\.yaml: no such file or directory/],
   // A misspelt key in a policy is an unparsable input (exit 1), never ignored: it names the file and the key.
   [`gate ${archive} --policy unknown-key.yaml`, 1, /unknown-key\.yaml: \(top level\): unknown key\(s\) maxSeverty/],

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     reconcileIntervalMs: config.WORKER_RECONCILE_INTERVAL_MS,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
     migrate: config.WORKER_MIGRATE,
     logger,
   });

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, NotificationsPublisher, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
+import { checkRedis, createRedis, NotificationsPublisher, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, withPlatformTasks } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -96,6 +96,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const config = options.config ?? loadApiConfig(env);
   const logger = options.logger ?? createLogger('api');
   const port = options.port ?? config.PORT;
+  // The platform's own tasks (the canary probe) run whatever plugins are loaded.
+  withPlatformTasks(options.registry);
   const host = options.host ?? config.HOST;
   const owned: (() => Promise<unknown>)[] = [];
   const closeOwned = async (): Promise<void> => {
@@ -127,7 +129,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     }
     await checkRedis(config.REDIS_URL);
     const queueSettings = { redisUrl: config.REDIS_URL, prefix: config.BULKHEAD_QUEUE_PREFIX };
-    const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness' });
+    // Auto-pipelined: the rate limiter's and the task quota's commands of concurrent requests share writes.
+    const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness', enableAutoPipelining: true });
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
     owned.push(async () => redis.disconnect());
     const queues = new TaskQueues(queueSettings);

@@ -172,7 +172,7 @@ export interface TaskContext {
   readonly logger: TaskLogger;
   /** Aborted when the task is cancelled or the process shuts down; long loops must check it. */
   readonly signal: AbortSignal;
-  /** A private scratch directory, removed after the task. Never write outside it. */
+  /** A private scratch directory, created when first read and removed after the task. Never write outside it. */
   readonly workDir: string;
   readonly emit: ResultEmitter;
   /** Reports progress as a fraction in [0, 1] with an optional human message. */

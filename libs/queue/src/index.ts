@@ -10,3 +10,4 @@ export * from './reconciler';
 export * from './stable-json';
 export * from './task-labels';
 export * from './server-inputs';
+export * from './platform-tasks';

@@ -12,6 +12,7 @@ import {
   TaskCancellationListener,
   TaskEventsPublisher,
   TaskQueues,
+  withPlatformTasks,
   type JobName,
   type JobOf,
   type TaskJob,
@@ -20,8 +21,10 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { TaskProcessor } from './task-processor';
+import { DEFAULT_MAX_STALLED_COUNT } from './worker-config';
 
 type TaskWorker = Worker<JobOf<JobName.TaskRun>, unknown, JobName>;
+
 
 export interface WorkerOptions {
   registry: PluginRegistry;
@@ -41,6 +44,8 @@ export interface WorkerOptions {
   reconcileIntervalMs?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Times a job may be recovered from a dead worker before it fails (WORKER_MAX_STALLED_COUNT; default 3). */
+  maxStalledCount?: number;
   /** Run pending migrations first (default true). */
   migrate?: boolean;
   /** Most tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS; default 1000). */
@@ -84,7 +89,10 @@ export class WorkerHost {
   static async start(options: WorkerOptions): Promise<WorkerHost> {
     const logger = options.logger ?? silentLogger;
     const prefix = options.queuePrefix ?? DEFAULT_QUEUE_PREFIX;
-    const plugins = options.registry.list();
+    // Without plugins and without kinds asked for, a worker is misconfigured (it could only run probes).
+    if (!options.kinds && !options.registry.list().some((p) => p.tasks.length > 0)) throw new Error('no plugin provides any task: nothing for the worker to do');
+    // The platform's own tasks (the canary probe) run whatever plugins are loaded.
+    const plugins = withPlatformTasks(options.registry).list();
     for (const plugin of plugins) {
       const { id, version, kind } = plugin.manifest;
       logger.info({ plugin: id, version, kind, tasks: plugin.tasks.map((t) => t.type) }, 'plugin loaded');
@@ -156,6 +164,7 @@ export class WorkerHost {
         concurrency,
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: options.stalledIntervalMs ?? 30_000,
+        maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
         autorun: true,
       });
       worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'queue worker error'));

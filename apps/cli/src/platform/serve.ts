@@ -49,6 +49,7 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
         reconcileIntervalMs: workerConfig.WORKER_RECONCILE_INTERVAL_MS,
         lockDurationMs: workerConfig.WORKER_LOCK_DURATION_MS,
         stalledIntervalMs: workerConfig.WORKER_STALLED_INTERVAL_MS,
+        maxStalledCount: workerConfig.WORKER_MAX_STALLED_COUNT,
         migrate: false,
         logger: logger.child({ role: 'worker' }),
       });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { RedisScript } from './redis-script';
 import { requestContext } from './request-context';
 
 export interface TaskQuotaSettings {
@@ -20,11 +21,18 @@ const RESERVATION = 'r:';
  * Takes one place if the token has fewer than ARGV[1]: the count and the add are one Redis
  * command, so no two submissions (on any replica) can both take the last place.
  */
-const TAKE_PLACE = `
+const TAKE_PLACE = new RedisScript(`
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
 return 1
-`;
+`);
+
+/** Gives a reservation back and, when a task was created, puts its id in its place (ARGV[2], or '' for none), atomically. */
+const SWAP_PLACE = new RedisScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2]) end
+return 1
+`);
 
 /** A token already has its quota of unfinished tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN). */
 export class TaskQuotaExceededError extends Error {
@@ -62,14 +70,12 @@ export class TokenTaskQuota {
       result = await submit();
       return result;
     } finally {
-      const swap = this.quota.redis.multi().zrem(key, reservation);
-      if (result?.created) swap.zadd(key, Date.now(), result.task.id);
-      await swap.exec();
+      await SWAP_PLACE.run(this.quota.redis, [key], [reservation, result?.created ? result.task.id : '', Date.now()]);
     }
   }
 
   private async take(key: string, member: string): Promise<boolean> {
-    return (await this.quota.redis.eval(TAKE_PLACE, 1, key, this.quota.settings.maxUnfinished, member, Date.now())) === 1;
+    return (await TAKE_PLACE.run(this.quota.redis, [key], [this.quota.settings.maxUnfinished, member, Date.now()])) === 1;
   }
 
   private async forgetFinished(key: string): Promise<void> {

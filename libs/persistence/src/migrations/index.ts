@@ -14,6 +14,7 @@ import { OpsSchedulesTable1765800000000 } from './1765800000000-ops-schedules-ta
 import { OpsNotifyChannels1765800000001 } from './1765800000001-ops-notify-channels';
 import { NotifySecretSealed1765810000000 } from './1765810000000-notify-secret-sealed';
 import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule-owner-and-task-index';
+import { CheapTasks1765900000000 } from './1765900000000-cheap-tasks';
 
 export {
   InitialSchema1751328000000,
@@ -32,6 +33,7 @@ export {
   OpsNotifyChannels1765800000001,
   NotifySecretSealed1765810000000,
   ScheduleOwnerAndTaskIndex1765810000001,
+  CheapTasks1765900000000,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -52,4 +54,5 @@ export const migrations = [
   OpsNotifyChannels1765800000001,
   NotifySecretSealed1765810000000,
   ScheduleOwnerAndTaskIndex1765810000001,
+  CheapTasks1765900000000,
 ];
