@@ -2,6 +2,7 @@ import { ResultWriter, TaskStore, teamScope } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { BadInputError, definePlugin, defineTask, PluginRegistry, silentLogger } from '@bulkhead/plugin-sdk';
 import { createRedis, deleteKeysWithPrefix, notificationsRaisedChannel, NotificationsPublisher, parseRaisedNotification, ServerInputPolicy, TaskQueues, type RaisedNotification } from '@bulkhead/queue';
+import pino from 'pino';
 import { z } from 'zod';
 import { MAX_NOTIFICATIONS_PER_TASK, ORIGIN_TASK_LABEL, WorkerTaskPlatform } from './task-platform';
 
@@ -67,6 +68,27 @@ describe('WorkerTaskPlatform', () => {
     // A bad input is refused like a client's.
     const fresh = await platformFor('blue', 5);
     await expect(fresh.platform.submitTask({ kind: 'scanner', type: 'child', input: { n: 'x' } })).rejects.toThrow(/n/);
+  });
+
+  it("logs a child's queueing with the child as taskId and this task as parentTaskId, each once", async () => {
+    const lines: string[] = [];
+    const base = pino({ base: null }, { write: (line: string) => void lines.push(line) });
+    const id = (await new TaskStore(db.dataSource, teamScope('grey')).create({ kind: 'scanner', type: 'parent', input: {} })).id;
+    const platform = new WorkerTaskPlatform({
+      dataSource: db.dataSource,
+      registry,
+      queues,
+      inputs: new ServerInputPolicy({ allowedPaths: [] }),
+      task: { id, team: 'grey', kind: 'scanner', type: 'parent' },
+      definition: parent,
+      maxChildTasks: 5,
+      logger: base.child({ taskId: id }),
+      submitterLogger: base.child({ parentTaskId: id }),
+    });
+    const queued = await platform.submitTask({ kind: 'scanner', type: 'child', input: { n: 1 } });
+    const line = lines.find((l) => l.includes('"task queued"'));
+    expect(line?.match(/"taskId"/g)).toHaveLength(1);
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ taskId: queued.id, parentTaskId: id });
   });
 
   it('queues a declared type once in every team holding inventories, as that team\'s task; refuses undeclared ones', async () => {

@@ -26,6 +26,8 @@ export interface WorkerTaskPlatformDeps {
   /** Most tasks this task may queue, over every attempt (children already recorded count). */
   maxChildTasks: number;
   logger: TaskLogger;
+  /** For the submitter of follow-ups, whose lines name the child as taskId (default: `logger`). */
+  submitterLogger?: TaskLogger;
   /** Where `notify` announces (the installation's notifications channel); absent: notify refuses. */
   notifications?: NotificationsPublisher;
 }
@@ -128,7 +130,7 @@ export class WorkerTaskPlatform implements TaskPlatform {
       tasks: new TaskStore(this.deps.dataSource, teamScope(team)),
       queues: this.deps.queues,
       inputs: this.deps.inputs,
-      logger: this.deps.logger,
+      logger: this.deps.submitterLogger ?? this.deps.logger,
     });
   }
 }

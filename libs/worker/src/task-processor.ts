@@ -107,6 +107,7 @@ export class TaskProcessor {
     // plugin's own lines): a child logger per task costs more than the lines most tasks log.
     let child: TaskLogger | undefined;
     const log = lazyLogger(() => (child ??= this.logger.child({ taskId, jobId: job.id, queue: job.queueName })));
+    let submitterLog: TaskLogger | undefined;
     // BullMQ's signal aborts at shutdown; ours when the task is cancelled.
     const signal = jobSignal ? AbortSignal.any([jobSignal, cancellation.signal]) : cancellation.signal;
     // One round trip in the common case: claim the row (UPDATE … RETURNING). Flow parents are left
@@ -182,6 +183,9 @@ export class TaskProcessor {
               definition,
               maxChildTasks: this.deps.maxChildTasks ?? DEFAULT_MAX_CHILD_TASKS,
               logger: log,
+              // The submitter's lines name the child as taskId: bound to this task's id as well,
+              // they would carry taskId twice (pino keeps both), so they name this one parentTaskId.
+              submitterLogger: lazyLogger(() => (submitterLog ??= this.logger.child({ parentTaskId: taskId }))),
               ...(this.deps.notifications ? { notifications: this.deps.notifications } : {}),
             }),
           ...(children ? { children: async () => children } : {}),
