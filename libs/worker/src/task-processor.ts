@@ -107,7 +107,6 @@ export class TaskProcessor {
     // plugin's own lines): a child logger per task costs more than the lines most tasks log.
     let child: TaskLogger | undefined;
     const log = lazyLogger(() => (child ??= this.logger.child({ taskId, jobId: job.id, queue: job.queueName })));
-    let submitterLog: TaskLogger | undefined;
     // BullMQ's signal aborts at shutdown; ours when the task is cancelled.
     const signal = jobSignal ? AbortSignal.any([jobSignal, cancellation.signal]) : cancellation.signal;
     // One round trip in the common case: claim the row (UPDATE … RETURNING). Flow parents are left
@@ -143,6 +142,7 @@ export class TaskProcessor {
     children: readonly ChildTaskOutcome[] | undefined,
   ): Promise<ProcessOutcome> {
     const taskId = task.id;
+    let submitterLog: TaskLogger | undefined;
     this.logger.info({ taskId, kind: task.kind, type: task.type, status: task.status, attempt: task.attempts }, 'task started');
     // Not awaited: updates leave in order on one connection, batched with other tasks' (TaskEventsPublisher).
     void this.publish(task, log);
