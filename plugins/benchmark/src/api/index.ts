@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { ADMISSION_POLICY, AdmissionController, AdmissionService, readAdmissionPolicyFile } from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
+import { imageWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
+import { CLUSTER_IMAGE_MIGRATION } from '../cluster/images-store';
 
 /*
  * `@bulkhead/plugin-benchmark/api`: the benchmark plugin's part of the API process — the
@@ -46,6 +48,7 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
       await db.query(`CREATE INDEX admission_decision_team_at ON admission_decision (team, at DESC)`);
     },
   },
+  CLUSTER_IMAGE_MIGRATION, // the scans of running images (cluster/images-store.ts)
 ];
 
 const benchmarkApiConfig = z.object({
@@ -62,7 +65,7 @@ export const benchmarkApi = definePluginApi({
   // A bad policy file (or one asking for a rule it cannot enforce) stops start-up, naming the problem.
   module: ({ config }): DynamicModule => {
     const policyFile = config.BULKHEAD_ADMISSION_POLICY_FILE;
-    const runs = [BenchmarkRunsService, BenchmarkRunsResolver];
+    const runs = [BenchmarkRunsService, BenchmarkRunsResolver, WorkloadsService, WorkloadsResolver, imageWorkloadsResolver()];
     if (!policyFile) return { module: BenchmarkApiModule, providers: runs };
     return {
       module: BenchmarkApiModule,
