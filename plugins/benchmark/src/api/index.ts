@@ -6,6 +6,7 @@ import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
 import { imageWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
 import { CLUSTER_IMAGE_MIGRATION } from '../cluster/images-store';
+import { clusterMigrations } from '../cluster/migrations';
 
 /*
  * `@bulkhead/plugin-benchmark/api`: the benchmark plugin's part of the API process — the
@@ -48,6 +49,7 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
       await db.query(`CREATE INDEX admission_decision_team_at ON admission_decision (team, at DESC)`);
     },
   },
+  ...clusterMigrations, // the cluster inventory's tables: src/cluster/migrations.ts
   CLUSTER_IMAGE_MIGRATION, // the scans of running images (cluster/images-store.ts)
 ];
 
