@@ -1,0 +1,291 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
+import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
+import { RegistryClient, parseRegistryReference } from '@bulkhead/oci';
+import { testImageBuilder } from '@bulkhead/oci/testing';
+import { ClusterStore, StandInApiServer, standInKubeconfig, toClusterObject, toWorkload, type ClusterObject } from '@bulkhead/plugin-benchmark/testing';
+import type { PluginDatabase } from '@bulkhead/plugin-sdk/api';
+import { describeWithRegistry } from '@bulkhead/testing';
+
+/*
+ * Images of running workloads and the correlated query (issue 17, parts 4 and 5), end to end:
+ * the real API and a worker in this process on real Postgres and Redis, a real registry on
+ * loopback with three images (A: lodash 4.17.11, unsigned; B: lodash 4.17.11, signed by the
+ * team's server key; C: lodash 4.17.21, unsigned), and a replayed cluster served by the
+ * stand-in kube-apiserver, read with @kubernetes/client-node and stored by the inventory's
+ * store. scan-cluster-images queues one scan-workload-image flow per running digest (scanner
+ * scan-image from the registry + signer verify-image); then one query answers "running
+ * workloads with CVE-X whose image has no valid signature", with counts and pages. An advisory
+ * update re-matches the stored packages: the answer changes without any image pulled again.
+ */
+jest.setTimeout(240_000);
+
+const MASTER_KEY = randomBytes(32).toString('base64');
+const WORKER_ENV = ['BULKHEAD_SIGNER_MASTER_KEY', 'BULKHEAD_REGISTRY_ALLOWED_HOSTS', 'BULKHEAD_REGISTRY_ALLOW_PRIVATE'] as const;
+const CVE = 'CVE-2019-10744';
+const CLUSTER = 'prod';
+
+/** The lodash prototype-pollution advisory as OSV (fixed in `fixed`). */
+function lodashAdvisory(fixed: string): Record<string, unknown> {
+  return {
+    schema_version: '1.6.0',
+    id: 'GHSA-jf85-cpcp-j695',
+    aliases: [CVE],
+    modified: '2099-01-01T00:00:00Z',
+    summary: 'Prototype Pollution in lodash',
+    affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed }] }] }],
+    database_specific: { severity: 'CRITICAL' },
+  };
+}
+
+interface WorkloadNode {
+  namespace: string;
+  kind: string;
+  name: string;
+  podSecurityLevel: string | null;
+  images: { container: string; digest: string | null; imageId: string | null; scanStatus: string | null; signed: boolean | null }[];
+}
+interface WorkloadPage {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { node: WorkloadNode }[];
+}
+const PAGE_FIELDS = 'totalCount pageInfo { hasNextPage endCursor } edges { node { namespace kind name podSecurityLevel images { container digest imageId scanStatus signed } } }';
+
+describeWithRegistry('running workloads: images scanned once, signatures, the correlated query (API + worker)', (registry) => {
+  let platform: TestPlatform;
+  let apiserver: StandInApiServer;
+  let work: string;
+  let advisoryFile: string;
+  const saved: Partial<Record<(typeof WORKER_ENV)[number], string | undefined>> = {};
+  const digests: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
+  const repository = () => `${registry().host}/cluster/app`;
+
+  const database = (): PluginDatabase => ({
+    query: (sql, parameters = []) => platform.db.dataSource.query(sql, [...parameters]),
+    transaction: (run) => platform.db.dataSource.transaction((manager) => run({ query: (sql, parameters = []) => manager.query(sql, [...parameters]) })),
+  });
+
+  /** Waits until every task has finished; a failed one fails the test, naming it. */
+  async function settle(): Promise<void> {
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const rows: { status: string; n: string }[] = await platform.db.dataSource.query('SELECT status, count(*) AS n FROM task GROUP BY status');
+      if (rows.some((r) => r.status === 'FAILED')) throw new Error(`a task failed: ${JSON.stringify(await platform.db.dataSource.query(`SELECT type, input, error FROM task WHERE status = 'FAILED'`))}`);
+      if (!rows.some((r) => r.status === 'QUEUED' || r.status === 'RUNNING')) return;
+      if (Date.now() > deadline) throw new Error(`tasks still unfinished: ${JSON.stringify(rows)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  async function importAdvisory(fixed: string): Promise<void> {
+    await writeFile(advisoryFile, `${JSON.stringify(lodashAdvisory(fixed))}\n`);
+    await graphqlData(platform.api.url, 'mutation($p: [String!]!) { importAdvisories(paths: $p) { id } }', { p: [advisoryFile] });
+    await settle();
+  }
+
+  async function pushImage(client: RegistryClient, tag: string, lodash: string): Promise<string> {
+    const layout = path.join(work, tag);
+    await testImageBuilder.writeOciLayout(layout, [
+      {
+        ref: 'app',
+        layers: [
+          {
+            entries: [
+              { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
+              { name: 'app/build-id', content: `${tag}\n` },
+              { name: 'app/node_modules/lodash/package.json', content: JSON.stringify({ name: 'lodash', version: lodash }) },
+            ],
+          },
+        ],
+      },
+    ]);
+    const blob = (digest: string) => readFile(path.join(layout, 'blobs', ...digest.split(':')));
+    const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string; mediaType: string }[] };
+    const manifestBytes = await blob(index.manifests[0]!.digest);
+    const manifest = JSON.parse(manifestBytes.toString('utf8')) as { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
+    const repo = parseRegistryReference(`${repository()}:${tag}`);
+    for (const d of [manifest.config, ...manifest.layers]) await client.pushBlob(repo, await blob(d.digest), d.digest, d.size);
+    await client.putManifest(repo, tag, manifestBytes, index.manifests[0]!.mediaType);
+    return `sha256:${createHash('sha256').update(manifestBytes).digest('hex')}`;
+  }
+
+  /** A running pod as the kubelet reports it: spec image by tag, status imageID by digest. */
+  function pod(namespace: string, name: string, tag: 'a' | 'b' | 'c', owner?: { kind: string; name: string; uid: string }, privileged = false): Record<string, unknown> {
+    return {
+      kind: 'Pod',
+      metadata: { name, namespace, ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', ...owner, controller: true }] } : {}) },
+      spec: { containers: [{ name: 'app', image: `${repository()}:${tag}`, ...(privileged ? { securityContext: { privileged: true } } : {}) }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'app', image: `${repository()}:${tag}`, imageID: `docker-pullable://${repository()}@${digests[tag]}`, ready: true, restartCount: 0 }] },
+    };
+  }
+
+  function deployment(namespace: string, name: string, tag: 'a' | 'b' | 'c'): { deployment: Record<string, unknown>; replicaSet: (uid: string) => Record<string, unknown> } {
+    const template = { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: `${repository()}:${tag}` }] } };
+    return {
+      deployment: { kind: 'Deployment', metadata: { name, namespace }, spec: { selector: { matchLabels: { app: name } }, template } },
+      replicaSet: (uid) => ({
+        kind: 'ReplicaSet',
+        metadata: { name: `${name}-5d`, namespace, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid, controller: true }] },
+        spec: { selector: { matchLabels: { app: name } }, template },
+      }),
+    };
+  }
+
+  /** Lists the replayed cluster with @kubernetes/client-node and stores it as the inventory does. */
+  async function inventory(): Promise<void> {
+    const kc = new KubeConfig();
+    kc.loadFromString(standInKubeconfig(apiserver, { token: 'valid-token' }));
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const objects: ClusterObject[] = [];
+    const add = (items: unknown[], kind: string, apiVersion: string) => {
+      for (const item of items) {
+        const o = toClusterObject(JSON.parse(JSON.stringify(item)), kind, apiVersion);
+        if (o) objects.push(o);
+      }
+    };
+    add((await apps.listDeploymentForAllNamespaces()).items, 'Deployment', 'apps/v1');
+    add((await apps.listReplicaSetForAllNamespaces()).items, 'ReplicaSet', 'apps/v1');
+    add((await core.listPodForAllNamespaces()).items, 'Pod', 'v1');
+    const byUid = new Map(objects.map((o) => [o.uid, o]));
+    const store = new ClusterStore(database(), 'default', CLUSTER);
+    const generation = await store.begin({ server: apiserver.url, context: 'stand-in', source: 'kubeconfig', taskId: null });
+    await store.writeWorkloads(objects.map((o) => toWorkload(CLUSTER, o, (uid) => byUid.get(uid))), generation);
+    await store.finishList(generation);
+  }
+
+  async function workloads(filter: Record<string, unknown>, first = 50, after?: string, token?: string): Promise<WorkloadPage> {
+    const data = await graphqlData<{ workloads: WorkloadPage }>(
+      platform.api.url,
+      `query($f: WorkloadFilter, $first: Int, $after: String) { workloads(filter: $f, first: $first, after: $after) { ${PAGE_FIELDS} } }`,
+      { f: filter, first, after },
+      token ? { token } : {},
+    );
+    return data.workloads;
+  }
+  const names = (page: WorkloadPage) => page.edges.map((e) => `${e.node.namespace}/${e.node.kind}/${e.node.name}`);
+  const scanTasks = async (): Promise<number> => Number((await platform.db.dataSource.query(`SELECT count(*) AS n FROM task WHERE type = 'scan-image'`))[0].n);
+
+  beforeAll(async () => {
+    for (const name of WORKER_ENV) saved[name] = process.env[name];
+    process.env['BULKHEAD_SIGNER_MASTER_KEY'] = MASTER_KEY;
+    process.env['BULKHEAD_REGISTRY_ALLOWED_HOSTS'] = registry().host;
+    process.env['BULKHEAD_REGISTRY_ALLOW_PRIVATE'] = 'true';
+    work = await mkdtemp(path.join(tmpdir(), 'bh-cluster-images-'));
+    advisoryFile = path.join(work, 'lodash.jsonl');
+    const packages = builtinPluginPackages();
+    platform = await startTestPlatform({ label: 'cluster_img', registry: registryOf(packages), plugins: packages, kinds: ['signer', 'scanner', 'benchmark'], env: { BULKHEAD_SIGNER_MASTER_KEY: MASTER_KEY } });
+    await importAdvisory('4.17.12');
+    const client = new RegistryClient();
+    try {
+      digests.a = await pushImage(client, 'a', '4.17.11');
+      digests.b = await pushImage(client, 'b', '4.17.11');
+      digests.c = await pushImage(client, 'c', '4.17.21');
+    } finally {
+      client.close();
+    }
+    // B is signed with the team's server key (the trust policy verify-image applies by default).
+    const { createSigningKey } = await graphqlData<{ createSigningKey: { id: string } }>(platform.api.url, 'mutation { createSigningKey(name: "release") { id } }');
+    await graphqlData(platform.api.url, 'mutation($ref: String!, $key: ID!) { signImage(ref: $ref, keyId: $key) { id } }', { ref: `${repository()}@${digests.b}`, key: createSigningKey.id });
+    await settle();
+
+    apiserver = await new StandInApiServer().start();
+    for (const [name, tag] of [['web', 'a'], ['api', 'b']] as const) {
+      const d = deployment('shop', name, tag);
+      const stored = apiserver.put(d.deployment);
+      const rs = apiserver.put(d.replicaSet((stored['metadata'] as { uid: string }).uid));
+      apiserver.put(pod('shop', `${name}-5d-x1`, tag, { kind: 'ReplicaSet', name: `${name}-5d`, uid: (rs['metadata'] as { uid: string }).uid }));
+    }
+    apiserver.put(pod('shop', 'batch', 'c'));
+    apiserver.put(pod('ops', 'tool', 'a', undefined, true));
+    await inventory();
+  });
+
+  afterAll(async () => {
+    await apiserver?.stop();
+    await platform?.stop();
+    for (const name of WORKER_ENV) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('scans each running digest once (scanner from the registry, signer verification) and links it to the stored image', async () => {
+    const { submitTask } = await graphqlData<{ submitTask: { id: string } }>(platform.api.url, 'mutation($i: JSON!) { submitTask(kind: BENCHMARK, type: "scan-cluster-images", input: $i) { id } }', { i: { cluster: CLUSTER } });
+    await settle();
+    const [planner] = await platform.db.dataSource.query('SELECT status, result FROM task WHERE id = $1', [submitTask.id]);
+    // A runs in two pods (web, tool): three digests, three flows, three scans.
+    expect(planner).toMatchObject({ status: 'SUCCEEDED', result: { seen: 3, queued: 3, next: null } });
+    expect(await scanTasks()).toBe(3);
+    const rows: { manifest_digest: string; image_id: string | null; scan_status: string; verify_status: string }[] = await platform.db.dataSource.query(
+      'SELECT manifest_digest, image_id, scan_status, verify_status FROM cluster_image ORDER BY manifest_digest',
+    );
+    expect(rows.map((r) => r.manifest_digest).sort()).toEqual(Object.values(digests).sort());
+    for (const row of rows) expect(row).toMatchObject({ image_id: expect.stringMatching(/^sha256:/), scan_status: 'SUCCEEDED', verify_status: 'SUCCEEDED' });
+    // Planned again (a relist): nothing new is queued.
+    await graphqlData(platform.api.url, 'mutation($i: JSON!) { submitTask(kind: BENCHMARK, type: "scan-cluster-images", input: $i) { id } }', { i: { cluster: CLUSTER } });
+    await settle();
+    expect(await scanTasks()).toBe(3);
+  });
+
+  it('answers "running workloads with CVE-X whose image has no valid signature", with counts and pages', async () => {
+    const filter = { vulnerability: CVE, signed: false };
+    const first = await workloads(filter, 1);
+    expect(first.totalCount).toBe(2);
+    expect(names(first)).toEqual(['ops/Pod/tool']);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await workloads(filter, 1, first.pageInfo.endCursor ?? undefined);
+    expect(names(second)).toEqual(['shop/Deployment/web']);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect(second.totalCount).toBe(2);
+    // The Deployment runs its pod's image: digest A, scanned, not signed.
+    expect(second.edges[0]?.node.images).toContainEqual({ container: 'app', digest: digests.a, imageId: expect.stringMatching(/^sha256:/), scanStatus: 'SUCCEEDED', signed: false });
+
+    expect(names(await workloads({ vulnerability: CVE, signed: true }))).toEqual(['shop/Deployment/api']);
+    expect(names(await workloads({ vulnerability: CVE }))).toEqual(['ops/Pod/tool', 'shop/Deployment/api', 'shop/Deployment/web']);
+    expect(names(await workloads({ vulnerability: CVE, signed: false, includeOwned: true }))).toEqual(['ops/Pod/tool', 'shop/Deployment/web', 'shop/Pod/web-5d-x1', 'shop/ReplicaSet/web-5d']);
+    expect(names(await workloads({ minSeverity: 'CRITICAL', fixAvailable: true, namespace: 'shop' }))).toEqual(['shop/Deployment/api', 'shop/Deployment/web']);
+    expect(names(await workloads({ fixAvailable: false }))).toEqual([]);
+    expect(names(await workloads({ signed: false, cluster: CLUSTER }))).toEqual(['ops/Pod/tool', 'shop/Deployment/web', 'shop/Pod/batch']);
+    expect(names(await workloads({ podSecurityLevel: 'PRIVILEGED' }))).toEqual(['ops/Pod/tool']);
+    expect(names(await workloads({ hasFindingKind: 'SCANNER' }))).toEqual(['ops/Pod/tool', 'shop/Deployment/api', 'shop/Deployment/web']);
+    expect((await workloads({})).totalCount).toBe(4);
+    expect((await workloads({ cluster: 'staging' })).totalCount).toBe(0);
+  });
+
+  it('Image.workloads lists the workloads running an image', async () => {
+    const [row] = await platform.db.dataSource.query('SELECT image_id FROM cluster_image WHERE manifest_digest = $1', [digests.a]);
+    const { image } = await graphqlData<{ image: { workloads: { namespace: string; kind: string; name: string }[] } }>(
+      platform.api.url,
+      'query($d: String!) { image(digest: $d) { workloads { namespace kind name } } }',
+      { d: row.image_id },
+    );
+    expect(image.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`)).toEqual(['ops/Pod/tool', 'shop/Deployment/web']);
+  });
+
+  it("another team sees none of it; hostile filters and cursors are refused naming the argument", async () => {
+    const red = (await platform.createToken('viewer', 'red')).secret;
+    expect(await workloads({ vulnerability: CVE }, 50, undefined, red)).toMatchObject({ totalCount: 0, edges: [] });
+    const bad = await fetch(`${platform.api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.adminToken}` },
+      body: JSON.stringify({ query: '{ workloads(after: "bm90IGEgY3Vyc29y") { totalCount } }' }),
+    });
+    expect(JSON.stringify(await bad.json())).toContain('after: not a cursor of this connection');
+  });
+
+  it('an advisory update re-matches the stored packages: the answer changes and no image is pulled again', async () => {
+    await importAdvisory('4.17.5');
+    expect((await workloads({ vulnerability: CVE, signed: false })).totalCount).toBe(0);
+    expect(await scanTasks()).toBe(3);
+    await importAdvisory('4.17.12');
+    expect(names(await workloads({ vulnerability: CVE, signed: false }))).toEqual(['ops/Pod/tool', 'shop/Deployment/web']);
+    expect(await scanTasks()).toBe(3);
+  });
+});
