@@ -50,7 +50,7 @@ export function severitiesFrom(min: Severity): Severity[] {
   return SEVERITIES.slice(0, SEVERITIES.indexOf(min) + 1);
 }
 
-export interface WorkloadPage extends Page<WorkloadRow> {}
+export type WorkloadPage = Page<WorkloadRow>;
 
 @Injectable()
 export class WorkloadsService {
