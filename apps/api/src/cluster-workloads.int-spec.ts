@@ -259,14 +259,13 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     expect((await workloads({ cluster: 'staging' })).totalCount).toBe(0);
   });
 
-  it('Image.workloads lists the workloads running an image', async () => {
+  it('Image.workloads and Vulnerability.workloads list the workloads running an image', async () => {
     const [row] = await platform.db.dataSource.query('SELECT image_id FROM cluster_image WHERE manifest_digest = $1', [digests.a]);
-    const { image } = await graphqlData<{ image: { workloads: { namespace: string; kind: string; name: string }[] } }>(
-      platform.api.url,
-      'query($d: String!) { image(digest: $d) { workloads { namespace kind name } } }',
-      { d: row.image_id },
-    );
+    const { image } = await graphqlData<{
+      image: { workloads: { namespace: string; kind: string; name: string }[]; vulnerabilities: { edges: { node: { advisoryId: string; workloads: { name: string }[] } }[] } };
+    }>(platform.api.url, 'query($d: String!) { image(digest: $d) { workloads { namespace kind name } vulnerabilities { edges { node { advisoryId workloads { name } } } } } }', { d: row.image_id });
     expect(image.workloads.map((w) => `${w.namespace}/${w.kind}/${w.name}`)).toEqual(['ops/Pod/tool', 'shop/Deployment/web']);
+    expect(image.vulnerabilities.edges.map((e) => e.node)).toEqual([{ advisoryId: CVE, workloads: [{ name: 'tool' }, { name: 'web' }] }]);
   });
 
   it("another team sees none of it; hostile filters and cursors are refused naming the argument", async () => {

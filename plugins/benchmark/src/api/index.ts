@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ADMISSION_POLICY, AdmissionController, AdmissionService, readAdmissionPolicyFile } from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
-import { imageWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
+import { imageWorkloadsResolver, vulnerabilityWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
 import { CLUSTER_IMAGE_MIGRATION } from '../cluster/images-store';
 import { clusterMigrations } from '../cluster/migrations';
 
@@ -67,7 +67,9 @@ export const benchmarkApi = definePluginApi({
   // A bad policy file (or one asking for a rule it cannot enforce) stops start-up, naming the problem.
   module: ({ config }): DynamicModule => {
     const policyFile = config.BULKHEAD_ADMISSION_POLICY_FILE;
-    const runs = [BenchmarkRunsService, BenchmarkRunsResolver, WorkloadsService, WorkloadsResolver, imageWorkloadsResolver()];
+    // The running workloads (src/cluster/graphql); Vulnerability.workloads only when a loaded plugin shares that type.
+    const vulnerabilityWorkloads = vulnerabilityWorkloadsResolver();
+    const runs = [BenchmarkRunsService, BenchmarkRunsResolver, WorkloadsService, WorkloadsResolver, imageWorkloadsResolver(), ...(vulnerabilityWorkloads ? [vulnerabilityWorkloads] : [])];
     if (!policyFile) return { module: BenchmarkApiModule, providers: runs };
     return {
       module: BenchmarkApiModule,

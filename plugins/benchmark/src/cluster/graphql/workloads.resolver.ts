@@ -1,6 +1,15 @@
 import { Inject, type Type } from '@nestjs/common';
 import { Args, Context, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { HOST_REQUEST_CONTEXT, hostGraphqlType, PLUGIN_DATABASE, type HostImageParent, type HostRequestContext, type PluginDatabase } from '@bulkhead/plugin-sdk/api';
+import {
+  HOST_REQUEST_CONTEXT,
+  hostGraphqlType,
+  PLUGIN_DATABASE,
+  sharedGraphqlType,
+  type HostImageParent,
+  type HostRequestContext,
+  type PluginDatabase,
+  type SharedVulnerabilityParent,
+} from '@bulkhead/plugin-sdk/api';
 import { workloadKey, workloadLoaders } from './workload-images';
 import type { WorkloadRow } from './workload-query';
 import { PodSecurityLevel, Workload, WorkloadConnection, WorkloadFilter, WorkloadImage } from './workload.model';
@@ -82,4 +91,28 @@ export function imageWorkloadsResolver(): Type {
     }
   }
   return ImageWorkloadsResolver;
+}
+
+/**
+ * `Vulnerability.workloads` on the scanner's shared `Vulnerability` type (when a loaded plugin
+ * shares it; undefined otherwise): the workloads running the vulnerable image.
+ */
+export function vulnerabilityWorkloadsResolver(): Type | undefined {
+  const vulnerability: unknown = sharedGraphqlType('Vulnerability');
+  if (!vulnerability) return undefined;
+  @Resolver(() => vulnerability)
+  class VulnerabilityWorkloadsResolver {
+    constructor(
+      @Inject(WorkloadsService) private readonly service: WorkloadsService,
+      @Inject(PLUGIN_DATABASE) private readonly db: PluginDatabase,
+      @Inject(HOST_REQUEST_CONTEXT) private readonly request: HostRequestContext,
+    ) {}
+
+    @ResolveField(() => [Workload], { description: 'The top-level workloads of the watched clusters running the vulnerable image, at most 1,000 (a page of vulnerabilities is one statement).' })
+    async workloads(@Parent() finding: SharedVulnerabilityParent, @Context() context: object): Promise<Workload[]> {
+      const rows = await workloadLoaders(context, this.db, this.request.requestTeam(), this.service).workloadsOfImage.load(finding.image);
+      return rows.map(workloadOf);
+    }
+  }
+  return VulnerabilityWorkloadsResolver;
 }
