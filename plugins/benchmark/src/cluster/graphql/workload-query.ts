@@ -43,7 +43,7 @@ export interface WorkloadConditions {
   imageIds?: readonly string[];
   /** The running image must (signed: true) or must not (false) be one of these digests. */
   signature?: { signed: boolean; digests: readonly string[] };
-  /** Finding targets: the workload's own, or the image id of a running image, must be one. */
+  /** Finding targets: the workload's own (or an owned pod's), or the image id of a running image, must be one. */
   findingTargets?: readonly string[];
 }
 
@@ -99,12 +99,13 @@ function whereClause(conditions: WorkloadConditions, params: Parameters): string
     );
   }
   if (conditions.findingTargets) {
+    // Its own findings, those of the pods and ReplicaSets under it, and those of its running images.
     const targets = params.add([...conditions.findingTargets]);
     where.push(
-      `(w.target = ANY(${targets}::text[]) OR EXISTS (SELECT 1 FROM cluster_workload p
-         JOIN cluster_workload_image i ON i.team = p.team AND i.cluster = p.cluster AND i.workload_uid = p.uid AND i.digest IS NOT NULL
-         JOIN cluster_image ci ON ci.team = i.team AND ci.manifest_digest = i.digest
-         WHERE ${RUNNING_PODS} AND ci.image_id = ANY(${targets}::text[])))`,
+      `EXISTS (SELECT 1 FROM cluster_workload p
+         LEFT JOIN cluster_workload_image i ON i.team = p.team AND i.cluster = p.cluster AND i.workload_uid = p.uid AND i.digest IS NOT NULL
+         LEFT JOIN cluster_image ci ON ci.team = i.team AND ci.manifest_digest = i.digest
+         WHERE ${RUNNING_PODS} AND (p.target = ANY(${targets}::text[]) OR ci.image_id = ANY(${targets}::text[])))`,
     );
   }
   return where.join(' AND ');
