@@ -23,6 +23,7 @@ import { RedisFindingEvents } from './host/finding-events';
 import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
 import { StoreHostTasks } from './host/host-tasks';
+import { requestScopedServices } from './host/host-services';
 import type { HostCapabilities } from './host/host.module';
 import { requestContext } from './host/request-context';
 import { requestTeam } from './host/request-team';
@@ -161,14 +162,16 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     );
     const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
     owned.push(() => findingEvents.close());
+    const pluginDatabase = new DataSourcePluginDatabase(dataSource);
     const capabilities: HostCapabilities = {
       tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource, team), submitter }),
       artifacts: new StoreHostArtifacts(new ImageStore(dataSource, team)),
       findings: new PostgresHostFindings(dataSource, findingEvents, logger, team),
       findingEvents,
       bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
-      database: new DataSourcePluginDatabase(dataSource),
+      database: pluginDatabase,
       logger,
+      services: requestScopedServices(options.registry, pluginDatabase, team),
     };
     const rateLimiter = new RedisRateLimiter(options.rateLimitRedis ?? redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger);
     // Notifications: channels in Postgres, deliveries through a BullMQ queue this process also

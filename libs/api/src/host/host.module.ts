@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import type { TaskLogger } from '@bulkhead/plugin-sdk';
+import type { PluginServices, TaskLogger } from '@bulkhead/plugin-sdk';
 import {
   FINDING_EVENTS,
   HOST_ARTIFACTS,
@@ -7,6 +7,7 @@ import {
   HOST_FINDINGS,
   HOST_LOGGER,
   HOST_REQUEST_CONTEXT,
+  HOST_SERVICES,
   HOST_TASKS,
   PLUGIN_DATABASE,
   type FindingEvents,
@@ -27,6 +28,8 @@ export interface HostCapabilities {
   bodyReader: HostBodyReader;
   database: PluginDatabase;
   logger: TaskLogger;
+  /** Services other plugins provide, scoped to the request's team (host-services.ts). */
+  services: PluginServices;
 }
 
 /**
@@ -45,6 +48,7 @@ export class HostModule {
       { provide: HOST_BODY_READER, useValue: host.bodyReader },
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
+      { provide: HOST_SERVICES, useValue: host.services },
       // The principal of the request being served (one AsyncLocalStorage for the whole process).
       { provide: HOST_REQUEST_CONTEXT, useValue: requestContext },
     ];
