@@ -9,7 +9,7 @@ import { RegistryClient, parseRegistryReference } from '@bulkhead/oci';
 import { testImageBuilder } from '@bulkhead/oci/testing';
 import { ClusterStore, StandInApiServer, standInKubeconfig, toClusterObject, toWorkload, type ClusterObject } from '@bulkhead/plugin-benchmark/testing';
 import type { PluginDatabase } from '@bulkhead/plugin-sdk/api';
-import { describeWithRegistry } from '@bulkhead/testing';
+import { describeWithRegistry, startTestRegistry, type TestRegistry } from '@bulkhead/testing';
 
 /*
  * Images of running workloads and the correlated query (issue 17, parts 4 and 5), end to end:
@@ -25,7 +25,8 @@ import { describeWithRegistry } from '@bulkhead/testing';
 jest.setTimeout(240_000);
 
 const MASTER_KEY = randomBytes(32).toString('base64');
-const WORKER_ENV = ['BULKHEAD_SIGNER_MASTER_KEY', 'BULKHEAD_REGISTRY_ALLOWED_HOSTS', 'BULKHEAD_REGISTRY_ALLOW_PRIVATE'] as const;
+const WORKER_ENV = ['BULKHEAD_SIGNER_MASTER_KEY', 'BULKHEAD_REGISTRY_ALLOWED_HOSTS', 'BULKHEAD_REGISTRY_ALLOW_PRIVATE', 'BULKHEAD_ENABLE_CLUSTER_PULL_SECRETS'] as const;
+const PULL_USER = { user: 'puller', password: `pw-${randomBytes(12).toString('hex')}` };
 const CVE = 'CVE-2019-10744';
 const CLUSTER = 'prod';
 
@@ -59,6 +60,7 @@ const PAGE_FIELDS = 'totalCount pageInfo { hasNextPage endCursor } edges { node 
 describeWithRegistry('running workloads: images scanned once, signatures, the correlated query (API + worker)', (registry) => {
   let platform: TestPlatform;
   let apiserver: StandInApiServer;
+  let privateRegistry: TestRegistry;
   let work: string;
   let advisoryFile: string;
   const saved: Partial<Record<(typeof WORKER_ENV)[number], string | undefined>> = {};
@@ -88,7 +90,7 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     await settle();
   }
 
-  async function pushImage(client: RegistryClient, tag: string, lodash: string): Promise<string> {
+  async function pushImage(client: RegistryClient, tag: string, lodash: string, repo = repository()): Promise<string> {
     const layout = path.join(work, tag);
     await testImageBuilder.writeOciLayout(layout, [
       {
@@ -108,9 +110,9 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string; mediaType: string }[] };
     const manifestBytes = await blob(index.manifests[0]!.digest);
     const manifest = JSON.parse(manifestBytes.toString('utf8')) as { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
-    const repo = parseRegistryReference(`${repository()}:${tag}`);
-    for (const d of [manifest.config, ...manifest.layers]) await client.pushBlob(repo, await blob(d.digest), d.digest, d.size);
-    await client.putManifest(repo, tag, manifestBytes, index.manifests[0]!.mediaType);
+    const target = parseRegistryReference(`${repo}:${tag}`);
+    for (const d of [manifest.config, ...manifest.layers]) await client.pushBlob(target, await blob(d.digest), d.digest, d.size);
+    await client.putManifest(target, tag, manifestBytes, index.manifests[0]!.mediaType);
     return `sha256:${createHash('sha256').update(manifestBytes).digest('hex')}`;
   }
 
@@ -174,12 +176,14 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
   beforeAll(async () => {
     for (const name of WORKER_ENV) saved[name] = process.env[name];
     process.env['BULKHEAD_SIGNER_MASTER_KEY'] = MASTER_KEY;
-    process.env['BULKHEAD_REGISTRY_ALLOWED_HOSTS'] = registry().host;
+    privateRegistry = await startTestRegistry({ mode: 'htpasswd', user: PULL_USER.user, password: PULL_USER.password });
+    process.env['BULKHEAD_REGISTRY_ALLOWED_HOSTS'] = `${registry().host},${privateRegistry.host}`;
     process.env['BULKHEAD_REGISTRY_ALLOW_PRIVATE'] = 'true';
+    process.env['BULKHEAD_ENABLE_CLUSTER_PULL_SECRETS'] = 'true';
     work = await mkdtemp(path.join(tmpdir(), 'bh-cluster-images-'));
     advisoryFile = path.join(work, 'lodash.jsonl');
     const packages = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'cluster_img', registry: registryOf(packages), plugins: packages, kinds: ['signer', 'scanner', 'benchmark'], env: { BULKHEAD_SIGNER_MASTER_KEY: MASTER_KEY } });
+    platform = await startTestPlatform({ label: 'cluster_img', registry: registryOf(packages), plugins: packages, kinds: ['signer', 'scanner', 'benchmark'], env: { BULKHEAD_SIGNER_MASTER_KEY: MASTER_KEY, BULKHEAD_ENABLE_CLUSTER_PULL_SECRETS: 'true' } });
     await importAdvisory('4.17.12');
     const client = new RegistryClient();
     try {
@@ -209,6 +213,7 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
   afterAll(async () => {
     await apiserver?.stop();
     await platform?.stop();
+    await privateRegistry?.stop();
     for (const name of WORKER_ENV) {
       if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
@@ -286,5 +291,54 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     await importAdvisory('4.17.12');
     expect(names(await workloads({ vulnerability: CVE, signed: false }))).toEqual(['ops/Pod/tool', 'shop/Deployment/web']);
     expect(await scanTasks()).toBe(3);
+  });
+
+  it("pulls a private image with its workload's imagePullSecrets, read from the cluster at pull time and stored nowhere", async () => {
+    const client = new RegistryClient({ credentials: { lookup: async () => ({ username: PULL_USER.user, password: PULL_USER.password }) } });
+    const privateRepo = `${privateRegistry.host}/team/private`;
+    const digest = { d: '', e: '' };
+    try {
+      digest.d = await pushImage(client, 'd', '4.17.11', privateRepo);
+      digest.e = await pushImage(client, 'e', '4.17.21', privateRepo);
+    } finally {
+      client.close();
+    }
+    const dockerconfig = JSON.stringify({ auths: { [privateRegistry.host]: { auth: Buffer.from(`${PULL_USER.user}:${PULL_USER.password}`).toString('base64') } } });
+    apiserver.putSecret('vault-apps', 'regcred', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': dockerconfig });
+    const privatePod = (name: string, tag: 'd' | 'e', secrets: string[]) => ({
+      kind: 'Pod',
+      metadata: { name, namespace: 'vault-apps' },
+      spec: { imagePullSecrets: secrets.map((s) => ({ name: s })), containers: [{ name: 'app', image: `${privateRepo}:${tag}` }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'app', image: `${privateRepo}:${tag}`, imageID: `${privateRepo}@${digest[tag]}`, ready: true, restartCount: 0 }] },
+    });
+    apiserver.put(privatePod('with-secret', 'd', ['regcred']));
+    apiserver.put(privatePod('without-secret', 'e', []));
+    await inventory();
+    const kubeconfig = path.join(work, 'pull-kubeconfig.json');
+    await writeFile(kubeconfig, standInKubeconfig(apiserver, { token: 'valid-token' }), { mode: 0o600 });
+    await graphqlData(platform.api.url, 'mutation($i: JSON!) { submitTask(kind: BENCHMARK, type: "scan-cluster-images", input: $i) { id } }', { i: { cluster: CLUSTER, pullSecrets: { kubeconfig } } });
+    // The flows' children fail for the image no secret opens: settle by the flows, not by every task.
+    const deadline = Date.now() + 120_000;
+    let rows: { manifest_digest: string; scan_status: string; scan_error: string | null; verify_status: string | null }[] = [];
+    while (Date.now() < deadline) {
+      rows = await platform.db.dataSource.query('SELECT manifest_digest, scan_status, scan_error, verify_status FROM cluster_image WHERE manifest_digest = ANY($1) AND scanned_at IS NOT NULL', [[digest.d, digest.e]]);
+      if (rows.length === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const byDigest = new Map(rows.map((r) => [r.manifest_digest, r]));
+    expect(byDigest.get(digest.d)).toMatchObject({ scan_status: 'SUCCEEDED', verify_status: 'SUCCEEDED' });
+    expect(byDigest.get(digest.e)).toMatchObject({ scan_status: 'FAILED', scan_error: expect.stringMatching(/401|credentials|unauthori[sz]ed/i) });
+    // The private image answers the correlated query like any other.
+    expect(names(await workloads({ vulnerability: CVE, namespace: 'vault-apps' }))).toEqual(['vault-apps/Pod/with-secret']);
+    // The secret is in no task input or result, no plugin table and no stored finding.
+    const leaks = await platform.db.dataSource.query(
+      `SELECT 'task' AS t FROM task WHERE input::text LIKE $1 OR result::text LIKE $1 OR coalesce(error, '') LIKE $1
+       UNION ALL SELECT 'cluster_image' FROM cluster_image WHERE row_to_json(cluster_image)::text LIKE $1
+       UNION ALL SELECT 'cluster_pull_access' FROM cluster_pull_access WHERE row_to_json(cluster_pull_access)::text LIKE $1
+       UNION ALL SELECT 'cluster_workload' FROM cluster_workload WHERE row_to_json(cluster_workload)::text LIKE $1
+       UNION ALL SELECT 'finding' FROM finding WHERE data::text LIKE $1`,
+      [`%${PULL_USER.password}%`],
+    );
+    expect(leaks).toEqual([]);
   });
 });

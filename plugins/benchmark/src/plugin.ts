@@ -6,6 +6,7 @@ import { containerConfigTask, dockerfileTask, imageConfigTask } from './docker/t
 import { KUBE_BENCH_PROFILES } from './kube-bench/profiles';
 import { kubeBenchTask } from './kube-bench/task';
 import { scanClusterImagesTask, scanWorkloadImageTask } from './cluster/images-tasks';
+import { pullSecretCredentials } from './cluster/images-pull-secrets';
 
 /** Semver of the built-in benchmark plugin; part of every result cache key. */
 export const BENCHMARK_PLUGIN_VERSION = '0.1.0';
@@ -33,6 +34,8 @@ export const benchmarkPlugin: BulkheadPlugin = definePlugin({
     description: 'Configuration benchmarks: Kubernetes Pod Security Standards, RBAC and NetworkPolicy checks, kube-bench and CIS Docker',
   },
   tasks: benchmarkTasks,
+  // Pull secrets of running workloads, read at pull time for the scanner and the signer (src/cluster/images-pull-secrets.ts).
+  provides: { registryCredentials: pullSecretCredentials },
 });
 
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BadInputError, defineTask, type ChildTaskOutcome, type TaskPlatform } from '@bulkhead/plugin-sdk';
 import { parseRegistryReference } from '@bulkhead/oci';
 import { ClusterImageStore, type ImageTaskStatus, type RunningImage } from './images-store';
+import { PULL_SECRETS_SETTING, pullAccessInput, recordPullAccess } from './images-pull-secrets';
 
 /*
  * Images of running workloads (issue 17, part 4). Each manifest digest a cluster runs is scanned
@@ -107,6 +108,9 @@ export const scanWorkloadImageTask = defineTask({
 export const scanClusterImagesInput = z.object({
   cluster: z.string().min(1).max(63).describe('The cluster whose running images to scan (its name in the inventory)'),
   after: z.string().max(200).optional().describe('Set by the planner for its successor: continue after this manifest digest'),
+  pullSecrets: pullAccessInput
+    .optional()
+    .describe(`How a worker reaches the cluster to read a workload's imagePullSecrets when it pulls (needs ${PULL_SECRETS_SETTING}=true); kept for later pulls until given again`),
 });
 
 export interface ScanClusterImagesResult {
@@ -133,9 +137,15 @@ export const scanClusterImagesTask = defineTask({
   type: SCAN_CLUSTER_IMAGES,
   description: "Queues one scan-workload-image per running image digest of a cluster that no scan has claimed yet (each digest is scanned once per team)",
   input: scanClusterImagesInput,
+  // Reading Secrets is the operator's opt-in; the kubeconfig is a server file, confined.
+  serverInputs: (input) =>
+    input.pullSecrets
+      ? { ...(input.pullSecrets.kubeconfig ? { paths: [{ field: 'pullSecrets.kubeconfig', path: input.pullSecrets.kubeconfig }] } : {}), requiresSetting: PULL_SECRETS_SETTING }
+      : {},
   async run(input, ctx): Promise<ScanClusterImagesResult> {
     const platform = ctx.platform;
     if (!platform) throw new BadInputError('scan-cluster-images reads the stored cluster inventory: it runs on a server (bulkhead cluster scan scans inline)');
+    if (input.pullSecrets) await recordPullAccess(platform.database, platform.team, input.cluster, input.pullSecrets);
     const images = await runningImages(platform, input.cluster, input.after ?? '', IMAGE_SCANS_PER_PLANNER);
     const store = new ClusterImageStore(platform.database, platform.team);
     const claimed = await store.claim(images);
