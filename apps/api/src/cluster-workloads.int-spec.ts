@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
+import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { RegistryClient, parseRegistryReference } from '@bulkhead/oci';
 import { testImageBuilder } from '@bulkhead/oci/testing';
@@ -282,6 +282,16 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
       body: JSON.stringify({ query: '{ workloads(after: "bm90IGEgY3Vyc29y") { totalCount } }' }),
     });
     expect(JSON.stringify(await bad.json())).toContain('after: not a cursor of this connection');
+    for (const [filter, first, message] of [
+      [{ vulnerability: 'x'.repeat(300) }, 10, 'filter.vulnerability: give a value of 1 to 253 characters without NUL'],
+      [{ cluster: '' }, 10, 'filter.cluster: give a value of 1 to 253 characters without NUL'],
+      [{}, 501, 'first must be at most 500'],
+      [{}, 0, 'first'],
+    ] as const) {
+      const result = await graphql(platform.api.url, 'query($f: WorkloadFilter, $n: Int) { workloads(filter: $f, first: $n) { totalCount } }', { f: filter, n: first });
+      expect(result.errors?.map((e) => e.extensions?.['code'])).toEqual(['BAD_USER_INPUT']);
+      expect(result.errors?.[0]?.message).toContain(message);
+    }
   });
 
   it('an advisory update re-matches the stored packages: the answer changes and no image is pulled again', async () => {
