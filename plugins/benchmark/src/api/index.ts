@@ -5,7 +5,7 @@ import { ADMISSION_POLICY, AdmissionController, AdmissionService, readAdmissionP
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
 import { imageWorkloadsResolver, vulnerabilityWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
-import { CLUSTER_IMAGE_MIGRATION } from '../cluster/images-store';
+import { CLUSTER_IMAGE_MIGRATION, CLUSTER_WORKLOAD_OWNER_INDEX_MIGRATION } from '../cluster/images-store';
 import { CLUSTER_PULL_ACCESS_MIGRATION } from '../cluster/images-pull-secrets';
 import { clusterMigrations } from '../cluster/migrations';
 
@@ -53,6 +53,7 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
   ...clusterMigrations, // the cluster inventory's tables: src/cluster/migrations.ts
   CLUSTER_IMAGE_MIGRATION, // the scans of running images (cluster/images-store.ts)
   CLUSTER_PULL_ACCESS_MIGRATION, // how to read pull secrets at pull time (cluster/images-pull-secrets.ts)
+  CLUSTER_WORKLOAD_OWNER_INDEX_MIGRATION, // owner lookups of the workloads query (cluster/images-store.ts)
 ];
 
 const benchmarkApiConfig = z.object({

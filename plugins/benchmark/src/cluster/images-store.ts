@@ -38,6 +38,17 @@ export const CLUSTER_IMAGE_MIGRATION = {
   },
 };
 
+/**
+ * The workloads query and Workload.images go from a controller to the objects it owns directly
+ * (ReplicaSet → Pods) by `owner_uid`; without this index every lookup scans the team's workloads.
+ */
+export const CLUSTER_WORKLOAD_OWNER_INDEX_MIGRATION = {
+  id: '0102-cluster-workload-owner-index',
+  up: async (db: Pick<PluginDatabase, 'query'>): Promise<void> => {
+    await db.query('CREATE INDEX cluster_workload_owner ON cluster_workload (team, cluster, owner_uid) WHERE owner_uid IS NOT NULL');
+  },
+};
+
 /** A running image to scan: its manifest digest and a pullable reference `host/repository@digest`. */
 export interface RunningImage {
   manifestDigest: string;

@@ -55,8 +55,12 @@ class RequestLoaders {
     const rows = await this.db.query<ImageRow>(
       `SELECT DISTINCT k.cluster, k.uid AS workload_uid, i.container_type, i.container, i.image, i.digest, i.repository, ci.image_id, ci.scan_status, ci.scan_error
          FROM unnest($2::text[], $3::text[]) AS k(cluster, uid)
-         JOIN cluster_workload p ON p.team = $1 AND p.cluster = k.cluster AND (p.uid = k.uid OR p.owner_uid = k.uid OR p.root_uid = k.uid)
-         JOIN cluster_workload_image i ON i.team = p.team AND i.cluster = p.cluster AND i.workload_uid = p.uid
+         CROSS JOIN LATERAL (
+           SELECT k.uid AS pod
+           UNION SELECT p.uid FROM cluster_workload p WHERE p.team = $1 AND p.cluster = k.cluster AND p.root_uid = k.uid
+           UNION SELECT p.uid FROM cluster_workload p WHERE p.team = $1 AND p.cluster = k.cluster AND p.owner_uid = k.uid
+         ) AS pods
+         JOIN cluster_workload_image i ON i.team = $1 AND i.cluster = k.cluster AND i.workload_uid = pods.pod
          LEFT JOIN cluster_image ci ON ci.team = i.team AND ci.manifest_digest = i.digest
         ORDER BY k.cluster, k.uid, i.container_type, i.container, i.image, i.digest`,
       [this.team, pairs.map((p) => p[0]), pairs.map((p) => p[1])],
