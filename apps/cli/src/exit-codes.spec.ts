@@ -108,6 +108,11 @@ const usageErrors: Row[] = [
   [`push ./image.tar ${image}`, 2, /the source must be oci:<dir>\[:<ref>\] or docker-archive:<file>/],
   [`pull ${image} ./out`, 2, /the destination must be oci:<dir>/],
   [`pull ${image} oci:out --platform amd64 --all-platforms`, 2, /--platform or --all-platforms, not both/],
+  // cluster scan: options are checked before the kubeconfig is read (the run against a cluster: cluster-scan.int-spec.ts).
+  ['cluster scan --kubeconfig pod.yaml --format xml', 2, /--format "xml"/],
+  ['cluster scan --kubeconfig pod.yaml --exit-code x', 2, /--exit-code "x"/],
+  ['cluster scan --kubeconfig pod.yaml --namespace Not_A_Name', 2, /--namespace/],
+  ['cluster scan --kubeconfig pod.yaml --pss strict', 2, /strict/],
 ];
 
 const badInputs: Row[] = [
@@ -139,6 +144,8 @@ const badInputs: Row[] = [
   [`gate ${archive} --policy missing.yaml`, 1, /cannot read --policy file missing\.yaml: no such file or directory/],
   // A misspelt key in a policy is an unparsable input (exit 1), never ignored: it names the file and the key.
   [`gate ${archive} --policy unknown-key.yaml`, 1, /unknown-key\.yaml: \(top level\): unknown key\(s\) maxSeverty/],
+  ['cluster scan --kubeconfig missing.yaml', 1, /cannot read kubeconfig missing\.yaml: no such file/],
+  ['cluster scan --kubeconfig broken.yaml', 1, /kubeconfig broken\.yaml is not valid YAML/],
 ];
 
 const clean: Row[] = [

@@ -156,3 +156,28 @@ export async function recordCoveredScopes(manager: EntityManager, taskId: string
 export const REPORTED_AGAIN_SQL = `status = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN '${FindingStatus.OPEN}' ELSE f.status END,
             resolved_at = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN NULL ELSE f.resolved_at END,
             reopened_at = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN now() ELSE f.reopened_at END`;
+
+/**
+ * Settles complete reports at once (FindingReport.settle `immediate`): the OPEN findings of each
+ * (producer, scope) pair of the team, at its locations when given, that the report did not name
+ * are RESOLVED now. Call in the transaction that writes the reports' findings. Returns the rows
+ * it resolved (for announcements). Nothing is recorded in task_finding_scope: the task's later
+ * success or failure does not touch these pairs again.
+ */
+export async function resolveUnreportedNow(manager: EntityManager, team: string, scopes: readonly CoveredScope[]): Promise<FindingRow[]> {
+  if (scopes.length === 0) return [];
+  const findings = tableName(manager.connection, FindingEntity);
+  const rows = scopes.map((s) => ({ producer: s.producer, scope: s.scope, fingerprints: s.fingerprints, locations: s.locations ?? null }));
+  const [resolved] = (await manager.query(
+    `UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
+       FROM (SELECT p.producer, p.scope, ARRAY(SELECT jsonb_array_elements_text(p.fingerprints)) AS fingerprints,
+                    CASE WHEN jsonb_typeof(p.locations) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(p.locations)) END AS locations
+               FROM jsonb_to_recordset($2::jsonb) AS p(producer text, scope text, fingerprints jsonb, locations jsonb)) AS c
+      WHERE f.team = $1 AND f.producer = c.producer AND f.scope = c.scope
+        AND f.status = '${FindingStatus.OPEN}' AND f.kind <> ALL($3::text[]) AND f.fingerprint <> ALL(c.fingerprints)
+        AND (c.locations IS NULL OR f.location = ANY(c.locations))
+      RETURNING ${FINDING_RETURNING}`,
+    [team, JSON.stringify(rows), EVENT_FINDING_KINDS],
+  )) as [FindingRow[], number];
+  return resolved;
+}

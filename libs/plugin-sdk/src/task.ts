@@ -54,6 +54,16 @@ export interface FindingReport {
    * whole pair. At most MAX_REPORT_LOCATIONS; reporting a finding outside them is an error.
    */
   locations?: readonly string[];
+  /**
+   * When the report settles its pair. `task-success` (default): at the task's success, as above.
+   * `immediate`: the report is final as soon as it is written — in the same transaction as its
+   * findings, the OPEN findings of the pair (at `locations`, when given) that it does not name
+   * are RESOLVED and announced, and the pair is not recorded as covered by the task (its later
+   * success or failure changes nothing). For tasks that report live state for as long as they
+   * run and may never succeed, e.g. a watch over a cluster reporting each object as it changes
+   * (one pair per object; an empty report when the object is deleted or fixed).
+   */
+  settle?: 'task-success' | 'immediate';
 }
 
 /** Most locations one FindingReport may restrict itself to. */

@@ -139,6 +139,7 @@ export class TaskProcessor {
             team: task.team,
             onNewFindings: (fresh) => this.announceFindings(task.team, fresh.map(storedFindingOf), log),
             onReopenedFindings: (reopened) => this.announceFindings(task.team, reopened.map(storedFindingOf), log),
+            onResolvedFindings: (resolved) => this.announceFindings(task.team, resolved, log),
           }),
           platform: (definition) =>
             new WorkerTaskPlatform({

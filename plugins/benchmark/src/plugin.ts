@@ -7,6 +7,7 @@ import { KUBE_BENCH_PROFILES } from './kube-bench/profiles';
 import { kubeBenchTask } from './kube-bench/task';
 import { scanClusterImagesTask, scanWorkloadImageTask } from './cluster/images-tasks';
 import { pullSecretCredentials } from './cluster/images-pull-secrets';
+import { watchClusterTask } from './cluster/watch-task';
 
 /** Semver of the built-in benchmark plugin; part of every result cache key. */
 export const BENCHMARK_PLUGIN_VERSION = '0.1.0';
@@ -23,6 +24,7 @@ export const benchmarkTasks: readonly TaskDefinition[] = [
   containerConfigTask,
   scanClusterImagesTask, // images of running workloads: src/cluster/images-tasks.ts
   scanWorkloadImageTask,
+  watchClusterTask, // live cluster inventory and checks: src/cluster
 ];
 
 export const benchmarkPlugin: BulkheadPlugin = definePlugin({

@@ -88,6 +88,18 @@ export class ClusterStore {
     }
   }
 
+  /** Finding targets of the rows a full list of `generation` did not write (call before finishList). */
+  async staleTargets(generation: number): Promise<string[]> {
+    const rows = await this.db.query<{ target: string }>(
+      `SELECT target FROM cluster_workload WHERE team = $1 AND cluster = $2 AND generation < $3
+       UNION
+       SELECT 'cluster/' || cluster || '/' || kind || '/' || CASE WHEN namespace = '' THEN name ELSE namespace || '/' || name END
+         FROM cluster_object WHERE team = $1 AND cluster = $2 AND generation < $3`,
+      [this.team, this.cluster, generation],
+    );
+    return rows.map((r) => r.target);
+  }
+
   /** Upserts workloads and replaces their image rows, in one transaction per batch. */
   async writeWorkloads(workloads: readonly Workload[], generation: number): Promise<void> {
     for (let i = 0; i < workloads.length; i += BATCH) {

@@ -84,8 +84,9 @@ export class StandInApiServer {
 
   async stop(): Promise<void> {
     for (const res of this.open) res.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
+    await closed;
   }
 
   /** Creates or replaces an object (`kind` and `metadata.name` required); returns it as stored (uid, resourceVersion). */
@@ -239,7 +240,7 @@ export class StandInApiServer {
     const from = url.searchParams.get('resourceVersion');
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     this.open.add(res);
-    const send = (type: string, object: KObject): boolean => res.write(`${JSON.stringify({ type, object })}\n`);
+    const send = (type: string, object: KObject): boolean => !res.writableEnded && !res.destroyed && res.write(`${JSON.stringify({ type, object })}\n`);
     const matches = (e: WatchEvent): boolean => e.stored.kind === kind && (!namespace || (e.stored.object['metadata'] as KObject)['namespace'] === namespace);
     const fromRv = from ? Number(from) : NaN;
     if (from && from !== '0' && fromRv < this.compactedBelow) {
