@@ -2,13 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { RegistryClient, parseRegistryReference } from '@bulkhead/oci';
 import { testImageBuilder } from '@bulkhead/oci/testing';
-import { ClusterStore, StandInApiServer, standInKubeconfig, toClusterObject, toWorkload, type ClusterObject } from '@bulkhead/plugin-benchmark/testing';
-import type { PluginDatabase } from '@bulkhead/plugin-sdk/api';
+import { StandInApiServer, standInKubeconfig } from '@bulkhead/plugin-benchmark/testing';
 import { describeWithRegistry, startTestRegistry, type TestRegistry } from '@bulkhead/testing';
 
 /*
@@ -16,8 +14,8 @@ import { describeWithRegistry, startTestRegistry, type TestRegistry } from '@bul
  * the real API and a worker in this process on real Postgres and Redis, a real registry on
  * loopback with three images (A: lodash 4.17.11, unsigned; B: lodash 4.17.11, signed by the
  * team's server key; C: lodash 4.17.21, unsigned), and a replayed cluster served by the
- * stand-in kube-apiserver, read with @kubernetes/client-node and stored by the inventory's
- * store. scan-cluster-images queues one scan-workload-image flow per running digest (scanner
+ * stand-in kube-apiserver and watched by the real `watch-cluster` task. Its first list asks for
+ * `scan-cluster-images`, which queues one scan-workload-image flow per running digest (scanner
  * scan-image from the registry + signer verify-image); then one query answers "running
  * workloads with CVE-X whose image has no valid signature", with counts and pages. An advisory
  * update re-matches the stored packages: the answer changes without any image pulled again.
@@ -62,25 +60,30 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
   let apiserver: StandInApiServer;
   let privateRegistry: TestRegistry;
   let work: string;
+  let kubeconfigFile: string;
+  let watchTaskId: string | undefined;
   let advisoryFile: string;
   const saved: Partial<Record<(typeof WORKER_ENV)[number], string | undefined>> = {};
   const digests: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
   const repository = () => `${registry().host}/cluster/app`;
 
-  const database = (): PluginDatabase => ({
-    query: (sql, parameters = []) => platform.db.dataSource.query(sql, [...parameters]),
-    transaction: (run) => platform.db.dataSource.transaction((manager) => run({ query: (sql, parameters = []) => manager.query(sql, [...parameters]) })),
-  });
-
-  /** Waits until every task has finished; a failed one fails the test, naming it. */
+  /** Waits until every task but the cluster's watch has finished; a failed one fails the test, naming it. */
   async function settle(): Promise<void> {
     const deadline = Date.now() + 180_000;
     for (;;) {
-      const rows: { status: string; n: string }[] = await platform.db.dataSource.query('SELECT status, count(*) AS n FROM task GROUP BY status');
+      const rows: { status: string; n: string }[] = await platform.db.dataSource.query(`SELECT status, count(*) AS n FROM task WHERE type <> 'watch-cluster' GROUP BY status`);
       if (rows.some((r) => r.status === 'FAILED')) throw new Error(`a task failed: ${JSON.stringify(await platform.db.dataSource.query(`SELECT type, input, error FROM task WHERE status = 'FAILED'`))}`);
       if (!rows.some((r) => r.status === 'QUEUED' || r.status === 'RUNNING')) return;
       if (Date.now() > deadline) throw new Error(`tasks still unfinished: ${JSON.stringify(rows)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
@@ -138,29 +141,6 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     };
   }
 
-  /** Lists the replayed cluster with @kubernetes/client-node and stores it as the inventory does. */
-  async function inventory(): Promise<void> {
-    const kc = new KubeConfig();
-    kc.loadFromString(standInKubeconfig(apiserver, { token: 'valid-token' }));
-    const core = kc.makeApiClient(CoreV1Api);
-    const apps = kc.makeApiClient(AppsV1Api);
-    const objects: ClusterObject[] = [];
-    const add = (items: unknown[], kind: string, apiVersion: string) => {
-      for (const item of items) {
-        const o = toClusterObject(JSON.parse(JSON.stringify(item)), kind, apiVersion);
-        if (o) objects.push(o);
-      }
-    };
-    add((await apps.listDeploymentForAllNamespaces()).items, 'Deployment', 'apps/v1');
-    add((await apps.listReplicaSetForAllNamespaces()).items, 'ReplicaSet', 'apps/v1');
-    add((await core.listPodForAllNamespaces()).items, 'Pod', 'v1');
-    const byUid = new Map(objects.map((o) => [o.uid, o]));
-    const store = new ClusterStore(database(), 'default', CLUSTER);
-    const generation = await store.begin({ server: apiserver.url, context: 'stand-in', source: 'kubeconfig', taskId: null });
-    await store.writeWorkloads(objects.map((o) => toWorkload(CLUSTER, o, (uid) => byUid.get(uid))), generation);
-    await store.finishList(generation);
-  }
-
   async function workloads(filter: Record<string, unknown>, first = 50, after?: string, token?: string): Promise<WorkloadPage> {
     const data = await graphqlData<{ workloads: WorkloadPage }>(
       platform.api.url,
@@ -183,7 +163,11 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     work = await mkdtemp(path.join(tmpdir(), 'bh-cluster-images-'));
     advisoryFile = path.join(work, 'lodash.jsonl');
     const packages = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'cluster_img', registry: registryOf(packages), plugins: packages, kinds: ['signer', 'scanner', 'benchmark'], env: { BULKHEAD_SIGNER_MASTER_KEY: MASTER_KEY, BULKHEAD_ENABLE_CLUSTER_PULL_SECRETS: 'true' } });
+    platform = await startTestPlatform({ label: 'cluster_img', registry: registryOf(packages), plugins: packages, kinds: ['signer', 'scanner', 'benchmark'],
+      // The watch holds one benchmark slot for as long as it runs (as WORKER_CONCURRENCY_BENCHMARK leaves room for in production).
+      concurrency: { benchmark: 2 },
+      env: { BULKHEAD_SIGNER_MASTER_KEY: MASTER_KEY, BULKHEAD_ENABLE_CLUSTER_PULL_SECRETS: 'true' },
+    });
     await importAdvisory('4.17.12');
     const client = new RegistryClient();
     try {
@@ -207,10 +191,17 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     }
     apiserver.put(pod('shop', 'batch', 'c'));
     apiserver.put(pod('ops', 'tool', 'a', undefined, true));
-    await inventory();
+    // The real watch: it lists, stores the inventory and asks for the scans of what runs.
+    kubeconfigFile = path.join(work, 'kubeconfig.json');
+    await writeFile(kubeconfigFile, standInKubeconfig(apiserver, { token: 'valid-token' }), { mode: 0o600 });
+    const { submitTask } = await graphqlData<{ submitTask: { id: string } }>(platform.api.url, 'mutation($i: JSON!) { submitTask(kind: BENCHMARK, type: "watch-cluster", input: $i) { id } }', { i: { cluster: CLUSTER, kubeconfig: kubeconfigFile } });
+    watchTaskId = submitTask.id;
+    await until(async () => Number((await platform.db.dataSource.query(`SELECT count(*) AS n FROM task WHERE type = 'scan-cluster-images'`))[0].n) > 0, 'the watch to ask for image scans');
+    await settle();
   });
 
   afterAll(async () => {
+    if (watchTaskId) await graphqlData(platform.api.url, 'mutation($id: ID!) { cancelTask(id: $id) { id } }', { id: watchTaskId }).catch(() => undefined);
     await apiserver?.stop();
     await platform?.stop();
     await privateRegistry?.stop();
@@ -222,11 +213,10 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
   });
 
   it('scans each running digest once (scanner from the registry, signer verification) and links it to the stored image', async () => {
-    const { submitTask } = await graphqlData<{ submitTask: { id: string } }>(platform.api.url, 'mutation($i: JSON!) { submitTask(kind: BENCHMARK, type: "scan-cluster-images", input: $i) { id } }', { i: { cluster: CLUSTER } });
-    await settle();
-    const [planner] = await platform.db.dataSource.query('SELECT status, result FROM task WHERE id = $1', [submitTask.id]);
+    // Asked for by the watch (a child of the watch task), not by this test.
+    const [planner] = await platform.db.dataSource.query(`SELECT status, result, parent_task_id FROM task WHERE type = 'scan-cluster-images' ORDER BY created_at LIMIT 1`);
     // A runs in two pods (web, tool): three digests, three flows, three scans.
-    expect(planner).toMatchObject({ status: 'SUCCEEDED', result: { seen: 3, queued: 3, next: null } });
+    expect(planner).toMatchObject({ status: 'SUCCEEDED', result: { seen: 3, queued: 3, next: null }, parent_task_id: watchTaskId });
     expect(await scanTasks()).toBe(3);
     const rows: { manifest_digest: string; image_id: string | null; scan_status: string; verify_status: string }[] = await platform.db.dataSource.query(
       'SELECT manifest_digest, image_id, scan_status, verify_status FROM cluster_image ORDER BY manifest_digest',
@@ -323,9 +313,12 @@ describeWithRegistry('running workloads: images scanned once, signatures, the co
     });
     apiserver.put(privatePod('with-secret', 'd', ['regcred']));
     apiserver.put(privatePod('without-secret', 'e', []));
-    await inventory();
-    const kubeconfig = path.join(work, 'pull-kubeconfig.json');
-    await writeFile(kubeconfig, standInKubeconfig(apiserver, { token: 'valid-token' }), { mode: 0o600 });
+    // The watch stores the new pods (their running digests) from its watch events.
+    await until(
+      async () => Number((await platform.db.dataSource.query(`SELECT count(*) AS n FROM cluster_workload_image WHERE digest = ANY($1)`, [[digest.d, digest.e]]))[0].n) === 2,
+      'the watch to store the private pods',
+    );
+    const kubeconfig = kubeconfigFile;
     await graphqlData(platform.api.url, 'mutation($i: JSON!) { submitTask(kind: BENCHMARK, type: "scan-cluster-images", input: $i) { id } }', { i: { cluster: CLUSTER, pullSecrets: { kubeconfig } } });
     // The flows' children fail for the image no secret opens: settle by the flows, not by every task.
     const deadline = Date.now() + 120_000;

@@ -8,6 +8,7 @@ import { CLUSTER_FINDING_PRODUCER, LiveChecks, type TargetReport } from './live-
 import { inventoryKind } from './kinds';
 import { CLUSTER_NAME_PATTERN, toWorkload, type ClusterObject } from './model';
 import { ClusterStore } from './store';
+import { ImageScanTrigger } from './images-trigger';
 
 export const WATCH_CLUSTER_TASK = 'watch-cluster';
 
@@ -60,6 +61,8 @@ export const watchClusterTask = defineTask({
 
 class ClusterWatch {
   private store: ClusterStore | undefined;
+  /** Queues the scans of running digests the watch has not seen (images-trigger.ts). */
+  private images: ImageScanTrigger | undefined;
   private generation = 0;
   private pending: InventoryChange[] = [];
   private flushing: Promise<void> = Promise.resolve();
@@ -82,6 +85,7 @@ class ClusterWatch {
       if (ctx.platform) {
         this.store = new ClusterStore(ctx.platform.database, ctx.platform.team, input.cluster);
         this.generation = await this.store.begin({ server: connection.server, context: connection.context, source: connection.source, taskId: ctx.taskId });
+        this.images = new ImageScanTrigger(ctx.platform, input.cluster, ctx.logger);
       }
       await inventory.list(ctx.signal);
       const objects = [...inventory.objects.values()];
@@ -108,6 +112,7 @@ class ClusterWatch {
       throw error;
     } finally {
       clearTimeout(this.timer);
+      this.images?.close();
       client.close();
     }
   }
@@ -146,6 +151,7 @@ class ClusterWatch {
     await this.store.delete(deleted.map((o) => o.uid));
     const workloads = upserted.filter((o) => isWorkloadKind(o.kind)).map((o) => toWorkload(cluster, o, (uid) => objects.get(uid)));
     await this.store.writeWorkloads(workloads, this.generation);
+    this.images?.observe(workloads);
     await this.store.writeObjects(upserted.filter((o) => !isWorkloadKind(o.kind)), this.generation);
   }
 
