@@ -115,10 +115,11 @@ export const MAX_SIGNATURE_DIGESTS = 1000;
  * no loaded plugin provides the service.
  */
 export function platformPullCredentials(
-  platform: { readonly services: PluginServices } | undefined,
+  platform: { readonly services?: PluginServices } | undefined,
   request: RegistryPullRequest,
 ): { lookup(registry: string): Promise<RegistryPullCredential | undefined> } | undefined {
-  const service = platform?.services.registryCredentials;
+  // `services` may be absent on an older host (a plugin from npm runs on hosts of other versions).
+  const service = platform?.services?.registryCredentials;
   if (!service) return undefined;
   let answer: Promise<RegistryPullCredential | undefined> | undefined;
   return {
