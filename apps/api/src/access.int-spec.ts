@@ -224,8 +224,9 @@ describe('identity and access', () => {
       expect(codes(await graphql(url, '{ apiTokens { id } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
       expect(codes(await graphql(url, '{ auditLog { totalCount } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
     }
-    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } workloads(first: 1) { totalCount } }', {}, { token: tokens.viewer });
+    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } admissionDecisions(first: 1) { totalCount } images(first: 1) { totalCount } me { role team } workloads(first: 1) { totalCount } }', {}, { token: tokens.viewer });
     expect(read.errors).toBeUndefined();
+    expect((read.data as { me: { role: string } }).me.role).toBe('viewer');
   });
 
   /** One operation per root field of the schema, its arguments as (unset) variables: refused before they are coerced. */

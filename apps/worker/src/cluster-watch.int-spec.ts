@@ -49,7 +49,7 @@ beforeAll(async () => {
     const parsed = parseRaisedFinding(message);
     if (parsed) raised.push(parsed);
   });
-  host = await startWorker({ registry, inputs, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: prefix, migrate: false, shutdownGraceMs: 1_000 });
+  host = await startWorker({ registry, inputs, database: { dataSource: db.dataSource }, redisUrl: REDIS_URL, queuePrefix: prefix, migrate: false, shutdownGraceMs: 1_000, concurrency: { benchmark: 3 } });
 });
 
 afterAll(async () => {
@@ -109,5 +109,24 @@ describe('watch-cluster on the worker', () => {
     await events.close();
     await waitForStatus(tasks, task.id, [TaskStatus.CANCELLED]);
     await waitFor('the cluster stopped', async () => (await store.get())?.status === 'stopped');
+  });
+
+  it('one watcher per cluster: a newer watch of the same cluster name takes over, the older stops at its next change', async () => {
+    const tasks = new TaskStore(db.dataSource, teamScope('ops'));
+    const store = new ClusterStore(new DataSourcePluginDatabase(db.dataSource), 'ops', 'prod');
+    const older = (await submitter.submit({ kind: 'benchmark', type: 'watch-cluster', input: { cluster: 'prod', kubeconfig: path.join(dir, 'kubeconfig') } })).task;
+    await waitFor('the first watcher', async () => (await store.get())?.taskId === older.id && (await store.get())?.status === 'watching');
+    const newer = (await submitter.submit({ kind: 'benchmark', type: 'watch-cluster', input: { cluster: 'prod', kubeconfig: path.join(dir, 'kubeconfig'), namespaces: ['app-0', 'app-1'] } })).task;
+    await waitFor('the second watcher', async () => (await store.get())?.taskId === newer.id && (await store.get())?.status === 'watching');
+    server.put(privilegedPod('app-1', 'again'));
+    const failed = await waitForStatus(tasks, older.id, [TaskStatus.FAILED]);
+    expect(failed.error).toBe(`cluster prod is now watched by task ${newer.id}; this watch stops`);
+    await waitFor('the newer watch to store the pod', async () => (await store.workloads({ namespace: 'app-1' })).some((w) => w.name === 'again'));
+    expect((await tasks.get(newer.id))?.status).toBe(TaskStatus.RUNNING);
+    expect(await store.get()).toMatchObject({ taskId: newer.id, status: 'watching' }); // the older one's end did not touch it
+    const events = new TaskEventsPublisher({ redisUrl: REDIS_URL, prefix });
+    await events.publish(taskUpdateOf(await tasks.cancel(newer.id)));
+    await events.close();
+    await waitForStatus(tasks, newer.id, [TaskStatus.CANCELLED]);
   });
 });

@@ -3,6 +3,7 @@ import type { ExtensionPoints } from './extensions';
 import type { TaskLogger } from './logger';
 import type { PluginKind } from './manifest';
 import type { PluginDatabase } from './api/host';
+import type { PlatformNotifier } from './notifications';
 import type { PluginServices } from './services';
 import type { ArtifactResult, FindingResult, OsInfo, PackageResult, Severity } from './results';
 
@@ -99,6 +100,11 @@ export interface TaskPlatform {
    * plugin provides is undefined.
    */
   readonly services: PluginServices;
+  /**
+   * Raises a notification for this task's team (notifications.ts): the host sends it to the
+   * team's channels whose rules select its category. Resolves once announced, not delivered.
+   */
+  notify: PlatformNotifier['notify'];
 }
 
 export interface FollowUpTaskRequest {

@@ -4,6 +4,7 @@ export * from './redis';
 export * from './task-queues';
 export * from './task-events';
 export * from './findings-events';
+export * from './notification-events';
 export * from './task-submitter';
 export * from './reconciler';
 export * from './stable-json';

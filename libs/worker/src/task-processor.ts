@@ -1,6 +1,6 @@
 import { silentLogger, type ChildTaskOutcome, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
-import { JobName, taskUpdateOf, type FindingsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob, type TaskQueues } from '@bulkhead/queue';
+import { JobName, taskUpdateOf, type FindingsPublisher, type NotificationsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob, type TaskQueues } from '@bulkhead/queue';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { runTask } from '@bulkhead/plugin-sdk';
 import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError } from 'bullmq';
@@ -23,6 +23,8 @@ export interface TaskProcessorDeps {
   events: TaskEventsPublisher;
   /** Announces every finding a task inserted, reopened or resolved on the findings channel (API FindingEvents). */
   findings?: FindingsPublisher;
+  /** Where TaskPlatform.notify announces plugins' notifications (the API's dispatchers listen). */
+  notifications?: NotificationsPublisher;
   logger?: TaskLogger;
   /** True once the host is shutting down: an abort then means "release", not "fail". */
   isShuttingDown: () => boolean;
@@ -151,6 +153,7 @@ export class TaskProcessor {
               definition,
               maxChildTasks: this.deps.maxChildTasks ?? DEFAULT_MAX_CHILD_TASKS,
               logger: log,
+              ...(this.deps.notifications ? { notifications: this.deps.notifications } : {}),
             }),
           ...(children ? { children: async () => children } : {}),
           logger: log,

@@ -5,6 +5,7 @@ import {
   createRedis,
   DEFAULT_QUEUE_PREFIX,
   FindingsPublisher,
+  NotificationsPublisher,
   queueNameForKind,
   Reconciler,
   ServerInputPolicy,
@@ -72,6 +73,7 @@ export class WorkerHost {
     private readonly options: WorkerOptions,
     private readonly logger: TaskLogger,
     private readonly lifecycle: { shuttingDown: boolean },
+    private readonly notifications: NotificationsPublisher,
   ) {}
 
   /** Kinds this host serves. */
@@ -110,6 +112,7 @@ export class WorkerHost {
     const queues = new TaskQueues({ redisUrl: options.redisUrl, prefix });
     const events = new TaskEventsPublisher({ redisUrl: options.redisUrl, prefix });
     const findings = new FindingsPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-findings-publisher' });
+    const notifications = new NotificationsPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-notifications-publisher' });
     const reconciler = new Reconciler({ tasks, queues, logger: logger.child({ component: 'reconciler' }) });
     const connections: Redis[] = [];
     const workers: TaskWorker[] = [];
@@ -125,6 +128,7 @@ export class WorkerHost {
       inputs: options.inputs ?? ServerInputPolicy.fromEnv(),
       events,
       findings,
+      notifications,
       logger,
       isShuttingDown: () => lifecycle.shuttingDown,
     });
@@ -137,7 +141,7 @@ export class WorkerHost {
       // Subscribed before any job is taken: a task cannot start unheard.
       await cancellations.start();
     } catch (error) {
-      await Promise.allSettled([queues.close(), events.close(), findings.close(), cancellations.close()]);
+      await Promise.allSettled([queues.close(), events.close(), findings.close(), notifications.close(), cancellations.close()]);
       if (ownsDataSource) await dataSource.destroy().catch(() => undefined);
       throw error;
     }
@@ -158,7 +162,7 @@ export class WorkerHost {
       workers.push(worker);
       logger.info({ queue: worker.name, concurrency }, 'serving queue');
     }
-    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, findings, cancellations, reconciler, options, logger, lifecycle);
+    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, findings, cancellations, reconciler, options, logger, lifecycle, notifications);
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await reconciler.start(options.reconcileIntervalMs ?? 60_000);
     return host;
@@ -188,7 +192,7 @@ export class WorkerHost {
         await Promise.all(this.workers.map((w) => w.close(true)));
       }
     }
-    await Promise.allSettled([this.queues.close(), this.events.close(), this.findings.close(), this.cancellations.close()]);
+    await Promise.allSettled([this.queues.close(), this.events.close(), this.findings.close(), this.notifications.close(), this.cancellations.close()]);
     for (const connection of this.connections) connection.disconnect();
     if (this.ownsDataSource) await this.dataSource.destroy().catch(() => undefined);
     this.logger.info('worker stopped');

@@ -6,6 +6,7 @@ import {
   HOST_BODY_READER,
   HOST_FINDINGS,
   HOST_LOGGER,
+  HOST_NOTIFICATIONS,
   HOST_REQUEST_CONTEXT,
   HOST_SERVICES,
   HOST_TASKS,
@@ -14,6 +15,7 @@ import {
   type HostArtifacts,
   type HostBodyReader,
   type HostFindings,
+  type HostNotifications,
   type HostTasks,
   type PluginDatabase,
 } from '@bulkhead/plugin-sdk/api';
@@ -28,6 +30,7 @@ export interface HostCapabilities {
   bodyReader: HostBodyReader;
   database: PluginDatabase;
   logger: TaskLogger;
+  notifications: HostNotifications;
   /** Services other plugins provide, scoped to the request's team (host-services.ts). */
   services: PluginServices;
 }
@@ -48,6 +51,7 @@ export class HostModule {
       { provide: HOST_BODY_READER, useValue: host.bodyReader },
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
+      { provide: HOST_NOTIFICATIONS, useValue: host.notifications },
       { provide: HOST_SERVICES, useValue: host.services },
       // The principal of the request being served (one AsyncLocalStorage for the whole process).
       { provide: HOST_REQUEST_CONTEXT, useValue: requestContext },

@@ -34,6 +34,9 @@ export function isFinishedStatus(status: TaskStatus): boolean {
 @Index('IDX_task_artifact_created_at_id', ['artifactId', 'createdAt', 'id'])
 // A task's children.
 @Index('IDX_task_parent_task_id', ['parentTaskId'])
+// The tasks of one schedule (label bulkhead.io/schedule), partial expression index:
+// migration ScheduleOwnerAndTaskIndex1765810000001, not derivable from columns.
+@Index('IDX_task_team_schedule_label', { synchronize: false })
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { definePluginApi, type PluginMigration } from '@bulkhead/plugin-sdk/api';
 import { z } from 'zod';
-import { ADMISSION_POLICY, AdmissionController, AdmissionService, readAdmissionPolicyFile } from '../admission';
+import { ADMISSION_POLICY, AdmissionController, AdmissionDecisionsResolver, AdmissionDecisionsService, AdmissionService, readAdmissionPolicyFile } from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
 import { imageWorkloadsResolver, vulnerabilityWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
@@ -50,6 +50,15 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
       await db.query(`CREATE INDEX admission_decision_team_at ON admission_decision (team, at DESC)`);
     },
   },
+  {
+    // admissionDecisions pages newest first on (at, id), with or without a namespace.
+    id: '0004-admission-decision-keyset',
+    up: async (db) => {
+      await db.query(`CREATE INDEX admission_decision_team_at_id ON admission_decision (team, at DESC, id DESC)`);
+      await db.query(`CREATE INDEX admission_decision_team_namespace_at_id ON admission_decision (team, namespace, at DESC, id DESC)`);
+      await db.query(`DROP INDEX admission_decision_team_at`);
+    },
+  },
   ...clusterMigrations, // the cluster inventory's tables: src/cluster/migrations.ts
   CLUSTER_IMAGE_MIGRATION, // the scans of running images (cluster/images-store.ts)
   CLUSTER_PULL_ACCESS_MIGRATION, // how to read pull secrets at pull time (cluster/images-pull-secrets.ts)
@@ -70,9 +79,19 @@ export const benchmarkApi = definePluginApi({
   // A bad policy file (or one asking for a rule it cannot enforce) stops start-up, naming the problem.
   module: ({ config }): DynamicModule => {
     const policyFile = config.BULKHEAD_ADMISSION_POLICY_FILE;
-    // The running workloads (src/cluster/graphql); Vulnerability.workloads only when a loaded plugin shares that type.
+    // Recorded decisions stay readable when the webhook is switched off. The running workloads
+    // (src/cluster/graphql); Vulnerability.workloads only when a loaded plugin shares that type.
     const vulnerabilityWorkloads = vulnerabilityWorkloadsResolver();
-    const runs = [BenchmarkRunsService, BenchmarkRunsResolver, WorkloadsService, WorkloadsResolver, imageWorkloadsResolver(), ...(vulnerabilityWorkloads ? [vulnerabilityWorkloads] : [])];
+    const runs = [
+      BenchmarkRunsService,
+      BenchmarkRunsResolver,
+      AdmissionDecisionsService,
+      AdmissionDecisionsResolver,
+      WorkloadsService,
+      WorkloadsResolver,
+      imageWorkloadsResolver(),
+      ...(vulnerabilityWorkloads ? [vulnerabilityWorkloads] : []),
+    ];
     if (!policyFile) return { module: BenchmarkApiModule, providers: runs };
     return {
       module: BenchmarkApiModule,

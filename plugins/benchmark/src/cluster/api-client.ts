@@ -33,6 +33,8 @@ export interface WatchHandlers {
 
 /** Items per list request: pages keep memory and the server's work per request bounded. */
 export const LIST_PAGE_SIZE = 500;
+/** Largest list page read (500 pods are a few MiB): an API server that sends more is refused, not buffered. */
+export const MAX_LIST_PAGE_BYTES = 64 * 2 ** 20;
 
 /**
  * Reads the API: paginated lists over HTTPS with the kubeconfig's credentials (parsed as plain
@@ -42,7 +44,10 @@ export const LIST_PAGE_SIZE = 500;
 export class KubeApiClient {
   private agent: Agent | undefined;
 
-  constructor(private readonly connection: ClusterConnection) {}
+  constructor(
+    private readonly connection: ClusterConnection,
+    private readonly options: { maxPageBytes?: number } = {},
+  ) {}
 
   async list(kind: InventoryKind, options: { namespace?: string; continueToken?: string; limit?: number; signal?: AbortSignal } = {}): Promise<ListPage> {
     const query = new URLSearchParams({ limit: String(options.limit ?? LIST_PAGE_SIZE) });
@@ -87,7 +92,16 @@ export class KubeApiClient {
     return new Promise((resolve, reject) => {
       const req = (tls ? request : httpRequest)(url, { method: 'GET', headers: options.headers, ...(options.auth ? { auth: options.auth } : {}), ...(tls ? { agent: this.agent } : {}), ...(signal ? { signal } : {}) }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          const max = this.options.maxPageBytes ?? MAX_LIST_PAGE_BYTES;
+          if (size > max) {
+            req.destroy();
+            return reject(new KubeApiError(res.statusCode ?? 0, 'TooLarge', `${path}: the answer exceeds ${max} bytes`, path));
+          }
+          chunks.push(chunk);
+        });
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
@@ -99,8 +113,10 @@ export class KubeApiClient {
             return reject(new KubeApiError(status, httpReason(status), `${path}: answered ${status} with a body that is not JSON`, path));
           }
           if (status >= 200 && status < 300) return resolve(body);
-          const s = (body ?? {}) as { reason?: unknown; message?: unknown };
-          reject(new KubeApiError(status, typeof s.reason === 'string' ? s.reason : httpReason(status), typeof s.message === 'string' ? s.message : `${path}: answered ${status}`, path));
+          // Only an API Status is quoted: another server's JSON stays out of task errors.
+          const s = (body ?? {}) as { kind?: unknown; reason?: unknown; message?: unknown };
+          const isStatus = s.kind === 'Status';
+          reject(new KubeApiError(status, isStatus && typeof s.reason === 'string' ? s.reason : httpReason(status), isStatus && typeof s.message === 'string' ? s.message : `${path}: answered ${status}`, path));
         });
       });
       req.on('error', reject);

@@ -43,6 +43,8 @@ const FILE_FIELDS = {
 export async function connect(options: ConnectOptions): Promise<ClusterConnection> {
   if (options.inCluster) {
     if (options.kubeconfig) throw new BadInputError('inCluster and kubeconfig exclude each other: give one');
+    // What the kubelet gives every pod; without it this process does not run in a cluster.
+    if (!process.env['KUBERNETES_SERVICE_HOST']) throw new BadInputError('inCluster: this process does not run in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set); give a kubeconfig instead');
     const kc = new (await loadClientNode()).KubeConfig();
     kc.loadFromCluster();
     const server = kc.getCurrentCluster()?.server ?? '';
@@ -87,6 +89,9 @@ export async function connect(options: ConnectOptions): Promise<ClusterConnectio
   const cluster = kc.getCurrentCluster();
   if (!contextObject || !cluster) throw new BadInputError(`kubeconfig ${file}: the current context ${JSON.stringify(context)} names no cluster`);
   if (!/^https?:\/\//.test(cluster.server)) throw new BadInputError(`kubeconfig ${file}: cluster ${cluster.name} has no http(s) server URL`);
+  // A server talks to API servers over TLS only: a plain-HTTP URL from a kubeconfig would let a
+  // task probe internal HTTP services (cloud metadata) from the worker.
+  if (options.onServer && !cluster.server.startsWith('https://')) throw new BadInputError(`kubeconfig ${file}: cluster ${cluster.name}: a server connects to API servers over https only, not ${JSON.stringify(cluster.server)}`);
   return { kc, server: cluster.server, context, source: 'kubeconfig', ...(contextObject.namespace ? { namespace: contextObject.namespace } : {}) };
 }
 

@@ -73,6 +73,17 @@ describe('ClusterInventory with the stand-in apiserver', () => {
     expect([...kinds].sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Namespace', 'NetworkPolicy', 'Node', 'Pod', 'ReplicaSet', 'Service', 'ServiceAccount']);
   });
 
+  it('refuses a list page larger than the bound instead of buffering it', async () => {
+    server = await new StandInApiServer().start();
+    replayCluster(server, { namespaces: 1, deployments: 1, podsPerDeployment: 50 });
+    const file = path.join(dir, 'kc-big');
+    writeFileSync(file, standInKubeconfig(server, { token: 'valid-token' }));
+    const connection = await connect({ kubeconfig: file });
+    const client = new KubeApiClient(connection, { maxPageBytes: 20_000 });
+    await expect(new ClusterInventory(client, connection.server).list()).rejects.toThrow('/api/v1/pods?limit=500: the answer exceeds 20000 bytes');
+    client.close();
+  });
+
   it('a forbidden namespace gives a partial inventory with a clear note, not a failure', async () => {
     server = await new StandInApiServer({ forbiddenNamespaces: ['app-1'] }).start();
     replayCluster(server, { namespaces: 3 });
@@ -88,6 +99,29 @@ describe('ClusterInventory with the stand-in apiserver', () => {
     server = await new StandInApiServer({ expiredTokens: ['old'] , tokens: ['old'] }).start();
     const { inventory, client } = await open(server, 'old');
     await expect(inventory.list()).rejects.toThrow(`the API server ${server.url} answered 401 Unauthorized (/api/v1/namespaces?limit=500): the credentials are missing, invalid or expired — renew the token or certificate in the kubeconfig`);
+    client.close();
+  });
+
+  it('a token that expires while watching ends the watch with the 401 error', async () => {
+    server = await new StandInApiServer({ tokens: ['soon'] }).start();
+    replayCluster(server, { namespaces: 1, deployments: 1, podsPerDeployment: 1 });
+    const { inventory, client } = await open(server, 'soon');
+    await inventory.list();
+    const watching = inventory.watch(() => undefined, stop.signal);
+    await until('the watches', () => server.requests.filter((r) => r.includes('watch=true')).length >= 17);
+    server.expiredTokens.add('soon');
+    server.closeWatches();
+    await expect(watching).rejects.toThrow(/answered 401 Unauthorized .*renew the token or certificate in the kubeconfig/);
+    // Every other scope's watch stopped with it: nothing outlives the failed work.
+    await until('every watch closed', () => server.openWatches === 0);
+    // Reconnects already in flight when the first 401 came are answered; then none follow.
+    let quietFor = 0;
+    for (let seen = server.requests.length; quietFor < 3; ) {
+      await new Promise((r) => setTimeout(r, 300));
+      quietFor = server.requests.length === seen ? quietFor + 1 : 0;
+      seen = server.requests.length;
+    }
+    expect(server.openWatches).toBe(0);
     client.close();
   });
 

@@ -74,9 +74,26 @@ export class ClusterInventory {
    * after 410 Expired reports its differences as one change). Rejects on 401.
    */
   async watch(onChange: (change: InventoryChange) => void, signal: AbortSignal): Promise<void> {
+    // One stop for every scope: the caller's signal, or the first scope that fails (a 401 ends
+    // them all, so no watch outlives the work).
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) stop.abort(signal.reason);
     // One abort listener per scope's open watch: more than Node's default warning threshold.
-    setMaxListeners(0, signal);
-    await Promise.all(this.scopes.map((scope) => this.watchScope(scope, onChange, signal)));
+    setMaxListeners(0, stop.signal);
+    try {
+      await Promise.all(
+        this.scopes.map((scope) =>
+          this.watchScope(scope, onChange, stop.signal).catch((error: unknown) => {
+            stop.abort(error);
+            throw error;
+          }),
+        ),
+      );
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   private namespaceNames(): string[] {

@@ -66,7 +66,12 @@ describe('ClusterStore', () => {
     await store.finishList(next);
     expect((await store.workloads()).map((w) => w.kind)).toEqual(['Deployment', 'ReplicaSet']);
     expect(await db.database.query(`SELECT * FROM cluster_workload_image WHERE workload_uid = 'p1'`)).toEqual([]);
+    // The last task to begin is the cluster's watcher.
+    expect(await store.watcher()).toBeNull();
+    await store.begin({ server: 'https://k8s.example', context: 'prod', source: 'kubeconfig', taskId: '00000000-0000-4000-8000-000000000001' });
+    await store.begin({ server: 'https://k8s.example', context: 'other', source: 'kubeconfig', taskId: '00000000-0000-4000-8000-000000000002' });
+    expect(await store.watcher()).toBe('00000000-0000-4000-8000-000000000002');
     await store.setStatus('watching', [{ kind: 'Pod', namespace: 'secret-ns', message: 'forbidden' }]);
-    expect(await store.get()).toMatchObject({ status: 'watching', generation: next, notes: [{ kind: 'Pod', namespace: 'secret-ns' }] });
+    expect(await store.get()).toMatchObject({ status: 'watching', generation: next + 2, notes: [{ kind: 'Pod', namespace: 'secret-ns' }] });
   });
 });

@@ -58,6 +58,12 @@ export class ClusterStore {
     return Number(rows[0]?.generation ?? 1);
   }
 
+  /** The task that watches this cluster now (the last to begin), if any. */
+  async watcher(): Promise<string | null> {
+    const rows = await this.db.query<{ task_id: string | null }>(`SELECT task_id FROM cluster WHERE team = $1 AND cluster = $2`, [this.team, this.cluster]);
+    return rows[0]?.task_id ?? null;
+  }
+
   /** A relist: the next generation number. */
   async nextGeneration(): Promise<number> {
     const rows = await this.db.query<{ generation: string }>(
@@ -69,11 +75,12 @@ export class ClusterStore {
     return Number(rows[0]?.generation ?? 1);
   }
 
-  async setStatus(status: ClusterStatus, notes?: readonly InventoryNote[]): Promise<void> {
+  /** Sets the status (and notes); with `taskId`, only while that task is the cluster's watcher. */
+  async setStatus(status: ClusterStatus, notes?: readonly InventoryNote[], taskId?: string): Promise<void> {
     await this.db.query(
       `UPDATE cluster SET status = $3, notes = COALESCE($4::jsonb, notes), synced_at = CASE WHEN $3 = 'watching' THEN now() ELSE synced_at END, updated_at = now()
-        WHERE team = $1 AND cluster = $2`,
-      [this.team, this.cluster, status, notes ? JSON.stringify(notes) : null],
+        WHERE team = $1 AND cluster = $2 AND ($5::uuid IS NULL OR task_id = $5::uuid)`,
+      [this.team, this.cluster, status, notes ? JSON.stringify(notes) : null, taskId ?? null],
     );
   }
 

@@ -1,4 +1,4 @@
-import { defineTask, type ScopedFindings, type TaskContext } from '@bulkhead/plugin-sdk';
+import { BadInputError, defineTask, type ScopedFindings, type TaskContext } from '@bulkhead/plugin-sdk';
 import { z } from 'zod';
 import { K8S_CHECK_GROUPS } from '../k8s/evaluate';
 import { KubeApiClient } from './api-client';
@@ -8,7 +8,6 @@ import { CLUSTER_FINDING_PRODUCER, LiveChecks, type TargetReport } from './live-
 import { inventoryKind } from './kinds';
 import { CLUSTER_NAME_PATTERN, toWorkload, type ClusterObject } from './model';
 import { ClusterStore } from './store';
-import { ImageScanTrigger } from './images-trigger';
 
 export const WATCH_CLUSTER_TASK = 'watch-cluster';
 
@@ -38,6 +37,10 @@ export type WatchClusterInput = z.output<typeof watchClusterInput>;
 
 /** Changes are gathered this long before one evaluation and write (a rollout changes many pods at once). */
 const FLUSH_MS = 50;
+/** The task (this plugin, images of running workloads) that plans the scans of a cluster's running digests. */
+const SCAN_CLUSTER_IMAGES_TASK = 'scan-cluster-images';
+/** Least time between two requests to plan image scans (new digests arrive in bursts during a rollout). */
+const IMAGE_PLAN_MS = 5_000;
 
 /**
  * Keeps a cluster's inventory and its live checks current for as long as it runs: list, store,
@@ -61,13 +64,16 @@ export const watchClusterTask = defineTask({
 
 class ClusterWatch {
   private store: ClusterStore | undefined;
-  /** Queues the scans of running digests the watch has not seen (images-trigger.ts). */
-  private images: ImageScanTrigger | undefined;
   private generation = 0;
   private pending: InventoryChange[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
+  private readonly stop = new AbortController();
+  /** Running digests seen by this watch, and the pending request to plan their scans. */
+  private readonly digests = new Set<string>();
+  private imagePlan: NodeJS.Timeout | undefined;
+  private plannedOnce = false;
 
   constructor(
     private readonly input: WatchClusterInput,
@@ -85,7 +91,6 @@ class ClusterWatch {
       if (ctx.platform) {
         this.store = new ClusterStore(ctx.platform.database, ctx.platform.team, input.cluster);
         this.generation = await this.store.begin({ server: connection.server, context: connection.context, source: connection.source, taskId: ctx.taskId });
-        this.images = new ImageScanTrigger(ctx.platform, input.cluster, ctx.logger);
       }
       await inventory.list(ctx.signal);
       const objects = [...inventory.objects.values()];
@@ -98,21 +103,28 @@ class ClusterWatch {
       const reported = new Set(reports.map((r) => r.target));
       const quiet = [...stale, ...objects.filter((o) => checks.isChecked(o)).map((o) => checks.targetOf(o))];
       await this.emit([...reports, ...[...new Set(quiet)].filter((t) => !reported.has(t)).map((target) => ({ target, findings: [] }))]);
-      await this.store?.setStatus('watching', inventory.notes);
+      this.noteDigests(objects);
+      await this.store?.setStatus('watching', inventory.notes, ctx.taskId);
       ctx.progress(0.5, `watching ${objects.length} objects${inventory.notes.length > 0 ? ` (partial: ${inventory.notes.length} notes)` : ''}`);
 
-      await inventory.watch((change) => this.enqueue(change, checks, inventory.objects), ctx.signal);
+      // Stopped by the task's signal, or by a change that could not be stored (this.failure).
+      ctx.signal.addEventListener('abort', () => this.stop.abort(ctx.signal.reason), { once: true });
+      if (ctx.signal.aborted) this.stop.abort(ctx.signal.reason);
+      await inventory.watch((change) => this.enqueue(change, checks, inventory.objects), this.stop.signal);
       clearTimeout(this.timer);
       await this.flushing;
       if (this.failure) throw this.failure;
-      await this.store?.setStatus('stopped', inventory.notes);
+      // Stopped by cancellation or a worker shutting down: never a success (a shutdown must
+      // release the task to another worker, which lists again).
+      ctx.signal.throwIfAborted();
+      await this.store?.setStatus('stopped', inventory.notes, ctx.taskId);
       return { cluster: input.cluster, objects: inventory.objects.size, notes: inventory.notes.length };
     } catch (error) {
-      await this.store?.setStatus(ctx.signal.aborted ? 'stopped' : 'failed', inventory.notes).catch(() => undefined);
+      await this.store?.setStatus(ctx.signal.aborted ? 'stopped' : 'failed', inventory.notes, ctx.taskId).catch(() => undefined);
       throw error;
     } finally {
       clearTimeout(this.timer);
-      this.images?.close();
+      clearTimeout(this.imagePlan);
       client.close();
     }
   }
@@ -125,24 +137,34 @@ class ClusterWatch {
       const changes = this.pending;
       this.pending = [];
       this.flushing = this.flushing.then(() => this.flush(changes, checks, objects)).catch((error: unknown) => {
-        // A write that fails (the database is gone) fails the task; BullMQ retries it (a relist).
+        // A write that fails (the database is gone) fails the task and BullMQ retries it (a
+        // relist); a newer watcher of the cluster (BadInputError) ends it for good.
         this.failure ??= error;
         this.ctx.logger.error({ err: error }, 'could not store a cluster change');
+        this.stop.abort(error);
       });
     }, FLUSH_MS);
   }
 
   private async flush(changes: readonly InventoryChange[], checks: LiveChecks, objects: ReadonlyMap<string, ClusterObject>): Promise<void> {
+    if (this.failure) return; // the watch is stopping: nothing more is written
     // The last state of each object wins; an object deleted after its last upsert is deleted.
     const latest = new Map<string, { o: ClusterObject; deleted: boolean }>();
     for (const c of changes) {
       for (const o of c.upserted) latest.set(o.uid, { o, deleted: false });
       for (const o of c.deleted) latest.set(o.uid, { o, deleted: true });
     }
+    // One watcher per cluster: a newer watch-cluster task of the same name (another input) took
+    // over when it began; this one stops rather than write over it.
+    const watcher = this.store ? await this.store.watcher() : this.ctx.taskId;
+    if (this.store && watcher !== this.ctx.taskId) {
+      throw new BadInputError(`cluster ${this.input.cluster} is now watched by task ${watcher ?? '(none)'}; this watch stops`);
+    }
     const upserted = [...latest.values()].filter((e) => !e.deleted).map((e) => e.o);
     const deleted = [...latest.values()].filter((e) => e.deleted).map((e) => e.o);
     await this.write(upserted, deleted, objects);
     await this.emit(checks.evaluate(checks.affected({ upserted, deleted })));
+    this.noteDigests(upserted);
   }
 
   private async write(upserted: readonly ClusterObject[], deleted: readonly ClusterObject[], objects: ReadonlyMap<string, ClusterObject>): Promise<void> {
@@ -151,8 +173,37 @@ class ClusterWatch {
     await this.store.delete(deleted.map((o) => o.uid));
     const workloads = upserted.filter((o) => isWorkloadKind(o.kind)).map((o) => toWorkload(cluster, o, (uid) => objects.get(uid)));
     await this.store.writeWorkloads(workloads, this.generation);
-    this.images?.observe(workloads);
     await this.store.writeObjects(upserted.filter((o) => !isWorkloadKind(o.kind)), this.generation);
+  }
+
+  /**
+   * After the first list, and whenever a pod runs a digest this watch has not seen, the images of
+   * running workloads are (re)planned: the `scan-cluster-images` task of this plugin (part 4)
+   * scans each digest no scan has claimed yet. At most one request per IMAGE_PLAN_MS (the
+   * submitter also folds it into a planner still queued or running). A refused request (the
+   * task's child bound, BULKHEAD_MAX_CHILD_TASKS) is logged; it never stops the watch.
+   */
+  private noteDigests(objects: readonly ClusterObject[]): void {
+    const platform = this.ctx.platform;
+    if (!platform) return;
+    let fresh = false;
+    for (const o of objects) {
+      if (o.kind !== 'Pod') continue;
+      for (const image of toWorkload(this.input.cluster, o, () => undefined).images) {
+        if (image.digest && image.repository && !this.digests.has(image.digest)) {
+          this.digests.add(image.digest);
+          fresh = true;
+        }
+      }
+    }
+    if (!fresh || this.imagePlan) return;
+    this.imagePlan = setTimeout(() => {
+      this.imagePlan = undefined;
+      platform
+        .submitTask({ kind: 'benchmark', type: SCAN_CLUSTER_IMAGES_TASK, input: { cluster: this.input.cluster } })
+        .catch((error: unknown) => this.ctx.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the scan of the running images'));
+    }, this.digests.size > 0 && this.plannedOnce ? IMAGE_PLAN_MS : 0);
+    this.plannedOnce = true;
   }
 
   private async emit(reports: readonly TargetReport[]): Promise<void> {

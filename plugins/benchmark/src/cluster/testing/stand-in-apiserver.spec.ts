@@ -6,6 +6,7 @@ import { StandInApiServer, standInKubeconfig } from './stand-in-apiserver';
  * must be what a kube-apiserver sends, as the client understands it.
  */
 
+jest.setTimeout(30_000);
 let server: StandInApiServer;
 beforeAll(async () => {
   server = await new StandInApiServer({ tokens: ['good'], expiredTokens: ['old'], forbiddenNamespaces: ['vault'], bookmarkMs: 50 }).start();

@@ -71,6 +71,11 @@ export class StandInApiServer {
     return `https://127.0.0.1:${address.port}`;
   }
 
+  /** Watch streams open now. */
+  get openWatches(): number {
+    return this.open.size;
+  }
+
   get resourceVersion(): number {
     return this.rv;
   }
