@@ -46,7 +46,7 @@ describe('PluginRegistry', () => {
 
   it('refuses a plugin providing a service the SDK does not know, or no factory, naming it', () => {
     const unknown = { ...plugin('p', ['x']), provides: { imageSignaturez: () => ({}) } } as unknown as BulkheadPlugin;
-    expect(() => new PluginRegistry([unknown])).toThrow('invalid plugin p: provides.imageSignaturez is not a known service (known: imageSignatures)');
+    expect(() => new PluginRegistry([unknown])).toThrow('invalid plugin p: provides.imageSignaturez is not a known service (known: imageSignatures, registryCredentials)');
     const notFactory = { ...plugin('q', ['x']), provides: { imageSignatures: 'yes' } } as unknown as BulkheadPlugin;
     expect(() => new PluginRegistry([notFactory])).toThrow('invalid plugin q: provides.imageSignatures is not a factory function');
   });

@@ -53,12 +53,13 @@ export class PluginRegistry {
    * (the host's job on a worker and in the API; see services.ts).
    */
   services(context: PluginServiceContext): PluginServices {
-    const services: { -readonly [K in keyof PluginServices]: PluginServices[K] } = {};
+    const services: Record<string, unknown> = {};
     for (const name of PLUGIN_SERVICE_NAMES) {
-      const factory = this.provider(name)?.provides?.[name];
+      // Each factory is checked against its name's interface where it is declared (PluginServiceProviders).
+      const factory = this.provider(name)?.provides?.[name] as ((context: PluginServiceContext) => unknown) | undefined;
       if (factory) services[name] = factory(context);
     }
-    return services;
+    return services as PluginServices;
   }
 
   list(): BulkheadPlugin[] {

@@ -55,9 +55,32 @@ export interface ImageSignatureVerdict {
   checkedAt: string;
 }
 
+/**
+ * Registry credentials for one pull, from where the platform learnt which image runs where
+ * (provided by the benchmark plugin: the pull secrets of the workloads that run the image). Read
+ * when the pull starts and given to the registry client for that registry host only; never put
+ * in a task input, a table or a log.
+ */
+export interface RegistryCredentialService {
+  /** A credential for pulling `repository` (at `digest`) from `registry`, or undefined when none is known. */
+  forPull(request: RegistryPullRequest): Promise<RegistryPullCredential | undefined>;
+}
+
+export interface RegistryPullRequest {
+  /** The registry host (`registry.example:5000`, `docker.io`). */
+  registry: string;
+  /** The repository within it (`team/app`, `library/nginx`). */
+  repository: string;
+  /** The manifest digest pulled, when the reference names one. */
+  digest?: string;
+}
+
+export type RegistryPullCredential = { username: string; password: string } | { identityToken: string };
+
 /** The services a plugin can provide and consume, by their well-known names. */
 export interface PluginServices {
   readonly imageSignatures?: ImageSignatureService;
+  readonly registryCredentials?: RegistryCredentialService;
 }
 
 /** What the host gives a service factory: the provider's database and the caller's team. */
@@ -74,12 +97,37 @@ export type PluginServiceProviders = {
 };
 
 /** The names of the services (the keys of PluginServices). */
-export const PLUGIN_SERVICE_NAMES = ['imageSignatures'] as const satisfies readonly (keyof PluginServices)[];
+export const PLUGIN_SERVICE_NAMES = ['imageSignatures', 'registryCredentials'] as const satisfies readonly (keyof PluginServices)[];
 
 /** Every method of every service (checked to be exactly the interface's), for hosts that wrap them. */
 export const PLUGIN_SERVICE_METHODS = {
   imageSignatures: { forDigests: true },
+  registryCredentials: { forPull: true },
 } as const satisfies { readonly [K in keyof PluginServices]-?: { readonly [M in keyof NonNullable<PluginServices[K]>]: true } };
 
 /** At most this many digests per `ImageSignatureService.forDigests` call. */
 export const MAX_SIGNATURE_DIGESTS = 1000;
+
+/**
+ * For tasks that pull on a worker (the scanner, the signer): a credential source for the registry
+ * client that asks the `registryCredentials` service for this one pull, and answers only for the
+ * request's registry host (a redirect or another host never gets it). Undefined inline, or when
+ * no loaded plugin provides the service.
+ */
+export function platformPullCredentials(
+  platform: { readonly services?: PluginServices } | undefined,
+  request: RegistryPullRequest,
+): { lookup(registry: string): Promise<RegistryPullCredential | undefined> } | undefined {
+  // `services` may be absent on an older host (a plugin from npm runs on hosts of other versions).
+  const service = platform?.services?.registryCredentials;
+  if (!service) return undefined;
+  let answer: Promise<RegistryPullCredential | undefined> | undefined;
+  return {
+    lookup: (registry) => {
+      if (registry !== request.registry) return Promise.resolve(undefined);
+      // Asked once per pull, whatever the number of 401 challenges (manifest, each blob).
+      answer ??= service.forPull(request);
+      return answer;
+    },
+  };
+}

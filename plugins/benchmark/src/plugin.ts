@@ -5,6 +5,8 @@ import { DOCKER_PROFILES } from './docker/profiles';
 import { containerConfigTask, dockerfileTask, imageConfigTask } from './docker/tasks';
 import { KUBE_BENCH_PROFILES } from './kube-bench/profiles';
 import { kubeBenchTask } from './kube-bench/task';
+import { scanClusterImagesTask, scanWorkloadImageTask } from './cluster/images-tasks';
+import { pullSecretCredentials } from './cluster/images-pull-secrets';
 import { watchClusterTask } from './cluster/watch-task';
 
 /** Semver of the built-in benchmark plugin; part of every result cache key. */
@@ -20,6 +22,8 @@ export const benchmarkTasks: readonly TaskDefinition[] = [
   dockerfileTask, // CIS Docker: src/docker
   imageConfigTask,
   containerConfigTask,
+  scanClusterImagesTask, // images of running workloads: src/cluster/images-tasks.ts
+  scanWorkloadImageTask,
   watchClusterTask, // live cluster inventory and checks: src/cluster
 ];
 
@@ -32,6 +36,8 @@ export const benchmarkPlugin: BulkheadPlugin = definePlugin({
     description: 'Configuration benchmarks: Kubernetes Pod Security Standards, RBAC and NetworkPolicy checks, kube-bench and CIS Docker',
   },
   tasks: benchmarkTasks,
+  // Pull secrets of running workloads, read at pull time for the scanner and the signer (src/cluster/images-pull-secrets.ts).
+  provides: { registryCredentials: pullSecretCredentials },
 });
 
 /**

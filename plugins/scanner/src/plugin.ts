@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { definePlugin, defineTask, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
+import { definePlugin, defineTask, platformPullCredentials, type ArtifactResult, type FindingResult, type PackageResult, type TaskContext } from '@bulkhead/plugin-sdk';
 import { parseImageReference, parsePlatform, registryServerConfigFromEnv, type RegistryClientOptions } from '@bulkhead/oci';
 import { AdvisoryDatabaseError, embeddedStorePath, openEmbeddedAdvisoryStore, resolveCacheDir, type AdvisoryStore } from '@bulkhead/vulndb';
 import { builtinAnalyzers } from './analyzers';
@@ -130,6 +130,15 @@ async function scanVulnerabilities(
  * registryServerConfigFromEnv). Inline (the CLI) the user reaches what they can reach anyway.
  * Either way plain HTTP is for loopback and BULKHEAD_REGISTRY_INSECURE_HOSTS only.
  */
+/** The platform's registry credentials for a registry source (none for other sources, inline, or without a provider). */
+function platformCredentials(ctx: TaskContext, source: string): RegistryClientOptions['credentials'] {
+  if (!ctx.platform || isSbomReference(source)) return undefined;
+  const parsed = parseImageReference(source);
+  if (parsed.kind !== 'registry') return undefined;
+  const { registry, repository, digest } = parsed.image;
+  return platformPullCredentials(ctx.platform, { registry, repository, ...(digest ? { digest } : {}) });
+}
+
 function registryClientOptions(ctx: TaskContext): RegistryClientOptions {
   if (ctx.platform) return { ...registryServerConfigFromEnv(process.env), signal: ctx.signal };
   const insecureHosts = (process.env['BULKHEAD_REGISTRY_INSECURE_HOSTS'] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
@@ -175,8 +184,10 @@ export function createScanImageTask(deps: ScanImageDependencies) {
       } else {
         // A Harbor scan request's registry credential (sealed in the plugin's table, never in the input).
         harbor = input.harborScan ? await harborCredentialsForTask(ctx, input.harborScan, input.source) : undefined;
+        // Otherwise, on a worker, what the platform knows for this pull (a running workload's pull secret), read now and never stored.
+        const credentials = harbor?.credentials ?? platformCredentials(ctx, input.source);
         const result = await scanArtifact(input.source, {
-          registry: harbor ? { ...registryClientOptions(ctx), credentials: harbor.credentials } : registryClientOptions(ctx),
+          registry: credentials ? { ...registryClientOptions(ctx), credentials } : registryClientOptions(ctx),
           ...(input.platform ? { platform: parsePlatform(input.platform) } : {}),
           analyzers: [...builtinAnalyzers, ...ctx.extensions('scanner.analyzer')],
           signal: ctx.signal,

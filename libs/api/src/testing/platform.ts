@@ -63,6 +63,8 @@ export async function startTestPlatform(options: {
    * allowed (suites about other features scan fixtures anywhere); confinement tests pass theirs.
    */
   inputs?: ServerInputPolicy;
+  /** Jobs at once per kind on the worker (default 1 each), e.g. room beside a long-running watch task. */
+  concurrency?: Partial<Record<PluginKind, number>>;
 }): Promise<TestPlatform> {
   const db = await createTestDatabase(options.label);
   const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, ...options.env };
@@ -77,6 +79,7 @@ export async function startTestPlatform(options: {
     queuePrefix: db.schema,
     kinds: options.kinds,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   const createToken = (role: TestRole, team = 'default', expiresAt: Date | null = null) => createTestToken(db.dataSource, role, team, expiresAt);
   const adminToken = await useAdminToken(api, db.dataSource);

@@ -134,6 +134,31 @@ export function dockerConfigCredentials(options: { file?: string; env?: NodeJS.P
   };
 }
 
+/**
+ * The credential for `registry` in the JSON of a Kubernetes pull secret (`.dockerconfigjson`,
+ * or the older `.dockercfg`, which is the `auths` map alone), or undefined when it has none.
+ * Only inline entries count: a pull secret's `credHelpers` / `credsStore` would run a program on
+ * the machine that pulls, so they are ignored. `label` names the secret in errors, never its text.
+ */
+export function pullSecretCredential(json: string, registry: string, label: string): Credential | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new BadInputError(`${label}: not JSON`);
+  }
+  if (!parsed || typeof parsed !== 'object') throw new BadInputError(`${label}: not a JSON object`);
+  const object = parsed as { auths?: unknown };
+  const auths = (object.auths && typeof object.auths === 'object' ? object.auths : object) as Record<string, unknown>;
+  const keys = keysFor(registry);
+  for (const [key, entry] of Object.entries(auths)) {
+    if (!entry || typeof entry !== 'object' || !keys.includes(normaliseKey(key))) continue;
+    const credential = fromEntry(entry as AuthEntry, label, key);
+    if (credential) return credential;
+  }
+  return undefined;
+}
+
 /** Fixed credentials (tests, or a caller that got them elsewhere). */
 export function staticCredentials(entries: Record<string, Credential>): CredentialSource {
   return { lookup: async (registry) => entries[registry] };

@@ -26,7 +26,7 @@ export {
   type Descriptor,
   type RegistryClientOptions,
 } from './client';
-export { dockerConfigCredentials, dockerConfigPath, staticCredentials, type Credential, type CredentialSource } from './credentials';
+export { dockerConfigCredentials, dockerConfigPath, pullSecretCredential, staticCredentials, type Credential, type CredentialSource } from './credentials';
 export {
   serverHostPolicy,
   registryServerConfigFromEnv,

@@ -54,3 +54,39 @@ export function hostGraphqlType(name: HostGraphqlTypeName): any {
   if (type === undefined) throw new Error(`the host has not registered its GraphQL type ${name}: load plugin API modules inside the Bulkhead API`);
   return type;
 }
+
+/*
+ * Object types a plugin shares under a well-known name, so another plugin can add fields to
+ * them without importing it (the benchmark plugin adds `Vulnerability.workloads` to the scanner's
+ * `Vulnerability`), as plugin services share facts (services.ts). The owner registers its class
+ * when its API entry loads; the host loads every plugin's API entry before it calls any
+ * `module()`, so a consumer asks from its `module()` and extends the type only when a loaded
+ * plugin shares it (undefined otherwise: the consumer's field is simply absent).
+ */
+
+/** The shared plugin types: the scanner's `Vulnerability` (a vulnerability finding of a package in an image). */
+export type SharedGraphqlTypeName = 'Vulnerability';
+
+/** What a field resolver on a shared `Vulnerability` receives as its parent (a part of it). */
+export interface SharedVulnerabilityParent {
+  /** The image id (config digest) the vulnerable package is in. */
+  image: string;
+}
+
+const SHARED = Symbol.for('bulkhead.shared-graphql-types');
+
+function sharedRegistry(): Map<string, object> {
+  const holder = globalThis as unknown as Record<symbol, Map<string, object> | undefined>;
+  return (holder[SHARED] ??= new Map<string, object>());
+}
+
+/** For the owning plugin: shares its class under `name` (the latest registration wins, as for host types). */
+export function registerSharedGraphqlType(name: SharedGraphqlTypeName, type: object): void {
+  sharedRegistry().set(name, type);
+}
+
+/** The class a loaded plugin shares under `name`, or undefined when none does. Call it from `module()`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Nest's typeFn wants a class (any constructor)
+export function sharedGraphqlType(name: SharedGraphqlTypeName): any {
+  return sharedRegistry().get(name);
+}

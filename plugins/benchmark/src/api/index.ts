@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { ADMISSION_POLICY, AdmissionController, AdmissionDecisionsResolver, AdmissionDecisionsService, AdmissionService, readAdmissionPolicyFile } from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
+import { imageWorkloadsResolver, vulnerabilityWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
+import { CLUSTER_IMAGE_MIGRATION, CLUSTER_WORKLOAD_OWNER_INDEX_MIGRATION } from '../cluster/images-store';
+import { CLUSTER_PULL_ACCESS_MIGRATION } from '../cluster/images-pull-secrets';
 import { clusterMigrations } from '../cluster/migrations';
 
 /*
@@ -57,6 +60,9 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
     },
   },
   ...clusterMigrations, // the cluster inventory's tables: src/cluster/migrations.ts
+  CLUSTER_IMAGE_MIGRATION, // the scans of running images (cluster/images-store.ts)
+  CLUSTER_PULL_ACCESS_MIGRATION, // how to read pull secrets at pull time (cluster/images-pull-secrets.ts)
+  CLUSTER_WORKLOAD_OWNER_INDEX_MIGRATION, // owner lookups of the workloads query (cluster/images-store.ts)
 ];
 
 const benchmarkApiConfig = z.object({
@@ -73,8 +79,19 @@ export const benchmarkApi = definePluginApi({
   // A bad policy file (or one asking for a rule it cannot enforce) stops start-up, naming the problem.
   module: ({ config }): DynamicModule => {
     const policyFile = config.BULKHEAD_ADMISSION_POLICY_FILE;
-    // Recorded decisions stay readable when the webhook is switched off.
-    const runs = [BenchmarkRunsService, BenchmarkRunsResolver, AdmissionDecisionsService, AdmissionDecisionsResolver];
+    // Recorded decisions stay readable when the webhook is switched off. The running workloads
+    // (src/cluster/graphql); Vulnerability.workloads only when a loaded plugin shares that type.
+    const vulnerabilityWorkloads = vulnerabilityWorkloadsResolver();
+    const runs = [
+      BenchmarkRunsService,
+      BenchmarkRunsResolver,
+      AdmissionDecisionsService,
+      AdmissionDecisionsResolver,
+      WorkloadsService,
+      WorkloadsResolver,
+      imageWorkloadsResolver(),
+      ...(vulnerabilityWorkloads ? [vulnerabilityWorkloads] : []),
+    ];
     if (!policyFile) return { module: BenchmarkApiModule, providers: runs };
     return {
       module: BenchmarkApiModule,

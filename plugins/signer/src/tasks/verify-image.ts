@@ -41,7 +41,7 @@ export const verifyImageTask = defineTask({
     }
     if (verifiers.length === 0) throw new BadInputError('nothing to verify with: give publicKey or certificate (or create a signing key in this team)');
     ctx.progress(0.1, `resolving ${input.ref}`);
-    const result = await withRegistryClient(ctx, (client) => verifyImageSignatures(client, input.ref, verifiers, { attestations: true }));
+    const result = await withRegistryClient(ctx, (client) => verifyImageSignatures(client, input.ref, verifiers, { attestations: true }), process.env, input.ref);
     if (ctx.platform) {
       const records = new SignatureRecords(ctx.platform.database, ctx.platform.team);
       await records.recordSignatures(result.checks, ctx.taskId);

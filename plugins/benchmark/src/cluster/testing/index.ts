@@ -4,3 +4,6 @@ export * from './stand-in-apiserver';
 export * from './replayed-cluster';
 export * from './plugin-db';
 export * from './pki';
+// The inventory's store and normalisation, for tests that store a replayed cluster as the watch does.
+export { ClusterStore } from '../store';
+export { toClusterObject, toWorkload, type ClusterObject } from '../model';

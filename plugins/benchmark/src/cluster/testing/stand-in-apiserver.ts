@@ -139,11 +139,37 @@ export class StandInApiServer {
     for (const watcher of this.watchers) watcher(event);
   }
 
+  /**
+   * Stores a Secret (e.g. `kubernetes.io/dockerconfigjson` with `.dockerconfigjson`), served only
+   * by `GET /api/v1/namespaces/<ns>/secrets/<name>` (a pull secret read at pull time): never
+   * listed or watched, as the inventory never reads Secrets. `readable: false` answers 403, as
+   * RBAC without `get` on secrets does.
+   */
+  putSecret(namespace: string, name: string, type: string, data: Record<string, string>, readable = true): void {
+    const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+    this.secrets.set(`${namespace}/${name}`, { object: { kind: 'Secret', apiVersion: 'v1', metadata: { name, namespace, uid: randomUUID(), resourceVersion: String(++this.rv) }, type, data: encoded }, readable });
+  }
+
+  private readonly secrets = new Map<string, { object: KObject; readable: boolean }>();
+
+  private getSecret(pathname: string, user: string, res: ServerResponse): boolean {
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(pathname);
+    if (!m?.[1] || !m[2]) return false;
+    const [namespace, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+    const secret = this.secrets.get(`${namespace}/${name}`);
+    if ((secret && !secret.readable) || this.forbiddenNamespaces.has(namespace)) {
+      status(res, 403, 'Forbidden', `secrets "${name}" is forbidden: User "${user}" cannot get resource "secrets" in API group "" in the namespace "${namespace}"`, { name, kind: 'secrets' });
+    } else if (!secret) status(res, 404, 'NotFound', `secrets "${name}" not found`, { name, kind: 'secrets' });
+    else json(res, 200, secret.object);
+    return true;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
     const url = new URL(req.url ?? '/', 'https://stand-in');
     const user = this.authenticate(req);
     if (!user) return status(res, 401, 'Unauthorized', 'Unauthorized');
+    if (req.method === 'GET' && this.getSecret(url.pathname, user, res)) return;
     const route = this.route(url.pathname);
     if (!route || req.method !== 'GET') return status(res, 404, 'NotFound', `the server could not find the requested resource`);
     const { kind, namespace } = route;
