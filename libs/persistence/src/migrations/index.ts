@@ -12,6 +12,7 @@ import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-sever
 import { RematchPartialReportsNameKeys1765710000000 } from './1765710000000-rematch-partial-reports-name-keys';
 import { OpsSchedulesTable1765800000000 } from './1765800000000-ops-schedules-table';
 import { OpsNotifyChannels1765800000001 } from './1765800000001-ops-notify-channels';
+import { FindingCounts1765900000000 } from './1765900000000-finding-counts';
 
 export {
   InitialSchema1751328000000,
@@ -28,6 +29,7 @@ export {
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
+  FindingCounts1765900000000,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -46,4 +48,5 @@ export const migrations = [
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
+  FindingCounts1765900000000,
 ];
