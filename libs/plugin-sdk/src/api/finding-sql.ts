@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import type { FindingDataAlternatives, FindingDataCondition, FindingFilter, FindingGroupKey, FindingOrder } from './host';
+import type { FindingDataAlternatives, FindingDataCondition, FindingFilter, FindingGroupKey, FindingOrder, StoredFindingField } from './host';
 
 /*
  * The one translation of a typed FindingFilter into SQL over the host's `finding` table.
@@ -66,6 +66,38 @@ export const FINDING_STATUS_EXPRESSION = `"status"::text`;
 
 /** Columns of a stored finding (StoredFinding's, in snake case). */
 export const FINDING_COLUMNS = `"id", "kind", "severity", "rule_id", "title", "target", "location", "data", "fingerprint", "task_id", "first_seen_at", "last_seen_at", "status"::text AS "status", "resolved_at", "reopened_at"`;
+
+/** The columns each StoredFinding field is read from (`reopened` is derived from two). */
+const FIELD_COLUMNS: Record<StoredFindingField, readonly string[]> = {
+  id: [`"id"`],
+  kind: [`"kind"`],
+  severity: [`"severity"`],
+  ruleId: [`"rule_id"`],
+  title: [`"title"`],
+  target: [`"target"`],
+  location: [`"location"`],
+  data: [`"data"`],
+  fingerprint: [`"fingerprint"`],
+  taskId: [`"task_id"`],
+  firstSeenAt: [`"first_seen_at"`],
+  lastSeenAt: [`"last_seen_at"`],
+  status: [`"status"::text AS "status"`],
+  resolvedAt: [`"resolved_at"`],
+  reopened: [`"status"::text AS "status"`, `"reopened_at"`],
+  reopenedAt: [`"reopened_at"`],
+};
+
+/** The select list of some fields (always the id); FINDING_COLUMNS without `fields`. */
+export function findingColumnsOf(fields?: readonly StoredFindingField[]): string {
+  if (!fields) return FINDING_COLUMNS;
+  const columns = new Set<string>(FIELD_COLUMNS.id);
+  for (const field of fields) {
+    const of = FIELD_COLUMNS[field];
+    if (!of) throw new BadInputError(`unknown finding field ${JSON.stringify(field)}`);
+    for (const column of of) columns.add(column);
+  }
+  return [...columns].join(', ');
+}
 
 class Parameters {
   readonly values: unknown[] = [];
@@ -134,12 +166,13 @@ export function findingOrderExpression(order: FindingOrder = {}): { expression: 
 /**
  * One page of findings: `limit` rows matching `filter` after `after`, in `order` (default: last
  * seen first), ties by id. Ordering by a data path lists only findings that have that value.
- * The sort value is returned as `sort_key` (text) for the next cursor.
+ * The sort value is returned as `sort_key` (text) for the next cursor. With `fields`, only their
+ * columns are read (and the id).
  */
 export function compileFindingPageQuery(
   table: string,
   filter: FindingFilter,
-  options: { limit: number; order?: FindingOrder; after?: FindingKeyset; team?: string },
+  options: { limit: number; order?: FindingOrder; after?: FindingKeyset; team?: string; fields?: readonly StoredFindingField[] },
 ): SqlStatement {
   const params = new Parameters();
   const conditions = whereConditions(filter, params, options.team);
@@ -153,7 +186,7 @@ export function compileFindingPageQuery(
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
   const sortKey = options.order?.dataPath ? expression : `to_char("last_seen_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   const sql =
-    `SELECT ${FINDING_COLUMNS}, ${sortKey} AS "sort_key" FROM ${table}${where}` +
+    `SELECT ${findingColumnsOf(options.fields)}, ${sortKey} AS "sort_key" FROM ${table}${where}` +
     ` ORDER BY ${expression} ${direction}, "id" ${direction} LIMIT ${params.bind(options.limit, '::int')}`;
   return { sql, params: params.values };
 }
