@@ -57,16 +57,27 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
-/** p50/p95 of `samples` runs after 10 warm-up runs; run(i) may vary its input by the sample number. */
-async function sample(run: (i: number) => Promise<unknown>, samples = SAMPLES): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < 10; i++) await run(i);
-  const out: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const start = performance.now();
-    await run(i);
-    out.push(performance.now() - start);
+/**
+ * p50/p95 of `samples` runs of each after 10 warm-up runs, the two alternating so that both see
+ * the same moments of a shared machine; run(i) may vary its input by the sample number.
+ */
+async function samplePair(a: (i: number) => Promise<unknown>, b: (i: number) => Promise<unknown>, samples = SAMPLES): Promise<[{ p50: number; p95: number }, { p50: number; p95: number }]> {
+  for (let i = 0; i < 10; i++) {
+    await a(i);
+    await b(i);
   }
-  return { p50: percentile(out, 50), p95: percentile(out, 95) };
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < samples; i++) {
+    for (const [index, run] of [a, b].entries()) {
+      const start = performance.now();
+      await run(i);
+      times[index]?.push(performance.now() - start);
+    }
+  }
+  return [
+    { p50: percentile(times[0], 50), p95: percentile(times[0], 95) },
+    { p50: percentile(times[1], 50), p95: percentile(times[1], 95) },
+  ];
 }
 
 interface Case {
@@ -167,19 +178,27 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     let failures = 0;
     for (const c of cases) {
-      const viaApi = await sample((i) => graphql(c.graphql(i)));
-      const viaSql = await sample((i) => {
-        const statement = c.sql(i);
-        return db.query(statement.text, statement.params);
-      });
+      const [viaApi, viaSql] = await samplePair(
+        (i) => graphql(c.graphql(i)),
+        (i) => {
+          const statement = c.sql(i);
+          return db.query(statement.text, statement.params);
+        },
+      );
       const ratio = viaApi.p95 / viaSql.p95;
       const pass = viaApi.p95 <= TARGET_P95_MS && ratio <= TARGET_RATIO;
       if (c.target && !pass) failures++;
       rows.push([c.name, viaSql.p50.toFixed(1), viaSql.p95.toFixed(1), viaApi.p50.toFixed(1), viaApi.p95.toFixed(1), ratio.toFixed(2), c.target ? (pass ? 'PASS' : 'FAIL') : '']);
       process.stderr.write(`${c.name}: API p95 ${viaApi.p95.toFixed(1)} ms, SQL p95 ${viaSql.p95.toFixed(1)} ms\n`);
     }
+    // The fixed part of any request (HTTP, token, rate limit, GraphQL) against a one-row SELECT.
+    const [floor, select1] = await samplePair(
+      () => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' }).then((r) => r.json()),
+      () => db.query('SELECT 1'),
+    );
+    rows.push(['(floor) { __typename } over HTTP vs SELECT 1', select1.p50.toFixed(1), select1.p95.toFixed(1), floor.p50.toFixed(1), floor.p95.toFixed(1), (floor.p95 / select1.p95).toFixed(2), '']);
     // What the counters save: the hand-written count over the findings themselves.
-    const scanCount = await sample(() => db.query('SELECT severity, count(*) FROM finding WHERE team = $1 GROUP BY 1', [TEAM]), 5);
+    const [scanCount] = await samplePair(() => db.query('SELECT severity, count(*) FROM finding WHERE team = $1 GROUP BY 1', [TEAM]), async () => undefined, 5);
     console.log(
       `\n${SAMPLES} samples per case after 10 warm-up runs; load average ${loadavg()
         .map((l) => l.toFixed(1))

@@ -85,6 +85,29 @@ describe('finding counters', () => {
     await expect(counts.groups('paging', {}, ['ruleId' as CountedFindingKey], { limit: 1 })).rejects.toThrow(/cannot be grouped by "ruleId"/);
   });
 
+  it('page targets exactly when unfolded deltas empty some and add others', async () => {
+    const team = 'targets';
+    const image = (n: number) => `sha256:t${String(n).padStart(2, '0')}`;
+    await upsertFindings(db.dataSource, Array.from({ length: 12 }, (_, n) => vuln(image(n), n)), { onConflict: 'refresh', team });
+    await foldFindingCounts(db.dataSource);
+    // Unfolded: the first three images lose their findings, a new first image appears, another grows.
+    await db.dataSource.query(`DELETE FROM finding WHERE team = $1 AND target = ANY($2::text[])`, [team, [image(0), image(1), image(2)]]);
+    await upsertFindings(db.dataSource, [vuln('sha256:a-new', 100), vuln(image(5), 101)], { onConflict: 'refresh', team });
+    const counts = new FindingCounts(db.dataSource);
+    const truth = await scanned(db.dataSource, team, ['target']);
+    for (const size of [1, 2, 3, 5]) {
+      const pages: { keys: string[]; count: number }[] = [];
+      let after: string[] | undefined;
+      for (;;) {
+        const rows = await counts.groups(team, {}, ['target'], { limit: size + 1, ...(after ? { after } : {}) });
+        pages.push(...rows.slice(0, size));
+        if (rows.length <= size) break;
+        after = rows[size - 1]?.keys;
+      }
+      expect({ size, pages }).toEqual({ size, pages: truth });
+    }
+  });
+
   it('stay exact under concurrent writers of the same image and team, with folds running, and never deadlock', async () => {
     const team = 'busy';
     const target = 'sha256:shared';
