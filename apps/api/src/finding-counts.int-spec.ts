@@ -1,5 +1,6 @@
 import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
+import { ResultWriter } from '@bulkhead/persistence';
 
 /*
  * Dashboard queries on the real API over real Postgres: findingCounts per severity, kind, status
@@ -153,6 +154,30 @@ describe('finding dashboards (API)', () => {
     );
     expect(findings.totalCount).toBe((await truth('STATUS', `status = 'RESOLVED'`))[0]?.count);
     expect(findings.edges[0]?.node).toEqual({ reopened: false, data: { n: expect.any(Number) } });
+  });
+
+  it('resolves the images of a page of findings or groups with one statement (DataLoader)', async () => {
+    const writer = new ResultWriter(platform.db.dataSource, null, undefined, { team: 'default' });
+    const { findings } = await graphqlData<{ findings: Connection<{ target: string }> }>(url, '{ findings(first: 100) { edges { node { target } } } }');
+    const targets = [...new Set(findings.edges.map((e) => e.node.target))];
+    expect(targets.length).toBeGreaterThan(10);
+    for (const target of targets.slice(0, 3)) await writer.artifact({ digest: target, references: [`oci:/images/${target.slice(-4)}`], size: 1, layers: [] });
+    // Every statement TypeORM runs passes its logger (ImageStore reads through the query builder).
+    const logged = jest.spyOn(platform.db.dataSource.logger, 'logQuery');
+    let page: { findings: Connection<{ target: string; image: { digest: string; references: string[] } | null }> } | undefined;
+    try {
+      page = await graphqlData(url, '{ findings(first: 100) { edges { node { image { digest references } } } } }');
+      expect(logged.mock.calls.map(([sql]) => sql).filter((sql) => /\."artifact"/.test(sql))).toHaveLength(1);
+    } finally {
+      logged.mockRestore();
+    }
+    const withImage = page?.findings.edges.filter((e) => e.node.image) ?? [];
+    expect(new Set(withImage.map((e) => e.node.image?.digest))).toEqual(new Set(targets.slice(0, 3)));
+    expect(withImage[0]?.node.image?.references[0]).toMatch(/^oci:\/images\//);
+    const groups = await graphqlData<{ findingCounts: Connection<{ key: string; image: { digest: string } | null }> }>(url, '{ findingCounts(groupBy: IMAGE, first: 200) { edges { node { key image { digest } } } } }');
+    expect(groups.findingCounts.edges.filter((e) => e.node.image).map((e) => e.node.key).sort()).toEqual(targets.slice(0, 3).sort());
+    const bySeverity = await graphqlData<{ findingCounts: Connection<{ image: unknown }> }>(url, '{ findingCounts(groupBy: SEVERITY) { edges { node { image { digest } } } } }');
+    expect(bySeverity.findingCounts.edges.every((e) => e.node.image === null)).toBe(true);
   });
 
   it('no query the API offers scans the findings table sequentially', async () => {

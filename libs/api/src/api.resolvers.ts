@@ -1,4 +1,5 @@
 import { AccessResolver } from './access/access.resolver';
+import { FindingCountImageResolver, FindingImageResolver } from './findings/finding-image.resolver';
 import { FindingResolver } from './findings/finding.resolver';
 import { ImageResolver } from './images/image.resolver';
 import { PluginsResolver } from './plugins/plugins.resolver';
@@ -8,4 +9,4 @@ import { UploadResolver } from './uploads/upload.resolver';
 import { NotifyResolver } from './notify/notify.resolver';
 
 /** Every resolver of the API, shared by ApiModule and the schema printer so they cannot differ. */
-export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver, UploadResolver, ScheduleResolver, NotifyResolver];
+export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, FindingImageResolver, FindingCountImageResolver, AccessResolver, UploadResolver, ScheduleResolver, NotifyResolver];

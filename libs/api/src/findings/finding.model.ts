@@ -100,6 +100,9 @@ registerEnumType(FindingCountGroupBy, {
 
 @ObjectType({ description: 'The number of findings in one group of findingCounts.' })
 export class FindingCount {
+  /** What the group is of (not a GraphQL field): IMAGE groups resolve `image`. */
+  groupBy!: FindingCountGroupBy;
+
   @Field({ description: 'The group: a severity, kind or status name, or a target (an image id) for IMAGE.' })
   key!: string;
 

@@ -10,10 +10,19 @@ const STORED_FIELDS: ReadonlySet<string> = new Set<StoredFindingField>([
   'id', 'kind', 'severity', 'ruleId', 'title', 'target', 'location', 'data', 'taskId', 'firstSeenAt', 'lastSeenAt', 'status', 'resolvedAt', 'reopened', 'reopenedAt',
 ]);
 
+/** Resolved fields of Finding and the stored fields they read. */
+const RESOLVED_FIELDS: Readonly<Record<string, readonly StoredFindingField[]>> = { image: ['target'], __typename: [] };
+
 /** The stored fields a findings page must read for the selected node fields; null (all) for a field not known here. */
 function nodeFields(info: GraphQLResolveInfo): StoredFindingField[] | null {
-  const selected = [...selectedFieldsAt(info, ['edges', 'node'])].filter((name) => name !== '__typename');
-  return selected.every((name) => STORED_FIELDS.has(name)) ? (selected as StoredFindingField[]) : null;
+  const fields: StoredFindingField[] = [];
+  for (const name of selectedFieldsAt(info, ['edges', 'node'])) {
+    const resolved = Object.hasOwn(RESOLVED_FIELDS, name) ? RESOLVED_FIELDS[name] : undefined;
+    if (resolved) fields.push(...resolved);
+    else if (STORED_FIELDS.has(name)) fields.push(name as StoredFindingField);
+    else return null;
+  }
+  return fields;
 }
 
 @Resolver(() => Finding)

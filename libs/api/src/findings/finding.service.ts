@@ -97,7 +97,7 @@ export class FindingService {
     ]);
     return withTotal(
       {
-        edges: page.items.map((group, index) => ({ cursor: page.cursors[index] ?? '', node: { key: group.keys[0] ?? '', count: group.count } })),
+        edges: page.items.map((group, index) => ({ cursor: page.cursors[index] ?? '', node: { groupBy, key: group.keys[0] ?? '', count: group.count } })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       },
       totalCount,

@@ -16,6 +16,11 @@ export class ImageService {
     return entity ? toImageModel(entity) : null;
   }
 
+  /** By image id (config digest), many at once (a page of findings' images): a map from image id. */
+  async byImageIds(digests: readonly string[]): Promise<Map<string, Image>> {
+    return new Map((await this.images.getManyByImageId(digests)).map((entity) => [entity.digest, toImageModel(entity)]));
+  }
+
   /** By row id (Task.image). */
   async byId(artifactId: string): Promise<Image | null> {
     const entity = await this.images.getById(artifactId);
