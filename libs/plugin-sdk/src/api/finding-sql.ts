@@ -92,7 +92,7 @@ export function findingColumnsOf(fields?: readonly StoredFindingField[]): string
   if (!fields) return FINDING_COLUMNS;
   const columns = new Set<string>(FIELD_COLUMNS.id);
   for (const field of fields) {
-    const of = FIELD_COLUMNS[field];
+    const of = Object.hasOwn(FIELD_COLUMNS, field) ? FIELD_COLUMNS[field] : undefined;
     if (!of) throw new BadInputError(`unknown finding field ${JSON.stringify(field)}`);
     for (const column of of) columns.add(column);
   }

@@ -1,0 +1,23 @@
+import { BadInputError } from '../errors';
+import { compileFindingPageQuery, FINDING_COLUMNS, findingColumnsOf } from './finding-sql';
+import type { StoredFindingField } from './host';
+
+describe('findingColumnsOf', () => {
+  it('reads only the columns of the fields asked for, always the id', () => {
+    expect(findingColumnsOf(['severity', 'title'])).toBe('"id", "severity", "title"');
+    expect(findingColumnsOf([])).toBe('"id"');
+    expect(findingColumnsOf(['status', 'reopened'])).toBe('"id", "status"::text AS "status", "reopened_at"');
+    expect(findingColumnsOf(undefined)).toBe(FINDING_COLUMNS);
+  });
+
+  it('refuses a field that is not a stored finding field, by name', () => {
+    expect(() => findingColumnsOf(['title', 'data; DROP TABLE finding' as StoredFindingField])).toThrow(BadInputError);
+    expect(() => findingColumnsOf(['constructor' as StoredFindingField])).toThrow(/unknown finding field "constructor"/);
+  });
+
+  it('a page query selects those columns and nothing of data', () => {
+    const { sql } = compileFindingPageQuery('finding', { severities: ['HIGH'] }, { limit: 51, team: 't', fields: ['severity'] });
+    expect(sql).toMatch(/^SELECT "id", "severity", to_char\("last_seen_at"/);
+    expect(sql).not.toMatch(/"data"/);
+  });
+});
