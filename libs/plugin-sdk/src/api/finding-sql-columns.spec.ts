@@ -21,3 +21,12 @@ describe('findingColumnsOf', () => {
     expect(sql).not.toMatch(/"data"/);
   });
 });
+
+describe('status conditions', () => {
+  it('compare one status as the column (its index serves the page), several as text, and refuse unknown ones', () => {
+    expect(compileFindingPageQuery('finding', { statuses: ['RESOLVED'] }, { limit: 2 }).sql).toMatch(/WHERE "status" = \$1 ORDER BY/);
+    expect(compileFindingPageQuery('finding', { statuses: ['OPEN', 'SUPPRESSED'] }, { limit: 2 }).sql).toMatch(/WHERE "status"::text = ANY\(\$1::text\[\]\)/);
+    expect(compileFindingPageQuery('finding', { statuses: [] }, { limit: 2 }).sql).toMatch(/WHERE FALSE/);
+    expect(() => compileFindingPageQuery('finding', { statuses: ['open' as 'OPEN'] }, { limit: 2 })).toThrow('unknown finding status "open" (OPEN, RESOLVED or SUPPRESSED)');
+  });
+});

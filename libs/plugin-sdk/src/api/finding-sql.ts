@@ -131,6 +131,23 @@ function memberOf(column: string, values: readonly string[], params: Parameters)
   return values.length === 1 ? `${column} = ${params.bind(values[0])}` : `${column} = ANY(${params.bind([...values], '::text[]')})`;
 }
 
+const FINDING_STATUSES: readonly string[] = ['OPEN', 'RESOLVED', 'SUPPRESSED'];
+
+/**
+ * One status is compared as the column's own type (`"status" = $n`, the parameter typed by
+ * Postgres from the column), so the (team, status, last seen) index serves a status page; an
+ * enum's text cast cannot be indexed (not immutable). Values are checked first: a bad one is
+ * the caller's error, not a database error.
+ */
+function statusCondition(statuses: readonly string[], params: Parameters): string {
+  for (const status of statuses) {
+    if (!FINDING_STATUSES.includes(status)) throw new BadInputError(`unknown finding status ${JSON.stringify(status)} (OPEN, RESOLVED or SUPPRESSED)`);
+  }
+  if (statuses.length === 0) return 'FALSE';
+  if (statuses.length === 1) return `"status" = ${params.bind(statuses[0])}`;
+  return `${FINDING_STATUS_EXPRESSION} = ANY(${params.bind([...statuses], '::text[]')})`;
+}
+
 /** Conditions of a filter; with a team, only that team's findings (the host always passes its request's team). */
 function whereConditions(filter: FindingFilter, params: Parameters, team?: string): string[] {
   const conditions: string[] = [];
@@ -140,7 +157,7 @@ function whereConditions(filter: FindingFilter, params: Parameters, team?: strin
   if (filter.severities) conditions.push(filter.severities.length ? memberOf(`"severity"`, filter.severities, params) : 'FALSE');
   if (filter.ruleIds) conditions.push(filter.ruleIds.length ? memberOf(`"rule_id"`, filter.ruleIds, params) : 'FALSE');
   if (filter.targets) conditions.push(filter.targets.length ? memberOf(`"target"`, filter.targets, params) : 'FALSE');
-  if (filter.statuses) conditions.push(`${FINDING_STATUS_EXPRESSION} = ANY(${params.bind([...filter.statuses], '::text[]')})`);
+  if (filter.statuses) conditions.push(statusCondition(filter.statuses, params));
   if (filter.taskId !== undefined) conditions.push(`"task_id" = ${params.bind(filter.taskId, '::uuid')}`);
   for (const condition of filter.data ?? []) {
     if ('anyOf' in condition) conditions.push(anyOfCondition(condition, params));
