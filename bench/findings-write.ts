@@ -3,7 +3,7 @@
 //
 // The same work is done three times in one run on a scratch schema (dropped at the end): once with the
 // counter triggers disabled and without the status index (the baseline: the writes as before
-// migration FindingCounts1765900000000), with the counters only, and with both. The work is what tasks do: the result writer's upsert of new findings in batches,
+// migration FindingCounts1765900000001), with the counters only, and with both. The work is what tasks do: the result writer's upsert of new findings in batches,
 // a re-report of all of them (lastSeenAt moves, no counter changes), a resolve of 30%
 // (the heap-only status update at task success), and a delete. Each step's median of 3 runs.
 import { upsertFindings } from '@bulkhead/persistence';

@@ -1,11 +1,13 @@
 import { loadPlugins, PluginLoadError } from '@bulkhead/builtin-plugins';
-import { ConfigError, createLogger } from '@bulkhead/common';
+import { applySecretFiles, ConfigError, createLogger } from '@bulkhead/common';
 import { DatabaseUnavailableError } from '@bulkhead/persistence';
 import { RedisUnavailableError } from '@bulkhead/queue';
 import { concurrencyFromConfig, loadWorkerConfig, startWorker, stopOnSignals } from '@bulkhead/worker';
 
 /** Standalone worker: `node dist/apps/worker/src/main.js`, configured by environment variables. */
 async function main(): Promise<void> {
+  // <NAME>_FILE: credentials from mounted Secret files, before any configuration is read.
+  applySecretFiles();
   const config = loadWorkerConfig();
   const logger = createLogger('worker');
   const registry = loadPlugins(config.BULKHEAD_PLUGINS);
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
     reconcileIntervalMs: config.WORKER_RECONCILE_INTERVAL_MS,
     lockDurationMs: config.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
     migrate: config.WORKER_MIGRATE,
     logger,
   });

@@ -128,6 +128,26 @@ describe('worker process', () => {
     expect(await second.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('finishes a task whose worker was SIGKILLed twice in a row (BullMQ alone fails a job at its second stall)', async () => {
+    const first = await readyWorker();
+    const { task } = await submitSlow('sha256:killed-twice');
+    await waitFor('progress from the first worker', async () => {
+      const row = await tasks.get(task.id);
+      return row?.status === TaskStatus.RUNNING && row.progress > 0;
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await readyWorker();
+    await waitFor('the second worker running the task', async () => second.stderr().includes(`"taskId":"${task.id}"`) && (await tasks.get(task.id))?.attempts === 2);
+    second.child.kill('SIGKILL');
+    await second.exited;
+
+    const third = await readyWorker();
+    expect(await waitForStatus(tasks, task.id, FINISHED, 90_000)).toMatchObject({ status: TaskStatus.SUCCEEDED, attempts: 3 });
+    third.child.kill('SIGTERM');
+    await third.exited;
+  });
+
   it('on SIGTERM releases a running task past the grace period; the next worker finishes it', async () => {
     const first = await readyWorker();
     const { task } = await submitSlow('sha256:released-at-shutdown');

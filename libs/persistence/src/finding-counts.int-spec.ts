@@ -166,7 +166,7 @@ describe('finding counters', () => {
   });
 
   it('are backfilled from the findings stored before the migration', async () => {
-    const index = migrations.findIndex((m) => m.name === 'FindingCounts1765900000000');
+    const index = migrations.findIndex((m) => m.name === 'FindingCounts1765900000001');
     const schema = `${db.schema}_backfill`;
     const before = new DataSource({ ...dataSourceOptions({ url: db.url, schema, poolSize: 2 }), migrations: migrations.slice(0, index) });
     await before.initialize();
@@ -178,7 +178,7 @@ describe('finding counters', () => {
       const after = new DataSource({ ...dataSourceOptions({ url: db.url, schema, poolSize: 2 }) });
       await after.initialize();
       try {
-        expect((await after.runMigrations({ transaction: 'each' })).map((m) => m.name)).toContain('FindingCounts1765900000000');
+        expect((await after.runMigrations({ transaction: 'each' })).map((m) => m.name)).toContain('FindingCounts1765900000001');
         const counts = new FindingCounts(after);
         expect(await counts.groups('legacy', {}, ['target', 'severity', 'status'], { limit: 10 })).toEqual([
           { keys: ['sha256:old', 'LOW', 'OPEN'], count: 1 },

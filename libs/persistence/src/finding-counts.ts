@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 
 /*
- * Exact finding counts without counting findings (migration FindingCounts1765900000000).
+ * Exact finding counts without counting findings (migration FindingCounts1765900000001).
  *
  * Triggers on `finding` append signed deltas to `finding_count_delta` in the writer's own
  * transaction; the folder moves them into `finding_count` (per team, target, kind, severity,

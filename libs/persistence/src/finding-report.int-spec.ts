@@ -155,7 +155,7 @@ describe('FindingReport: complete reports over a named producer and scope', () =
     await expect(writer.findings([], { ...VULNS(target), locations: ['a\u0000b'] })).rejects.toThrow(/without NUL/);
   });
 
-  // Resolving was a heap-only update until the status page index (migration FindingCounts1765900000000,
+  // Resolving was a heap-only update until the status page index (migration FindingCounts1765900000001,
   // which says why; bench/findings-write.ts measures what a resolve costs now): only that index holds status.
   it('resolving updates each row once; status is indexed only for status pages, resolved_at not at all, and pages leave room', async () => {
     const indexed: { indexname: string; indexdef: string }[] = await db.dataSource.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = 'finding'`, [db.schema]);

@@ -104,6 +104,47 @@ describe('Reconciler', () => {
     expect(report.failed).toBe(1);
     expect(await tasks.get(task.id)).toMatchObject({ status: TaskStatus.FAILED, error: 'job stalled more than allowable limit' });
   });
+
+  it('does not re-enqueue a task that finished between its listing and the look at its job', async () => {
+    // The benchmark queue: empty, so the bare worker below takes only these jobs.
+    const done = await tasks.create({ kind: 'benchmark', type: 'echo', input: { text: 'finished meanwhile' } });
+    const removed = await tasks.create({ kind: 'benchmark', type: 'echo', input: { text: 'finished and removed' } });
+    await queues.enqueue(done);
+    await queues.enqueue(removed);
+    // The pass lists both rows as unfinished; then, before it looks at their jobs, a worker
+    // finishes them as the worker does (row first, then the job completes), and one completed
+    // job is removed as retention (removeOnComplete) does.
+    const listing = new TaskStore(db.dataSource);
+    listing.listUnfinished = async (options) => {
+      const rows = (await tasks.listUnfinished(options)).filter((t) => t.id === done.id || t.id === removed.id);
+      if (rows.length === 0) return rows;
+      const connection = createRedis(REDIS_URL, 'worker');
+      const worker = new Worker(
+        queueNameForKind('benchmark'),
+        async (job) => {
+          const id = (job.data as { taskId: string }).taskId;
+          await tasks.markRunning(id);
+          await tasks.succeed(id, 'ok');
+        },
+        { connection, prefix },
+      );
+      try {
+        for (let i = 0; i < 200 && !((await (await queues.getJob(done))?.getState()) === 'completed' && (await (await queues.getJob(removed))?.getState()) === 'completed'); i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await worker.close();
+        connection.disconnect();
+      }
+      await (await queues.getJob(removed))?.remove();
+      return rows;
+    };
+    const report = await new Reconciler({ tasks: listing, queues }).reconcile();
+    expect(report).toMatchObject({ checked: 2, enqueued: 0, failed: 0 });
+    expect(await (await queues.getJob(done))?.getState()).toBe('completed');
+    expect(await queues.getJob(removed)).toBeUndefined();
+    expect((await tasks.get(done.id))?.status).toBe(TaskStatus.SUCCEEDED);
+  });
 });
 
 describe('task events', () => {

@@ -7,3 +7,4 @@ export * from './minbase-image';
 export * from './test-images';
 export * from './registry';
 export * from './json-schemas';
+export * from './private-postgres';

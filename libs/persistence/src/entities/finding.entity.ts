@@ -22,7 +22,7 @@ export enum FindingStatus {
 // The newest findings of one severity (findings(filter: { severities: [CRITICAL] })).
 @Index('IDX_finding_team_severity_last_seen_at_id', ['team', 'severity', 'lastSeenAt', 'id'])
 // The newest findings of one kind, of one target (an image's findings) and of one status, e.g.
-// findings(filter: { target }) (migration FindingCounts1765900000000, which says what the status index costs).
+// findings(filter: { target }) (migration FindingCounts1765900000001, which says what the status index costs).
 @Index('IDX_finding_team_kind_last_seen_at_id', ['team', 'kind', 'lastSeenAt', 'id'])
 @Index('IDX_finding_team_target_last_seen_at_id', ['team', 'target', 'lastSeenAt', 'id'])
 @Index('IDX_finding_team_status_last_seen_at_id', ['team', 'status', 'lastSeenAt', 'id'])

@@ -12,7 +12,10 @@ import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-sever
 import { RematchPartialReportsNameKeys1765710000000 } from './1765710000000-rematch-partial-reports-name-keys';
 import { OpsSchedulesTable1765800000000 } from './1765800000000-ops-schedules-table';
 import { OpsNotifyChannels1765800000001 } from './1765800000001-ops-notify-channels';
-import { FindingCounts1765900000000 } from './1765900000000-finding-counts';
+import { NotifySecretSealed1765810000000 } from './1765810000000-notify-secret-sealed';
+import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule-owner-and-task-index';
+import { CheapTasks1765900000000 } from './1765900000000-cheap-tasks';
+import { FindingCounts1765900000001 } from './1765900000001-finding-counts';
 
 export {
   InitialSchema1751328000000,
@@ -29,7 +32,10 @@ export {
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
-  FindingCounts1765900000000,
+  NotifySecretSealed1765810000000,
+  ScheduleOwnerAndTaskIndex1765810000001,
+  CheapTasks1765900000000,
+  FindingCounts1765900000001,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -48,5 +54,8 @@ export const migrations = [
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
-  FindingCounts1765900000000,
+  NotifySecretSealed1765810000000,
+  ScheduleOwnerAndTaskIndex1765810000001,
+  CheapTasks1765900000000,
+  FindingCounts1765900000001,
 ];

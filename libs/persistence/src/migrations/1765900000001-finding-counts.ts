@@ -23,8 +23,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   page walks every newer OPEN finding (755 ms at 10,000,000 findings, bench/findings-scale.ts);
  *   what resolving costs now is measured by bench/findings-write.ts.
  */
-export class FindingCounts1765900000000 implements MigrationInterface {
-  name = 'FindingCounts1765900000000';
+export class FindingCounts1765900000001 implements MigrationInterface {
+  name = 'FindingCounts1765900000001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`LOCK TABLE "finding" IN SHARE ROW EXCLUSIVE MODE`);

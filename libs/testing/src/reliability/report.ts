@@ -1,0 +1,25 @@
+import type { ReliabilityReport } from './suite';
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The report for people: verdict, reasons, then the figures (the bench prints it; the int-spec logs it). */
+export function formatReliabilityReport(report: ReliabilityReport, label = 'reliability'): string {
+  const lines = [
+    `${label}: ${report.pass ? 'PASS' : 'FAIL'} — ${report.accepted}/${report.tasks} tasks accepted, ${report.ledger?.statusCounts['SUCCEEDED'] ?? 0} SUCCEEDED`,
+    ...report.failures.map((f) => `  FAIL: ${f}`),
+    `  duration ${seconds(report.durationMs)}, ${report.tasksPerSecond.toFixed(1)} tasks/s; ${report.kills} workers SIGKILLed (${report.killsSpared} kills skipped: no worker taking jobs), ${report.workersStarted} started (${report.workerStartFailures} exited while starting)`,
+  ];
+  for (const f of report.faults) {
+    lines.push(
+      `  ${f.fault} at ${seconds(f.at)}: ${f.inFlight} tasks unfinished${f.keysDeleted === undefined ? '' : `, ${f.keysDeleted} keys deleted`}; first success ${seconds(f.firstSuccessAfterMs)} after, all of them done ${seconds(f.inFlightDoneAfterMs)} after`,
+    );
+  }
+  if (report.ledger) {
+    const l = report.ledger;
+    lines.push(`  task states ${JSON.stringify(l.statusCounts)}; attempts per task ${JSON.stringify(l.attempts)}; ${l.transitions} transitions recorded`);
+    lines.push(`  probe findings ${l.probeFindings}; tasks the client never heard of ${JSON.stringify(l.unacknowledgedTasks)}; alerts with several tasks ${l.alertsWithSeveralTasks}`);
+  }
+  lines.push(`  submissions sent again ${JSON.stringify(report.submitRetries)}; submit p95 ${report.submitP95Ms} ms`);
+  lines.push(`  recovery paths taken ${JSON.stringify(report.recoveryLogs)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,94 @@
+/**
+ * The suite's work: task n ingests one Falco alert (runtime `ingest-falco-alerts`), which stores
+ * exactly one runtime finding whose data carries `reliability.n`. Light on purpose (the suite
+ * measures the task path, not a plugin), yet every run writes a row, so a task that ran twice or
+ * a write that was not idempotent shows up as a duplicate.
+ */
+export const PROBE_RULE = 'Reliability probe';
+export const PROBE_FIELD = 'reliability.n';
+
+export function probeAlert(runId: string, n: number): Record<string, unknown> {
+  return {
+    output: `Reliability probe ${runId} task ${n}`,
+    output_fields: { 'container.id': `rel${(n % 64).toString(16).padStart(10, '0')}`, 'reliability.run': runId, [PROBE_FIELD]: n },
+    priority: 'Warning',
+    rule: PROBE_RULE,
+    source: 'syscall',
+    tags: ['reliability'],
+    // One alert per task: the alert's time is part of its fingerprint, so n makes it distinct.
+    time: new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
+  };
+}
+
+const SUBMIT = `mutation Submit($input: JSON!) { submitTask(kind: RUNTIME, type: "ingest-falco-alerts", input: $input) { id status } }`;
+
+export interface SubmitFigures {
+  /** Submissions the API accepted: task n → task id. */
+  accepted: Map<number, string>;
+  /** Attempts that failed (transport error, 5xx, a GraphQL error) and were sent again, by cause. */
+  retries: Record<string, number>;
+  /** Milliseconds from the first attempt to the accepted answer, per task. */
+  latencies: number[];
+}
+
+class PermanentSubmitError extends Error {}
+
+/** What a refused attempt was, in a few words (the retry figures group by it). */
+function causeOf(status: number, body: { errors?: { message?: string; extensions?: { code?: string } }[] } | undefined): string {
+  const first = body?.errors?.[0];
+  const code = first?.extensions?.code;
+  if (code === 'BAD_USER_INPUT' || code === 'FORBIDDEN' || code === 'UNAUTHENTICATED' || status === 400 || status === 401 || status === 403) {
+    throw new PermanentSubmitError(`submitTask refused (HTTP ${status}): ${JSON.stringify(body?.errors ?? body)}`);
+  }
+  return `${status} ${code ?? ''} ${(first?.message ?? '').slice(0, 60)}`.trim();
+}
+
+/**
+ * A client as a sensor or CI job would be: submits task 0..count-1 through GraphQL with
+ * `concurrency` requests in flight, and sends a refused or unanswered request again (with
+ * backoff) until it is accepted or `deadline` passes. Only accepted tasks are the suite's to check.
+ */
+export async function submitAll(options: { url: string; token: string; runId: string; count: number; concurrency: number; deadline: number; onAccepted?: (n: number) => void }): Promise<SubmitFigures> {
+  const figures: SubmitFigures = { accepted: new Map(), retries: {}, latencies: [] };
+  let next = 0;
+  const submitOne = async (n: number): Promise<void> => {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      if (Date.now() > options.deadline) throw new Error(`task ${n} was not accepted before the deadline (${attempt} attempts)`);
+      let cause: string;
+      try {
+        const response = await fetch(`${options.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+          body: JSON.stringify({ query: SUBMIT, variables: { input: { alerts: [probeAlert(options.runId, n)] } } }),
+          signal: AbortSignal.timeout(15_000),
+        });
+        const text = await response.text();
+        let body: { data?: { submitTask?: { id: string } }; errors?: { message?: string; extensions?: { code?: string } }[] } | undefined;
+        try {
+          body = JSON.parse(text) as typeof body;
+        } catch {
+          body = undefined;
+        }
+        const id = body?.data?.submitTask?.id;
+        if (response.ok && id && !body?.errors) {
+          figures.accepted.set(n, id);
+          figures.latencies.push(Date.now() - started);
+          options.onAccepted?.(n);
+          return;
+        }
+        cause = causeOf(response.status, body);
+      } catch (error) {
+        if (error instanceof PermanentSubmitError) throw error;
+        cause = `transport: ${(error as Error).name}`;
+      }
+      figures.retries[cause] = (figures.retries[cause] ?? 0) + 1;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
+    }
+  };
+  const lanes = Array.from({ length: Math.max(1, options.concurrency) }, async () => {
+    while (next < options.count) await submitOne(next++);
+  });
+  await Promise.all(lanes);
+  return figures;
+}
