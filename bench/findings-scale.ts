@@ -14,6 +14,7 @@
 // answer on the bench's own connection pool, in the same run. Targets: p95 <= 50 ms and <= 3x.
 import { ApiTokenStore } from '@bulkhead/persistence';
 import { createTestDatabase } from '@bulkhead/persistence/testing';
+import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statfsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -212,6 +213,9 @@ async function main(): Promise<void> {
       await new Promise((resolve) => api?.once('exit', resolve));
     }
     await scratch.drop();
+    // The API's queues used the schema name as their Redis prefix: remove exactly those keys.
+    const redis = createRedis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', 'producer');
+    await deleteKeysWithPrefix(redis, scratch.schema).finally(() => redis.disconnect());
   }
 }
 
