@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
+import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, FindingCountFolder, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { checkRedis, createRedis, NotificationsPublisher, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, withPlatformTasks } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -42,6 +42,9 @@ import { PublishingHostNotifications } from './notify/host-notifications';
 import { NOTIFY_SECRET_KEY_SETTING, NotifySecretBox } from './notify/secret-box';
 import { DeliveryLogSweeper, deliveryRetentionDaysFromEnv } from './notify/delivery-retention';
 import { consoleDirectory, mountConsole } from './console/console-static';
+
+/** How often finding-count deltas are folded: reads add the unfolded ones, so this bounds their number, not accuracy. */
+const FINDING_COUNT_FOLD_MS = 1000;
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -152,6 +155,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const sweeper = new UploadSweeper(dataSource, inputs.uploadDir, (t) => inputs.teamUploadDir(t), logger);
     sweeper.start(config.BULKHEAD_UPLOAD_SWEEP_SECONDS * 1000);
     owned.push(() => sweeper.stop());
+    // Finding counters: deltas the writers appended are folded in here (one replica at a time).
+    const folder = new FindingCountFolder(dataSource, (error) => logger.warn({ err: (error as Error).message }, 'could not fold finding counts'));
+    folder.start(FINDING_COUNT_FOLD_MS);
+    owned.push(() => folder.stop());
     const taskQuota = new TokenTaskQuota({ redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
     // Postgres first, Redis after: start() reconciles the job schedulers from the schedule rows.
     const schedules = new ScheduleRunner({

@@ -46,6 +46,15 @@ export class ImageStore {
       .getOne();
   }
 
+  /**
+   * The images of these image ids (config digests: what findings target), in one statement;
+   * ids that are not an image of the team are absent from the result.
+   */
+  async getManyByImageId(digests: readonly string[]): Promise<ArtifactEntity[]> {
+    if (digests.length === 0) return [];
+    return this.artifacts.createQueryBuilder('a').where('a.team = :team', { team: this.team() }).andWhere('a.digest = ANY(:digests)', { digests: [...new Set(digests)] }).getMany();
+  }
+
   async getById(id: string): Promise<ArtifactEntity | null> {
     if (!isUuid(id)) return null;
     return this.artifacts.findOneBy({ id, team: this.team() });

@@ -18,5 +18,6 @@ export * from './audit-log-store';
 export * from './plugin-database';
 export * from './inventory-reader';
 export * from './finding-row';
+export * from './finding-counts';
 export * from './upload-store';
 export * from './schedule-store';

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { ConnectionType, GraphQLJSON, PluginKind, registerHostGraphqlType, Severity } from '@bulkhead/plugin-sdk/api';
 
 /** Mirrors the persisted finding states (persistence's FindingStatus); values are the stored strings. */
@@ -84,3 +84,31 @@ export class FindingFilter {
   @Field(() => FindingStatus, { nullable: true })
   status?: FindingStatus | null;
 }
+
+/** What findingCounts groups by (the dimensions the host keeps exact counters of). */
+export const FindingCountGroupBy = {
+  SEVERITY: 'severity',
+  KIND: 'kind',
+  STATUS: 'status',
+  IMAGE: 'target',
+} as const;
+export type FindingCountGroupBy = (typeof FindingCountGroupBy)[keyof typeof FindingCountGroupBy];
+registerEnumType(FindingCountGroupBy, {
+  name: 'FindingCountGroupBy',
+  description: 'SEVERITY, KIND, STATUS: the value of that field. IMAGE: the finding\'s target (an image id for image findings; a workload or node for the others).',
+});
+
+@ObjectType({ description: 'The number of findings in one group of findingCounts.' })
+export class FindingCount {
+  /** What the group is of (not a GraphQL field): IMAGE groups resolve `image`. */
+  groupBy!: FindingCountGroupBy;
+
+  @Field({ description: 'The group: a severity, kind or status name, or a target (an image id) for IMAGE.' })
+  key!: string;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType()
+export class FindingCountConnection extends ConnectionType(FindingCount, 'FindingCount') {}

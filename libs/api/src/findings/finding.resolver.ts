@@ -1,7 +1,29 @@
-import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { RequireRole } from '@bulkhead/plugin-sdk/api';
-import { Finding, FindingConnection, FindingFilter } from './finding.model';
+import { Args, ID, Info, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { RequireRole, type StoredFindingField } from '@bulkhead/plugin-sdk/api';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Finding, FindingConnection, FindingCountConnection, FindingCountGroupBy, FindingFilter } from './finding.model';
 import { FindingService } from './finding.service';
+import { isFieldSelected, selectedFieldsAt } from './selected-fields';
+
+/** Finding fields that are StoredFinding fields of the same name (all of them today). */
+const STORED_FIELDS: ReadonlySet<string> = new Set<StoredFindingField>([
+  'id', 'kind', 'severity', 'ruleId', 'title', 'target', 'location', 'data', 'taskId', 'firstSeenAt', 'lastSeenAt', 'status', 'resolvedAt', 'reopened', 'reopenedAt',
+]);
+
+/** Resolved fields of Finding and the stored fields they read. */
+const RESOLVED_FIELDS: Readonly<Record<string, readonly StoredFindingField[]>> = { image: ['target'], __typename: [] };
+
+/** The stored fields a findings page must read for the selected node fields; null (all) for a field not known here. */
+function nodeFields(info: GraphQLResolveInfo): StoredFindingField[] | null {
+  const fields: StoredFindingField[] = [];
+  for (const name of selectedFieldsAt(info, ['edges', 'node'])) {
+    const resolved = Object.hasOwn(RESOLVED_FIELDS, name) ? RESOLVED_FIELDS[name] : undefined;
+    if (resolved) fields.push(...resolved);
+    else if (STORED_FIELDS.has(name)) fields.push(name as StoredFindingField);
+    else return null;
+  }
+  return fields;
+}
 
 @Resolver(() => Finding)
 export class FindingResolver {
@@ -12,8 +34,23 @@ export class FindingResolver {
     @Args('filter', { type: () => FindingFilter, nullable: true }) filter?: FindingFilter | null,
     @Args('first', { type: () => Int, nullable: true, description: 'Page size, 1 to 500 (default 50).' }) first?: number | null,
     @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<FindingConnection> {
-    return this.findingService.list(filter, first, after);
+    return this.findingService.list(filter, first, after, info ? { fields: nodeFields(info), totalCount: isFieldSelected(info, 'totalCount') } : { fields: null, totalCount: true });
+  }
+
+  @Query(() => FindingCountConnection, {
+    description:
+      'Exact numbers of findings per severity, kind, status or image (target), for dashboards: one query for every group, in key order. Answered from counters the platform keeps exact as findings are written, not by counting findings (a filter on taskId counts that task\'s findings). totalCount is the number of groups.',
+  })
+  findingCounts(
+    @Args('groupBy', { type: () => FindingCountGroupBy }) groupBy: FindingCountGroupBy,
+    @Args('filter', { type: () => FindingFilter, nullable: true }) filter?: FindingFilter | null,
+    @Args('first', { type: () => Int, nullable: true, description: 'Groups per page, 1 to 500 (default 50).' }) first?: number | null,
+    @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
+    @Info() info?: GraphQLResolveInfo,
+  ): Promise<FindingCountConnection> {
+    return this.findingService.counts(groupBy, filter, first, after, { totalCount: info ? isFieldSelected(info, 'totalCount') : true });
   }
 
   @Subscription(() => Finding, {

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FindingStore, isUuid, type FindingEntity } from '@bulkhead/persistence';
+import { FindingStore, isUuid, pageSize, type FindingEntity } from '@bulkhead/persistence';
 import {
-  connectionOf,
   FINDING_EVENTS,
   HOST_FINDINGS,
   pageRequest,
@@ -10,11 +9,12 @@ import {
   type FindingFilter as HostFindingFilter,
   type HostFindings,
   type StoredFinding,
+  type StoredFindingField,
 } from '@bulkhead/plugin-sdk/api';
 import { GraphQLError } from 'graphql';
 import { badUserInput } from '../graphql/errors';
 import { FINDING_STORE } from '../tokens';
-import type { Finding, FindingFilter } from './finding.model';
+import type { Finding, FindingCount, FindingCountGroupBy, FindingFilter } from './finding.model';
 
 /**
  * Findings of every kind, most recently seen first. Read through HostFindings, the same query
@@ -56,18 +56,52 @@ export class FindingService {
     return iterator;
   }
 
-  async list(filter: FindingFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Connection<Finding>> {
-    if (filter?.taskId && !isUuid(filter.taskId)) {
-      throw badUserInput(`filter.taskId: ${JSON.stringify(filter.taskId)} is not a task id (a UUID)`, { field: 'filter.taskId' });
-    }
-    const hostFilter: HostFindingFilter = {
-      ...(filter?.kind ? { kinds: [filter.kind] } : {}),
-      ...(filter?.severities?.length ? { severities: filter.severities } : {}),
-      ...(filter?.target ? { targets: [filter.target] } : {}),
-      ...(filter?.taskId ? { taskId: filter.taskId } : {}),
-      ...(filter?.status ? { statuses: [filter.status] } : {}),
-    };
-    return connectionOf(await this.hostFindings.query(hostFilter, pageRequest(first, after)), toFindingModel);
+  /**
+   * A page of findings. Reads only the columns of the node fields the client selected (`fields`,
+   * null: all) and counts the matches only when it asked for totalCount.
+   */
+  async list(
+    filter: FindingFilter | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    selection: { fields: readonly StoredFindingField[] | null; totalCount: boolean },
+  ): Promise<Connection<Finding>> {
+    const hostFilter = toHostFilter(filter);
+    const page = pageRequest(first, after);
+    const [listed, totalCount] = await Promise.all([
+      this.hostFindings.list(hostFilter, page, {}, selection.fields ?? undefined),
+      selection.totalCount ? this.hostFindings.count(hostFilter) : undefined,
+    ]);
+    return withTotal(
+      {
+        edges: listed.items.map((item, index) => ({ cursor: listed.cursors[index] ?? '', node: toFindingModel(item as StoredFinding) })),
+        pageInfo: { hasNextPage: listed.hasNextPage, endCursor: listed.endCursor },
+      },
+      totalCount,
+    );
+  }
+
+  /** Exact finding counts per group (from the host's counters when the filter allows; see HostFindings.groupPage). */
+  async counts(
+    groupBy: FindingCountGroupBy,
+    filter: FindingFilter | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    selection: { totalCount: boolean },
+  ): Promise<Connection<FindingCount>> {
+    const hostFilter = toHostFilter(filter);
+    const request = { groupBy: [groupBy], first: pageSize(first ?? undefined), ...(after ? { after } : {}) };
+    const [page, totalCount] = await Promise.all([
+      this.hostFindings.groupPage(hostFilter, request),
+      selection.totalCount ? this.hostFindings.groupCount(hostFilter, [groupBy]) : undefined,
+    ]);
+    return withTotal(
+      {
+        edges: page.items.map((group, index) => ({ cursor: page.cursors[index] ?? '', node: { groupBy, key: group.keys[0] ?? '', count: group.count } })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      },
+      totalCount,
+    );
   }
 
   /** SUPPRESSED until unsuppressed; reruns keep it (NOT_FOUND for an unknown id). */
@@ -79,6 +113,33 @@ export class FindingService {
   async unsuppress(id: string): Promise<Finding> {
     return requireFound(id, await this.findings.unsuppress(requireFindingId(id)));
   }
+}
+
+function toHostFilter(filter: FindingFilter | null | undefined): HostFindingFilter {
+  if (filter?.taskId && !isUuid(filter.taskId)) {
+    throw badUserInput(`filter.taskId: ${JSON.stringify(filter.taskId)} is not a task id (a UUID)`, { field: 'filter.taskId' });
+  }
+  return {
+    ...(filter?.kind ? { kinds: [filter.kind] } : {}),
+    ...(filter?.severities?.length ? { severities: filter.severities } : {}),
+    ...(filter?.target ? { targets: [filter.target] } : {}),
+    ...(filter?.taskId ? { taskId: filter.taskId } : {}),
+    ...(filter?.status ? { statuses: [filter.status] } : {}),
+  };
+}
+
+/**
+ * A connection whose totalCount is there when it was counted. Unselected, it was not computed,
+ * and reading it is an error rather than a made-up number.
+ */
+function withTotal<T>(connection: Omit<Connection<T>, 'totalCount'>, totalCount: number | undefined): Connection<T> {
+  if (totalCount !== undefined) return { ...connection, totalCount };
+  return Object.defineProperty({ ...connection }, 'totalCount', {
+    enumerable: false,
+    get: () => {
+      throw new Error('totalCount was not selected, so it was not counted');
+    },
+  }) as Connection<T>;
 }
 
 function requireFindingId(id: string): string {

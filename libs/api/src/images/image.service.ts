@@ -16,6 +16,11 @@ export class ImageService {
     return entity ? toImageModel(entity) : null;
   }
 
+  /** By image id (config digest), many at once (a page of findings' images): a map from image id. */
+  async byImageIds(digests: readonly string[]): Promise<Map<string, Image>> {
+    return new Map((await this.images.getManyByImageId(digests)).map((entity) => [entity.digest, toImageModel(entity)]));
+  }
+
   /** The team's images, most recently updated first; `search`: part of a name or the start of an image id; `packageName`: holding that package. */
   async list(first: number | null | undefined, after: string | null | undefined, search: string | null | undefined, packageName?: string | null): Promise<Connection<Image>> {
     const filter = { ...(search ? { search } : {}), ...(packageName ? { packageName } : {}) };

@@ -21,8 +21,12 @@ export enum FindingStatus {
 @Index('IDX_finding_team_last_seen_at_id', ['team', 'lastSeenAt', 'id'])
 // The newest findings of one severity (findings(filter: { severities: [CRITICAL] })).
 @Index('IDX_finding_team_severity_last_seen_at_id', ['team', 'severity', 'lastSeenAt', 'id'])
-// Resolving what a producer's run no longer reports: the findings of one (producer, scope). Not
-// `status`: resolving then changes no indexed column (a HOT update; migration RematchPartialReportsNameKeys).
+// The newest findings of one kind, of one target (an image's findings) and of one status, e.g.
+// findings(filter: { target }) (migration FindingCounts1765900000001, which says what the status index costs).
+@Index('IDX_finding_team_kind_last_seen_at_id', ['team', 'kind', 'lastSeenAt', 'id'])
+@Index('IDX_finding_team_target_last_seen_at_id', ['team', 'target', 'lastSeenAt', 'id'])
+@Index('IDX_finding_team_status_last_seen_at_id', ['team', 'status', 'lastSeenAt', 'id'])
+// Resolving what a producer's run no longer reports: the findings of one (producer, scope).
 @Index('IDX_finding_team_producer_scope', ['team', 'producer', 'scope'])
 // Partial expression indexes on runtime alerts, owned by the runtime plugin (its migration
 // 0001-alert-indexes; the former core migration RuntimeAlertIndexes1764460800000 created them

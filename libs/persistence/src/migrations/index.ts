@@ -15,6 +15,7 @@ import { OpsNotifyChannels1765800000001 } from './1765800000001-ops-notify-chann
 import { NotifySecretSealed1765810000000 } from './1765810000000-notify-secret-sealed';
 import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule-owner-and-task-index';
 import { CheapTasks1765900000000 } from './1765900000000-cheap-tasks';
+import { FindingCounts1765900000001 } from './1765900000001-finding-counts';
 
 export {
   InitialSchema1751328000000,
@@ -34,6 +35,7 @@ export {
   NotifySecretSealed1765810000000,
   ScheduleOwnerAndTaskIndex1765810000001,
   CheapTasks1765900000000,
+  FindingCounts1765900000001,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -55,4 +57,5 @@ export const migrations = [
   NotifySecretSealed1765810000000,
   ScheduleOwnerAndTaskIndex1765810000001,
   CheapTasks1765900000000,
+  FindingCounts1765900000001,
 ];

@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors';
-import type { FindingDataAlternatives, FindingDataCondition, FindingFilter, FindingGroupKey, FindingOrder } from './host';
+import type { FindingDataAlternatives, FindingDataCondition, FindingFilter, FindingGroupKey, FindingOrder, StoredFindingField } from './host';
 
 /*
  * The one translation of a typed FindingFilter into SQL over the host's `finding` table.
@@ -67,6 +67,38 @@ export const FINDING_STATUS_EXPRESSION = `"status"::text`;
 /** Columns of a stored finding (StoredFinding's, in snake case). */
 export const FINDING_COLUMNS = `"id", "kind", "severity", "rule_id", "title", "target", "location", "data", "fingerprint", "task_id", "first_seen_at", "last_seen_at", "status"::text AS "status", "resolved_at", "reopened_at"`;
 
+/** The columns each StoredFinding field is read from (`reopened` is derived from two). */
+const FIELD_COLUMNS: Record<StoredFindingField, readonly string[]> = {
+  id: [`"id"`],
+  kind: [`"kind"`],
+  severity: [`"severity"`],
+  ruleId: [`"rule_id"`],
+  title: [`"title"`],
+  target: [`"target"`],
+  location: [`"location"`],
+  data: [`"data"`],
+  fingerprint: [`"fingerprint"`],
+  taskId: [`"task_id"`],
+  firstSeenAt: [`"first_seen_at"`],
+  lastSeenAt: [`"last_seen_at"`],
+  status: [`"status"::text AS "status"`],
+  resolvedAt: [`"resolved_at"`],
+  reopened: [`"status"::text AS "status"`, `"reopened_at"`],
+  reopenedAt: [`"reopened_at"`],
+};
+
+/** The select list of some fields (always the id); FINDING_COLUMNS without `fields`. */
+export function findingColumnsOf(fields?: readonly StoredFindingField[]): string {
+  if (!fields) return FINDING_COLUMNS;
+  const columns = new Set<string>(FIELD_COLUMNS.id);
+  for (const field of fields) {
+    const of = Object.hasOwn(FIELD_COLUMNS, field) ? FIELD_COLUMNS[field] : undefined;
+    if (!of) throw new BadInputError(`unknown finding field ${JSON.stringify(field)}`);
+    for (const column of of) columns.add(column);
+  }
+  return [...columns].join(', ');
+}
+
 class Parameters {
   readonly values: unknown[] = [];
   bind(value: unknown, cast = ''): string {
@@ -99,6 +131,23 @@ function memberOf(column: string, values: readonly string[], params: Parameters)
   return values.length === 1 ? `${column} = ${params.bind(values[0])}` : `${column} = ANY(${params.bind([...values], '::text[]')})`;
 }
 
+const FINDING_STATUSES: readonly string[] = ['OPEN', 'RESOLVED', 'SUPPRESSED'];
+
+/**
+ * One status is compared as the column's own type (`"status" = $n`, the parameter typed by
+ * Postgres from the column), so the (team, status, last seen) index serves a status page; an
+ * enum's text cast cannot be indexed (not immutable). Values are checked first: a bad one is
+ * the caller's error, not a database error.
+ */
+function statusCondition(statuses: readonly string[], params: Parameters): string {
+  for (const status of statuses) {
+    if (!FINDING_STATUSES.includes(status)) throw new BadInputError(`unknown finding status ${JSON.stringify(status)} (OPEN, RESOLVED or SUPPRESSED)`);
+  }
+  if (statuses.length === 0) return 'FALSE';
+  if (statuses.length === 1) return `"status" = ${params.bind(statuses[0])}`;
+  return `${FINDING_STATUS_EXPRESSION} = ANY(${params.bind([...statuses], '::text[]')})`;
+}
+
 /** Conditions of a filter; with a team, only that team's findings (the host always passes its request's team). */
 function whereConditions(filter: FindingFilter, params: Parameters, team?: string): string[] {
   const conditions: string[] = [];
@@ -108,7 +157,7 @@ function whereConditions(filter: FindingFilter, params: Parameters, team?: strin
   if (filter.severities) conditions.push(filter.severities.length ? memberOf(`"severity"`, filter.severities, params) : 'FALSE');
   if (filter.ruleIds) conditions.push(filter.ruleIds.length ? memberOf(`"rule_id"`, filter.ruleIds, params) : 'FALSE');
   if (filter.targets) conditions.push(filter.targets.length ? memberOf(`"target"`, filter.targets, params) : 'FALSE');
-  if (filter.statuses) conditions.push(`${FINDING_STATUS_EXPRESSION} = ANY(${params.bind([...filter.statuses], '::text[]')})`);
+  if (filter.statuses) conditions.push(statusCondition(filter.statuses, params));
   if (filter.taskId !== undefined) conditions.push(`"task_id" = ${params.bind(filter.taskId, '::uuid')}`);
   for (const condition of filter.data ?? []) {
     if ('anyOf' in condition) conditions.push(anyOfCondition(condition, params));
@@ -134,12 +183,13 @@ export function findingOrderExpression(order: FindingOrder = {}): { expression: 
 /**
  * One page of findings: `limit` rows matching `filter` after `after`, in `order` (default: last
  * seen first), ties by id. Ordering by a data path lists only findings that have that value.
- * The sort value is returned as `sort_key` (text) for the next cursor.
+ * The sort value is returned as `sort_key` (text) for the next cursor. With `fields`, only their
+ * columns are read (and the id).
  */
 export function compileFindingPageQuery(
   table: string,
   filter: FindingFilter,
-  options: { limit: number; order?: FindingOrder; after?: FindingKeyset; team?: string },
+  options: { limit: number; order?: FindingOrder; after?: FindingKeyset; team?: string; fields?: readonly StoredFindingField[] },
 ): SqlStatement {
   const params = new Parameters();
   const conditions = whereConditions(filter, params, options.team);
@@ -153,7 +203,7 @@ export function compileFindingPageQuery(
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
   const sortKey = options.order?.dataPath ? expression : `to_char("last_seen_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   const sql =
-    `SELECT ${FINDING_COLUMNS}, ${sortKey} AS "sort_key" FROM ${table}${where}` +
+    `SELECT ${findingColumnsOf(options.fields)}, ${sortKey} AS "sort_key" FROM ${table}${where}` +
     ` ORDER BY ${expression} ${direction}, "id" ${direction} LIMIT ${params.bind(options.limit, '::int')}`;
   return { sql, params: params.values };
 }

@@ -204,8 +204,29 @@ export interface FindingGroupRequest {
   after?: string | null;
 }
 
+/** A field of StoredFinding, for reading only some columns (HostFindings.list). */
+export type StoredFindingField = keyof StoredFinding;
+
+/** A finding read with only some fields (the others are absent): what a list page needs. */
+export type PartialStoredFinding = Partial<StoredFinding> & Pick<StoredFinding, 'id'>;
+
+/** A page without its total: counting every match is a separate, optional question. */
+export type PageWithoutTotal<T> = Omit<Page<T>, 'totalCount'>;
+
 export interface HostFindings {
+  /** A page and the number of matches (both; see list and count to ask for one). */
   query(filter: FindingFilter, page?: PageRequest, order?: FindingOrder): Promise<Page<StoredFinding>>;
+  /**
+   * A page of findings without counting the matches, reading only `fields` (and `id`; all when
+   * absent): a list that shows no `data` does not read it.
+   */
+  list(filter: FindingFilter, page?: PageRequest, order?: FindingOrder, fields?: readonly StoredFindingField[]): Promise<PageWithoutTotal<PartialStoredFinding>>;
+  /**
+   * The number of findings matching `filter` (with a data-path order, those having that value).
+   * Exact; answered from counters the host keeps when the filter names only kinds, severities,
+   * statuses and targets, so it costs a few rows, not a scan.
+   */
+  count(filter: FindingFilter, order?: FindingOrder): Promise<number>;
   get(id: string): Promise<StoredFinding | null>;
   /**
    * Counts of the findings matching `filter` (within the request's team) per distinct value of
@@ -214,6 +235,13 @@ export interface HostFindings {
    * groups.
    */
   groups(filter: FindingFilter, request: FindingGroupRequest): Promise<Page<FindingGroup>>;
+  /**
+   * groups() without the number of groups. Grouped by kind, severity, status and target, with a
+   * filter on those only, it is answered from the host's counters.
+   */
+  groupPage(filter: FindingFilter, request: FindingGroupRequest): Promise<PageWithoutTotal<FindingGroup>>;
+  /** The number of non-empty groups groupPage() pages through. */
+  groupCount(filter: FindingFilter, groupBy: readonly FindingGroupKey[]): Promise<number>;
   /**
    * Stores findings the API itself produced (not through a task): upserted by
    * (target, fingerprint) in one statement; returns the rows it inserted, which the host also
