@@ -17,6 +17,7 @@ export function formatReliabilityReport(report: ReliabilityReport, label = 'reli
   if (report.ledger) {
     const l = report.ledger;
     lines.push(`  task states ${JSON.stringify(l.statusCounts)}; attempts per task ${JSON.stringify(l.attempts)}; ${l.transitions} transitions recorded`);
+    lines.push(`  ${l.scans} scans of one image: ${l.artifactRows} artifact row, ${l.packageRows} package rows`);
     lines.push(`  probe findings ${l.probeFindings}; tasks the client never heard of ${JSON.stringify(l.unacknowledgedTasks)}; alerts with several tasks ${l.alertsWithSeveralTasks}`);
   }
   lines.push(`  submissions sent again ${JSON.stringify(report.submitRetries)}; submit p95 ${report.submitP95Ms} ms`);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { startPrivatePostgres, type PrivatePostgres } from '../private-postgres';
+import { buildTinyImage } from '../tiny-image';
 import { flushPrefix, restartPostgres, WorkerChaos } from './faults';
 import { Ledger, type LedgerFigures } from './ledger';
 import { createApiToken, startApi, type CompiledPlatform, type PlatformEnv, type PlatformProcess } from './processes';
@@ -74,6 +76,8 @@ const RECOVERY_MESSAGES = [
   'task left RUNNING while it ran: result not recorded',
   'queue worker error',
   'reconcile pass failed',
+  'job failed as stalled after worker deaths: re-enqueued',
+  'job stalled on every start: marked FAILED',
 ];
 
 function percentile(values: readonly number[], p: number): number {
@@ -105,16 +109,20 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
     postgres = await startPrivatePostgres({ label: 'reliability' });
     log(`private Postgres on port ${postgres.port}; Redis prefix ${prefix}`);
     const platform: PlatformEnv = { DATABASE_URL: postgres.url, DATABASE_SCHEMA: 'bulkhead', REDIS_URL: options.redisUrl, BULKHEAD_QUEUE_PREFIX: prefix };
+    // The scan tasks read the tiny test image: the one folder the server allows task paths in.
+    const tinyDir = await buildTinyImage();
+    const serverPaths = { BULKHEAD_ALLOWED_PATHS: tinyDir };
     const token = await createApiToken(options.compiled, platform, 'default', 'operator');
     ledger = await Ledger.open(postgres.url, 'bulkhead');
     await ledger.install();
-    const started = await startApi(options.compiled, platform, { LOG_LEVEL: 'warn', BULKHEAD_RATE_LIMIT: '0', BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN: '0' });
+    const started = await startApi(options.compiled, platform, { ...serverPaths, LOG_LEVEL: 'warn', BULKHEAD_RATE_LIMIT: '0', BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN: '0' });
     api = started.process;
     chaos = new WorkerChaos(options.compiled, platform, {
+      ...serverPaths,
       WORKER_CONCURRENCY_RUNTIME: String(options.workerConcurrency ?? 4),
       // A killed worker's jobs come back once their lock lapses; the reconciler re-adds lost jobs.
-      WORKER_LOCK_DURATION_MS: '5000',
-      WORKER_STALLED_INTERVAL_MS: '2000',
+      WORKER_LOCK_DURATION_MS: '10000',
+      WORKER_STALLED_INTERVAL_MS: '5000',
       WORKER_RECONCILE_INTERVAL_MS: '5000',
       WORKER_SHUTDOWN_GRACE_MS: '1000',
       WORKER_MIGRATE: 'false',
@@ -128,7 +136,8 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
     const faultFigures: (FaultFigure & { end: number; unfinished: string[] })[] = [];
     let submitting = true;
     let acceptedSoFar = 0;
-    const submission = submitAll({ url: started.url, token, runId, count: options.tasks, concurrency: options.submitConcurrency ?? 8, deadline, onAccepted: () => acceptedSoFar++ }).finally(
+    const tinyOciLayout = path.join(tinyDir, 'oci');
+    const submission = submitAll({ url: started.url, token, runId, count: options.tasks, concurrency: options.submitConcurrency ?? 8, deadline, tinyOciLayout, onAccepted: () => acceptedSoFar++ }).finally(
       () => (submitting = false),
     );
     submission.catch(() => undefined);
