@@ -12,13 +12,21 @@
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '@bulkhead/testing';
+import { disposeAllPrivatePostgres, repoRoot } from '@bulkhead/testing';
 import { formatReliabilityReport, runReliabilitySuite, type ReliabilityReport } from '@bulkhead/testing/reliability';
 import { printTable } from './lib/measure';
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+// Interrupted: the private Postgres is a daemon that would outlive this process (the platform
+// processes are children and get the same signal).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void disposeAllPrivatePostgres().finally(() => process.exit(130));
+  });
 }
 
 async function main(): Promise<void> {
