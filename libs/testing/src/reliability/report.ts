@@ -7,7 +7,7 @@ export function formatReliabilityReport(report: ReliabilityReport, label = 'reli
   const lines = [
     `${label}: ${report.pass ? 'PASS' : 'FAIL'} — ${report.accepted}/${report.tasks} tasks accepted, ${report.ledger?.statusCounts['SUCCEEDED'] ?? 0} SUCCEEDED`,
     ...report.failures.map((f) => `  FAIL: ${f}`),
-    `  duration ${seconds(report.durationMs)}, ${report.tasksPerSecond.toFixed(1)} tasks/s; ${report.kills} workers SIGKILLed (${report.killsSpared} kills skipped: no worker taking jobs), ${report.workersStarted} started (${report.workerStartFailures} exited while starting)`,
+    `  duration ${seconds(report.durationMs)}, ${report.tasksPerSecond.toFixed(1)} tasks/s; ${report.kills} workers SIGKILLed (${report.killsSpared} kills skipped: no worker had served 5 s), ${report.workersStarted} started (${report.workerStartFailures} exited while starting)`,
   ];
   for (const f of report.faults) {
     lines.push(
