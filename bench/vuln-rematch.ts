@@ -105,6 +105,7 @@ function platformOf(db: DataSource, submitted: BatchInput[] = []): TaskPlatform 
       return Promise.resolve({ id: randomUUID() });
     },
     submitTaskInEveryTeam: () => Promise.reject(new Error('a re-match queues nothing in other teams')),
+    notify: () => Promise.reject(new Error('a re-match raises no notification')),
   };
 }
 

@@ -11,6 +11,8 @@ for d in apps libs plugins bench tools; do [ -n "$(find "$d" -name '*.ts' -print
 config="$(mktemp --suffix=.swcrc.json)"
 trap 'rm -f "$config"' EXIT
 node tools/scripts/swc-config.js >"$config"
-npx swc "${dirs[@]}" -d dist --config-file "$config" --copy-files --ignore '**/fixtures/**' --ignore '**/*.spec.ts' --ignore '**/*.int-spec.ts' --ignore "**/node_modules/**" --quiet
+npx swc "${dirs[@]}" -d dist --config-file "$config" --copy-files --ignore '**/fixtures/**' --ignore 'apps/console/**' --ignore '**/*.spec.ts' --ignore '**/*.int-spec.ts' --ignore "**/node_modules/**" --quiet
 bash tools/scripts/build-sdk.sh --declarations-only
+# The web console (React, bundled by Vite; not CommonJS): dist/apps/console, served by `bulkhead serve` at /.
+npx vite build --config apps/console/vite.config.mts --logLevel warn
 echo "build: compiled ${dirs[*]} to dist/"

@@ -129,6 +129,8 @@ describe('identity and access', () => {
     },
     scanImage: { role: 'operator', call: (token) => graphql(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${folder(`scan-${unique()}`)}` }, { token }) },
     cancelTask: { role: 'operator', call: async (token) => graphql(url, 'mutation($id: ID!) { cancelTask(id: $id) { status } }', { id: await queuedTask() }, { token }) },
+    // This worker serves no runtime queue: the canary times out (a result, not an error) and is cancelled.
+    probeTask: { role: 'operator', call: (token) => graphql(url, 'mutation { probeTask(label: "access", timeoutMs: 200) { succeeded } }', {}, { token }) },
     suppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { suppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     unsuppressFinding: { role: 'operator', call: (token) => graphql(url, 'mutation($id: ID!) { unsuppressFinding(id: $id) { status } }', { id: findingId }, { token }) },
     runBenchmark: { role: 'operator', call: (token) => graphql(url, 'mutation($t: String!) { runBenchmark(target: $t, profile: "pss-restricted") { id } }', { t: work }, { token }) },
@@ -224,8 +226,9 @@ describe('identity and access', () => {
       expect(codes(await graphql(url, '{ apiTokens { id } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
       expect(codes(await graphql(url, '{ auditLog { totalCount } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
     }
-    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } }', {}, { token: tokens.viewer });
+    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } admissionDecisions(first: 1) { totalCount } images(first: 1) { totalCount } me { role team } }', {}, { token: tokens.viewer });
     expect(read.errors).toBeUndefined();
+    expect((read.data as { me: { role: string } }).me.role).toBe('viewer');
   });
 
   /** One operation per root field of the schema, its arguments as (unset) variables: refused before they are coerced. */

@@ -1,6 +1,6 @@
 import { ApiStartupError, loadApiConfig, startApi } from '@bulkhead/api';
 import { loadPluginPackages, PluginLoadError, registryOf } from '@bulkhead/builtin-plugins';
-import { ConfigError, createLogger } from '@bulkhead/common';
+import { applySecretFiles, ConfigError, createLogger } from '@bulkhead/common';
 
 /**
  * The API on its own (N replicas behind a load balancer), configured by environment variables:
@@ -8,6 +8,8 @@ import { ConfigError, createLogger } from '@bulkhead/common';
  * worker in one process.
  */
 async function main(): Promise<void> {
+  // <NAME>_FILE: credentials from mounted Secret files, before any configuration is read.
+  applySecretFiles();
   const config = loadApiConfig();
   const logger = createLogger('api');
   const plugins = loadPluginPackages(config.BULKHEAD_PLUGINS);

@@ -98,6 +98,9 @@ const usageErrors: Row[] = [
   [`verify-attestation ${image} --key k.pub --format xml`, 2, /--format "xml": expected text or json/],
   [`gate ${archive} --policy policy.yaml --format xml`, 2, /--format "xml": expected text or json/],
   [`gate ${archive}`, 2, /--policy/],
+  ['probe --server http://127.0.0.1:9 --format xml', 2, /--format "xml": expected text or json/],
+  ['probe --server http://127.0.0.1:9 --timeout soon', 2, /--timeout "soon": expected milliseconds from 1 to 60000/],
+  ['probe --server not-a-url', 2, /--server "not-a-url" is not a URL/],
   [`sign ${image} --key k.key --signature-format xml`, 2, /--signature-format "xml": expected legacy or bundle/],
   [`sign ${image} --key k.key --notation`, 2, /--notation needs --cert FILE/],
   [`sign ${image} --key k.key --cert c.pem`, 2, /--cert signs only with --notation/],
@@ -108,6 +111,11 @@ const usageErrors: Row[] = [
   [`push ./image.tar ${image}`, 2, /the source must be oci:<dir>\[:<ref>\] or docker-archive:<file>/],
   [`pull ${image} ./out`, 2, /the destination must be oci:<dir>/],
   [`pull ${image} oci:out --platform amd64 --all-platforms`, 2, /--platform or --all-platforms, not both/],
+  // cluster scan: options are checked before the kubeconfig is read (the run against a cluster: cluster-scan.int-spec.ts).
+  ['cluster scan --kubeconfig pod.yaml --format xml', 2, /--format "xml"/],
+  ['cluster scan --kubeconfig pod.yaml --exit-code x', 2, /--exit-code "x"/],
+  ['cluster scan --kubeconfig pod.yaml --namespace Not_A_Name', 2, /--namespace/],
+  ['cluster scan --kubeconfig pod.yaml --pss strict', 2, /strict/],
 ];
 
 const badInputs: Row[] = [
@@ -136,9 +144,12 @@ const badInputs: Row[] = [
   [`sign ${image} --key missing.key`, 1, /cannot read key missing\.key: no such file or directory/],
   [`sign ${image} --notation --key missing.pem --cert c.pem`, 1, /cannot read key missing\.pem: no such file or directory/],
   [`attest ${image} --predicate missing.json --type cyclonedx --key k.key`, 1, /cannot read predicate missing\.json: no such file or directory/],
+  ['probe --server http://127.0.0.1:9', 1, /cannot reach the Bulkhead API at http:\/\/127\.0\.0\.1:9\/graphql/],
   [`gate ${archive} --policy missing.yaml`, 1, /cannot read --policy file missing\.yaml: no such file or directory/],
   // A misspelt key in a policy is an unparsable input (exit 1), never ignored: it names the file and the key.
   [`gate ${archive} --policy unknown-key.yaml`, 1, /unknown-key\.yaml: \(top level\): unknown key\(s\) maxSeverty/],
+  ['cluster scan --kubeconfig missing.yaml', 1, /cannot read kubeconfig missing\.yaml: no such file/],
+  ['cluster scan --kubeconfig broken.yaml', 1, /kubeconfig broken\.yaml is not valid YAML/],
 ];
 
 const clean: Row[] = [

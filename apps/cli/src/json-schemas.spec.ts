@@ -91,6 +91,8 @@ const rows: Row[] = [
 const validatedElsewhere: Record<string, { schema: string; spec: string }> = {
   verify: { schema: 'verify', spec: 'apps/cli/src/signer-cli.int-spec.ts' },
   'verify-attestation': { schema: 'verify-attestation', spec: 'apps/cli/src/signer-cli.int-spec.ts' },
+  'cluster scan': { schema: 'cluster-scan', spec: 'apps/cli/src/cluster-scan.int-spec.ts' },
+  probe: { schema: 'probe', spec: 'apps/cli/src/probe.int-spec.ts' },
 };
 
 function fullName(command: Command): string {

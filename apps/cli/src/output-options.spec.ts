@@ -81,6 +81,8 @@ const runElsewhere: Record<string, { reason: string; checkedIn?: string }> = {
   verify: { reason: 'needs a registry', checkedIn: 'apps/cli/src/signer-cli.int-spec.ts' },
   attest: { reason: 'needs a registry', checkedIn: 'apps/cli/src/signer-cli.int-spec.ts' },
   'verify-attestation': { reason: 'needs a registry', checkedIn: 'apps/cli/src/signer-cli.int-spec.ts' },
+  'cluster scan': { reason: 'needs a Kubernetes API server (the stand-in)', checkedIn: 'apps/cli/src/cluster-scan.int-spec.ts' },
+  probe: { reason: 'needs a running API and worker', checkedIn: 'apps/cli/src/probe.int-spec.ts' },
 };
 /** Commands without --output, and why. */
 const withoutOutput: Record<string, string> = { serve: 'a server prints no report: its logs go to stderr' };

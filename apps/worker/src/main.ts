@@ -1,11 +1,13 @@
 import { loadPlugins, PluginLoadError } from '@bulkhead/builtin-plugins';
-import { ConfigError, createLogger } from '@bulkhead/common';
+import { applySecretFiles, ConfigError, createLogger } from '@bulkhead/common';
 import { DatabaseUnavailableError } from '@bulkhead/persistence';
 import { RedisUnavailableError } from '@bulkhead/queue';
 import { concurrencyFromConfig, loadWorkerConfig, startWorker, stopOnSignals } from '@bulkhead/worker';
 
 /** Standalone worker: `node dist/apps/worker/src/main.js`, configured by environment variables. */
 async function main(): Promise<void> {
+  // <NAME>_FILE: credentials from mounted Secret files, before any configuration is read.
+  applySecretFiles();
   const config = loadWorkerConfig();
   const logger = createLogger('worker');
   const registry = loadPlugins(config.BULKHEAD_PLUGINS);

@@ -29,6 +29,8 @@ import type { ScheduleRunner } from './schedules/schedule-runner';
 import { ScheduleService } from './schedules/schedule.service';
 import { TaskService } from './tasks/task.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
+import { ProbeService } from './probe/probe.service';
+import { DeepReadinessService } from './health/deep-readiness.service';
 import { UploadController } from './uploads/upload.controller';
 import type { UploadService } from './uploads/upload.service';
 import {
@@ -160,6 +162,8 @@ export class ApiModule {
         PluginsService,
         TaskService,
         TaskUpdatesService,
+        ProbeService,
+        DeepReadinessService,
         ImageService,
         FindingService,
         ScheduleService,

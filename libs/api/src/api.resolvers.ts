@@ -6,6 +6,8 @@ import { TaskResolver } from './tasks/task.resolver';
 import { ScheduleResolver } from './schedules/schedule.resolver';
 import { UploadResolver } from './uploads/upload.resolver';
 import { NotifyResolver } from './notify/notify.resolver';
+import { ViewerResolver } from './access/viewer.resolver';
+import { ProbeResolver } from './probe/probe.resolver';
 
 /** Every resolver of the API, shared by ApiModule and the schema printer so they cannot differ. */
-export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver, UploadResolver, ScheduleResolver, NotifyResolver];
+export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, AccessResolver, UploadResolver, ScheduleResolver, NotifyResolver, ViewerResolver, ProbeResolver];

@@ -51,6 +51,8 @@ export const apiConfigSchema = z.object({
    * user under the OS temp folder. API and workers must see the same folder.
    */
   BULKHEAD_UPLOAD_DIR: z.string().trim().refine((value) => isAbsolute(value), 'must be an absolute path').optional(),
+  /** The web console's build (index.html and assets/) served at `/`; default: dist/apps/console of this installation; `off` serves none. */
+  BULKHEAD_CONSOLE_DIR: z.string().trim().refine((value) => value === 'off' || isAbsolute(value), 'must be an absolute path or off').optional(),
   /** Largest single upload (413 the moment it is exceeded). */
   BULKHEAD_MAX_UPLOAD_BYTES: env.int(2 * 1024 * 1024 * 1024, { min: 1024 }),
   /** Bytes one team's unexpired uploads may take together; 0 = no quota. */

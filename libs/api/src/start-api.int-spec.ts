@@ -49,7 +49,8 @@ describe('startApi (API side)', () => {
       api.url,
       '{ plugins { id version kind phases description tasks { type description inputSchema } } }',
     );
-    expect(plugins).toHaveLength(1);
+    // The given plugin, and the platform's own (the canary task every API and worker can run).
+    expect(plugins.map((p) => p.id)).toEqual(['test.echo', 'bulkhead.platform']);
     expect(plugins[0]).toMatchObject({ id: 'test.echo', kind: 'RUNTIME', phases: ['RUN'] });
     expect(plugins[0]?.tasks[0]).toMatchObject({ type: 'echo', inputSchema: { type: 'object', required: ['text'] } });
   });

@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
 import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
-import { checkRedis, createRedis, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues } from '@bulkhead/queue';
+import { checkRedis, createRedis, NotificationsPublisher, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, withPlatformTasks } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
@@ -18,11 +18,12 @@ import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
 import { checkWebSocketOrigin, jsonErrorHandler, limitWebSocketMessages, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
 import { StreamedBodyReader } from './host/body-reader';
-import { QuotaTaskSubmitter } from './host/task-quota';
+import { QuotaTaskSubmitter, TokenTaskQuota } from './host/task-quota';
 import { RedisFindingEvents } from './host/finding-events';
 import { StoreHostArtifacts } from './host/host-artifacts';
 import { PostgresHostFindings } from './host/host-findings';
 import { StoreHostTasks } from './host/host-tasks';
+import { requestScopedServices } from './host/host-services';
 import type { HostCapabilities } from './host/host.module';
 import { requestContext } from './host/request-context';
 import { requestTeam } from './host/request-team';
@@ -37,6 +38,10 @@ import { NotificationChannelStore } from './notify/channel-store';
 import { NotifyDeliveryQueue } from './notify/delivery-queue';
 import { notificationsEnabled, notifyDestinationPolicyFromEnv } from './notify/destination-policy';
 import { NotificationDispatcher } from './notify/dispatcher';
+import { PublishingHostNotifications } from './notify/host-notifications';
+import { NOTIFY_SECRET_KEY_SETTING, NotifySecretBox } from './notify/secret-box';
+import { DeliveryLogSweeper, deliveryRetentionDaysFromEnv } from './notify/delivery-retention';
+import { consoleDirectory, mountConsole } from './console/console-static';
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -91,6 +96,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const config = options.config ?? loadApiConfig(env);
   const logger = options.logger ?? createLogger('api');
   const port = options.port ?? config.PORT;
+  // The platform's own tasks (the canary probe) run whatever plugins are loaded.
+  withPlatformTasks(options.registry);
   const host = options.host ?? config.HOST;
   const owned: (() => Promise<unknown>)[] = [];
   const closeOwned = async (): Promise<void> => {
@@ -101,6 +108,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   try {
     // First: configuration errors are the operator's to fix, whatever the state of Postgres and Redis.
     const pluginApis = await loadPluginApis(options.plugins ?? [], env);
+    const notifySecrets = NotifySecretBox.fromEnv(env);
+    const notifyRetentionDays = deliveryRetentionDaysFromEnv(env);
     let dataSource = options.dataSource;
     if (!dataSource) {
       const connected = await connectDatabase({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
@@ -120,7 +129,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     }
     await checkRedis(config.REDIS_URL);
     const queueSettings = { redisUrl: config.REDIS_URL, prefix: config.BULKHEAD_QUEUE_PREFIX };
-    const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness' });
+    // Auto-pipelined: the rate limiter's and the task quota's commands of concurrent requests share writes.
+    const redis: Redis = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-readiness', enableAutoPipelining: true });
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
     owned.push(async () => redis.disconnect());
     const queues = new TaskQueues(queueSettings);
@@ -142,8 +152,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const sweeper = new UploadSweeper(dataSource, inputs.uploadDir, (t) => inputs.teamUploadDir(t), logger);
     sweeper.start(config.BULKHEAD_UPLOAD_SWEEP_SECONDS * 1000);
     owned.push(() => sweeper.stop());
+    const taskQuota = new TokenTaskQuota({ redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
     // Postgres first, Redis after: start() reconciles the job schedulers from the schedule rows.
     const schedules = new ScheduleRunner({
+      quota: taskQuota,
       dataSource,
       registry: options.registry,
       queues,
@@ -157,24 +169,39 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     await schedules.start();
     const submitter = new QuotaTaskSubmitter(
       { registry: options.registry, tasks: new TaskStore(dataSource, team), queues, inputs, uploads: uploads.resolver(team), logger },
-      { redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } },
+      taskQuota,
     );
     const findingEvents = new RedisFindingEvents(queueSettings, logger, team);
     owned.push(() => findingEvents.close());
+    const notificationsPublisher = new NotificationsPublisher({ ...queueSettings, connectionName: 'bulkhead-api-notifications-publisher' });
+    owned.push(() => notificationsPublisher.close());
+    const pluginDatabase = new DataSourcePluginDatabase(dataSource);
     const capabilities: HostCapabilities = {
       tasks: new StoreHostTasks({ tasks: new TaskStore(dataSource, team), submitter }),
       artifacts: new StoreHostArtifacts(new ImageStore(dataSource, team)),
       findings: new PostgresHostFindings(dataSource, findingEvents, logger, team),
       findingEvents,
       bodyReader: new StreamedBodyReader(config.BULKHEAD_MAX_EVENT_BODY_BYTES),
-      database: new DataSourcePluginDatabase(dataSource),
+      database: pluginDatabase,
       logger,
+      notifications: new PublishingHostNotifications(notificationsPublisher, team),
+      services: requestScopedServices(options.registry, pluginDatabase, team),
     };
     const rateLimiter = new RedisRateLimiter(options.rateLimitRedis ?? redis, { requests: config.BULKHEAD_RATE_LIMIT, windowSeconds: config.BULKHEAD_RATE_LIMIT_WINDOW_SECONDS, prefix: config.BULKHEAD_QUEUE_PREFIX }, logger);
     // Notifications: channels in Postgres, deliveries through a BullMQ queue this process also
     // works (retries survive restarts), fed by the findings-raised channel.
     const notifyPolicy = notifyDestinationPolicyFromEnv(env);
-    const notifyStore = new NotificationChannelStore(dataSource);
+    const notifyStore = new NotificationChannelStore(dataSource, notifySecrets);
+    if (notifySecrets.configured) {
+      const sealed = await notifyStore.sealLegacySecrets();
+      if (sealed > 0) logger.info({ channels: sealed }, 'notification channel secrets stored before encryption are now sealed');
+    } else {
+      const legacy = await notifyStore.legacySecretCount();
+      if (legacy > 0) logger.warn({ channels: legacy }, `${NOTIFY_SECRET_KEY_SETTING} is not set: ${legacy} webhook secret(s) stored before encryption stay in plaintext until it is`);
+    }
+    const deliverySweeper = new DeliveryLogSweeper(dataSource, notifyRetentionDays, logger);
+    deliverySweeper.start(3_600_000);
+    owned.push(() => deliverySweeper.stop());
     const notifyProducer = createRedis(config.REDIS_URL, 'producer', { connectionName: 'bulkhead-api-notify-producer' });
     const notifyWorker = createRedis(config.REDIS_URL, 'worker', { connectionName: 'bulkhead-api-notify-worker' });
     notifyProducer.on('error', (error: Error) => logger.warn({ err: error.message }, 'notify redis connection error'));
@@ -237,6 +264,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     // its credentials are valid) and its request context; the rate limit (per token, else per
     // address); refusing simple cross-site bodies; the GraphQL body parsers.
     securityHeaders(app);
+    // The web console's files (no principal needed: they hold no data); only GET/HEAD of its own paths.
+    mountConsole(app, consoleDirectory(config.BULKHEAD_CONSOLE_DIR), logger);
     app.use(authenticationMiddleware(authenticator));
     app.use(rateLimiter.middleware());
     // GET /metrics and the /admin/queues dashboard: need the principal, so after authentication.

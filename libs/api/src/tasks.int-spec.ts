@@ -90,7 +90,7 @@ describe('API tasks (no worker)', () => {
   it('rejects an unknown task type with BAD_USER_INPUT listing the available ones', async () => {
     const result = await graphql(api.url, 'mutation { submitTask(kind: RUNTIME, type: "nope", input: {}) { id } }');
     expect(result.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
-    expect(result.errors?.[0]?.message).toContain('no runtime plugin handles task type "nope" (available: echo)');
+    expect(result.errors?.[0]?.message).toContain('no runtime plugin handles task type "nope" (available: echo, platform-probe)');
   });
 
   it('records a QUEUED task, and the same request twice is one task', async () => {

@@ -2,3 +2,4 @@ export * from './config';
 export * from './logger';
 export * from './platform-config';
 export * from './services';
+export * from './secret-files';

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { FindingEntity, FindingStatus, TaskEntity, TaskFindingScopeEntity } from './entities';
 import { FINDING_RETURNING, type FindingRow } from './finding-row';
 import { tableName } from './table-name';
@@ -82,29 +82,39 @@ export const SCOPE_SQL = `encode(sha256(convert_to(t.input::text, 'UTF8')), 'hex
  * = not among the fingerprints the report named: a complete report leaves unchanged rows alone).
  */
 export async function resolveUnreportedFindings(manager: EntityManager, taskId: string): Promise<FindingRow[]> {
-  const findings = tableName(manager.connection, FindingEntity);
-  const tasks = tableName(manager.connection, TaskEntity);
-  const covered = tableName(manager.connection, TaskFindingScopeEntity);
-  const resolve = `SET status = '${FindingStatus.RESOLVED}', resolved_at = now()`;
-  const open = `f.status = '${FindingStatus.OPEN}' AND f.kind <> ALL($2::text[])`;
-  const [own] = (await manager.query(
-    `UPDATE ${findings} AS f ${resolve}
-       FROM ${tasks} AS t
-      WHERE t.id = $1 AND f.team = t.team AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
-        AND ${open} AND f.task_id IS DISTINCT FROM t.id
-      RETURNING ${FINDING_RETURNING}`,
-    [taskId, EVENT_FINDING_KINDS],
-  )) as [FindingRow[], number];
-  const [reported] = (await manager.query(
-    `UPDATE ${findings} AS f ${resolve}
-       FROM ${covered} AS c
-      WHERE c.task_id = $1 AND f.team = c.team AND f.producer = c.producer AND f.scope = c.scope
-        AND ${open} AND f.fingerprint <> ALL(c.fingerprints)
-        AND (c.locations IS NULL OR f.location = ANY(c.locations))
-      RETURNING ${FINDING_RETURNING}`,
-    [taskId, EVENT_FINDING_KINDS],
-  )) as [FindingRow[], number];
+  const tables = lifecycleTables(manager.connection);
+  const [own] = (await manager.query(`${resolveOwnPairSql(tables, tables.tasks)} RETURNING ${FINDING_RETURNING}`, [taskId, EVENT_FINDING_KINDS])) as [FindingRow[], number];
+  const [reported] = (await manager.query(`${resolveCoveredPairsSql(tables)} RETURNING ${FINDING_RETURNING}`, [taskId, EVENT_FINDING_KINDS])) as [FindingRow[], number];
   return [...own, ...reported];
+}
+
+/** Quoted, schema-qualified names of the tables resolution reads and writes. */
+export function lifecycleTables(dataSource: DataSource): { findings: string; tasks: string; covered: string } {
+  return { findings: tableName(dataSource, FindingEntity), tasks: tableName(dataSource, TaskEntity), covered: tableName(dataSource, TaskFindingScopeEntity) };
+}
+
+const RESOLVE_SET = `SET status = '${FindingStatus.RESOLVED}', resolved_at = now()`;
+const OPEN_NOT_EVENT = `f.status = '${FindingStatus.OPEN}' AND f.kind <> ALL($2::text[])`;
+
+/**
+ * The UPDATE (without RETURNING) that resolves the task's own pair: $1 the task id, $2 the event
+ * kinds. `taskRelation` is the task table, or a CTE holding the task's row as just updated (the
+ * one-statement success of TaskStore): the same conditions either way.
+ */
+export function resolveOwnPairSql(tables: { findings: string }, taskRelation: string): string {
+  return `UPDATE ${tables.findings} AS f ${RESOLVE_SET}
+       FROM ${taskRelation} AS t
+      WHERE t.id = $1 AND f.team = t.team AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
+        AND ${OPEN_NOT_EVENT} AND f.task_id IS DISTINCT FROM t.id`;
+}
+
+/** The UPDATE (without RETURNING) that resolves the pairs the task covered with complete reports ($1, $2 as above), plus `extra` conditions. */
+export function resolveCoveredPairsSql(tables: { findings: string; covered: string }, extra = ''): string {
+  return `UPDATE ${tables.findings} AS f ${RESOLVE_SET}
+       FROM ${tables.covered} AS c
+      WHERE c.task_id = $1 AND f.team = c.team AND f.producer = c.producer AND f.scope = c.scope
+        AND ${OPEN_NOT_EVENT} AND f.fingerprint <> ALL(c.fingerprints)
+        AND (c.locations IS NULL OR f.location = ANY(c.locations))${extra ? ` AND ${extra}` : ''}`;
 }
 
 /** One (producer, scope) a task reported on completely, and the fingerprints it reported there. */
@@ -156,3 +166,28 @@ export async function recordCoveredScopes(manager: EntityManager, taskId: string
 export const REPORTED_AGAIN_SQL = `status = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN '${FindingStatus.OPEN}' ELSE f.status END,
             resolved_at = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN NULL ELSE f.resolved_at END,
             reopened_at = CASE WHEN f.status = '${FindingStatus.RESOLVED}' THEN now() ELSE f.reopened_at END`;
+
+/**
+ * Settles complete reports at once (FindingReport.settle `immediate`): the OPEN findings of each
+ * (producer, scope) pair of the team, at its locations when given, that the report did not name
+ * are RESOLVED now. Call in the transaction that writes the reports' findings. Returns the rows
+ * it resolved (for announcements). Nothing is recorded in task_finding_scope: the task's later
+ * success or failure does not touch these pairs again.
+ */
+export async function resolveUnreportedNow(manager: EntityManager, team: string, scopes: readonly CoveredScope[]): Promise<FindingRow[]> {
+  if (scopes.length === 0) return [];
+  const findings = tableName(manager.connection, FindingEntity);
+  const rows = scopes.map((s) => ({ producer: s.producer, scope: s.scope, fingerprints: s.fingerprints, locations: s.locations ?? null }));
+  const [resolved] = (await manager.query(
+    `UPDATE ${findings} AS f SET status = '${FindingStatus.RESOLVED}', resolved_at = now()
+       FROM (SELECT p.producer, p.scope, ARRAY(SELECT jsonb_array_elements_text(p.fingerprints)) AS fingerprints,
+                    CASE WHEN jsonb_typeof(p.locations) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(p.locations)) END AS locations
+               FROM jsonb_to_recordset($2::jsonb) AS p(producer text, scope text, fingerprints jsonb, locations jsonb)) AS c
+      WHERE f.team = $1 AND f.producer = c.producer AND f.scope = c.scope
+        AND f.status = '${FindingStatus.OPEN}' AND f.kind <> ALL($3::text[]) AND f.fingerprint <> ALL(c.fingerprints)
+        AND (c.locations IS NULL OR f.location = ANY(c.locations))
+      RETURNING ${FINDING_RETURNING}`,
+    [team, JSON.stringify(rows), EVENT_FINDING_KINDS],
+  )) as [FindingRow[], number];
+  return resolved;
+}

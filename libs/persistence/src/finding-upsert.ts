@@ -1,6 +1,6 @@
 import { findingFingerprint, type FindingResult, type PluginKind, type Severity } from '@bulkhead/plugin-sdk';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { FindingEntity, FindingStatus, TaskEntity } from './entities';
 import { findingContentHash } from './finding-changes';
 import { PRODUCER_SQL, REPORTED_AGAIN_SQL, SCOPE_SQL } from './finding-lifecycle';
@@ -119,6 +119,8 @@ export async function upsertReportedFindings(
      * data, producer, scope) is unchanged as it is (not returned either): complete reports.
      */
     skipUnchanged?: boolean;
+    /** Write in this transaction (default: the data source's own connection). */
+    manager?: EntityManager;
   },
 ): Promise<UpsertedFinding[]> {
   // One statement cannot update the same row twice (ON CONFLICT): duplicates are merged first.
@@ -156,7 +158,7 @@ export async function upsertReportedFindings(
     // xmax = 0 only on rows this statement inserted (an updated row carries the updating xid).
     // The report, else the reporting task's row, gives the producer and scope (none without either).
     // A row reopened by this statement has reopened_at = now() at the column's precision.
-    const returned: ReturnedRow[] = await dataSource.query(
+    const returned: ReturnedRow[] = await (options.manager ?? dataSource).query(
       `INSERT INTO ${table} AS f (team, kind, severity, rule_id, title, target, location, data, fingerprint, task_id, producer, scope, content_hash)
        SELECT $3, r.kind, r.severity, r.rule_id, r.title, r.target, r.location, r.data, r.fingerprint, $2::uuid, COALESCE(r.producer, p.producer), COALESCE(r.scope, p.scope), r.content_hash
          FROM jsonb_to_recordset($1::jsonb) AS r(kind text, severity text, rule_id text, title text, target text, location text, data jsonb, fingerprint text, producer text, scope text, content_hash text)

@@ -3,6 +3,13 @@ import { ArtifactEntity, PackageEntity } from './entities';
 import { DEFAULT_TEAM, teamScope, type TeamAccessor } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
+export interface ImageFilter {
+  /** Part of a name the image was scanned under, or the start of its image id (sha256:...). */
+  search?: string;
+  /** Only images holding a package of this exact name (IDX_package_type_name / artifact_name). */
+  packageName?: string;
+}
+
 export interface PackageFilter {
   /** Exact package name. */
   name?: string;
@@ -44,16 +51,36 @@ export class ImageStore {
     return this.artifacts.findOneBy({ id, team: this.team() });
   }
 
-  /** Most recently updated first, keyset-paginated on (updatedAt, id). */
-  async list(page: PageRequest = {}): Promise<Connection<ArtifactEntity>> {
+  /** Most recently updated first, keyset-paginated on (updatedAt, id); `filter.search` as in count(). */
+  async list(page: PageRequest = {}, filter: ImageFilter = {}): Promise<Connection<ArtifactEntity>> {
     const size = pageSize(page.first);
-    const qb = this.artifacts.createQueryBuilder('a').where('a.team = :team', { team: this.team() }).orderBy('a.updated_at', 'DESC').addOrderBy('a.id', 'DESC').take(size + 1);
+    const qb = this.filtered(filter).orderBy('a.updated_at', 'DESC').addOrderBy('a.id', 'DESC').take(size + 1);
     if (page.after) {
       const [updatedAt, id] = decodeCursor(page.after, 2) as [string, string];
       if (Number.isNaN(Date.parse(updatedAt)) || !isUuid(id)) throw new InvalidCursorError(page.after);
       qb.andWhere('(a.updated_at, a.id) < (:updatedAt, :id)', { updatedAt, id });
     }
     return toConnection(await qb.getMany(), size, (a) => encodeCursor([a.updatedAt.toISOString(), a.id]));
+  }
+
+  /** How many images of the team match `filter` (all of them without one). */
+  async count(filter: ImageFilter = {}): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  private filtered(filter: ImageFilter) {
+    const qb = this.artifacts.createQueryBuilder('a').where('a.team = :team', { team: this.team() });
+    const search = filter.search?.trim();
+    if (search) {
+      // A digest (or its start), or part of a name the image was scanned under. LIKE's own
+      // wildcards in the text are matched literally.
+      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.andWhere(`(a.digest LIKE :prefix OR EXISTS (SELECT 1 FROM unnest(a."references") AS r(name) WHERE r.name ILIKE :like))`, { prefix: like.slice(1), like });
+    }
+    if (filter.packageName) {
+      qb.andWhere('EXISTS (SELECT 1 FROM package p WHERE p.artifact_id = a.id AND p.team = a.team AND p.name = :packageName)', { packageName: filter.packageName });
+    }
+    return qb;
   }
 
   /** Packages of one artifact by name, keyset-paginated on (name, id). */

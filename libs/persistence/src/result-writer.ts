@@ -13,8 +13,10 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import { ArtifactEntity, PackageEntity, TaskEntity } from './entities';
 import { storedUnchanged } from './finding-changes';
-import { recordCoveredScopes, type CoveredScope } from './finding-lifecycle';
+import { recordCoveredScopes, resolveUnreportedNow, type CoveredScope } from './finding-lifecycle';
+import { findingRowToStored } from './finding-upsert';
 import { upsertReportedFindings, type FindingGroup, type UpsertedFinding } from './finding-upsert';
+import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { packageNameKeys } from './inventory-reader';
 import { tableName } from './table-name';
 import { DEFAULT_TEAM } from './team';
@@ -32,6 +34,8 @@ export interface ResultWriterOptions {
   onNewFindings?: (findings: readonly UpsertedFinding[]) => Promise<void>;
   /** Like onNewFindings, with the RESOLVED findings this write reported again (OPEN again: reopened). */
   onReopenedFindings?: (findings: readonly UpsertedFinding[]) => Promise<void>;
+  /** The findings an `immediate` report RESOLVED when it was written (FindingReport.settle). */
+  onResolvedFindings?: (findings: readonly StoredFinding[]) => Promise<void>;
 }
 
 /** Longest producer or scope of a FindingReport (they are keys, not documents). */
@@ -107,6 +111,7 @@ export class ResultWriter implements ResultEmitter {
     const reported: FindingGroup[] = [];
     const plain: FindingGroup[] = [];
     const scopes: CoveredScope[] = [];
+    const immediate: { groups: FindingGroup[]; scopes: CoveredScope[] } = { groups: [], scopes: [] };
     for (const { findings, report } of groups) {
       if (!report) {
         plain.push({ findings });
@@ -114,10 +119,17 @@ export class ResultWriter implements ResultEmitter {
       }
       checkReportKey('producer', report.producer);
       checkReportKey('scope', report.scope);
+      if (report.settle !== undefined && report.settle !== 'task-success' && report.settle !== 'immediate') {
+        throw new Error(`FindingReport.settle must be "task-success" or "immediate", not ${JSON.stringify(report.settle)}`);
+      }
       const locations = report.locations === undefined ? undefined : checkReportLocations(report.locations, findings);
-      reported.push({ findings, report: { producer: report.producer, scope: report.scope } });
-      scopes.push({ producer: report.producer, scope: report.scope, fingerprints: findings.map(findingFingerprint), ...(locations ? { locations } : {}) });
+      const scope = { producer: report.producer, scope: report.scope, fingerprints: findings.map(findingFingerprint), ...(locations ? { locations } : {}) };
+      const target = report.settle === 'immediate' ? immediate : { groups: reported, scopes };
+      target.groups.push({ findings, report: { producer: report.producer, scope: report.scope } });
+      target.scopes.push(scope);
     }
+    if (immediate.groups.length > 0) await this.settleNow(immediate.groups, immediate.scopes);
+    if (reported.length === 0 && plain.length === 0) return;
     // Recorded first: a report with no finding still covers its scope (and resolves it all).
     if (this.taskId) await recordCoveredScopes(this.dataSource.manager, this.taskId, this.team, scopes);
     const options = { onConflict: 'refresh' as const, taskId: this.taskId, team: this.team };
@@ -128,6 +140,25 @@ export class ResultWriter implements ResultEmitter {
       ...(changed.length > 0 ? await upsertReportedFindings(this.dataSource, changed, { ...options, skipUnchanged: true }) : []),
       ...(plain.length > 0 ? await upsertReportedFindings(this.dataSource, plain, options) : []),
     ];
+    await this.announce(stored);
+  }
+
+  /**
+   * Complete reports settled when written (FindingReport.settle `immediate`): their findings and
+   * the resolution of what they no longer name in one transaction, so a reader never sees the
+   * object's old and new findings both OPEN, and a crash leaves neither half.
+   */
+  private async settleNow(groups: readonly FindingGroup[], scopes: readonly CoveredScope[]): Promise<void> {
+    const { stored, resolved } = await this.dataSource.transaction(async (manager) => {
+      const options = { onConflict: 'refresh' as const, taskId: this.taskId, team: this.team, skipUnchanged: true, manager };
+      const upserted = await upsertReportedFindings(this.dataSource, groups, options);
+      return { stored: upserted, resolved: (await resolveUnreportedNow(manager, this.team, scopes)).map(findingRowToStored) };
+    });
+    await this.announce(stored);
+    if (resolved.length > 0 && this.options.onResolvedFindings) await this.options.onResolvedFindings(resolved);
+  }
+
+  private async announce(stored: readonly UpsertedFinding[]): Promise<void> {
     const fresh = stored.filter((f) => f.inserted);
     if (fresh.length > 0 && this.options.onNewFindings) await this.options.onNewFindings(fresh);
     const reopened = stored.filter((f) => f.reopenedNow);

@@ -1,8 +1,9 @@
 import type { PluginKind } from '@bulkhead/plugin-sdk';
-import { In, type DataSource, type QueryDeepPartialEntity, type Repository, type WhereExpressionBuilder } from 'typeorm';
+import { In, IsNull, type DataSource, type QueryDeepPartialEntity, type Repository, type WhereExpressionBuilder } from 'typeorm';
 import { TaskEntity, TaskStatus, UNFINISHED_TASK_STATUSES } from './entities';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
-import { resolveUnreportedFindings } from './finding-lifecycle';
+import { EVENT_FINDING_KINDS, lifecycleTables, resolveCoveredPairsSql, resolveOwnPairSql } from './finding-lifecycle';
+import { FINDING_RETURNING, type FindingRow } from './finding-row';
 import { findingRowToStored } from './finding-upsert';
 import { DEFAULT_TEAM, scopedTeam, teamScope, type TeamScope } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
@@ -70,7 +71,6 @@ export class TaskStateError extends Error {
  * are idempotent, so re-running adds no rows.
  */
 const DEDUP_STATUSES = [TaskStatus.QUEUED, TaskStatus.RUNNING];
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Task rows and their state machine: QUEUED → RUNNING → SUCCEEDED | FAILED, RUNNING → QUEUED
@@ -111,45 +111,70 @@ export class TaskStore {
   }
 
   async findByDedupKey(dedupKey: string): Promise<TaskEntity | null> {
-    return this.repo.findOneBy({ dedupKey, status: In(DEDUP_STATUSES), ...this.teamWhere() });
+    // finished_at IS NULL: the live-dedup unique index.
+    return this.repo.findOneBy({ dedupKey, status: In(DEDUP_STATUSES), finishedAt: IsNull(), ...this.teamWhere() });
   }
 
   /** Inserts a QUEUED task. */
   async create(task: NewTask): Promise<TaskEntity> {
-    const team = scopedTeam(this.scope);
-    if (team === undefined) throw new Error('tasks are created within a team: this store serves ALL_TEAMS');
-    const entity = this.repo.create({
-      team,
-      kind: task.kind,
-      type: task.type,
-      input: task.input,
-      dedupKey: task.dedupKey ?? null,
-      pluginId: task.pluginId ?? null,
-      pluginVersion: task.pluginVersion ?? null,
-      labels: task.labels ?? {},
-      parentTaskId: task.parentTaskId ?? null,
-      status: TaskStatus.QUEUED,
-    });
-    return this.repo.save(entity);
+    const created = await this.insert(task, false);
+    if (!created) throw new Error('task insert returned no row');
+    return created;
   }
 
   /**
-   * Returns the live task with the same dedup key, or creates one. Safe under concurrency: the
-   * partial unique index decides, and the loser reads the winner's row.
+   * Returns the live task with the same dedup key, or creates one, in one statement in the
+   * common case: the insert goes through the partial unique index (INSERT … ON CONFLICT DO
+   * NOTHING), and only a request that meets a live twin reads it. Safe under concurrency: the
+   * index decides, the loser reads the winner's row (and tries again if that one finished meanwhile).
    */
   async createOrGet(task: NewTask): Promise<{ task: TaskEntity; created: boolean }> {
     if (!task.dedupKey) return { task: await this.create(task), created: true };
     for (let attempt = 0; attempt < 3; attempt++) {
+      const created = await this.insert(task, true);
+      if (created) return { task: created, created: true };
       const existing = await this.findByDedupKey(task.dedupKey);
       if (existing) return { task: existing, created: false };
-      try {
-        return { task: await this.create(task), created: true };
-      } catch (error) {
-        if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-        // Someone inserted the same identity between our read and our insert: read theirs.
-      }
+      // The twin finished between our insert and our read: its key is free again.
     }
     throw new Error(`could not create or find task with dedup key ${task.dedupKey}`);
+  }
+
+  /** One INSERT … RETURNING; with `skipLive`, a live twin (same team and dedup key) makes it insert nothing (null). */
+  private async insert(task: NewTask, skipLive: boolean): Promise<TaskEntity | null> {
+    const team = scopedTeam(this.scope);
+    if (team === undefined) throw new Error('tasks are created within a team: this store serves ALL_TEAMS');
+    const qb = this.repo
+      .createQueryBuilder()
+      .insert()
+      .into(TaskEntity)
+      .values({
+        team,
+        kind: task.kind,
+        type: task.type,
+        input: task.input as QueryDeepPartialEntity<unknown>,
+        dedupKey: task.dedupKey ?? null,
+        pluginId: task.pluginId ?? null,
+        pluginVersion: task.pluginVersion ?? null,
+        labels: task.labels ?? {},
+        parentTaskId: task.parentTaskId ?? null,
+        status: TaskStatus.QUEUED,
+      })
+      .returning('*');
+    // No conflict target: the only unique constraints of a new row (a fresh uuid) are the live-dedup index's.
+    if (skipLive) qb.orIgnore();
+    const result = await qb.execute();
+    const row = (result.raw as Record<string, unknown>[])[0];
+    return row ? this.fromRow(row) : null;
+  }
+
+  /** A raw `task` row (RETURNING *) as the entity, by the entity's own column metadata. */
+  private fromRow(row: Record<string, unknown>): TaskEntity {
+    const entity = this.repo.create();
+    for (const column of this.repo.metadata.columns) {
+      if (column.databaseName in row) (entity as unknown as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
+    }
+    return entity;
   }
 
   /** Newest first, keyset-paginated on (createdAt, id). */
@@ -169,7 +194,8 @@ export class TaskStore {
   async listUnfinished(options: { limit?: number; after?: { createdAt: Date; id: string } } = {}): Promise<TaskEntity[]> {
     const qb = this.repo
       .createQueryBuilder('t')
-      .where('t.status IN (:...status)', { status: UNFINISHED_TASK_STATUSES })
+      // finished_at IS NULL: the partial index IDX_task_unfinished, in this order.
+      .where('t.finished_at IS NULL AND t.status IN (:...status)', { status: UNFINISHED_TASK_STATUSES })
       .orderBy('t.created_at', 'ASC')
       .addOrderBy('t.id', 'ASC')
       .take(options.limit ?? 500);
@@ -179,9 +205,13 @@ export class TaskStore {
 
   /**
    * Claims a task for a worker: QUEUED or RUNNING (a redelivery after a crash) becomes RUNNING and
-   * attempts++. Returns null when the task is gone or already finished: the caller does nothing.
+   * attempts++, in one UPDATE … RETURNING. Returns null when the task is gone or already
+   * finished (the caller does nothing), or its `kind/type` is in `except` (a flow's parent,
+   * claimed only once its children have finished: the caller reads the row and decides).
+   * The update touches no indexed column (see the cheap-tasks migration), so it can be HOT.
    */
-  async markRunning(id: string): Promise<TaskEntity | null> {
+  async markRunning(id: string, options: { except?: readonly string[] } = {}): Promise<TaskEntity | null> {
+    if (!isUuid(id)) return null;
     const update = this.repo
       .createQueryBuilder()
       .update(TaskEntity)
@@ -191,9 +221,15 @@ export class TaskStore {
         startedAt: () => 'COALESCE(started_at, now())',
         error: null,
       })
-      .where('id = :id AND status IN (:...from)', { id, from: UNFINISHED_TASK_STATUSES });
-    const result = await this.scoped(update, null).execute();
-    return result.affected ? this.get(id) : null;
+      .where('id = :id AND status IN (:...from)', { id, from: UNFINISHED_TASK_STATUSES })
+      .returning('*');
+    if (options.except?.length) update.andWhere(`(kind || '/' || type) <> ALL(:except)`, { except: options.except });
+    return this.returningOne(await this.scoped(update, null).execute());
+  }
+
+  private returningOne(result: { raw: unknown }): TaskEntity | null {
+    const row = (result.raw as Record<string, unknown>[] | undefined)?.[0];
+    return row ? this.fromRow(row) : null;
   }
 
   /** Records progress of a RUNNING task; false when it is no longer running. */
@@ -219,24 +255,34 @@ export class TaskStore {
     return (await this.succeedResolving(id, result))?.task ?? null;
   }
 
-  /** succeed(), also returning the findings it RESOLVED (the worker announces them). */
+  /**
+   * succeed(), also returning the findings it RESOLVED (the worker announces them). One
+   * statement (one round trip, one commit): the task's UPDATE … RETURNING and the two resolving
+   * UPDATEs of finding-lifecycle.ts as data-modifying CTEs over the updated row. They see the
+   * same snapshot, so the covered-pairs update leaves out what the own-pair update resolved (a
+   * statement may not update a row twice); both resolve nothing unless the task's row changed.
+   */
   async succeedResolving(id: string, result: unknown): Promise<{ task: TaskEntity; resolved: StoredFinding[] } | null> {
     if (!isUuid(id)) return null;
-    const resolved = await this.dataSource.transaction(async (manager) => {
-      const update = await this.scoped(
-        manager
-          .createQueryBuilder()
-          .update(TaskEntity)
-          .set({ status: TaskStatus.SUCCEEDED, result: (result ?? null) as QueryDeepPartialEntity<unknown>, progress: 1, error: null, finishedAt: new Date() })
-          .where('id = :id AND status IN (:...from)', { id, from: [TaskStatus.RUNNING] }),
-        null,
-      ).execute();
-      if (!update.affected) return null;
-      return (await resolveUnreportedFindings(manager, id)).map(findingRowToStored);
-    });
-    if (!resolved) return null;
-    const task = await this.get(id);
-    return task ? { task, resolved } : null;
+    const tables = lifecycleTables(this.dataSource);
+    const team = scopedTeam(this.scope);
+    const params: unknown[] = [id, EVENT_FINDING_KINDS, JSON.stringify(result ?? null)];
+    if (team !== undefined) params.push(team);
+    const [row] = (await this.dataSource.query(
+      `WITH done AS (
+         UPDATE ${tables.tasks}
+            SET status = '${TaskStatus.SUCCEEDED}', result = $3::jsonb, progress = 1, error = NULL, finished_at = now(), updated_at = now()
+          WHERE id = $1 AND status = '${TaskStatus.RUNNING}'${team === undefined ? '' : ' AND team = $4'}
+          RETURNING *),
+       own AS (${resolveOwnPairSql(tables, 'done')} RETURNING ${FINDING_RETURNING}),
+       covered AS (${resolveCoveredPairsSql(tables, 'EXISTS (SELECT 1 FROM done) AND f.id NOT IN (SELECT id FROM own)')} RETURNING ${FINDING_RETURNING})
+       SELECT done.*, (SELECT COALESCE(jsonb_agg(r), '[]'::jsonb) FROM (SELECT * FROM own UNION ALL SELECT * FROM covered) AS r) AS "resolved_findings"
+         FROM done`,
+      params,
+    )) as (Record<string, unknown> & { resolved_findings: FindingRow[] })[];
+    if (!row) return null;
+    const { resolved_findings: resolved, ...task } = row;
+    return { task: this.fromRow(task), resolved: resolved.map(findingRowToStored) };
   }
 
   async fail(id: string, error: string): Promise<TaskEntity | null> {
@@ -255,11 +301,11 @@ export class TaskStore {
     throw new TaskStateError(id, (await this.get(id))?.status, 'cancel');
   }
 
+  /** One conditional UPDATE … RETURNING: the row as it now is, or null when the transition did not apply. */
   private async transition(id: string, from: readonly TaskStatus[], patch: QueryDeepPartialEntity<TaskEntity>): Promise<TaskEntity | null> {
     if (!isUuid(id)) return null;
-    const update = this.repo.createQueryBuilder().update(TaskEntity).set(patch).where('id = :id AND status IN (:...from)', { id, from });
-    const result = await this.scoped(update, null).execute();
-    return result.affected ? this.get(id) : null;
+    const update = this.repo.createQueryBuilder().update(TaskEntity).set(patch).where('id = :id AND status IN (:...from)', { id, from }).returning('*');
+    return this.returningOne(await this.scoped(update, null).execute());
   }
 }
 

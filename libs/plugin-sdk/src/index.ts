@@ -7,6 +7,7 @@ export * from './extensions';
 export * from './scanner';
 export * from './plugin';
 export * from './services';
+export * from './notifications';
 export * from './registry';
 export * from './fingerprint';
 export * from './runner';

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import type { ExtensionContributions } from './extensions';
 import type { PluginManifest } from './manifest';
-import type { PluginServiceProviders } from './services';
+import { PLUGIN_SERVICE_NAMES, type PluginServiceProviders } from './services';
 import type { TaskDefinition } from './task';
 
 export interface BulkheadPlugin {
@@ -48,6 +48,17 @@ export function validatePlugin(plugin: BulkheadPlugin): string[] {
     else seen.add(task.type);
     if (typeof task?.run !== 'function') problems.push(`task ${String(task?.type)} has no run()`);
     if (typeof task?.input?.safeParse !== 'function') problems.push(`task ${String(task?.type)} has no input schema`);
+  }
+  // A plugin built against another SDK (an npm package) may name a service this host does not
+  // know: refused at load time, not discovered when a consumer calls it.
+  if (plugin.provides !== undefined) {
+    if (typeof plugin.provides !== 'object' || plugin.provides === null) problems.push('provides must be an object of service factories');
+    else {
+      for (const [name, factory] of Object.entries(plugin.provides)) {
+        if (!(PLUGIN_SERVICE_NAMES as readonly string[]).includes(name)) problems.push(`provides.${name} is not a known service (known: ${PLUGIN_SERVICE_NAMES.join(', ')})`);
+        else if (typeof factory !== 'function') problems.push(`provides.${name} is not a factory function`);
+      }
+    }
   }
   return problems;
 }

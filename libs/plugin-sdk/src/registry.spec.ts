@@ -44,6 +44,13 @@ describe('PluginRegistry', () => {
     expect(() => registry.register({ ...plugin('other', ['y'], 'runtime'), provides: provider.provides })).toThrow('service imageSignatures of plugin other is already provided by plugin signer');
   });
 
+  it('refuses a plugin providing a service the SDK does not know, or no factory, naming it', () => {
+    const unknown = { ...plugin('p', ['x']), provides: { imageSignaturez: () => ({}) } } as unknown as BulkheadPlugin;
+    expect(() => new PluginRegistry([unknown])).toThrow('invalid plugin p: provides.imageSignaturez is not a known service (known: imageSignatures)');
+    const notFactory = { ...plugin('q', ['x']), provides: { imageSignatures: 'yes' } } as unknown as BulkheadPlugin;
+    expect(() => new PluginRegistry([notFactory])).toThrow('invalid plugin q: provides.imageSignatures is not a factory function');
+  });
+
   it('allows the same task type in different kinds', () => {
     const registry = new PluginRegistry([plugin('a', ['run']), plugin('b', ['run'], 'runtime')]);
     expect(registry.requireTask('runtime', 'run').plugin.manifest.id).toBe('b');

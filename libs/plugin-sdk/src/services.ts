@@ -12,6 +12,12 @@ import type { PluginDatabase } from './api/host';
  * `undefined`: the consumer decides what that means (a policy rule that needs it is refused at
  * start-up, a query field answers "unknown"), never the host.
  *
+ * In the API one object serves every team's requests, so `HOST_SERVICES` holds, for each provided
+ * service, methods that read the request's team when they are *called* (instantiating the factory
+ * for it) and fail closed outside a request; whether a service is provided is known at start-up,
+ * without a team. `PLUGIN_SERVICE_METHODS` lists each service's methods so the host can build
+ * that wrapper without knowing any service by name.
+ *
  * Why not a core table the provider writes into: the provider's records already exist (the
  * signer's signature records) and their meaning (which verifier, which reason) is the
  * provider's; a second copy would drift. Why not plugin-to-plugin Nest injection: workers load
@@ -22,7 +28,8 @@ import type { PluginDatabase } from './api/host';
 export interface ImageSignatureService {
   /**
    * The latest verdict per (manifest digest, signature, verifier) recorded for these manifest
-   * digests in the caller's team, valid and invalid alike; at most 1,000 digests per call.
+   * digests in the caller's team, valid and invalid alike; at most MAX_SIGNATURE_DIGESTS (1,000)
+   * digests per call (more: BadInputError).
    */
   forDigests(manifestDigests: readonly string[]): Promise<ImageSignatureVerdict[]>;
 }
@@ -30,11 +37,13 @@ export interface ImageSignatureService {
 export interface ImageSignatureVerdict {
   /** The manifest digest the signature covers (`sha256:…`). */
   manifestDigest: string;
-  /** Signature format: `cosign` (legacy .sig), `cosign-bundle`, `notation-jws`, `notation-cose`, … */
+  /** Signature format: `cosign-legacy` (the .sig tag), `cosign-bundle`, `notation-jws`, `notation-cose`, … */
   format: string;
   /**
-   * What verified it: `key:<sha256 hex of the DER SubjectPublicKeyInfo>` for a key, or
-   * `cert:<subject>` / `keyless:<issuer>|<identity>` for certificate-based checks.
+   * What it was checked with: `key:<sha256 hex of the DER SubjectPublicKeyInfo>` for a public
+   * key (so a consumer matches a trusted key by that fingerprint), `cert:<the same fingerprint of
+   * the certificate's key>` when checked with a certificate, `trust-policy:<name>` for a Notary
+   * Project trust policy.
    */
   verifier: string;
   /** The signing identity where the format has one (certificate subject, keyless identity). */
@@ -66,3 +75,11 @@ export type PluginServiceProviders = {
 
 /** The names of the services (the keys of PluginServices). */
 export const PLUGIN_SERVICE_NAMES = ['imageSignatures'] as const satisfies readonly (keyof PluginServices)[];
+
+/** Every method of every service (checked to be exactly the interface's), for hosts that wrap them. */
+export const PLUGIN_SERVICE_METHODS = {
+  imageSignatures: { forDigests: true },
+} as const satisfies { readonly [K in keyof PluginServices]-?: { readonly [M in keyof NonNullable<PluginServices[K]>]: true } };
+
+/** At most this many digests per `ImageSignatureService.forDigests` call. */
+export const MAX_SIGNATURE_DIGESTS = 1000;

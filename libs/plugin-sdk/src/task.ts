@@ -3,6 +3,7 @@ import type { ExtensionPoints } from './extensions';
 import type { TaskLogger } from './logger';
 import type { PluginKind } from './manifest';
 import type { PluginDatabase } from './api/host';
+import type { PlatformNotifier } from './notifications';
 import type { PluginServices } from './services';
 import type { ArtifactResult, FindingResult, OsInfo, PackageResult, Severity } from './results';
 
@@ -54,6 +55,16 @@ export interface FindingReport {
    * whole pair. At most MAX_REPORT_LOCATIONS; reporting a finding outside them is an error.
    */
   locations?: readonly string[];
+  /**
+   * When the report settles its pair. `task-success` (default): at the task's success, as above.
+   * `immediate`: the report is final as soon as it is written — in the same transaction as its
+   * findings, the OPEN findings of the pair (at `locations`, when given) that it does not name
+   * are RESOLVED and announced, and the pair is not recorded as covered by the task (its later
+   * success or failure changes nothing). For tasks that report live state for as long as they
+   * run and may never succeed, e.g. a watch over a cluster reporting each object as it changes
+   * (one pair per object; an empty report when the object is deleted or fixed).
+   */
+  settle?: 'task-success' | 'immediate';
 }
 
 /** Most locations one FindingReport may restrict itself to. */
@@ -89,6 +100,11 @@ export interface TaskPlatform {
    * plugin provides is undefined.
    */
   readonly services: PluginServices;
+  /**
+   * Raises a notification for this task's team (notifications.ts): the host sends it to the
+   * team's channels whose rules select its category. Resolves once announced, not delivered.
+   */
+  notify: PlatformNotifier['notify'];
 }
 
 export interface FollowUpTaskRequest {
@@ -156,7 +172,7 @@ export interface TaskContext {
   readonly logger: TaskLogger;
   /** Aborted when the task is cancelled or the process shuts down; long loops must check it. */
   readonly signal: AbortSignal;
-  /** A private scratch directory, removed after the task. Never write outside it. */
+  /** A private scratch directory, created when first read and removed after the task. Never write outside it. */
   readonly workDir: string;
   readonly emit: ResultEmitter;
   /** Reports progress as a fraction in [0, 1] with an optional human message. */

@@ -24,6 +24,11 @@ export interface SubmitTaskRequest {
   parentTaskId?: string | null;
   /** The parent's BullMQ job when this task is a child of a flow (TaskDefinition.children): its job waits for this one. */
   jobParent?: JobParent;
+  /**
+   * Called once the row of a new task is recorded, before its job is added: a caller that must
+   * hear every update of the task (the canary probe) subscribes here, so the end cannot be missed.
+   */
+  onRecorded?: (task: TaskEntity) => Promise<void>;
 }
 
 export interface SubmitTaskResult {
@@ -32,6 +37,8 @@ export interface SubmitTaskResult {
   created: boolean;
   /** False when Redis refused the job; the reconciler enqueues it later. */
   enqueued: boolean;
+  /** When the row was recorded and the job added (ms since the epoch): the canary's first hops. */
+  timings: { recordedAt: number; enqueueStartedAt?: number; enqueuedAt?: number };
 }
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
@@ -88,20 +95,22 @@ export class TaskSubmitter {
       labels,
       parentTaskId,
     });
-    const log = this.logger.child({ taskId: task.id });
+    const recordedAt = Date.now();
     if (!created) {
-      log.info({ status: task.status, dedupKey }, 'same task already exists');
-      return { task, created, enqueued: false };
+      this.logger.info({ taskId: task.id, status: task.status, dedupKey }, 'same task already exists');
+      return { task, created, enqueued: false, timings: { recordedAt } };
     }
-    let enqueued = false;
+    await request.onRecorded?.(task);
+    const enqueueStartedAt = Date.now();
     try {
       await withTimeout(this.deps.queues.enqueue(task, request.jobParent ? { parent: request.jobParent } : {}), ENQUEUE_TIMEOUT_MS, 'adding the job to Redis');
-      enqueued = true;
-      log.info({ kind: task.kind, type: task.type }, 'task queued');
     } catch (error) {
-      log.warn({ err: error }, 'task recorded but its job could not be added; the reconciler will enqueue it');
+      this.logger.warn({ taskId: task.id, err: error }, 'task recorded but its job could not be added; the reconciler will enqueue it');
+      return { task, created, enqueued: false, timings: { recordedAt, enqueueStartedAt } };
     }
-    return { task, created, enqueued };
+    // One line per state change: QUEUED (no child logger per task: it costs more than the line).
+    this.logger.info({ taskId: task.id, kind: task.kind, type: task.type, status: task.status }, 'task queued');
+    return { task, created, enqueued: true, timings: { recordedAt, enqueueStartedAt, enqueuedAt: Date.now() } };
   }
 
   private async requireParent(parentTaskId: string | null | undefined): Promise<string | null> {

@@ -1,9 +1,9 @@
 import { ResultWriter, TaskStore, teamScope } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { BadInputError, definePlugin, defineTask, PluginRegistry, silentLogger } from '@bulkhead/plugin-sdk';
-import { createRedis, deleteKeysWithPrefix, ServerInputPolicy, TaskQueues } from '@bulkhead/queue';
+import { createRedis, deleteKeysWithPrefix, notificationsRaisedChannel, NotificationsPublisher, parseRaisedNotification, ServerInputPolicy, TaskQueues, type RaisedNotification } from '@bulkhead/queue';
 import { z } from 'zod';
-import { ORIGIN_TASK_LABEL, WorkerTaskPlatform } from './task-platform';
+import { MAX_NOTIFICATIONS_PER_TASK, ORIGIN_TASK_LABEL, WorkerTaskPlatform } from './task-platform';
 
 /*
  * The TaskPlatform a task gets on the worker, on real Postgres and Redis: follow-up tasks are
@@ -31,7 +31,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function platformFor(team: string, maxChildTasks: number, taskId?: string): Promise<{ platform: WorkerTaskPlatform; taskId: string }> {
+async function platformFor(team: string, maxChildTasks: number, taskId?: string, notifications?: NotificationsPublisher): Promise<{ platform: WorkerTaskPlatform; taskId: string }> {
   const id = taskId ?? (await new TaskStore(db.dataSource, teamScope(team)).create({ kind: 'scanner', type: 'parent', input: {} })).id;
   const platform = new WorkerTaskPlatform({
     dataSource: db.dataSource,
@@ -42,6 +42,7 @@ async function platformFor(team: string, maxChildTasks: number, taskId?: string)
     definition: parent,
     maxChildTasks,
     logger: silentLogger,
+    ...(notifications ? { notifications } : {}),
   });
   return { platform, taskId: id };
 }
@@ -81,5 +82,38 @@ describe('WorkerTaskPlatform', () => {
     }
     await expect(platform.submitTaskInEveryTeam({ kind: 'scanner', type: 'parent', input: {} })).rejects.toThrow(/may not queue scanner\/parent in every team: its definition does not list it in everyTeamFollowUps/);
     expect(await platform.inventories.artifactIds({ limit: 10 })).toEqual([]); // an artifact without packages is no inventory
+  });
+
+  it("announces notifications for the task's team on the installation's channel, checked and bounded", async () => {
+    const publisher = new NotificationsPublisher({ redisUrl: REDIS_URL, prefix: db.schema });
+    const subscriber = createRedis(REDIS_URL, 'subscriber');
+    const heard: RaisedNotification[] = [];
+    subscriber.on('message', (_channel: string, message: string) => {
+      const raised = parseRaisedNotification(message);
+      if (raised) heard.push(raised);
+    });
+    await subscriber.subscribe(notificationsRaisedChannel(db.schema));
+    try {
+      const { platform, taskId } = await platformFor('blue', 5, undefined, publisher);
+      const event = { category: 'GATE_FAILED' as const, severity: 'HIGH' as const, title: 'gate failed', summary: 's', subject: 'reg/app:1' };
+      await platform.notify(event);
+      await platform.notify(event);
+      await expect(platform.notify({ ...event, title: '' })).rejects.toThrow(/notification\.title: empty/);
+      for (let i = 2; i < MAX_NOTIFICATIONS_PER_TASK; i++) await platform.notify({ ...event, subject: `reg/app:${i}` });
+      await expect(platform.notify({ ...event, subject: 'one too many' })).rejects.toThrow(BadInputError);
+      const deadline = Date.now() + 5_000;
+      while (heard.length < MAX_NOTIFICATIONS_PER_TASK && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toHaveLength(MAX_NOTIFICATIONS_PER_TASK);
+      expect(heard[0]).toMatchObject({ team: 'blue', taskId, event });
+      // The same event raised twice (a retried attempt) carries the same id: delivered once.
+      expect(heard[1]?.id).toBe(heard[0]?.id);
+      expect(new Set(heard.map((h) => h.id)).size).toBe(MAX_NOTIFICATIONS_PER_TASK - 1);
+      // A worker without the publisher says so instead of dropping the event silently.
+      const bare = await platformFor('blue', 5);
+      await expect(bare.platform.notify(event)).rejects.toThrow(/notifications are not available on this worker/);
+    } finally {
+      subscriber.disconnect();
+      await publisher.close();
+    }
   });
 });

@@ -1,11 +1,17 @@
-import { BadInputError, type FollowUpTaskRequest, type PluginRegistry, type PluginServices, type TaskDefinition, type TaskLogger, type TaskPlatform } from '@bulkhead/plugin-sdk';
+import { createHash } from 'node:crypto';
+import { BadInputError, checkPlatformNotification, type FollowUpTaskRequest, type PlatformNotification, type PluginRegistry, type PluginServices, type TaskDefinition, type TaskLogger, type TaskPlatform } from '@bulkhead/plugin-sdk';
 import type { PluginDatabase } from '@bulkhead/plugin-sdk/api';
 import { ArtifactEntity, DataSourcePluginDatabase, StoreInventories, tableName, TaskStore, teamScope, type TaskEntity } from '@bulkhead/persistence';
-import { TaskSubmitter, type ServerInputPolicy, type TaskQueues } from '@bulkhead/queue';
+import { TaskSubmitter, type NotificationsPublisher, type ServerInputPolicy, type TaskQueues } from '@bulkhead/queue';
 import type { DataSource } from 'typeorm';
 
 /** Default bound on the tasks one task may queue (BULKHEAD_MAX_CHILD_TASKS). */
 export const DEFAULT_MAX_CHILD_TASKS = 1000;
+/**
+ * Most notifications one task attempt may raise: a task fed hostile input (an image with
+ * thousands of distinct subjects) must not turn into thousands of deliveries per channel.
+ */
+export const MAX_NOTIFICATIONS_PER_TASK = 20;
 /** The label a task queued by submitTaskInEveryTeam carries: the id of the task that queued it. */
 export const ORIGIN_TASK_LABEL = 'bulkhead.io/origin-task';
 
@@ -15,11 +21,13 @@ export interface WorkerTaskPlatformDeps {
   queues: TaskQueues;
   inputs: ServerInputPolicy;
   /** The running task's row (its id and team). */
-  task: Pick<TaskEntity, 'id' | 'team' | 'kind' | 'type'>;
+  task: Pick<TaskEntity, 'id' | 'team' | 'kind' | 'type'> & Partial<Pick<TaskEntity, 'pluginId'>>;
   definition: Pick<TaskDefinition, 'type' | 'everyTeamFollowUps'>;
   /** Most tasks this task may queue, over every attempt (children already recorded count). */
   maxChildTasks: number;
   logger: TaskLogger;
+  /** Where `notify` announces (the installation's notifications channel); absent: notify refuses. */
+  notifications?: NotificationsPublisher;
 }
 
 /**
@@ -40,6 +48,7 @@ export class WorkerTaskPlatform implements TaskPlatform {
   readonly services: PluginServices;
   private readonly submitter: TaskSubmitter;
   private queued: number | undefined;
+  private notified = 0;
 
   constructor(private readonly deps: WorkerTaskPlatformDeps) {
     this.team = deps.task.team;
@@ -80,6 +89,22 @@ export class WorkerTaskPlatform implements TaskPlatform {
     }
     this.deps.logger.info({ kind: request.kind, type: request.type, teams: teams.length }, 'queued a follow-up task in every team');
     return out;
+  }
+
+  /**
+   * Announces a notification for the task's team. Its id is derived from the task, category and
+   * subject: a retried attempt that raises the same event again is delivered once.
+   */
+  async notify(event: PlatformNotification): Promise<void> {
+    const checked = checkPlatformNotification(event);
+    if (!this.deps.notifications) throw new Error('notifications are not available on this worker');
+    if (this.notified >= MAX_NOTIFICATIONS_PER_TASK) {
+      throw new BadInputError(`task ${this.deps.task.id} may raise at most ${MAX_NOTIFICATIONS_PER_TASK} notifications`);
+    }
+    this.notified++;
+    const id = createHash('sha256').update(`${this.deps.task.id}\n${checked.category}\n${checked.subject ?? ''}`).digest('hex');
+    await this.deps.notifications.publish(this.team, checked, { id, taskId: this.deps.task.id, plugin: this.deps.task.pluginId ?? null });
+    this.deps.logger.info({ category: checked.category }, 'notification raised');
   }
 
   /** Counts `count` more queued tasks against the bound, or refuses (a BadInputError: not retried). */

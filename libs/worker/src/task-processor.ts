@@ -1,6 +1,6 @@
 import { silentLogger, type ChildTaskOutcome, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
-import { JobName, taskUpdateOf, type FindingsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob, type TaskQueues } from '@bulkhead/queue';
+import { JobName, taskUpdateOf, type FindingsPublisher, type NotificationsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob, type TaskQueues } from '@bulkhead/queue';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { runTask } from '@bulkhead/plugin-sdk';
 import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError } from 'bullmq';
@@ -23,6 +23,8 @@ export interface TaskProcessorDeps {
   events: TaskEventsPublisher;
   /** Announces every finding a task inserted, reopened or resolved on the findings channel (API FindingEvents). */
   findings?: FindingsPublisher;
+  /** Where TaskPlatform.notify announces plugins' notifications (the API's dispatchers listen). */
+  notifications?: NotificationsPublisher;
   logger?: TaskLogger;
   /** True once the host is shutting down: an abort then means "release", not "fail". */
   isShuttingDown: () => boolean;
@@ -50,9 +52,14 @@ export class TaskProcessor {
   private readonly flow: TaskFlow;
   /** The abort controller of each task this process is running, by task id. */
   private readonly running = new Map<string, AbortController>();
+  /** `kind/type` of every flow parent the registry knows: never claimed before their children finished. */
+  private readonly flowParents: string[];
 
   constructor(private readonly deps: TaskProcessorDeps) {
     this.logger = deps.logger ?? silentLogger;
+    this.flowParents = deps.registry
+      .list()
+      .flatMap((plugin) => plugin.tasks.filter((definition) => TaskFlow.isParent(definition)).map((definition) => `${plugin.manifest.kind}/${definition.type}`));
     this.flow = new TaskFlow({
       dataSource: deps.dataSource,
       registry: deps.registry,
@@ -96,24 +103,48 @@ export class TaskProcessor {
 
   private async run(job: TaskJob, token: string | undefined, jobSignal: AbortSignal | undefined, cancellation: AbortController): Promise<ProcessOutcome> {
     const { taskId } = job.data;
-    const log = this.logger.child({ taskId, jobId: job.id, queue: job.queueName });
+    // Made only when a line about the task is logged besides its state changes (warnings, a
+    // plugin's own lines): a child logger per task costs more than the lines most tasks log.
+    let child: TaskLogger | undefined;
+    const log = lazyLogger(() => (child ??= this.logger.child({ taskId, jobId: job.id, queue: job.queueName })));
     // BullMQ's signal aborts at shutdown; ours when the task is cancelled.
     const signal = jobSignal ? AbortSignal.any([jobSignal, cancellation.signal]) : cancellation.signal;
-    const existing = await this.deps.tasks.get(taskId);
-    if (!existing) {
-      log.warn('task row not found: job ignored');
-      return { skipped: 'missing' };
+    // One round trip in the common case: claim the row (UPDATE … RETURNING). Flow parents are left
+    // out of it (their row stays QUEUED while their children run); so are finished and missing
+    // rows, which are then read to tell why.
+    let task = await this.deps.tasks.markRunning(taskId, { except: this.flowParents });
+    if (!task) {
+      const existing = await this.deps.tasks.get(taskId);
+      if (!existing) {
+        log.warn('task row not found: job ignored');
+        return { skipped: 'missing' };
+      }
+      if (isFinishedStatus(existing.status)) {
+        log.info({ status: existing.status }, 'task already finished: duplicate delivery ignored');
+        return { skipped: existing.status };
+      }
+      // A flow's parent first has its children run (TaskFlow): its row stays QUEUED meanwhile.
+      const children = await this.flowStep(existing, job, token, log);
+      task = await this.deps.tasks.markRunning(taskId);
+      if (!task) return { skipped: 'finished meanwhile' };
+      return this.runClaimed(task, job, token, signal, cancellation, log, children);
     }
-    if (isFinishedStatus(existing.status)) {
-      log.info({ status: existing.status }, 'task already finished: duplicate delivery ignored');
-      return { skipped: existing.status };
-    }
-    // A flow's parent first has its children run (TaskFlow): its row stays QUEUED meanwhile.
-    const children = await this.flowStep(existing, job, token, log);
-    const task = await this.deps.tasks.markRunning(taskId);
-    if (!task) return { skipped: 'finished meanwhile' };
-    log.info({ kind: task.kind, type: task.type, attempt: task.attempts }, 'task started');
-    await this.publish(task, log);
+    return this.runClaimed(task, job, token, signal, cancellation, log, undefined);
+  }
+
+  private async runClaimed(
+    task: TaskEntity,
+    job: TaskJob,
+    token: string | undefined,
+    signal: AbortSignal,
+    cancellation: AbortController,
+    log: TaskLogger,
+    children: readonly ChildTaskOutcome[] | undefined,
+  ): Promise<ProcessOutcome> {
+    const taskId = task.id;
+    this.logger.info({ taskId, kind: task.kind, type: task.type, status: task.status, attempt: task.attempts }, 'task started');
+    // Not awaited: updates leave in order on one connection, batched with other tasks' (TaskEventsPublisher).
+    void this.publish(task, log);
 
     const progress = new ProgressReporter(async (fraction, message) => {
       if (await this.deps.tasks.updateProgress(taskId, fraction, message)) {
@@ -139,6 +170,7 @@ export class TaskProcessor {
             team: task.team,
             onNewFindings: (fresh) => this.announceFindings(task.team, fresh.map(storedFindingOf), log),
             onReopenedFindings: (reopened) => this.announceFindings(task.team, reopened.map(storedFindingOf), log),
+            onResolvedFindings: (resolved) => this.announceFindings(task.team, resolved, log),
           }),
           platform: (definition) =>
             new WorkerTaskPlatform({
@@ -150,9 +182,11 @@ export class TaskProcessor {
               definition,
               maxChildTasks: this.deps.maxChildTasks ?? DEFAULT_MAX_CHILD_TASKS,
               logger: log,
+              ...(this.deps.notifications ? { notifications: this.deps.notifications } : {}),
             }),
           ...(children ? { children: async () => children } : {}),
-          logger: log,
+          // runTask's child logger carries taskId, plugin and task type.
+          logger: this.logger,
           signal,
           // The task team's upload folder is allowed: the API rewrote `upload:<id>` to paths in it.
           checkInput: (definition, input) => this.deps.inputs.check(definition, input, { team: task.team }),
@@ -163,7 +197,7 @@ export class TaskProcessor {
       const succeeded = await this.deps.tasks.succeedResolving(taskId, outcome.output ?? null);
       if (succeeded) {
         const { task: done, resolved } = succeeded;
-        log.info(resolved.length > 0 ? { resolvedFindings: resolved.length } : {}, 'task succeeded');
+        this.logger.info({ taskId, status: done.status, ...(resolved.length > 0 ? { resolvedFindings: resolved.length } : {}) }, 'task succeeded');
         await this.publish(done, log);
         await this.announceFindings(task.team, resolved, log);
         return { status: 'SUCCEEDED' };
@@ -258,4 +292,15 @@ export class TaskProcessor {
     // Subscribers are a convenience; the row is the truth. Never fail a task over pub/sub.
     await this.deps.events.publish(taskUpdateOf(task)).catch((error: unknown) => log.warn({ err: error }, 'could not publish task update'));
   }
+}
+
+/** A TaskLogger whose target is made on first use. */
+function lazyLogger(target: () => TaskLogger): TaskLogger {
+  return {
+    debug: (obj, msg) => target().debug(obj, msg),
+    info: (obj, msg) => target().info(obj, msg),
+    warn: (obj, msg) => target().warn(obj, msg),
+    error: (obj, msg) => target().error(obj, msg),
+    child: (bindings) => target().child(bindings),
+  };
 }

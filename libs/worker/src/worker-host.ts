@@ -5,12 +5,14 @@ import {
   createRedis,
   DEFAULT_QUEUE_PREFIX,
   FindingsPublisher,
+  NotificationsPublisher,
   queueNameForKind,
   Reconciler,
   ServerInputPolicy,
   TaskCancellationListener,
   TaskEventsPublisher,
   TaskQueues,
+  withPlatformTasks,
   type JobName,
   type JobOf,
   type TaskJob,
@@ -76,6 +78,7 @@ export class WorkerHost {
     private readonly options: WorkerOptions,
     private readonly logger: TaskLogger,
     private readonly lifecycle: { shuttingDown: boolean },
+    private readonly notifications: NotificationsPublisher,
   ) {}
 
   /** Kinds this host serves. */
@@ -86,7 +89,10 @@ export class WorkerHost {
   static async start(options: WorkerOptions): Promise<WorkerHost> {
     const logger = options.logger ?? silentLogger;
     const prefix = options.queuePrefix ?? DEFAULT_QUEUE_PREFIX;
-    const plugins = options.registry.list();
+    // Without plugins and without kinds asked for, a worker is misconfigured (it could only run probes).
+    if (!options.kinds && !options.registry.list().some((p) => p.tasks.length > 0)) throw new Error('no plugin provides any task: nothing for the worker to do');
+    // The platform's own tasks (the canary probe) run whatever plugins are loaded.
+    const plugins = withPlatformTasks(options.registry).list();
     for (const plugin of plugins) {
       const { id, version, kind } = plugin.manifest;
       logger.info({ plugin: id, version, kind, tasks: plugin.tasks.map((t) => t.type) }, 'plugin loaded');
@@ -114,6 +120,7 @@ export class WorkerHost {
     const queues = new TaskQueues({ redisUrl: options.redisUrl, prefix });
     const events = new TaskEventsPublisher({ redisUrl: options.redisUrl, prefix });
     const findings = new FindingsPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-findings-publisher' });
+    const notifications = new NotificationsPublisher({ redisUrl: options.redisUrl, prefix, connectionName: 'bulkhead-worker-notifications-publisher' });
     const reconciler = new Reconciler({ tasks, queues, logger: logger.child({ component: 'reconciler' }) });
     const connections: Redis[] = [];
     const workers: TaskWorker[] = [];
@@ -129,6 +136,7 @@ export class WorkerHost {
       inputs: options.inputs ?? ServerInputPolicy.fromEnv(),
       events,
       findings,
+      notifications,
       logger,
       isShuttingDown: () => lifecycle.shuttingDown,
     });
@@ -141,7 +149,7 @@ export class WorkerHost {
       // Subscribed before any job is taken: a task cannot start unheard.
       await cancellations.start();
     } catch (error) {
-      await Promise.allSettled([queues.close(), events.close(), findings.close(), cancellations.close()]);
+      await Promise.allSettled([queues.close(), events.close(), findings.close(), notifications.close(), cancellations.close()]);
       if (ownsDataSource) await dataSource.destroy().catch(() => undefined);
       throw error;
     }
@@ -163,7 +171,7 @@ export class WorkerHost {
       workers.push(worker);
       logger.info({ queue: worker.name, concurrency }, 'serving queue');
     }
-    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, findings, cancellations, reconciler, options, logger, lifecycle);
+    const host = new WorkerHost(dataSource, ownsDataSource, workers, connections, queues, events, findings, cancellations, reconciler, options, logger, lifecycle, notifications);
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     await reconciler.start(options.reconcileIntervalMs ?? 60_000);
     return host;
@@ -193,7 +201,7 @@ export class WorkerHost {
         await Promise.all(this.workers.map((w) => w.close(true)));
       }
     }
-    await Promise.allSettled([this.queues.close(), this.events.close(), this.findings.close(), this.cancellations.close()]);
+    await Promise.allSettled([this.queues.close(), this.events.close(), this.findings.close(), this.notifications.close(), this.cancellations.close()]);
     for (const connection of this.connections) connection.disconnect();
     if (this.ownsDataSource) await this.dataSource.destroy().catch(() => undefined);
     this.logger.info('worker stopped');

@@ -14,3 +14,4 @@ export * from './cli/node-command';
 export * from './cli/dockerfile-command';
 export * from './cli/container-command';
 export * from './cli/image-command';
+export * from './cluster';

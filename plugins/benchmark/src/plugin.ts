@@ -5,6 +5,7 @@ import { DOCKER_PROFILES } from './docker/profiles';
 import { containerConfigTask, dockerfileTask, imageConfigTask } from './docker/tasks';
 import { KUBE_BENCH_PROFILES } from './kube-bench/profiles';
 import { kubeBenchTask } from './kube-bench/task';
+import { watchClusterTask } from './cluster/watch-task';
 
 /** Semver of the built-in benchmark plugin; part of every result cache key. */
 export const BENCHMARK_PLUGIN_VERSION = '0.1.0';
@@ -19,6 +20,7 @@ export const benchmarkTasks: readonly TaskDefinition[] = [
   dockerfileTask, // CIS Docker: src/docker
   imageConfigTask,
   containerConfigTask,
+  watchClusterTask, // live cluster inventory and checks: src/cluster
 ];
 
 export const benchmarkPlugin: BulkheadPlugin = definePlugin({

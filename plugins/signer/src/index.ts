@@ -11,3 +11,4 @@ export { localSigner, providerSigner, type ImageSigner } from './flows/image-sig
 export { SignatureRecords, type SignatureCheck, type SignatureRecord } from './store/signature-records';
 export { attestImage, attestationStatement, predicateTypeOf, verifyAttestations, PREDICATE_TYPE_NAMES } from './flows/attestations';
 export { resolveImage, type ResolvedImage } from './flows/resolve';
+export { imageSignatureService } from './store/image-signature-service';

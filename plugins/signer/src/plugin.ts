@@ -2,6 +2,7 @@ import { definePlugin } from '@bulkhead/plugin-sdk';
 import { signImageTask } from './tasks/sign-image';
 import { verifyImageTask } from './tasks/verify-image';
 import { gateTask } from './gate/gate-task';
+import { imageSignatureService } from './store/image-signature-service';
 
 export const SIGNER_PLUGIN_VERSION = '0.2.0';
 
@@ -25,6 +26,9 @@ export const signerPlugin = definePlugin({
     // The promotion gate (plugins/signer/src/gate).
     gateTask,
   ],
+  // Other plugins (the admission webhook, cluster inventories) read the signature records
+  // through the host under this name, never by importing this plugin.
+  provides: { imageSignatures: imageSignatureService },
 });
 
 export default signerPlugin;

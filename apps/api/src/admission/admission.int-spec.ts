@@ -1,5 +1,5 @@
 import { startApi, type ApiHandle } from '@bulkhead/api';
-import { authHeaders, createTestToken, silentLogger, useAdminToken } from '@bulkhead/api/testing';
+import { authHeaders, createTestToken, graphql, graphqlData, silentLogger, useAdminToken } from '@bulkhead/api/testing';
 import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
 import { ResultWriter } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
@@ -172,6 +172,45 @@ describe('admission webhook (POST /admission/validate, real Postgres and Redis)'
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.outcome === 'denied' && r.team === 'default')).toBe(true);
   });
+
+  it('admissionDecisions: the team\'s decisions newest first, filtered, keyset paginated; other teams see none; bad paging is BAD_USER_INPUT', async () => {
+    type Page = { admissionDecisions: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { id: string; uid: string; kind: string; namespace: string; outcome: string; allowed: boolean; reasons: string[]; at: string } }[] } };
+    const query = 'query($f: AdmissionDecisionFilter, $first: Int, $after: String) { admissionDecisions(filter: $f, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id uid kind namespace outcome allowed reasons at } } } }';
+    for (const uid of ['uid-list-1', 'uid-list-2']) await post(api, review('Pod', pod(VULNERABLE), uid), viewer);
+    const stored: { n: string }[] = await db.dataSource.query(`SELECT count(*)::text AS n FROM "${db.schema}".admission_decision WHERE team = 'default'`);
+    const all = await graphqlData<Page>(api.url, query, { first: 500 }, { token: viewer });
+    expect(all.admissionDecisions.totalCount).toBe(Number(stored[0]?.n));
+    expect(all.admissionDecisions.edges.length).toBe(all.admissionDecisions.totalCount);
+    const nodes = all.admissionDecisions.edges.map((e) => e.node);
+    expect(nodes.every((n) => n.outcome === 'denied' && !n.allowed && n.namespace === 'ns' && n.reasons.length > 0)).toBe(true);
+    // Newest first, ties broken by id.
+    expect([...nodes].sort((a, b) => b.at.localeCompare(a.at) || Number(b.id) - Number(a.id)).map((n) => n.id)).toEqual(nodes.map((n) => n.id));
+    // One at a time with endCursor: the same decisions in the same order, no repeats.
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: Page = await graphqlData<Page>(api.url, query, { first: 1, after }, { token: viewer });
+      walked.push(...page.admissionDecisions.edges.map((e) => e.node.id));
+      if (!page.admissionDecisions.pageInfo.hasNextPage) break;
+      after = page.admissionDecisions.pageInfo.endCursor;
+    }
+    expect(walked).toEqual(nodes.map((n) => n.id));
+    // Filters: allowed, namespace, since.
+    expect((await graphqlData<Page>(api.url, query, { f: { allowed: true } }, { token: viewer })).admissionDecisions.totalCount).toBe(0);
+    expect((await graphqlData<Page>(api.url, query, { f: { allowed: false, namespace: 'ns' } }, { token: viewer })).admissionDecisions.totalCount).toBe(nodes.length);
+    expect((await graphqlData<Page>(api.url, query, { f: { namespace: 'other' } }, { token: viewer })).admissionDecisions.totalCount).toBe(0);
+    const newest = nodes[0]?.at ?? '';
+    expect((await graphqlData<Page>(api.url, query, { f: { since: newest } }, { token: viewer })).admissionDecisions.edges.every((e) => e.node.at >= newest)).toBe(true);
+    expect((await graphqlData<Page>(api.url, query, { f: { since: new Date(Date.now() + 60_000).toISOString() } }, { token: viewer })).admissionDecisions.totalCount).toBe(0);
+    // Another team's viewer sees nothing of team default's.
+    const other = (await createTestToken(db.dataSource, 'viewer', 'team-other')).secret;
+    expect((await graphqlData<Page>(api.url, query, {}, { token: other })).admissionDecisions).toMatchObject({ totalCount: 0, edges: [] });
+    // Hostile paging: a forged cursor, an injection attempt, a page size out of range (above 500 the host's request limits refuse it first).
+    for (const [variables, field] of [[{ after: 'x' }, 'after'], [{ after: Buffer.from("2026-01-01T00:00:00.000Z|1 OR 1=1").toString('base64url') }, 'after'], [{ first: 0 }, 'first'], [{ first: 501 }, 'first']] as const) {
+      const bad = await graphql(api.url, query, variables, { token: viewer });
+      expect({ field, code: bad.errors?.[0]?.extensions?.['code'], message: bad.errors?.[0]?.message }).toEqual({ field, code: 'BAD_USER_INPUT', message: expect.stringMatching(new RegExp(`\\b${field}\\b`)) });
+    }
+  });
 });
 
 describe('admission webhook in dry-run and with a refused rule', () => {
@@ -243,10 +282,13 @@ describe('admission webhook in dry-run and with a refused rule', () => {
     }
   });
 
-  it('refuses the signed-image rule and a policy file it cannot read at start-up, naming the problem', async () => {
+  it('refuses trustedKeys when no loaded plugin provides imageSignatures, an unreadable key, and a policy file it cannot read, at start-up, naming the problem', async () => {
     const policyFile = path.join(work, 'signed.json');
-    await writeFile(policyFile, JSON.stringify({ trustedKeys: ['cosign.pub'], podSecurityLevel: 'baseline' }));
-    await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/trustedKeys: the signed-image rule is not available: no generic host contract/);
+    // The API's registry here holds no plugin (so none provides imageSignatures), though the packages' api entries load.
+    await writeFile(policyFile, JSON.stringify({ trustedKeys: [`key:${'a'.repeat(64)}`], podSecurityLevel: 'baseline' }));
+    await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/trustedKeys: no loaded plugin provides imageSignatures .*: load the signer plugin, or remove the rule/);
+    await writeFile(policyFile, JSON.stringify({ trustedKeys: ['cosign.pub'] }));
+    await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/trustedKeys\.0: is neither a PEM public key nor a key fingerprint/);
     await writeFile(policyFile, JSON.stringify({ maxSeverity: 'SEVERE' }));
     await expect(startWithPolicy(db, policyFile)).rejects.toThrow(/maxSeverity: /);
     await expect(startWithPolicy(db, path.join(work, 'absent.json'))).rejects.toThrow(/cannot read it/);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliHost } from '@bulkhead/plugin-sdk/cli';
 import type { CliIo } from '../cli-io';
 import { registerMigrateCommand } from './migrate.command';
+import { registerProbeCommand } from './probe.command';
 import { registerRegistryCommands } from './registry.command';
 import { registerRunCommand } from './run.command';
 import { registerServeCommand } from './serve.command';
@@ -17,4 +18,5 @@ export function registerCoreCommands(program: Command, io: CliIo, host: CliHost,
   registerTokenCommand(program, io, done);
   registerRunCommand(program, host);
   registerRegistryCommands(program, io, done);
+  registerProbeCommand(program, host);
 }

@@ -1,6 +1,6 @@
 import { loadApiConfig, startApi, type ApiHandle } from '@bulkhead/api';
 import { loadPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
-import { createLogger } from '@bulkhead/common';
+import { applySecretFiles, createLogger } from '@bulkhead/common';
 import { ApiTokenStore, AuditLogStore, connectDatabase, runMigrations } from '@bulkhead/persistence';
 import { concurrencyFromConfig, loadWorkerConfig, startWorker, stopOnSignals, type WorkerHost } from '@bulkhead/worker';
 import { CliError, ExitCode, printNotice, type CliIo } from '../cli-io';
@@ -19,6 +19,8 @@ export async function serve(options: ServeOptions, io: CliIo, { installSignalHan
   const port = options.port === undefined ? undefined : Number(options.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new CliError(`--port must be 0-65535, got ${options.port}`, ExitCode.usage);
 
+  // <NAME>_FILE: credentials from mounted Secret files (docker/kubernetes), before any configuration is read.
+  applySecretFiles();
   const logger = createLogger('bulkhead');
   const apiConfig = loadApiConfig();
   const workerConfig = loadWorkerConfig();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '@bulkhead/plugin-sdk/api';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../host/database-unavailable';
 import { requestContext } from '../host/request-context';
 import type { Authenticator } from './authenticator';
 
@@ -16,14 +17,25 @@ export interface AuthenticatedRequest extends IncomingMessage {
  * global AccessGuard and the GraphQL plugin decide per operation (health probes stay open).
  */
 export function authenticationMiddleware(authenticator: Authenticator) {
-  return (req: AuthenticatedRequest, _res: ServerResponse, next: (error?: unknown) => void): void => {
+  return (req: AuthenticatedRequest, res: ServerResponse, next: (error?: unknown) => void): void => {
     authenticator.fromHeader(req.headers.authorization).then(
       (authentication) => {
         if (authentication.principal) req.principal = authentication.principal;
         else req.authProblem = authentication.problem;
         requestContext.run(authentication.principal, () => next());
       },
-      (error: unknown) => next(error),
+      (error: unknown) => {
+        // The token lookup needs Postgres: while it is down, say "retry" (503), not "bug" (500).
+        if (isDatabaseUnavailable(error)) refuseUnavailable(res);
+        else next(error);
+      },
     );
   };
+}
+
+function refuseUnavailable(res: ServerResponse): void {
+  res.statusCode = 503;
+  res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
 }

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener, GraphQLServerListener 
 import type { Logger } from '@bulkhead/common';
 import { GraphQLError, parse, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../host/database-unavailable';
 import { checkOperation, PARSE_MAX_TOKENS, type RequestLimits } from './request-limits';
 
 /**
@@ -85,6 +86,10 @@ export function formatGraphqlError(debug: boolean, logger: Logger): (formatted: 
     const code = extensions['code'];
     if (code === undefined || code === 'INTERNAL_SERVER_ERROR') {
       const original = (error as { originalError?: Error }).originalError ?? error;
+      if (isDatabaseUnavailable(original)) {
+        logger.warn({ err: original instanceof Error ? original.message : String(original), path: formatted.path }, 'graphql request failed: database unavailable');
+        return { message: DATABASE_UNAVAILABLE_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'SERVICE_UNAVAILABLE' } };
+      }
       logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original), path: formatted.path }, 'graphql request failed');
       return { message: INTERNAL_MESSAGE, ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }

@@ -1,18 +1,21 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import type { TaskLogger } from '@bulkhead/plugin-sdk';
+import type { PluginServices, TaskLogger } from '@bulkhead/plugin-sdk';
 import {
   FINDING_EVENTS,
   HOST_ARTIFACTS,
   HOST_BODY_READER,
   HOST_FINDINGS,
   HOST_LOGGER,
+  HOST_NOTIFICATIONS,
   HOST_REQUEST_CONTEXT,
+  HOST_SERVICES,
   HOST_TASKS,
   PLUGIN_DATABASE,
   type FindingEvents,
   type HostArtifacts,
   type HostBodyReader,
   type HostFindings,
+  type HostNotifications,
   type HostTasks,
   type PluginDatabase,
 } from '@bulkhead/plugin-sdk/api';
@@ -27,6 +30,9 @@ export interface HostCapabilities {
   bodyReader: HostBodyReader;
   database: PluginDatabase;
   logger: TaskLogger;
+  notifications: HostNotifications;
+  /** Services other plugins provide, scoped to the request's team (host-services.ts). */
+  services: PluginServices;
 }
 
 /**
@@ -45,6 +51,8 @@ export class HostModule {
       { provide: HOST_BODY_READER, useValue: host.bodyReader },
       { provide: PLUGIN_DATABASE, useValue: host.database },
       { provide: HOST_LOGGER, useValue: host.logger },
+      { provide: HOST_NOTIFICATIONS, useValue: host.notifications },
+      { provide: HOST_SERVICES, useValue: host.services },
       // The principal of the request being served (one AsyncLocalStorage for the whole process).
       { provide: HOST_REQUEST_CONTEXT, useValue: requestContext },
     ];

@@ -4,6 +4,7 @@ import type { Principal } from '@bulkhead/plugin-sdk/api';
 import type { Redis } from 'ioredis';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { RedisScript } from './redis-script';
 
 type Next = (error?: unknown) => void;
 type Middleware = (request: IncomingMessage, response: ServerResponse, next: Next) => void;
@@ -98,6 +99,13 @@ class LimiterTimeout extends Error {}
  * For /graphql the operation type is only known after parsing, so the middleware marks the
  * request and the GraphQL access plugin refuses its mutations.
  */
+/** Counts a request in its window's key, which expires with the window: one command per request. */
+const COUNT_REQUEST = new RedisScript(`
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+`);
+
 export class RedisRateLimiter {
   private lastWarning = 0;
 
@@ -120,9 +128,7 @@ export class RedisRateLimiter {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LimiterTimeout(`no answer within ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
     });
-    const replies = await Promise.race([this.redis.multi().incr(redisKey).pexpire(redisKey, windowMs).exec(), timeout]).finally(() => clearTimeout(timer));
-    const [error, count] = (replies?.[0] ?? [new Error('transaction discarded'), 0]) as [Error | null, number];
-    if (error) throw error;
+    const count = Number(await Promise.race([COUNT_REQUEST.run(this.redis, [redisKey], [windowMs]), timeout]).finally(() => clearTimeout(timer)));
     if (count <= this.settings.requests) return undefined;
     return Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
   }

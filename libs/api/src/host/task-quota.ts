@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { RedisScript } from './redis-script';
 import { requestContext } from './request-context';
 
 export interface TaskQuotaSettings {
@@ -20,11 +21,26 @@ const RESERVATION = 'r:';
  * Takes one place if the token has fewer than ARGV[1]: the count and the add are one Redis
  * command, so no two submissions (on any replica) can both take the last place.
  */
-const TAKE_PLACE = `
+const TAKE_PLACE = new RedisScript(`
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
 return 1
-`;
+`);
+
+/** Gives a reservation back and, when a task was created, puts its id in its place (ARGV[2], or '' for none), atomically. */
+const SWAP_PLACE = new RedisScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2]) end
+return 1
+`);
+
+/** A token already has its quota of unfinished tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN). */
+export class TaskQuotaExceededError extends Error {
+  override readonly name = 'TaskQuotaExceededError';
+  constructor(readonly max: number) {
+    super(`this API token already has ${max} queued or running tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); wait for some to finish`);
+  }
+}
 
 /**
  * Tasks queued per API token (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN), exact under concurrency.
@@ -33,43 +49,33 @@ return 1
  * reserves a place atomically (TAKE_PLACE), then submits, then swaps the reservation for the new
  * task's id, or gives it back when no task was created. At the quota, the set is first cleaned
  * of tasks that have finished (one Postgres query; finished is final, so removing them is safe
- * whoever does it) and of reservations older than a minute.
+ * whoever does it) and of reservations older than a minute. Used by GraphQL submissions (the
+ * request's token) and by schedule firings (the token that created or last edited the schedule).
  */
-export class QuotaTaskSubmitter extends TaskSubmitter {
-  constructor(
-    deps: ConstructorParameters<typeof TaskSubmitter>[0],
-    private readonly quota: { redis: Redis; dataSource: DataSource; settings: TaskQuotaSettings },
-  ) {
-    super(deps);
-  }
+export class TokenTaskQuota {
+  constructor(private readonly quota: { redis: Redis; dataSource: DataSource; settings: TaskQuotaSettings }) {}
 
-  override async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
-    const tokenId = requestContext.principal()?.tokenId;
+  /** Runs `submit` in one of the token's places; TaskQuotaExceededError when it has none left. No token or no quota: just runs it. */
+  async submitAs(tokenId: string | null | undefined, submit: () => Promise<SubmitTaskResult>): Promise<SubmitTaskResult> {
     const { maxUnfinished, prefix } = this.quota.settings;
-    if (!tokenId || maxUnfinished === 0) return super.submit(request);
+    if (!tokenId || maxUnfinished === 0) return submit();
     const key = `${prefix}:task-places:${tokenId}`;
     const reservation = `${RESERVATION}${randomUUID()}`;
     if (!(await this.take(key, reservation))) {
       await this.forgetFinished(key);
-      if (!(await this.take(key, reservation))) {
-        throw new GraphQLError(`this API token already has ${maxUnfinished} queued or running tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); wait for some to finish`, {
-          extensions: { code: 'RATE_LIMITED', limit: 'queuedTasks', max: maxUnfinished },
-        });
-      }
+      if (!(await this.take(key, reservation))) throw new TaskQuotaExceededError(maxUnfinished);
     }
     let result: SubmitTaskResult | undefined;
     try {
-      result = await super.submit(request);
+      result = await submit();
       return result;
     } finally {
-      const swap = this.quota.redis.multi().zrem(key, reservation);
-      if (result?.created) swap.zadd(key, Date.now(), result.task.id);
-      await swap.exec();
+      await SWAP_PLACE.run(this.quota.redis, [key], [reservation, result?.created ? result.task.id : '', Date.now()]);
     }
   }
 
   private async take(key: string, member: string): Promise<boolean> {
-    return (await this.quota.redis.eval(TAKE_PLACE, 1, key, this.quota.settings.maxUnfinished, member, Date.now())) === 1;
+    return (await TAKE_PLACE.run(this.quota.redis, [key], [this.quota.settings.maxUnfinished, member, Date.now()])) === 1;
   }
 
   private async forgetFinished(key: string): Promise<void> {
@@ -87,5 +93,24 @@ export class QuotaTaskSubmitter extends TaskSubmitter {
       stale.push(...ids.filter((id) => !live.has(id)));
     }
     if (stale.length > 0) await this.quota.redis.zrem(key, ...stale);
+  }
+}
+
+/** The task submitter of GraphQL and host capabilities: every submission counts against the request's token (TokenTaskQuota). */
+export class QuotaTaskSubmitter extends TaskSubmitter {
+  readonly quota: TokenTaskQuota;
+
+  constructor(deps: ConstructorParameters<typeof TaskSubmitter>[0], quota: TokenTaskQuota | { redis: Redis; dataSource: DataSource; settings: TaskQuotaSettings }) {
+    super(deps);
+    this.quota = quota instanceof TokenTaskQuota ? quota : new TokenTaskQuota(quota);
+  }
+
+  override async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
+    try {
+      return await this.quota.submitAs(requestContext.principal()?.tokenId, () => super.submit(request));
+    } catch (error) {
+      if (!(error instanceof TaskQuotaExceededError)) throw error;
+      throw new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED', limit: 'queuedTasks', max: error.max } });
+    }
   }
 }

@@ -102,3 +102,6 @@ export class Image {
 
 // Plugins extend Image (e.g. Image.vulnerabilities) through the SDK's hostGraphqlType('Image').
 registerHostGraphqlType('Image', Image);
+
+@ObjectType()
+export class ImageConnection extends ConnectionType(Image, 'Image') {}

@@ -16,6 +16,13 @@ export class ImageService {
     return entity ? toImageModel(entity) : null;
   }
 
+  /** The team's images, most recently updated first; `search`: part of a name or the start of an image id; `packageName`: holding that package. */
+  async list(first: number | null | undefined, after: string | null | undefined, search: string | null | undefined, packageName?: string | null): Promise<Connection<Image>> {
+    const filter = { ...(search ? { search } : {}), ...(packageName ? { packageName } : {}) };
+    const [page, totalCount] = await Promise.all([this.images.list(pageRequest(first, after), filter), this.images.count(filter)]);
+    return mapConnection(page, totalCount, toImageModel);
+  }
+
   /** By row id (Task.image). */
   async byId(artifactId: string): Promise<Image | null> {
     const entity = await this.images.getById(artifactId);

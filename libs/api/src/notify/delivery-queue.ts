@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { deliverOnce, DeliveryError, type NotificationChannelTarget } from './deliver';
 import type { NotifyDestinationPolicy } from './destination-policy';
 import type { NotificationEvent } from './messages';
+import { NotifySecretError } from './secret-box';
 
 export const NOTIFY_QUEUE = 'notify-deliveries';
 
@@ -93,7 +94,15 @@ export class NotifyDeliveryQueue {
     const started = Date.now();
     const record = (a: Omit<DeliveryAttempt, 'deliveryId' | 'channelId' | 'eventType' | 'attempt' | 'at' | 'durationMs'>): Promise<void> =>
       this.options.log.record({ deliveryId, channelId, eventType: event.type, attempt, at: new Date(), durationMs: Date.now() - started, ...a });
-    const channel = await this.options.resolveChannel(channelId);
+    let channel: NotificationChannelTarget | null;
+    try {
+      channel = await this.options.resolveChannel(channelId);
+    } catch (error) {
+      // The secret cannot be opened (key missing or wrong): no attempt can sign, so none is retried.
+      if (!(error instanceof NotifySecretError)) throw error;
+      await record({ status: 'FAILED', error: error.message });
+      throw new UnrecoverableError(error.message);
+    }
     if (!channel) {
       await record({ status: 'FAILED', error: 'channel no longer exists' });
       throw new UnrecoverableError('channel no longer exists');

@@ -13,7 +13,10 @@ jest.setTimeout(60_000);
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const SECRET = 'whsec-test-' + randomBytes(8).toString('hex');
-const event: NotificationEvent = { type: 'gate.failed', teamId: 't1', imageRef: 'reg/app:1', gate: 'prod', reasons: ['2 CRITICAL findings'] };
+const event: NotificationEvent = {
+  type: 'gate.failed', teamId: 't1', category: 'GATE_FAILED', severity: 'HIGH', title: 'promotion gate failed for reg/app:1', summary: '2 reason(s) under maxSeverity',
+  subject: 'reg/app:1', link: null, details: ['maxSeverity: 2 CRITICAL findings'], plugin: 'bulkhead.signer', taskId: null,
+};
 
 interface Received { headers: IncomingMessage['headers']; body: string; path: string }
 
@@ -95,7 +98,7 @@ it('signs a webhook delivery with HMAC-SHA256 over timestamp + body', async () =
   expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
   expect(verifyWebhookSignature(SECRET, timestamp, got.body, signature)).toBe(true);
   expect(verifyWebhookSignature('wrong', timestamp, got.body, signature)).toBe(false);
-  expect(JSON.parse(got.body)).toMatchObject({ version: 1, deliveryId: id, event: { type: 'gate.failed', gate: 'prod' } });
+  expect(JSON.parse(got.body)).toMatchObject({ version: 1, deliveryId: id, event: { type: 'gate.failed', category: 'GATE_FAILED', subject: 'reg/app:1' } });
   await waitFor('log', () => attempts.find((a) => a.status === 'SUCCEEDED'));
   expect(attempts).toEqual([expect.objectContaining({ deliveryId: id, attempt: 1, status: 'SUCCEEDED', statusCode: 200 })]);
 });
@@ -112,7 +115,7 @@ it('retries a 500 with backoff and then succeeds (Slack message)', async () => {
   const gaps = [(times[1] ?? 0) - (times[0] ?? 0), (times[2] ?? 0) - (times[1] ?? 0)];
   expect(gaps[0]).toBeGreaterThanOrEqual(180);
   expect(gaps[1]).toBeGreaterThanOrEqual(380);
-  expect(JSON.parse(received[2]?.body ?? 'null')).toEqual({ text: expect.stringContaining('promotion gate prod failed for reg/app:1') });
+  expect(JSON.parse(received[2]?.body ?? 'null')).toEqual({ text: expect.stringContaining(':no_entry: promotion gate failed for reg/app:1: 2 reason(s) under maxSeverity: maxSeverity: 2 CRITICAL findings') });
   expect(received[2]?.headers[SIGNATURE_HEADER.toLowerCase()]).toBeUndefined();
 });
 

@@ -1,7 +1,7 @@
-import { createRedis, findingsRaisedChannel, parseRaisedFinding, type RaisedFinding } from '@bulkhead/queue';
+import { createRedis, findingsRaisedChannel, notificationsRaisedChannel, parseRaisedFinding, parseRaisedNotification, type RaisedFinding, type RaisedNotification } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { NotificationChannelRow } from './channel-store';
-import type { NotificationEvent } from './messages';
+import { CATEGORY_EVENT_TYPES, type NotificationEvent } from './messages';
 import { ruleMatches } from './rules';
 
 export interface DispatcherDeps {
@@ -17,7 +17,8 @@ interface Batch { team: string; target: string; ids: string[]; titles: string[];
 /**
  * Turns stored findings into notifications: new CRITICAL findings (batched per task and target),
  * and runtime alerts (findings carrying `data.priority`, one message each) for channels whose
- * minimum priority they reach. Knows no plugin: it reads only the finding's generic fields.
+ * minimum priority they reach; and passes on what plugins raise (SDK categories, e.g. a failed
+ * promotion gate). Knows no plugin: it reads only the finding's generic fields and the SDK event.
  */
 export class NotificationDispatcher {
   private readonly batches = new Map<string, Batch>();
@@ -29,18 +30,45 @@ export class NotificationDispatcher {
     this.batchMs = deps.batchMs ?? 2_000;
   }
 
-  /** Listens on the installation's findings-raised channel with a connection of its own. */
+  /**
+   * Listens, with a connection of its own, on the installation's findings-raised channel and on
+   * its notifications channel (what plugins raise through TaskPlatform.notify / HOST_NOTIFICATIONS).
+   */
   async start(settings: { redisUrl: string; prefix: string }): Promise<void> {
-    const channel = findingsRaisedChannel(settings.prefix);
+    const findings = findingsRaisedChannel(settings.prefix);
+    const notifications = notificationsRaisedChannel(settings.prefix);
     const subscriber = createRedis(settings.redisUrl, 'subscriber', { connectionName: 'bulkhead-api-notify' });
     subscriber.on('error', (error: Error) => this.deps.logger.warn({ err: error.message }, 'notify subscriber connection error'));
     subscriber.on('message', (ch: string, message: string) => {
-      if (ch !== channel) return;
-      const raised = parseRaisedFinding(message);
-      if (raised) this.handle(raised);
+      if (ch === findings) {
+        const raised = parseRaisedFinding(message);
+        if (raised) this.handle(raised);
+      } else if (ch === notifications) {
+        const raised = parseRaisedNotification(message);
+        if (raised) this.handleNotification(raised);
+        else this.deps.logger.warn({ channel: ch }, 'malformed notification ignored');
+      }
     });
     this.subscriber = subscriber;
-    await subscriber.subscribe(channel);
+    await subscriber.subscribe(findings, notifications);
+  }
+
+  /** A plugin's notification: to every enabled channel of its team whose rule selects its category. */
+  handleNotification({ id, team, plugin, taskId, event }: RaisedNotification): void {
+    const notification: NotificationEvent = {
+      type: CATEGORY_EVENT_TYPES[event.category],
+      teamId: team,
+      category: event.category,
+      severity: event.severity,
+      title: event.title,
+      summary: event.summary,
+      subject: event.subject ?? null,
+      link: event.link ?? null,
+      details: [...(event.details ?? [])],
+      plugin,
+      taskId,
+    };
+    this.track(this.dispatch(team, notification, `notification:${id}`));
   }
 
   handle({ team, finding }: RaisedFinding): void {
@@ -100,7 +128,9 @@ export class NotificationDispatcher {
         if (ruleMatches(channel, event)) await this.deps.queue.enqueue(channel.id, event, dedupeKey);
       }
     } catch (error) {
-      this.deps.logger.warn({ team, event: event.type, err: (error as Error).message }, 'notification not queued');
+      // A plugin's event names the task that raised it: the line carries it (once).
+      const source = 'taskId' in event && event.taskId ? { taskId: event.taskId } : {};
+      this.deps.logger.warn({ team, event: event.type, ...source, err: (error as Error).message }, 'notification not queued');
     }
   }
 }

@@ -8,3 +8,6 @@ export * from './channel-store';
 export * from './dispatcher';
 export * from './notify.model';
 export * from './notify.resolver';
+export * from './host-notifications';
+export * from './secret-box';
+export * from './delivery-retention';

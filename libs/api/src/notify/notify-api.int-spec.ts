@@ -10,6 +10,8 @@ import { startApi, type ApiHandle } from '../start-api';
 import { graphql, graphqlData } from '../testing/graphql-http';
 import { createTestToken, useAdminToken } from '../testing/platform';
 import { silentLogger } from '../testing/silent-logger';
+import { asTeam } from '../testing/as-team';
+import { HOST_NOTIFICATIONS, type HostNotifications } from '@bulkhead/plugin-sdk/api';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from './signature';
 
 jest.setTimeout(60_000);
@@ -59,7 +61,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   db = await createTestDatabase('notify_api');
-  const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, BULKHEAD_NOTIFY_ALLOWED_HOSTS: `127.0.0.1:${port},169.254.169.254`, BULKHEAD_NOTIFY_ALLOW_PRIVATE: 'true' };
+  const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, BULKHEAD_NOTIFY_ALLOWED_HOSTS: `127.0.0.1:${port},169.254.169.254`, BULKHEAD_NOTIFY_ALLOW_PRIVATE: 'true', BULKHEAD_NOTIFY_SECRET_KEY: randomBytes(32).toString('base64') };
   api = await startApi({ config: loadApiConfig(env), env, registry: new PluginRegistry([]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
   await useAdminToken(api, db.dataSource);
   publisher = new FindingsPublisher({ redisUrl: REDIS_URL, prefix: db.schema });
@@ -150,13 +152,40 @@ describe('channel update', () => {
     const UPDATE = `mutation($id: ID!, $kind: NotificationChannelKind!, $secret: String) { updateNotificationChannel(id: $id, name: "upd2", kind: $kind, url: "http://127.0.0.1:${port}/u2", secret: $secret) { name url hasSecret onFailedGates } }`;
     const updated = await graphqlData<{ updateNotificationChannel: { name: string; hasSecret: boolean; onFailedGates: boolean } }>(api.url, UPDATE, { id: made.createNotificationChannel.id, kind: 'WEBHOOK' });
     expect(updated.updateNotificationChannel).toMatchObject({ name: 'upd2', hasSecret: true, onFailedGates: false });
-    // A rule nothing can feed yet is refused, never stored to be silently ignored.
-    const gates = await graphql(api.url, `mutation($id: ID!) { updateNotificationChannel(id: $id, name: "upd2", kind: WEBHOOK, url: "http://127.0.0.1:${port}/u2", onFailedGates: true) { id } }`, { id: made.createNotificationChannel.id });
-    expect(gates.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^onFailedGates: failed promotion gates cannot be notified yet/), extensions: { code: 'BAD_USER_INPUT' } });
+    // Failed gates are fed by plugins' notifications now (apps/api/src/gate-notify.int-spec.ts): the rule is stored.
+    const gates = await graphqlData<{ updateNotificationChannel: { onFailedGates: boolean; hasSecret: boolean } }>(
+      api.url,
+      `mutation($id: ID!) { updateNotificationChannel(id: $id, name: "upd2", kind: WEBHOOK, url: "http://127.0.0.1:${port}/u2", onFailedGates: true) { onFailedGates hasSecret } }`,
+      { id: made.createNotificationChannel.id },
+    );
+    expect(gates.updateNotificationChannel).toEqual({ onFailedGates: true, hasSecret: true });
     const slack = await graphql(api.url, UPDATE, { id: made.createNotificationChannel.id, kind: 'SLACK', secret: SECRET });
     expect(slack.errors?.[0]).toMatchObject({ message: expect.stringMatching(/SLACK channels are not signed/), extensions: { code: 'BAD_USER_INPUT' } });
     const missing = await graphql(api.url, UPDATE, { id: randomUUID(), kind: 'WEBHOOK' });
     expect(missing.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     await graphqlData(api.url, 'mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }', { id: made.createNotificationChannel.id });
+  });
+});
+
+describe('HOST_NOTIFICATIONS (a plugin module raising a notification)', () => {
+  it("reaches the request team's channels whose rule selects the category, and nobody else's", async () => {
+    const GATES = `mutation($name: String!, $url: String!, $secret: String) {
+      createNotificationChannel(name: $name, kind: WEBHOOK, url: $url, secret: $secret, onFailedGates: true) { id } }`;
+    const mine = await graphqlData<{ createNotificationChannel: { id: string } }>(api.url, GATES, { name: 'gates', url: `http://127.0.0.1:${port}/gates`, secret: SECRET });
+    const other = await createTestToken(db.dataSource, 'operator', 'team-c');
+    await graphqlData(api.url, GATES, { name: 'gates-c', url: `http://127.0.0.1:${port}/gates-c`, secret: SECRET }, { token: other.secret });
+    const notifications = api.app.get<HostNotifications>(HOST_NOTIFICATIONS);
+    const event = { category: 'GATE_FAILED' as const, severity: 'HIGH' as const, title: 'policy refused reg/app:2', summary: '1 reason', subject: 'reg/app:2', link: 'https://ci.example/runs/7' };
+    // Outside a request there is no team to notify: refused, nothing sent.
+    await expect(notifications.notify(event)).rejects.toThrow(/UNAUTHENTICATED|authenticat/i);
+    await expect(asTeam('default', () => notifications.notify({ ...event, category: 'ANYTHING' } as never))).rejects.toThrow(/notification\.category/);
+    received = [];
+    await asTeam('default', () => notifications.notify(event));
+    const got = await waitFor('the gate notification', () => received.find((r) => r.path === '/gates'));
+    const body = JSON.parse(got.body) as { event: Record<string, unknown> };
+    expect(body.event).toMatchObject({ type: 'gate.failed', category: 'GATE_FAILED', teamId: 'default', title: event.title, link: event.link, taskId: null });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(received.map((r) => r.path)).toEqual(['/gates']);
+    await graphqlData(api.url, 'mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }', { id: mine.createNotificationChannel.id });
   });
 });

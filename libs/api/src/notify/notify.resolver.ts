@@ -91,13 +91,6 @@ export class NotifyResolver {
   }
 
   private input(args: { name: string; kind: NotificationChannelKind; url: string; secret?: string | null; onCriticalFindings?: boolean; onFailedGates?: boolean; runtimeAlertMinPriority?: string | null; enabled?: boolean }): ChannelInput {
-    // Refused, not silently kept: nothing delivers failed gates yet (docs/ARCHITECTURE.md §9f).
-    if (args.onFailedGates) {
-      throw badUserInput(
-        'onFailedGates: failed promotion gates cannot be notified yet (the gate decides inside the signer plugin, which has no contract to raise notifications); leave it false',
-        { field: 'onFailedGates' },
-      );
-    }
     let parsed: URL;
     try {
       parsed = new URL(args.url);

@@ -83,7 +83,9 @@ describe('rules', () => {
     expect(ruleMatches({ ...rules, runtimeAlertMinPriority: null }, event('Emergency'))).toBe(false);
   });
   it('findings and gates follow their switches', () => {
-    expect(ruleMatches(rules, { type: 'gate.failed', teamId: 't', imageRef: 'i', gate: 'g', reasons: [] })).toBe(true);
+    const gate = { type: 'gate.failed' as const, teamId: 't', category: 'GATE_FAILED' as const, severity: 'HIGH', title: 'g', summary: 's', subject: null, link: null, details: [], plugin: null, taskId: null };
+    expect(ruleMatches(rules, gate)).toBe(true);
+    expect(ruleMatches({ ...rules, onFailedGates: false }, gate)).toBe(false);
     expect(ruleMatches(rules, { type: 'finding.critical', teamId: 't', imageRef: 'i', findingIds: ['a'], summary: '' })).toBe(false);
   });
   it('parses priorities', () => {

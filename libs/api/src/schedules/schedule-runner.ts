@@ -1,13 +1,14 @@
 import type { Logger } from '@bulkhead/common';
-import { ALL_TEAMS, ScheduleStore, teamScope, TaskStore, type ScheduleEntity } from '@bulkhead/persistence';
+import { ALL_TEAMS, SCHEDULE_TASK_LABEL, ScheduleStore, TaskStatus, teamScope, TaskStore, type ScheduleEntity } from '@bulkhead/persistence';
 import { parseTaskInput, type PluginKind, type PluginRegistry } from '@bulkhead/plugin-sdk';
 import { createRedis, TaskSubmitter, type ServerInputPolicy, type TaskQueues } from '@bulkhead/queue';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { TaskQuotaExceededError, type TokenTaskQuota } from '../host/task-quota';
 
 /** The label every task a schedule submits carries, valued with the schedule's id. */
-export const SCHEDULE_LABEL = 'bulkhead.io/schedule';
+export const SCHEDULE_LABEL = SCHEDULE_TASK_LABEL;
 /** The BullMQ queue of schedule firings (persisted in Redis: never rename). */
 export const SCHEDULE_QUEUE = 'bulkhead.schedules';
 const FIRE_JOB = 'schedule.fire';
@@ -26,6 +27,8 @@ export interface ScheduleRunnerOptions {
   logger: Logger;
   /** How often Postgres is compared with Redis's job schedulers (BULKHEAD_SCHEDULE_RECONCILE_SECONDS). */
   reconcileMs: number;
+  /** The per-token task quota; each firing takes a place of the token that created or last edited the schedule. */
+  quota?: TokenTaskQuota;
 }
 
 /**
@@ -134,26 +137,40 @@ export class ScheduleRunner {
       return;
     }
     const at = new Date();
+    const tasks = new TaskStore(this.options.dataSource, teamScope(schedule.team));
+    // The previous run still unfinished absorbs the firing (as the submitter's de-duplication would),
+    // looked up first so that it takes no place of the token's quota and records no error.
+    const previous = schedule.lastTaskId ? await tasks.get(schedule.lastTaskId) : null;
+    if (previous && (previous.status === TaskStatus.QUEUED || previous.status === TaskStatus.RUNNING)) {
+      log.info({ taskId: previous.id }, 'previous run still unfinished; firing skipped');
+      return;
+    }
     const submitter = new TaskSubmitter({
       registry: this.options.registry,
-      tasks: new TaskStore(this.options.dataSource, teamScope(schedule.team)),
+      tasks,
       queues: this.options.queues,
       inputs: this.options.inputs,
       logger: log,
     });
     try {
       const labels = { [SCHEDULE_LABEL]: schedule.id };
-      const { task, created } = await submitter.submit({ kind: schedule.kind as PluginKind, type: schedule.type, input: schedule.input, labels });
+      const request = { kind: schedule.kind as PluginKind, type: schedule.type, input: schedule.input, labels };
+      const submit = () => submitter.submit(request);
+      const { task, created } = this.options.quota ? await this.options.quota.submitAs(schedule.ownerTokenId, submit) : await submit();
       if (!created) {
         log.info({ taskId: task.id }, 'previous run still unfinished; firing skipped');
         return;
       }
-      const changes = schedule.lastRunAt ? await this.all.changesBetween(schedule.team, labels, schedule.lastRunAt, at) : null;
+      const changes = schedule.lastRunAt ? await this.all.changesBetween(schedule.team, schedule.id, schedule.lastRunAt, at) : null;
       await this.all.recordRun(schedule.id, { at, taskId: task.id, error: null, changes });
       log.info({ taskId: task.id, changes }, 'schedule fired');
     } catch (error) {
-      // A schedule whose input the server now refuses (a plugin removed, a path no longer allowed): recorded, not retried.
-      const message = (error as Error).message.slice(0, 2_000);
+      // A schedule whose input the server now refuses (a plugin removed, a path no longer allowed),
+      // or whose token is at its quota: recorded on the schedule, not retried (the next firing tries again).
+      const message = (error instanceof TaskQuotaExceededError
+        ? `firing skipped: the API token that created or last edited this schedule already has ${error.max} queued or running tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN)`
+        : (error as Error).message
+      ).slice(0, 2_000);
       await this.all.recordRun(schedule.id, { at, taskId: null, error: message, changes: null });
       log.warn({ err: message }, 'schedule could not submit its task');
     }

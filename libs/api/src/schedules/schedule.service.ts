@@ -3,6 +3,7 @@ import { ScheduleLimitError, type ScheduleEntity, type ScheduleChangesPatch, typ
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import { GraphQLError } from 'graphql';
 import { badUserInput } from '../graphql/errors';
+import { requestContext } from '../host/request-context';
 import { SCHEDULE_RUNNER, SCHEDULE_STORE } from '../tokens';
 import { checkCron } from './schedule-cron';
 import type { ScheduleRunner } from './schedule-runner';
@@ -34,7 +35,7 @@ export class ScheduleService {
   async create(kind: PluginKind, type: string, input: unknown, cron: string, timezone: string): Promise<Schedule> {
     cronOrBadInput(cron, timezone);
     const stored = await this.runner.validate(kind, type, input);
-    const schedule = await this.store.create({ kind, type, input: stored, cron, timezone }).catch((error: unknown) => {
+    const schedule = await this.store.create({ ownerTokenId: editingToken(), kind, type, input: stored, cron, timezone }).catch((error: unknown) => {
       if (error instanceof ScheduleLimitError) throw badUserInput(error.message);
       throw error;
     });
@@ -47,13 +48,15 @@ export class ScheduleService {
     const cron = edit.cron ?? existing.cron;
     const timezone = edit.timezone ?? existing.timezone;
     cronOrBadInput(cron, timezone);
-    const patch: ScheduleChangesPatch = { cron, timezone };
+    // The editor's token pays for the firings from now on (a token cannot escape its quota by editing another's schedule).
+    const patch: ScheduleChangesPatch = { cron, timezone, ownerTokenId: editingToken() };
     if (edit.input !== undefined && edit.input !== null) patch.input = await this.runner.validate(existing.kind as PluginKind, existing.type, edit.input);
     return this.save(id, patch);
   }
 
   setPaused(id: string, paused: boolean): Promise<Schedule> {
-    return this.save(id, { paused });
+    // Resuming restarts the firings: the resuming token pays for them.
+    return this.save(id, paused ? { paused } : { paused, ownerTokenId: editingToken() });
   }
 
   async delete(id: string): Promise<boolean> {
@@ -75,6 +78,11 @@ export class ScheduleService {
     if (!schedule) throw notFound(id);
     return schedule;
   }
+}
+
+/** The token of the request editing a schedule (null without one). */
+function editingToken(): string | null {
+  return requestContext.principal()?.tokenId ?? null;
 }
 
 function cronOrBadInput(cron: string, timezone: string): Date {

@@ -1,6 +1,8 @@
 import { DatabaseUnavailableError, PluginMigrationError } from '@bulkhead/persistence';
 import { PluginStartupError } from '@bulkhead/plugin-sdk/api';
 import { RedisUnavailableError } from '@bulkhead/queue';
+import { DeliveryRetentionError } from '../notify/delivery-retention';
+import { NotifySecretError } from '../notify/secret-box';
 
 /**
  * The API cannot start for a reason the operator must fix (unreachable Postgres or Redis, a port
@@ -20,7 +22,7 @@ export class ApiStartupError extends Error {
  * ApiStartupError; anything else is a bug and passes through with its stack.
  */
 export function asStartupError(error: unknown, listen: { port: number; host: string }): unknown {
-  if (error instanceof DatabaseUnavailableError || error instanceof RedisUnavailableError || error instanceof PluginMigrationError || error instanceof PluginStartupError) {
+  if (error instanceof DatabaseUnavailableError || error instanceof RedisUnavailableError || error instanceof PluginMigrationError || error instanceof PluginStartupError || error instanceof NotifySecretError || error instanceof DeliveryRetentionError) {
     return new ApiStartupError(error.message, { cause: error });
   }
   if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {

@@ -69,4 +69,12 @@ export class ScheduleEntity {
 
   @Column({ name: 'run_count', type: 'integer', default: 0 })
   runCount!: number;
+
+  /**
+   * The API token that created or last edited the schedule: its firings count against that
+   * token's task quota (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN). Null for schedules from before
+   * (no quota until the next edit) and for those made without a token.
+   */
+  @Column({ name: 'owner_token_id', type: 'uuid', nullable: true })
+  ownerTokenId!: string | null;
 }

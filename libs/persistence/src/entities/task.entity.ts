@@ -26,14 +26,19 @@ export function isFinishedStatus(status: TaskStatus): boolean {
 @Entity({ name: 'task' })
 // Keyset pagination for the Relay connection: newest first, ties broken by id.
 @Index('IDX_task_team_created_at_id', ['team', 'createdAt', 'id'])
-// The reconciler scans unfinished tasks; a partial index keeps that cheap however many finished rows pile up.
-@Index('IDX_task_unfinished', ['status'], { where: `"status" IN ('QUEUED', 'RUNNING')` })
-// One live (or successful) task per deterministic identity and team; a FAILED or CANCELLED one can be retried with a new row.
-@Index('UQ_task_team_dedup_key', ['team', 'dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "status" IN ('QUEUED', 'RUNNING')` })
+// The reconciler scans unfinished tasks, oldest first; a partial index keeps that cheap however many
+// finished rows pile up. It selects on finished_at, not status, so that claiming a task (QUEUED →
+// RUNNING) and progress change no indexed column and can be heap-only updates (cheap-tasks migration).
+@Index('IDX_task_unfinished', ['createdAt', 'id'], { where: `"finished_at" IS NULL` })
+// One live task per deterministic identity and team (INSERT … ON CONFLICT DO NOTHING goes through it); a finished one can be run again with a new row.
+@Index('UQ_task_team_dedup_key', ['team', 'dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "finished_at" IS NULL` })
 // An image's tasks (Image.tasks), newest first.
 @Index('IDX_task_artifact_created_at_id', ['artifactId', 'createdAt', 'id'])
 // A task's children.
 @Index('IDX_task_parent_task_id', ['parentTaskId'])
+// The tasks of one schedule (label bulkhead.io/schedule), partial expression index:
+// migration ScheduleOwnerAndTaskIndex1765810000001, not derivable from columns.
+@Index('IDX_task_team_schedule_label', { synchronize: false })
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

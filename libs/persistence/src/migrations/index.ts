@@ -12,6 +12,9 @@ import { FindingSeverityIndex1765500000001 } from './1765500000001-finding-sever
 import { RematchPartialReportsNameKeys1765710000000 } from './1765710000000-rematch-partial-reports-name-keys';
 import { OpsSchedulesTable1765800000000 } from './1765800000000-ops-schedules-table';
 import { OpsNotifyChannels1765800000001 } from './1765800000001-ops-notify-channels';
+import { NotifySecretSealed1765810000000 } from './1765810000000-notify-secret-sealed';
+import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule-owner-and-task-index';
+import { CheapTasks1765900000000 } from './1765900000000-cheap-tasks';
 
 export {
   InitialSchema1751328000000,
@@ -28,6 +31,9 @@ export {
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
+  NotifySecretSealed1765810000000,
+  ScheduleOwnerAndTaskIndex1765810000001,
+  CheapTasks1765900000000,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -46,4 +52,7 @@ export const migrations = [
   RematchPartialReportsNameKeys1765710000000,
   OpsSchedulesTable1765800000000,
   OpsNotifyChannels1765800000001,
+  NotifySecretSealed1765810000000,
+  ScheduleOwnerAndTaskIndex1765810000001,
+  CheapTasks1765900000000,
 ];

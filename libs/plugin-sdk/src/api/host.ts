@@ -1,4 +1,5 @@
 import type { PluginKind } from '../manifest';
+import type { PlatformNotifier } from '../notifications';
 import type { FindingResult, OsInfo, PackageResult, Severity } from '../results';
 
 /**
@@ -273,3 +274,10 @@ export interface PluginDatabase {
   query<T = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<T[]>;
   transaction<T>(work: (db: Pick<PluginDatabase, 'query'>) => Promise<T>): Promise<T>;
 }
+
+/**
+ * `HOST_NOTIFICATIONS`: raises a notification (notifications.ts in the SDK root) for the
+ * request's team, e.g. from a plugin route that decided something a person must hear about. The
+ * same contract as `TaskPlatform.notify` on a worker; outside a request it fails closed.
+ */
+export type HostNotifications = PlatformNotifier;

@@ -14,3 +14,5 @@ export const HOST_LOGGER = Symbol.for('bulkhead.host.logger');
 export const HOST_REQUEST_CONTEXT = Symbol.for('bulkhead.host.request-context');
 /** Services other plugins provide (PluginServices), scoped to the request's team. */
 export const HOST_SERVICES = Symbol.for('bulkhead.host.services');
+/** Raising notifications for the request's team (HostNotifications). */
+export const HOST_NOTIFICATIONS = Symbol.for('bulkhead.host.notifications');

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -81,5 +82,41 @@ describe('runTask', () => {
     );
     expect(seen).toEqual([undefined, 'blue', 'red']);
     expect(built).toEqual(['probe']);
+  });
+
+  it('makes the scratch directory and the platform only for a task that asks for them', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'bulkhead-lazy-'));
+    try {
+      let built = 0;
+      const used: string[] = [];
+      const lazy = new PluginRegistry([
+        definePlugin({
+          manifest: { id: 'test.lazy', version: '1.0.0', kind: 'runtime', phases: ['run'], description: 'lazy' },
+          tasks: [
+            defineTask({
+              type: 'maybe-scratch',
+              description: 'uses its scratch directory when asked to',
+              input: z.object({ scratch: z.boolean() }),
+              run: async ({ scratch }, ctx) => {
+                if (!scratch) return null;
+                used.push(ctx.workDir, ctx.workDir);
+                expect(readdirSync(root)).toHaveLength(1);
+                return ctx.platform?.team;
+              },
+            }),
+          ],
+        }),
+      ]);
+      const options = { registry: lazy, emit: new CollectingEmitter(), tmpRoot: root, platform: () => (built++, { team: 'blue' } as unknown as TaskPlatform) };
+      await runTask({ taskId: 'l1', kind: 'runtime', type: 'maybe-scratch', input: { scratch: false } }, options);
+      expect({ dirs: readdirSync(root), built }).toEqual({ dirs: [], built: 0 });
+      const { output } = await runTask({ taskId: 'l2', kind: 'runtime', type: 'maybe-scratch', input: { scratch: true } }, options);
+      expect(output).toBe('blue');
+      // One directory however often it is read, removed afterwards.
+      expect(new Set(used).size).toBe(1);
+      expect({ dirs: readdirSync(root), built }).toEqual({ dirs: [], built: 1 });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

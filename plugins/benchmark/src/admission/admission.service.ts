@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HOST_ARTIFACTS, HOST_FINDINGS, HOST_REQUEST_CONTEXT, PLUGIN_DATABASE, type HostArtifacts, type HostFindings, type HostRequestContext, type PluginDatabase } from '@bulkhead/plugin-sdk/api';
-import type { Severity as SdkSeverity } from '@bulkhead/plugin-sdk';
+import { HOST_ARTIFACTS, HOST_FINDINGS, HOST_REQUEST_CONTEXT, HOST_SERVICES, PLUGIN_DATABASE, type HostArtifacts, type HostFindings, type HostRequestContext, type PluginDatabase } from '@bulkhead/plugin-sdk/api';
+import type { PluginServices, Severity as SdkSeverity } from '@bulkhead/plugin-sdk';
 import { evaluatePod, formatPssMessage } from '../pss';
 import { parseImageRef } from './image-ref';
-import { SEVERITIES, severityRank, type AdmissionPolicy } from './policy';
+import { AdmissionPolicyError, SEVERITIES, severityRank, type AdmissionPolicy } from './policy';
+import { SignatureRule } from './signature-rule';
 import { podImages, type AdmissionDecision, type ParsedReview } from './review';
 
 export const ADMISSION_POLICY = Symbol('ADMISSION_POLICY');
@@ -12,17 +13,30 @@ export const ADMISSION_POLICY = Symbol('ADMISSION_POLICY');
  * Decides an AdmissionReview from what is already stored (no scan on the request path): the
  * registry of each image, the Pod Security level of the pod, and the OPEN findings of each image
  * (by its digest: the scanner stores findings on the image id, which HostArtifacts maps a
- * manifest digest to). Every rule is evaluated so a denial lists every reason at once.
+ * manifest digest to), and the recorded signatures of each image's manifest digest (through the
+ * `imageSignatures` service another plugin provides). Every rule is evaluated so a denial lists
+ * every reason at once.
  */
 @Injectable()
 export class AdmissionService {
+  private readonly signatureRule: SignatureRule | null;
+
   constructor(
     @Inject(ADMISSION_POLICY) private readonly policy: AdmissionPolicy,
     @Inject(HOST_FINDINGS) private readonly findings: HostFindings,
     @Inject(HOST_ARTIFACTS) private readonly artifacts: HostArtifacts,
     @Inject(PLUGIN_DATABASE) private readonly db: PluginDatabase,
     @Inject(HOST_REQUEST_CONTEXT) private readonly context: HostRequestContext,
-  ) {}
+    @Inject(HOST_SERVICES) services: PluginServices,
+  ) {
+    // Refused, never ignored: a webhook that accepted the rule without the records would admit unsigned images.
+    if (policy.trustedKeys && !services.imageSignatures) {
+      throw new AdmissionPolicyError(
+        'admission policy: trustedKeys: no loaded plugin provides imageSignatures (the signature records the rule is decided from): load the signer plugin, or remove the rule',
+      );
+    }
+    this.signatureRule = policy.trustedKeys && services.imageSignatures ? new SignatureRule(new Set(policy.trustedKeys), services.imageSignatures) : null;
+  }
 
   async decide(review: ParsedReview): Promise<AdmissionDecision> {
     if (!review.pod) return { allowed: true, reasons: [], warnings: [] };
@@ -61,10 +75,12 @@ export class AdmissionService {
       const evaluation = evaluatePod(metadata, spec, podSecurityLevel, this.policy.podSecurityVersion);
       if (!evaluation.allowed) reasons.push(formatPssMessage(evaluation));
     }
-    if (maxSeverity) {
-      const found = await Promise.all(images.map((image) => this.findingsReason(image, maxSeverity)));
-      for (const reason of found) if (reason) reasons.push(reason);
-    }
+    const [found, unsigned] = await Promise.all([
+      maxSeverity ? Promise.all(images.map((image) => this.findingsReason(image, maxSeverity))) : [],
+      this.signatureRule ? this.signatureRule.reasons(images) : [],
+    ]);
+    for (const reason of found) if (reason) reasons.push(reason);
+    reasons.push(...unsigned);
     return reasons;
   }
 

@@ -1,6 +1,9 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { parseImageRef } from './image-ref';
 import { AdmissionPolicyError, parseAdmissionPolicy } from './policy';
 import { admissionResponse, MalformedReviewError, parseAdmissionReview, podImages } from './review';
+import { SignatureRule } from './signature-rule';
+import type { ImageSignatureService, ImageSignatureVerdict } from '@bulkhead/plugin-sdk';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -22,7 +25,14 @@ describe('parseAdmissionPolicy', () => {
     expect(parseAdmissionPolicy({ allowedRegistries: ['GHCR.IO'] })).toEqual({ allowedRegistries: ['ghcr.io'], unknownImages: 'deny', podSecurityVersion: 'latest', failurePolicy: 'fail-closed', dryRun: false });
   });
 
-  it('refuses unknown fields, bad values, no rule, and the signed-image rule, naming each', () => {
+  it('reads trusted keys (PEM public keys, fingerprints) into key:<sha256 of the DER SPKI>', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const fingerprint = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+    expect(parseAdmissionPolicy({ trustedKeys: [pem, `key:${'A'.repeat(64)}`, 'b'.repeat(64)] }).trustedKeys).toEqual([`key:${fingerprint}`, `key:${'a'.repeat(64)}`, `key:${'b'.repeat(64)}`]);
+  });
+
+  it('refuses unknown fields, bad values, no rule, and trusted keys it cannot read, naming each', () => {
     const error = (json: unknown) => {
       try {
         parseAdmissionPolicy(json, 'p');
@@ -36,8 +46,13 @@ describe('parseAdmissionPolicy', () => {
     expect(error({ maxSeverity: 'SEVERE' })).toMatch(/^p: maxSeverity: /);
     expect(error({ allowedRegistries: ['https://ghcr.io'] })).toMatch(/^p: allowedRegistries\.0: is not a registry host name/);
     expect(error({ podSecurityLevel: 'privileged' })).toMatch(/^p: podSecurityLevel: /);
-    expect(error({})).toBe('p: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel');
-    expect(error({ podSecurityLevel: 'baseline', trustedKeys: ['k'] })).toMatch(/^p: trustedKeys: the signed-image rule is not available/);
+    expect(error({})).toBe('p: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel, trustedKeys');
+    expect(error({ podSecurityLevel: 'baseline', trustedKeys: ['cosign.pub'] })).toBe('p: trustedKeys.0: is neither a PEM public key nor a key fingerprint (key:<64 hex>)');
+    expect(error({ trustedKeys: [] })).toMatch(/^p: trustedKeys: /);
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    expect(error({ trustedKeys: [`key:${'a'.repeat(64)}`, privatePem] })).toMatch(/^p: trustedKeys\.1: is PEM but not one `-----BEGIN PUBLIC KEY-----` block \(private keys/);
+    expect(error({ trustedKeys: ['-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'] })).toMatch(/^p: trustedKeys\.0: is not a readable public key/);
   });
 });
 
@@ -85,5 +100,31 @@ describe('admissionResponse', () => {
       response: { uid: 'u', allowed: false, status: { code: 403, reason: 'Forbidden', message: 'a; b' } },
     });
     expect(admissionResponse('u', { allowed: true, reasons: [], warnings: ['w'] })).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u', allowed: true, warnings: ['w'] } });
+  });
+});
+
+describe('SignatureRule (trustedKeys)', () => {
+  const TRUSTED = `key:${'a'.repeat(64)}`;
+  const OTHER = `key:${'b'.repeat(64)}`;
+  const verdict = (manifestDigest: string, verifier: string, valid: boolean, reason: string | null = null): ImageSignatureVerdict => ({ manifestDigest, format: 'cosign-legacy', verifier, identity: null, valid, reason, checkedAt: '2026-01-01T00:00:00.000Z' });
+  const E = `sha256:${'e'.repeat(64)}`;
+  const records = [verdict(D, TRUSTED, true), verdict(E, OTHER, true), verdict(E, TRUSTED, false, 'wrong-key')];
+  const calls: (readonly string[])[] = [];
+  const service: ImageSignatureService = { forDigests: async (digests) => (calls.push(digests), records.filter((r) => digests.includes(r.manifestDigest))) };
+  const rule = new SignatureRule(new Set([TRUSTED]), service);
+
+  it('passes an image whose digest has a valid signature by a trusted key; one lookup for the pod', async () => {
+    calls.length = 0;
+    expect(await rule.reasons([`r.example/a@${D}`, `r.example/b:1@${D}`])).toEqual([]);
+    expect(calls).toEqual([[D]]);
+  });
+
+  it('names the image and what was found instead: unpinned, unsigned, signed by another key, invalid', async () => {
+    const F = `sha256:${'f'.repeat(64)}`;
+    expect(await rule.reasons(['nginx:1.27', `r.example/e@${E}`, `r.example/f@${F}`])).toEqual([
+      'image nginx:1.27: not pinned by digest, cannot check signature (trustedKeys)',
+      `image r.example/e@${E}: no valid signature by a trusted key: cosign-legacy signature valid, checked with key:bbbbbbbbbbbbbbbb…, not a trusted key; cosign-legacy signature invalid (wrong-key), checked with trusted key:aaaaaaaaaaaaaaaa…`,
+      `image r.example/f@${F}: no signature recorded for ${F} (unsigned, or never verified by Bulkhead)`,
+    ]);
   });
 });

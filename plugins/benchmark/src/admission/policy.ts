@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { trustedKeyFingerprint } from './trusted-keys';
 import { z } from 'zod';
 import { PSS_LEVELS, type PssLevel } from '../pss';
 
@@ -29,8 +30,24 @@ const policySchema = z
     failurePolicy: z.enum(['fail-open', 'fail-closed']).default('fail-closed'),
     /** Record what would have been denied, allow everything. */
     dryRun: z.boolean().default(false),
-    /** Image signed by one of these keys: needs stored signature records through a generic contract (see refusal). */
-    trustedKeys: z.array(z.string()).optional(),
+    /**
+     * Every image must be pinned by digest and have a valid recorded signature by one of these
+     * keys: PEM public keys (`-----BEGIN PUBLIC KEY-----`) or fingerprints (`key:<sha256 hex of
+     * the DER SubjectPublicKeyInfo>`, as signingKeys and signature records name keys). Read
+     * into fingerprints at start-up; needs a plugin providing `imageSignatures` (checked then).
+     */
+    trustedKeys: z
+      .array(z.string().max(16 * 1024))
+      .min(1)
+      .max(100)
+      .transform((keys, zod) =>
+        keys.map((key, index) => {
+          const fingerprint = trustedKeyFingerprint(key);
+          if (typeof fingerprint !== 'string') zod.addIssue({ code: 'custom', path: [index], message: fingerprint.problem });
+          return typeof fingerprint === 'string' ? fingerprint : '';
+        }),
+      )
+      .optional(),
   })
   .strict();
 
@@ -39,10 +56,9 @@ export type AdmissionPolicy = z.output<typeof policySchema>;
 export class AdmissionPolicyError extends Error {}
 
 /**
- * Parses and checks a policy. The signature rule is refused, as issue 11 asks until the
- * signer's stored signature records are reachable through a generic host contract: the plugin
- * SDK has none today, and a webhook that accepted the rule and never enforced it would admit
- * unsigned images while the operator believes they are refused.
+ * Parses and checks a policy (trusted keys become `key:<fingerprint>` strings). Whether the
+ * signature records the `trustedKeys` rule needs are reachable is checked when the webhook
+ * starts (admission.service.ts), where the host's services are known.
  */
 export function parseAdmissionPolicy(json: unknown, source = 'admission policy'): AdmissionPolicy {
   const parsed = policySchema.safeParse(json);
@@ -51,18 +67,13 @@ export function parseAdmissionPolicy(json: unknown, source = 'admission policy')
     throw new AdmissionPolicyError(`${source}: ${problems.join('; ')}`);
   }
   const policy = parsed.data;
-  if (policy.trustedKeys !== undefined) {
-    throw new AdmissionPolicyError(
-      `${source}: trustedKeys: the signed-image rule is not available: no generic host contract gives this webhook the stored signature records (remove the rule; verify signatures with the promotion gate instead)`,
-    );
-  }
-  if (!policy.allowedRegistries && !policy.maxSeverity && !policy.podSecurityLevel) {
-    throw new AdmissionPolicyError(`${source}: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel`);
+  if (!policy.allowedRegistries && !policy.maxSeverity && !policy.podSecurityLevel && !policy.trustedKeys) {
+    throw new AdmissionPolicyError(`${source}: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel, trustedKeys`);
   }
   return policy;
 }
 
-/** The most a policy file may hold: a list of registries is small. */
+/** The most a policy file may hold: a list of registries and of public keys is small. */
 const MAX_POLICY_BYTES = 256 * 1024;
 
 export function readAdmissionPolicyFile(path: string): AdmissionPolicy {

@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { definePluginApi, type PluginMigration } from '@bulkhead/plugin-sdk/api';
 import { z } from 'zod';
-import { ADMISSION_POLICY, AdmissionController, AdmissionService, readAdmissionPolicyFile } from '../admission';
+import { ADMISSION_POLICY, AdmissionController, AdmissionDecisionsResolver, AdmissionDecisionsService, AdmissionService, readAdmissionPolicyFile } from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
+import { clusterMigrations } from '../cluster/migrations';
 
 /*
  * `@bulkhead/plugin-benchmark/api`: the benchmark plugin's part of the API process — the
@@ -46,6 +47,16 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
       await db.query(`CREATE INDEX admission_decision_team_at ON admission_decision (team, at DESC)`);
     },
   },
+  {
+    // admissionDecisions pages newest first on (at, id), with or without a namespace.
+    id: '0004-admission-decision-keyset',
+    up: async (db) => {
+      await db.query(`CREATE INDEX admission_decision_team_at_id ON admission_decision (team, at DESC, id DESC)`);
+      await db.query(`CREATE INDEX admission_decision_team_namespace_at_id ON admission_decision (team, namespace, at DESC, id DESC)`);
+      await db.query(`DROP INDEX admission_decision_team_at`);
+    },
+  },
+  ...clusterMigrations, // the cluster inventory's tables: src/cluster/migrations.ts
 ];
 
 const benchmarkApiConfig = z.object({
@@ -62,7 +73,8 @@ export const benchmarkApi = definePluginApi({
   // A bad policy file (or one asking for a rule it cannot enforce) stops start-up, naming the problem.
   module: ({ config }): DynamicModule => {
     const policyFile = config.BULKHEAD_ADMISSION_POLICY_FILE;
-    const runs = [BenchmarkRunsService, BenchmarkRunsResolver];
+    // Recorded decisions stay readable when the webhook is switched off.
+    const runs = [BenchmarkRunsService, BenchmarkRunsResolver, AdmissionDecisionsService, AdmissionDecisionsResolver];
     if (!policyFile) return { module: BenchmarkApiModule, providers: runs };
     return {
       module: BenchmarkApiModule,

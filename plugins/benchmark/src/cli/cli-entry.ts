@@ -135,8 +135,33 @@ function registerBench(bench: Command, host: CliHost): void {
     });
 }
 
+function registerCluster(cluster: Command, host: CliHost): void {
+  cluster
+    .command('scan')
+    .description('list a Kubernetes cluster once and check what runs: Pod Security Standards, hardening, RBAC, NetworkPolicy; summary per namespace and workload')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current context)')
+    .option('-n, --namespace <names>', 'only these namespaces (comma-separated); default: every namespace and the cluster-scoped objects')
+    .option('--pss <level>', 'Pod Security Standards level: baseline or restricted (default baseline)')
+    .option('--checks <groups>', 'comma-separated check groups: pss, rbac, netpol, workload (default: all; only pss with --pss)')
+    .option('-f, --format <format>', 'output format: table, json', 'table')
+    .option('--exit-code <code>', EXIT_CODE_HELP)
+    .action(async (options: { kubeconfig?: string; context?: string; namespace?: string; pss?: string; checks?: string; format: string; exitCode?: string }) => {
+      const { runClusterScan } = await import('./cluster-command');
+      const result = await runClusterScan({ ...options, onProgress: host.progressPrinter() });
+      host.out(result.output);
+      if (result.notice) host.err(result.notice);
+      host.exit(result.exitCode);
+    });
+}
+
 export default definePluginCli({
   commands: [
+    {
+      name: 'cluster',
+      description: 'Kubernetes clusters: inventory and checks of what runs',
+      register: registerCluster,
+    },
     {
       name: 'bench',
       description: 'configuration benchmarks: Kubernetes manifests, nodes (kube-bench format), Dockerfiles, images, containers',

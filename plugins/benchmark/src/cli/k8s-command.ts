@@ -216,7 +216,7 @@ function parseNamespace(value: string | undefined): string {
   return value;
 }
 
-function parseChecks(value: readonly string[] | string | undefined, pssGiven: boolean): K8sCheckGroup[] {
+export function parseChecks(value: readonly string[] | string | undefined, pssGiven: boolean): K8sCheckGroup[] {
   if (value === undefined) return pssGiven ? ['pss'] : [...K8S_CHECK_GROUPS];
   const list = (typeof value === 'string' ? value.split(',') : value.flatMap((v) => v.split(','))).map((v) => v.trim()).filter(Boolean);
   const bad = list.filter((v) => !(K8S_CHECK_GROUPS as readonly string[]).includes(v));

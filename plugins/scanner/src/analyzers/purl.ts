@@ -12,6 +12,16 @@ import { PackageURL } from 'packageurl-js';
  */
 export function packageUrl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers: Record<string, string | undefined> = {}): string {
   const present = Object.fromEntries(Object.entries(qualifiers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''));
+  if (type === 'golang' && version !== undefined) {
+    // packageurl-js 2.0.1 checks that a golang version starting with "v" is semver, and that
+    // check throws a ReferenceError (its validator reads an undeclared `throws`) for one that is
+    // not. Go toolchains do report such versions (stdlib `v1.25-20250209-RC00` from a
+    // `go1.25-20250209-RC00` build), and Trivy writes them as they are: the version is set after
+    // the checks, and encoded by toString() like any other.
+    const purl = new PackageURL(type, namespace, name, undefined, present);
+    purl.version = version;
+    return purl.toString().replace(/\+/g, '%2B');
+  }
   return new PackageURL(type, namespace, name, version, present).toString().replace(/\+/g, '%2B');
 }
 

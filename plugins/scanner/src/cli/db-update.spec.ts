@@ -3,43 +3,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { openEmbeddedAdvisoryStore } from '@bulkhead/vulndb';
 import { buildZip } from '@bulkhead/vulndb/testing';
-import { registerDb } from './cli-entry';
+import { runDbCommand as db } from './db-command.fixture';
 
 /*
  * `bulkhead db update --feed` against a real local HTTP server serving OSV zips as osv.dev's
  * bucket does (ETag, Last-Modified, 304 on a conditional GET), and one that breaks off a download.
  */
 
-interface Run {
-  code: number | undefined;
-  out: string;
-  err: string;
-}
-
-async function db(...args: string[]): Promise<Run> {
-  const run: Run = { code: undefined, out: '', err: '' };
-  const host = {
-    out: (t: string) => void (run.out += `${t}\n`),
-    err: (t: string) => void (run.err += `${t}\n`),
-    exit: (code: number) => void (run.code = code),
-    interruptible: <T>(work: (signal: AbortSignal) => Promise<T>) => work(new AbortController().signal),
-    progressPrinter: () => () => undefined,
-  } as unknown as CliHost;
-  const command = new Command('db').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  registerDb(command, host);
-  try {
-    await command.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    run.err += `${error.message}\n`;
-    run.code = error.exitCode;
-  }
-  return run;
-}
 
 const record = (id: string, name: string): string =>
   JSON.stringify({ id, aliases: [`CVE-${id}`], affected: [{ package: { ecosystem: 'npm', name }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.3.0' }] }] }] });

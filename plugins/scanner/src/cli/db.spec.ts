@@ -1,39 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { CliError, type CliHost } from '@bulkhead/plugin-sdk/cli';
 import { describeWithShared } from '@bulkhead/testing';
 import { openEmbeddedAdvisoryStore } from '@bulkhead/vulndb';
-import { registerDb } from './cli-entry';
+import { runDbCommand as db } from './db-command.fixture';
 
-interface Run {
-  code: number | undefined;
-  out: string;
-  err: string;
-}
-
-/** Runs `bulkhead db <args>` through commander with a host that records output and the exit code. */
-async function db(...args: string[]): Promise<Run> {
-  const run: Run = { code: undefined, out: '', err: '' };
-  const host = {
-    out: (t: string) => void (run.out += `${t}\n`),
-    err: (t: string) => void (run.err += `${t}\n`),
-    exit: (code: number) => void (run.code = code),
-    interruptible: <T>(work: (signal: AbortSignal) => Promise<T>) => work(new AbortController().signal),
-    progressPrinter: () => () => undefined,
-  } as unknown as CliHost;
-  const command = new Command('db').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  registerDb(command, host);
-  try {
-    await command.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    run.err += `${error.message}\n`;
-    run.code = error.exitCode;
-  }
-  return run;
-}
 
 let cacheDir: string;
 beforeEach(() => {

@@ -3,6 +3,7 @@ import { defineTask, type ChildTaskOutcome, type ServerInputs, type TaskContext 
 import { z } from 'zod';
 import { evaluateGate, type GateEvaluation, type SignerCheck } from './evaluate';
 import { promotionPolicySchema, type PromotionPolicy } from './policy';
+import { notifyGateFailed } from './notify-failure';
 import { recordPromotion } from './promotion-store';
 
 export const PROMOTE_IMAGE_TASK = 'promote-image';
@@ -104,6 +105,8 @@ export function createPromoteImageTask(signing: GateSigning) {
         children: (ctx.children ?? []).map(childSummary),
       };
       if (ctx.platform) await recordPromotion(ctx.platform.database, ctx.platform.team, decision);
+      // After the record: the notification points at a decision that can be read.
+      if (decision.decision === 'FAIL') await notifyGateFailed(ctx, input.ref, digest, evaluation);
       ctx.progress(1, `${decision.decision}${signed ? ', signed' : ''}: ${decision.reasons.length} reason(s)`);
       return decision;
     },

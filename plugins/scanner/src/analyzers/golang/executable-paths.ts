@@ -112,7 +112,12 @@ export function programAnalyzer(id: string, version: string, packagesOf: (file: 
       for (const file of files) {
         if (seen.has(file.content) || owned.has(file.path) || isOsPackageFileList(file.path)) continue;
         seen.add(file.content);
-        skipUnreadable(() => packages.push(...packagesOf(file)));
+        try {
+          skipUnreadable(() => packages.push(...packagesOf(file)));
+        } catch (error) {
+          // A bug, not a bad file: still fail the analyzer, but say which file set it off.
+          throw new Error(`${file.path}: ${(error as Error).message}`, { cause: error });
+        }
       }
       return { packages };
     },
