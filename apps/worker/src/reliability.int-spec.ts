@@ -45,6 +45,8 @@ if (missing) {
         redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
         tasks: TASKS,
         workers: 3,
+        // Spread over 30 s, so that workers die several times during the run.
+        minDurationMs: 30_000,
         timeoutMs: 240_000,
       });
       process.stderr.write(`${formatReliabilityReport(report)}\n`);

@@ -164,6 +164,15 @@ export class Ledger {
     return rows.map((r) => new Date(r.at).getTime()).sort((a, b) => a - b);
   }
 
+  /** Milliseconds from each task's row being written to its first SUCCEEDED, sorted. */
+  async latencies(ids: readonly string[]): Promise<number[]> {
+    const rows: { ms: string }[] = await this.db.query(
+      `SELECT extract(epoch FROM min(at) FILTER (WHERE new_status = 'SUCCEEDED') - min(at)) * 1000 AS ms FROM reliability.task_transition WHERE task_id = ANY($1::uuid[]) GROUP BY task_id`,
+      [ids],
+    );
+    return rows.map((r) => Number(r.ms)).filter((ms) => Number.isFinite(ms)).sort((a, b) => a - b);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy().catch(() => undefined);
   }

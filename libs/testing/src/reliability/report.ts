@@ -20,6 +20,7 @@ export function formatReliabilityReport(report: ReliabilityReport, label = 'reli
     lines.push(`  ${l.scans} scans of one image: ${l.artifactRows} artifact row, ${l.packageRows} package rows`);
     lines.push(`  probe findings ${l.probeFindings}; tasks the client never heard of ${JSON.stringify(l.unacknowledgedTasks)}; alerts with several tasks ${l.alertsWithSeveralTasks}`);
   }
+  lines.push(`  task latency (row written to SUCCEEDED) p50 ${report.taskP50Ms.toFixed(0)} ms, p95 ${report.taskP95Ms.toFixed(0)} ms`);
   lines.push(`  submissions sent again ${JSON.stringify(report.submitRetries)}; submit p95 ${report.submitP95Ms} ms`);
   lines.push(`  recovery paths taken ${JSON.stringify(report.recoveryLogs)}`);
   return lines.join('\n');

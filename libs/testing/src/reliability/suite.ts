@@ -24,6 +24,11 @@ export interface ReliabilityOptions {
   killEveryMs?: number;
   /** How long Postgres stays down in its restart. */
   postgresDownMs?: number;
+  /**
+   * Submissions are spread over at least this long (default 0: as fast as the API accepts), so
+   * that a fast platform still meets the faults: kills every few seconds need a run that lasts.
+   */
+  minDurationMs?: number;
   /** Everything (submission and every task finishing) must be done within this. */
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -60,6 +65,9 @@ export interface ReliabilityReport {
   faults: FaultFigure[];
   submitRetries: Record<string, number>;
   submitP95Ms: number;
+  /** From a task's row being written to its success: median and 95th percentile. */
+  taskP50Ms: number;
+  taskP95Ms: number;
   ledger: LedgerFigures | undefined;
   /** Worker log lines about recovery (reconciler, retries, duplicate deliveries), summed over every worker. */
   recoveryLogs: Record<string, number>;
@@ -137,7 +145,7 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
     let submitting = true;
     let acceptedSoFar = 0;
     const tinyOciLayout = path.join(tinyDir, 'oci');
-    const submission = submitAll({ url: started.url, token, runId, count: options.tasks, concurrency: options.submitConcurrency ?? 8, deadline, tinyOciLayout, onAccepted: () => acceptedSoFar++ }).finally(
+    const submission = submitAll({ url: started.url, token, runId, count: options.tasks, concurrency: options.submitConcurrency ?? 8, deadline, tinyOciLayout, paceMs: (options.minDurationMs ?? 0) / options.tasks, onAccepted: () => acceptedSoFar++ }).finally(
       () => (submitting = false),
     );
     submission.catch(() => undefined);
@@ -203,6 +211,7 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
       const lastOfThem = times.at(-1);
       if (lastOfThem !== undefined) (figure as FaultFigure).inFlightDoneAfterMs = Math.max(0, lastOfThem - figure.end);
     }
+    const latencies = await ledger.latencies([...accepted.values()]);
     const messages = chaos.messages();
     const durationMs = last - t0;
     return {
@@ -219,6 +228,8 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
       faults: figures.map(({ unfinished: _u, end: _e, ...figure }) => figure),
       submitRetries: submitted?.retries ?? {},
       submitP95Ms: percentile(submitted?.latencies ?? [], 95),
+      taskP50Ms: percentile(latencies, 50),
+      taskP95Ms: percentile(latencies, 95),
       ledger: verified.figures,
       recoveryLogs: Object.fromEntries(RECOVERY_MESSAGES.map((m) => [m, messages.get(m) ?? 0]).filter(([, n]) => Number(n) > 0)),
     };

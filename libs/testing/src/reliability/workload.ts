@@ -76,6 +76,8 @@ export async function submitAll(options: {
   /** The tiny test image's OCI layout (scan tasks), inside the server's BULKHEAD_ALLOWED_PATHS. */
   tinyOciLayout: string;
   onAccepted?: (n: number) => void;
+  /** Task n is sent no earlier than `n × paceMs` after the start (0: as fast as accepted). */
+  paceMs?: number;
 }): Promise<SubmitFigures> {
   const figures: SubmitFigures = { accepted: new Map(), retries: {}, latencies: [] };
   let next = 0;
@@ -114,8 +116,14 @@ export async function submitAll(options: {
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
     }
   };
+  const start = Date.now();
   const lanes = Array.from({ length: Math.max(1, options.concurrency) }, async () => {
-    while (next < options.count) await submitOne(next++);
+    while (next < options.count) {
+      const n = next++;
+      const due = start + n * (options.paceMs ?? 0);
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      await submitOne(n);
+    }
   });
   await Promise.all(lanes);
   return figures;
