@@ -5,7 +5,9 @@ import { definePlugin, defineTask, PluginRegistry } from '@bulkhead/plugin-sdk';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';
 import {
+  BULLMQ_STALLED_REASON,
   createRedis,
+  MAX_TASK_STARTS,
   deleteKeysWithPrefix,
   JobName,
   queueNameForKind,
@@ -82,14 +84,12 @@ describe('TaskSubmitter', () => {
 });
 
 describe('Reconciler', () => {
-  it('marks FAILED a task whose job BullMQ failed without the worker recording it', async () => {
-    // The runtime queue: empty, so the bare worker below touches only this job.
-    const task = await tasks.create({ kind: 'runtime', type: 'echo', input: { text: 'x' } });
-    await queues.enqueue(task);
+  /** Has a bare worker fail the task's job with `reason` without touching the row (as BullMQ does for a job stalled too often). */
+  async function failJob(task: { id: string; kind: 'runtime' }, reason: string): Promise<void> {
     const connection = createRedis(REDIS_URL, 'worker');
-    // A bare worker that fails the job without touching the row (as BullMQ does for a job stalled too often).
+    // The runtime queue: empty, so the bare worker touches only this job.
     const worker = new Worker(queueNameForKind('runtime'), async () => {
-      throw new UnrecoverableError('job stalled more than allowable limit');
+      throw new UnrecoverableError(reason);
     }, { connection, prefix });
     try {
       const job = await queues.getJob(task);
@@ -99,10 +99,34 @@ describe('Reconciler', () => {
       await worker.close();
       connection.disconnect();
     }
+  }
+
+  it('marks FAILED a task whose job BullMQ failed without the worker recording it', async () => {
+    const task = await tasks.create({ kind: 'runtime', type: 'echo', input: { text: 'x' } });
+    await queues.enqueue(task);
+    await failJob({ id: task.id, kind: 'runtime' }, 'job failed outside the task');
     expect((await tasks.get(task.id))?.status).toBe(TaskStatus.QUEUED);
     const report = await new Reconciler({ tasks, queues }).reconcile();
     expect(report.failed).toBe(1);
-    expect(await tasks.get(task.id)).toMatchObject({ status: TaskStatus.FAILED, error: 'job stalled more than allowable limit' });
+    expect(await tasks.get(task.id)).toMatchObject({ status: TaskStatus.FAILED, error: 'job failed outside the task' });
+  });
+
+  it('runs again a task whose job BullMQ failed as stalled (its workers died), until it was started MAX_TASK_STARTS times', async () => {
+    const task = await tasks.create({ kind: 'runtime', type: 'echo', input: { text: 'stalled' } });
+    await queues.enqueue(task);
+    await failJob({ id: task.id, kind: 'runtime' }, BULLMQ_STALLED_REASON);
+    await db.dataSource.query(`UPDATE task SET status = 'RUNNING', attempts = $2 WHERE id = $1`, [task.id, MAX_TASK_STARTS - 1]);
+    const again = await new Reconciler({ tasks, queues }).reconcile();
+    expect(again).toMatchObject({ enqueued: 1, failed: 0 });
+    expect(await (await queues.getJob(task))?.getState()).toBe('waiting');
+    expect((await tasks.get(task.id))?.status).toBe(TaskStatus.RUNNING);
+
+    // One more start, and every worker running it died again: that is the task's doing.
+    await failJob({ id: task.id, kind: 'runtime' }, BULLMQ_STALLED_REASON);
+    await db.dataSource.query(`UPDATE task SET attempts = $2 WHERE id = $1`, [task.id, MAX_TASK_STARTS]);
+    const given = await new Reconciler({ tasks, queues }).reconcile();
+    expect(given).toMatchObject({ enqueued: 0, failed: 1 });
+    expect(await tasks.get(task.id)).toMatchObject({ status: TaskStatus.FAILED, error: `the task was started ${MAX_TASK_STARTS} times and every worker running it died or stalled (${BULLMQ_STALLED_REASON})` });
   });
 
   it('does not re-enqueue a task that finished between its listing and the look at its job', async () => {

@@ -2,6 +2,18 @@ import { silentLogger, type TaskLogger } from '@bulkhead/plugin-sdk';
 import { UNFINISHED_TASK_STATUSES, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
 import type { TaskJob, TaskQueues } from './task-queues';
 
+/** BullMQ's failedReason for a job recovered from dead workers more than maxStalledCount times. */
+export const BULLMQ_STALLED_REASON = 'job stalled more than allowable limit';
+
+/**
+ * A task started this many times (its row's `attempts`) whose job BullMQ then failed as stalled
+ * is failed for good: each start that ends in a dead worker counts, so a task that kills every
+ * worker running it (out of memory, a crash in native code) stops here. Deaths that are not the
+ * task's (a deploy, a drained node, the reliability suite's SIGKILL every 3 s) rarely reach it;
+ * BullMQ's own bound (maxStalledCount) also counts deaths before the task even started.
+ */
+export const MAX_TASK_STARTS = 8;
+
 export interface ReconcileReport {
   /** Unfinished tasks looked at. */
   checked: number;
@@ -24,7 +36,16 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReconcileReport> | undefined;
 
-  constructor(private readonly deps: { tasks: TaskStore; queues: TaskQueues; logger?: TaskLogger; batchSize?: number }) {
+  constructor(
+    private readonly deps: {
+      tasks: TaskStore;
+      queues: TaskQueues;
+      logger?: TaskLogger;
+      batchSize?: number;
+      /** Starts (the row's `attempts`) after which a task whose workers keep dying is failed (default MAX_TASK_STARTS). */
+      maxTaskStarts?: number;
+    },
+  ) {
     this.logger = deps.logger ?? silentLogger;
   }
 
@@ -119,8 +140,32 @@ export class Reconciler {
     const state = await job.getState();
     switch (state) {
       case 'failed': {
-        // BullMQ gave up (e.g. stalled too often after worker crashes) without the worker recording it.
         const reason = job.failedReason || 'job failed in the queue';
+        const row = reason === BULLMQ_STALLED_REASON ? await this.deps.tasks.get(task.id) : null;
+        if (row && UNFINISHED_TASK_STATUSES.includes(row.status)) {
+          // BullMQ gave up after the workers running the job died (or stopped renewing its lock)
+          // several times: that is the workers' failure, not the task's, unless the task itself
+          // kills them. The row's starts tell which: below the bound, the task runs again.
+          const starts = row.attempts;
+          const limit = this.deps.maxTaskStarts ?? MAX_TASK_STARTS;
+          if (starts < limit) {
+            try {
+              await job.remove();
+            } catch (error) {
+              log.warn({ err: error }, 'could not remove a job failed as stalled; next pass tries again');
+              return 'ok';
+            }
+            await this.deps.queues.enqueue(task);
+            log.warn({ starts, limit }, 'job failed as stalled after worker deaths: re-enqueued');
+            return 'enqueued';
+          }
+          if (await this.deps.tasks.fail(task.id, `the task was started ${starts} times and every worker running it died or stalled (${reason})`)) {
+            log.warn({ starts }, 'job stalled on every start: marked FAILED');
+            return 'failed';
+          }
+          return 'ok';
+        }
+        // BullMQ gave up without the worker recording it.
         if (await this.deps.tasks.fail(task.id, reason)) {
           log.warn({ reason }, 'job failed without the task being recorded: marked FAILED');
           return 'failed';

@@ -72,7 +72,7 @@ export async function startPrivatePostgres(options: { label?: string; maxConnect
     throw error;
   }
   let disposed = false;
-  return {
+  const cluster: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
@@ -90,6 +90,16 @@ export async function startPrivatePostgres(options: { label?: string; maxConnect
         // Already stopped (or never started): the folder goes anyway.
       }
       rmSync(base, { recursive: true, force: true });
+      running.delete(cluster);
     },
   };
+  running.add(cluster);
+  return cluster;
+}
+
+const running = new Set<PrivatePostgres>();
+
+/** Stops every private cluster this process started (for a script's SIGINT/SIGTERM handler: the servers are daemons that outlive it). */
+export async function disposeAllPrivatePostgres(): Promise<void> {
+  await Promise.all([...running].map((cluster) => cluster.dispose()));
 }

@@ -5,6 +5,9 @@ import type { PrivatePostgres } from '../private-postgres';
 import type { CompiledPlatform, PlatformEnv, PlatformProcess } from './processes';
 import { spawnWorker, WORKER_READY } from './processes';
 
+/** A worker is killed only after it has taken jobs this long. */
+const MIN_SERVICE_MS = 5_000;
+
 /** Deletes every key of the installation's prefix (`<prefix>:*`, SCAN + DEL): FLUSHALL for one installation, nobody else's keys. */
 export async function flushPrefix(redisUrl: string, prefix: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
@@ -78,19 +81,21 @@ export class WorkerChaos {
   }
 
   /**
-   * Starts killing (one working worker every `everyMs`, at random) until stop(); each victim's
+   * Starts killing (one worker every `everyMs`, at random among those that have taken jobs for
+   * 5 s) until stop(); each victim's
    * replacement is spawned at once, in the background, so kills keep their pace however slowly a
-   * worker starts. When no worker takes jobs yet, that kill is skipped (counted).
+   * worker starts. When no worker qualifies, that kill is skipped (counted).
    */
   start(everyMs: number): void {
     this.loop = (async () => {
       while (!this.stopped) {
         await new Promise((resolve) => setTimeout(resolve, everyMs));
         if (this.stopped) break;
-        // Only workers that take jobs (they logged "serving queue"; "worker ready" follows after
-        // a first reconcile pass): on a loaded machine a worker may take longer to load than the
-        // kill interval, and killing workers still loading would stop all progress.
-        const ready = this.live.filter((w) => (w.messages.get('serving queue') ?? 0) > 0);
+        // Only workers that have taken jobs for MIN_SERVICE_MS (since they logged "serving
+        // queue"): on a loaded machine a worker may take longer to load than the kill interval,
+        // and killing workers as soon as they start would stop all progress (a 1,000-task run
+        // crawled at 1 task/s with every worker killed within seconds of its start).
+        const ready = this.live.filter((w) => w.servingSince !== undefined && Date.now() - w.servingSince >= MIN_SERVICE_MS);
         const victim = ready[Math.floor(Math.random() * ready.length)];
         if (!victim) {
           this.sparedKills++;
@@ -107,7 +112,7 @@ export class WorkerChaos {
     })();
   }
 
-  /** Kills due but skipped because no worker was taking jobs yet. */
+  /** Kills due but skipped because no worker had taken jobs for 5 s yet. */
   sparedKills = 0;
   private readonly starting: Promise<PlatformProcess>[] = [];
 

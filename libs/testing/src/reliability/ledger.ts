@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { PROBE_FIELD, PROBE_RULE } from './workload';
+import { isScanTask, PROBE_FIELD, PROBE_RULE, SCAN_LABEL } from './workload';
 
 /**
  * The suite's view of the database, beside the platform and independent of it: a trigger on the
@@ -94,7 +94,10 @@ export class Ledger {
     const probeRows = Number(probes[0]?.rows);
     const probeDistinct = Number(probes[0]?.distinct);
     if (probeRows !== probeDistinct) failures.push(`${probeRows - probeDistinct} duplicate probe findings (${probeRows} rows for ${probeDistinct} alerts)`);
-    const accNs = [...accepted.keys()];
+    const accNs = [...accepted.keys()].filter((n) => !isScanTask(n));
+    const probeTasks = accNs.length;
+
+    if (probeRows !== probeTasks) failures.push(`${probeRows} probe findings for ${probeTasks} accepted ingest tasks`);
     const missing: { n: string }[] = await this.db.query(
       `SELECT n FROM unnest($1::int[]) AS n WHERE NOT EXISTS (SELECT 1 FROM ${s}.finding f WHERE f.rule_id = $2 AND f.data->'output_fields'->>'${PROBE_FIELD}' = n::text) LIMIT 10`,
       [accNs, PROBE_RULE],
@@ -103,13 +106,38 @@ export class Ledger {
     const dupKeys: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM (SELECT 1 FROM ${s}.finding GROUP BY team, target, fingerprint HAVING count(*) > 1) d`);
     if (Number(dupKeys[0]?.n) > 0) failures.push(`${dupKeys[0]?.n} (team, target, fingerprint) keys hold more than one finding`);
 
+    // Scans of one image, on several workers at once: one artifact, one row per package (as many
+    // as each scan counted: all scans of the image report the same count).
+    const scanIds = [...accepted].filter(([n]) => isScanTask(n)).map(([, id]) => id);
+    const scanned: { digest: string | null; packages: string | null; n: string }[] = await this.db.query(
+      `SELECT result->>'digest' AS digest, result->>'packageCount' AS packages, count(*) AS n FROM ${s}.task WHERE id = ANY($1::uuid[]) GROUP BY 1, 2`,
+      [scanIds],
+    );
+    let artifactRows = 0;
+    let packageRows = 0;
+    if (scanIds.length > 0) {
+      const only = scanned[0];
+      if (scanned.length !== 1 || !only?.digest) failures.push(`the scans of one image did not all report the same image and package count: ${JSON.stringify(scanned)}`);
+      const artifacts: { id: string }[] = await this.db.query(`SELECT id FROM ${s}.artifact WHERE digest = $1`, [only?.digest ?? '']);
+      artifactRows = artifacts.length;
+      if (artifactRows !== 1) failures.push(`${artifactRows} artifact rows for the scanned image ${only?.digest} (expected 1)`);
+      const packages: { rows: string; keys: string }[] = await this.db.query(
+        `SELECT count(*) AS rows, count(DISTINCT (purl, layer, path)) AS keys FROM ${s}.package WHERE artifact_id = ANY($1::uuid[])`,
+        [artifacts.map((a) => a.id)],
+      );
+      packageRows = Number(packages[0]?.rows);
+      if (packageRows !== Number(only?.packages) || Number(packages[0]?.keys) !== packageRows) {
+        failures.push(`${packageRows} package rows (${packages[0]?.keys} distinct) for the scanned image, whose scans counted ${only?.packages} packages`);
+      }
+    }
+
     // Rows the client never heard of (an answer lost in a fault, the request sent again).
     const others: { status: string; n: string }[] = await this.db.query(`SELECT status::text AS status, count(*) AS n FROM ${s}.task WHERE NOT (id = ANY($1::uuid[])) GROUP BY status`, [ids]);
     const unacknowledged = Object.fromEntries(others.map((r) => [r.status, Number(r.n)]));
     const unfinishedOthers = others.filter((r) => r.status !== 'SUCCEEDED').reduce((sum, r) => sum + Number(r.n), 0);
     if (unfinishedOthers > 0) failures.push(`tasks the client was not told about did not all succeed: ${JSON.stringify(unacknowledged)}`);
     const perAlert: { n: string }[] = await this.db.query(
-      `SELECT count(*) AS n FROM (SELECT input->'alerts'->0->'output_fields'->>'${PROBE_FIELD}' AS k FROM ${s}.task GROUP BY 1 HAVING count(*) > 1) d`,
+      `SELECT count(*) AS n FROM (SELECT coalesce(input->'alerts'->0->'output_fields'->>'${PROBE_FIELD}', 'scan ' || (labels->>'${SCAN_LABEL}')) AS k FROM ${s}.task GROUP BY 1 HAVING count(*) > 1) d`,
     );
 
     const attempts: { attempts: number; n: string }[] = await this.db.query(`SELECT attempts, count(*) AS n FROM ${s}.task WHERE id = ANY($1::uuid[]) GROUP BY attempts ORDER BY attempts`, [ids]);
@@ -121,6 +149,9 @@ export class Ledger {
         attempts: Object.fromEntries(attempts.map((a) => [String(a.attempts), Number(a.n)])),
         transitions: Number(transitions[0]?.n),
         probeFindings: probeRows,
+        scans: scanIds.length,
+        artifactRows,
+        packageRows,
         unacknowledgedTasks: unacknowledged,
         alertsWithSeveralTasks: Number(perAlert[0]?.n),
       },
@@ -131,6 +162,15 @@ export class Ledger {
   async successTimes(ids: readonly string[]): Promise<number[]> {
     const rows: { at: Date }[] = await this.db.query(`SELECT min(at) AS at FROM reliability.task_transition WHERE task_id = ANY($1::uuid[]) AND new_status = 'SUCCEEDED' GROUP BY task_id`, [ids]);
     return rows.map((r) => new Date(r.at).getTime()).sort((a, b) => a - b);
+  }
+
+  /** Milliseconds from each task's row being written to its first SUCCEEDED, sorted. */
+  async latencies(ids: readonly string[]): Promise<number[]> {
+    const rows: { ms: string }[] = await this.db.query(
+      `SELECT extract(epoch FROM min(at) FILTER (WHERE new_status = 'SUCCEEDED') - min(at)) * 1000 AS ms FROM reliability.task_transition WHERE task_id = ANY($1::uuid[]) GROUP BY task_id`,
+      [ids],
+    );
+    return rows.map((r) => Number(r.ms)).filter((ms) => Number.isFinite(ms)).sort((a, b) => a - b);
   }
 
   async close(): Promise<void> {
@@ -144,6 +184,10 @@ export interface LedgerFigures {
   attempts: Record<string, number>;
   transitions: number;
   probeFindings: number;
+  /** Accepted scans of the tiny image, and the artifact and package rows they converged on. */
+  scans: number;
+  artifactRows: number;
+  packageRows: number;
   unacknowledgedTasks: Record<string, number>;
   alertsWithSeveralTasks: number;
 }

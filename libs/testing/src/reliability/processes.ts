@@ -64,9 +64,13 @@ export class PlatformProcess {
   /** Log lines by message (pino JSON on stderr), over the whole life of the process. */
   readonly messages = new Map<string, number>();
 
+  /** When the process first logged "serving queue" (a worker taking jobs). */
+  servingSince: number | undefined;
+
   private countLine(line: string): void {
     const msg = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
     if (msg !== undefined) this.messages.set(msg, (this.messages.get(msg) ?? 0) + 1);
+    if (msg === 'serving queue') this.servingSince ??= Date.now();
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { startPrivatePostgres, type PrivatePostgres } from '../private-postgres';
+import { buildTinyImage } from '../tiny-image';
 import { flushPrefix, restartPostgres, WorkerChaos } from './faults';
 import { Ledger, type LedgerFigures } from './ledger';
 import { createApiToken, startApi, type CompiledPlatform, type PlatformEnv, type PlatformProcess } from './processes';
@@ -22,6 +24,11 @@ export interface ReliabilityOptions {
   killEveryMs?: number;
   /** How long Postgres stays down in its restart. */
   postgresDownMs?: number;
+  /**
+   * Submissions are spread over at least this long (default 0: as fast as the API accepts), so
+   * that a fast platform still meets the faults: kills every few seconds need a run that lasts.
+   */
+  minDurationMs?: number;
   /** Everything (submission and every task finishing) must be done within this. */
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -58,6 +65,9 @@ export interface ReliabilityReport {
   faults: FaultFigure[];
   submitRetries: Record<string, number>;
   submitP95Ms: number;
+  /** From a task's row being written to its success: median and 95th percentile. */
+  taskP50Ms: number;
+  taskP95Ms: number;
   ledger: LedgerFigures | undefined;
   /** Worker log lines about recovery (reconciler, retries, duplicate deliveries), summed over every worker. */
   recoveryLogs: Record<string, number>;
@@ -74,6 +84,8 @@ const RECOVERY_MESSAGES = [
   'task left RUNNING while it ran: result not recorded',
   'queue worker error',
   'reconcile pass failed',
+  'job failed as stalled after worker deaths: re-enqueued',
+  'job stalled on every start: marked FAILED',
 ];
 
 function percentile(values: readonly number[], p: number): number {
@@ -105,16 +117,20 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
     postgres = await startPrivatePostgres({ label: 'reliability' });
     log(`private Postgres on port ${postgres.port}; Redis prefix ${prefix}`);
     const platform: PlatformEnv = { DATABASE_URL: postgres.url, DATABASE_SCHEMA: 'bulkhead', REDIS_URL: options.redisUrl, BULKHEAD_QUEUE_PREFIX: prefix };
+    // The scan tasks read the tiny test image: the one folder the server allows task paths in.
+    const tinyDir = await buildTinyImage();
+    const serverPaths = { BULKHEAD_ALLOWED_PATHS: tinyDir };
     const token = await createApiToken(options.compiled, platform, 'default', 'operator');
     ledger = await Ledger.open(postgres.url, 'bulkhead');
     await ledger.install();
-    const started = await startApi(options.compiled, platform, { LOG_LEVEL: 'warn', BULKHEAD_RATE_LIMIT: '0', BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN: '0' });
+    const started = await startApi(options.compiled, platform, { ...serverPaths, LOG_LEVEL: 'warn', BULKHEAD_RATE_LIMIT: '0', BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN: '0' });
     api = started.process;
     chaos = new WorkerChaos(options.compiled, platform, {
+      ...serverPaths,
       WORKER_CONCURRENCY_RUNTIME: String(options.workerConcurrency ?? 4),
       // A killed worker's jobs come back once their lock lapses; the reconciler re-adds lost jobs.
-      WORKER_LOCK_DURATION_MS: '5000',
-      WORKER_STALLED_INTERVAL_MS: '2000',
+      WORKER_LOCK_DURATION_MS: '10000',
+      WORKER_STALLED_INTERVAL_MS: '5000',
       WORKER_RECONCILE_INTERVAL_MS: '5000',
       WORKER_SHUTDOWN_GRACE_MS: '1000',
       WORKER_MIGRATE: 'false',
@@ -128,7 +144,8 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
     const faultFigures: (FaultFigure & { end: number; unfinished: string[] })[] = [];
     let submitting = true;
     let acceptedSoFar = 0;
-    const submission = submitAll({ url: started.url, token, runId, count: options.tasks, concurrency: options.submitConcurrency ?? 8, deadline, onAccepted: () => acceptedSoFar++ }).finally(
+    const tinyOciLayout = path.join(tinyDir, 'oci');
+    const submission = submitAll({ url: started.url, token, runId, count: options.tasks, concurrency: options.submitConcurrency ?? 8, deadline, tinyOciLayout, paceMs: (options.minDurationMs ?? 0) / options.tasks, onAccepted: () => acceptedSoFar++ }).finally(
       () => (submitting = false),
     );
     submission.catch(() => undefined);
@@ -194,6 +211,7 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
       const lastOfThem = times.at(-1);
       if (lastOfThem !== undefined) (figure as FaultFigure).inFlightDoneAfterMs = Math.max(0, lastOfThem - figure.end);
     }
+    const latencies = await ledger.latencies([...accepted.values()]);
     const messages = chaos.messages();
     const durationMs = last - t0;
     return {
@@ -210,6 +228,8 @@ export async function runReliabilitySuite(options: ReliabilityOptions): Promise<
       faults: figures.map(({ unfinished: _u, end: _e, ...figure }) => figure),
       submitRetries: submitted?.retries ?? {},
       submitP95Ms: percentile(submitted?.latencies ?? [], 95),
+      taskP50Ms: percentile(latencies, 50),
+      taskP95Ms: percentile(latencies, 95),
       ledger: verified.figures,
       recoveryLogs: Object.fromEntries(RECOVERY_MESSAGES.map((m) => [m, messages.get(m) ?? 0]).filter(([, n]) => Number(n) > 0)),
     };

@@ -2,7 +2,7 @@
  * The suite's work: task n ingests one Falco alert (runtime `ingest-falco-alerts`), which stores
  * exactly one runtime finding whose data carries `reliability.n`. Light on purpose (the suite
  * measures the task path, not a plugin), yet every run writes a row, so a task that ran twice or
- * a write that was not idempotent shows up as a duplicate.
+ * a write that was not idempotent shows up as a duplicate. One in SCAN_EVERY scans an image.
  */
 export const PROBE_RULE = 'Reliability probe';
 export const PROBE_FIELD = 'reliability.n';
@@ -20,7 +20,25 @@ export function probeAlert(runId: string, n: number): Record<string, unknown> {
   };
 }
 
-const SUBMIT = `mutation Submit($input: JSON!) { submitTask(kind: RUNTIME, type: "ingest-falco-alerts", input: $input) { id status } }`;
+const SUBMIT = `mutation Submit($kind: PluginKind!, $type: String!, $input: JSON!, $labels: JSON) {
+  submitTask(kind: $kind, type: $type, input: $input, labels: $labels) { id status } }`;
+
+/**
+ * Every `SCAN_EVERY`-th task is instead a scan of the tiny test image (its inventory: one artifact
+ * row and its package rows), labelled with n so that each is its own task: many scans of one
+ * image, on several workers at once, must converge on one artifact and one row per package.
+ */
+export const SCAN_EVERY = 20;
+export const SCAN_LABEL = 'reliability-n';
+
+export function isScanTask(n: number): boolean {
+  return n % SCAN_EVERY === SCAN_EVERY - 1;
+}
+
+function request(runId: string, n: number, tinyOciLayout: string): Record<string, unknown> {
+  if (isScanTask(n)) return { kind: 'SCANNER', type: 'scan-image', input: { source: `oci:${tinyOciLayout}`, scanners: ['secret'] }, labels: { [SCAN_LABEL]: String(n) } };
+  return { kind: 'RUNTIME', type: 'ingest-falco-alerts', input: { alerts: [probeAlert(runId, n)] } };
+}
 
 export interface SubmitFigures {
   /** Submissions the API accepted: task n → task id. */
@@ -48,7 +66,19 @@ function causeOf(status: number, body: { errors?: { message?: string; extensions
  * `concurrency` requests in flight, and sends a refused or unanswered request again (with
  * backoff) until it is accepted or `deadline` passes. Only accepted tasks are the suite's to check.
  */
-export async function submitAll(options: { url: string; token: string; runId: string; count: number; concurrency: number; deadline: number; onAccepted?: (n: number) => void }): Promise<SubmitFigures> {
+export async function submitAll(options: {
+  url: string;
+  token: string;
+  runId: string;
+  count: number;
+  concurrency: number;
+  deadline: number;
+  /** The tiny test image's OCI layout (scan tasks), inside the server's BULKHEAD_ALLOWED_PATHS. */
+  tinyOciLayout: string;
+  onAccepted?: (n: number) => void;
+  /** Task n is sent no earlier than `n × paceMs` after the start (0: as fast as accepted). */
+  paceMs?: number;
+}): Promise<SubmitFigures> {
   const figures: SubmitFigures = { accepted: new Map(), retries: {}, latencies: [] };
   let next = 0;
   const submitOne = async (n: number): Promise<void> => {
@@ -60,7 +90,7 @@ export async function submitAll(options: { url: string; token: string; runId: st
         const response = await fetch(`${options.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-          body: JSON.stringify({ query: SUBMIT, variables: { input: { alerts: [probeAlert(options.runId, n)] } } }),
+          body: JSON.stringify({ query: SUBMIT, variables: request(options.runId, n, options.tinyOciLayout) }),
           signal: AbortSignal.timeout(15_000),
         });
         const text = await response.text();
@@ -86,8 +116,14 @@ export async function submitAll(options: { url: string; token: string; runId: st
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
     }
   };
+  const start = Date.now();
   const lanes = Array.from({ length: Math.max(1, options.concurrency) }, async () => {
-    while (next < options.count) await submitOne(next++);
+    while (next < options.count) {
+      const n = next++;
+      const due = start + n * (options.paceMs ?? 0);
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      await submitOne(n);
+    }
   });
   await Promise.all(lanes);
   return figures;
