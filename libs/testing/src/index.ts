@@ -8,3 +8,4 @@ export * from './test-images';
 export * from './registry';
 export * from './json-schemas';
 export * from './private-postgres';
+export * from './plugin-database';

@@ -2,13 +2,13 @@ import type { Advisory } from '../model';
 import { ADVISORY_STORE_MIGRATIONS } from './postgres-migrations';
 import { PostgresAdvisoryStore } from './postgres-store';
 import { debianAdvisory, npmAdvisory, stream } from './testing/advisories.fixture';
-import { createScratchDatabase, type ScratchDatabase } from './testing/pg-database.fixture';
+import { createPluginTestDatabase, type PluginTestDatabase } from '@bulkhead/testing';
 
-let scratch: ScratchDatabase;
+let scratch: PluginTestDatabase;
 let store: PostgresAdvisoryStore;
 
 beforeAll(async () => {
-  scratch = await createScratchDatabase('vuln_store');
+  scratch = await createPluginTestDatabase('vuln_store');
   for (const step of ADVISORY_STORE_MIGRATIONS) await scratch.database.transaction((q) => step.up(q));
   store = new PostgresAdvisoryStore(scratch.database);
 });
