@@ -28,7 +28,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
-import { printTable } from './lib/measure';
+import { percentile, printTable } from './lib/measure';
 
 const REQUESTS = Number(process.argv[2] ?? 1_000);
 const TARGET_P99_MS = 50;
@@ -81,10 +81,6 @@ function review(i: number): string {
   return JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: `uid-${i}`, kind: { group: '', version: 'v1', kind }, operation: 'CREATE', namespace: 'bench', object } });
 }
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 interface Target {
   url: string;

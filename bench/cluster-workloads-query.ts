@@ -13,14 +13,12 @@
 // fields are batched, so it does not grow with the page (no statement per workload).
 import { ApiTokenStore } from '@bulkhead/persistence';
 import { createTestDatabase } from '@bulkhead/persistence/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { printTable } from './lib/measure';
+import { percentile, printTable } from './lib/measure';
+import { startApiProcess } from './lib/api-process';
 
-const API_MAIN = path.resolve(__dirname, '..', 'apps', 'api', 'src', 'main.js');
 const PODS = Number(process.argv[2] ?? 10_000);
 const DIGESTS = 1000;
 const SAMPLES = 50;
@@ -28,26 +26,7 @@ const QUERY = `{ workloads(filter: { vulnerability: "CVE-2099-0001", signed: fal
   totalCount pageInfo { endCursor hasNextPage }
   edges { node { namespace kind name podSecurityLevel images { container digest imageId scanStatus signed } } } } }`;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-async function startApiProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child };
-    if (Date.now() > deadline) throw new Error('the API did not become ready within 120 s');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 async function query(url: string, token: string): Promise<{ totalCount: number; edges: { node: { images: { signed: boolean | null }[] } }[] }> {
   const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) });
@@ -56,10 +35,6 @@ async function query(url: string, token: string): Promise<{ totalCount: number; 
   return body.data.workloads;
 }
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 async function sample(run: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 5; i++) await run();

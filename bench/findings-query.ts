@@ -13,37 +13,15 @@
 import { ApiTokenStore } from '@bulkhead/persistence';
 import { createTestDatabase } from '@bulkhead/persistence/testing';
 import { compileFindingCountQuery, compileFindingPageQuery } from '@bulkhead/plugin-sdk/api';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { printTable } from './lib/measure';
+import { percentile, printTable } from './lib/measure';
+import { startApiProcess } from './lib/api-process';
 
-const API_MAIN = path.resolve(__dirname, '..', 'apps', 'api', 'src', 'main.js');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The API as its own process on the scratch schema; resolves once /readyz answers 200. */
-async function startApiProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { url, child };
-    if (Date.now() > deadline) throw new Error('the API did not become ready within 120 s');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 async function graphqlData(url: string, token: string, query: string): Promise<{ findings: { totalCount: number } }> {
   const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
@@ -59,10 +37,6 @@ const QUERY = `{ findings(first: 50, filter: { severities: [CRITICAL] }) {
   totalCount pageInfo { endCursor hasNextPage }
   edges { cursor node { id kind severity ruleId title target location status firstSeenAt lastSeenAt } } } }`;
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 async function sample(run: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 20; i++) await run(); // warm: plans, pool, JIT

@@ -15,15 +15,14 @@
 import { ApiTokenStore } from '@bulkhead/persistence';
 import { createTestDatabase } from '@bulkhead/persistence/testing';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { statfsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchImage, loadFindings } from './lib/findings-generator';
-import { printTable } from './lib/measure';
+import { percentile, printTable } from './lib/measure';
+import { startApiProcess } from './lib/api-process';
 
-const API_MAIN = path.resolve(__dirname, '..', 'apps', 'api', 'src', 'main.js');
 const COUNT = Number(process.argv[2] ?? 10_000_000);
 const IMAGES = 20_000;
 const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 100);
@@ -31,32 +30,8 @@ const TARGET_P95_MS = 50;
 const TARGET_RATIO = 3;
 const TEAM = 'default';
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-async function startApiProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child };
-    if (Date.now() > deadline) throw new Error('the API did not become ready within 300 s');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 /**
  * p50/p95 of `samples` runs of each after 10 warm-up runs, the two alternating so that both see

@@ -20,7 +20,7 @@ import { ResultWriter } from '@bulkhead/persistence';
 import { compileFindingCountQuery, compileFindingGroupQuery, compileFindingPageQuery, type FindingFilter } from '@bulkhead/plugin-sdk/api';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { printTable } from './lib/measure';
+import { percentile, printTable } from './lib/measure';
 
 const COUNT = Number(process.argv[2] ?? 1_000_000);
 const IMAGES = 2_000;
@@ -39,10 +39,6 @@ const IMAGE_TOTAL_QUERY = `query($d: String!) { image(digest: $d) { vulnerabilit
 const COUNTS_QUERY = `query($d: String!) { image(digest: $d) { vulnerabilityCounts { critical high medium low unknown total fixable } } }`;
 const WHICH_QUERY = `query($id: String!) { imagesWithVulnerability(id: $id, first: 50) { totalCount pageInfo { endCursor hasNextPage } edges { node { digest findingCount } } } }`;
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 async function sample(run: (i: number) => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 20; i++) await run(i); // warm: plans, pool, JIT
