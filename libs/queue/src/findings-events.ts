@@ -1,8 +1,7 @@
 import { PLUGIN_KINDS, SEVERITIES } from '@bulkhead/plugin-sdk';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
-import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './job-options';
-import { createRedis } from './redis';
+import { ChannelPublisher, parseChannelObject } from './channel-message';
 
 /**
  * The Redis channel every newly stored finding is announced on (one per queue prefix, i.e. per
@@ -36,14 +35,8 @@ const STRING_FIELDS = ['team', 'id', 'ruleId', 'title', 'target', 'fingerprint',
 
 /** Parses a channel message back into the stored finding and its team; undefined for anything else (a message without a team included). */
 export function parseRaisedFinding(message: string): RaisedFinding | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const m = value as Record<string, unknown>;
+  const m = parseChannelObject(message);
+  if (!m) return undefined;
   if (STRING_FIELDS.some((field) => typeof m[field] !== 'string')) return undefined;
   if (!(PLUGIN_KINDS as readonly unknown[]).includes(m['kind']) || !(SEVERITIES as readonly unknown[]).includes(m['severity'])) return undefined;
   if (typeof m['data'] !== 'object' || m['data'] === null || Array.isArray(m['data'])) return undefined;
@@ -71,15 +64,9 @@ export function parseRaisedFinding(message: string): RaisedFinding | undefined {
  * Publishes newly stored findings on the installation's findings channel, on a connection it
  * owns. Publishing is an announcement: the findings are already stored, so a failure loses none.
  */
-export class FindingsPublisher {
-  private readonly redis: Redis;
-  readonly channel: string;
-
+export class FindingsPublisher extends ChannelPublisher {
   constructor(settings: { redisUrl: string; prefix?: string; connectionName?: string }) {
-    this.channel = findingsRaisedChannel(settings.prefix ?? DEFAULT_QUEUE_PREFIX);
-    this.redis = createRedis(settings.redisUrl, 'publisher', { connectionName: settings.connectionName ?? 'bulkhead-findings-publisher' });
-    // Errors surface on the publish calls that fail; without a listener ioredis would also print them.
-    this.redis.on('error', () => undefined);
+    super(findingsRaisedChannel(settings.prefix ?? DEFAULT_QUEUE_PREFIX), settings.redisUrl, settings.connectionName ?? 'bulkhead-findings-publisher');
   }
 
   /** Publishes one message per finding of `team`, in order, in one pipeline; rejects when Redis refused any. */
@@ -90,9 +77,5 @@ export class FindingsPublisher {
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
   }
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadInputError, checkPlatformNotification, type PlatformNotification } from '@bulkhead/plugin-sdk';
-import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './job-options';
-import { createRedis } from './redis';
+import { ChannelPublisher, parseChannelObject } from './channel-message';
 
 /**
  * The Redis channel plugins' notifications travel on (one per installation), from a worker's
@@ -30,14 +29,8 @@ export interface RaisedNotification {
 
 /** Parses a channel message; undefined for anything malformed (a message is never trusted blindly). */
 export function parseRaisedNotification(message: string): RaisedNotification | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const m = value as Record<string, unknown>;
+  const m = parseChannelObject(message);
+  if (!m) return undefined;
   if (typeof m['id'] !== 'string' || typeof m['team'] !== 'string' || m['team'] === '') return undefined;
   const optional = (field: string): string | null | undefined => (m[field] === null || m[field] === undefined ? null : typeof m[field] === 'string' ? m[field] : undefined);
   const plugin = optional('plugin');
@@ -51,15 +44,9 @@ export function parseRaisedNotification(message: string): RaisedNotification | u
 }
 
 /** Publishes notifications on the installation's channel, on a connection it owns. */
-export class NotificationsPublisher {
-  private readonly redis: Redis;
-  readonly channel: string;
-
+export class NotificationsPublisher extends ChannelPublisher {
   constructor(settings: { redisUrl: string; prefix?: string; connectionName?: string }) {
-    this.channel = notificationsRaisedChannel(settings.prefix ?? DEFAULT_QUEUE_PREFIX);
-    this.redis = createRedis(settings.redisUrl, 'publisher', { connectionName: settings.connectionName ?? 'bulkhead-notifications-publisher' });
-    // Errors surface on the publish calls that fail.
-    this.redis.on('error', () => undefined);
+    super(notificationsRaisedChannel(settings.prefix ?? DEFAULT_QUEUE_PREFIX), settings.redisUrl, settings.connectionName ?? 'bulkhead-notifications-publisher');
   }
 
   /**
@@ -72,9 +59,5 @@ export class NotificationsPublisher {
     const raised: RaisedNotification = { id: source.id ?? randomUUID(), team, plugin: source.plugin ?? null, taskId: source.taskId ?? null, event: checked };
     await this.redis.publish(this.channel, JSON.stringify(raised));
     return raised.id;
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
   }
 }
