@@ -1,10 +1,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
+import { startHttpReceiver, waitFor as waitForValue, type HttpReceiver } from '@bulkhead/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { testImageBuilder } from '@bulkhead/oci/testing';
 
@@ -30,24 +29,14 @@ function verifyWebhookSignature(secret: string, timestamp: number, body: string,
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-interface Received { headers: IncomingMessage['headers']; body: string; path: string }
+/** A gate runs a scan and a benchmark first: wait up to a minute. */
+const waitFor = <T>(what: string, read: () => Promise<T | undefined> | T | undefined): Promise<T> => waitForValue(what, read, 60_000, 100);
 
 describe('failed promotion gate → notification channels', () => {
   let platform: TestPlatform;
-  let server: Server;
-  const received: Received[] = [];
+  let receiver: HttpReceiver;
   let work: string;
   let layout: string;
-
-  async function waitFor<T>(what: string, read: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await read();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   async function createChannel(name: string, kind: 'WEBHOOK' | 'SLACK', url: string, onFailedGates: boolean, token?: string): Promise<string> {
     const { createNotificationChannel } = await graphqlData<{ createNotificationChannel: { id: string; onFailedGates: boolean } }>(
@@ -62,16 +51,8 @@ describe('failed promotion gate → notification channels', () => {
   }
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '' });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
+    receiver = await startHttpReceiver();
+    const { port } = receiver;
     const packages = builtinPluginPackages();
     platform = await startTestPlatform({
       label: 'api_gate_notify',
@@ -96,7 +77,7 @@ describe('failed promotion gate → notification channels', () => {
 
   afterAll(async () => {
     await platform?.stop();
-    await new Promise((resolve) => server?.close(resolve));
+    await receiver?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -119,7 +100,7 @@ describe('failed promotion gate → notification channels', () => {
     );
     expect(promotion.decision).toBe('FAIL');
 
-    const hook = await waitFor('the webhook', () => received.find((r) => r.path === '/hook'));
+    const hook = await waitFor('the webhook', () => receiver.received.find((r) => r.path === '/hook'));
     const timestamp = Number(hook.headers[TIMESTAMP_HEADER]);
     const signature = String(hook.headers[SIGNATURE_HEADER]);
     expect(verifyWebhookSignature(SECRET, timestamp, hook.body, signature)).toBe(true);
@@ -137,7 +118,7 @@ describe('failed promotion gate → notification channels', () => {
     });
     expect(body.event['details']).toEqual(promotion.reasons.map((r) => `${r.rule}: ${r.detail}`));
 
-    const slack = await waitFor('the Slack message', () => received.find((r) => r.path === '/services/T0/B0/slack'));
+    const slack = await waitFor('the Slack message', () => receiver.received.find((r) => r.path === '/services/T0/B0/slack'));
     const message = JSON.parse(slack.body) as Record<string, unknown>;
     expect(Object.keys(message)).toEqual(['text']);
     expect(message['text']).toContain(`promotion gate failed for ${ref}`);
@@ -157,6 +138,6 @@ describe('failed promotion gate → notification channels', () => {
     ]);
     // Nothing for the channel without the rule, nor for another team's channel; one delivery each.
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(received.map((r) => r.path).sort()).toEqual(['/hook', '/services/T0/B0/slack']);
+    expect(receiver.received.map((r) => r.path).sort()).toEqual(['/hook', '/services/T0/B0/slack']);
   });
 });

@@ -9,3 +9,4 @@ export * from './registry';
 export * from './json-schemas';
 export * from './private-postgres';
 export * from './plugin-database';
+export * from './http-receiver';

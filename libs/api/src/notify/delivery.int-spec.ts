@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
+import { startHttpReceiver, waitFor, type HttpReceiver } from '@bulkhead/testing';
 import type { Redis } from 'ioredis';
 import { type DeliveryAttempt, NotifyDeliveryQueue } from './delivery-queue';
 import { notifyDestinationPolicy } from './destination-policy';
@@ -18,11 +17,9 @@ const event: NotificationEvent = {
   subject: 'reg/app:1', link: null, details: ['maxSeverity: 2 CRITICAL findings'], plugin: 'bulkhead.signer', taskId: null,
 };
 
-interface Received { headers: IncomingMessage['headers']; body: string; path: string }
 
-let server: Server;
+let receiver: HttpReceiver;
 let port: number;
-let received: Received[];
 /** Status codes the receiver answers in order; then 200. */
 let script: number[];
 let prefix: string;
@@ -32,31 +29,9 @@ let queue: NotifyDeliveryQueue;
 let attempts: DeliveryAttempt[];
 let channels: Map<string, NotificationChannelTarget>;
 
-function waitFor<T>(what: string, read: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      const value = read();
-      if (value !== undefined) return resolve(value);
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 25);
-    };
-    tick();
-  });
-}
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '' });
-      res.statusCode = script.shift() ?? 200;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  receiver = await startHttpReceiver({ status: () => script.shift() ?? 200 });
+  port = receiver.port;
   prefix = `bhtest-notify-${randomBytes(4).toString('hex')}`;
   producer = createRedis(REDIS_URL, 'producer');
   workerRedis = createRedis(REDIS_URL, 'worker');
@@ -75,7 +50,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  received = [];
+  receiver.received.length = 0;
   script = [];
   attempts = [];
 });
@@ -85,13 +60,13 @@ afterAll(async () => {
   if (producer) await deleteKeysWithPrefix(producer, prefix).catch(() => undefined);
   producer?.disconnect();
   workerRedis?.disconnect();
-  await new Promise((resolve) => server?.close(resolve));
+  await receiver?.close();
 });
 
 it('signs a webhook delivery with HMAC-SHA256 over timestamp + body', async () => {
   channels.set('hook', { kind: 'WEBHOOK', url: `http://127.0.0.1:${port}/hook`, secret: SECRET });
   const id = await queue.enqueue('hook', event);
-  const got = await waitFor('delivery', () => received[0]);
+  const got = await waitFor('delivery', () => receiver.received[0]);
   const timestamp = Number(got.headers[TIMESTAMP_HEADER.toLowerCase()]);
   const signature = String(got.headers[SIGNATURE_HEADER.toLowerCase()]);
   expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
@@ -109,14 +84,14 @@ it('retries a 500 with backoff and then succeeds (Slack message)', async () => {
   await queue.enqueue('slack', event);
   await waitFor('success', () => attempts.find((a) => a.status === 'SUCCEEDED'));
   expect(attempts.map((a) => [a.attempt, a.status, a.statusCode])).toEqual([[1, 'RETRYING', 500], [2, 'RETRYING', 503], [3, 'SUCCEEDED', 200]]);
-  expect(received).toHaveLength(3);
+  expect(receiver.received).toHaveLength(3);
   // Exponential: ≥200 ms then ≥400 ms between attempts.
   const times = attempts.map((a) => a.at.getTime());
   const gaps = [(times[1] ?? 0) - (times[0] ?? 0), (times[2] ?? 0) - (times[1] ?? 0)];
   expect(gaps[0]).toBeGreaterThanOrEqual(180);
   expect(gaps[1]).toBeGreaterThanOrEqual(380);
-  expect(JSON.parse(received[2]?.body ?? 'null')).toEqual({ text: expect.stringContaining(':no_entry: promotion gate failed for reg/app:1: 2 reason(s) under maxSeverity: maxSeverity: 2 CRITICAL findings') });
-  expect(received[2]?.headers[SIGNATURE_HEADER.toLowerCase()]).toBeUndefined();
+  expect(JSON.parse(receiver.received[2]?.body ?? 'null')).toEqual({ text: expect.stringContaining(':no_entry: promotion gate failed for reg/app:1: 2 reason(s) under maxSeverity: maxSeverity: 2 CRITICAL findings') });
+  expect(receiver.received[2]?.headers[SIGNATURE_HEADER.toLowerCase()]).toBeUndefined();
 });
 
 it('gives up after the last attempt and logs FAILED', async () => {
@@ -133,7 +108,7 @@ it('does not retry a 4xx nor follow a redirect', async () => {
   await queue.enqueue('gone', event);
   const failed = await waitFor('failure', () => attempts.find((a) => a.status === 'FAILED'));
   expect(failed).toMatchObject({ attempt: 1, statusCode: 302, error: expect.stringContaining('redirects are not followed') });
-  expect(received).toHaveLength(1);
+  expect(receiver.received).toHaveLength(1);
 });
 
 it('refuses destinations outside the policy without sending anything', async () => {
@@ -145,7 +120,7 @@ it('refuses destinations outside the policy without sending anything', async () 
   const byChannel = Object.fromEntries(attempts.map((a) => [a.channelId, a]));
   expect(byChannel['meta']).toMatchObject({ attempt: 1, status: 'FAILED', error: expect.stringMatching(/link-local/) });
   expect(byChannel['other']).toMatchObject({ attempt: 1, status: 'FAILED', error: expect.stringMatching(/not in the allow-list/) });
-  expect(received).toHaveLength(0);
+  expect(receiver.received).toHaveLength(0);
 });
 
 it('refuses at connect time a name that resolves to a forbidden address (DNS rebinding)', async () => {
@@ -154,7 +129,7 @@ it('refuses at connect time a name that resolves to a forbidden address (DNS reb
   const strict = notifyDestinationPolicy({ allowedHosts: ['localhost'] });
   const { deliverOnce } = await import('./deliver');
   await expect(deliverOnce({ kind: 'SLACK', url: `http://localhost:${port}/x` }, event, 'd', strict)).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/private or loopback/) });
-  expect(received).toHaveLength(0);
+  expect(receiver.received).toHaveLength(0);
 });
 
 it('queues one delivery for the same dedupe key (API replicas hearing the same finding)', async () => {
@@ -164,5 +139,5 @@ it('queues one delivery for the same dedupe key (API replicas hearing the same f
   expect(second).toBe(first);
   await waitFor('delivery', () => attempts.find((a) => a.status === 'SUCCEEDED'));
   await new Promise((r) => setTimeout(r, 300));
-  expect(received).toHaveLength(1);
+  expect(receiver.received).toHaveLength(1);
 });

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
+import { startHttpReceiver, waitFor, type HttpReceiver } from '@bulkhead/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix, FindingsPublisher } from '@bulkhead/queue';
@@ -25,9 +24,8 @@ const CREATE = `mutation($name: String!, $kind: NotificationChannelKind!, $url: 
 
 let db: TestDatabase;
 let api: ApiHandle;
-let server: Server;
+let receiver: HttpReceiver;
 let port: number;
-let received: { headers: IncomingMessage['headers']; body: string; path: string }[] = [];
 let publisher: FindingsPublisher;
 
 function finding(over: Partial<StoredFinding>): StoredFinding {
@@ -39,27 +37,9 @@ function finding(over: Partial<StoredFinding>): StoredFinding {
   };
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '' });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  receiver = await startHttpReceiver();
+  port = receiver.port;
   db = await createTestDatabase('notify_api');
   const env = { DATABASE_URL: db.url, DATABASE_SCHEMA: db.schema, REDIS_URL, BULKHEAD_QUEUE_PREFIX: db.schema, BULKHEAD_NOTIFY_ALLOWED_HOSTS: `127.0.0.1:${port},169.254.169.254`, BULKHEAD_NOTIFY_ALLOW_PRIVATE: 'true', BULKHEAD_NOTIFY_SECRET_KEY: randomBytes(32).toString('base64') };
   api = await startApi({ config: loadApiConfig(env), env, registry: new PluginRegistry([]), dataSource: db.dataSource, port: 0, host: '127.0.0.1', logger: silentLogger() });
@@ -73,7 +53,7 @@ afterAll(async () => {
   await db?.drop();
   const redis = createRedis(REDIS_URL, 'producer');
   await deleteKeysWithPrefix(redis, db.schema).finally(() => redis.disconnect());
-  await new Promise((resolve) => server?.close(resolve));
+  await receiver?.close();
 });
 
 describe('notification channels over GraphQL', () => {
@@ -115,7 +95,7 @@ describe('notification channels over GraphQL', () => {
     const audit = await graphqlData<{ auditLog: { edges: { node: { operation: string; details: unknown } }[] } }>(api.url, '{ auditLog(first: 50) { edges { node { operation details } } } }');
     expect(JSON.stringify(audit.auditLog.edges)).not.toContain(SECRET);
 
-    received = [];
+    receiver.received.length = 0;
     const taskId = randomUUID();
     const critical = [finding({ taskId }), finding({ taskId })];
     await publisher.publish('default', [
@@ -126,10 +106,10 @@ describe('notification channels over GraphQL', () => {
       finding({ kind: 'runtime', severity: 'CRITICAL', ruleId: 'write-below-etc', data: { priority: 'Critical', output: 'wrote /etc/shadow' } }),
     ]);
     await publisher.publish('team-b', [finding({})]);
-    await waitFor('two deliveries', () => (received.length >= 2 ? true : undefined));
+    await waitFor('two deliveries', () => (receiver.received.length >= 2 ? true : undefined));
     await new Promise((r) => setTimeout(r, 2_500)); // nothing else arrives (batch window 2 s)
-    expect(received).toHaveLength(2);
-    const bodies = received.map((r) => {
+    expect(receiver.received).toHaveLength(2);
+    const bodies = receiver.received.map((r) => {
       const ts = Number(r.headers[TIMESTAMP_HEADER.toLowerCase()]);
       expect(verifyWebhookSignature(SECRET, ts, r.body, String(r.headers[SIGNATURE_HEADER.toLowerCase()]))).toBe(true);
       return JSON.parse(r.body) as { event: { type: string; findingCount?: number; rule?: string } };
@@ -179,13 +159,13 @@ describe('HOST_NOTIFICATIONS (a plugin module raising a notification)', () => {
     // Outside a request there is no team to notify: refused, nothing sent.
     await expect(notifications.notify(event)).rejects.toThrow(/UNAUTHENTICATED|authenticat/i);
     await expect(asTeam('default', () => notifications.notify({ ...event, category: 'ANYTHING' } as never))).rejects.toThrow(/notification\.category/);
-    received = [];
+    receiver.received.length = 0;
     await asTeam('default', () => notifications.notify(event));
-    const got = await waitFor('the gate notification', () => received.find((r) => r.path === '/gates'));
+    const got = await waitFor('the gate notification', () => receiver.received.find((r) => r.path === '/gates'));
     const body = JSON.parse(got.body) as { event: Record<string, unknown> };
     expect(body.event).toMatchObject({ type: 'gate.failed', category: 'GATE_FAILED', teamId: 'default', title: event.title, link: event.link, taskId: null });
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(received.map((r) => r.path)).toEqual(['/gates']);
+    expect(receiver.received.map((r) => r.path)).toEqual(['/gates']);
     await graphqlData(api.url, 'mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }', { id: mine.createNotificationChannel.id });
   });
 });
