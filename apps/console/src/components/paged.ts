@@ -1,5 +1,15 @@
 import { useSearchParams } from 'react-router-dom';
 import { useQuery, type AnyVariables, type TypedDocumentNode } from 'urql';
+import { graphql } from '../gql';
+import type { KeysetPageFragment as KeysetPage } from '../gql/graphql';
+
+/** What a keyset Pager needs of a connection's pageInfo; every paged query spreads it. */
+export const KeysetPageFragment = graphql(`
+  fragment KeysetPage on PageInfo {
+    endCursor
+    hasNextPage
+  }
+`);
 
 /** Rows a list asks for at once: one keyset page. */
 export const PAGE_SIZE = 50;
@@ -7,7 +17,7 @@ export const PAGE_SIZE = 50;
 /** What the API's keyset connections have in common (tasks, findings, images, alerts…). */
 export interface Connection<Node = unknown> {
   totalCount: number;
-  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  pageInfo: KeysetPage;
   edges: ReadonlyArray<{ node: Node }>;
 }
 

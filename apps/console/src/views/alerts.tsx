@@ -4,27 +4,35 @@ import { graphql } from '../gql';
 import { DataTable, type Column } from '../components/data-table';
 import { ConnectionPager, FilterBar, SelectFilter, TextFilter } from '../components/filters';
 import { nodesOf, usePagedQuery } from '../components/paged';
+import type { AlertFieldsFragment } from '../gql/graphql';
 import { ErrorNote, formatTime, Loading, SeverityBadge, useUrlFilter } from '../ui';
+
+/** The fields of an alert, the same for a page of history and for one that arrives live. */
+graphql(`
+  fragment AlertFields on Alert {
+    id
+    rule
+    priority
+    severity
+    output
+    target
+    hostname
+    source
+    time
+    outputFields
+  }
+`);
+
 const AlertsQuery = graphql(`
   query Alerts($first: Int, $after: String, $filter: AlertFilter) {
     alerts(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {
-          id
-          rule
-          priority
-          severity
-          output
-          target
-          hostname
-          source
-          time
-          outputFields
+          ...AlertFields
         }
       }
     }
@@ -34,16 +42,7 @@ const AlertsQuery = graphql(`
 const AlertRaised = graphql(`
   subscription AlertRaised($filter: AlertFilter) {
     alertRaised(filter: $filter) {
-      id
-      rule
-      priority
-      severity
-      output
-      target
-      hostname
-      source
-      time
-      outputFields
+      ...AlertFields
     }
   }
 `);
@@ -51,17 +50,8 @@ const AlertRaised = graphql(`
 const PRIORITIES = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFORMATIONAL', 'DEBUG'] as const;
 type Priority = (typeof PRIORITIES)[number];
 
-interface AlertRow {
-  id: string;
-  rule: string;
-  priority: string;
-  severity: string;
-  output: string;
-  target: string;
-  hostname?: string | null;
-  time: string;
-  outputFields: unknown;
-}
+/** An alert row: a page's node and a live one share the AlertFields fragment. */
+type AlertRow = AlertFieldsFragment;
 
 /** Runtime alerts: new ones arrive live (alertRaised), older ones page from the API; filters in the URL. */
 export default function AlertsView() {

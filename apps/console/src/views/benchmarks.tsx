@@ -15,8 +15,7 @@ const RunsQuery = graphql(`
     benchmarkRuns(first: $first, after: $after) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {

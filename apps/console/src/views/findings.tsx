@@ -11,8 +11,7 @@ const FindingsQuery = graphql(`
     findings(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {

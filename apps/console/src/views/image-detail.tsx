@@ -59,8 +59,7 @@ const ImageQuery = graphql(`
       vulnerabilities(first: 50, after: $vulnAfter, status: $status, severity: $severity, advisoryId: $advisory) {
         totalCount
         pageInfo {
-          endCursor
-          hasNextPage
+          ...KeysetPage
         }
         edges {
           node {
@@ -82,8 +81,7 @@ const ImageQuery = graphql(`
       packages(first: 50, after: $pkgAfter) {
         totalCount
         pageInfo {
-          endCursor
-          hasNextPage
+          ...KeysetPage
         }
         edges {
           node {

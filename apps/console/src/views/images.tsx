@@ -14,8 +14,7 @@ const ImagesQuery = graphql(`
     images(first: $first, after: $after, search: $search, package: $package) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {
@@ -39,8 +38,7 @@ const ImagesWithVulnerabilityQuery = graphql(`
     imagesWithVulnerability(id: $id, first: $first, after: $after) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {

@@ -11,8 +11,7 @@ const TasksQuery = graphql(`
     tasks(first: $first, after: $after, filter: $filter) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {
