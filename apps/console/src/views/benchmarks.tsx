@@ -1,15 +1,21 @@
 import { Link, useParams } from 'react-router-dom';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
-import { ErrorNote, formatTime, Loading, Pager, SeverityBadge, StatusBadge, useUrlFilter } from '../ui';
+import { DataTable, type Column } from '../components/data-table';
+import { ConnectionPager, FilterBar, SelectFilter } from '../components/filters';
+import { nodesOf, usePagedQuery } from '../components/paged';
+import type { BenchmarkRunQuery, BenchmarkRunsQuery } from '../gql/graphql';
+import { ErrorNote, formatTime, Loading, SeverityBadge, StatusBadge, useUrlFilter } from '../ui';
+
+type RunRow = BenchmarkRunsQuery['benchmarkRuns']['edges'][number]['node'];
+const RESULTS = ['FAIL', 'WARN', 'PASS', 'INFO', 'SKIP'] as const;
 
 const RunsQuery = graphql(`
   query BenchmarkRuns($first: Int, $after: String) {
     benchmarkRuns(first: $first, after: $after) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {
@@ -72,54 +78,31 @@ export default function BenchmarksView() {
 }
 
 function RunList() {
-  const [params] = useUrlFilter();
-  const [{ data, error, fetching }] = useQuery({ query: RunsQuery, variables: { first: 50, after: params.get('after') } });
+  const [{ data, error, fetching }] = usePagedQuery(RunsQuery, {});
   if (fetching && !data) return <Loading />;
   if (!data) return <ErrorNote error={error} />;
-  const runs = data.benchmarkRuns.edges.map((e) => e.node);
+  const runs = nodesOf(data.benchmarkRuns);
   // Trend: failures against the next older run of the same profile and target on this page.
-  const previousFail = (index: number): number | null => {
-    const run = runs[index];
-    const older = runs.slice(index + 1).find((r) => r.profile === run?.profile && r.target === run?.target && r.summary);
-    return older?.summary?.fail ?? null;
+  const trend = (run: RunRow): string => {
+    const index = runs.indexOf(run);
+    const older = runs.slice(index + 1).find((r) => r.profile === run.profile && r.target === run.target && r.summary);
+    const before = older?.summary?.fail ?? null;
+    const delta = before === null || !run.summary ? null : run.summary.fail - before;
+    return delta === null ? '—' : delta === 0 ? 'unchanged' : delta > 0 ? `+${delta} worse` : `${delta} better`;
   };
+  const columns: Column<RunRow>[] = [
+    { header: 'Run', cell: (run) => <Link to={`/benchmarks/${run.id}`}>{run.title ?? run.profile ?? run.type}</Link> },
+    { header: 'Target', cell: (run) => run.target ?? '—', className: 'mono' },
+    { header: 'Status', cell: (run) => <StatusBadge status={run.status} /> },
+    { header: 'Pass / fail / warn', cell: (run) => (run.summary ? `${run.summary.pass} / ${run.summary.fail} / ${run.summary.warn}` : '—') },
+    { header: 'Trend (failures)', cell: trend },
+    { header: 'Created', cell: (run) => formatTime(run.createdAt) },
+  ];
   return (
     <>
       <h1>Benchmarks</h1>
-      <table>
-        <caption>Benchmark runs, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Target</th>
-            <th scope="col">Status</th>
-            <th scope="col">Pass / fail / warn</th>
-            <th scope="col">Trend (failures)</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((run, i) => {
-            const before = previousFail(i);
-            const delta = before === null || !run.summary ? null : run.summary.fail - before;
-            return (
-              <tr key={run.id}>
-                <td>
-                  <Link to={`/benchmarks/${run.id}`}>{run.title ?? run.profile ?? run.type}</Link>
-                </td>
-                <td className="mono">{run.target ?? '—'}</td>
-                <td>
-                  <StatusBadge status={run.status} />
-                </td>
-                <td>{run.summary ? `${run.summary.pass} / ${run.summary.fail} / ${run.summary.warn}` : '—'}</td>
-                <td>{delta === null ? '—' : delta === 0 ? 'unchanged' : delta > 0 ? `+${delta} worse` : `${delta} better`}</td>
-                <td>{formatTime(run.createdAt)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <Pager endCursor={data.benchmarkRuns.pageInfo.endCursor} hasNextPage={data.benchmarkRuns.pageInfo.hasNextPage} total={data.benchmarkRuns.totalCount} shown={runs.length} />
+      <DataTable caption="Benchmark runs, newest first" columns={columns} rows={runs} rowKey={(run) => run.id} />
+      <ConnectionPager connection={data.benchmarkRuns} />
     </>
   );
 }
@@ -139,41 +122,25 @@ function RunDetail({ id }: { id: string }) {
         <StatusBadge status={run.status} /> {run.target} · {formatTime(run.createdAt)} {run.summary ? `· ${run.summary.pass} pass, ${run.summary.fail} fail, ${run.summary.warn} warn` : ''}
       </p>
       <ErrorNote error={run.error} />
-      <div className="filters">
-        <label htmlFor="b-status">Result</label>
-        <select id="b-status" value={status ?? ''} onChange={(e) => update({ status: e.target.value })}>
-          <option value="">any</option>
-          {['FAIL', 'WARN', 'PASS', 'INFO', 'SKIP'].map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </select>
-      </div>
-      <table>
-        <caption>Checks</caption>
-        <thead>
-          <tr>
-            <th scope="col">Check</th>
-            <th scope="col">Result</th>
-            <th scope="col">Where</th>
-            <th scope="col">Remediation</th>
-          </tr>
-        </thead>
-        <tbody>
-          {run.controls.map((c, i) => (
-            <tr key={`${c.id}-${i}`}>
-              <td>
-                <SeverityBadge severity={c.severity} /> {c.id} {c.title}
-                <div className="muted">{c.message}</div>
-              </td>
-              <td>
-                <StatusBadge status={c.status} />
-              </td>
-              <td className="mono">{c.file ? `${c.file}${c.line ? `:${c.line}` : ''}` : c.target}</td>
-              <td>{c.remediation ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <FilterBar labelled={false}>
+        <SelectFilter id="b-status" label="Result" value={status} options={RESULTS} onChange={(value) => update({ status: value })} />
+      </FilterBar>
+      <DataTable caption="Checks" columns={CHECK_COLUMNS} rows={run.controls} rowKey={(c, i) => `${c.id}-${i}`} />
     </>
   );
 }
+
+const CHECK_COLUMNS: Column<NonNullable<BenchmarkRunQuery['benchmarkRun']>['controls'][number]>[] = [
+  {
+    header: 'Check',
+    cell: (c) => (
+      <>
+        <SeverityBadge severity={c.severity} /> {c.id} {c.title}
+        <div className="muted">{c.message}</div>
+      </>
+    ),
+  },
+  { header: 'Result', cell: (c) => <StatusBadge status={c.status} /> },
+  { header: 'Where', cell: (c) => (c.file ? `${c.file}${c.line ? `:${c.line}` : ''}` : c.target), className: 'mono' },
+  { header: 'Remediation', cell: (c) => c.remediation ?? '—' },
+];

@@ -2,8 +2,11 @@ import { Link, useParams } from 'react-router-dom';
 import { useClient, useQuery } from 'urql';
 import { useState } from 'react';
 import { graphql } from '../gql';
-import { ErrorNote, formatTime, Loading, Pager, Section, SEVERITIES, SeverityBadge, StatusBadge, useUrlFilter } from '../ui';
-import { Can } from '../viewer';
+import { DataTable, type Column } from '../components/data-table';
+import { ConnectionPager, FilterBar, SelectFilter } from '../components/filters';
+import { nodesOf } from '../components/paged';
+import type { ImageDetailQuery } from '../gql/graphql';
+import { ErrorNote, formatTime, Loading, Section, SEVERITIES, SeverityBadge, StatusBadge, useUrlFilter } from '../ui';
 import { SuppressControls } from './suppress';
 import { downloadSbom } from './sbom';
 
@@ -56,8 +59,7 @@ const ImageQuery = graphql(`
       vulnerabilities(first: 50, after: $vulnAfter, status: $status, severity: $severity, advisoryId: $advisory) {
         totalCount
         pageInfo {
-          endCursor
-          hasNextPage
+          ...KeysetPage
         }
         edges {
           node {
@@ -79,8 +81,7 @@ const ImageQuery = graphql(`
       packages(first: 50, after: $pkgAfter) {
         totalCount
         pageInfo {
-          endCursor
-          hasNextPage
+          ...KeysetPage
         }
         edges {
           node {
@@ -114,6 +115,15 @@ export default function ImageDetailView() {
   const image = data.image;
   if (!image) return <h1>No image {digest} in your team</h1>;
   const vulns = image.vulnerabilities;
+  const vulnColumns: Column<(typeof vulns.edges)[number]['node']>[] = [
+    { header: 'Advisory', cell: (node) => node.advisoryId, title: (node) => node.title },
+    { header: 'Severity', cell: (node) => <SeverityBadge severity={node.severity} /> },
+    { header: 'Package', cell: (node) => node.package.name },
+    { header: 'Installed', cell: (node) => node.installedVersion },
+    { header: 'Fixed in', cell: (node) => node.fixedVersion ?? 'no fix yet' },
+    { header: 'Status', cell: (node) => <StatusBadge status={node.status} /> },
+    { header: 'Action', role: 'operator', cell: (node) => <SuppressControls id={node.id} status={node.status} label={node.advisoryId} onDone={() => refetch({ requestPolicy: 'network-only' })} /> },
+  ];
   return (
     <>
       <h1>Image {image.references[0] ?? image.digest}</h1>
@@ -154,59 +164,12 @@ export default function ImageDetailView() {
           ))}{' '}
           · {image.open.fixable} with a fix
         </p>
-        <div className="filters">
-          <label htmlFor="vuln-status">Status</label>
-          <select id="vuln-status" value={status} onChange={(e) => update({ status: e.target.value })}>
-            {['OPEN', 'SUPPRESSED', 'RESOLVED'].map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-          <label htmlFor="vuln-severity">Severity</label>
-          <select id="vuln-severity" value={severity ?? ''} onChange={(e) => update({ severity: e.target.value })}>
-            <option value="">any</option>
-            {SEVERITIES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </div>
-        <table>
-          <caption>Vulnerabilities ({status.toLowerCase()})</caption>
-          <thead>
-            <tr>
-              <th scope="col">Advisory</th>
-              <th scope="col">Severity</th>
-              <th scope="col">Package</th>
-              <th scope="col">Installed</th>
-              <th scope="col">Fixed in</th>
-              <th scope="col">Status</th>
-              <Can role="operator">
-                <th scope="col">Action</th>
-              </Can>
-            </tr>
-          </thead>
-          <tbody>
-            {vulns.edges.map(({ node }) => (
-              <tr key={node.id} data-testid="vulnerability">
-                <td title={node.title}>{node.advisoryId}</td>
-                <td>
-                  <SeverityBadge severity={node.severity} />
-                </td>
-                <td>{node.package.name}</td>
-                <td>{node.installedVersion}</td>
-                <td>{node.fixedVersion ?? 'no fix yet'}</td>
-                <td>
-                  <StatusBadge status={node.status} />
-                </td>
-                <Can role="operator">
-                  <td>
-                    <SuppressControls id={node.id} status={node.status} label={node.advisoryId} onDone={() => refetch({ requestPolicy: 'network-only' })} />
-                  </td>
-                </Can>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <Pager endCursor={vulns.pageInfo.endCursor} hasNextPage={vulns.pageInfo.hasNextPage} total={vulns.totalCount} shown={vulns.edges.length} label="Pages of vulnerabilities" />
+        <FilterBar labelled={false}>
+          <SelectFilter id="vuln-status" label="Status" value={status} options={FINDING_STATUSES} any={false} onChange={(value) => update({ status: value })} />
+          <SelectFilter id="vuln-severity" label="Severity" value={severity} options={SEVERITIES} onChange={(value) => update({ severity: value })} />
+        </FilterBar>
+        <DataTable caption={`Vulnerabilities (${status.toLowerCase()})`} columns={vulnColumns} rows={nodesOf(vulns)} rowKey={(node) => node.id} rowTestId="vulnerability" />
+        <ConnectionPager connection={vulns} label="Pages of vulnerabilities" />
       </Section>
       <Section title="Layers">
         <ol className="mono">
@@ -218,28 +181,8 @@ export default function ImageDetailView() {
         </ol>
       </Section>
       <Section title="Packages">
-        <table>
-          <caption>Packages by name</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Version</th>
-              <th scope="col">Type</th>
-              <th scope="col">Layer</th>
-            </tr>
-          </thead>
-          <tbody>
-            {image.packages.edges.map(({ node }) => (
-              <tr key={node.id}>
-                <td>{node.name}</td>
-                <td>{node.version}</td>
-                <td>{node.type}</td>
-                <td className="mono">{node.layer ? node.layer.slice(0, 19) : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <Pager endCursor={image.packages.pageInfo.endCursor} hasNextPage={image.packages.pageInfo.hasNextPage} total={image.packages.totalCount} shown={image.packages.edges.length} param="pkgAfter" label="Pages of packages" />
+        <DataTable caption="Packages by name" columns={PACKAGE_COLUMNS} rows={nodesOf(image.packages)} rowKey={(node) => node.id} />
+        <ConnectionPager connection={image.packages} param="pkgAfter" label="Pages of packages" />
       </Section>
       <Section title="Signatures and attestations">
         {image.signatures.length + image.attestations.length === 0 ? <p>None on record.</p> : null}
@@ -262,3 +205,12 @@ export default function ImageDetailView() {
     </>
   );
 }
+
+const FINDING_STATUSES = ['OPEN', 'SUPPRESSED', 'RESOLVED'] as const;
+
+const PACKAGE_COLUMNS: Column<NonNullable<ImageDetailQuery['image']>['packages']['edges'][number]['node']>[] = [
+  { header: 'Name', cell: (node) => node.name },
+  { header: 'Version', cell: (node) => node.version },
+  { header: 'Type', cell: (node) => node.type },
+  { header: 'Layer', cell: (node) => (node.layer ? node.layer.slice(0, 19) : '—'), className: 'mono' },
+];

@@ -1,8 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { useMutation, useQuery } from 'urql';
+import { useMutation } from 'urql';
 import { graphql } from '../gql';
-import { ErrorNote, formatTime, Loading, Pager, shortDigest, useUrlFilter } from '../ui';
+import { DataTable, type Column } from '../components/data-table';
+import { ConnectionPager } from '../components/filters';
+import { nodesOf, usePagedQuery } from '../components/paged';
+import type { ImagesQuery as ImagesData } from '../gql/graphql';
+import { ErrorNote, formatTime, Loading, shortDigest, useUrlFilter } from '../ui';
 import { Can } from '../viewer';
 
 const ImagesQuery = graphql(`
@@ -10,8 +14,7 @@ const ImagesQuery = graphql(`
     images(first: $first, after: $after, search: $search, package: $package) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {
@@ -35,8 +38,7 @@ const ImagesWithVulnerabilityQuery = graphql(`
     imagesWithVulnerability(id: $id, first: $first, after: $after) {
       totalCount
       pageInfo {
-        endCursor
-        hasNextPage
+        ...KeysetPage
       }
       edges {
         node {
@@ -63,7 +65,6 @@ export default function ImagesView() {
   const [params, update] = useUrlFilter();
   const search = params.get('q') ?? '';
   const packageName = params.get('package') ?? '';
-  const after = params.get('after');
   const [draft, setDraft] = useState(search);
   const [packageDraft, setPackageDraft] = useState(packageName);
   const byAdvisory = ADVISORY_ID.test(search);
@@ -84,77 +85,47 @@ export default function ImagesView() {
       <Can role="operator">
         <ScanForm />
       </Can>
-      {byAdvisory ? <ByAdvisory id={search} after={after} /> : <ImageList search={search} packageName={packageName} after={after} />}
+      {byAdvisory ? <ByAdvisory id={search} /> : <ImageList search={search} packageName={packageName} />}
     </>
   );
 }
 
-function ImageList({ search, packageName, after }: { search: string; packageName: string; after: string | null }) {
-  const [{ data, error, fetching }] = useQuery({ query: ImagesQuery, variables: { first: 50, after, search: search || null, package: packageName || null } });
+function ImageList({ search, packageName }: { search: string; packageName: string }) {
+  const [{ data, error, fetching }] = usePagedQuery(ImagesQuery, { search: search || null, package: packageName || null });
   if (fetching && !data) return <Loading />;
   if (!data) return <ErrorNote error={error} />;
-  const { edges, pageInfo, totalCount } = data.images;
+  const images = data.images;
   return (
     <>
-      <table>
-        <caption>Images, most recently scanned first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Image</th>
-            <th scope="col">Names</th>
-            <th scope="col">OS</th>
-            <th scope="col">Signed</th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {edges.map(({ node }) => (
-            <tr key={node.digest}>
-              <td>
-                <Link to={`/images/${encodeURIComponent(node.digest)}`}>{shortDigest(node.digest)}</Link>
-              </td>
-              <td>{node.references.join(', ')}</td>
-              <td>{node.os ? `${node.os.family} ${node.os.version}` : '—'}</td>
-              <td>{node.signed ? 'yes' : 'no'}</td>
-              <td>{formatTime(node.updatedAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {edges.length === 0 ? <p>No image matches.</p> : null}
-      <Pager endCursor={pageInfo.endCursor} hasNextPage={pageInfo.hasNextPage} total={totalCount} shown={edges.length} />
+      <DataTable caption="Images, most recently scanned first" columns={IMAGE_COLUMNS} rows={nodesOf(images)} rowKey={(node) => node.digest} />
+      {images.edges.length === 0 ? <p>No image matches.</p> : null}
+      <ConnectionPager connection={images} />
     </>
   );
 }
 
-function ByAdvisory({ id, after }: { id: string; after: string | null }) {
-  const [{ data, error, fetching }] = useQuery({ query: ImagesWithVulnerabilityQuery, variables: { id, first: 50, after } });
+const IMAGE_COLUMNS: Column<ImagesData['images']['edges'][number]['node']>[] = [
+  { header: 'Image', cell: (node) => <Link to={`/images/${encodeURIComponent(node.digest)}`}>{shortDigest(node.digest)}</Link> },
+  { header: 'Names', cell: (node) => node.references.join(', ') },
+  { header: 'OS', cell: (node) => (node.os ? `${node.os.family} ${node.os.version}` : '—') },
+  { header: 'Signed', cell: (node) => (node.signed ? 'yes' : 'no') },
+  { header: 'Updated', cell: (node) => formatTime(node.updatedAt) },
+];
+
+function ByAdvisory({ id }: { id: string }) {
+  const [{ data, error, fetching }] = usePagedQuery(ImagesWithVulnerabilityQuery, { id });
   if (fetching && !data) return <Loading />;
   if (!data) return <ErrorNote error={error} />;
-  const { edges, pageInfo, totalCount } = data.imagesWithVulnerability;
+  const images = data.imagesWithVulnerability;
+  const columns: Column<(typeof images.edges)[number]['node']>[] = [
+    { header: 'Image', cell: (node) => <Link to={`/images/${encodeURIComponent(node.digest)}?advisory=${encodeURIComponent(id)}`}>{shortDigest(node.digest)}</Link> },
+    { header: `Findings of ${id}`, cell: (node) => node.findingCount },
+  ];
   return (
     <>
-      <table>
-        <caption>Images holding {id}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Image</th>
-            <th scope="col">Findings of {id}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {edges.map(({ node }) => (
-            <tr key={node.digest}>
-              <td>
-                <Link to={`/images/${encodeURIComponent(node.digest)}?advisory=${encodeURIComponent(id)}`}>{shortDigest(node.digest)}</Link>
-              </td>
-              <td>{node.findingCount}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {edges.length === 0 ? <p>No image holds {id}.</p> : null}
-      <Pager endCursor={pageInfo.endCursor} hasNextPage={pageInfo.hasNextPage} total={totalCount} shown={edges.length} />
+      <DataTable caption={`Images holding ${id}`} columns={columns} rows={nodesOf(images)} rowKey={(node) => node.digest} />
+      {images.edges.length === 0 ? <p>No image holds {id}.</p> : null}
+      <ConnectionPager connection={images} />
     </>
   );
 }

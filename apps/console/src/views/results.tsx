@@ -1,5 +1,6 @@
 import { Link, useParams } from 'react-router-dom';
 import { useQuery } from 'urql';
+import { DataTable } from '../components/data-table';
 import { ErrorNote, Loading, Pager, useUrlFilter } from '../ui';
 
 /*
@@ -109,27 +110,7 @@ function Rows({ field, connection, columns }: { field: Field; connection: boolea
   const rows = Array.isArray(page) ? page : (page.edges ?? []).map((e) => e.node);
   return (
     <>
-      <table>
-        <caption>{field.description ?? field.name}</caption>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th scope="col" key={c}>
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row, i) => (
-            <tr key={i}>
-              {columns.map((c) => (
-                <td key={c}>{typeof row[c] === 'object' ? JSON.stringify(row[c]) : String(row[c] ?? '—')}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable caption={field.description ?? field.name} columns={columns.map((c) => ({ header: c, cell: (row: Record<string, unknown>) => (typeof row[c] === 'object' ? JSON.stringify(row[c]) : String(row[c] ?? '—')) }))} rows={rows} rowKey={(_, i) => String(i)} />
       {!Array.isArray(page) && page.pageInfo ? <Pager endCursor={page.pageInfo.endCursor} hasNextPage={page.pageInfo.hasNextPage} total={page.totalCount} shown={rows.length} /> : null}
     </>
   );

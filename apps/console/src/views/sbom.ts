@@ -8,8 +8,7 @@ const PackagesPage = graphql(`
       digest
       packages(first: 500, after: $after) {
         pageInfo {
-          endCursor
-          hasNextPage
+          ...KeysetPage
         }
         edges {
           node {

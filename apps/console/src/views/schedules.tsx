@@ -2,6 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
+import { DataTable, type Column } from '../components/data-table';
+import type { SchedulesQuery as SchedulesQueryData } from '../gql/graphql';
 import { ErrorNote, formatTime, Loading } from '../ui';
 import { Can } from '../viewer';
 
@@ -73,6 +75,23 @@ const KINDS = ['SCANNER', 'BENCHMARK', 'RUNTIME', 'SIGNER'] as const;
 export default function SchedulesView() {
   const [{ data, error, fetching }, refetch] = useQuery({ query: SchedulesQuery });
   const reload = () => refetch({ requestPolicy: 'network-only' });
+  const columns: Column<SchedulesQueryData['schedules'][number]>[] = [
+    { header: 'Task', cell: (s) => `${s.kind.toLowerCase()}/${s.type}` },
+    { header: 'Cron', cell: (s) => `${s.cron} (${s.timezone})`, className: 'mono' },
+    { header: 'State', cell: (s) => (s.paused ? 'paused' : 'active') },
+    {
+      header: 'Last run',
+      cell: (s) => (
+        <>
+          {formatTime(s.lastRunAt)} {s.lastTaskId ? <Link to={`/tasks/${s.lastTaskId}`}>task</Link> : null}
+          {s.lastError ? <span className="error"> {s.lastError}</span> : null}
+        </>
+      ),
+    },
+    { header: 'Next run', cell: (s) => (s.paused ? '—' : formatTime(s.nextRunAt)) },
+    { header: 'What changed', cell: (s) => (s.lastChanges ? `+${s.lastChanges.newFindings} new, −${s.lastChanges.resolvedFindings} resolved` : '—') },
+    { header: 'Actions', role: 'operator', cell: (s) => <ScheduleActions id={s.id} paused={s.paused} cron={s.cron} onDone={reload} /> },
+  ];
   return (
     <>
       <h1>Schedules</h1>
@@ -82,46 +101,7 @@ export default function SchedulesView() {
       {fetching && !data ? <Loading /> : null}
       <ErrorNote error={error} />
       {data ? (
-        <table>
-          <caption>Schedules</caption>
-          <thead>
-            <tr>
-              <th scope="col">Task</th>
-              <th scope="col">Cron</th>
-              <th scope="col">State</th>
-              <th scope="col">Last run</th>
-              <th scope="col">Next run</th>
-              <th scope="col">What changed</th>
-              <Can role="operator">
-                <th scope="col">Actions</th>
-              </Can>
-            </tr>
-          </thead>
-          <tbody>
-            {data.schedules.map((s) => (
-              <tr key={s.id} data-testid="schedule">
-                <td>
-                  {s.kind.toLowerCase()}/{s.type}
-                </td>
-                <td className="mono">
-                  {s.cron} ({s.timezone})
-                </td>
-                <td>{s.paused ? 'paused' : 'active'}</td>
-                <td>
-                  {formatTime(s.lastRunAt)} {s.lastTaskId ? <Link to={`/tasks/${s.lastTaskId}`}>task</Link> : null}
-                  {s.lastError ? <span className="error"> {s.lastError}</span> : null}
-                </td>
-                <td>{s.paused ? '—' : formatTime(s.nextRunAt)}</td>
-                <td>{s.lastChanges ? `+${s.lastChanges.newFindings} new, −${s.lastChanges.resolvedFindings} resolved` : '—'}</td>
-                <Can role="operator">
-                  <td>
-                    <ScheduleActions id={s.id} paused={s.paused} cron={s.cron} onDone={reload} />
-                  </td>
-                </Can>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable caption="Schedules" columns={columns} rows={data.schedules} rowKey={(s) => s.id} rowTestId="schedule" />
       ) : null}
     </>
   );

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
+import { DataTable, type Column } from '../components/data-table';
+import type { ApiTokensQuery } from '../gql/graphql';
 import { ErrorNote, formatTime, Loading, Section } from '../ui';
 import { useViewer } from '../viewer';
 import { roleAllows } from '../session';
@@ -79,43 +81,29 @@ export default function SettingsView() {
 function AdminSettings() {
   const [{ data, error, fetching }, refetch] = useQuery({ query: TokensQuery });
   const [revoked, revoke] = useMutation(RevokeToken);
+  const columns: Column<ApiTokensQuery['apiTokens'][number]>[] = [
+    { header: 'Name', cell: (t) => t.name },
+    { header: 'Role', cell: (t) => t.role },
+    { header: 'Created', cell: (t) => formatTime(t.createdAt) },
+    { header: 'Last used', cell: (t) => formatTime(t.lastUsedAt) },
+    { header: 'State', cell: (t) => (t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : t.expiresAt ? `expires ${formatTime(t.expiresAt)}` : 'active') },
+    {
+      header: 'Action',
+      cell: (t) =>
+        t.revokedAt ? null : (
+          <button type="button" aria-label={`Revoke token ${t.name}`} onClick={() => void revoke({ id: t.id }).then(() => refetch({ requestPolicy: 'network-only' }))}>
+            Revoke
+          </button>
+        ),
+    },
+  ];
   if (fetching && !data) return <Loading />;
   if (!data) return <ErrorNote error={error} />;
   return (
     <>
       <Section title="API tokens">
         <NewToken onCreated={() => refetch({ requestPolicy: 'network-only' })} />
-        <table>
-          <caption>Tokens of your team</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.apiTokens.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>{t.role}</td>
-                <td>{formatTime(t.createdAt)}</td>
-                <td>{formatTime(t.lastUsedAt)}</td>
-                <td>{t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : t.expiresAt ? `expires ${formatTime(t.expiresAt)}` : 'active'}</td>
-                <td>
-                  {t.revokedAt ? null : (
-                    <button type="button" aria-label={`Revoke token ${t.name}`} onClick={() => void revoke({ id: t.id }).then(() => refetch({ requestPolicy: 'network-only' }))}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable caption="Tokens of your team" columns={columns} rows={data.apiTokens} rowKey={(t) => t.id} />
         <ErrorNote error={revoked.error} />
       </Section>
       <Section title="Notification targets">
