@@ -93,7 +93,8 @@ describe('cancelling a running task', () => {
 
     const job = await waitFor('the job to end', async () => {
       const j = await queues.getJob(task);
-      return j && (await j.isCompleted()) ? j : undefined;
+      // Read again once completed: the copy read first may predate the completion (no returnvalue yet).
+      return j && (await j.isCompleted()) ? queues.getJob(task) : undefined;
     }, 5_000, 50);
     expect(job.returnvalue).toEqual({ status: 'CANCELLED' });
     expect(job.attemptsMade).toBe(1);
@@ -122,7 +123,8 @@ describe('cancelling a running task', () => {
     expect(seen.at - cancelledAt).toBeLessThan(2_000);
     const job = await waitFor('the job to end', async () => {
       const j = await queues.getJob(task);
-      return j && (await j.isCompleted()) ? j : undefined;
+      // Read again once completed: the copy read first may predate the completion (no returnvalue yet).
+      return j && (await j.isCompleted()) ? queues.getJob(task) : undefined;
     }, 5_000, 50);
     expect(job.returnvalue).toEqual({ status: 'CANCELLED' });
     expect((await tasks.get(task.id))?.status).toBe(TaskStatus.CANCELLED);
