@@ -55,6 +55,17 @@ describe('deployment self-check', () => {
     'WARN readiness-probe Deployment/bulkhead/bulkhead-worker',
   ]);
 
+  /*
+   * One failure we accept, in an optional manifest only: reading a pod's imagePullSecrets at pull
+   * time (BULKHEAD_ENABLE_CLUSTER_PULL_SECRETS, off by default) needs `get` on Secrets, which is
+   * what CIS 5.1.2 asks to minimise. RBAC cannot narrow it to pull secrets; the manifest says so
+   * and binds it per namespace by choice of the operator. Everything Bulkhead needs by default
+   * (bulkhead.yaml, the cluster-reader role, the admission webhook) passes without exception.
+   */
+  const ACCEPTED_FAILURES = new Set(['FAIL 5.1.2 ClusterRole/bulkhead-pull-secrets']);
+  const OPTIONAL_MANIFESTS = new Set(['pull-secrets-role.yaml']);
+  const accepted = (problem: string): boolean => ACCEPTED_WARNINGS.has(problem) || ACCEPTED_FAILURES.has(problem);
+
   it.each(manifests)('docker/kubernetes/%s passes PSS restricted, RBAC, NetworkPolicy and workload checks', async (name) => {
     const run = await runPluginTask<{ errors: unknown[]; objects: number; skipped: { kind: string; reason: string }[] }>(benchmark, 'k8s-manifests', {
       paths: [path.join(DOCKER, 'kubernetes', name)],
@@ -63,8 +74,9 @@ describe('deployment self-check', () => {
     });
     expect(run.output.errors).toEqual([]);
     expect(run.output.objects).toBeGreaterThan(0);
-    expect(problems(run.findings).filter((p) => !ACCEPTED_WARNINGS.has(p))).toEqual([]);
-    expect(statuses(run.output)['FAIL'] ?? 0).toBe(0);
+    expect(problems(run.findings).filter((p) => !accepted(p))).toEqual([]);
+    const failures = problems(run.findings).filter((p) => p.startsWith('FAIL'));
+    expect(failures).toEqual(OPTIONAL_MANIFESTS.has(name) ? [...ACCEPTED_FAILURES] : []);
   });
 
   it('the workloads themselves pass checks, not just nothing to check', async () => {
@@ -75,7 +87,7 @@ describe('deployment self-check', () => {
     });
     const counts = statuses(run.output);
     expect(counts['PASS']).toBeGreaterThan(40);
-    expect(counts['FAIL'] ?? 0).toBe(0);
-    expect(new Set(problems(run.findings))).toEqual(ACCEPTED_WARNINGS);
+    expect(counts['FAIL'] ?? 0).toBe(ACCEPTED_FAILURES.size);
+    expect(new Set(problems(run.findings))).toEqual(new Set([...ACCEPTED_WARNINGS, ...ACCEPTED_FAILURES]));
   });
 });
