@@ -90,8 +90,11 @@ describe('watch-cluster on the worker', () => {
     const started = Date.now();
     server.put(privilegedPod('app-0', 'debug'));
     const privileged = await waitFor('the privileged finding', async () => (await findings.list({ target }, { first: 50 })).edges.map((e) => e.node).find((f) => f.ruleId === 'privileged' && f.status === FindingStatus.OPEN), 10_000, 20);
-    const latencyMs = Date.now() - started;
-    process.stdout.write(`privileged pod finding stored ${latencyMs} ms after the watch event\n`);
+    // Measured to the moment the finding was written (its firstSeenAt: the writing transaction's
+    // time in Postgres, on this machine's clock), not to when this test's
+    // polling noticed it: on a loaded CI machine the poll itself can take hundreds of ms.
+    const latencyMs = privileged.firstSeenAt.getTime() - started;
+    process.stdout.write(`privileged pod finding stored ${latencyMs} ms after the watch event (seen by the test after ${Date.now() - started} ms)\n`);
     expect(latencyMs).toBeLessThan(1_000);
     await waitFor('its announcement', async () => raised.some((r) => r.finding.id === privileged.id));
     expect((await store.workloads({ namespace: 'app-0' })).some((w) => w.name === 'debug' && w.podSecurityLevel === 'privileged')).toBe(true);
