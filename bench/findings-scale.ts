@@ -1,5 +1,8 @@
-// Dashboard queries at 10,000,000 findings over 20,000 images: `npm run bench -- findings-scale [count]`.
-// Not run by CI (it needs several GB of disk and minutes to load); the schema is dropped at the end.
+// Dashboard queries at 10,000,000 findings over 20,000 images: `npm run bench -- findings-scale [count] [--load-only]`.
+// Not run by CI (it needs several GB of disk and minutes to load); the schema is dropped at the end,
+// unless BENCH_FINDINGS_SCHEMA names it: then a complete earlier load in that schema is reused (its
+// comment records the count it holds) or the schema is loaded and kept, so the measurement can be
+// rerun on a quiet machine without the load (drop it with DROP SCHEMA <name> CASCADE).
 //
 // Load: a scratch schema gets `count` findings (default 10,000,000) of one team through COPY
 // (psql, from a deterministic generator), secondary indexes dropped during the load and rebuilt
@@ -13,7 +16,8 @@
 // limits) answers GraphQL over HTTP; each case is compared with the hand-written SQL for the same
 // answer on the bench's own connection pool, in the same run. Targets: p95 <= 50 ms and <= 3x.
 import { ApiTokenStore } from '@bulkhead/persistence';
-import { createTestDatabase } from '@bulkhead/persistence/testing';
+import { createDataSource, runMigrations } from '@bulkhead/persistence';
+import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import type { ChildProcess } from 'node:child_process';
 import { statfsSync } from 'node:fs';
@@ -23,12 +27,34 @@ import { benchImage, loadFindings } from './lib/findings-generator';
 import { percentile, printTable } from './lib/measure';
 import { startApiProcess } from './lib/api-process';
 
-const COUNT = Number(process.argv[2] ?? 10_000_000);
+const COUNT = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10_000_000);
+/** With BENCH_FINDINGS_SCHEMA: load (or check) the kept schema and stop, measuring nothing. */
+const LOAD_ONLY = process.argv.includes('--load-only');
 const IMAGES = 20_000;
 const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 100);
 const TARGET_P95_MS = 50;
 const TARGET_RATIO = 3;
 const TEAM = 'default';
+const KEPT_SCHEMA = process.env['BENCH_FINDINGS_SCHEMA'];
+const loadedMarker = (count: number) => `findings-scale: ${count} findings loaded`;
+
+/**
+ * The scratch schema: a fresh one dropped at the end, or the kept one BENCH_FINDINGS_SCHEMA names
+ * (reused when its comment says a load of COUNT findings completed there).
+ */
+async function openScratch(): Promise<{ scratch: TestDatabase; loaded: boolean }> {
+  if (!KEPT_SCHEMA) return { scratch: await createTestDatabase('bench_findings_scale'), loaded: false };
+  if (!/^bh_[a-z0-9_]{1,50}$/.test(KEPT_SCHEMA)) throw new Error(`BENCH_FINDINGS_SCHEMA=${KEPT_SCHEMA}: expected bh_ followed by lower-case letters, digits and _`);
+  const url = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const dataSource = createDataSource({ url, schema: KEPT_SCHEMA, poolSize: 5 });
+  await runMigrations(dataSource);
+  const [row] = (await dataSource.query(`SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = $1`, [KEPT_SCHEMA])) as { comment: string | null }[];
+  const loaded = row?.comment === loadedMarker(COUNT);
+  if (!loaded && (await dataSource.query('SELECT 1 FROM finding LIMIT 1')).length > 0) {
+    throw new Error(`schema ${KEPT_SCHEMA} holds findings but no completed load of ${COUNT}: drop it (DROP SCHEMA ${KEPT_SCHEMA} CASCADE) or name another`);
+  }
+  return { scratch: { dataSource, url, schema: KEPT_SCHEMA, drop: () => dataSource.destroy() }, loaded };
+}
 
 
 
@@ -71,24 +97,33 @@ const COLUMNS = 'id, kind, severity, rule_id, title, target, location, status, f
 const page = (where: string, params: unknown[]) => ({ text: `SELECT ${COLUMNS} FROM finding WHERE team = $1${where} ORDER BY last_seen_at DESC, id DESC LIMIT 51`, params: [TEAM, ...params] });
 
 async function main(): Promise<void> {
-  const scratch = await createTestDatabase('bench_findings_scale');
+  if (LOAD_ONLY && !KEPT_SCHEMA) throw new Error('--load-only needs BENCH_FINDINGS_SCHEMA (a load dropped at once measures nothing)');
+  const { scratch, loaded } = await openScratch();
   const db = scratch.dataSource;
   let api: ChildProcess | undefined;
   try {
     const free = statfsSync(process.cwd());
     const freeGb = (free.bavail * free.bsize) / 1e9;
     const needGb = (COUNT / 1e6) * 1.6;
-    if (freeGb < needGb + 10) throw new Error(`${COUNT.toLocaleString('en')} findings need about ${needGb.toFixed(0)} GB; ${freeGb.toFixed(0)} GB free here`);
+    if (!loaded && freeGb < needGb + 10) throw new Error(`${COUNT.toLocaleString('en')} findings need about ${needGb.toFixed(0)} GB; ${freeGb.toFixed(0)} GB free here`);
     const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
     // The API first: its start-up runs the plugins' migrations (their finding indexes), so the
     // load below rebuilds those too and the API serves the complete schema.
     const started = await startApiProcess({ DATABASE_URL: scratch.url, DATABASE_SCHEMA: scratch.schema, REDIS_URL: redisUrl, BULKHEAD_QUEUE_PREFIX: scratch.schema, BULKHEAD_RATE_LIMIT: '1000000' });
     api = started.child;
     const url = started.url;
-    const load = await loadFindings(db, scratch, { count: COUNT, images: IMAGES, team: TEAM });
-    console.log(
-      `loaded ${COUNT.toLocaleString('en')} findings over ${IMAGES.toLocaleString('en')} images: COPY ${load.copySeconds.toFixed(0)} s, indexes ${load.indexSeconds.toFixed(0)} s, counters ${load.counterSeconds.toFixed(0)} s, analyze ${load.analyzeSeconds.toFixed(0)} s; table ${load.tableSize}, indexes ${load.indexSize}`,
-    );
+    if (loaded) console.log(`reusing the ${COUNT.toLocaleString('en')} findings kept in schema ${scratch.schema}`);
+    else {
+      const load = await loadFindings(db, scratch, { count: COUNT, images: IMAGES, team: TEAM });
+      console.log(
+        `loaded ${COUNT.toLocaleString('en')} findings over ${IMAGES.toLocaleString('en')} images: COPY ${load.copySeconds.toFixed(0)} s, indexes ${load.indexSeconds.toFixed(0)} s, counters ${load.counterSeconds.toFixed(0)} s, analyze ${load.analyzeSeconds.toFixed(0)} s; table ${load.tableSize}, indexes ${load.indexSize}`,
+      );
+      if (KEPT_SCHEMA) {
+        await db.query(`COMMENT ON SCHEMA "${KEPT_SCHEMA}" IS '${loadedMarker(COUNT)}'`);
+        console.log(`kept in schema ${KEPT_SCHEMA}: rerun with BENCH_FINDINGS_SCHEMA=${KEPT_SCHEMA} to measure without loading; DROP SCHEMA ${KEPT_SCHEMA} CASCADE when done`);
+      }
+    }
+    if (LOAD_ONLY) return;
 
     const { secret: token } = await new ApiTokenStore(db).create({ name: 'bench', team: TEAM, role: 'viewer', expiresAt: null, createdBy: 'bench' });
     const graphql = async (query: string): Promise<Record<string, { pageInfo?: { endCursor: string | null }; edges: unknown[] }>> => {

@@ -20,7 +20,9 @@ export async function freePort(): Promise<number> {
  */
 export async function startApiProcess(env: Record<string, string>, readyWithinMs = 120_000): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // NODE_ENV=production as the image runs it (docker/Dockerfile): graphql-js's development-mode
+  // instanceOf checks alone cost ~5% of a request.
+  const child = spawn(process.execPath, [API_MAIN], { env: { NODE_ENV: 'production', ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyWithinMs;
   for (;;) {
