@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
-import { testImageBuilder } from '@bulkhead/oci/testing';
 import { describeWithShared } from '@bulkhead/testing';
 import { PackageURL } from 'packageurl-js';
 import { runCli } from './main';
@@ -111,6 +110,7 @@ describeWithShared('suppression with a reason and an expiry, exported as OpenVEX
     layout = path.join(work, 'layout');
     const base = { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' };
     const lodash = { name: 'app/node_modules/lodash/package.json', content: JSON.stringify({ name: 'lodash', version: '4.17.11', license: 'MIT' }) };
+    const { testImageBuilder } = await import('@bulkhead/oci/testing');
     await testImageBuilder.writeOciLayout(layout, [{ ref: 'app', layers: [{ entries: [base, lodash] }] }]);
     const packages = builtinPluginPackages().filter((pkg) => pkg.plugin.manifest.kind === 'scanner');
     platform = await startTestPlatform({ label: 'cli_vex', registry: registryOf(packages), plugins: packages, kinds: ['scanner'] });
