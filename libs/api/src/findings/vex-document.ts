@@ -3,8 +3,8 @@ import { PackageURL } from 'packageurl-js';
 
 /*
  * OpenVEX out (issue 16): the suppressed vulnerabilities of one image as an OpenVEX v0.2.0
- * document (https://github.com/openvex/spec), which `bulkhead scan --vex FILE` (and Trivy, and
- * vexctl) read back. One statement per suppressed finding:
+ * document (https://github.com/openvex/spec), which `bulkhead scan --vex FILE` reads back (tested:
+ * apps/cli/src/vex-roundtrip.int-spec.ts). One statement per suppressed finding:
  *   product        the image, as an OCI package URL: pkg:oci/<name>@<manifest digest>?repository_url=...
  *                  (the image id when no manifest digest is known)
  *   subcomponents  the vulnerable package's purl (the statement speaks for that package inside
