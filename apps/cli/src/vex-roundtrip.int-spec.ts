@@ -27,7 +27,7 @@ interface Suppression {
   justification: string | null;
   expiresAt: string | null;
   suppressedBy: string | null;
-  suppressedAt: string;
+  suppressedAt: string | null;
 }
 interface FindingView {
   id: string;

@@ -50,7 +50,8 @@ export interface Suppression {
   justification: VexJustification | null;
   expiresAt: Date | null;
   suppressedBy: string | null;
-  suppressedAt: Date;
+  /** Null for suppressions made before this was recorded (migration FindingSuppression1766000000000). */
+  suppressedAt: Date | null;
 }
 
 /** A suppression input the API refuses; `field` names the argument. */
@@ -96,8 +97,7 @@ export function suppressionOf(
     justification: entity.suppressionJustification as VexJustification | null,
     expiresAt: entity.suppressedUntil,
     suppressedBy: entity.suppressedBy,
-    // Suppressed before suppressions were recorded: when is not known, the epoch says so plainly.
-    suppressedAt: entity.suppressedAt ?? new Date(0),
+    suppressedAt: entity.suppressedAt,
   };
 }
 

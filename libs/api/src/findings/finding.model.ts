@@ -45,8 +45,8 @@ export class FindingSuppression {
   @Field(() => String, { nullable: true, description: 'Name of the API token that suppressed it.' })
   suppressedBy!: string | null;
 
-  @Field({ description: 'When it was suppressed (1970-01-01 for suppressions older than this record).' })
-  suppressedAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When it was suppressed; null for suppressions made before this was recorded.' })
+  suppressedAt!: Date | null;
 }
 
 @ObjectType({ description: 'A finding of any plugin kind: a vulnerability, a failed control, a runtime alert.' })

@@ -45,6 +45,8 @@ describe('openVexDocument', () => {
     });
     expect(doc.statements[1]).toMatchObject({ vulnerability: { name: 'DEBIAN-X-1' }, impact_statement: 'Suppressed without a stated reason', status_notes: 'Suppressed in Bulkhead by ci until 2027-01-01T00:00:00.000Z.' });
     expect(doc.statements[1]).not.toHaveProperty('justification');
+    // A suppression older than its record has no time of its own: the document's applies.
+    expect(openVexDocument(image, 'red', [finding({ suppressedAt: null })]).statements[0]).not.toHaveProperty('timestamp');
     // The same suppressions give the same @id; another team's or another set another.
     expect(openVexDocument(image, 'red', [finding()])['@id']).toBe(openVexDocument(image, 'red', [finding()])['@id']);
     expect(openVexDocument(image, 'blue', [finding()])['@id']).not.toBe(openVexDocument(image, 'red', [finding()])['@id']);

@@ -11,7 +11,7 @@ import { PackageURL } from 'packageurl-js';
  *                  the image, not for every package of it)
  *   vulnerability  the CVE id when the advisory has one (else the advisory id), its other ids as aliases
  *   status         not_affected, with the justification and the reason as impact_statement
- *   timestamp      when it was suppressed; status_notes say by whom and until when.
+ *   timestamp      when it was suppressed (absent if not recorded); status_notes say by whom and until when.
  * OpenVEX `not_affected` needs a justification or an impact statement: a suppression made
  * without either (older API clients) says so in impact_statement rather than inventing one.
  * The document's @id is derived from its content, so the same suppressions give the same id.
@@ -40,7 +40,8 @@ export interface SuppressedVulnerability {
 
 export interface OpenVexStatement {
   vulnerability: { name: string; aliases?: string[] };
-  timestamp: string;
+  /** Absent for suppressions older than this record: the document's timestamp applies (OpenVEX inheritance). */
+  timestamp?: string;
   products: { '@id': string; subcomponents: { '@id': string }[] }[];
   status: 'not_affected';
   justification?: string;
@@ -103,7 +104,7 @@ function statementOf(product: string, finding: SuppressedVulnerability): OpenVex
   const notes = [`Suppressed in Bulkhead${finding.suppressedBy ? ` by ${finding.suppressedBy}` : ''}`, finding.expiresAt ? `until ${finding.expiresAt.toISOString()}` : 'until reopened'].join(' ');
   return {
     vulnerability: vulnerabilityOf(finding.ruleId, finding.aliases),
-    timestamp: (finding.suppressedAt ?? new Date(0)).toISOString(),
+    ...(finding.suppressedAt ? { timestamp: finding.suppressedAt.toISOString() } : {}),
     products: [{ '@id': product, subcomponents: [{ '@id': finding.purl }] }],
     status: 'not_affected',
     ...(finding.justification ? { justification: finding.justification } : {}),
