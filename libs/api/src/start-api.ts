@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, FindingCountFolder, ImageStore, runMigrations, runPluginMigrations, TaskStore, UploadStore } from '@bulkhead/persistence';
+import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, FindingCountFolder, ImageStore, runMigrations, runPluginMigrations, SuppressionExpirySweeper, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { checkRedis, createRedis, NotificationsPublisher, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, withPlatformTasks } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -45,6 +45,8 @@ import { consoleDirectory, mountConsole } from './console/console-static';
 
 /** How often finding-count deltas are folded: reads add the unfolded ones, so this bounds their number, not accuracy. */
 const FINDING_COUNT_FOLD_MS = 1000;
+/** How often lapsed suppressions are reopened: an expiry takes effect within this time. */
+const SUPPRESSION_SWEEP_MS = 5000;
 
 export interface StartApiOptions {
   /** The loaded plugins (built-ins plus BULKHEAD_PLUGINS), shared with an in-process worker. */
@@ -159,6 +161,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const folder = new FindingCountFolder(dataSource, (error) => logger.warn({ err: (error as Error).message }, 'could not fold finding counts'));
     folder.start(FINDING_COUNT_FOLD_MS);
     owned.push(() => folder.stop());
+    // Suppressions whose expiry passed: the findings are OPEN again (finding-suppression.ts).
+    const expirySweeper = new SuppressionExpirySweeper(dataSource, (error) => logger.warn({ err: (error as Error).message }, 'could not reopen expired suppressions'));
+    expirySweeper.start(SUPPRESSION_SWEEP_MS);
+    owned.push(() => expirySweeper.stop());
     const taskQuota = new TokenTaskQuota({ redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
     // Postgres first, Redis after: start() reconciles the job schedulers from the schedule rows.
     const schedules = new ScheduleRunner({

@@ -9,7 +9,8 @@ import { tableName } from './table-name';
  * A finding is OPEN when first stored. It becomes RESOLVED when the next successful run of the
  * same producer over the same scope no longer reports it, and OPEN again (with `reopenedAt` set:
  * "reopened") when a later run reports it again. SUPPRESSED is set by a person and kept: a rerun
- * neither resolves nor reopens a suppressed finding; lifting the suppression makes it OPEN.
+ * neither resolves nor reopens a suppressed finding; lifting the suppression, or its expiry
+ * passing, makes it OPEN (reason, justification and expiry: finding-suppression.ts).
  *
  * "The same producer over the same target", precisely:
  * - producer: `<task kind>/<task type>` of the task that last reported the finding, e.g.

@@ -1,6 +1,7 @@
 import type { PluginKind, Severity } from '@bulkhead/plugin-sdk';
 import type { DataSource, Repository, WhereExpressionBuilder } from 'typeorm';
 import { FindingEntity, FindingStatus } from './entities';
+import { checkSuppression, type SuppressionInput } from './finding-suppression';
 import { DEFAULT_TEAM, teamScope, type TeamAccessor } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
@@ -66,19 +67,64 @@ export class FindingStore {
   }
 
   /**
-   * SUPPRESSED: a person decided the finding needs no action. Reruns keep it suppressed
-   * (finding-lifecycle.ts). Null when there is no such finding.
+   * SUPPRESSED: a person decided the finding needs no action, with an optional reason, OpenVEX
+   * justification and expiry (finding-suppression.ts; checkSuppression throws a
+   * SuppressionInputError naming a bad field). Suppressing a suppressed finding replaces its
+   * suppression. Reruns keep it suppressed (finding-lifecycle.ts). Null when there is no such finding.
    */
-  async suppress(id: string): Promise<FindingEntity | null> {
+  async suppress(id: string, input: SuppressionInput = {}): Promise<FindingEntity | null> {
+    const checked = checkSuppression(input);
     if (!isUuid(id)) return null;
-    await this.repo.update({ id, team: this.team() }, { status: FindingStatus.SUPPRESSED, resolvedAt: null });
+    await this.repo.update(
+      { id, team: this.team() },
+      {
+        status: FindingStatus.SUPPRESSED,
+        resolvedAt: null,
+        suppressionReason: checked.reason,
+        suppressionJustification: checked.justification,
+        suppressedUntil: checked.expiresAt,
+        suppressedBy: checked.suppressedBy,
+        suppressedAt: () => 'now()',
+      },
+    );
     return this.get(id);
   }
 
-  /** Lifts a suppression: the finding is OPEN (a later run that does not report it resolves it). */
+  /** Lifts a suppression and clears it: the finding is OPEN (a later run that does not report it resolves it). */
   async unsuppress(id: string): Promise<FindingEntity | null> {
     if (!isUuid(id)) return null;
-    await this.repo.update({ id, team: this.team(), status: FindingStatus.SUPPRESSED }, { status: FindingStatus.OPEN });
+    await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ status: FindingStatus.OPEN, suppressionReason: null, suppressionJustification: null, suppressedUntil: null, suppressedBy: null, suppressedAt: null })
+      .where('id = :id AND team = :team AND status = :status', { id, team: this.team(), status: FindingStatus.SUPPRESSED })
+      .execute();
     return this.get(id);
+  }
+
+  /** The lifecycle and suppression columns of some findings of the team (Finding.suppression of a page), by id. */
+  async suppressions(ids: readonly string[]): Promise<Map<string, FindingEntity>> {
+    const valid = [...new Set(ids.filter(isUuid))];
+    if (valid.length === 0) return new Map();
+    const rows = await this.repo
+      .createQueryBuilder('f')
+      .select(['f.id', 'f.status', 'f.suppressionReason', 'f.suppressionJustification', 'f.suppressedUntil', 'f.suppressedBy', 'f.suppressedAt'])
+      .where('f.team = :team AND f.id IN (:...ids)', { team: this.team(), ids: valid })
+      .getMany();
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /**
+   * The team's SUPPRESSED vulnerability findings (scanner findings of type `vulnerability`) of one
+   * image id, oldest suppression first, at most `limit` + 1 (the caller says when there are more).
+   */
+  async suppressedVulnerabilities(imageId: string, limit: number): Promise<FindingEntity[]> {
+    return this.query()
+      .andWhere('f.target = :target AND f.status = :status AND f.kind = :kind', { target: imageId, status: FindingStatus.SUPPRESSED, kind: 'scanner' })
+      .andWhere(`f.data->>'findingType' = 'vulnerability'`)
+      .orderBy('f.suppressed_at', 'ASC', 'NULLS FIRST')
+      .addOrderBy('f.id', 'ASC')
+      .take(limit + 1)
+      .getMany();
   }
 }

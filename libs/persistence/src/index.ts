@@ -9,6 +9,7 @@ export * from './image-store';
 export * from './finding-store';
 export * from './finding-upsert';
 export * from './finding-lifecycle';
+export * from './finding-suppression';
 export * from './table-name';
 export * from './result-writer';
 export * from './plugin-migrations';

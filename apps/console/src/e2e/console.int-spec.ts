@@ -154,6 +154,9 @@ else
       await screenshot(page, 'image');
 
       await page.getByRole('button', { name: 'Suppress CVE-2099-1002' }).click();
+      // The suppress dialog asks why (vex.int-spec.ts checks the rest of it).
+      await page.getByRole('dialog').getByLabel('Reason').fill('not reachable in this image');
+      await page.getByRole('dialog').getByRole('button', { name: 'Confirm suppression' }).click();
       await page.getByTestId('open-count').filter({ hasText: String(openBefore - 1) }).waitFor();
       expect(await page.getByTestId('vulnerability').count()).toBe(2);
       // The shareable URL of the suppressed list shows it, with a control to reopen it.

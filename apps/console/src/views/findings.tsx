@@ -4,7 +4,7 @@ import { ConnectionPager, FilterBar, SelectFilter, TextFilter } from '../compone
 import { nodesOf, usePagedQuery } from '../components/paged';
 import type { FindingsQuery as FindingsData } from '../gql/graphql';
 import { ErrorNote, formatTime, Loading, SEVERITIES, SeverityBadge, StatusBadge, useUrlFilter } from '../ui';
-import { SuppressControls } from './suppress';
+import { SuppressControls, SuppressionNote } from './suppress';
 
 const FindingsQuery = graphql(`
   query Findings($first: Int, $after: String, $filter: FindingFilter) {
@@ -25,6 +25,12 @@ const FindingsQuery = graphql(`
           location
           lastSeenAt
           reopened
+          suppression {
+            reason
+            justification
+            expiresAt
+            suppressedBy
+          }
         }
       }
     }
@@ -60,7 +66,7 @@ export default function FindingsView() {
       cell: (node) => (
         <>
           <StatusBadge status={node.status} />
-          {node.reopened ? ' (reopened)' : ''}
+          {node.reopened ? ' (reopened)' : ''} <SuppressionNote suppression={node.suppression} />
         </>
       ),
     },

@@ -7,7 +7,7 @@ import { ConnectionPager, FilterBar, SelectFilter } from '../components/filters'
 import { nodesOf } from '../components/paged';
 import type { ImageDetailQuery } from '../gql/graphql';
 import { ErrorNote, formatTime, Loading, Section, SEVERITIES, SeverityBadge, StatusBadge, useUrlFilter } from '../ui';
-import { SuppressControls } from './suppress';
+import { downloadVex, SuppressControls } from './suppress';
 import { downloadSbom } from './sbom';
 
 const ImageQuery = graphql(`
@@ -39,6 +39,9 @@ const ImageQuery = graphql(`
         unknown
         total
         fixable
+      }
+      suppressed: vulnerabilityCounts(status: [SUPPRESSED]) {
+        total
       }
       signatures {
         id
@@ -152,7 +155,12 @@ export default function ImageDetailView() {
           }}
         >
           Download SBOM (CycloneDX JSON)
-        </button>
+        </button>{' '}
+        {image.suppressed.total > 0 ? (
+          <button type="button" onClick={() => void downloadVex(client, image.digest).catch((e: Error) => setSbomError(e.message))}>
+            Download VEX (OpenVEX, {image.suppressed.total} suppressed)
+          </button>
+        ) : null}
       </p>
       <ErrorNote error={sbomError} />
       <Section title="Vulnerabilities">

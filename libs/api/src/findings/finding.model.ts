@@ -16,6 +16,39 @@ registerEnumType(FindingStatus, {
 // Plugins take FindingStatus arguments (e.g. Image.vulnerabilities(status:)) through hostGraphqlType('FindingStatus').
 registerHostGraphqlType('FindingStatus', FindingStatus);
 
+/** OpenVEX v0.2.0 `not_affected` justifications (persistence's VEX_JUSTIFICATIONS); values are the stored strings. */
+export const VexJustification = {
+  COMPONENT_NOT_PRESENT: 'component_not_present',
+  VULNERABLE_CODE_NOT_PRESENT: 'vulnerable_code_not_present',
+  VULNERABLE_CODE_NOT_IN_EXECUTE_PATH: 'vulnerable_code_not_in_execute_path',
+  VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY: 'vulnerable_code_cannot_be_controlled_by_adversary',
+  INLINE_MITIGATIONS_ALREADY_EXIST: 'inline_mitigations_already_exist',
+} as const;
+export type VexJustification = (typeof VexJustification)[keyof typeof VexJustification];
+registerEnumType(VexJustification, {
+  name: 'VexJustification',
+  description:
+    'Why a suppressed vulnerability does not affect the image: an OpenVEX v0.2.0 `not_affected` justification. OpenVEX has no "false positive" status: a scanner false positive is COMPONENT_NOT_PRESENT or VULNERABLE_CODE_NOT_PRESENT.',
+});
+
+@ObjectType({ description: 'Why, by whom and until when a finding is SUPPRESSED. Exported as an OpenVEX `not_affected` statement (vexDocument).' })
+export class FindingSuppression {
+  @Field(() => String, { nullable: true, description: 'Why it needs no action (at most 1000 characters); null when suppressed without one (older clients).' })
+  reason!: string | null;
+
+  @Field(() => VexJustification, { nullable: true })
+  justification!: VexJustification | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the suppression lapses and the finding is OPEN again; null: until someone reopens it.' })
+  expiresAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'Name of the API token that suppressed it.' })
+  suppressedBy!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it was suppressed; null for suppressions made before this was recorded.' })
+  suppressedAt!: Date | null;
+}
+
 @ObjectType({ description: 'A finding of any plugin kind: a vulnerability, a failed control, a runtime alert.' })
 export class Finding {
   @Field(() => ID)

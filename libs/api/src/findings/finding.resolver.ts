@@ -1,7 +1,8 @@
-import { Args, ID, Info, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { Args, Context, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import DataLoader from 'dataloader';
 import { RequireRole, type StoredFindingField } from '@bulkhead/plugin-sdk/api';
 import type { GraphQLResolveInfo } from 'graphql';
-import { Finding, FindingConnection, FindingCountConnection, FindingCountGroupBy, FindingFilter } from './finding.model';
+import { Finding, FindingConnection, FindingCountConnection, FindingCountGroupBy, FindingFilter, FindingSuppression, VexJustification } from './finding.model';
 import { FindingService } from './finding.service';
 import { isFieldSelected, selectedFieldsAt } from './selected-fields';
 
@@ -11,7 +12,10 @@ const STORED_FIELDS: ReadonlySet<string> = new Set<StoredFindingField>([
 ]);
 
 /** Resolved fields of Finding and the stored fields they read. */
-const RESOLVED_FIELDS: Readonly<Record<string, readonly StoredFindingField[]>> = { image: ['target'], __typename: [] };
+const RESOLVED_FIELDS: Readonly<Record<string, readonly StoredFindingField[]>> = { image: ['target'], suppression: ['status'], __typename: [] };
+
+/** Per-request loaders of Finding.suppression: a page of findings reads its suppressions in one statement. */
+const suppressionLoaders = new WeakMap<object, DataLoader<string, FindingSuppression | null>>();
 
 /** The stored fields a findings page must read for the selected node fields; null (all) for a field not known here. */
 function nodeFields(info: GraphQLResolveInfo): StoredFindingField[] | null {
@@ -63,14 +67,33 @@ export class FindingResolver {
   }
 
   @RequireRole('operator')
-  @Mutation(() => Finding, { description: 'Marks a finding SUPPRESSED (no action needed); reruns that report it keep it suppressed. NOT_FOUND for an unknown id.' })
-  suppressFinding(@Args('id', { type: () => ID }) id: string): Promise<Finding> {
-    return this.findingService.suppress(id);
+  @Mutation(() => Finding, {
+    description:
+      'Marks a finding SUPPRESSED (no action needed), with why (reason, at most 1000 characters; the console always sends one), an OpenVEX justification and an optional expiry (in the future, at most 365 days ahead), recorded with the token\'s name. Suppressing a suppressed finding replaces its suppression. Reruns that report it keep it suppressed; when the expiry passes it is OPEN again. Suppressed vulnerabilities are exported by vexDocument. `suppressFinding(id)` alone still works (no reason recorded). NOT_FOUND for an unknown id; BAD_USER_INPUT (extensions.field) for a bad reason or expiry.',
+  })
+  suppressFinding(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('reason', { type: () => String, nullable: true, description: 'Why the finding needs no action (at most 1000 characters).' }) reason?: string | null,
+    @Args('justification', { type: () => VexJustification, nullable: true, description: 'The OpenVEX not_affected justification (vulnerabilities).' }) justification?: VexJustification | null,
+    @Args('expiresAt', { type: () => Date, nullable: true, description: 'When the finding is OPEN again; absent: until reopened.' }) expiresAt?: Date | null,
+  ): Promise<Finding> {
+    return this.findingService.suppress(id, { reason: reason ?? null, justification: justification ?? null, expiresAt: expiresAt ?? null });
   }
 
   @RequireRole('operator')
-  @Mutation(() => Finding, { description: 'Lifts a suppression: the finding is OPEN again (the next run that no longer reports it resolves it).' })
+  @Mutation(() => Finding, { description: 'Lifts a suppression and clears it (reason, expiry): the finding is OPEN again (the next run that no longer reports it resolves it).' })
   unsuppressFinding(@Args('id', { type: () => ID }) id: string): Promise<Finding> {
     return this.findingService.unsuppress(id);
+  }
+
+  @ResolveField(() => FindingSuppression, { nullable: true, description: 'Why, by whom and until when it is suppressed; null unless SUPPRESSED.' })
+  suppression(@Parent() finding: Finding, @Context() context: object): Promise<FindingSuppression | null> {
+    if (finding.status !== 'SUPPRESSED') return Promise.resolve(null);
+    let loader = suppressionLoaders.get(context);
+    if (!loader) {
+      loader = new DataLoader((ids: readonly string[]) => this.findingService.suppressions(ids), { maxBatchSize: 500 });
+      suppressionLoaders.set(context, loader);
+    }
+    return loader.load(finding.id);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FindingStore, isUuid, pageSize, type FindingEntity } from '@bulkhead/persistence';
+import { FindingStore, isUuid, pageSize, SuppressionInputError, suppressionOf, type FindingEntity } from '@bulkhead/persistence';
 import {
   FINDING_EVENTS,
   HOST_FINDINGS,
@@ -13,8 +13,9 @@ import {
 } from '@bulkhead/plugin-sdk/api';
 import { GraphQLError } from 'graphql';
 import { badUserInput } from '../graphql/errors';
+import { requestContext } from '../host/request-context';
 import { FINDING_STORE } from '../tokens';
-import type { Finding, FindingCount, FindingCountGroupBy, FindingFilter } from './finding.model';
+import type { Finding, FindingCount, FindingCountGroupBy, FindingFilter, FindingSuppression, VexJustification } from './finding.model';
 
 /**
  * Findings of every kind, most recently seen first. Read through HostFindings, the same query
@@ -104,14 +105,33 @@ export class FindingService {
     );
   }
 
-  /** SUPPRESSED until unsuppressed; reruns keep it (NOT_FOUND for an unknown id). */
-  async suppress(id: string): Promise<Finding> {
-    return requireFound(id, await this.findings.suppress(requireFindingId(id)));
+  /**
+   * SUPPRESSED with an optional reason, justification and expiry, recorded as the request's
+   * token (reruns keep it; the expiry sweeper reopens it). NOT_FOUND for an unknown id;
+   * BAD_USER_INPUT naming the field for a bad reason, justification or expiry.
+   */
+  async suppress(id: string, input: { reason?: string | null; justification?: VexJustification | null; expiresAt?: Date | null } = {}): Promise<Finding> {
+    const findingId = requireFindingId(id);
+    try {
+      return requireFound(id, await this.findings.suppress(findingId, { ...input, suppressedBy: requestContext.principal()?.name ?? null }));
+    } catch (error) {
+      if (error instanceof SuppressionInputError) throw badUserInput(error.message, { field: error.field });
+      throw error;
+    }
   }
 
-  /** A SUPPRESSED finding becomes OPEN; others are returned unchanged. */
+  /** A SUPPRESSED finding becomes OPEN and its suppression is cleared; others are returned unchanged. */
   async unsuppress(id: string): Promise<Finding> {
     return requireFound(id, await this.findings.unsuppress(requireFindingId(id)));
+  }
+
+  /** The suppressions of some findings of the team (null where not SUPPRESSED), in the order asked. */
+  async suppressions(ids: readonly string[]): Promise<(FindingSuppression | null)[]> {
+    const rows = await this.findings.suppressions(ids);
+    return ids.map((id) => {
+      const row = rows.get(id);
+      return row ? suppressionOf(row) : null;
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { PluginKind, Severity } from '@bulkhead/plugin-sdk';
-import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { DEFAULT_TEAM } from '../team';
 
 /** Lifecycle of a finding (strings stored in Postgres: never rename a value). See finding-lifecycle.ts. */
@@ -28,6 +28,9 @@ export enum FindingStatus {
 @Index('IDX_finding_team_status_last_seen_at_id', ['team', 'status', 'lastSeenAt', 'id'])
 // Resolving what a producer's run no longer reports: the findings of one (producer, scope).
 @Index('IDX_finding_team_producer_scope', ['team', 'producer', 'scope'])
+// The expiry sweeper's index (migration FindingSuppression1766000000000): only rows with an expiry.
+@Index('IDX_finding_suppressed_until', ['suppressedUntil'], { where: '"suppressed_until" IS NOT NULL' })
+@Check('CHK_finding_suppression_reason_length', `char_length("suppression_reason") <= 1000`)
 // Partial expression indexes on runtime alerts, owned by the runtime plugin (its migration
 // 0001-alert-indexes; the former core migration RuntimeAlertIndexes1764460800000 created them
 // first on every installation and stays in the list). TypeORM cannot describe them, so it is
@@ -107,4 +110,26 @@ export class FindingEntity {
   /** Hash of the content and report (finding-changes.ts: findingContentHash); null when written without a report. */
   @Column({ name: 'content_hash', type: 'text', nullable: true, select: false })
   contentHash!: string | null;
+
+  /*
+   * The suppression a person made (finding-suppression.ts): set while SUPPRESSED, null otherwise.
+   */
+  /** Why it needs no action (free text, at most 1000 characters); null when suppressed without one. */
+  @Column({ name: 'suppression_reason', type: 'text', nullable: true })
+  suppressionReason!: string | null;
+
+  /** The OpenVEX `not_affected` justification (VEX_JUSTIFICATIONS), if one was given. */
+  @Column({ name: 'suppression_justification', type: 'text', nullable: true })
+  suppressionJustification!: string | null;
+
+  /** When the suppression lapses and the finding is OPEN again; null: until someone reopens it. */
+  @Column({ name: 'suppressed_until', type: 'timestamptz', precision: 3, nullable: true })
+  suppressedUntil!: Date | null;
+
+  /** Name of the API token that suppressed it. */
+  @Column({ name: 'suppressed_by', type: 'text', nullable: true })
+  suppressedBy!: string | null;
+
+  @Column({ name: 'suppressed_at', type: 'timestamptz', precision: 3, nullable: true })
+  suppressedAt!: Date | null;
 }
