@@ -103,18 +103,32 @@ export class TaskLogStore {
     if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) throw new BadInputError(`first must be an integer between 1 and ${MAX_PAGE_SIZE} (got ${size})`);
     const after = request.after ? logCursor(request.after) : '0';
     if (!isUuid(taskId)) return toConnection([], size, () => '');
-    const team = scopedTeam(this.scope);
-    const params: unknown[] = [taskId, after, request.minLevel ?? TASK_LOG_LEVELS.info, size + 1];
-    // The team is checked on the task row, in the same statement (the lines carry no team of their own).
-    const teamCheck = team === undefined ? '' : `AND EXISTS (SELECT 1 FROM task t WHERE t.id = $1 AND t.team = $5)`;
-    if (team !== undefined) params.push(team);
+    const [teamCheck, params] = this.teamCheck([taskId, request.minLevel ?? TASK_LOG_LEVELS.info, after, size + 1]);
     const rows = await this.dataSource.query<TaskLogRow[]>(
       `SELECT id::text AS id, task_id, attempt, at, level, message, fields FROM task_log
-       WHERE task_id = $1 AND id > $2::bigint AND level >= $3 ${teamCheck}
+       WHERE task_id = $1 AND level >= $2 AND id > $3::bigint ${teamCheck}
        ORDER BY id LIMIT $4`,
       params,
     );
     return toConnection(rows.map(toLine), size, (line) => encodeCursor([line.id]));
+  }
+
+  /** How many lines of a task are at `minLevel` or above (0 for a task of another team). */
+  async count(taskId: string, minLevel: TaskLogLevel = TASK_LOG_LEVELS.info): Promise<number> {
+    if (!isUuid(taskId)) return 0;
+    const [teamCheck, params] = this.teamCheck([taskId, minLevel]);
+    const [row] = await this.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM task_log WHERE task_id = $1 AND level >= $2 ${teamCheck}`, params);
+    return row?.n ?? 0;
+  }
+
+  /**
+   * The team is checked on the task row, in the same statement (lines carry no team of their
+   * own): `$1` is the task id; the team is the next parameter.
+   */
+  private teamCheck(params: unknown[]): [string, unknown[]] {
+    const team = scopedTeam(this.scope);
+    if (team === undefined) return ['', params];
+    return [`AND EXISTS (SELECT 1 FROM task t WHERE t.id = $1 AND t.team = $${params.length + 1})`, [...params, team]];
   }
 }
 

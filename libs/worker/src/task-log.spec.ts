@@ -126,6 +126,16 @@ describe('bounded lines', () => {
     expect(line.fields).toMatchObject({ password: '[REDACTED]', registryAuth: '[REDACTED]', tokenId: '5d0c', err: { type: 'Error' }, nul: 'ab', big: '12', buffer: '[12 bytes]' });
     expect(redactText('https://registry.example/v2 ok')).toBe('https://registry.example/v2 ok');
   });
+
+  it('redacts in linear time, whatever the text (no catastrophic backtracking)', () => {
+    const hostile = ['x'.repeat(200_000), 'a://'.repeat(50_000), `Bearer ${'Bearer '.repeat(30_000)}`, `${'a'.repeat(100_000)}://${'b:'.repeat(50_000)}`];
+    const started = performance.now();
+    for (const text of hostile) {
+      redactText(text);
+      boundedLine(info, text, { text });
+    }
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
 });
 
 describe('teeTaskLogger', () => {

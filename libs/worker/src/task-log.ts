@@ -165,7 +165,7 @@ function lineBytes(line: TaskLogLine): number {
 /** A line within the limits: message cut and redacted, fields made JSON-safe, redacted and bounded. */
 export function boundedLine(level: TaskLogLevel, message: string, fields: Record<string, unknown> | null, limits: TaskLogLimits = TASK_LOG_LIMITS): TaskLogLine {
   const safeFields = fields === null ? null : boundedFields(fields, limits.maxFieldsBytes);
-  return { at: new Date(), level, message: cutBytes(redactText(message), limits.maxMessageBytes), fields: safeFields };
+  return { at: new Date(), level, message: boundedText(message, limits.maxMessageBytes), fields: safeFields };
 }
 
 function boundedFields(fields: Record<string, unknown>, maxBytes: number): Record<string, unknown> | null {
@@ -207,16 +207,25 @@ const MAX_STRING = 1_000;
 const MAX_ITEMS = 50;
 const MAX_KEYS = 50;
 
+/**
+ * Every pattern is linear in the text: repetitions that could backtrack are bounded (an unbounded
+ * URL scheme cost 40 s on a 10,000-character line of letters).
+ */
 export function redactText(text: string): string {
   return text
     .replace(/\0/g, '')
     .replace(/bhk_[A-Za-z0-9_-]{8,}/g, REDACTED)
-    .replace(/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`)
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, `$1${REDACTED}@`);
+    .replace(/\b(Bearer|Basic|Token)\s{1,10}[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`)
+    .replace(/([a-z][a-z0-9+.-]{0,31}:\/\/)[^/\s:@]{1,256}:[^/\s@]{1,256}@/gi, `$1${REDACTED}@`);
+}
+
+/** Cut to twice the bound before the patterns run (a megabyte string is not scanned whole), then to the bound. */
+function boundedText(text: string, maxBytes: number): string {
+  return cutBytes(redactText(text.length > maxBytes * 2 ? text.slice(0, maxBytes * 2) : text), maxBytes);
 }
 
 function sanitize(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return cutBytes(redactText(value), MAX_STRING);
+  if (typeof value === 'string') return boundedText(value, MAX_STRING);
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'boolean' || value === null) return value;
   if (typeof value === 'bigint') return value.toString();
