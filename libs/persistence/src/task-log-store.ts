@@ -105,9 +105,10 @@ export class TaskLogStore {
     if (!isUuid(taskId)) return toConnection([], size, () => '');
     const [teamCheck, params] = this.teamCheck([taskId, request.minLevel ?? TASK_LOG_LEVELS.info, after, size + 1]);
     const rows = await this.dataSource.query<TaskLogRow[]>(
-      `SELECT id::text AS id, task_id, attempt, at, level, message, fields FROM task_log
-       WHERE task_id = $1 AND level >= $2 AND id > $3::bigint ${teamCheck}
-       ORDER BY id LIMIT $4`,
+      // ORDER BY the column, not the text alias `id` (which would sort "10" before "9").
+      `SELECT l.id::text AS id, l.task_id, l.attempt, l.at, l.level, l.message, l.fields FROM task_log l
+       WHERE l.task_id = $1 AND l.level >= $2 AND l.id > $3::bigint ${teamCheck}
+       ORDER BY l.id LIMIT $4`,
       params,
     );
     return toConnection(rows.map(toLine), size, (line) => encodeCursor([line.id]));

@@ -226,6 +226,15 @@ describe('task logs', () => {
     const page = await logs(flood, { first: 500, minLevel: 'WARN' });
     expect(messages(page)).toEqual(['… 501 log lines dropped (a task keeps at most 1000 lines and 256 KiB)']);
     expect((await logs(flood, { first: 1 })).task?.logs.totalCount).toBe(1_001);
+    // Every line once, in the order logged, through keyset pages (row ids past 1,000: numeric order, not text).
+    const all: string[] = [];
+    let after: string | null | undefined = null;
+    do {
+      const next: LogPage = await logs(flood, { first: 300, after });
+      all.push(...messages(next));
+      after = next.task?.logs.pageInfo.hasNextPage ? next.task.logs.pageInfo.endCursor : undefined;
+    } while (after);
+    expect(all).toEqual(['task started (attempt 1)', ...Array.from({ length: 999 }, (_, i) => `${i}:xxxxxxxxxx`), '… 501 log lines dropped (a task keeps at most 1000 lines and 256 KiB)']);
   });
 
   it('bounds a task by bytes and each message by 4 KiB', async () => {
