@@ -142,7 +142,7 @@ export function TaskLogPanel({ taskId, running }: { taskId: string; running: boo
           </label>
         ) : null}
         <span className="muted" role="status" data-testid="task-log-count">
-          {page ? `${lines.length} of ${page.total} lines` : 'Loading…'}
+          {page ? `${lines.length} of ${page.total} lines` : 'Reading the log…'}
         </span>
       </div>
       <ErrorNote error={error} />
