@@ -74,11 +74,16 @@ export class TaskLogBuffer {
 
   add(level: TaskLogLevel, message: string, fields: Record<string, unknown> | null, options: { quiet?: boolean } = {}): void {
     if (this.closed) return;
-    const line = boundedLine(level, message, fields, this.limits);
-    const bytes = lineBytes(line);
     // The budget of a retry is known once its first write has read what earlier attempts kept; until then this attempt's own lines count.
     const before = this.used ?? { lines: 0, bytes: 0 };
-    if (before.lines + this.keptLines + 1 > this.limits.maxLines || before.bytes + this.keptBytes + bytes > this.limits.maxBytes) {
+    if (before.lines + this.keptLines + 1 > this.limits.maxLines) {
+      // Counted without being redacted or measured: a task logging in a loop costs little past its budget.
+      this.dropped++;
+      return;
+    }
+    const line = boundedLine(level, message, fields, this.limits);
+    const bytes = lineBytes(line);
+    if (before.bytes + this.keptBytes + bytes > this.limits.maxBytes) {
       this.dropped++;
       return;
     }
