@@ -7,7 +7,7 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError } 
 import type { DataSource } from 'typeorm';
 import { isPermanentFailure } from './permanent-failure';
 import { ProgressReporter } from './progress-reporter';
-import { TASK_LOG_LIMITS, TaskLogBuffer, teeTaskLogger, type TaskLogLimits } from './task-log';
+import { TaskLogBuffer, teeTaskLogger } from './task-log';
 import { TaskFlow } from './task-flow';
 import { DEFAULT_MAX_CHILD_TASKS, WorkerTaskPlatform } from './task-platform';
 
@@ -32,8 +32,6 @@ export interface TaskProcessorDeps {
   progressIntervalMs?: number;
   /** How often a flow's parent whose children are not linked to its job re-reads their rows (default 5 s). */
   flowPollMs?: number;
-  /** Bounds of each task's stored log (task-log.ts; default TASK_LOG_LIMITS). */
-  taskLogLimits?: TaskLogLimits;
 }
 
 export type ProcessOutcome = { status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' } | { skipped: string };
@@ -152,7 +150,7 @@ export class TaskProcessor {
     this.logger.info({ taskId, kind: task.kind, type: task.type, status: task.status, attempt: task.attempts }, 'task started');
     // The task's own log (task_log): what its plugin logs, and the platform's lines about it.
     // "started" is quiet: it is stored only if something else is (a silent task costs no SQL).
-    const taskLog = new TaskLogBuffer(taskId, task.attempts, this.taskLogs, (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not store task log lines'), this.deps.taskLogLimits ?? TASK_LOG_LIMITS);
+    const taskLog = new TaskLogBuffer(taskId, task.attempts, this.taskLogs, (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not store task log lines'));
     taskLog.add(TASK_LOG_LEVELS.info, `task started (attempt ${task.attempts})`, null, { quiet: true });
     // Not awaited: updates leave in order on one connection, batched with other tasks' (TaskEventsPublisher).
     void this.publish(task, log);
