@@ -4,7 +4,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
-import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, ScheduleStore, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, ScheduleStore, TaskLogStore, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -29,6 +29,7 @@ import { PluginsService } from './plugins/plugins.service';
 import type { ScheduleRunner } from './schedules/schedule-runner';
 import { ScheduleService } from './schedules/schedule.service';
 import { TaskService } from './tasks/task.service';
+import { TaskLogService } from './tasks/task-log.service';
 import { TaskUpdatesService } from './tasks/task-updates.service';
 import { ProbeService } from './probe/probe.service';
 import { DeepReadinessService } from './health/deep-readiness.service';
@@ -50,6 +51,7 @@ import {
   TASK_EVENTS_SUBSCRIBER,
   TASK_QUEUES,
   TASK_STORE,
+  TASK_LOG_STORE,
   TASK_SUBMITTER,
   UPLOAD_SERVICE,
   NOTIFY_SERVICE,
@@ -154,6 +156,7 @@ export class ApiModule {
         { provide: TASK_EVENTS_SUBSCRIBER, useValue: deps.taskEventsSubscriber },
         { provide: TASK_EVENTS_PUBLISHER, useValue: deps.taskEventsPublisher },
         { provide: TASK_STORE, useValue: new TaskStore(deps.dataSource, deps.team) },
+        { provide: TASK_LOG_STORE, useValue: new TaskLogStore(deps.dataSource, deps.team) },
         { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource, deps.team) },
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource, deps.team) },
         { provide: API_TOKEN_STORE, useValue: tokenStore },
@@ -168,6 +171,7 @@ export class ApiModule {
         ReadinessService,
         PluginsService,
         TaskService,
+        TaskLogService,
         TaskUpdatesService,
         ProbeService,
         DeepReadinessService,

@@ -5,6 +5,7 @@ export const API_LOGGER = Symbol('API_LOGGER');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const REDIS = Symbol('REDIS');
 export const TASK_STORE = Symbol('TASK_STORE');
+export const TASK_LOG_STORE = Symbol('TASK_LOG_STORE');
 export const IMAGE_STORE = Symbol('IMAGE_STORE');
 export const FINDING_STORE = Symbol('FINDING_STORE');
 export const TASK_SUBMITTER = Symbol('TASK_SUBMITTER');

@@ -22,3 +22,4 @@ export * from './finding-row';
 export * from './finding-counts';
 export * from './upload-store';
 export * from './schedule-store';
+export * from './task-log-store';

@@ -6,3 +6,4 @@ export * from './shutdown';
 export * from './task-platform';
 export * from './task-flow';
 export * from './child-outcomes';
+export * from './task-log';

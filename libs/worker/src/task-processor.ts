@@ -1,5 +1,5 @@
 import { silentLogger, type ChildTaskOutcome, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
-import { isFinishedStatus, ResultWriter, storedFindingOf, TaskStatus, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
+import { ALL_TEAMS, isFinishedStatus, ResultWriter, storedFindingOf, TASK_LOG_LEVELS, TaskLogStore, TaskStatus, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
 import { JobName, taskUpdateOf, type FindingsPublisher, type NotificationsPublisher, type ServerInputPolicy, type TaskEventsPublisher, type TaskJob, type TaskQueues } from '@bulkhead/queue';
 import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { runTask } from '@bulkhead/plugin-sdk';
@@ -7,6 +7,7 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError } 
 import type { DataSource } from 'typeorm';
 import { isPermanentFailure } from './permanent-failure';
 import { ProgressReporter } from './progress-reporter';
+import { TaskLogBuffer, teeTaskLogger } from './task-log';
 import { TaskFlow } from './task-flow';
 import { DEFAULT_MAX_CHILD_TASKS, WorkerTaskPlatform } from './task-platform';
 
@@ -54,9 +55,12 @@ export class TaskProcessor {
   private readonly running = new Map<string, AbortController>();
   /** `kind/type` of every flow parent the registry knows: never claimed before their children finished. */
   private readonly flowParents: string[];
+  /** Where tasks' log lines are kept (task_log), written under each task row whatever its team. */
+  private readonly taskLogs: TaskLogStore;
 
   constructor(private readonly deps: TaskProcessorDeps) {
     this.logger = deps.logger ?? silentLogger;
+    this.taskLogs = new TaskLogStore(deps.dataSource, ALL_TEAMS);
     this.flowParents = deps.registry
       .list()
       .flatMap((plugin) => plugin.tasks.filter((definition) => TaskFlow.isParent(definition)).map((definition) => `${plugin.manifest.kind}/${definition.type}`));
@@ -144,6 +148,10 @@ export class TaskProcessor {
     const taskId = task.id;
     let submitterLog: TaskLogger | undefined;
     this.logger.info({ taskId, kind: task.kind, type: task.type, status: task.status, attempt: task.attempts }, 'task started');
+    // The task's own log (task_log): what its plugin logs, and the platform's lines about it.
+    // "started" is quiet: it is stored only if something else is (a silent task costs no SQL).
+    const taskLog = new TaskLogBuffer(taskId, task.attempts, this.taskLogs, (error) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not store task log lines'));
+    taskLog.add(TASK_LOG_LEVELS.info, `task started (attempt ${task.attempts})`, null, { quiet: true });
     // Not awaited: updates leave in order on one connection, batched with other tasks' (TaskEventsPublisher).
     void this.publish(task, log);
 
@@ -189,8 +197,8 @@ export class TaskProcessor {
               ...(this.deps.notifications ? { notifications: this.deps.notifications } : {}),
             }),
           ...(children ? { children: async () => children } : {}),
-          // runTask's child logger carries taskId, plugin and task type.
-          logger: this.logger,
+          // runTask's child logger carries taskId, plugin and task type; the tee keeps its lines in the task's log too.
+          logger: teeTaskLogger(this.logger, taskLog),
           signal,
           // The task team's upload folder is allowed: the API rewrote `upload:<id>` to paths in it.
           checkInput: (definition, input) => this.deps.inputs.check(definition, input, { team: task.team }),
@@ -198,6 +206,8 @@ export class TaskProcessor {
         },
       );
       await progress.stop();
+      // Written before the task is seen finished, so a reader told it finished finds its whole log.
+      await taskLog.close();
       const succeeded = await this.deps.tasks.succeedResolving(taskId, outcome.output ?? null);
       if (succeeded) {
         const { task: done, resolved } = succeeded;
@@ -217,11 +227,13 @@ export class TaskProcessor {
       if (cancellation.signal.aborted || (await this.isCancelled(taskId, log))) {
         // The row is CANCELLED and stays so (fail/requeue would not move it); what the task
         // wrote before it stopped stays too. The job completes: a retry would only be skipped.
+        await taskLog.close({ level: TASK_LOG_LEVELS.info, message: 'task cancelled: stopped' });
         log.info({ err: error instanceof Error ? error.message : String(error) }, 'task cancelled: stopped');
         return { status: 'CANCELLED' };
       }
       if (signal.aborted && this.deps.isShuttingDown()) {
         // Released, not failed: another worker (or this one after restart) runs it again.
+        await taskLog.close({ level: TASK_LOG_LEVELS.warn, message: `worker shutting down: attempt ${task.attempts} stopped, the task will run again` });
         const released = await this.deps.tasks.requeue(taskId);
         if (released) await this.publish(released, log);
         log.warn('worker shutting down: task aborted and released');
@@ -235,15 +247,20 @@ export class TaskProcessor {
       const permanent = isPermanentFailure(error);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (permanent || lastAttempt) {
+        await taskLog.close({ level: TASK_LOG_LEVELS.error, message: `task failed: ${message}`, fields: { attempt: task.attempts, permanent } });
         const failed = await this.deps.tasks.fail(taskId, message);
         if (failed) await this.publish(failed, log);
         log.error({ err: error, permanent }, 'task failed');
         throw permanent ? new UnrecoverableError(message) : error;
       }
+      await taskLog.close({ level: TASK_LOG_LEVELS.warn, message: `attempt ${task.attempts} failed, will retry: ${message}` });
       const requeued = await this.deps.tasks.requeue(taskId, message);
       if (requeued) await this.publish(requeued, log);
       log.warn({ err: error, attempt: job.attemptsMade + 1 }, 'task attempt failed: will retry');
       throw error;
+    } finally {
+      // Whatever else happened, what the task logged is written (close is idempotent).
+      await taskLog.close();
     }
   }
 

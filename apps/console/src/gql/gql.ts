@@ -44,6 +44,7 @@ type Documents = {
     "\n  subscription TaskUpdates($id: ID!) {\n    taskUpdated(id: $id) {\n      id\n      status\n      progress\n      progressMessage\n      error\n      finished\n      attempts\n      updatedAt\n    }\n  }\n": typeof types.TaskUpdatesDocument,
     "\n  mutation CancelTask($id: ID!) {\n    cancelTask(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.CancelTaskDocument,
     "\n  mutation RetryTask($kind: PluginKind!, $type: String!, $input: JSON!, $labels: JSON) {\n    submitTask(kind: $kind, type: $type, input: $input, labels: $labels) {\n      id\n    }\n  }\n": typeof types.RetryTaskDocument,
+    "\n  query TaskLogs($id: ID!, $first: Int, $after: String, $minLevel: LogLevel) {\n    task(id: $id) {\n      id\n      logs(first: $first, after: $after, minLevel: $minLevel) {\n        totalCount\n        pageInfo {\n          ...KeysetPage\n        }\n        edges {\n          node {\n            at\n            level\n            message\n            fields\n            attempt\n          }\n        }\n      }\n    }\n  }\n": typeof types.TaskLogsDocument,
     "\n  query Tasks($first: Int, $after: String, $filter: TaskFilter) {\n    tasks(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        ...KeysetPage\n      }\n      edges {\n        node {\n          id\n          kind\n          type\n          status\n          progress\n          createdAt\n          finishedAt\n          error\n        }\n      }\n    }\n  }\n": typeof types.TasksDocument,
 };
 const documents: Documents = {
@@ -77,6 +78,7 @@ const documents: Documents = {
     "\n  subscription TaskUpdates($id: ID!) {\n    taskUpdated(id: $id) {\n      id\n      status\n      progress\n      progressMessage\n      error\n      finished\n      attempts\n      updatedAt\n    }\n  }\n": types.TaskUpdatesDocument,
     "\n  mutation CancelTask($id: ID!) {\n    cancelTask(id: $id) {\n      id\n      status\n    }\n  }\n": types.CancelTaskDocument,
     "\n  mutation RetryTask($kind: PluginKind!, $type: String!, $input: JSON!, $labels: JSON) {\n    submitTask(kind: $kind, type: $type, input: $input, labels: $labels) {\n      id\n    }\n  }\n": types.RetryTaskDocument,
+    "\n  query TaskLogs($id: ID!, $first: Int, $after: String, $minLevel: LogLevel) {\n    task(id: $id) {\n      id\n      logs(first: $first, after: $after, minLevel: $minLevel) {\n        totalCount\n        pageInfo {\n          ...KeysetPage\n        }\n        edges {\n          node {\n            at\n            level\n            message\n            fields\n            attempt\n          }\n        }\n      }\n    }\n  }\n": types.TaskLogsDocument,
     "\n  query Tasks($first: Int, $after: String, $filter: TaskFilter) {\n    tasks(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        ...KeysetPage\n      }\n      edges {\n        node {\n          id\n          kind\n          type\n          status\n          progress\n          createdAt\n          finishedAt\n          error\n        }\n      }\n    }\n  }\n": types.TasksDocument,
 };
 
@@ -214,6 +216,10 @@ export function graphql(source: "\n  mutation CancelTask($id: ID!) {\n    cancel
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RetryTask($kind: PluginKind!, $type: String!, $input: JSON!, $labels: JSON) {\n    submitTask(kind: $kind, type: $type, input: $input, labels: $labels) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation RetryTask($kind: PluginKind!, $type: String!, $input: JSON!, $labels: JSON) {\n    submitTask(kind: $kind, type: $type, input: $input, labels: $labels) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TaskLogs($id: ID!, $first: Int, $after: String, $minLevel: LogLevel) {\n    task(id: $id) {\n      id\n      logs(first: $first, after: $after, minLevel: $minLevel) {\n        totalCount\n        pageInfo {\n          ...KeysetPage\n        }\n        edges {\n          node {\n            at\n            level\n            message\n            fields\n            attempt\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query TaskLogs($id: ID!, $first: Int, $after: String, $minLevel: LogLevel) {\n    task(id: $id) {\n      id\n      logs(first: $first, after: $after, minLevel: $minLevel) {\n        totalCount\n        pageInfo {\n          ...KeysetPage\n        }\n        edges {\n          node {\n            at\n            level\n            message\n            fields\n            attempt\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useSubscription } from 'urql';
 import { graphql } from '../gql';
 import { ErrorNote, formatTime, Loading, shortDigest, StatusBadge } from '../ui';
 import { Can } from '../viewer';
+import { TaskLogPanel } from './task-log-panel';
 
 const TaskQuery = graphql(`
   query TaskDetail($id: ID!) {
@@ -67,7 +68,7 @@ interface LogLine {
   text: string;
 }
 
-/** One task: its state live from the taskUpdated subscription (progress and the messages it reported), cancel and retry. */
+/** One task: its state live from the taskUpdated subscription (progress and the messages it reported), its stored log (TaskLogPanel), cancel and retry. */
 export default function TaskDetailView() {
   const id = useParams()['id'] ?? '';
   const [{ data, error, fetching }, refetch] = useQuery({ query: TaskQuery, variables: { id } });
@@ -150,6 +151,7 @@ export default function TaskDetailView() {
           </>
         ) : null}
       </dl>
+      <TaskLogPanel taskId={task.id} running={status === 'RUNNING'} />
       <h2>Progress log</h2>
       <ol className="log" aria-live="polite" data-testid="task-log">
         {log.map((line, i) => (

@@ -15,6 +15,8 @@ const schema = new GraphQLSchema({
     fields: {
       task: { type: Task, args: { id: { type: new GraphQLNonNull(GraphQLID) } } },
       tasks: { type: TaskConnection, args: { first: { type: GraphQLInt }, after: { type: GraphQLString } } },
+      // A page whose `first` declares a default (Task.logs: 200).
+      bigPages: { type: TaskConnection, args: { first: { type: GraphQLInt, defaultValue: 200 } } },
     },
   }),
   mutation: new GraphQLObjectType({
@@ -57,6 +59,15 @@ describe('checkOperation', () => {
     // input is an ordinary JSON field (10): a page of 500 inputs is 500 × 13 + 1.
     expect(check('{ tasks(first: 500) { edges { node { input } } } }')).toBeUndefined();
     expect(check('query($n: Int) { tasks(first: $n) { edges { node { result } } } }', { n: 5 })?.extensions).toMatchObject({ limit: 'cost' });
+  });
+
+  it("counts an omitted first at the argument's declared default, else at the stores' default", () => {
+    // Per page: 1 + first × (edges 1 + cursor 1 + node 1 + input 10 + id 1): 701 at the stores' 50, 2,801 at a declared 200.
+    const inputs = (field: string, n: number) => `{ ${Array.from({ length: n }, (_, i) => `p${i}: ${field} { edges { cursor node { input id } } }`).join(' ')} }`;
+    expect(check(inputs('tasks', 8))).toBeUndefined();
+    expect(check(inputs('tasks', 28))).toBeUndefined();
+    expect(check(inputs('bigPages', 7))).toBeUndefined();
+    expect(check(inputs('bigPages', 8))?.extensions).toMatchObject({ limit: 'cost' });
   });
 
   it('stops counting a fragment bomb at the limit', () => {

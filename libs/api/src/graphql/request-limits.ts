@@ -33,7 +33,7 @@ export { JSON_FIELD_COST, LARGE_FIELD_COST };
  * - a field declared with a `complexity` (Nest's field option) costs that: the SDK's Task.result
  *   is LARGE_FIELD_COST, as any plugin field whose value can be megabytes should be;
  * - a field with a `first` argument (a connection page) multiplies the cost of what is selected
- *   under it by `first` (by DEFAULT_PAGE when `first` is omitted).
+ *   under it by `first` (when `first` is omitted, by its declared default, else DEFAULT_PAGE).
  * Fragments are expanded where they are spread. The count stops at the limit, so a document
  * built to expand exponentially costs no more to refuse than one at the limit.
  */
@@ -146,16 +146,18 @@ class CostWalker {
       });
     }
     if (!node.selectionSet || !type || !(isObjectType(type) || isAbstractType(type))) return undefined;
-    const page = definition?.args.some((arg) => arg.name === 'first') ? this.pageSize(node, name) : 1;
+    const first = definition?.args.find((arg) => arg.name === 'first');
+    const page = first ? this.pageSize(node, name, typeof first.defaultValue === 'number' ? first.defaultValue : DEFAULT_PAGE) : 1;
     if (page instanceof GraphQLError) return page;
     return this.walk(node.selectionSet, type, multiplier * page, depth + 1);
   }
 
   /** The `first` of a connection field: a literal or a variable; over the maximum → refused. */
-  private pageSize(node: FieldNode, name: string): number | GraphQLError {
+  private pageSize(node: FieldNode, name: string, fallback: number): number | GraphQLError {
     const argument = node.arguments?.find((arg) => arg.name.value === 'first');
     const value = argument ? valueOf(argument.value, this.variables) : undefined;
-    if (value === undefined || value === null) return DEFAULT_PAGE;
+    // Omitted: the argument's declared default (Task.logs pages 200), else the stores' default.
+    if (value === undefined || value === null) return fallback;
     if (typeof value !== 'number') return 1;
     if (value > this.limits.maxPageSize) {
       return limitError(`${name}: first must be at most ${this.limits.maxPageSize} (got ${value}); fetch further pages with \`after\``, { field: name, limit: 'first', max: this.limits.maxPageSize });

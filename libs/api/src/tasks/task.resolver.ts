@@ -1,8 +1,11 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
 import { GraphQLJSON, PluginKind, RequireRole } from '@bulkhead/plugin-sdk/api';
+import { DEFAULT_TASK_LOG_PAGE } from '@bulkhead/persistence';
 import { Image } from '../images/image.model';
 import { ImageService } from '../images/image.service';
 import { Task, TaskConnection, TaskFilter, TaskUpdate } from './task.model';
+import { LogLevel, TaskLogConnection } from './task-log.model';
+import { TaskLogService } from './task-log.service';
 import { TaskService } from './task.service';
 import { TaskUpdatesService } from './task-updates.service';
 
@@ -15,6 +18,7 @@ export class TaskResolver {
     private readonly taskService: TaskService,
     private readonly taskUpdates: TaskUpdatesService,
     private readonly imageService: ImageService,
+    private readonly taskLogs: TaskLogService,
   ) {}
 
   @Query(() => Task, { nullable: true, description: 'A task by id; null when there is none.' })
@@ -61,6 +65,19 @@ export class TaskResolver {
   @ResolveField(() => Image, { nullable: true, description: 'The image (artifact) the task produced, once it has emitted one.' })
   image(@Parent() task: Task): Promise<Image | null> {
     return task.artifactId ? this.imageService.byId(task.artifactId) : Promise.resolve(null);
+  }
+
+  @ResolveField(() => TaskLogConnection, {
+    description:
+      "What the task logged, oldest first: its plugin's lines at INFO and above and the platform's lines about it (at most about 1,000 lines and 256 KiB per task; then one line says how many were dropped). Written by the worker about once a second while the task runs: poll with `after` = the last endCursor for new lines.",
+  })
+  logs(
+    @Parent() task: Task,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: DEFAULT_TASK_LOG_PAGE, description: 'Page size, 1 to 500.' }) first: number | null,
+    @Args('after', { type: () => String, nullable: true, description: 'endCursor of the previous page.' }) after?: string | null,
+    @Args('minLevel', { type: () => LogLevel, nullable: true, description: 'Only lines at this level or above (default INFO: all).' }) minLevel?: LogLevel | null,
+  ): Promise<TaskLogConnection> {
+    return this.taskLogs.page(task.id, first ?? DEFAULT_TASK_LOG_PAGE, after, minLevel);
   }
 
   @Subscription(() => TaskUpdate, {

@@ -17,6 +17,7 @@ import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule
 import { CheapTasks1765900000000 } from './1765900000000-cheap-tasks';
 import { FindingCounts1765900000001 } from './1765900000001-finding-counts';
 import { FindingSuppression1766000000000 } from './1766000000000-finding-suppression';
+import { TaskLog1766000000200 } from './1766000000200-task-log';
 
 export {
   InitialSchema1751328000000,
@@ -38,6 +39,7 @@ export {
   CheapTasks1765900000000,
   FindingCounts1765900000001,
   FindingSuppression1766000000000,
+  TaskLog1766000000200,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -61,4 +63,5 @@ export const migrations = [
   CheapTasks1765900000000,
   FindingCounts1765900000001,
   FindingSuppression1766000000000,
+  TaskLog1766000000200,
 ];
