@@ -120,7 +120,11 @@ export class AdmissionTrustedKeysService {
     if (!match) throw new BadInputError('fingerprint: not a key fingerprint (key:<64 hex>)');
     const fingerprint = `key:${match[1]}`;
     const team = this.context.requestTeam();
-    const [row] = await this.db.query<KeyRow>(`DELETE FROM admission_trusted_key WHERE team = $1 AND fingerprint = $2 RETURNING fingerprint, name, public_key, added_by, added_at`, [team, fingerprint]);
+    // In a WITH: the driver answers a bare DELETE ... RETURNING with [rows, count], a SELECT with its rows.
+    const [row] = await this.db.query<KeyRow>(
+      `WITH gone AS (DELETE FROM admission_trusted_key WHERE team = $1 AND fingerprint = $2 RETURNING fingerprint, name, public_key, added_by, added_at) SELECT * FROM gone`,
+      [team, fingerprint],
+    );
     this.cache.invalidate(team);
     if (row) return toKey(row);
     if (this.fileKeys.has(fingerprint)) {
