@@ -21,6 +21,8 @@ jest.setTimeout(180_000);
 const MASTER_KEY = randomBytes(32).toString('base64');
 const WORKER_ENV = ['BULKHEAD_SIGNER_MASTER_KEY', 'BULKHEAD_REGISTRY_ALLOWED_HOSTS', 'BULKHEAD_REGISTRY_ALLOW_PRIVATE'] as const;
 const TTL_MS = 2_000;
+/** A loaded CI machine's request latency and the 50 ms polling: "within the TTL" is asserted as within TTL + this. */
+const SLACK_MS = 1_500;
 const KEYS_QUERY = '{ admissionTrustedKeys { webhookEnabled acceptsApiKeys signatureRuleEnabled maxApiKeys keys { fingerprint name publicKey source addedBy addedAt } } }';
 const ADD = 'mutation($name: String!, $pem: String!) { addAdmissionTrustedKey(name: $name, publicKey: $pem) { fingerprint name source addedBy } }';
 const REMOVE = 'mutation($fp: String!) { removeAdmissionTrustedKey(fingerprint: $fp) { fingerprint name } }';
@@ -202,19 +204,19 @@ describeWithRegistry('admission trusted keys managed through GraphQL', (registry
   it('admits with an added key at once on the replica that added it, and on another replica within the TTL; a removal denies within the TTL', async () => {
     // The key of the previous test is trusted: both replicas admit.
     expect(await until(platform.api.url, true)).toBe(0);
-    expect(await until(replica.url, true)).toBeLessThanOrEqual(TTL_MS + 500);
+    expect(await until(replica.url, true)).toBeLessThanOrEqual(TTL_MS + SLACK_MS);
     // The other replica has just read the table: its copy is fresh for up to 2 s.
     await graphqlData(platform.api.url, REMOVE, { fp: signerFingerprint });
     const here = await until(platform.api.url, false);
     const there = await until(replica.url, false);
     expect(here).toBe(0);
-    expect(there).toBeLessThanOrEqual(TTL_MS + 500);
+    expect(there).toBeLessThanOrEqual(TTL_MS + SLACK_MS);
     const denial = await admit(replica.url, signedRef, tokens.viewer);
     expect(denial.status?.message).toMatch(/no valid signature by a trusted key: cosign-(legacy|bundle) signature valid, checked with key:[0-9a-f]{16}…, not a trusted key/);
     // Added again through the other replica: this one sees it within the TTL too.
     await graphqlData(replica.url, ADD, { name: 'release', pem: signer.publicKeyPem }, { token: platform.adminToken });
     expect(await until(replica.url, true)).toBe(0);
-    expect(await until(platform.api.url, true)).toBeLessThanOrEqual(TTL_MS + 500);
+    expect(await until(platform.api.url, true)).toBeLessThanOrEqual(TTL_MS + SLACK_MS);
     process.stdout.write(`admission trusted key removal seen by the other replica after ${there} ms (TTL ${TTL_MS} ms)\n`);
   });
 
