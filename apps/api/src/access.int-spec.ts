@@ -1,6 +1,7 @@
 import { collectSubscription, graphql, graphqlData, startTestPlatform, subscriptionClient, type GraphqlResponse, type TestPlatform } from '@bulkhead/api/testing';
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { generateCosignKeyPair } from '@bulkhead/signing';
+import { generateKeyPairSync } from 'node:crypto';
 import { buildClientSchema, getIntrospectionQuery, getNamedType, isLeafType, type GraphQLField, type GraphQLObjectType, type IntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { mkdirSync } from 'node:fs';
@@ -54,14 +55,23 @@ const FALCO_ALERT = {
 };
 
 /** Each plugin HTTP route with a body it accepts (POST). */
-const ROUTES: Record<string, { body: string; contentType: string; status?: number }> = {
+const ROUTES: Record<string, { body: string; contentType: string; status?: number; viewer?: boolean }> = {
   '/k8s-audit': { body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [] }), contentType: 'application/json' },
   '/events': { body: '', contentType: 'application/x-ndjson' },
   '/falco-alerts': { body: JSON.stringify(FALCO_ALERT), contentType: 'application/json' },
   '/uploads': { body: '{"uploaded":true}', contentType: 'application/json', status: 201 },
   // Harbor's scan request: an empty one reaches the route and is refused 422 (registry.url is required).
   '/harbor/api/v1/scan': { body: '{}', contentType: 'application/vnd.scanner.adapter.scan.request+json; version=1.1', status: 422 },
+  // The admission webhook (the suite sets a policy; its token is a viewer's): a DELETE is allowed without a decision.
+  '/admission/validate': {
+    viewer: true,
+    body: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'access', kind: { kind: 'Pod' }, operation: 'DELETE', name: 'p', namespace: 'ns' } }),
+    contentType: 'application/json',
+  },
 };
+
+/** A new public key (PEM) for addAdmissionTrustedKey. */
+const newPublicKey = (): string => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
 
 const codes = (result: GraphqlResponse<unknown>): string[] => (result.errors ?? []).map((e) => String(e.extensions?.['code']));
 
@@ -85,8 +95,10 @@ describe('identity and access', () => {
     await writeFile(path.join(work, 'pod.yaml'), PRIVILEGED_POD);
     await writeFile(path.join(work, 'rules.yaml'), SYSCALL_RULES);
     await writeFile(path.join(work, 'advisories.jsonl'), '');
+    // The admission webhook with keys from the API (addAdmissionTrustedKey works only with apiTrustedKeys).
+    await writeFile(path.join(work, 'admission.json'), JSON.stringify({ podSecurityLevel: 'baseline', apiTrustedKeys: true }));
     const plugins = builtinPluginPackages();
-    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200', BULKHEAD_ADVISORY_FEEDS: 'http://127.0.0.1:9/osv/all.zip', BULKHEAD_SIGNER_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), BULKHEAD_NOTIFY_ALLOWED_HOSTS: 'hooks.example.com' } });
+    platform = await startTestPlatform({ label: 'api_access', registry: registryOf(plugins), plugins, kinds: ['benchmark'], env: { BULKHEAD_RUNTIME_RULES: path.join(work, 'rules.yaml'), BULKHEAD_WS_TOKEN_RECHECK_MS: '200', BULKHEAD_ADVISORY_FEEDS: 'http://127.0.0.1:9/osv/all.zip', BULKHEAD_SIGNER_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'), BULKHEAD_NOTIFY_ALLOWED_HOSTS: 'hooks.example.com', BULKHEAD_ADMISSION_POLICY_FILE: path.join(work, 'admission.json') } });
     url = platform.api.url;
     cosignKeyPem = (await generateCosignKeyPair('')).privateKeyPem;
     for (const role of ROLES) tokens[role] = (await platform.createToken(role)).secret;
@@ -181,6 +193,18 @@ describe('identity and access', () => {
       role: 'operator',
       call: async (token) => graphql(url, 'mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }', { id: await notificationChannelId() }, { token }),
     },
+    // The admission webhook's trusted keys (benchmark plugin).
+    addAdmissionTrustedKey: {
+      role: 'admin',
+      call: (token) => graphql(url, 'mutation($n: String!, $k: String!) { addAdmissionTrustedKey(name: $n, publicKey: $k) { fingerprint } }', { n: `t-${unique()}`, k: newPublicKey() }, { token }),
+    },
+    removeAdmissionTrustedKey: {
+      role: 'admin',
+      call: async (token) => {
+        const added = await graphqlData<{ addAdmissionTrustedKey: { fingerprint: string } }>(url, 'mutation($n: String!, $k: String!) { addAdmissionTrustedKey(name: $n, publicKey: $k) { fingerprint } }', { n: `r-${unique()}`, k: newPublicKey() });
+        return graphql(url, 'mutation($f: String!) { removeAdmissionTrustedKey(fingerprint: $f) { fingerprint } }', { f: added.addAdmissionTrustedKey.fingerprint }, { token });
+      },
+    },
   };
 
   /** A new channel of team `default` (made with the admin token). */
@@ -226,7 +250,7 @@ describe('identity and access', () => {
       expect(codes(await graphql(url, '{ apiTokens { id } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
       expect(codes(await graphql(url, '{ auditLog { totalCount } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
     }
-    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } findingCounts(groupBy: SEVERITY) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } admissionDecisions(first: 1) { totalCount } images(first: 1) { totalCount } me { role team } workloads(first: 1) { totalCount } }', {}, { token: tokens.viewer });
+    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } findingCounts(groupBy: SEVERITY) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } admissionDecisions(first: 1) { totalCount } admissionTrustedKeys { acceptsApiKeys } images(first: 1) { totalCount } me { role team } workloads(first: 1) { totalCount } }', {}, { token: tokens.viewer });
     expect(read.errors).toBeUndefined();
     expect((read.data as { me: { role: string } }).me.role).toBe('viewer');
   });
@@ -288,7 +312,7 @@ describe('identity and access', () => {
     return express.router.stack.flatMap((layer) => (layer.route && layer.route.methods['post'] && layer.route.path !== '/graphql' ? [layer.route.path] : [])).sort();
   };
 
-  it('plugin HTTP routes: 401 with a Bearer challenge without a valid token, 403 for viewers, served for operators (the audit webhook kubeconfig `token:`)', async () => {
+  it('plugin HTTP routes: 401 with a Bearer challenge without a valid token, 403 for viewers (but on the admission webhook), served for operators (the audit webhook kubeconfig `token:`)', async () => {
     expect(httpRoutes()).toEqual(Object.keys(ROUTES).sort());
     const revoked = await platform.createToken('operator');
     await graphqlData(url, 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: revoked.id });
@@ -300,7 +324,8 @@ describe('identity and access', () => {
         expect({ route, authorization, status: response.status }).toEqual({ route, authorization, status: 401 });
         expect(response.headers.get('www-authenticate')).toBe('Bearer realm="bulkhead"');
       }
-      expect({ route, status: (await send(route, `Bearer ${tokens.viewer}`)).status }).toEqual({ route, status: 403 });
+      const viewerStatus = ROUTES[route]?.viewer ? (ROUTES[route]?.status ?? 200) : 403;
+      expect({ route, status: (await send(route, `Bearer ${tokens.viewer}`)).status }).toEqual({ route, status: viewerStatus });
       for (const role of ['operator', 'admin'] as const) {
         const response = await send(route, `Bearer ${tokens[role]}`);
         expect({ route, role, status: response.status }).toEqual({ route, role, status: ROUTES[route]?.status ?? 200 });

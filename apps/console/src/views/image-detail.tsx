@@ -9,6 +9,7 @@ import type { ImageDetailQuery } from '../gql/graphql';
 import { ErrorNote, formatTime, Loading, Section, SEVERITIES, SeverityBadge, StatusBadge, useUrlFilter } from '../ui';
 import { downloadVex, SuppressControls } from './suppress';
 import { downloadSbom } from './sbom';
+import { ImageSecrets } from './image-secrets';
 
 const ImageQuery = graphql(`
   query ImageDetail($digest: String!, $vulnAfter: String, $pkgAfter: String, $status: [FindingStatus!], $severity: [Severity!], $advisory: String) {
@@ -179,6 +180,7 @@ export default function ImageDetailView() {
         <DataTable caption={`Vulnerabilities (${status.toLowerCase()})`} columns={vulnColumns} rows={nodesOf(vulns)} rowKey={(node) => node.id} rowTestId="vulnerability" />
         <ConnectionPager connection={vulns} label="Pages of vulnerabilities" />
       </Section>
+      <ImageSecrets digest={image.digest} />
       <Section title="Layers">
         <ol className="mono">
           {image.layers.map((layer) => (

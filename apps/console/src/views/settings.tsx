@@ -6,6 +6,8 @@ import type { ApiTokensQuery } from '../gql/graphql';
 import { ErrorNote, formatTime, Loading, Section } from '../ui';
 import { useViewer } from '../viewer';
 import { roleAllows } from '../session';
+import { NotificationChannels } from './settings-notifications';
+import { AdmissionTrustedKeys } from './settings-trust-keys';
 
 const TokensQuery = graphql(`
   query ApiTokens {
@@ -17,16 +19,6 @@ const TokensQuery = graphql(`
       expiresAt
       revokedAt
       lastUsedAt
-    }
-    notificationChannels {
-      id
-      name
-      kind
-      url
-      enabled
-      onCriticalFindings
-      onFailedGates
-      runtimeAlertMinPriority
     }
   }
 `);
@@ -63,7 +55,10 @@ const RevokeToken = graphql(`
   }
 `);
 
-/** Tokens and notification targets (admin), and the team's signing keys (trust keys for verification and the admission policy). */
+/**
+ * Tokens (admin), notification targets (operator and admin, as the API allows), the admission
+ * webhook's trusted keys (everyone reads, admins change) and the team's signing keys.
+ */
 export default function SettingsView() {
   const viewer = useViewer();
   return (
@@ -72,7 +67,9 @@ export default function SettingsView() {
       <p>
         Signed in as <strong>{viewer.name}</strong>, team <strong>{viewer.team}</strong>, role <strong>{viewer.role}</strong>.
       </p>
-      {roleAllows(viewer.role, 'admin') ? <AdminSettings /> : <p>Tokens and notification targets are managed by an admin of your team.</p>}
+      {roleAllows(viewer.role, 'admin') ? <AdminSettings /> : <p>API tokens are managed by an admin of your team.</p>}
+      {roleAllows(viewer.role, 'operator') ? <NotificationChannels /> : <p>Notification targets are managed by operators and admins of your team.</p>}
+      <AdmissionTrustedKeys />
       <SigningKeys />
     </>
   );
@@ -105,19 +102,6 @@ function AdminSettings() {
         <NewToken onCreated={() => refetch({ requestPolicy: 'network-only' })} />
         <DataTable caption="Tokens of your team" columns={columns} rows={data.apiTokens} rowKey={(t) => t.id} />
         <ErrorNote error={revoked.error} />
-      </Section>
-      <Section title="Notification targets">
-        {data.notificationChannels.length === 0 ? <p>None yet (createNotificationChannel).</p> : null}
-        <ul>
-          {data.notificationChannels.map((c) => (
-            <li key={c.id}>
-              {c.name} ({c.kind}, {c.enabled ? 'enabled' : 'disabled'}): <span className="mono">{c.url}</span>
-              {c.onCriticalFindings ? ' · critical findings' : ''}
-              {c.onFailedGates ? ' · failed gates' : ''}
-              {c.runtimeAlertMinPriority ? ` · alerts ≥ ${c.runtimeAlertMinPriority}` : ''}
-            </li>
-          ))}
-        </ul>
       </Section>
     </>
   );
@@ -159,7 +143,7 @@ function NewToken({ onCreated }: { onCreated: () => void }) {
 function SigningKeys() {
   const [{ data, error }] = useQuery({ query: KeysQuery });
   return (
-    <Section title="Signing and trust keys">
+    <Section title="Signing keys">
       <ErrorNote error={error} />
       {data && data.signingKeys.length === 0 ? <p>No server-side keys (createSigningKey).</p> : null}
       <ul>

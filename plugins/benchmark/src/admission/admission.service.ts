@@ -3,11 +3,12 @@ import { HOST_ARTIFACTS, HOST_FINDINGS, HOST_REQUEST_CONTEXT, HOST_SERVICES, PLU
 import type { PluginServices, Severity as SdkSeverity } from '@bulkhead/plugin-sdk';
 import { evaluatePod, formatPssMessage } from '../pss';
 import { parseImageRef } from './image-ref';
-import { AdmissionPolicyError, SEVERITIES, severityRank, type AdmissionPolicy } from './policy';
+import { ADMISSION_POLICY, AdmissionPolicyError, SEVERITIES, severityRank, type AdmissionPolicy } from './policy';
 import { SignatureRule } from './signature-rule';
+import { AdmissionTrustedKeysService } from './trusted-keys.service';
 import { podImages, type AdmissionDecision, type ParsedReview } from './review';
 
-export const ADMISSION_POLICY = Symbol('ADMISSION_POLICY');
+export { ADMISSION_POLICY };
 
 /**
  * Decides an AdmissionReview from what is already stored (no scan on the request path): the
@@ -28,14 +29,16 @@ export class AdmissionService {
     @Inject(PLUGIN_DATABASE) private readonly db: PluginDatabase,
     @Inject(HOST_REQUEST_CONTEXT) private readonly context: HostRequestContext,
     @Inject(HOST_SERVICES) services: PluginServices,
+    private readonly trustedKeys: AdmissionTrustedKeysService,
   ) {
     // Refused, never ignored: a webhook that accepted the rule without the records would admit unsigned images.
-    if (policy.trustedKeys && !services.imageSignatures) {
+    if (trustedKeys.signatureRuleEnabled && !services.imageSignatures) {
+      const rule = policy.trustedKeys ? 'trustedKeys' : 'apiTrustedKeys';
       throw new AdmissionPolicyError(
-        'admission policy: trustedKeys: no loaded plugin provides imageSignatures (the signature records the rule is decided from): load the signer plugin, or remove the rule',
+        `admission policy: ${rule}: no loaded plugin provides imageSignatures (the signature records the rule is decided from): load the signer plugin, or remove the rule`,
       );
     }
-    this.signatureRule = policy.trustedKeys && services.imageSignatures ? new SignatureRule(new Set(policy.trustedKeys), services.imageSignatures) : null;
+    this.signatureRule = trustedKeys.signatureRuleEnabled && services.imageSignatures ? new SignatureRule(services.imageSignatures) : null;
   }
 
   async decide(review: ParsedReview): Promise<AdmissionDecision> {
@@ -77,11 +80,16 @@ export class AdmissionService {
     }
     const [found, unsigned] = await Promise.all([
       maxSeverity ? Promise.all(images.map((image) => this.findingsReason(image, maxSeverity))) : [],
-      this.signatureRule ? this.signatureRule.reasons(images) : [],
+      this.signatureRule ? this.signatureReasons(this.signatureRule, images) : [],
     ]);
     for (const reason of found) if (reason) reasons.push(reason);
     reasons.push(...unsigned);
     return reasons;
+  }
+
+  /** The team's trusted keys come from a short-TTL cache: a table read at most once per TTL, not per request. */
+  private async signatureReasons(rule: SignatureRule, images: readonly string[]): Promise<string[]> {
+    return rule.reasons(images, await this.trustedKeys.trustedForRequest());
   }
 
   /** Why `image` breaks the findings rule, or null. */

@@ -22,14 +22,24 @@ describe('parseImageRef', () => {
 
 describe('parseAdmissionPolicy', () => {
   it('applies defaults and lower-cases registries', () => {
-    expect(parseAdmissionPolicy({ allowedRegistries: ['GHCR.IO'] })).toEqual({ allowedRegistries: ['ghcr.io'], unknownImages: 'deny', podSecurityVersion: 'latest', failurePolicy: 'fail-closed', dryRun: false });
+    expect(parseAdmissionPolicy({ allowedRegistries: ['GHCR.IO'] })).toEqual({ allowedRegistries: ['ghcr.io'], unknownImages: 'deny', podSecurityVersion: 'latest', failurePolicy: 'fail-closed', dryRun: false, apiTrustedKeys: false });
+    // apiTrustedKeys alone is a rule: the signature rule with the teams' API keys only.
+    expect(parseAdmissionPolicy({ apiTrustedKeys: true })).toMatchObject({ apiTrustedKeys: true });
+    expect(parseAdmissionPolicy({ apiTrustedKeys: true }).trustedKeys).toBeUndefined();
   });
 
   it('reads trusted keys (PEM public keys, fingerprints) into key:<sha256 of the DER SPKI>', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const fingerprint = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
-    expect(parseAdmissionPolicy({ trustedKeys: [pem, `key:${'A'.repeat(64)}`, 'b'.repeat(64)] }).trustedKeys).toEqual([`key:${fingerprint}`, `key:${'a'.repeat(64)}`, `key:${'b'.repeat(64)}`]);
+    const policy = parseAdmissionPolicy({ trustedKeys: [pem, `key:${'A'.repeat(64)}`, 'b'.repeat(64)] });
+    expect(policy.trustedKeys).toEqual([`key:${fingerprint}`, `key:${'a'.repeat(64)}`, `key:${'b'.repeat(64)}`]);
+    // Listed by admissionTrustedKeys with the PEM the file gave (none for a fingerprint).
+    expect(policy.fileTrustedKeys).toEqual([
+      { fingerprint: `key:${fingerprint}`, publicKey: pem, index: 0 },
+      { fingerprint: `key:${'a'.repeat(64)}`, publicKey: null, index: 1 },
+      { fingerprint: `key:${'b'.repeat(64)}`, publicKey: null, index: 2 },
+    ]);
   });
 
   it('refuses unknown fields, bad values, no rule, and trusted keys it cannot read, naming each', () => {
@@ -46,7 +56,9 @@ describe('parseAdmissionPolicy', () => {
     expect(error({ maxSeverity: 'SEVERE' })).toMatch(/^p: maxSeverity: /);
     expect(error({ allowedRegistries: ['https://ghcr.io'] })).toMatch(/^p: allowedRegistries\.0: is not a registry host name/);
     expect(error({ podSecurityLevel: 'privileged' })).toMatch(/^p: podSecurityLevel: /);
-    expect(error({})).toBe('p: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel, trustedKeys');
+    expect(error({})).toBe('p: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel, trustedKeys, apiTrustedKeys');
+    expect(error({ apiTrustedKeys: false })).toMatch(/^p: no rule: /);
+    expect(error({ podSecurityLevel: 'baseline', apiTrustedKeys: 'yes' })).toMatch(/^p: apiTrustedKeys: /);
     expect(error({ podSecurityLevel: 'baseline', trustedKeys: ['cosign.pub'] })).toBe('p: trustedKeys.0: is neither a PEM public key nor a key fingerprint (key:<64 hex>)');
     expect(error({ trustedKeys: [] })).toMatch(/^p: trustedKeys: /);
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -111,20 +123,30 @@ describe('SignatureRule (trustedKeys)', () => {
   const records = [verdict(D, TRUSTED, true), verdict(E, OTHER, true), verdict(E, TRUSTED, false, 'wrong-key')];
   const calls: (readonly string[])[] = [];
   const service: ImageSignatureService = { forDigests: async (digests) => (calls.push(digests), records.filter((r) => digests.includes(r.manifestDigest))) };
-  const rule = new SignatureRule(new Set([TRUSTED]), service);
+  const rule = new SignatureRule(service);
+  const trusted = new Set([TRUSTED]);
 
   it('passes an image whose digest has a valid signature by a trusted key; one lookup for the pod', async () => {
     calls.length = 0;
-    expect(await rule.reasons([`r.example/a@${D}`, `r.example/b:1@${D}`])).toEqual([]);
+    expect(await rule.reasons([`r.example/a@${D}`, `r.example/b:1@${D}`], trusted)).toEqual([]);
     expect(calls).toEqual([[D]]);
   });
 
   it('names the image and what was found instead: unpinned, unsigned, signed by another key, invalid', async () => {
     const F = `sha256:${'f'.repeat(64)}`;
-    expect(await rule.reasons(['nginx:1.27', `r.example/e@${E}`, `r.example/f@${F}`])).toEqual([
+    expect(await rule.reasons(['nginx:1.27', `r.example/e@${E}`, `r.example/f@${F}`], trusted)).toEqual([
       'image nginx:1.27: not pinned by digest, cannot check signature (trustedKeys)',
       `image r.example/e@${E}: no valid signature by a trusted key: cosign-legacy signature valid, checked with key:bbbbbbbbbbbbbbbb…, not a trusted key; cosign-legacy signature invalid (wrong-key), checked with trusted key:aaaaaaaaaaaaaaaa…`,
       `image r.example/f@${F}: no signature recorded for ${F} (unsigned, or never verified by Bulkhead)`,
     ]);
+  });
+
+  it('with no trusted key at all (apiTrustedKeys, a team with none) denies, saying so, without a lookup', async () => {
+    calls.length = 0;
+    expect(await rule.reasons(['nginx:1.27', `r.example/a@${D}`], new Set())).toEqual([
+      'image nginx:1.27: not pinned by digest, cannot check signature (trustedKeys)',
+      'no trusted key: the admission policy trusts keys added with addAdmissionTrustedKey (apiTrustedKeys) and this team has none, so no image can pass the signature rule',
+    ]);
+    expect(calls).toEqual([]);
   });
 });

@@ -6,3 +6,7 @@ export { admissionResponse, ADMITTED_KINDS, MalformedReviewError, parseAdmission
 export { AdmissionDecisionConnection, AdmissionDecisionFilter, AdmissionDecisionRecord } from './decisions.model';
 export { AdmissionDecisionsResolver } from './decisions.resolver';
 export { AdmissionDecisionsService, decodeDecisionCursor, encodeDecisionCursor } from './decisions.service';
+export { AdmissionTrustedKey, AdmissionTrustedKeys, AdmissionTrustedKeySource } from './trusted-keys.model';
+export { AdmissionTrustedKeysResolver } from './trusted-keys.resolver';
+export { ADMISSION_TRUSTED_KEY_MIGRATION, AdmissionTrustedKeysService, MAX_API_TRUSTED_KEYS, readPublicKey } from './trusted-keys.service';
+export { TeamKeyCache, TRUSTED_KEYS_TTL_MS } from './trusted-key-cache';

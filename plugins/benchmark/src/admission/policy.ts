@@ -48,12 +48,33 @@ const policySchema = z
         }),
       )
       .optional(),
+    /**
+     * The signature rule also trusts the keys each team's admins add through GraphQL
+     * (addAdmissionTrustedKey; the team of the webhook's token). Off by default: keys added
+     * through the API never switch the rule on, or widen it, unless the operator says so here.
+     * With no `trustedKeys` it alone turns the rule on (a team with no key then admits no pod).
+     */
+    apiTrustedKeys: z.boolean().default(false),
   })
   .strict();
 
-export type AdmissionPolicy = z.output<typeof policySchema>;
+/** A key the policy file trusts, as listed by admissionTrustedKeys: its PEM when the file gave one. */
+export interface FileTrustedKey {
+  fingerprint: string;
+  publicKey: string | null;
+  /** Position in the file's trustedKeys list. */
+  index: number;
+}
+
+export type AdmissionPolicy = z.output<typeof policySchema> & {
+  /** The file's trusted keys with their PEM (set with trustedKeys). */
+  fileTrustedKeys?: FileTrustedKey[];
+};
 
 export class AdmissionPolicyError extends Error {}
+
+/** Nest token of the parsed policy (provided only when BULKHEAD_ADMISSION_POLICY_FILE is set). */
+export const ADMISSION_POLICY = Symbol('ADMISSION_POLICY');
 
 /**
  * Parses and checks a policy (trusted keys become `key:<fingerprint>` strings). Whether the
@@ -66,9 +87,17 @@ export function parseAdmissionPolicy(json: unknown, source = 'admission policy')
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new AdmissionPolicyError(`${source}: ${problems.join('; ')}`);
   }
-  const policy = parsed.data;
-  if (!policy.allowedRegistries && !policy.maxSeverity && !policy.podSecurityLevel && !policy.trustedKeys) {
-    throw new AdmissionPolicyError(`${source}: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel, trustedKeys`);
+  const policy: AdmissionPolicy = parsed.data;
+  if (!policy.allowedRegistries && !policy.maxSeverity && !policy.podSecurityLevel && !policy.trustedKeys && !policy.apiTrustedKeys) {
+    throw new AdmissionPolicyError(`${source}: no rule: set at least one of allowedRegistries, maxSeverity, podSecurityLevel, trustedKeys, apiTrustedKeys`);
+  }
+  if (policy.trustedKeys) {
+    // The entries parsed, so every one is a string; a PEM entry is kept to be shown (admissionTrustedKeys).
+    const entries = (json as { trustedKeys: string[] }).trustedKeys;
+    policy.fileTrustedKeys = policy.trustedKeys.map((fingerprint, index) => {
+      const entry = entries[index]?.trim() ?? '';
+      return { fingerprint, publicKey: entry.startsWith('-----BEGIN') ? `${entry}\n` : null, index };
+    });
   }
   return policy;
 }

@@ -12,13 +12,13 @@ const MAX_LISTED = 5;
  * pulls for a tag is decided later, so no stored record can vouch for it.
  */
 export class SignatureRule {
-  constructor(
-    private readonly trusted: ReadonlySet<string>,
-    private readonly signatures: ImageSignatureService,
-  ) {}
+  constructor(private readonly signatures: ImageSignatureService) {}
 
-  /** One reason per image that breaks the rule (none: every image is signed by a trusted key). */
-  async reasons(images: readonly string[]): Promise<string[]> {
+  /**
+   * One reason per image that breaks the rule (none: every image is signed by one of `trusted`,
+   * the file's keys and the team's API keys).
+   */
+  async reasons(images: readonly string[], trusted: ReadonlySet<string>): Promise<string[]> {
     const pinned = new Map<string, string>();
     const reasons: string[] = [];
     for (const image of images) {
@@ -26,11 +26,16 @@ export class SignatureRule {
       if (digest) pinned.set(image, digest);
       else reasons.push(`image ${image}: not pinned by digest, cannot check signature (trustedKeys)`);
     }
+    // Only apiTrustedKeys and a team with no key: nothing can pass, and the denial says why.
+    if (trusted.size === 0) {
+      if (pinned.size > 0) reasons.push('no trusted key: the admission policy trusts keys added with addAdmissionTrustedKey (apiTrustedKeys) and this team has none, so no image can pass the signature rule');
+      return reasons;
+    }
     const verdicts = await this.verdictsOf([...new Set(pinned.values())]);
     for (const [image, digest] of pinned) {
       const own = verdicts.get(digest) ?? [];
-      if (own.some((v) => v.valid && this.trusted.has(v.verifier))) continue;
-      reasons.push(own.length === 0 ? `image ${image}: no signature recorded for ${digest} (unsigned, or never verified by Bulkhead)` : `image ${image}: no valid signature by a trusted key: ${this.describe(own)}`);
+      if (own.some((v) => v.valid && trusted.has(v.verifier))) continue;
+      reasons.push(own.length === 0 ? `image ${image}: no signature recorded for ${digest} (unsigned, or never verified by Bulkhead)` : `image ${image}: no valid signature by a trusted key: ${describe(own, trusted)}`);
     }
     return reasons;
   }
@@ -47,16 +52,17 @@ export class SignatureRule {
     return byDigest;
   }
 
-  /** What was found instead: each signature's format, verdict and key, saying which keys are not trusted. */
-  private describe(verdicts: readonly ImageSignatureVerdict[]): string {
-    const listed = verdicts.slice(0, MAX_LISTED).map((v) => {
-      const verdict = v.valid ? 'valid' : `invalid (${v.reason ?? 'no reason recorded'})`;
-      const key = this.trusted.has(v.verifier) ? `trusted ${short(v.verifier)}` : `${short(v.verifier)}, not a trusted key`;
-      return `${v.format} signature ${verdict}, checked with ${key}`;
-    });
-    const more = verdicts.length > MAX_LISTED ? `; and ${verdicts.length - MAX_LISTED} more` : '';
-    return `${listed.join('; ')}${more}`;
-  }
+}
+
+/** What was found instead: each signature's format, verdict and key, saying which keys are not trusted. */
+function describe(verdicts: readonly ImageSignatureVerdict[], trusted: ReadonlySet<string>): string {
+  const listed = verdicts.slice(0, MAX_LISTED).map((v) => {
+    const verdict = v.valid ? 'valid' : `invalid (${v.reason ?? 'no reason recorded'})`;
+    const key = trusted.has(v.verifier) ? `trusted ${short(v.verifier)}` : `${short(v.verifier)}, not a trusted key`;
+    return `${v.format} signature ${verdict}, checked with ${key}`;
+  });
+  const more = verdicts.length > MAX_LISTED ? `; and ${verdicts.length - MAX_LISTED} more` : '';
+  return `${listed.join('; ')}${more}`;
 }
 
 /** `key:` and the first 16 hex digits: enough to find the key, short enough for kubectl's message. */

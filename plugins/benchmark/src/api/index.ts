@@ -1,7 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { definePluginApi, type PluginMigration } from '@bulkhead/plugin-sdk/api';
 import { z } from 'zod';
-import { ADMISSION_POLICY, AdmissionController, AdmissionDecisionsResolver, AdmissionDecisionsService, AdmissionService, readAdmissionPolicyFile } from '../admission';
+import {
+  ADMISSION_POLICY,
+  ADMISSION_TRUSTED_KEY_MIGRATION,
+  AdmissionController,
+  AdmissionDecisionsResolver,
+  AdmissionDecisionsService,
+  AdmissionService,
+  AdmissionTrustedKeysResolver,
+  AdmissionTrustedKeysService,
+  readAdmissionPolicyFile,
+} from '../admission';
 import { BenchmarkRunsResolver } from './benchmark-runs.resolver';
 import { BenchmarkRunsService } from './benchmark-runs.service';
 import { imageWorkloadsResolver, vulnerabilityWorkloadsResolver, WorkloadsResolver, WorkloadsService } from '../cluster/graphql';
@@ -63,6 +73,7 @@ export const benchmarkApiMigrations: readonly PluginMigration[] = [
   CLUSTER_IMAGE_MIGRATION, // the scans of running images (cluster/images-store.ts)
   CLUSTER_PULL_ACCESS_MIGRATION, // how to read pull secrets at pull time (cluster/images-pull-secrets.ts)
   CLUSTER_WORKLOAD_OWNER_INDEX_MIGRATION, // owner lookups of the workloads query (cluster/images-store.ts)
+  ADMISSION_TRUSTED_KEY_MIGRATION, // keys a team's admins trust for the webhook's signature rule (admission/trusted-keys.service.ts)
 ];
 
 const benchmarkApiConfig = z.object({
@@ -87,6 +98,9 @@ export const benchmarkApi = definePluginApi({
       BenchmarkRunsResolver,
       AdmissionDecisionsService,
       AdmissionDecisionsResolver,
+      // Listed (FILE keys, the team's API keys) whether or not the webhook is on; adding needs the policy's apiTrustedKeys.
+      AdmissionTrustedKeysService,
+      AdmissionTrustedKeysResolver,
       WorkloadsService,
       WorkloadsResolver,
       imageWorkloadsResolver(),

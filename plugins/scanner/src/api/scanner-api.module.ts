@@ -4,6 +4,7 @@ import { AdvisoriesResolver } from './advisories/advisories.resolver';
 import type { ScannerApiConfig } from './config';
 import { SCANNER_API_CONFIG } from './tokens';
 import { vulnerabilityApiProviders } from './vulnerabilities';
+import { imageSecretsResolver } from './secrets/image-secrets';
 
 /**
  * The scanner in the API process: advisory database maintenance (importAdvisories,
@@ -16,7 +17,7 @@ export class ScannerApiModule {
     return {
       module: ScannerApiModule,
       controllers: harborAdapterControllers(),
-      providers: [{ provide: SCANNER_API_CONFIG, useValue: config }, AdvisoriesResolver, ...vulnerabilityApiProviders(), ...harborAdapterProviders(config)],
+      providers: [{ provide: SCANNER_API_CONFIG, useValue: config }, AdvisoriesResolver, ...vulnerabilityApiProviders(), imageSecretsResolver(), ...harborAdapterProviders(config)],
     };
   }
 }
