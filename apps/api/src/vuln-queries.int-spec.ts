@@ -311,6 +311,9 @@ describe('vulnerability queries (API)', () => {
     expect(nul.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     const badCursor = await graphql(platform.api.url, '{ imagesWithVulnerability(id: "CVE-2099-0001", after: "not-a-cursor") { totalCount } }');
     expect(badCursor.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    // The same on a field a plugin adds to a core type (the domain error filter covers field resolvers too).
+    const badFieldCursor = await graphql(platform.api.url, `{ image(digest: "${IMAGE_A}") { vulnerabilities(after: "not-a-cursor") { totalCount } } }`);
+    expect(badFieldCursor.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
   it('the page, count and which-images statements use the partial indexes (EXPLAIN over 15,000 vulnerabilities)', async () => {

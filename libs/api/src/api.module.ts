@@ -120,8 +120,10 @@ export class ApiModule {
           introspection: deps.config.GRAPHQL_INTROSPECTION,
           context: graphqlContext,
           // The access guard also runs on @ResolveField resolvers (Nest runs none there by default), so a
-          // RequireRole on one field of an object type holds wherever that type is returned.
-          fieldResolverEnhancers: ['guards'],
+          // RequireRole on one field of an object type holds wherever that type is returned; and the
+          // domain error filter, so a bad argument to such a field (a plugin's included) is
+          // BAD_USER_INPUT there too, not INTERNAL_SERVER_ERROR.
+          fieldResolverEnhancers: ['guards', 'filters'],
           // Refused before execution: documents over PARSE_MAX_TOKENS while parsing, the rest by the limits plugin.
           parseOptions: { maxTokens: PARSE_MAX_TOKENS },
           // Cache control off: no response is cached by an HTTP cache here (per-token answers), and Apollo's
