@@ -1,6 +1,7 @@
 import { AccessResolver } from './access/access.resolver';
 import { FindingCountImageResolver, FindingImageResolver } from './findings/finding-image.resolver';
 import { FindingResolver } from './findings/finding.resolver';
+import { FindingTrendResolver } from './findings/finding-trend.resolver';
 import { ImageResolver } from './images/image.resolver';
 import { PluginsResolver } from './plugins/plugins.resolver';
 import { TaskResolver } from './tasks/task.resolver';
@@ -11,4 +12,4 @@ import { ViewerResolver } from './access/viewer.resolver';
 import { ProbeResolver } from './probe/probe.resolver';
 
 /** Every resolver of the API, shared by ApiModule and the schema printer so they cannot differ. */
-export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, FindingImageResolver, FindingCountImageResolver, AccessResolver, UploadResolver, ScheduleResolver, NotifyResolver, ViewerResolver, ProbeResolver];
+export const API_RESOLVERS = [PluginsResolver, TaskResolver, ImageResolver, FindingResolver, FindingImageResolver, FindingCountImageResolver, FindingTrendResolver, AccessResolver, UploadResolver, ScheduleResolver, NotifyResolver, ViewerResolver, ProbeResolver];
