@@ -113,9 +113,10 @@ const TREND_DAYS = 30;
 const TREND_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
 /** Lines differ by dash as well as colour, so the chart reads without colour too. */
 const DASHES: Record<(typeof TREND_SEVERITIES)[number], string | undefined> = { CRITICAL: undefined, HIGH: '8 4', MEDIUM: '3 3', LOW: '1 4' };
+const LINE_NAMES: Record<(typeof TREND_SEVERITIES)[number], string> = { CRITICAL: 'solid line', HIGH: 'long dashes', MEDIUM: 'short dashes', LOW: 'dotted line' };
 
 /** The lists this view can open (`?list=`). */
-const LISTS = { 'unsigned-running': 'Unsigned images running', 'at-risk': 'Images at risk', 'unsigned-at-risk': 'Images at risk without a valid signature' } as const;
+const LISTS = { 'unsigned-running': 'List: workloads running an unsigned image', 'at-risk': 'List: images with open CRITICAL or HIGH findings', 'unsigned-at-risk': 'List: images at risk without a valid signature' } as const;
 type ListName = keyof typeof LISTS;
 
 export default function OverviewView() {
@@ -145,7 +146,7 @@ export default function OverviewView() {
         <Section title="Images at risk">
           <p>
             <Link to="?list=at-risk" data-testid="at-risk">
-              {data.atRisk.totalCount} images
+              {plural(data.atRisk.totalCount, 'image')}
             </Link>{' '}
             with open CRITICAL or HIGH findings (of <Link to="/images">{data.images.totalCount} scanned</Link>), of which{' '}
             <Link to="?list=unsigned-at-risk">{data.unsignedAtRisk.totalCount} have no valid signature</Link>.
@@ -155,7 +156,7 @@ export default function OverviewView() {
         <Section title="Runtime alerts, last 24 h">
           <p>
             <Link to="/alerts" data-testid="alerts-24h">
-              {data.alerts.totalCount} alerts
+              {plural(data.alerts.totalCount, 'alert')}
             </Link>
           </p>
         </Section>
@@ -185,7 +186,7 @@ function UnsignedRunningCard() {
       ) : data ? (
         <p>
           <Link to="?list=unsigned-running" data-testid="unsigned-running">
-            {data.workloads.totalCount} workloads
+            {plural(data.workloads.totalCount, 'workload')}
           </Link>{' '}
           in the watched clusters run an image without a valid signature.
         </p>
@@ -194,6 +195,10 @@ function UnsignedRunningCard() {
       )}
     </Section>
   );
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 interface Point {
@@ -255,7 +260,7 @@ function TrendChart({ points }: { points: readonly Point[] }) {
         <ul className="stats">
           {TREND_SEVERITIES.map((s) => (
             <li key={s}>
-              <SeverityBadge severity={s} /> <span className="muted">{DASHES[s] ? 'dashed' : 'solid'} line</span>
+              <SeverityBadge severity={s} /> <span className="muted">{LINE_NAMES[s]}</span>
             </li>
           ))}
         </ul>
