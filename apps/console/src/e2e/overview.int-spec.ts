@@ -114,6 +114,8 @@ else
         const ys = await chart.locator('g[data-severity="HIGH"] circle').evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('cy'))));
         expect(ys[0]).toBeLessThan(ys[1] as number);
         expect(await page.getByTestId('unsigned-running').textContent()).toBe('1 workload');
+        expect(await page.getByTestId('tasks-queued').textContent()).toBe('0 queued');
+        expect(await page.getByTestId('oldest-queued').count()).toBe(0);
         await page.getByTestId('trend-table').locator('xpath=ancestor::details').locator('summary').click();
         await expectAccessible(page, problems, `overview (${colorScheme})`);
         await screenshot(page, `overview-trend-${colorScheme}`);

@@ -43,11 +43,10 @@ const OverviewQuery = graphql(`
     alerts(first: 1, filter: { from: $since }) {
       totalCount
     }
-    queued: tasks(first: 1, filter: { status: QUEUED }) {
-      totalCount
-    }
-    running: tasks(first: 1, filter: { status: RUNNING }) {
-      totalCount
+    queue: taskQueueHealth {
+      queued
+      running
+      oldestQueuedAt
     }
     failed: tasks(first: 1, filter: { status: FAILED }) {
       totalCount
@@ -163,10 +162,11 @@ export default function OverviewView() {
         <Section title="Task queue">
           <p>
             <Link to="/tasks?status=QUEUED" data-testid="tasks-queued">
-              {data.queued.totalCount} queued
+              {data.queue.queued} queued
             </Link>{' '}
-            · <Link to="/tasks?status=RUNNING">{data.running.totalCount} running</Link> · <Link to="/tasks?status=FAILED">{data.failed.totalCount} failed</Link>
+            · <Link to="/tasks?status=RUNNING">{data.queue.running} running</Link> · <Link to="/tasks?status=FAILED">{data.failed.totalCount} failed</Link>
           </p>
+          {data.queue.oldestQueuedAt ? <p data-testid="oldest-queued">The oldest queued task has waited {age(data.queue.oldestQueuedAt)}.</p> : null}
         </Section>
       </div>
       <Section title={`Open findings, last ${TREND_DAYS} days`}>
@@ -195,6 +195,13 @@ function UnsignedRunningCard() {
       )}
     </Section>
   );
+}
+
+/** How long ago an instant was, in the largest whole unit (seconds to days). */
+function age(at: string): string {
+  const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(at)) / 1000));
+  for (const [unit, size] of [['day', 86_400], ['hour', 3_600], ['minute', 60]] as const) if (seconds >= size) return plural(Math.floor(seconds / size), unit);
+  return plural(seconds, 'second');
 }
 
 function plural(n: number, noun: string): string {
