@@ -78,6 +78,13 @@ export interface TrendPoint {
   open: number;
 }
 
+interface DailyRow {
+  kind: string;
+  severity: string;
+  day: string;
+  open: string;
+}
+
 export interface TrendRequest {
   /** How many days back, today included (1 to FINDING_TREND_MAX_DAYS). */
   days: number;
@@ -112,20 +119,36 @@ export class FindingTrend {
     if (first > today || request.severities.length === 0) return [];
     const params: unknown[] = [team, first, today, [...request.severities]];
     const kindCondition = request.kinds && request.kinds.length > 0 ? `AND kind = ANY($${params.push([...request.kinds])}::text[])` : '';
-    // Each key present in the window (or before it, carried in) gives its last value at or before each day.
+    // Per key present up to today: its last row before the window (the value carried in) and its rows in the window, each an index range.
     const rows = (await this.dataSource.query(
-      `WITH keys AS (SELECT DISTINCT kind, severity FROM ${this.tables.daily} WHERE team = $1 AND severity = ANY($4::text[]) ${kindCondition} AND day <= $3::date),
-            days AS (SELECT generate_series($2::date, $3::date, interval '1 day')::date AS day)
-       SELECT d.day::text AS day, k.severity, sum(v.open)::bigint AS open
-         FROM days d CROSS JOIN keys k
-         JOIN LATERAL (SELECT open FROM ${this.tables.daily} s WHERE s.team = $1 AND s.kind = k.kind AND s.severity = k.severity AND s.day <= d.day ORDER BY s.day DESC LIMIT 1) v ON true
-        GROUP BY d.day, k.severity`,
+      `WITH keys AS (SELECT DISTINCT kind, severity FROM ${this.tables.daily} WHERE team = $1 AND severity = ANY($4::text[]) ${kindCondition} AND day <= $3::date)
+       SELECT k.kind, k.severity, v.day::text AS day, v.open::bigint AS open FROM keys k CROSS JOIN LATERAL (
+         (SELECT day, open FROM ${this.tables.daily} s WHERE s.team = $1 AND s.kind = k.kind AND s.severity = k.severity AND s.day < $2::date ORDER BY s.day DESC LIMIT 1)
+         UNION ALL
+         (SELECT day, open FROM ${this.tables.daily} s WHERE s.team = $1 AND s.kind = k.kind AND s.severity = k.severity AND s.day BETWEEN $2::date AND $3::date)) v
+       ORDER BY k.kind, k.severity, v.day`,
       params,
-    )) as { day: string; severity: string; open: string }[];
-    const found = new Map(rows.map((row) => [`${row.day} ${row.severity}`, Number(row.open)]));
+    )) as DailyRow[];
+    // Carry each key's value forward day by day, then add the keys of a severity up.
+    const days: string[] = [];
+    for (let day = first; day <= today; day = addDays(day, 1)) days.push(day);
+    const totals = new Map<string, number>();
+    for (let start = 0; start < rows.length; ) {
+      const key = rows[start] as DailyRow;
+      let end = start;
+      while (end < rows.length && rows[end]?.kind === key.kind && rows[end]?.severity === key.severity) end++;
+      let next = start;
+      let current = 0;
+      for (const day of days) {
+        while (next < end && (rows[next] as DailyRow).day <= day) current = Number((rows[next++] as DailyRow).open);
+        const slot = `${day} ${key.severity}`;
+        totals.set(slot, (totals.get(slot) ?? 0) + current);
+      }
+      start = end;
+    }
     const points: TrendPoint[] = [];
-    for (let day = first; day <= today; day = addDays(day, 1)) {
-      for (const severity of request.severities) points.push({ day, severity, open: found.get(`${day} ${severity}`) ?? 0 });
+    for (const day of days) {
+      for (const severity of request.severities) points.push({ day, severity, open: totals.get(`${day} ${severity}`) ?? 0 });
     }
     return points;
   }
