@@ -130,9 +130,18 @@ else
         expect(await listed.first().textContent()).toContain('Deployment/web');
         expect(await listed.first().textContent()).toContain('registry.example/shop/web:1.0');
         await expectAccessible(page, problems, `unsigned running list (${colorScheme})`);
+        // Images at risk come from the per-image counters: the seeded image, whose artifact was never stored.
         await page.goto(`${serve.url}/?list=at-risk`);
-        await page.getByTestId('at-risk-list').waitFor();
+        const atRisk = page.getByTestId('at-risk-list').locator('tbody tr');
+        await atRisk.first().waitFor();
+        expect(await atRisk.count()).toBe(1);
+        expect(await atRisk.first().textContent()).toContain(`sha256:${'e'.repeat(12)}`);
+        expect(await atRisk.first().textContent()).toContain('5');
+        expect(await page.getByTestId('at-risk').textContent()).toBe('1 image');
         await expectAccessible(page, problems, `images at risk list (${colorScheme})`);
+        await page.goto(`${serve.url}/?list=unsigned-at-risk`);
+        await page.getByTestId('unsigned-at-risk-list').waitFor();
+        await expectAccessible(page, problems, `unsigned images at risk list (${colorScheme})`);
         await context.close();
       });
     }

@@ -5,7 +5,7 @@ import { graphql } from '../gql';
 import { DataTable, type Column } from '../components/data-table';
 import { ConnectionPager } from '../components/filters';
 import { nodesOf, usePagedQuery } from '../components/paged';
-import type { OverviewAtRiskQuery, OverviewUnsignedRunningQuery } from '../gql/graphql';
+import type { OverviewAtRiskQuery, OverviewUnsignedAtRiskQuery, OverviewUnsignedRunningQuery } from '../gql/graphql';
 import { ErrorNote, Loading, Section, SeverityBadge, shortDigest, useUrlFilter } from '../ui';
 
 /*
@@ -31,10 +31,7 @@ const OverviewQuery = graphql(`
       severity
       open
     }
-    atRisk: imagesBySignature(first: 1, severity: [CRITICAL, HIGH]) {
-      totalCount
-    }
-    unsignedAtRisk: imagesBySignature(first: 1, severity: [CRITICAL, HIGH], signed: false) {
+    atRisk: findingCounts(groupBy: IMAGE, first: 1, filter: { status: OPEN, kind: SCANNER, severities: [CRITICAL, HIGH] }) {
       totalCount
     }
     images(first: 1) {
@@ -49,6 +46,15 @@ const OverviewQuery = graphql(`
       oldestQueuedAt
     }
     failed: tasks(first: 1, filter: { status: FAILED }) {
+      totalCount
+    }
+  }
+`);
+
+/** Its own query: the signer looks up every image at risk, which takes longer than the counters behind the rest of the page. */
+const UnsignedAtRiskCountQuery = graphql(`
+  query OverviewUnsignedAtRiskCount {
+    imagesBySignature(first: 1, severity: [CRITICAL, HIGH], signed: false) {
       totalCount
     }
   }
@@ -89,9 +95,32 @@ const UnsignedRunningQuery = graphql(`
   }
 `);
 
+/** Images at risk from the exact per-image counters (scanner findings target image ids), paged by image id. */
 const AtRiskQuery = graphql(`
-  query OverviewAtRisk($first: Int, $after: String, $signed: Boolean) {
-    imagesBySignature(first: $first, after: $after, severity: [CRITICAL, HIGH], signed: $signed) {
+  query OverviewAtRisk($first: Int, $after: String) {
+    findingCounts(groupBy: IMAGE, first: $first, after: $after, filter: { status: OPEN, kind: SCANNER, severities: [CRITICAL, HIGH] }) {
+      totalCount
+      pageInfo {
+        ...KeysetPage
+      }
+      edges {
+        node {
+          key
+          count
+          image {
+            digest
+            references
+            signed
+          }
+        }
+      }
+    }
+  }
+`);
+
+const UnsignedAtRiskQuery = graphql(`
+  query OverviewUnsignedAtRisk($first: Int, $after: String) {
+    imagesBySignature(first: $first, after: $after, severity: [CRITICAL, HIGH], signed: false) {
       totalCount
       pageInfo {
         ...KeysetPage
@@ -101,7 +130,6 @@ const AtRiskQuery = graphql(`
           digest
           references
           findingCount
-          signed
         }
       }
     }
@@ -115,7 +143,7 @@ const DASHES: Record<(typeof TREND_SEVERITIES)[number], string | undefined> = { 
 const LINE_NAMES: Record<(typeof TREND_SEVERITIES)[number], string> = { CRITICAL: 'solid line', HIGH: 'long dashes', MEDIUM: 'short dashes', LOW: 'dotted line' };
 
 /** The lists this view can open (`?list=`). */
-const LISTS = { 'unsigned-running': 'List: workloads running an unsigned image', 'at-risk': 'List: images with open CRITICAL or HIGH findings', 'unsigned-at-risk': 'List: images at risk without a valid signature' } as const;
+const LISTS = { 'unsigned-running': 'List: workloads running an unsigned image', 'at-risk': 'List: images with open CRITICAL or HIGH vulnerabilities', 'unsigned-at-risk': 'List: images at risk without a valid signature' } as const;
 type ListName = keyof typeof LISTS;
 
 export default function OverviewView() {
@@ -147,8 +175,7 @@ export default function OverviewView() {
             <Link to="?list=at-risk" data-testid="at-risk">
               {plural(data.atRisk.totalCount, 'image')}
             </Link>{' '}
-            with open CRITICAL or HIGH findings (of <Link to="/images">{data.images.totalCount} scanned</Link>), of which{' '}
-            <Link to="?list=unsigned-at-risk">{data.unsignedAtRisk.totalCount} have no valid signature</Link>.
+            with open CRITICAL or HIGH vulnerabilities (of <Link to="/images">{data.images.totalCount} scanned</Link>)<UnsignedAtRisk />.
           </p>
         </Section>
         <UnsignedRunningCard />
@@ -173,6 +200,17 @@ export default function OverviewView() {
         <TrendChart points={data.trend} />
       </Section>
       {list && Object.hasOwn(LISTS, list) ? <ListSection name={list as ListName} /> : list ? <p role="alert">No list named {list}.</p> : null}
+    </>
+  );
+}
+
+function UnsignedAtRisk() {
+  const [{ data, error }] = useQuery({ query: UnsignedAtRiskCountQuery });
+  if (error) return <ErrorNote error={error} />;
+  if (!data) return null;
+  return (
+    <>
+      , of which <Link to="?list=unsigned-at-risk">{data.imagesBySignature.totalCount} have no valid signature</Link>
     </>
   );
 }
@@ -309,7 +347,7 @@ function ListSection({ name }: { name: ListName }) {
       <p>
         <Link to="/">Close the list</Link>
       </p>
-      {name === 'unsigned-running' ? <UnsignedRunningList /> : <AtRiskList unsignedOnly={name === 'unsigned-at-risk'} />}
+      {name === 'unsigned-running' ? <UnsignedRunningList /> : name === 'at-risk' ? <AtRiskList /> : <UnsignedAtRiskList />}
     </Section>
   );
 }
@@ -342,22 +380,41 @@ function UnsignedRunningList() {
   );
 }
 
-type AtRiskRow = OverviewAtRiskQuery['imagesBySignature']['edges'][number]['node'];
+type AtRiskRow = OverviewAtRiskQuery['findingCounts']['edges'][number]['node'];
 
-function AtRiskList({ unsignedOnly }: { unsignedOnly: boolean }) {
-  const [{ data, error, fetching }] = usePagedQuery(AtRiskQuery, { signed: unsignedOnly ? false : null });
+function AtRiskList() {
+  const [{ data, error, fetching }] = usePagedQuery(AtRiskQuery, {});
   if (fetching && !data) return <Loading />;
   if (!data) return <ErrorNote error={error} />;
   const columns: Column<AtRiskRow>[] = [
-    { header: 'Image', cell: (i) => <Link to={`/images/${encodeURIComponent(i.digest)}?status=OPEN`}>{i.references[0] ?? shortDigest(i.digest)}</Link> },
-    { header: 'Image id', cell: (i) => shortDigest(i.digest), className: 'mono' },
-    { header: 'Open CRITICAL/HIGH', cell: (i) => i.findingCount },
-    { header: 'Signature', cell: (i) => (i.signed ? 'valid' : 'none valid') },
+    { header: 'Image', cell: (g) => <Link to={`/images/${encodeURIComponent(g.key)}?status=OPEN`}>{g.image?.references[0] ?? shortDigest(g.key)}</Link> },
+    { header: 'Image id', cell: (g) => shortDigest(g.key), className: 'mono' },
+    { header: 'Open CRITICAL/HIGH', cell: (g) => g.count },
+    { header: 'Signature', cell: (g) => (g.image ? (g.image.signed ? 'valid' : 'none valid') : 'unknown (image not stored)') },
   ];
   return (
     <>
-      <DataTable caption="Images with open CRITICAL or HIGH findings" columns={columns} rows={nodesOf(data.imagesBySignature)} rowKey={(i) => i.digest} testId="at-risk-list" />
-      <ConnectionPager connection={data.imagesBySignature} label="Pages of images at risk" />
+      <DataTable caption="Images with open CRITICAL or HIGH vulnerabilities" columns={columns} rows={nodesOf(data.findingCounts)} rowKey={(g) => g.key} testId="at-risk-list" />
+      <ConnectionPager connection={data.findingCounts} label="Pages of images at risk" />
+    </>
+  );
+}
+
+type UnsignedAtRiskRow = OverviewUnsignedAtRiskQuery['imagesBySignature']['edges'][number]['node'];
+
+function UnsignedAtRiskList() {
+  const [{ data, error, fetching }] = usePagedQuery(UnsignedAtRiskQuery, {});
+  if (fetching && !data) return <Loading />;
+  if (!data) return <ErrorNote error={error} />;
+  const columns: Column<UnsignedAtRiskRow>[] = [
+    { header: 'Image', cell: (i) => <Link to={`/images/${encodeURIComponent(i.digest)}?status=OPEN`}>{i.references[0] ?? shortDigest(i.digest)}</Link> },
+    { header: 'Image id', cell: (i) => shortDigest(i.digest), className: 'mono' },
+    { header: 'Open CRITICAL/HIGH', cell: (i) => i.findingCount },
+  ];
+  return (
+    <>
+      <DataTable caption="Images with open CRITICAL or HIGH findings and no valid signature" columns={columns} rows={nodesOf(data.imagesBySignature)} rowKey={(i) => i.digest} testId="unsigned-at-risk-list" />
+      <ConnectionPager connection={data.imagesBySignature} label="Pages of unsigned images at risk" />
     </>
   );
 }
