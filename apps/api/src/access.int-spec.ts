@@ -250,7 +250,7 @@ describe('identity and access', () => {
       expect(codes(await graphql(url, '{ apiTokens { id } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
       expect(codes(await graphql(url, '{ auditLog { totalCount } }', {}, { token: tokens[role] }))).toEqual(['FORBIDDEN']);
     }
-    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } findingCounts(groupBy: SEVERITY) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } admissionDecisions(first: 1) { totalCount } admissionTrustedKeys { acceptsApiKeys } images(first: 1) { totalCount } me { role team } workloads(first: 1) { totalCount } }', {}, { token: tokens.viewer });
+    const read = await graphql(url, '{ plugins { id } tasks(first: 1) { totalCount } findings(first: 1) { totalCount } findingCounts(groupBy: SEVERITY) { totalCount } alerts(first: 1) { totalCount } benchmarkRuns(first: 1) { totalCount } promotions(first: 1) { id } admissionDecisions(first: 1) { totalCount } admissionTrustedKeys { acceptsApiKeys } images(first: 1) { totalCount } me { role team } workloads(first: 1) { totalCount } findingTrend(days: 1) { open } taskQueueHealth { queued } }', {}, { token: tokens.viewer });
     expect(read.errors).toBeUndefined();
     expect((read.data as { me: { role: string } }).me.role).toBe('viewer');
   });

@@ -4,7 +4,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from '@bulkhead/common';
-import { ApiTokenStore, AuditLogStore, FindingStore, ImageStore, MAX_PAGE_SIZE, ScheduleStore, TaskLogStore, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, FindingStore, FindingTrend, ImageStore, MAX_PAGE_SIZE, ScheduleStore, TaskLogStore, TaskStore, type TeamAccessor } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import type { TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, TaskSubmitter } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -42,6 +42,7 @@ import {
   AUDIT_LOG_STORE,
   DATA_SOURCE,
   FINDING_STORE,
+  FINDING_TREND,
   IMAGE_STORE,
   PLUGIN_REGISTRY,
   REDIS,
@@ -161,6 +162,7 @@ export class ApiModule {
         { provide: TASK_LOG_STORE, useValue: new TaskLogStore(deps.dataSource, deps.team) },
         { provide: IMAGE_STORE, useValue: new ImageStore(deps.dataSource, deps.team) },
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource, deps.team) },
+        { provide: FINDING_TREND, useValue: { trend: new FindingTrend(deps.dataSource), team: deps.team } },
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
         { provide: UPLOAD_SERVICE, useValue: deps.uploads },

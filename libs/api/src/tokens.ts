@@ -18,3 +18,4 @@ export const UPLOAD_SERVICE = Symbol('UPLOAD_SERVICE');
 export const SCHEDULE_STORE = Symbol('SCHEDULE_STORE');
 export const SCHEDULE_RUNNER = Symbol('SCHEDULE_RUNNER');
 export const NOTIFY_SERVICE = Symbol('NOTIFY_SERVICE');
+export const FINDING_TREND = Symbol('FINDING_TREND');

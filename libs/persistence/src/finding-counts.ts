@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { FINDING_TREND_KEEP_DAYS, pruneFindingTrend, recordOpenTodaySql, trendTablesOf, utcDay } from './finding-trend';
 
 /*
  * Exact finding counts without counting findings (migration FindingCounts1765900000001).
@@ -171,13 +172,23 @@ function checkGroupBy(groupBy: readonly CountedFindingKey[]): void {
 /** Advisory lock class of the folder (any 32-bit number unique to Bulkhead); the object is the schema. */
 const FOLD_LOCK_CLASS = 0x42_48_46_43;
 
+/** When a fold happens (tests pass their own) and how many days of the open trend it keeps. */
+export interface FoldOptions {
+  now?: Date;
+  keepTrendDays?: number;
+}
+
 /**
  * Moves the unfolded deltas into the counters, in one transaction; one folder at a time per
  * schema (others skip: null). Returns how many delta rows it moved. Counters that fall to zero
- * are removed, so the tables hold only what exists.
+ * are removed, so the tables hold only what exists. The same statement records the new OPEN
+ * counts of the keys it changed as today's (UTC) trend rows (finding-trend.ts), and once a day
+ * the trend's oldest days are pruned.
  */
-export async function foldFindingCounts(dataSource: DataSource): Promise<number | null> {
+export async function foldFindingCounts(dataSource: DataSource, options: FoldOptions = {}): Promise<number | null> {
   const tables = tablesOf(dataSource);
+  const trendTables = trendTablesOf(dataSource);
+  const today = utcDay(options.now ?? new Date());
   const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
   return dataSource.transaction(async (manager) => {
     const [lock] = (await manager.query('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok', [FOLD_LOCK_CLASS, schema])) as { ok: boolean }[];
@@ -193,11 +204,14 @@ export async function foldFindingCounts(dataSource: DataSource): Promise<number 
          INSERT INTO ${tables.perTeam} AS c (team, kind, severity, status, n)
          SELECT team, kind, severity, status, sum(n) FROM moved GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
          ON CONFLICT (team, kind, severity, status) DO UPDATE SET n = c.n + EXCLUDED.n
-         RETURNING c.team, c.kind, c.severity, c.status, c.n)
+         RETURNING c.team, c.kind, c.severity, c.status, c.n),
+       daily AS (${recordOpenTodaySql(trendTables, 'per_team', '$1')})
        SELECT (SELECT count(*) FROM moved)::int AS moved,
               (SELECT COALESCE(jsonb_agg(jsonb_build_array(team, target, kind, severity, status)), '[]') FROM per_target WHERE n = 0) AS empty_targets,
               (SELECT COALESCE(jsonb_agg(jsonb_build_array(team, kind, severity, status)), '[]') FROM per_team WHERE n = 0) AS empty_teams`,
+      [today],
     )) as { moved: number; empty_targets: string[][]; empty_teams: string[][] }[];
+    await pruneFindingTrend(manager, trendTables, today, options.keepTrendDays ?? FINDING_TREND_KEEP_DAYS);
     if (!result) return 0;
     if (result.empty_targets.length > 0) {
       await manager.query(

@@ -20,6 +20,7 @@ export * from './plugin-database';
 export * from './inventory-reader';
 export * from './finding-row';
 export * from './finding-counts';
+export * from './finding-trend';
 export * from './upload-store';
 export * from './schedule-store';
 export * from './task-log-store';

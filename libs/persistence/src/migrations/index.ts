@@ -17,6 +17,7 @@ import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule
 import { CheapTasks1765900000000 } from './1765900000000-cheap-tasks';
 import { FindingCounts1765900000001 } from './1765900000001-finding-counts';
 import { FindingSuppression1766000000000 } from './1766000000000-finding-suppression';
+import { FindingOpenDaily1766000000100 } from './1766000000100-finding-open-daily';
 import { TaskLog1766000000200 } from './1766000000200-task-log';
 
 export {
@@ -39,6 +40,7 @@ export {
   CheapTasks1765900000000,
   FindingCounts1765900000001,
   FindingSuppression1766000000000,
+  FindingOpenDaily1766000000100,
   TaskLog1766000000200,
 };
 
@@ -63,5 +65,6 @@ export const migrations = [
   CheapTasks1765900000000,
   FindingCounts1765900000001,
   FindingSuppression1766000000000,
+  FindingOpenDaily1766000000100,
   TaskLog1766000000200,
 ];
