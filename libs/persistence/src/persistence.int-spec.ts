@@ -34,7 +34,7 @@ describe('schema', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [db.schema],
     );
-    expect(rows.map((r) => r.table_name)).toEqual(['api_token', 'artifact', 'audit_log', 'finding', 'finding_count', 'finding_count_delta', 'finding_count_team', 'migrations', 'notification_channel', 'notification_delivery', 'package', 'plugin_migration', 'schedule', 'task', 'task_finding_scope', 'task_log', 'upload']);
+    expect(rows.map((r) => r.table_name)).toEqual(['api_token', 'artifact', 'audit_log', 'finding', 'finding_count', 'finding_count_delta', 'finding_count_team', 'finding_open_daily', 'finding_open_daily_since', 'migrations', 'notification_channel', 'notification_delivery', 'package', 'plugin_migration', 'schedule', 'task', 'task_finding_scope', 'task_log', 'upload']);
   });
 });
 
