@@ -11,8 +11,10 @@ import type { DataSource } from 'typeorm';
 import { API_RESOLVERS } from './api.resolvers';
 import { AccessGuard } from './auth/access.guard';
 import { accessPlugin } from './auth/apollo-access.plugin';
+import type { AuditWriter } from './auth/audit-writer';
 import type { Authenticator } from './auth/authenticator';
 import { graphqlContext, graphqlWsAccess } from './auth/graphql-ws-access';
+import { CacheAwareTokenStore, type TokenCache } from './auth/token-cache';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
@@ -38,6 +40,7 @@ import {
   API_LOGGER,
   API_TOKEN_STORE,
   AUDIT_LOG_STORE,
+  AUDIT_WRITER,
   DATA_SOURCE,
   FINDING_STORE,
   IMAGE_STORE,
@@ -80,6 +83,10 @@ export interface ApiDependencies {
   team: TeamAccessor;
   /** Reads credentials (HTTP middleware, graphql-ws connection_init). */
   authenticator: Authenticator;
+  /** The authenticator's cache of valid tokens: a revocation through the API empties it at once. */
+  tokenCache?: TokenCache;
+  /** Writes the audit rows of mutations and uploads behind their responses (the caller flushes it on close). */
+  auditWriter: AuditWriter;
   /** Receives, lists and deletes uploads (POST /uploads, `uploads`, `deleteUpload`). */
   uploads: UploadService;
   /** The Redis rate limiter (HTTP middleware; graphql-ws connection attempts here). */
@@ -101,7 +108,7 @@ export class ApiModule {
       maxPageSize: MAX_PAGE_SIZE,
     };
     const limitsPlugin = new RequestLimitsPlugin(limits);
-    const tokenStore = new ApiTokenStore(deps.dataSource);
+    const tokenStore = deps.tokenCache ? new CacheAwareTokenStore(deps.dataSource, deps.tokenCache) : new ApiTokenStore(deps.dataSource);
     const auditLog = new AuditLogStore(deps.dataSource);
     return {
       module: ApiModule,
@@ -121,7 +128,7 @@ export class ApiModule {
           fieldResolverEnhancers: ['guards'],
           // Refused before execution: documents over PARSE_MAX_TOKENS while parsing, the rest by the limits plugin.
           parseOptions: { maxTokens: PARSE_MAX_TOKENS },
-          plugins: [accessPlugin(auditLog, deps.logger), limitsPlugin],
+          plugins: [accessPlugin(deps.auditWriter), limitsPlugin],
           formatError: formatGraphqlError(config.BULKHEAD_DEBUG_ERRORS, deps.logger),
           includeStacktraceInErrorResponses: config.BULKHEAD_DEBUG_ERRORS,
           subscriptions: {
@@ -151,6 +158,7 @@ export class ApiModule {
         { provide: FINDING_STORE, useValue: new FindingStore(deps.dataSource, deps.team) },
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
+        { provide: AUDIT_WRITER, useValue: deps.auditWriter },
         { provide: UPLOAD_SERVICE, useValue: deps.uploads },
         { provide: SCHEDULE_STORE, useValue: new ScheduleStore(deps.dataSource, deps.team) },
         { provide: SCHEDULE_RUNNER, useValue: deps.schedules },

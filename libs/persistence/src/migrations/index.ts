@@ -16,6 +16,7 @@ import { NotifySecretSealed1765810000000 } from './1765810000000-notify-secret-s
 import { ScheduleOwnerAndTaskIndex1765810000001 } from './1765810000001-schedule-owner-and-task-index';
 import { CheapTasks1765900000000 } from './1765900000000-cheap-tasks';
 import { FindingCounts1765900000001 } from './1765900000001-finding-counts';
+import { ApiTokenChangeNotify1766000000400 } from './1766000000400-api-token-change-notify';
 
 export {
   InitialSchema1751328000000,
@@ -36,6 +37,7 @@ export {
   ScheduleOwnerAndTaskIndex1765810000001,
   CheapTasks1765900000000,
   FindingCounts1765900000001,
+  ApiTokenChangeNotify1766000000400,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -58,4 +60,5 @@ export const migrations = [
   ScheduleOwnerAndTaskIndex1765810000001,
   CheapTasks1765900000000,
   FindingCounts1765900000001,
+  ApiTokenChangeNotify1766000000400,
 ];
