@@ -14,6 +14,7 @@ export const TASK_EVENTS_PUBLISHER = Symbol('TASK_EVENTS_PUBLISHER');
 export const API_TOKEN_STORE = Symbol('API_TOKEN_STORE');
 export const AUDIT_LOG_STORE = Symbol('AUDIT_LOG_STORE');
 export const AUDIT_WRITER = Symbol('AUDIT_WRITER');
+export const RATE_LIMITER = Symbol('RATE_LIMITER');
 export const UPLOAD_SERVICE = Symbol('UPLOAD_SERVICE');
 export const SCHEDULE_STORE = Symbol('SCHEDULE_STORE');
 export const SCHEDULE_RUNNER = Symbol('SCHEDULE_RUNNER');
