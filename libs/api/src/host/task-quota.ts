@@ -44,13 +44,15 @@ export class TaskQuotaExceededError extends Error {
   override readonly name = 'TaskQuotaExceededError';
   constructor(
     readonly max: number,
-    /** The size of a batch larger than the whole quota. */
-    batch?: number,
+    /** How many tasks the refused submission had (a submitTasks batch: more than one). */
+    batch = 1,
   ) {
     super(
-      batch === undefined
-        ? `this API token already has ${max} queued or running tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); wait for some to finish`
-        : `a batch of ${batch} tasks is more than the ${max} queued or running tasks an API token may have (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); submit fewer at a time`,
+      batch > max
+        ? `a batch of ${batch} tasks is more than the ${max} queued or running tasks an API token may have (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); submit fewer at a time`
+        : batch > 1
+          ? `a batch of ${batch} tasks does not fit in the ${max} queued or running tasks this API token may have (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); wait for some to finish or submit fewer`
+          : `this API token already has ${max} queued or running tasks (BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN); wait for some to finish`,
     );
   }
 }
@@ -83,7 +85,7 @@ export class TokenTaskQuota {
     if (count > maxUnfinished) throw new TaskQuotaExceededError(maxUnfinished, count);
     if (!(await this.take(key, reservations))) {
       await this.forgetFinished(key);
-      if (!(await this.take(key, reservations))) throw new TaskQuotaExceededError(maxUnfinished);
+      if (!(await this.take(key, reservations))) throw new TaskQuotaExceededError(maxUnfinished, count);
     }
     let results: SubmitTaskResult[] | undefined;
     try {
