@@ -161,7 +161,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const folder = new FindingCountFolder(dataSource, (error) => logger.warn({ err: (error as Error).message }, 'could not fold finding counts'));
     folder.start(FINDING_COUNT_FOLD_MS);
     owned.push(() => folder.stop());
-    const taskQuota = new TokenTaskQuota({ redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
+    const taskQuota = new TokenTaskQuota({ redis, dataSource, logger, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
     // Postgres first, Redis after: start() reconciles the job schedulers from the schedule rows.
     const schedules = new ScheduleRunner({
       quota: taskQuota,

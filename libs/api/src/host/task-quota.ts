@@ -1,6 +1,7 @@
 import { TaskSubmitter, type SubmitTaskRequest, type SubmitTaskResult } from '@bulkhead/queue';
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import type { Logger } from '@bulkhead/common';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { RedisScript } from './redis-script';
@@ -68,7 +69,7 @@ export class TaskQuotaExceededError extends Error {
  * request's token) and by schedule firings (the token that created or last edited the schedule).
  */
 export class TokenTaskQuota {
-  constructor(private readonly quota: { redis: Redis; dataSource: DataSource; settings: TaskQuotaSettings }) {}
+  constructor(private readonly quota: { redis: Redis; dataSource: DataSource; settings: TaskQuotaSettings; logger?: Logger }) {}
 
   /** Runs `submit` in one of the token's places; TaskQuotaExceededError when it has none left. No token or no quota: just runs it. */
   async submitAs(tokenId: string | null | undefined, submit: () => Promise<SubmitTaskResult>): Promise<SubmitTaskResult> {
@@ -92,8 +93,14 @@ export class TokenTaskQuota {
       results = await submit();
       return results;
     } finally {
+      // Not awaited (one round trip less per submission): until it runs, the reservation holds
+      // the place, so the count is the same either way, and this connection's later commands
+      // (the next TAKE_PLACES) reach Redis after it. Should it fail, the reservation expires
+      // after RESERVATION_TTL_MS, as one of a replica that died.
       const created = (results ?? []).filter((r) => r.created).map((r) => r.task.id);
-      await SWAP_PLACES.run(this.quota.redis, [key], [Date.now(), reservations.length, ...reservations, ...created]);
+      SWAP_PLACES.run(this.quota.redis, [key], [Date.now(), reservations.length, ...reservations, ...created]).catch((error: unknown) =>
+        this.quota.logger?.warn({ err: (error as Error).message, tokenId, tasks: created.length }, 'could not record the quota places of new tasks; their reservations expire in a minute'),
+      );
     }
   }
 
