@@ -139,6 +139,11 @@ describe('identity and access', () => {
       role: 'operator',
       call: (token) => graphql(url, 'mutation($i: JSON!) { submitTask(kind: SCANNER, type: "scan-image", input: $i) { id } }', { i: { source: `oci:${folder(`submit-${unique()}`)}` } }, { token }),
     },
+    submitTasks: {
+      role: 'operator',
+      call: (token) =>
+        graphql(url, 'mutation($t: [TaskSubmission!]!) { submitTasks(tasks: $t) { id } }', { t: [{ kind: 'SCANNER', type: 'scan-image', input: { source: `oci:${folder(`submits-${unique()}`)}` } }] }, { token }),
+    },
     scanImage: { role: 'operator', call: (token) => graphql(url, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${folder(`scan-${unique()}`)}` }, { token }) },
     cancelTask: { role: 'operator', call: async (token) => graphql(url, 'mutation($id: ID!) { cancelTask(id: $id) { status } }', { id: await queuedTask() }, { token }) },
     // This worker serves no runtime queue: the canary times out (a result, not an error) and is cancelled.

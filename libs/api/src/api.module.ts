@@ -12,8 +12,10 @@ import type { DataSource } from 'typeorm';
 import { API_RESOLVERS } from './api.resolvers';
 import { AccessGuard } from './auth/access.guard';
 import { accessPlugin } from './auth/apollo-access.plugin';
+import type { AuditWriter } from './auth/audit-writer';
 import type { Authenticator } from './auth/authenticator';
 import { graphqlContext, graphqlWsAccess } from './auth/graphql-ws-access';
+import { CacheAwareTokenStore, type TokenCache } from './auth/token-cache';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { DomainErrorFilter } from './graphql/errors';
@@ -40,6 +42,8 @@ import {
   API_LOGGER,
   API_TOKEN_STORE,
   AUDIT_LOG_STORE,
+  AUDIT_WRITER,
+  RATE_LIMITER,
   DATA_SOURCE,
   FINDING_STORE,
   FINDING_TREND,
@@ -84,6 +88,10 @@ export interface ApiDependencies {
   team: TeamAccessor;
   /** Reads credentials (HTTP middleware, graphql-ws connection_init). */
   authenticator: Authenticator;
+  /** The authenticator's cache of valid tokens: a revocation through the API empties it at once. */
+  tokenCache?: TokenCache;
+  /** Writes the audit rows of mutations and uploads behind their responses (the caller flushes it on close). */
+  auditWriter: AuditWriter;
   /** Receives, lists and deletes uploads (POST /uploads, `uploads`, `deleteUpload`). */
   uploads: UploadService;
   /** The Redis rate limiter (HTTP middleware; graphql-ws connection attempts here). */
@@ -105,7 +113,7 @@ export class ApiModule {
       maxPageSize: MAX_PAGE_SIZE,
     };
     const limitsPlugin = new RequestLimitsPlugin(limits);
-    const tokenStore = new ApiTokenStore(deps.dataSource);
+    const tokenStore = deps.tokenCache ? new CacheAwareTokenStore(deps.dataSource, deps.tokenCache) : new ApiTokenStore(deps.dataSource);
     const auditLog = new AuditLogStore(deps.dataSource);
     return {
       module: ApiModule,
@@ -130,7 +138,7 @@ export class ApiModule {
           // Cache control off: no response is cached by an HTTP cache here (per-token answers), and Apollo's
           // default cache-control plugin wraps every field resolver to compute hints (~2 µs a field; a
           // findings page resolves 500+ fields).
-          plugins: [accessPlugin(auditLog, deps.logger), limitsPlugin, ApolloServerPluginCacheControlDisabled()],
+          plugins: [accessPlugin(deps.auditWriter), limitsPlugin, ApolloServerPluginCacheControlDisabled()],
           formatError: formatGraphqlError(config.BULKHEAD_DEBUG_ERRORS, deps.logger),
           // Compact JSON: Apollo's default indents every answer (a findings page: ~30% more bytes to
           // build and send); clients format it themselves.
@@ -165,6 +173,8 @@ export class ApiModule {
         { provide: FINDING_TREND, useValue: { trend: new FindingTrend(deps.dataSource), team: deps.team } },
         { provide: API_TOKEN_STORE, useValue: tokenStore },
         { provide: AUDIT_LOG_STORE, useValue: auditLog },
+        { provide: AUDIT_WRITER, useValue: deps.auditWriter },
+        { provide: RATE_LIMITER, useValue: deps.rateLimiter },
         { provide: UPLOAD_SERVICE, useValue: deps.uploads },
         { provide: SCHEDULE_STORE, useValue: new ScheduleStore(deps.dataSource, deps.team) },
         { provide: SCHEDULE_RUNNER, useValue: deps.schedules },

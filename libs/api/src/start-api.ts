@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, type Logger } from '@bulkhead/common';
-import { ApiTokenStore, connectDatabase, DataSourcePluginDatabase, FindingCountFolder, ImageStore, runMigrations, runPluginMigrations, SuppressionExpirySweeper, TaskStore, UploadStore } from '@bulkhead/persistence';
+import { ApiTokenStore, AuditLogStore, connectDatabase, DataSourcePluginDatabase, FindingCountFolder, ImageStore, runMigrations, runPluginMigrations, SuppressionExpirySweeper, TaskStore, UploadStore } from '@bulkhead/persistence';
 import type { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { checkRedis, createRedis, NotificationsPublisher, ServerInputPolicy, TaskEventsPublisher, TaskEventsSubscriber, TaskQueues, withPlatformTasks } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
@@ -13,7 +13,9 @@ import type { DataSource } from 'typeorm';
 import { ScheduleRunner } from './schedules/schedule-runner';
 import { ApiModule } from './api.module';
 import { authenticationMiddleware } from './auth/auth.middleware';
+import { AuditWriter } from './auth/audit-writer';
 import { Authenticator } from './auth/authenticator';
+import { TokenCache, TokenChangeListener } from './auth/token-cache';
 import { loadApiConfig, type ApiConfig } from './config';
 import { useBodyParsersForGraphqlOnly } from './host/body-parsers';
 import { checkWebSocketOrigin, jsonErrorHandler, limitWebSocketMessages, RedisRateLimiter, refuseSimpleCrossSiteBodies, securityHeaders } from './host/http-hardening';
@@ -165,7 +167,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     const expirySweeper = new SuppressionExpirySweeper(dataSource, (error) => logger.warn({ err: (error as Error).message }, 'could not reopen expired suppressions'));
     expirySweeper.start(SUPPRESSION_SWEEP_MS);
     owned.push(() => expirySweeper.stop());
-    const taskQuota = new TokenTaskQuota({ redis, dataSource, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
+    const taskQuota = new TokenTaskQuota({ redis, dataSource, logger, settings: { maxUnfinished: config.BULKHEAD_MAX_QUEUED_TASKS_PER_TOKEN, prefix: config.BULKHEAD_QUEUE_PREFIX } });
     // Postgres first, Redis after: start() reconciles the job schedulers from the schedule rows.
     const schedules = new ScheduleRunner({
       quota: taskQuota,
@@ -238,7 +240,15 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       owned.push(() => notifyDispatcher.close());
     }
     const pluginModules = pluginNestModules(pluginApis, logger);
-    const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger);
+    // Valid tokens are cached for a few seconds while a LISTEN connection hears every change (token-cache.ts).
+    const tokenCache = new TokenCache();
+    const tokenChanges = new TokenChangeListener(dataSource, tokenCache, logger);
+    await tokenChanges.start();
+    owned.push(() => tokenChanges.close());
+    const authenticator = new Authenticator(new ApiTokenStore(dataSource), logger, tokenCache);
+    // Flushed after the app has closed (no more requests), before the connections go.
+    const auditWriter = new AuditWriter(new AuditLogStore(dataSource), logger);
+    owned.push(() => auditWriter.flush());
     // Run after the app has closed (owned closes in reverse): HTTP and subscriptions stop first.
     for (const { api, pluginId } of pluginApis) {
       const close = api.close?.bind(api);
@@ -260,6 +270,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
         pluginModules,
         team,
         authenticator,
+        tokenCache,
+        auditWriter,
         uploads,
         rateLimiter,
         schedules,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import { In, IsNull, type DataSource, type QueryDeepPartialEntity, type Repository, type WhereExpressionBuilder } from 'typeorm';
 import { TaskEntity, TaskStatus, UNFINISHED_TASK_STATUSES } from './entities';
@@ -140,32 +141,61 @@ export class TaskStore {
     throw new Error(`could not create or find task with dedup key ${task.dedupKey}`);
   }
 
+  /**
+   * createOrGet for many tasks (a batch submission), in order, with one multi-row INSERT … ON
+   * CONFLICT DO NOTHING in the common case. The rows get their ids here, so the returned rows
+   * are matched to the requests by id, not by the order of RETURNING. A task that met a live
+   * twin (in the table, or earlier in the same batch) then goes through createOrGet, which reads
+   * the twin: those are the only extra statements.
+   */
+  async createOrGetMany(tasks: readonly NewTask[]): Promise<{ task: TaskEntity; created: boolean }[]> {
+    if (tasks.length === 0) return [];
+    const ids = tasks.map(() => randomUUID());
+    const rows = await this.insertRows(
+      tasks.map((task, i) => ({ ...task, id: ids[i] as string })),
+      true,
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const results: { task: TaskEntity; created: boolean }[] = [];
+    for (const [i, task] of tasks.entries()) {
+      const row = byId.get(ids[i] as string);
+      results.push(row ? { task: row, created: true } : await this.createOrGet(task));
+    }
+    return results;
+  }
+
   /** One INSERT … RETURNING; with `skipLive`, a live twin (same team and dedup key) makes it insert nothing (null). */
   private async insert(task: NewTask, skipLive: boolean): Promise<TaskEntity | null> {
+    return (await this.insertRows([task], skipLive))[0] ?? null;
+  }
+
+  private async insertRows(tasks: readonly (NewTask & { id?: string })[], skipLive: boolean): Promise<TaskEntity[]> {
     const team = scopedTeam(this.scope);
     if (team === undefined) throw new Error('tasks are created within a team: this store serves ALL_TEAMS');
     const qb = this.repo
       .createQueryBuilder()
       .insert()
       .into(TaskEntity)
-      .values({
-        team,
-        kind: task.kind,
-        type: task.type,
-        input: task.input as QueryDeepPartialEntity<unknown>,
-        dedupKey: task.dedupKey ?? null,
-        pluginId: task.pluginId ?? null,
-        pluginVersion: task.pluginVersion ?? null,
-        labels: task.labels ?? {},
-        parentTaskId: task.parentTaskId ?? null,
-        status: TaskStatus.QUEUED,
-      })
+      .values(
+        tasks.map((task) => ({
+          ...(task.id ? { id: task.id } : {}),
+          team,
+          kind: task.kind,
+          type: task.type,
+          input: task.input as QueryDeepPartialEntity<unknown>,
+          dedupKey: task.dedupKey ?? null,
+          pluginId: task.pluginId ?? null,
+          pluginVersion: task.pluginVersion ?? null,
+          labels: task.labels ?? {},
+          parentTaskId: task.parentTaskId ?? null,
+          status: TaskStatus.QUEUED,
+        })),
+      )
       .returning('*');
     // No conflict target: the only unique constraints of a new row (a fresh uuid) are the live-dedup index's.
     if (skipLive) qb.orIgnore();
     const result = await qb.execute();
-    const row = (result.raw as Record<string, unknown>[])[0];
-    return row ? this.fromRow(row) : null;
+    return (result.raw as Record<string, unknown>[]).map((row) => this.fromRow(row));
   }
 
   /** A raw `task` row (RETURNING *) as the entity, by the entity's own column metadata. */

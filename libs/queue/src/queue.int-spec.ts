@@ -16,6 +16,7 @@ import {
   TaskEventsSubscriber,
   TaskQueues,
   ServerInputPolicy, TaskSubmitter,
+  taskEventsChannel,
   taskUpdateOf,
   type TaskUpdate,
 } from './index';
@@ -61,6 +62,37 @@ describe('TaskSubmitter', () => {
     expect(job?.queueName).toBe(queueNameForKind('scanner'));
     const second = await submitter.submit({ kind: 'scanner', type: 'echo', input: { text: 'a' } });
     expect(second).toMatchObject({ created: false, task: { id: first.task.id } });
+  });
+
+  it('submits a batch: checked whole first, one row and one job per new task, twins (in the table or the batch) returned as they are', async () => {
+    const submitter = new TaskSubmitter({ registry, tasks, queues, inputs: new ServerInputPolicy({ allowedPaths: ['/'] }) });
+    const live = await submitter.submit({ kind: 'scanner', type: 'echo', input: { text: 'batch-live' } });
+    // A bad request anywhere: nothing of the batch is written, and the error names its index.
+    const before = await db.dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM task');
+    await expect(submitter.submitMany([{ kind: 'scanner', type: 'echo', input: { text: 'batch-ok' } }, { kind: 'scanner', type: 'echo', input: { text: 7 } }])).rejects.toThrow(/^tasks\[1\]: invalid input for task echo: text/);
+    await expect(submitter.submitMany([{ kind: 'scanner', type: 'nope', input: {} }])).rejects.toThrow(/^tasks\[0\]: /);
+    await expect(submitter.submitMany([])).rejects.toThrow(/at least one task/);
+    await expect(submitter.submitMany(Array.from({ length: 501 }, () => ({ kind: 'scanner' as const, type: 'echo', input: { text: 'x' } })))).rejects.toThrow(/at most 500 tasks per call \(got 501\)/);
+    expect(await db.dataSource.query('SELECT count(*) AS n FROM task')).toEqual(before);
+
+    const results = await submitter.submitMany([
+      { kind: 'scanner', type: 'echo', input: { text: 'batch-1' } },
+      { kind: 'scanner', type: 'echo', input: { text: 'batch-live' } },
+      { kind: 'scanner', type: 'echo', input: { text: 'batch-2' }, labels: { ci: 'yes' } },
+      { kind: 'scanner', type: 'echo', input: { text: 'batch-1' } },
+    ]);
+    expect(results.map((r) => [r.task.input, r.created, r.enqueued])).toEqual([
+      [{ text: 'batch-1' }, true, true],
+      [{ text: 'batch-live' }, false, false],
+      [{ text: 'batch-2' }, true, true],
+      [{ text: 'batch-1' }, false, false],
+    ]);
+    expect(results[1]?.task.id).toBe(live.task.id);
+    expect(results[3]?.task.id).toBe(results[0]?.task.id);
+    expect(results[2]?.task.labels).toEqual({ ci: 'yes' });
+    for (const r of [results[0], results[2]]) expect((await queues.getJob(r?.task as { id: string; kind: 'scanner' }))?.data).toEqual({ taskId: r?.task.id });
+    const stored = await db.dataSource.query<{ n: string }[]>(`SELECT count(*) AS n FROM task WHERE input->>'text' IN ('batch-1', 'batch-2')`);
+    expect(Number(stored[0]?.n)).toBe(2);
   });
 
   it('keeps the task when Redis is unreachable; the reconciler enqueues it later', async () => {
@@ -172,34 +204,46 @@ describe('Reconciler', () => {
 });
 
 describe('task events', () => {
-  it('delivers the updates of one task in order and ends after its terminal state', async () => {
-    const publisher = new TaskEventsPublisher({ redisUrl: REDIS_URL, prefix });
-    const subscriber = new TaskEventsSubscriber({ redisUrl: REDIS_URL, prefix });
-    try {
-      const task = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'events' } });
-      const other = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'other' } });
-      const iterator = await subscriber.updates(task.id);
-      const received: TaskUpdate[] = [];
-      const collecting = (async () => {
-        for await (const update of { [Symbol.asyncIterator]: () => iterator }) received.push(update);
-      })();
-      const base = taskUpdateOf(task);
-      await publisher.publish({ ...taskUpdateOf(other), status: TaskStatus.RUNNING });
-      await publisher.publish({ ...base, status: TaskStatus.RUNNING });
-      await publisher.publish({ ...base, status: TaskStatus.RUNNING, progress: 0.5 });
-      await publisher.publish({ ...base, status: TaskStatus.SUCCEEDED, progress: 1 });
-      await publisher.publish({ ...base, status: TaskStatus.RUNNING, progress: 0.9 }); // after the end: not delivered
-      await collecting;
-      expect(received.map((u) => [u.id, u.status, u.progress])).toEqual([
-        [task.id, 'RUNNING', 0],
-        [task.id, 'RUNNING', 0.5],
-        [task.id, 'SUCCEEDED', 1],
-      ]);
-    } finally {
-      await publisher.close();
-      await subscriber.close();
-    }
-  });
+  // No fixed wait: the test ends when the subscription ends, which only its terminal update does;
+  // how long that takes on a loaded machine is bounded by this test's own generous timeout alone.
+  it(
+    'delivers the updates of one task in order and ends after its terminal state',
+    async () => {
+      const publisher = new TaskEventsPublisher({ redisUrl: REDIS_URL, prefix });
+      const subscriber = new TaskEventsSubscriber({ redisUrl: REDIS_URL, prefix });
+      const observer = createRedis(REDIS_URL, 'producer');
+      try {
+        const task = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'events' } });
+        const other = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'other' } });
+        const iterator = await subscriber.updates(task.id);
+        // Redis itself says the channel has its subscriber before anything is published.
+        expect(await observer.pubsub('NUMSUB', taskEventsChannel(prefix, task.id))).toEqual([taskEventsChannel(prefix, task.id), 1]);
+        const received: TaskUpdate[] = [];
+        const collecting = (async () => {
+          for await (const update of { [Symbol.asyncIterator]: () => iterator }) received.push(update);
+        })();
+        const base = taskUpdateOf(task);
+        await publisher.publish({ ...taskUpdateOf(other), status: TaskStatus.RUNNING });
+        await publisher.publish({ ...base, status: TaskStatus.RUNNING });
+        await publisher.publish({ ...base, status: TaskStatus.RUNNING, progress: 0.5 });
+        await publisher.publish({ ...base, status: TaskStatus.SUCCEEDED, progress: 1 });
+        await publisher.publish({ ...base, status: TaskStatus.RUNNING, progress: 0.9 }); // after the end: not delivered
+        await collecting;
+        expect(received.map((u) => [u.id, u.status, u.progress])).toEqual([
+          [task.id, 'RUNNING', 0],
+          [task.id, 'RUNNING', 0.5],
+          [task.id, 'SUCCEEDED', 1],
+        ]);
+        // The ended subscription let go of its channel.
+        expect(await observer.pubsub('NUMSUB', taskEventsChannel(prefix, task.id))).toEqual([taskEventsChannel(prefix, task.id), 0]);
+      } finally {
+        observer.disconnect();
+        await publisher.close();
+        await subscriber.close();
+      }
+    },
+    180_000,
+  );
 
   it('stops an iterator when its signal aborts', async () => {
     const subscriber = new TaskEventsSubscriber({ redisUrl: REDIS_URL, prefix });

@@ -60,6 +60,20 @@ export class TaskQueues {
     );
   }
 
+  /** Adds the tasks' jobs with one addBulk per queue (a job whose id already exists is left as it is). */
+  async enqueueMany(tasks: readonly { id: string; kind: PluginKind }[]): Promise<TaskJob[]> {
+    const byKind = new Map<PluginKind, string[]>();
+    for (const task of tasks) {
+      const ids = byKind.get(task.kind);
+      if (ids) ids.push(task.id);
+      else byKind.set(task.kind, [task.id]);
+    }
+    const added = await Promise.all(
+      [...byKind].map(([kind, ids]) => this.queue(kind).addBulk(ids.map((id) => ({ name: JobName.TaskRun, data: { taskId: id }, opts: { jobId: jobIdForTask(id) } })))),
+    );
+    return added.flat();
+  }
+
   async getJob(task: { id: string; kind: PluginKind }): Promise<TaskJob | undefined> {
     return this.queue(task.kind).getJob(jobIdForTask(task.id));
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BadInputError, parseTaskInput, silentLogger, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
-import { isUuid, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
+import { BadInputError, parseTaskInput, silentLogger, TaskInputError, type PluginKind, type PluginRegistry, type TaskLogger } from '@bulkhead/plugin-sdk';
+import { isUuid, type NewTask, type TaskEntity, type TaskStore } from '@bulkhead/persistence';
 import type { ServerInputPolicy, UploadResolver } from './server-inputs';
 import { stableStringify } from './stable-json';
 import { parseTaskLabels } from './task-labels';
@@ -43,6 +43,9 @@ export interface SubmitTaskResult {
 
 const ENQUEUE_TIMEOUT_MS = 5_000;
 
+/** The most tasks one submitMany call (GraphQL submitTasks) takes. */
+export const MAX_BATCH_SUBMISSIONS = 500;
+
 /**
  * Accepts work: validates it against the plugin registry, records the task row (the source of
  * truth) and only then adds the BullMQ job with the task id as job id.
@@ -72,32 +75,10 @@ export class TaskSubmitter {
    * operator has not turned on): nothing is written or queued then.
    */
   async submit(request: SubmitTaskRequest): Promise<SubmitTaskResult> {
-    const { plugin, definition } = this.deps.registry.requireTask(request.kind, request.type);
-    const parsed = parseTaskInput(definition, request.input);
-    const labels = parseTaskLabels(request.labels);
-    const parentTaskId = await this.requireParent(request.parentTaskId);
-    // Last of the checks (it touches the file system), still before anything is written. The
-    // stored input names resolved uploads by their server paths, which the worker checks again.
-    const input = await this.deps.inputs.confine(definition, parsed, this.deps.uploads);
-    // Labels and parent join the identity only when given, so plain requests keep their keys.
-    const extra = Object.keys(labels).length > 0 || parentTaskId ? stableStringify({ labels, parentTaskId }) : '';
-    const dedupKey =
-      request.dedup === false
-        ? null
-        : `${request.kind}/${request.type}@${plugin.manifest.id}@${plugin.manifest.version}:${createHash('sha256').update(stableStringify(input)).update(extra).digest('hex')}`;
-    const { task, created } = await this.deps.tasks.createOrGet({
-      kind: request.kind,
-      type: request.type,
-      input,
-      dedupKey,
-      pluginId: plugin.manifest.id,
-      pluginVersion: plugin.manifest.version,
-      labels,
-      parentTaskId,
-    });
+    const { task, created } = await this.deps.tasks.createOrGet(await this.prepare(request));
     const recordedAt = Date.now();
     if (!created) {
-      this.logger.info({ taskId: task.id, status: task.status, dedupKey }, 'same task already exists');
+      this.logger.info({ taskId: task.id, status: task.status, dedupKey: task.dedupKey }, 'same task already exists');
       return { task, created, enqueued: false, timings: { recordedAt } };
     }
     await request.onRecorded?.(task);
@@ -111,6 +92,67 @@ export class TaskSubmitter {
     // One line per state change: QUEUED (no child logger per task: it costs more than the line).
     this.logger.info({ taskId: task.id, kind: task.kind, type: task.type, status: task.status }, 'task queued');
     return { task, created, enqueued: true, timings: { recordedAt, enqueueStartedAt, enqueuedAt: Date.now() } };
+  }
+
+  /**
+   * Submits up to MAX_BATCH_SUBMISSIONS tasks: every request is checked first (a bad one is a
+   * BadInputError naming its index, `tasks[3]: …`, and nothing is written), then the rows are
+   * recorded by one multi-row INSERT and the new tasks' jobs added by one addBulk per queue.
+   * Results are in request order; a request that met a live twin (in the table or earlier in
+   * the batch) returns that task, `created: false`. Batches carry no flow parent or onRecorded hook.
+   */
+  async submitMany(requests: readonly SubmitTaskRequest[]): Promise<SubmitTaskResult[]> {
+    if (requests.length === 0) throw new BadInputError('tasks: give at least one task');
+    if (requests.length > MAX_BATCH_SUBMISSIONS) throw new BadInputError(`tasks: at most ${MAX_BATCH_SUBMISSIONS} tasks per call (got ${requests.length})`);
+    const prepared = [];
+    for (const [i, request] of requests.entries()) {
+      if (request.jobParent || request.onRecorded) throw new Error('submitMany: flow parents and onRecorded hooks are for single submissions');
+      try {
+        prepared.push(await this.prepare(request));
+      } catch (error) {
+        if (error instanceof TaskInputError || error instanceof BadInputError) throw new BadInputError(`tasks[${i}]: ${error.message}`, { cause: error });
+        throw error;
+      }
+    }
+    const stored = await this.deps.tasks.createOrGetMany(prepared);
+    const recordedAt = Date.now();
+    const fresh = stored.filter((s) => s.created).map((s) => s.task);
+    let enqueued = fresh.length > 0;
+    const enqueueStartedAt = Date.now();
+    if (fresh.length > 0) {
+      try {
+        await withTimeout(this.deps.queues.enqueueMany(fresh), ENQUEUE_TIMEOUT_MS, 'adding the jobs to Redis');
+        for (const task of fresh) this.logger.info({ taskId: task.id, kind: task.kind, type: task.type, status: task.status }, 'task queued');
+      } catch (error) {
+        enqueued = false;
+        this.logger.warn({ tasks: fresh.length, err: error }, 'tasks recorded but their jobs could not be added; the reconciler will enqueue them');
+      }
+    }
+    const enqueuedAt = Date.now();
+    return stored.map(({ task, created }) => ({
+      task,
+      created,
+      enqueued: created && enqueued,
+      timings: created ? { recordedAt, enqueueStartedAt, enqueuedAt } : { recordedAt },
+    }));
+  }
+
+  /** Checks a request and builds its row: nothing is written. */
+  private async prepare(request: SubmitTaskRequest): Promise<NewTask> {
+    const { plugin, definition } = this.deps.registry.requireTask(request.kind, request.type);
+    const parsed = parseTaskInput(definition, request.input);
+    const labels = parseTaskLabels(request.labels);
+    const parentTaskId = await this.requireParent(request.parentTaskId);
+    // Last of the checks (it touches the file system), still before anything is written. The
+    // stored input names resolved uploads by their server paths, which the worker checks again.
+    const input = await this.deps.inputs.confine(definition, parsed, this.deps.uploads);
+    // Labels and parent join the identity only when given, so plain requests keep their keys.
+    const extra = Object.keys(labels).length > 0 || parentTaskId ? stableStringify({ labels, parentTaskId }) : '';
+    const dedupKey =
+      request.dedup === false
+        ? null
+        : `${request.kind}/${request.type}@${plugin.manifest.id}@${plugin.manifest.version}:${createHash('sha256').update(stableStringify(input)).update(extra).digest('hex')}`;
+    return { kind: request.kind, type: request.type, input, dedupKey, pluginId: plugin.manifest.id, pluginVersion: plugin.manifest.version, labels, parentTaskId };
   }
 
   private async requireParent(parentTaskId: string | null | undefined): Promise<string | null> {

@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
-import type { Logger } from '@bulkhead/common';
-import type { AuditLogStore, AuditOutcome } from '@bulkhead/persistence';
+import type { AuditOutcome } from '@bulkhead/persistence';
 import type { Principal } from '@bulkhead/plugin-sdk/api';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { LIMITER_UNAVAILABLE, type LimiterMarkedRequest } from '../host/http-hardening';
 import { redactSensitiveArguments } from './audit-redaction';
+import type { AuditWriter } from './audit-writer';
 import { unauthenticated } from './auth-errors';
 import type { AuthenticatedRequest } from './auth.middleware';
 
@@ -19,9 +19,9 @@ interface HttpContext {
  * - a mutation the rate limiter could not count (Redis did not answer) is refused 503
  *   RATE_LIMITED; queries pass (see RedisRateLimiter);
  * - every mutation is written to the audit log once its response is ready, without delaying it
- *   (a failed write is logged, the response still goes out).
+ *   (AuditWriter: written behind the response, concurrent requests' entries in one INSERT).
  */
-export function accessPlugin(audit: AuditLogStore, logger: Logger): ApolloServerPlugin<HttpContext> {
+export function accessPlugin(audit: AuditWriter): ApolloServerPlugin<HttpContext> {
   return {
     async requestDidStart() {
       return {
@@ -36,14 +36,14 @@ export function accessPlugin(audit: AuditLogStore, logger: Logger): ApolloServer
           if (request.operation?.operation !== 'mutation') return;
           const body = request.response.body;
           const errors = body.kind === 'single' ? body.singleResult.errors : undefined;
-          auditMutation(audit, logger, request, errors);
+          auditMutation(audit, request, errors);
         },
       };
     },
   };
 }
 
-function auditMutation(audit: AuditLogStore, logger: Logger, request: GraphQLRequestContext<HttpContext>, errors: readonly GraphQLFormattedError[] | undefined): void {
+function auditMutation(audit: AuditWriter, request: GraphQLRequestContext<HttpContext>, errors: readonly GraphQLFormattedError[] | undefined): void {
   const req = request.contextValue.req;
   const principal: Principal | undefined = req?.principal;
   const fields = request.operation?.selectionSet.selections.flatMap((s) => (s.kind === 'Field' ? [s.name.value] : [])) ?? [];
@@ -60,5 +60,5 @@ function auditMutation(audit: AuditLogStore, logger: Logger, request: GraphQLReq
     remoteAddress: req?.socket.remoteAddress ?? null,
     userAgent: typeof req?.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
   };
-  audit.append(entry).catch((error: unknown) => logger.error({ err: (error as Error).message, operation: entry.operation, tokenId: entry.tokenId }, 'audit log write failed'));
+  audit.append(entry);
 }

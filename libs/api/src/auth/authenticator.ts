@@ -1,6 +1,7 @@
-import type { ApiTokenStore, TokenRejection } from '@bulkhead/persistence';
+import { hashTokenSecret, type ApiTokenStore, type TokenRejection } from '@bulkhead/persistence';
 import type { Logger } from '@bulkhead/common';
 import type { Principal } from '@bulkhead/plugin-sdk/api';
+import type { TokenCache } from './token-cache';
 
 /** The outcome of reading a request's credentials. */
 export type Authentication = { principal: Principal } | { principal?: undefined; problem: string };
@@ -23,6 +24,8 @@ export class Authenticator {
   constructor(
     private readonly tokens: ApiTokenStore,
     private readonly logger: Logger,
+    /** Valid tokens for a few seconds (token-cache.ts); without it every request reads Postgres. */
+    private readonly cache?: TokenCache,
   ) {}
 
   /** From an Authorization header value (or its absence). */
@@ -51,10 +54,19 @@ export class Authenticator {
     return undefined;
   }
 
-  private async fromSecret(secret: string): Promise<Authentication> {
+  private async fromSecret(secret: string, now = Date.now()): Promise<Authentication> {
+    const hash = this.cache ? hashTokenSecret(secret) : '';
+    const cached = this.cache?.get(hash);
+    if (cached) {
+      // Expiry is exact whether the token came from the cache or not.
+      if (cached.expiresAt && cached.expiresAt.getTime() <= now) return { problem: PROBLEMS.expired };
+      return { principal: { tokenId: cached.id, name: cached.name, team: cached.team, role: cached.role } };
+    }
+    const since = this.cache?.begin();
     const check = await this.tokens.verify(secret);
     if (!check.ok) return { problem: PROBLEMS[check.reason] };
     check.touched?.catch((error: unknown) => this.logger.warn({ err: (error as Error).message, tokenId: check.token.id }, 'recording token use failed'));
+    if (since !== undefined) this.cache?.put(hash, check.token, since);
     const { id, name, team, role } = check.token;
     return { principal: { tokenId: id, name, team, role } };
   }

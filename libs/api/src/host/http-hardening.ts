@@ -102,10 +102,10 @@ class LimiterTimeout extends Error {}
  * For /graphql the operation type is only known after parsing, so the middleware marks the
  * request and the GraphQL access plugin refuses its mutations.
  */
-/** Counts a request in its window's key, which expires with the window: one command per request. */
+/** Counts a request (ARGV[2] requests: a batch of N tasks counts N) in its window's key, which expires with the window: one command per request. */
 const COUNT_REQUEST = new RedisScript(`
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count
 `);
 
@@ -122,8 +122,11 @@ export class RedisRateLimiter {
     return this.settings.requests > 0;
   }
 
-  /** Seconds until the window ends when over the limit, else undefined; throws when Redis does not answer in time. */
-  async take(key: string): Promise<number | undefined> {
+  /**
+   * Counts `weight` requests (default 1; submitTasks adds one per task beyond its request's own):
+   * seconds until the window ends when over the limit, else undefined; throws when Redis does not answer in time.
+   */
+  async take(key: string, weight = 1): Promise<number | undefined> {
     const windowMs = this.settings.windowSeconds * 1000;
     const window = Math.floor(Date.now() / windowMs);
     const redisKey = `${this.settings.prefix}:ratelimit:${key}:${window}`;
@@ -131,7 +134,7 @@ export class RedisRateLimiter {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LimiterTimeout(`no answer within ${LIMITER_TIMEOUT_MS} ms`)), LIMITER_TIMEOUT_MS);
     });
-    const count = Number(await Promise.race([COUNT_REQUEST.run(this.redis, [redisKey], [windowMs]), timeout]).finally(() => clearTimeout(timer)));
+    const count = Number(await Promise.race([COUNT_REQUEST.run(this.redis, [redisKey], [windowMs, weight]), timeout]).finally(() => clearTimeout(timer)));
     if (count <= this.settings.requests) return undefined;
     return Math.max(1, Math.ceil(((window + 1) * windowMs - Date.now()) / 1000));
   }

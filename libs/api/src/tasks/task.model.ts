@@ -30,3 +30,21 @@ export class TaskUpdate extends PickType(Task, ['id', 'status', 'progress', 'pro
   @Field({ description: 'True on the last update: the task is SUCCEEDED, FAILED or CANCELLED.' })
   finished!: boolean;
 }
+
+@InputType({ description: 'One task of a submitTasks batch: the arguments of submitTask.' })
+export class TaskSubmission {
+  @Field(() => PluginKind)
+  kind!: PluginKind;
+
+  @Field(() => String)
+  type!: string;
+
+  @Field(() => GraphQLJSON)
+  input!: unknown;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'String labels to store with the task (at most 32).' })
+  labels?: unknown;
+
+  @Field(() => ID, { nullable: true, description: 'The task this one belongs to; it must exist.' })
+  parentTaskId?: string | null;
+}

@@ -3,7 +3,7 @@ import { GraphQLJSON, PluginKind, RequireRole } from '@bulkhead/plugin-sdk/api';
 import { DEFAULT_TASK_LOG_PAGE } from '@bulkhead/persistence';
 import { Image } from '../images/image.model';
 import { ImageService } from '../images/image.service';
-import { Task, TaskConnection, TaskFilter, TaskUpdate } from './task.model';
+import { Task, TaskConnection, TaskFilter, TaskSubmission, TaskUpdate } from './task.model';
 import { LogLevel, TaskLogConnection } from './task-log.model';
 import { TaskLogService } from './task-log.service';
 import { TaskService } from './task.service';
@@ -48,6 +48,15 @@ export class TaskResolver {
     @Args('parentTaskId', { type: () => ID, nullable: true, description: 'The task this one belongs to; it must exist.' }) parentTaskId?: string | null,
   ): Promise<Task> {
     return this.taskService.submit(kind, type, input, { labels, parentTaskId });
+  }
+
+  @RequireRole('operator')
+  @Mutation(() => [Task], {
+    description:
+      'Submits up to 500 tasks at once (CI pipelines, the CLI scanning many images), each as submitTask would: all are validated first (a bad one is a BAD_USER_INPUT error naming its index, and nothing is submitted), then recorded and queued together. The tasks are returned in order; a batch of N counts as N against the rate limit and the queued-task quota.',
+  })
+  submitTasks(@Args('tasks', { type: () => [TaskSubmission] }) tasks: TaskSubmission[]): Promise<Task[]> {
+    return this.taskService.submitMany(tasks);
   }
 
   @RequireRole('operator')

@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid, TaskStateError, TaskStatus as StoredTaskStatus, TaskStore, UNFINISHED_TASK_STATUSES, type TaskFilter as StoreTaskFilter } from '@bulkhead/persistence';
-import { FLOW_CHILD_LABEL, parseTaskLabels, TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
+import { FLOW_CHILD_LABEL, MAX_BATCH_SUBMISSIONS, parseTaskLabels, TaskEventsPublisher, TaskQueues, TaskSubmitter, taskUpdateOf } from '@bulkhead/queue';
 import type { PluginKind } from '@bulkhead/plugin-sdk';
 import type { Logger } from '@bulkhead/common';
 import type { Connection } from '@bulkhead/plugin-sdk/api';
 import { badUserInput } from '../graphql/errors';
 import { mapConnection, pageRequest } from '../graphql/pagination';
-import { API_LOGGER, TASK_EVENTS_PUBLISHER, TASK_QUEUES, TASK_STORE, TASK_SUBMITTER } from '../tokens';
+import { GraphQLError } from 'graphql';
+import type { RedisRateLimiter } from '../host/http-hardening';
+import { requestContext } from '../host/request-context';
+import { API_LOGGER, RATE_LIMITER, TASK_EVENTS_PUBLISHER, TASK_QUEUES, TASK_STORE, TASK_SUBMITTER } from '../tokens';
 import { toTaskModel } from './task.mapper';
 import type { Task, TaskFilter } from './task.model';
 
@@ -15,6 +18,13 @@ export interface SubmitOptions {
   /** A JSON object of strings (checked by the submitter: BAD_USER_INPUT naming the problem). */
   labels?: unknown;
   parentTaskId?: string | null;
+}
+
+/** One task of a batch (GraphQL's TaskSubmission). */
+export interface SubmissionOf extends SubmitOptions {
+  kind: PluginKind;
+  type: string;
+  input: unknown;
 }
 
 /** Task reads and commands; submission and queueing are the queue library's TaskSubmitter. */
@@ -26,6 +36,7 @@ export class TaskService {
     @Inject(TASK_QUEUES) private readonly queues: TaskQueues,
     @Inject(TASK_EVENTS_PUBLISHER) private readonly events: TaskEventsPublisher,
     @Inject(API_LOGGER) private readonly logger: Logger,
+    @Inject(RATE_LIMITER) private readonly rateLimiter: RedisRateLimiter,
   ) {}
 
   async get(id: string): Promise<Task | null> {
@@ -67,6 +78,34 @@ export class TaskService {
       ...(options.parentTaskId ? { parentTaskId: options.parentTaskId } : {}),
     });
     return toTaskModel(task);
+  }
+
+  /**
+   * A batch of submissions (submitTasks): bounded, charged to the rate limiter as one request
+   * per task (the request itself was counted once by the middleware), then submitted together.
+   */
+  async submitMany(tasks: readonly SubmissionOf[]): Promise<Task[]> {
+    if (tasks.length === 0) throw badUserInput('tasks: give at least one task', { field: 'tasks' });
+    if (tasks.length > MAX_BATCH_SUBMISSIONS) throw badUserInput(`tasks: at most ${MAX_BATCH_SUBMISSIONS} tasks per call (got ${tasks.length})`, { field: 'tasks' });
+    const tokenId = requestContext.principal()?.tokenId;
+    if (tokenId && tasks.length > 1 && this.rateLimiter.enabled) {
+      const retryAfter = await this.rateLimiter.take(`token:${tokenId}`, tasks.length - 1);
+      if (retryAfter !== undefined) {
+        throw new GraphQLError(`a batch of ${tasks.length} tasks goes over the rate limit (BULKHEAD_RATE_LIMIT, one request per task); retry in ${retryAfter} s`, {
+          extensions: { code: 'RATE_LIMITED', retryAfter },
+        });
+      }
+    }
+    const results = await this.submitter.submitMany(
+      tasks.map((t) => ({
+        kind: t.kind,
+        type: t.type,
+        input: t.input,
+        ...(t.labels === undefined || t.labels === null ? {} : { labels: t.labels }),
+        ...(t.parentTaskId ? { parentTaskId: t.parentTaskId } : {}),
+      })),
+    );
+    return results.map((r) => toTaskModel(r.task));
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
-import type { Logger } from '@bulkhead/common';
-import type { AuditLogStore, AuditOutcome } from '@bulkhead/persistence';
+import type { AuditOutcome } from '@bulkhead/persistence';
 import { RequireRole, type Principal } from '@bulkhead/plugin-sdk/api';
 import type { ServerResponse } from 'node:http';
 import type { AuthenticatedRequest } from '../auth/auth.middleware';
-import { API_LOGGER, AUDIT_LOG_STORE, UPLOAD_SERVICE } from '../tokens';
+import type { AuditWriter } from '../auth/audit-writer';
+import { AUDIT_WRITER, UPLOAD_SERVICE } from '../tokens';
 import type { UploadService } from './upload.service';
 
 /**
@@ -20,8 +20,7 @@ const MAX_NAME_LENGTH = 255;
 export class UploadController {
   constructor(
     @Inject(UPLOAD_SERVICE) private readonly uploads: UploadService,
-    @Inject(AUDIT_LOG_STORE) private readonly audit: AuditLogStore,
-    @Inject(API_LOGGER) private readonly logger: Logger,
+    @Inject(AUDIT_WRITER) private readonly audit: AuditWriter,
   ) {}
 
   @Post('uploads')
@@ -67,7 +66,7 @@ export class UploadController {
       remoteAddress: request.socket.remoteAddress ?? null,
       userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
     };
-    this.audit.append(entry).catch((failure: unknown) => this.logger.error({ err: (failure as Error).message, operation: entry.operation, tokenId: entry.tokenId }, 'audit log write failed'));
+    this.audit.append(entry);
   }
 }
 

@@ -19,6 +19,7 @@ import { FindingCounts1765900000001 } from './1765900000001-finding-counts';
 import { FindingSuppression1766000000000 } from './1766000000000-finding-suppression';
 import { FindingOpenDaily1766000000100 } from './1766000000100-finding-open-daily';
 import { TaskLog1766000000200 } from './1766000000200-task-log';
+import { ApiTokenChangeNotify1766000000400 } from './1766000000400-api-token-change-notify';
 
 export {
   InitialSchema1751328000000,
@@ -42,6 +43,7 @@ export {
   FindingSuppression1766000000000,
   FindingOpenDaily1766000000100,
   TaskLog1766000000200,
+  ApiTokenChangeNotify1766000000400,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -67,4 +69,5 @@ export const migrations = [
   FindingSuppression1766000000000,
   FindingOpenDaily1766000000100,
   TaskLog1766000000200,
+  ApiTokenChangeNotify1766000000400,
 ];
