@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle } from '../testing/e2e-harness';
+import { chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle, gql, waitForTask, expectAccessible } from '../testing/e2e-harness';
 
 /*
  * The web console end to end: a real `bulkhead serve` (compiled CLI: API + worker, real Postgres
@@ -38,29 +38,6 @@ const FALCO_ALERT = (rule: string) => ({
   time: new Date().toISOString(),
   output_fields: { 'container.id': '3ad2d2e7c2f1', 'fd.name': '/etc/shadow', 'k8s.ns.name': 'shop', 'k8s.pod.name': 'cart-1' },
 });
-
-async function gql<T>(base: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-  return (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-}
-
-async function waitForTask(base: string, token: string, id: string): Promise<string> {
-  for (let i = 0; i < 240; i++) {
-    const { data } = await gql<{ task: { status: string } }>(base, token, 'query($id: ID!) { task(id: $id) { status } }', { id });
-    const status = data?.task.status ?? '';
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(status)) return status;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`task ${id} did not finish`);
-}
-
-async function expectAccessible(page: Page, problems: string[], view: string): Promise<void> {
-  // Views load lazily: check the view, not the loading placeholder.
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.getByText('Loading…').waitFor({ state: 'detached' });
-  expect([view, await axeViolations(page)]).toEqual([view, []]);
-  expect([view, problems]).toEqual([view, []]);
-}
 
 /** A link of the console's navigation (views also link to each other by similar names). */
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name, exact: true });

@@ -1,6 +1,6 @@
 import { skipSuite } from '@bulkhead/testing';
-import type { Browser, Page } from 'playwright-core';
-import { axeViolations, chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle } from '../testing/e2e-harness';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle, gqlData, expectAccessible } from '../testing/e2e-harness';
 
 /*
  * The overview end to end (issue 16), against the compiled `bulkhead serve` in chromium:
@@ -14,20 +14,6 @@ jest.setTimeout(300_000);
 
 const DAY_MS = 86_400_000;
 const utcDay = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
-
-async function gql<T>(base: string, token: string, query: string): Promise<T> {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
-  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors) throw new Error(body.errors.map((e) => e.message).join('; '));
-  return body.data as T;
-}
-
-async function expectAccessible(page: Page, problems: string[], view: string): Promise<void> {
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.getByText('Loading…').waitFor({ state: 'detached' });
-  expect([view, await axeViolations(page)]).toEqual([view, []]);
-  expect([view, problems]).toEqual([view, []]);
-}
 
 const missing = chromiumMissing();
 if (missing) skipSuite('console overview end to end', missing);
@@ -74,12 +60,12 @@ else
         );
       }
       for (let i = 0; ; i++) {
-        const { findingTrend } = await gql<{ findingTrend: { open: number }[] }>(serve.url, viewer, '{ findingTrend(days: 1, filter: { severities: [CRITICAL, HIGH] }) { open } }');
+        const { findingTrend } = await gqlData<{ findingTrend: { open: number }[] }>(serve.url, viewer, '{ findingTrend(days: 1, filter: { severities: [CRITICAL, HIGH] }) { open } }');
         if (findingTrend.map((p) => p.open).join() === '3,2') break;
         if (i > 100) throw new Error(`today's trend was not folded: ${JSON.stringify(findingTrend)}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const { workloads } = await gql<{ workloads: { totalCount: number } }>(serve.url, viewer, '{ workloads(filter: { signed: false }) { totalCount } }');
+      const { workloads } = await gqlData<{ workloads: { totalCount: number } }>(serve.url, viewer, '{ workloads(filter: { signed: false }) { totalCount } }');
       expect(workloads.totalCount).toBe(1);
       browser = await launchChromium();
     });

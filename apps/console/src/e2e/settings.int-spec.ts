@@ -4,8 +4,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { axeViolations, chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle } from '../testing/e2e-harness';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle, gql, expectAccessible } from '../testing/e2e-harness';
 
 /*
  * Settings (notification channels, admission trust keys) and the image page's secrets, end to
@@ -19,18 +19,6 @@ jest.setTimeout(300_000);
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const random = (n: number): string => Array.from(randomBytes(n), (b) => ALNUM[b % ALNUM.length]).join('');
 const publicPem = (): string => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
-
-async function gql<T>(base: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string }[] }> {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-  return (await response.json()) as { data?: T; errors?: { message: string }[] };
-}
-
-async function expectAccessible(page: Page, problems: string[], view: string): Promise<void> {
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.getByText('Loading…').waitFor({ state: 'detached' });
-  expect([view, await axeViolations(page)]).toEqual([view, []]);
-  expect([view, problems]).toEqual([view, []]);
-}
 
 const missing = chromiumMissing();
 if (missing) skipSuite('settings and image secrets end to end', missing);

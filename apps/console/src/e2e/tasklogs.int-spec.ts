@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { axeViolations, chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle } from '../testing/e2e-harness';
+import { chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle, gqlData, waitForTask, expectAccessible } from '../testing/e2e-harness';
 
 /*
  * Task logs, cancel and retry in the console end to end (issue 16): a real `bulkhead serve`
@@ -16,29 +16,6 @@ import { axeViolations, chromiumMissing, launchChromium, newPage, screenshot, si
  * no violation in either theme.
  */
 jest.setTimeout(300_000);
-
-async function gql<T>(base: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-async function waitForTask(base: string, token: string, id: string, wanted: readonly string[] = ['SUCCEEDED', 'FAILED', 'CANCELLED']): Promise<string> {
-  for (let i = 0; i < 240; i++) {
-    const { task } = await gql<{ task: { status: string } }>(base, token, 'query($id: ID!) { task(id: $id) { status } }', { id });
-    if (wanted.includes(task.status)) return task.status;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`task ${id} never reached ${wanted.join('/')}`);
-}
-
-async function expectAccessible(page: Page, problems: string[], view: string): Promise<void> {
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.getByText('Loading…').first().waitFor({ state: 'detached' });
-  expect([view, await axeViolations(page)]).toEqual([view, []]);
-  expect([view, problems]).toEqual([view, []]);
-}
 
 const logRegion = (page: Page) => page.getByRole('log', { name: 'Task log lines' });
 const logLine = (page: Page, text: string) => logRegion(page).getByRole('listitem').filter({ hasText: text });
@@ -75,7 +52,7 @@ else
     });
 
     it("shows a scan's log with levels and fields, filters it by level, and lets the keyboard reach it", async () => {
-      const { scanImage } = await gql<{ scanImage: { id: string } }>(serve.url, operator, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${images.tinyOciLayout}:${images.tinyOciRef}` });
+      const { scanImage } = await gqlData<{ scanImage: { id: string } }>(serve.url, operator, 'mutation($s: String!) { scanImage(source: $s) { id } }', { s: `oci:${images.tinyOciLayout}:${images.tinyOciRef}` });
       expect(await waitForTask(serve.url, operator, scanImage.id)).toBe('SUCCEEDED');
       for (const colorScheme of ['light', 'dark'] as const) {
         const { page, problems, context } = await newPage(browser, { colorScheme });
@@ -101,7 +78,7 @@ else
     });
 
     it('follows the log of a long-running task, cancels it from the task view, and retries it', async () => {
-      const { submitTask } = await gql<{ submitTask: { id: string } }>(serve.url, operator, 'mutation($input: JSON!) { submitTask(kind: BENCHMARK, type: "watch-cluster", input: $input) { id } }', {
+      const { submitTask } = await gqlData<{ submitTask: { id: string } }>(serve.url, operator, 'mutation($input: JSON!) { submitTask(kind: BENCHMARK, type: "watch-cluster", input: $input) { id } }', {
         input: { cluster: 'e2e', kubeconfig },
       });
       const { page, problems, context } = await newPage(browser, { colorScheme: 'dark' });
@@ -115,7 +92,7 @@ else
       await logRegion(page).scrollIntoViewIfNeeded();
       await screenshot(page, 'task-log');
       // Each stored line once, in the order the API gives (the panel appends only lines after its cursor).
-      const { task: stored } = await gql<{ task: { logs: { edges: { node: { message: string; fields: unknown } }[] } } }>(serve.url, operator, 'query($id: ID!) { task(id: $id) { logs(first: 500) { edges { node { message fields } } } } }', { id: submitTask.id });
+      const { task: stored } = await gqlData<{ task: { logs: { edges: { node: { message: string; fields: unknown } }[] } } }>(serve.url, operator, 'query($id: ID!) { task(id: $id) { logs(first: 500) { edges { node { message fields } } } } }', { id: submitTask.id });
       const shown = await logRegion(page).getByRole('listitem').evaluateAll((items) => items.map((item) => item.querySelector('.log-message')?.textContent ?? ''));
       expect(shown).toEqual(stored.logs.edges.slice(0, shown.length).map((edge) => edge.node.message));
       expect(stored.logs.edges[0]?.node.message).toBe('task started (attempt 1)');
@@ -131,7 +108,7 @@ else
       await page.waitForURL((url) => /\/tasks\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(submitTask.id));
       const retried = page.url().split('/').pop() ?? '';
       expect(await waitForTask(serve.url, operator, retried, ['RUNNING'])).toBe('RUNNING');
-      const { task } = await gql<{ task: { type: string; input: { cluster: string } } }>(serve.url, operator, 'query($id: ID!) { task(id: $id) { type input } }', { id: retried });
+      const { task } = await gqlData<{ task: { type: string; input: { cluster: string } } }>(serve.url, operator, 'query($id: ID!) { task(id: $id) { type input } }', { id: retried });
       expect(task).toMatchObject({ type: 'watch-cluster', input: { cluster: 'e2e' } });
       await page.getByRole('button', { name: 'Cancel task' }).click();
       expect(await waitForTask(serve.url, operator, retried)).toBe('CANCELLED');

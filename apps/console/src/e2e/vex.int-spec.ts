@@ -2,8 +2,8 @@ import { describeWithMinbase, skipSuite, testImages } from '@bulkhead/testing';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { axeViolations, chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle } from '../testing/e2e-harness';
+import type { Browser } from 'playwright-core';
+import { chromiumMissing, launchChromium, newPage, screenshot, signIn, startServe, type ServeHandle, gql, waitForTask, expectAccessible } from '../testing/e2e-harness';
 
 /*
  * Suppress with a reason and an expiry, as a VEX statement (issue 16), in the console: a real
@@ -27,28 +27,6 @@ const ADVISORIES = [
   summary: `${a.aliases[0]} in ${a.pkg}`,
   affected: [{ package: { ecosystem: 'Debian:12', name: a.pkg }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], database_specific: { urgency: a.urgency } }],
 }));
-
-async function gql<T>(base: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string }[] }> {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-  return (await response.json()) as { data?: T; errors?: { message: string }[] };
-}
-
-async function waitForTask(base: string, token: string, id: string): Promise<string> {
-  for (let i = 0; i < 240; i++) {
-    const { data } = await gql<{ task: { status: string } }>(base, token, 'query($id: ID!) { task(id: $id) { status } }', { id });
-    const status = data?.task.status ?? '';
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(status)) return status;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`task ${id} did not finish`);
-}
-
-async function expectAccessible(page: Page, problems: string[], view: string): Promise<void> {
-  await page.getByRole('heading', { level: 1 }).first().waitFor();
-  await page.getByText('Loading…').waitFor({ state: 'detached' });
-  expect([view, await axeViolations(page)]).toEqual([view, []]);
-  expect([view, problems]).toEqual([view, []]);
-}
 
 const missing = chromiumMissing();
 if (missing) skipSuite('console suppression and VEX end to end', missing);

@@ -129,3 +129,44 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${name}.png`), await page.screenshot({ fullPage: false }));
 }
+
+/** A GraphQL answer as the e2e suites read it. */
+export interface GraphqlAnswer<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** POSTs a GraphQL request with a bearer token, as any client of the API would; the answer as it came. */
+export async function gql<T>(base: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphqlAnswer<T>> {
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as GraphqlAnswer<T>;
+}
+
+/** gql() for set-up steps that must work: the data, or an error naming what the API said. */
+export async function gqlData<T>(base: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const answer = await gql<T>(base, token, query, variables);
+  if (answer.errors || !answer.data) throw new Error(`GraphQL: ${JSON.stringify(answer.errors ?? answer)}`);
+  return answer.data;
+}
+
+/** Polls a task until its status is one of `wanted` (by default any final one), for up to a minute. */
+export async function waitForTask(base: string, token: string, id: string, wanted: readonly string[] = ['SUCCEEDED', 'FAILED', 'CANCELLED']): Promise<string> {
+  for (let i = 0; i < 240; i++) {
+    const { data } = await gql<{ task: { status: string } }>(base, token, 'query($id: ID!) { task(id: $id) { status } }', { id });
+    const status = data?.task.status ?? '';
+    if (wanted.includes(status)) return status;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`task ${id} never reached ${wanted.join('/')}`);
+}
+
+/**
+ * The view has rendered (views load lazily: its heading, not the loading note), axe-core finds no
+ * violation in it, and the page logged no console error or failed request (`problems`).
+ */
+export async function expectAccessible(page: Page, problems: string[], view: string): Promise<void> {
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page.getByText('Loading…').first().waitFor({ state: 'detached' });
+  expect([view, await axeViolations(page)]).toEqual([view, []]);
+  expect([view, problems]).toEqual([view, []]);
+}
