@@ -1,11 +1,11 @@
 import { ApiStartupError, startApi, type ApiHandle } from '@bulkhead/api';
-import { authHeaders, graphql, graphqlData, silentLogger, subscriptionClient, useAdminToken } from '@bulkhead/api/testing';
+import { authHeaders, createTestToken, graphql, graphqlData, silentLogger, subscriptionClient, useAdminToken } from '@bulkhead/api/testing';
 import { builtinPluginPackages } from '@bulkhead/builtin-plugins';
 import { ResultWriter } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
 import { PluginRegistry } from '@bulkhead/plugin-sdk';
 import { PRIORITIES } from '@bulkhead/plugin-runtime';
-import { ALERT_INDEXES, alertFindingFilter, api as runtimeApi, type AlertCriteria } from '@bulkhead/plugin-runtime/api';
+import { ALERT_INDEXES, ALERT_POD_INDEXES, alertFindingFilter, api as runtimeApi, type AlertCriteria } from '@bulkhead/plugin-runtime/api';
 import { compileFindingCountQuery, compileFindingPageQuery } from '@bulkhead/plugin-sdk/api';
 import { createRedis, deleteKeysWithPrefix } from '@bulkhead/queue';
 import { describeWithShared } from '@bulkhead/testing';
@@ -252,6 +252,50 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
     expect(bad.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
+  it('filters alerts by pod (k8s.pod.name) within the caller team, and refuses bad pod names', async () => {
+    const podAlert = (pod: string, n: number) => ({
+      output: `Shell in pod ${pod}`,
+      priority: 'Warning',
+      rule: 'Pod filter test',
+      source: 'syscall',
+      tags: [],
+      time: `2024-06-01T10:00:0${n}.000000000Z`,
+      output_fields: { 'container.id': `podtest${n}`, 'k8s.ns.name': 'shop', 'k8s.pod.name': pod },
+    });
+    // An audit alert naming a pod object: not matched by the pod filter (documented: syscall alerts only).
+    const audit = { ...podAlert('x', 4), source: 'k8s_audit', output_fields: { 'ka.target.resource': 'pods', 'ka.target.name': 'web-1', 'ka.target.namespace': 'shop', 'ka.user.name': 'u' } };
+    const stored = await post(`${api.url}/falco-alerts`, JSON.stringify([podAlert('web-1', 1), podAlert('web-2', 2), podAlert('web-1', 3), audit]));
+    expect(stored.body).toMatchObject({ received: 4, stored: 4, rejected: 0 });
+    // Another team's alert in a pod of the same name, sent with that team's operator token.
+    const other = await createTestToken(db.dataSource, 'operator', 'team-pods');
+    const foreign = await fetch(`${api.url}/falco-alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${other.secret}` },
+      body: JSON.stringify(podAlert('web-1', 5)),
+    });
+    expect(foreign.status).toBe(200);
+
+    const web1 = await allAlerts({ pod: 'web-1' });
+    expect(web1.nodes.map((n) => [n.outputFields['k8s.pod.name'], n.time])).toEqual([
+      ['web-1', '2024-06-01T10:00:03.000000000Z'],
+      ['web-1', '2024-06-01T10:00:01.000000000Z'],
+    ]);
+    expect(web1.totalCount).toBe(2);
+    expect((await allAlerts({ pod: 'web-2' })).nodes.map((n) => n.target)).toEqual(['container:podtest2']);
+    expect((await allAlerts({ pod: 'web-1', namespace: 'shop', from: '2024-06-01T10:00:02Z' })).nodes.map((n) => n.target)).toEqual(['container:podtest3']);
+    expect((await allAlerts({ pod: 'web' })).totalCount).toBe(0);
+    // The other team sees its own alert only.
+    const theirs = await graphqlData<Page>(api.url, `{ alerts(filter: { pod: "web-1" }) { totalCount edges { cursor node { ${ALERT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`, {}, { token: other.secret });
+    expect(theirs.alerts.edges.map((e) => e.node.target)).toEqual(['container:podtest5']);
+
+    const long = await graphql(api.url, 'query($pod: String) { alerts(filter: { pod: $pod }) { totalCount } }', { pod: 'p'.repeat(254) });
+    expect(long.errors?.[0]).toMatchObject({ message: 'filter.pod is longer than 253 characters, the most a Kubernetes name can have', extensions: { code: 'BAD_USER_INPUT' } });
+    const nul = await graphql(api.url, 'query($pod: String) { alerts(filter: { pod: $pod }) { totalCount } }', { pod: 'web\u00001' });
+    expect(nul.errors?.[0]?.message).toMatch(/NUL character/);
+    const wrongType = await graphql(api.url, '{ alerts(filter: { pod: 7 }) { totalCount } }');
+    expect(wrongType.errors?.[0]?.message).toMatch(/String cannot represent a non string value/);
+  });
+
   it('each alert filter is served by its index, not a table scan', async () => {
     // The SQL the host runs for the plugin's finding filters (the SDK compiles it for both).
     const table = `"${db.schema}"."finding"`;
@@ -262,6 +306,7 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
       [{ rule: 'rule-7' }, 'IDX_finding_runtime_rule'],
       [{ priorities: ['Emergency'] }, 'IDX_finding_runtime_priority'],
       [{ namespace: 'ns-42' }, 'IDX_finding_runtime_namespace'],
+      [{ pod: 'pod-77' }, 'IDX_finding_runtime_pod'],
       [{ image: 'img-9' }, 'IDX_finding_runtime_image_repository'],
       [{ image: 'img-9:1' }, 'IDX_finding_runtime_image'],
       [{ from: '2024-01-01T01:00:00.000000000Z', to: '2024-01-01T01:05:00.000000000Z' }, 'IDX_finding_runtime_time'],
@@ -277,7 +322,7 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
                 jsonb_build_object(
                   'time', to_char(timestamp '2024-01-01' + i * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS') || '.000000000Z',
                   'priority', (ARRAY['Emergency','Alert','Critical','Error','Warning','Notice','Informational','Debug'])[1 + i % 8],
-                  'output_fields', jsonb_build_object('k8s.ns.name', 'ns-' || (i % 100), 'container.image.repository', 'img-' || (i % 200), 'container.image', 'img-' || (i % 200) || ':1')),
+                  'output_fields', jsonb_build_object('k8s.ns.name', 'ns-' || (i % 100), 'k8s.pod.name', 'pod-' || (i % 500), 'container.image.repository', 'img-' || (i % 200), 'container.image', 'img-' || (i % 200) || ':1')),
                 'synthetic-' || i
            FROM generate_series(1, 20000) AS i`,
       );
@@ -305,20 +350,26 @@ describeWithShared('runtime ingest and alerts (Falco k8s audit rules, real Postg
     // Every installation ran the core RuntimeAlertIndexes migration first; the plugin's step then
     // finds the indexes by name. Here they are dropped (rolled back below) to see what the
     // plugin's step would create: the same definitions, so either way the query is served.
-    const definitions = async (run: { query: (sql: string, params?: unknown[]) => Promise<unknown> }) =>
-      (await run.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'IDX_finding_runtime_%' ORDER BY indexname`, [db.schema])) as { indexname: string; indexdef: string }[];
+    const definitions = async (run: { query: (sql: string, params?: unknown[]) => Promise<unknown> }, names: readonly string[]) =>
+      (await run.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY($2) ORDER BY indexname`, [db.schema, names])) as { indexname: string; indexdef: string }[];
     const runner = db.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
-      const core = await definitions(runner);
-      expect(core.map((d) => d.indexname).sort()).toEqual(Object.keys(ALERT_INDEXES).sort());
-      for (const { indexname } of core) await runner.query(`DROP INDEX "${db.schema}"."${indexname}"`);
-      const step = runtimeApi.migrations?.find((m) => m.id === '0001-alert-indexes');
-      await step?.up({ query: (sql, params) => runner.query(sql, params ? [...params] : undefined) });
-      expect(await definitions(runner)).toEqual(core);
-      // And it is idempotent: run again over existing indexes, it changes nothing.
-      await step?.up({ query: (sql, params) => runner.query(sql, params ? [...params] : undefined) });
-      expect(await definitions(runner)).toEqual(core);
+      // The core migration's indexes, and no other runtime index but the pod index of the plugin's own later step.
+      const all = (await runner.query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'IDX_finding_runtime_%'`, [db.schema])) as { indexname: string }[];
+      expect(all.map((d) => d.indexname).sort()).toEqual([...Object.keys(ALERT_INDEXES), ...Object.keys(ALERT_POD_INDEXES)].sort());
+      for (const [id, indexes] of [['0001-alert-indexes', ALERT_INDEXES], ['0002-alert-pod-index', ALERT_POD_INDEXES]] as const) {
+        const names = Object.keys(indexes);
+        const existing = await definitions(runner, names);
+        expect(existing.map((d) => d.indexname).sort()).toEqual([...names].sort());
+        for (const { indexname } of existing) await runner.query(`DROP INDEX "${db.schema}"."${indexname}"`);
+        const step = runtimeApi.migrations?.find((m) => m.id === id);
+        await step?.up({ query: (sql, params) => runner.query(sql, params ? [...params] : undefined) });
+        expect(await definitions(runner, names)).toEqual(existing);
+        // And it is idempotent: run again over existing indexes, it changes nothing.
+        await step?.up({ query: (sql, params) => runner.query(sql, params ? [...params] : undefined) });
+        expect(await definitions(runner, names)).toEqual(existing);
+      }
     } finally {
       await runner.rollbackTransaction().catch(() => undefined);
       await runner.release();

@@ -17,6 +17,8 @@ export type AlertFilter = {
   image?: string | null | undefined;
   /** Kubernetes namespace (output field k8s.ns.name, or ka.target.namespace for audit alerts). */
   namespace?: string | null | undefined;
+  /** Kubernetes pod name, exact (output field k8s.pod.name): syscall alerts only, audit alerts name their object for every resource kind. */
+  pod?: string | null | undefined;
   /** Minimum priority: this priority or a more severe one (WARNING matches WARNING, ERROR, CRITICAL, ALERT, EMERGENCY). */
   priority?: FalcoPriority | null | undefined;
   /** Exact rule name. */

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useSubscription } from 'urql';
 import { graphql } from '../gql';
 import { DataTable, type Column } from '../components/data-table';
@@ -50,17 +50,29 @@ const AlertRaised = graphql(`
 const PRIORITIES = ['EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFORMATIONAL', 'DEBUG'] as const;
 type Priority = (typeof PRIORITIES)[number];
 
+/** The time windows of the `since` URL parameter (AlertFilter.from = now minus the window); absent or `all`: all. */
+export const SINCE_WINDOWS = { '1h': { label: 'last hour', ms: 3_600_000 }, '24h': { label: 'last 24 h', ms: 86_400_000 }, '7d': { label: 'last 7 days', ms: 604_800_000 } } as const;
+type Since = keyof typeof SINCE_WINDOWS;
+const isSince = (value: string): value is Since => Object.hasOwn(SINCE_WINDOWS, value);
+
 /** An alert row: a page's node and a live one share the AlertFields fragment. */
 type AlertRow = AlertFieldsFragment;
 
 /** Runtime alerts: new ones arrive live (alertRaised), older ones page from the API; filters in the URL. */
 export default function AlertsView() {
   const [params, update] = useUrlFilter();
+  const since = params.get('since');
+  const sinceWindow = since && isSince(since) ? since : null;
+  // The start of the window, computed when the window is chosen (not on every render: a new
+  // `from` is a new query and a new subscription).
+  const from = useMemo(() => (sinceWindow ? new Date(Date.now() - SINCE_WINDOWS[sinceWindow].ms).toISOString() : null), [sinceWindow]);
   const filter = {
+    ...(from ? { from } : {}),
     ...(params.get('rule') ? { rule: params.get('rule') } : {}),
     ...(params.get('priority') ? { priority: params.get('priority') as Priority } : {}),
     ...(params.get('namespace') ? { namespace: params.get('namespace') } : {}),
     ...(params.get('image') ? { image: params.get('image') } : {}),
+    ...(params.get('pod') ? { pod: params.get('pod') } : {}),
   };
   const [{ data, error, fetching }] = usePagedQuery(AlertsQuery, { filter });
   const [live] = useSubscription({ query: AlertRaised, variables: { filter } }, (previous: AlertRow[] = [], update) => [update.alertRaised, ...previous].slice(0, 200));
@@ -98,8 +110,23 @@ export default function AlertsView() {
         {text('rule', 'Rule')}
         <SelectFilter id="a-priority" label="Priority" value={params.get('priority')} options={PRIORITIES} onChange={(value) => update({ priority: value })} />
         {text('namespace', 'Namespace')}
+        {text('pod', 'Pod')}
         {text('image', 'Image')}
+        <label htmlFor="a-since">Time</label>
+        <select id="a-since" value={sinceWindow ?? ''} onChange={(e) => update({ since: e.target.value })}>
+          {Object.entries(SINCE_WINDOWS).map(([value, { label }]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+          <option value="">all time</option>
+        </select>
       </FilterBar>
+      {since && since !== 'all' && !sinceWindow ? (
+        <p role="alert" className="error">
+          Unknown time window since={since}: expected {Object.keys(SINCE_WINDOWS).join(', ')} or all; showing all alerts.
+        </p>
+      ) : null}
       <p role="status" aria-live="polite" className="muted" data-testid="live-state">
         {live.error ? `Live stream stopped: ${live.error.message}` : `Live: ${liveRows.length} new since this page opened`}
       </p>

@@ -181,7 +181,7 @@ export default function OverviewView() {
         <UnsignedRunningCard />
         <Section title="Runtime alerts, last 24 h">
           <p>
-            <Link to="/alerts" data-testid="alerts-24h">
+            <Link to="/alerts?since=24h" data-testid="alerts-24h">
               {plural(data.alerts.totalCount, 'alert')}
             </Link>
           </p>

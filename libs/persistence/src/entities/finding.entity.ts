@@ -41,6 +41,7 @@ export enum FindingStatus {
 @Index('IDX_finding_runtime_namespace', { synchronize: false })
 @Index('IDX_finding_runtime_image_repository', { synchronize: false })
 @Index('IDX_finding_runtime_image', { synchronize: false })
+@Index('IDX_finding_runtime_pod', { synchronize: false }) // plugin step 0002-alert-pod-index
 // Partial indexes of the scanner's vulnerability queries, owned by the scanner plugin (its API
 // migration 0010-vulnerability-query-indexes); TypeORM is told to leave them alone.
 @Index('IDX_finding_vuln_team_target_severity', { synchronize: false })

@@ -34,5 +34,6 @@ export default api;
 export { runtimeApiConfig, type RuntimeApiConfig } from './config';
 export { RULES_NOT_CONFIGURED, RuntimeRulesError } from './detection';
 export { ALERT_INDEXES } from './migrations/0001-alert-indexes';
+export { ALERT_POD_INDEXES } from './migrations/0002-alert-pod-index';
 export { alertFindingFilter, alertCriteria, type AlertCriteria } from './alerts/alert-filter';
 export { AlertRetention } from './alerts/alert-retention';

@@ -31,6 +31,32 @@ describe('alert filters', () => {
     expect(matchesAlert(alertCriteria({ namespace: 'shop' }), audit)).toBe(false);
   });
 
+  it('matches the pod of syscall alerts exactly, and not the object name of audit alerts', () => {
+    const inPod = { ...alert, output_fields: { ...alert.output_fields, 'k8s.pod.name': 'web-7d9f' } };
+    expect(matchesAlert(alertCriteria({ pod: 'web-7d9f' }), inPod)).toBe(true);
+    expect(matchesAlert(alertCriteria({ pod: 'web' }), inPod)).toBe(false);
+    expect(matchesAlert(alertCriteria({ pod: 'web-7d9f', namespace: 'shop' }), inPod)).toBe(true);
+    expect(matchesAlert(alertCriteria({ pod: 'web-7d9f', namespace: 'other' }), inPod)).toBe(false);
+    expect(matchesAlert(alertCriteria({ pod: 'web-7d9f' }), alert)).toBe(false);
+    const audit = { ...alert, output_fields: { 'ka.target.resource': 'pods', 'ka.target.name': 'web-7d9f' } };
+    expect(matchesAlert(alertCriteria({ pod: 'web-7d9f' }), audit)).toBe(false);
+  });
+
+  it('refuses a namespace or pod longer than a Kubernetes name, and NUL in any name, naming the field', () => {
+    expect(alertCriteria({ pod: 'p'.repeat(253) })).toEqual({ pod: 'p'.repeat(253) });
+    for (const field of ['pod', 'namespace'] as const) {
+      expect(() => alertCriteria({ [field]: 'p'.repeat(254) })).toThrow(`filter.${field} is longer than 253 characters`);
+    }
+    for (const field of ['pod', 'namespace', 'rule', 'image'] as const) {
+      try {
+        alertCriteria({ [field]: 'a\u0000b' });
+        throw new Error(`accepted NUL in ${field}`);
+      } catch (error) {
+        expect(error).toMatchObject({ message: `filter.${field} contains a NUL character (\\u0000)`, extensions: { code: 'BAD_USER_INPUT', field: `filter.${field}` } });
+      }
+    }
+  });
+
   it('compares times as instants: from inclusive, to exclusive, at nanosecond precision', () => {
     expect(alertTimeText(new Date('2024-05-02T10:20:05.408Z'))).toBe('2024-05-02T10:20:05.408000000Z');
     expect(matchesAlert(alertCriteria({ from: new Date('2024-05-02T10:20:05.408Z') }), alert)).toBe(true);
@@ -62,7 +88,7 @@ describe('alertFindingFilter', () => {
   });
 
   it('turns every criterion into a condition on the stored alert, with the namespace of syscall or audit alerts', () => {
-    const criteria = alertCriteria({ rule: 'Shell in container', priority: 'Critical', image: 'nginx', namespace: 'shop', from: new Date('2024-05-02T10:00:00Z'), to: new Date('2024-05-02T11:00:00Z') });
+    const criteria = alertCriteria({ rule: 'Shell in container', priority: 'Critical', image: 'nginx', namespace: 'shop', pod: 'web-1', from: new Date('2024-05-02T10:00:00Z'), to: new Date('2024-05-02T11:00:00Z') });
     expect(alertFindingFilter(criteria)).toEqual({
       kinds: ['runtime'],
       ruleIds: ['Shell in container'],
@@ -70,6 +96,7 @@ describe('alertFindingFilter', () => {
         { path: ['priority'], oneOf: ['Emergency', 'Alert', 'Critical'] },
         { anyOf: [{ path: ['output_fields', 'container.image.repository'], equals: 'nginx' }, { path: ['output_fields', 'container.image'], equals: 'nginx' }] },
         { path: ['output_fields', 'k8s.ns.name'], fallbackPaths: [['output_fields', 'ka.target.namespace']], equals: 'shop' },
+        { path: ['output_fields', 'k8s.pod.name'], equals: 'web-1' },
         { path: ['time'], gte: '2024-05-02T10:00:00.000000000Z', lt: '2024-05-02T11:00:00.000000000Z' },
       ],
     });

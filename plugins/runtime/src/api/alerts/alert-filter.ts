@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { FalcoAlert } from '../../alerts/alert';
 import { PRIORITIES, priorityRank, type Priority } from '../../engine/priority';
 import { formatRfc3339Nano } from '../../fields/k8saudit';
-import { ALERT_IMAGE, ALERT_IMAGE_REPOSITORY, ALERT_NAMESPACE, ALERT_NAMESPACE_FALLBACK, ALERT_PRIORITY, ALERT_TIME } from './alert-paths';
+import { ALERT_IMAGE, ALERT_IMAGE_REPOSITORY, ALERT_NAMESPACE, ALERT_NAMESPACE_FALLBACK, ALERT_POD, ALERT_PRIORITY, ALERT_TIME } from './alert-paths';
 
 /** The GraphQL AlertFilter's fields (all optional; all given must match). */
 export interface AlertFilterInput {
@@ -11,6 +11,7 @@ export interface AlertFilterInput {
   priority?: Priority | null;
   image?: string | null;
   namespace?: string | null;
+  pod?: string | null;
   from?: Date | null;
   to?: Date | null;
 }
@@ -21,6 +22,7 @@ export interface AlertCriteria {
   priorities?: readonly Priority[];
   image?: string;
   namespace?: string;
+  pod?: string;
   /** Inclusive, RFC 3339 UTC with nanoseconds (comparable as text with stored alert times). */
   from?: string;
   /** Exclusive, same form as `from`. */
@@ -41,8 +43,21 @@ function badUserInput(message: string, field: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field } });
 }
 
+/** Longest name a filter may give: a Kubernetes object name (DNS subdomain, RFC 1123) is at most 253 characters. */
+export const MAX_ALERT_NAME_LENGTH = 253;
+
 export function alertCriteria(filter: AlertFilterInput | null | undefined): AlertCriteria {
   if (!filter) return {};
+  // Names are Kubernetes object names (at most 253 characters). NUL is refused for every name:
+  // Postgres text cannot hold it (the GraphQL layer refuses it too; this covers other callers).
+  for (const field of ['rule', 'image', 'namespace', 'pod'] as const) {
+    const value = filter[field];
+    if (typeof value !== 'string') continue;
+    if (value.includes('\u0000')) throw badUserInput(`filter.${field} contains a NUL character (\\u0000)`, `filter.${field}`);
+    if ((field === 'namespace' || field === 'pod') && value.length > MAX_ALERT_NAME_LENGTH) {
+      throw badUserInput(`filter.${field} is longer than ${MAX_ALERT_NAME_LENGTH} characters, the most a Kubernetes name can have`, `filter.${field}`);
+    }
+  }
   for (const field of ['from', 'to'] as const) {
     const value = filter[field];
     if (value && Number.isNaN(value.getTime())) throw badUserInput(`filter.${field} is not a valid date-time`, `filter.${field}`);
@@ -55,6 +70,7 @@ export function alertCriteria(filter: AlertFilterInput | null | undefined): Aler
     ...(filter.priority ? { priorities: prioritiesFrom(filter.priority) } : {}),
     ...(filter.image ? { image: filter.image } : {}),
     ...(filter.namespace ? { namespace: filter.namespace } : {}),
+    ...(filter.pod ? { pod: filter.pod } : {}),
     ...(filter.from ? { from: alertTimeText(filter.from) } : {}),
     ...(filter.to ? { to: alertTimeText(filter.to) } : {}),
   };
@@ -66,6 +82,7 @@ export function alertFindingFilter(criteria: AlertCriteria): FindingFilter {
   if (criteria.priorities) data.push({ path: ALERT_PRIORITY, oneOf: criteria.priorities });
   if (criteria.image !== undefined) data.push({ anyOf: [{ path: ALERT_IMAGE_REPOSITORY, equals: criteria.image }, { path: ALERT_IMAGE, equals: criteria.image }] });
   if (criteria.namespace !== undefined) data.push({ path: ALERT_NAMESPACE, fallbackPaths: [ALERT_NAMESPACE_FALLBACK], equals: criteria.namespace });
+  if (criteria.pod !== undefined) data.push({ path: ALERT_POD, equals: criteria.pod });
   if (criteria.from !== undefined || criteria.to !== undefined) {
     data.push({
       path: ALERT_TIME,
@@ -92,6 +109,7 @@ export function matchesAlert(criteria: AlertCriteria, alert: FalcoAlert): boolea
   if (criteria.priorities && !criteria.priorities.includes(alert.priority)) return false;
   if (criteria.image !== undefined && field(alert, ALERT_IMAGE_REPOSITORY[1]) !== criteria.image && field(alert, ALERT_IMAGE[1]) !== criteria.image) return false;
   if (criteria.namespace !== undefined && alertNamespace(alert) !== criteria.namespace) return false;
+  if (criteria.pod !== undefined && field(alert, ALERT_POD[1]) !== criteria.pod) return false;
   if (criteria.from !== undefined && alert.time < criteria.from) return false;
   if (criteria.to !== undefined && alert.time >= criteria.to) return false;
   return true;

@@ -75,6 +75,12 @@ export class AlertFilter implements AlertFilterInput {
   @Field(() => String, { nullable: true, description: 'Kubernetes namespace (output field k8s.ns.name, or ka.target.namespace for audit alerts).' })
   namespace?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'Kubernetes pod name, exact (output field k8s.pod.name): syscall alerts only, audit alerts name their object for every resource kind.',
+  })
+  pod?: string | null;
+
   @Field(() => Date, { nullable: true, description: 'Alerts whose time is at or after this instant.' })
   from?: Date | null;
 

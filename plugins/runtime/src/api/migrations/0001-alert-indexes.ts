@@ -1,4 +1,5 @@
 import { findingDataExpression, findingKindPredicate, type PluginMigration } from '@bulkhead/plugin-sdk/api';
+import { alertPodIndex } from './0002-alert-pod-index';
 import { ALERT_IMAGE, ALERT_IMAGE_REPOSITORY, ALERT_NAMESPACE, ALERT_NAMESPACE_FALLBACK, ALERT_PRIORITY, ALERT_TIME } from '../alerts/alert-paths';
 
 /*
@@ -49,4 +50,4 @@ export const alertIndexes: PluginMigration = {
 };
 
 /** The runtime plugin's migrations, in order. */
-export const runtimeMigrations: readonly PluginMigration[] = [alertIndexes];
+export const runtimeMigrations: readonly PluginMigration[] = [alertIndexes, alertPodIndex];
