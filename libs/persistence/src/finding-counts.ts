@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { FINDING_TREND_KEEP_DAYS, pruneFindingTrend, recordOpenTodaySql, trendTablesOf, utcDay } from './finding-trend';
+import { PeriodicRun } from './periodic-run';
 
 /*
  * Exact finding counts without counting findings (migration FindingCounts1765900000001).
@@ -236,30 +237,21 @@ export async function foldFindingCounts(dataSource: DataSource, options: FoldOpt
  * fold at a time). Reads are exact without it: it keeps them reading few rows.
  */
 export class FindingCountFolder {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly periodic: PeriodicRun;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  start(intervalMs: number): void {
-    if (this.timer) return;
-    const tick = () => {
-      if (this.running) return; // a slow fold is not joined by another from this process
-      this.running = foldFindingCounts(this.dataSource)
-        .catch(this.onError)
-        .finally(() => (this.running = undefined));
-    };
-    tick();
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
+    onError: (error: unknown) => void,
+  ) {
+    this.periodic = new PeriodicRun(() => foldFindingCounts(this.dataSource), onError);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  /** Folds now and every `intervalMs`; a slow fold is not joined by another from this process. */
+  start(intervalMs: number): void {
+    this.periodic.start(intervalMs);
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

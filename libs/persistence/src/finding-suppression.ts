@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { AuditLogStore } from './audit-log-store';
 import { FindingEntity, FindingStatus } from './entities';
 import { tableName } from './table-name';
+import { PeriodicRun } from './periodic-run';
 
 /*
  * Suppression with a reason and an expiry (issue 16)
@@ -134,15 +135,15 @@ export async function sweepExpiredSuppressions(dataSource: DataSource): Promise<
  * reopening one finding twice) and writes one audit log entry per team and sweep.
  */
 export class SuppressionExpirySweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
   private readonly audit: AuditLogStore;
+  private readonly periodic: PeriodicRun;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly onError: (error: unknown) => void,
+    onError: (error: unknown) => void,
   ) {
     this.audit = new AuditLogStore(dataSource);
+    this.periodic = new PeriodicRun(() => this.sweep(), onError);
   }
 
   /** One sweep and its audit entries; what it reopened. */
@@ -163,22 +164,12 @@ export class SuppressionExpirySweeper {
     return expired;
   }
 
+  /** Sweeps now and every `intervalMs` (see PeriodicRun). */
   start(intervalMs: number): void {
-    if (this.timer) return;
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch(this.onError)
-        .finally(() => (this.running = undefined));
-    };
-    tick();
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
+    this.periodic.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }
