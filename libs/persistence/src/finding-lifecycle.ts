@@ -99,21 +99,25 @@ const OPEN_NOT_EVENT = `f.status = '${FindingStatus.OPEN}' AND f.kind <> ALL($2:
 
 /**
  * The UPDATE (without RETURNING) that resolves the task's own pair: $1 the task id, $2 the event
- * kinds. `taskRelation` is the task table, or a CTE holding the task's row as just updated (the
- * one-statement success of TaskStore): the same conditions either way.
+ * kinds. `taskRelation` (aliased `t`) is the task table, or a CTE holding the tasks' rows as just
+ * updated (the one-statement success of TaskStore), whose tasks `taskCondition` picks: the same
+ * conditions either way.
  */
-export function resolveOwnPairSql(tables: { findings: string }, taskRelation: string): string {
+export function resolveOwnPairSql(tables: { findings: string }, taskRelation: string, taskCondition = 't.id = $1'): string {
   return `UPDATE ${tables.findings} AS f ${RESOLVE_SET}
        FROM ${taskRelation} AS t
-      WHERE t.id = $1 AND f.team = t.team AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
+      WHERE ${taskCondition} AND f.team = t.team AND f.producer = ${PRODUCER_SQL} AND f.scope = ${SCOPE_SQL}
         AND ${OPEN_NOT_EVENT} AND f.task_id IS DISTINCT FROM t.id`;
 }
 
-/** The UPDATE (without RETURNING) that resolves the pairs the task covered with complete reports ($1, $2 as above), plus `extra` conditions. */
-export function resolveCoveredPairsSql(tables: { findings: string; covered: string }, extra = ''): string {
+/**
+ * The UPDATE (without RETURNING) that resolves the pairs the task covered with complete reports
+ * ($1, $2 as above; `taskCondition` on the covered row `c` picks other tasks), plus `extra` conditions.
+ */
+export function resolveCoveredPairsSql(tables: { findings: string; covered: string }, extra = '', taskCondition = 'c.task_id = $1'): string {
   return `UPDATE ${tables.findings} AS f ${RESOLVE_SET}
        FROM ${tables.covered} AS c
-      WHERE c.task_id = $1 AND f.team = c.team AND f.producer = c.producer AND f.scope = c.scope
+      WHERE ${taskCondition} AND f.team = c.team AND f.producer = c.producer AND f.scope = c.scope
         AND ${OPEN_NOT_EVENT} AND f.fingerprint <> ALL(c.fingerprints)
         AND (c.locations IS NULL OR f.location = ANY(c.locations))${extra ? ` AND ${extra}` : ''}`;
 }

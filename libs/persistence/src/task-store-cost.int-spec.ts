@@ -1,4 +1,6 @@
-import { ALL_TEAMS, TaskStatus, TaskStore, teamScope } from './index';
+import type { FindingReport, FindingResult } from '@bulkhead/plugin-sdk';
+import { createRequire } from 'node:module';
+import { ALL_TEAMS, ResultWriter, TaskStatus, TaskStore, teamScope } from './index';
 import { createTestDatabase, type TestDatabase } from './testing';
 
 /*
@@ -84,5 +86,86 @@ describe('task rows', () => {
       after = await hotUpdates();
     }
     expect(after - before).toBeGreaterThanOrEqual(20);
+  });
+});
+
+/** Named (prepared) statements this process sends, counted at pg's pool (pg has no type declarations here). */
+const pgPool = (createRequire(__filename)('pg') as { Pool: { prototype: { query(...args: unknown[]): unknown } } }).Pool.prototype;
+async function countPrepared<T>(work: () => Promise<T>): Promise<{ result: T; statements: number }> {
+  const original = pgPool.query;
+  let statements = 0;
+  pgPool.query = function (this: unknown, ...args: unknown[]) {
+    if ((args[0] as { name?: string } | undefined)?.name) statements++;
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await work(), statements };
+  } finally {
+    pgPool.query = original;
+  }
+}
+
+describe('concurrent claims and successes through one store', () => {
+  const vulns = (scope: string): FindingReport => ({ producer: 'scanner/vulnerability', scope });
+  const vuln = (target: string, id: string): FindingResult => ({ kind: 'scanner', severity: 'HIGH', ruleId: id, title: id, target, location: 'pkg:deb/debian/openssl@3.0.11', data: { findingType: 'vulnerability' } });
+  const imageX = `sha256:${'c'.repeat(64)}`;
+  const imageY = `sha256:${'d'.repeat(64)}`;
+
+  /** A scanner task of `team` claimed and run: its findings written under a complete report of `image`. */
+  async function scanned(store: TaskStore, worker: TaskStore, team: string, image: string, ids: string[]): Promise<string> {
+    const task = await store.create({ kind: 'scanner', type: 'image-scan', input: { image, ids } });
+    await worker.markRunning(task.id);
+    await new ResultWriter(db.dataSource, task.id, undefined, { team }).findings(
+      ids.map((id) => vuln(image, id)),
+      vulns(image),
+    );
+    return task.id;
+  }
+
+  it('share one statement each, and every task gets the findings it resolved', async () => {
+    const store = new TaskStore(db.dataSource, teamScope('green'));
+    const worker = new TaskStore(db.dataSource, ALL_TEAMS);
+    // First scans, one at a time: X has CVE-1 and CVE-2, Y has CVE-3.
+    for (const [image, ids] of [
+      [imageX, ['CVE-1', 'CVE-2']],
+      [imageY, ['CVE-3']],
+    ] as const) {
+      const id = await scanned(store, worker, 'green', image, [...ids]);
+      expect((await worker.succeedResolving(id, {}))?.resolved).toEqual([]);
+    }
+    // Rescans: X now has only CVE-1, Y has nothing. Their claims, then their successes, at once.
+    const rescans = await Promise.all([store.create({ kind: 'scanner', type: 'image-scan', input: { image: imageX } }), store.create({ kind: 'scanner', type: 'image-scan', input: { image: imageY } })]);
+    const claims = await countPrepared(() => Promise.all(rescans.map((task) => worker.markRunning(task.id))));
+    expect(claims.statements).toBe(1);
+    expect(claims.result.map((task) => [task?.status, task?.attempts])).toEqual([
+      [TaskStatus.RUNNING, 1],
+      [TaskStatus.RUNNING, 1],
+    ]);
+    const [rescanX, rescanY] = rescans.map((task) => task.id) as [string, string];
+    await new ResultWriter(db.dataSource, rescanX, undefined, { team: 'green' }).findings([vuln(imageX, 'CVE-1')], vulns(imageX));
+    await new ResultWriter(db.dataSource, rescanY, undefined, { team: 'green' }).findings([], vulns(imageY));
+    const successes = await countPrepared(() => Promise.all([worker.succeedResolving(rescanX, { image: 'x' }), worker.succeedResolving(rescanY, { image: 'y' })]));
+    expect(successes.statements).toBe(1);
+    const [doneX, doneY] = successes.result;
+    expect(doneX?.task).toMatchObject({ id: rescanX, status: TaskStatus.SUCCEEDED, result: { image: 'x' } });
+    expect(doneY?.task).toMatchObject({ id: rescanY, status: TaskStatus.SUCCEEDED, result: { image: 'y' } });
+    expect(doneX?.resolved.map((f) => [f.target, f.ruleId, f.status])).toEqual([[imageX, 'CVE-2', 'RESOLVED']]);
+    expect(doneY?.resolved.map((f) => [f.target, f.ruleId, f.status])).toEqual([[imageY, 'CVE-3', 'RESOLVED']]);
+    // A task no longer RUNNING is not succeeded again, alone or beside another.
+    const again = await Promise.all([worker.succeedResolving(rescanX, {}), worker.markRunning(rescanY)]);
+    expect(again).toEqual([null, null]);
+  });
+
+  it('a result Postgres refuses fails only its own task, not the others of its batch', async () => {
+    const store = new TaskStore(db.dataSource, teamScope('green'));
+    const worker = new TaskStore(db.dataSource, ALL_TEAMS);
+    const tasks = await Promise.all([0, 1, 2].map((i) => store.create(newTask(`batch-${i}`))));
+    await Promise.all(tasks.map((task) => worker.markRunning(task.id)));
+    // jsonb refuses the NUL character (\u0000) that JSON allows.
+    const settled = await Promise.allSettled(tasks.map((task, i) => worker.succeedResolving(task.id, i === 1 ? { text: 'a\u0000b' } : { ok: i })));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/unsupported Unicode escape sequence|\\u0000/);
+    const rows = await Promise.all(tasks.map((task) => worker.get(task.id)));
+    expect(rows.map((row) => row?.status)).toEqual([TaskStatus.SUCCEEDED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED]);
   });
 });

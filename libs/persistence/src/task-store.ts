@@ -6,6 +6,9 @@ import type { StoredFinding } from '@bulkhead/plugin-sdk/api';
 import { EVENT_FINDING_KINDS, lifecycleTables, resolveCoveredPairsSql, resolveOwnPairSql } from './finding-lifecycle';
 import { FINDING_RETURNING, type FindingRow } from './finding-row';
 import { findingRowToStored } from './finding-upsert';
+import { columnList, queryPrepared } from './prepared';
+import { RequestBatcher } from './request-batcher';
+import { tableName } from './table-name';
 import { DEFAULT_TEAM, scopedTeam, teamScope, type TeamScope } from './team';
 import { decodeCursor, encodeCursor, InvalidCursorError, isUuid, pageSize, toConnection, type Connection, type PageRequest } from './pagination';
 
@@ -80,6 +83,15 @@ const DEDUP_STATUSES = [TaskStatus.QUEUED, TaskStatus.RUNNING];
  */
 export class TaskStore {
   private readonly repo: Repository<TaskEntity>;
+  /** The claim's text, built once (markRunning). */
+  private claimSql?: string;
+  /** The one-statement success's text, built once (succeedResolving). */
+  private succeedSql?: string;
+  /** The insert's text without and with `ON CONFLICT DO NOTHING`, built once each (insertRows). */
+  private readonly insertSql: [string?, string?] = [];
+  /** Concurrent claims, by their `except` list, and successes: one statement each batch. */
+  private readonly claims = new Map<string, RequestBatcher<string, TaskEntity | null>>();
+  private readonly successes = new RequestBatcher((inputs: readonly { id: string; result: string }[]) => this.succeedMany(inputs));
 
   /**
    * Every read and write is within the scope's team (team.ts): a task of another team is, for
@@ -172,30 +184,30 @@ export class TaskStore {
   private async insertRows(tasks: readonly (NewTask & { id?: string })[], skipLive: boolean): Promise<TaskEntity[]> {
     const team = scopedTeam(this.scope);
     if (team === undefined) throw new Error('tasks are created within a team: this store serves ALL_TEAMS');
-    const qb = this.repo
-      .createQueryBuilder()
-      .insert()
-      .into(TaskEntity)
-      .values(
-        tasks.map((task) => ({
-          ...(task.id ? { id: task.id } : {}),
-          team,
-          kind: task.kind,
-          type: task.type,
-          input: task.input as QueryDeepPartialEntity<unknown>,
-          dedupKey: task.dedupKey ?? null,
-          pluginId: task.pluginId ?? null,
-          pluginVersion: task.pluginVersion ?? null,
-          labels: task.labels ?? {},
-          parentTaskId: task.parentTaskId ?? null,
-          status: TaskStatus.QUEUED,
-        })),
-      )
-      .returning('*');
-    // No conflict target: the only unique constraints of a new row (a fresh uuid) are the live-dedup index's.
-    if (skipLive) qb.orIgnore();
-    const result = await qb.execute();
-    return (result.raw as Record<string, unknown>[]).map((row) => this.fromRow(row));
+    // One prepared statement for any number of rows: a column per array (unnest), not a
+    // parameter per value. No conflict target with `skipLive`: the only unique constraints of a
+    // new row (a fresh uuid) are the live-dedup index's, so a live twin makes it insert nothing.
+    const sql = (this.insertSql[skipLive ? 1 : 0] ??= `INSERT INTO ${tableName(this.dataSource, TaskEntity)}
+          (id, team, kind, type, input, dedup_key, plugin_id, plugin_version, labels, parent_task_id, status)
+        SELECT r.id, $2, r.kind, r.type, r.input::jsonb, r.dedup_key, r.plugin_id, r.plugin_version, r.labels::jsonb, r.parent_task_id, '${TaskStatus.QUEUED}'
+          FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[])
+            AS r(id, kind, type, input, dedup_key, plugin_id, plugin_version, labels, parent_task_id)
+        ${skipLive ? 'ON CONFLICT DO NOTHING' : ''}
+        RETURNING ${columnList(this.repo.metadata)}`);
+    const column = <T>(value: (task: NewTask & { id?: string }) => T) => tasks.map(value);
+    const rows = await queryPrepared<Record<string, unknown>>(this.dataSource, sql, [
+      column((task) => task.id ?? randomUUID()),
+      team,
+      column((task) => task.kind),
+      column((task) => task.type),
+      column((task) => JSON.stringify(task.input ?? null)),
+      column((task) => task.dedupKey ?? null),
+      column((task) => task.pluginId ?? null),
+      column((task) => task.pluginVersion ?? null),
+      column((task) => JSON.stringify(task.labels ?? {})),
+      column((task) => task.parentTaskId ?? null),
+    ]);
+    return rows.map((row) => this.fromRow(row));
   }
 
   /** A raw `task` row (RETURNING *) as the entity, by the entity's own column metadata. */
@@ -239,22 +251,36 @@ export class TaskStore {
    * finished (the caller does nothing), or its `kind/type` is in `except` (a flow's parent,
    * claimed only once its children have finished: the caller reads the row and decides).
    * The update touches no indexed column (see the cheap-tasks migration), so it can be HOT.
+   * Concurrent claims through one store share a statement (RequestBatcher).
    */
   async markRunning(id: string, options: { except?: readonly string[] } = {}): Promise<TaskEntity | null> {
     if (!isUuid(id)) return null;
-    const update = this.repo
-      .createQueryBuilder()
-      .update(TaskEntity)
-      .set({
-        status: TaskStatus.RUNNING,
-        attempts: () => 'attempts + 1',
-        startedAt: () => 'COALESCE(started_at, now())',
-        error: null,
-      })
-      .where('id = :id AND status IN (:...from)', { id, from: UNFINISHED_TASK_STATUSES })
-      .returning('*');
-    if (options.except?.length) update.andWhere(`(kind || '/' || type) <> ALL(:except)`, { except: options.except });
-    return this.returningOne(await this.scoped(update, null).execute());
+    const except = options.except ?? [];
+    const key = except.join('\u0000');
+    let claims = this.claims.get(key);
+    if (!claims) {
+      claims = new RequestBatcher((ids: readonly string[]) => this.claimMany(ids, except));
+      this.claims.set(key, claims);
+    }
+    return claims.run(id);
+  }
+
+  /** One claim statement for several tasks: each id's row as claimed, or null (same order as `ids`). */
+  private async claimMany(ids: readonly string[], except: readonly string[]): Promise<(TaskEntity | null)[]> {
+    const team = scopedTeam(this.scope);
+    // A named prepared statement (prepared.ts): the claim runs for every task. Rows are locked in
+    // the order the plan meets them; two batches can only overlap on a duplicate delivery, and a
+    // deadlock there fails the batch, whose claims RequestBatcher then makes one by one.
+    this.claimSql ??= `UPDATE ${tableName(this.dataSource, TaskEntity)}
+          SET status = '${TaskStatus.RUNNING}', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL, updated_at = now()
+        WHERE id = ANY($1::uuid[]) AND status IN (${UNFINISHED_TASK_STATUSES.map((status) => `'${status}'`).join(', ')})
+          AND (kind || '/' || type) <> ALL($2::text[])${team === undefined ? '' : ' AND team = $3'}
+        RETURNING ${columnList(this.repo.metadata)}`;
+    const params: unknown[] = [ids, except];
+    if (team !== undefined) params.push(team);
+    const rows = await queryPrepared<Record<string, unknown>>(this.dataSource, this.claimSql, params);
+    const byId = new Map(rows.map((row) => [row['id'] as string, this.fromRow(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   private returningOne(result: { raw: unknown }): TaskEntity | null {
@@ -291,28 +317,41 @@ export class TaskStore {
    * UPDATEs of finding-lifecycle.ts as data-modifying CTEs over the updated row. They see the
    * same snapshot, so the covered-pairs update leaves out what the own-pair update resolved (a
    * statement may not update a row twice); both resolve nothing unless the task's row changed.
+   * Concurrent successes through one store share the statement (RequestBatcher): as if they
+   * committed together, each task resolving what it would have resolved alone.
    */
   async succeedResolving(id: string, result: unknown): Promise<{ task: TaskEntity; resolved: StoredFinding[] } | null> {
     if (!isUuid(id)) return null;
-    const tables = lifecycleTables(this.dataSource);
+    return this.successes.run({ id, result: JSON.stringify(result ?? null) });
+  }
+
+  /** One success statement for several RUNNING tasks (same order as `inputs`; null where a task was not RUNNING). */
+  private async succeedMany(inputs: readonly { id: string; result: string }[]): Promise<({ task: TaskEntity; resolved: StoredFinding[] } | null)[]> {
     const team = scopedTeam(this.scope);
-    const params: unknown[] = [id, EVENT_FINDING_KINDS, JSON.stringify(result ?? null)];
+    const params: unknown[] = [inputs.map((input) => input.id), EVENT_FINDING_KINDS, inputs.map((input) => input.result)];
     if (team !== undefined) params.push(team);
-    const [row] = (await this.dataSource.query(
-      `WITH done AS (
-         UPDATE ${tables.tasks}
-            SET status = '${TaskStatus.SUCCEEDED}', result = $3::jsonb, progress = 1, error = NULL, finished_at = now(), updated_at = now()
-          WHERE id = $1 AND status = '${TaskStatus.RUNNING}'${team === undefined ? '' : ' AND team = $4'}
-          RETURNING *),
-       own AS (${resolveOwnPairSql(tables, 'done')} RETURNING ${FINDING_RETURNING}),
-       covered AS (${resolveCoveredPairsSql(tables, 'EXISTS (SELECT 1 FROM done) AND f.id NOT IN (SELECT id FROM own)')} RETURNING ${FINDING_RETURNING})
-       SELECT done.*, (SELECT COALESCE(jsonb_agg(r), '[]'::jsonb) FROM (SELECT * FROM own UNION ALL SELECT * FROM covered) AS r) AS "resolved_findings"
-         FROM done`,
-      params,
-    )) as (Record<string, unknown> & { resolved_findings: FindingRow[] })[];
-    if (!row) return null;
-    const { resolved_findings: resolved, ...task } = row;
-    return { task: this.fromRow(task), resolved: resolved.map(findingRowToStored) };
+    if (!this.succeedSql) {
+      const tables = lifecycleTables(this.dataSource);
+      // Each resolved finding names the task that resolved it (resolved_by), so each caller gets its own.
+      this.succeedSql = `WITH input AS (SELECT * FROM unnest($1::uuid[], $3::text[]) AS i(id, result)),
+       done AS (
+         UPDATE ${tables.tasks} AS t
+            SET status = '${TaskStatus.SUCCEEDED}', result = i.result::jsonb, progress = 1, error = NULL, finished_at = now(), updated_at = now()
+           FROM input AS i
+          WHERE t.id = i.id AND t.status = '${TaskStatus.RUNNING}'${team === undefined ? '' : ' AND t.team = $4'}
+          RETURNING ${columnList(this.repo.metadata, 't.')}),
+       own AS (${resolveOwnPairSql(tables, 'done', 'true')} RETURNING ${FINDING_RETURNING}, t.id AS resolved_by),
+       covered AS (${resolveCoveredPairsSql(tables, 'f.id NOT IN (SELECT id FROM own)', 'c.task_id IN (SELECT id FROM done)')} RETURNING ${FINDING_RETURNING}, c.task_id AS resolved_by)
+       SELECT ${columnList(this.repo.metadata, 'done.')},
+              (SELECT COALESCE(jsonb_agg(r), '[]'::jsonb) FROM (SELECT * FROM own UNION ALL SELECT * FROM covered) AS r WHERE r.resolved_by = done.id) AS "resolved_findings"
+         FROM done`;
+    }
+    // A named prepared statement (prepared.ts): planning the CTEs anew cost three times running them.
+    const rows = await queryPrepared<Record<string, unknown> & { resolved_findings: FindingRow[] }>(this.dataSource, this.succeedSql, params);
+    const byId = new Map(
+      rows.map(({ resolved_findings: resolved, ...task }) => [task['id'] as string, { task: this.fromRow(task), resolved: resolved.map(findingRowToStored) }]),
+    );
+    return inputs.map((input) => byId.get(input.id) ?? null);
   }
 
   async fail(id: string, error: string): Promise<TaskEntity | null> {
