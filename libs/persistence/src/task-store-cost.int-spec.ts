@@ -156,6 +156,21 @@ describe('concurrent claims and successes through one store', () => {
     expect(again).toEqual([null, null]);
   });
 
+  it('a store whose scope is the request team batches only the claims of one team together', async () => {
+    let team = 'blue';
+    const perRequest = new TaskStore(db.dataSource, () => team);
+    const blue = await new TaskStore(db.dataSource, teamScope('blue')).create(newTask('blue-claim'));
+    const red = await new TaskStore(db.dataSource, teamScope('red')).create(newTask('red-claim'));
+    // Made in one turn: two while serving blue (its own task, and red's, which blue may not touch), one while serving red.
+    const asBlue = [perRequest.markRunning(blue.id), perRequest.markRunning(red.id)];
+    team = 'red';
+    const asRed = perRequest.markRunning(red.id);
+    const [blueOwn, blueOnRed] = await Promise.all(asBlue);
+    expect(blueOwn).toMatchObject({ id: blue.id, team: 'blue', status: TaskStatus.RUNNING });
+    expect(blueOnRed).toBeNull();
+    expect(await asRed).toMatchObject({ id: red.id, team: 'red', status: TaskStatus.RUNNING, attempts: 1 });
+  });
+
   it('a result Postgres refuses fails only its own task, not the others of its batch', async () => {
     const store = new TaskStore(db.dataSource, teamScope('green'));
     const worker = new TaskStore(db.dataSource, ALL_TEAMS);

@@ -89,9 +89,9 @@ export class TaskStore {
   private succeedSql?: string;
   /** The insert's text without and with `ON CONFLICT DO NOTHING`, built once each (insertRows). */
   private readonly insertSql: [string?, string?] = [];
-  /** Concurrent claims, by their `except` list, and successes: one statement each batch. */
+  /** Concurrent claims (by team and `except` list) and successes (by team): one statement a batch. */
   private readonly claims = new Map<string, RequestBatcher<string, TaskEntity | null>>();
-  private readonly successes = new RequestBatcher((inputs: readonly { id: string; result: string }[]) => this.succeedMany(inputs));
+  private readonly successes = new Map<string, RequestBatcher<{ id: string; result: string }, { task: TaskEntity; resolved: StoredFinding[] } | null>>();
 
   /**
    * Every read and write is within the scope's team (team.ts): a task of another team is, for
@@ -256,18 +256,20 @@ export class TaskStore {
   async markRunning(id: string, options: { except?: readonly string[] } = {}): Promise<TaskEntity | null> {
     if (!isUuid(id)) return null;
     const except = options.except ?? [];
-    const key = except.join('\u0000');
+    // The team is read now, in the caller's context (an API store's scope is the request's team);
+    // only claims of one team and one `except` list share a statement.
+    const team = scopedTeam(this.scope);
+    const key = `${team ?? ''}\u0000${except.join('\u0000')}`;
     let claims = this.claims.get(key);
     if (!claims) {
-      claims = new RequestBatcher((ids: readonly string[]) => this.claimMany(ids, except));
+      claims = new RequestBatcher((ids: readonly string[]) => this.claimMany(ids, except, team));
       this.claims.set(key, claims);
     }
     return claims.run(id);
   }
 
   /** One claim statement for several tasks: each id's row as claimed, or null (same order as `ids`). */
-  private async claimMany(ids: readonly string[], except: readonly string[]): Promise<(TaskEntity | null)[]> {
-    const team = scopedTeam(this.scope);
+  private async claimMany(ids: readonly string[], except: readonly string[], team: string | undefined): Promise<(TaskEntity | null)[]> {
     // A named prepared statement (prepared.ts): the claim runs for every task. Rows are locked in
     // the order the plan meets them; two batches can only overlap on a duplicate delivery, and a
     // deadlock there fails the batch, whose claims RequestBatcher then makes one by one.
@@ -322,12 +324,18 @@ export class TaskStore {
    */
   async succeedResolving(id: string, result: unknown): Promise<{ task: TaskEntity; resolved: StoredFinding[] } | null> {
     if (!isUuid(id)) return null;
-    return this.successes.run({ id, result: JSON.stringify(result ?? null) });
+    // As for claims: the team is read in the caller's context, and only one team's successes share a statement.
+    const team = scopedTeam(this.scope);
+    let successes = this.successes.get(team ?? '');
+    if (!successes) {
+      successes = new RequestBatcher((inputs: readonly { id: string; result: string }[]) => this.succeedMany(inputs, team));
+      this.successes.set(team ?? '', successes);
+    }
+    return successes.run({ id, result: JSON.stringify(result ?? null) });
   }
 
   /** One success statement for several RUNNING tasks (same order as `inputs`; null where a task was not RUNNING). */
-  private async succeedMany(inputs: readonly { id: string; result: string }[]): Promise<({ task: TaskEntity; resolved: StoredFinding[] } | null)[]> {
-    const team = scopedTeam(this.scope);
+  private async succeedMany(inputs: readonly { id: string; result: string }[], team: string | undefined): Promise<({ task: TaskEntity; resolved: StoredFinding[] } | null)[]> {
     const params: unknown[] = [inputs.map((input) => input.id), EVENT_FINDING_KINDS, inputs.map((input) => input.result)];
     if (team !== undefined) params.push(team);
     if (!this.succeedSql) {
