@@ -13,7 +13,7 @@
 // SUPPRESSED, last seen over 90 days (an image's findings near its last scan), one task per image.
 //
 // Measure: the real API as its own process (dist/apps/api/src/main.js: every built-in plugin, auth,
-// limits) answers GraphQL over HTTP; each case is compared with the hand-written SQL for the same
+// limits) answers GraphQL over HTTP (a keep-alive node:http client, lib/graphql-client.ts); each case is compared with the hand-written SQL for the same
 // answer on the bench's own connection pool, in the same run. Targets: p95 <= 50 ms and <= 3x.
 import { ApiTokenStore } from '@bulkhead/persistence';
 import { createDataSource, runMigrations } from '@bulkhead/persistence';
@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { benchImage, loadFindings } from './lib/findings-generator';
 import { percentile, printTable } from './lib/measure';
 import { startApiProcess } from './lib/api-process';
+import { GraphqlClient } from './lib/graphql-client';
 
 const COUNT = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10_000_000);
 /** With BENCH_FINDINGS_SCHEMA: load (or check) the kept schema and stop, measuring nothing. */
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   const { scratch, loaded } = await openScratch();
   const db = scratch.dataSource;
   let api: ChildProcess | undefined;
+  let closeClient = () => undefined as void;
   try {
     const free = statfsSync(process.cwd());
     const freeGb = (free.bavail * free.bsize) / 1e9;
@@ -126,9 +128,10 @@ async function main(): Promise<void> {
     if (LOAD_ONLY) return;
 
     const { secret: token } = await new ApiTokenStore(db).create({ name: 'bench', team: TEAM, role: 'viewer', expiresAt: null, createdBy: 'bench' });
+    const client = new GraphqlClient(url, token);
+    closeClient = () => client.close();
     const graphql = async (query: string): Promise<Record<string, { pageInfo?: { endCursor: string | null }; edges: unknown[] }>> => {
-      const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
-      const body = (await response.json()) as { data?: Record<string, { pageInfo?: { endCursor: string | null }; edges: unknown[] }>; errors?: unknown[] };
+      const body = await client.post<{ data?: Record<string, { pageInfo?: { endCursor: string | null }; edges: unknown[] }>; errors?: unknown[] }>(query);
       if (!body.data || body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors ?? body)}`);
       return body.data;
     };
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
     }
     // The fixed part of any request (HTTP, token, rate limit, GraphQL) against a one-row SELECT.
     const [floor, select1] = await samplePair(
-      () => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ __typename }"}' }).then((r) => r.json()),
+      () => client.post('{ __typename }'),
       () => db.query('SELECT 1'),
     );
     rows.push(['(floor) { __typename } over HTTP vs SELECT 1', select1.p50.toFixed(1), select1.p95.toFixed(1), floor.p50.toFixed(1), floor.p95.toFixed(1), (floor.p95 / select1.p95).toFixed(2), '']);
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
     printTable(['case', 'SQL p50 ms', 'SQL p95 ms', 'API p50 ms', 'API p95 ms', 'ratio p95', `p95 <= ${TARGET_P95_MS} ms and <= ${TARGET_RATIO}x`], rows);
     if (failures > 0) process.exitCode = 1;
   } finally {
+    closeClient();
     if (api && api.exitCode === null) {
       api.kill('SIGTERM');
       await new Promise((resolve) => api?.once('exit', resolve));

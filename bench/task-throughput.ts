@@ -4,7 +4,9 @@
 // platform, N canary tasks (PROBE_TASK, the no-op that probeTask runs) submitted through GraphQL
 // (`submitTask`, an operator token, the task quota and rate limits as deployed) and run by the
 // worker to SUCCEEDED, heard on the task-update channel that feeds the subscription. The API and
-// the worker run in this process as in `bulkhead serve` (their own Postgres pools), logging JSON
+// the worker run in this process as in `bulkhead serve` (their own Postgres pools; NODE_ENV=production
+// as the image sets it, by tools/scripts/bench.sh), the clients on keep-alive node:http connections
+// (lib/graphql-client.ts: fetch cost about 0.5 ms of this process's CPU per call), logging JSON
 // to /dev/null through the default (asynchronous) destination, or a synchronous one with
 // --sync-logs (the logging before issue 15). Same Redis, same worker concurrency, same number
 // of submissions in flight; three rounds each, alternating sides; the ratio is of the medians.
@@ -28,6 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
+import { GraphqlClient } from './lib/graphql-client';
 import { median, printTable } from './lib/measure';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -147,6 +150,8 @@ async function rawRound(round: number): Promise<Round> {
 
 interface Platform {
   api: ApiHandle;
+  /** The clients' connection to the API (keep-alive node:http, see lib/graphql-client.ts). */
+  client: GraphqlClient;
   worker: WorkerHost;
   dataSource: DataSource;
   token: string;
@@ -185,13 +190,16 @@ async function startPlatform(): Promise<Platform> {
     logger: createLogger('worker', { destination }),
   });
   const { secret } = await new ApiTokenStore(setup).create({ name: 'bench', team: 'default', role: 'operator', expiresAt: null, createdBy: 'bench' });
+  const client = new GraphqlClient(api.url, secret);
   return {
     api,
+    client,
     worker,
     dataSource: setup,
     token: secret,
     prefix: schema,
     close: async () => {
+      client.close();
       await worker.stop();
       await api.close();
       await setup.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
@@ -206,12 +214,7 @@ const SUBMIT = `mutation($input: JSON!) { submitTask(kind: RUNTIME, type: "${PRO
 const SUBMIT_MANY = `mutation($tasks: [TaskSubmission!]!) { submitTasks(tasks: $tasks) { id status } }`;
 
 async function graphqlCall<T>(platform: Platform, query: string, variables: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${platform.api.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${platform.token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+  const body = await platform.client.post<{ data?: T; errors?: { message: string }[] }>(query, variables);
   if (!body.data) throw new Error(`${query.slice(0, 40)}… failed: ${JSON.stringify(body.errors)}`);
   return body.data;
 }

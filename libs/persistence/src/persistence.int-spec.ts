@@ -164,7 +164,9 @@ describe('TaskStore', () => {
       pages++;
     } while (after);
     expect(pages).toBe(5);
-    expect(seen).toEqual(created.map((t) => t.id).reverse());
+    // Newest first; tasks created in the same millisecond (created_at keeps milliseconds) by id, descending.
+    const newestFirst = [...created].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+    expect(seen).toEqual(newestFirst.map((t) => t.id));
     await expect(store.list({}, { after: 'not-a-cursor' })).rejects.toThrow(InvalidCursorError);
     await expect(store.list({}, { first: 0 })).rejects.toThrow(/first must be/);
   });

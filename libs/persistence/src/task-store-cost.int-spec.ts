@@ -33,6 +33,27 @@ describe('task rows', () => {
     expect(table?.reloptions).toContain('fillfactor=80');
   });
 
+  it('indexes parents and artifacts only for the tasks that have them, and finds them through those indexes', async () => {
+    const indexes = await db.dataSource.query<{ indexname: string; indexdef: string }[]>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname IN ('IDX_task_parent_task_id', 'IDX_task_artifact_created_at_id') ORDER BY 1`,
+      [db.schema],
+    );
+    expect(indexes.map((i) => i.indexdef.replace(/^.* WHERE /, ''))).toEqual(['(artifact_id IS NOT NULL)', '(parent_task_id IS NOT NULL)']);
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await runner.query('SET enable_seqscan = off');
+      // As a prepared statement's generic plan would: the key is a parameter, whose equality implies NOT NULL.
+      await runner.query(`PREPARE children(uuid) AS SELECT id FROM task WHERE parent_task_id = $1`);
+      await runner.query(`PREPARE image_tasks(uuid) AS SELECT id FROM task WHERE artifact_id = $1 ORDER BY created_at DESC, id DESC LIMIT 5`);
+      await runner.query(`SET plan_cache_mode = force_generic_plan`);
+      const plan = async (statement: string) => JSON.stringify(await runner.query(`EXPLAIN EXECUTE ${statement}('00000000-0000-4000-8000-000000000000')`));
+      expect(await plan('children')).toContain('IDX_task_parent_task_id');
+      expect(await plan('image_tasks')).toContain('IDX_task_artifact_created_at_id');
+    } finally {
+      await runner.release();
+    }
+  });
+
   it('creates one live task for one identity however many ask at once, and a new one once it finished', async () => {
     const store = new TaskStore(db.dataSource, teamScope('blue'));
     const results = await Promise.all(Array.from({ length: 20 }, () => store.createOrGet(newTask('same', 'key-1'))));

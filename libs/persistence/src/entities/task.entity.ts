@@ -32,10 +32,10 @@ export function isFinishedStatus(status: TaskStatus): boolean {
 @Index('IDX_task_unfinished', ['createdAt', 'id'], { where: `"finished_at" IS NULL` })
 // One live task per deterministic identity and team (INSERT … ON CONFLICT DO NOTHING goes through it); a finished one can be run again with a new row.
 @Index('UQ_task_team_dedup_key', ['team', 'dedupKey'], { unique: true, where: `"dedup_key" IS NOT NULL AND "finished_at" IS NULL` })
-// An image's tasks (Image.tasks), newest first.
-@Index('IDX_task_artifact_created_at_id', ['artifactId', 'createdAt', 'id'])
-// A task's children.
-@Index('IDX_task_parent_task_id', ['parentTaskId'])
+// An image's tasks (Image.tasks), newest first; and a task's children. Partial: most tasks have
+// neither, and a NULL entry per row version was a write for nothing (TaskSparseIndexes1766000000500).
+@Index('IDX_task_artifact_created_at_id', ['artifactId', 'createdAt', 'id'], { where: `"artifact_id" IS NOT NULL` })
+@Index('IDX_task_parent_task_id', ['parentTaskId'], { where: `"parent_task_id" IS NOT NULL` })
 // The tasks of one schedule (label bulkhead.io/schedule), partial expression index:
 // migration ScheduleOwnerAndTaskIndex1765810000001, not derivable from columns.
 @Index('IDX_task_team_schedule_label', { synchronize: false })

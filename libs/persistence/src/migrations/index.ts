@@ -20,6 +20,7 @@ import { FindingSuppression1766000000000 } from './1766000000000-finding-suppres
 import { FindingOpenDaily1766000000100 } from './1766000000100-finding-open-daily';
 import { TaskLog1766000000200 } from './1766000000200-task-log';
 import { ApiTokenChangeNotify1766000000400 } from './1766000000400-api-token-change-notify';
+import { TaskSparseIndexes1766000000500 } from './1766000000500-task-sparse-indexes';
 
 export {
   InitialSchema1751328000000,
@@ -44,6 +45,7 @@ export {
   FindingOpenDaily1766000000100,
   TaskLog1766000000200,
   ApiTokenChangeNotify1766000000400,
+  TaskSparseIndexes1766000000500,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -70,4 +72,5 @@ export const migrations = [
   FindingOpenDaily1766000000100,
   TaskLog1766000000200,
   ApiTokenChangeNotify1766000000400,
+  TaskSparseIndexes1766000000500,
 ];
