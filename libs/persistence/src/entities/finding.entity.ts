@@ -17,7 +17,8 @@ export enum FindingStatus {
 @Entity({ name: 'finding' })
 @Unique('UQ_finding_team_target_fingerprint', ['team', 'target', 'fingerprint'])
 @Index('IDX_finding_kind_severity', ['kind', 'severity'])
-@Index('IDX_finding_task_id', ['taskId'])
+// A task's findings, newest first (FindingTaskPageIndex1766000000600); also every lookup by task id.
+@Index('IDX_finding_task_last_seen_at_id', ['taskId', 'lastSeenAt', 'id'])
 @Index('IDX_finding_team_last_seen_at_id', ['team', 'lastSeenAt', 'id'])
 // The newest findings of one severity (findings(filter: { severities: [CRITICAL] })).
 @Index('IDX_finding_team_severity_last_seen_at_id', ['team', 'severity', 'lastSeenAt', 'id'])

@@ -21,6 +21,7 @@ import { FindingOpenDaily1766000000100 } from './1766000000100-finding-open-dail
 import { TaskLog1766000000200 } from './1766000000200-task-log';
 import { ApiTokenChangeNotify1766000000400 } from './1766000000400-api-token-change-notify';
 import { TaskSparseIndexes1766000000500 } from './1766000000500-task-sparse-indexes';
+import { FindingTaskPageIndex1766000000600 } from './1766000000600-finding-task-page-index';
 
 export {
   InitialSchema1751328000000,
@@ -46,6 +47,7 @@ export {
   TaskLog1766000000200,
   ApiTokenChangeNotify1766000000400,
   TaskSparseIndexes1766000000500,
+  FindingTaskPageIndex1766000000600,
 };
 
 /** Every migration, oldest first, listed explicitly (no globs). */
@@ -73,4 +75,5 @@ export const migrations = [
   TaskLog1766000000200,
   ApiTokenChangeNotify1766000000400,
   TaskSparseIndexes1766000000500,
+  FindingTaskPageIndex1766000000600,
 ];
