@@ -15,7 +15,9 @@ import {
   TaskEventsPublisher,
   TaskEventsSubscriber,
   TaskQueues,
-  ServerInputPolicy, TaskSubmitter,
+  ServerInputPolicy,
+  subscribeWhenReady,
+  TaskSubmitter,
   taskEventsChannel,
   taskUpdateOf,
   type TaskUpdate,
@@ -216,14 +218,10 @@ describe('task events', () => {
         const task = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'events' } });
         const other = await tasks.create({ kind: 'scanner', type: 'echo', input: { text: 'other' } });
         const iterator = await subscriber.updates(task.id);
-        // Redis itself says the channel has its subscriber before anything is published (polled: on
-        // a loaded machine the subscriber's connection may still be re-subscribing after a reconnect).
+        // Redis itself says the channel has its subscriber before anything is published: updates()
+        // resolves only once the server holds the subscription (subscribeWhenReady).
         const channel = taskEventsChannel(prefix, task.id);
-        let subscribers = await observer.pubsub('NUMSUB', channel);
-        for (let i = 0; i < 100 && subscribers[1] !== 1; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          subscribers = await observer.pubsub('NUMSUB', channel);
-        }
+        const subscribers = await observer.pubsub('NUMSUB', channel);
         expect(subscribers).toEqual([channel, 1]);
         const received: TaskUpdate[] = [];
         const collecting = (async () => {
@@ -251,6 +249,30 @@ describe('task events', () => {
     },
     180_000,
   );
+
+  it('subscribeWhenReady holds the subscription on the server once it resolves, even when asked as the socket connects', async () => {
+    // The window ioredis 5 got wrong: between the socket's 'connect' and 'ready' (its handshake),
+    // a SUBSCRIBE was acknowledged without the server ever holding it.
+    const connections = Array.from({ length: 20 }, () => createRedis(REDIS_URL, 'subscriber', { lazyConnect: true }));
+    const observer = createRedis(REDIS_URL, 'producer');
+    try {
+      const channels = connections.map((_, i) => `${prefix}:subscribe-race:${i}`);
+      await Promise.all(
+        connections.map(
+          (connection, i) =>
+            new Promise<void>((resolve, reject) => {
+              connection.once('connect', () => subscribeWhenReady(connection, channels[i] as string).then(resolve, reject));
+              connection.connect().catch(reject);
+            }),
+        ),
+      );
+      const counts = await Promise.all(channels.map(async (channel) => ((await observer.pubsub('NUMSUB', channel)) as [string, number])[1]));
+      expect(counts).toEqual(channels.map(() => 1));
+    } finally {
+      observer.disconnect();
+      for (const connection of connections) connection.disconnect();
+    }
+  });
 
   it('stops an iterator when its signal aborts', async () => {
     const subscriber = new TaskEventsSubscriber({ redisUrl: REDIS_URL, prefix });

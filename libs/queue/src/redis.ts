@@ -18,6 +18,33 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
   });
 }
 
+/**
+ * SUBSCRIBE once the connection is ready. ioredis 5 writes SUBSCRIBE (a command Redis accepts
+ * while loading) as soon as the socket connects, racing its own handshake (CLIENT SETINFO, the
+ * INFO ready check; ioredis issue #2037, fixed in 6.0): on a loaded machine the subscription was
+ * acknowledged here but never made on the server, and every message on the channel was lost.
+ * Rejects if the connection ends before it is ready.
+ */
+export async function subscribeWhenReady(redis: Redis, ...channels: string[]): Promise<void> {
+  if (redis.status !== 'ready') {
+    if (redis.status === 'end') throw new Error('the Redis connection is closed');
+    await new Promise<void>((resolve, reject) => {
+      const ready = () => {
+        redis.off('end', ended);
+        resolve();
+      };
+      const ended = () => {
+        redis.off('ready', ready);
+        reject(new Error('the Redis connection closed before it was ready'));
+      };
+      redis.once('ready', ready);
+      redis.once('end', ended);
+      if (redis.status === 'wait') redis.connect().catch(() => undefined);
+    });
+  }
+  await redis.subscribe(...channels);
+}
+
 /** Redis is unreachable (see ServiceUnavailableError for the message's shape). */
 export class RedisUnavailableError extends ServiceUnavailableError {
   override readonly name = 'RedisUnavailableError';

@@ -1,7 +1,7 @@
 import { isFinishedStatus, TaskStatus, type TaskEntity } from '@bulkhead/persistence';
 import type { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_PREFIX } from './job-options';
-import { createRedis } from './redis';
+import { createRedis, subscribeWhenReady } from './redis';
 
 /** What subscribers of a task hear: its state after each change. */
 export interface TaskUpdate {
@@ -131,7 +131,7 @@ export class TaskEventsSubscriber {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      await this.redis.subscribe(channel);
+      await subscribeWhenReady(this.redis, channel);
     }
     set.add(listener);
 
@@ -212,7 +212,7 @@ export class TaskCancellationListener {
 
   /** Resolves once subscribed: cancellations published from then on are heard. */
   async start(): Promise<void> {
-    await this.redis.subscribe(this.channel);
+    await subscribeWhenReady(this.redis, this.channel);
   }
 
   async close(): Promise<void> {

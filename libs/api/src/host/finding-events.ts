@@ -1,7 +1,7 @@
 import type { Logger } from '@bulkhead/common';
 import type { TeamAccessor } from '@bulkhead/persistence';
 import type { FindingEvents, FindingFilter, StoredFinding } from '@bulkhead/plugin-sdk/api';
-import { createRedis, findingsRaisedChannel, FindingsPublisher, parseRaisedFinding } from '@bulkhead/queue';
+import { createRedis, findingsRaisedChannel, FindingsPublisher, parseRaisedFinding, subscribeWhenReady } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 
 /** Findings kept per slow subscriber; beyond this the oldest are dropped (they stay queryable). */
@@ -131,7 +131,7 @@ export class RedisFindingEvents implements FindingEvents {
         for (const listener of this.listeners) if (listener.team === raised.team && matches(listener.filter, raised.finding)) listener.push(raised.finding);
       });
       this.subscriber = subscriber;
-      this.subscribing = subscriber.subscribe(this.channel).catch(async (error: unknown) => {
+      this.subscribing = subscribeWhenReady(subscriber, this.channel).catch(async (error: unknown) => {
         // Not cached: the next subscription tries a fresh connection.
         if (this.subscriber === subscriber) await this.release();
         throw error;

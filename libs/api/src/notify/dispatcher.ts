@@ -1,4 +1,4 @@
-import { createRedis, findingsRaisedChannel, notificationsRaisedChannel, parseRaisedFinding, parseRaisedNotification, type RaisedFinding, type RaisedNotification } from '@bulkhead/queue';
+import { createRedis, findingsRaisedChannel, notificationsRaisedChannel, parseRaisedFinding, parseRaisedNotification, subscribeWhenReady, type RaisedFinding, type RaisedNotification } from '@bulkhead/queue';
 import type { Redis } from 'ioredis';
 import type { NotificationChannelRow } from './channel-store';
 import { CATEGORY_EVENT_TYPES, type NotificationEvent } from './messages';
@@ -50,7 +50,7 @@ export class NotificationDispatcher {
       }
     });
     this.subscriber = subscriber;
-    await subscriber.subscribe(findings, notifications);
+    await subscribeWhenReady(subscriber, findings, notifications);
   }
 
   /** A plugin's notification: to every enabled channel of its team whose rule selects its category. */
