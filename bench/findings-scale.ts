@@ -74,10 +74,10 @@ async function samplePair(a: (i: number) => Promise<unknown>, b: (i: number) => 
   for (let i = 0; i < samples; i++) {
     // Each goes first every other sample: the first to read an input (an image's or a task's
     // findings) may find its pages cold and leaves them warm for the second.
-    const order = i % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const);
-    for (const index of order) {
+    const runs = [a, b] as const;
+    for (const index of i % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
       const start = performance.now();
-      await [a, b][index]?.(i);
+      await runs[index](i);
       times[index].push(performance.now() - start);
     }
   }
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const { scratch, loaded } = await openScratch();
   const db = scratch.dataSource;
   let api: ChildProcess | undefined;
-  let closeClient = () => undefined as void;
+  let client: GraphqlClient | undefined;
   try {
     const free = statfsSync(process.cwd());
     const freeGb = (free.bavail * free.bsize) / 1e9;
@@ -132,10 +132,10 @@ async function main(): Promise<void> {
     if (LOAD_ONLY) return;
 
     const { secret: token } = await new ApiTokenStore(db).create({ name: 'bench', team: TEAM, role: 'viewer', expiresAt: null, createdBy: 'bench' });
-    const client = new GraphqlClient(url, token);
-    closeClient = () => client.close();
+    const graphqlClient = new GraphqlClient(url, token);
+    client = graphqlClient;
     const graphql = async (query: string): Promise<Record<string, { pageInfo?: { endCursor: string | null }; edges: unknown[] }>> => {
-      const body = await client.post<{ data?: Record<string, { pageInfo?: { endCursor: string | null }; edges: unknown[] }>; errors?: unknown[] }>(query);
+      const body = await graphqlClient.post<{ data?: Record<string, { pageInfo?: { endCursor: string | null }; edges: unknown[] }>; errors?: unknown[] }>(query);
       if (!body.data || body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors ?? body)}`);
       return body.data;
     };
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     }
     // The fixed part of any request (HTTP, token, rate limit, GraphQL) against a one-row SELECT.
     const [floor, select1] = await samplePair(
-      () => client.post('{ __typename }'),
+      () => graphqlClient.post('{ __typename }'),
       () => db.query('SELECT 1'),
     );
     rows.push(['(floor) { __typename } over HTTP vs SELECT 1', select1.p50.toFixed(1), select1.p95.toFixed(1), floor.p50.toFixed(1), floor.p95.toFixed(1), (floor.p95 / select1.p95).toFixed(2), '']);
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
     printTable(['case', 'SQL p50 ms', 'SQL p95 ms', 'API p50 ms', 'API p95 ms', 'ratio p95', `p95 <= ${TARGET_P95_MS} ms and <= ${TARGET_RATIO}x`], rows);
     if (failures > 0) process.exitCode = 1;
   } finally {
-    closeClient();
+    client?.close();
     if (api && api.exitCode === null) {
       api.kill('SIGTERM');
       await new Promise((resolve) => api?.once('exit', resolve));

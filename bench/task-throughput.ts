@@ -154,7 +154,6 @@ interface Platform {
   client: GraphqlClient;
   worker: WorkerHost;
   dataSource: DataSource;
-  token: string;
   prefix: string;
   close(): Promise<void>;
 }
@@ -196,7 +195,6 @@ async function startPlatform(): Promise<Platform> {
     client,
     worker,
     dataSource: setup,
-    token: secret,
     prefix: schema,
     close: async () => {
       client.close();
