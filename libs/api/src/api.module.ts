@@ -18,6 +18,7 @@ import { graphqlContext, graphqlWsAccess } from './auth/graphql-ws-access';
 import { CacheAwareTokenStore, type TokenCache } from './auth/token-cache';
 import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
+import { CompiledQueriesPlugin } from './graphql/compiled-queries';
 import { DomainErrorFilter } from './graphql/errors';
 import { formatGraphqlError, graphqlWsHooks, RequestLimitsPlugin } from './graphql/hardening';
 import { PARSE_MAX_TOKENS, type RequestLimits } from './graphql/request-limits';
@@ -113,6 +114,7 @@ export class ApiModule {
       maxPageSize: MAX_PAGE_SIZE,
     };
     const limitsPlugin = new RequestLimitsPlugin(limits);
+    const compiledQueries = new CompiledQueriesPlugin({ maxEntries: config.BULKHEAD_GRAPHQL_COMPILED_QUERIES });
     const tokenStore = deps.tokenCache ? new CacheAwareTokenStore(deps.dataSource, deps.tokenCache) : new ApiTokenStore(deps.dataSource);
     const auditLog = new AuditLogStore(deps.dataSource);
     return {
@@ -138,7 +140,9 @@ export class ApiModule {
           // Cache control off: no response is cached by an HTTP cache here (per-token answers), and Apollo's
           // default cache-control plugin wraps every field resolver to compute hints (~2 µs a field; a
           // findings page resolves 500+ fields).
-          plugins: [accessPlugin(deps.auditWriter), limitsPlugin, ApolloServerPluginCacheControlDisabled()],
+          // compiledQueries answers in responseForOperation, which Apollo calls only after every plugin's
+          // didResolveOperation (the access and limits checks) has admitted the operation.
+          plugins: [accessPlugin(deps.auditWriter), limitsPlugin, ApolloServerPluginCacheControlDisabled(), compiledQueries],
           formatError: formatGraphqlError(config.BULKHEAD_DEBUG_ERRORS, deps.logger),
           // Compact JSON: Apollo's default indents every answer (a findings page: ~30% more bytes to
           // build and send); clients format it themselves.
@@ -179,6 +183,7 @@ export class ApiModule {
         { provide: SCHEDULE_STORE, useValue: new ScheduleStore(deps.dataSource, deps.team) },
         { provide: SCHEDULE_RUNNER, useValue: deps.schedules },
         { provide: NOTIFY_SERVICE, useValue: deps.notify },
+        { provide: CompiledQueriesPlugin, useValue: compiledQueries },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         // Every resolver and route, the plugins' included: authenticated and authorised by role.
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -6,3 +6,4 @@ export { printApiSchema, REGENERATE_SCHEMA_COMMAND, SCHEMA_FILE } from './schema
 export type { ApiPluginPackage } from './plugin-apis/load-plugin-apis';
 export { requestContext, AsyncLocalRequestContext } from './host/request-context';
 export { AccessGuard, PublicRoute, defaultRole } from './auth/access.guard';
+export { CompiledQueriesPlugin } from './graphql/compiled-queries';
