@@ -3,6 +3,8 @@ import { graphql, graphqlData, startTestPlatform, type TestPlatform } from '@bul
 import { builtinPluginPackages, registryOf } from '@bulkhead/builtin-plugins';
 import { ResultWriter } from '@bulkhead/persistence';
 import { PROBE_TASK } from '@bulkhead/queue';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import type { GraphQLObjectType } from 'graphql';
 
 /*
  * Compiled queries (graphql-jit, libs/api/src/graphql/compiled-queries.ts) over the real API with
@@ -109,6 +111,16 @@ describe('compiled queries (graphql-jit)', () => {
     expect(JSON.stringify(again)).toBe(JSON.stringify(interpreted));
   });
 
+  it('serves plain properties through the default resolver and keeps every real resolver', () => {
+    const schema = platform.api.app.get(GraphQLSchemaHost).schema;
+    const fields = (type: string) => (schema.getType(type) as GraphQLObjectType).getFields();
+    for (const name of ['id', 'severity', 'lastSeenAt', 'data']) expect(fields('Finding')[name]?.resolve).toBeUndefined();
+    for (const name of ['image', 'suppression']) expect(fields('Finding')[name]?.resolve).toBeInstanceOf(Function);
+    expect(fields('FindingEdge')['node']?.resolve).toBeUndefined();
+    expect(fields('Image')['vulnerabilities']?.resolve).toBeInstanceOf(Function); // a plugin's field
+    expect(fields('Query')['findings']?.resolve).toBeInstanceOf(Function);
+  });
+
   it('pages on with a cursor from either executor', async () => {
     const query = 'query($after: String) { findings(first: 4, after: $after) { pageInfo { endCursor } edges { node { id } } } }';
     const ids: string[] = [];
@@ -147,6 +159,18 @@ describe('compiled queries (graphql-jit)', () => {
     expect(plugin.stats).toEqual(before);
     const [{ n }] = (await platform.db.dataSource.query(`SELECT count(*)::int AS n FROM task WHERE labels->>'bulkhead.io/probe' = 'jit-m'`)) as { n: number }[];
     expect(n).toBe(3);
+  });
+
+  it("never compiles a document that could smuggle code through graphql-jit's markers", async () => {
+    // Without the guard, graphql-jit would run this literal as code on the compiled run (compiled-queries.spec.ts).
+    const payload = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d1)&&(globalThis.bulkheadInjected=1)||new Date(1';
+    const compiled = plugin.stats.compiled;
+    for (let run = 0; run < 3; run++) {
+      const { images } = await graphqlData<{ images: { totalCount: number } }>(platform.api.url, `{ images(search: ${JSON.stringify(payload)}) { totalCount } }`);
+      expect(images.totalCount).toBe(0);
+    }
+    expect((globalThis as { bulkheadInjected?: number }).bulkheadInjected).toBeUndefined();
+    expect(plugin.stats.compiled).toBe(compiled);
   });
 
   it('still refuses what the access and limit checks refuse, compiled or not', async () => {

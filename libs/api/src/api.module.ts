@@ -20,6 +20,7 @@ import type { ApiConfig } from './config';
 import { FindingService } from './findings/finding.service';
 import { CompiledQueriesPlugin } from './graphql/compiled-queries';
 import { DomainErrorFilter } from './graphql/errors';
+import { dropPropertyResolvers } from './graphql/property-resolvers';
 import { formatGraphqlError, graphqlWsHooks, RequestLimitsPlugin } from './graphql/hardening';
 import { PARSE_MAX_TOKENS, type RequestLimits } from './graphql/request-limits';
 import { HealthController } from './health/health.controller';
@@ -126,6 +127,8 @@ export class ApiModule {
           // In memory: the committed libs/api/schema.graphql is checked by a test, not rewritten at start-up.
           autoSchemaFile: true,
           sortSchema: true,
+          // Plain properties read by GraphQL's default resolver (compiled queries inline them).
+          transformSchema: dropPropertyResolvers,
           graphiql: deps.config.GRAPHQL_PLAYGROUND,
           playground: false,
           introspection: deps.config.GRAPHQL_INTROSPECTION,

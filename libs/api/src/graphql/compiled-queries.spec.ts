@@ -1,6 +1,6 @@
 import { ApolloServer } from '@apollo/server';
-import { buildSchema, type GraphQLFieldResolver, type GraphQLObjectType } from 'graphql';
-import { compileQuery } from 'graphql-jit';
+import { buildSchema, parse, type GraphQLFieldResolver, type GraphQLObjectType } from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { CompiledQueriesPlugin } from './compiled-queries';
 
 const schemaText = `
@@ -111,6 +111,33 @@ describe('CompiledQueriesPlugin', () => {
     clock += 6_000; // 6 s later: -5 + 6 = 1 ms left
     await run('{ b: counter }');
     expect(plugin.stats.compiled).toBe(2);
+    await apollo.stop();
+  });
+
+  // The marker graphql-jit 0.8 turns back into `new Date(…)` in the code it generates (its execution.js).
+  const INJECTION = '__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d1)&&(globalThis.injected=(globalThis.injected||0)+1)||new Date(1';
+  const injected = () => (globalThis as { injected?: number }).injected;
+
+  it('shows why: graphql-jit on its own runs code smuggled in a string literal', async () => {
+    const schema = buildSchema(schemaText);
+    const compiled = compileQuery(schema, parse(`{ hello(name: ${JSON.stringify(INJECTION)}) }`));
+    if (!isCompiledQuery(compiled)) throw new Error('expected graphql-jit to compile the document');
+    delete (globalThis as { injected?: number }).injected;
+    await compiled.query(undefined, {}, {});
+    expect(injected()).toBe(1); // when graphql-jit stops doing this, this test says so
+    delete (globalThis as { injected?: number }).injected;
+  });
+
+  it('never compiles a document that carries graphql-jit\'s markers, in a string (escaped or not) or a name', async () => {
+    const { plugin, runs, apollo, run } = server({ maxEntries: 10 });
+    await apollo.start();
+    const escaped = INJECTION.replace('__MAGIC', '\\u005F_MAGIC');
+    for (const query of [`{ hello(name: ${JSON.stringify(INJECTION)}) }`, `{ hello(name: "${escaped}") }`, `{ hello(name: """${INJECTION}""") }`, '{ __MAGIC_x: counter }']) {
+      for (let i = 0; i < 3; i++) await run(query);
+    }
+    expect(injected()).toBeUndefined();
+    expect(plugin.stats.compiled).toBe(0);
+    expect(runs.hello).toBe(9);
     await apollo.stop();
   });
 

@@ -26,15 +26,32 @@ export interface CompiledQueriesOptions {
   compile?: typeof compileQuery;
 }
 
-/** Field selections in a document, fragments included (each counted where it is defined). */
-function fieldCount(document: DocumentNode): number {
+/**
+ * graphql-jit writes literal argument values into the code it compiles as JSON, then turns its
+ * own marker strings back into `NaN`, `Infinity` and `new Date(…)` with a regular expression
+ * over that text. The markers are constants of its published source, so a string literal that
+ * starts with one smuggles code past JSON's quoting: `"__MAGIC_DATE__<uuid>1)&&process.exit()||new
+ * Date(1"` runs `process.exit()` in the server (compiled-queries.spec.ts shows it). No document
+ * carrying the markers' common prefix, in any string or name, is ever compiled.
+ */
+const JIT_MARKER = '__MAGIC_';
+
+/** Whether a document may be compiled: at most `maxFields` field selections (fragments included), and no graphql-jit marker anywhere. */
+function compilable(document: DocumentNode, maxFields: number): boolean {
   let fields = 0;
+  let marked = false;
   visit(document, {
     Field() {
       fields++;
     },
+    StringValue(node) {
+      if (node.value.includes(JIT_MARKER)) marked = true;
+    },
+    Name(node) {
+      if (node.value.includes(JIT_MARKER)) marked = true;
+    },
   });
-  return fields;
+  return !marked && fields <= maxFields;
 }
 
 /** A Map kept in use order: a read moves the entry to the back, an insert over the bound drops the front. */
@@ -148,7 +165,7 @@ export class CompiledQueriesPlugin implements ApolloServerPlugin<object> {
     }
     this.runs.delete(key);
     let compiled: CompiledQuery | false = false;
-    if (fieldCount(document) <= this.maxFields) {
+    if (compilable(document, this.maxFields)) {
       const started = this.now();
       try {
         const outcome = compile();
