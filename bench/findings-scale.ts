@@ -15,6 +15,8 @@
 // Measure: the real API as its own process (dist/apps/api/src/main.js: every built-in plugin, auth,
 // limits) answers GraphQL over HTTP (a keep-alive node:http client, lib/graphql-client.ts); each case is compared with the hand-written SQL for the same
 // answer on the bench's own connection pool, in the same run. Targets: p95 <= 50 ms and <= 3x.
+// Then a second API process with compiled queries off (BULKHEAD_GRAPHQL_COMPILED_QUERIES=0) against
+// the first, pages of 50 and 200 alternately: what graphql-jit saves (informational).
 import { ApiTokenStore } from '@bulkhead/persistence';
 import { createDataSource, runMigrations } from '@bulkhead/persistence';
 import { createTestDatabase, type TestDatabase } from '@bulkhead/persistence/testing';
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
   const { scratch, loaded } = await openScratch();
   const db = scratch.dataSource;
   let api: ChildProcess | undefined;
+  let interpreted: ChildProcess | undefined;
   let client: GraphqlClient | undefined;
   try {
     const free = statfsSync(process.cwd());
@@ -115,7 +118,8 @@ async function main(): Promise<void> {
     const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
     // The API first: its start-up runs the plugins' migrations (their finding indexes), so the
     // load below rebuilds those too and the API serves the complete schema.
-    const started = await startApiProcess({ DATABASE_URL: scratch.url, DATABASE_SCHEMA: scratch.schema, REDIS_URL: redisUrl, BULKHEAD_QUEUE_PREFIX: scratch.schema, BULKHEAD_RATE_LIMIT: '1000000' });
+    const apiEnv = { DATABASE_URL: scratch.url, DATABASE_SCHEMA: scratch.schema, REDIS_URL: redisUrl, BULKHEAD_QUEUE_PREFIX: scratch.schema, BULKHEAD_RATE_LIMIT: '1000000' };
+    const started = await startApiProcess(apiEnv);
     api = started.child;
     const url = started.url;
     if (loaded) console.log(`reusing the ${COUNT.toLocaleString('en')} findings kept in schema ${scratch.schema}`);
@@ -215,6 +219,17 @@ async function main(): Promise<void> {
       () => db.query('SELECT 1'),
     );
     rows.push(['(floor) { __typename } over HTTP vs SELECT 1', select1.p50.toFixed(1), select1.p95.toFixed(1), floor.p50.toFixed(1), floor.p95.toFixed(1), (floor.p95 / select1.p95).toFixed(2), '']);
+    // Compiled queries (graphql-jit) against graphql-js: a second API process with them off, the same pages alternately.
+    const second = await startApiProcess({ ...apiEnv, BULKHEAD_GRAPHQL_COMPILED_QUERIES: '0' });
+    interpreted = second.child;
+    const interpretedClient = new GraphqlClient(second.url, token);
+    const compiledRows: string[][] = [];
+    for (const size of [50, 200]) {
+      const query = `{ findings(first: ${size}, filter: { severities: [MEDIUM] }) { pageInfo { endCursor hasNextPage } edges { cursor node { ${NODE} } } } }`;
+      const [compiled, plain] = await samplePair(() => graphqlClient.post(query), () => interpretedClient.post(query), Math.max(SAMPLES, 300));
+      compiledRows.push([`first page of ${size}, severity MEDIUM`, plain.p50.toFixed(1), plain.p95.toFixed(1), compiled.p50.toFixed(1), compiled.p95.toFixed(1), (compiled.p50 / plain.p50).toFixed(2)]);
+    }
+    interpretedClient.close();
     // What the counters save: the hand-written count over the findings themselves.
     const [scanCount] = await samplePair(() => db.query('SELECT severity, count(*) FROM finding WHERE team = $1 GROUP BY 1', [TEAM]), async () => undefined, 5);
     console.log(
@@ -223,12 +238,16 @@ async function main(): Promise<void> {
         .join(' ')} on ${cpus().length} CPUs. Hand-written count(*) by severity over the findings: p50 ${scanCount.p50.toFixed(0)} ms.\n`,
     );
     printTable(['case', 'SQL p50 ms', 'SQL p95 ms', 'API p50 ms', 'API p95 ms', 'ratio p95', `p95 <= ${TARGET_P95_MS} ms and <= ${TARGET_RATIO}x`], rows);
+    console.log('\nThe same API with compiled queries off (BULKHEAD_GRAPHQL_COMPILED_QUERIES=0) against on, alternately:\n');
+    printTable(['page', 'graphql-js p50 ms', 'graphql-js p95 ms', 'compiled p50 ms', 'compiled p95 ms', 'ratio p50'], compiledRows);
     if (failures > 0) process.exitCode = 1;
   } finally {
     client?.close();
-    if (api && api.exitCode === null) {
-      api.kill('SIGTERM');
-      await new Promise((resolve) => api?.once('exit', resolve));
+    for (const child of [api, interpreted]) {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
     }
     await scratch.drop();
     // The API's queues used the schema name as their Redis prefix: remove exactly those keys.
