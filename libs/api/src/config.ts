@@ -33,8 +33,8 @@ export const apiConfigSchema = z.object({
   BULKHEAD_GRAPHQL_MAX_ALIASES: env.int(30, { min: 0, max: 100_000 }),
   /** Cost of one GraphQL operation: a field 1, a JSON field 10, a task result 4000, a page multiplies what is under it by its size. */
   BULKHEAD_GRAPHQL_MAX_COST: env.int(20_000, { min: 100, max: 100_000_000 }),
-  /** Query documents kept compiled (graphql-jit) after their second run; 0 = every query through graphql-js. */
-  BULKHEAD_GRAPHQL_COMPILED_QUERIES: env.int(1000, { min: 0, max: 100_000 }),
+  /** Query documents kept compiled (graphql-jit) after their second run (up to ~100 KB each); 0 = every query through graphql-js. */
+  BULKHEAD_GRAPHQL_COMPILED_QUERIES: env.int(500, { min: 0, max: 10_000 }),
   /** Requests per client per window (BULKHEAD_RATE_LIMIT_WINDOW_SECONDS), counted in Redis; 0 = no limit. */
   BULKHEAD_RATE_LIMIT: env.int(600, { min: 0 }),
   BULKHEAD_RATE_LIMIT_WINDOW_SECONDS: env.int(60, { min: 1, max: 86_400 }),
