@@ -141,7 +141,7 @@ describe('compiled queries (graphql-jit)', () => {
     for (let run = 0; run < 3; run++) answers.push(await graphql(platform.api.url, query, { after: 'bm90LWEtY3Vyc29y' }));
     expect(answers[0]?.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     for (const answer of answers) expect(JSON.stringify(answer)).toBe(JSON.stringify(answers[0]));
-    expect(plugin.stats.fallbacks).toBe(fallbacks + 2);
+    expect(plugin.stats.fallbacks).toBe(fallbacks + 1); // the second run; the third goes to graphql-js at once
     // A missing required variable, and a variable of the wrong type: graphql-js's words, not graphql-jit's.
     const typed = 'query($by: FindingCountGroupBy!) { findingCounts(groupBy: $by) { edges { node { key } } } }';
     const wrong = [];

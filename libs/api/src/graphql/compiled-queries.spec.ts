@@ -60,6 +60,10 @@ describe('CompiledQueriesPlugin', () => {
     expect(first.errors?.[0]?.path).toEqual(['boom']);
     expect(plugin.stats).toEqual({ compiled: 0, fallbacks: 1 });
     expect(runs.boom).toBe(3); // graphql-js, then compiled (dropped) and graphql-js again
+    // Not compiled again: later runs go to graphql-js at once, one run each.
+    expect(await run('{ boom counter }')).toEqual(first);
+    expect(runs.boom).toBe(4);
+    expect(plugin.stats).toEqual({ compiled: 0, fallbacks: 1 });
     await apollo.stop();
   });
 
