@@ -215,9 +215,12 @@ describe('uploads', () => {
     // Expired is gone for tasks at once, before the sweeper runs.
     const late = await graphql(url, 'mutation($t: String!) { runBenchmark(target: $t, profile: "pss-baseline") { id } }', { t: `upload:${secondId}` }, { token: tokens['operator'] });
     expect(late.errors?.[0]?.message).toBe(`paths.0: no upload "${secondId}" for this team`);
-    // The sweeper runs every second in this suite (BULKHEAD_UPLOAD_SWEEP_SECONDS=1).
-    for (let i = 0; i < 50 && filesIn(teamFolder).includes(secondId); i++) await new Promise((r) => setTimeout(r, 100));
+    // The sweeper runs every second in this suite (BULKHEAD_UPLOAD_SWEEP_SECONDS=1). It removes the
+    // file first and then the row (so a crash between leaves a row to retry, never a stray file):
+    // wait for both, not just the file.
+    const rowOf = async () => (await platform.db.dataSource.query(`SELECT id FROM upload WHERE id = $1`, [secondId])) as unknown[];
+    for (let i = 0; i < 50 && (filesIn(teamFolder).includes(secondId) || (await rowOf()).length > 0); i++) await new Promise((r) => setTimeout(r, 100));
     expect(filesIn(teamFolder)).not.toContain(secondId);
-    expect(await platform.db.dataSource.query(`SELECT id FROM upload WHERE id = $1`, [secondId])).toEqual([]);
+    expect(await rowOf()).toEqual([]);
   });
 });
